@@ -1,0 +1,17 @@
+"""French text analysis for Contrib: theme clustering, duplicates and similar contributions.
+
+A pure library: plain ids and texts in, frozen dataclasses out; it never imports Flask or the
+application. See ``nlp/README.md`` for the choices made and the figures measured.
+"""
+
+from nlp.duplicates import REASON_LABELS, DuplicateGroup, find_duplicates
+from nlp.text import FrenchVectorizer, fold, normalize_key
+
+__all__ = [
+    "REASON_LABELS",
+    "DuplicateGroup",
+    "FrenchVectorizer",
+    "find_duplicates",
+    "fold",
+    "normalize_key",
+]
