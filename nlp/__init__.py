@@ -4,11 +4,22 @@ A pure library: plain ids and texts in, frozen dataclasses out; it never imports
 application. See ``nlp/README.md`` for the choices made and the figures measured.
 """
 
+from nlp.clustering import Cluster, ClusteringResult, Constraints, ThemeClusterer, cluster_contributions
 from nlp.duplicates import REASON_LABELS, DuplicateGroup, find_duplicates
+from nlp.similar import SimilarIndex
+from nlp.stability import co_assignment_stability, match_clusters
 from nlp.text import FrenchVectorizer, fold, normalize_key
 
 __all__ = [
     "REASON_LABELS",
+    "Cluster",
+    "ClusteringResult",
+    "Constraints",
+    "SimilarIndex",
+    "ThemeClusterer",
+    "cluster_contributions",
+    "co_assignment_stability",
+    "match_clusters",
     "DuplicateGroup",
     "FrenchVectorizer",
     "find_duplicates",

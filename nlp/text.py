@@ -27,8 +27,8 @@ __all__ = [
     "surface_tokens",
 ]
 
-DEFAULT_DOMAIN_WORDS: tuple[str, ...] = ("formation", "formations")
-"""Words present in almost every CPOF contribution: kept, but down-weighted."""
+DEFAULT_DOMAIN_WORDS: tuple[str, ...] = ("formation", "proposition", "contribution", "article", "sujet", "accord", "avis", "idée")
+"""Words present in almost every CPOF contribution or consultation reply: kept, down-weighted."""
 
 _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("’", "'"), ("ʼ", "'"))
 _WORD = re.compile(r"[^\W_]+")

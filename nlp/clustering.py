@@ -1,0 +1,517 @@
+"""Theme clustering: French TF-IDF → TruncatedSVD (LSA) → k-means, with moderator constraints.
+
+The number of clusters is given by the moderator or chosen by the best cosine silhouette over
+a range of k. Moderator decisions (pinned, excluded, must-link, cannot-link) are plain data in
+:class:`Constraints` and are enforced by a constrained assignment after k-means, so every
+re-run respects them. Passing the previous run's assignment seeds k-means with the previous
+clusters and keeps their keys (Hungarian matching on overlap).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
+from sklearn.decomposition import TruncatedSVD
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from sklearn.utils import check_random_state
+
+from nlp._validation import check_corpus, check_pairs
+from nlp.stability import match_clusters
+from nlp.text import FrenchVectorizer, display_forms
+
+__all__ = ["Cluster", "ClusteringResult", "Constraints", "ThemeClusterer", "cluster_contributions"]
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Moderator decisions every clustering run must respect.
+
+    Attributes
+    ----------
+    pinned : mapping id -> cluster key
+        Contributions a moderator placed in a cluster (a key of a previous run, or a new key).
+    excluded : frozenset of ids
+        Contributions left out of clustering entirely.
+    must_link : tuple of (id, id)
+        Pairs that must end up in the same cluster (or together in the outlier bucket).
+    cannot_link : tuple of (id, id)
+        Pairs that must never share a cluster.
+    """
+
+    pinned: Mapping[Hashable, str] = field(default_factory=dict)
+    excluded: frozenset = frozenset()
+    must_link: tuple[tuple[Hashable, Hashable], ...] = ()
+    cannot_link: tuple[tuple[Hashable, Hashable], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One theme found in the contributions.
+
+    Attributes
+    ----------
+    key : str
+        Stable identity ("c1", "c2"...), kept across runs when ``previous`` is given.
+    label : str
+        French label: its three most distinctive words, comma-separated.
+    top_terms : tuple of str
+        Its most distinctive words (real words as written, not stems), best first.
+    ids : tuple
+        Member ids, most representative first.
+    representative_ids : tuple
+        Up to three members closest to the cluster centre.
+    theme_mix : tuple of (str, int)
+        Count of members per organiser theme, largest first (empty without themes).
+    """
+
+    key: str
+    label: str
+    top_terms: tuple[str, ...]
+    ids: tuple
+    representative_ids: tuple
+    theme_mix: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of member contributions."""
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class ClusteringResult:
+    """The outcome of one clustering run.
+
+    Attributes
+    ----------
+    clusters : tuple of Cluster
+        Largest first.
+    assignment : mapping id -> cluster key or None
+        Every non-excluded id exactly once; ``None`` means the outlier bucket.
+    outliers : tuple
+        Ids too far from every cluster (empty texts, off-topic remarks).
+    excluded : tuple
+        Ids left out by the moderator, in input order.
+    k_scores : tuple of (int, float)
+        Silhouette (cosine, on the LSA space) of each k tried; empty when k was given.
+    """
+
+    clusters: tuple[Cluster, ...]
+    assignment: Mapping[Hashable, str | None]
+    outliers: tuple = ()
+    excluded: tuple = ()
+    k_scores: tuple[tuple[int, float], ...] = ()
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of clusters (the outlier bucket excluded)."""
+        return len(self.clusters)
+
+
+class ThemeClusterer:
+    """Cluster contributions into themes; deterministic for a given ``random_state``.
+
+    Parameters
+    ----------
+    n_clusters : int, optional
+        Number of clusters set by the moderator. ``None``: as many as the previous run
+        when one is given, otherwise the best silhouette within ``k_range``.
+    k_range : tuple of int, default=(2, 20)
+        Inclusive range searched when choosing k automatically.
+    n_components : int, default=100
+        LSA dimensions (TruncatedSVD).
+    outlier_threshold : float, default=0.15
+        Texts whose cosine to their cluster centre (LSA space) is below this go to the
+        outlier bucket.
+    sample_size : int, default=20000
+        Above this many texts, SVD and k-means are fitted on a random sample and the other
+        texts are projected and assigned.
+    stemmer : str, default="snowball"
+    ngram_range : tuple of int, default=(1, 1)
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    vectorizer_ : FrenchVectorizer
+    embedding_ : numpy.ndarray of shape (n_clustered, n_components)
+        L2-normalised LSA rows of the clustered (non-excluded) texts.
+    result_ : ClusteringResult
+    """
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        *,
+        k_range: tuple[int, int] = (2, 20),
+        n_components: int = 100,
+        outlier_threshold: float = 0.15,
+        sample_size: int = 20_000,
+        stemmer: str = "snowball",
+        ngram_range: tuple[int, int] = (1, 1),
+        n_top_terms: int = 5,
+        random_state: int = 0,
+    ):
+        self.n_clusters = n_clusters
+        self.k_range = k_range
+        self.n_components = n_components
+        self.outlier_threshold = outlier_threshold
+        self.sample_size = sample_size
+        self.stemmer = stemmer
+        self.ngram_range = ngram_range
+        self.n_top_terms = n_top_terms
+        self.random_state = random_state
+
+    def fit(
+        self,
+        ids: Sequence[Hashable],
+        texts: Sequence[str],
+        *,
+        themes: Sequence[str | None] | None = None,
+        constraints: Constraints | None = None,
+        previous: Mapping[Hashable, str | None] | None = None,
+    ) -> ThemeClusterer:
+        """Cluster ``texts`` and store the outcome in ``result_``; return ``self``.
+
+        Raises
+        ------
+        ValueError
+            On invalid input, an unknown id in ``constraints``, or contradictory
+            constraints (a must-link group pinned to two clusters, a cannot-link pair
+            inside a must-link group or pinned to the same cluster).
+        """
+        ids, texts, themes = check_corpus(ids, texts, themes)
+        constraints = constraints or Constraints()
+        if self.n_clusters is not None and self.n_clusters < 1:
+            raise ValueError(f"n_clusters must be at least 1, got {self.n_clusters}")
+        rng = check_random_state(self.random_state)
+        excluded = set(constraints.excluded)
+        kept = [i for i, id_ in enumerate(ids) if id_ not in excluded]
+        ids_kept = [ids[i] for i in kept]
+        texts_kept = [texts[i] for i in kept]
+        units, fixed, forbidden = _constraint_units(ids_kept, constraints, ids)
+        if not ids_kept:
+            self.result_ = ClusteringResult((), {}, excluded=tuple(i for i in ids if i in excluded))
+            return self
+
+        self.vectorizer_ = FrenchVectorizer(stemmer=self.stemmer, ngram_range=self.ngram_range)
+        tfidf = self.vectorizer_.fit_transform(texts_kept)
+        self.embedding_ = self._embed(tfidf, rng)
+        previous = {k: v for k, v in (previous or {}).items() if v is not None}
+        seeds = _seed_centroids(self.embedding_, ids_kept, previous, constraints.pinned)
+        k, k_scores = self._choose_k(len(ids_kept), seeds, rng)
+        centroids, seed_keys = self._kmeans(k, seeds, rng)
+        labels, index_of = _constrained_assignment(
+            self.embedding_, centroids, seed_keys, units, fixed, forbidden, self.outlier_threshold
+        )
+        keys = _cluster_keys(labels, ids_kept, index_of, previous)
+        self.result_ = self._result(ids, ids_kept, texts_kept, themes, kept, tfidf, labels, keys, k_scores, excluded)
+        return self
+
+    def fit_predict(self, ids, texts, **kwargs) -> ClusteringResult:
+        """Same as :meth:`fit` and return ``result_``."""
+        return self.fit(ids, texts, **kwargs).result_
+
+    def _embed(self, tfidf: sp.csr_matrix, rng) -> np.ndarray:
+        n, n_features = tfidf.shape
+        n_components = min(self.n_components, n_features - 1, n - 1)
+        if n_features == 0:
+            return np.zeros((n, 1), dtype=np.float32)
+        if n_components < 2:
+            return normalize(tfidf.toarray().astype(np.float32))
+        svd = TruncatedSVD(n_components, algorithm="randomized", n_iter=4, random_state=rng.randint(2**31 - 1))
+        if n > self.sample_size:
+            svd.fit(tfidf[np.sort(rng.choice(n, self.sample_size, replace=False))])
+        else:
+            svd.fit(tfidf)
+        self.svd_ = svd
+        return normalize(svd.transform(tfidf).astype(np.float32))
+
+    def _choose_k(self, n: int, seeds: list[tuple[str, np.ndarray]], rng) -> tuple[int, tuple]:
+        if n <= 1:
+            return max(n, 1), ()
+        if self.n_clusters is not None:
+            return min(self.n_clusters, n), ()
+        if seeds:
+            return min(len(seeds), n), ()
+        low, high = self.k_range
+        high = min(high, n - 1)
+        if high < max(low, 2):
+            return 1 if n < 3 else min(2, n), ()
+        sample = self.embedding_
+        if len(sample) > 5000:
+            sample = sample[np.sort(rng.choice(len(sample), 5000, replace=False))]
+        scores = []
+        for k in range(max(low, 2), high + 1):
+            labels = KMeans(k, n_init=2, random_state=rng.randint(2**31 - 1)).fit_predict(sample)
+            if len(set(labels)) < 2:
+                continue
+            score = silhouette_score(sample, labels, metric="cosine", sample_size=min(len(sample), 2000), random_state=0)
+            scores.append((k, round(float(score), 4)))
+        if not scores:
+            return 1, ()
+        best = max(scores, key=lambda ks: (ks[1], -ks[0]))[0]
+        return best, tuple(scores)
+
+    def _kmeans(self, k: int, seeds, rng) -> tuple[np.ndarray, list[str | None]]:
+        data = self.embedding_
+        n = len(data)
+        if k <= 1 or n <= 1:
+            centroid = normalize(data.mean(axis=0, keepdims=True)) if n else np.zeros((1, data.shape[1]))
+            return centroid.astype(np.float32), [seeds[0][0] if seeds else None]
+        seed_keys: list[str | None] = [key for key, _ in seeds][:k]
+        init = np.array([c for _, c in seeds][:k], dtype=np.float32).reshape(-1, data.shape[1])
+        fit_data = data if n <= self.sample_size else data[np.sort(rng.choice(n, self.sample_size, replace=False))]
+        if len(init) < k:
+            extra, _ = kmeans_plusplus(fit_data, k - len(init), random_state=rng.randint(2**31 - 1))
+            init = np.vstack([init, extra]) if len(init) else extra
+            seed_keys += [None] * (k - len(seed_keys))
+        seed = rng.randint(2**31 - 1)
+        if seeds:
+            model = KMeans(k, init=init, n_init=1, random_state=seed)
+        elif n <= self.sample_size:
+            model = KMeans(k, n_init=10, random_state=seed)
+        else:
+            model = MiniBatchKMeans(k, n_init=3, batch_size=4096, random_state=seed)
+        model.fit(fit_data)
+        return normalize(model.cluster_centers_.astype(np.float32)), seed_keys
+
+    def _result(self, ids, ids_kept, texts_kept, themes, kept, tfidf, labels, keys, k_scores, excluded):
+        clusters = []
+        assignment: dict = {}
+        mean_all = np.asarray(tfidf.mean(axis=0)).ravel()
+        names = self.vectorizer_.feature_names_
+        for c in sorted(set(labels.tolist()) - {-1}):
+            rows = np.flatnonzero(labels == c)
+            centre = normalize(self.embedding_[rows].mean(axis=0, keepdims=True))[0]
+            order = rows[np.argsort(-(self.embedding_[rows] @ centre), kind="stable")]
+            member_ids = tuple(ids_kept[r] for r in order)
+            top_terms = self._top_terms(tfidf, rows, mean_all, names, [texts_kept[r] for r in order[:300]])
+            mix = ()
+            if themes is not None:
+                counts = Counter(themes[kept[r]] for r in rows if themes[kept[r]] is not None)
+                mix = tuple(sorted(counts.items(), key=lambda tc: (-tc[1], tc[0])))
+            clusters.append(
+                Cluster(
+                    key=keys[c],
+                    label=", ".join(top_terms[:3]),
+                    top_terms=top_terms,
+                    ids=member_ids,
+                    representative_ids=member_ids[:3],
+                    theme_mix=mix,
+                )
+            )
+            for id_ in member_ids:
+                assignment[id_] = keys[c]
+        outliers = tuple(ids_kept[r] for r in np.flatnonzero(labels == -1))
+        for id_ in outliers:
+            assignment[id_] = None
+        clusters.sort(key=lambda cl: (-cl.size, _key_order(cl.key)))
+        return ClusteringResult(
+            clusters=tuple(clusters),
+            assignment=assignment,
+            outliers=outliers,
+            excluded=tuple(id_ for id_ in ids if id_ in excluded),
+            k_scores=k_scores,
+        )
+
+    def _top_terms(self, tfidf, rows, mean_all, names, member_texts) -> tuple[str, ...]:
+        if tfidf.shape[1] == 0:
+            return ()
+        mean_cluster = np.asarray(tfidf[rows].mean(axis=0)).ravel()
+        # Distinctive = frequent here and rarer elsewhere; the product favours words that
+        # are both, unlike a plain difference that picks generic frequent words.
+        distinct = mean_cluster * np.log1p(mean_cluster / (mean_all + 1e-9))
+        best = [i for i in np.argsort(-distinct, kind="stable")[: 4 * self.n_top_terms] if distinct[i] > 0]
+        words = display_forms(member_texts, [names[i] for i in best], self.stemmer)
+        unique = list(dict.fromkeys(w for w in words if len(w) > 2 or w.isdigit()))
+        return tuple(unique[: self.n_top_terms])
+
+
+def cluster_contributions(
+    ids: Sequence[Hashable],
+    texts: Sequence[str],
+    *,
+    themes: Sequence[str | None] | None = None,
+    n_clusters: int | None = None,
+    constraints: Constraints | None = None,
+    previous: Mapping[Hashable, str | None] | None = None,
+    random_state: int = 0,
+) -> ClusteringResult:
+    """Cluster contributions into labelled themes; see :class:`ThemeClusterer` for the details.
+
+    Parameters
+    ----------
+    ids : sequence of hashable
+        Unique contribution ids.
+    texts : sequence of str
+        Their texts.
+    themes : sequence of str, optional
+        Organiser theme of each text, reported as each cluster's ``theme_mix``.
+    n_clusters : int, optional
+        Set by the moderator; chosen automatically when ``None``.
+    constraints : Constraints, optional
+        Moderator decisions, always respected.
+    previous : mapping id -> cluster key, optional
+        Assignment of the previous run: its clusters seed this run and keep their keys.
+    random_state : int, default=0
+
+    Returns
+    -------
+    ClusteringResult
+        Empty clusters and assignment for an empty input.
+
+    Raises
+    ------
+    ValueError
+        On invalid input or contradictory constraints.
+
+    Examples
+    --------
+    >>> result = cluster_contributions([1, 2, 3, 4], ["vélo en ville", "pistes de vélo", "impôt juste", "impôt progressif"], n_clusters=2)
+    >>> sorted(len(c.ids) for c in result.clusters)
+    [2, 2]
+    """
+    clusterer = ThemeClusterer(n_clusters, random_state=random_state)
+    return clusterer.fit_predict(ids, texts, themes=themes, constraints=constraints, previous=previous)
+
+
+def _key_order(key: str):
+    match = re.fullmatch(r"c(\d+)", key)
+    return (0, int(match.group(1)), "") if match else (1, 0, key)
+
+
+def _constraint_units(ids_kept, constraints: Constraints, all_ids):
+    """Group must-linked ids into units; return (units, fixed key per unit, forbidden unit pairs)."""
+    position = {id_: i for i, id_ in enumerate(ids_kept)}
+    known = set(all_ids)
+    must = check_pairs(constraints.must_link, name="must_link")
+    cannot = check_pairs(constraints.cannot_link, name="cannot_link")
+    for id_ in [*constraints.pinned, *constraints.excluded, *(x for pair in must + cannot for x in pair)]:
+        if id_ not in known:
+            raise ValueError(f"constraints refer to an unknown id: {id_!r}")
+    parent = list(range(len(ids_kept)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in must:
+        if a in position and b in position:
+            parent[find(position[b])] = find(position[a])
+    members: dict[int, list[int]] = {}
+    for i in range(len(ids_kept)):
+        members.setdefault(find(i), []).append(i)
+    units = list(members.values())
+    unit_of = np.empty(len(ids_kept), dtype=np.int64)
+    for u, rows in enumerate(units):
+        unit_of[rows] = u
+    fixed: dict[int, str] = {}
+    for id_, key in constraints.pinned.items():
+        if id_ not in position:
+            continue
+        u = int(unit_of[position[id_]])
+        if fixed.get(u, key) != key:
+            raise ValueError(f"must-linked contributions are pinned to different clusters: {fixed[u]!r} and {key!r}")
+        fixed[u] = str(key)
+    forbidden: dict[int, set[int]] = {}
+    for a, b in cannot:
+        if a not in position or b not in position:
+            continue
+        ua, ub = int(unit_of[position[a]]), int(unit_of[position[b]])
+        if ua == ub:
+            raise ValueError(f"{a!r} and {b!r} must be together (must_link) and apart (cannot_link)")
+        if ua in fixed and fixed.get(ua) == fixed.get(ub):
+            raise ValueError(f"{a!r} and {b!r} cannot be together but are both pinned to {fixed[ua]!r}")
+        forbidden.setdefault(ua, set()).add(ub)
+        forbidden.setdefault(ub, set()).add(ua)
+    return units, fixed, forbidden
+
+
+def _seed_centroids(embedding, ids_kept, previous, pinned) -> list[tuple[str, np.ndarray]]:
+    """Centroids of the previous run's clusters and of pinned keys, in this run's space."""
+    position = {id_: i for i, id_ in enumerate(ids_kept)}
+    rows_by_key: dict[str, list[int]] = {}
+    for source in (previous, pinned):
+        for id_, key in source.items():
+            if id_ in position:
+                rows_by_key.setdefault(str(key), []).append(position[id_])
+    seeds = []
+    for key in sorted(rows_by_key, key=_key_order):
+        centre = embedding[rows_by_key[key]].mean(axis=0, keepdims=True)
+        if np.linalg.norm(centre) > 0:
+            seeds.append((key, normalize(centre)[0]))
+    return seeds
+
+
+def _constrained_assignment(embedding, centroids, seed_keys, units, fixed, forbidden, outlier_threshold, n_rounds=3):
+    """Assign whole must-link units, honour pins and cannot-links, send far texts to outliers.
+
+    Pinned keys that are not among the k-means seeds become extra clusters appended after
+    them, centred on their pinned members. Returns one label per row, -1 for outliers.
+    """
+    index_of = {key: c for c, key in enumerate(seed_keys) if key is not None}
+    for key in sorted(set(fixed.values()) - set(index_of), key=_key_order):
+        index_of[key] = len(centroids)
+        rows = [r for u, k in fixed.items() if k == key for r in units[u]]
+        centroids = np.vstack([centroids, normalize(embedding[rows].mean(axis=0, keepdims=True))])
+    constrained = [u for u, rows in enumerate(units) if len(rows) > 1 or u in fixed or u in forbidden]
+    free = [u for u in constrained if u not in fixed]
+    empty = np.linalg.norm(embedding, axis=1) == 0
+    for _ in range(n_rounds):
+        sims = embedding @ centroids.T
+        best = np.argmax(sims, axis=1)
+        labels = np.where(sims[np.arange(len(best)), best] >= outlier_threshold, best, -1)
+        labels[empty] = -1
+        unit_label = {u: index_of[fixed[u]] for u in constrained if u in fixed}
+        unit_sims = {u: sims[units[u]].mean(axis=0) for u in free}
+        # Most confident units choose first; a cannot-link partner's cluster is skipped,
+        # and a unit with no allowed cluster close enough goes to the outlier bucket.
+        for u in sorted(free, key=lambda u: (-float(unit_sims[u].max()), u)):
+            taken = {unit_label[v] for v in forbidden.get(u, ()) if v in unit_label}
+            unit_label[u] = -1
+            for c in np.argsort(-unit_sims[u], kind="stable"):
+                if unit_sims[u][c] < outlier_threshold:
+                    break
+                if int(c) not in taken:
+                    unit_label[u] = int(c)
+                    break
+        for u, label in unit_label.items():
+            labels[units[u]] = label
+        centroids = _recentre(embedding, labels, centroids)
+    return labels, index_of
+
+
+def _recentre(embedding, labels, centroids):
+    out = centroids.copy()
+    for c in range(len(centroids)):
+        rows = labels == c
+        if rows.any():
+            out[c] = normalize(embedding[rows].mean(axis=0, keepdims=True))[0]
+    return out
+
+
+def _cluster_keys(labels, ids_kept, index_of, previous) -> dict[int, str]:
+    """Key of each cluster index: seeded/pinned keys first, then previous keys by overlap, then new."""
+    used = sorted(set(labels.tolist()) - {-1})
+    keys = {c: key for key, c in index_of.items() if c in used}
+    unkeyed = [c for c in used if c not in keys]
+    if previous and unkeyed:
+        free_previous = {i: k for i, k in previous.items() if k not in keys.values()}
+        current = {ids_kept[r]: int(labels[r]) for r in np.flatnonzero(np.isin(labels, unkeyed))}
+        keys.update(match_clusters(free_previous, current))
+        unkeyed = [c for c in used if c not in keys]
+    taken = [_key_order(k)[1] for k in [*keys.values(), *(previous or {}).values()] if _key_order(k)[0] == 0]
+    next_number = max(taken, default=0) + 1
+    sizes = np.bincount(labels[labels >= 0], minlength=max(used, default=-1) + 1)
+    for c in sorted(unkeyed, key=lambda c: (-sizes[c], c)):
+        keys[c] = f"c{next_number}"
+        next_number += 1
+    return keys

@@ -1,0 +1,182 @@
+"""Index for "similar contributions while typing": fit once, add incrementally, query fast.
+
+The vocabulary and idf are learned by :meth:`SimilarIndex.fit`; :meth:`SimilarIndex.add`
+projects new texts in that space and appends them (words unseen at fit time are ignored until
+:meth:`SimilarIndex.refit`). Queries read only the postings of the query's words from an
+inverted index (the transposed TF-IDF matrix), so their cost does not grow with the whole
+corpus size but with the postings touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from nlp._validation import check_corpus
+from nlp.text import FrenchVectorizer
+
+__all__ = ["SimilarIndex"]
+
+
+class SimilarIndex:
+    """Cosine TF-IDF search over contributions.
+
+    Parameters
+    ----------
+    stemmer : str, default="snowball"
+    merge_every : int, default=5000
+        Rows added since the last merge are kept in a small side matrix; past this many they
+        are merged into the inverted index (a sparse transpose, not a refit).
+
+    Attributes
+    ----------
+    vectorizer_ : FrenchVectorizer
+    ids_ : list
+        Indexed ids, in row order.
+    n_indexed_ : int
+
+    Examples
+    --------
+    >>> index = SimilarIndex().fit([1, 2], ["pistes cyclables en ville", "baisser la TVA"])
+    >>> [id_ for id_, _ in index.query("plus de pistes cyclables")]
+    [1]
+    """
+
+    def __init__(self, stemmer: str = "snowball", merge_every: int = 5000):
+        self.stemmer = stemmer
+        self.merge_every = merge_every
+
+    def fit(self, ids: Sequence[Hashable], texts: Sequence[str]) -> SimilarIndex:
+        """Learn vocabulary and idf from ``texts`` and index them; return ``self``.
+
+        Raises
+        ------
+        ValueError
+            On invalid ids/texts (see :func:`nlp._validation.check_corpus`).
+        """
+        ids, texts, _ = check_corpus(ids, texts)
+        self.vectorizer_ = FrenchVectorizer(stemmer=self.stemmer, domain_words=())
+        matrix = self.vectorizer_.fit_transform(texts)
+        self._texts = list(texts)
+        self.ids_ = list(ids)
+        self._row_of = {id_: r for r, id_ in enumerate(ids)}
+        self._postings = matrix.T.tocsr()
+        self._pending: list[sp.csr_matrix] = []
+        self._n_merged = len(ids)
+        return self
+
+    @property
+    def n_indexed_(self) -> int:
+        return len(self.ids_)
+
+    def add(self, ids: Sequence[Hashable], texts: Sequence[str]) -> SimilarIndex:
+        """Index more texts in the fitted space, without refitting; return ``self``.
+
+        Raises
+        ------
+        ValueError
+            On invalid input or an id already indexed.
+        RuntimeError
+            If the index has not been fitted.
+        """
+        self._check_fitted()
+        ids, texts, _ = check_corpus(ids, texts)
+        already = [id_ for id_ in ids if id_ in self._row_of]
+        if already:
+            raise ValueError(f"ids already indexed: {already[:5]!r}")
+        for id_ in ids:
+            self._row_of[id_] = len(self.ids_)
+            self.ids_.append(id_)
+        self._texts.extend(texts)
+        self._pending.append(self.vectorizer_.transform(texts))
+        if sum(m.shape[0] for m in self._pending) >= self.merge_every:
+            self._merge_pending()
+        return self
+
+    def refit(self) -> SimilarIndex:
+        """Relearn vocabulary and idf on everything indexed so far; return ``self``."""
+        self._check_fitted()
+        return self.fit(list(self.ids_), list(self._texts))
+
+    def query(
+        self,
+        text: str,
+        *,
+        k: int = 5,
+        min_score: float = 0.2,
+        exclude_ids: Iterable[Hashable] = (),
+        restrict_ids: Iterable[Hashable] | None = None,
+    ) -> list[tuple[Hashable, float]]:
+        """Return the ``k`` indexed contributions most similar to ``text``.
+
+        Parameters
+        ----------
+        text : str
+            The text being typed.
+        k : int, default=5
+        min_score : float, default=0.2
+            Cosine below which a contribution is not suggested.
+        exclude_ids : iterable of ids
+            Never returned (the contribution being edited, hidden ones).
+        restrict_ids : iterable of ids, optional
+            Only these may be returned (e.g. the contributions of one process).
+
+        Returns
+        -------
+        list of (id, float)
+            Best first, scores rounded to 4 decimals; empty when nothing reaches ``min_score``.
+
+        Raises
+        ------
+        ValueError
+            If ``text`` is not a string or ``k`` < 1.
+        """
+        self._check_fitted()
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {type(text).__name__}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        scores = self._scores(self.vectorizer_.transform([text]))
+        if scores is None:
+            return []
+        if restrict_ids is not None:
+            allowed = np.zeros(scores.size, dtype=bool)
+            rows = [self._row_of[i] for i in restrict_ids if i in self._row_of]
+            allowed[rows] = True
+            scores = np.where(allowed, scores, 0.0)
+        for id_ in exclude_ids:
+            row = self._row_of.get(id_)
+            if row is not None:
+                scores[row] = 0.0
+        candidates = np.flatnonzero(scores >= max(min_score, 1e-9))
+        if candidates.size > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = candidates[np.lexsort((candidates, -scores[candidates]))]
+        return [(self.ids_[r], round(float(scores[r]), 4)) for r in order]
+
+    def _scores(self, query: sp.csr_matrix) -> np.ndarray | None:
+        if query.nnz == 0:
+            return None
+        terms, weights = query.indices, query.data
+        scores = np.zeros(self.n_indexed_, dtype=np.float32)
+        # Only the postings of the query's terms are read: a slice of the inverted index.
+        scores[: self._n_merged] = self._postings[terms].T @ weights
+        offset = self._n_merged
+        for block in self._pending:
+            scores[offset : offset + block.shape[0]] = block[:, terms] @ weights
+            offset += block.shape[0]
+        return scores
+
+    def _merge_pending(self) -> None:
+        if not self._pending:
+            return
+        added = sp.vstack(self._pending, format="csr").T.tocsr()
+        self._postings = sp.hstack([self._postings, added], format="csr")
+        self._n_merged += sum(m.shape[0] for m in self._pending)
+        self._pending = []
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "vectorizer_"):
+            raise RuntimeError("SimilarIndex is not fitted: call fit() first")

@@ -1,0 +1,124 @@
+"""Theme clustering: edge cases, labels, constraints, stable keys, determinism (hypothesis)."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp.clustering import Constraints, ThemeClusterer, cluster_contributions
+from nlp.stability import co_assignment_stability, match_clusters
+
+BIKE = ["pistes cyclables sécurisées en ville", "plus de pistes cyclables pour les vélos", "vélo et pistes cyclables partout", "garages à vélos sécurisés près des gares"]
+TAX = ["baisser les impôts sur le revenu", "un impôt sur le revenu plus juste", "impôts trop élevés pour les classes moyennes", "supprimer les niches fiscales et baisser l'impôt"]
+TEXTS = BIKE + TAX
+IDS = list(range(1, 9))
+
+
+def _groups(result):
+    return sorted(sorted(c.ids) for c in result.clusters)
+
+
+def test_two_clear_topics_are_separated_with_real_word_labels():
+    result = cluster_contributions(IDS, TEXTS, n_clusters=2, themes=["Mobilité"] * 4 + ["Fiscalité"] * 4)
+    assert _groups(result) == [[1, 2, 3, 4], [5, 6, 7, 8]]
+    labels = {c.theme_mix[0][0]: c.top_terms for c in result.clusters}
+    assert "cyclables" in labels["Mobilité"] and "impôts" in labels["Fiscalité"] + ("impôt",)
+    assert all(len(c.representative_ids) == 3 for c in result.clusters)
+
+
+def test_every_id_is_assigned_exactly_once():
+    result = cluster_contributions(IDS, TEXTS)
+    clustered = [i for c in result.clusters for i in c.ids] + list(result.outliers)
+    assert sorted(clustered) == IDS and set(result.assignment) == set(IDS)
+
+
+@pytest.mark.parametrize(
+    ("ids", "texts"),
+    [([], []), ([1], ["une seule contribution"]), ([1, 2], ["vélo en ville", "impôt juste"]), ([1, 2, 3], ["même texte"] * 3), ([1, 2], ["", "😀"])],
+)
+def test_degenerate_inputs_give_a_complete_assignment(ids, texts):
+    result = cluster_contributions(ids, texts)
+    assert sorted(result.assignment) == ids
+
+
+def test_empty_texts_go_to_the_outlier_bucket():
+    result = cluster_contributions(IDS + [9], TEXTS + ["🙂🙂"], n_clusters=2)
+    assert result.assignment[9] is None and 9 in result.outliers
+
+
+def test_automatic_k_reports_the_silhouette_of_each_k_tried():
+    result = cluster_contributions(IDS, TEXTS)
+    assert result.k_scores and all(2 <= k <= 7 for k, _ in result.k_scores)
+    assert result.n_clusters == max(result.k_scores, key=lambda ks: (ks[1], -ks[0]))[0] or result.outliers
+
+
+def test_constraints_are_respected():
+    constraints = Constraints(pinned={1: "velo"}, excluded=frozenset({8}), must_link=((2, 5),), cannot_link=((3, 4),))
+    result = cluster_contributions(IDS, TEXTS, n_clusters=2, constraints=constraints)
+    assert result.assignment[1] == "velo" and 8 not in result.assignment and result.excluded == (8,)
+    assert result.assignment[2] == result.assignment[5]
+    assert result.assignment[3] is None or result.assignment[3] != result.assignment[4]
+
+
+@pytest.mark.parametrize(
+    ("constraints", "message"),
+    [
+        (Constraints(must_link=((1, 2),), cannot_link=((1, 2),)), "together"),
+        (Constraints(pinned={1: "a", 2: "b"}, must_link=((1, 2),)), "pinned to different clusters"),
+        (Constraints(pinned={1: "a", 2: "a"}, cannot_link=((1, 2),)), "both pinned"),
+        (Constraints(excluded=frozenset({99})), "unknown id"),
+        (Constraints(must_link=((1, 1),)), "two different ids"),
+    ],
+)
+def test_contradictory_constraints_are_refused(constraints, message):
+    with pytest.raises(ValueError, match=message):
+        cluster_contributions(IDS, TEXTS, n_clusters=2, constraints=constraints)
+
+
+def test_previous_run_keeps_cluster_keys():
+    first = cluster_contributions(IDS, TEXTS, n_clusters=2)
+    previous = {i: first.assignment[i] for i in IDS}
+    renamed = {i: {"c1": "c7", "c2": "c9"}.get(k, k) for i, k in previous.items()}
+    second = cluster_contributions(IDS + [9], TEXTS + ["des pistes cyclables"], previous=renamed)
+    assert {c.key for c in second.clusters} == {"c7", "c9"}
+    assert co_assignment_stability(renamed, second.assignment) == 1.0
+    assert second.assignment[9] == second.assignment[1]
+
+
+def test_stability_and_matching_helpers():
+    assert co_assignment_stability({1: "a", 2: "a", 3: "b"}, {1: "x", 2: "y", 3: "y"}) == 0.0
+    assert match_clusters({1: "a", 2: "a", 3: "b"}, {1: 0, 2: 0, 3: 1}) == {0: "a", 1: "b"}
+
+
+def test_same_input_twice_gives_the_same_result():
+    assert cluster_contributions(IDS, TEXTS) == cluster_contributions(IDS, TEXTS)
+
+
+WORDS = ["vélo", "impôt", "école", "santé", "retraite", "climat", "train", "TVA", "médecin", "élu"]
+texts_strategy = st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=5).map(" ".join), min_size=1, max_size=25)
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=texts_strategy, data=st.data())
+def test_property_constraints_always_hold_and_runs_are_deterministic(texts, data):
+    ids = list(range(len(texts)))
+    pick = st.sampled_from(ids)
+    must = tuple(data.draw(st.lists(st.tuples(pick, pick).filter(lambda p: p[0] != p[1]), max_size=2)))
+    cannot = tuple(p for p in data.draw(st.lists(st.tuples(pick, pick).filter(lambda p: p[0] != p[1]), max_size=2)) if p not in must)
+    pinned = {i: "fixe" for i in data.draw(st.lists(pick, max_size=1))}
+    constraints = Constraints(pinned=pinned, excluded=frozenset(data.draw(st.lists(pick, max_size=2))), must_link=must, cannot_link=cannot)
+    try:
+        result = cluster_contributions(ids, texts, constraints=constraints)
+    except ValueError:
+        return  # contradictory draw (e.g. cannot-link inside a must-link chain), refused up front
+    assert result == cluster_contributions(ids, texts, constraints=constraints)
+    kept = [i for i in ids if i not in constraints.excluded]
+    assert sorted(result.assignment) == kept
+    assert sorted([i for c in result.clusters for i in c.ids] + list(result.outliers)) == kept
+    for i, key in pinned.items():
+        assert i in constraints.excluded or result.assignment[i] == key
+    for a, b in must:
+        if a in result.assignment and b in result.assignment:
+            assert result.assignment[a] == result.assignment[b]
+    for a, b in cannot:
+        if a in result.assignment and b in result.assignment and result.assignment[a] is not None:
+            assert result.assignment[a] != result.assignment[b]
