@@ -1,0 +1,127 @@
+"""Benchmark nlp/: clustering and duplicates at 1k/10k/100k, similar-index queries, full evaluation.
+
+Run: ``.venv/bin/python bench/bench_nlp.py`` (``make bench``). Each size and task runs in its own
+subprocess so that peak memory (``ru_maxrss``) is that task's alone. Corpora: the 6,836 real
+texts of ../shared/data (both files); 1k is a random sample, larger sizes add perturbed copies of
+real texts (typos, accents dropped, reordered, truncated, sentence added, other theme; seed 0)
+until the size is reached.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
+SIZES = (1_000, 10_000, 100_000)
+N_CLUSTERS = 20
+
+
+def corpus(size: int) -> tuple[list[int], list[str]]:
+    """Real texts, sampled or grown with perturbed copies to exactly ``size`` texts."""
+    import numpy as np
+
+    from nlp.perturb import make_copies
+
+    texts, themes = [], []
+    for name in FILES:
+        with open(DATA / name, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                texts.append(row["text"])
+                themes.append(row["theme"])
+    if size <= len(texts):
+        keep = np.sort(np.random.default_rng(0).choice(len(texts), size, replace=False))
+        texts = [texts[i] for i in keep]
+    else:
+        texts += [c.text for c in make_copies(texts, themes, size - len(texts), min_words=1, random_state=0)]
+    return list(range(size)), texts
+
+
+def worker(task: str, size: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    ids, texts = corpus(size)
+    start = time.perf_counter()
+    out: dict = {"task": task, "size": size}
+    if task == "cluster":
+        from nlp.clustering import cluster_contributions
+
+        result = cluster_contributions(ids, texts, n_clusters=N_CLUSTERS)
+        out["detail"] = f"{result.n_clusters} clusters, {len(result.outliers)} outliers"
+    elif task == "cluster_auto":
+        from nlp.clustering import cluster_contributions
+
+        result = cluster_contributions(ids, texts)
+        out["detail"] = f"auto k={result.n_clusters}"
+    elif task == "duplicates":
+        from nlp.duplicates import find_duplicates
+
+        groups = find_duplicates(ids, texts)
+        out["detail"] = f"{len(groups)} groups, {sum(len(g.ids) for g in groups)} texts"
+    elif task == "similar":
+        import numpy as np
+
+        from nlp.perturb import make_copies
+        from nlp.similar import SimilarIndex
+
+        index = SimilarIndex().fit(ids, texts)
+        out["build_s"] = time.perf_counter() - start
+        queries = [c.text for c in make_copies(texts, None, 300, random_state=1)]
+        durations = []
+        for q in queries:
+            t = time.perf_counter()
+            index.query(q, k=5, exclude_ids=[0], restrict_ids=None)
+            durations.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        index.add([size + n for n in range(1000)], queries[:300] * 3 + queries[:100])
+        out["add_1000_s"] = time.perf_counter() - t
+        out["p50_ms"] = float(np.percentile(durations, 50))
+        out["p95_ms"] = float(np.percentile(durations, 95))
+    out["seconds"] = time.perf_counter() - start
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run(task: str, size: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", task, str(size)], capture_output=True, text=True, check=True
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    print(f"nlp benchmark ({os.cpu_count()} CPUs); corpus = real texts + perturbed copies; peak = process max RSS")
+    print(f"{'task':<14}{'size':>8}{'seconds':>10}{'peak MB':>10}  detail")
+    for task in ("cluster", "cluster_auto", "duplicates"):
+        for size in SIZES:
+            if task == "cluster_auto" and size > 10_000:
+                continue
+            r = run(task, size)
+            print(f"{task:<14}{size:>8}{r['seconds']:>10.2f}{r['peak_mb']:>10.0f}  {r['detail']}", flush=True)
+    r = run("similar", 100_000)
+    print(
+        f"{'similar':<14}{100_000:>8}{r['build_s']:>10.2f}{r['peak_mb']:>10.0f}  build; query p50 {r['p50_ms']:.2f} ms,"
+        f" p95 {r['p95_ms']:.2f} ms; add 1000 texts {r['add_1000_s']:.2f} s",
+        flush=True,
+    )
+    print("\nfull evaluation (python -m nlp.evaluate) on both files:", flush=True)
+    proc = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "nlp.evaluate", *(str(DATA / f) for f in FILES)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    print(proc.stdout, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(sys.argv[2], int(sys.argv[3]))))
+    else:
+        raise SystemExit(main())
