@@ -1,0 +1,51 @@
+"""Contrib: a collaborative contribution platform with assisted synthesis."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, commands, error pages."""
+    project_root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(project_root / "templates"),
+        static_folder=str(project_root / "static"),
+    )
+    from contrib.config import settings_from_environment
+
+    overrides = test_config or {}
+    app.config.from_mapping(
+        settings_from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY"))
+    )
+    app.config.from_mapping(overrides)
+
+    from contrib.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(project_root / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from contrib import auth, cli, errors_pages, security
+    from contrib.admin.views import bp as admin_bp
+    from contrib.auth.views import bp as auth_bp
+    from contrib.main.views import bp as main_bp
+    from contrib.processes.views import bp as processes_bp
+
+    auth.init_app(app)
+    security.init_app(app)
+    errors_pages.init_app(app)
+    cli.init_app(app)
+    for blueprint in (main_bp, auth_bp, processes_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app

@@ -1,0 +1,26 @@
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Optional
+
+from contrib.forms import Form
+from contrib.models import ProcessKind, Role
+
+
+class ProcessForm(Form):
+    title = StringField("Titre", validators=[DataRequired()])
+    kind = SelectField("Type de démarche", choices=ProcessKind.choices(), default=ProcessKind.EVENT.value)
+    region = StringField("Région")
+    place = StringField("Lieu")
+    starts_on = DateField("Date de début", validators=[Optional()])
+    ends_on = DateField("Date de fin", validators=[Optional()])
+    description = TextAreaField("Description")
+    question = TextAreaField("Question posée (débat en ligne)")
+    replay_url = URLField("Lien du replay")
+    is_open = BooleanField("Ouverte aux contributions", default=True)
+
+
+class ThemeForm(Form):
+    name = StringField("Nom de la thématique", validators=[DataRequired()])
+
+
+class RoleForm(Form):
+    role = SelectField("Rôle", choices=Role.choices())

@@ -1,0 +1,21 @@
+"""Accounts area: login manager wiring; views live in views.py."""
+
+from contrib.extensions import db, login_manager
+from contrib.models import Role, User
+
+
+def init_app(app):
+    """Configure Flask-Login for French pages."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.jinja_env.globals["Role"] = Role
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None

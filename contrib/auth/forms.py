@@ -1,0 +1,22 @@
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired
+
+from contrib.forms import Form
+from contrib.models import ActorType
+from contrib.services.accounts import PASSWORD_MIN_LENGTH
+
+
+class LoginForm(Form):
+    email = EmailField("Adresse e-mail", validators=[DataRequired()])
+    password = PasswordField("Mot de passe", validators=[DataRequired()])
+
+
+class RegistrationForm(Form):
+    display_name = StringField("Nom affiché", description="Visible à côté de vos contributions.",
+                               validators=[DataRequired()])
+    email = EmailField("Adresse e-mail", validators=[DataRequired()])
+    password = PasswordField("Mot de passe",
+                             description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.",
+                             validators=[DataRequired()])
+    actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
+    organisation = StringField("Organisation (facultatif)")

@@ -1,0 +1,68 @@
+"""Registration, login and logout."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from contrib.auth.forms import LoginForm, RegistrationForm
+from contrib.errors import InvalidInput, Conflict
+from contrib.extensions import limiter
+from contrib.forms import attach_error
+from contrib.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next_url(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+                and "\\" not in target:
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(form.email.data, form.display_name.data, form.password.data,
+                                          actor_type=form.actor_type.data, organisation=form.organisation.data)
+        except (InvalidInput, Conflict) as error:
+            attach_error(form, error)
+        else:
+            login_user(user)
+            flash("Bienvenue ! Votre compte est créé.", "success")
+            return redirect(safe_next_url(request.args.get("next")))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            flash(f"Bonjour {user.display_name} !", "success")
+            return redirect(safe_next_url(request.args.get("next")))
+        form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    logout_user()
+    flash("Vous êtes déconnecté·e.", "info")
+    return redirect(url_for("main.home"))

@@ -1,0 +1,61 @@
+"""Command-line commands: `flask --app wsgi seed-demo`, `load-csv`, `create-user`."""
+
+from pathlib import Path
+
+import click
+
+from contrib.errors import ContribError
+from contrib.models import Role
+
+
+def init_app(app):
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(load_csv)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo data once (a second run changes nothing) and print the demo accounts."""
+    from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
+    created = load_demo()
+    click.echo(f"Données de démonstration : {created['accounts']} comptes, {created['processes']} démarches, "
+               f"{created['contributions']} contributions ajoutés.")
+    click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.label:<18} {account.email}")
+
+
+@click.command("load-csv")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--process", "slug", default="consultation", show_default=True, help="Slug of the target process.")
+@click.option("--title", default=None, help="Title when the process is created.")
+def load_csv(path, slug, title):
+    """Load a CSV shaped like ../shared/data/*.csv (columns text, theme, title) into a process."""
+    from contrib.services.bulk import ensure_process, load_rows, read_consultation_csv
+
+    try:
+        process = ensure_process(slug, title or f"Consultation {path.stem}")
+        result = load_rows(process.id, read_consultation_csv(path))
+    except ContribError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{result.n_loaded} contributions chargées dans « {process.slug} », {result.n_skipped} ignorées.")
+    for reason, count in sorted(result.skipped_reasons.items()):
+        click.echo(f"  {count} × {reason}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.PARTICIPANT.value)
+@click.password_option()
+def create_user(email, name, role, password):
+    """Create an account with any role (the first staff account, for instance)."""
+    from contrib.services.accounts import create_user as create
+
+    try:
+        user = create(email, name, password, role=Role(role))
+    except ContribError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Compte créé : {user.email} ({user.role.label}).")

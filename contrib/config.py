@@ -1,0 +1,69 @@
+"""Settings read from environment variables, with safe defaults.
+
+Every setting is an environment variable prefixed with ``CONTRIB_``. The secret key comes from
+``CONTRIB_SECRET_KEY`` or, when absent, from ``instance/secret_key``, generated once and never
+committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def parse_boolean(value: str) -> bool:
+    """Return the boolean an environment string spells; raise ValueError on anything else."""
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Read the secret key kept in the instance folder, writing a new random one if missing."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when two workers start at once, only one writes; the other reads its key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_from_environment(instance_path: Path, environ=os.environ, *, secret_key: str | None = None) -> dict:
+    """Build the Flask config mapping from the environment (``secret_key`` overrides both sources)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = environ.get("CONTRIB_DATABASE_URL") or f"sqlite:///{instance_path / 'contrib.sqlite3'}"
+    secure_cookies = parse_boolean(environ.get("CONTRIB_SECURE_COOKIES", "false"))
+    return {
+        "SECRET_KEY": secret_key or environ.get("CONTRIB_SECRET_KEY") or load_or_create_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(environ.get("CONTRIB_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
+        "RATELIMIT_STORAGE_URI": environ.get("CONTRIB_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),
+        "CONTRIBUTIONS_PER_PAGE": int(environ.get("CONTRIB_CONTRIBUTIONS_PER_PAGE", 20)),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

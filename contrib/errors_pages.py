@@ -1,0 +1,46 @@
+"""French error pages; the 500 page rolls the session back first."""
+
+from flask import jsonify, render_template
+from flask_wtf.csrf import CSRFError
+
+from contrib.errors import ContribError
+from contrib.extensions import db
+from contrib.permissions import wants_json
+
+MESSAGES = {
+    400: ("Requête incorrecte", "La demande n'a pas pu être comprise."),
+    403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour cette page ou cette action."),
+    404: ("Page introuvable", "Cette page n'existe pas ou n'est plus disponible."),
+    405: ("Action impossible", "Cette action n'est pas permise sur cette page."),
+    409: ("Conflit", "L'élément a changé entre-temps. Rechargez la page et recommencez."),
+    413: ("Fichier trop volumineux", "Le fichier ou le texte envoyé dépasse la taille permise."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez une minute puis réessayez."),
+    500: ("Erreur interne", "Une erreur inattendue s'est produite. Rien n'a été enregistré à moitié ; réessayez."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[400])
+    if wants_json():
+        return jsonify(error=detail or message), status
+    return render_template("errors/error.html", title=title, message=detail or message, status=status), status
+
+
+def init_app(app):
+    for status in MESSAGES:
+        if status == 500:
+            continue
+        app.register_error_handler(status, lambda error, status=status: render_error(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
+
+    @app.errorhandler(ContribError)
+    def domain_error(error):
+        return render_error(error.status_code, error.message)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_error(500)

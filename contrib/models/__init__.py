@@ -1,0 +1,26 @@
+"""All tables, imported here so Alembic and the app see the whole schema."""
+
+from contrib.models.accounts import ActorType, Role, User
+from contrib.models.audit import AuditEntry
+from contrib.models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionSource,
+    ContributionStatus,
+)
+from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
+
+__all__ = [
+    "ActorType",
+    "AuditEntry",
+    "Contribution",
+    "ContributionKind",
+    "ContributionSource",
+    "ContributionStatus",
+    "DEFAULT_THEMES",
+    "Process",
+    "ProcessKind",
+    "Role",
+    "Theme",
+    "User",
+]

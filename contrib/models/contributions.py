@@ -1,0 +1,104 @@
+"""Contributions: one idea, diagnostic, proposal, weak signal or experimental track."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contrib.extensions import db
+from contrib.models.accounts import ActorType, User
+from contrib.models.base import LabelledEnum, enum_column, utcnow
+from contrib.models.processes import Process, Theme
+
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 5000
+
+
+class ContributionKind(LabelledEnum):
+    DIAGNOSTIC = ("diagnostic", "Diagnostic")
+    IDEA = ("idea", "Idée")
+    PROPOSAL = ("proposal", "Proposition")
+    WEAK_SIGNAL = ("weak_signal", "Signal faible")
+    TRACK = ("track", "Piste expérimentale")
+
+
+class ContributionStatus(LabelledEnum):
+    """Where a contribution went; later stages are set by moderation and the plaidoyer."""
+
+    PUBLISHED = ("published", "Publiée")
+    MERGED = ("merged", "Intégrée à une proposition")
+    RETAINED = ("retained", "Retenue dans le plaidoyer")
+
+
+class ContributionSource(LabelledEnum):
+    ONLINE = ("online", "En ligne")
+    FACILITATOR = ("facilitator", "Saisie par l'animateur")
+    IMPORT = ("import", "Importée d'une feuille d'atelier")
+
+
+class Contribution(db.Model):
+    """One person's or one workshop table's contribution to a process.
+
+    Never deleted: hiding sets ``hidden_at``; merging (later) links it to a proposal.
+    """
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        sa.Index("ix_contributions_process_recent", "process_id", "id"),
+        sa.Index("ix_contributions_process_theme_recent", "process_id", "theme_id", "id"),
+        sa.Index("ix_contributions_process_kind_recent", "process_id", "kind", "id"),
+        sa.Index("ix_contributions_author_recent", "author_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(sa.ForeignKey("processes.id", ondelete="RESTRICT"))
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("themes.id", ondelete="RESTRICT"))
+    kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
+    title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX_LENGTH))
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Free-text author for contributions typed in or imported on behalf of someone.
+    author_name: Mapped[str | None] = mapped_column(sa.String(120))
+    actor_type: Mapped[ActorType] = mapped_column(enum_column(ActorType), default=ActorType.OTHER)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    table_label: Mapped[str | None] = mapped_column(sa.String(80))
+    n_table_participants: Mapped[int | None]
+    source: Mapped[ContributionSource] = mapped_column(
+        enum_column(ContributionSource), default=ContributionSource.ONLINE
+    )
+    status: Mapped[ContributionStatus] = mapped_column(
+        enum_column(ContributionStatus), default=ContributionStatus.PUBLISHED
+    )
+    hidden_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two moderators changing the same row at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    process: Mapped[Process] = relationship()
+    theme: Mapped[Theme] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def signature(self) -> str:
+        """Who the interface shows as the contribution's author."""
+        if self.author is not None:
+            return self.author.display_name
+        if self.author_name:
+            return self.author_name
+        if self.table_label:
+            return self.table_label
+        return "Anonyme"

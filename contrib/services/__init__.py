@@ -1,0 +1,1 @@
+"""Business rules, one module per area; each public function is one transaction."""

@@ -1,0 +1,59 @@
+"""Rules every piece of user text goes through before it is stored.
+
+Text is kept as the person wrote it (no silent rewriting beyond whitespace and Unicode
+normalisation); what cannot be stored safely or read back is refused with a French message.
+SQL-looking text is ordinary text: queries are parameterised, so it is stored and shown verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from contrib.errors import InvalidInput
+
+# Control characters other than tab and newline, plus Unicode non-characters and the
+# replacement character that stands for bytes that were not valid UTF-8.
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_REPLACEMENT_CHARACTER = "\ufffd"
+# A tag-shaped run: "<script>", "</b>", "<img src=x onerror=...>"; "a < b" and "<3" stay allowed.
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean_text(value: str | None, *, field_label: str, max_length: int, required: bool = True,
+               multiline: bool = True) -> str | None:
+    """Return ``value`` normalised, or raise InvalidInput with a French message.
+
+    Returns None for an empty optional value.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field_label} : la valeur envoyée n'est pas du texte.")
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split())
+    text = _MANY_BLANK_LINES.sub("\n\n", text).strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{field_label} : ce champ est obligatoire (il est vide ou ne contient que des espaces).")
+        return None
+    if _REPLACEMENT_CHARACTER in text:
+        raise InvalidInput(
+            f"{field_label} : le texte contient des caractères illisibles (encodage invalide). "
+            "Copiez-le à nouveau depuis un document enregistré en UTF-8."
+        )
+    if _FORBIDDEN_CHARACTERS.search(text):
+        raise InvalidInput(f"{field_label} : le texte contient des caractères de contrôle invisibles. Retirez-les et réessayez.")
+    if _HTML_TAG.search(text):
+        raise InvalidInput(
+            f"{field_label} : les balises HTML (comme <script> ou <b>) ne sont pas acceptées. "
+            "Écrivez votre texte sans balises."
+        )
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{field_label} : {len(text)} caractères, c'est trop long (maximum {max_length}). "
+            "Raccourcissez le texte ou découpez-le en plusieurs contributions."
+        )
+    return text

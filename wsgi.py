@@ -1,0 +1,3 @@
+from contrib import create_app
+
+app = create_app()
