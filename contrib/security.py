@@ -1,4 +1,25 @@
-"""Security headers sent with every response."""
+"""Security headers sent with every response; refusal of badly encoded form posts."""
+
+from urllib.parse import unquote_to_bytes
+
+from flask import request
+
+from contrib.errors import InvalidInput
+
+ENCODING_MESSAGE = (
+    "Le formulaire contient des caractères mal encodés (le texte n'est pas en UTF-8). "
+    "Copiez votre texte depuis un document enregistré en UTF-8 et réessayez."
+)
+
+
+def form_body_is_utf8(body: bytes) -> bool:
+    """True when every name and value of a urlencoded body decodes as UTF-8."""
+    try:
+        for pair in body.replace(b"+", b" ").split(b"&"):
+            unquote_to_bytes(pair).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -13,6 +34,12 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app):
+    @app.before_request
+    def refuse_badly_encoded_forms():
+        # Werkzeug silently keeps undecodable "%E9" sequences as literal text; refuse them instead.
+        if request.mimetype == "application/x-www-form-urlencoded" and not form_body_is_utf8(request.get_data(cache=True)):
+            raise InvalidInput(ENCODING_MESSAGE)
+
     @app.after_request
     def add_security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

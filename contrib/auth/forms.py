@@ -1,5 +1,4 @@
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired
 
 from contrib.forms import Form
 from contrib.models import ActorType
@@ -7,16 +6,14 @@ from contrib.services.accounts import PASSWORD_MIN_LENGTH
 
 
 class LoginForm(Form):
-    email = EmailField("Adresse e-mail", validators=[DataRequired()])
-    password = PasswordField("Mot de passe", validators=[DataRequired()])
+    email = EmailField("Adresse e-mail")
+    password = PasswordField("Mot de passe")
 
 
 class RegistrationForm(Form):
-    display_name = StringField("Nom affiché", description="Visible à côté de vos contributions.",
-                               validators=[DataRequired()])
-    email = EmailField("Adresse e-mail", validators=[DataRequired()])
+    display_name = StringField("Nom affiché", description="Visible à côté de vos contributions.")
+    email = EmailField("Adresse e-mail")
     password = PasswordField("Mot de passe",
-                             description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.",
-                             validators=[DataRequired()])
+                             description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
     actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
     organisation = StringField("Organisation (facultatif)")

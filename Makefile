@@ -1,0 +1,50 @@
+# Contrib — `make run` serves the site with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+FLASK := $(PY) -m flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps run serve test test-sqlite test-postgresql bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { apt-get update -qq && $(APT_INSTALL) python3-venv python3-pip; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries.
+system-deps:
+	@need=""; \
+	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	if [ -n "$$need" ]; then \
+	  echo "Installing Debian packages:$$need"; \
+	  apt-get update -qq && $(APT_INSTALL) $$need; \
+	fi
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Contrib est servi sur http://127.0.0.1:5000 (Ctrl+C pour arrêter)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install system-deps test-sqlite test-postgresql
+
+test-sqlite: install
+	CONTRIB_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+# Pure nlp/ tests do not touch the database: they run once, in the SQLite pass.
+test-postgresql: install
+	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -m "not nodb" $(PYTEST_ARGS)
+
+bench: install
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance/contrib.sqlite3*

@@ -1,0 +1,208 @@
+"""Shared fixtures: a migrated database (SQLite or PostgreSQL), an app per test, helpers.
+
+CONTRIB_TEST_DB selects the database: ``sqlite`` (default) or ``postgresql``. For PostgreSQL the
+suite uses CONTRIB_TEST_PG_URL (a server started by ``python -m tools.pgserver``) or starts its own
+throwaway server. With CI=true a missing PostgreSQL or browser fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from contrib import create_app  # noqa: E402
+from contrib.extensions import db  # noqa: E402
+from contrib.models import (  # noqa: E402
+    ActorType,
+    Contribution,
+    ContributionKind,
+    Process,
+    Role,
+    Theme,
+    User,
+)
+from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DATABASE_KIND = os.environ.get("CONTRIB_TEST_DB", "sqlite")
+PASSWORD = "mot-de-passe-solide"
+_PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def unavailable(reason: str):
+    """Fail in CI, skip elsewhere: CI must never silently skip PostgreSQL or the browser."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_report_header(config):
+    return f"contrib database: {DATABASE_KIND}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    if DATABASE_KIND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    from tools.pgserver import PostgresServer, PostgresUnavailable, create_database
+
+    server = None
+    admin_url = os.environ.get("CONTRIB_TEST_PG_URL")
+    if not admin_url:
+        try:
+            server = PostgresServer().start()
+        except PostgresUnavailable as error:
+            unavailable(str(error))
+        admin_url = server.admin_url
+    yield create_database(admin_url, f"contrib_test_{worker_id}")
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url):
+    """Apply the Alembic migrations once per session: the schema under test is the real one."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(migrated_database):
+    """A fresh app on the migrated database, emptied after the test. CSRF off: see csrf tests."""
+    app = make_app(migrated_database)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Factory:
+    """Small data builders with keyword overrides (CTFd style)."""
+
+    def __init__(self):
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, role: Role = Role.PARTICIPANT, **overrides) -> User:
+        n = self._next()
+        values = {"email": f"{role.value}{n}@exemple.fr", "display_name": f"{role.label} {n}",
+                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER}
+        values.update(overrides)
+        user = User(**values)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def process(self, **overrides) -> Process:
+        n = self._next()
+        values = {"slug": f"demarche-{n}", "title": f"Démarche {n}", "is_open": True}
+        values.update(overrides)
+        process = Process(**values)
+        process.themes = [Theme(name=name, position=i) for i, name in enumerate(DEFAULT_THEMES)]
+        db.session.add(process)
+        db.session.commit()
+        return process
+
+    def contribution(self, process: Process, **overrides) -> Contribution:
+        values = {"process_id": process.id, "theme_id": process.themes[0].id,
+                  "kind": ContributionKind.IDEA, "text": f"Contribution {self._next()}"}
+        values.update(overrides)
+        contribution = Contribution(**values)
+        db.session.add(contribution)
+        process.n_contributions += 1
+        db.session.commit()
+        return contribution
+
+
+@pytest.fixture
+def factory(app):
+    return Factory()
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user: User, password: str = PASSWORD):
+        response = self.client.post("/connexion", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+    def logout(self):
+        return self.client.post("/deconnexion")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """Return the CSRF token a page's form carries."""
+    match = CSRF_INPUT.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """nlp/ tests are pure: mark them so the PostgreSQL pass skips them."""
+    for item in items:
+        if "/tests/nlp/" in str(item.path):
+            item.add_marker(pytest.mark.nodb)

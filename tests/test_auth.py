@@ -1,0 +1,118 @@
+"""Registration, login, logout, password rules, redirects."""
+
+import pytest
+
+from contrib.extensions import db
+from contrib.models import AuditEntry, Role, User
+from tests.conftest import PASSWORD, make_app
+
+
+def register(client, **overrides):
+    data = {"display_name": "Nadia B.", "email": "nadia@exemple.fr", "password": "un-mot-de-passe",
+            "actor_type": "trainer", "organisation": ""}
+    data.update(overrides)
+    return client.post("/inscription", data=data)
+
+
+def test_register_creates_a_participant_and_logs_in(client):
+    """Can a person register, and are they logged in as a participant?"""
+    response = register(client)
+    assert response.status_code == 302
+    user = db.session.execute(db.select(User)).scalar_one()
+    assert user.role == Role.PARTICIPANT
+    assert user.password_hash != "un-mot-de-passe" and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert "Mes contributions" in client.get("/").text
+    assert db.session.execute(db.select(AuditEntry.action)).scalar_one() == "accounts:user:register"
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"email": "pas-une-adresse"}, "Adresse e-mail invalide"),
+    ({"password": "court"}, "au moins 10 caractères"),
+    ({"password": "aaaaaaaaaaaa"}, "trop simple"),
+    ({"display_name": "   "}, "Nom affiché : ce champ est obligatoire"),
+    ({"display_name": "<b>Moi</b>"}, "balises HTML"),
+    ({"display_name": "x" * 81}, "trop long (maximum 80)"),
+])
+def test_register_refuses_bad_input_in_french(client, overrides, message):
+    """Is each bad registration refused with a French message, keeping what was typed?"""
+    response = register(client, **overrides)
+    assert response.status_code == 400
+    assert message in response.text
+    assert db.session.execute(db.select(User)).first() is None
+    if "display_name" not in overrides:
+        assert 'value="Nadia B."' in response.text
+
+
+def test_register_refuses_a_taken_email(client, factory):
+    factory.user(email="nadia@exemple.fr")
+    response = register(client, email="Nadia@Exemple.fr")
+    assert response.status_code == 400
+    assert "Un compte existe déjà avec cette adresse e-mail" in response.text
+
+
+def test_login_and_logout(client, factory, auth):
+    user = factory.user()
+    auth.login(user)
+    assert user.display_name in client.get("/").text
+    auth.logout()
+    assert "Se connecter" in client.get("/").text
+
+
+@pytest.mark.parametrize(("email", "password"), [
+    ("inconnu@exemple.fr", PASSWORD),
+    ("participant1@exemple.fr", "mauvais-mot-de-passe"),
+    ("", ""),
+])
+def test_login_refuses_wrong_credentials(client, factory, email, password):
+    factory.user()
+    response = client.post("/connexion", data={"email": email, "password": password})
+    assert response.status_code == 400
+    assert "Adresse e-mail ou mot de passe incorrect" in response.text or "obligatoire" in response.text.lower() \
+        or "requis" in response.text.lower()
+
+
+def test_deactivated_account_cannot_log_in(client, factory):
+    user = factory.user(is_active=False)
+    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_login_never_redirects_off_site(client, factory, target):
+    """Is `next=` limited to paths on this site (no open redirect)?"""
+    user = factory.user()
+    response = client.post(f"/connexion?next={target}", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_login_follows_a_local_next(client, factory):
+    user = factory.user()
+    response = client.post("/connexion?next=/mes-contributions", data={"email": user.email, "password": PASSWORD})
+    assert response.location == "/mes-contributions"
+
+
+def test_login_is_throttled(migrated_database, factory):
+    """After 10 attempts in a minute, the 11th is refused with a French message."""
+    app = make_app(migrated_database, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    statuses = [client.post("/connexion", data={"email": "x@exemple.fr", "password": "faux-mot-de-passe"}).status_code
+                for _ in range(11)]
+    assert statuses[:10] == [400] * 10
+    response = client.post("/connexion", data={"email": "x@exemple.fr", "password": "faux-mot-de-passe"})
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.text
+
+
+def test_session_cookie_flags(client, factory, auth):
+    user = factory.user()
+    response = auth.login(user)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"

@@ -1,0 +1,228 @@
+"""Posting, reading and listing contributions."""
+
+import pytest
+
+from contrib.errors import InvalidInput, NotAllowed
+from contrib.extensions import db
+from contrib.models import AuditEntry, Contribution, ContributionSource, Process, Role
+from contrib.models.base import utcnow
+from contrib.services import contributions
+from contrib.services.contributions import ContributionDraft, OnBehalf
+
+
+@pytest.fixture
+def participant_client(client, factory, auth):
+    user = factory.user()
+    auth.login(user)
+    client.user = user
+    return client
+
+
+def post(client, process, **overrides):
+    data = {"theme_id": str(process.themes[2].id), "kind": "proposal", "title": "Reconnaître les formateurs",
+            "text": "Créer un statut de formateur reconnu dans toutes les branches."}
+    data.update(overrides)
+    return client.post(f"/demarches/{process.slug}/contribuer", data=data)
+
+
+def test_participant_posts_a_contribution(participant_client, factory):
+    """Is a posted contribution stored, counted, audited and shown on the process page?"""
+    process = factory.process()
+    response = post(participant_client, process)
+    assert response.status_code == 302
+    contribution = db.session.execute(db.select(Contribution)).scalar_one()
+    assert response.location == f"/contributions/{contribution.id}"
+    assert contribution.author_id == participant_client.user.id
+    assert contribution.theme_id == process.themes[2].id
+    assert contribution.source == ContributionSource.ONLINE
+    assert db.session.get(Process, process.id).n_contributions == 1
+    assert db.session.execute(db.select(AuditEntry.action)).scalar_one() == "contributions:contribution:create"
+    assert "Créer un statut de formateur" in participant_client.get(f"/demarches/{process.slug}").text
+
+
+BAD_TEXTS = [
+    ("", "Texte : ce champ est obligatoire"),
+    ("   \n\t  ", "Texte : ce champ est obligatoire"),
+    ("x" * 5001, "5001 caractères, c&#39;est trop long (maximum 5000)"),
+    ("Bonjour <script>alert(1)</script>", "balises HTML"),
+    ('<img src=x onerror="alert(1)">', "balises HTML"),
+    ("Texte avec un caractère \x07 invisible", "caractères de contrôle"),
+    ("Texte avec \x00 un octet nul", "caractères de contrôle"),
+    ("Encodage cassé \ufffd ici", "encodage invalide"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TEXTS)
+def test_bad_text_is_refused_and_kept_in_the_form(participant_client, factory, text, message):
+    """Is each bad text refused in French, nothing stored, and the title kept for the person?"""
+    process = factory.process()
+    response = post(participant_client, process, text=text)
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'value="Reconnaître les formateurs"' in response.text
+    assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_invalid_utf8_bytes_are_refused(participant_client, factory):
+    process = factory.process()
+    body = f"theme_id={process.themes[0].id}&kind=idea&text=caf%E9+cr%E8me".encode()
+    response = participant_client.post(f"/demarches/{process.slug}/contribuer", data=body,
+                                       content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "pas en UTF-8" in response.text
+    assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_long_text_keeps_what_was_typed(participant_client, factory):
+    process = factory.process()
+    text = "Une phrase qui revient. " * 300
+    response = post(participant_client, process, text=text)
+    assert response.status_code == 400
+    assert text.strip()[:500] in response.text
+
+
+def test_sql_looking_text_is_stored_verbatim(participant_client, factory):
+    """SQL-shaped text is plain text: stored as typed, shown as typed, tables intact."""
+    process = factory.process()
+    text = "Robert'); DROP TABLE contributions; -- et aussi ' OR 1=1 --"
+    assert post(participant_client, process, text=text).status_code == 302
+    stored = db.session.execute(db.select(Contribution)).scalar_one()
+    assert stored.text == text
+    assert db.session.execute(db.text("SELECT COUNT(*) FROM contributions")).scalar() == 1
+
+
+@pytest.mark.parametrize("field", ["theme_id", "kind"])
+def test_missing_theme_or_kind_is_refused(participant_client, factory, field):
+    process = factory.process()
+    response = post(participant_client, process, **{field: "0" if field == "theme_id" else "n'importe quoi"})
+    assert response.status_code == 400
+    assert ("Choisissez une thématique" if field == "theme_id" else "Choisissez le type") in response.text
+
+
+def test_theme_of_another_process_is_refused(participant_client, factory):
+    process, other = factory.process(), factory.process()
+    response = post(participant_client, process, theme_id=str(other.themes[0].id))
+    assert response.status_code == 400
+    assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_closed_process_refuses_contributions(participant_client, factory):
+    process = factory.process(is_open=False)
+    assert participant_client.get(f"/demarches/{process.slug}/contribuer").status_code == 403
+    response = post(participant_client, process)
+    assert response.status_code == 403
+    assert "close" in response.text
+
+
+def test_text_is_normalised_not_rewritten(factory, app):
+    process = factory.process()
+    user = factory.user()
+    draft = ContributionDraft(theme_id=process.themes[0].id, kind="idea",
+                              text="  Première ligne\r\n\r\n\r\n\r\nSeconde ligne  ", title="  Un   titre ")
+    contribution = contributions.post_contribution(process.id, draft, author=user)
+    assert contribution.text == "Première ligne\n\nSeconde ligne"
+    assert contribution.title == "Un titre"
+
+
+def test_facilitator_enters_on_behalf_of_a_table(factory, app):
+    process = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    draft = ContributionDraft(theme_id=process.themes[1].id, kind="diagnostic", text="Trop peu de liens avec les entreprises.")
+    contribution = contributions.post_contribution(
+        process.id, draft, author=facilitator,
+        on_behalf=OnBehalf(table_label="Table 3", n_participants=5, actor_type="training_org"))
+    assert contribution.author_id is None
+    assert contribution.entered_by_id == facilitator.id
+    assert contribution.source == ContributionSource.FACILITATOR
+    assert contribution.signature == "Table 3"
+
+
+def test_participant_cannot_enter_on_behalf(factory, app):
+    process = factory.process()
+    participant = factory.user()
+    draft = ContributionDraft(theme_id=process.themes[1].id, kind="idea", text="Un texte.")
+    with pytest.raises(NotAllowed):
+        contributions.post_contribution(process.id, draft, author=participant, on_behalf=OnBehalf(table_label="T1"))
+
+
+def test_on_behalf_headcount_is_checked(factory, app):
+    process = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    draft = ContributionDraft(theme_id=process.themes[1].id, kind="idea", text="Un texte.")
+    with pytest.raises(InvalidInput, match="Nombre de personnes"):
+        contributions.post_contribution(process.id, draft, author=facilitator, on_behalf=OnBehalf(n_participants=0))
+
+
+def test_hidden_contribution_is_visible_only_to_author_and_moderators(client, factory, auth):
+    process = factory.process()
+    author, other, moderator = factory.user(), factory.user(), factory.user(Role.MODERATOR)
+    contribution = factory.contribution(process, author_id=author.id, hidden_at=utcnow(), hidden_reason="hors sujet")
+    url = f"/contributions/{contribution.id}"
+    assert client.get(url).status_code == 404
+    assert "hors sujet" not in client.get(f"/demarches/{process.slug}").text
+    for user, expected in ((other, 404), (author, 200), (moderator, 200)):
+        auth.login(user)
+        assert client.get(url).status_code == expected
+        auth.logout()
+
+
+def test_my_contributions_lists_own_and_entered(client, factory, auth):
+    process = factory.process()
+    me, someone = factory.user(), factory.user()
+    factory.contribution(process, author_id=me.id, text="Ma première idée")
+    factory.contribution(process, author_id=someone.id, text="L'idée d'un autre")
+    factory.contribution(process, author_id=me.id, text="Mon idée masquée", hidden_at=utcnow(), hidden_reason="doublon")
+    auth.login(me)
+    html = client.get("/mes-contributions").text
+    assert "Ma première idée" in html
+    assert "L&#39;idée d&#39;un autre" not in html and "L'idée d'un autre" not in html
+    assert "Masquée : doublon" in html
+
+
+class TestPagination:
+    """Keyset pagination: every visible contribution exactly once, forwards and backwards."""
+
+    def _walk(self, process_id, **filters):
+        seen, page = [], contributions.list_contributions(process_id, per_page=7, **filters)
+        seen.extend(c.id for c in page.items)
+        while page.older_cursor:
+            page = contributions.list_contributions(process_id, per_page=7, older_than=page.older_cursor, **filters)
+            seen.extend(c.id for c in page.items)
+        return seen, page
+
+    def test_forward_walk_sees_everything_once_newest_first(self, factory, app):
+        process = factory.process()
+        ids = [factory.contribution(process).id for _ in range(30)]
+        factory.contribution(process, hidden_at=utcnow())
+        seen, _ = self._walk(process.id)
+        assert seen == sorted(ids, reverse=True)
+
+    def test_backward_walk_and_last_page(self, factory, app):
+        process = factory.process()
+        ids = [factory.contribution(process).id for _ in range(30)]
+        last = contributions.list_contributions(process.id, per_page=7, last=True)
+        assert [c.id for c in last.items] == sorted(ids[:7], reverse=True)
+        assert last.older_cursor is None and last.newer_cursor == ids[6]
+        seen, page = list(reversed([c.id for c in last.items])), last
+        while page.newer_cursor:
+            page = contributions.list_contributions(process.id, per_page=7, newer_than=page.newer_cursor)
+            seen.extend(reversed([c.id for c in page.items]))
+        assert seen == ids
+
+    def test_filters_by_theme_and_kind(self, factory, app):
+        process = factory.process()
+        wanted = factory.contribution(process, theme_id=process.themes[3].id, kind="weak_signal")
+        factory.contribution(process, theme_id=process.themes[3].id, kind="idea")
+        factory.contribution(process, theme_id=process.themes[1].id, kind="weak_signal")
+        seen, _ = self._walk(process.id, theme_id=process.themes[3].id, kind="weak_signal")
+        assert seen == [wanted.id]
+
+    def test_process_page_links_work(self, client, factory):
+        process = factory.process()
+        for n in range(45):
+            factory.contribution(process, text=f"Idée numéro {n:02d}")
+        first = client.get(f"/demarches/{process.slug}").text
+        assert "Idée numéro 44" in first and "Idée numéro 24" not in first
+        last = client.get(f"/demarches/{process.slug}?fin=1").text
+        assert "Idée numéro 00" in last and "Plus anciennes" not in last
+        assert client.get(f"/demarches/{process.slug}?avant=abc&type=<script>").status_code == 200
