@@ -1,0 +1,56 @@
+"""A live server on a free loopback port and Debian's Chromium driven by Playwright."""
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from contrib.extensions import db
+from tests.conftest import _empty_all_tables, make_app, unavailable
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def live_app(migrated_database):
+    """The real app (CSRF on) served over HTTP in a thread; tables emptied afterwards."""
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.base_url = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    with app.app_context():
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not shutil.which(executable):
+        unavailable("Debian's chromium is not installed (make system-deps)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

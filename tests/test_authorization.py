@@ -1,0 +1,90 @@
+"""Every route × every role: who gets in, who is sent to log in, who is refused.
+
+A route missing from EXPECTED fails the test, so no new route ships without a rule.
+"""
+
+import pytest
+
+from contrib.models import Role
+
+ANONYMOUS = None
+# endpoint -> the least role that may use it (ANONYMOUS: everyone)
+EXPECTED = {
+    "static": ANONYMOUS,
+    "main.home": ANONYMOUS,
+    "main.health": ANONYMOUS,
+    "auth.register": ANONYMOUS,
+    "auth.login": ANONYMOUS,
+    "auth.logout": Role.PARTICIPANT,
+    "processes.show": ANONYMOUS,
+    "processes.contribution": ANONYMOUS,
+    "processes.new_contribution": Role.PARTICIPANT,
+    "processes.my_contributions": Role.PARTICIPANT,
+    "admin.index": Role.STAFF,
+    "admin.new_process": Role.STAFF,
+    "admin.edit_process": Role.STAFF,
+    "admin.add_theme": Role.STAFF,
+    "admin.rename_theme": Role.STAFF,
+    "admin.users": Role.STAFF,
+    "admin.change_role": Role.STAFF,
+}
+ROLES = [ANONYMOUS, *Role]
+
+
+@pytest.fixture
+def world(factory):
+    process = factory.process(slug="pessac")
+    contribution = factory.contribution(process)
+    target = factory.user(email="cible@exemple.fr")
+    return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
+            "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css"}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), f"routes without an expected rule: {endpoints - set(EXPECTED)}"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value if role else "anonymous")
+def test_authorisation_matrix(app, client, factory, auth, world, role):
+    """Does each role get exactly the access EXPECTED says, on every route and method?"""
+    if role is not None:
+        auth.login(factory.user(role))
+    failures = []
+    for rule in app.url_map.iter_rules():
+        needed = EXPECTED[rule.endpoint]
+        url = rule.build({name: world[name] for name in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.endpoint == "auth.logout":
+                continue  # checked below: it would end this session
+            response = client.open(url, method=method)
+            allowed = needed is None or (role is not None and role.includes(needed))
+            if allowed:
+                ok = response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "") \
+                    or (rule.endpoint.startswith("auth.") and response.status_code == 302)
+            elif role is None:
+                ok = response.status_code == 302 and response.location.startswith("/connexion")
+            else:
+                ok = response.status_code == 403
+            if not ok:
+                failures.append(f"{method} {url} ({rule.endpoint}) -> {response.status_code} {response.location or ''}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value if role else "anonymous")
+def test_logout_rule(client, factory, auth, role):
+    if role is not None:
+        auth.login(factory.user(role))
+    response = client.post("/deconnexion")
+    assert response.status_code == 302
+    assert response.location.startswith("/connexion") == (role is None)
+
+
+def test_moderator_cannot_change_roles(client, factory, auth, world):
+    """A moderator posting to a staff action is refused and nothing changes."""
+    auth.login(factory.user(Role.MODERATOR))
+    response = client.post(f"/admin/utilisateurs/{world['user_id']}/role", data={"role": "staff"})
+    assert response.status_code == 403
+    from contrib.extensions import db
+    from contrib.models import User
+    assert db.session.get(User, world["user_id"]).role == Role.PARTICIPANT

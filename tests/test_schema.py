@@ -1,0 +1,25 @@
+"""The migrated schema is the models' schema, on both databases, with SQLite's safety settings."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from contrib.extensions import db
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_sqlite_uses_wal_and_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        assert db.engine.dialect.name == "postgresql"
+        return
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_health_check_touches_the_database(client):
+    assert client.get("/sante").get_json() == {"status": "ok"}
