@@ -8,6 +8,7 @@ from contrib.models.contributions import (
     ContributionSource,
     ContributionStatus,
 )
+from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "ContributionSource",
     "ContributionStatus",
     "DEFAULT_THEMES",
+    "ImportBatch",
+    "ImportStatus",
+    "ImportedRow",
     "Process",
     "ProcessKind",
     "Role",
