@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from contrib.errors import Conflict, InvalidInput
+from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -22,6 +22,7 @@ from contrib.models import (
 )
 from contrib.services import imports
 from contrib.services.sheets import MAX_ROWS
+from tests.conftest import PASSWORD, csrf_token_from, make_app
 
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]
 ROWS = [
@@ -299,3 +300,84 @@ def test_web_hostile_upload_shows_the_french_message(client, auth, process, faci
 def test_participant_sees_no_import_link(client, auth, factory, process):
     auth.login(factory.user(Role.PARTICIPANT))
     assert "Importer une feuille" not in client.get(f"/demarches/{process.slug}").text
+
+
+def test_only_the_importer_or_a_moderator_may_undo(process, facilitator, factory):
+    batch = imports.start_import(process.id, csv_bytes(), "atelier.csv", actor=facilitator)
+    imports.confirm_import(process.id, batch.id, actor=facilitator)
+    with pytest.raises(NotAllowed, match="Seule la personne qui a fait l'import"):
+        imports.undo_import(process.id, batch.id, actor=factory.user(Role.FACILITATOR))
+    assert imports.undo_import(process.id, batch.id, actor=factory.user(Role.MODERATOR)) == 4
+
+
+def test_multiline_cells_keep_their_starting_line_number(process, facilitator):
+    data = 'Thématique;Texte\nMétiers/compétences;"Ligne un\nligne deux"\nMétiers/compétences;\n'.encode()
+    batch = imports.start_import(process.id, data, "a.csv", actor=facilitator)
+    rows = imports.preview(process.id, batch.id).rows
+    assert [row.line_number for row in rows] == [2, 4]
+    assert rows[1].problems == ["Texte : ce champ est obligatoire (il est vide ou ne contient que des espaces)."]
+
+
+def test_web_mapping_correction_changes_the_preview(client, auth, process, facilitator):
+    auth.login(facilitator)
+    batch = imports.start_import(process.id, csv_bytes([["Qualité", "Un texte <b>gras</b>"], ["Qualité", "Bon"]],
+                                                       ["A", "B"]), "a.csv", actor=facilitator)
+    page = client.get(f"/demarches/{process.slug}/import/{batch.id}")
+    assert "Indiquez quelle colonne contient : Thématique, Texte." in page.text
+    target = process.themes[0]
+    response = client.post(f"/demarches/{process.slug}/import/{batch.id}/correspondance",
+                           data={"colonne_theme": "0", "colonne_text": "1", "valeur_theme_1": "Qualité",
+                                 "theme_1": str(target.id)}, follow_redirects=True)
+    assert "Aperçu mis à jour." in response.text
+    assert "Importer les 1 lignes valides" in response.text
+    # The file's HTML is shown as text, never as markup.
+    assert "Un texte &lt;b&gt;gras&lt;/b&gt;" in response.text
+    assert "<b>gras</b>" not in response.text
+
+
+def test_batch_of_another_process_is_not_found(client, auth, factory, process, facilitator):
+    auth.login(facilitator)
+    batch = imports.start_import(process.id, csv_bytes(), "a.csv", actor=facilitator)
+    other = factory.process()
+    assert client.get(f"/demarches/{other.slug}/import/{batch.id}").status_code == 404
+    client.post(f"/demarches/{other.slug}/import/{batch.id}/confirmer")
+    assert n_contributions() == 0
+
+
+def test_closed_process_refuses_imports(process, facilitator):
+    process.is_open = False
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="close"):
+        imports.start_import(process.id, csv_bytes(), "a.csv", actor=facilitator)
+    assert n_batches() == 0
+
+
+def test_upload_over_the_request_limit_gets_the_french_413_page(client, auth, process, facilitator):
+    auth.login(facilitator)
+    response = client.post(f"/demarches/{process.slug}/import",
+                           data={"file": (io.BytesIO(b"a" * (6 * 1024 * 1024)), "gros.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "Fichier trop volumineux" in response.text
+    assert n_batches() == 0
+
+
+def test_upload_without_csrf_token_is_refused(migrated_database, factory):
+    """Is an upload without its CSRF token refused in French, and accepted with it?"""
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        slug = factory.process().slug
+        email = factory.user(Role.FACILITATOR).email
+    token = csrf_token_from(client.get("/connexion").text)
+    client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(f"/demarches/{slug}/import",
+                           data={"file": (io.BytesIO(csv_bytes()), "a.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Le formulaire a expiré" in response.text
+    assert n_batches() == 0
+    token = csrf_token_from(client.get(f"/demarches/{slug}/import").text)
+    response = client.post(f"/demarches/{slug}/import",
+                           data={"file": (io.BytesIO(csv_bytes()), "a.csv"), "csrf_token": token},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302

@@ -51,15 +51,12 @@ def preview(slug, batch_id):
     batch = imports.get_batch(process.id, batch_id)
     if batch.status != ImportStatus.DRAFT:
         return render_template("facilitation/batch.html", process=process, batch=batch,
-                               statuses=ImportStatus, action_form=ActionForm())
+                               statuses=ImportStatus, action_form=ActionForm(),
+                               can_undo=imports.can_undo(current_user, batch))
     result = imports.preview(process.id, batch_id)
-    shown = [row for row in result.rows if not row.is_valid or row.notes][:PREVIEW_ROWS]
-    shown_lines = {row.line_number for row in shown}
-    shown += [row for row in result.rows if row.line_number not in shown_lines][:max(0, PREVIEW_ROWS - len(shown))]
-    shown.sort(key=lambda row: row.line_number)
     return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
-                           shown=shown, fields=imports.FIELDS, labels=imports.FIELD_LABELS,
-                           action_form=ActionForm())
+                           shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
+                           labels=imports.FIELD_LABELS, action_form=ActionForm())
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")

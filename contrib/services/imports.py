@@ -176,6 +176,13 @@ class Preview:
     def n_invalid(self) -> int:
         return len(self.rows) - self.n_valid
 
+    def rows_to_show(self, limit: int) -> list[RowResult]:
+        """At most ``limit`` rows in file order: rows with a problem or a note first, then the others."""
+        flagged = [row for row in self.rows if row.problems or row.notes][:limit]
+        lines = {row.line_number for row in flagged}
+        plain = [row for row in self.rows if row.line_number not in lines][:max(0, limit - len(flagged))]
+        return sorted(flagged + plain, key=lambda row: row.line_number)
+
     @property
     def problem_counts(self) -> Counter:
         return Counter(problem.split(" : ")[0] for row in self.rows for problem in row.problems)
@@ -455,8 +462,15 @@ def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch
     return batch
 
 
+def can_undo(user: User, batch: ImportBatch) -> bool:
+    """The facilitator who imported a batch, or a moderator, may undo it."""
+    return user.has_role(Role.MODERATOR) or (user.has_role(Role.FACILITATOR) and batch.created_by_id == user.id)
+
+
 def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     """Hide every contribution of a confirmed batch (never delete); return how many were hidden.
+
+    Allowed to the facilitator who imported the batch and to moderators (NotAllowed otherwise).
 
     Refused as a whole (Conflict naming them) when moderators already used some of them: any
     contribution whose status is no longer "published". Contributions already hidden stay as they
@@ -466,6 +480,8 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
         process = _get_process(process_id)
         _check_can_import(process, actor)
         batch = get_batch(process_id, batch_id)
+        if not can_undo(actor, batch):
+            raise NotAllowed("Seule la personne qui a fait l'import, ou un modérateur, peut l'annuler.")
         if batch.status != ImportStatus.CONFIRMED:
             raise Conflict(f"Seul un import effectué peut être annulé (statut : {batch.status.label}).")
         contributions = db.session.execute(

@@ -119,8 +119,11 @@ def _read_csv(data: bytes) -> Sheet:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records = []
     try:
+        first_line_of_record = 1
         for record in reader:
-            records.append([reader.line_num, *record])
+            # A quoted cell may span several lines: number the record by the line it starts on.
+            records.append([first_line_of_record, *record])
+            first_line_of_record = reader.line_num + 1
             if len(records) > MAX_ROWS + 1:
                 break
     except csv.Error as error:
