@@ -157,6 +157,26 @@ class FrenchAnalyzer:
             raise ValueError(f"stemmer must be one of {_STEMMERS}, got {self.stemmer!r}")
         return self.stemmer
 
+    def _fill_cache(self, tokens: list[str], cache: dict[str, str | None]) -> None:
+        """Compute the features of many new tokens at once (one fold, one C stemming call)."""
+        if not tokens:
+            return
+        if self.stemmer != "snowball":
+            for token in tokens:
+                cache[token] = self._feature(token)
+            return
+        # Folding never creates or removes a newline, so the joined string splits back
+        # into one folded form per token.
+        folded = fold("\n".join(tokens)).split("\n")
+        if len(folded) != len(tokens):  # defensive: fall back to one token at a time
+            for token in tokens:
+                cache[token] = self._feature(token)
+            return
+        stems = _snowball().stemWords(folded)
+        for token, word, stem in zip(tokens, folded, stems):
+            ok = len(word) >= 2 and word not in STOP_WORDS and len(stem) >= 2 and stem not in STOP_WORDS
+            cache[token] = stem if ok else None
+
     def _feature(self, token: str) -> str | None:
         folded = fold(token)
         if len(folded) < 2 or folded in STOP_WORDS:
@@ -356,18 +376,20 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
     # Chunks of texts bound the memory of the token strings (one str object per token).
     for start in range(0, n_docs, _TOKENISE_CHUNK):
         chunk = texts[start : start + _TOKENISE_CHUNK]
+        # Most texts are already NFKC: the quick check is ~7x cheaper than normalising.
+        chunk = [t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t) for t in chunk]
         joined = _DOC_SEPARATOR.join(chunk)
         if joined.count(_DOC_SEPARATOR) != len(chunk) - 1:
             joined = _DOC_SEPARATOR.join(t.replace(_DOC_SEPARATOR, " ") for t in chunk)
-        joined = _replace_ligatures(unicodedata.normalize("NFKC", joined).lower())
+        joined = _replace_ligatures(joined.lower())
         tokens = _WORD_OR_SEPARATOR.findall(joined)
-        for token in set(tokens).difference(token_id):
+        new_tokens = set(tokens).difference(token_id)
+        analyzer._fill_cache([t for t in new_tokens if t not in cache], cache)
+        for token in new_tokens:
             if token in ELIDED_PREFIXES:
                 token_id[token] = -1
                 continue
-            feature = cache.get(token, "")
-            if feature == "":
-                feature = cache[token] = analyzer._feature(token)
+            feature = cache[token]
             if feature is None:
                 token_id[token] = -1
                 continue
