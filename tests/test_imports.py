@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
@@ -381,3 +382,27 @@ def test_upload_without_csrf_token_is_refused(migrated_database, factory):
                            data={"file": (io.BytesIO(csv_bytes()), "a.csv"), "csrf_token": token},
                            content_type="multipart/form-data")
     assert response.status_code == 302
+
+
+def test_preview_counts_problems_by_kind(process, facilitator):
+    rows = [["Inconnue A", "Idée", "Texte un", "", "", ""], ["Inconnue B", "Idée", "Texte deux", "", "", ""],
+            ["Métiers/compétences", "Idée", "y" * 5001, "", "", ""]]
+    batch = imports.start_import(process.id, csv_bytes(rows), "a.csv", actor=facilitator)
+    counts = imports.preview(process.id, batch.id).problem_counts
+    assert counts["Thématique : « … » inconnue dans cette démarche."] == 2
+    assert sum(counts.values()) == 3
+
+
+def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facilitator):
+    def pad(workbook):
+        sheet = workbook.active
+        sheet.delete_rows(2, len(ROWS))
+        bold = Font(bold=True)
+        for row in range(2, MAX_ROWS + 10):
+            sheet.cell(row=row, column=1).font = bold
+        sheet.cell(row=MAX_ROWS + 10, column=1, value="Métiers/compétences")
+        sheet.cell(row=MAX_ROWS + 10, column=3, value="Tout en bas de la feuille")
+
+    batch = imports.start_import(process.id, xlsx_bytes(prepare=pad), "a.xlsx", actor=facilitator)
+    rows = imports.preview(process.id, batch.id).rows
+    assert [(row.line_number, row.values["text"]) for row in rows] == [(MAX_ROWS + 10, "Tout en bas de la feuille")]

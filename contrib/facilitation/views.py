@@ -8,7 +8,7 @@ from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.models import ContributionKind, ImportStatus, Role
 from contrib.permissions import role_required
 from contrib.services import exports, imports, processes
-from contrib.services.sheets import MAX_FILE_BYTES
+from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 
 bp = Blueprint("facilitation", __name__)
 
@@ -56,7 +56,8 @@ def preview(slug, batch_id):
     result = imports.preview(process.id, batch_id)
     return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
                            shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
-                           labels=imports.FIELD_LABELS, action_form=ActionForm())
+                           labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
+                           action_form=ActionForm())
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")

@@ -185,7 +185,12 @@ class Preview:
 
     @property
     def problem_counts(self) -> Counter:
-        return Counter(problem.split(" : ")[0] for row in self.rows for problem in row.problems)
+        """How many rows have each kind of problem (values and numbers blanked out)."""
+        return Counter(_problem_kind(problem) for row in self.rows for problem in row.problems)
+
+
+def _problem_kind(problem: str) -> str:
+    return re.sub(r"\d+", "N", re.sub(r"« [^»]* »", "« … »", problem))
 
 
 def _get_process(process_id: int) -> Process:

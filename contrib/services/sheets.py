@@ -122,7 +122,8 @@ def _read_csv(data: bytes) -> Sheet:
         first_line_of_record = 1
         for record in reader:
             # A quoted cell may span several lines: number the record by the line it starts on.
-            records.append([first_line_of_record, *record])
+            if any(cell.strip() for cell in record):
+                records.append([first_line_of_record, *record])
             first_line_of_record = reader.line_num + 1
             if len(records) > MAX_ROWS + 1:
                 break
@@ -219,10 +220,12 @@ def _read_xlsx(data: bytes) -> Sheet:
                         "« valeurs seulement », puis réessayez."
                     )
                 texts.append(_cell_text(cell.value))
-            records.append([line_number, *texts])
+            # Only rows with content count: a sheet may carry thousands of formatted empty rows.
+            if any(text.strip() for text in texts):
+                records.append([line_number, *texts])
             if len(records) > MAX_ROWS + 1:
                 break
-        if not any(any(text.strip() for text in record[1:]) for record in records):
+        if not records:
             raise InvalidInput(f"La feuille « {worksheet.title} » est vide : rien à importer.")
         return _sheet_from_records("xlsx", records, sheet_name=worksheet.title, notes=notes)
     finally:
