@@ -140,6 +140,11 @@ class ThemeClusterer:
     random_state : int, default=0
     n_threads : int or None, default=1
         BLAS/OpenMP threads for the SVD and k-means (``None``: the libraries' default).
+    svd_iter : int, default=2
+        Power iterations of the randomized SVD (4 -> 2 halves the SVD time; NMI at
+        k = #themes, mean of 3 seeds: GDN 0.113 -> 0.116, RN 0.140 -> 0.132, within seed noise).
+    n_init : int, default=4
+        k-means++ restarts (the best inertia is kept).
 
     Attributes
     ----------
@@ -162,6 +167,8 @@ class ThemeClusterer:
         n_top_terms: int = 5,
         random_state: int = 0,
         n_threads: int | None = 1,
+        svd_iter: int = 2,
+        n_init: int = 4,
     ):
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -173,6 +180,8 @@ class ThemeClusterer:
         self.n_top_terms = n_top_terms
         self.random_state = random_state
         self.n_threads = n_threads
+        self.svd_iter = svd_iter
+        self.n_init = n_init
 
     def fit(
         self,
@@ -241,7 +250,7 @@ class ThemeClusterer:
             return np.zeros((n, 1), dtype=np.float32)
         if n_components < 2:
             return normalize(tfidf.toarray().astype(np.float32))
-        svd = TruncatedSVD(n_components, algorithm="randomized", n_iter=4, random_state=rng.randint(2**31 - 1))
+        svd = TruncatedSVD(n_components, algorithm="randomized", n_iter=self.svd_iter, random_state=rng.randint(2**31 - 1))
         if n > self.sample_size:
             svd.fit(tfidf[np.sort(rng.choice(n, self.sample_size, replace=False))])
         else:
@@ -299,7 +308,7 @@ class ThemeClusterer:
         if seeds:
             model = KMeans(k, init=init, n_init=1, random_state=seed)
         else:
-            model = KMeans(k, n_init=4, random_state=seed)
+            model = KMeans(k, n_init=self.n_init, random_state=seed)
         model.fit(fit_data)
         return normalize(model.cluster_centers_.astype(np.float32)), seed_keys
 
