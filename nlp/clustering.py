@@ -1,6 +1,6 @@
 """Theme clustering: French TF-IDF → TruncatedSVD (LSA) → k-means, with moderator constraints.
 
-The number of clusters is given by the moderator or chosen by the best cosine silhouette over
+The number of clusters is given by the moderator or chosen automatically (knee of the k-means inertia curve, or the best cosine silhouette) over
 a range of k. Moderator decisions (pinned, excluded, must-link, cannot-link) are plain data in
 :class:`Constraints` and are enforced by a constrained assignment after k-means, so every
 re-run respects them. Passing the previous run's assignment seeds k-means with the previous
@@ -145,6 +145,11 @@ class ThemeClusterer:
         k = #themes, mean of 3 seeds: GDN 0.113 -> 0.116, RN 0.140 -> 0.132, within seed noise).
     n_init : int, default=4
         k-means++ restarts (the best inertia is kept).
+    k_criterion : {"knee", "silhouette"}, default="knee"
+        Automatic k: the knee of the k-means inertia curve over ``k_range`` (Kneedle: the k
+        farthest above the straight line between the curve's ends, both axes scaled to
+        [0, 1]), or the best silhouette (which keeps rising with k on these corpora and so
+        always picked the top of the range). ``k_scores`` reports silhouettes either way.
 
     Attributes
     ----------
@@ -169,6 +174,7 @@ class ThemeClusterer:
         n_threads: int | None = 1,
         svd_iter: int = 2,
         n_init: int = 4,
+        k_criterion: str = "knee",
     ):
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -182,6 +188,9 @@ class ThemeClusterer:
         self.n_threads = n_threads
         self.svd_iter = svd_iter
         self.n_init = n_init
+        if k_criterion not in ("knee", "silhouette"):
+            raise ValueError(f"k_criterion must be 'knee' or 'silhouette', got {k_criterion!r}")
+        self.k_criterion = k_criterion
 
     def fit(
         self,
@@ -272,16 +281,21 @@ class ThemeClusterer:
         sample = self.embedding_
         if len(sample) > 3000:
             sample = sample[np.sort(rng.choice(len(sample), 3000, replace=False))]
-        scores = []
+        scores, inertias = [], []
         for k in range(max(low, 2), high + 1):
-            labels = KMeans(k, n_init=1, random_state=rng.randint(2**31 - 1)).fit_predict(sample)
+            model = KMeans(k, n_init=1, random_state=rng.randint(2**31 - 1)).fit(sample)
+            labels = model.labels_
             if len(set(labels)) < 2:
                 continue
             score = silhouette_score(sample, labels, metric="cosine", sample_size=min(len(sample), 2000), random_state=0)
             scores.append((k, round(float(score), 4)))
+            inertias.append(float(model.inertia_))
         if not scores:
             return 1, ()
-        best = max(scores, key=lambda ks: (ks[1], -ks[0]))[0]
+        if self.k_criterion == "silhouette" or len(scores) < 3:
+            best = max(scores, key=lambda ks: (ks[1], -ks[0]))[0]
+        else:
+            best = _knee([k for k, _ in scores], inertias)
         return best, tuple(scores)
 
     def _kmeans(self, k: int, seeds, rng) -> tuple[np.ndarray, list[str | None]]:
@@ -410,6 +424,17 @@ def cluster_contributions(
     """
     clusterer = ThemeClusterer(n_clusters, random_state=random_state)
     return clusterer.fit_predict(ids, texts, themes=themes, constraints=constraints, previous=previous)
+
+
+def _knee(ks: list[int], inertias: list[float]) -> int:
+    """Kneedle on a decreasing inertia curve: the k that gains most over a linear decrease."""
+    x = (np.asarray(ks, dtype=float) - ks[0]) / max(ks[-1] - ks[0], 1)
+    y = np.asarray(inertias, dtype=float)
+    span = y.max() - y.min()
+    if span <= 0:
+        return ks[0]
+    gain = (y.max() - y) / span - x
+    return int(ks[int(np.argmax(gain))])
 
 
 def _key_order(key: str):
