@@ -9,6 +9,7 @@ from contrib.models.contributions import (
     ContributionStatus,
 )
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
+from contrib.models.supports import Support
 
 __all__ = [
     "ActorType",
@@ -21,6 +22,7 @@ __all__ = [
     "Process",
     "ProcessKind",
     "Role",
+    "Support",
     "Theme",
     "User",
 ]
