@@ -40,7 +40,9 @@ def main() -> None:
             rows = list(corpus_rows(n))
             load_rows(process.id, rows)
             start = time.perf_counter()
-            similar.find_similar(process.id, "amorcer la construction de l'index")
+            assert similar.find_similar(process.id, "amorcer la construction de l'index") == []
+            while process.id not in similar._cache:  # built in the background on first use
+                time.sleep(0.05)
             build = time.perf_counter() - start
             rng = random.Random(0)
             queries = []
@@ -54,7 +56,7 @@ def main() -> None:
                 samples.append((time.perf_counter() - start) * 1000)
                 n_found += bool(found)
     samples.sort()
-    print(f"similar suggestions over {n} contributions: index build {build:.1f} s (first query of a worker)")
+    print(f"similar suggestions over {n} contributions: index build {build:.1f} s (in the background after a worker's first query)")
     print(f"  one suggestion query: p50 {statistics.median(samples):.1f} ms, "
           f"p95 {samples[int(0.95 * len(samples)) - 1]:.1f} ms, max {samples[-1]:.1f} ms "
           f"({n_found}/{N_QUERIES} queries had suggestions; target p95 < 50 ms)")

@@ -176,3 +176,18 @@ class TestWorkshopEntry:
         process = factory.process()
         auth.login(factory.user())
         assert client.get(self.URL.format(slug=process.slug)).status_code == 403
+
+
+def test_large_process_index_builds_in_the_background(factory, app, monkeypatch):
+    """Above the refit size the first query returns at once and the index arrives shortly after."""
+    import time
+
+    monkeypatch.setattr(similar, "ALWAYS_REFIT_BELOW", 3)
+    process = factory.process()
+    for text in (FUNDING_IDEA, "Former les formateurs au numérique.", "Des passerelles entre certifications."):
+        factory.contribution(process, text=text)
+    assert similar.find_similar(process.id, FUNDING_IDEA) == []
+    deadline = time.monotonic() + 10
+    while process.id not in similar._cache and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [c.text for c, _ in similar.find_similar(process.id, FUNDING_IDEA)] == [FUNDING_IDEA]
