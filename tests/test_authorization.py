@@ -22,6 +22,7 @@ EXPECTED = {
     "processes.my_contributions": Role.PARTICIPANT,
     "processes.similar_json": Role.PARTICIPANT,
     "processes.support": Role.PARTICIPANT,
+    "processes.comment": Role.PARTICIPANT,
     "processes.workshop_entry": Role.FACILITATOR,
     "admin.index": Role.STAFF,
     "admin.new_process": Role.STAFF,

@@ -2,6 +2,7 @@
 
 from contrib.models.accounts import ActorType, Role, User
 from contrib.models.audit import AuditEntry
+from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
     ContributionKind,
@@ -14,6 +15,7 @@ from contrib.models.supports import Support
 __all__ = [
     "ActorType",
     "AuditEntry",
+    "Comment",
     "Contribution",
     "ContributionKind",
     "ContributionSource",

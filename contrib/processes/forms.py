@@ -29,3 +29,8 @@ class WorkshopEntryForm(ContributionForm):
     actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
     text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
+
+
+class CommentForm(Form):
+    text = TextAreaField("Votre commentaire", description="2 000 caractères au plus.")
+    parent_id = HiddenField()

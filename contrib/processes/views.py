@@ -9,8 +9,8 @@ from contrib.errors import InvalidInput, NotAllowed
 from contrib.forms import Form, attach_error
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
-from contrib.processes.forms import ContributionForm, WorkshopEntryForm
-from contrib.services import contributions, processes, similar, supports
+from contrib.processes.forms import CommentForm, ContributionForm, WorkshopEntryForm
+from contrib.services import comments, contributions, processes, similar, supports
 from contrib.services.contributions import ContributionDraft, OnBehalf
 
 bp = Blueprint("processes", __name__)
@@ -126,12 +126,33 @@ def workshop_entry(slug):
     return render_template("processes/workshop_entry.html", process=process, form=form, recent=recent), status
 
 
-@bp.get("/contributions/<int:contribution_id>")
-def contribution(contribution_id):
+def _render_contribution(contribution_id: int, comment_form: CommentForm, status: int = 200):
     item = contributions.get_contribution(contribution_id, viewer=current_user)
     return render_template("processes/contribution.html", contribution=item, process=item.process,
                            has_supported=supports.has_supported(item.id, current_user),
-                           support_form=Form(formdata=None))
+                           support_form=Form(formdata=None), comment_form=comment_form,
+                           threads=comments.threads_of(item.id)), status
+
+
+@bp.get("/contributions/<int:contribution_id>")
+def contribution(contribution_id):
+    return _render_contribution(contribution_id, CommentForm(formdata=None))
+
+
+@bp.post("/contributions/<int:contribution_id>/commentaires")
+@role_required(Role.PARTICIPANT)
+def comment(contribution_id):
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        try:
+            posted = comments.post_comment(contribution_id, form.text.data, author=current_user, parent_id=parent_id)
+        except (InvalidInput, NotAllowed) as error:
+            attach_error(form, error)
+        else:
+            flash("Votre commentaire est publié.", "success")
+            return redirect(url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}"))
+    return _render_contribution(contribution_id, form, 400)
 
 
 @bp.post("/contributions/<int:contribution_id>/soutien")
