@@ -16,6 +16,10 @@ EXPECTED = {
     "auth.register": ANONYMOUS,
     "auth.login": ANONYMOUS,
     "auth.logout": Role.PARTICIPANT,
+    "auth.forgotten_password": ANONYMOUS,
+    "auth.reset_password": ANONYMOUS,
+    "main.notifications_page": Role.PARTICIPANT,
+    "main.mark_notifications_read": Role.PARTICIPANT,
     "processes.show": ANONYMOUS,
     "processes.contribution": ANONYMOUS,
     "processes.new_contribution": Role.PARTICIPANT,
@@ -41,7 +45,8 @@ def world(factory):
     contribution = factory.contribution(process)
     target = factory.user(email="cible@exemple.fr")
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
-            "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css"}
+            "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
+            "token": "jeton-invalide"}
 
 
 def test_every_route_has_a_rule(app):

@@ -9,6 +9,7 @@ from contrib.models.contributions import (
     ContributionSource,
     ContributionStatus,
 )
+from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 from contrib.models.supports import Support
 
@@ -21,6 +22,7 @@ __all__ = [
     "ContributionSource",
     "ContributionStatus",
     "DEFAULT_THEMES",
+    "Notification",
     "Process",
     "ProcessKind",
     "Role",

@@ -10,7 +10,7 @@ from contrib.errors import InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, User
 from contrib.models.comments import COMMENT_MAX_LENGTH
-from contrib.services import audit
+from contrib.services import audit, notifications
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 
@@ -46,6 +46,13 @@ def post_comment(contribution_id: int, text: str, *, author: User, parent_id: in
         db.session.flush()
         audit.record("comments:comment:create", actor=author, target_type="comment", target_id=comment.id,
                      after={"contribution_id": contribution_id, "parent_id": parent_id})
+        pending = None
+        if contribution.author_id not in (None, author.id):
+            pending = notifications.notify(
+                contribution.author_id, "answered",
+                f"{author.display_name} a commenté votre contribution n° {contribution.id}.",
+                link=f"/contributions/{contribution.id}#commentaire-{comment.id}")
+    notifications.deliver([pending])
     return comment
 
 
