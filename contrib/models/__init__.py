@@ -9,6 +9,7 @@ from contrib.models.contributions import (
     ContributionSource,
     ContributionStatus,
 )
+from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 from contrib.models.supports import Support
@@ -22,6 +23,9 @@ __all__ = [
     "ContributionSource",
     "ContributionStatus",
     "DEFAULT_THEMES",
+    "ImportBatch",
+    "ImportStatus",
+    "ImportedRow",
     "Notification",
     "Process",
     "ProcessKind",

@@ -1,7 +1,7 @@
 """Supports on contributions
 
 Revision ID: 0003_supports
-Revises: 12e820b17eec
+Revises: 0002_imports
 Create Date: 2026-11-23 16:47:19.169555
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_supports'
-down_revision = '12e820b17eec'
+down_revision = '0002_imports'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""Import of workshop sheets (facilitators) and open-data exports (everyone)."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from contrib.errors import ContribError, InvalidInput
+from contrib.facilitation.forms import ActionForm, UploadForm
+from contrib.models import ContributionKind, ImportStatus, Role
+from contrib.permissions import role_required
+from contrib.services import exports, imports, processes
+from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
+
+bp = Blueprint("facilitation", __name__)
+
+PREVIEW_ROWS = 300
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+@bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
+@role_required(Role.FACILITATOR)
+def new_import(slug):
+    process = processes.get_by_slug(slug)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = imports.start_import(process.id, upload.read(MAX_FILE_BYTES + 1), upload.filename or "",
+                                         actor=current_user)
+        except InvalidInput as error:
+            form.file.errors = [*form.file.errors, error.message]
+        else:
+            return redirect(url_for(".preview", slug=slug, batch_id=batch.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("facilitation/new_import.html", process=process, form=form,
+                           batches=imports.list_batches(process.id), statuses=ImportStatus,
+                           action_form=ActionForm()), status
+
+
+@bp.get("/demarches/<slug>/import/<int:batch_id>")
+@role_required(Role.FACILITATOR)
+def preview(slug, batch_id):
+    process = processes.get_by_slug(slug)
+    batch = imports.get_batch(process.id, batch_id)
+    if batch.status != ImportStatus.DRAFT:
+        return render_template("facilitation/batch.html", process=process, batch=batch,
+                               statuses=ImportStatus, action_form=ActionForm(),
+                               can_undo=imports.can_undo(current_user, batch))
+    result = imports.preview(process.id, batch_id)
+    return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
+                           shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
+                           labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
+                           action_form=ActionForm())
+
+
+@bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")
+@role_required(Role.FACILITATOR)
+def update_mapping(slug, batch_id):
+    process = processes.get_by_slug(slug)
+    if ActionForm().validate_on_submit():
+        columns = {name: _int_or_none(request.form.get(f"colonne_{name}")) for name in imports.FIELDS}
+        theme_choices = {}
+        for key, raw in request.form.items():
+            if key.startswith("valeur_theme_"):
+                theme_choices[raw] = _int_or_none(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
+        try:
+            imports.update_mapping(process.id, batch_id, columns=columns, theme_choices=theme_choices,
+                                   actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Aperçu mis à jour.", "success")
+    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+
+
+@bp.post("/demarches/<slug>/import/<int:batch_id>/confirmer")
+@role_required(Role.FACILITATOR)
+def confirm(slug, batch_id):
+    process = processes.get_by_slug(slug)
+    if ActionForm().validate_on_submit():
+        try:
+            result = imports.confirm_import(process.id, batch_id, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
+                  "success")
+    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+
+
+@bp.post("/demarches/<slug>/import/<int:batch_id>/abandonner")
+@role_required(Role.FACILITATOR)
+def cancel(slug, batch_id):
+    process = processes.get_by_slug(slug)
+    if ActionForm().validate_on_submit():
+        try:
+            imports.cancel_import(process.id, batch_id, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+        flash("Import abandonné : rien n'a été importé.", "success")
+    return redirect(url_for(".new_import", slug=slug))
+
+
+@bp.post("/demarches/<slug>/import/<int:batch_id>/annuler")
+@role_required(Role.FACILITATOR)
+def undo(slug, batch_id):
+    process = processes.get_by_slug(slug)
+    if ActionForm().validate_on_submit():
+        try:
+            n_hidden = imports.undo_import(process.id, batch_id, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables "
+                  "par la modération).", "success")
+    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+
+
+@bp.get("/demarches/<slug>/export.<any(csv, xlsx, json):file_format>")
+def export(slug, file_format):
+    process = processes.get_by_slug(slug)
+    kind = request.args.get("type") or None
+    if kind not in {k.value for k in ContributionKind}:
+        kind = None
+    result = exports.export_contributions(process.id, file_format, theme_id=_int_arg("thematique"), kind=kind)
+    return Response(result.content, mimetype=result.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"',
+                             "X-Content-Type-Options": "nosniff"})
+

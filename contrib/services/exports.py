@@ -1,0 +1,148 @@
+"""Open-data exports of a process's visible contributions: CSV, XLSX and JSON.
+
+Exports are public: they hold what the process page already shows to anyone (visible, non-hidden
+contributions). Authors are pseudonymised: a stable salted hash ("auteur-3f2a…") of the account id
+or of the typed-in name, keyed by the SECRET_KEY, never a name or an e-mail; the table label is
+kept. Spreadsheet cells that a spreadsheet would run as a formula are prefixed with "'". The
+columns are the importer's own, so an export imports back as the same contributions.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from contrib.errors import InvalidInput
+from contrib.extensions import db
+from contrib.models import Contribution, ContributionKind, Process
+from contrib.models.base import utcnow
+
+COLUMNS = ("id", "demarche", "thematique", "type", "titre", "texte", "table", "type_acteur",
+           "auteur_pseudonyme", "statut", "source", "date", "soutiens")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    """A rendered export: its bytes, media type and download name."""
+
+    content: bytes
+    mimetype: str
+    filename: str
+
+
+def pseudonym(*, author_id: int | None, author_name: str | None) -> str:
+    """A stable, non-reversible label for an author; "" when nobody is named."""
+    if author_id is not None:
+        key = f"user:{author_id}"
+    elif author_name:
+        key = "name:" + " ".join(author_name.casefold().split())
+    else:
+        return ""
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return "auteur-" + hmac.new(secret, key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def neutralise(value):
+    """Prefix text a spreadsheet would run as a formula with "'"; other values pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _records(process: Process, *, theme_id: int | None, kind: str | None) -> Iterator[dict]:
+    statement = (
+        db.select(Contribution)
+        .options(joinedload(Contribution.theme))
+        .where(Contribution.process_id == process.id, Contribution.hidden_at.is_(None))
+        .order_by(Contribution.id)
+    )
+    if theme_id is not None:
+        statement = statement.where(Contribution.theme_id == theme_id)
+    if kind:
+        try:
+            statement = statement.where(Contribution.kind == ContributionKind(kind))
+        except ValueError:
+            raise InvalidInput("Type de contribution inconnu.") from None
+    for contribution in db.session.execute(statement.execution_options(yield_per=1000)).scalars():
+        yield {
+            "id": contribution.id,
+            "demarche": process.slug,
+            "thematique": contribution.theme.name,
+            "type": contribution.kind.value,
+            "titre": contribution.title or "",
+            "texte": contribution.text,
+            "table": contribution.table_label or "",
+            "type_acteur": contribution.actor_type.value,
+            "auteur_pseudonyme": pseudonym(author_id=contribution.author_id, author_name=contribution.author_name),
+            "statut": contribution.status.value,
+            "source": contribution.source.value,
+            "date": contribution.created_at.isoformat(timespec="seconds"),
+            "soutiens": contribution.n_supports,
+        }
+
+
+def export_contributions(process_id: int, file_format: str, *, theme_id: int | None = None,
+                         kind: str | None = None) -> Export:
+    """Render the process's visible contributions (optionally one theme, one kind) in a format.
+
+    Raises InvalidInput for an unknown format or kind; an unknown theme gives an empty export.
+    """
+    process = db.session.get(Process, process_id)
+    if file_format not in FORMATS:
+        raise InvalidInput("Format d'export inconnu : csv, xlsx ou json.")
+    records = _records(process, theme_id=theme_id, kind=kind)
+    render = {"csv": _to_csv, "xlsx": _to_xlsx, "json": _to_json}[file_format]
+    content = render(records, process=process, filters={"thematique": theme_id, "type": kind})
+    stamp = utcnow().strftime("%Y%m%d")
+    return Export(content=content, mimetype=FORMATS[file_format],
+                  filename=f"contributions-{process.slug}-{stamp}.{file_format}")
+
+
+def _to_csv(records, **_) -> bytes:
+    buffer = io.StringIO(newline="")
+    # A BOM so that spreadsheet programs read the accents right; comma-separated, RFC 4180 quoting.
+    buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({key: neutralise(value) for key, value in record.items()})
+    return buffer.getvalue().encode("utf-8")
+
+
+def _to_xlsx(records, **_) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("contributions")
+    sheet.append(list(COLUMNS))
+    for record in records:
+        sheet.append([neutralise(record[key]) for key in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _to_json(records, *, process: Process, filters: dict) -> bytes:
+    # JSON is not opened by spreadsheets: texts are kept exactly as written, without the "'" prefix.
+    document = {
+        "demarche": {"slug": process.slug, "titre": process.title},
+        "exporte_le": utcnow().isoformat(timespec="seconds"),
+        "filtres": {key: value for key, value in filters.items() if value is not None},
+        "colonnes": list(COLUMNS),
+        "contributions": list(records),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

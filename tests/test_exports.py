@@ -1,0 +1,125 @@
+"""Open-data exports: CSV, XLSX and JSON read back, filters, pseudonyms, formula neutralisation, round trip."""
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from contrib.extensions import db
+from contrib.models import Contribution, ContributionKind, ContributionSource, Role
+from contrib.models.base import utcnow
+from contrib.services import imports
+from contrib.services.exports import COLUMNS
+
+
+@pytest.fixture
+def world(factory):
+    process = factory.process()
+    author = factory.user(display_name="Jeanne Secret", email="jeanne.secret@exemple.fr")
+    themes = process.themes
+    factory.contribution(process, text="=HYPERLINK(\"http://evil\")", author_id=author.id,
+                         kind=ContributionKind.DIAGNOSTIC)
+    factory.contribution(process, text="+33 formateurs\nsur deux lignes", theme_id=themes[1].id,
+                         title="-titre", table_label="@Table 3", author_name="Paul Martin",
+                         source=ContributionSource.IMPORT, kind=ContributionKind.PROPOSAL)
+    factory.contribution(process, text="Une idée ordinaire", author_id=author.id, kind=ContributionKind.IDEA)
+    factory.contribution(process, text="Contribution masquée", hidden_at=utcnow(), hidden_reason="spam")
+    return process, author
+
+
+def read_csv(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def read_xlsx(content: bytes) -> list[dict]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def test_csv_export_is_public_pseudonymised_and_neutralised(client, world):
+    process, author = world
+    response = client.get(f"/demarches/{process.slug}/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = read_csv(response.data)
+    assert list(rows[0]) == list(COLUMNS)
+    assert [row["texte"] for row in rows] == ['\'=HYPERLINK("http://evil")', "'+33 formateurs\nsur deux lignes",
+                                              "Une idée ordinaire"]
+    assert rows[1]["titre"] == "'-titre"
+    assert rows[1]["table"] == "'@Table 3"
+    assert rows[0]["auteur_pseudonyme"].startswith("auteur-")
+    assert rows[0]["auteur_pseudonyme"] == rows[2]["auteur_pseudonyme"] != rows[1]["auteur_pseudonyme"]
+    assert rows[0]["soutiens"] == "0"
+    raw = response.data.decode("utf-8-sig")
+    for secret in ("Jeanne", "jeanne.secret", "Paul Martin", "masquée"):
+        assert secret not in raw
+
+
+def test_xlsx_export_reads_back_with_neutralised_cells(client, world):
+    process, _ = world
+    response = client.get(f"/demarches/{process.slug}/export.xlsx")
+    assert response.status_code == 200
+    rows = read_xlsx(response.data)
+    assert [row["texte"] for row in rows][0] == '\'=HYPERLINK("http://evil")'
+    assert rows[0]["id"] == db.session.execute(db.select(db.func.min(Contribution.id))).scalar_one()
+    assert rows[0]["soutiens"] == 0
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert all(cell.data_type != "f" for row in workbook.active.iter_rows() for cell in row)
+
+
+def test_json_export_keeps_texts_verbatim_and_filters(client, world):
+    process, _ = world
+    response = client.get(f"/demarches/{process.slug}/export.json?type=idea")
+    document = json.loads(response.data)
+    assert [item["texte"] for item in document["contributions"]] == ["Une idée ordinaire"]
+    assert document["filtres"] == {"type": "idea"}
+    theme_id = process.themes[1].id
+    document = json.loads(client.get(f"/demarches/{process.slug}/export.json?thematique={theme_id}").data)
+    assert [item["texte"] for item in document["contributions"]] == ["+33 formateurs\nsur deux lignes"]
+    assert document["contributions"][0]["thematique"] == process.themes[1].name
+
+
+def test_pseudonym_depends_on_the_secret_key(app, client, world):
+    process, _ = world
+    before = read_csv(client.get(f"/demarches/{process.slug}/export.csv").data)[0]["auteur_pseudonyme"]
+    app.config["SECRET_KEY"] = "another-secret"
+    after = read_csv(client.get(f"/demarches/{process.slug}/export.csv").data)[0]["auteur_pseudonyme"]
+    assert before != after
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_export_imports_back_as_the_same_contributions(client, factory, world, file_format):
+    """Round trip: an export imported into a process with the same themes gives the same contributions."""
+    process, _ = world
+    content = client.get(f"/demarches/{process.slug}/export.{file_format}").data
+    target = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    batch = imports.start_import(target.id, content, f"export.{file_format}", actor=facilitator)
+    assert imports.confirm_import(target.id, batch.id, actor=facilitator).n_skipped == 0
+
+    def summary(process_id):
+        statement = (db.select(Contribution).where(Contribution.process_id == process_id,
+                                                   Contribution.hidden_at.is_(None)).order_by(Contribution.id))
+        return [(c.theme.name, c.kind, c.title, c.text, c.table_label, c.actor_type)
+                for c in db.session.execute(statement).scalars()]
+
+    assert summary(target.id) == summary(process.id)
+
+
+def test_unknown_process_export_is_404(client):
+    assert client.get("/demarches/inconnue/export.csv").status_code == 404
+
+
+def test_export_counts_supports(client, factory):
+    from contrib.services import supports
+
+    process = factory.process()
+    contribution = factory.contribution(process, text="Une idée soutenue")
+    for _ in range(2):
+        supports.support(contribution.id, user=factory.user())
+    rows = read_csv(client.get(f"/demarches/{process.slug}/export.csv").data)
+    assert [(row["texte"], row["soutiens"]) for row in rows] == [("Une idée soutenue", "2")]
