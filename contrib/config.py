@@ -58,6 +58,13 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "RATELIMIT_STORAGE_URI": environ.get("CONTRIB_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),
         "CONTRIBUTIONS_PER_PAGE": int(environ.get("CONTRIB_CONTRIBUTIONS_PER_PAGE", 20)),
+        "SMTP_HOST": environ.get("CONTRIB_SMTP_HOST", ""),
+        "SMTP_PORT": int(environ.get("CONTRIB_SMTP_PORT", 587)),
+        "SMTP_USERNAME": environ.get("CONTRIB_SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": environ.get("CONTRIB_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": parse_boolean(environ.get("CONTRIB_SMTP_STARTTLS", "true")),
+        "MAIL_SENDER": environ.get("CONTRIB_MAIL_SENDER", "Contrib CPOF <ne-pas-repondre@contrib.local>"),
+        "PUBLIC_URL": environ.get("CONTRIB_PUBLIC_URL", "http://127.0.0.1:5000"),
     }
 
 

@@ -30,6 +30,7 @@ from contrib.models import (  # noqa: E402
     User,
 )
 from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
+from contrib.services import similar  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_KIND = os.environ.get("CONTRIB_TEST_DB", "sqlite")
@@ -117,6 +118,7 @@ def app(migrated_database):
         yield app
         db.session.remove()
         _empty_all_tables()
+        similar.forget()
         db.session.remove()
 
 

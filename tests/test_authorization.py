@@ -17,10 +17,18 @@ EXPECTED = {
     "auth.register": ANONYMOUS,
     "auth.login": ANONYMOUS,
     "auth.logout": Role.PARTICIPANT,
+    "auth.forgotten_password": ANONYMOUS,
+    "auth.reset_password": ANONYMOUS,
+    "main.notifications_page": Role.PARTICIPANT,
+    "main.mark_notifications_read": Role.PARTICIPANT,
     "processes.show": ANONYMOUS,
     "processes.contribution": ANONYMOUS,
     "processes.new_contribution": Role.PARTICIPANT,
     "processes.my_contributions": Role.PARTICIPANT,
+    "processes.similar_json": Role.PARTICIPANT,
+    "processes.support": Role.PARTICIPANT,
+    "processes.comment": Role.PARTICIPANT,
+    "processes.workshop_entry": Role.FACILITATOR,
     "admin.index": Role.STAFF,
     "admin.new_process": Role.STAFF,
     "admin.edit_process": Role.STAFF,
@@ -48,6 +56,7 @@ def world(factory):
                                  actor=factory.user(Role.FACILITATOR))
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
+            "token": "jeton-invalide",
             "batch_id": batch.id, "file_format": "csv"}
 
 

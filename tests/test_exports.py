@@ -112,3 +112,14 @@ def test_export_imports_back_as_the_same_contributions(client, factory, world, f
 
 def test_unknown_process_export_is_404(client):
     assert client.get("/demarches/inconnue/export.csv").status_code == 404
+
+
+def test_export_counts_supports(client, factory):
+    from contrib.services import supports
+
+    process = factory.process()
+    contribution = factory.contribution(process, text="Une idée soutenue")
+    for _ in range(2):
+        supports.support(contribution.id, user=factory.user())
+    rows = read_csv(client.get(f"/demarches/{process.slug}/export.csv").data)
+    assert [(row["texte"], row["soutiens"]) for row in rows] == [("Une idée soutenue", "2")]

@@ -12,6 +12,14 @@ def init_app(app):
     login_manager.session_protection = "strong"
     app.jinja_env.globals["Role"] = Role
 
+    @app.context_processor
+    def notification_badge():
+        from flask_login import current_user
+
+        from contrib.services.notifications import unread_count
+
+        return {"unread_notifications": lambda: unread_count(current_user) if current_user.is_authenticated else 0}
+
 
 @login_manager.user_loader
 def load_user(user_id: str):

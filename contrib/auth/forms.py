@@ -17,3 +17,11 @@ class RegistrationForm(Form):
                              description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
     actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
     organisation = StringField("Organisation (facultatif)")
+
+
+class ForgottenPasswordForm(Form):
+    email = EmailField("Adresse e-mail de votre compte")
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField("Nouveau mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.auth.forms import LoginForm, RegistrationForm
+from contrib.auth.forms import ForgottenPasswordForm, LoginForm, RegistrationForm, ResetPasswordForm
 from contrib.errors import InvalidInput, Conflict
 from contrib.extensions import limiter
 from contrib.forms import attach_error
@@ -66,3 +66,30 @@ def logout():
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash("Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe "
+              "vient de lui être envoyé par e-mail (valable une heure).", "info")
+        return redirect(url_for(".login"))
+    return render_template("auth/forgotten_password.html", form=form)
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash("Votre mot de passe est changé. Connectez-vous.", "success")
+            return redirect(url_for(".login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset_password.html", form=form), status

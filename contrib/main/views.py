@@ -1,9 +1,13 @@
 """Home page and health check."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 
 from contrib.extensions import db
-from contrib.services import processes
+from contrib.forms import Form
+from contrib.models import Role
+from contrib.permissions import role_required
+from contrib.services import notifications, processes
 
 bp = Blueprint("main", __name__)
 
@@ -22,3 +26,19 @@ def home():
 def health():
     db.session.execute(db.text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.get("/notifications")
+@role_required(Role.PARTICIPANT)
+def notifications_page():
+    return render_template("main/notifications.html", notifications=notifications.recent_for(current_user),
+                           form=Form(formdata=None))
+
+
+@bp.post("/notifications/lues")
+@role_required(Role.PARTICIPANT)
+def mark_notifications_read():
+    if Form().validate_on_submit():
+        notifications.mark_all_read(current_user)
+        flash("Notifications marquées comme lues.", "info")
+    return redirect(url_for(".notifications_page"))

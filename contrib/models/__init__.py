@@ -2,6 +2,7 @@
 
 from contrib.models.accounts import ActorType, Role, User
 from contrib.models.audit import AuditEntry
+from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
     ContributionKind,
@@ -9,11 +10,14 @@ from contrib.models.contributions import (
     ContributionStatus,
 )
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
+from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
+from contrib.models.supports import Support
 
 __all__ = [
     "ActorType",
     "AuditEntry",
+    "Comment",
     "Contribution",
     "ContributionKind",
     "ContributionSource",
@@ -22,9 +26,11 @@ __all__ = [
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",
+    "Notification",
     "Process",
     "ProcessKind",
     "Role",
+    "Support",
     "Theme",
     "User",
 ]

@@ -78,6 +78,8 @@ class Contribution(db.Model):
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Kept by the support service with an atomic UPDATE, outside the optimistic version.
+    n_supports: Mapped[int] = mapped_column(default=0, server_default="0")
     # Optimistic locking: two moderators changing the same row at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

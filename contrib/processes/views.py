@@ -1,23 +1,39 @@
-"""Process pages, posting and reading contributions, "Mes contributions"."""
+"""Process pages, posting, supporting and reading contributions, "Mes contributions"."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib import permissions
+from contrib.auth.views import safe_next_url
 from contrib.errors import InvalidInput, NotAllowed
-from contrib.forms import attach_error
+from contrib.forms import Form, attach_error
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
-from contrib.processes.forms import ContributionForm
-from contrib.services import contributions, processes
-from contrib.services.contributions import ContributionDraft
+from contrib.processes.forms import CommentForm, ContributionForm, WorkshopEntryForm
+from contrib.services import comments, contributions, processes, similar, supports
+from contrib.services.contributions import ContributionDraft, OnBehalf
 
 bp = Blueprint("processes", __name__)
+
+# The workshop context a facilitator keeps from one entry to the next (query string ↔ form field).
+WORKSHOP_CONTEXT = ("theme_id", "kind", "table_label", "n_participants", "actor_type")
 
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _open_process(slug):
+    process = processes.get_by_slug(slug)
+    if not process.is_open:
+        raise NotAllowed("Cette démarche est close : elle ne reçoit plus de contributions.")
+    return process
+
+
+def _draft(form: ContributionForm) -> ContributionDraft:
+    return ContributionDraft(theme_id=form.theme_id.data or None, kind=form.kind.data,
+                             title=form.title.data, text=form.text.data)
 
 
 @bp.get("/demarches/<slug>")
@@ -38,41 +54,131 @@ def show(slug):
         "processes/show.html", process=process, page=page, filters=filters,
         theme_id=theme_id, kind=kind, kinds=ContributionKind,
         can_post=permissions.can_post(current_user, process),
+        can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
+        supported=supports.supported_ids(current_user, [c.id for c in page.items]),
+        support_form=Form(formdata=None),
     )
 
 
 @bp.route("/demarches/<slug>/contribuer", methods=["GET", "POST"])
 @role_required(Role.PARTICIPANT)
 def new_contribution(slug):
-    process = processes.get_by_slug(slug)
-    if not process.is_open:
-        raise NotAllowed("Cette démarche est close : elle ne reçoit plus de contributions.")
+    process = _open_process(slug)
     form = ContributionForm()
     form.set_themes(process.themes)
     if request.method == "GET":
         form.theme_id.data = _int_arg("thematique") or 0
+    suggestions = []
     if form.validate_on_submit():
-        draft = ContributionDraft(theme_id=form.theme_id.data or None, kind=form.kind.data,
-                                  title=form.title.data, text=form.text.data)
+        # The check step: before the first publication, show what already looks like this idea.
+        if not form.similar_checked.data:
+            suggestions = similar.find_similar(process.id, f"{form.title.data or ''} {form.text.data or ''}")
+            form.similar_checked.data = "1"
+        if not suggestions:
+            try:
+                contribution = contributions.post_contribution(process.id, _draft(form), author=current_user)
+            except InvalidInput as error:
+                attach_error(form, error)
+            else:
+                flash("Merci ! Votre contribution est publiée.", "success")
+                return redirect(url_for(".contribution", contribution_id=contribution.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("processes/new_contribution.html", process=process, form=form,
+                           suggestions=suggestions, support_form=Form(formdata=None)), status
+
+
+@bp.get("/demarches/<slug>/similaires")
+@role_required(Role.PARTICIPANT)
+def similar_json(slug):
+    """JSON for the as-you-type suggestions (the page works without it)."""
+    process = processes.get_by_slug(slug)
+    text = request.args.get("texte", "")[:5000]
+    matches = similar.find_similar(process.id, text)
+    return jsonify(results=[{
+        "id": c.id, "title": c.title, "excerpt": c.text[:220], "theme": c.theme.name, "kind": c.kind.label,
+        "n_supports": c.n_supports, "score": score,
+        "url": url_for(".contribution", contribution_id=c.id),
+    } for c, score in matches])
+
+
+@bp.route("/demarches/<slug>/saisie-atelier", methods=["GET", "POST"])
+@role_required(Role.FACILITATOR)
+def workshop_entry(slug):
+    process = _open_process(slug)
+    form = WorkshopEntryForm(formdata=request.form if request.method == "POST" else request.args or None)
+    form.set_themes(process.themes)
+    if request.method == "POST" and form.validate():
+        on_behalf = OnBehalf(table_label=form.table_label.data, n_participants=form.n_participants.data,
+                             author_name=form.author_name.data, actor_type=form.actor_type.data)
         try:
-            contribution = contributions.post_contribution(process.id, draft, author=current_user)
+            contribution = contributions.post_contribution(process.id, _draft(form), author=current_user,
+                                                           on_behalf=on_behalf)
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash("Merci ! Votre contribution est publiée.", "success")
-            return redirect(url_for(".contribution", contribution_id=contribution.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("processes/new_contribution.html", process=process, form=form), status
+            flash(f"Contribution n° {contribution.id} enregistrée"
+                  f"{' pour ' + contribution.table_label if contribution.table_label else ''}. Saisissez la suivante.",
+                  "success")
+            context = {name: getattr(form, name).data for name in WORKSHOP_CONTEXT if getattr(form, name).data}
+            return redirect(url_for(".workshop_entry", slug=process.slug, **context))
+    status = 400 if form.errors or form.form_errors else 200
+    recent = contributions.entered_by(current_user, process.id, limit=10)
+    return render_template("processes/workshop_entry.html", process=process, form=form, recent=recent), status
+
+
+def _render_contribution(contribution_id: int, comment_form: CommentForm, status: int = 200):
+    item = contributions.get_contribution(contribution_id, viewer=current_user)
+    return render_template("processes/contribution.html", contribution=item, process=item.process,
+                           has_supported=supports.has_supported(item.id, current_user),
+                           support_form=Form(formdata=None), comment_form=comment_form,
+                           threads=comments.threads_of(item.id)), status
 
 
 @bp.get("/contributions/<int:contribution_id>")
 def contribution(contribution_id):
-    item = contributions.get_contribution(contribution_id, viewer=current_user)
-    return render_template("processes/contribution.html", contribution=item, process=item.process)
+    return _render_contribution(contribution_id, CommentForm(formdata=None))
+
+
+@bp.post("/contributions/<int:contribution_id>/commentaires")
+@role_required(Role.PARTICIPANT)
+def comment(contribution_id):
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        try:
+            posted = comments.post_comment(contribution_id, form.text.data, author=current_user, parent_id=parent_id)
+        except (InvalidInput, NotAllowed) as error:
+            attach_error(form, error)
+        else:
+            flash("Votre commentaire est publié.", "success")
+            return redirect(url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}"))
+    return _render_contribution(contribution_id, form, 400)
+
+
+@bp.post("/contributions/<int:contribution_id>/soutien")
+@role_required(Role.PARTICIPANT)
+def support(contribution_id):
+    if Form().validate_on_submit():
+        try:
+            if request.form.get("retirer"):
+                supports.withdraw(contribution_id, user=current_user)
+                flash("Votre soutien est retiré.", "info")
+            else:
+                supports.support(contribution_id, user=current_user)
+                flash("Merci pour votre soutien !", "success")
+        except NotAllowed as error:
+            flash(error.message, "error")
+    return redirect(_back_to(url_for(".contribution", contribution_id=contribution_id)))
+
+
+def _back_to(default: str) -> str:
+    target = request.form.get("next")
+    return safe_next_url(target) if target else default
 
 
 @bp.get("/mes-contributions")
 @role_required(Role.PARTICIPANT)
 def my_contributions():
-    items = contributions.contributions_of(current_user)
-    return render_template("processes/my_contributions.html", contributions=items)
+    return render_template("processes/my_contributions.html",
+                           contributions=contributions.contributions_of(current_user),
+                           supported=supports.supported_by(current_user))

@@ -126,3 +126,56 @@ def list_users(*, query: str | None = None, limit: int = 100) -> list[User]:
         pattern = f"%{query.strip().lower()}%"
         statement = statement.where(db.or_(User.email.like(pattern), db.func.lower(User.display_name).like(pattern)))
     return list(db.session.execute(statement).scalars())
+
+
+RESET_SALT = "contrib-password-reset"
+RESET_MAX_AGE_SECONDS = 3600
+INVALID_RESET_LINK = "Ce lien de réinitialisation n'est plus valable (il a expiré ou a déjà servi). Demandez-en un nouveau."
+
+
+def _reset_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def password_reset_token(user: User) -> str:
+    """A signed, expiring token that stops working once the password changes."""
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-12:]})
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link to the account, if one exists; say nothing either way (no enumeration)."""
+    from flask import current_app, url_for
+
+    from contrib import mail
+
+    try:
+        email = normalise_email(email)
+    except InvalidInput:
+        return
+    user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
+    if user is None or not user.is_active:
+        return
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=password_reset_token(user))
+    mail.send_mail(user.email, "Réinitialiser votre mot de passe Contrib",
+                   f"Bonjour {user.display_name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
+                   f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n")
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset token; raise InvalidInput (bad link or weak password)."""
+    from itsdangerous import BadData
+
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE_SECONDS)
+    except BadData:
+        raise InvalidInput(INVALID_RESET_LINK) from None
+    with transaction():
+        user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+        if user is None or not user.is_active or user.password_hash[-12:] != data.get("h"):
+            raise InvalidInput(INVALID_RESET_LINK)
+        user.password_hash = generate_password_hash(check_password_rules(new_password))
+        audit.record("accounts:user:reset_password", actor=user, target_type="user", target_id=user.id)
+    return user

@@ -204,3 +204,13 @@ def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:
         .limit(limit)
     )
     return list(db.session.execute(statement).scalars())
+
+
+def entered_by(facilitator: User, process_id: int, *, limit: int = 10) -> list[Contribution]:
+    """The latest contributions a facilitator typed in for a process, newest first."""
+    statement = (
+        db.select(Contribution).options(joinedload(Contribution.theme))
+        .where(Contribution.entered_by_id == facilitator.id, Contribution.process_id == process_id)
+        .order_by(Contribution.id.desc()).limit(limit)
+    )
+    return list(db.session.execute(statement).scalars())

@@ -25,7 +25,6 @@ from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, Process
 from contrib.models.base import utcnow
 
-# Supports do not exist yet: the column is there so the format stays stable, and holds 0 until they land.
 COLUMNS = ("id", "demarche", "thematique", "type", "titre", "texte", "table", "type_acteur",
            "auteur_pseudonyme", "statut", "source", "date", "soutiens")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -92,7 +91,7 @@ def _records(process: Process, *, theme_id: int | None, kind: str | None) -> Ite
             "statut": contribution.status.value,
             "source": contribution.source.value,
             "date": contribution.created_at.isoformat(timespec="seconds"),
-            "soutiens": 0,
+            "soutiens": contribution.n_supports,
         }
 
 

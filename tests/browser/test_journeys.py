@@ -51,3 +51,70 @@ def test_phone_width_has_no_horizontal_scroll(live_app, browser):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a 360 px screen"
     context.close()
+
+
+def _login(page, base_url, email, password="mot-de-passe-solide"):
+    page.goto(base_url + "/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_similar_ideas_appear_while_typing_and_can_be_supported(live_app, page):
+    """Typing an idea that exists shows it (debounced JS); the person supports it instead."""
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        existing = factory.contribution(process, theme_id=process.themes[4].id, title="Appels d'offres",
+                                        text="Simplifier les appels d'offres régionaux pour les petits organismes de formation.")
+        email, existing_id = factory.user().email, existing.id
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/demarches/pessac/contribuer")
+    page.get_by_label("Votre contribution").press_sequentially("Les appels d'offres de la Région sont trop complexes", delay=5)
+    suggestions = page.locator("#similaires-en-direct")
+    expect(suggestions.get_by_role("link", name="Appels d'offres")).to_be_visible()
+    suggestions.get_by_role("link", name="Appels d'offres").click()
+    page.get_by_role("button", name="Soutenir").click()
+    expect(page.get_by_text("Merci pour votre soutien !")).to_be_visible()
+    expect(page.get_by_text("1 soutien", exact=True)).to_be_visible()
+    with live_app.app_context():
+        assert db.session.get(Contribution, existing_id).n_supports == 1
+
+
+def test_facilitator_enters_sheets_with_the_keyboard_only(live_app, page):
+    """A facilitator types two sheets in a row using only the keyboard; the table stays filled."""
+    from contrib.models import Role
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        factory.process(slug="pessac")
+        email = factory.user(Role.FACILITATOR).email
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/demarches/pessac/saisie-atelier")
+    page.get_by_label("Table", exact=True).focus()
+    page.keyboard.type("Table 4")
+    page.keyboard.press("Tab")
+    page.keyboard.type("5")
+    page.keyboard.press("Tab")  # actor type: keep the default
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # first theme
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # kind: keep "Diagnostic"
+    page.keyboard.press("Tab")
+    page.keyboard.type("Les financements arrivent trop tard pour les entrées en formation.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("enregistrée pour Table 4")).to_be_visible()
+    expect(page.get_by_label("Table", exact=True)).to_have_value("Table 4")
+    page.get_by_label("Texte de la contribution").focus()
+    page.keyboard.type("Manque de formateurs dans le BTP.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Manque de formateurs dans le BTP.")).to_be_visible()
+    with live_app.app_context():
+        rows = db.session.execute(db.select(Contribution).order_by(Contribution.id)).scalars().all()
+        assert [(c.table_label, c.n_table_participants, c.theme.name) for c in rows] == [
+            ("Table 4", 5, "Évaluation/qualité")] * 2

@@ -1,0 +1,71 @@
+"""Comments under contributions: one reply level, the same text rules as contributions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import joinedload
+
+from contrib.errors import InvalidInput, NotAllowed, NotFound
+from contrib.extensions import db
+from contrib.models import Comment, Contribution, User
+from contrib.models.comments import COMMENT_MAX_LENGTH
+from contrib.services import audit, notifications
+from contrib.services.transaction import transaction
+from contrib.validation import clean_text
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A top-level comment and its visible replies, oldest first."""
+
+    comment: Comment
+    replies: list[Comment]
+
+
+def post_comment(contribution_id: int, text: str, *, author: User, parent_id: int | None = None) -> Comment:
+    """Comment on a visible contribution of an open process, or reply to a top-level comment.
+
+    Raises NotFound, NotAllowed (closed process) or InvalidInput (bad text, reply to a reply).
+    """
+    with transaction():
+        contribution = db.session.get(Contribution, contribution_id)
+        if contribution is None or contribution.is_hidden:
+            raise NotFound("Contribution introuvable.")
+        if not contribution.process.is_open:
+            raise NotAllowed("Cette démarche est close : les commentaires ne sont plus possibles.")
+        if parent_id is not None:
+            parent = db.session.get(Comment, parent_id)
+            if parent is None or parent.contribution_id != contribution_id or parent.is_hidden:
+                raise InvalidInput("Le commentaire auquel vous répondez n'existe plus.")
+            if parent.parent_id is not None:
+                raise InvalidInput("On ne peut répondre qu'à un commentaire, pas à une réponse.")
+        text = clean_text(text, field_label="Commentaire", max_length=COMMENT_MAX_LENGTH)
+        comment = Comment(contribution_id=contribution_id, parent_id=parent_id, author_id=author.id, text=text)
+        db.session.add(comment)
+        db.session.flush()
+        audit.record("comments:comment:create", actor=author, target_type="comment", target_id=comment.id,
+                     after={"contribution_id": contribution_id, "parent_id": parent_id})
+        pending = None
+        if contribution.author_id not in (None, author.id):
+            pending = notifications.notify(
+                contribution.author_id, "answered",
+                f"{author.display_name} a commenté votre contribution n° {contribution.id}.",
+                link=f"/contributions/{contribution.id}#commentaire-{comment.id}")
+    notifications.deliver([pending])
+    return comment
+
+
+def threads_of(contribution_id: int) -> list[Thread]:
+    """The visible comments of a contribution as threads, oldest first."""
+    statement = (
+        db.select(Comment).options(joinedload(Comment.author))
+        .where(Comment.contribution_id == contribution_id, Comment.hidden_at.is_(None))
+        .order_by(Comment.id)
+    )
+    comments = list(db.session.execute(statement).scalars())
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return [Thread(comment, replies.get(comment.id, [])) for comment in comments if comment.parent_id is None]

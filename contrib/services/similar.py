@@ -1,0 +1,132 @@
+"""Similar contributions of a process, for "is your idea already there?" while posting.
+
+Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on first use, then
+grows by the contributions posted since (incremental add, no rebuild). Nothing in it matters
+between requests: hidden contributions are filtered when results are read from the database, and
+a restarted worker rebuilds its cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from contrib.extensions import db
+from contrib.models import Contribution, Process
+from nlp import SimilarIndex
+
+MIN_QUERY_LENGTH = 15
+MIN_SCORE = 0.2
+REFIT_GROWTH = 2.0  # refit the vocabulary when the corpus has doubled since the last fit
+# Below this size a refit costs a few milliseconds and learns the new words; above, add() is used.
+ALWAYS_REFIT_BELOW = 3000
+
+
+@dataclass
+class _CachedIndex:
+    index: SimilarIndex
+    last_id: int
+    n_at_fit: int
+
+
+_cache: dict[int, _CachedIndex] = {}
+_building: set[int] = set()
+_lock = threading.Lock()  # guards the dictionaries above; never held during a build
+_process_locks: dict[int, threading.Lock] = {}
+
+
+def _process_lock(process_id: int) -> threading.Lock:
+    with _lock:
+        return _process_locks.setdefault(process_id, threading.Lock())
+
+
+def _new_rows(process_id: int, after_id: int) -> list[tuple[int, str]]:
+    statement = (
+        db.select(Contribution.id, Contribution.title, Contribution.text)
+        .where(Contribution.process_id == process_id, Contribution.id > after_id)
+        .order_by(Contribution.id)
+    )
+    return [(id_, f"{title or ''} {text}".strip()) for id_, title, text in db.session.execute(statement)]
+
+
+def _index_for(process_id: int) -> SimilarIndex | None:
+    """The process's index, brought up to date; the caller holds the process lock."""
+    cached = _cache.get(process_id)
+    rows = _new_rows(process_id, cached.last_id if cached else 0)
+    n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
+    if cached is None or (rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit)):
+        if cached is not None:
+            rows = _new_rows(process_id, 0)
+        if not rows:
+            return None
+        index = SimilarIndex().fit([id_ for id_, _ in rows], [text for _, text in rows])
+        _cache[process_id] = _CachedIndex(index, rows[-1][0], len(rows))
+        return index
+    if rows:
+        cached.index.add([id_ for id_, _ in rows], [text for _, text in rows])
+        cached.last_id = rows[-1][0]
+    return cached.index
+
+
+def _count_rows(process_id: int) -> int:
+    return db.session.execute(
+        db.select(Process.n_contributions).where(Process.id == process_id)).scalar() or 0
+
+
+def _build_in_background(process_id: int) -> None:
+    """Build a large process's index in a thread, so no request waits seconds for it."""
+    with _lock:
+        if process_id in _building:
+            return
+        _building.add(process_id)
+    app = current_app._get_current_object()
+
+    def build():
+        try:
+            with app.app_context(), _process_lock(process_id):
+                _index_for(process_id)
+        finally:
+            with _lock:
+                _building.discard(process_id)
+
+    threading.Thread(target=build, name=f"similar-index-{process_id}", daemon=True).start()
+
+
+def find_similar(process_id: int, text: str, *, limit: int = 5,
+                 exclude_ids: tuple[int, ...] = ()) -> list[tuple[Contribution, float]]:
+    """The visible contributions of the process closest to ``text``, best first, with their score.
+
+    Across all themes of the process (the same idea often arrives under several). Returns an
+    empty list for a text too short to compare.
+    """
+    if len((text or "").strip()) < MIN_QUERY_LENGTH:
+        return []
+    if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
+        # Suggestions are a help: while the worker's first index builds, there are none.
+        _build_in_background(process_id)
+        return []
+    with _process_lock(process_id):
+        index = _index_for(process_id)
+        # Ask for a few more than needed: hidden ones are dropped below.
+        matches = index.query(text, k=limit + 5, min_score=MIN_SCORE, exclude_ids=exclude_ids) if index else []
+    if not matches:
+        return []
+    scores = dict(matches)
+    statement = (
+        db.select(Contribution).options(joinedload(Contribution.theme))
+        .where(Contribution.id.in_(scores), Contribution.hidden_at.is_(None))
+    )
+    found = sorted(db.session.execute(statement).scalars(), key=lambda c: (-scores[c.id], c.id))
+    return [(contribution, scores[contribution.id]) for contribution in found[:limit]]
+
+
+def forget(process_id: int | None = None) -> None:
+    """Drop cached indexes (all, or one process's); the next query rebuilds them."""
+    with _lock:
+        if process_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(process_id, None)
