@@ -73,3 +73,13 @@ def test_load_csv_refuses_a_file_without_text_column(app, tmp_path):
     assert result.exit_code != 0
     assert "Colonnes manquantes" in result.output
     assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_demo_has_supports_and_comments_that_add_up(app):
+    from contrib.models import Comment, Support
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    n_supports = db.session.execute(db.select(db.func.count(Support.id))).scalar()
+    assert n_supports > 100
+    assert db.session.execute(db.select(db.func.sum(Contribution.n_supports))).scalar() == n_supports
+    assert db.session.execute(db.select(db.func.count(Comment.id))).scalar() == 6

@@ -6,6 +6,7 @@ Loading is idempotent: a second run finds the demo processes and changes nothing
 from __future__ import annotations
 
 import csv
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -16,12 +17,14 @@ from werkzeug.security import generate_password_hash
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
+    Comment,
     Contribution,
     ContributionKind,
     ContributionSource,
     Process,
     ProcessKind,
     Role,
+    Support,
     User,
 )
 from contrib.services import accounts
@@ -89,7 +92,32 @@ def load_demo() -> dict[str, int]:
             create_process(data, actor=None, slug=slug)
             created["processes"] += 1
             created["contributions"] += _load_contributions(slug, facilitator)
+            _add_demo_activity(slug)
     return created
+
+
+DEMO_COMMENTS = (
+    "Même constat dans notre organisme : on y passe un temps fou.",
+    "Il faudrait associer l'OPCO dès le départ sur ce point.",
+    "D'accord, à condition que les petites structures ne soient pas oubliées.",
+)
+
+
+def _add_demo_activity(slug: str) -> None:
+    """Supports and a few comments, deterministic, so the demo shows counts and threads."""
+    rng = random.Random(slug)
+    with transaction():
+        process = db.session.execute(db.select(Process).filter_by(slug=slug)).scalar_one()
+        people = list(db.session.execute(db.select(User).where(User.email.like("%@demo.contrib.fr"))).scalars())
+        contributions = list(db.session.execute(
+            db.select(Contribution).filter_by(process_id=process.id).order_by(Contribution.id)).scalars())
+        for contribution in contributions:
+            supporters = [p for p in rng.sample(people, rng.randint(0, 6)) if p.id != contribution.author_id]
+            db.session.add_all(Support(user_id=p.id, contribution_id=contribution.id) for p in supporters)
+            contribution.n_supports = len(supporters)
+        for contribution, text in zip(rng.sample(contributions, len(DEMO_COMMENTS)), DEMO_COMMENTS):
+            commenter = next(p for p in people if p.id != contribution.author_id)
+            db.session.add(Comment(contribution_id=contribution.id, author_id=commenter.id, text=text))
 
 
 def _demo_author(name: str, actor_type: ActorType, password_hash: str) -> User:
