@@ -406,3 +406,15 @@ def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facili
     batch = imports.start_import(process.id, xlsx_bytes(prepare=pad), "a.xlsx", actor=facilitator)
     rows = imports.preview(process.id, batch.id).rows
     assert [(row.line_number, row.values["text"]) for row in rows] == [(MAX_ROWS + 10, "Tout en bas de la feuille")]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (["Thématique", "Type", "Texte"], {"theme": 0, "kind": 1, "text": 2}),
+    (["thematique", "type de contribution", "Contribution", "Titre"], {"theme": 0, "kind": 1, "text": 2, "title": 3}),
+    (["THÈME", "Texte ", "N° table", "Auteur", "Type d'acteur"],
+     {"theme": 0, "text": 1, "table": 2, "author": 3, "actor_type": 4}),
+    (["Thèmatique", "Contributions", "Table", "Type d’acteur"], {"theme": 0, "text": 1, "table": 2, "actor_type": 3}),
+])
+def test_french_header_variations_are_recognised(header, expected):
+    mapping = imports.guess_mapping(header)
+    assert {name: index for name, index in mapping.items() if index is not None} == expected

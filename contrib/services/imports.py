@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
@@ -126,6 +127,16 @@ def _match(value: str, index: dict[str, object]):
         return index[folded], True
     best = fuzzy.extractOne(folded, list(index), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
     return (index[best[0]], False) if best else (None, False)
+
+
+@lru_cache(maxsize=4096)
+def _match_kind(value: str) -> tuple[ContributionKind | None, bool]:
+    return _match(value, _KINDS)
+
+
+@lru_cache(maxsize=4096)
+def _match_actor_type(value: str) -> tuple[ActorType | None, bool]:
+    return _match(value, _ACTORS)
 
 
 def _unquote(cell: str) -> str:
@@ -328,7 +339,7 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
                 if not is_exact:
                     row.notes.append(f"Thématique « {raw_theme} » rapprochée de « {themes[theme_id].name} ».")
         if values["kind"]:
-            kind, is_exact = _match(values["kind"], _KINDS)
+            kind, is_exact = _match_kind(values["kind"])
             if kind is None:
                 row.problems.append(f"Type : « {values['kind']} » inconnu (diagnostic, idée, proposition, "
                                     "signal faible, piste).")
@@ -340,7 +351,7 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
             fields["kind"] = DEFAULT_KIND
         fields["actor_type"] = ActorType.OTHER
         if values["actor_type"]:
-            actor_type, _ = _match(values["actor_type"], _ACTORS)
+            actor_type, _ = _match_actor_type(values["actor_type"])
             if actor_type is None:
                 row.notes.append(f"Type d'acteur « {values['actor_type']} » inconnu : « Autre » retenu.")
             else:
@@ -358,14 +369,12 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
 
 
 def _mark_already_imported(process_id: int, results: list[RowResult]) -> None:
-    candidates = [row.fingerprint for row in results if row.is_valid]
-    existing = set()
-    for start in range(0, len(candidates), CHUNK_SIZE):
-        chunk = candidates[start:start + CHUNK_SIZE]
-        existing.update(db.session.execute(
-            db.select(ImportedRow.fingerprint)
-            .where(ImportedRow.process_id == process_id, ImportedRow.fingerprint.in_(chunk))
-        ).scalars())
+    # One indexed scan of the process's fingerprints beats thousands of IN (...) lookups, whose
+    # plans degrade on PostgreSQL right after a large insert (statistics not yet refreshed).
+    existing = set(db.session.execute(
+        db.select(ImportedRow.fingerprint)
+        .where(ImportedRow.process_id == process_id, ImportedRow.fingerprint.is_not(None))
+    ).scalars())
     for row in results:
         if row.is_valid and row.fingerprint in existing:
             row.problems.append("Déjà importée : cette ligne est déjà dans la démarche (import précédent).")
