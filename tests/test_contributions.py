@@ -226,3 +226,10 @@ class TestPagination:
         last = client.get(f"/demarches/{process.slug}?fin=1").text
         assert "Idée numéro 00" in last and "Plus anciennes" not in last
         assert client.get(f"/demarches/{process.slug}?avant=abc&type=<script>").status_code == 200
+
+
+def test_my_contributions_page_title(client, factory, auth):
+    auth.login(factory.user())
+    html = client.get("/mes-contributions").text
+    assert "<title>Mes contributions · Contrib CPOF</title>" in html
+    assert html.count("Mes soutiens") == 1

@@ -147,6 +147,23 @@ class Page:
         return self.newer_cursor is None
 
 
+def visible_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None):
+    """A select of a process's visible contributions, optionally of one theme and kind.
+
+    An unknown kind raises InvalidInput.
+    """
+    statement = db.select(Contribution).where(Contribution.process_id == process_id,
+                                              Contribution.hidden_at.is_(None))
+    if theme_id is not None:
+        statement = statement.where(Contribution.theme_id == theme_id)
+    if kind:
+        try:
+            statement = statement.where(Contribution.kind == ContributionKind(kind))
+        except ValueError:
+            raise InvalidInput("Type de contribution inconnu.") from None
+    return statement
+
+
 def list_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
                        older_than: int | None = None, newer_than: int | None = None,
                        last: bool = False, per_page: int = 20) -> Page:
@@ -156,18 +173,8 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     ``older_than`` gives the page after a cursor, ``newer_than`` the page before it, ``last`` the
     oldest contributions. An unknown kind raises InvalidInput.
     """
-    statement = (
-        db.select(Contribution)
-        .options(joinedload(Contribution.theme), joinedload(Contribution.author))
-        .where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None))
-    )
-    if theme_id is not None:
-        statement = statement.where(Contribution.theme_id == theme_id)
-    if kind:
-        try:
-            statement = statement.where(Contribution.kind == ContributionKind(kind))
-        except ValueError:
-            raise InvalidInput("Type de contribution inconnu.") from None
+    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind).options(
+        joinedload(Contribution.theme), joinedload(Contribution.author))
     ascending = last or newer_than is not None
     if older_than is not None:
         statement = statement.where(Contribution.id < older_than)

@@ -22,8 +22,9 @@ from sqlalchemy.orm import joinedload
 
 from contrib.errors import InvalidInput
 from contrib.extensions import db
-from contrib.models import Contribution, ContributionKind, Process
+from contrib.models import Contribution, Process
 from contrib.models.base import utcnow
+from contrib.services.contributions import visible_contributions
 
 COLUMNS = ("id", "demarche", "thematique", "type", "titre", "texte", "table", "type_acteur",
            "auteur_pseudonyme", "statut", "source", "date", "soutiens")
@@ -65,18 +66,10 @@ def neutralise(value):
 
 def _records(process: Process, *, theme_id: int | None, kind: str | None) -> Iterator[dict]:
     statement = (
-        db.select(Contribution)
+        visible_contributions(process.id, theme_id=theme_id, kind=kind)
         .options(joinedload(Contribution.theme))
-        .where(Contribution.process_id == process.id, Contribution.hidden_at.is_(None))
         .order_by(Contribution.id)
     )
-    if theme_id is not None:
-        statement = statement.where(Contribution.theme_id == theme_id)
-    if kind:
-        try:
-            statement = statement.where(Contribution.kind == ContributionKind(kind))
-        except ValueError:
-            raise InvalidInput("Type de contribution inconnu.") from None
     for contribution in db.session.execute(statement.execution_options(yield_per=1000)).scalars():
         yield {
             "id": contribution.id,
