@@ -25,6 +25,15 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def user_or_address() -> str:
+    """Rate-limit key: the account when logged in (a whole event shares one Wi-Fi address)."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     """Turn on foreign keys and WAL for every SQLite connection."""

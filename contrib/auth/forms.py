@@ -25,3 +25,7 @@ class ForgottenPasswordForm(Form):
 
 class ResetPasswordForm(Form):
     password = PasswordField("Nouveau mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField("Votre mot de passe, pour confirmer")

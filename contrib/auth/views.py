@@ -2,14 +2,16 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.auth.forms import ForgottenPasswordForm, LoginForm, RegistrationForm, ResetPasswordForm
+from contrib.auth.forms import DeleteAccountForm, ForgottenPasswordForm, LoginForm, RegistrationForm, ResetPasswordForm
 from contrib.errors import InvalidInput, Conflict
 from contrib.extensions import limiter
 from contrib.forms import attach_error
-from contrib.services import accounts
+from contrib.models import Role
+from contrib.permissions import role_required
+from contrib.services import accounts, personal_data
 
 bp = Blueprint("auth", __name__)
 
@@ -93,3 +95,33 @@ def reset_password(token):
             return redirect(url_for(".login"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/reset_password.html", form=form), status
+
+
+@bp.get("/mon-compte")
+@role_required(Role.PARTICIPANT)
+def account():
+    return render_template("auth/account.html", form=DeleteAccountForm(formdata=None))
+
+
+@bp.get("/mon-compte/donnees.json")
+@role_required(Role.PARTICIPANT)
+def account_data():
+    response = jsonify(personal_data.export_personal_data(current_user))
+    response.headers["Content-Disposition"] = "attachment; filename=mes-donnees-contrib.json"
+    return response
+
+
+@bp.post("/mon-compte/supprimer")
+@role_required(Role.PARTICIPANT)
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_account(current_user, password=form.password.data)
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            logout_user()
+            flash("Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».", "info")
+            return redirect(url_for("main.home"))
+    return render_template("auth/account.html", form=form), 400

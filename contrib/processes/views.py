@@ -6,6 +6,7 @@ from flask_login import current_user
 from contrib import permissions
 from contrib.auth.views import safe_next_url
 from contrib.errors import InvalidInput, NotAllowed
+from contrib.extensions import limiter, user_or_address
 from contrib.forms import Form, attach_error
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
@@ -62,6 +63,7 @@ def show(slug):
 
 @bp.route("/demarches/<slug>/contribuer", methods=["GET", "POST"])
 @role_required(Role.PARTICIPANT)
+@limiter.limit("30 per hour", methods=["POST"], key_func=user_or_address)
 def new_contribution(slug):
     process = _open_process(slug)
     form = ContributionForm()
@@ -103,6 +105,7 @@ def similar_json(slug):
 
 @bp.route("/demarches/<slug>/saisie-atelier", methods=["GET", "POST"])
 @role_required(Role.FACILITATOR)
+@limiter.limit("600 per hour", methods=["POST"], key_func=user_or_address)
 def workshop_entry(slug):
     process = _open_process(slug)
     form = WorkshopEntryForm(formdata=request.form if request.method == "POST" else request.args or None)
@@ -141,6 +144,7 @@ def contribution(contribution_id):
 
 @bp.post("/contributions/<int:contribution_id>/commentaires")
 @role_required(Role.PARTICIPANT)
+@limiter.limit("60 per hour", key_func=user_or_address)
 def comment(contribution_id):
     form = CommentForm()
     if form.validate_on_submit():
@@ -157,6 +161,7 @@ def comment(contribution_id):
 
 @bp.post("/contributions/<int:contribution_id>/soutien")
 @role_required(Role.PARTICIPANT)
+@limiter.limit("200 per hour", key_func=user_or_address)
 def support(contribution_id):
     if Form().validate_on_submit():
         try:
