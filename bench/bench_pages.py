@@ -73,6 +73,8 @@ def run(label: str, database_url: str, n: int) -> None:
         "filtered by theme": f"/demarches/volume?thematique={theme_id}",
         "theme filter, last page": f"/demarches/volume?thematique={theme_id}&fin=1",
         "theme + kind filter": f"/demarches/volume?thematique={theme_id}&type=weak_signal",
+        "search, 2 words": "/demarches/volume?q=donnees+publiques",
+        "search + theme, last page": f"/demarches/volume?q=impot&thematique={theme_id}&fin=1",
     }
     for name, url in pages.items():
         median, p95 = time_page(client, url)

@@ -233,3 +233,35 @@ def test_my_contributions_page_title(client, factory, auth):
     html = client.get("/mes-contributions").text
     assert "<title>Mes contributions · Contrib CPOF</title>" in html
     assert html.count("Mes soutiens") == 1
+
+
+class TestSearch:
+    def test_search_ignores_case_and_accents_and_combines_with_filters(self, client, factory):
+        process = factory.process()
+        hit = factory.contribution(process, kind="weak_signal", title="Qualiopi", text="Les AUDITS Qualiopi épuisent les équipes.")
+        factory.contribution(process, kind="idea", text="Les audits qualiopi coûtent cher.")
+        factory.contribution(process, kind="weak_signal", text="Rien à voir avec la qualité.")
+        html = client.get(f"/demarches/{process.slug}?q=audit+EPUISENT").text
+        assert "épuisent" in html and "coûtent" not in html
+        assert [c.id for c in contributions.list_contributions(process.id, query="qualiopi", kind="weak_signal").items] == [hit.id]
+
+    def test_search_wildcards_are_literal(self, factory, app):
+        process = factory.process()
+        factory.contribution(process, text="Cent pour cent des stagiaires")
+        percent = factory.contribution(process, text="Un taux de 100% de réussite")
+        assert [c.id for c in contributions.list_contributions(process.id, query="100%").items] == [percent.id]
+        assert contributions.list_contributions(process.id, query="_").items == []
+
+    def test_search_covers_bulk_loaded_rows(self, factory, app):
+        from contrib.services.bulk import BulkRow, load_rows
+
+        process = factory.process()
+        load_rows(process.id, [BulkRow(theme=process.themes[0].name, text="Former à l'ÉCO-conception")])
+        assert len(contributions.list_contributions(process.id, query="eco-conception").items) == 1
+
+    def test_pagination_keeps_the_search(self, client, factory):
+        process = factory.process()
+        for n in range(25):
+            factory.contribution(process, text=f"Apprentissage numéro {n}")
+        html = client.get(f"/demarches/{process.slug}?q=apprentissage").text
+        assert "q=apprentissage" in html.split("Page suivante")[0].rsplit("href=", 1)[1]

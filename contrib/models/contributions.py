@@ -11,6 +11,7 @@ from contrib.extensions import db
 from contrib.models.accounts import ActorType, User
 from contrib.models.base import LabelledEnum, enum_column, utcnow
 from contrib.models.processes import Process, Theme
+from nlp import fold
 
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 5000
@@ -38,6 +39,17 @@ class ContributionSource(LabelledEnum):
     IMPORT = ("import", "Importée d'une feuille d'atelier")
 
 
+def search_key(title: str | None, text: str | None) -> str:
+    """The folded form searched by the process page (case and accents ignored)."""
+    return fold(f"{title or ''} {text or ''}")
+
+
+def _search_key_default(context) -> str:
+    # A column default, not an ORM event: Core bulk inserts (imports, volume loads) fill it too.
+    parameters = context.get_current_parameters()
+    return search_key(parameters.get("title"), parameters.get("text"))
+
+
 class Contribution(db.Model):
     """One person's or one workshop table's contribution to a process.
 
@@ -58,6 +70,7 @@ class Contribution(db.Model):
     kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
     title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX_LENGTH))
     text: Mapped[str] = mapped_column(sa.Text)
+    search_text: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, server_default="")
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Free-text author for contributions typed in or imported on behalf of someone.
     author_name: Mapped[str | None] = mapped_column(sa.String(120))

@@ -44,16 +44,17 @@ def show(slug):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
+    query = request.args.get("q", "")[:200].strip() or None
     page = contributions.list_contributions(
-        process.id, theme_id=theme_id, kind=kind,
+        process.id, theme_id=theme_id, kind=kind, query=query,
         older_than=_int_arg("avant"), newer_than=_int_arg("apres"),
         last=request.args.get("fin") == "1",
         per_page=current_app.config["CONTRIBUTIONS_PER_PAGE"],
     )
-    filters = {key: value for key, value in (("thematique", theme_id), ("type", kind)) if value}
+    filters = {key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query)) if value}
     return render_template(
         "processes/show.html", process=process, page=page, filters=filters,
-        theme_id=theme_id, kind=kind, kinds=ContributionKind,
+        theme_id=theme_id, kind=kind, query=query, kinds=ContributionKind,
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
         supported=supports.supported_ids(current_user, [c.id for c in page.items]),

@@ -22,6 +22,7 @@ from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.services import audit
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
+from nlp import fold
 
 TABLE_LABEL_MAX_LENGTH = 80
 AUTHOR_NAME_MAX_LENGTH = 120
@@ -147,8 +148,17 @@ class Page:
         return self.newer_cursor is None
 
 
-def visible_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None):
-    """A select of a process's visible contributions, optionally of one theme and kind.
+SEARCH_MAX_WORDS = 8
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
+                          query: str | None = None):
+    """A select of a process's visible contributions, optionally of one theme and kind, and
+    containing every word of ``query`` (case and accents ignored).
 
     An unknown kind raises InvalidInput.
     """
@@ -161,10 +171,13 @@ def visible_contributions(process_id: int, *, theme_id: int | None = None, kind:
             statement = statement.where(Contribution.kind == ContributionKind(kind))
         except ValueError:
             raise InvalidInput("Type de contribution inconnu.") from None
+    for word in fold(query or "").split()[:SEARCH_MAX_WORDS]:
+        statement = statement.where(Contribution.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     return statement
 
 
 def list_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
+                       query: str | None = None,
                        older_than: int | None = None, newer_than: int | None = None,
                        last: bool = False, per_page: int = 20) -> Page:
     """Visible contributions of a process, newest first, by keyset pagination.
@@ -173,7 +186,7 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     ``older_than`` gives the page after a cursor, ``newer_than`` the page before it, ``last`` the
     oldest contributions. An unknown kind raises InvalidInput.
     """
-    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind).options(
+    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind, query=query).options(
         joinedload(Contribution.theme), joinedload(Contribution.author))
     ascending = last or newer_than is not None
     if older_than is not None:
