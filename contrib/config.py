@@ -58,6 +58,7 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "RATELIMIT_STORAGE_URI": environ.get("CONTRIB_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),
         "CONTRIBUTIONS_PER_PAGE": int(environ.get("CONTRIB_CONTRIBUTIONS_PER_PAGE", 20)),
+        "REPORTS_TO_HIDE": max(1, int(environ.get("CONTRIB_REPORTS_TO_HIDE", 3))),
         "SMTP_HOST": environ.get("CONTRIB_SMTP_HOST", ""),
         "SMTP_PORT": int(environ.get("CONTRIB_SMTP_PORT", 587)),
         "SMTP_USERNAME": environ.get("CONTRIB_SMTP_USERNAME", ""),

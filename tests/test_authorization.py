@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import imports
+from contrib.services import comments, imports
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -32,6 +32,11 @@ EXPECTED = {
     "processes.support": Role.PARTICIPANT,
     "processes.comment": Role.PARTICIPANT,
     "processes.workshop_entry": Role.FACILITATOR,
+    "processes.report_contribution": Role.PARTICIPANT,
+    "processes.report_comment": Role.PARTICIPANT,
+    "moderation.queue": Role.MODERATOR,
+    "moderation.restore": Role.MODERATOR,
+    "moderation.keep_hidden": Role.MODERATOR,
     "admin.index": Role.STAFF,
     "admin.new_process": Role.STAFF,
     "admin.edit_process": Role.STAFF,
@@ -55,12 +60,14 @@ def world(factory):
     process = factory.process(slug="pessac")
     contribution = factory.contribution(process)
     target = factory.user(email="cible@exemple.fr")
+    comment = comments.post_comment(contribution.id, "Un commentaire.", author=target)
     batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
                                  actor=factory.user(Role.FACILITATOR))
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide",
-            "batch_id": batch.id, "file_format": "csv"}
+            "batch_id": batch.id, "file_format": "csv",
+            "comment_id": comment.id, "target_type": "contribution", "target_id": contribution.id}
 
 
 def test_every_route_has_a_rule(app):

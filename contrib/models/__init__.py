@@ -12,6 +12,7 @@ from contrib.models.contributions import (
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
+from contrib.models.reports import Report, ReportDecision, ReportReason
 from contrib.models.supports import Support
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
     "Notification",
     "Process",
     "ProcessKind",
+    "Report",
+    "ReportDecision",
+    "ReportReason",
     "Role",
     "Support",
     "Theme",

@@ -2,8 +2,9 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import NumberRange, Optional
 
 from contrib.forms import Form
-from contrib.models import ActorType, ContributionKind
+from contrib.models import ActorType, ContributionKind, ReportReason
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from contrib.models.reports import DETAILS_MAX_LENGTH
 from contrib.services.contributions import MAX_TABLE_PARTICIPANTS
 
 
@@ -34,3 +35,10 @@ class WorkshopEntryForm(ContributionForm):
 class CommentForm(Form):
     text = TextAreaField("Votre commentaire", description="2 000 caractères au plus.")
     parent_id = HiddenField()
+
+
+class ReportForm(Form):
+    reason = SelectField("Motif du signalement",
+                         choices=[("", "— Choisir un motif —"), *ReportReason.choices()], validate_choice=False)
+    details = TextAreaField("Précisions (facultatif)",
+                            description=f"Obligatoires pour « Autre » ; {DETAILS_MAX_LENGTH} caractères au plus.")

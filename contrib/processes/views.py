@@ -5,13 +5,13 @@ from flask_login import current_user
 
 from contrib import permissions
 from contrib.auth.views import safe_next_url
-from contrib.errors import InvalidInput, NotAllowed
+from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import Form, attach_error
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
-from contrib.processes.forms import CommentForm, ContributionForm, WorkshopEntryForm
-from contrib.services import comments, contributions, processes, similar, supports
+from contrib.processes.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
+from contrib.services import comments, contributions, processes, reports, similar, supports
 from contrib.services.contributions import ContributionDraft, OnBehalf
 
 bp = Blueprint("processes", __name__)
@@ -130,11 +130,14 @@ def workshop_entry(slug):
     return render_template("processes/workshop_entry.html", process=process, form=form, recent=recent), status
 
 
-def _render_contribution(contribution_id: int, comment_form: CommentForm, status: int = 200):
+def _render_contribution(contribution_id: int, comment_form: CommentForm, status: int = 200, *,
+                         report_form: ReportForm | None = None, report_target: str | None = None):
+    """The contribution page; ``report_target`` ("contribution-12", "comment-5") opens that report form with its errors."""
     item = contributions.get_contribution(contribution_id, viewer=current_user)
     return render_template("processes/contribution.html", contribution=item, process=item.process,
                            has_supported=supports.has_supported(item.id, current_user),
                            support_form=Form(formdata=None), comment_form=comment_form,
+                           report_form=report_form or ReportForm(formdata=None), report_target=report_target,
                            threads=comments.threads_of(item.id)), status
 
 
@@ -175,6 +178,43 @@ def support(contribution_id):
         except NotAllowed as error:
             flash(error.message, "error")
     return redirect(_back_to(url_for(".contribution", contribution_id=contribution_id)))
+
+
+def _report(target_type: str, target_id: int, contribution_id: int, back: str):
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            outcome = reports.report(target_type, target_id, form.reason.data, form.details.data, reporter=current_user)
+        except InvalidInput as error:
+            attach_error(form, error)
+        except (NotAllowed, Conflict) as error:
+            flash(error.message, "info" if isinstance(error, Conflict) else "error")
+            return redirect(back)
+        else:
+            flash("Merci, votre signalement est transmis à la modération.", "success")
+            if outcome.hidden and target_type == "contribution":
+                # The reporter can no longer see it: back to the process page.
+                return redirect(url_for(".show", slug=outcome.contribution.process.slug))
+            return redirect(back)
+    return _render_contribution(contribution_id, CommentForm(formdata=None), 400, report_form=form,
+                                report_target=f"{target_type}-{target_id}")
+
+
+@bp.post("/contributions/<int:contribution_id>/signaler")
+@limiter.limit("20 per hour", methods=["POST"], key_func=user_or_address)
+@role_required(Role.PARTICIPANT)
+def report_contribution(contribution_id):
+    return _report("contribution", contribution_id, contribution_id,
+                   url_for(".contribution", contribution_id=contribution_id))
+
+
+@bp.post("/commentaires/<int:comment_id>/signaler")
+@limiter.limit("20 per hour", methods=["POST"], key_func=user_or_address)
+@role_required(Role.PARTICIPANT)
+def report_comment(comment_id):
+    contribution_id = reports.contribution_id_of_comment(comment_id)
+    return _report("comment", comment_id, contribution_id,
+                   url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{comment_id}"))
 
 
 def _back_to(default: str) -> str:

@@ -1,0 +1,1 @@
+"""Moderation pages: the report queue."""

@@ -1,0 +1,270 @@
+"""Reports (signalements): anyone logged in flags content; enough open reports hide it pending moderation.
+
+Nothing is ever deleted: hiding sets ``hidden_at``/``hidden_reason`` on the target, moderation closes
+the reports (``resolved_at``, ``decision``) and only reports made after a decision count again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.extensions import db
+from contrib.models import Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
+from contrib.models.base import utcnow
+from contrib.models.reports import DETAILS_MAX_LENGTH
+from contrib.services import audit, notifications
+from contrib.services.transaction import transaction
+from contrib.validation import clean_text
+
+AUTO_HIDDEN_REASON = "Masquée en attente de modération"
+MODERATOR_HIDDEN_REASON = "Masquée par la modération après signalement"
+TARGET_TYPES = ("contribution", "comment")
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    report: Report
+    contribution: Contribution  # the reported contribution, or the one the reported comment is under
+    hidden: bool  # this report reached the threshold and hid the target
+
+
+@dataclass
+class QueueItem:
+    """One reported target in the moderation queue."""
+
+    target_type: str
+    target: Contribution | Comment
+    n_reports: int
+    last_reported_at: datetime
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # (French label, count), most frequent first
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def contribution_id(self) -> int:
+        return self.target.id if self.target_type == "contribution" else self.target.contribution_id
+
+
+def _column(target_type: str):
+    if target_type == "contribution":
+        return Report.contribution_id
+    if target_type == "comment":
+        return Report.comment_id
+    raise NotFound("Type d'élément inconnu.")
+
+
+def _target(target_type: str, target_id: int) -> Contribution | Comment:
+    _column(target_type)
+    model = Contribution if target_type == "contribution" else Comment
+    target = db.session.get(model, target_id)
+    if target is None:
+        raise NotFound("Élément introuvable.")
+    return target
+
+
+def _label(target_type: str, target) -> str:
+    return f"contribution n° {target.id}" if target_type == "contribution" else f"commentaire n° {target.id}"
+
+
+def _link(target_type: str, target) -> str:
+    if target_type == "contribution":
+        return f"/contributions/{target.id}"
+    return f"/contributions/{target.contribution_id}#commentaire-{target.id}"
+
+
+def _open_count(target_type: str, target_id: int) -> int:
+    statement = db.select(db.func.count(Report.id)).where(_column(target_type) == target_id,
+                                                          Report.resolved_at.is_(None))
+    return db.session.execute(statement).scalar()
+
+
+def _hide(target_type: str, target, reason: str, actor: User | None) -> bool:
+    """Hide the target unless it is already hidden; True when this call hid it.
+
+    A conditional UPDATE: two concurrent reports reaching the threshold hide it once, and a
+    reporter never gets a "changed by someone else" error for it.
+    """
+    model = Contribution if target_type == "contribution" else Comment
+    values = {"hidden_at": utcnow(), "hidden_reason": reason}
+    if model is Contribution:
+        values.update(hidden_by_id=actor.id if actor else None, version=Contribution.version + 1)
+    changed = db.session.execute(
+        db.update(model).where(model.id == target.id, model.hidden_at.is_(None)).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(target)
+    return bool(changed)
+
+
+def _your(target_type: str, target) -> str:
+    return f"Votre {'contribution' if target_type == 'contribution' else 'commentaire'} n° {target.id}"
+
+
+def _e(target_type: str) -> str:
+    """The feminine ending for a contribution (French agreement)."""
+    return "e" if target_type == "contribution" else ""
+
+
+def _notify_hidden(target_type: str, target, message: str):
+    return notifications.notify(target.author_id, "hidden", message, link=_link(target_type, target))
+
+
+def report(target_type: str, target_id: int, reason: str, details: str | None, *, reporter: User) -> ReportOutcome:
+    """Report a visible contribution or comment; hide it when its open reports reach the threshold.
+
+    Raises NotFound (missing or already hidden), NotAllowed (own content), InvalidInput (reason,
+    details) or Conflict (this person already has an open report on it).
+    """
+    pending = None
+    try:
+        with transaction():
+            target = _target(target_type, target_id)
+            contribution = target if target_type == "contribution" else db.session.get(Contribution, target.contribution_id)
+            if target.is_hidden or contribution.is_hidden:
+                raise NotFound("Cet élément est introuvable ou déjà masqué.")
+            if target.author_id is not None and target.author_id == reporter.id:
+                raise NotAllowed("Vous ne pouvez pas signaler votre propre "
+                                 + ("contribution." if target_type == "contribution" else "commentaire."))
+            if reason not in {member.value for member in ReportReason}:
+                raise InvalidInput("Motif : choisissez un motif dans la liste.", field="reason")
+            details = clean_text(details, field_label="Précisions", max_length=DETAILS_MAX_LENGTH, required=False)
+            if reason == ReportReason.OTHER.value and not details:
+                raise InvalidInput("Précisions : pour le motif « Autre », dites en quelques mots ce qui pose problème.",
+                                   field="details")
+            entry = Report(reporter_id=reporter.id, reason=ReportReason(reason), details=details,
+                           **{_column(target_type).key: target.id})
+            db.session.add(entry)
+            db.session.flush()
+            audit.record(f"reports:{target_type}:report", actor=reporter, target_type=target_type,
+                         target_id=target.id, after={"report_id": entry.id, "reason": reason})
+            hidden = False
+            threshold = current_app.config["REPORTS_TO_HIDE"]
+            n_open = _open_count(target_type, target.id)
+            if n_open >= threshold and _hide(target_type, target, AUTO_HIDDEN_REASON, None):
+                hidden = True
+                audit.record(f"reports:{target_type}:auto_hide", actor=None, target_type=target_type,
+                             target_id=target.id, before={"hidden": False},
+                             after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_open})
+                pending = _notify_hidden(target_type, target,
+                                         f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_open} fois : "
+                                         f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
+                                         "en attente de modération. Rien n'est supprimé ; la modération décidera "
+                                         "de le rétablir ou non.")
+    except IntegrityError as error:
+        raise Conflict("Vous avez déjà signalé cet élément ; la modération va l'examiner.") from error
+    notifications.deliver([pending])
+    return ReportOutcome(entry, contribution, hidden)
+
+
+def contribution_id_of_comment(comment_id: int) -> int:
+    """The contribution a comment is under; NotFound when the comment does not exist."""
+    contribution_id = db.session.execute(db.select(Comment.contribution_id).where(Comment.id == comment_id)).scalar()
+    if contribution_id is None:
+        raise NotFound("Commentaire introuvable.")
+    return contribution_id
+
+
+def moderation_queue(*, limit: int = 200) -> list[QueueItem]:
+    """Targets with open reports, most reported first (then most recently reported), with their reasons."""
+    items: list[QueueItem] = []
+    for target_type in TARGET_TYPES:
+        column = _column(target_type)
+        statement = (
+            db.select(column, db.func.count(Report.id), db.func.max(Report.created_at))
+            .where(column.is_not(None), Report.resolved_at.is_(None))
+            .group_by(column)
+        )
+        counts = {target_id: (n, last) for target_id, n, last in db.session.execute(statement)}
+        if not counts:
+            continue
+        model = Contribution if target_type == "contribution" else Comment
+        targets = {t.id: t for t in db.session.execute(
+            db.select(model).where(model.id.in_(counts)).options(joinedload(model.author))).scalars()}
+        for target_id, (n, last) in counts.items():
+            items.append(QueueItem(target_type, targets[target_id], n, last))
+    items.sort(key=lambda item: (-item.n_reports, -item.last_reported_at.timestamp()))
+    items = items[:limit]
+    for item in items:
+        item.reports = list(db.session.execute(
+            db.select(Report).options(joinedload(Report.reporter))
+            .where(_column(item.target_type) == item.target.id, Report.resolved_at.is_(None))
+            .order_by(Report.id)).scalars())
+        tally: dict[str, int] = {}
+        for entry in item.reports:
+            tally[entry.reason.label] = tally.get(entry.reason.label, 0) + 1
+        item.reasons = sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))
+    return items
+
+
+def _state(target) -> dict:
+    return {"hidden": target.is_hidden, "hidden_reason": target.hidden_reason}
+
+
+def _close_reports(target_type: str, target_id: int, decision: ReportDecision, moderator: User) -> int:
+    return db.session.execute(
+        db.update(Report).where(_column(target_type) == target_id, Report.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, decision=decision)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _moderated(target_type: str, target_id: int, moderator: User):
+    if not (moderator.is_authenticated and moderator.has_role(Role.MODERATOR)):
+        raise NotAllowed("Seuls les modérateurs peuvent traiter les signalements.")
+    target = _target(target_type, target_id)
+    if _open_count(target_type, target_id) == 0:
+        raise Conflict("Aucun signalement en cours sur cet élément : il a peut-être déjà été traité.")
+    return target
+
+
+def restore(target_type: str, target_id: int, *, moderator: User) -> int:
+    """Make the reported target visible again and close its open reports as "restaurée".
+
+    Only a hiding done by reports is undone: content hidden for another reason (an undone import…)
+    stays hidden and the restore is refused. Returns the number of reports closed.
+    """
+    with transaction():
+        target = _moderated(target_type, target_id, moderator)
+        if target.is_hidden and target.hidden_reason not in (AUTO_HIDDEN_REASON, MODERATOR_HIDDEN_REASON):
+            raise NotAllowed(f"Cet élément est masqué pour une autre raison ({target.hidden_reason}) : "
+                             "il ne peut pas être rétabli depuis les signalements.")
+        before = _state(target)
+        target.hidden_at = None
+        target.hidden_reason = None
+        if target_type == "contribution":
+            target.hidden_by_id = None
+        db.session.flush()  # the contribution's version check happens here
+        closed = _close_reports(target_type, target.id, ReportDecision.RESTORED, moderator)
+        audit.record(f"reports:{target_type}:restore", actor=moderator, target_type=target_type, target_id=target.id,
+                     before=before, after={**_state(target), "reports_closed": closed})
+    return closed
+
+
+def keep_hidden(target_type: str, target_id: int, *, moderator: User) -> int:
+    """Keep the reported target hidden (hiding it if it was still visible) and close its open reports."""
+    pending = None
+    with transaction():
+        target = _moderated(target_type, target_id, moderator)
+        before = _state(target)
+        if not target.is_hidden:
+            target.hidden_at = utcnow()
+            target.hidden_reason = MODERATOR_HIDDEN_REASON
+            if target_type == "contribution":
+                target.hidden_by_id = moderator.id
+            pending = _notify_hidden(target_type, target, f"{_your(target_type, target)} a été masqué{_e(target_type)} "
+                                                          "par la modération après signalement.")
+        db.session.flush()
+        closed = _close_reports(target_type, target.id, ReportDecision.KEPT_HIDDEN, moderator)
+        audit.record(f"reports:{target_type}:keep_hidden", actor=moderator, target_type=target_type,
+                     target_id=target.id, before=before, after={**_state(target), "reports_closed": closed})
+    notifications.deliver([pending])
+    return closed
+
+
+def open_reports_count() -> int:
+    return db.session.execute(db.select(db.func.count(Report.id)).where(Report.resolved_at.is_(None))).scalar()
