@@ -186,6 +186,22 @@ def _zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _with_member(name: str, content: str) -> bytes:
+    """A real workbook with one of its XML parts replaced."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            archive.writestr(item, content if item.filename == name else source.read(item.filename))
+    return buffer.getvalue()
+
+
+_ENTITIES = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
+BILLION_LAUGHS = (f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e0 "lol">{_ENTITIES}]>'
+                  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  '<row r="1"><c r="A1" t="inlineStr"><is><t>&e9;</t></is></c></row></sheetData></worksheet>')
+
+
 def _hide_first(workbook):
     hidden = workbook.create_sheet("Brouillon", 0)
     hidden.append(["Thématique", "Texte"])
@@ -210,6 +226,10 @@ HOSTILE = [
     ("vieux.xls", lambda: b"\xd0\xcf\x11\xe0", "anciens classeurs Excel (.xls)"),
     ("image.png", lambda: b"\x89PNG", "Format non reconnu"),
     ("rien.csv", lambda: b"", "Le fichier est vide."),
+    ("entites.xlsx", lambda: _with_member("xl/worksheets/sheet1.xml", BILLION_LAUGHS), "classeur Excel est abîmé"),
+    ("xml-casse.xlsx", lambda: _with_member("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row>"),
+     "classeur Excel est abîmé"),
+    ("classeur-casse.xlsx", lambda: _with_member("xl/workbook.xml", "n'importe quoi"), "classeur Excel est abîmé"),
 ]
 
 

@@ -19,6 +19,7 @@ import csv
 import io
 import re
 import zipfile
+from xml.etree.ElementTree import ParseError
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -184,52 +185,59 @@ def _read_xlsx(data: bytes) -> Sheet:
     from openpyxl.utils.exceptions import InvalidFileException
 
     archive = _check_zip(data)
+    # Expat refuses entity expansion bombs ("billion laughs") and broken XML with a ParseError.
+    broken = (InvalidFileException, ParseError, KeyError, ValueError, TypeError, IndexError,
+              zipfile.BadZipFile, OSError)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as error:
+        try:
+            return _read_first_visible_sheet(workbook, archive)
+        finally:
+            workbook.close()
+    except broken as error:
         raise InvalidInput("Ce classeur Excel est abîmé ou d'un format non pris en charge. "
                            "Ouvrez-le et enregistrez-le à nouveau au format .xlsx.") from error
-    try:
-        visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
-        hidden = [sheet.title for sheet in workbook.worksheets if sheet.sheet_state != "visible"]
-        if not visible:
-            raise InvalidInput("Toutes les feuilles du classeur sont masquées : affichez celle à importer.")
-        worksheet = visible[0]
-        notes = []
-        if hidden:
-            notes.append(f"Feuilles masquées ignorées : {', '.join(hidden)}.")
-        if len(visible) > 1:
-            notes.append(f"Seule la première feuille visible (« {worksheet.title} ») est lue ; "
-                         f"ignorées : {', '.join(sheet.title for sheet in visible[1:])}.")
-        merged = _merged_ranges(archive, getattr(worksheet, "_worksheet_path", None))
-        if merged:
-            raise InvalidInput(
-                f"La feuille « {worksheet.title} » contient des cellules fusionnées ({', '.join(merged[:5])}) : "
-                "défusionnez-les et recopiez la valeur dans chaque ligne, puis réessayez."
-            )
-        records = []
-        for row in worksheet.iter_rows():
-            cells = list(row)
-            line_number = next((cell.row for cell in cells if getattr(cell, "row", None)), len(records) + 1)
-            texts = []
-            for cell in cells:
-                if getattr(cell, "data_type", None) == "f":
-                    raise InvalidInput(
-                        f"La cellule {cell.coordinate} de la feuille « {worksheet.title} » contient une formule : "
-                        "les formules ne sont pas importées. Copiez la feuille et collez-la en "
-                        "« valeurs seulement », puis réessayez."
-                    )
-                texts.append(_cell_text(cell.value))
-            # Only rows with content count: a sheet may carry thousands of formatted empty rows.
-            if any(text.strip() for text in texts):
-                records.append([line_number, *texts])
-            if len(records) > MAX_ROWS + 1:
-                break
-        if not records:
-            raise InvalidInput(f"La feuille « {worksheet.title} » est vide : rien à importer.")
-        return _sheet_from_records("xlsx", records, sheet_name=worksheet.title, notes=notes)
-    finally:
-        workbook.close()
+
+
+def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
+    visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
+    hidden = [sheet.title for sheet in workbook.worksheets if sheet.sheet_state != "visible"]
+    if not visible:
+        raise InvalidInput("Toutes les feuilles du classeur sont masquées : affichez celle à importer.")
+    worksheet = visible[0]
+    notes = []
+    if hidden:
+        notes.append(f"Feuilles masquées ignorées : {', '.join(hidden)}.")
+    if len(visible) > 1:
+        notes.append(f"Seule la première feuille visible (« {worksheet.title} ») est lue ; "
+                     f"ignorées : {', '.join(sheet.title for sheet in visible[1:])}.")
+    merged = _merged_ranges(archive, getattr(worksheet, "_worksheet_path", None))
+    if merged:
+        raise InvalidInput(
+            f"La feuille « {worksheet.title} » contient des cellules fusionnées ({', '.join(merged[:5])}) : "
+            "défusionnez-les et recopiez la valeur dans chaque ligne, puis réessayez."
+        )
+    records = []
+    for row in worksheet.iter_rows():
+        cells = list(row)
+        line_number = next((cell.row for cell in cells if getattr(cell, "row", None)), len(records) + 1)
+        texts = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                raise InvalidInput(
+                    f"La cellule {cell.coordinate} de la feuille « {worksheet.title} » contient une formule : "
+                    "les formules ne sont pas importées. Copiez la feuille et collez-la en "
+                    "« valeurs seulement », puis réessayez."
+                )
+            texts.append(_cell_text(cell.value))
+        # Only rows with content count: a sheet may carry thousands of formatted empty rows.
+        if any(text.strip() for text in texts):
+            records.append([line_number, *texts])
+        if len(records) > MAX_ROWS + 1:
+            break
+    if not records:
+        raise InvalidInput(f"La feuille « {worksheet.title} » est vide : rien à importer.")
+    return _sheet_from_records("xlsx", records, sheet_name=worksheet.title, notes=notes)
 
 
 def _merged_ranges(archive: zipfile.ZipFile, worksheet_path: str | None) -> list[str]:
