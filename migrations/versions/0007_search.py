@@ -1,7 +1,7 @@
 """Folded search text on contributions
 
 Revision ID: 0007_search
-Revises: 0005_notifications
+Revises: 0006_reports
 Create Date: 2026-11-23 17:18:09.452643
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_search'
-down_revision = '0005_notifications'
+down_revision = '0006_reports'
 branch_labels = None
 depends_on = None
 
