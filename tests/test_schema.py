@@ -23,3 +23,15 @@ def test_sqlite_uses_wal_and_foreign_keys(app):
 
 def test_health_check_touches_the_database(client):
     assert client.get("/sante").get_json() == {"status": "ok"}
+
+
+def test_large_loads_refresh_planner_statistics(app, factory):
+    """After a bulk load PostgreSQL knows the new row count, so it keeps using the keyset index."""
+    from contrib.services.bulk import BulkRow, load_rows
+
+    process = factory.process()
+    load_rows(process.id, [BulkRow(theme="Volume", text=f"Idée {n}") for n in range(1200)])
+    if db.engine.dialect.name == "postgresql":
+        estimate = db.session.execute(db.text("SELECT reltuples FROM pg_class WHERE relname = 'contributions'")).scalar()
+        assert estimate >= 1200
+    assert db.session.execute(db.text("SELECT COUNT(*) FROM contributions")).scalar() == 1200

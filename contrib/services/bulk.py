@@ -24,6 +24,16 @@ from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 
 CHUNK_SIZE = 2000
+# After this many rows at once, PostgreSQL's planner statistics are stale enough to pick a
+# sort over the (process_id, id) index: a process page went from 8 ms to 400 ms at 100,000 rows.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def refresh_statistics_after(n_rows: int) -> None:
+    """Refresh PostgreSQL's statistics on contributions after a large load (no-op elsewhere)."""
+    if n_rows >= ANALYZE_AFTER_ROWS and db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("ANALYZE contributions"))
+        db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -107,4 +117,5 @@ def load_rows(process_id: int, rows: Iterable[BulkRow], *, actor: User | None = 
         )
         audit.record("contributions:bulk:load", actor=actor, target_type="process", target_id=process.id,
                      after={"n_loaded": n_loaded, "n_skipped": sum(skipped.values())})
+    refresh_statistics_after(n_loaded)
     return BulkResult(n_loaded=n_loaded, n_skipped=sum(skipped.values()), skipped_reasons=skipped)

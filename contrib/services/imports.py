@@ -36,6 +36,7 @@ from contrib.models import (
 from contrib.models.base import utcnow
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.services import audit
+from contrib.services.bulk import refresh_statistics_after
 from contrib.services.contributions import AUTHOR_NAME_MAX_LENGTH, TABLE_LABEL_MAX_LENGTH
 from contrib.services.sheets import read_sheet
 from contrib.services.transaction import transaction
@@ -443,6 +444,7 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User) -> ImportResu
                      after={"status": ImportStatus.CONFIRMED.value, "process_id": process.id,
                             "n_imported": len(valid), "n_skipped": n_skipped, "sha256": batch.sha256})
     db.session.expire_all()
+    refresh_statistics_after(len(valid))
     return ImportResult(n_imported=len(valid), n_skipped=n_skipped)
 
 
