@@ -34,6 +34,11 @@ EXPECTED = {
     "processes.workshop_entry": Role.FACILITATOR,
     "processes.report_contribution": Role.PARTICIPANT,
     "processes.report_comment": Role.PARTICIPANT,
+    "moderation.index": Role.MODERATOR,
+    "moderation.journal": Role.MODERATOR,
+    "moderation.undo_entry": Role.MODERATOR,
+    "moderation.hide": Role.MODERATOR,
+    "moderation.unhide": Role.MODERATOR,
     "moderation.queue": Role.MODERATOR,
     "moderation.restore": Role.MODERATOR,
     "moderation.keep_hidden": Role.MODERATOR,
@@ -65,7 +70,7 @@ def world(factory):
                                  actor=factory.user(Role.FACILITATOR))
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
-            "token": "jeton-invalide",
+            "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",
             "comment_id": comment.id, "target_type": "contribution", "target_id": contribution.id}
 

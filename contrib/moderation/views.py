@@ -1,18 +1,25 @@
-"""Moderators' report queue: restore reported content or keep it hidden."""
+"""Moderation: the workspace home, the report queue, hiding/restoring, and the journal with undo."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import Conflict, NotAllowed, NotFound
+from contrib.errors import Conflict, ContribError, NotAllowed, NotFound
 from contrib.models import Role
-from contrib.moderation.forms import DecisionForm
+from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.permissions import role_required
-from contrib.services import reports
+from contrib.services import moderation, processes, reports, undo
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 # URL word -> service target type
 TARGET_TYPES = {"contribution": "contribution", "commentaire": "comment"}
+
+
+@bp.get("/")
+@role_required(Role.MODERATOR)
+def index():
+    return render_template("moderation/index.html", processes=processes.list_processes(),
+                           open_reports=reports.open_reports_count())
 
 
 @bp.get("/signalements")
@@ -43,3 +50,70 @@ def restore(target_type, target_id):
 @role_required(Role.MODERATOR)
 def keep_hidden(target_type, target_id):
     return _decide(target_type, target_id, reports.keep_hidden, "Élément masqué (rien n'est supprimé)")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/journal")
+@role_required(Role.MODERATOR)
+def journal():
+    target_id = _int_arg("contribution")
+    entries = undo.journal(before_id=_int_arg("avant"),
+                           target=("contribution", target_id) if target_id else None)
+    return render_template("moderation/journal.html", entries=entries, undo=undo, target_id=target_id,
+                           next_before=entries[-1].id if len(entries) == undo.JOURNAL_PAGE_SIZE else None,
+                           decision_form=DecisionForm(formdata=None))
+
+
+@bp.post("/journal/<int:entry_id>/annuler")
+@role_required(Role.MODERATOR)
+def undo_entry(entry_id):
+    if DecisionForm().validate_on_submit():
+        try:
+            undo.undo_act(entry_id, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Acte n° {entry_id} annulé. L'annulation figure elle-même au journal.", "success")
+    return redirect(request.form.get("retour") if _safe_back(request.form.get("retour")) else url_for(".journal"))
+
+
+def _safe_back(target: str | None) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//")
+
+
+def _version(form: HideForm) -> int | None:
+    """The contribution version the moderator saw, for the optimistic check."""
+    return int(form.version.data) if (form.version.data or "").isdigit() else None
+
+
+@bp.post("/contributions/<int:contribution_id>/masquer")
+@role_required(Role.MODERATOR)
+def hide(contribution_id):
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            moderation.hide(contribution_id, form.reason.data, moderator=current_user,
+                            expected_version=_version(form))
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Contribution masquée. Rien n'est supprimé ; l'acte peut être annulé depuis le journal.", "success")
+    return redirect(url_for("processes.contribution", contribution_id=contribution_id))
+
+
+@bp.post("/contributions/<int:contribution_id>/retablir")
+@role_required(Role.MODERATOR)
+def unhide(contribution_id):
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            moderation.restore(contribution_id, moderator=current_user, expected_version=_version(form))
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Contribution rétablie.", "success")
+    return redirect(url_for("processes.contribution", contribution_id=contribution_id))
