@@ -7,7 +7,7 @@ APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-instal
 FLASK := $(PY) -m flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run serve test test-sqlite test-postgresql bench clean
+.PHONY: install system-deps run serve test test-sqlite test-postgresql bench audit clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { apt-get update -qq && $(APT_INSTALL) python3-venv python3-pip; }
@@ -45,6 +45,11 @@ test-postgresql: install
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Known vulnerabilities in the installed dependencies (needs access to the PyPI/OSV advisory services).
+audit: install
+	$(PY) -m pip install --quiet 'pip-audit>=2.7,<3'
+	$(PY) -m pip_audit --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) instance/contrib.sqlite3*
