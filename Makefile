@@ -39,9 +39,9 @@ test: install system-deps test-sqlite test-postgresql
 test-sqlite: install
 	CONTRIB_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 
-# Pure nlp/ tests do not touch the database: they run once, in the SQLite pass.
+# Pure nlp/ tests do not touch the database: they run once, in the SQLite pass (as do SQLite fault tests).
 test-postgresql: install
-	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -m "not nodb" $(PYTEST_ARGS)
+	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -m "not nodb and not sqlite_only" $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

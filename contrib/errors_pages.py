@@ -1,7 +1,8 @@
 """French error pages; the 500 page rolls the session back first."""
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from contrib.errors import ContribError
 from contrib.extensions import db
@@ -16,6 +17,10 @@ MESSAGES = {
     413: ("Fichier trop volumineux", "Le fichier ou le texte envoyé dépasse la taille permise."),
     429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez une minute puis réessayez."),
     500: ("Erreur interne", "Une erreur inattendue s'est produite. Rien n'a été enregistré à moitié ; réessayez."),
+    503: ("Enregistrement impossible pour le moment",
+          "La base de données est momentanément indisponible (redémarrage, lecture seule ou disque plein). "
+          "Rien n'a été enregistré, même en partie. Revenez à la page précédente : votre navigateur a gardé "
+          "ce que vous avez saisi ; réessayez dans quelques minutes."),
 }
 
 
@@ -39,6 +44,17 @@ def init_app(app):
     @app.errorhandler(ContribError)
     def domain_error(error):
         return render_error(error.status_code, error.message)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # The database refused or lost the statement: the transaction is rolled back as a whole.
+        db.session.rollback()
+        current_app.logger.error("database unavailable: %s", error.orig)
+        title, message = MESSAGES[503]
+        if wants_json():
+            return jsonify(error=message), 503
+        # A page that needs no database: the normal layout would query it again.
+        return render_template("errors/unavailable.html", title=title, message=message), 503
 
     @app.errorhandler(500)
     def internal_error(error):
