@@ -25,9 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(overrides)
 
-    from contrib.extensions import csrf, db, limiter, login_manager, migrate
+    from contrib.extensions import csrf, db, limiter, login_manager, migrate, release_session_safely
 
     db.init_app(app)
+    release_session_safely(app)
     migrate.init_app(app, db, directory=str(project_root / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -46,3 +46,21 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def release_session_safely(app) -> None:
+    """End each request's session even when the database vanished mid-request (restart, failover).
+
+    Flask-SQLAlchemy's own teardown rolls back on a dead connection and raises, which would turn an
+    already-rendered French 503 page into a broken response; here the dead session is dropped instead
+    (``pool_pre_ping`` replaces the dead connections on the next checkout).
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def _remove_session(_exception):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost while ending a request: %s", error.orig)
+            db.session.registry.clear()

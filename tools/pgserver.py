@@ -83,7 +83,9 @@ class PostgresServer:
     def restart(self) -> None:
         """Restart the server in place (for fault-tolerance tests)."""
         data = str(self.directory / "data")
-        self._run(find_binary("pg_ctl"), "-D", data, "-m", "fast", "-w", "restart")
+        # A log file, not our pipes: a server holding them open would block this call forever.
+        self._run(find_binary("pg_ctl"), "-D", data, "-m", "fast", "-l", str(self.directory / "server.log"),
+                  "-w", "restart")
 
 
 def create_database(admin_url: str, name: str) -> str:
