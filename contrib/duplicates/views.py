@@ -93,6 +93,6 @@ def dismiss(slug, group_id):
             duplicates.dismiss(group_id, moderator=current_user, process_id=process.id)
         except ContribError as error:
             flash(error.message, "error")
-            return redirect(url_for(".group", slug=slug, group_id=group_id))
-        flash(f"Groupe n° {group_id} écarté : ces contributions ne seront plus proposées ensemble.", "success")
+        else:
+            flash(f"Groupe n° {group_id} écarté : ces contributions ne seront plus proposées ensemble.", "success")
     return redirect(url_for(".index", slug=slug))
