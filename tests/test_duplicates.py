@@ -130,7 +130,13 @@ def test_detecting_twice_gives_the_same_queue(app, scene):
     assert (first.n_new, second.n_new, second.n_kept, second.n_removed) == (1, 0, 1, 0)
     assert [sorted(m.contribution_id for m in g.members) for g in duplicates.pending_groups(scene["process"].id)] \
         == [sorted(c.id for c in scene["twins"])]
-    scene["invariants"].check(duplicates.DETECT, 2)
+    db.session.execute(db.update(DuplicateGroup).values(score=0.5, reason="near")
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    duplicates.detect(scene["process"].id, actor=scene["moderator"])
+    db.session.expire_all()
+    assert queue_snapshot(scene["process"].id) == snapshot, "a kept group gets nlp's current score and reason"
+    scene["invariants"].check(duplicates.DETECT, 3)
 
 
 def test_detection_ignores_hidden_contributions_and_drops_stale_pending_groups(app, scene):

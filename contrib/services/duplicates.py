@@ -127,31 +127,52 @@ def detect(process_id: int, *, actor: User | None) -> DetectionResult:
 
 
 def _replace_pending(process_id: int, found) -> tuple[int, int, int]:
-    """Make the pending groups of the process exactly ``found``; return (new, kept, removed)."""
-    pending = db.session.scalars(
-        db.select(DuplicateGroup).options(selectinload(DuplicateGroup.members))
+    """Make the pending groups of the process exactly ``found``; return (new, kept, removed).
+
+    Bulk statements rather than ORM objects: thousands of groups are stored in a second, not four.
+    """
+    members: dict[int, set[int]] = {}
+    stored: dict[int, tuple] = {}
+    for group_id, contribution_id, *values in db.session.execute(
+        db.select(DuplicateMember.group_id, DuplicateMember.contribution_id, DuplicateGroup.score,
+                  DuplicateGroup.reason, DuplicateGroup.representative_id).join(DuplicateGroup)
         .where(DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.PENDING)
-    ).all()
-    by_members = {frozenset(member.contribution_id for member in group.members): group for group in pending}
-    n_kept = 0
+    ):
+        members.setdefault(group_id, set()).add(contribution_id)
+        stored[group_id] = tuple(values)
+    by_members = {frozenset(ids): group_id for group_id, ids in members.items()}
+    new, changed = [], []
     for group in found:
-        existing = by_members.pop(frozenset(group.ids), None)
-        if existing is not None:
-            n_kept += 1
-            if (existing.score, existing.reason, existing.representative_id) != (group.score, group.reason,
-                                                                                 group.representative):
-                existing.score, existing.reason = group.score, group.reason
-                existing.representative_id = group.representative
-            continue
-        db.session.add(DuplicateGroup(
-            process_id=process_id, representative_id=group.representative, score=group.score, reason=group.reason,
-            members=[DuplicateMember(contribution_id=id_) for id_ in group.ids],
-        ))
+        group_id = by_members.pop(frozenset(group.ids), None)
+        if group_id is None:
+            new.append(group)
+        elif stored[group_id] != (group.score, group.reason, group.representative):
+            changed.append({"group_id": group_id, "score": group.score, "reason": group.reason,
+                            "representative_id": group.representative})
+    if changed:
+        table = DuplicateGroup.__table__
+        db.session.execute(table.update().where(table.c.id == db.bindparam("group_id"))
+                           .values(score=db.bindparam("score"), reason=db.bindparam("reason"),
+                                   representative_id=db.bindparam("representative_id"),
+                                   version=table.c.version + 1), changed)
     # Pending groups are suggestions computed by nlp, not anyone's decision: a stale one goes.
-    for stale in by_members.values():
-        db.session.delete(stale)
-    db.session.flush()
-    return len(found) - n_kept, n_kept, len(by_members)
+    stale = list(by_members.values())
+    for start in range(0, len(stale), 500):
+        chunk = stale[start:start + 500]
+        db.session.execute(db.delete(DuplicateMember).where(DuplicateMember.group_id.in_(chunk)))
+        db.session.execute(db.delete(DuplicateGroup).where(DuplicateGroup.id.in_(chunk),
+                                                           DuplicateGroup.status == DuplicateStatus.PENDING))
+    if new:
+        now = utcnow()
+        group_ids = db.session.scalars(
+            db.insert(DuplicateGroup).returning(DuplicateGroup.id, sort_by_parameter_order=True),
+            [{"process_id": process_id, "status": DuplicateStatus.PENDING, "representative_id": group.representative,
+              "score": group.score, "reason": group.reason, "detected_at": now, "version": 1} for group in new],
+        ).all()
+        db.session.execute(db.insert(DuplicateMember), [
+            {"group_id": group_id, "contribution_id": contribution_id, "is_excluded": False}
+            for group_id, group in zip(group_ids, new) for contribution_id in group.ids])
+    return len(new), len(found) - len(new), len(stale)
 
 
 def _group(group_id: int, process_id: int | None = None) -> DuplicateGroup:
