@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, imports
+from contrib.services import comments, duplicates, imports
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -56,6 +56,11 @@ EXPECTED = {
     "facilitation.cancel": Role.FACILITATOR,
     "facilitation.undo": Role.FACILITATOR,
     "facilitation.export": ANONYMOUS,
+    "duplicates.index": Role.MODERATOR,
+    "duplicates.detect": Role.MODERATOR,
+    "duplicates.group": Role.MODERATOR,
+    "duplicates.confirm": Role.MODERATOR,
+    "duplicates.dismiss": Role.MODERATOR,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -66,13 +71,17 @@ def world(factory):
     contribution = factory.contribution(process)
     target = factory.user(email="cible@exemple.fr")
     comment = comments.post_comment(contribution.id, "Un commentaire.", author=target)
+    twins = [factory.contribution(process, text="Le même texte déposé deux fois par deux tables.") for _ in range(2)]
+    duplicates.detect(process.id, actor=None)
+    group_id = duplicates.pending_groups(process.id)[0].id
+    assert {member.contribution_id for member in duplicates.get_group(group_id).members} == {c.id for c in twins}
     batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
                                  actor=factory.user(Role.FACILITATOR))
     return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",
-            "comment_id": comment.id, "target_type": "contribution", "target_id": contribution.id}
+            "comment_id": comment.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
 
 
 def test_every_route_has_a_rule(app):

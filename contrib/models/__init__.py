@@ -9,6 +9,7 @@ from contrib.models.contributions import (
     ContributionSource,
     ContributionStatus,
 )
+from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
@@ -24,6 +25,10 @@ __all__ = [
     "ContributionSource",
     "ContributionStatus",
     "DEFAULT_THEMES",
+    "DismissedPair",
+    "DuplicateGroup",
+    "DuplicateMember",
+    "DuplicateStatus",
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",

@@ -11,7 +11,7 @@ from contrib.forms import Form, attach_error
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
 from contrib.processes.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
-from contrib.services import comments, contributions, processes, reports, similar, supports
+from contrib.services import comments, contributions, duplicates, processes, reports, similar, supports
 from contrib.services.contributions import ContributionDraft, OnBehalf
 
 bp = Blueprint("processes", __name__)
@@ -138,7 +138,7 @@ def _render_contribution(contribution_id: int, comment_form: CommentForm, status
                            has_supported=supports.has_supported(item.id, current_user),
                            support_form=Form(formdata=None), comment_form=comment_form,
                            report_form=report_form or ReportForm(formdata=None), report_target=report_target,
-                           threads=comments.threads_of(item.id)), status
+                           threads=comments.threads_of(item.id), idea=duplicates.idea_of(item.id)), status
 
 
 @bp.get("/contributions/<int:contribution_id>")

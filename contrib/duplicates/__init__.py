@@ -1,0 +1,1 @@
+"""Duplicate review pages for moderators."""
