@@ -75,7 +75,7 @@ class Proposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # A proposal merged into another stays, marked "fusionnée dans …"; its sources moved there.
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id", ondelete="RESTRICT"),
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id", ondelete="SET NULL"),
                                                        index=True)
     merged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Set when its creation was undone from the journal (a redo clears it).

@@ -66,7 +66,7 @@ ACTIONS = (CREATE, ADD, REMOVE, MERGE, SPLIT)
 
 # --- small helpers -----------------------------------------------------------------------------
 
-def _numbers(ids: Iterable[int]) -> str:
+def numbers(ids: Iterable[int]) -> str:
     """'n° 4', 'n° 4 et 7', 'n° 4, 7 et 9'."""
     ordered = [str(i) for i in sorted(set(ids))]
     if len(ordered) == 1:
@@ -75,7 +75,7 @@ def _numbers(ids: Iterable[int]) -> str:
 
 
 def _one_or_many(ids: list[int], one: str, many: str) -> str:
-    return (one if len(set(ids)) == 1 else many).format(n=_numbers(ids))
+    return (one if len(set(ids)) == 1 else many).format(n=numbers(ids))
 
 
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
@@ -593,7 +593,7 @@ def _undo_remove(entry: AuditEntry, actor: User) -> None:
     ids = entry.after["contribution_ids"]
     taken = taken_by(ids)
     if taken:
-        raise Conflict(f"La contribution {_numbers(ids)} alimente maintenant une autre proposition : rien n'a été modifié.")
+        raise Conflict(f"La contribution {numbers(ids)} alimente maintenant une autre proposition : rien n'a été modifié.")
     contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(ids))).all()
     _attach(proposal, list(contributions), actor)
     _touch(proposal)
