@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, duplicates, imports
+from contrib.services import comments, duplicates, imports, proposals
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -61,6 +61,14 @@ EXPECTED = {
     "duplicates.group": Role.MODERATOR,
     "duplicates.confirm": Role.MODERATOR,
     "duplicates.dismiss": Role.MODERATOR,
+    "proposals.show": ANONYMOUS,
+    "proposals.moderation_list": Role.MODERATOR,
+    "proposals.new": Role.MODERATOR,
+    "proposals.manage": Role.MODERATOR,
+    "proposals.add": Role.MODERATOR,
+    "proposals.remove": Role.MODERATOR,
+    "proposals.merge": Role.MODERATOR,
+    "proposals.split": Role.MODERATOR,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -77,7 +85,10 @@ def world(factory):
     assert {member.contribution_id for member in duplicates.get_group(group_id).members} == {c.id for c in twins}
     batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
                                  actor=factory.user(Role.FACILITATOR))
-    return {"slug": process.slug, "contribution_id": contribution.id, "process_id": process.id,
+    proposal = proposals.create_from_contributions(
+        process.id, [factory.contribution(process).id], "Une proposition", "Son texte.", [process.themes[0].id],
+        "medium", moderator=factory.user(Role.MODERATOR))
+    return {"slug": process.slug, "proposal_id": proposal.id, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",

@@ -13,6 +13,14 @@ from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMe
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
+from contrib.models.proposals import (
+    Proposal,
+    ProposalPriority,
+    ProposalSource,
+    ProposalStatus,
+    ProposalSupport,
+    SupportOrigin,
+)
 from contrib.models.reports import Report, ReportDecision, ReportReason
 from contrib.models.supports import Support
 
@@ -35,11 +43,17 @@ __all__ = [
     "Notification",
     "Process",
     "ProcessKind",
+    "Proposal",
+    "ProposalPriority",
+    "ProposalSource",
+    "ProposalStatus",
+    "ProposalSupport",
     "Report",
     "ReportDecision",
     "ReportReason",
     "Role",
     "Support",
+    "SupportOrigin",
     "Theme",
     "User",
 ]

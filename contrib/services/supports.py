@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from contrib.errors import NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Contribution, Support, User
-from contrib.services import audit
+from contrib.services import audit, proposals
 from contrib.services.transaction import transaction
 
 
@@ -43,6 +43,7 @@ def support(contribution_id: int, *, user: User) -> bool:
             db.session.add(Support(user_id=user.id, contribution_id=contribution_id))
             db.session.flush()
             _shift_count(contribution_id, +1)
+            proposals.sync_supporter(contribution_id, user.id)  # carried to the proposal it feeds, once
             audit.record("supports:support:create", actor=user, target_type="contribution", target_id=contribution_id)
     except IntegrityError:
         return False  # a double click or a second tab: the support already exists
@@ -57,6 +58,7 @@ def withdraw(contribution_id: int, *, user: User) -> bool:
         ).rowcount
         if removed:
             _shift_count(contribution_id, -1)
+            proposals.sync_supporter(contribution_id, user.id)
             audit.record("supports:support:withdraw", actor=user, target_type="contribution",
                          target_id=contribution_id)
     return bool(removed)

@@ -1,0 +1,1 @@
+"""Proposal pages: moderators merge contributions into proposals; anyone reads a proposal."""

@@ -1,0 +1,42 @@
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from contrib.forms import Form
+from contrib.models import ProposalPriority
+from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
+
+
+class ProposalForm(Form):
+    """Title, text, themes and priority of a new proposal; the selected contributions come as ``ids`` checkboxes."""
+
+    title = StringField("Titre de la proposition", description=f"{PROPOSAL_TITLE_MAX_LENGTH} caractères au plus.")
+    text = TextAreaField("Texte de la proposition",
+                         description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} caractères au plus).")
+    theme_ids = SelectMultipleField("Thématiques", coerce=int, validate_choice=False)
+    priority = SelectField("Priorité", choices=ProposalPriority.choices(), default=ProposalPriority.MEDIUM.value,
+                           validate_choice=False)
+
+    def set_themes(self, themes) -> None:
+        self.theme_ids.choices = [(theme.id, theme.name) for theme in themes]
+
+
+class VersionForm(Form):
+    """An act on one proposal: carries the version the moderator saw (optimistic check)."""
+
+    version = HiddenField(validators=[Optional()])
+
+    def seen_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class AddForm(VersionForm):
+    ids = StringField("Numéros des contributions à ajouter", description="Par exemple « 12, 15, 31 ».")
+
+
+class MergeForm(VersionForm):
+    into_id = SelectField("Fusionner cette proposition dans", coerce=int, validate_choice=False)
+
+
+class SplitForm(VersionForm):
+    title = StringField("Titre de la nouvelle proposition")
+    text = TextAreaField("Texte de la nouvelle proposition")
