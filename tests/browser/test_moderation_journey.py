@@ -1,0 +1,61 @@
+"""The moderator's journey in a real browser: duplicates, a proposal from three contributions, undo, redo."""
+
+from playwright.sync_api import expect
+
+from contrib.extensions import db
+from contrib.models import Contribution, ContributionStatus, Role
+from tests.browser.test_journeys import _login
+from tests.conftest import Factory
+
+COPIED = "Simplifier les appels d'offres régionaux pour que les petits organismes de formation puissent répondre."
+
+
+def _statuses(live_app, ids):
+    with live_app.app_context():
+        return [db.session.get(Contribution, id_).status for id_ in ids]
+
+
+def test_moderator_confirms_duplicates_merges_three_undoes_and_redoes(live_app, page):
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        twins = [factory.contribution(process, theme_id=process.themes[index].id, text=COPIED) for index in (0, 4)]
+        third = factory.contribution(process, theme_id=process.themes[4].id, title="Marchés publics",
+                                     text="Les marchés publics de formation excluent les structures associatives.")
+        for _ in range(10):
+            factory.contribution(process, text=f"Une autre idée sans rapport n° {factory._next()} sur le numérique.")
+        ids = [twins[0].id, twins[1].id, third.id]
+        third_id = third.id
+        email = factory.user(Role.MODERATOR).email
+    _login(page, live_app.base_url, email)
+
+    page.get_by_role("link", name="Modération").click()
+    page.get_by_role("link", name="Doublons").click()
+    page.get_by_role("button", name="Chercher les doublons").click()
+    page.get_by_role("link", name="Groupe n°").first.click()
+    page.get_by_role("button", name="Confirmer : une seule idée").click()
+    expect(page.locator(".flash").first).to_contain_text("onfirm")
+
+    page.get_by_role("link", name="Créer une proposition avec ce groupe").click()
+    page.get_by_label("Mots recherchés").fill("marchés publics")
+    page.get_by_role("button", name="Rechercher").click()
+    page.locator(f"#resultat-{third_id}").check()
+    page.get_by_label("Titre de la proposition").fill("Ouvrir les marchés publics aux petits organismes")
+    page.get_by_label("Texte de la proposition").fill("Simplifier les appels d'offres et les ouvrir aux associations.")
+    page.get_by_label("Priorité").select_option(label="Haute")
+    page.get_by_role("button", name="Créer la proposition").click()
+    expect(page.get_by_text("créée à partir de 3 contributions")).to_be_visible()
+    assert _statuses(live_app, ids) == [ContributionStatus.MERGED] * 3
+
+    page.goto(live_app.base_url + "/moderation/journal")
+    page.locator("tbody tr").first.get_by_role("button", name="Annuler").click()
+    expect(page.get_by_text("annulé. L'annulation figure elle-même au journal")).to_be_visible()
+    assert _statuses(live_app, ids) == [ContributionStatus.PUBLISHED] * 3
+
+    page.locator("tbody tr").first.get_by_role("button", name="Rétablir").click()
+    expect(page.get_by_text("annulé. L'annulation figure elle-même au journal")).to_be_visible()
+    assert _statuses(live_app, ids) == [ContributionStatus.MERGED] * 3
+    page.goto(live_app.base_url + f"/contributions/{third_id}")
+    expect(page.get_by_text("Intégrée à la proposition")).to_be_visible()
+    with live_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 13
