@@ -15,7 +15,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
     from contrib.models import Role
-    from contrib.services import moderation
+    from contrib.services import duplicates, moderation, proposals
 
     with live_app.app_context():
         factory = Factory()
@@ -26,7 +26,16 @@ def site(live_app):
                                     text="Financer l'accompagnement des stagiaires les plus éloignés de l'emploi.")
         hidden = factory.contribution(process, text="Texte masqué par la modération.")
         moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
-        return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id}
+        twins = [factory.contribution(process, theme_id=process.themes[index].id,
+                                      text="Ouvrir les appels d'offres régionaux aux petits organismes.")
+                 for index in (0, 3)]
+        duplicates.detect(process.id, actor=moderator)
+        group = duplicates.pending_groups(process.id)[0]
+        proposal = proposals.create_from_contributions(process.id, [mine.id], "Mieux financer l'accompagnement",
+                                                       "Un financement dédié.", [process.themes[0].id], "high",
+                                                       moderator=moderator)
+        return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id,
+                "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
 
 
 def _serious_violations(page) -> list[str]:
@@ -40,7 +49,8 @@ def _serious_violations(page) -> list[str]:
 def _check_pages(page, base_url, paths) -> list[str]:
     problems = []
     for path in paths:
-        page.goto(base_url + path)
+        response = page.goto(base_url + path)
+        assert response.status == 200, f"{path}: HTTP {response.status}"
         problems += [f"{path}: {violation}" for violation in _serious_violations(page)]
     return problems
 
@@ -58,8 +68,12 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     problems += [f"formulaire en erreur: {violation}" for violation in _serious_violations(page)]
     context.clear_cookies()
     _login(page, live_app.base_url, site["moderator"])
-    problems += _check_pages(page, live_app.base_url, ["/moderation/", "/moderation/journal",
-                                                       "/moderation/signalements", f"/contributions/{site['mine']}"])
+    problems += _check_pages(page, live_app.base_url, [
+        "/moderation/", "/moderation/journal", "/moderation/signalements", f"/contributions/{site['mine']}",
+        "/moderation/demarches/pessac/doublons", f"/moderation/demarches/pessac/doublons/{site['group']}",
+        "/moderation/demarches/pessac/propositions", f"/moderation/demarches/pessac/propositions/{site['proposal']}",
+        "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])),
+        f"/propositions/{site['proposal']}"])
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -71,7 +85,9 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
     page = context.new_page()
     _login(page, live_app.base_url, site["moderator"])
     for path in ("/", "/demarches/pessac", "/demarches/pessac/contribuer", "/mes-contributions",
-                 "/moderation/", "/moderation/journal", f"/contributions/{site['mine']}"):
+                 "/moderation/", "/moderation/journal", f"/contributions/{site['mine']}",
+                 f"/moderation/demarches/pessac/doublons/{site['group']}",
+                 f"/moderation/demarches/pessac/propositions/{site['proposal']}", f"/propositions/{site['proposal']}"):
         page.goto(live_app.base_url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"
