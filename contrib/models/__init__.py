@@ -2,6 +2,14 @@
 
 from contrib.models.accounts import ActorType, Role, User
 from contrib.models.audit import AuditEntry
+from contrib.models.clustering import (
+    Cluster,
+    ClusteringDecision,
+    ClusteringRun,
+    ClusterMembership,
+    DecisionKind,
+    RunStatus,
+)
 from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
@@ -18,12 +26,17 @@ from contrib.models.supports import Support
 __all__ = [
     "ActorType",
     "AuditEntry",
+    "Cluster",
+    "ClusterMembership",
+    "ClusteringDecision",
+    "ClusteringRun",
     "Comment",
     "Contribution",
     "ContributionKind",
     "ContributionSource",
     "ContributionStatus",
     "DEFAULT_THEMES",
+    "DecisionKind",
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",
@@ -33,6 +46,7 @@ __all__ = [
     "Report",
     "ReportDecision",
     "ReportReason",
+    "RunStatus",
     "Role",
     "Support",
     "Theme",

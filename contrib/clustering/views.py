@@ -1,0 +1,2 @@
+from flask import Blueprint
+bp = Blueprint("clustering", __name__)
