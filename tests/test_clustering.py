@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+import nlp
 from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
@@ -140,7 +141,7 @@ def test_a_run_marked_stale_during_its_computation_stores_nothing(app, scene):
     clustering._finish_failed(run.id, clustering.STALE_MESSAGE)
     with pytest.raises(Conflict):
         clustering._store(run.id, clustering._load_corpus(scene["process"].id),
-                          __import__("nlp").cluster_contributions([1], ["x"]), [[0.5, 0.5]], {})
+                          nlp.cluster_contributions([1], ["x"]), [[0.5, 0.5]], {})
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(ClusterMembership.run_id))) == 0
     assert db.session.get(ClusteringRun, run.id).status is RunStatus.FAILED
@@ -309,3 +310,30 @@ def test_adjustments_are_refused_on_an_older_run_or_during_a_run(app, scene):
     with pytest.raises(Conflict, match="en cours de calcul"):
         clustering.exclude_contribution(scene["process"].id, latest.previous_run_id, contribution,
                                         actor=scene["moderator"])
+
+
+def test_two_simultaneous_launches_create_one_run(app, scene):
+    """Two moderators click "Lancer" at the same instant: one run, the other gets the French message."""
+    import threading
+
+    from contrib.models import User
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt():
+        with app.app_context():
+            moderator = db.session.get(User, scene["moderator"].id)
+            barrier.wait()
+            try:
+                clustering.launch_run(scene["process"].id, actor=moderator)
+                outcomes.append("ok")
+            except Conflict as error:
+                outcomes.append(error.message)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["ok", clustering.ALREADY_RUNNING])
+    assert db.session.scalar(db.select(db.func.count(ClusteringRun.id))) == 1

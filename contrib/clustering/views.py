@@ -100,7 +100,7 @@ def _back_to_cluster(slug: str, run_id: int) -> str:
     return url_for(".run", slug=slug, run_id=run_id)
 
 
-def _adjust(slug: str, run_id: int, form, act, back: str):
+def _adjust(slug: str, form, act, back: str):
     """Validate ``form``, run ``act(process_id)``, flash the outcome, redirect to ``back``."""
     process = processes.get_by_slug(slug)
     if form.validate_on_submit():
@@ -120,7 +120,7 @@ def _adjust(slug: str, run_id: int, form, act, back: str):
 @bp.post("/<int:run_id>/groupes/<key>/renommer")
 @role_required(Role.MODERATOR)
 def rename(slug, run_id, key):
-    return _adjust(slug, run_id, RenameForm(),
+    return _adjust(slug, RenameForm(),
                    lambda process_id, form: clustering.rename_cluster(process_id, run_id, key, form.name.data,
                                                                       actor=current_user),
                    url_for(".cluster", slug=slug, run_id=run_id, key=key))
@@ -130,7 +130,7 @@ def rename(slug, run_id, key):
 @role_required(Role.MODERATOR)
 def merge(slug, run_id, key):
     form = TargetForm()
-    return _adjust(slug, run_id, form,
+    return _adjust(slug, form,
                    lambda process_id, form: clustering.merge_clusters(process_id, run_id, key, form.key.data,
                                                                       actor=current_user),
                    url_for(".cluster", slug=slug, run_id=run_id, key=form.key.data or key))
@@ -139,7 +139,7 @@ def merge(slug, run_id, key):
 @bp.post("/<int:run_id>/groupes/<key>/scinder")
 @role_required(Role.MODERATOR)
 def split(slug, run_id, key):
-    return _adjust(slug, run_id, SplitForm(),
+    return _adjust(slug, SplitForm(),
                    lambda process_id, form: clustering.split_cluster(process_id, run_id, key, form.ids.data or [],
                                                                      actor=current_user),
                    url_for(".run", slug=slug, run_id=run_id))
@@ -149,7 +149,7 @@ def split(slug, run_id, key):
 @role_required(Role.MODERATOR)
 def move(slug, run_id, contribution_id):
     form = TargetForm()
-    return _adjust(slug, run_id, form,
+    return _adjust(slug, form,
                    lambda process_id, form: clustering.move_contribution(process_id, run_id, contribution_id,
                                                                          form.key.data, actor=current_user),
                    _back_to_cluster(slug, run_id))
@@ -158,7 +158,7 @@ def move(slug, run_id, contribution_id):
 @bp.post("/<int:run_id>/contributions/<int:contribution_id>/epingler")
 @role_required(Role.MODERATOR)
 def pin(slug, run_id, contribution_id):
-    return _adjust(slug, run_id, ActionForm(),
+    return _adjust(slug, ActionForm(),
                    lambda process_id, form: clustering.pin_contribution(process_id, run_id, contribution_id,
                                                                         actor=current_user),
                    _back_to_cluster(slug, run_id))
@@ -167,7 +167,7 @@ def pin(slug, run_id, contribution_id):
 @bp.post("/<int:run_id>/contributions/<int:contribution_id>/exclure")
 @role_required(Role.MODERATOR)
 def exclude(slug, run_id, contribution_id):
-    return _adjust(slug, run_id, ActionForm(),
+    return _adjust(slug, ActionForm(),
                    lambda process_id, form: clustering.exclude_contribution(process_id, run_id, contribution_id,
                                                                             actor=current_user),
                    _back_to_cluster(slug, run_id))

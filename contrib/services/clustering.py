@@ -466,8 +466,8 @@ def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int
         .outerjoin(Cluster, Cluster.id == ClusterMembership.cluster_id)
         .where(ClusterMembership.run_id == run.id, ClusterMembership.is_excluded.is_(False))
         .order_by(ClusterMembership.contribution_id)).all()
-    keys = [view.cluster.key for view in run_clusters(run, n_representatives=0)]
-    colour = {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
+    views = run_clusters(run, n_representatives=0)
+    colour = {view.cluster.key: PALETTE[i % len(PALETTE)] for i, view in enumerate(views)}
     step = max(1, -(-len(rows) // MAP_MAX_POINTS))
     margin = 10
     span = MAP_SIZE - 2 * margin
@@ -483,8 +483,8 @@ def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int
         excerpt = text if len(text) <= 90 else text[:89] + "…"
         points.append(MapPoint(round(margin + (x or 0) * span, 1), round(margin + (y or 0) * span, 1),
                                colour.get(key, OUTLIER_COLOUR), f"n° {id_} — {name} : {excerpt}"))
-    legend = [LegendEntry(key, names.get(key) or label_of_key(run, key), colour[key], sums.get(key, [0])[0],
-                          _centre(sums.get(key))) for key in keys]
+    legend = [LegendEntry(view.cluster.key, view.name, colour[view.cluster.key], sums.get(view.cluster.key, [0])[0],
+                          _centre(sums.get(view.cluster.key))) for view in views]
     if None in sums:
         legend.append(LegendEntry("", "Hors regroupement", OUTLIER_COLOUR, sums[None][0], _centre(sums[None])))
     return points, legend, len(rows)
@@ -492,11 +492,6 @@ def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int
 
 def _centre(total) -> tuple[float, float] | None:
     return (round(total[1] / total[0], 2), round(total[2] / total[0], 2)) if total and total[0] else None
-
-
-def label_of_key(run: ClusteringRun, key: str) -> str:
-    cluster = db.session.scalar(db.select(Cluster).where(Cluster.run_id == run.id, Cluster.key == key))
-    return (cluster.label or key) if cluster else key
 
 
 @dataclass(frozen=True)
