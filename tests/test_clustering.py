@@ -318,22 +318,27 @@ def test_two_simultaneous_launches_create_one_run(app, scene):
 
     from contrib.models import User
 
-    barrier, outcomes = threading.Barrier(2), []
+    barrier, outcomes = threading.Barrier(2, timeout=30), []
+    # Read in the test's session before the threads start: they must not touch it.
+    moderator_id, process_id = scene["moderator"].id, scene["process"].id
 
     def attempt():
         with app.app_context():
-            moderator = db.session.get(User, scene["moderator"].id)
-            barrier.wait()
             try:
-                clustering.launch_run(scene["process"].id, actor=moderator)
+                moderator = db.session.get(User, moderator_id)
+                barrier.wait()
+                clustering.launch_run(process_id, actor=moderator)
                 outcomes.append("ok")
             except Conflict as error:
                 outcomes.append(error.message)
+            except Exception as error:  # reported by the assertion below, not lost in the thread
+                outcomes.append(repr(error))
+                barrier.abort()
 
     threads = [threading.Thread(target=attempt) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == sorted(["ok", clustering.ALREADY_RUNNING])
+    assert sorted(outcomes) == sorted(["ok", clustering.ALREADY_RUNNING]), outcomes
     assert db.session.scalar(db.select(db.func.count(ClusteringRun.id))) == 1
