@@ -31,7 +31,8 @@ system-deps:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Contrib est servi sur http://127.0.0.1:5000 (Ctrl+C pour arrêter)"
+	@echo "Contrib est servi sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install system-deps test-sqlite test-postgresql

@@ -34,10 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from contrib import auth, cli, errors_pages, security
+    from contrib import auth, cli, errors_pages, security, tasks
     from contrib.admin.views import bp as admin_bp
     from contrib.auth.views import bp as auth_bp
     from contrib.duplicates.views import bp as duplicates_bp
+    from contrib.clustering.views import bp as clustering_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
     from contrib.moderation.views import bp as moderation_bp
@@ -48,8 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors_pages.init_app(app)
     cli.init_app(app)
+    tasks.init_app(app)
     for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
-                      duplicates_bp, proposals_bp):
+                      clustering_bp, duplicates_bp, proposals_bp):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

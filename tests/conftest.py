@@ -111,9 +111,12 @@ def make_app(database_url: str, **overrides):
 
 
 @pytest.fixture
-def app(migrated_database):
-    """A fresh app on the migrated database, emptied after the test. CSRF off: see csrf tests."""
-    app = make_app(migrated_database)
+def app(migrated_database, tmp_path):
+    """A fresh app on the migrated database, emptied after the test. CSRF off: see csrf tests.
+
+    Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer.
+    """
+    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
     with app.app_context():
         yield app
         db.session.remove()

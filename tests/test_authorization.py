@@ -69,6 +69,18 @@ EXPECTED = {
     "proposals.remove": Role.MODERATOR,
     "proposals.merge": Role.MODERATOR,
     "proposals.split": Role.MODERATOR,
+    "clustering.index": Role.MODERATOR,
+    "clustering.launch": Role.MODERATOR,
+    "clustering.status": Role.MODERATOR,
+    "clustering.run": Role.MODERATOR,
+    "clustering.compare": Role.MODERATOR,
+    "clustering.cluster": Role.MODERATOR,
+    "clustering.rename": Role.MODERATOR,
+    "clustering.merge": Role.MODERATOR,
+    "clustering.split": Role.MODERATOR,
+    "clustering.move": Role.MODERATOR,
+    "clustering.pin": Role.MODERATOR,
+    "clustering.exclude": Role.MODERATOR,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -88,11 +100,31 @@ def world(factory):
     proposal = proposals.create_from_contributions(
         process.id, [factory.contribution(process).id], "Une proposition", "Son texte.", [process.themes[0].id],
         "medium", moderator=factory.user(Role.MODERATOR))
-    return {"slug": process.slug, "proposal_id": proposal.id, "contribution_id": contribution.id, "process_id": process.id,
+    run = _finished_run(process, contribution)
+    return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
+            "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",
             "comment_id": comment.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
+
+
+def _finished_run(process, contribution):
+    """A finished clustering run with one cluster "c1" holding the contribution (stored as data)."""
+    from contrib.extensions import db
+    from contrib.models import Cluster, ClusteringRun, ClusterMembership, RunStatus
+
+    run = ClusteringRun(process_id=process.id, status=RunStatus.DONE, progress=100, parameters={}, scores={})
+    db.session.add(run)
+    db.session.flush()
+    cluster = Cluster(run_id=run.id, key="c1", label="contribution", top_terms=[], size=1,
+                      representative_ids=[contribution.id], theme_mix=[], support_total=0)
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.add(ClusterMembership(run_id=run.id, contribution_id=contribution.id, cluster_id=cluster.id,
+                                     x=0.5, y=0.5))
+    db.session.commit()
+    return run
 
 
 def test_every_route_has_a_rule(app):

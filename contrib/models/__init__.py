@@ -2,6 +2,14 @@
 
 from contrib.models.accounts import ActorType, Role, User
 from contrib.models.audit import AuditEntry
+from contrib.models.clustering import (
+    Cluster,
+    ClusteringDecision,
+    ClusteringRun,
+    ClusterMembership,
+    DecisionKind,
+    RunStatus,
+)
 from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
@@ -27,6 +35,10 @@ from contrib.models.supports import Support
 __all__ = [
     "ActorType",
     "AuditEntry",
+    "Cluster",
+    "ClusterMembership",
+    "ClusteringDecision",
+    "ClusteringRun",
     "Comment",
     "Contribution",
     "ContributionKind",
@@ -37,6 +49,7 @@ __all__ = [
     "DuplicateGroup",
     "DuplicateMember",
     "DuplicateStatus",
+    "DecisionKind",
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",
@@ -51,6 +64,7 @@ __all__ = [
     "Report",
     "ReportDecision",
     "ReportReason",
+    "RunStatus",
     "Role",
     "Support",
     "SupportOrigin",

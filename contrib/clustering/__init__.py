@@ -1,0 +1,1 @@
+"""Clustering pages: runs, clusters, the map, comparison and moderators' adjustments."""

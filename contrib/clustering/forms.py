@@ -1,0 +1,33 @@
+"""Forms of the clustering pages (French labels; the service checks every value again)."""
+
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from contrib.forms import Form
+from contrib.services.clustering import MAX_CLUSTERS
+
+
+class LaunchForm(Form):
+    n_clusters = IntegerField("Nombre de regroupements", validators=[Optional(), NumberRange(2, MAX_CLUSTERS)],
+                              description="Laissez vide pour un choix automatique.")
+
+
+class ActionForm(Form):
+    """Pin, exclude: only the CSRF token, the act is in the URL."""
+
+
+class RenameForm(Form):
+    name = StringField("Nouveau nom du regroupement", validators=[DataRequired("Indiquez un nom.")])
+
+
+class TargetForm(Form):
+    """Move a contribution into, or merge a cluster with, the chosen cluster."""
+
+    key = SelectField("Regroupement de destination", validators=[DataRequired("Choisissez un regroupement.")],
+                      validate_choice=False)
+
+
+class SplitForm(Form):
+    ids = SelectMultipleField("Contributions du nouveau regroupement", coerce=int, validate_choice=False,
+                              widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

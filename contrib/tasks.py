@@ -1,0 +1,104 @@
+"""Background tasks on a huey queue: SQLite by default (no server to run), Redis in production.
+
+A service declares a task with ``@tasks.task("area.name")`` on a plain function of JSON-able
+arguments and starts it with ``tasks.enqueue("area.name", ...)``. The queue comes from the app's
+``TASK_QUEUE`` setting (``CONTRIB_TASK_QUEUE``); ``flask worker`` runs the consumer, which creates
+the app once and runs every task inside an app context, with a session of its own. Progress and
+results belong in the database (for instance on the row the task works on), never in huey: a
+page reload or another web worker must see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey
+
+logger = logging.getLogger(__name__)
+
+_tasks: dict[str, Callable] = {}
+
+
+def task(name: str):
+    """Declare ``function`` as the background task ``name``; the function stays callable directly."""
+
+    def decorator(function: Callable) -> Callable:
+        _tasks[name] = function
+        return function
+
+    return decorator
+
+
+def queue_from_url(url: str) -> Huey:
+    """The huey instance a ``sqlite:///path`` or ``redis://…`` URL names; ValueError on anything else."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("contrib", filename=str(path), results=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("contrib", url=url, results=False)
+    raise ValueError(f"CONTRIB_TASK_QUEUE must start with sqlite:/// or redis://, got {url!r}")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["tasks"] = TaskQueue(queue_from_url(app.config["TASK_QUEUE"]))
+    app.cli.add_command(worker)
+
+
+class TaskQueue:
+    """One app's huey instance and the declared tasks registered on it, each run in an app context."""
+
+    def __init__(self, huey: Huey):
+        self.huey = huey
+        self._wrappers: dict = {}
+
+    def wrapper(self, app: Flask, name: str):
+        if name not in self._wrappers:
+            function = _tasks[name]
+
+            def run(*args):
+                with app.app_context():
+                    return function(*args)
+
+            run.__module__ = function.__module__
+            self._wrappers[name] = self.huey.task(name=name)(run)
+        return self._wrappers[name]
+
+    def register_all(self, app: Flask) -> Huey:
+        for name in _tasks:
+            self.wrapper(app, name)
+        return self.huey
+
+
+def queue(app: Flask | None = None) -> Huey:
+    """The app's huey instance, with every declared task registered on it."""
+    app = app or current_app._get_current_object()
+    return app.extensions["tasks"].register_all(app)
+
+
+def enqueue(name: str, *args) -> None:
+    """Put task ``name`` on the queue; raises huey's errors when the queue is unreachable."""
+    app = current_app._get_current_object()
+    app.extensions["tasks"].wrapper(app, name)(*args)
+    logger.info("task %s queued with %s", name, args)
+
+
+def create_consumer(app: Flask, *, workers: int = 2, max_delay: float = 2.0):
+    """A huey consumer for ``app`` running ``workers`` threads (polling at most every ``max_delay`` s)."""
+    return queue(app).create_consumer(workers=workers, worker_type="thread", periodic=False,
+                                      max_delay=max_delay)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 8),
+              help="Threads running tasks.")
+def worker(workers):
+    """Run the background task consumer (clustering runs...) until interrupted."""
+    logging.basicConfig(level=logging.INFO)
+    app = current_app._get_current_object()
+    click.echo(f"File de tâches : {app.config['TASK_QUEUE']} ({workers} fils d'exécution)")
+    create_consumer(app, workers=workers).run()
