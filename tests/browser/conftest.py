@@ -18,9 +18,9 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-def live_app(migrated_database):
+def live_app(migrated_database, tmp_path):
     """The real app (CSRF on) served over HTTP in a thread; tables emptied afterwards."""
-    app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
+    app = make_app(migrated_database, WTF_CSRF_ENABLED=True, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -30,6 +30,22 @@ def live_app(migrated_database):
     with app.app_context():
         _empty_all_tables()
         db.session.remove()
+
+
+@pytest.fixture
+def task_worker(live_app):
+    """A real huey consumer for the live app (one thread), stopped after the test."""
+    import signal
+
+    from contrib import tasks
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer = tasks.create_consumer(live_app, workers=1, max_delay=0.2)
+    consumer.start()
+    yield consumer
+    consumer.stop(graceful=True)
+    for sig, handler in handlers.items():  # the consumer installs its own handlers
+        signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
     from contrib.models import Role
-    from contrib.services import duplicates, moderation, proposals
+    from contrib.services import clustering, duplicates, moderation, proposals
 
     with live_app.app_context():
         factory = Factory()
@@ -34,8 +34,10 @@ def site(live_app):
         proposal = proposals.create_from_contributions(process.id, [mine.id], "Mieux financer l'accompagnement",
                                                        "Un financement dédié.", [process.themes[0].id], "high",
                                                        moderator=moderator)
+        run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
+        clustering.execute_run(run.id)
         return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id,
-                "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
+                "run": run.id, "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
 
 
 def _serious_violations(page) -> list[str]:
@@ -70,6 +72,9 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     _login(page, live_app.base_url, site["moderator"])
     problems += _check_pages(page, live_app.base_url, [
         "/moderation/", "/moderation/journal", "/moderation/signalements", f"/contributions/{site['mine']}",
+        "/moderation/demarches/pessac/regroupements", f"/moderation/demarches/pessac/regroupements/{site['run']}",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison",
         "/moderation/demarches/pessac/doublons", f"/moderation/demarches/pessac/doublons/{site['group']}",
         "/moderation/demarches/pessac/propositions", f"/moderation/demarches/pessac/propositions/{site['proposal']}",
         "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])),
@@ -87,6 +92,7 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
     for path in ("/", "/demarches/pessac", "/demarches/pessac/contribuer", "/mes-contributions",
                  "/moderation/", "/moderation/journal", f"/contributions/{site['mine']}",
                  f"/moderation/demarches/pessac/doublons/{site['group']}",
+                 f"/moderation/demarches/pessac/regroupements/{site['run']}",
                  f"/moderation/demarches/pessac/propositions/{site['proposal']}", f"/propositions/{site['proposal']}"):
         page.goto(live_app.base_url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -1,4 +1,5 @@
-"""The moderator's journey in a real browser: duplicates, a proposal from three contributions, undo, redo."""
+"""The moderator's journey in a real browser: a clustering run, duplicates, a proposal from three
+contributions, undo, redo."""
 
 from playwright.sync_api import expect
 
@@ -15,7 +16,7 @@ def _statuses(live_app, ids):
         return [db.session.get(Contribution, id_).status for id_ in ids]
 
 
-def test_moderator_confirms_duplicates_merges_three_undoes_and_redoes(live_app, page):
+def test_moderator_clusters_confirms_duplicates_merges_three_undoes_and_redoes(live_app, task_worker, page):
     with live_app.app_context():
         factory = Factory()
         process = factory.process(slug="pessac")
@@ -28,8 +29,17 @@ def test_moderator_confirms_duplicates_merges_three_undoes_and_redoes(live_app, 
         third_id = third.id
         email = factory.user(Role.MODERATOR).email
     _login(page, live_app.base_url, email)
+    main_menu = page.get_by_role("navigation", name="Navigation principale")
 
-    page.get_by_role("link", name="Modération").click()
+    main_menu.get_by_role("link", name="Modération").click()
+    page.get_by_role("link", name="Regroupements").click()
+    page.get_by_role("button", name="Lancer un regroupement").click()
+    # The run's page follows it on the task queue (polling) and shows the clusters once it is done.
+    expect(page.get_by_role("heading", name="Carte des contributions")).to_be_visible(timeout=60_000)
+    page.locator("table a[href*='/regroupements/']").first.click()
+    expect(page.get_by_role("link", name="Créer une proposition avec ces contributions")).to_be_visible()
+
+    main_menu.get_by_role("link", name="Modération").click()
     page.get_by_role("link", name="Doublons").click()
     page.get_by_role("button", name="Chercher les doublons").click()
     page.get_by_role("link", name="Groupe n°").first.click()
