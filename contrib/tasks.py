@@ -87,6 +87,21 @@ def enqueue(name: str, *args) -> None:
     logger.info("task %s queued with %s", name, args)
 
 
+def put_state(key: str, state: dict) -> None:
+    """Store a task's progress under ``key`` in the queue's own storage.
+
+    For work that must stay one database transaction (an import), progress cannot be a row: the
+    transaction would hide it, and on SQLite a second writer would wait for it. The queue's storage
+    is another file (or Redis), visible to every web worker at once.
+    """
+    queue().put(key, state)
+
+
+def get_state(key: str) -> dict | None:
+    """The progress stored under ``key``, left in place for the next reader."""
+    return queue().get(key, peek=True)
+
+
 def create_consumer(app: Flask, *, workers: int = 2, max_delay: float = 2.0):
     """A huey consumer for ``app`` running ``workers`` threads (polling at most every ``max_delay`` s)."""
     return queue(app).create_consumer(workers=workers, worker_type="thread", periodic=False,

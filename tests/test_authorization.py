@@ -51,6 +51,7 @@ EXPECTED = {
     "admin.change_role": Role.STAFF,
     "facilitation.new_import": Role.FACILITATOR,
     "facilitation.preview": Role.FACILITATOR,
+    "facilitation.progress": Role.FACILITATOR,
     "facilitation.update_mapping": Role.FACILITATOR,
     "facilitation.confirm": Role.FACILITATOR,
     "facilitation.cancel": Role.FACILITATOR,

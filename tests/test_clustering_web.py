@@ -40,7 +40,7 @@ def computed_run(client, scene) -> ClusteringRun:
 def test_a_run_launched_over_http_is_computed_by_a_real_worker(app, client, scene):
     run = launch(client, scene, n_clusters="3")
     page = client.get(f"{scene['base']}/{run.id}")
-    assert "En attente" in page.text and 'http-equiv="refresh"' in page.text and "js/clustering.js" in page.text
+    assert "En attente" in page.text and 'http-equiv="refresh"' in page.text and "js/progress.js" in page.text
     assert client.get(f"{scene['base']}/{run.id}/etat").get_json()["status"] == "queued"
 
     consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)

@@ -1,13 +1,13 @@
 """Import of workshop sheets (facilitators) and open-data exports (everyone)."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.models import ContributionKind, ImportStatus, Role
 from contrib.permissions import role_required
-from contrib.services import exports, imports, processes
+from contrib.services import exports, import_jobs, imports, processes
 from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 
 bp = Blueprint("facilitation", __name__)
@@ -51,13 +51,28 @@ def preview(slug, batch_id):
     batch = imports.get_batch(process.id, batch_id)
     if batch.status != ImportStatus.DRAFT:
         return render_template("facilitation/batch.html", process=process, batch=batch,
+                               progress=import_jobs.import_progress(batch.id),
                                statuses=ImportStatus, action_form=ActionForm(),
                                can_undo=imports.can_undo(current_user, batch))
     result = imports.preview(process.id, batch_id)
     return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
+                           progress=import_jobs.import_progress(batch.id),
                            shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
                            action_form=ActionForm())
+
+
+@bp.get("/demarches/<slug>/import/<int:batch_id>/etat")
+@role_required(Role.FACILITATOR)
+def progress(slug, batch_id):
+    """JSON polled by the progress bar of an import running on the task queue."""
+    process = processes.get_by_slug(slug)
+    imports.get_batch(process.id, batch_id)
+    state = import_jobs.import_progress(batch_id)
+    if state is None:
+        return jsonify(is_active=False, progress=0, status_label="", message="")
+    return jsonify(is_active=state.is_active, progress=state.progress, status_label=state.status_label,
+                   message=state.message)
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")
@@ -86,12 +101,16 @@ def confirm(slug, batch_id):
     process = processes.get_by_slug(slug)
     if ActionForm().validate_on_submit():
         try:
-            result = imports.confirm_import(process.id, batch_id, actor=current_user)
+            batch = imports.check_confirmable(process.id, batch_id, actor=current_user)
+            if batch.n_rows >= current_app.config["IMPORT_BACKGROUND_ROWS"]:
+                import_jobs.queue_confirmation(process.id, batch_id, actor=current_user)
+                flash(f"Import de {batch.n_rows} lignes lancé : suivez sa progression ci-dessous.", "info")
+            else:
+                result = imports.confirm_import(process.id, batch_id, actor=current_user)
+                flash(f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
+                      "success")
         except ContribError as error:
             flash(error.message, "error")
-        else:
-            flash(f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
-                  "success")
     return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
 
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -404,12 +405,20 @@ class ImportResult:
     n_skipped: int
 
 
-def confirm_import(process_id: int, batch_id: int, *, actor: User) -> ImportResult:
+def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
+    """The draft batch, if ``actor`` may confirm it now (the checks ``confirm_import`` starts with)."""
+    process = _get_process(process_id)
+    _check_can_import(process, actor)
+    return _draft(process_id, batch_id)
+
+
+def confirm_import(process_id: int, batch_id: int, *, actor: User,
+                   on_progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import the valid rows of a draft batch in one transaction, and record the batch in the audit log.
 
     Invalid, duplicate and already-imported rows are skipped and counted. Raises Conflict when the
     batch is no longer a draft or another import added the same rows meanwhile, InvalidInput when a
-    required column is not mapped.
+    required column is not mapped. ``on_progress(rows done, rows to import)`` is called after each chunk.
     """
     with transaction():
         process = _get_process(process_id)
@@ -431,6 +440,8 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User) -> ImportResu
         try:
             for start in range(0, len(valid), CHUNK_SIZE):
                 _insert_chunk(valid[start:start + CHUNK_SIZE], process, batch, actor)
+                if on_progress is not None:
+                    on_progress(min(start + CHUNK_SIZE, len(valid)), len(valid))
         except IntegrityError as error:
             raise Conflict("Certaines lignes viennent d'être importées par un autre import. "
                            "Rechargez l'aperçu et recommencez.") from error
@@ -538,3 +549,4 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
                             "contribution_ids": to_hide})
     db.session.expire_all()
     return n_hidden
+

@@ -1,4 +1,4 @@
-// Live progress of clustering runs (without this script, the page refreshes itself every 5 seconds).
+// Live progress of background work (clustering runs, large imports); without this script the page refreshes itself every 5 seconds.
 (function () {
   "use strict";
   if (!window.fetch) { return; }
