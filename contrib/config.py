@@ -66,6 +66,13 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "SMTP_STARTTLS": parse_boolean(environ.get("CONTRIB_SMTP_STARTTLS", "true")),
         "MAIL_SENDER": environ.get("CONTRIB_MAIL_SENDER", "Contrib CPOF <ne-pas-repondre@contrib.local>"),
         "PUBLIC_URL": environ.get("CONTRIB_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.
+        "LLM_URL": environ.get("CONTRIB_LLM_URL", "").rstrip("/"),
+        "LLM_MODEL": environ.get("CONTRIB_LLM_MODEL", ""),
+        "LLM_API_KEY": environ.get("CONTRIB_LLM_API_KEY", ""),
+        "LLM_TIMEOUT": float(environ.get("CONTRIB_LLM_TIMEOUT", 20)),
+        "LLM_TOTAL_TIMEOUT": float(environ.get("CONTRIB_LLM_TOTAL_TIMEOUT", 90)),
+        "LLM_RETRIES": max(0, int(environ.get("CONTRIB_LLM_RETRIES", 1))),
     }
 
 

@@ -69,6 +69,9 @@ EXPECTED = {
     "proposals.remove": Role.MODERATOR,
     "proposals.merge": Role.MODERATOR,
     "proposals.split": Role.MODERATOR,
+    "assistant.page": Role.MODERATOR,
+    "assistant.generate": Role.MODERATOR,
+    "assistant.stream": Role.MODERATOR,
 }
 ROLES = [ANONYMOUS, *Role]
 

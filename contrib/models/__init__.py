@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and the app see the whole schema."""
 
 from contrib.models.accounts import ActorType, Role, User
+from contrib.models.assistant import AssistantConversation, AssistantMessage, MessageKind, ScopeKind
 from contrib.models.audit import AuditEntry
 from contrib.models.comments import Comment
 from contrib.models.contributions import (
@@ -26,6 +27,8 @@ from contrib.models.supports import Support
 
 __all__ = [
     "ActorType",
+    "AssistantConversation",
+    "AssistantMessage",
     "AuditEntry",
     "Comment",
     "Contribution",
@@ -40,6 +43,7 @@ __all__ = [
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",
+    "MessageKind",
     "Notification",
     "Process",
     "ProcessKind",
@@ -52,6 +56,7 @@ __all__ = [
     "ReportDecision",
     "ReportReason",
     "Role",
+    "ScopeKind",
     "Support",
     "SupportOrigin",
     "Theme",
