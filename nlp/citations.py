@@ -74,7 +74,8 @@ _DISCOURSE_WORDS = (
 
 _CITATION = re.compile(r"\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\]")
 _CITED_ID = re.compile(r"\d+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\s\[])")
+# A sentence ends at . ! ? … (and the citations written right after it), before the next word.
+_SENTENCE_END = re.compile(r"[.!?…](?:\s*\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\])*\s+(?=[^\s\[])")
 _LEADING_CITATIONS = re.compile(r"^\s*((?:\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\][\s.,;]*)+)")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|[-*•]\s+|\d+[.)]\s+|>\s*)")
 _BOLD = re.compile(r"\*\*|__")
@@ -108,8 +109,9 @@ def split_sentences(text: str) -> list[str]:
         line = _BOLD.sub("", _MARKUP.sub("", line)).strip()
         if not line:
             continue
-        for piece in _SENTENCE_END.split(line):
-            piece = piece.strip()
+        cuts = [m.end() for m in _SENTENCE_END.finditer(line)]
+        for start, end in zip([0, *cuts], [*cuts, len(line)]):
+            piece = line[start:end].strip()
             leading = _LEADING_CITATIONS.match(piece)
             if leading and out:
                 out[-1] = f"{out[-1]} {leading.group(1).strip()}"

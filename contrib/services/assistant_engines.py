@@ -244,6 +244,7 @@ class ChatCompletionsEngine:
                     piece = delta.get("content") if isinstance(delta, dict) else None
                     if isinstance(piece, str) and piece:
                         yield piece
+                raise EngineError("connexion interrompue")  # the stream ended without [DONE]
             except (TimeoutError, socket.timeout):
                 raise EngineError("délai dépassé") from None
             except (ConnectionError, OSError) as error:
@@ -291,7 +292,7 @@ class ChatCompletionsEngine:
             yield segment
 
 
-_BOUNDARY = re.compile(r"\n|(?<=[.!?…»])\s+(?=[^\s\[])")
+_BOUNDARY = re.compile(r"\n|[.!?…»](?:\s*\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\])*\s+(?=[^\s\[])")
 
 
 def _complete_part(buffer: str) -> tuple[str, str]:
