@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from contrib import auth, cli, errors_pages, security, tasks
     from contrib.admin.views import bp as admin_bp
+    from contrib.assistant.views import bp as assistant_bp
     from contrib.auth.views import bp as auth_bp
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.clustering.views import bp as clustering_bp
@@ -51,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
-                      clustering_bp, duplicates_bp, proposals_bp):
+                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

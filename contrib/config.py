@@ -70,6 +70,13 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "PUBLIC_URL": environ.get("CONTRIB_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Background tasks: an SQLite file next to the database by default, redis://... in production.
         "TASK_QUEUE": environ.get("CONTRIB_TASK_QUEUE") or f"sqlite:///{instance_path / 'tasks.sqlite3'}",
+        # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.
+        "LLM_URL": environ.get("CONTRIB_LLM_URL", "").rstrip("/"),
+        "LLM_MODEL": environ.get("CONTRIB_LLM_MODEL", ""),
+        "LLM_API_KEY": environ.get("CONTRIB_LLM_API_KEY", ""),
+        "LLM_TIMEOUT": float(environ.get("CONTRIB_LLM_TIMEOUT", 20)),
+        "LLM_TOTAL_TIMEOUT": float(environ.get("CONTRIB_LLM_TOTAL_TIMEOUT", 90)),
+        "LLM_RETRIES": max(0, int(environ.get("CONTRIB_LLM_RETRIES", 1))),
     }
 
 

@@ -82,6 +82,9 @@ EXPECTED = {
     "clustering.move": Role.MODERATOR,
     "clustering.pin": Role.MODERATOR,
     "clustering.exclude": Role.MODERATOR,
+    "assistant.page": Role.MODERATOR,
+    "assistant.generate": Role.MODERATOR,
+    "assistant.stream": Role.MODERATOR,
 }
 ROLES = [ANONYMOUS, *Role]
 

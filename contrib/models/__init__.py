@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and the app see the whole schema."""
 
 from contrib.models.accounts import ActorType, Role, User
+from contrib.models.assistant import AssistantConversation, AssistantMessage, MessageKind, ScopeKind
 from contrib.models.audit import AuditEntry
 from contrib.models.clustering import (
     Cluster,
@@ -34,6 +35,8 @@ from contrib.models.supports import Support
 
 __all__ = [
     "ActorType",
+    "AssistantConversation",
+    "AssistantMessage",
     "AuditEntry",
     "Cluster",
     "ClusterMembership",
@@ -53,6 +56,7 @@ __all__ = [
     "ImportBatch",
     "ImportStatus",
     "ImportedRow",
+    "MessageKind",
     "Notification",
     "Process",
     "ProcessKind",
@@ -66,6 +70,7 @@ __all__ = [
     "ReportReason",
     "RunStatus",
     "Role",
+    "ScopeKind",
     "Support",
     "SupportOrigin",
     "Theme",

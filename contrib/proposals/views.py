@@ -8,7 +8,7 @@ from contrib.forms import attach_error
 from contrib.models import Role
 from contrib.permissions import role_required
 from contrib.proposals.forms import AddForm, MergeForm, ProposalForm, SplitForm, VersionForm
-from contrib.services import processes, proposals
+from contrib.services import assistant, processes, proposals
 
 bp = Blueprint("proposals", __name__)
 
@@ -71,19 +71,30 @@ def new(slug):
         except ContribError as error:
             attach_error(form, error)
         else:
+            draft_id = request.form.get("brouillon", "")
+            if draft_id.isdigit():
+                assistant.record_draft_use(int(draft_id), proposal, actor=current_user)
             flash(f"Proposition n° {proposal.id} créée à partir de {len(selected_ids)} contribution"
                   f"{'s' if len(selected_ids) > 1 else ''}. L'acte peut être annulé depuis le journal.", "success")
             return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
     elif not posted:
         # Prefill the themes with those of the selected contributions.
         form.theme_ids.data = list(dict.fromkeys(contribution.theme_id for contribution in selected))
+        if (request.args.get("brouillon") or "").isdigit():  # "Utiliser ce brouillon" from the assistant
+            try:
+                draft = assistant.get_draft(int(request.args["brouillon"]), process.id)
+            except ContribError as error:
+                form.form_errors.append(error.message)
+            else:
+                form.title.data, form.text.data = draft.content.get("title", ""), draft.content.get("body", "")
     candidates = proposals.search_candidates(process.id, query, exclude=selected_ids) \
         if query or not selected_ids else []
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "proposals/new.html", process=process, form=form, selected=selected, candidates=candidates, query=query,
         ignored=[i for i in selected_ids if i not in {c.id for c in selected}],
-        taken=proposals.taken_by([c.id for c in selected + candidates])), status
+        taken=proposals.taken_by([c.id for c in selected + candidates]),
+        draft_id=(source.get("brouillon") or "") if (source.get("brouillon") or "").isdigit() else ""), status
 
 
 def _proposal_of(slug: str, proposal_id: int):

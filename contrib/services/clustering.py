@@ -754,7 +754,7 @@ def merge_clusters(process_id: int, run_id: int, source_key: str, target_key: st
     with transaction():
         run = _adjustable_run(process_id, run_id)
         source, target = _existing_key(run, source_key), _existing_key(run, target_key)
-        ids = _member_ids(run.id, source.id) + _member_ids(run.id, target.id)
+        ids = member_ids(run.id, source.id) + member_ids(run.id, target.id)
         return _place(run, dict.fromkeys(ids, target_key), actor=actor,
                       action="clustering:cluster:merge")
 
@@ -765,7 +765,7 @@ def split_cluster(process_id: int, run_id: int, key: str, contribution_ids: list
     _moderator(actor)
     with transaction():
         run = _adjustable_run(process_id, run_id)
-        members = _member_ids(run.id, _existing_key(run, key).id)
+        members = member_ids(run.id, _existing_key(run, key).id)
         chosen = sorted(set(contribution_ids))
         if not chosen:
             raise InvalidInput("Cochez les contributions qui forment le nouveau regroupement.")
@@ -779,7 +779,8 @@ def split_cluster(process_id: int, run_id: int, key: str, contribution_ids: list
                       extra_after={"new_key": new_key})
 
 
-def _member_ids(run_id: int, cluster_id: int) -> list[int]:
+def member_ids(run_id: int, cluster_id: int) -> list[int]:
+    """The contributions of a cluster of a run, in id order."""
     return db.session.scalars(
         db.select(ClusterMembership.contribution_id)
         .where(ClusterMembership.run_id == run_id, ClusterMembership.cluster_id == cluster_id)

@@ -1,0 +1,12 @@
+from wtforms import HiddenField, TextAreaField
+
+from contrib.forms import Form
+from contrib.models.assistant import QUESTION_MAX_LENGTH
+
+
+class AssistantForm(Form):
+    """One request to the assistant: "resumer", "brouillon" or "question" (with the question)."""
+
+    action = HiddenField()
+    question = TextAreaField("Votre question sur ces contributions",
+                             description=f"Par exemple « Que disent les financeurs ? ». {QUESTION_MAX_LENGTH} caractères au plus.")

@@ -1,0 +1,109 @@
+"""The synthesis assistant's pages (moderators): summary, questions and drafts on a scope."""
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from contrib.assistant.forms import AssistantForm
+from contrib.errors import ContribError
+from contrib.models import MessageKind, Role
+from contrib.permissions import role_required
+from contrib.services import assistant, processes
+from contrib.services.assistant_engines import LLMSettings
+from nlp.citations import STATUS_LABELS
+
+bp = Blueprint("assistant", __name__)
+
+PAGE = "/moderation/demarches/<slug>/assistant"
+ACTIONS = {"resumer": MessageKind.SUMMARY, "question": MessageKind.ANSWER, "brouillon": MessageKind.DRAFT}
+SCOPE_PARAMETERS = ("groupe", "proposition", "regroupement", "ids")
+
+
+def _scope_args(source) -> dict:
+    """The scope as query-string arguments (``groupe=12``, ``ids=1,2,3``…), from a form or the URL."""
+    for name in SCOPE_PARAMETERS:
+        values = [v for v in source.getlist(name) if v.strip()]
+        if values:
+            return {name: ",".join(values)}
+    return {}
+
+
+def _resolve(process, args: dict):
+    if not args:
+        return None
+    (name, value), = args.items()
+    return assistant.resolve_scope(process, "selection" if name == "ids" else name, value)
+
+
+def _render(process, scope, scope_args, form, status=200):
+    conversation = assistant.conversation_for(process, scope) if scope else None
+    messages = conversation.messages if conversation else []
+    cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
+    return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
+                           messages=messages, contributions=assistant.contributions_of(cited),
+                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS), status
+
+
+@bp.get(PAGE)
+@role_required(Role.MODERATOR)
+def page(slug):
+    process = processes.get_by_slug(slug)
+    scope_args = _scope_args(request.args)
+    form = AssistantForm(formdata=None)
+    try:
+        scope = _resolve(process, scope_args)
+    except ContribError as error:
+        flash(error.message, "error")
+        return _render(process, None, {}, form, error.status_code)
+    return _render(process, scope, scope_args, form)
+
+
+@bp.post(PAGE)
+@role_required(Role.MODERATOR)
+def generate(slug):
+    """Without JavaScript: generate, store, and show the page again (the new message at the end)."""
+    process = processes.get_by_slug(slug)
+    scope_args = _scope_args(request.form)
+    form = AssistantForm()
+    kind = ACTIONS.get(form.action.data or request.form.get("action", ""))
+    try:
+        scope = _resolve(process, scope_args)
+        if not form.validate_on_submit() or kind is None or scope is None:
+            flash("Demande incomplète : rechargez la page et recommencez.", "error")
+            return _render(process, scope, scope_args, form, 400)
+        message = assistant.generate_message(process, scope, kind, actor=current_user, question=form.question.data,
+                                             llm=LLMSettings.from_config(current_app.config))
+    except ContribError as error:
+        form.question.errors = [error.message] if kind is MessageKind.ANSWER else []
+        flash(error.message, "error")
+        return _render(process, scope if "scope" in locals() else None, scope_args, form, error.status_code)
+    return redirect(url_for(".page", slug=process.slug, **scope_args) + f"#message-{message.id}")
+
+
+@bp.post(PAGE + "/flux")
+@role_required(Role.MODERATOR)
+def stream(slug):
+    """With JavaScript: the same request, answered as one JSON event per line while it is generated."""
+    process = processes.get_by_slug(slug)
+    form = AssistantForm()
+    kind = ACTIONS.get(form.action.data or "")
+    try:
+        scope = _resolve(process, _scope_args(request.form))
+        if not form.validate_on_submit() or kind is None or scope is None:
+            return Response(json.dumps({"event": "error", "message": "Demande incomplète."}) + "\n", 400,
+                            mimetype="application/x-ndjson")
+        if kind is MessageKind.ANSWER:
+            assistant.clean_question(form.question.data)
+    except ContribError as error:
+        return Response(json.dumps({"event": "error", "message": error.message}) + "\n", error.status_code,
+                        mimetype="application/x-ndjson")
+    events = assistant.stream(process, scope, kind, actor=current_user, question=form.question.data,
+                              llm=LLMSettings.from_config(current_app.config))
+
+    def lines():
+        for event, value in events:
+            yield json.dumps({"event": event, "data": value}, ensure_ascii=False) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
