@@ -12,6 +12,15 @@ from contrib.models.contributions import (
 from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
+from contrib.models.prioritisation import (
+    DotAllocation,
+    DotBallot,
+    PairwiseVote,
+    PrioritisationSession,
+    SessionItem,
+    SessionMode,
+    SessionStatus,
+)
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 from contrib.models.proposals import (
     Proposal,
@@ -34,6 +43,8 @@ __all__ = [
     "ContributionStatus",
     "DEFAULT_THEMES",
     "DismissedPair",
+    "DotAllocation",
+    "DotBallot",
     "DuplicateGroup",
     "DuplicateMember",
     "DuplicateStatus",
@@ -41,6 +52,8 @@ __all__ = [
     "ImportStatus",
     "ImportedRow",
     "Notification",
+    "PairwiseVote",
+    "PrioritisationSession",
     "Process",
     "ProcessKind",
     "Proposal",
@@ -52,6 +65,9 @@ __all__ = [
     "ReportDecision",
     "ReportReason",
     "Role",
+    "SessionItem",
+    "SessionMode",
+    "SessionStatus",
     "Support",
     "SupportOrigin",
     "Theme",
