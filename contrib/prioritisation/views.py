@@ -9,7 +9,7 @@ from contrib.forms import attach_error
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.permissions import role_required
 from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
-from contrib.services import plenary, processes, proposal_life, proposals, ranking, results
+from contrib.services import plenary, processes, proposal_life, ranking, results
 
 bp = Blueprint("prioritisation", __name__)
 
@@ -96,7 +96,7 @@ def ranked(slug):
     process = processes.get_by_slug(slug)
     return render_template("prioritisation/ranked.html", process=process,
                            rows=ranking.rank_proposals([process.id]),
-                           sessions=[s for s in plenary.sessions_of(process.id) if s.status.value != "cancelled"])
+                           sessions=plenary.sessions_of(process.id, include_cancelled=False))
 
 
 @bp.get("/demarches/<slug>/resultats")

@@ -40,6 +40,7 @@ from contrib.models import (
     PrioritisationSession,
     Process,
     Proposal,
+    ProposalStatus,
     Role,
     SessionItem,
     SessionMode,
@@ -71,16 +72,16 @@ def get_session(session_id: int) -> PrioritisationSession:
     return session
 
 
-def sessions_of(process_id: int) -> list[PrioritisationSession]:
-    """The process's sessions (cancelled ones too, for moderators), newest first."""
-    return list(db.session.scalars(db.select(PrioritisationSession).where(
-        PrioritisationSession.process_id == process_id).order_by(PrioritisationSession.id.desc())))
+def sessions_of(process_id: int, *, include_cancelled: bool = True) -> list[PrioritisationSession]:
+    """The process's sessions, newest first (cancelled ones only when asked: moderators see them)."""
+    statement = db.select(PrioritisationSession).where(PrioritisationSession.process_id == process_id)
+    if not include_cancelled:
+        statement = statement.where(PrioritisationSession.status != SessionStatus.CANCELLED)
+    return list(db.session.scalars(statement.order_by(PrioritisationSession.id.desc())))
 
 
 def candidates(process_id: int) -> list[Proposal]:
     """Live proposals of a process that may be put to the vote (not écartées), newest first."""
-    from contrib.models import ProposalStatus
-
     return list(db.session.scalars(db.select(Proposal).where(
         Proposal.process_id == process_id, Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None),
         Proposal.status != ProposalStatus.DISCARDED).order_by(Proposal.id.desc())))
