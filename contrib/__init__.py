@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
     from contrib.moderation.views import bp as moderation_bp
+    from contrib.prioritisation.views import bp as prioritisation_bp
     from contrib.processes.views import bp as processes_bp
     from contrib.proposals.views import bp as proposals_bp
 
@@ -52,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
-                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp):
+                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp, prioritisation_bp):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

@@ -290,6 +290,6 @@ def test_a_cluster_of_a_run_is_a_scope(scene, client, auth):
     auth.login(moderator)
     page = client.get(f"/moderation/demarches/bordeaux/regroupements/{run.id}/groupes/{cluster.key}")
     assert f"regroupement={run.id}:{cluster.key}" in page.text.replace("%3A", ":")
-    summary = client.post(f"/moderation/demarches/bordeaux/assistant?regroupement={run.id}:{cluster.key}",
-                          data={"action": "resumer"}, follow_redirects=True)
+    summary = client.post("/moderation/demarches/bordeaux/assistant",
+                          data={"action": "resumer", "regroupement": f"{run.id}:{cluster.key}"}, follow_redirects=True)
     assert summary.status_code == 200 and 'class="citation"' in summary.text

@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, duplicates, imports, proposals
+from contrib.services import comments, duplicates, imports, plenary, proposals
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -85,6 +85,17 @@ EXPECTED = {
     "assistant.page": Role.MODERATOR,
     "assistant.generate": Role.MODERATOR,
     "assistant.stream": Role.MODERATOR,
+    "prioritisation.support_proposal": Role.PARTICIPANT,
+    "prioritisation.set_priority": Role.MODERATOR,
+    "prioritisation.set_status": Role.MODERATOR,
+    "prioritisation.ranked": ANONYMOUS,
+    "prioritisation.results_page": ANONYMOUS,
+    "prioritisation.sessions": Role.MODERATOR,
+    "prioritisation.close": Role.MODERATOR,
+    "prioritisation.vote_page": Role.PARTICIPANT,
+    "prioritisation.vote": Role.PARTICIPANT,
+    "prioritisation.projector": ANONYMOUS,
+    "prioritisation.projector_json": ANONYMOUS,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -101,16 +112,19 @@ def world(factory):
     assert {member.contribution_id for member in duplicates.get_group(group_id).members} == {c.id for c in twins}
     batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
                                  actor=factory.user(Role.FACILITATOR))
-    proposal = proposals.create_from_contributions(
-        process.id, [factory.contribution(process).id], "Une proposition", "Son texte.", [process.themes[0].id],
-        "medium", moderator=factory.user(Role.MODERATOR))
+    moderator = factory.user(Role.MODERATOR)
+    proposal, other_proposal = (proposals.create_from_contributions(
+        process.id, [factory.contribution(process).id], title, "Son texte.", [process.themes[0].id],
+        "medium", moderator=moderator) for title in ("Une proposition", "Une autre proposition"))
+    session = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other_proposal.id],
+                                     moderator=moderator)
     run = _finished_run(process, contribution)
     return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
             "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",
-            "comment_id": comment.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
+            "comment_id": comment.id, "session_id": session.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
 
 
 def _finished_run(process, contribution):

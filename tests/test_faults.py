@@ -57,7 +57,8 @@ def test_full_disk_gives_a_clear_page_and_the_app_recovers(app, scene):
 
         db.engine.dispose()
         with db.engine.connect() as connection:
-            # Earlier tests leave free pages that new rows would reuse: compact the file first.
+            # Earlier tests leave free pages behind (tables are emptied, not dropped): reclaim them,
+            # or dozens of posts fit before the disk is "full".
             connection.exec_driver_sql("VACUUM")
             current = connection.exec_driver_sql("PRAGMA page_count").scalar()
         limit["pages"] = current  # no page can be added: SQLITE_FULL on the next growth

@@ -21,6 +21,15 @@ from contrib.models.contributions import (
 from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
+from contrib.models.prioritisation import (
+    DotAllocation,
+    DotBallot,
+    PairwiseVote,
+    PrioritisationSession,
+    SessionItem,
+    SessionMode,
+    SessionStatus,
+)
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 from contrib.models.proposals import (
     Proposal,
@@ -49,6 +58,8 @@ __all__ = [
     "ContributionStatus",
     "DEFAULT_THEMES",
     "DismissedPair",
+    "DotAllocation",
+    "DotBallot",
     "DuplicateGroup",
     "DuplicateMember",
     "DuplicateStatus",
@@ -58,6 +69,8 @@ __all__ = [
     "ImportedRow",
     "MessageKind",
     "Notification",
+    "PairwiseVote",
+    "PrioritisationSession",
     "Process",
     "ProcessKind",
     "Proposal",
@@ -71,6 +84,9 @@ __all__ = [
     "RunStatus",
     "Role",
     "ScopeKind",
+    "SessionItem",
+    "SessionMode",
+    "SessionStatus",
     "Support",
     "SupportOrigin",
     "Theme",

@@ -15,6 +15,7 @@ SUBJECTS = {
     "merged": "Votre contribution a été intégrée à une proposition",
     "hidden": "Votre contribution a été masquée",
     "retained": "Votre contribution est retenue dans le plaidoyer",
+    "proposal_status": "La proposition qui intègre votre contribution change de statut",
 }
 
 

@@ -288,6 +288,11 @@ def _carried_supporters(proposal: Proposal) -> set[int]:
     return users
 
 
+def counts_through_sources(proposal: Proposal, user_id: int) -> bool:
+    """True when ``user_id`` counts for ``proposal`` without a direct support (a source, an absorbed proposal)."""
+    return user_id in _carried_supporters(proposal)
+
+
 def _recompute_supports(*proposals: Proposal) -> None:
     """Make each proposal's carried supporters exactly what its sources and merges give, once per person."""
     db.session.flush()

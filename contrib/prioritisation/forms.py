@@ -1,0 +1,37 @@
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from contrib.forms import Form
+from contrib.models import ProposalPriority, ProposalStatus, SessionMode
+from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
+from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
+from contrib.proposals.forms import VersionForm
+
+
+class SupportForm(Form):
+    """Support a proposal, or withdraw (``retirer``) a direct support."""
+
+    retirer = HiddenField(default="")
+
+
+class PriorityForm(VersionForm):
+    priority = SelectField("Priorité", choices=ProposalPriority.choices(), validate_choice=False)
+
+
+class StatusForm(VersionForm):
+    status = SelectField("Statut", choices=ProposalStatus.choices(), validate_choice=False)
+    reason = TextAreaField("Motif public", description=f"Obligatoire pour une proposition écartée ; "
+                                                       f"{STATUS_REASON_MAX_LENGTH} caractères au plus.")
+
+
+class SessionForm(Form):
+    title = StringField("Titre de la séance", description=f"Par exemple « Plénière de Bordeaux » "
+                                                          f"({SESSION_TITLE_MAX_LENGTH} caractères au plus).")
+    mode = SelectField("Mode de vote", choices=SessionMode.choices(), default=SessionMode.DOTS.value,
+                       validate_choice=False)
+    n_points = IntegerField("Points par participant (vote par points)", default=10, validators=[Optional()])
+    proposal_ids = SelectMultipleField("Propositions mises au vote", coerce=int, validate_choice=False)
+
+
+class CloseForm(VersionForm):
+    """Close a session; carries the version the moderator saw."""
