@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.main.views import bp as main_bp
     from contrib.moderation.views import bp as moderation_bp
     from contrib.processes.views import bp as processes_bp
+    from contrib.plaidoyer.views import bp as plaidoyer_bp
     from contrib.proposals.views import bp as proposals_bp
 
     auth.init_app(app)
@@ -49,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors_pages.init_app(app)
     cli.init_app(app)
     for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
-                      duplicates_bp, proposals_bp):
+                      duplicates_bp, proposals_bp, plaidoyer_bp):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

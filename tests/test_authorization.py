@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, duplicates, imports, proposals
+from contrib.services import comments, duplicates, imports, plaidoyer, proposals
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -69,6 +69,24 @@ EXPECTED = {
     "proposals.remove": Role.MODERATOR,
     "proposals.merge": Role.MODERATOR,
     "proposals.split": Role.MODERATOR,
+    "plaidoyer.index": Role.STAFF,
+    "plaidoyer.create": Role.STAFF,
+    "plaidoyer.show": Role.STAFF,
+    "plaidoyer.edit_text": Role.STAFF,
+    "plaidoyer.add_section": Role.STAFF,
+    "plaidoyer.rename_section": Role.STAFF,
+    "plaidoyer.move_section": Role.STAFF,
+    "plaidoyer.remove_section": Role.STAFF,
+    "plaidoyer.add_proposal": Role.STAFF,
+    "plaidoyer.move_proposal": Role.STAFF,
+    "plaidoyer.remove_proposal": Role.STAFF,
+    "plaidoyer.add_from_process": Role.STAFF,
+    "plaidoyer.snapshot": Role.STAFF,
+    "plaidoyer.versions": Role.STAFF,
+    "plaidoyer.version": Role.STAFF,
+    "plaidoyer.compare": Role.STAFF,
+    "plaidoyer.export": Role.STAFF,
+    "plaidoyer.export_version": Role.STAFF,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -88,7 +106,11 @@ def world(factory):
     proposal = proposals.create_from_contributions(
         process.id, [factory.contribution(process).id], "Une proposition", "Son texte.", [process.themes[0].id],
         "medium", moderator=factory.user(Role.MODERATOR))
-    return {"slug": process.slug, "proposal_id": proposal.id, "contribution_id": contribution.id, "process_id": process.id,
+    staff = factory.user(Role.STAFF)
+    document = plaidoyer.create("Plaidoyer national", actor=staff)
+    section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
+    version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
+    return {"plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,"slug": process.slug, "proposal_id": proposal.id, "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",

@@ -12,6 +12,7 @@ from contrib.models.contributions import (
 from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
+from contrib.models.plaidoyer import Plaidoyer, PlaidoyerItem, PlaidoyerSection, PlaidoyerVersion
 from contrib.models.processes import DEFAULT_THEMES, Process, ProcessKind, Theme
 from contrib.models.proposals import (
     Proposal,
@@ -41,6 +42,10 @@ __all__ = [
     "ImportStatus",
     "ImportedRow",
     "Notification",
+    "Plaidoyer",
+    "PlaidoyerItem",
+    "PlaidoyerSection",
+    "PlaidoyerVersion",
     "Process",
     "ProcessKind",
     "Proposal",
