@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
+
+# python-docx (plaidoyer export) installs lxml, and openpyxl switches to lxml whenever it can import
+# it. The workshop-sheet importer relies on the standard library's expat parser (it refuses entity
+# bombs with a ParseError that services.sheets turns into a French message): keep openpyxl on it.
+# Read once, when openpyxl is first imported, which is always after this package.
+os.environ["OPENPYXL_LXML"] = "False"
 
 
 def create_app(test_config: dict | None = None) -> Flask:

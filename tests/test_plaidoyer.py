@@ -358,6 +358,12 @@ def test_markdown_and_html_escape_user_text(world):
     assert html.index("Annexe") > html.index("Proposition 2")
 
 
+def test_the_sheet_importer_keeps_expat_although_python_docx_brings_lxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.lxml_available() and not openpyxl.xml.LXML
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, auth, world):
