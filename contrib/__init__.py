@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
+
+# python-docx (plaidoyer export) installs lxml, and openpyxl switches to lxml whenever it can import
+# it. The workshop-sheet importer relies on the standard library's expat parser (it refuses entity
+# bombs with a ParseError that services.sheets turns into a French message): keep openpyxl on it.
+# Read once, when openpyxl is first imported, which is always after this package.
+os.environ["OPENPYXL_LXML"] = "False"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -45,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.moderation.views import bp as moderation_bp
     from contrib.prioritisation.views import bp as prioritisation_bp
     from contrib.processes.views import bp as processes_bp
+    from contrib.plaidoyer.views import bp as plaidoyer_bp
     from contrib.proposals.views import bp as proposals_bp
 
     auth.init_app(app)
@@ -53,7 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
-                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp, prioritisation_bp):
+                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp, prioritisation_bp,
+                      plaidoyer_bp):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

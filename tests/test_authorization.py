@@ -6,7 +6,7 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, duplicates, imports, plenary, proposals
+from contrib.services import comments, duplicates, imports, plaidoyer, plenary, proposals
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -96,6 +96,24 @@ EXPECTED = {
     "prioritisation.vote": Role.PARTICIPANT,
     "prioritisation.projector": ANONYMOUS,
     "prioritisation.projector_json": ANONYMOUS,
+    "plaidoyer.index": Role.STAFF,
+    "plaidoyer.create": Role.STAFF,
+    "plaidoyer.show": Role.STAFF,
+    "plaidoyer.edit_text": Role.STAFF,
+    "plaidoyer.add_section": Role.STAFF,
+    "plaidoyer.rename_section": Role.STAFF,
+    "plaidoyer.move_section": Role.STAFF,
+    "plaidoyer.remove_section": Role.STAFF,
+    "plaidoyer.add_proposal": Role.STAFF,
+    "plaidoyer.move_proposal": Role.STAFF,
+    "plaidoyer.remove_proposal": Role.STAFF,
+    "plaidoyer.add_from_process": Role.STAFF,
+    "plaidoyer.snapshot": Role.STAFF,
+    "plaidoyer.versions": Role.STAFF,
+    "plaidoyer.version": Role.STAFF,
+    "plaidoyer.compare": Role.STAFF,
+    "plaidoyer.export": Role.STAFF,
+    "plaidoyer.export_version": Role.STAFF,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -118,8 +136,13 @@ def world(factory):
         "medium", moderator=moderator) for title in ("Une proposition", "Une autre proposition"))
     session = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other_proposal.id],
                                      moderator=moderator)
+    staff = factory.user(Role.STAFF)
+    document = plaidoyer.create("Plaidoyer national", actor=staff)
+    section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
+    version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
     run = _finished_run(process, contribution)
     return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
+            "plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,
             "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
             "token": "jeton-invalide", "entry_id": 1,

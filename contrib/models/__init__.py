@@ -21,6 +21,7 @@ from contrib.models.contributions import (
 from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
+from contrib.models.plaidoyer import Plaidoyer, PlaidoyerItem, PlaidoyerSection, PlaidoyerVersion
 from contrib.models.prioritisation import (
     DotAllocation,
     DotBallot,
@@ -69,6 +70,10 @@ __all__ = [
     "ImportedRow",
     "MessageKind",
     "Notification",
+    "Plaidoyer",
+    "PlaidoyerItem",
+    "PlaidoyerSection",
+    "PlaidoyerVersion",
     "PairwiseVote",
     "PrioritisationSession",
     "Process",

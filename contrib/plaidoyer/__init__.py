@@ -1,0 +1,1 @@
+"""Plaidoyer pages: staff assemble, version and export the document."""

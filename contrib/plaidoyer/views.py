@@ -1,0 +1,261 @@
+"""Plaidoyer: staff assemble the document, freeze versions, compare them and export them."""
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from contrib.errors import ContribError, InvalidInput
+from contrib.models import Role
+from contrib.permissions import role_required
+from contrib.plaidoyer.forms import (
+    AddProposalForm,
+    CreateForm,
+    MoveForm,
+    ProcessForm,
+    SectionForm,
+    SnapshotForm,
+    TextForm,
+    VersionedForm,
+)
+from contrib.services import plaidoyer as service
+from contrib.services import plaidoyer_exports, processes
+
+bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
+
+DIRECTIONS = {"haut": service.UP, "bas": service.DOWN}
+CURRENT = "actuel"
+
+
+@bp.get("/")
+@role_required(Role.STAFF)
+def index():
+    return render_template("plaidoyer/index.html", plaidoyers=service.list_plaidoyers(), form=CreateForm(formdata=None))
+
+
+@bp.post("/")
+@role_required(Role.STAFF)
+def create():
+    form = CreateForm()
+    if form.validate_on_submit():
+        try:
+            plaidoyer = service.create(form.title.data, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Plaidoyer créé. Ajoutez-y les propositions retenues d'une démarche.", "success")
+            return redirect(url_for(".show", plaidoyer_id=plaidoyer.id))
+    return redirect(url_for(".index"))
+
+
+def _section_choices(sections, *, automatic: bool) -> list[tuple[int, str]]:
+    choices = [(0, "La section de sa thématique (créée si besoin)")] if automatic else []
+    return choices + [(section["id"], section["title"]) for section in sections]
+
+
+@bp.get("/<int:plaidoyer_id>")
+@role_required(Role.STAFF)
+def show(plaidoyer_id):
+    plaidoyer = service.get(plaidoyer_id)
+    content = service.document(plaidoyer)
+    text_form = TextForm(formdata=None, obj=plaidoyer)
+    add_form = AddProposalForm(formdata=None)
+    add_form.section_id.choices = _section_choices(content["sections"], automatic=True)
+    process_form = ProcessForm(formdata=None)
+    process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
+    move_form = MoveForm(formdata=None)
+    move_form.section_id.choices = _section_choices(content["sections"], automatic=False)
+    return render_template("plaidoyer/show.html", plaidoyer=plaidoyer, content=content,
+                           numbered=plaidoyer_exports.numbered(content), provenance_line=plaidoyer_exports.provenance_line,
+                           text_form=text_form, add_form=add_form, process_form=process_form, move_form=move_form,
+                           section_form=SectionForm(formdata=None), snapshot_form=SnapshotForm(formdata=None),
+                           history=service.history(plaidoyer.id), label_of=service.undo.label_of,
+                           is_undoable=service.undo.is_undoable, formats=plaidoyer_exports.FORMATS)
+
+
+def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
+    """Validate ``form``, run ``act(form)``, flash its French message, go back to the document."""
+    if form.validate_on_submit():
+        try:
+            result = act(form)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash(done(result) if callable(done) else done, "success")
+    else:
+        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + anchor)
+
+
+@bp.post("/<int:plaidoyer_id>/texte")
+@role_required(Role.STAFF)
+def edit_text(plaidoyer_id):
+    return _act(plaidoyer_id, TextForm(), lambda form: service.update_text(
+        plaidoyer_id, form.title.data, form.introduction.data, form.conclusion.data, actor=current_user,
+        expected_version=form.seen_version()), "Texte du plaidoyer enregistré.")
+
+
+@bp.post("/<int:plaidoyer_id>/sections")
+@role_required(Role.STAFF)
+def add_section(plaidoyer_id):
+    return _act(plaidoyer_id, SectionForm(), lambda form: service.add_section(
+        plaidoyer_id, form.title.data, actor=current_user, expected_version=form.seen_version()),
+        lambda section: f"Section « {section.title} » ajoutée à la fin.", anchor="#sections")
+
+
+@bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/renommer")
+@role_required(Role.STAFF)
+def rename_section(plaidoyer_id, section_id):
+    return _act(plaidoyer_id, SectionForm(), lambda form: service.rename_section(
+        plaidoyer_id, section_id, form.title.data, actor=current_user, expected_version=form.seen_version()),
+        lambda section: f"Section renommée « {section.title} ».", anchor=f"#section-{section_id}")
+
+
+def _direction() -> str:
+    return DIRECTIONS.get(request.form.get("direction", ""), "")
+
+
+@bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/deplacer")
+@role_required(Role.STAFF)
+def move_section(plaidoyer_id, section_id):
+    return _act(plaidoyer_id, VersionedForm(), lambda form: service.move_section(
+        plaidoyer_id, section_id, _direction(), actor=current_user, expected_version=form.seen_version()),
+        lambda section: f"Section « {section.title} » déplacée.", anchor=f"#section-{section_id}")
+
+
+@bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/retirer")
+@role_required(Role.STAFF)
+def remove_section(plaidoyer_id, section_id):
+    return _act(plaidoyer_id, VersionedForm(), lambda form: service.remove_section(
+        plaidoyer_id, section_id, actor=current_user, expected_version=form.seen_version()),
+        "Section retirée du plaidoyer.", anchor="#sections")
+
+
+def _proposal_number(form: AddProposalForm) -> int:
+    value = (form.proposal_id.data or "").strip().removeprefix("n°").strip()
+    if not value.isdigit():
+        raise InvalidInput("Indiquez le numéro de la proposition (un nombre).", field="proposal_id")
+    return int(value)
+
+
+@bp.post("/<int:plaidoyer_id>/propositions")
+@role_required(Role.STAFF)
+def add_proposal(plaidoyer_id):
+    return _act(plaidoyer_id, AddProposalForm(), lambda form: service.add_proposal(
+        plaidoyer_id, _proposal_number(form), section_id=form.section_id.data or None, actor=current_user,
+        expected_version=form.seen_version()),
+        lambda section: f"Proposition ajoutée à la section « {section.title} ».", anchor="#sections")
+
+
+@bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/deplacer")
+@role_required(Role.STAFF)
+def move_proposal(plaidoyer_id, proposal_id):
+    def act(form: MoveForm):
+        direction = _direction()
+        return service.move_proposal(plaidoyer_id, proposal_id, direction=direction or None,
+                                     to_section_id=None if direction else (form.section_id.data or 0),
+                                     actor=current_user, expected_version=form.seen_version())
+
+    return _act(plaidoyer_id, MoveForm(), act, f"Proposition n° {proposal_id} déplacée.",
+                anchor=f"#proposition-{proposal_id}")
+
+
+@bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/retirer")
+@role_required(Role.STAFF)
+def remove_proposal(plaidoyer_id, proposal_id):
+    return _act(plaidoyer_id, VersionedForm(), lambda form: service.remove_proposal(
+        plaidoyer_id, proposal_id, actor=current_user, expected_version=form.seen_version()),
+        f"Proposition n° {proposal_id} retirée du plaidoyer (elle-même n'est pas modifiée).", anchor="#sections")
+
+
+@bp.post("/<int:plaidoyer_id>/demarche")
+@role_required(Role.STAFF)
+def add_from_process(plaidoyer_id):
+    def done(result: service.ProcessAddition) -> str:
+        message = f"{plaidoyer_exports.plural(result.n_added, 'proposition retenue ajoutée', 'propositions retenues ajoutées')}"
+        if result.n_already:
+            message += f" ({result.n_already} déjà présente{'s' if result.n_already > 1 else ''})"
+        if result.new_sections:
+            message += ". Nouvelles sections : " + ", ".join(f"« {title} »" for title in result.new_sections)
+        return message + ". Le reste du plaidoyer n'a pas bougé."
+
+    return _act(plaidoyer_id, ProcessForm(), lambda form: service.add_from_process(
+        plaidoyer_id, form.process_id.data or 0, actor=current_user, expected_version=form.seen_version()),
+        done, anchor="#sections")
+
+
+@bp.post("/<int:plaidoyer_id>/versions")
+@role_required(Role.STAFF)
+def snapshot(plaidoyer_id):
+    form = SnapshotForm()
+    if form.validate_on_submit():
+        try:
+            version = service.snapshot(plaidoyer_id, form.label.data, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Version {version.number} « {version.label} » enregistrée.", "success")
+            return redirect(url_for(".versions", plaidoyer_id=plaidoyer_id))
+    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id))
+
+
+@bp.get("/<int:plaidoyer_id>/versions")
+@role_required(Role.STAFF)
+def versions(plaidoyer_id):
+    plaidoyer = service.get(plaidoyer_id)
+    return render_template("plaidoyer/versions.html", plaidoyer=plaidoyer, versions=service.versions(plaidoyer.id),
+                           formats=plaidoyer_exports.FORMATS, current=CURRENT)
+
+
+@bp.get("/<int:plaidoyer_id>/versions/<int:version_id>")
+@role_required(Role.STAFF)
+def version(plaidoyer_id, version_id):
+    plaidoyer = service.get(plaidoyer_id)
+    version = service.get_version(plaidoyer.id, version_id)
+    return render_template("plaidoyer/version.html", plaidoyer=plaidoyer, version=version,
+                           numbered=plaidoyer_exports.numbered(version.content),
+                           provenance_line=plaidoyer_exports.provenance_line, formats=plaidoyer_exports.FORMATS)
+
+
+def _side(plaidoyer, value: str | None):
+    """(title, content) of ``value``: a version id, or the current document."""
+    if value and value.isdigit():
+        version = service.get_version(plaidoyer.id, int(value))
+        return f"version {version.number} « {version.label} »", version.content
+    return "document actuel", service.document(plaidoyer)
+
+
+@bp.get("/<int:plaidoyer_id>/comparaison")
+@role_required(Role.STAFF)
+def compare(plaidoyer_id):
+    plaidoyer = service.get(plaidoyer_id)
+    all_versions = service.versions(plaidoyer.id)
+    old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
+    new_value = request.args.get("a") or CURRENT
+    old_name, old = _side(plaidoyer, old_value)
+    new_name, new = _side(plaidoyer, new_value)
+    return render_template("plaidoyer/compare.html", plaidoyer=plaidoyer, versions=all_versions, current=CURRENT,
+                           old_value=old_value, new_value=new_value, old_name=old_name, new_name=new_name,
+                           diff=service.diff(old, new))
+
+
+def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
+    stem = f"plaidoyer-{plaidoyer.id}" + (f"-v{version.number}" if version else "-actuel")
+    export = plaidoyer_exports.render(content, file_format, meta=service.version_meta(version),
+                                      base_url=current_app.config["PUBLIC_URL"], stem=stem)
+    service.record_export(plaidoyer.id, file_format, version, actor=current_user)
+    return Response(export.content, mimetype=export.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+
+
+@bp.get("/<int:plaidoyer_id>/export.<file_format>")
+@role_required(Role.STAFF)
+def export(plaidoyer_id, file_format):
+    plaidoyer = service.get(plaidoyer_id)
+    return _download(plaidoyer, service.document(plaidoyer), file_format)
+
+
+@bp.get("/<int:plaidoyer_id>/versions/<int:version_id>/export.<file_format>")
+@role_required(Role.STAFF)
+def export_version(plaidoyer_id, version_id, file_format):
+    plaidoyer = service.get(plaidoyer_id)
+    version = service.get_version(plaidoyer.id, version_id)
+    return _download(plaidoyer, version.content, file_format, version)
