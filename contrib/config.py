@@ -71,6 +71,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         # Background tasks: an SQLite file next to the database by default, redis://... in production.
         "TASK_QUEUE": environ.get("CONTRIB_TASK_QUEUE") or f"sqlite:///{instance_path / 'tasks.sqlite3'}",
         # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.
+        # Summaries and drafts of scopes this large run on the task queue, with a progress bar.
+        "ASSISTANT_BACKGROUND_SIZE": int(environ.get("CONTRIB_ASSISTANT_BACKGROUND_SIZE", 1000)),
         "LLM_URL": environ.get("CONTRIB_LLM_URL", "").rstrip("/"),
         "LLM_MODEL": environ.get("CONTRIB_LLM_MODEL", ""),
         "LLM_API_KEY": environ.get("CONTRIB_LLM_API_KEY", ""),

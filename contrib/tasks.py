@@ -11,8 +11,11 @@ page reload or another web worker must see them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -85,6 +88,45 @@ def enqueue(name: str, *args) -> None:
     app = current_app._get_current_object()
     app.extensions["tasks"].wrapper(app, name)(*args)
     logger.info("task %s queued with %s", name, args)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """Where a queued job stands, in the shape the progress widget polls (``static/js/progress.js``)."""
+
+    state: str  # queued, running, done, failed
+    progress: int  # percent
+    message: str
+    result: Any = None
+
+    LABELS = {"queued": "En attente", "running": "En cours", "done": "Terminé", "failed": "Échec"}
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    @property
+    def status_label(self) -> str:
+        return self.LABELS[self.state]
+
+    def as_json(self) -> dict:
+        return {"is_active": self.is_active, "progress": self.progress, "status_label": self.status_label,
+                "message": self.message}
+
+
+def put_job(key: str, state: str, progress: int, message: str, result: Any = None) -> None:
+    """Record a job's progress; ``at`` lets readers notice a worker that died."""
+    put_state(key, {"state": state, "progress": progress, "message": message, "result": result, "at": time.time()})
+
+
+def get_job(key: str, *, stale_after: float, stale_message: str) -> JobState | None:
+    """The job's progress; an active job silent for ``stale_after`` seconds is reported failed."""
+    stored = get_state(key)
+    if stored is None:
+        return None
+    if stored["state"] in ("queued", "running") and time.time() - stored["at"] > stale_after:
+        return JobState("failed", 0, stale_message)
+    return JobState(stored["state"], stored["progress"], stored["message"], stored.get("result"))
 
 
 def put_state(key: str, state: dict) -> None:

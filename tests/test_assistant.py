@@ -293,3 +293,43 @@ def test_a_cluster_of_a_run_is_a_scope(scene, client, auth):
     summary = client.post("/moderation/demarches/bordeaux/assistant",
                           data={"action": "resumer", "regroupement": f"{run.id}:{cluster.key}"}, follow_redirects=True)
     assert summary.status_code == 200 and 'class="citation"' in summary.text
+
+
+def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene, client, auth):
+    """Above ASSISTANT_BACKGROUND_SIZE a summary runs on a real huey worker; the page shows its progress."""
+    import signal
+    import time
+
+    from contrib import tasks
+    from contrib.models import AssistantMessage
+
+    process, moderator, contributions = scene
+    app.config["ASSISTANT_BACKGROUND_SIZE"] = 3
+    ids = ",".join(str(c.id) for c in contributions)
+    auth.login(moderator)
+    response = client.post("/moderation/demarches/bordeaux/assistant", data={"action": "resumer", "ids": ids},
+                           follow_redirects=True)
+    assert "tourne en tâche de fond" in response.text and "progress" in response.text
+    status_url = f"/moderation/demarches/bordeaux/assistant/etat?action=resumer&ids={ids}"
+    assert client.get(status_url).get_json()["is_active"] is True
+    assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 120
+        state = client.get(status_url).get_json()
+        while state["is_active"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+            state = client.get(status_url).get_json()
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert state["status_label"] == "Terminé" and state["progress"] == 100, state
+    db.session.expire_all()
+    message = db.session.scalar(db.select(AssistantMessage))
+    assert message is not None and message.kind.value == "summary"
+    page = client.get(f"/moderation/demarches/bordeaux/assistant?ids={ids}")
+    assert f'id="message-{message.id}"' in page.text and "tâche de fond" not in page.text

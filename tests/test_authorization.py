@@ -85,6 +85,7 @@ EXPECTED = {
     "assistant.page": Role.MODERATOR,
     "assistant.generate": Role.MODERATOR,
     "assistant.stream": Role.MODERATOR,
+    "assistant.job_status": Role.MODERATOR,
     "prioritisation.support_proposal": Role.PARTICIPANT,
     "prioritisation.set_priority": Role.MODERATOR,
     "prioritisation.set_status": Role.MODERATOR,

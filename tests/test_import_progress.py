@@ -83,7 +83,7 @@ def test_a_silent_worker_is_reported_failed_and_nothing_is_half_written(app, cli
     _, batch, _ = _scene(factory, auth, 5)
     client.post(f"/demarches/pessac/import/{batch.id}/confirmer")
     an_hour_later = time.time() + 3600
-    monkeypatch.setattr(import_jobs.time, "time", lambda: an_hour_later)
+    monkeypatch.setattr(tasks.time, "time", lambda: an_hour_later)
     state = client.get(f"/demarches/pessac/import/{batch.id}/etat").get_json()
     assert state["is_active"] is False and "rien n'a été importé" in state["message"]
     page = client.get(f"/demarches/pessac/import/{batch.id}")

@@ -2,14 +2,15 @@
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_login import current_user
 
 from contrib.assistant.forms import AssistantForm
 from contrib.errors import ContribError
 from contrib.models import MessageKind, Role
 from contrib.permissions import role_required
-from contrib.services import assistant, processes
+from contrib.services import assistant, assistant_jobs, processes
 from contrib.services.assistant_engines import LLMSettings
 from nlp.citations import STATUS_LABELS
 
@@ -29,18 +30,24 @@ def _scope_args(source) -> dict:
     return {}
 
 
+def _scope_kind(parameter: str) -> str:
+    return "selection" if parameter == "ids" else parameter
+
+
 def _resolve(process, args: dict):
     if not args:
         return None
     (name, value), = args.items()
-    return assistant.resolve_scope(process, "selection" if name == "ids" else name, value)
+    return assistant.resolve_scope(process, _scope_kind(name), value)
 
 
 def _render(process, scope, scope_args, form, status=200):
     conversation = assistant.conversation_for(process, scope) if scope else None
     messages = conversation.messages if conversation else []
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
+    jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
     return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
+                           jobs=jobs, action_of={kind: action for action, kind in ACTIONS.items()},
                            messages=messages, contributions=assistant.contributions_of(cited),
                            llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS), status
 
@@ -72,6 +79,12 @@ def generate(slug):
         if not form.validate_on_submit() or kind is None or scope is None:
             flash("Demande incomplète : rechargez la page et recommencez.", "error")
             return _render(process, scope, scope_args, form, 400)
+        if assistant_jobs.should_queue(scope, kind):
+            (name, value), = scope_args.items()
+            assistant_jobs.queue_generation(process, _scope_kind(name), value, kind, actor=current_user)
+            flash(f"{len(scope.ids)} contributions : la génération tourne en tâche de fond, suivez sa progression "
+                  "ci-dessous.", "info")
+            return redirect(url_for(".page", slug=process.slug, **scope_args))
         message = assistant.generate_message(process, scope, kind, actor=current_user, question=form.question.data,
                                              llm=LLMSettings.from_config(current_app.config))
     except ContribError as error:
@@ -95,6 +108,10 @@ def stream(slug):
                             mimetype="application/x-ndjson")
         if kind is MessageKind.ANSWER:
             assistant.clean_question(form.question.data)
+        if assistant_jobs.should_queue(scope, kind):
+            (name, value), = _scope_args(request.form).items()
+            assistant_jobs.queue_generation(process, _scope_kind(name), value, kind, actor=current_user)
+            return Response(json.dumps({"event": "queued"}) + "\n", mimetype="application/x-ndjson")
     except ContribError as error:
         return Response(json.dumps({"event": "error", "message": error.message}) + "\n", error.status_code,
                         mimetype="application/x-ndjson")
@@ -107,3 +124,16 @@ def stream(slug):
 
     return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@bp.get(PAGE + "/etat")
+@role_required(Role.MODERATOR)
+def job_status(slug):
+    """JSON polled by the progress bar of a generation running on the task queue."""
+    process = processes.get_by_slug(slug)
+    kind = ACTIONS.get(request.args.get("action", ""))
+    scope = _resolve(process, _scope_args(request.args))
+    job = assistant_jobs.job_of(process.id, scope.key, kind) if scope and kind else None
+    if job is None:
+        return jsonify(is_active=False, progress=0, status_label="", message="")
+    return jsonify(job.as_json())

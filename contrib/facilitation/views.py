@@ -71,8 +71,7 @@ def progress(slug, batch_id):
     state = import_jobs.import_progress(batch_id)
     if state is None:
         return jsonify(is_active=False, progress=0, status_label="", message="")
-    return jsonify(is_active=state.is_active, progress=state.progress, status_label=state.status_label,
-                   message=state.message)
+    return jsonify(state.as_json())
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")

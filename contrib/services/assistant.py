@@ -62,7 +62,7 @@ class ScopeRef:
     label: str  # French, shown as the page's subtitle
 
 
-def _moderator(user: User | None) -> None:
+def check_moderator(user: User | None) -> None:
     if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
         raise NotAllowed("Seuls les modérateurs peuvent utiliser l'assistant de synthèse.")
 
@@ -157,7 +157,7 @@ def stream(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User,
     Yields ``("engine", {...})``, ``("segment", dict)``, ``("notice", str)`` and finally
     ``("done", message_id)``. Raises NotAllowed / InvalidInput before yielding anything.
     """
-    _moderator(actor)
+    check_moderator(actor)
     if kind is MessageKind.ANSWER:
         question = clean_question(question)
     else:
@@ -246,7 +246,7 @@ def get_draft(message_id: int, process_id: int) -> AssistantMessage:
 
 def record_draft_use(message_id: int, proposal: Proposal, *, actor: User) -> None:
     """Audit that ``proposal`` was created from draft ``message_id``: what the moderator kept of it."""
-    _moderator(actor)
+    check_moderator(actor)
     message = get_draft(message_id, proposal.process_id)
     title, body = message.content.get("title", ""), message.content.get("body", "")
     sentences = [s["text"] for s in message.content.get("segments", [])

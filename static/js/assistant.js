@@ -51,6 +51,10 @@
             lines.forEach(function (line) {
               if (!line) { return; }
               var event = JSON.parse(line);
+              if (event.event === "queued") {  // a large scope: generated on the task queue
+                window.location.reload();
+                return;
+              }
               if (event.event === "done") {
                 var url = new URL(window.location.href);
                 url.hash = "message-" + event.data;
