@@ -15,7 +15,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
     from contrib.models import Role
-    from contrib.services import clustering, duplicates, moderation, proposals
+    from contrib.services import clustering, duplicates, moderation, plaidoyer, plenary, proposals
 
     with live_app.app_context():
         factory = Factory()
@@ -34,9 +34,18 @@ def site(live_app):
         proposal = proposals.create_from_contributions(process.id, [mine.id], "Mieux financer l'accompagnement",
                                                        "Un financement dédié.", [process.themes[0].id], "high",
                                                        moderator=moderator)
+        other = proposals.create_from_contributions(process.id, [twins[0].id], "Ouvrir les appels d'offres",
+                                                    "Un texte.", [process.themes[0].id], "medium", moderator=moderator)
+        session = plenary.create_session(process.id, "Plénière de Pessac", "pairwise", [proposal.id, other.id],
+                                         moderator=moderator)
+        staff = factory.user(Role.STAFF)
+        document = plaidoyer.create("Plaidoyer national", actor=staff)
+        plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
+        version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
         run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
         clustering.execute_run(run.id)
         return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id,
+                "staff": staff.email, "plaidoyer": document.id, "version": version.id, "session": session.id,
                 "run": run.id, "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
 
 
@@ -61,10 +70,12 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     context = browser.new_context(locale="fr-FR", bypass_csp=True)  # axe is injected into the page
     page = context.new_page()
     problems = _check_pages(page, live_app.base_url, ["/", "/demarches/pessac", "/connexion", "/inscription",
-                                                       f"/contributions/{site['mine']}"])
+                                                       f"/contributions/{site['mine']}", "/demarches/pessac/propositions",
+                                                       "/demarches/pessac/resultats",
+                                                       f"/plenieres/{site['session']}/projection"])
     _login(page, live_app.base_url, site["participant"])
     problems += _check_pages(page, live_app.base_url, ["/demarches/pessac/contribuer", "/mes-contributions",
-                                                       "/notifications"])
+                                                       "/notifications", f"/plenieres/{site['session']}"])
     page.goto(live_app.base_url + "/demarches/pessac/contribuer")
     page.get_by_role("button", name="Publier ma contribution").click()  # the page with form errors
     problems += [f"formulaire en erreur: {violation}" for violation in _serious_violations(page)]
@@ -78,7 +89,14 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
         "/moderation/demarches/pessac/doublons", f"/moderation/demarches/pessac/doublons/{site['group']}",
         "/moderation/demarches/pessac/propositions", f"/moderation/demarches/pessac/propositions/{site['proposal']}",
         "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])),
-        f"/propositions/{site['proposal']}"])
+        f"/propositions/{site['proposal']}", "/moderation/demarches/pessac/plenieres",
+        f"/moderation/demarches/pessac/assistant?ids={site['mine']}"])
+    context.clear_cookies()
+    _login(page, live_app.base_url, site["staff"])
+    base = f"/plaidoyers/{site['plaidoyer']}"
+    problems += _check_pages(page, live_app.base_url, ["/plaidoyers/", base, f"{base}/versions",
+                                                       f"{base}/versions/{site['version']}",
+                                                       f"{base}/comparaison"])
     context.close()
     assert not problems, "\n".join(problems)
 
