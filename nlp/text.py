@@ -456,7 +456,9 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
         if joined.count(_DOC_SEPARATOR) != len(chunk) - 1:
             joined = f" {_DOC_SEPARATOR} ".join(t.replace(_DOC_SEPARATOR, " ") for t in chunk)
         raw = joined.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS).split()
-        new_raw = set(raw).difference(raw_code)
+        # First-occurrence order (not set order, which varies with the hash seed between
+        # processes): surface forms get deterministic indices, ties go to the first seen.
+        new_raw = [token for token in dict.fromkeys(raw) if token not in raw_code]
         words_of: dict[bytes, list[str]] = {}
         for token in new_raw:
             if token.isascii():
@@ -464,7 +466,7 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
             else:
                 text = _replace_ligatures(token.decode("utf-8", "surrogatepass").lower())
                 words_of[token] = _WORD.findall(text)
-        new_words = {w for words in words_of.values() for w in words}
+        new_words = dict.fromkeys(w for words in words_of.values() for w in words)
         analyzer._fill_cache([w for w in new_words if w not in cache and w not in ELIDED_PREFIXES], cache)
         for token, words in words_of.items():
             ids = [i for i in map(form_of, words) if i >= 0]
