@@ -28,7 +28,7 @@ from nlp._validation import check_corpus, check_pairs
 from nlp.stability import match_clusters
 from nlp.text import FrenchVectorizer, SurfaceCounts, display_forms
 
-_KMEANS_SAMPLE = 5000
+_KMEANS_SAMPLE = 3000
 
 __all__ = ["Cluster", "ClusteringResult", "Constraints", "ThemeClusterer", "cluster_contributions"]
 
@@ -142,7 +142,7 @@ class ThemeClusterer:
         outlier bucket.
     sample_size : int, default=5000
         The SVD is fitted on at most this many distinct texts (see ``dedup``) and every text
-        is projected; k-means is fitted on at most 5,000 distinct texts and every text assigned.
+        is projected; k-means is fitted on at most 3,000 distinct texts and every text assigned.
     stemmer : str, default="snowball"
     ngram_range : tuple of int, default=(1, 1)
     random_state : int, default=0
@@ -358,7 +358,9 @@ class ThemeClusterer:
         seed_keys: list[str | None] = [key for key, _ in seeds][:k]
         init = np.array([c for _, c in seeds][:k], dtype=np.float32).reshape(-1, data.shape[1])
         # k-means on the LSA rows converges on a few thousand texts; the rest are assigned
-        # to the nearest centre (measured: same NMI, 3x faster at 10k).
+        # to the nearest centre and the constrained assignment re-centres on every text
+        # (measured at 50 dims, mean of 5 seeds: 3,000 vs 5,000 texts, NMI GDN 0.291 vs 0.291,
+        # RN 0.133 vs 0.137, within seed noise; 0.06 s instead of 0.11 s at 10k).
         rows = self._sample(n, _KMEANS_SAMPLE, rng, minimum=k)
         fit_data = data if rows is None else data[rows]
         seed_keys += [None] * (k - len(seed_keys))
@@ -426,7 +428,7 @@ class ThemeClusterer:
             outliers=outliers,
             excluded=tuple(id_ for id_ in ids if id_ in excluded),
             k_scores=k_scores,
-            coordinates={id_: (round(float(x), 6), round(float(y), 6)) for id_, (x, y) in zip(ids_kept, points.tolist())},
+            coordinates=dict(zip(ids_kept, map(tuple, np.round(points, 6).tolist()))),
         )
 
     def _top_terms(self, mean_cluster, mean_all, names, central_rows, texts_kept) -> tuple[str, ...]:

@@ -376,6 +376,17 @@ _RAW_SEPARATOR = -2
 _RAW_NOTHING = -1
 
 
+class _RawIndex(dict):
+    """bytes token -> index in order of first sight; new tokens are listed in ``pending``."""
+
+    __slots__ = ("pending",)
+
+    def __missing__(self, key: bytes) -> int:
+        index = self[key] = len(self)
+        self.pending.append(key)
+        return index
+
+
 @dataclass(frozen=True)
 class SurfaceCounts:
     """How often each surface word (lower-cased, accents kept) occurs in each document.
@@ -392,15 +403,26 @@ class SurfaceCounts:
     def display_forms(self, rows: np.ndarray, columns: Sequence[int], fallback: Sequence[str]) -> list[str]:
         """Most frequent surface form among ``rows`` of each feature column (else ``fallback``)."""
         totals = np.asarray(self.matrix[rows].sum(axis=0)).ravel()
+        order, sorted_features = self._by_feature()
         out = []
         for column, name in zip(columns, fallback):
-            forms = np.flatnonzero(self.feature == column)
+            low, high = np.searchsorted(sorted_features, column, "left"), np.searchsorted(sorted_features, column, "right")
+            forms = order[low:high]
             if len(forms) == 0 or totals[forms].max() <= 0:
                 out.append(name)
                 continue
             # Ties go to the form seen first in the corpus (stable argmax).
             out.append(self.forms[forms[int(np.argmax(totals[forms]))]])
         return out
+
+    def _by_feature(self) -> tuple[np.ndarray, np.ndarray]:
+        """Form indices sorted by feature column (then by first appearance) and those columns, once."""
+        cached = self.__dict__.get("_order")
+        if cached is None:
+            order = np.argsort(self.feature, kind="stable")
+            cached = (order, self.feature[order])
+            object.__setattr__(self, "_order", cached)
+        return cached
 
 
 def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] | None = None, *, surface: bool = False):
@@ -421,9 +443,13 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
         cache.clear()
     column: dict[str, int] = {} if vocabulary is None else vocabulary
     features: list[str] = []
-    # raw token -> surface word index (>= 0), _RAW_SEPARATOR, _RAW_NOTHING, or <= -3 for a raw
+    # Every distinct raw token gets an index on first sight (``_RawIndex.__missing__``, the
+    # only Python call per new token; known tokens are looked up in C). ``raw_code`` maps that
+    # index to a surface word index (>= 0), _RAW_SEPARATOR, _RAW_NOTHING, or <= -3 for a raw
     # token holding several words (an index into ``multi``).
-    raw_code: dict[bytes, int] = {_DOC_SEPARATOR.encode(): _RAW_SEPARATOR}
+    raw_index = _RawIndex()
+    raw_index[_DOC_SEPARATOR.encode()] = 0
+    raw_code: list[int] = [_RAW_SEPARATOR]
     multi: list[list[int]] = []
     form_index: dict[str, int] = {}
     forms: list[str] = []
@@ -456,11 +482,12 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
         if joined.count(_DOC_SEPARATOR) != len(chunk) - 1:
             joined = f" {_DOC_SEPARATOR} ".join(t.replace(_DOC_SEPARATOR, " ") for t in chunk)
         raw = joined.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS).split()
-        # First-occurrence order (not set order, which varies with the hash seed between
-        # processes): surface forms get deterministic indices, ties go to the first seen.
-        new_raw = [token for token in dict.fromkeys(raw) if token not in raw_code]
+        raw_index.pending = []
+        indices = np.fromiter(map(raw_index.__getitem__, raw), dtype=np.int64, count=len(raw))
+        # New tokens in first-occurrence order (not set order, which varies with the hash
+        # seed between processes): surface forms get deterministic indices.
         words_of: dict[bytes, list[str]] = {}
-        for token in new_raw:
+        for token in raw_index.pending:
             if token.isascii():
                 words_of[token] = [token.decode("ascii")]
             else:
@@ -468,16 +495,16 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
                 words_of[token] = _WORD.findall(text)
         new_words = dict.fromkeys(w for words in words_of.values() for w in words)
         analyzer._fill_cache([w for w in new_words if w not in cache and w not in ELIDED_PREFIXES], cache)
-        for token, words in words_of.items():
+        for words in words_of.values():
             ids = [i for i in map(form_of, words) if i >= 0]
             if not ids:
-                raw_code[token] = _RAW_NOTHING
+                raw_code.append(_RAW_NOTHING)
             elif len(ids) == 1:
-                raw_code[token] = ids[0]
+                raw_code.append(ids[0])
             else:
-                raw_code[token] = -3 - len(multi)
+                raw_code.append(-3 - len(multi))
                 multi.append(ids)
-        codes = np.fromiter(map(raw_code.__getitem__, raw), dtype=np.int64, count=len(raw))
+        codes = np.asarray(raw_code, dtype=np.int64)[indices]
         doc = np.cumsum(codes == _RAW_SEPARATOR) + start
         keep = codes >= 0
         docs.append(doc[keep])
