@@ -172,3 +172,31 @@ def test_a_rerun_keeps_contributions_in_their_cluster_for_marginal_differences()
     free = ThemeClusterer(keep_margin=0.0).fit_predict(IDS, TEXTS, previous=swapped)
     assert sticky.assignment == swapped
     assert free.assignment[2] == a
+
+
+def test_results_do_not_depend_on_the_process_hash_seed():
+    """Token and feature order come from first occurrence, never from set order (hash seed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+    path = data / "dev_republique_numerique.csv"
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}")
+    script = (
+        "import hashlib, warnings; warnings.filterwarnings('ignore');"
+        "from nlp.evaluate import load_dataset; from nlp.clustering import cluster_contributions;"
+        f"d = load_dataset({str(path)!r}, sample=800);"
+        "r = cluster_contributions(d.ids, d.texts, n_clusters=8);"
+        "print(hashlib.md5(repr((r.clusters, sorted(r.assignment.items(), key=str), sorted(r.coordinates.items()))).encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
