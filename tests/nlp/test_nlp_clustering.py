@@ -136,3 +136,67 @@ def test_property_constraints_always_hold_and_runs_are_deterministic(texts, data
     for a, b in cannot:
         if a in result.assignment and b in result.assignment and result.assignment[a] is not None:
             assert result.assignment[a] != result.assignment[b]
+
+
+def test_coordinates_map_every_clustered_id_into_the_unit_square():
+    constraints = Constraints(excluded=frozenset({8}))
+    result = cluster_contributions(IDS + [9], TEXTS + ["🙂"], n_clusters=2, constraints=constraints)
+    assert set(result.coordinates) == set(result.assignment)
+    xs, ys = zip(*result.coordinates.values())
+    assert min(xs) == 0.0 and max(xs) == 1.0 and all(0.0 <= y <= 1.0 for y in ys)
+    bike, tax = [result.coordinates[i][0] for i in (1, 2, 3)], [result.coordinates[i][0] for i in (5, 6, 7)]
+    assert max(bike) < min(tax) or max(tax) < min(bike)  # the first axis separates the two topics
+    assert cluster_contributions([1], ["seul"]).coordinates == {1: (0.5, 0.5)}
+    assert cluster_contributions([], []).coordinates == {}
+
+
+def test_fit_rows_are_distinct_texts_in_an_order_independent_of_the_others():
+    from nlp.clustering import _fit_rows
+    from nlp.text import FrenchVectorizer
+
+    texts = TEXTS + [TAX[0]] * 5 + ["", "🙂"]
+    rows = _fit_rows(FrenchVectorizer().fit_transform(texts), texts, 0)
+    assert sorted(texts[r] for r in rows) == sorted(TEXTS)  # one row per distinct text, no empty one
+    more = texts + ["des trains de nuit", "le train de nuit pour voyager"]
+    rows_more = _fit_rows(FrenchVectorizer().fit_transform(more), more, 0)
+    old_order = [texts[r] for r in rows]
+    assert [more[r] for r in rows_more if more[r] in old_order] == old_order
+
+
+def test_a_rerun_keeps_contributions_in_their_cluster_for_marginal_differences():
+    first = cluster_contributions(IDS, TEXTS, n_clusters=2)
+    swapped = dict(first.assignment)
+    a, b = first.assignment[1], first.assignment[5]
+    swapped[2] = b  # one bike text recorded in the tax cluster
+    sticky = ThemeClusterer(keep_margin=2.0).fit_predict(IDS, TEXTS, previous=swapped)
+    free = ThemeClusterer(keep_margin=0.0).fit_predict(IDS, TEXTS, previous=swapped)
+    assert sticky.assignment == swapped
+    assert free.assignment[2] == a
+
+
+def test_results_do_not_depend_on_the_process_hash_seed():
+    """Token and feature order come from first occurrence, never from set order (hash seed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+    path = data / "dev_republique_numerique.csv"
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}")
+    script = (
+        "import hashlib, warnings; warnings.filterwarnings('ignore');"
+        "from nlp.evaluate import load_dataset; from nlp.clustering import cluster_contributions;"
+        f"d = load_dataset({str(path)!r}, sample=800);"
+        "r = cluster_contributions(d.ids, d.texts, n_clusters=8);"
+        "print(hashlib.md5(repr((r.clusters, sorted(r.assignment.items(), key=str), sorted(r.coordinates.items()))).encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1

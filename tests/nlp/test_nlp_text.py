@@ -75,3 +75,43 @@ def test_display_forms_are_real_words_not_stems():
 
 def test_non_french_text_still_gets_features():
     assert FrenchAnalyzer()("Привет мир, hello world") != []
+
+
+ODD_TEXTS = [
+    "L’ÉCOLE d’été, c’est 🎉 l'AVENIR !",
+    "• Santé\n• Éducation — « vraiment » …",
+    "Привет мир, hello_world ÇA VA",
+    "mot\x1eautre\x1emot",  # the internal document separator inside a text
+    "ﬁnancement\u00a0des Œuvres",  # not NFKC: ligature and non-breaking space
+    "i\u0307 İstanbul ΣΑΣ straße",
+    "",
+    "😀",
+    "x" * 30 + "é" * 5 + "_" + "42",
+]
+
+
+def test_fast_tokeniser_gives_the_tokens_of_surface_tokens():
+    from nlp.text import _count_features
+
+    analyzer = FrenchAnalyzer()
+    counts, features, surface = _count_features(ODD_TEXTS, analyzer, surface=True)
+    for row, text in enumerate(ODD_TEXTS):
+        expected = {}
+        for token in surface_tokens(text):
+            feature = analyzer.stems(token)
+            if feature:
+                expected[feature[0]] = expected.get(feature[0], 0) + 1
+        got = {features[c]: v for c, v in zip(counts[row].indices, counts[row].data)}
+        assert got == expected, text
+        words = {surface.forms[c]: v for c, v in zip(surface.matrix[row].indices, surface.matrix[row].data)}
+        assert sum(words.values()) == sum(expected.values())
+        assert all(w in surface_tokens(text) for w in words)
+
+
+def test_surface_counts_give_the_most_used_written_form():
+    texts = ["La fiscalité écologique", "une fiscalité juste", "fiscalités locales"]
+    vectorizer = FrenchVectorizer(min_df=1)
+    _, surface = vectorizer._fit_transform(texts, surface=True)
+    names = list(vectorizer.feature_names_)
+    columns = [names.index(s) for s in FrenchAnalyzer()("fiscalité écologique")]
+    assert surface.display_forms([0, 1, 2], columns, ["?", "?"]) == ["fiscalité", "écologique"]
