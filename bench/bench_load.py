@@ -3,11 +3,14 @@
 The database holds N contributions (default 100,000, real consultation texts cycled) in one process.
 Each virtual user logs in through the real form (CSRF token, session cookie), then loops over a
 weighted mix: process page, a page further on, a contribution page, the home page, a support
-toggle, a new contribution. Loopback only; rate limits are off because every user shares one
-address. Prints requests/s, p50/p95/p99 per kind of request, errors, and checks that every
+toggle, a new contribution, with 1–5 s between two requests (people read and type; ``--think``
+changes it, e.g. ``--think 0.05 0.3`` for a stress run). Loopback only; rate limits are off because
+every user shares one address; gunicorn keeps connections alive 75 s, as a proxy in front would;
+users arrive over the first 10 s. Prints requests/s, p50/p95/p99 per kind of request, errors, and checks that every
 accepted contribution is a new row (nothing lost) and that no 5xx occurred.
 
     .venv/bin/python bench/bench_load.py [sqlite|postgresql|both] [--users 100] [--seconds 60] [--rows 100000]
+                                         [--think MIN MAX]
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from tools.pgserver import PostgresServer, create_database  # noqa: E402
 PASSWORD = "charge-mot-de-passe"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 CONTRIBUTION_LINK = re.compile(r'href="/contributions/(\d+)"')
+RAMP_UP_SECONDS = 10
 MIX = [("process page", 35), ("next page", 10), ("contribution page", 20), ("home", 10),
        ("support", 15), ("post", 10)]
 
@@ -100,7 +104,8 @@ class Stats:
 
 
 async def virtual_user(base_url: str, number: int, deadline: float, stats: Stats, rng: random.Random,
-                       theme_ids: list[int]) -> None:
+                       theme_ids: list[int], think: tuple[float, float]) -> None:
+    await asyncio.sleep(rng.uniform(0, RAMP_UP_SECONDS))  # people arrive over the first seconds, not at once
     async with httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False) as client:
         login_page = await client.get("/connexion")
         response = await client.post("/connexion", data={"csrf_token": csrf_token(login_page.text),
@@ -128,7 +133,7 @@ async def virtual_user(base_url: str, number: int, deadline: float, stats: Stats
                 seen_ids = [int(found) for found in CONTRIBUTION_LINK.findall(response.text)][:20] or seen_ids
                 if 'name="csrf_token"' in response.text:
                     token = csrf_token(response.text)
-            await asyncio.sleep(rng.uniform(0.05, 0.3))  # a person reads and types between requests
+            await asyncio.sleep(rng.uniform(*think))  # a person reads and types between requests
 
 
 async def _act(client: httpx.AsyncClient, kind: str, seen_ids: list[int], token: str | None, rng, number: int,
@@ -153,7 +158,8 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
            "CONTRIB_RATELIMIT_ENABLED": "false"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "3", "--worker-class", "gthread",
-         "--threads", "8", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+         "--threads", "8", "--keep-alive", "75", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"],
         cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -195,7 +201,8 @@ def run(label: str, database_url: str, args) -> None:
 
         async def everyone():
             await asyncio.gather(*(virtual_user(f"http://127.0.0.1:{port}", i, deadline, stats,
-                                                random.Random(rng.random()), theme_ids) for i in range(args.users)))
+                                                random.Random(rng.random()), theme_ids, tuple(args.think))
+                                   for i in range(args.users)))
 
         asyncio.run(everyone())
         elapsed = time.perf_counter() - started
@@ -211,8 +218,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--think", type=float, nargs=2, default=[1.0, 5.0], metavar=("MIN", "MAX"),
+                        help="seconds a person spends between two requests (uniform); 0.05 0.3 for a stress run")
     args = parser.parse_args()
-    print(f"{args.users} users for {args.seconds:.0f} s, {args.rows} contributions, gunicorn 3 workers × 8 threads")
+    print(f"{args.users} users for {args.seconds:.0f} s, {args.think[0]}–{args.think[1]} s between requests, "
+          f"{args.rows} contributions, gunicorn 3 workers × 8 threads")
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as directory:
             run("SQLite (WAL)", f"sqlite:///{directory}/load.sqlite3", args)
