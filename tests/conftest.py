@@ -211,3 +211,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/nlp/" in str(item.path):
             item.add_marker(pytest.mark.nodb)
+
+
+def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
+    """Run a real huey consumer (one thread) until ``status_url``'s JSON says the job is no longer
+    active; return that last state. The consumer's signal handlers are put back afterwards."""
+    import signal
+    import time
+
+    from contrib import tasks
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        state = client.get(status_url).get_json()
+        while state["is_active"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+            state = client.get(status_url).get_json()
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return state

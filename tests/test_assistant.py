@@ -297,11 +297,8 @@ def test_a_cluster_of_a_run_is_a_scope(scene, client, auth):
 
 def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene, client, auth):
     """Above ASSISTANT_BACKGROUND_SIZE a summary runs on a real huey worker; the page shows its progress."""
-    import signal
-    import time
-
-    from contrib import tasks
     from contrib.models import AssistantMessage
+    from tests.conftest import poll_with_worker
 
     process, moderator, contributions = scene
     app.config["ASSISTANT_BACKGROUND_SIZE"] = 3
@@ -314,19 +311,7 @@ def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene,
     assert client.get(status_url).get_json()["is_active"] is True
     assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
 
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
-    consumer.start()
-    try:
-        deadline = time.monotonic() + 120
-        state = client.get(status_url).get_json()
-        while state["is_active"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-            state = client.get(status_url).get_json()
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    state = poll_with_worker(app, client, status_url)
     assert state["status_label"] == "Terminé" and state["progress"] == 100, state
     db.session.expire_all()
     message = db.session.scalar(db.select(AssistantMessage))

@@ -15,7 +15,6 @@ from contrib.models import (
     ClusteringRun,
     ClusterMembership,
     Contribution,
-    DecisionKind,
     Role,
     RunStatus,
 )

@@ -1,16 +1,14 @@
 """Clustering pages through the Flask client, and a run computed by a real huey consumer."""
 
 import re
-import signal
-import time
 
 import pytest
 
-from contrib import tasks
 from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
 from contrib.services import clustering
 from tests.clustering_data import TOPICS
+from tests.conftest import poll_with_worker
 from tests.test_clustering import assignment, key_of, topic_key
 
 
@@ -43,21 +41,7 @@ def test_a_run_launched_over_http_is_computed_by_a_real_worker(app, client, scen
     assert "En attente" in page.text and 'http-equiv="refresh"' in page.text and "js/progress.js" in page.text
     assert client.get(f"{scene['base']}/{run.id}/etat").get_json()["status"] == "queued"
 
-    consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer.start()
-    try:
-        deadline = time.monotonic() + 120
-        state = {}
-        while time.monotonic() < deadline:
-            state = client.get(f"{scene['base']}/{run.id}/etat").get_json()
-            if not state["is_active"]:
-                break
-            time.sleep(0.2)
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    state = poll_with_worker(app, client, f"{scene['base']}/{run.id}/etat")
     assert state["status"] == "done", state
     assert state["progress"] == 100 and "3 regroupements" in state["message"]
     assert db.session.scalar(db.select(db.func.count(Cluster.id)).where(Cluster.run_id == run.id)) == 3
@@ -102,7 +86,7 @@ def test_cluster_page_links_to_a_proposal_with_its_contributions(app, client, sc
 
 def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
     run = computed_run(client, scene)
-    base, process_id = f"{scene['base']}/{run.id}", scene["process"].id
+    base = f"{scene['base']}/{run.id}"
     qualiopi, finance = topic_key(run, scene, "qualiopi"), topic_key(run, scene, "financement")
     n_contributions = db.session.scalar(db.select(db.func.count(Contribution.id)))
 

@@ -1,12 +1,12 @@
 """Large imports run on the task queue with a progress bar; the import itself stays one transaction."""
 
-import signal
 import time
 
 from contrib import tasks
 from contrib.extensions import db
 from contrib.models import Contribution, ImportBatch, ImportStatus, Role
 from contrib.services import import_jobs, imports
+from tests.conftest import poll_with_worker
 
 
 def _sheet(n_rows: int) -> bytes:
@@ -22,23 +22,6 @@ def _scene(factory, auth, n_rows: int):
     return process, batch, facilitator
 
 
-def _run_worker_until_idle(app, client, url: str) -> dict:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
-    consumer.start()
-    try:
-        deadline = time.monotonic() + 120
-        state = client.get(url).get_json()
-        while state["is_active"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-            state = client.get(url).get_json()
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    return state
-
-
 def test_a_large_import_runs_on_the_queue_with_its_progress(app, client, factory, auth):
     app.config["IMPORT_BACKGROUND_ROWS"] = 50
     process, batch, _ = _scene(factory, auth, 120)
@@ -51,7 +34,7 @@ def test_a_large_import_runs_on_the_queue_with_its_progress(app, client, factory
     again = client.post(f"{base}/confirmer", follow_redirects=True)
     assert "déjà en cours" in again.text
 
-    state = _run_worker_until_idle(app, client, f"{base}/etat")
+    state = poll_with_worker(app, client, f"{base}/etat")
     assert state["status_label"] == "Terminé" and state["progress"] == 100
     assert "120 contribution(s) importée(s)" in state["message"]
     db.session.expire_all()

@@ -345,7 +345,7 @@ def test_sql_looking_text_is_kept_verbatim(app, scene):
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.FACILITATOR])
 def test_participants_and_facilitators_cannot_merge(app, scene, factory, role):
-    c, moderator = scene["c"], scene["moderator"]
+    c = scene["c"]
     someone = factory.user(role)
     with pytest.raises(NotAllowed):
         proposals.create_from_contributions(scene["process"].id, [c[0]], "Titre", "Texte", scene["themes"], "low",
