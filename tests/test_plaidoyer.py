@@ -174,6 +174,8 @@ def test_only_staff_assemble_and_moderators_cannot_undo_it(world):
     with pytest.raises(NotAllowed):
         undo.undo_act(entry.id, actor=world.moderator)
     assert len(_titles(document_id)) == 2
+    # The moderators' journal does not even offer it; staff see it.
+    assert not undo.is_undoable(entry, world.moderator) and undo.is_undoable(entry, world.staff)
 
 
 def test_every_structural_act_is_audited_undone_in_reverse_order_and_redone(world):

@@ -502,7 +502,7 @@ UNDOABLE = {
     PROCESS_ADD: "Plaidoyer : propositions retenues d'une démarche ajoutées",
 }
 for _action, _label in UNDOABLE.items():
-    undo.handler(_action, label=_label, redo=_redo_structure)(_undo_structure)
+    undo.handler(_action, label=_label, redo=_redo_structure, role=Role.STAFF)(_undo_structure)
 undo.describe(CREATE, label="Plaidoyer créé")
 undo.describe(SNAPSHOT, label="Plaidoyer : version enregistrée")
 undo.describe(EXPORT, label="Plaidoyer exporté")

@@ -39,16 +39,17 @@ class Registration:
     label: str  # French, shown in the journal
     undo: UndoHandler | None
     redo: UndoHandler | None
+    role: Role = Role.MODERATOR  # the least role that may undo or redo it
 
 
 _registry: dict[str, Registration] = {}
 
 
-def handler(action: str, *, label: str, redo: UndoHandler | None = None):
+def handler(action: str, *, label: str, redo: UndoHandler | None = None, role: Role = Role.MODERATOR):
     """Register ``function`` as the way to undo ``action`` (and ``redo`` as the way to redo it)."""
 
     def decorator(function: UndoHandler) -> UndoHandler:
-        _registry[action] = Registration(label=label, undo=function, redo=redo)
+        _registry[action] = Registration(label=label, undo=function, redo=redo, role=role)
         return function
 
     return decorator
@@ -68,15 +69,18 @@ def label_of(action: str) -> str:
     return registration.label if registration else action
 
 
-def is_undoable(entry: AuditEntry) -> bool:
-    """True when the journal may offer "Annuler" on ``entry`` (checks on dependants come later)."""
+def is_undoable(entry: AuditEntry, user: User | None = None) -> bool:
+    """True when the journal may offer "Annuler" on ``entry`` (to ``user``, when given); checks on
+    dependants come when it is clicked."""
     if entry.undone_at is not None:
         return False
     if entry.action.endswith(UNDO_SUFFIX):
-        original = _registry.get(entry.action.removesuffix(UNDO_SUFFIX))
-        return original is not None and original.redo is not None
-    registration = _registry.get(entry.action)
-    return registration is not None and registration.undo is not None
+        registration = _registry.get(entry.action.removesuffix(UNDO_SUFFIX))
+        possible = registration is not None and registration.redo is not None
+    else:
+        registration = _registry.get(entry.action)
+        possible = registration is not None and registration.undo is not None
+    return possible and (user is None or (user.is_authenticated and user.has_role(registration.role)))
 
 
 class Blocked(Conflict):
@@ -123,6 +127,8 @@ def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
             raise Conflict("Cet acte a déjà été annulé.")
         if not is_undoable(entry):
             raise InvalidInput("Cet acte ne peut pas être annulé depuis le journal.")
+        if not is_undoable(entry, actor):
+            raise NotAllowed("Seule l'équipe de la CPOF peut annuler cet acte.")
         if entry.action.endswith(UNDO_SUFFIX):
             original = db.session.get(AuditEntry, entry.before["entry_id"])
             _registry[original.action].redo(original, actor)
