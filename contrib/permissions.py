@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
+from contrib.errors import NotAllowed
 from contrib.extensions import login_manager
 from contrib.models import Role
 
@@ -14,6 +15,12 @@ from contrib.models import Role
 def has_role(user, role: Role) -> bool:
     """True when ``user`` is logged in, active and has at least ``role``."""
     return bool(user and user.is_authenticated and user.has_role(role))
+
+
+def require_role(user, role: Role, message: str) -> None:
+    """The services' own check: raise NotAllowed (``message``, French) unless ``user`` has ``role``."""
+    if not has_role(user, role):
+        raise NotAllowed(message)
 
 
 def can_post(user, process) -> bool:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from contrib.errors import InvalidInput, NotAllowed, NotFound
+from contrib.errors import InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AssistantConversation,
@@ -34,6 +34,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.assistant import QUESTION_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, clustering, duplicates, proposals, undo
 from contrib.services.assistant_engines import EMBEDDED, LLMSettings, Scope, generate
 from contrib.services.transaction import transaction
@@ -63,8 +64,7 @@ class ScopeRef:
 
 
 def check_moderator(user: User | None) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent utiliser l'assistant de synthèse.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent utiliser l'assistant de synthèse.")
 
 
 def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeRef:

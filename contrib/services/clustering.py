@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 import nlp
 from contrib import tasks
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -43,6 +43,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.models.clustering import LABEL_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, undo
 from contrib.services.contributions import visible_contributions
 from contrib.services.transaction import transaction
@@ -64,8 +65,7 @@ STALE_MESSAGE = ("Le regroupement s'est interrompu (le processus de calcul ne r�
 # --- permissions and lookups -------------------------------------------------------------------
 
 def _moderator(user: User) -> None:
-    if not (user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent regrouper les contributions.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent regrouper les contributions.")
 
 
 def get_run(process_id: int, run_id: int) -> ClusteringRun:

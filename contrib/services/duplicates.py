@@ -17,7 +17,7 @@ from itertools import combinations
 
 from sqlalchemy.orm import selectinload
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -32,6 +32,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.base import utcnow
+from contrib.permissions import require_role
 from contrib.services import audit, undo
 from contrib.services.transaction import transaction
 from nlp import find_duplicates
@@ -69,8 +70,7 @@ class Idea:
 
 
 def _moderator(user: User | None) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent traiter les doublons.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent traiter les doublons.")
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

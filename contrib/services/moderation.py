@@ -7,10 +7,11 @@ before and after, which is all an undo needs.
 
 from __future__ import annotations
 
-from contrib.errors import Conflict, NotAllowed, NotFound
+from contrib.errors import Conflict, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, Role, User
 from contrib.models.base import utcnow
+from contrib.permissions import require_role
 from contrib.services import audit, notifications, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -19,8 +20,7 @@ HIDDEN_REASON_MAX_LENGTH = 300
 
 
 def _moderator(user: User) -> None:
-    if not (user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent masquer ou rétablir une contribution.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent masquer ou rétablir une contribution.")
 
 
 def _contribution(contribution_id: int) -> Contribution:

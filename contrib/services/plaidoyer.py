@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from contrib.duplicates.diff import highlight_differences
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -53,6 +53,7 @@ from contrib.models.plaidoyer import (
     SECTION_TITLE_MAX_LENGTH,
     VERSION_LABEL_MAX_LENGTH,
 )
+from contrib.permissions import require_role
 from contrib.services import audit, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -77,8 +78,7 @@ _PRIORITY_RANK = {ProposalPriority.HIGH: 0, ProposalPriority.MEDIUM: 1, Proposal
 
 
 def _staff(user: User | None) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.STAFF)):
-        raise NotAllowed("Seule l'équipe de la CPOF peut assembler le plaidoyer.")
+    require_role(user, Role.STAFF, "Seule l'équipe de la CPOF peut assembler le plaidoyer.")
 
 
 def _plaidoyer(plaidoyer_id: int, *, expected_version: int | None = None) -> Plaidoyer:

@@ -49,6 +49,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -60,8 +61,7 @@ MAX_POINTS = 100
 
 
 def _moderator(user: User) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs et l'équipe peuvent organiser une priorisation.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs et l'équipe peuvent organiser une priorisation.")
 
 
 def get_session(session_id: int) -> PrioritisationSession:

@@ -34,6 +34,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, notifications, proposals, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -58,8 +59,7 @@ def _live(proposal_id: int, *, expected_version: int | None = None) -> Proposal:
 
 
 def _moderator(user: User) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent fixer la priorité ou le statut d'une proposition.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent fixer la priorité ou le statut d'une proposition.")
 
 
 # --- direct supports ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -51,6 +51,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, notifications, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -105,8 +106,7 @@ def parse_ids(values: Iterable[str] | str | None) -> list[int]:
 
 
 def _moderator(user: User) -> None:
-    if not (user is not None and user.is_authenticated and user.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent constituer des propositions.")
+    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent constituer des propositions.")
 
 
 def _process(process_id: int) -> Process:

@@ -18,6 +18,7 @@ from contrib.extensions import db
 from contrib.models import Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
 from contrib.models.base import utcnow
 from contrib.models.reports import DETAILS_MAX_LENGTH
+from contrib.permissions import require_role
 from contrib.services import audit, notifications
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
@@ -214,8 +215,7 @@ def _close_reports(target_type: str, target_id: int, decision: ReportDecision, m
 
 
 def _moderated(target_type: str, target_id: int, moderator: User):
-    if not (moderator.is_authenticated and moderator.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent traiter les signalements.")
+    require_role(moderator, Role.MODERATOR, "Seuls les modérateurs peuvent traiter les signalements.")
     target = _target(target_type, target_id)
     if _open_count(target_type, target_id) == 0:
         raise Conflict("Aucun signalement en cours sur cet élément : il a peut-être déjà été traité.")

@@ -25,6 +25,7 @@ from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
 from contrib.models.base import utcnow
+from contrib.permissions import has_role, require_role
 from contrib.services import audit
 from contrib.services.transaction import transaction
 
@@ -80,7 +81,7 @@ def is_undoable(entry: AuditEntry, user: User | None = None) -> bool:
     else:
         registration = _registry.get(entry.action)
         possible = registration is not None and registration.undo is not None
-    return possible and (user is None or (user.is_authenticated and user.has_role(registration.role)))
+    return possible and (user is None or has_role(user, registration.role))
 
 
 class Blocked(Conflict):
@@ -117,8 +118,7 @@ def later_acts(entry: AuditEntry, targets: Iterable[tuple[str, int]], *,
 
 def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
     """Reverse the act of audit entry ``entry_id``; returns the new ``…:undo`` entry."""
-    if not (actor.is_authenticated and actor.has_role(Role.MODERATOR)):
-        raise NotAllowed("Seuls les modérateurs peuvent annuler un acte de modération.")
+    require_role(actor, Role.MODERATOR, "Seuls les modérateurs peuvent annuler un acte de modération.")
     with transaction():
         entry = db.session.get(AuditEntry, entry_id)
         if entry is None:
