@@ -20,6 +20,7 @@ import asyncio
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -106,7 +107,8 @@ class Stats:
 async def virtual_user(base_url: str, number: int, deadline: float, stats: Stats, rng: random.Random,
                        theme_ids: list[int], think: tuple[float, float]) -> None:
     await asyncio.sleep(rng.uniform(0, RAMP_UP_SECONDS))  # people arrive over the first seconds, not at once
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False) as client:
+    # verify=False: plain HTTP on loopback, and loading the CA bundle costs each client 0.1 s of CPU
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False, verify=False) as client:
         login_page = await client.get("/connexion")
         response = await client.post("/connexion", data={"csrf_token": csrf_token(login_page.text),
                                                          "email": f"charge{number}@exemple.fr", "password": PASSWORD})
@@ -153,13 +155,15 @@ async def _act(client: httpx.AsyncClient, kind: str, seen_ids: list[int], token:
         "text": f"Sous charge, le participant {number} propose une idée n° {rng.randrange(10**9)}."})
 
 
-def serve(database_url: str, port: int) -> subprocess.Popen:
+def serve(database_url: str, port: int, args, access_log: Path) -> subprocess.Popen:
     env = {**os.environ, "CONTRIB_DATABASE_URL": database_url, "CONTRIB_SECRET_KEY": "bench-load",
            "CONTRIB_RATELIMIT_ENABLED": "false"}
+    sizing = [*(["--workers", str(args.workers)] if args.workers else []),
+              *(["--threads", str(args.threads)] if args.threads else [])]
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "3", "--worker-class", "gthread",
-         "--threads", "8", "--keep-alive", "75", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"],
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py", *sizing,
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(q)s %(D)s", "wsgi:app"],
         cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -171,17 +175,40 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def report(label: str, stats: Stats, seconds: float, rows_added: int) -> None:
+def server_times(access_log: Path) -> dict[str, list[float]]:
+    """Per kind of request, the time gunicorn spent on it (ms), read from its access log."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text().splitlines():
+        method, path, query, microseconds = line.split(" ")
+        kind = {("GET", "/demarches/charge"): "next page" if "avant=" in query else "process page",
+                ("GET", "/"): "home", ("POST", "/demarches/charge/contribuer"): "post"}.get((method, path))
+        if kind is None and path.startswith("/contributions/"):
+            kind = "support" if method == "POST" else "contribution page"
+        if kind:
+            times[kind].append(int(microseconds) / 1000)
+    return times
+
+
+def _quantiles(samples: list[float]) -> tuple[float, float, float]:
+    samples = sorted(samples)
+    return tuple(samples[min(len(samples) - 1, int(q * len(samples)))] for q in (0.5, 0.95, 0.99))
+
+
+def report(label: str, stats: Stats, seconds: float, rows_added: int, server: dict[str, list[float]],
+           cpu: tuple[float, float]) -> None:
     total = sum(len(samples) for samples in stats.latencies.values())
-    print(f"[{label}] {total} requests in {seconds:.0f} s = {total / seconds:.0f} requests/s")
+    print(f"[{label}] {total} requests in {seconds:.0f} s = {total / seconds:.0f} requests/s; CPU used: "
+          f"gunicorn {cpu[0]:.0f} s, load generator {cpu[1]:.0f} s (2 cores = {2 * seconds:.0f} s)")
+    print(f"  {'':<18} {'':>7}  {'seen by the user (ms)':^27}  {'time in gunicorn (ms)':^27}")
+    print(f"  {'':<18} {'':>7}  {'p50':>7} {'p95':>9} {'p99':>9}  {'p50':>7} {'p95':>9} {'p99':>9}")
     for kind, _ in MIX:
-        samples = sorted(stats.latencies.get(kind, []))
-        if not samples:
+        if not stats.latencies.get(kind):
             continue
-        quantile = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
+        client = _quantiles(stats.latencies[kind])
+        inside = _quantiles(server[kind]) if server.get(kind) else (float("nan"),) * 3
         codes = ", ".join(f"{code}×{n}" for code, n in sorted(stats.statuses[kind].items()))
-        print(f"  {kind:<18} n={len(samples):>6}  p50 {statistics.median(samples):7.1f} ms  "
-              f"p95 {quantile(0.95):7.1f} ms  p99 {quantile(0.99):7.1f} ms  ({codes})")
+        print(f"  {kind:<18} n={len(stats.latencies[kind]):>5}  {client[0]:7.1f} {client[1]:9.1f} {client[2]:9.1f}  "
+              f"{inside[0]:7.1f} {inside[1]:9.1f} {inside[2]:9.1f}  ({codes})")
     n_5xx = sum(n for codes in stats.statuses.values() for code, n in codes.items() if code >= 500)
     print(f"  errors: {len(stats.errors)} ({n_5xx} × 5xx){' — ' + stats.errors[0] if stats.errors else ''}")
     print(f"  accepted contributions {stats.accepted_posts}, new rows {rows_added}: "
@@ -192,24 +219,35 @@ def run(label: str, database_url: str, args) -> None:
     theme_ids = prepare(database_url, args.rows, args.users)
     before = count_contributions(database_url)
     port = free_port()
-    server = serve(database_url, port)
-    try:
-        stats = Stats()
-        rng = random.Random(0)
-        started = time.perf_counter()
-        deadline = started + args.seconds
+    with tempfile.TemporaryDirectory() as directory:
+        access_log = Path(directory) / "access.log"
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = serve(database_url, port, args, access_log)
+        try:
+            stats = Stats()
+            rng = random.Random(0)
+            self_before = resource.getrusage(resource.RUSAGE_SELF)
+            started = time.perf_counter()
+            deadline = started + args.seconds
 
-        async def everyone():
-            await asyncio.gather(*(virtual_user(f"http://127.0.0.1:{port}", i, deadline, stats,
-                                                random.Random(rng.random()), theme_ids, tuple(args.think))
-                                   for i in range(args.users)))
+            async def everyone():
+                await asyncio.gather(*(virtual_user(f"http://127.0.0.1:{port}", i, deadline, stats,
+                                                    random.Random(rng.random()), theme_ids, tuple(args.think))
+                                       for i in range(args.users)))
 
-        asyncio.run(everyone())
-        elapsed = time.perf_counter() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    report(label, stats, elapsed, count_contributions(database_url) - before)
+            asyncio.run(everyone())
+            elapsed = time.perf_counter() - started
+            client_cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF), self_before)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        server_cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN), children_before)
+        report(label, stats, elapsed, count_contributions(database_url) - before, server_times(access_log),
+               (server_cpu, client_cpu))
+
+
+def _cpu_seconds(after, before) -> float:
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main() -> None:
@@ -218,11 +256,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--think", type=float, nargs=2, default=[1.0, 5.0], metavar=("MIN", "MAX"),
                         help="seconds a person spends between two requests (uniform); 0.05 0.3 for a stress run")
     args = parser.parse_args()
     print(f"{args.users} users for {args.seconds:.0f} s, {args.think[0]}–{args.think[1]} s between requests, "
-          f"{args.rows} contributions, gunicorn 3 workers × 8 threads")
+          f"{args.rows} contributions, gunicorn.conf.py"
+          f"{f' with {args.workers} workers' if args.workers else ''}{f' × {args.threads} threads' if args.threads else ''}")
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as directory:
             run("SQLite (WAL)", f"sqlite:///{directory}/load.sqlite3", args)

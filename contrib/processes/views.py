@@ -58,7 +58,6 @@ def show(slug):
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
         supported=supports.supported_ids(current_user, [c.id for c in page.items]),
-        support_form=Form(formdata=None),
     )
 
 
@@ -87,7 +86,7 @@ def new_contribution(slug):
                 return redirect(url_for(".contribution", contribution_id=contribution.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("processes/new_contribution.html", process=process, form=form,
-                           suggestions=suggestions, support_form=Form(formdata=None)), status
+                           suggestions=suggestions), status
 
 
 @bp.get("/demarches/<slug>/similaires")
@@ -136,7 +135,7 @@ def _render_contribution(contribution_id: int, comment_form: CommentForm, status
     item = contributions.get_contribution(contribution_id, viewer=current_user)
     return render_template("processes/contribution.html", contribution=item, process=item.process,
                            has_supported=supports.has_supported(item.id, current_user),
-                           support_form=Form(formdata=None), comment_form=comment_form,
+                           comment_form=comment_form,
                            report_form=report_form or ReportForm(formdata=None), report_target=report_target,
                            threads=comments.threads_of(item.id), idea=duplicates.idea_of(item.id)), status
 

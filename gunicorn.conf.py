@@ -1,0 +1,39 @@
+"""gunicorn settings for Contrib, read by ``gunicorn wsgi:app`` from the repository root.
+
+Used in production and by ``bench/bench_load.py``; command-line options override them.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CONTRIB_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("CONTRIB_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("CONTRIB_WEB_THREADS", 2))
+# The app (and the nlp libraries, seconds to import) is loaded once, then workers fork ready to serve:
+# no worker is still booting when the first people arrive, and the loaded code is shared memory.
+preload_app = True
+keepalive = 75  # as long as a proxy in front keeps its connections
+
+
+def when_ready(server):
+    """Before forking: configure the ORM mappers and compile every template once, in the master,
+    so that no worker pays for it on its first requests (about a second each)."""
+    from sqlalchemy.orm import configure_mappers
+
+    from wsgi import app
+
+    configure_mappers()
+    for name in app.jinja_env.list_templates(extensions=["html"]):
+        app.jinja_env.get_template(name)
+
+
+def post_fork(server, worker):
+    """Database and queue connections opened while loading the app belong to the master: drop them."""
+    from contrib import tasks
+    from contrib.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)
+        tasks.queue(app).storage.close()

@@ -1,0 +1,82 @@
+"""The production server configuration (gunicorn.conf.py: app preloaded and warmed up in the master,
+connections dropped after each fork) serves a participant's journey over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contrib.extensions import db
+from contrib.models import Contribution
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_url(migrated_database, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "CONTRIB_DATABASE_URL": migrated_database, "CONTRIB_SECRET_KEY": "gunicorn-test",
+           "CONTRIB_RATELIMIT_ENABLED": "false", "CONTRIB_TASK_QUEUE": f"sqlite:///{tmp_path / 'tasks.sqlite3'}"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
+         "--threads", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/sante", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, server.stdout.read() if server.poll() else "slow"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_preloaded_workers_serve_a_participants_journey(app, factory, gunicorn_url):
+    process = factory.process(slug="rencontre-lyon")
+    participant = factory.user()
+    factory.contribution(process, text="Former les tuteurs en entreprise avant l'arrivée des apprentis.")
+
+    with httpx.Client(base_url=gunicorn_url, timeout=20) as browser:
+        login = browser.get("/connexion")
+        response = browser.post("/connexion", data={"csrf_token": CSRF.search(login.text).group(1),
+                                                    "email": participant.email, "password": PASSWORD})
+        assert response.status_code == 302
+        form = browser.get("/demarches/rencontre-lyon/contribuer")
+        response = browser.post("/demarches/rencontre-lyon/contribuer", data={
+            "csrf_token": CSRF.search(form.text).group(1), "theme_id": str(process.themes[0].id), "kind": "idea",
+            "similar_checked": "1", "text": "Ouvrir les plateaux techniques des CFA aux salariés le samedi."})
+        assert response.status_code == 302, response.text
+        # Concurrent readers land on both forked workers; each opened its own database connections.
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            pages = list(pool.map(lambda _: httpx.get(f"{gunicorn_url}/demarches/rencontre-lyon", timeout=20),
+                                  range(12)))
+
+    assert [page.status_code for page in pages] == [200] * 12
+    assert all("plateaux techniques des CFA" in page.text and "tuteurs en entreprise" in page.text for page in pages)
+    db.session.expire_all()
+    posted = db.session.scalars(db.select(Contribution).filter_by(author_id=participant.id)).all()
+    assert [c.text for c in posted] == ["Ouvrir les plateaux techniques des CFA aux salariés le samedi."]
