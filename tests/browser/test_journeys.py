@@ -120,3 +120,63 @@ def test_facilitator_enters_sheets_with_the_keyboard_only(live_app, page):
         rows = db.session.execute(db.select(Contribution).order_by(Contribution.id)).scalars().all()
         assert [(c.table_label, c.n_table_participants, c.theme.name) for c in rows] == [
             ("Table 4", 5, "Évaluation/qualité")] * 3
+
+
+def _tab_to(page, *, element_id: str | None = None, text: str | None = None, limit: int = 80) -> None:
+    """Press Tab until the focused element has this id or starts with this text; fail if never."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("({id: document.activeElement.id, text: document.activeElement.textContent.trim()})")
+        if (element_id and focused["id"] == element_id) or (text and focused["text"].startswith(text)):
+            outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"{focused} has no visible focus indicator"
+            return
+    raise AssertionError(f"Tab never reached {element_id or text!r}")
+
+
+def test_participant_posts_and_supports_with_the_keyboard_only(live_app, page):
+    """Log in, skip to the content, post and support another idea: Tab, typing, Enter and Space only."""
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        other = factory.contribution(process, author_id=factory.user().id,
+                                     text="Simplifier les appels d'offres régionaux pour les petits organismes.")
+        email, other_id = factory.user().email, other.id
+
+    page.goto(live_app.base_url + "/connexion")
+    _tab_to(page, element_id=page.get_by_label("Adresse e-mail").get_attribute("id"))
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type("mot-de-passe-solide")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+    page.goto(live_app.base_url + "/demarches/pessac")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    _tab_to(page, text="Contribuer")
+    page.keyboard.press("Enter")
+
+    _tab_to(page, element_id=page.get_by_label("Thématique").get_attribute("id"))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")  # kind: keep the default
+    page.keyboard.press("Tab")
+    page.keyboard.type("Tutorat")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Former les tuteurs en entreprise avant l'arrivée des apprentis.")
+    _tab_to(page, text="Publier ma contribution")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Merci ! Votre contribution est publiée.")).to_be_visible()
+
+    page.goto(live_app.base_url + "/demarches/pessac")
+    _tab_to(page, text="Soutenir")
+    page.keyboard.press("Space")
+    expect(page.get_by_text("Merci pour votre soutien !")).to_be_visible()
+    with live_app.app_context():
+        posted = db.session.execute(db.select(Contribution).filter(Contribution.id != other_id)).scalar_one()
+        assert (posted.title, posted.theme.position) == ("Tutorat", 0)
+        assert db.session.get(Contribution, other_id).n_supports == 1
