@@ -1,9 +1,10 @@
-"""2-D positions for a map of the contributions: TF-IDF → TruncatedSVD(2), pulled towards groups.
+"""2-D positions for the moderators' map, from points the clustering already computed.
 
-A pure function for the moderators' map: deterministic for a given ``random_state``, every
-position in [0, 1] × [0, 1]. The two SVD axes alone spread a corpus as one blob; pulling each
-point part of the way towards its group's centre (the clusters of a run) makes the clusters
-readable as patches while keeping their relative placement.
+``ClusteringResult.coordinates`` holds the first two principal components of the clusterer's own
+embedding: the texts are not vectorised a second time. Those two axes alone spread a corpus as one
+blob; pulling each point part of the way towards its group's centre (the clusters of a run) makes
+the clusters readable as patches while keeping their relative placement. A pure function:
+deterministic for a given ``random_state``, every position in [0, 1] × [0, 1].
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 import numpy as np
-from sklearn.decomposition import TruncatedSVD
 from sklearn.utils import check_random_state
-
-from nlp.text import FrenchVectorizer
 
 __all__ = ["layout_2d"]
 
@@ -22,72 +20,60 @@ _JITTER = 0.01
 
 
 def layout_2d(
-    texts: Sequence[str],
+    points: Sequence[Sequence[float]] | np.ndarray,
     *,
     groups: Sequence[Hashable | None] | None = None,
     pull: float = 0.6,
     random_state: int = 0,
 ) -> np.ndarray:
-    """Place each text on a plane, similar texts close together.
+    """Arrange 2-D points for a map: groups pulled together, identical points separated, scaled.
 
     Parameters
     ----------
-    texts : sequence of str
+    points : array-like of shape (n, 2)
+        Starting positions, e.g. ``[result.coordinates[id_] for id_ in ids]``.
     groups : sequence of hashable, optional
-        Group (cluster key) of each text; ``None`` for texts in no group. Members of a group
+        Group (cluster key) of each point; ``None`` for points in no group. Members of a group
         are pulled towards the group's centre.
     pull : float, default=0.6
         Share of the distance to its group's centre each point travels, in [0, 1].
     random_state : int, default=0
-        Seed of the randomized SVD and of a small jitter that separates identical texts.
+        Seed of a small jitter that separates identical points (copies of one text).
 
     Returns
     -------
-    numpy.ndarray of shape (n_texts, 2)
-        Positions scaled to [0, 1] on each axis (0.5 when an axis has no spread).
+    numpy.ndarray of shape (n, 2)
+        Positions in [0, 1] × [0, 1], both axes scaled by the same factor (the narrower one
+        centred, 0.5 when it has no spread).
 
     Raises
     ------
     ValueError
-        If a text is not a string, ``groups`` has another length, or ``pull`` is outside [0, 1].
+        If ``points`` is not of shape (n, 2) or not finite, ``groups`` has another length, or
+        ``pull`` is outside [0, 1].
 
     Examples
     --------
-    >>> layout_2d(["vélo en ville", "pistes de vélo", "impôt juste"]).shape
+    >>> layout_2d([[0.0, 0.0], [1.0, 1.0], [0.9, 1.0]], groups=["a", "b", "b"]).shape
     (3, 2)
     """
-    texts = list(texts)
-    for position, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise ValueError(f"texts must be strings, got {type(text).__name__} at position {position}")
-    if groups is not None and len(groups) != len(texts):
-        raise ValueError(f"groups must have one entry per text, got {len(groups)} for {len(texts)} texts")
+    coords = np.asarray(points, dtype=float)
+    if coords.size == 0:
+        coords = coords.reshape(0, 2)
+    if coords.ndim != 2 or coords.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {coords.shape}")
+    if not np.all(np.isfinite(coords)):
+        raise ValueError("points must be finite numbers")
+    if groups is not None and len(groups) != len(coords):
+        raise ValueError(f"groups must have one entry per point, got {len(groups)} for {len(coords)} points")
     if not 0.0 <= pull <= 1.0:
         raise ValueError(f"pull must be within [0, 1], got {pull}")
-    n = len(texts)
-    if n == 0:
+    if len(coords) == 0:
         return np.zeros((0, 2))
-    rng = check_random_state(random_state)
-    coords = _project(texts, rng)
     if groups is not None:
         coords = _pull_towards_groups(coords, list(groups), pull)
-    coords = coords + rng.uniform(-_JITTER, _JITTER, size=coords.shape)
+    coords = coords + check_random_state(random_state).uniform(-_JITTER, _JITTER, size=coords.shape)
     return _scale(coords)
-
-
-def _project(texts: list[str], rng) -> np.ndarray:
-    n = len(texts)
-    tfidf = FrenchVectorizer().fit_transform(texts) if n > 1 else None
-    if tfidf is None or tfidf.shape[1] < 3 or n < 3:
-        # Too little to project: spread the texts evenly on a circle, in input order.
-        angles = 2 * np.pi * np.arange(n) / max(n, 1)
-        return np.column_stack([np.cos(angles), np.sin(angles)])
-    svd = TruncatedSVD(2, algorithm="randomized", n_iter=4, random_state=rng.randint(2**31 - 1))
-    coords = svd.fit_transform(tfidf).astype(float)
-    # An SVD axis is defined up to its sign: fix it so the same corpus always faces the same way.
-    signs = np.sign(coords.sum(axis=0))
-    signs[signs == 0] = 1
-    return coords * signs
 
 
 def _pull_towards_groups(coords: np.ndarray, groups: list, pull: float) -> np.ndarray:
@@ -103,9 +89,12 @@ def _pull_towards_groups(coords: np.ndarray, groups: list, pull: float) -> np.nd
 
 
 def _scale(coords: np.ndarray) -> np.ndarray:
+    """Fit into the unit square with one factor for both axes (distances keep their proportions),
+    the narrower axis centred; 0.5 on an axis without spread."""
     low, high = coords.min(axis=0), coords.max(axis=0)
     span = high - low
-    scaled = np.full(coords.shape, 0.5)
-    moving = span > 0
-    scaled[:, moving] = (coords[:, moving] - low[moving]) / span[moving]
+    widest = span.max()
+    if widest <= 0:
+        return np.full(coords.shape, 0.5)
+    scaled = (coords - low) / widest + (1.0 - span / widest) / 2
     return np.clip(scaled, 0.0, 1.0)

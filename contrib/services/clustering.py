@@ -181,9 +181,7 @@ def execute_run(run_id: int) -> None:
             result = nlp.cluster_contributions(
                 corpus.ids, corpus.texts, themes=corpus.themes, n_clusters=run.parameters.get("n_clusters"),
                 constraints=constraints, previous=previous, random_state=run.parameters.get("random_state", 0))
-            _progress(run_id, 75, "Calcul de la carte…")
-            groups = [result.assignment.get(id_) for id_ in corpus.ids]
-            positions = layout_2d(corpus.texts, groups=groups, random_state=RANDOM_STATE)
+        positions = _map_positions(corpus.ids, result)
         _progress(run_id, 90, "Enregistrement des résultats…")
         _store(run_id, corpus, result, positions, previous)
     except Exception:
@@ -191,6 +189,15 @@ def execute_run(run_id: int) -> None:
         logger.exception("clustering run %s failed", run_id)
         _finish_failed(run_id, "Le regroupement a échoué à cause d'une erreur interne. Relancez-le ; "
                                "si l'erreur revient, prévenez l'équipe technique.")
+
+
+def _map_positions(ids: list[int], result: nlp.ClusteringResult) -> dict[int, tuple[float, float]]:
+    """Map position of each clustered contribution, from the clusterer's own 2-D coordinates
+    (excluded contributions were not clustered and are not on the map)."""
+    placed = [id_ for id_ in ids if id_ in result.coordinates]
+    points = layout_2d([result.coordinates[id_] for id_ in placed],
+                       groups=[result.assignment.get(id_) for id_ in placed], random_state=RANDOM_STATE)
+    return {id_: (float(x), float(y)) for id_, (x, y) in zip(placed, points)}
 
 
 def _claim(run_id: int) -> bool:
@@ -298,7 +305,8 @@ def _assignment(run_id: int) -> dict[int, str | None]:
     return dict(rows)
 
 
-def _store(run_id: int, corpus: _Corpus, result: nlp.ClusteringResult, positions, previous) -> None:
+def _store(run_id: int, corpus: _Corpus, result: nlp.ClusteringResult, positions: dict[int, tuple[float, float]],
+           previous) -> None:
     """Everything of the run in one transaction, only if the run is still ours (not failed as stale)."""
     with transaction():
         claimed = db.session.execute(
@@ -319,10 +327,11 @@ def _store(run_id: int, corpus: _Corpus, result: nlp.ClusteringResult, positions
         db.session.flush()
         cluster_id = {cluster.key: cluster.id for cluster in clusters}
         excluded = set(result.excluded)
-        rows = [{"run_id": run_id, "contribution_id": id_, "is_excluded": id_ in excluded,
-                 "cluster_id": cluster_id.get(result.assignment.get(id_)),
-                 "x": float(positions[i][0]), "y": float(positions[i][1])}
-                for i, id_ in enumerate(corpus.ids)]
+        rows = []
+        for id_ in corpus.ids:
+            x, y = positions.get(id_, (None, None))
+            rows.append({"run_id": run_id, "contribution_id": id_, "is_excluded": id_ in excluded,
+                         "cluster_id": cluster_id.get(result.assignment.get(id_)), "x": x, "y": y})
         for start in range(0, len(rows), 2000):
             db.session.execute(sa.insert(ClusterMembership), rows[start:start + 2000])
         current = {id_: key for id_, key in result.assignment.items()}
