@@ -76,3 +76,53 @@ def test_comment_through_the_page(client, factory, auth):
     assert response.status_code == 302
     html = client.get(f"/contributions/{contribution.id}").text
     assert "Commentaires (1)" in html and "Nadia B." in html and "Tout à fait d&#39;accord." in html
+
+
+def _hide(comment: Comment, reason: str) -> None:
+    comment.hidden_at, comment.hidden_reason = utcnow(), reason
+    db.session.commit()
+
+
+def test_hidden_comments_as_each_viewer_sees_them(factory, app):
+    from contrib.models import Role
+
+    contribution = factory.contribution(factory.process())
+    author, other, moderator = factory.user(), factory.user(), factory.user(Role.MODERATOR)
+    alone = comments.post_comment(contribution.id, "Propos déplacés sans réponse.", author=author)
+    answered = comments.post_comment(contribution.id, "Propos déplacés avec réponse.", author=author)
+    reply = comments.post_comment(contribution.id, "Je ne suis pas d'accord.", author=other, parent_id=answered.id)
+    hidden_reply = comments.post_comment(contribution.id, "Réponse injurieuse.", author=other, parent_id=answered.id)
+    for comment in (alone, answered, hidden_reply):
+        _hide(comment, "Propos injurieux")
+
+    def seen_by(viewer):
+        return [(t.comment.id, t.placeholder, [r.id for r in t.replies])
+                for t in comments.threads_of(contribution.id, viewer)]
+
+    # Others: the hidden comment without replies is gone, the answered one holds its place, no text.
+    assert seen_by(factory.user()) == seen_by(None) == [(answered.id, True, [reply.id])]
+    assert seen_by(author) == [(alone.id, False, []), (answered.id, False, [reply.id])]
+    assert seen_by(other) == [(answered.id, True, [reply.id, hidden_reply.id])]
+    assert seen_by(moderator) == [(alone.id, False, []), (answered.id, False, [reply.id, hidden_reply.id])]
+
+
+def test_the_author_reads_why_the_comment_is_hidden_and_others_see_a_placeholder(client, factory, auth):
+    process = factory.process()
+    contribution = factory.contribution(process)
+    author, other = factory.user(), factory.user()
+    hidden = comments.post_comment(contribution.id, "Texte qui a été signalé.", author=author)
+    comments.post_comment(contribution.id, "Une réponse restée visible.", author=other, parent_id=hidden.id)
+    _hide(hidden, "Attaque personnelle <b>répétée</b>")
+
+    auth.login(author)
+    page = client.get(f"/contributions/{contribution.id}").get_data(as_text=True)
+    assert "Texte qui a été signalé." in page
+    assert "Ce commentaire est masqué : Attaque personnelle &lt;b&gt;répétée&lt;/b&gt;" in page
+    assert f'name="parent_id" value="{hidden.id}"' not in page  # no reply under a hidden comment
+    auth.logout()
+
+    auth.login(other)
+    page = client.get(f"/contributions/{contribution.id}").get_data(as_text=True)
+    assert "Texte qui a été signalé." not in page and "Attaque personnelle" not in page
+    assert "Commentaire masqué par la modération." in page and "Une réponse restée visible." in page
+    assert "Commentaires (0)" in page

@@ -137,7 +137,7 @@ def _render_contribution(contribution_id: int, comment_form: CommentForm, status
                            has_supported=supports.has_supported(item.id, current_user),
                            comment_form=comment_form,
                            report_form=report_form or ReportForm(formdata=None), report_target=report_target,
-                           threads=comments.threads_of(item.id), idea=duplicates.idea_of(item.id)), status
+                           threads=comments.threads_of(item.id, current_user), idea=duplicates.idea_of(item.id)), status
 
 
 @bp.get("/contributions/<int:contribution_id>")

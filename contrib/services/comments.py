@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload
 
+from contrib import permissions
 from contrib.errors import InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, User
@@ -17,10 +18,15 @@ from contrib.validation import clean_text
 
 @dataclass(frozen=True)
 class Thread:
-    """A top-level comment and its visible replies, oldest first."""
+    """A top-level comment and its replies, oldest first.
+
+    ``placeholder``: the top-level comment is hidden and the viewer may not read it; it only holds
+    its place above visible replies ("masqué par la modération", no author, no text).
+    """
 
     comment: Comment
     replies: list[Comment]
+    placeholder: bool = False
 
 
 def post_comment(contribution_id: int, text: str, *, author: User, parent_id: int | None = None) -> Comment:
@@ -56,16 +62,36 @@ def post_comment(contribution_id: int, text: str, *, author: User, parent_id: in
     return comment
 
 
-def threads_of(contribution_id: int) -> list[Thread]:
-    """The visible comments of a contribution as threads, oldest first."""
+def may_read(comment: Comment, viewer: User | None) -> bool:
+    """A hidden comment stays readable by its author (who is told why) and by the moderators."""
+    if not comment.is_hidden:
+        return True
+    return viewer is not None and viewer.is_authenticated and (
+        comment.author_id == viewer.id or permissions.can_moderate(viewer))
+
+
+def threads_of(contribution_id: int, viewer: User | None = None) -> list[Thread]:
+    """The comments of a contribution as threads, oldest first, as ``viewer`` may see them.
+
+    Hidden comments the viewer may not read are left out, except a hidden top-level comment with
+    visible replies, which stays as a placeholder so that the replies keep their context.
+    """
     statement = (
         db.select(Comment).options(joinedload(Comment.author))
-        .where(Comment.contribution_id == contribution_id, Comment.hidden_at.is_(None))
+        .where(Comment.contribution_id == contribution_id)
         .order_by(Comment.id)
     )
-    comments = list(db.session.execute(statement).scalars())
+    comments = [comment for comment in db.session.execute(statement).scalars()
+                if comment.parent_id is None or may_read(comment, viewer)]
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
         if comment.parent_id is not None:
             replies.setdefault(comment.parent_id, []).append(comment)
-    return [Thread(comment, replies.get(comment.id, [])) for comment in comments if comment.parent_id is None]
+    threads = []
+    for comment in comments:
+        if comment.parent_id is not None:
+            continue
+        readable = may_read(comment, viewer)
+        if readable or replies.get(comment.id):
+            threads.append(Thread(comment, replies.get(comment.id, []), placeholder=not readable))
+    return threads
