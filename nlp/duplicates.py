@@ -93,13 +93,13 @@ def find_duplicates(
         Pairs a moderator dismissed: no returned group ever contains both ids.
     candidate_threshold : float, default=0.5
         TF-IDF cosine from which a pair is verified with rapidfuzz.
-    near_threshold : float, default=90
+    near_threshold : float, default=94
         rapidfuzz ``ratio`` (0-100) on folded texts from which a pair is "quasi-identique"
         (typos, accents, a few words changed).
-    paraphrase_threshold : float, default=90
+    paraphrase_threshold : float, default=95
         rapidfuzz ``token_set_ratio`` / ``partial_ratio`` from which a pair is a
         "reformulation proche" (sentences reordered, truncated, a sentence added).
-    min_length_ratio : float, default=0.5
+    min_length_ratio : float, default=0.75
         A paraphrase's shorter text must have at least this share of the longer one's
         length, so a one-line remark is not a duplicate of the essay that contains it.
     min_words_near : int, default=6
