@@ -20,6 +20,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.services import clustering, moderation, undo
+from contrib.services.clustering import runs as clustering_runs
 from tests.clustering_data import TOPICS
 
 
@@ -45,7 +46,7 @@ def run_now(scene, **options) -> ClusteringRun:
 
 
 def assignment(run) -> dict[int, str | None]:
-    return clustering._assignment(run.id)
+    return clustering_runs.assignment_of(run.id)
 
 
 def key_of(run, contribution_id) -> str | None:
@@ -123,7 +124,7 @@ def test_only_moderators_launch_and_k_is_bounded(app, scene, factory):
 
 def test_a_stale_running_run_is_failed_when_viewed_and_a_new_one_can_start(app, scene):
     run = clustering.launch_run(scene["process"].id, actor=scene["moderator"])
-    assert clustering._claim(run.id)
+    assert clustering_runs._claim(run.id)
     db.session.execute(db.update(ClusteringRun).values(heartbeat_at=utcnow() - timedelta(minutes=10)))
     db.session.commit()
     runs = clustering.list_runs(scene["process"].id)
@@ -136,10 +137,10 @@ def test_a_stale_running_run_is_failed_when_viewed_and_a_new_one_can_start(app, 
 
 def test_a_run_marked_stale_during_its_computation_stores_nothing(app, scene):
     run = clustering.launch_run(scene["process"].id, actor=scene["moderator"])
-    assert clustering._claim(run.id)
-    clustering._finish_failed(run.id, clustering.STALE_MESSAGE)
+    assert clustering_runs._claim(run.id)
+    clustering_runs._finish_failed(run.id, clustering.STALE_MESSAGE)
     with pytest.raises(Conflict):
-        clustering._store(run.id, clustering._load_corpus(scene["process"].id),
+        clustering_runs._store(run.id, clustering_runs._load_corpus(scene["process"].id),
                           nlp.cluster_contributions([1], ["x"]), [[0.5, 0.5]], {})
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(ClusterMembership.run_id))) == 0

@@ -7,6 +7,7 @@ import pytest
 from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
 from contrib.services import clustering
+from contrib.services.clustering import runs as clustering_runs
 from tests.clustering_data import TOPICS
 from tests.conftest import poll_with_worker
 from tests.test_clustering import assignment, key_of, topic_key
@@ -140,7 +141,7 @@ def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
 
 def test_status_endpoint_reports_a_stale_run_as_failed(app, client, scene):
     run = launch(client, scene)
-    assert clustering._claim(run.id)
+    assert clustering_runs._claim(run.id)
     from datetime import timedelta
 
     from contrib.models.base import utcnow
