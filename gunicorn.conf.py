@@ -17,15 +17,25 @@ keepalive = 75  # as long as a proxy in front keeps its connections
 
 
 def when_ready(server):
-    """Before forking: configure the ORM mappers and compile every template once, in the master,
-    so that no worker pays for it on its first requests (about a second each)."""
+    """Before forking, once, in the master: configure the ORM mappers, compile every template and
+    build the similar-contributions indexes of the open processes, so that no worker pays for them
+    on its first requests (a second each, seconds of CPU per index)."""
     from sqlalchemy.orm import configure_mappers
 
+    from contrib.extensions import db
+    from contrib.services import similar
     from wsgi import app
 
     configure_mappers()
     for name in app.jinja_env.list_templates(extensions=["html"]):
         app.jinja_env.get_template(name)
+    with app.app_context():
+        try:
+            server.log.info("similar-contribution indexes built before forking: %s", similar.warm_up())
+        except Exception:  # the database may not be reachable yet: workers build them on first use
+            server.log.exception("similar-contribution indexes not built before forking")
+        db.session.remove()
+        db.engine.dispose()
 
 
 def post_fork(server, worker):

@@ -2,8 +2,8 @@
 
 The database holds N contributions (default 100,000, real consultation texts cycled) in one process.
 Each virtual user logs in through the real form (CSRF token, session cookie), then loops over a
-weighted mix: process page, a page further on, a contribution page, the home page, a support
-toggle, a new contribution, with 1–5 s between two requests (people read and type; ``--think``
+weighted mix: process page, a page further on, a contribution page, the home page, the similar
+contributions asked for while typing an idea, a support toggle, a new contribution, with 1–5 s between two requests (people read and type; ``--think``
 changes it, e.g. ``--think 0.05 0.3`` for a stress run). Loopback only; rate limits are off because
 every user shares one address; gunicorn keeps connections alive 75 s, as a proxy in front would;
 users arrive over the first 10 s. Prints requests/s, p50/p95/p99 per kind of request, errors, and checks that every
@@ -47,8 +47,12 @@ PASSWORD = "charge-mot-de-passe"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 CONTRIBUTION_LINK = re.compile(r'href="/contributions/(\d+)"')
 RAMP_UP_SECONDS = 10
-MIX = [("process page", 35), ("next page", 10), ("contribution page", 20), ("home", 10),
-       ("support", 15), ("post", 10)]
+MIX = [("process page", 30), ("next page", 10), ("contribution page", 20), ("home", 10),
+       ("suggestions", 10), ("support", 10), ("post", 10)]
+# What people type in the posting form; the page asks for similar contributions as they type.
+TYPED = ["baisser les impôts sur le revenu", "les transports en commun dans les zones rurales",
+         "ouvrir les données publiques des collectivités", "la transition écologique coûte trop cher aux ménages",
+         "simplifier les démarches administratives en ligne", "protéger la vie privée sur internet"]
 
 
 def free_port() -> int:
@@ -140,7 +144,7 @@ async def virtual_user(base_url: str, number: int, deadline: float, stats: Stats
 
 async def _act(client: httpx.AsyncClient, kind: str, seen_ids: list[int], token: str | None, rng, number: int,
                theme_ids: list[int]):
-    if kind == "process page" or (not seen_ids and kind != "home") or (token is None and kind in ("support", "post")):
+    if kind == "process page" or (not seen_ids and kind not in ("home", "suggestions")) or (token is None and kind in ("support", "post")):
         return await client.get("/demarches/charge")
     if kind == "next page":
         return await client.get("/demarches/charge", params={"avant": min(seen_ids)})
@@ -148,6 +152,10 @@ async def _act(client: httpx.AsyncClient, kind: str, seen_ids: list[int], token:
         return await client.get(f"/contributions/{rng.choice(seen_ids)}")
     if kind == "home":
         return await client.get("/")
+    if kind == "suggestions":
+        typed = rng.choice(TYPED)
+        return await client.get("/demarches/charge/similaires", params={"texte": typed[:rng.randint(20, len(typed))]},
+                                headers={"Accept": "application/json"})
     if kind == "support":
         return await client.post(f"/contributions/{rng.choice(seen_ids)}/soutien", data={"csrf_token": token})
     return await client.post("/demarches/charge/contribuer", data={
@@ -181,7 +189,8 @@ def server_times(access_log: Path) -> dict[str, list[float]]:
     for line in access_log.read_text().splitlines():
         method, path, query, microseconds = line.split(" ")
         kind = {("GET", "/demarches/charge"): "next page" if "avant=" in query else "process page",
-                ("GET", "/"): "home", ("POST", "/demarches/charge/contribuer"): "post"}.get((method, path))
+                ("GET", "/"): "home", ("GET", "/demarches/charge/similaires"): "suggestions",
+                ("POST", "/demarches/charge/contribuer"): "post"}.get((method, path))
         if kind is None and path.startswith("/contributions/"):
             kind = "support" if method == "POST" else "contribution page"
         if kind:

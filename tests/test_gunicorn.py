@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,8 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import Contribution
+from contrib.services import similar
+from contrib.services.bulk import BulkRow, load_rows
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +32,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+TUTORING_IDEA = "Former les tuteurs en entreprise avant l'arrivée des apprentis, avec un temps dédié."
+
+
+@pytest.fixture
+def gunicorn_url_large(app, factory, migrated_database, tmp_path):
+    """gunicorn started over a process large enough for its index to be built in the background."""
+    process = factory.process(slug="grande-consultation")
+    participant = factory.user().email
+    themes = [theme.name for theme in process.themes]
+    rows = [BulkRow(theme=themes[i % len(themes)],
+                    text=f"Proposition {i} : mieux financer la formation {i % 13} des publics {i % 17} en région {i % 11}.")
+            for i in range(similar.ALWAYS_REFIT_BELOW)]
+    ideas = [TUTORING_IDEA, "Un temps dédié pour former les tuteurs en entreprise qui accueillent des apprentis."]
+    load_rows(process.id, rows + [BulkRow(theme=themes[0], text=text) for text in ideas])
+    with _gunicorn(migrated_database, tmp_path) as url:
+        yield url, participant
+
+
 @pytest.fixture
 def gunicorn_url(migrated_database, tmp_path):
+    with _gunicorn(migrated_database, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def _gunicorn(migrated_database, tmp_path):
     port = _free_port()
     env = {**os.environ, "CONTRIB_DATABASE_URL": migrated_database, "CONTRIB_SECRET_KEY": "gunicorn-test",
            "CONTRIB_RATELIMIT_ENABLED": "false", "CONTRIB_TASK_QUEUE": f"sqlite:///{tmp_path / 'tasks.sqlite3'}"}
@@ -53,6 +80,22 @@ def gunicorn_url(migrated_database, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_similar_suggestions_answer_from_the_first_request_in_every_worker(app, factory, gunicorn_url_large):
+    """The master built the large process's index before forking: no worker starts without it."""
+    url, participant = gunicorn_url_large
+    with httpx.Client(base_url=url, timeout=20) as browser:
+        login = browser.get("/connexion")
+        assert browser.post("/connexion", data={"csrf_token": CSRF.search(login.text).group(1),
+                                                "email": participant, "password": PASSWORD}).status_code == 302
+        cookies = dict(browser.cookies)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: httpx.get(f"{url}/demarches/grande-consultation/similaires",
+                                                    params={"texte": TUTORING_IDEA}, cookies=cookies, timeout=20),
+                                range(8)))
+    assert [answer.status_code for answer in answers] == [200] * 8
+    assert all(answer.json()["results"][0]["excerpt"] == TUTORING_IDEA for answer in answers)
 
 
 def test_preloaded_workers_serve_a_participants_journey(app, factory, gunicorn_url):

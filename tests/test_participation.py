@@ -191,3 +191,17 @@ def test_large_process_index_builds_in_the_background(factory, app, monkeypatch)
     while process.id not in similar._cache and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [c.text for c, _ in similar.find_similar(process.id, FUNDING_IDEA)] == [FUNDING_IDEA]
+
+
+def test_warm_up_builds_the_large_open_processes_so_the_first_query_answers(factory, app, monkeypatch):
+    monkeypatch.setattr(similar, "ALWAYS_REFIT_BELOW", 3)
+    texts = (FUNDING_IDEA, "Former les formateurs au numérique.", "Des passerelles entre certifications.")
+    large, closed, small = factory.process(), factory.process(is_open=False), factory.process()
+    for process in (large, closed):
+        for text in texts:
+            factory.contribution(process, text=text)
+    factory.contribution(small, text=FUNDING_IDEA)
+
+    assert similar.warm_up() == 1
+    assert set(similar._cache) == {large.id}
+    assert [c.text for c, _ in similar.find_similar(large.id, FUNDING_IDEA)] == [FUNDING_IDEA]

@@ -1,7 +1,8 @@
 """Similar contributions of a process, for "is your idea already there?" while posting.
 
-Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on first use, then
-grows by the contributions posted since (incremental add, no rebuild). Nothing in it matters
+Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on first use (or before
+the workers fork, by ``warm_up``), then grows by the contributions posted since (incremental add,
+no rebuild). Nothing in it matters
 between requests: hidden contributions are filtered when results are read from the database, and
 a restarted worker rebuilds its cache.
 """
@@ -121,6 +122,19 @@ def find_similar(process_id: int, text: str, *, limit: int = 5,
     )
     found = sorted(db.session.execute(statement).scalars(), key=lambda c: (-scores[c.id], c.id))
     return [(contribution, scores[contribution.id]) for contribution in found[:limit]]
+
+
+def warm_up() -> int:
+    """Build now the indexes of the open processes large enough to be built in the background;
+    return how many. The gunicorn master calls it before forking: every worker starts with them
+    (shared memory) instead of each spending seconds of CPU on its own copy when people start typing.
+    """
+    process_ids = db.session.scalars(db.select(Process.id).where(
+        Process.is_open.is_(True), Process.n_contributions >= ALWAYS_REFIT_BELOW)).all()
+    for process_id in process_ids:
+        with _process_lock(process_id):
+            _index_for(process_id)
+    return len(process_ids)
 
 
 def forget(process_id: int | None = None) -> None:
