@@ -23,7 +23,6 @@ import re
 import resource
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
