@@ -81,17 +81,15 @@ def threads_of(contribution_id: int, viewer: User | None = None) -> list[Thread]
         .where(Comment.contribution_id == contribution_id)
         .order_by(Comment.id)
     )
-    comments = [comment for comment in db.session.execute(statement).scalars()
-                if comment.parent_id is None or may_read(comment, viewer)]
+    comments = list(db.session.execute(statement).scalars())
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
-        if comment.parent_id is not None:
+        if comment.parent_id is not None and may_read(comment, viewer):
             replies.setdefault(comment.parent_id, []).append(comment)
     threads = []
     for comment in comments:
-        if comment.parent_id is not None:
-            continue
-        readable = may_read(comment, viewer)
-        if readable or replies.get(comment.id):
-            threads.append(Thread(comment, replies.get(comment.id, []), placeholder=not readable))
+        if comment.parent_id is None:
+            readable = may_read(comment, viewer)
+            if readable or comment.id in replies:
+                threads.append(Thread(comment, replies.get(comment.id, []), placeholder=not readable))
     return threads

@@ -2,9 +2,8 @@
 
 Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on first use (or before
 the workers fork, by ``warm_up``), then grows by the contributions posted since (incremental add,
-no rebuild). Nothing in it matters
-between requests: hidden contributions are filtered when results are read from the database, and
-a restarted worker rebuilds its cache.
+no rebuild). Nothing in it matters between requests: hidden contributions are filtered when results
+are read from the database, and a restarted worker rebuilds its cache.
 """
 
 from __future__ import annotations
