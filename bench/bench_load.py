@@ -3,11 +3,13 @@
 The database holds N contributions (default 100,000, real consultation texts cycled) in one process.
 Each virtual user logs in through the real form (CSRF token, session cookie), then loops over a
 weighted mix: process page, a page further on, a contribution page, the home page, the similar
-contributions asked for while typing an idea, a support toggle, a new contribution, with 1–5 s between two requests (people read and type; ``--think``
-changes it, e.g. ``--think 0.05 0.3`` for a stress run). Loopback only; rate limits are off because
-every user shares one address; gunicorn keeps connections alive 75 s, as a proxy in front would;
-users arrive over the first 10 s. Prints requests/s, p50/p95/p99 per kind of request, errors, and checks that every
-accepted contribution is a new row (nothing lost) and that no 5xx occurred.
+contributions asked for while typing an idea, a support toggle, a new contribution, with 1–5 s
+between two requests (people read and type; ``--think`` changes it, e.g. ``--think 0.05 0.3`` for a
+stress run). Loopback only; rate limits are off because every user shares one address; gunicorn runs
+with gunicorn.conf.py, as in production; users arrive over the first 10 s. Prints requests/s,
+p50/p95/p99 per kind of request as the users see them and as gunicorn spent them (its access log),
+the CPU each side used, errors, and checks that every accepted contribution is a new row (nothing
+lost) and that no 5xx occurred.
 
     .venv/bin/python bench/bench_load.py [sqlite|postgresql|both] [--users 100] [--seconds 60] [--rows 100000]
                                          [--think MIN MAX]
@@ -143,7 +145,8 @@ async def virtual_user(base_url: str, number: int, deadline: float, stats: Stats
 
 async def _act(client: httpx.AsyncClient, kind: str, seen_ids: list[int], token: str | None, rng, number: int,
                theme_ids: list[int]):
-    if kind == "process page" or (not seen_ids and kind not in ("home", "suggestions")) or (token is None and kind in ("support", "post")):
+    needs_ids, needs_token = kind not in ("home", "suggestions"), kind in ("support", "post")
+    if kind == "process page" or (needs_ids and not seen_ids) or (needs_token and token is None):
         return await client.get("/demarches/charge")
     if kind == "next page":
         return await client.get("/demarches/charge", params={"avant": min(seen_ids)})
