@@ -76,3 +76,13 @@ def test_comment_through_the_page(client, factory, auth):
     assert response.status_code == 302
     html = client.get(f"/contributions/{contribution.id}").text
     assert "Commentaires (1)" in html and "Nadia B." in html and "Tout à fait d&#39;accord." in html
+
+
+def test_reply_to_a_number_beyond_the_database_is_a_plain_comment(client, factory, auth):
+    """A parent id past 2**63 overflowed SQLite's driver (a 500); like any unreadable parent, it is ignored."""
+    contribution = factory.contribution(factory.process())
+    auth.login(factory.user())
+    response = client.post(f"/contributions/{contribution.id}/commentaires",
+                           data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Comment.parent_id)) is None
