@@ -32,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(overrides)
 
+    from contrib import routing
+
+    routing.init_app(app)  # before any blueprint adds its routes
+
     from contrib.extensions import csrf, db, limiter, login_manager, migrate, release_session_safely
 
     db.init_app(app)

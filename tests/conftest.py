@@ -213,6 +213,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.nodb)
 
 
+def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
+    """A finished clustering run of ``process`` stored as data (no worker): ``{key: members}``."""
+    from contrib.models import Cluster, ClusteringRun, ClusterMembership, RunStatus
+
+    run = ClusteringRun(process_id=process.id, status=RunStatus.DONE, progress=100, parameters={}, scores={})
+    db.session.add(run)
+    db.session.flush()
+    for key, members in clusters.items():
+        cluster = Cluster(run_id=run.id, key=key, label=key, top_terms=[], size=len(members),
+                          representative_ids=[member.id for member in members], theme_mix=[], support_total=0)
+        db.session.add(cluster)
+        db.session.flush()
+        db.session.add_all(ClusterMembership(run_id=run.id, contribution_id=member.id, cluster_id=cluster.id,
+                                             x=0.5, y=0.5) for member in members)
+    db.session.commit()
+    return run
+
+
 def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
     """Run a real huey consumer (one thread) until ``status_url``'s JSON says the job is no longer
     active; return that last state. The consumer's signal handlers are put back afterwards."""

@@ -318,3 +318,16 @@ def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene,
     assert message is not None and message.kind.value == "summary"
     page = client.get(f"/moderation/demarches/bordeaux/assistant?ids={ids}")
     assert f'id="message-{message.id}"' in page.text and "tâche de fond" not in page.text
+
+
+@pytest.mark.parametrize("number", ["¹²", "9223372036854775808"])
+def test_scope_numbers_that_are_not_ids_are_refused_in_french(scene, client, auth, number):
+    """"¹²" passes str.isdigit() but not int(): the scope used to be a 500."""
+    process, moderator, _ = scene
+    auth.login(moderator)
+    response = client.get(f"/moderation/demarches/{process.slug}/assistant?proposition={number}")
+    assert response.status_code == 400 and "Numéro de proposition invalide." in response.text
+    response = client.post(f"/moderation/demarches/{process.slug}/assistant/flux",
+                           data={"groupe": number, "action": "resumer"})
+    assert response.status_code == 400 and json.loads(response.text)["message"] == "Numéro de groupe invalide."
+    assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0

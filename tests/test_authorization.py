@@ -7,6 +7,7 @@ import pytest
 
 from contrib.models import Role
 from contrib.services import comments, duplicates, imports, plaidoyer, plenary, proposals
+from tests.conftest import finished_run
 
 ANONYMOUS = None
 # endpoint -> the least role that may use it (ANONYMOUS: everyone)
@@ -141,7 +142,7 @@ def world(factory):
     document = plaidoyer.create("Plaidoyer national", actor=staff)
     section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
     version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
-    run = _finished_run(process, contribution)
+    run = finished_run(process, {"c1": [contribution]})
     return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
             "plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,
             "contribution_id": contribution.id, "process_id": process.id,
@@ -149,24 +150,6 @@ def world(factory):
             "token": "jeton-invalide", "entry_id": 1,
             "batch_id": batch.id, "file_format": "csv",
             "comment_id": comment.id, "session_id": session.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
-
-
-def _finished_run(process, contribution):
-    """A finished clustering run with one cluster "c1" holding the contribution (stored as data)."""
-    from contrib.extensions import db
-    from contrib.models import Cluster, ClusteringRun, ClusterMembership, RunStatus
-
-    run = ClusteringRun(process_id=process.id, status=RunStatus.DONE, progress=100, parameters={}, scores={})
-    db.session.add(run)
-    db.session.flush()
-    cluster = Cluster(run_id=run.id, key="c1", label="contribution", top_terms=[], size=1,
-                      representative_ids=[contribution.id], theme_mix=[], support_total=0)
-    db.session.add(cluster)
-    db.session.flush()
-    db.session.add(ClusterMembership(run_id=run.id, contribution_id=contribution.id, cluster_id=cluster.id,
-                                     x=0.5, y=0.5))
-    db.session.commit()
-    return run
 
 
 def test_every_route_has_a_rule(app):

@@ -126,3 +126,11 @@ def test_the_author_reads_why_the_comment_is_hidden_and_others_see_a_placeholder
     assert "Texte qui a été signalé." not in page and "Attaque personnelle" not in page
     assert "Commentaire masqué par la modération." in page and "Une réponse restée visible." in page
     assert "Commentaires (0)" in page
+def test_reply_to_a_number_beyond_the_database_is_a_plain_comment(client, factory, auth):
+    """A parent id past 2**63 overflowed SQLite's driver (a 500); like any unreadable parent, it is ignored."""
+    contribution = factory.contribution(factory.process())
+    auth.login(factory.user())
+    response = client.post(f"/contributions/{contribution.id}/commentaires",
+                           data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Comment.parent_id)) is None

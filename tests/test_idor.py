@@ -64,3 +64,14 @@ def test_my_data_export_holds_only_my_data(client, factory, auth):
     texts = [contribution["texte"] for contribution in exported["contributions"]]
     assert texts == ["Mon texte à moi"]
     assert exported["compte"]["email"] == me.email
+
+
+def test_url_values_the_database_cannot_take_are_not_found(client, factory, auth):
+    """A NUL in a slug or cluster key (PostgreSQL refuses it in text) and an id past 2**63 (SQLite's driver
+    overflows) used to be 500s; no route matches them now."""
+    process = factory.process(slug="pessac")
+    auth.login(factory.user(Role.MODERATOR))
+    for url in ("/demarches/pes%00sac", "/moderation/demarches/pessac/regroupements/1/groupes/c%001",
+                "/contributions/9223372036854775808", f"/demarches/{process.slug}/import/{2**31}"):
+        response = client.get(url)
+        assert response.status_code == 404 and 'lang="fr"' in response.text, url

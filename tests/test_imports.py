@@ -438,3 +438,16 @@ def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facili
 def test_french_header_variations_are_recognised(header, expected):
     mapping = imports.guess_mapping(header)
     assert {name: index for name, index in mapping.items() if index is not None} == expected
+
+
+def test_web_mapping_with_numbers_that_are_not_columns_changes_nothing(client, auth, process, facilitator):
+    """"²" passes str.isdigit() but not int() (it was a 500); it reads as "no column", like any other word."""
+    auth.login(facilitator)
+    batch_id = imports.start_import(process.id, csv_bytes(), "atelier.csv", actor=facilitator).id
+    response = client.post(f"/demarches/{process.slug}/import/{batch_id}/correspondance",
+                           data={"colonne_text": "²", "valeur_theme_0": "Métiers", "theme_0": "9223372036854775808"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch.mapping["text"] is None and batch.theme_choices == {"Métiers": None}
+    assert n_contributions() == 0

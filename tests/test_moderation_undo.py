@@ -110,3 +110,11 @@ def test_empty_reason_is_refused_in_french(app, client, auth, scene):
     assert "Motif" in response.text
     db.session.expire_all()
     assert not db.session.get(Contribution, scene["contribution"].id).is_hidden
+
+
+def test_journal_filters_beyond_the_database_show_an_empty_page(app, client, auth, scene):
+    """?avant= and ?contribution= past 2**63 overflowed SQLite's driver (a 500); "²" failed int()."""
+    auth.login(scene["moderator"])
+    for value in ("9223372036854775808", "²"):
+        response = client.get(f"/moderation/journal?avant={value}&contribution={value}")
+        assert response.status_code == 200 and "Journal" in response.text

@@ -412,3 +412,18 @@ def test_moderators_are_refused_every_plaidoyer_page_and_nothing_changes(client,
             ("post", f"/plaidoyers/{document_id}/demarche", {"process_id": world.rennes.id})):
         assert getattr(client, method)(url, data=data).status_code == 403
     assert _titles(document_id) == before and _count(AuditEntry) == n_audit
+
+
+def test_numbers_beyond_the_database_are_refused_not_a_server_error(client, auth, world):
+    """Ids past 2**63 overflowed SQLite's driver (a 500); they are now an unknown number like any other."""
+    auth.login(world.staff)
+    document_id = plaidoyer.create("Plaidoyer national", actor=world.staff).id
+    huge = "9223372036854775808"
+    assert client.get(f"/plaidoyers/{huge}").status_code == 404
+    assert client.get(f"/plaidoyers/{document_id}/comparaison?de={huge}").status_code == 200
+    response = client.post(f"/plaidoyers/{document_id}/propositions", data={"proposal_id": huge}, follow_redirects=True)
+    assert "Indiquez le numéro de la proposition (un nombre)." in response.text
+    response = client.post(f"/plaidoyers/{document_id}/propositions", data={"proposal_id": "1", "section_id": huge},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "Le formulaire a expiré" in response.text
+    assert _titles(document_id) == []

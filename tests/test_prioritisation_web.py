@@ -129,3 +129,15 @@ def test_pairwise_vote_page_over_http(app, client, auth, factory):
 
 def test_unknown_session_is_404(client):
     assert client.get("/plenieres/999/projection.json").status_code == 404
+
+
+def test_passing_pairs_again_and_again_keeps_offering_pairs(app, client, auth, factory):
+    """"Une autre paire" links to ?passer=1; that page links to ?passer=2 (it used to be a 500)."""
+    process, _, moderator, made = _scene(factory)
+    session = plenary.create_session(process.id, "Paires", "pairwise", [p.id for p in made], moderator=moderator)
+    auth.login(factory.user())
+    for passed in (1, 2):
+        response = client.get(f"/plenieres/{session.id}?passer={passed}")
+        assert response.status_code == 200 and "Laquelle est la plus prioritaire ?" in response.text
+        assert f"passer={passed + 1}" in response.text
+    assert client.get(f"/plenieres/{session.id}?passer=²").status_code == 200

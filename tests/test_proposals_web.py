@@ -222,3 +222,21 @@ def test_participants_are_refused_and_nothing_changes(client, auth, scene, facto
 def test_moderation_home_links_to_the_proposals(client, auth, scene):
     auth.login(scene["moderator"])
     assert f'href="{_url(scene)}"' in client.get("/moderation/").text
+
+
+@pytest.mark.parametrize("number", ["²", "9223372036854775808"])
+def test_numbers_that_are_not_ids_are_refused_in_french(client, auth, scene, number):
+    """"²" passes str.isdigit() but not int(), and 2**63 overflows the database driver: both used to be 500s."""
+    auth.login(scene["moderator"])
+    process = scene["process"]
+    proposal = proposals.create_from_contributions(process.id, [scene["c"][0]], "Titre", "Texte.",
+                                                   [process.themes[0].id], "medium", moderator=scene["moderator"])
+    response = client.post(_url(scene, f"/{proposal.id}/ajouter"), data={"ids": number})
+    assert response.status_code == 400 and f"« {number} » n&#39;est pas un numéro de contribution." in response.text
+    response = client.post(_url(scene, f"/{proposal.id}/ajouter"), data={"ids": str(scene["c"][1]), "version": number})
+    assert response.status_code == 302  # an unreadable version is no version: the act is checked without it
+    assert client.post(_url(scene, f"/{proposal.id}/fusionner"), data={"into_id": number}).status_code == 302
+    assert db.session.get(Proposal, proposal.id).merged_into_id is None
+    assert client.get(f"/propositions/{number}").status_code == 404
+    assert client.get(_url(scene, f"/nouvelle?brouillon={number}")).status_code == 200
+    assert [c.id for c in proposals.sources_of(proposal.id)] == [scene["c"][0], scene["c"][1]]

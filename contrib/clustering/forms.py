@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from contrib.forms import Form
+from contrib.ids import coerce_id
 from contrib.services.clustering import MAX_CLUSTERS
 
 
@@ -29,5 +30,5 @@ class TargetForm(Form):
 
 
 class SplitForm(Form):
-    ids = SelectMultipleField("Contributions du nouveau regroupement", coerce=int, validate_choice=False,
+    ids = SelectMultipleField("Contributions du nouveau regroupement", coerce=coerce_id, validate_choice=False,
                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

@@ -3,6 +3,7 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from contrib.forms import Form
+from contrib.ids import coerce_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -13,9 +14,9 @@ class MultiCheckboxField(SelectMultipleField):
 class ConfirmForm(Form):
     """Confirm a group: choose the representative, untick the contributions that are not duplicates."""
 
-    representative_id = RadioField("Contribution de référence", coerce=int,
+    representative_id = RadioField("Contribution de référence", coerce=coerce_id,
                                    validators=[InputRequired("Choisissez la contribution de référence.")])
-    member_ids = MultiCheckboxField("Contributions gardées dans le groupe", coerce=int)
+    member_ids = MultiCheckboxField("Contributions gardées dans le groupe", coerce=coerce_id)
 
     def set_group(self, group) -> None:
         choices = [(member.contribution_id, f"n° {member.contribution_id}") for member in group.members]

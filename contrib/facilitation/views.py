@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
 from contrib.facilitation.forms import ActionForm, UploadForm
+from contrib.ids import parse_id
 from contrib.models import ContributionKind, ImportStatus, Role
 from contrib.permissions import role_required
 from contrib.services import exports, import_jobs, imports, processes
@@ -16,12 +17,7 @@ PREVIEW_ROWS = 300
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+    return parse_id(request.args.get(name))
 
 
 @bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
@@ -79,11 +75,11 @@ def progress(slug, batch_id):
 def update_mapping(slug, batch_id):
     process = processes.get_by_slug(slug)
     if ActionForm().validate_on_submit():
-        columns = {name: _int_or_none(request.form.get(f"colonne_{name}")) for name in imports.FIELDS}
+        columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in imports.FIELDS}
         theme_choices = {}
         for key, raw in request.form.items():
             if key.startswith("valeur_theme_"):
-                theme_choices[raw] = _int_or_none(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
+                theme_choices[raw] = parse_id(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
         try:
             imports.update_mapping(process.id, batch_id, columns=columns, theme_choices=theme_choices,
                                    actor=current_user)

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.errors import Conflict, ContribError, NotAllowed, NotFound
+from contrib.ids import parse_id
 from contrib.models import Role
 from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.permissions import role_required
@@ -53,8 +54,7 @@ def keep_hidden(target_type, target_id):
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 @bp.get("/journal")
@@ -87,7 +87,7 @@ def _safe_back(target: str | None) -> bool:
 
 def _version(form: HideForm) -> int | None:
     """The contribution version the moderator saw, for the optimistic check."""
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return parse_id(form.version.data)
 
 
 @bp.post("/contributions/<int:contribution_id>/masquer")

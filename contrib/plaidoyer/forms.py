@@ -1,6 +1,7 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from contrib.forms import Form
+from contrib.ids import coerce_id, parse_id
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH
 
 
@@ -10,7 +11,7 @@ class VersionedForm(Form):
     version = HiddenField()
 
     def seen_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return parse_id(self.version.data)
 
 
 class CreateForm(Form):
@@ -32,16 +33,16 @@ class MoveForm(VersionedForm):
     """Up/down buttons post ``direction``; the section select posts ``section_id``."""
 
     direction = HiddenField()
-    section_id = SelectField("Déplacer vers la section", coerce=int, validate_choice=False)
+    section_id = SelectField("Déplacer vers la section", coerce=coerce_id, validate_choice=False)
 
 
 class AddProposalForm(VersionedForm):
     proposal_id = StringField("Numéro de la proposition", description="Par exemple « 12 ».")
-    section_id = SelectField("Section", coerce=int, validate_choice=False)
+    section_id = SelectField("Section", coerce=coerce_id, validate_choice=False)
 
 
 class ProcessForm(VersionedForm):
-    process_id = SelectField("Démarche", coerce=int, validate_choice=False)
+    process_id = SelectField("Démarche", coerce=coerce_id, validate_choice=False)
 
 
 class SnapshotForm(Form):

@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
+from contrib.ids import parse_id
 from contrib.models import Role
 from contrib.permissions import role_required
 from contrib.plaidoyer.forms import (
@@ -130,10 +131,10 @@ def remove_section(plaidoyer_id, section_id):
 
 
 def _proposal_number(form: AddProposalForm) -> int:
-    value = (form.proposal_id.data or "").strip().removeprefix("n°").strip()
-    if not value.isdigit():
+    number = parse_id((form.proposal_id.data or "").strip().removeprefix("n°"))
+    if number is None:
         raise InvalidInput("Indiquez le numéro de la proposition (un nombre).", field="proposal_id")
-    return int(value)
+    return number
 
 
 @bp.post("/<int:plaidoyer_id>/propositions")
@@ -217,8 +218,8 @@ def version(plaidoyer_id, version_id):
 
 def _side(plaidoyer, value: str | None):
     """(title, content) of ``value``: a version id, or the current document."""
-    if value and value.isdigit():
-        version = service.get_version(plaidoyer.id, int(value))
+    if parse_id(value) is not None:
+        version = service.get_version(plaidoyer.id, parse_id(value))
         return f"version {version.number} « {version.label} »", version.content
     return "document actuel", service.document(plaidoyer)
 

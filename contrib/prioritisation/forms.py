@@ -2,6 +2,7 @@ from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField,
 from wtforms.validators import Optional
 
 from contrib.forms import Form
+from contrib.ids import coerce_id
 from contrib.models import ProposalPriority, ProposalStatus, SessionMode
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
@@ -30,7 +31,7 @@ class SessionForm(Form):
     mode = SelectField("Mode de vote", choices=SessionMode.choices(), default=SessionMode.DOTS.value,
                        validate_choice=False)
     n_points = IntegerField("Points par participant (vote par points)", default=10, validators=[Optional()])
-    proposal_ids = SelectMultipleField("Propositions mises au vote", coerce=int, validate_choice=False)
+    proposal_ids = SelectMultipleField("Propositions mises au vote", coerce=coerce_id, validate_choice=False)
 
 
 class CloseForm(VersionForm):

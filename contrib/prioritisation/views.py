@@ -6,6 +6,7 @@ from flask_login import current_user
 from contrib.errors import ContribError, InvalidInput
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import attach_error
+from contrib.ids import parse_id
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.permissions import role_required
 from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
@@ -153,9 +154,10 @@ def close(session_id):
 def vote_page(session_id):
     session = plenary.get_session(session_id)
     pair = None
+    skip = parse_id(request.args.get("passer")) or 0  # the pairs passed so far ("une autre paire")
     if session.mode == SessionMode.PAIRWISE and session.is_open:
-        pair = plenary.next_pair(session, current_user, skip=request.args.get("passer", 0, type=int))
-    return render_template("prioritisation/vote.html", session=session, form=SupportForm(formdata=None),
+        pair = plenary.next_pair(session, current_user, skip=skip)
+    return render_template("prioritisation/vote.html", session=session, form=SupportForm(formdata=None), skip=skip,
                            ballot=plenary.ballot_of(session.id, current_user), pair=pair,
                            n_answered=plenary.n_answered(session.id, current_user))
 
@@ -164,11 +166,11 @@ def _points(form) -> dict[int, int]:
     """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0."""
     allocation = {}
     for name, value in form.items():
-        if name.startswith("points-") and name[7:].isdigit():
+        if name.startswith("points-") and parse_id(name[7:]) is not None:
             value = value.strip()
-            if value and not value.isdigit():
+            if value and parse_id(value) is None:
                 raise InvalidInput("Les points sont des nombres entiers positifs.")
-            allocation[int(name[7:])] = int(value or 0)
+            allocation[parse_id(name[7:])] = parse_id(value) or 0
     return allocation
 
 

@@ -2,6 +2,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import NumberRange, Optional
 
 from contrib.forms import Form
+from contrib.ids import coerce_id
 from contrib.models import ActorType, ContributionKind, ReportReason
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.models.reports import DETAILS_MAX_LENGTH
@@ -9,7 +10,7 @@ from contrib.services.contributions import MAX_TABLE_PARTICIPANTS
 
 
 class ContributionForm(Form):
-    theme_id = SelectField("Thématique", coerce=int, validate_choice=False)
+    theme_id = SelectField("Thématique", coerce=coerce_id, validate_choice=False)
     kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
     title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField("Votre contribution",

@@ -8,6 +8,7 @@ from contrib.auth.views import safe_next_url
 from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import Form, attach_error
+from contrib.ids import parse_id
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
 from contrib.processes.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
@@ -21,8 +22,7 @@ WORKSHOP_CONTEXT = ("theme_id", "kind", "table_label", "n_participants", "actor_
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(request.args.get(name))
 
 
 def _open_process(slug):
@@ -151,7 +151,7 @@ def contribution(contribution_id):
 def comment(contribution_id):
     form = CommentForm()
     if form.validate_on_submit():
-        parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        parent_id = parse_id(form.parent_id.data)
         try:
             posted = comments.post_comment(contribution_id, form.text.data, author=current_user, parent_id=parent_id)
         except (InvalidInput, NotAllowed) as error:

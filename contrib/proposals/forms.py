@@ -2,6 +2,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import Optional
 
 from contrib.forms import Form
+from contrib.ids import coerce_id, parse_id
 from contrib.models import ProposalPriority
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
 
@@ -12,7 +13,7 @@ class ProposalForm(Form):
     title = StringField("Titre de la proposition", description=f"{PROPOSAL_TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField("Texte de la proposition",
                          description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} caractères au plus).")
-    theme_ids = SelectMultipleField("Thématiques", coerce=int, validate_choice=False)
+    theme_ids = SelectMultipleField("Thématiques", coerce=coerce_id, validate_choice=False)
     priority = SelectField("Priorité", choices=ProposalPriority.choices(), default=ProposalPriority.MEDIUM.value,
                            validate_choice=False)
 
@@ -26,7 +27,7 @@ class VersionForm(Form):
     version = HiddenField(validators=[Optional()])
 
     def seen_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return parse_id(self.version.data)
 
 
 class AddForm(VersionForm):
@@ -34,7 +35,7 @@ class AddForm(VersionForm):
 
 
 class MergeForm(VersionForm):
-    into_id = SelectField("Fusionner cette proposition dans", coerce=int, validate_choice=False)
+    into_id = SelectField("Fusionner cette proposition dans", coerce=coerce_id, validate_choice=False)
 
 
 class SplitForm(VersionForm):

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput, NotFound
 from contrib.forms import attach_error
+from contrib.ids import parse_id
 from contrib.models import Role
 from contrib.permissions import role_required
 from contrib.proposals.forms import AddForm, MergeForm, ProposalForm, SplitForm, VersionForm
@@ -71,18 +72,18 @@ def new(slug):
         except ContribError as error:
             attach_error(form, error)
         else:
-            draft_id = request.form.get("brouillon", "")
-            if draft_id.isdigit():
-                assistant.record_draft_use(int(draft_id), proposal, actor=current_user)
+            draft_id = parse_id(request.form.get("brouillon"))
+            if draft_id is not None:
+                assistant.record_draft_use(draft_id, proposal, actor=current_user)
             flash(f"Proposition n° {proposal.id} créée à partir de {len(selected_ids)} contribution"
                   f"{'s' if len(selected_ids) > 1 else ''}. L'acte peut être annulé depuis le journal.", "success")
             return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
     elif not posted:
         # Prefill the themes with those of the selected contributions.
         form.theme_ids.data = list(dict.fromkeys(contribution.theme_id for contribution in selected))
-        if (request.args.get("brouillon") or "").isdigit():  # "Utiliser ce brouillon" from the assistant
+        if parse_id(request.args.get("brouillon")) is not None:  # "Utiliser ce brouillon" from the assistant
             try:
-                draft = assistant.get_draft(int(request.args["brouillon"]), process.id)
+                draft = assistant.get_draft(parse_id(request.args["brouillon"]), process.id)
             except ContribError as error:
                 form.form_errors.append(error.message)
             else:
@@ -94,7 +95,7 @@ def new(slug):
         "proposals/new.html", process=process, form=form, selected=selected, candidates=candidates, query=query,
         ignored=[i for i in selected_ids if i not in {c.id for c in selected}],
         taken=proposals.taken_by([c.id for c in selected + candidates]),
-        draft_id=(source.get("brouillon") or "") if (source.get("brouillon") or "").isdigit() else ""), status
+        draft_id=parse_id(source.get("brouillon")) or ""), status
 
 
 def _proposal_of(slug: str, proposal_id: int):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from contrib.errors import InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.ids import parse_id
 from contrib.models import (
     AssistantConversation,
     AssistantMessage,
@@ -111,9 +112,10 @@ def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeR
 
 
 def _number(ref: str | None, what: str) -> int:
-    if not ref or not ref.strip().isdigit() or len(ref.strip()) > 12:
+    number = parse_id(ref)
+    if number is None:
         raise InvalidInput(f"Numéro de {what} invalide.")
-    return int(ref.strip())
+    return number
 
 
 def _visible_ids(process_id: int, ids) -> list[int]:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.ids import parse_id
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -97,7 +98,7 @@ def parse_ids(values: Iterable[str] | str | None) -> list[int]:
             piece = piece.strip().lstrip("#").removeprefix("n°").strip()
             if not piece:
                 continue
-            if not piece.isdigit() or len(piece) > 12:
+            if parse_id(piece) is None:
                 shown = piece if len(piece) <= 20 else piece[:20] + "…"
                 raise InvalidInput(f"« {shown} » n'est pas un numéro de contribution.", field="ids")
             if int(piece) not in ids:
