@@ -118,11 +118,15 @@ class Watch:
     def __init__(self, client):
         self.client = client
         self.state = _snapshot()
+        self.statuses: list[int] = []
 
     def check(self, response, what: str) -> None:
         """No 5xx; a refusal leaves every table as it was; a refused HTML page is the French one."""
         body = response.get_data().decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
         flashes = _flashed(self.client)
+        self.statuses.append(response.status_code)
+        turned_away = response.status_code in (401, 403) or "/connexion?next=" in response.headers.get("Location", "")
+        assert not turned_away, f"{what}: the role was turned away before its input reached the view"
         before, self.state = self.state, _snapshot()
         assert response.status_code < 500, f"{what} -> {response.status_code}\n{body[:800]}"
         if _is_refusal(response, flashes):
@@ -130,6 +134,10 @@ class Watch:
             assert not changed, f"{what} was refused ({response.status_code} {flashes}) yet changed {changed}"
             if 400 <= response.status_code < 500 and response.mimetype == "text/html":
                 assert 'lang="fr"' in body
+
+    def assert_exercised(self, min_requests: int = 10) -> None:
+        """Hypothesis really sent that many hostile requests, each checked above."""
+        assert len(self.statuses) >= min_requests, f"only {len(self.statuses)} requests checked"
 
 
 @pytest.fixture
@@ -170,6 +178,7 @@ def test_hostile_form_input_never_breaks_anything(app, fuzz_world, role, url, fi
         watch.check(client.post(url, data=_form(fields, values)), f"POST {url} {values!r:.300}")
 
     check()
+    watch.assert_exercised()
 
 
 # --- the later features: proposals, clustering, duplicates, assistant, prioritisation, plaidoyer ----
@@ -321,6 +330,7 @@ def test_hostile_feature_forms_never_break_anything(app, client, auth, factory, 
         watch.check(client.post(url, data=data), f"POST {url} {data!r:.300}")
 
     check()
+    watch.assert_exercised()
 
 
 # (least role, URL template, query parameters a person can tamper with)
@@ -355,6 +365,7 @@ def test_hostile_query_parameters_never_break(app, client, auth, factory, world,
         watch.check(client.get(url, query_string=query), f"GET {url} {query!r:.300}")
 
     check()
+    watch.assert_exercised()
 
 
 def test_hostile_export_formats_never_break(app, client, auth, factory, world):
@@ -371,6 +382,7 @@ def test_hostile_export_formats_never_break(app, client, auth, factory, world):
         watch.check(client.get(f"{base}/export.{file_format}"), f"export {file_format!r}")
 
     check()
+    watch.assert_exercised()
 
 
 HOSTILE_PATH_INTEGERS = ("0", str(2**31), str(10**30))
