@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import request
+
 # PostgreSQL's ``integer``, the type of every id column. A larger number is refused by the database
 # driver (SQLite's stops at 2**63), so it is treated as "no such object" before any query.
 MAX_ID = 2**31 - 1
@@ -21,3 +23,8 @@ def parse_id(value: str | None) -> int | None:
     if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         return None
     return int(value)
+
+
+def query_id(name: str) -> int | None:
+    """The id in the current request's query-string argument ``name``, or None."""
+    return parse_id(request.args.get(name))

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
 from contrib.facilitation.forms import ActionForm, UploadForm
-from contrib.ids import parse_id
+from contrib.ids import parse_id, query_id
 from contrib.models import ContributionKind, ImportStatus, Role
 from contrib.permissions import role_required
 from contrib.services import exports, import_jobs, imports, processes
@@ -14,10 +14,6 @@ from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 bp = Blueprint("facilitation", __name__)
 
 PREVIEW_ROWS = 300
-
-
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
 
 
 @bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
@@ -144,7 +140,7 @@ def export(slug, file_format):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
-    result = exports.export_contributions(process.id, file_format, theme_id=_int_arg("thematique"), kind=kind)
+    result = exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
     return Response(result.content, mimetype=result.mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{result.filename}"',
                              "X-Content-Type-Options": "nosniff"})

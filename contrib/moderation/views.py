@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.errors import Conflict, ContribError, NotAllowed, NotFound
-from contrib.ids import parse_id
+from contrib.ids import parse_id, query_id
 from contrib.models import Role
 from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.permissions import role_required
@@ -53,15 +53,11 @@ def keep_hidden(target_type, target_id):
     return _decide(target_type, target_id, reports.keep_hidden, "Élément masqué (rien n'est supprimé)")
 
 
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
-
-
 @bp.get("/journal")
 @role_required(Role.MODERATOR)
 def journal():
-    target_id = _int_arg("contribution")
-    entries = undo.journal(before_id=_int_arg("avant"),
+    target_id = query_id("contribution")
+    entries = undo.journal(before_id=query_id("avant"),
                            target=("contribution", target_id) if target_id else None)
     return render_template("moderation/journal.html", entries=entries, undo=undo, target_id=target_id,
                            next_before=entries[-1].id if len(entries) == undo.JOURNAL_PAGE_SIZE else None,

@@ -6,7 +6,7 @@ from flask_login import current_user
 from contrib.errors import ContribError, InvalidInput
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import attach_error
-from contrib.ids import parse_id
+from contrib.ids import parse_id, query_id
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.permissions import role_required
 from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
@@ -154,7 +154,7 @@ def close(session_id):
 def vote_page(session_id):
     session = plenary.get_session(session_id)
     pair = None
-    skip = parse_id(request.args.get("passer")) or 0  # the pairs passed so far ("une autre paire")
+    skip = query_id("passer") or 0  # the pairs passed so far ("une autre paire")
     if session.mode == SessionMode.PAIRWISE and session.is_open:
         pair = plenary.next_pair(session, current_user, skip=skip)
     return render_template("prioritisation/vote.html", session=session, form=SupportForm(formdata=None), skip=skip,

@@ -8,7 +8,7 @@ from contrib.auth.views import safe_next_url
 from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import Form, attach_error
-from contrib.ids import parse_id
+from contrib.ids import parse_id, query_id
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
 from contrib.processes.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
@@ -19,10 +19,6 @@ bp = Blueprint("processes", __name__)
 
 # The workshop context a facilitator keeps from one entry to the next (query string ↔ form field).
 WORKSHOP_CONTEXT = ("theme_id", "kind", "table_label", "n_participants", "actor_type")
-
-
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
 
 
 def _open_process(slug):
@@ -40,14 +36,14 @@ def _draft(form: ContributionForm) -> ContributionDraft:
 @bp.get("/demarches/<slug>")
 def show(slug):
     process = processes.get_by_slug(slug)
-    theme_id = _int_arg("thematique")
+    theme_id = query_id("thematique")
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
     query = request.args.get("q", "")[:200].strip() or None
     page = contributions.list_contributions(
         process.id, theme_id=theme_id, kind=kind, query=query,
-        older_than=_int_arg("avant"), newer_than=_int_arg("apres"),
+        older_than=query_id("avant"), newer_than=query_id("apres"),
         last=request.args.get("fin") == "1",
         per_page=current_app.config["CONTRIBUTIONS_PER_PAGE"],
     )
@@ -69,7 +65,7 @@ def new_contribution(slug):
     form = ContributionForm()
     form.set_themes(process.themes)
     if request.method == "GET":
-        form.theme_id.data = _int_arg("thematique") or 0
+        form.theme_id.data = query_id("thematique") or 0
     suggestions = []
     if form.validate_on_submit():
         # The check step: before the first publication, show what already looks like this idea.

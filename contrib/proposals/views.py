@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput, NotFound
 from contrib.forms import attach_error
-from contrib.ids import parse_id
+from contrib.ids import parse_id, query_id
 from contrib.models import Role
 from contrib.permissions import role_required
 from contrib.proposals.forms import AddForm, MergeForm, ProposalForm, SplitForm, VersionForm
@@ -81,9 +81,10 @@ def new(slug):
     elif not posted:
         # Prefill the themes with those of the selected contributions.
         form.theme_ids.data = list(dict.fromkeys(contribution.theme_id for contribution in selected))
-        if parse_id(request.args.get("brouillon")) is not None:  # "Utiliser ce brouillon" from the assistant
+        draft_id = query_id("brouillon")  # "Utiliser ce brouillon" from the assistant
+        if draft_id is not None:
             try:
-                draft = assistant.get_draft(parse_id(request.args["brouillon"]), process.id)
+                draft = assistant.get_draft(draft_id, process.id)
             except ContribError as error:
                 form.form_errors.append(error.message)
             else:
