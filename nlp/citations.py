@@ -38,7 +38,9 @@ Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv`
 from __future__ import annotations
 
 import functools
+import math
 import re
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -501,6 +503,31 @@ class SupportScorer:
         self.texts = dict(texts)
         self.scope_size = scope_size
         self._analyses: dict[int, _Analysis] = {}
+        self._discourse = {s for w in _DISCOURSE_WORDS for s in _ANALYZER.stems(w)}
+        self.stems_ = {id_: frozenset(_ANALYZER.stems(text)) for id_, text in self.texts.items()}
+        df = Counter(stem for stems in self.stems_.values() for stem in stems)
+        n = max(1, len(self.stems_))
+        self._idf = {stem: math.log((1 + n) / (1 + count)) + 1 for stem, count in df.items()}
+        self._unknown_idf = math.log(1 + n) + 1
+
+    def content_stems(self, sentence: str) -> set[str]:
+        """The sentence's content stems (stop words and discourse words removed)."""
+        return {s for s in _ANALYZER.stems(sentence) if s not in self._discourse}
+
+    def score(self, sentence: str | set[str], ids: Iterable[int]) -> float:
+        """Share (0–1) of the sentence's idf-weighted content stems found in texts ``ids``.
+
+        A quick lexical score used to pick sentences (:mod:`nlp.synthesis`); the verdict on a
+        citation is :func:`check_sentence`'s. A sentence without content stems scores 1.0.
+        """
+        stems = self.content_stems(sentence) if isinstance(sentence, str) else sentence
+        if not stems:
+            return 1.0
+        found: set[str] = set()
+        for id_ in ids:
+            found |= self.stems_.get(id_, frozenset())
+        weights = {s: self._idf.get(s, self._unknown_idf) for s in stems}
+        return sum(w for s, w in weights.items() if s in found) / sum(weights.values())
 
     def __contains__(self, id_: int) -> bool:
         return id_ in self.texts
