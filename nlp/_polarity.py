@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Token", "antonyms", "in_family", "is_polarity_word", "polarities", "tokenize"]
+__all__ = ["Token", "antonyms", "in_family", "is_action_word", "is_polarity_word", "polarities", "tokenize"]
 
 # Particles that complete "ne"/"n'" into a negation ("ne ... que" is a restriction, not one).
 _NE_PARTICLES = frozenset("pas plus jamais rien aucun aucune guere nullement personne point ni".split())
@@ -31,7 +31,8 @@ _NEGATIVE_WORDS = frozenset((
 
 # Pairs of opposite word families, written as folded prefixes: a word of one side in the
 # sentence and only words of the other side in the source is a contradiction.
-_ANTONYM_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+# Action families first: a claim's action word ("supprimer", "généraliser") must be in its sources.
+_ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("supprim", "suppression", "aboli", "abolition", "retir"),
      ("maintien", "maintenir", "maintenu", "garder", "conserv", "preserv", "perenn")),
     (("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev"),
@@ -39,6 +40,9 @@ _ANTONYM_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("generalis", "etendr", "etendu", "extension", "elargi"), ("limit", "restrein", "restrict")),
     (("oblig",), ("facultati", "volontai", "encourag", "incit")),
     (("permet", "permis", "facilit", "favoris"), ("empech", "entrav", "frein", "bloqu")),
+    (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
+)
+_QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("fondamental", "essentiel", "primordial", "indispensable", "prioritai", "crucial", "vital"),
      ("secondaire", "accessoire", "superflu", "negligeable")),
     (("favorable",), ("defavorable", "hostile")),
@@ -54,8 +58,8 @@ _ANTONYM_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("interess",), ("desinteress",)),
     (("accept",), ("refus", "rejet", "rejett")),
     (("ouvr", "ouvert"), ("ferm",)),
-    (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
 )
+_ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
 _TOKEN = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?|[^\W\d_]+|[%€$/]|[,;:()!?.…]", re.UNICODE)
 _CLAUSE_WORDS = frozenset("mais alors puisque car donc tandis cependant pourtant et ou parce".split())
@@ -187,6 +191,11 @@ def antonyms(word: str) -> tuple[tuple[str, ...], ...]:
         elif _in_family(word, right) and not _in_family(word, left):
             out.append(left)
     return tuple(out)
+
+
+def is_action_word(word: str) -> bool:
+    """True for a word of an action family ("supprimer", "réduire", "généraliser", "obligatoire"…)."""
+    return any(_in_family(word, side) for pair in _ACTION_FAMILIES for side in pair)
 
 
 def in_family(word: str, family: tuple[str, ...]) -> bool:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp._polarity import Token, antonyms, in_family, is_polarity_word, polarities, tokenize
+from nlp._polarity import Token, antonyms, in_family, is_action_word, is_polarity_word, polarities, tokenize
 from nlp.stopwords import STOP_WORDS
 from nlp.text import FrenchAnalyzer, fold
 
@@ -741,7 +741,7 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
         units.setdefault(w.unit, []).append(n)
     weak_unit = any(len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
                     for ns in units.values())
-    stance_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _families_of(w.folded)]
+    stance_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)]
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
         reasons.append(f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées")
     best = max(similarity.values())

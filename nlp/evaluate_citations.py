@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["evaluate_citations", "format_citation_report", "is_held_out", "load_claims"]
+__all__ = ["evaluate_citations", "format_citation_report", "is_claim_file", "is_held_out", "load_claims", "summary"]
 
 HELD_OUT_SHARE = 3
 """One row in ``HELD_OUT_SHARE`` (by hash of its id) is held out from tuning."""
@@ -28,6 +28,13 @@ HELD_OUT_SHARE = 3
 def is_held_out(row_id: str) -> bool:
     """Fixed split: the held-out part is decided by the sha256 of the row id alone."""
     return int(hashlib.sha256(row_id.encode("utf-8")).hexdigest(), 16) % HELD_OUT_SHARE == 0
+
+
+def is_claim_file(path: str | Path) -> bool:
+    """True when the CSV's header has the columns of a claim set (``claim``, ``sources_json``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), [])
+    return {"claim", "sources_json"} <= set(header)
 
 
 def load_claims(path: str | Path) -> list[dict]:
