@@ -637,6 +637,73 @@ def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
     return {id_: max(float(vectors[plain] @ vectors[p]) for p in ps) for id_, ps in passages.items()}
 
 
+_CAUSE_CLAIMED = re.compile(r"\b(?:parce qu|a cause d|en raison d|s'explique|ce qui explique|causee?s? par|provoquee?s? par"
+                            r"|est dus? a|sont dus? a|du fait d|pour cacher)")
+_CAUSE_STATED = re.compile(r"\b(?:parce qu|car|a cause d|en raison d|expliqu|cause|provoqu|entrain|faute d|donc|puisqu"
+                           r"|du fait d|grace a|afin d|pour (?:eviter|que|cacher))")
+# Absolute adverbs and adjectives: a claim may say "toujours" or "systématiquement" only after its source.
+_ABSOLUTES = frozenset(fold(w) for w in (
+    "toujours systématiquement systématique systématiques absolu absolue absolus absolues totalement entièrement "
+    "complètement définitivement exclusivement uniquement intégralement radicalement constamment partout"
+).split())
+_FIRST_PERSON = frozenset({"je", "j", "mon", "ma", "mes", "moi"})
+
+
+def _overreach(claim: _Analysis, sources: dict[int, _Analysis], supporting: Sequence[int]) -> list[str]:
+    """Causes, absolutes and generalisations the cited texts do not state."""
+    reasons = []
+    cause = _CAUSE_CLAIMED.search(claim.folded)
+    if cause and not any(_CAUSE_STATED.search(s.folded) for s in sources.values()):
+        reasons.append(f"« {cause.group()} » : aucune contribution citée n'énonce cette cause")
+    source_words = {t.folded for s in sources.values() for t in s.tokens}
+    for token in claim.tokens:
+        if token.folded in _ABSOLUTES and token.folded not in source_words:
+            reasons.append(f"« {token.folded} » n'est dit dans aucune contribution citée")
+    words = [t.folded for t in claim.tokens]
+    if (len(words) > 2 and words[0] in ("les", "des") and words[1] not in _SOURCE_NOUNS
+            and words[1] not in _NUMBER_WORDS and words[1].endswith(("s", "x")) and len(supporting) == 1
+            and _FIRST_PERSON & {t.folded for t in sources[supporting[0]].tokens}):
+        reasons.append(f"« {words[0]} {words[1]} » : une seule personne en témoigne ({_ids_phrase(supporting)})")
+    return reasons
+
+
+def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]:
+    """Who-does-what exchanged: two words whose complements are each other's in the source.
+
+    "habite en Occitanie et travaille en Nouvelle-Aquitaine" against "travaille en Occitanie et
+    habite en Nouvelle-Aquitaine".
+    """
+    pairs = [(w, c) for n, w in enumerate(claim.words) if (c := _complement(claim, n)) is not None]
+    for id_, source in sources.items():
+        source_pairs = [(v, c) for m, v in enumerate(source.words) if (c := _complement(source, m)) is not None]
+
+        def complement_in_source(word):
+            return [c for v, c in source_pairs if v.stem == word.stem]
+
+        for i, (w1, c1) in enumerate(pairs):
+            for w2, c2 in pairs[i + 1:]:
+                if _same_word(w1, w2) or _same_word(c1, c2):
+                    continue
+                first, second = complement_in_source(w1), complement_in_source(w2)
+                if (any(_same_word(c, c2) for c in first) and any(_same_word(c, c1) for c in second)
+                        and not any(_same_word(c, c1) for c in first)):
+                    return [f"{_ids_phrase([id_])} dit « {w1.folded} … {c2.folded} » et "
+                            f"« {w2.folded} … {c1.folded} », pas l'inverse"]
+    return []
+
+
+def _complement(analysis: _Analysis, n: int) -> _Word | None:
+    """The next content word of the same clause, when no coordination ("et", "ou", ",") comes between."""
+    if n + 1 >= len(analysis.words):
+        return None
+    w, nxt = analysis.words[n], analysis.words[n + 1]
+    between = analysis.folded[w.end:nxt.start]
+    if nxt.clause != w.clause or re.search(r"[,;:()]|\b(?:et|ou|mais|qui|que|dont)\b", between) \
+            or len(between.split()) > 3:
+        return None
+    return nxt
+
+
 def check_text(
     text: str,
     scope: Mapping[int, str] | SupportScorer,
@@ -716,6 +783,8 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
     for key, surface in claim.numbers.items():
         if not any(key in s.numbers for s in sources.values()):
             reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
+    reasons.extend(_overreach(claim, sources, supporting))
+    reasons.extend(_swapped_roles(claim, sources))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
