@@ -114,8 +114,8 @@ def _is_negative_word(word: str) -> bool:
     return word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES)
 
 
-def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool]]:
-    """(polarity of each token, {clause: has a negation}).
+def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int]]:
+    """(polarity of each token, {clause: has a negation}, clauses negated as a whole).
 
     A token's polarity is the parity of the negations written before it in its clause ("Il ne
     faut pas supprimer": ``supprimer`` 1, ``faut`` 0); a clause ending in "sans succès" and the
@@ -149,7 +149,7 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool]]:
             current, parity = tok.clause, 0
         out.append((parity + (tok.clause in whole)) % 2)
         parity = (parity + flips[i]) % 2
-    return out, negated
+    return out, negated, whole
 
 
 def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:

@@ -77,6 +77,9 @@ SENTENCE_SIMILARITY = 0.35
 PARAPHRASE_SIMILARITY = 0.55
 """Cosine above which a sentence may have fewer aligned words (``PARAPHRASE_COVERAGE``): a rewording."""
 PARAPHRASE_COVERAGE = 0.6
+SYNTHESIS_SIMILARITY = 0.4
+"""Cosine with the cited passages above which a sentence supported by two texts or more may have
+``PARAPHRASE_COVERAGE`` aligned words only."""
 SOURCE_SIMILARITY = 0.35
 """Cosine above which a cited text supports part of the sentence even with few shared words."""
 CLAUSE_COVERAGE = 0.5
@@ -255,6 +258,7 @@ class _Analysis:
     words: list[_Word]
     numbers: dict[tuple[str, object], str]
     negated: dict[int, bool]
+    whole: set[int]
     quantifiers: dict[str, str] = field(default_factory=dict)
     sentences: list[str] = field(default_factory=list)
 
@@ -284,13 +288,13 @@ _FRAME = re.compile(r"\b(?:fon?t|faire|fait) etat d(?:e |')|\bporte(?:nt)? sur\b
 def _analyse(text: str) -> _Analysis:
     folded = _FRAME.sub(" ", fold(text).replace("’", "'"))
     tokens = tokenize(folded)
-    polarity, negated = polarities(tokens)
+    polarity, negated, whole = polarities(tokens)
     words = [_Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end)
              for t, p in zip(tokens, polarity) if _is_content(t.folded)]
     for w in words:  # coverage units: clauses cut further at commas and "et" / "ou" / "mais"
         before = folded[:w.start]
         w.unit = len(re.findall(r"[,;:()]|\b(?:et|ou|mais)\b", before))
-    analysis = _Analysis(text, folded, tokens, words, _numbers(tokens), negated)
+    analysis = _Analysis(text, folded, tokens, words, _numbers(tokens), negated, whole)
     analysis.quantifiers = _quantifiers(tokens)
     return analysis
 
@@ -470,8 +474,16 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+_AGENT_SUFFIXES = ("eur", "eurs", "euse", "euses", "rice", "rices")
+
+
 def _same_word(w: _Word, v: _Word) -> bool:
-    """Same word up to inflection or derivation ("obligatoire"/"obligation", "suppression"/"supprimer")."""
+    """Same word up to inflection or derivation ("obligatoire"/"obligation", "suppression"/"supprimer").
+
+    An actor is not its activity: "formateur" is not "formation", "financeur" not "financement".
+    """
+    if w.folded.endswith(_AGENT_SUFFIXES) != v.folded.endswith(_AGENT_SUFFIXES):
+        return False
     if w.stem == v.stem or w.lemma == v.lemma or _common_prefix(w.folded, v.folded) >= 7:
         return True
     for verb, other in ((w.lemma, v.folded), (v.lemma, w.folded)):  # "former" / "formation"
@@ -569,7 +581,9 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
         for n in unaligned:
             w = vectors[claim.words[n].folded]
             for id_, source in sources.items():
-                if any(float(w @ vectors[v.folded]) >= WORD_SIMILARITY for v in source.words):
+                agent = claim.words[n].folded.endswith(_AGENT_SUFFIXES)
+                if any(float(w @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
+                       for v in source.words):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
@@ -578,8 +592,8 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
 def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Word]]:
     """(claim word index, source id, source word) for the words only found with the other polarity.
 
-    A contradiction counts when the two clauses speak of the same thing (two aligned words, or the
-    whole of a one-word clause) and,
+    A contradiction counts when the two clauses speak of the same thing (two aligned words, the whole
+    of a one-word clause, or one word of a clause negated as a whole) and,
     for the same word, when one clause is negated and the other is not.
     """
     out = []
@@ -593,7 +607,8 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
             source_clause = [x for x in source.words if x.clause == v.clause]
             shared = {m for m in claim_clause if m in by_id[id_]
                       and any(_same_word(claim.words[m], x) for x in source_clause)}
-            if len(shared | {n}) < min(2, len(source_clause)):
+            needed = 1 if v.clause in source.whole else min(2, len(source_clause))
+            if len(shared | {n}) < needed:
                 continue
             if not antonym and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False):
                 continue
@@ -811,11 +826,17 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
     weak_unit = any(len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
                     for ns in units.values())
     stance_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)]
+    actors_missing = [w.folded for n, w in enumerate(claim.words)
+                      if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)]
+    if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
+        reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
         reasons.append(f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées")
     best = max(similarity.values())
+    # A synthesis over several supporting texts rewords more than a paraphrase of one.
+    synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and best >= SYNTHESIS_SIMILARITY
     covered = (score >= threshold and best >= SENTENCE_SIMILARITY
-               or score >= PARAPHRASE_COVERAGE and best >= PARAPHRASE_SIMILARITY)
+               or score >= PARAPHRASE_COVERAGE and best >= PARAPHRASE_SIMILARITY or synthesis)
     if not covered or weak_unit:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
