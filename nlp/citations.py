@@ -135,7 +135,8 @@ _MAJORITY = frozenset({"majorite", "majoritairement", "plupart"})
 # Institutions and programmes that may be written in lower case.
 _KNOWN_ENTITIES = frozenset({"etat", "region", "regions", "departement", "opco", "cpf", "qualiopi", "caf",
                              "france travail", "pole emploi", "mission locale", "europe", "union europeenne"})
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
+_CAPITALISED = re.compile(
+    r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
 _ENTITY_STOP = frozenset(fold(w) for w in (
     "un une le la les l des de du ce cet cette ces il elle ils elles on nous je selon pour dans en au aux à "
     "a deux trois plusieurs tous toutes tout chaque sans avec si quand lorsque mais et ou donc car toute "
@@ -340,7 +341,8 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             i = j
             continue
         if words[i] in ("un", "une") and any(
-                words[k] == "sur" and k + 1 < len(words) and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
+                words[k] == "sur" and k + 1 < len(words)
+                and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
                 for k in range(i + 1, min(i + 3, len(words)))):
             value = 1.0  # "un stagiaire sur trois"
         values.append(value)
@@ -352,7 +354,8 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         if word in _FRACTIONS:
             factor = values[i - 1] if i and values[i - 1] else 1.0
             out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
-        elif word in _PERIOD_UNITS and (prev in ("chaque", "par") or (prev == "les" and words[i - 2] in ("tous", "toutes"))):
+        elif word in _PERIOD_UNITS and (prev in ("chaque", "par")
+                                        or (prev == "les" and words[i - 2] in ("tous", "toutes"))):
             out[("periode", f"1 {_PERIOD_UNITS[word]}")] = f"{prev} {word}"
         elif word in _ANNUAL:
             out[("periode", "1 an")] = word
@@ -372,7 +375,8 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             denominator = values[i + 2] if nxt == "sur" else values[i + 3]
             out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
             continue
-        if prev == "sur" and (i >= 2 and values[i - 2] or i >= 3 and values[i - 3] is not None and words[i - 2] != "sur"):
+        if prev == "sur" and (i >= 2 and values[i - 2]
+                              or i >= 3 and values[i - 3] is not None and words[i - 2] != "sur"):
             continue  # the denominator of "un sur trois"
         if prev in ("les", "tous") and nxt in _PERIOD_UNITS and i > 1 and words[i - 2] in ("tous", "toutes"):
             out[("periode", f"{value:g} {_PERIOD_UNITS[nxt]}")] = f"tous les {words[i]} {nxt}"
@@ -652,7 +656,8 @@ def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
     return {id_: max(float(vectors[plain] @ vectors[p]) for p in ps) for id_, ps in passages.items()}
 
 
-_CAUSE_CLAIMED = re.compile(r"\b(?:parce qu|a cause d|en raison d|s'explique|ce qui explique|causee?s? par|provoquee?s? par"
+_CAUSE_CLAIMED = re.compile(r"\b(?:parce qu|a cause d|en raison d|s'explique|ce qui explique|causee?s? par"
+                            r"|provoquee?s? par"
                             r"|est dus? a|sont dus? a|du fait d|pour cacher)")
 _CAUSE_STATED = re.compile(r"\b(?:parce qu|car|a cause d|en raison d|expliqu|cause|provoqu|entrain|faute d|donc|puisqu"
                            r"|du fait d|grace a|afin d|pour (?:eviter|que|cacher))")
@@ -825,7 +830,8 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
         units.setdefault(w.unit, []).append(n)
     weak_unit = any(len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
                     for ns in units.values())
-    stance_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)]
+    stance_missing = [w.folded for n, w in enumerate(claim.words)
+                      if n not in alignment.aligned and is_action_word(w.folded)]
     actors_missing = [w.folded for n, w in enumerate(claim.words)
                       if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name

@@ -49,18 +49,21 @@ def test_a_changed_number_is_refused(claim, shown):
 @pytest.mark.parametrize("written", ["20 euros", "vingt euros", "20 €"])
 def test_numbers_are_normalised(written):
     scope = {4: "Le reste à charge de 20 € sur le CPF a fait chuter les inscriptions de nos publics."}
-    assert verdict(f"Le reste à charge de {written} sur le CPF a fait chuter les inscriptions [#4].", scope).is_verified
+    claim = f"Le reste à charge de {written} sur le CPF a fait chuter les inscriptions [#4]."
+    assert verdict(claim, scope).is_verified
     assert verdict("Un stagiaire sur trois n'a pas d'ordinateur à la maison [#5].",
                    {5: "Un tiers des stagiaires n'ont pas d'ordinateur à la maison."}).is_verified
 
 
 def test_a_changed_actor_or_place_is_refused():
     scope = {9: "Les appels d'offres annuels de la Région obligent à licencier les formateurs à chaque marché."}
-    assert verdict("Les appels d'offres annuels de la Région obligent à licencier les formateurs [#9].", scope).is_verified
+    same = "Les appels d'offres annuels de la Région obligent à licencier les formateurs [#9]."
+    assert verdict(same, scope).is_verified
     s = verdict("Les appels d'offres annuels de l'État obligent à licencier les formateurs [#9].", scope)
     assert s.status == "non_soutenue" and "« État » n'apparaît pas dans la contribution n° 9" in s.reason
     city = {7: "Nous avons signé un partenariat avec la mission locale de Bergerac pour les jeunes."}
-    assert not verdict("Un organisme a signé un partenariat avec la mission locale de Périgueux [#7].", city).is_verified
+    moved = "Un organisme a signé un partenariat avec la mission locale de Périgueux [#7]."
+    assert not verdict(moved, city).is_verified
 
 
 TWO = {
@@ -88,7 +91,8 @@ def test_majority_needs_a_count_over_the_scope():
 
 
 def test_partial_support_is_refused():
-    scope = {8: "Dans les villages, nous avons testé un bus de formation itinérant : 40 personnes formées en six mois."}
+    scope = {8: "Dans les villages, nous avons testé un bus de formation itinérant : "
+                "40 personnes formées en six mois."}
     assert verdict("Un bus de formation itinérant a formé 40 personnes en six mois [#8].", scope).is_verified
     s = verdict("Un bus de formation itinérant a formé 40 personnes en six mois, et toutes ont trouvé un "
                 "emploi dans une usine [#8].", scope)
@@ -105,7 +109,8 @@ def test_a_faithful_paraphrase_is_accepted():
 
 def test_same_topic_but_another_idea_is_refused():
     scope = {5: "Qui financera le poste et surtout les formations qui seront périodiques ?"}
-    assert not verdict("Un participant propose de mutualiser le poste entre plusieurs communes [#5].", scope).is_verified
+    other_idea = "Un participant propose de mutualiser le poste entre plusieurs communes [#5]."
+    assert not verdict(other_idea, scope).is_verified
 
 
 def test_a_bare_link_is_never_verified():
