@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from nlp.clustering import ThemeClusterer
 from nlp.duplicates import find_duplicates
+from nlp.evaluate_citations import evaluate_citations, format_citation_report, is_claim_file
+from nlp.evaluate_citations import summary as citation_summary
 from nlp.perturb import make_copies
 from nlp.similar import SimilarIndex
 from nlp.stability import co_assignment_stability
@@ -291,8 +294,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="evaluate on a random subset of N rows")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    figures: dict = {}
     for path in args.paths:
+        if is_claim_file(path):  # a labelled claim set: the citation checker's figures
+            result = evaluate_citations(path)
+            print(format_citation_report(result), flush=True)
+            figures.setdefault("citations", {})[path.name] = citation_summary(result)
+            continue
         print(format_report(evaluate(path, sample=args.sample, seed=args.seed)), flush=True)
+    if figures:
+        print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 

@@ -1,0 +1,208 @@
+"""French polarity of words in context: negators, negative verbs, antonym pairs (folded forms).
+
+Used by :mod:`nlp.citations` to refuse a sentence that says the opposite of its source. The
+polarity of a word is the parity of the negations of its clause: "Il ne faut pas supprimer le
+budget" gives ``supprimer`` polarity 1, "Il faut supprimer le budget" polarity 0. Antonyms
+("supprimer"/"maintenir", "augmenter"/"réduire") count as the same word with the other polarity.
+Self-contained on purpose (the stance model of ``nlp.stance`` may replace it later).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["Token", "antonyms", "in_family", "is_action_word", "is_polarity_word", "polarities", "tokenize"]
+
+# Particles that complete "ne"/"n'" into a negation ("ne ... que" is a restriction, not one).
+_NE_PARTICLES = frozenset("pas plus jamais rien aucun aucune guere nullement personne point ni".split())
+# Negators that stand alone ("pas pour les publics en insertion", "sans succès", "aucun effet").
+_BARE_NEGATORS = frozenset("pas jamais aucun aucune rien sans non nullement guere".split())
+# Verbs and nouns that negate their complement: "refuse d'installer" = "n'installe pas".
+_NEGATIVE_PREFIXES = ("refus", "cess", "dout", "oppos", "empech", "renonc", "interdi", "evit", "arret",
+                      "manqu", "abandon")
+# Adjectives negative by themselves; the positive form may be written with "ne ... pas".
+_NEGATIVE_WORDS = frozenset((
+    "injuste injustes insuffisant insuffisante insuffisants insuffisantes inutile inutiles impossible "
+    "impossibles inefficace inefficaces inadapte inadaptee inadaptes inadaptees inadequat inadequate "
+    "incapable incapables inaccessible inaccessibles illisible illisibles defavorable defavorables "
+    "mecontent mecontents mecontente mecontentes inacceptable inacceptables contre difficulte difficultes "
+    "probleme problemes obstacle obstacles penurie absence absences"
+).split())
+
+# Pairs of opposite word families, written as folded prefixes: a word of one side in the
+# sentence and only words of the other side in the source is a contradiction.
+# Action families first: a claim's action word ("supprimer", "généraliser") must be in its sources.
+_ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("supprim", "suppression", "aboli", "abolition", "retir"),
+     ("maintien", "maintenir", "maintenu", "garder", "conserv", "preserv", "perenn")),
+    (("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev"),
+     ("redui", "reduction", "baiss", "diminu", "restrein", "rabot")),
+    (("generalis", "etendr", "etendu", "extension", "elargi"), ("limit", "restrein", "restrict")),
+    (("oblig",), ("facultati", "volontai", "encourag", "incit")),
+    (("permet", "permis", "facilit", "favoris"), ("empech", "entrav", "frein", "bloqu")),
+    (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
+)
+_QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("fondamental", "essentiel", "primordial", "indispensable", "prioritai", "crucial", "vital"),
+     ("secondaire", "accessoire", "superflu", "negligeable")),
+    (("favorable",), ("defavorable", "hostile")),
+    (("souple", "flexib"), ("rigide",)),
+    (("facile", "simplifi"), ("difficile", "complique", "complexe", "complexifi")),
+    (("succes", "reussi", "reussite", "fonctionn"), ("echec", "echou")),
+    (("juste",), ("injuste",)),
+    (("bien",), ("mal",)),
+    (("suffisant", "suffisante", "suffit", "suffire"), ("insuffisant", "insuffisante")),
+    (("utile", "utiles"), ("inutile", "inutiles")),
+    (("efficace", "efficaces"), ("inefficace", "inefficaces")),
+    (("adapte", "adaptee", "adaptes", "adaptees"), ("inadapte", "inadaptee", "inadaptes", "inadaptees")),
+    (("interess",), ("desinteress",)),
+    (("accept",), ("refus", "rejet", "rejett")),
+    (("ouvr", "ouvert"), ("ferm",)),
+)
+_ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
+
+_TOKEN = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?|[^\W\d_]+|[%€$/]|[,;:()!?.…]", re.UNICODE)
+_CLAUSE_WORDS = frozenset("mais alors puisque car donc tandis cependant pourtant et ou parce".split())
+# After a comma these open a new clause, which a negation before the comma does not reach
+# ("… n'a pas d'ordinateur, ce qui l'exclut de la formation").
+_AFTER_COMMA = frozenset("qui que qu dont ce afin pour lorsque quand si".split())
+# After "et" / "mais" / "ou", a subject or a reporting verb starts a new clause.
+_NEW_SUBJECT = frozenset(
+    "il elle ils elles on nous je veut veulent souhaite souhaitent demande demandent propose proposent".split())
+
+
+class Token:
+    """One token of a text: its folded form, its offset, and the index of its clause."""
+
+    __slots__ = ("folded", "start", "end", "clause")
+
+    def __init__(self, folded: str, start: int, end: int, clause: int):
+        self.folded, self.start, self.end, self.clause = folded, start, end, clause
+
+    def __repr__(self) -> str:
+        return f"Token({self.folded!r}, clause={self.clause})"
+
+
+def tokenize(folded: str) -> list[Token]:
+    """Tokens of an already folded text, each with the index of its clause.
+
+    Clauses end at ; : ( ) and sentence ends, and before "mais", "alors que", "car", "donc",
+    "parce que", "plutôt que", and "et" / "ou" written after a comma (commas inside a clause are
+    mostly enumerations, which a negation spans: "les déductions, les crédits ne conviennent pas").
+    """
+    out: list[Token] = []
+    clause = 0
+    matches = list(_TOKEN.finditer(folded))
+    for n, m in enumerate(matches):
+        text = m.group()
+        if text in ";:()!?.…":
+            clause += 1
+            continue
+        if text == ",":
+            continue
+        nxt = matches[n + 1].group() if n + 1 < len(matches) else ""
+        prev = matches[n - 1].group() if n else ""
+        if (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT)
+                or (prev == "," and text in _AFTER_COMMA) or (text == "plutot" and nxt in ("que", "qu"))
+                or (text == "et" and nxt in ("non", "pas"))):  # "X et non Y": the negation is Y's alone
+            clause += 1
+        out.append(Token(text, m.start(), m.end(), clause))
+    return out
+
+
+def _is_negative_word(word: str) -> bool:
+    return word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES)
+
+
+def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int]]:
+    """(polarity of each token, {clause: has a negation}, clauses negated as a whole).
+
+    A token's polarity is the parity of the negations written before it in its clause ("Il ne
+    faut pas supprimer": ``supprimer`` 1, ``faut`` 0); a clause ending in "sans succès" and the
+    clause before "ce qui n'est plus le cas" are negated as a whole.
+    """
+    flips = [0] * len(tokens)
+    negated: dict[int, bool] = {}
+    consumed: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if _negates(tokens, i, consumed):
+            flips[i] = 1
+            negated[tok.clause] = True
+    by_clause: dict[int, list[int]] = {}
+    for i, tok in enumerate(tokens):
+        by_clause.setdefault(tok.clause, []).append(i)
+    whole: set[int] = set()
+    clauses = sorted(by_clause)
+    for n, clause in enumerate(clauses):
+        members = by_clause[clause]
+        words = [tokens[i].folded for i in members]
+        if len(words) >= 2 and "sans" in words[-3:-1] or (len(words) >= 2 and words[-2] == "sans"):
+            whole.add(clause)  # "… depuis huit mois sans succès"
+        if "cas" in words and len(words) <= 7 and negated.get(clause) and n:
+            whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."
+            negated[clauses[n - 1]] = not negated.get(clauses[n - 1], False)
+    out = []
+    parity = 0
+    current = None
+    for i, tok in enumerate(tokens):
+        if tok.clause != current:
+            current, parity = tok.clause, 0
+        out.append((parity + (tok.clause in whole)) % 2)
+        parity = (parity + flips[i]) % 2
+    return out, negated, whole
+
+
+def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
+    word = tokens[i].folded
+    prev = tokens[i - 1].folded if i else ""
+    nxt = tokens[i + 1].folded if i + 1 < len(tokens) else ""
+    if word in ("ne", "n"):
+        for j in range(i + 1, min(i + 6, len(tokens))):
+            if tokens[j].folded in _NE_PARTICLES:
+                consumed.add(j)
+                return True
+        return False
+    if word in _BARE_NEGATORS:
+        return i not in consumed
+    if word == "faute":
+        return nxt in ("de", "d")
+    if word == "peu":
+        return prev != "un" and nxt != "a"
+    if word == "moins":
+        return prev not in ("au", "du", "a")
+    if word == "plutot":
+        return nxt in ("que", "qu")  # "X plutôt qu'une obligation": the obligation is not wanted
+    if word == "contre":
+        return prev != "par"
+    return _is_negative_word(word)
+
+
+def _in_family(word: str, family: tuple[str, ...]) -> bool:
+    # Short entries ("bien", "mal", "juste") are whole words: "malade" is not "mal".
+    return any(word == p or (len(p) >= 5 and word.startswith(p)) for p in family)
+
+
+def antonyms(word: str) -> tuple[tuple[str, ...], ...]:
+    """The word families opposite to ``word`` (empty when it has no listed antonym)."""
+    out = []
+    for left, right in _ANTONYM_FAMILIES:
+        if _in_family(word, left) and not _in_family(word, right):
+            out.append(right)
+        elif _in_family(word, right) and not _in_family(word, left):
+            out.append(left)
+    return tuple(out)
+
+
+def is_action_word(word: str) -> bool:
+    """True for a word of an action family ("supprimer", "réduire", "généraliser", "obligatoire"…)."""
+    return any(_in_family(word, side) for pair in _ACTION_FAMILIES for side in pair)
+
+
+def in_family(word: str, family: tuple[str, ...]) -> bool:
+    """True when ``word`` belongs to the antonym family ``family`` (as returned by :func:`antonyms`)."""
+    return _in_family(word, family)
+
+
+def is_polarity_word(word: str) -> bool:
+    """True for the grammatical negators ("ne", "pas", "sans", "peu", "moins"…), which carry no content."""
+    return word in _BARE_NEGATORS or word in ("ne", "n", "faute", "peu", "moins", "plutot", "contre")

@@ -1,0 +1,132 @@
+"""Measure the citation checker on a hand-labelled claim set (``dev_citations.csv``).
+
+Each row is one claim citing 1–3 sources; the checker sees only the claim and the cited texts
+(``category`` and ``note`` are labels, never inputs). A claim counts as accepted when every
+sentence of it is ``"verifiee"``. Figures: precision of "vérifiée", share of supported claims
+accepted, and the number accepted per category, on all rows and on two parts split by a fixed
+hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tuning`` only.
+
+Usage: ``python -m nlp.evaluate_citations PATH.csv`` (also run by ``python -m nlp.evaluate``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = ["evaluate_citations", "format_citation_report", "is_claim_file", "is_held_out", "load_claims", "summary"]
+
+HELD_OUT_SHARE = 3
+"""One row in ``HELD_OUT_SHARE`` (by hash of its id) is held out from tuning."""
+
+
+def is_held_out(row_id: str) -> bool:
+    """Fixed split: the held-out part is decided by the sha256 of the row id alone."""
+    return int(hashlib.sha256(row_id.encode("utf-8")).hexdigest(), 16) % HELD_OUT_SHARE == 0
+
+
+def is_claim_file(path: str | Path) -> bool:
+    """True when the CSV's header has the columns of a claim set (``claim``, ``sources_json``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), [])
+    return {"claim", "sources_json"} <= set(header)
+
+
+def load_claims(path: str | Path) -> list[dict]:
+    """Rows of a claim file: ``id``, ``claim``, ``sources`` ({id: text}), ``label``, ``category``."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"id", "claim", "sources_json", "label", "category"} - set(rows[0] if rows else {})
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
+    return [{"id": r["id"], "claim": r["claim"], "label": r["label"], "category": r["category"],
+             "sources": {int(s["id"]): s["text"] for s in json.loads(r["sources_json"])}} for r in rows]
+
+
+def _accepted(check: Callable, claim: str, sources: dict[int, str]) -> tuple[bool, str]:
+    cited = "[" + ", ".join(f"#{i}" for i in sources) + "]"
+    sentences = check(f"{claim.rstrip()} {cited}", sources)
+    ok = bool(sentences) and all(s.status == "verifiee" for s in sentences)
+    reasons = "; ".join(getattr(s, "reason", "") or s.status for s in sentences if s.status != "verifiee")
+    return ok, reasons
+
+
+def _figures(rows: Sequence[dict]) -> dict:
+    accepted = [r for r in rows if r["accepted"]]
+    supported = [r for r in rows if r["label"] == "supported"]
+    out = {
+        "n": len(rows),
+        "precision_verified": round(sum(r["label"] == "supported" for r in accepted) / len(accepted), 3)
+        if accepted else 1.0,
+        "supported_accepted": round(sum(r["accepted"] for r in supported) / len(supported), 3) if supported else 1.0,
+        "categories": {},
+    }
+    for category in sorted({r["category"] for r in rows}):
+        members = [r for r in rows if r["category"] == category]
+        out["categories"][category] = f"{sum(r['accepted'] for r in members)}/{len(members)}"
+    return out
+
+
+def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
+    """Run ``check`` (default :func:`nlp.citations.check_text`) on every claim; return the figures.
+
+    Returns a dict with ``all``, ``tuning`` and ``held_out`` figures, ``seconds`` and ``rows``
+    (per row: id, category, label, accepted, the checker's reasons).
+    """
+    if check is None:
+        from nlp.citations import check_text as check
+    claims = load_claims(path)
+    start = time.perf_counter()
+    rows = []
+    for claim in claims:
+        ok, reasons = _accepted(check, claim["claim"], claim["sources"])
+        rows.append({"id": claim["id"], "category": claim["category"], "label": claim["label"],
+                     "accepted": ok, "held_out": is_held_out(claim["id"]), "reasons": reasons})
+    return {
+        "path": str(path),
+        "all": _figures(rows),
+        "tuning": _figures([r for r in rows if not r["held_out"]]),
+        "held_out": _figures([r for r in rows if r["held_out"]]),
+        "seconds": round(time.perf_counter() - start, 2),
+        "rows": rows,
+    }
+
+
+def format_citation_report(result: dict) -> str:
+    """Plain-text table of :func:`evaluate_citations`'s figures (one column per part)."""
+    parts = ("all", "tuning", "held_out")
+    lines = [f"== citation checker on {result['path']} ({result['seconds']} s)",
+             f"{'':<24}" + "".join(f"{p:>12}" for p in parts)]
+    for key, label in (("n", "claims"), ("precision_verified", "precision vérifiée"),
+                       ("supported_accepted", "supported accepted")):
+        lines.append(f"{label:<24}" + "".join(f"{result[p][key]:>12}" for p in parts))
+    for category in result["all"]["categories"]:
+        lines.append(f"{'accepted ' + category:<24}"
+                     + "".join(f"{result[p]['categories'].get(category, '0/0'):>12}" for p in parts))
+    return "\n".join(lines)
+
+
+def summary(result: dict) -> dict:
+    """The figures without the per-row details (for the JSON line)."""
+    return {k: v for k, v in result.items() if k != "rows"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the report, then the figures as one JSON line."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) != 1:
+        print("usage: python -m nlp.evaluate_citations PATH.csv", file=sys.stderr)
+        return 2
+    result = evaluate_citations(argv[0])
+    print(format_citation_report(result))
+    print(json.dumps({"citations": summary(result)}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
