@@ -145,10 +145,10 @@ class Factory:
 
     def user(self, role: Role = Role.PARTICIPANT, **overrides) -> User:
         n = self._next()
-        # Confirmed and a week old by default: their supports, reports and votes count.
+        # Confirmed and a month old by default: their supports, reports and votes count.
         values = {"email": f"{role.value}{n}@exemple.fr", "display_name": f"{role.label} {n}",
                   "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER,
-                  "created_at": utcnow() - timedelta(days=7), "email_confirmed_at": utcnow()}
+                  "created_at": utcnow() - timedelta(days=30), "email_confirmed_at": utcnow()}
         values.update(overrides)
         user = User(**values)
         db.session.add(user)

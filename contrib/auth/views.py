@@ -109,7 +109,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
-    accounts.end_sessions(current_user)
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
@@ -198,7 +198,8 @@ def change_password():
     form = ChangePasswordForm(prefix="mdp")
     if form.validate_on_submit():
         try:
-            user = accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
+                                            form.new_password.data)
         except InvalidInput as error:
             attach_error(form, error)
         else:

@@ -116,13 +116,15 @@ def _notify_hidden(target_type: str, target, message: str):
     return notifications.notify(target.author_id, "hidden", message, link=_link(target_type, target))
 
 
-BURST_SIZE = 3  # this many reporters whose accounts were created within BURST_WINDOW of each other
+BURST_SIZE = 3  # this many reporters whose new accounts were created within BURST_WINDOW of each other
 BURST_WINDOW = timedelta(hours=1)
+NEW_ACCOUNT = timedelta(days=7)  # an account this young when it reports may belong to a burst
 
 
-def _in_bursts(created: list[datetime]) -> set[int]:
-    """Indexes (into ``created``) of accounts created in a burst: BURST_SIZE or more within BURST_WINDOW."""
-    order = sorted(range(len(created)), key=created.__getitem__)
+def _in_bursts(created: list[datetime], reported: list[datetime]) -> set[int]:
+    """Indexes of the reports made by new accounts created in a burst (BURST_SIZE or more within BURST_WINDOW)."""
+    order = sorted((index for index in range(len(created)) if reported[index] - created[index] < NEW_ACCOUNT),
+                   key=created.__getitem__)
     flagged: set[int] = set()
     first = 0
     for last in range(len(order)):
@@ -134,7 +136,7 @@ def _in_bursts(created: list[datetime]) -> set[int]:
 
 
 def _counted_open_reports(target_type: str, target_id: int) -> int:
-    """Open reports that may hide the target: from confirmed accounts, old enough, not part of a burst.
+    """Open reports that may hide the target: from confirmed accounts, a day old, not part of a burst.
 
     The others keep the target in the moderation queue, visible, until a moderator decides.
     """
@@ -143,7 +145,7 @@ def _counted_open_reports(target_type: str, target_id: int) -> int:
         .join(User, User.id == Report.reporter_id)
         .where(_column(target_type) == target_id, Report.resolved_at.is_(None))).all()
     min_age = timedelta(hours=current_app.config["REPORTER_MIN_AGE_HOURS"])
-    burst = _in_bursts([account_created for _, account_created, _ in rows])
+    burst = _in_bursts([row[1] for row in rows], [row[0] for row in rows])
     return sum(1 for index, (reported_at, account_created, confirmed) in enumerate(rows)
                if confirmed and reported_at - account_created >= min_age and index not in burst)
 
