@@ -405,7 +405,7 @@ def test_deleting_an_account_leaves_no_trace_of_email_or_name_in_any_table(mail_
     other = factory.user()
     theirs = factory.contribution(process, author_id=other.id, text="La contribution d'une autre personne.")
     mine = factory.contribution(process, author_id=zoe.id, text="Ma contribution reste.")
-    comments.post_comment(theirs.id, "Mon commentaire.", author=zoe)  # notifies the other person: "Zoé … a commenté"
+    comments.post_comment(theirs.id, "Mon commentaire.", author=zoe)  # tells the other person "Zoé … a commenté"
     supports.support(theirs.id, user=zoe)
     reports.report("contribution", theirs.id, "spam", None, reporter=zoe)
     response = client.post("/mon-compte/supprimer", data={"password": "un-mot-de-passe"})

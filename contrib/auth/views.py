@@ -34,7 +34,8 @@ ADDRESS_LOCKED_MESSAGE = ("Trop de tentatives de connexion manquées depuis ce r
                           "Patientez 15 minutes puis réessayez.")
 REGISTRATION_LIMIT_MESSAGE = ("Trop de comptes créés depuis ce réseau en peu de temps. "
                               "Patientez un moment puis réessayez, ou demandez à un animateur.")
-RESEND_LIMIT_MESSAGE = "Un lien vient déjà de vous être envoyé : patientez quelques minutes avant d'en redemander un."
+RESEND_LIMIT_MESSAGE = ("Un lien vient déjà de vous être envoyé : patientez quelques minutes "
+                        "avant d'en redemander un.")
 
 
 def _login_account_key() -> str:
