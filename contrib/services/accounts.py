@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contrib.errors import Conflict, InvalidInput, NotFound
@@ -120,7 +121,7 @@ def register_user(email: str, display_name: str, password: str, *,
                                actor_type=actor_type, organisation=organisation, confirmed=False)
             audit.record("accounts:user:register", actor=user, target_type="user", target_id=user.id,
                          after={"role": user.role.value})
-    except Conflict:
+    except (Conflict, IntegrityError):  # IntegrityError: the same address registered at the same moment
         _warn_owner(normalise_email(email))
         return
     send_confirmation(user)

@@ -30,7 +30,8 @@ def export_personal_data(user: User) -> dict:
         "compte": {"id": user.id, "email": user.email, "nom_affiche": user.display_name,
                    "role": user.role.value, "type_acteur": user.actor_type.value,
                    "organisation": user.organisation, "cree_le": _iso(user.created_at),
-                   "derniere_connexion": _iso(user.last_login_at)},
+                   "derniere_connexion": _iso(user.last_login_at),
+                   "adresse_confirmee_le": _iso(user.email_confirmed_at)},
         "contributions": [
             {"id": c.id, "demarche": c.process.slug, "thematique": c.theme.name, "type": c.kind.value,
              "titre": c.title, "texte": c.text, "statut": c.status.value, "masquee": c.is_hidden,
