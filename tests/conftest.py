@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from datetime import timedelta
+
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -29,6 +31,7 @@ from contrib.models import (  # noqa: E402
     Theme,
     User,
 )
+from contrib.models.base import utcnow  # noqa: E402
 from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
 from contrib.services import similar  # noqa: E402
 
@@ -142,8 +145,10 @@ class Factory:
 
     def user(self, role: Role = Role.PARTICIPANT, **overrides) -> User:
         n = self._next()
+        # Confirmed and a month old by default: their supports, reports and votes count.
         values = {"email": f"{role.value}{n}@exemple.fr", "display_name": f"{role.label} {n}",
-                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER}
+                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER,
+                  "created_at": utcnow() - timedelta(days=30), "email_confirmed_at": utcnow()}
         values.update(overrides)
         user = User(**values)
         db.session.add(user)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.ids import parse_id
 from contrib.models import (
     AuditEntry,
@@ -716,7 +717,7 @@ def sources_of(proposal_id: int) -> list[Contribution]:
 
 def n_supporters(proposal_id: int) -> int:
     return db.session.scalar(db.select(db.func.count(ProposalSupport.id))
-                             .where(ProposalSupport.proposal_id == proposal_id))
+                             .where(ProposalSupport.proposal_id == proposal_id, counted(ProposalSupport.user_id)))
 
 
 def supporter_ids(proposal_id: int) -> list[int]:
@@ -735,7 +736,8 @@ def list_for_process(process_id: int) -> list[ProposalRow]:
     """The process's proposals (live first, then merged ones), with counts, in one query."""
     n_sources = (db.select(db.func.count(ProposalSource.id)).where(ProposalSource.proposal_id == Proposal.id)
                  .correlate(Proposal).scalar_subquery())
-    n_supporters_ = (db.select(db.func.count(ProposalSupport.id)).where(ProposalSupport.proposal_id == Proposal.id)
+    n_supporters_ = (db.select(db.func.count(ProposalSupport.id))
+                     .where(ProposalSupport.proposal_id == Proposal.id, counted(ProposalSupport.user_id))
                      .correlate(Proposal).scalar_subquery())
     rows = db.session.execute(
         db.select(Proposal, n_sources, n_supporters_)
