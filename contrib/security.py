@@ -2,7 +2,8 @@
 
 from urllib.parse import unquote_to_bytes
 
-from flask import request
+from flask import current_app, request
+from flask_login import current_user
 
 from contrib.errors import InvalidInput
 
@@ -31,6 +32,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+# A year, this host only: the organisation's other sub-domains may not all serve HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 def init_app(app):
@@ -47,4 +50,9 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Pages for a logged-in person carry their data: no shared or back-button cache keeps them.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -7,12 +7,15 @@ throwaway server. With CI=true a missing PostgreSQL or browser fails the run ins
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import sys
 from pathlib import Path
 
+import flask
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +100,49 @@ def _empty_all_tables():
     db.session.commit()
 
 
+class _InContext:
+    """A WSGI response body iterated inside the context its request ran in (streamed bodies)."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self._context, self._body, self._iterator = context, body, iter(body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._context.run(next, self._iterator)
+
+    def close(self):
+        if hasattr(self._body, "close"):
+            self._context.run(self._body.close)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own, empty context, as under a real server.
+
+    The test itself holds an app context (to query the database); without this, Flask would reuse
+    it for each request, so ``g``, the per-request database session and the CSRF token would carry
+    over from one request to the next and ``teardown_appcontext`` would never run. Afterwards the
+    test's own session is expired, so it reads what the request committed, as a fresh query would.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        context = contextvars.Context()
+        body, status, headers = context.run(super().run_wsgi_app, environ, buffered)
+        if flask.has_app_context():
+            db.session.expire_all()
+        return _InContext(context, body), status, headers
+
+
+def clear_process_caches() -> None:
+    """Forget what this process cached from the database: the next test's rows reuse the same ids.
+
+    The similar-contributions index is the only such cache; the other memoised functions (cell
+    matching in imports, word stems, the sentence encoder) depend on constants, not on rows.
+    """
+    similar.forget()
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -107,7 +153,9 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture
@@ -121,7 +169,7 @@ def app(migrated_database, tmp_path):
         yield app
         db.session.remove()
         _empty_all_tables()
-        similar.forget()
+        clear_process_caches()
         db.session.remove()
 
 

@@ -1,7 +1,5 @@
 """Registration, login and logout."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,19 +9,10 @@ from contrib.extensions import limiter
 from contrib.forms import attach_error
 from contrib.models import Role
 from contrib.permissions import role_required
+from contrib.routing import safe_redirect_target
 from contrib.services import accounts, personal_data
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next_url(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
-            return target
-    return url_for("main.home")
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -40,7 +29,7 @@ def register():
         else:
             login_user(user)
             flash("Bienvenue ! Votre compte est créé.", "success")
-            return redirect(safe_next_url(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -56,7 +45,7 @@ def login():
         if user is not None:
             login_user(user)
             flash(f"Bonjour {user.display_name} !", "success")
-            return redirect(safe_next_url(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
         form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
