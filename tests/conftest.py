@@ -48,8 +48,32 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def _shared_data_dir() -> Path:
+    """``../shared/data`` next to the checkout (CONTRIB_SHARED_DATA overrides it); in a git worktree,
+    next to the main checkout the worktree belongs to."""
+    if os.environ.get("CONTRIB_SHARED_DATA"):
+        return Path(os.environ["CONTRIB_SHARED_DATA"])
+    candidates = [ROOT.parent / "shared" / "data"]
+    git_file = ROOT / ".git"
+    if git_file.is_file():  # "gitdir: <main checkout>/.git/worktrees/<name>"
+        git_dir = Path(git_file.read_text(encoding="utf-8").partition(":")[2].strip())
+        candidates.append(git_dir.parents[2].parent / "shared" / "data")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+SHARED_DATA = _shared_data_dir()
+
+
+def shared_data(name: str) -> Path:
+    """The path of a ``../shared/data`` file; a missing file fails in CI and skips elsewhere."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        unavailable(f"shared data not found: {path} (set CONTRIB_SHARED_DATA to its folder)")
+    return path
+
+
 def pytest_report_header(config):
-    return f"contrib database: {DATABASE_KIND}"
+    return f"contrib database: {DATABASE_KIND}; shared data: {SHARED_DATA}"
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from contrib.extensions import db
 from contrib.services import similar
-from tests.conftest import ROOT, _empty_all_tables
+from tests.conftest import ROOT, _empty_all_tables, shared_data
 
 
 def _remembering_route(app):
@@ -107,3 +107,50 @@ def test_not_browser_deselects_only_the_browser_tests():
     only_browser = _collected("browser")  # control: the marker is still on the browser tests
     assert "tests/browser/test_journeys.py" in only_browser
     assert "tests/test_smoke.py" not in only_browser
+
+
+SHARED_DATA_TESTS = [
+    "tests/nlp/test_nlp_evaluate.py::test_evaluation_on_a_sample_beats_the_baselines",
+    "tests/nlp/test_nlp_clustering.py::test_results_do_not_depend_on_the_process_hash_seed",
+    "tests/nlp/test_synthesis.py::test_summary_is_deterministic_and_fast_on_500_contributions",
+    "tests/test_demo_and_cli.py::test_load_csv_loads_consultation_data",
+]
+
+
+def _run_without_shared_data(tmp_path, ci: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "CONTRIB_TEST_DB": "sqlite", "CI": ci,
+                   "CONTRIB_SHARED_DATA": str(tmp_path / "absent")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-rfs", *SHARED_DATA_TESTS],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.nodb
+def test_missing_shared_data_fails_in_ci(tmp_path):
+    result = _run_without_shared_data(tmp_path, "true")
+    assert result.returncode == 1, result.stdout
+    assert "5 failed" in result.stdout and "skipped" not in result.stdout, result.stdout
+    assert "shared data not found" in result.stdout
+
+
+@pytest.mark.nodb
+def test_control_missing_shared_data_skips_outside_ci(tmp_path):
+    result = _run_without_shared_data(tmp_path, "false")
+    assert result.returncode == 0, result.stdout
+    assert "5 skipped" in result.stdout, result.stdout
+
+
+@pytest.mark.nodb
+def test_shared_data_is_found_from_this_checkout():
+    """From a clone or a git worktree: ``../shared/data`` of the checkout (or of the main checkout)."""
+    assert shared_data("dev_grand_debat.csv").stat().st_size > 0
+
+
+@pytest.mark.nodb
+def test_every_skip_goes_through_unavailable():
+    """A bare skip would pass silently in CI; ``unavailable()`` fails there instead."""
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for path in sorted((ROOT / "tests").rglob("*.py")) if path.name != "conftest.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if any(word in line for word in ("pytest.skip(", "importorskip(", "mark.skip", "skipif("))
+                 and path.name != "test_test_harness.py"]
+    assert offenders == []
