@@ -11,6 +11,7 @@ import contextvars
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask
@@ -303,11 +304,11 @@ def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
     return run
 
 
-def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
-    """Run a real huey consumer (one thread) until ``status_url``'s JSON says the job is no longer
-    active; return that last state. The consumer's signal handlers are put back afterwards."""
+@contextmanager
+def running_worker(app):
+    """A real huey consumer for ``app`` (one thread) while the block runs; its signal handlers are put
+    back afterwards."""
     import signal
-    import time
 
     from contrib import tasks
 
@@ -315,13 +316,22 @@ def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict
     consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
     consumer.start()
     try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
+    """Run a real huey consumer until ``status_url``'s JSON says the job is no longer active; return
+    that last state."""
+    import time
+
+    with running_worker(app):
         deadline = time.monotonic() + timeout
         state = client.get(status_url).get_json()
         while state["is_active"] and time.monotonic() < deadline:
             time.sleep(0.2)
             state = client.get(status_url).get_json()
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     return state

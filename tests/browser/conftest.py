@@ -8,7 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from contrib.extensions import db
-from tests.conftest import _empty_all_tables, clear_process_caches, make_app, unavailable
+from tests.conftest import _empty_all_tables, clear_process_caches, make_app, running_worker, unavailable
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BROWSER_TESTS = Path(__file__).resolve().parent
@@ -40,17 +40,8 @@ def live_app(migrated_database, tmp_path):
 @pytest.fixture
 def task_worker(live_app):
     """A real huey consumer for the live app (one thread), stopped after the test."""
-    import signal
-
-    from contrib import tasks
-
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = tasks.create_consumer(live_app, workers=1, max_delay=0.2)
-    consumer.start()
-    yield consumer
-    consumer.stop(graceful=True)
-    for sig, handler in handlers.items():  # the consumer installs its own handlers
-        signal.signal(sig, handler)
+    with running_worker(live_app) as consumer:
+        yield consumer
 
 
 @pytest.fixture(scope="session")
