@@ -2,8 +2,7 @@
 
 from urllib.parse import unquote_to_bytes
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app, g, request, session
 
 from contrib.errors import InvalidInput
 
@@ -36,6 +35,13 @@ CONTENT_SECURITY_POLICY = "; ".join([
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
+def _is_logged_in() -> bool:
+    """Whether the request comes from a logged-in person, without a query (the database may be down
+    while an error page is sent): the user the view loaded, else the login session's marker."""
+    user = g.get("_login_user")
+    return user.is_authenticated if user is not None else "_user_id" in session  # "in": no Vary: Cookie
+
+
 def init_app(app):
     @app.before_request
     def refuse_badly_encoded_forms():
@@ -52,7 +58,7 @@ def init_app(app):
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if current_app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint != "static" and _is_logged_in():
             # Pages for a logged-in person carry their data: no shared or back-button cache keeps them.
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -79,7 +79,7 @@ def _index_for(process_id: int) -> SimilarIndex | None:
     """The process's index, brought up to date; the caller holds the process lock."""
     cached = _cache.get(process_id)
     if cached is not None and _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint():
-        del _cache[process_id]  # built from rows that are no longer what they were: rebuild
+        _cache.pop(process_id, None)  # built from rows that are no longer what they were: rebuild
         cached = None
     rows = _new_rows(process_id, cached.last_id if cached else 0)
     n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
