@@ -45,7 +45,8 @@ def test_control_no_hsts_without_secure_cookies(migrated_database, monkeypatch, 
 
 # --- Cache-Control ---
 
-@pytest.mark.parametrize("path", ["/", "/mon-compte", "/mon-compte/donnees.json", "/mes-contributions", "/notifications"])
+@pytest.mark.parametrize("path", ["/", "/mon-compte", "/mon-compte/donnees.json", "/mes-contributions",
+                                  "/notifications"])
 def test_pages_of_a_logged_in_person_are_not_stored(client, factory, auth, path):
     auth.login(factory.user())
 

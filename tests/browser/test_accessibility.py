@@ -51,7 +51,8 @@ def site(live_app):
                 "names": {participant.email: participant.display_name, moderator.email: moderator.display_name,
                           staff.email: staff.display_name},
                 "staff": staff.email, "plaidoyer": document.id, "version": version.id, "session": session.id,
-                "run": run.id, "cluster": cluster_label, "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
+                "run": run.id, "cluster": cluster_label, "group": group.id, "proposal": proposal.id,
+                "twins": [twin.id for twin in twins]}
 
 
 def _serious_violations(page) -> list[str]:
