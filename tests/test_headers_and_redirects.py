@@ -116,7 +116,7 @@ def test_support_next_refuses_hostile_targets(client, factory, auth, target):
     auth.login(factory.user())
     response = client.post(f"/contributions/{contribution.id}/soutien", data={"next": target})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/contributions/{contribution.id}"
+    assert response.headers["Location"] == "/"
 
 
 def test_control_support_next_honours_a_local_page(client, factory, auth):

@@ -213,7 +213,9 @@ def report_comment(comment_id):
 
 
 def _back_to(default: str) -> str:
-    return safe_redirect_target(request.form.get("next"), default)
+    """The form's ``next`` page if safe (a hostile one leads home), else ``default``."""
+    target = request.form.get("next")
+    return safe_redirect_target(target) if target else default
 
 
 @bp.get("/mes-contributions")

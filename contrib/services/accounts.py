@@ -129,14 +129,14 @@ def change_role(user_id: int, role: Role | str, *, actor: User) -> User:
     """Give a user another role; raise NotFound or InvalidInput (a staff member demoting themself,
     or the last active staff member losing the role)."""
     new_role = Role(role)
+    if user_id == actor.id and new_role != Role.STAFF:
+        raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'équipe CPOF.")
     with transaction():
         if new_role != Role.STAFF:
             ensure_staff_remains(user_id)
         user = db.session.get(User, user_id, populate_existing=True)
         if user is None:
             raise NotFound("Compte introuvable.")
-        if user.id == actor.id and new_role != Role.STAFF:
-            raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'équipe CPOF.")
         before = {"role": user.role.value}
         user.role = new_role
         audit.record("accounts:user:change_role", actor=actor, target_type="user", target_id=user.id,
