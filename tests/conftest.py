@@ -7,14 +7,17 @@ throwaway server. With CI=true a missing PostgreSQL or browser fails the run ins
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import sys
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
-from datetime import timedelta
-
+import flask
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +51,32 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def _shared_data_dir() -> Path:
+    """``../shared/data`` next to the checkout (CONTRIB_SHARED_DATA overrides it); in a git worktree,
+    next to the main checkout the worktree belongs to."""
+    if os.environ.get("CONTRIB_SHARED_DATA"):
+        return Path(os.environ["CONTRIB_SHARED_DATA"])
+    candidates = [ROOT.parent / "shared" / "data"]
+    git_file = ROOT / ".git"
+    if git_file.is_file():  # "gitdir: <main checkout>/.git/worktrees/<name>"
+        git_dir = Path(git_file.read_text(encoding="utf-8").partition(":")[2].strip())
+        candidates.append(git_dir.parents[2].parent / "shared" / "data")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+SHARED_DATA = _shared_data_dir()
+
+
+def shared_data(name: str) -> Path:
+    """The path of a ``../shared/data`` file; a missing file fails in CI and skips elsewhere."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        unavailable(f"shared data not found: {path} (set CONTRIB_SHARED_DATA to its folder)")
+    return path
+
+
 def pytest_report_header(config):
-    return f"contrib database: {DATABASE_KIND}"
+    return f"contrib database: {DATABASE_KIND}; shared data: {SHARED_DATA}"
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +127,49 @@ def _empty_all_tables():
     db.session.commit()
 
 
+class _InContext:
+    """A WSGI response body iterated inside the context its request ran in (streamed bodies)."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self._context, self._body, self._iterator = context, body, iter(body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._context.run(next, self._iterator)
+
+    def close(self):
+        if hasattr(self._body, "close"):
+            self._context.run(self._body.close)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own, empty context, as under a real server.
+
+    The test itself holds an app context (to query the database); without this, Flask would reuse
+    it for each request, so ``g``, the per-request database session and the CSRF token would carry
+    over from one request to the next and ``teardown_appcontext`` would never run. Afterwards the
+    test's own session is expired, so it reads what the request committed, as a fresh query would.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        context = contextvars.Context()
+        body, status, headers = context.run(super().run_wsgi_app, environ, buffered)
+        if flask.has_app_context():
+            db.session.expire_all()
+        return _InContext(context, body), status, headers
+
+
+def clear_process_caches() -> None:
+    """Forget what this process cached from the database: the next test's rows reuse the same ids.
+
+    The similar-contributions index is the only such cache; the other memoised functions (cell
+    matching in imports, word stems, the sentence encoder) depend on constants, not on rows.
+    """
+    similar.forget()
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -110,7 +180,9 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture
@@ -124,7 +196,7 @@ def app(migrated_database, tmp_path):
         yield app
         db.session.remove()
         _empty_all_tables()
-        similar.forget()
+        clear_process_caches()
         db.session.remove()
 
 
@@ -236,11 +308,11 @@ def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
     return run
 
 
-def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
-    """Run a real huey consumer (one thread) until ``status_url``'s JSON says the job is no longer
-    active; return that last state. The consumer's signal handlers are put back afterwards."""
+@contextmanager
+def running_worker(app):
+    """A real huey consumer for ``app`` (one thread) while the block runs; its signal handlers are put
+    back afterwards."""
     import signal
-    import time
 
     from contrib import tasks
 
@@ -248,13 +320,22 @@ def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict
     consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
     consumer.start()
     try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
+    """Run a real huey consumer until ``status_url``'s JSON says the job is no longer active; return
+    that last state."""
+    import time
+
+    with running_worker(app):
         deadline = time.monotonic() + timeout
         state = client.get(status_url).get_json()
         while state["is_active"] and time.monotonic() < deadline:
             time.sleep(0.2)
             state = client.get(status_url).get_json()
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     return state

@@ -1,7 +1,5 @@
 """Registration, login and logout."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -21,6 +19,7 @@ from contrib.extensions import limiter, user_or_address
 from contrib.forms import attach_error
 from contrib.models import Role
 from contrib.permissions import role_required
+from contrib.routing import safe_redirect_target
 from contrib.services import accounts, personal_data
 
 bp = Blueprint("auth", __name__)
@@ -56,16 +55,6 @@ def too_many_requests(error):
     return render_error(429, error.description if isinstance(error.description, str) else None)
 
 
-def safe_next_url(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
-            return target
-    return url_for("main.home")
-
-
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT"], methods=["POST"], key_func=get_remote_address,
                deduct_when=_created, error_message=REGISTRATION_LIMIT_MESSAGE)
@@ -82,7 +71,7 @@ def register():
         else:
             # The same answer whether the address had an account or not (no enumeration).
             flash(accounts.REGISTERED_MESSAGE, "info")
-            return redirect(url_for(".login", next=safe_next_url(request.args.get("next"))))
+            return redirect(url_for(".login", next=safe_redirect_target(request.args.get("next"))))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -101,7 +90,7 @@ def login():
         if user is not None:
             login_user(user)
             flash(f"Bonjour {user.display_name} !", "success")
-            return redirect(safe_next_url(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
         form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -163,7 +152,7 @@ def resend_confirmation():
         flash(f"Un nouveau lien de confirmation vient d'être envoyé à {current_user.email}.", "info")
     else:
         flash("L'e-mail n'a pas pu être envoyé. Réessayez plus tard ou prévenez l'équipe CPOF.", "error")
-    return redirect(safe_next_url(request.form.get("retour")))
+    return redirect(safe_redirect_target(request.form.get("retour")))
 
 
 def _account_page(status: int = 200, **forms):

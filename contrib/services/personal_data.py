@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from contrib.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Support, User
-from contrib.services import audit
+from contrib.services import accounts, audit
 from contrib.services.transaction import transaction
 
 ANONYMOUS_NAME = "Participant anonyme"
@@ -96,6 +96,7 @@ def delete_account(user: User, *, password: str) -> None:
     if not check_password_hash(user.password_hash, password or ""):
         raise InvalidInput("Mot de passe incorrect : votre compte n'a pas été supprimé.", field="password")
     with transaction():
+        accounts.ensure_staff_remains(user.id)
         _erase_traces(user)
         user.email = f"supprime-{user.id}-{secrets.token_hex(4)}@anonyme.invalid"
         user.display_name = ANONYMOUS_NAME

@@ -1,15 +1,12 @@
 """Evaluation on the shared labelled data (sample): our method beats the baselines."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from nlp.evaluate import evaluate, format_report, pairwise_scores
 from nlp.perturb import KINDS, make_copies
 from nlp.trigram import trigram_pairs, trigram_similarity, trigrams
+from tests.conftest import shared_data
 
-DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 FILES = ["dev_grand_debat.csv", "dev_republique_numerique.csv"]
 
 
@@ -39,12 +36,7 @@ def test_perturbed_copies_are_deterministic_and_cover_every_kind():
 
 @pytest.mark.parametrize("name", FILES)
 def test_evaluation_on_a_sample_beats_the_baselines(name):
-    path = DATA / name
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared data missing: {path}")
-        pytest.skip(f"shared data not found at {path}")
-    report = evaluate(path, sample=1200, n_copies=60, seed=0)
+    report = evaluate(shared_data(name), sample=1200, n_copies=60, seed=0)
     clustering = report["clustering"]
     assert clustering["ours (k=themes)"][0] > clustering["baseline tfidf+kmeans"][0]
     assert clustering["ours (k=themes)"][1] > clustering["baseline tfidf+kmeans"][1]
