@@ -108,6 +108,7 @@ def test_accounts_created_by_staff_and_demo_accounts_are_confirmed(app):
 def test_banner_and_throttled_resend(mail_app, smtp_server):
     app = make_app(mail_app.config["SQLALCHEMY_DATABASE_URI"], SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port,
                    SMTP_STARTTLS=False, PUBLIC_URL="http://contrib.test", RATELIMIT_ENABLED=True)
+    app.extensions["tasks"].huey.immediate = True  # mail goes through the queue (see mail_app)
     client = app.test_client()
     register(client)
     client.post("/connexion", data={"email": "nadia@exemple.fr", "password": "un-mot-de-passe"})
