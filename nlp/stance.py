@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from nlp.text import fold
 
-__all__ = ["Stance", "opposite_stance", "stance"]
+__all__ = ["Stance", "opposite", "opposite_stance", "stance"]
 
 _CLAUSE = re.compile(r"[.!?;:\n]+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -93,7 +93,11 @@ def opposite_stance(a: str, b: str) -> bool:
     >>> opposite_stance("Généraliser le distanciel.", "Étendre la formation à distance partout.")
     False
     """
-    sa, sb = stance(a), stance(b)
+    return opposite(stance(a), stance(b))
+
+
+def opposite(sa: Stance, sb: Stance) -> bool:
+    """Whether two :func:`stance` results are opposite (what :func:`opposite_stance` compares)."""
     if sa.negated != sb.negated:
         return True
     for axis in _AXES:
