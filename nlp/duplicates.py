@@ -43,6 +43,8 @@ _REASON_RANK = {"exact": 0, "near": 1, "paraphrase": 2, "semantic": 3}
 SEMANTIC_THRESHOLD = 0.30
 SEMANTIC_WEIGHT = 0.5
 SEMANTIC_NEIGHBOURS = 3
+# partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
+_ALIGNED_THRESHOLD = 95.0
 
 
 @dataclass(frozen=True)
@@ -267,10 +269,13 @@ def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
     if reordered:
         return reordered / 100.0, "paraphrase"
     # One text holds (almost) all the words of the other: truncated, prefixed, a sentence added.
+    # partial_ratio aligns the shorter text on a span of the longer: a truncated copy whose
+    # typos break whole words for the token sets still aligns character by character.
     contained = fuzz.token_set_ratio(a, b, score_cutoff=paraphrase_threshold)
+    short, long_ = sorted((a, b), key=len)
+    contained = contained or fuzz.partial_ratio(short, long_, score_cutoff=_ALIGNED_THRESHOLD)
     if contained:
-        short, long_ = sorted((len(a), len(b)))
-        return contained / 100.0 * short / long_, "paraphrase"
+        return contained / 100.0 * len(short) / len(long_), "paraphrase"
     return None
 
 

@@ -58,6 +58,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from nlp.clustering import ThemeClusterer
 from nlp.duplicates import find_duplicates
+from nlp.embeddings import embed as embed_texts
 from nlp.perturb import make_hard_copies
 from nlp.similar import SimilarIndex
 from nlp.stability import co_assignment_stability
@@ -191,11 +192,11 @@ def _stability(data: Dataset, random_state: int) -> tuple[float, float]:
     return co_assignment_stability(first.assignment, again.assignment), co_assignment_stability(first.assignment, fresh.assignment)
 
 
-def _duplicates(ids, texts, themes, gold_groups) -> tuple[dict, dict]:
+def _duplicates(ids, texts, themes, gold_groups, semantic=True) -> tuple[dict, dict]:
     """Pairwise scores of every tier, of the lexical tiers alone, and of Decidim's rule; and the
     count and sizes of the meaning-tier groups (which have no gold on real data)."""
     gold = _pairs(gold_groups)
-    groups, t_ours = _timed(find_duplicates, ids, texts, themes=themes)
+    groups, t_ours = _timed(find_duplicates, ids, texts, themes=themes, semantic=semantic)
     lexical, t_lexical = _timed(find_duplicates, ids, texts, themes=themes, semantic=False)
     (rows, cols, _), t_decidim = _timed(trigram_pairs, texts, DECIDIM_THRESHOLD)
     decidim = {tuple(sorted((ids[a], ids[b]), key=str)) for a, b in zip(rows.tolist(), cols.tolist())}
@@ -238,8 +239,12 @@ class _TrigramCorpus:
         return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | None = None, seed: int = 0) -> dict:
-    """Run every measurement on one labelled CSV and return the figures as a dict."""
+def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | None = None, seed: int = 0,
+             semantic: bool = True) -> dict:
+    """Run every measurement on one labelled CSV and return the figures as a dict.
+
+    ``semantic=False`` leaves the sentence encoder out (lexical tiers and ranking only; fast).
+    """
     data = load_dataset(path, sample=sample, seed=seed)
     n_copies = n_copies if n_copies is not None else min(500, max(20, len(data.ids) // 10))
     copies = make_hard_copies(data.texts, data.themes, n_copies, random_state=seed)
@@ -247,8 +252,9 @@ def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | Non
     aug_texts = list(data.texts) + [c.text for c in copies]
     aug_themes = list(data.themes) + [c.theme for c in copies]
     aug_gold = _components(aug_ids, [*data.gold_groups, *((data.ids[c.original], f"copy-{n}") for n, c in enumerate(copies))])
-    dup_labelled, semantic_groups = _duplicates(list(data.ids), list(data.texts), list(data.themes), data.gold_groups)
-    dup_perturbed, _ = _duplicates(aug_ids, aug_texts, aug_themes, aug_gold)
+    dup_labelled, semantic_groups = _duplicates(list(data.ids), list(data.texts), list(data.themes), data.gold_groups,
+                                                semantic)
+    dup_perturbed, _ = _duplicates(aug_ids, aug_texts, aug_themes, aug_gold, semantic)
     return {
         "path": str(path),
         "n": len(data.ids),
@@ -260,18 +266,18 @@ def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | Non
         "dup_labelled": dup_labelled,
         "dup_perturbed": dup_perturbed,
         "semantic_groups": semantic_groups,
-        "retrieval": _retrieval(data, copies),
+        "retrieval": _retrieval(data, copies, semantic=semantic),
     }
 
 
-def _retrieval(data: Dataset, copies, k: int = 5) -> dict:
+def _retrieval(data: Dataset, copies, k: int = 5, semantic: bool = True) -> dict:
     relevant_of = {i: {i} for i in range(len(data.ids))}
     position = {id_: n for n, id_ in enumerate(data.ids)}
     for group in data.gold_groups:
         members = {position[i] for i in group}
         for m in members:
             relevant_of[m] = members
-    indexes = {"ours": SimilarIndex().fit(data.ids, data.texts),
+    indexes = {"ours": SimilarIndex(semantic=semantic).fit(data.ids, data.texts),
                "ours, lexical only": SimilarIndex(semantic=False).fit(data.ids, data.texts)}
     trigram_corpus = _TrigramCorpus(data.texts)
     stats = {name: [0, 0, 0, 0.0] for name in (*indexes, "decidim trgm>=0.25")}
@@ -429,12 +435,37 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def query_latency(paths: Sequence[Path], n: int = 100_000, n_queries: int = 200, seed: int = 0) -> dict:
+    """Time one suggestion query (encoding the typed text included) against an index of ``n`` texts.
+
+    The corpus is the real texts of ``paths`` grown with perturbed copies to ``n``; a copy is
+    indexed with its original's vector (the encoder is not run 100,000 times: the cost of a query
+    does not depend on the vectors' values). Queries are fresh perturbed copies, encoded for real.
+    """
+    texts = [t for path in paths for t in load_dataset(path).texts]
+    vectors = embed_texts(texts)
+    copies = make_hard_copies(texts, None, max(0, n - len(texts)), min_words=1, random_state=seed)
+    all_texts = texts + [c.text for c in copies]
+    all_vectors = np.vstack([vectors, vectors[[c.original for c in copies]]]) if copies else vectors
+    index = SimilarIndex().fit(range(len(all_texts)), all_texts, vectors=all_vectors)
+    queries = [c.text for c in make_hard_copies(texts, None, n_queries, random_state=seed + 1)]
+    timings = []
+    for query in queries:
+        start = time.perf_counter()
+        index.query(query, k=5)
+        timings.append(1000 * (time.perf_counter() - start))
+    return {"n": len(all_texts), "p50_ms": float(np.percentile(timings, 50)), "p95_ms": float(np.percentile(timings, 95)),
+            "vector_mb": index.vector_bytes_ / 2**20, "load_average": os.getloadavg()[0]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: evaluate each CSV, print the reports, then one JSON line of all figures."""
     parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help=f"default: {', '.join(DEFAULT_FILES)} in {DATA}")
     parser.add_argument("--sample", type=int, default=None, help="evaluate on a random subset of N rows")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--latency", type=int, default=None, metavar="N",
+                        help="also time one suggestion query against N texts grown from the consultation files")
     args = parser.parse_args(argv)
     figures = {}
     for path in args.paths or [DATA / name for name in DEFAULT_FILES]:
@@ -448,6 +479,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_report(result), flush=True)
         print(flush=True)
         figures[Path(path).name] = result
+    if args.latency:
+        consultations = [p for p in args.paths or [DATA / name for name in DEFAULT_FILES] if "paraphrase" not in p.name]
+        figures["latency"] = query_latency(consultations, args.latency, seed=args.seed)
+        print(f"one suggestion query at {figures['latency']['n']} texts: p50 {figures['latency']['p50_ms']:.1f} ms,"
+              f" p95 {figures['latency']['p95_ms']:.1f} ms (encoding included), vectors"
+              f" {figures['latency']['vector_mb']:.0f} MB, load average {figures['latency']['load_average']:.1f}")
     print(json.dumps(figures, ensure_ascii=False, default=_rounded))
     return 0
 
