@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from nlp import embeddings
 from nlp._validation import check_corpus, check_pairs
 from nlp.neighbours import cosine_pairs, dense_neighbours
-from nlp.stance import Stance, opposite, stance
+from nlp.stance import Stance, edit_changes_stance, opposite, stance
 from nlp.text import FrenchVectorizer, normalize_key
 
 __all__ = ["REASON_LABELS", "SEMANTIC_THRESHOLD", "DuplicateGroup", "find_duplicates"]
@@ -40,7 +40,7 @@ _REASON_RANK = {"exact": 0, "near": 1, "paraphrase": 2, "semantic": 3}
 #: Hybrid score (embedding cosine after centring, and TF-IDF cosine) from which two texts may
 #: state the same idea, and the share of the embedding in it; chosen on the tuning half of
 #: dev_paraphrases.csv for precision >= 0.8 (see nlp/README.md).
-SEMANTIC_THRESHOLD = 0.30
+SEMANTIC_THRESHOLD = 0.40
 SEMANTIC_WEIGHT = 0.5
 SEMANTIC_NEIGHBOURS = 3
 # partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
@@ -252,7 +252,7 @@ def _near_edges(keys, rows, matrix, merger, *, candidate_threshold, near_thresho
         if merger.same(ra, rb):
             continue
         verdict = _verify(keys[a], keys[b], near_threshold, paraphrase_threshold)
-        if verdict is not None:
+        if verdict is not None and not _edit_changes_stance(keys[a], keys[b]):
             merger.merge(ra, rb, *verdict)
 
 
@@ -279,6 +279,19 @@ def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
     return None
 
 
+def _edit_changes_stance(a: str, b: str) -> bool:
+    """Whether the words that differ between two near copies add or remove a negation or an antonym.
+
+    The shorter text is compared with its aligned span of the longer one, so a cut-off end or
+    a prefix ("Je propose que …") does not count, but "Il ne faudrait pas …" does.
+    """
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 0.9 * len(long_):
+        span = fuzz.partial_ratio_alignment(short, long_)
+        long_ = long_[span.dest_start : span.dest_end]
+    return edit_changes_stance(short, long_)
+
+
 def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k, min_words, max_group):
     """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first."""
     unit = embeddings.centred(vectors, embeddings.corpus_mean(vectors))
@@ -294,11 +307,12 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k
             if score >= threshold:
                 pairs.append((score, i, j))
     for score, i, j in sorted(pairs, reverse=True):
-        merger.merge(int(rows[i]), int(rows[j]), min(score, 1.0), "semantic", max_size=max_group)
+        merger.merge(int(rows[i]), int(rows[j]), min(score, 1.0), "semantic", max_size=max_group, check_stance=True)
 
 
 class _Merger:
-    """Union-find of verified pairs refusing merges that join a dismissed pair or opposite stances."""
+    """Union-find of verified pairs refusing merges that join a dismissed pair (or, when asked,
+    two groups holding opposite stances: meaning links are checked against every member)."""
 
     def __init__(self, n: int, forbidden: list[tuple[int, int]], stances: list[Stance]):
         self.parent = list(range(n))
@@ -322,7 +336,8 @@ class _Merger:
     def same(self, a: int, b: int) -> bool:
         return self.find(a) == self.find(b)
 
-    def merge(self, a: int, b: int, score: float, reason: str, *, max_size: int | None = None) -> bool:
+    def merge(self, a: int, b: int, score: float, reason: str, *, max_size: int | None = None,
+              check_stance: bool = False) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
@@ -332,7 +347,7 @@ class _Merger:
         if watched_a and watched_b and any(self.partners[x] & set(watched_b) for x in watched_a if x in self.partners):
             return False
         stances_a, stances_b = self.stances[ra], self.stances[rb]
-        if reason != "exact" and any(opposite(x, y) for x in stances_a for y in stances_b):
+        if check_stance and any(opposite(x, y) for x in stances_a for y in stances_b):
             return False
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]

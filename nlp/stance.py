@@ -22,9 +22,11 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from nlp.text import fold
 
-__all__ = ["Stance", "opposite", "opposite_stance", "stance"]
+__all__ = ["Stance", "edit_changes_stance", "opposite", "opposite_stance", "stance"]
 
 _CLAUSE = re.compile(r"[.!?;:\n]+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -130,6 +132,28 @@ def stance(text: str) -> Stance:
         negated = negated or any(directive and n not in consumed for n, directive in negations)
     axes = tuple(sorted((axis, (total > 0) - (total < 0)) for axis, total in totals.items() if total))
     return Stance(negated, axes)
+
+
+_NEGATION_WORDS = frozenset({"ne", "n", "pas", "jamais", "aucun", "aucune", "non", "sans", "contre", "nullement", "rien"})
+_ALL_CUES = tuple(stem for poles in _AXES.values() for stems in poles for stem in stems if " " not in stem)
+
+
+def edit_changes_stance(a: str, b: str) -> bool:
+    """Whether the words that differ between two copies of one text add or remove a stance word.
+
+    For copies (typos, truncation, a prefix) the whole-text :func:`stance` can differ when a
+    clause is cut or moved; here only the words present in one text and not the other count:
+    a negation word or an antonym cue among them ("ne … pas" inserted, "supprimer" replaced by
+    "maintenir") changes the stance, unless it is a typo of a word of the other text
+    ("pzs" for "pas"). Callers compare the aligned parts of the two texts.
+    """
+    words_a, words_b = set(_TOKEN.findall(fold(a))), set(_TOKEN.findall(fold(b)))
+    only_a, only_b = words_a - words_b, words_b - words_a
+    for word, others in [(w, only_b) for w in only_a] + [(w, only_a) for w in only_b]:
+        if word in _NEGATION_WORDS or word.startswith(_ALL_CUES):
+            if not any(Levenshtein.distance(word, other, score_cutoff=1) <= 1 for other in others):
+                return True
+    return False
 
 
 def _cue_positions(tokens: list[str], stems: tuple[str, ...]) -> list[int]:
