@@ -290,7 +290,8 @@ def _retrieval(data: Dataset, copies, k: int = 5, semantic: bool = True) -> dict
             stats[name][3] += time.perf_counter() - start
         start = time.perf_counter()
         sims = trigram_corpus.similarities(trigrams(copy.text))
-        shown_by["decidim trgm>=0.25"] = [data.ids[r] for r in np.argsort(-sims, kind="stable")[:k] if sims[r] >= DECIDIM_THRESHOLD]
+        top = np.argsort(-sims, kind="stable")[:k]
+        shown_by["decidim trgm>=0.25"] = [data.ids[r] for r in top if sims[r] >= DECIDIM_THRESHOLD]
         stats["decidim trgm>=0.25"][3] += time.perf_counter() - start
         for name, shown in shown_by.items():
             hits = relevant & set(shown)
@@ -344,8 +345,8 @@ def load_paraphrases(path: str | Path) -> ParaphraseSet:
         for negative in negatives:
             for group in positives:  # the negative opposes every member of that group
                 stance_pairs += [(negative, i) for i, g in groups.items() if g == group]
-    return ParaphraseSet(tuple(r["id"] for r in rows), tuple(r["text"] for r in rows), tuple(r["dup_group"] for r in rows),
-                         difficulty, tuple(stance_pairs), tuple(halves))
+    return ParaphraseSet(tuple(r["id"] for r in rows), tuple(r["text"] for r in rows),
+                         tuple(r["dup_group"] for r in rows), difficulty, tuple(stance_pairs), tuple(halves))
 
 
 def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
@@ -362,7 +363,8 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
         keep = (lambda p: True) if name == "all" else (lambda p, h=name: half[p[0]] == h and half[p[1]] == h)
         gold = {p for p in gold_all if keep(p)}
         tiers = {}
-        for tier, reasons in (("lexical", LEXICAL_TIERS), ("semantic", ("semantic",)), ("all tiers", (*LEXICAL_TIERS, "semantic"))):
+        tier_reasons = (("lexical", LEXICAL_TIERS), ("semantic", ("semantic",)), ("all tiers", (*LEXICAL_TIERS, "semantic")))
+        for tier, reasons in tier_reasons:
             predicted = {p for p in _pairs(g.ids for g in groups if g.reason in reasons) if keep(p)}
             precision, recall, f1 = pairwise_scores(predicted, gold)
             tiers[tier] = {"precision": precision, "recall": recall, "f1": f1, "n_pairs": len(predicted),
@@ -392,7 +394,8 @@ def format_paraphrases(r: dict, path: str | Path) -> str:
                   f"{'tier':<14}{'P':>8}{'R':>8}{'F1':>8}{'pairs':>8}"]
         for tier, t in h["tiers"].items():
             lines.append(f"{tier:<14}{t['precision']:>8.3f}{t['recall']:>8.3f}{t['f1']:>8.3f}{t['n_pairs']:>8}")
-        lines.append("recall by difficulty: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in h["recall_by_difficulty"].items()))
+        by_level = h["recall_by_difficulty"].items()
+        lines.append("recall by difficulty: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in by_level))
         lines.append(f"opposite-stance pairs grouped: {h['stance_pairs_grouped']} of {h['n_stance_pairs']}")
         lines.append(f"partner in the top 3 while typing: {h['top3'][0]} of {h['top3'][1]}")
     return "\n".join(lines)
@@ -414,8 +417,9 @@ def format_report(r: dict) -> str:
         for name, (p, rec, f1, seconds) in r[key].items():
             lines.append(f"{name:<32}{p:>8.3f}{rec:>8.3f}{f1:>8.3f}{seconds:>9.2f}")
     sg = r["semantic_groups"]
-    lines += ["", f"meaning tier on the real texts: {sg['n_groups']} groups, {sg['n_texts']} texts, largest {sg['max_size']}"
-              f" (sizes {sg['sizes']}), {sg['semantic_pairs_outside_gold']} pairs outside the labelled groups"]
+    lines += ["", f"meaning tier on the real texts: {sg['n_groups']} groups, {sg['n_texts']} texts,"
+              f" largest {sg['max_size']} (sizes {sg['sizes']}), {sg['semantic_pairs_outside_gold']} pairs outside"
+              " the labelled groups"]
     lines += [f"  e.g. {' | '.join(example)}" for example in sg["examples"]]
     lines += ["", f"{'similar retrieval (copy -> orig)':<32}{'P@5':>8}{'R@5':>8}{'ms/q':>9}"]
     for name, (p, rec, ms) in r["retrieval"].items():
@@ -428,7 +432,8 @@ def format_report(r: dict) -> str:
         "",
         f"SUMMARY {Path(r['path']).name}: NMI {ours_c[0]:.3f} vs {base_c[0]:.3f} | ARI {ours_c[1]:.3f} vs {base_c[1]:.3f}"
         f" | dupF1 labelled {dl['ours'][2]:.3f} vs {dl['decidim trgm>=0.25'][2]:.3f}"
-        f" | dupF1 perturbed {dp['ours'][2]:.3f} (lexical tiers {dp['ours, lexical tiers'][2]:.3f}) vs {dp['decidim trgm>=0.25'][2]:.3f}"
+        f" | dupF1 perturbed {dp['ours'][2]:.3f} (lexical tiers {dp['ours, lexical tiers'][2]:.3f})"
+        f" vs {dp['decidim trgm>=0.25'][2]:.3f}"
         f" | R@5 {ret['ours'][1]:.3f} vs {ret['decidim trgm>=0.25'][1]:.3f}"
         f" | stability {with_prev:.3f}",
     ]
@@ -454,8 +459,9 @@ def query_latency(paths: Sequence[Path], n: int = 100_000, n_queries: int = 200,
         start = time.perf_counter()
         index.query(query, k=5)
         timings.append(1000 * (time.perf_counter() - start))
-    return {"n": len(all_texts), "p50_ms": float(np.percentile(timings, 50)), "p95_ms": float(np.percentile(timings, 95)),
-            "vector_mb": index.vector_bytes_ / 2**20, "load_average": os.getloadavg()[0]}
+    return {"n": len(all_texts), "p50_ms": float(np.percentile(timings, 50)),
+            "p95_ms": float(np.percentile(timings, 95)), "vector_mb": index.vector_bytes_ / 2**20,
+            "load_average": os.getloadavg()[0]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -199,7 +199,8 @@ def make_hard_copies(
     picks = rng.choice(eligible, size=n_copies, replace=n_copies > len(eligible))
     copies = []
     for original in picks.tolist():
-        operations = [HARD_OPERATIONS[i] for i in rng.choice(len(HARD_OPERATIONS), size=int(rng.integers(1, 3)), replace=False)]
+        chosen = rng.choice(len(HARD_OPERATIONS), size=int(rng.integers(1, 3)), replace=False)
+        operations = [HARD_OPERATIONS[i] for i in chosen]
         text = texts[original]
         for operation in operations:
             text = perturb_hard(text, operation, rng)

@@ -213,4 +213,5 @@ def _negations(tokens: list[str]) -> list[tuple[int, bool]]:
 
 
 def _looks_infinitive(token: str) -> bool:
-    return len(token) > 3 and token.endswith(("er", "ir", "re")) and token not in {"leur", "autre", "entre", "notre", "votre"}
+    not_verbs = {"leur", "autre", "entre", "notre", "votre"}
+    return len(token) > 3 and token.endswith(("er", "ir", "re")) and token not in not_verbs
