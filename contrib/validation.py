@@ -17,7 +17,14 @@ from contrib.errors import InvalidInput
 _FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _REPLACEMENT_CHARACTER = "\ufffd"
 # A tag-shaped run: "<script>", "</b>", "<img src=x onerror=...>"; "a < b" and "<3" stay allowed.
-_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+# No two quantifiers can match the same characters (the old "<\s*/?\s*" could split a run of spaces
+# in quadratically many ways), and each "<" scans at most to the next "<" or ">": linear in the text.
+_HTML_TAG = re.compile(r"<\s*(?:/\s*)?[a-zA-Z!][^<>]*>")
+# Characters that reorder or hide what is displayed: a name or title could read differently from
+# what is stored ("Équipe\u202eFPOC"). Bidi overrides and isolates are refused everywhere; zero-width
+# characters only in single-line fields, since bodies use the joiner inside emoji ("👩\u200d💻").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -39,6 +46,12 @@ def clean_text(value: str | None, *, field_label: str, max_length: int, required
         if required:
             raise InvalidInput(f"{field_label} : ce champ est obligatoire (il est vide ou ne contient que des espaces).")
         return None
+    # The length first: every later check is linear, but a 5 MB body need not be scanned at all.
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{field_label} : {len(text)} caractères, c'est trop long (maximum {max_length}). "
+            "Raccourcissez le texte ou découpez-le en plusieurs contributions."
+        )
     if _REPLACEMENT_CHARACTER in text:
         raise InvalidInput(
             f"{field_label} : le texte contient des caractères illisibles (encodage invalide). "
@@ -46,14 +59,14 @@ def clean_text(value: str | None, *, field_label: str, max_length: int, required
         )
     if _FORBIDDEN_CHARACTERS.search(text):
         raise InvalidInput(f"{field_label} : le texte contient des caractères de contrôle invisibles. Retirez-les et réessayez.")
+    if _BIDI_CONTROLS.search(text) or (not multiline and _ZERO_WIDTH.search(text)):
+        raise InvalidInput(
+            f"{field_label} : le texte contient des caractères invisibles qui changent l'ordre ou l'aspect "
+            "de l'affichage (contrôles de direction, espaces de largeur nulle). Retapez-le sans copier-coller."
+        )
     if _HTML_TAG.search(text):
         raise InvalidInput(
             f"{field_label} : les balises HTML (comme <script> ou <b>) ne sont pas acceptées. "
             "Écrivez votre texte sans balises."
-        )
-    if len(text) > max_length:
-        raise InvalidInput(
-            f"{field_label} : {len(text)} caractères, c'est trop long (maximum {max_length}). "
-            "Raccourcissez le texte ou découpez-le en plusieurs contributions."
         )
     return text

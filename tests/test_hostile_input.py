@@ -1,0 +1,182 @@
+"""Hostile input is refused or bounded fast: no request may hold a worker for seconds.
+
+Timings are measured with ``time.perf_counter`` around the real request and compared to a generous
+bound (a denial-of-service guard, not a speed benchmark): the old code took seconds to days here.
+"""
+
+import time
+
+import pytest
+
+from contrib.errors import InvalidInput
+from contrib.extensions import db
+from contrib.models import Comment, Contribution, Report
+from contrib.validation import clean_text
+
+FIVE_MB = 5_000_000
+# The body that made the old tag pattern backtrack quadratically: 5 MB of it would take days.
+BACKTRACKING_BODY = "<" + " " * (FIVE_MB - 2) + "x"
+
+
+def timed(call):
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+class TestFiveMegabyteBodies:
+    """A 5 MB hostile body through the real forms: refused by the length check, fast, nothing stored."""
+
+    def test_contribution(self, client, factory, auth):
+        process = factory.process()
+        auth.login(factory.user())
+        response, seconds = timed(lambda: client.post(f"/demarches/{process.slug}/contribuer", data={
+            "theme_id": process.themes[0].id, "kind": "idea", "title": "", "text": BACKTRACKING_BODY}))
+        assert response.status_code == 400
+        assert "c&#39;est trop long (maximum 5000)" in response.text
+        assert seconds < 1
+        assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0
+
+    def test_comment(self, client, factory, auth):
+        process = factory.process()
+        contribution = factory.contribution(process)
+        auth.login(factory.user())
+        response, seconds = timed(lambda: client.post(f"/contributions/{contribution.id}/commentaires",
+                                                      data={"text": BACKTRACKING_BODY}))
+        assert response.status_code == 400
+        assert "c&#39;est trop long (maximum 2000)" in response.text
+        assert seconds < 1
+        assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
+
+    def test_report_details(self, client, factory, auth):
+        process = factory.process()
+        contribution = factory.contribution(process)
+        auth.login(factory.user())
+        response, seconds = timed(lambda: client.post(f"/contributions/{contribution.id}/signaler",
+                                                      data={"reason": "other", "details": BACKTRACKING_BODY}))
+        assert response.status_code == 400
+        assert "c&#39;est trop long (maximum 500)" in response.text
+        assert seconds < 1
+        assert db.session.scalar(db.select(db.func.count(Report.id))) == 0
+
+    def test_a_normal_comment_still_goes_through(self, client, factory, auth):
+        """The control: the same route stores an ordinary comment."""
+        contribution = factory.contribution(factory.process())
+        auth.login(factory.user())
+        assert client.post(f"/contributions/{contribution.id}/commentaires",
+                           data={"text": "Bonne idée, a < b et <3"}).status_code == 302
+        assert db.session.scalar(db.select(db.func.count(Comment.id))) == 1
+
+
+HOSTILE_TAG_INPUTS = {
+    "spaces after <": "<" + " " * 100_000 + "x",
+    "unclosed tag": "<a" + " " * 100_000,
+    "many <": "<" * 100_000,
+    "many < and spaces": "< " * 50_000 + "x",
+    "many unclosed tags": "<a " * 33_000,
+    "slash and spaces": "< /" + " " * 100_000 + "x",
+    "many </": "</ " * 33_000,
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE_TAG_INPUTS.values(), ids=HOSTILE_TAG_INPUTS.keys())
+def test_the_tag_check_is_linear_on_hostile_text(text):
+    """Under the length limit, the tag check alone scans 100,000 hostile characters fast."""
+    _, seconds = timed(lambda: clean_text(text, field_label="Texte", max_length=len(text)))
+    assert seconds < 0.5
+
+
+@pytest.mark.parametrize("text", ["a < b", "<3", "1 <2 et 3> 2", "x<y", "<<<", "< 3 >", "des flèches <-- et -->"])
+def test_text_that_only_looks_like_a_tag_is_accepted(text):
+    assert clean_text(text, field_label="Texte", max_length=100) == text
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "</b>", "<img src=x onerror=alert(1)>", "< b >",
+                                  "< / b>", "<!-- commentaire -->", "<a\nhref='x'>lien"])
+def test_tags_are_refused(text):
+    with pytest.raises(InvalidInput, match="balises HTML"):
+        clean_text(text, field_label="Texte", max_length=100)
+
+
+def test_a_too_long_text_is_refused_by_its_length_whatever_it_contains():
+    with pytest.raises(InvalidInput, match="c'est trop long"):
+        clean_text("<script>" * 1000, field_label="Texte", max_length=5000)
+
+
+INVISIBLE = {
+    "right-to-left override": "\u202e", "left-to-right embedding": "\u202a", "pop directional": "\u202c",
+    "left-to-right isolate": "\u2066", "pop isolate": "\u2069", "zero-width space": "\u200b",
+    "zero-width non-joiner": "\u200c", "zero-width joiner": "\u200d", "word joiner": "\u2060",
+    "byte order mark": "\ufeff",
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_names_and_titles_refuse_bidi_and_zero_width_characters(char):
+    with pytest.raises(InvalidInput, match="caractères invisibles"):
+        clean_text(f"Équipe{char}CPOF", field_label="Nom affiché", max_length=80, multiline=False)
+
+
+BIDI = {name: char for name, char in INVISIBLE.items() if char in "\u202a\u202c\u202e\u2066\u2069"}
+
+
+@pytest.mark.parametrize("char", BIDI.values(), ids=BIDI.keys())
+def test_bodies_refuse_bidi_controls(char):
+    with pytest.raises(InvalidInput, match="caractères invisibles"):
+        clean_text(f"Un texte {char}inversé", field_label="Texte", max_length=500)
+
+
+@pytest.mark.parametrize("text", ["Bravo 👩\u200d💻 !", "Famille 👨\u200d👩\u200d👧", "mot\u200bà\u200bmot"])
+def test_bodies_keep_zero_width_characters(text):
+    """Bodies stay permissive: the zero-width joiner builds emoji, the others hint line breaks."""
+    assert clean_text(text, field_label="Texte", max_length=500) == text
+
+
+def test_a_plain_name_is_accepted():
+    assert clean_text("Équipe Pessac", field_label="Nom affiché", max_length=80, multiline=False) == "Équipe Pessac"
+
+
+def test_a_bidi_override_in_a_contribution_title_is_refused_through_the_form(client, factory, auth):
+    process = factory.process()
+    auth.login(factory.user())
+    response = client.post(f"/demarches/{process.slug}/contribuer", data={
+        "theme_id": process.themes[0].id, "kind": "idea", "title": "Titre \u202eeuqitilop",
+        "text": "Un texte ordinaire.", "similar_checked": "1"})
+    assert response.status_code == 400
+    assert "Titre : le texte contient des caractères invisibles" in response.text
+    assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0
+
+
+
+def _regex_cases():
+    """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
+    from contrib.services import accounts, assistant_engines, imports
+    from nlp.citations import parse_citations
+
+    def email(value):
+        try:
+            return accounts.normalise_email(value)
+        except InvalidInput:
+            return None
+
+    n = 50_000
+    many_quotes = "Thématique : « " + "« " * n + "x» » inconnue."
+    return [
+        ("e-mail of dots", lambda: email("a@" + "." * n + "@"), None),
+        ("e-mail", lambda: email("Prenom.Nom@Exemple.fr"), "prenom.nom@exemple.fr"),
+        ("import problem kind", lambda: imports._problem_kind(many_quotes), many_quotes),
+        ("import problem kind, normal", lambda: imports._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
+         "Thématique : « … » inconnue, ligne N."),
+        ("citations with spaces", lambda: parse_citations("a" + " " * n + "b")[0], "a b"),
+        ("citations", lambda: parse_citations("Former les tuteurs [3, 4] .")[0], "Former les tuteurs."),
+        ("assistant heading", lambda: bool(assistant_engines._ARGUMENTS.match("arguments" + " " * n + "x")), False),
+        ("assistant heading, normal", lambda: bool(assistant_engines._ARGUMENTS.match("Arguments :")), True),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_other_patterns_are_linear_and_unchanged_on_normal_text(case):
+    label, call, expected = _regex_cases()[case]
+    result, seconds = timed(call)
+    assert result == expected, label
+    assert seconds < 0.5, label
