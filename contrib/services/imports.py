@@ -246,26 +246,35 @@ def start_import(process_id: int, data: bytes, filename: str, *, actor: User) ->
     return batch
 
 
-def get_batch(process_id: int, batch_id: int) -> ImportBatch:
-    """Return a batch of this process; raise NotFound otherwise."""
+def may_handle(user: User, batch: ImportBatch) -> bool:
+    """A batch (its cells, mapping, confirmation, undo) belongs to its uploader, and to moderators and staff."""
+    return user.has_role(Role.MODERATOR) or (user.has_role(Role.FACILITATOR) and batch.created_by_id == user.id)
+
+
+def get_batch(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
+    """Return a batch of this process that ``actor`` may handle; raise NotFound otherwise.
+
+    Someone else's batch is "not found" rather than forbidden: its existence is not theirs to know.
+    """
     batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.process_id != process_id:
+    if batch is None or batch.process_id != process_id or not may_handle(actor, batch):
         raise NotFound("Import introuvable.")
     return batch
 
 
-def list_batches(process_id: int, *, limit: int = 50) -> list[ImportBatch]:
-    """The process's latest batches, newest first."""
-    statement = (db.select(ImportBatch).where(ImportBatch.process_id == process_id)
-                 .order_by(ImportBatch.id.desc()).limit(limit))
-    return list(db.session.execute(statement).scalars())
+def list_batches(process_id: int, *, viewer: User, limit: int = 50) -> list[ImportBatch]:
+    """The process's latest batches that ``viewer`` may handle, newest first."""
+    statement = db.select(ImportBatch).where(ImportBatch.process_id == process_id)
+    if not viewer.has_role(Role.MODERATOR):
+        statement = statement.where(ImportBatch.created_by_id == viewer.id)
+    return list(db.session.execute(statement.order_by(ImportBatch.id.desc()).limit(limit)).scalars())
 
 
 def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | None],
                    theme_choices: dict[str, int | None], actor: User) -> ImportBatch:
     """Save the facilitator's column mapping and theme corrections on a draft batch."""
     with transaction():
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         width = len(batch.cells["header"])
         mapping = {}
         for name in FIELDS:
@@ -278,8 +287,8 @@ def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | N
     return batch
 
 
-def _draft(process_id: int, batch_id: int) -> ImportBatch:
-    batch = get_batch(process_id, batch_id)
+def _draft(process_id: int, batch_id: int, actor: User) -> ImportBatch:
+    batch = get_batch(process_id, batch_id, actor=actor)
     if batch.status != ImportStatus.DRAFT:
         raise Conflict(f"Cet import est déjà traité (statut : {batch.status.label}).")
     return batch
@@ -383,9 +392,9 @@ def _mark_already_imported(process_id: int, results: list[RowResult]) -> None:
             row.problems.append("Déjà importée : cette ligne est déjà dans la démarche (import précédent).")
 
 
-def preview(process_id: int, batch_id: int) -> Preview:
+def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
     """Compute, without writing anything, what confirming the draft batch would import."""
-    batch = _draft(process_id, batch_id)
+    batch = _draft(process_id, batch_id, actor)
     process = batch.process
     rows, matches = _evaluate(batch, process)
     missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
@@ -410,7 +419,7 @@ def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportB
     """The draft batch, if ``actor`` may confirm it now (the checks ``confirm_import`` starts with)."""
     process = _get_process(process_id)
     _check_can_import(process, actor)
-    return _draft(process_id, batch_id)
+    return _draft(process_id, batch_id, actor)
 
 
 def confirm_import(process_id: int, batch_id: int, *, actor: User,
@@ -424,7 +433,7 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User,
     with transaction():
         process = _get_process(process_id)
         _check_can_import(process, actor)
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
         if missing:
             raise InvalidInput(f"Indiquez quelle colonne contient : {', '.join(missing)}.")
@@ -481,7 +490,7 @@ def _insert_chunk(rows: list[RowResult], process: Process, batch: ImportBatch, a
 def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
     """Abandon a draft batch: nothing was imported; its stored cells are dropped."""
     with transaction():
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         batch.status = ImportStatus.CANCELLED
         batch.settled_at = utcnow()
         batch.cells = None
@@ -490,15 +499,10 @@ def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch
     return batch
 
 
-def can_undo(user: User, batch: ImportBatch) -> bool:
-    """The facilitator who imported a batch, or a moderator, may undo it."""
-    return user.has_role(Role.MODERATOR) or (user.has_role(Role.FACILITATOR) and batch.created_by_id == user.id)
-
-
 def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     """Hide every contribution of a confirmed batch (never delete); return how many were hidden.
 
-    Allowed to the facilitator who imported the batch and to moderators (NotAllowed otherwise).
+    Allowed to the facilitator who imported the batch and to moderators (NotFound otherwise).
 
     Refused as a whole (Conflict naming them) when moderators already used some of them: any
     contribution whose status is no longer "published". Contributions already hidden stay as they
@@ -507,9 +511,7 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     with transaction():
         process = _get_process(process_id)
         _check_can_import(process, actor)
-        batch = get_batch(process_id, batch_id)
-        if not can_undo(actor, batch):
-            raise NotAllowed("Seule la personne qui a fait l'import, ou un modérateur, peut l'annuler.")
+        batch = get_batch(process_id, batch_id, actor=actor)
         if batch.status != ImportStatus.CONFIRMED:
             raise Conflict(f"Seul un import effectué peut être annulé (statut : {batch.status.label}).")
         contributions = db.session.execute(
