@@ -5,6 +5,7 @@ bound (a denial-of-service guard, not a speed benchmark): the old code took seco
 """
 
 import time
+from urllib.parse import urlencode
 
 import pytest
 
@@ -24,14 +25,21 @@ def timed(call):
     return result, time.perf_counter() - start
 
 
+def post_encoded(client, url: str, fields: dict):
+    """POST a form encoded beforehand: the test client's own encoding of 5 MB (a Python loop per byte) is not timed."""
+    body = urlencode(fields).encode()
+    return timed(lambda: client.post(url, data=body, content_type="application/x-www-form-urlencoded"))
+
+
 class TestFiveMegabyteBodies:
     """A 5 MB hostile body through the real forms: refused by the length check, fast, nothing stored."""
 
     def test_contribution(self, client, factory, auth):
         process = factory.process()
         auth.login(factory.user())
-        response, seconds = timed(lambda: client.post(f"/demarches/{process.slug}/contribuer", data={
-            "theme_id": process.themes[0].id, "kind": "idea", "title": "", "text": BACKTRACKING_BODY}))
+        client.get(f"/demarches/{process.slug}/contribuer")  # templates compiled: only the refusal is timed
+        response, seconds = post_encoded(client, f"/demarches/{process.slug}/contribuer", {
+            "theme_id": process.themes[0].id, "kind": "idea", "title": "", "text": BACKTRACKING_BODY})
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 5000)" in response.text
         assert seconds < 1
@@ -41,8 +49,9 @@ class TestFiveMegabyteBodies:
         process = factory.process()
         contribution = factory.contribution(process)
         auth.login(factory.user())
-        response, seconds = timed(lambda: client.post(f"/contributions/{contribution.id}/commentaires",
-                                                      data={"text": BACKTRACKING_BODY}))
+        client.get(f"/contributions/{contribution.id}")
+        response, seconds = post_encoded(client, f"/contributions/{contribution.id}/commentaires",
+                                         {"text": BACKTRACKING_BODY})
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 2000)" in response.text
         assert seconds < 1
@@ -52,8 +61,9 @@ class TestFiveMegabyteBodies:
         process = factory.process()
         contribution = factory.contribution(process)
         auth.login(factory.user())
-        response, seconds = timed(lambda: client.post(f"/contributions/{contribution.id}/signaler",
-                                                      data={"reason": "other", "details": BACKTRACKING_BODY}))
+        client.get(f"/contributions/{contribution.id}")
+        response, seconds = post_encoded(client, f"/contributions/{contribution.id}/signaler",
+                                         {"reason": "other", "details": BACKTRACKING_BODY})
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 500)" in response.text
         assert seconds < 1
@@ -259,6 +269,7 @@ def test_a_sparse_workbook_is_refused_fast_and_nothing_is_stored(client, factory
     auth.login(factory.user(Role.FACILITATOR))
     data = xlsx_by_hand(dimension, cells)
     assert len(data) < 2500
+    client.get(f"/demarches/{process.slug}/import")
     response, seconds = _upload(client, process.slug, data)
     assert response.status_code == 400
     assert message.replace("'", "&#39;") in response.text
@@ -279,3 +290,51 @@ def test_a_dimension_that_lies_costs_nothing_and_the_real_rows_are_read(client, 
     batch = db.session.execute(db.select(ImportBatch)).scalar_one()
     assert batch.cells["rows"] == [[2, "Métiers", "Former les tuteurs en entreprise"],
                                    [3, "Métiers", "Un atelier par mois"]]
+
+
+def test_the_import_preview_shows_a_bounded_number_of_theme_values(client, factory, auth):
+    """20,000 distinct theme values made a 19 MB page: the first 100 (unknown first) are shown, the rest counted."""
+    from contrib.models import Role
+    from contrib.services import imports
+
+    process = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    lines = ["Thématique;Texte"] + [f"Valeur {n:05d};Texte numéro {n}" for n in range(20_000)]
+    batch = imports.start_import(process.id, "\n".join(lines).encode(), "atelier.csv", actor=facilitator)
+    auth.login(facilitator)
+    page = client.get(f"/demarches/{process.slug}/import/{batch.id}")
+    assert page.status_code == 200
+    assert len(page.data) < 400_000
+    assert "100 valeurs affichées (celles à vérifier d'abord), et 19900 autres" in page.text
+    assert "Valeur 00099" in page.text and "Valeur 00100" not in page.text.split("<h2>Lignes</h2>")[0]
+
+
+def test_a_theme_choice_for_a_value_not_shown_is_kept(factory):
+    """Correcting the shown values keeps the choices made for the others."""
+    from contrib.models import Role
+    from contrib.services import imports
+
+    process = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    sheet = "Thématique;Texte\nA inconnue;Un texte\nB inconnue;Un autre texte\n".encode()
+    batch = imports.start_import(process.id, sheet, "atelier.csv", actor=facilitator)
+    first, second = process.themes[0].id, process.themes[1].id
+    for choices in ({"A inconnue": first}, {"B inconnue": second}):
+        imports.update_mapping(process.id, batch.id, columns={"theme": 0, "text": 1}, theme_choices=choices,
+                               actor=facilitator)
+    assert imports.preview(process.id, batch.id, actor=facilitator).theme_matches == {
+        "A inconnue": (first, True), "B inconnue": (second, True)}
+
+
+@pytest.mark.parametrize("text", ["a\n\n\n\n" * 1_000_000, " " * FIVE_MB + "x", "x" * FIVE_MB],
+                         ids=["blank lines", "padding", "letters"])
+def test_five_megabytes_of_anything_are_refused_by_the_length_check_at_once(text):
+    start = time.perf_counter()
+    with pytest.raises(InvalidInput, match=f"{len(text)} caractères, c'est trop long"):
+        clean_text(text, field_label="Texte", max_length=5000)
+    assert time.perf_counter() - start < 0.1
+
+
+def test_blank_lines_and_edge_spaces_are_still_normalised_before_the_length_check():
+    text = " " * 40_000 + "Un\n\n\n\n\ntexte" + "\n" * 9_000
+    assert clean_text(text, field_label="Texte", max_length=5000) == "Un\n\ntexte"

@@ -14,6 +14,7 @@ from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 bp = Blueprint("facilitation", __name__)
 
 PREVIEW_ROWS = 300
+PREVIEW_THEMES = 100
 
 
 @bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
@@ -53,7 +54,8 @@ def preview(slug, batch_id):
     result = imports.preview(process.id, batch_id, actor=current_user)
     return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
                            progress=import_jobs.import_progress(batch.id),
-                           shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
+                           shown=result.rows_to_show(PREVIEW_ROWS), themes=result.themes_to_show(PREVIEW_THEMES),
+                           fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
                            action_form=ActionForm())
 

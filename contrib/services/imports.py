@@ -196,6 +196,12 @@ class Preview:
         plain = [row for row in self.rows if row.line_number not in lines][:max(0, limit - len(flagged))]
         return sorted(flagged + plain, key=lambda row: row.line_number)
 
+    def themes_to_show(self, limit: int) -> tuple[list[tuple[str, tuple[int | None, bool]]], int]:
+        """At most ``limit`` distinct theme values of the file, those to check first (unknown, then
+        approximate, each alphabetically), and how many more there are."""
+        ordered = sorted(self.theme_matches.items(), key=lambda item: (item[1][0] is not None, item[1][1], item[0]))
+        return ordered[:limit], max(0, len(ordered) - limit)
+
     @property
     def problem_counts(self) -> Counter:
         """How many rows have each kind of problem (values and numbers blanked out)."""
@@ -282,8 +288,9 @@ def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | N
             mapping[name] = index if isinstance(index, int) and 0 <= index < width else None
         theme_ids = {theme.id for theme in batch.process.themes}
         batch.mapping = mapping
-        batch.theme_choices = {raw: (choice if choice in theme_ids else None)
-                               for raw, choice in theme_choices.items()}
+        # The preview shows a bounded number of values: those not posted keep their earlier choice.
+        batch.theme_choices = {**batch.theme_choices, **{raw: (choice if choice in theme_ids else None)
+                                                         for raw, choice in theme_choices.items()}}
     return batch
 
 
