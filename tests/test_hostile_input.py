@@ -4,6 +4,7 @@ Timings are measured with ``time.perf_counter`` around the real request and comp
 bound (a denial-of-service guard, not a speed benchmark): the old code took seconds to days here.
 """
 
+import re
 import time
 from urllib.parse import urlencode
 
@@ -338,3 +339,75 @@ def test_five_megabytes_of_anything_are_refused_by_the_length_check_at_once(text
 def test_blank_lines_and_edge_spaces_are_still_normalised_before_the_length_check():
     text = " " * 40_000 + "Un\n\n\n\n\ntexte" + "\n" * 9_000
     assert clean_text(text, field_label="Texte", max_length=5000) == "Un\n\ntexte"
+
+
+def test_twenty_thousand_ids_in_a_url_are_refused_fast(client, factory, auth):
+    from contrib.models import Role
+    from contrib.services.proposals import MAX_SELECTION
+
+    process = factory.process()
+    auth.login(factory.user(Role.MODERATOR))
+    url = f"/moderation/demarches/{process.slug}/propositions/nouvelle"
+    client.get(url)
+    ids = ",".join(str(n) for n in range(1, 20_001))
+    response, seconds = timed(lambda: client.get(url, query_string={"ids": ids}))
+    assert seconds < 1
+    assert f"Plus de {MAX_SELECTION} contributions sélectionnées : {MAX_SELECTION} au plus par acte." in response.text
+
+
+def test_ids_are_read_in_order_once_each():
+    from contrib.services.proposals import MAX_SELECTION, parse_ids
+
+    assert parse_ids(["3, 1 #3", "n° 2;1"]) == [3, 1, 2]
+    assert parse_ids(",".join(str(n % 7) for n in range(20_000))) == [0, 1, 2, 3, 4, 5, 6]
+    assert len(parse_ids(" ".join(str(n) for n in range(1, MAX_SELECTION + 1)))) == MAX_SELECTION
+
+
+def _document(introduction: str, section_proposals: list[int] = ()) -> dict:
+    proposals = [{"id": n, "title": f"Proposition {n}", "text": "Texte.", "status": "retenue",
+                  "provenance": {"n_sources": 1, "n_supporters": 0, "n_events": 1}} for n in section_proposals]
+    return {"plaidoyer": {"title": "Plaidoyer", "introduction": introduction, "conclusion": ""},
+            "sections": [{"id": 1, "title": "Section", "proposals": proposals}]}
+
+
+HOSTILE_DIFFS = {
+    "alternating words": ("a b " * 5_000, "b a " * 5_000),
+    "cycles of 7 words": (" ".join(f"m{n % 7}" for n in range(6_600)), " ".join(f"m{n * 3 % 7}" for n in range(6_600))),
+    "cycles of 110 words": (" ".join(f"m{n % 110}" for n in range(5_000)),
+                            " ".join(f"m{n * 7 % 110}" for n in range(5_000))),
+}
+
+
+@pytest.mark.parametrize("texts", HOSTILE_DIFFS.values(), ids=HOSTILE_DIFFS.keys())
+def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
+    """difflib took 3.5 to 10 s on these (its worst case is cubic); the result still rebuilds the new text."""
+    from markupsafe import Markup
+
+    from contrib.services import plaidoyer
+
+    before, after = texts
+    assert len(before) <= 20_000 and len(after) <= 20_000
+    result, seconds = timed(lambda: plaidoyer.diff(_document(before), _document(after)))
+    assert seconds < 1
+    (label, marked), = result.texts
+    kept_and_added = re.sub(r"<del>.*?</del>", "", re.sub(r'<span class="visually-hidden">[^<]*</span>', "", marked))
+    assert " ".join(Markup(kept_and_added).striptags().split()) == " ".join(after.split())
+
+
+def test_the_version_diff_still_reads_word_by_word():
+    from contrib.services import plaidoyer
+
+    before = "Former les tuteurs en entreprise. " * 3 + "Financer les formations courtes."
+    after = "Former les tuteurs en entreprise. " * 3 + "Financer vite les formations longues."
+    (label, marked), = plaidoyer.diff(_document(before), _document(after)).texts
+    assert label == "Introduction"
+    assert "Financer <ins>" in marked and "vite" in marked and "<del>" in marked and "courtes." in marked
+
+
+def test_reordering_many_proposals_is_diffed_once_per_section():
+    from contrib.services import plaidoyer
+
+    ids = list(range(1, 2_001))
+    result, seconds = timed(lambda: plaidoyer.diff(_document("", ids), _document("", ids[::-1])))
+    assert seconds < 1
+    assert len(result.proposals_reordered) == len(ids) - 1
