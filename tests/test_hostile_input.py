@@ -411,3 +411,31 @@ def test_reordering_many_proposals_is_diffed_once_per_section():
     result, seconds = timed(lambda: plaidoyer.diff(_document("", ids), _document("", ids[::-1])))
     assert seconds < 1
     assert len(result.proposals_reordered) == len(ids) - 1
+
+
+HOSTILE_LINES = ["~~~", "- une puce", "+ une autre", "1. une liste", "2) une autre", "===", "---", "# un titre",
+                 "> une citation", "```", "| a | b |", "    du code", "* étoile", "<div>"]
+
+
+def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure():
+    """Each hostile line, inside a paragraph and as a paragraph of its own, stays text: the document keeps
+    its headings, its one quote per proposal and no list, fence, table, code block or setext heading."""
+    from contrib.services import plaidoyer_exports
+
+    text = "Un paragraphe\n" + "\n".join(HOSTILE_LINES) + "\n\n" + "\n\n".join(HOSTILE_LINES)
+    provenance = {"n_sources": 0, "n_supporters": 0, "n_events": 0, "events": [], "regions": [], "actor_types": [],
+                  "sources": []}
+    proposal = {"id": 1, "title": "- Former === ~~~", "text": text, "url": "/propositions/1", "provenance": provenance,
+                "priority": "haute", "status": "retenue"}
+    content = {"plaidoyer": {"title": "Plaidoyer", "introduction": text, "conclusion": text},
+               "sections": [{"id": 1, "title": "Métiers", "proposals": [proposal]}]}
+    markdown = plaidoyer_exports.render(content, "md", meta=None, base_url="https://contrib.example",
+                                        stem="plaidoyer").content.decode()
+    lines = markdown.split("\n")
+    headings = [line for line in lines if line.startswith("#")]
+    assert headings == ["# Plaidoyer", "## Introduction", "## 1. Métiers", "### Proposition 1 : \\- Former === ~~~",
+                        "## Conclusion", f"## {plaidoyer_exports.ANNEX_TITLE}", "### Proposition 1 : \\- Former === ~~~"]
+    assert [line for line in lines if line.startswith(">")] == ["> " + plaidoyer_exports.provenance_line(provenance)]
+    block_starts = re.compile(r"^(?:[-+*=~`|<]|\d+[.)]| {4}|\t)")
+    assert [line for line in lines if block_starts.match(line)] == []
+    assert markdown.count("\\~~~") == 3 * 2 and "une puce" in markdown
