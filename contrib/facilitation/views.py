@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
+from contrib.extensions import limiter
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.ids import parse_id, query_id
 from contrib.models import ContributionKind, ImportStatus, Role
@@ -140,6 +141,7 @@ def undo(slug, batch_id):
 
 
 @bp.get("/demarches/<slug>/export.<any(csv, xlsx, json):file_format>")
+@limiter.limit("20 per minute; 200 per hour")
 def export(slug, file_format):
     process = processes.get_by_slug(slug)
     kind = request.args.get("type") or None
