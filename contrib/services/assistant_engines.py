@@ -327,7 +327,8 @@ def _complete_part(buffer: str) -> tuple[str, str]:
 
 
 _TITLE = re.compile(r"^\s*titre\s*:\s*", re.IGNORECASE)
-_ARGUMENTS = re.compile(r"^\s*arguments?\s*:?\s*$", re.IGNORECASE)
+# "(?::\s*)?" rather than "\s*:?\s*", whose two runs of spaces could split a long run quadratically.
+_ARGUMENTS = re.compile(r"^\s*arguments?\s*(?::\s*)?$", re.IGNORECASE)
 
 
 def _draft_line(sentence: str, section: str, scorer: SupportScorer) -> tuple[str, dict]:

@@ -738,10 +738,10 @@ def diff(old: dict, new: dict) -> Diff:
     for section_id, section in new_sections.items():
         if section_id not in old_sections:
             continue
-        old_ids = [p["id"] for p in old_sections[section_id]["proposals"]]
         new_ids = [p["id"] for p in section["proposals"]]
+        reordered = _moved([p["id"] for p in old_sections[section_id]["proposals"]], new_ids)  # once, not per id
         for proposal_id in new_ids:
-            if proposal_id in _moved(old_ids, new_ids):
+            if proposal_id in reordered:
                 proposal, _, rank = new_placed[proposal_id]
                 result.proposals_reordered.append((proposal_id, proposal["title"], section["title"],
                                                    old_placed[proposal_id][2], rank))
