@@ -74,6 +74,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "SMTP_STARTTLS": parse_boolean(environ.get("CONTRIB_SMTP_STARTTLS", "true")),
         "MAIL_SENDER": environ.get("CONTRIB_MAIL_SENDER", "Contrib CPOF <ne-pas-repondre@contrib.local>"),
         "PUBLIC_URL": environ.get("CONTRIB_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Open-data exports are kept here, keyed by a version of the data (rebuilt only when it changes).
+        "EXPORT_CACHE_DIR": environ.get("CONTRIB_EXPORT_CACHE_DIR") or str(instance_path / "exports"),
         # Background tasks: an SQLite file next to the database by default, redis://... in production.
         "TASK_QUEUE": environ.get("CONTRIB_TASK_QUEUE") or f"sqlite:///{instance_path / 'tasks.sqlite3'}",
         # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.

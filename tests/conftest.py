@@ -191,7 +191,8 @@ def app(migrated_database, tmp_path):
 
     Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer.
     """
-    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
+    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+                   EXPORT_CACHE_DIR=str(tmp_path / "exports"))
     with app.app_context():
         yield app
         db.session.remove()

@@ -139,7 +139,7 @@ def _data_version(process: Process) -> str:
 
 def _cached(process: Process, file_format: str, filters: dict, build) -> bytes:
     """The export's bytes from the disk cache, or ``build()`` them and keep them for the next request."""
-    folder = current_app.config.get("EXPORT_CACHE_DIR") or os.path.join(current_app.instance_path, "exports")
+    folder = current_app.config["EXPORT_CACHE_DIR"]
     # The pseudonyms depend on the secret key: a new key is a new cache.
     origin = f"{db.engine.url.render_as_string(hide_password=True)}|{current_app.config['SECRET_KEY']}"
     database = hashlib.sha256(origin.encode()).hexdigest()[:12]
