@@ -25,9 +25,10 @@ from contrib.models import (
     ProposalStatus,
     Role,
     SessionMode,
+    User,
 )
 from contrib.models.reports import ReportReason
-from contrib.services import accounts, comments, duplicates, imports, plaidoyer, plenary, proposals, reports
+from contrib.services import accounts, comments, duplicates, imports, moderation, plaidoyer, plenary, proposals, reports
 from tests.conftest import finished_run
 from tests.test_authorization import EXPECTED
 
@@ -119,25 +120,41 @@ class Watch:
         self.client = client
         self.state = _snapshot()
         self.statuses: list[int] = []
+        self.reached = 0  # requests that got past every refusal to the view's success path
 
     def check(self, response, what: str) -> None:
         """No 5xx; a refusal leaves every table as it was; a refused HTML page is the French one."""
-        body = response.get_data().decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
+        raw = response.get_data()  # the whole body: a streamed response runs its generator to the end
+        body = raw.decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
         flashes = _flashed(self.client)
         self.statuses.append(response.status_code)
         turned_away = response.status_code in (401, 403) or "/connexion?next=" in response.headers.get("Location", "")
         assert not turned_away, f"{what}: the role was turned away before its input reached the view"
         before, self.state = self.state, _snapshot()
         assert response.status_code < 500, f"{what} -> {response.status_code}\n{body[:800]}"
+        changed = _changed(before, self.state)
         if _is_refusal(response, flashes):
-            changed = _changed(before, self.state)
             assert not changed, f"{what} was refused ({response.status_code} {flashes}) yet changed {changed}"
             if 400 <= response.status_code < 500 and response.mimetype == "text/html":
                 assert 'lang="fr"' in body
+        elif _succeeded(response, flashes, changed):
+            self.reached += 1
 
-    def assert_exercised(self, min_requests: int = 10) -> None:
-        """Hypothesis really sent that many hostile requests, each checked above."""
+    def assert_exercised(self, min_requests: int = 10, min_reached: int = 1) -> None:
+        """Hypothesis really sent that many hostile requests, each checked above, and some got through."""
         assert len(self.statuses) >= min_requests, f"only {len(self.statuses)} requests checked"
+        assert self.reached >= min_reached, (f"none of {len(self.statuses)} requests reached the view's success "
+                                             f"path (statuses {sorted(set(self.statuses))})")
+
+
+def _succeeded(response, flashes, changed: list[str]) -> bool:
+    """A page shown (GET), or a form that did its work: the database changed, a success or progress message,
+    or a 200 that is not a form shown again (JSON, a stream read to its end)."""
+    if response.request.method == "GET":
+        return response.status_code == 200
+    categories = {category for category, _ in flashes}
+    return bool(changed) or bool(categories & {"success", "info"}) or (
+        response.status_code == 200 and response.mimetype != "text/html")
 
 
 @pytest.fixture
@@ -198,8 +215,10 @@ def world(factory):
     reports.report("comment", comment.id, "spam", None, reporter=factory.user())
     duplicates.detect(process.id, actor=None)
     group_id = duplicates.pending_groups(process.id)[0].id
-    batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
-                                 actor=factory.user(Role.FACILITATOR))
+    facilitator = factory.user(Role.FACILITATOR)  # the one who fuzzes the import forms: the batches are theirs
+    batch, confirmed = (imports.start_import(process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(), "atelier.csv",
+                                             actor=facilitator) for text in ("Former", "Accompagner"))
+    imports.confirm_import(process.id, confirmed.id, actor=facilitator)
     proposal, other = (proposals.create_from_contributions(
         process.id, [factory.contribution(process, text=text).id, factory.contribution(process).id], title,
         "Son texte.", [process.themes[0].id], "medium", moderator=moderator)
@@ -211,10 +230,13 @@ def world(factory):
     section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
     version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
+    # The journal's undo target: the last act, and one that can be undone.
+    moderation.hide(factory.contribution(process, text="Hors sujet.").id, "Hors sujet", moderator=moderator)
     entry = db.session.scalar(db.select(db.func.max(AuditEntry.id)))
     return {"slug": process.slug, "process": process.id, "theme": process.themes[0].id,
             "contribution": contribution.id, "loose": loose.id, "source": sources[0], "comment": comment.id,
-            "user": author.id, "group": group_id, "batch": batch.id, "proposal": proposal.id, "other": other.id,
+            "user": author.id, "group": group_id, "batch": batch.id, "confirmed": confirmed.id,
+            "facilitator": facilitator.id, "proposal": proposal.id, "other": other.id,
             "dots": dots.id, "pairs": pairs.id, "plaidoyer": document.id, "section": section.id,
             "version": version.id, "run": run.id, "entry": entry, "token": accounts.password_reset_token(author)}
 
@@ -260,7 +282,7 @@ FEATURE_FORMS = [
                                                     "valeur_theme_0", "theme_0"]),
     (Role.FACILITATOR, IMPORT + "/confirmer", ["confirm"]),
     (Role.FACILITATOR, IMPORT + "/abandonner", ["confirm"]),
-    (Role.FACILITATOR, IMPORT + "/annuler", ["confirm"]),
+    (Role.FACILITATOR, "/demarches/{slug}/import/{confirmed}/annuler", ["confirm"]),
     # moderation: reports queue, journal
     (Role.MODERATOR, "/moderation/signalements/commentaire/{comment}/restaurer", ["confirm"]),
     (Role.MODERATOR, "/moderation/signalements/commentaire/{comment}/masquer", ["confirm"]),
@@ -317,7 +339,9 @@ FEATURE_FORMS = [
 
 @pytest.mark.parametrize("role, url, fields", FEATURE_FORMS, ids=[url for _, url, _ in FEATURE_FORMS])
 def test_hostile_feature_forms_never_break_anything(app, client, auth, factory, world, role, url, fields):
-    if role is not None:
+    if role is Role.FACILITATOR:
+        auth.login(db.session.get(User, world["facilitator"]))
+    elif role is not None:
         auth.login(factory.user(role))
     url = url.format(**world)
     fields = [field.format(**world) for field in fields]
