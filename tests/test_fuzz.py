@@ -28,7 +28,8 @@ from contrib.models import (
     User,
 )
 from contrib.models.reports import ReportReason
-from contrib.services import accounts, comments, duplicates, imports, moderation, plaidoyer, plenary, proposals, reports
+from contrib.services import (accounts, comments, duplicates, imports, moderation, plaidoyer, plenary, proposal_life,
+                             proposals, reports)
 from tests.conftest import PASSWORD, finished_run
 from tests.test_authorization import EXPECTED
 
@@ -114,6 +115,7 @@ class Watch:
 
     def __init__(self, client):
         self.client = client
+        _flashed(client)  # the login's greeting is not this test's
         self.state = _snapshot()
         self.statuses: list[int] = []
         self.reached = 0  # requests that got past every refusal to the view's success path
@@ -124,6 +126,7 @@ class Watch:
         body = raw.decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
         flashes = _flashed(self.client)
         self.statuses.append(response.status_code)
+        self.last = (response.status_code, flashes)
         turned_away = response.status_code in (401, 403) or "/connexion?next=" in response.headers.get("Location", "")
         assert not turned_away, f"{what}: the role was turned away before its input reached the view"
         before, self.state = self.state, _snapshot()
@@ -162,12 +165,12 @@ def fuzz(watch: Watch, url: str, fields: list[str], valid: list | None, strategy
 
     if valid is not None and url not in SUCCEED_LAST:
         request(valid)
-        assert watch.reached == 1, f"{url}: the valid request {valid!r} was refused"
+        assert watch.reached == 1, f"{url}: the valid request {valid!r} was refused: {watch.last}"
     settings_(given(values=st.lists(strategy, min_size=len(fields), max_size=len(fields)))(request))()
     if valid is not None and url in SUCCEED_LAST:
         reached = watch.reached
         request(valid)
-        assert watch.reached == reached + 1, f"{url}: the valid request {valid!r} was refused"
+        assert watch.reached == reached + 1, f"{url}: the valid request {valid!r} was refused: {watch.last}"
     watch.assert_exercised()
 
 
@@ -259,6 +262,9 @@ def world(factory):
     pairs = plenary.create_session(process.id, "Paires", "pairwise", [proposal.id, other.id], moderator=moderator)
     document = plaidoyer.create("Plaidoyer national", actor=staff)
     section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
+    section2 = plaidoyer.add_section(document.id, "Deuxième partie", actor=staff)
+    proposal_life.set_status(other.id, "retained", None, moderator=moderator)  # what a plaidoyer takes in
+    reports.report("contribution", contribution.id, "off_topic", None, reporter=factory.user())
     version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
     proposal_version = proposals.get_proposal(proposal.id).version
@@ -270,7 +276,7 @@ def world(factory):
             "contribution": contribution.id, "loose": loose.id, "source": sources[0], "comment": comment.id,
             "user": author.id, "group": group_id, "batch": batch.id, "confirmed": confirmed.id,
             "facilitator": facilitator.id, "proposal_version": proposal_version, "twin": twins[0].id,
-            "twin2": twins[1].id, "hidden": hidden.id, "proposal": proposal.id, "other": other.id,
+            "twin2": twins[1].id, "hidden": hidden.id, "section2": section2.id, "proposal": proposal.id, "other": other.id,
             "dots": dots.id, "pairs": pairs.id, "plaidoyer": document.id, "section": section.id,
             "version": version.id, "run": run.id, "entry": entry, "token": accounts.password_reset_token(author)}
 
@@ -362,7 +368,7 @@ FEATURE_FORMS = [
     (Role.STAFF, DOCUMENT + "/sections", ["title", "version"]),
     (Role.STAFF, DOCUMENT + "/sections/{section}/renommer", ["title", "version"]),
     (Role.STAFF, DOCUMENT + "/sections/{section}/deplacer", ["direction", "version"]),
-    (Role.STAFF, DOCUMENT + "/sections/{section}/retirer", ["version"]),
+    (Role.STAFF, DOCUMENT + "/sections/{section2}/retirer", ["version"]),  # the empty one
     (Role.STAFF, DOCUMENT + "/propositions", ["proposal_id", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/deplacer", ["direction", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/retirer", ["version"]),
@@ -389,6 +395,19 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
         "/moderation/demarches/{slug}/assistant/flux": scope,
         "/moderation/demarches/{slug}/plenieres": ["Plénière du soir", "dots", "5", str(w["proposal"]),
                                                    str(w["other"])],
+        "/plenieres/{pairs}/vote": [str(w["proposal"]), str(w["other"])],
+        "/admin/utilisateurs/{user}/role": ["facilitator"],
+        "/moderation/signalements/contribution/{contribution}/masquer": [None],
+        MANAGE + "/priorite": ["high", None],
+        MANAGE + "/statut": ["retained", None, None],
+        RUN + "/groupes/c1/fusionner": ["c2"],
+        RUN + "/groupes/c1/scinder": [str(w["twin"]), str(w["twin2"])],
+        RUN + "/contributions/{contribution}/deplacer": ["c2", None],
+        DOCUMENT + "/sections/{section}/deplacer": ["bas", None],
+        DOCUMENT + "/sections/{section2}/retirer": [None],
+        DOCUMENT + "/propositions": [str(w["other"]), None, None],
+        DOCUMENT + "/propositions/{proposal}/deplacer": [None, str(w["section2"]), None],
+        DOCUMENT + "/demarche": [str(w["process"]), None],
     }
 
 
