@@ -99,7 +99,8 @@ def test_worker_killed_during_a_clustering_run(app, client, auth, factory, monke
 
 
 def _sheet(n_rows: int) -> bytes:
-    lines = ["Thématique;Texte"] + [f"Métiers/compétences;{text} (ligne {i})" for i, text in enumerate(_texts(n_rows))]
+    texts = _texts(n_rows)
+    lines = ["Thématique;Texte"] + [f"Métiers/compétences;{text} (ligne {i})" for i, text in enumerate(texts)]
     return "\n".join(lines).encode()
 
 

@@ -250,8 +250,8 @@ def world(factory):
     duplicates.detect(process.id, actor=None)
     group_id = duplicates.pending_groups(process.id)[0].id
     facilitator = factory.user(Role.FACILITATOR)  # the one who fuzzes the import forms: the batches are theirs
-    batch, confirmed = (imports.start_import(process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(), "atelier.csv",
-                                             actor=facilitator) for text in ("Former", "Accompagner"))
+    batch, confirmed = (imports.start_import(process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(),
+                                             "atelier.csv", actor=facilitator) for text in ("Former", "Accompagner"))
     imports.confirm_import(process.id, confirmed.id, actor=facilitator)
     proposal, other = (proposals.create_from_contributions(
         process.id, [factory.contribution(process, text=text).id, factory.contribution(process).id], title,
@@ -276,7 +276,8 @@ def world(factory):
             "contribution": contribution.id, "loose": loose.id, "source": sources[0], "comment": comment.id,
             "user": author.id, "group": group_id, "batch": batch.id, "confirmed": confirmed.id,
             "facilitator": facilitator.id, "proposal_version": proposal_version, "twin": twins[0].id,
-            "twin2": twins[1].id, "hidden": hidden.id, "section2": section2.id, "proposal": proposal.id, "other": other.id,
+            "twin2": twins[1].id, "hidden": hidden.id, "section2": section2.id,
+            "proposal": proposal.id, "other": other.id,
             "dots": dots.id, "pairs": pairs.id, "plaidoyer": document.id, "section": section.id,
             "version": version.id, "run": run.id, "entry": entry, "token": accounts.password_reset_token(author)}
 

@@ -146,13 +146,15 @@ NOT_MODERATION_ACTS = {
     "clustering:run:launch": "record", "duplicates:detection:run": "record",
     "assistant:summary:generate": "record", "assistant:answer:generate": "record",
     "assistant:draft:generate": "record", "assistant:draft:use": "record",
-    "plaidoyer:plaidoyer:create": "record", "plaidoyer:version:create": "record", "plaidoyer:plaidoyer:export": "record",
+    "plaidoyer:plaidoyer:create": "record", "plaidoyer:version:create": "record",
+    "plaidoyer:plaidoyer:export": "record",
 }
 _ACTION = re.compile(r"""f?["']([a-z_]+):(\{target_type\}|[a-z_]+):([a-z_]+)["']""")
 
 
 def _recorded_actions() -> set[str]:
-    """Every action name written in the services (only they write the audit log) (f-strings expanded over the report targets)."""
+    """Every action name written in the services (only they write the audit log), f-strings expanded
+    over the report targets."""
     found = set()
     for path in (Path(__file__).parents[1] / "contrib" / "services").rglob("*.py"):
         for area, subject, verb in _ACTION.findall(path.read_text(encoding="utf-8")):
@@ -168,8 +170,9 @@ def test_every_moderation_act_is_in_the_journal_and_undoable(app):
     assert not set(NOT_MODERATION_ACTS) - actions, "every classified action still exists"
     moderation_acts = actions - set(NOT_MODERATION_ACTS)
     assert len(moderation_acts) >= 30
+    registry = undo._registry
     missing = sorted(action for action in moderation_acts
-                     if action not in undo._registry or not (undo._registry[action].undo and undo._registry[action].redo))
+                     if action not in registry or not (registry[action].undo and registry[action].redo))
     assert missing == [], f"moderation acts without undo and redo in the journal: {missing}"
 
 
