@@ -1,6 +1,6 @@
 """French error pages; the 500 page rolls the session back first."""
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, g, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
@@ -53,7 +53,9 @@ def init_app(app):
         title, message = MESSAGES[503]
         if wants_json():
             return jsonify(error=message), 503
-        # A page that needs no database: the normal layout would query it again.
+        # A page that needs no database: the normal layout would query it again, and so would loading the
+        # logged-in user for the templates (raising again, inside this handler: a 500 instead of this page).
+        g._login_user = current_app.login_manager.anonymous_user()
         return render_template("errors/unavailable.html", title=title, message=message), 503
 
     @app.errorhandler(500)

@@ -120,11 +120,13 @@ def put_job(key: str, state: str, progress: int, message: str, result: Any = Non
 
 
 def get_job(key: str, *, stale_after: float, stale_message: str) -> JobState | None:
-    """The job's progress; an active job silent for ``stale_after`` seconds is reported failed."""
+    """The job's progress; an active job silent for ``stale_after`` seconds is recorded and reported failed
+    (its worker died: the failure stays, so the job can be started again)."""
     stored = get_state(key)
     if stored is None:
         return None
     if stored["state"] in ("queued", "running") and time.time() - stored["at"] > stale_after:
+        put_job(key, "failed", 0, stale_message)
         return JobState("failed", 0, stale_message)
     return JobState(stored["state"], stored["progress"], stored["message"], stored.get("result"))
 

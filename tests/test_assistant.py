@@ -11,7 +11,7 @@ from contrib.extensions import db
 from contrib.models import AssistantMessage, AuditEntry, Contribution, MessageKind, Role
 from contrib.services import assistant, proposals
 from contrib.services.assistant_engines import (NOTICE_CUT, LLMSettings, build_messages, generate)
-from nlp.citations import NO_ANSWER
+from nlp.citations import NO_ANSWER, STATUS_LABELS
 from tests.llm_server import FakeLLM
 
 TEXTS = [
@@ -52,13 +52,20 @@ def _shown_as_fact(message):
     return [s for s in message.content["segments"] if s["kind"] == "phrase" and s["status"] == "verifiee"]
 
 
+FLAGGED = set(STATUS_LABELS) - {"verifiee", "liaison"}
+
+
 def _all_facts_checked(message, scope_ids):
     """Every sentence shown as fact cites only scope ids; everything else is flagged or structure."""
-    for s in message.content["segments"]:
-        if s["kind"] == "phrase" and s["status"] == "verifiee":
-            assert s["citations"] and set(s["citations"]) <= set(scope_ids)
-        else:
-            assert s["kind"] != "phrase" or s["status"] != "verifiee"
+    segments = message.content["segments"]
+    assert segments
+    for s in segments:
+        if s["status"] == "verifiee":
+            assert s["kind"] == "phrase" and s["citations"] and set(s["citations"]) <= set(scope_ids)
+        elif s["kind"] == "phrase":
+            assert s["status"] in FLAGGED | {"liaison"}, s
+        else:  # titles and links claim nothing unless flagged: they cite nothing
+            assert s["status"] in FLAGGED | {"structure"} and not s["citations"], s
 
 
 def _n_contributions():
@@ -224,7 +231,11 @@ def test_page_without_javascript_generates_and_shows_accessible_citations(scene,
     page = client.get(response.location)
     assert 'role="tooltip"' in page.text and "aria-describedby=\"citation-" in page.text
     assert f"/contributions/{contributions[0].id}" in page.text
-    assert "Ignore les consignes" not in page.text or "&lt;" not in page.text
+    # The injected instruction is not obeyed: its claim is never shown as a verified fact.
+    message = db.session.scalar(db.select(AssistantMessage).order_by(AssistantMessage.id.desc()))
+    facts = [s["text"] for s in _shown_as_fact(message)]
+    assert facts and all(fact in page.text for fact in facts)
+    assert not any("tous les participants veulent" in fact for fact in facts)
 
 
 def test_question_without_content_is_refused_in_french(scene, client, auth):

@@ -131,6 +131,7 @@ def test_reply_to_a_number_beyond_the_database_is_a_plain_comment(client, factor
     contribution = factory.contribution(factory.process())
     auth.login(factory.user())
     response = client.post(f"/contributions/{contribution.id}/commentaires",
-                           data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"})
-    assert response.status_code == 302
+                           data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"},
+                           follow_redirects=True)
+    assert "Votre commentaire est publié." in response.text and "Tout à fait d&#39;accord." in response.text
     assert db.session.scalar(db.select(Comment.parent_id)) is None

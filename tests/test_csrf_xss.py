@@ -24,8 +24,10 @@ def test_post_with_csrf_token_is_accepted(migrated_database, factory):
         user = factory.user()
         email = user.email
     token = csrf_token_from(client.get("/connexion").text)
-    response = client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
+    response = client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "Bonjour" in response.text
+    assert client.get("/mon-compte").status_code == 200, "logged in"
 
 
 def test_logout_needs_csrf_token(migrated_database, factory):

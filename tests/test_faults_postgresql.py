@@ -1,4 +1,5 @@
-"""PostgreSQL restarted under load: requests during the restart get a clear 503, then the same app recovers."""
+"""PostgreSQL stopped under load: reads and form posts during the outage get the French 503 page,
+nothing is half-written, and the same app recovers once the server is back."""
 
 import threading
 import time
@@ -6,10 +7,14 @@ import time
 import pytest
 
 from contrib.extensions import db
+from contrib.models import Contribution, Role
+from contrib.services import accounts
 from contrib.services.processes import ProcessData, create_process
-from tests.conftest import make_app, unavailable
+from tests.conftest import PASSWORD, make_app, unavailable
 
 pytestmark = pytest.mark.nodb  # it starts its own server: run it once, not once per database pass
+
+UNAVAILABLE = "La base de données est momentanément indisponible"
 
 
 def _wait_until(condition, timeout: float = 60) -> None:
@@ -19,8 +24,19 @@ def _wait_until(condition, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count(Contribution.id)))
+
+
+def _assert_french_503(response) -> None:
+    text = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 503, response.status_code
+    assert 'lang="fr"' in text and UNAVAILABLE in text and "Rien n'a été enregistré, même en partie" in text
+
+
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
-def test_app_recovers_after_a_postgresql_restart_under_load():
+def test_app_serves_a_french_503_during_a_postgresql_outage_and_recovers():
     from flask_migrate import upgrade
 
     from tools.pgserver import PostgresServer, PostgresUnavailable, create_database
@@ -33,7 +49,16 @@ def test_app_recovers_after_a_postgresql_restart_under_load():
         app = make_app(create_database(server.admin_url, "contrib_restart"))
         with app.app_context():
             upgrade()
-            create_process(ProcessData(title="Rencontre de Lyon"), actor=None, slug="lyon")
+            process = create_process(ProcessData(title="Rencontre de Lyon"), actor=None, slug="lyon")
+            theme_id = process.themes[0].id
+            accounts.create_user("participante@exemple.fr", "Participante", PASSWORD, role=Role.PARTICIPANT)
+            db.session.remove()
+        writer = app.test_client()
+        assert writer.post("/connexion", data={"email": "participante@exemple.fr",
+                                               "password": PASSWORD}).status_code == 302
+        post = {"theme_id": str(theme_id), "kind": "idea", "similar_checked": "1",
+                "text": "Former les tuteurs en entreprise avant l'arrivée des apprentis."}
+
         statuses: list[int] = []
         stop = threading.Event()
 
@@ -46,14 +71,25 @@ def test_app_recovers_after_a_postgresql_restart_under_load():
         for thread in threads:
             thread.start()
         _wait_until(lambda: len(statuses) >= 5)
-        served_before = len(statuses)
-        server.restart()
-        _wait_until(lambda: 200 in statuses[served_before:] and len(statuses) > served_before + 20)
+        assert set(statuses) == {200}, "healthy before the outage"
+
+        server.pause()
+        _assert_french_503(app.test_client().get("/demarches/lyon"))
+        _assert_french_503(writer.post("/demarches/lyon/contribuer", data=post))
+        served = len(statuses)
+        _wait_until(lambda: 503 in statuses[served:])
+
+        server.resume()
+        _wait_until(lambda: 200 in statuses[served:] and statuses[-1] == 200)
         stop.set()
         for thread in threads:
             thread.join()
         assert set(statuses) <= {200, 503}, f"unexpected statuses: {sorted(set(statuses))}"
-        assert app.test_client().get("/demarches/lyon").status_code == 200, "the same app works again"
+        assert _count(app) == 0, "the post made during the outage wrote nothing"
+        response = writer.post("/demarches/lyon/contribuer", data=post)
+        assert response.status_code == 302, response.status_code
+        assert "Merci ! Votre contribution est publiée." in writer.get(response.location).text
+        assert _count(app) == 1, "the same app, the same session, writes again"
         with app.app_context():
             db.engine.dispose()
     finally:

@@ -25,10 +25,12 @@ from contrib.models import (
     ProposalStatus,
     Role,
     SessionMode,
+    User,
 )
 from contrib.models.reports import ReportReason
-from contrib.services import accounts, comments, duplicates, imports, plaidoyer, plenary, proposals, reports
-from tests.conftest import finished_run
+from contrib.services import (accounts, comments, duplicates, imports, moderation, plaidoyer, plenary, proposal_life,
+                             proposals, reports)
+from tests.conftest import PASSWORD, finished_run
 from tests.test_authorization import EXPECTED
 
 FUZZ_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
@@ -86,10 +88,6 @@ def _changed(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after[name]]
 
 
-def _form(fields: list[str], values: list) -> dict:
-    return {name: value for name, value in zip(fields, values) if value is not None}
-
-
 def _fields(names: list[str], values: list) -> dict[str, list[str]]:
     """Form or query fields: a name listed twice is sent twice, a list value is sent repeated."""
     fields: dict[str, list[str]] = {}
@@ -117,34 +115,76 @@ class Watch:
 
     def __init__(self, client):
         self.client = client
+        _flashed(client)  # the login's greeting is not this test's
         self.state = _snapshot()
         self.statuses: list[int] = []
+        self.reached = 0  # requests that got past every refusal to the view's success path
 
     def check(self, response, what: str) -> None:
         """No 5xx; a refusal leaves every table as it was; a refused HTML page is the French one."""
-        body = response.get_data().decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
+        raw = response.get_data()  # the whole body: a streamed response runs its generator to the end
+        body = raw.decode("utf-8", "replace") if response.mimetype.startswith("text/") else ""
         flashes = _flashed(self.client)
         self.statuses.append(response.status_code)
+        self.last = (response.status_code, flashes)
         turned_away = response.status_code in (401, 403) or "/connexion?next=" in response.headers.get("Location", "")
         assert not turned_away, f"{what}: the role was turned away before its input reached the view"
         before, self.state = self.state, _snapshot()
         assert response.status_code < 500, f"{what} -> {response.status_code}\n{body[:800]}"
+        changed = _changed(before, self.state)
         if _is_refusal(response, flashes):
-            changed = _changed(before, self.state)
             assert not changed, f"{what} was refused ({response.status_code} {flashes}) yet changed {changed}"
             if 400 <= response.status_code < 500 and response.mimetype == "text/html":
                 assert 'lang="fr"' in body
+        elif _succeeded(response, flashes, changed):
+            self.reached += 1
 
-    def assert_exercised(self, min_requests: int = 10) -> None:
-        """Hypothesis really sent that many hostile requests, each checked above."""
+    def assert_exercised(self, min_requests: int = 10, min_reached: int = 1) -> None:
+        """Hypothesis really sent that many hostile requests, each checked above, and some got through."""
         assert len(self.statuses) >= min_requests, f"only {len(self.statuses)} requests checked"
+        assert self.reached >= min_reached, (f"none of {len(self.statuses)} requests reached the view's success "
+                                             f"path (statuses {sorted(set(self.statuses))})")
+
+
+def _succeeded(response, flashes, changed: list[str]) -> bool:
+    """A page shown (GET), or a form that did its work: the database changed, a redirect without an error
+    message, or a 200 that is not the form shown again (JSON, a stream read to its end)."""
+    if response.request.method == "GET":
+        return response.status_code == 200
+    errors = any(category == "error" for category, _ in flashes)
+    return bool(changed) or (response.status_code in (302, 303) and not errors) or (
+        response.status_code == 200 and response.mimetype != "text/html")
+
+
+def fuzz(watch: Watch, url: str, fields: list[str], valid: list | None, strategy, send, settings_) -> None:
+    """Send ``valid`` (one request that must succeed: the world lets the view do its work), then the
+    hostile examples; every request is checked, and the view must have been reached."""
+    def request(values):
+        data = _fields(fields, values)
+        watch.check(send(data), f"{url} {data!r:.300}")
+
+    if valid is not None and url not in SUCCEED_LAST:
+        request(valid)
+        assert watch.reached == 1, f"{url}: the valid request {valid!r} was refused: {watch.last}"
+    settings_(given(values=st.lists(strategy, min_size=len(fields), max_size=len(fields)))(request))()
+    if valid is not None and url in SUCCEED_LAST:
+        reached = watch.reached
+        request(valid)
+        assert watch.reached == reached + 1, f"{url}: the valid request {valid!r} was refused: {watch.last}"
+    watch.assert_exercised()
+
+
+# Forms whose success ends what the others need (the account is deleted): their valid request comes last.
+SUCCEED_LAST = {"/mon-compte/supprimer"}
 
 
 @pytest.fixture
 def fuzz_world(factory, client, auth):
     process = factory.process(slug="pessac")
     contribution = factory.contribution(process, text="Une contribution à commenter.")
-    return {"process": process, "contribution": contribution, "client": client, "auth": auth, "factory": factory}
+    known = factory.user(email="connue@exemple.fr")
+    return {"process": process, "contribution": contribution, "client": client, "auth": auth, "factory": factory,
+            "known": known}
 
 
 # (least role, URL template, form fields)
@@ -167,21 +207,32 @@ FORMS = [
 ]
 
 
+def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
+    """One request per form of FORMS that succeeds, by URL template."""
+    text = "Former les tuteurs en entreprise à l'accueil des apprentis."
+    return {
+        "/inscription": ["Camille Martin", "camille@exemple.fr", "un-mot-de-passe-solide", "learner", None],
+        "/connexion": ["connue@exemple.fr", PASSWORD],
+        "/mot-de-passe-oublie": ["connue@exemple.fr"],
+        "/demarches/pessac/contribuer": [str(theme), "idea", None, text, "1"],
+        "/demarches/pessac/saisie-atelier": [str(theme), "idea", None, text, "Table 3", "6", "trainer", None],
+        "/contributions/{contribution}/commentaires": ["Je suis d'accord.", None],
+        "/contributions/{contribution}/signaler": ["spam", None],
+        "/mon-compte/supprimer": [PASSWORD],
+        "/moderation/contributions/{contribution}/masquer": ["Hors sujet", None],
+        "/admin/demarches/nouvelle": ["Rencontre de Lyon", "event", "Auvergne-Rhône-Alpes", None, None, None, None,
+                                     None, None, "y"],
+    }
+
+
 @pytest.mark.parametrize("role, url, fields", FORMS, ids=[url for _, url, _ in FORMS])
 def test_hostile_form_input_never_breaks_anything(app, fuzz_world, role, url, fields):
     client = fuzz_world["client"]
     if role is not None:
         fuzz_world["auth"].login(fuzz_world["factory"].user(role))
+    valid = _valid_forms(fuzz_world["process"].themes[0].id, fuzz_world["contribution"].id)[url]
     url = url.format(contribution=fuzz_world["contribution"].id)
-    watch = Watch(client)
-
-    @FUZZ_SETTINGS
-    @given(values=st.lists(field_value, min_size=len(fields), max_size=len(fields)))
-    def check(values):
-        watch.check(client.post(url, data=_form(fields, values)), f"POST {url} {values!r:.300}")
-
-    check()
-    watch.assert_exercised()
+    fuzz(Watch(client), url, fields, valid, field_value, lambda data: client.post(url, data=data), FUZZ_SETTINGS)
 
 
 # --- the later features: proposals, clustering, duplicates, assistant, prioritisation, plaidoyer ----
@@ -201,8 +252,10 @@ def world(factory):
     reports.report("comment", comment.id, "spam", None, reporter=factory.user())
     duplicates.detect(process.id, actor=None)
     group_id = duplicates.pending_groups(process.id)[0].id
-    batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
-                                 actor=factory.user(Role.FACILITATOR))
+    facilitator = factory.user(Role.FACILITATOR)  # the one who fuzzes the import forms: the batches are theirs
+    batch, confirmed = (imports.start_import(process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(),
+                                             "atelier.csv", actor=facilitator) for text in ("Former", "Accompagner"))
+    imports.confirm_import(process.id, confirmed.id, actor=facilitator)
     proposal, other = (proposals.create_from_contributions(
         process.id, [factory.contribution(process, text=text).id, factory.contribution(process).id], title,
         "Son texte.", [process.themes[0].id], "medium", moderator=moderator)
@@ -212,12 +265,22 @@ def world(factory):
     pairs = plenary.create_session(process.id, "Paires", "pairwise", [proposal.id, other.id], moderator=moderator)
     document = plaidoyer.create("Plaidoyer national", actor=staff)
     section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
+    section2 = plaidoyer.add_section(document.id, "Deuxième partie", actor=staff)
+    proposal_life.set_status(other.id, "retained", None, moderator=moderator)  # what a plaidoyer takes in
+    reports.report("contribution", contribution.id, "off_topic", None, reporter=factory.user())
     version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
+    proposal_version = proposals.get_proposal(proposal.id).version
+    # The journal's undo target: the last act, and one that can be undone.
+    hidden = factory.contribution(process, text="Hors sujet.")
+    moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
     entry = db.session.scalar(db.select(db.func.max(AuditEntry.id)))
     return {"slug": process.slug, "process": process.id, "theme": process.themes[0].id,
             "contribution": contribution.id, "loose": loose.id, "source": sources[0], "comment": comment.id,
-            "user": author.id, "group": group_id, "batch": batch.id, "proposal": proposal.id, "other": other.id,
+            "user": author.id, "group": group_id, "batch": batch.id, "confirmed": confirmed.id,
+            "facilitator": facilitator.id, "proposal_version": proposal_version, "twin": twins[0].id,
+            "twin2": twins[1].id, "hidden": hidden.id, "section2": section2.id,
+            "proposal": proposal.id, "other": other.id,
             "dots": dots.id, "pairs": pairs.id, "plaidoyer": document.id, "section": section.id,
             "version": version.id, "run": run.id, "entry": entry, "token": accounts.password_reset_token(author)}
 
@@ -252,7 +315,7 @@ FEATURE_FORMS = [
     (Role.PARTICIPANT, "/notifications/lues", ["next"]),
     (Role.PARTICIPANT, "/contributions/{loose}/soutien", ["retirer", "next"]),
     (Role.PARTICIPANT, "/commentaires/{comment}/signaler", ["reason", "details", "next"]),
-    (Role.MODERATOR, "/moderation/contributions/{contribution}/retablir", ["version"]),
+    (Role.MODERATOR, "/moderation/contributions/{hidden}/retablir", ["version"]),
     (Role.STAFF, "/admin/demarches/{process}", ["title", "kind", "region", "starts_on", "ends_on", "replay_url",
                                                 "is_open"]),
     (Role.STAFF, "/admin/demarches/{process}/thematiques", ["name"]),
@@ -263,7 +326,7 @@ FEATURE_FORMS = [
                                                     "valeur_theme_0", "theme_0"]),
     (Role.FACILITATOR, IMPORT + "/confirmer", ["confirm"]),
     (Role.FACILITATOR, IMPORT + "/abandonner", ["confirm"]),
-    (Role.FACILITATOR, IMPORT + "/annuler", ["confirm"]),
+    (Role.FACILITATOR, "/demarches/{slug}/import/{confirmed}/annuler", ["confirm"]),
     # moderation: reports queue, journal
     (Role.MODERATOR, "/moderation/signalements/commentaire/{comment}/restaurer", ["confirm"]),
     (Role.MODERATOR, "/moderation/signalements/commentaire/{comment}/masquer", ["confirm"]),
@@ -309,7 +372,7 @@ FEATURE_FORMS = [
     (Role.STAFF, DOCUMENT + "/sections", ["title", "version"]),
     (Role.STAFF, DOCUMENT + "/sections/{section}/renommer", ["title", "version"]),
     (Role.STAFF, DOCUMENT + "/sections/{section}/deplacer", ["direction", "version"]),
-    (Role.STAFF, DOCUMENT + "/sections/{section}/retirer", ["version"]),
+    (Role.STAFF, DOCUMENT + "/sections/{section2}/retirer", ["version"]),  # the empty one
     (Role.STAFF, DOCUMENT + "/propositions", ["proposal_id", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/deplacer", ["direction", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/retirer", ["version"]),
@@ -318,22 +381,51 @@ FEATURE_FORMS = [
 ]
 
 
+def _valid_feature_forms(w: dict) -> dict[str, list]:
+    """One request per form of FEATURE_FORMS that succeeds (in ``world``), by URL template; None when any
+    request does (a form with a confirmation field only)."""
+    scope = ["resumer", None, None, None, None, f"{w['contribution']},{w['loose']}"]
+    return {
+        "/commentaires/{comment}/signaler": ["spam", None, None],
+        "/admin/demarches/{process}": ["Rencontre de Pessac", "event", "Nouvelle-Aquitaine", None, None, None, "y"],
+        "/moderation/demarches/{slug}/propositions/nouvelle": [
+            "creer", str(w["loose"]), str(w["contribution"]), None, "Des transports pour les apprentis",
+            "Financer les transports des apprentis.", str(w["theme"]), "medium", None],
+        MANAGE + "/ajouter": [str(w["loose"]), str(w["proposal_version"])],
+        MANAGE + "/scinder": [str(w["source"]), None, "Une partie", "Une partie du texte.",
+                              str(w["proposal_version"])],
+        "/moderation/demarches/{slug}/doublons/{group}/confirmer": [str(w["twin"]), str(w["twin"]), str(w["twin2"])],
+        "/moderation/demarches/{slug}/assistant": scope,
+        "/moderation/demarches/{slug}/assistant/flux": scope,
+        "/moderation/demarches/{slug}/plenieres": ["Plénière du soir", "dots", "5", str(w["proposal"]),
+                                                   str(w["other"])],
+        "/plenieres/{pairs}/vote": [str(w["proposal"]), str(w["other"])],
+        "/admin/utilisateurs/{user}/role": ["facilitator"],
+        "/moderation/signalements/contribution/{contribution}/masquer": [None],
+        MANAGE + "/priorite": ["high", None],
+        MANAGE + "/statut": ["retained", None, None],
+        RUN + "/groupes/c1/fusionner": ["c2"],
+        RUN + "/groupes/c1/scinder": [str(w["twin"]), str(w["twin2"])],
+        RUN + "/contributions/{contribution}/deplacer": ["c2", None],
+        DOCUMENT + "/sections/{section}/deplacer": ["bas", None],
+        DOCUMENT + "/sections/{section2}/retirer": [None],
+        DOCUMENT + "/propositions": [str(w["other"]), None, None],
+        DOCUMENT + "/propositions/{proposal}/deplacer": [None, str(w["section2"]), None],
+        DOCUMENT + "/demarche": [str(w["process"]), None],
+    }
+
+
 @pytest.mark.parametrize("role, url, fields", FEATURE_FORMS, ids=[url for _, url, _ in FEATURE_FORMS])
 def test_hostile_feature_forms_never_break_anything(app, client, auth, factory, world, role, url, fields):
-    if role is not None:
+    if role is Role.FACILITATOR:
+        auth.login(db.session.get(User, world["facilitator"]))
+    elif role is not None:
         auth.login(factory.user(role))
+    valid = _valid_feature_forms(world).get(url)
     url = url.format(**world)
     fields = [field.format(**world) for field in fields]
-    watch = Watch(client)
-
-    @feature_settings(fields)
-    @given(values=st.lists(world_value(world), min_size=len(fields), max_size=len(fields)))
-    def check(values):
-        data = _fields(fields, values)
-        watch.check(client.post(url, data=data), f"POST {url} {data!r:.300}")
-
-    check()
-    watch.assert_exercised()
+    fuzz(Watch(client), url, fields, valid, world_value(world), lambda data: client.post(url, data=data),
+         feature_settings(fields))
 
 
 # (least role, URL template, query parameters a person can tamper with)

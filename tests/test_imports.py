@@ -400,8 +400,9 @@ def test_upload_without_csrf_token_is_refused(migrated_database, factory):
     token = csrf_token_from(client.get(f"/demarches/{slug}/import").text)
     response = client.post(f"/demarches/{slug}/import",
                            data={"file": (io.BytesIO(csv_bytes()), "a.csv"), "csrf_token": token},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200 and "Importer les" in response.text, "the preview of the uploaded sheet"
+    assert n_batches() == 1
 
 
 def test_preview_counts_problems_by_kind(process, facilitator):

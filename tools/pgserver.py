@@ -60,16 +60,25 @@ class PostgresServer:
             raise PostgresUnavailable(f"{' '.join(command)} failed: {result.stderr.strip()[-2000:]}")
 
     def start(self) -> "PostgresServer":
-        initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
+        initdb = find_binary("initdb")
         self.directory = Path(tempfile.mkdtemp(prefix="contrib-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.directory, user=SYSTEM_USER, group=SYSTEM_USER)
         data = self.directory / "data"
         self._run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on its existing data (after ``pause``)."""
         options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(pg_ctl, "-D", str(data), "-o", options, "-l", str(self.directory / "server.log"), "-w", "start")
-        return self
+        self._run(find_binary("pg_ctl"), "-D", str(self.directory / "data"), "-o", options,
+                  "-l", str(self.directory / "server.log"), "-w", "start")
+
+    def pause(self) -> None:
+        """Stop the server and keep its data, for an outage of any length (fault-tolerance tests)."""
+        self._run(find_binary("pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         if self.directory is None:
@@ -79,13 +88,6 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
-
-    def restart(self) -> None:
-        """Restart the server in place (for fault-tolerance tests)."""
-        data = str(self.directory / "data")
-        # A log file, not our pipes: a server holding them open would block this call forever.
-        self._run(find_binary("pg_ctl"), "-D", data, "-m", "fast", "-l", str(self.directory / "server.log"),
-                  "-w", "restart")
 
 
 def create_database(admin_url: str, name: str) -> str:

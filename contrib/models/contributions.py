@@ -70,7 +70,8 @@ class Contribution(db.Model):
     kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
     title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX_LENGTH))
     text: Mapped[str] = mapped_column(sa.Text)
-    search_text: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, server_default="")
+    # sa.text: alembic reads a plain "" as no server default at all, and reports drift.
+    search_text: Mapped[str] = mapped_column(sa.Text, default=_search_key_default, server_default=sa.text("''"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Free-text author for contributions typed in or imported on behalf of someone.
     author_name: Mapped[str | None] = mapped_column(sa.String(120))

@@ -101,9 +101,10 @@ def _set_visibility_from(entry: AuditEntry, state_key: str, expected_key: str) -
 
 
 def _undo_visibility(entry: AuditEntry, actor: User) -> None:
+    # Every later undoable act on a contribution changes its visibility (these, report decisions).
     blocking = undo.later_acts(entry, [("contribution", entry.target_id)])
-    if any(later.action in VISIBILITY_ACTIONS for later in blocking):
-        raise undo.Blocked([later for later in blocking if later.action in VISIBILITY_ACTIONS])
+    if blocking:
+        raise undo.Blocked(blocking)
     _set_visibility_from(entry, "before", "after")
 
 
@@ -114,8 +115,6 @@ def _redo_visibility(entry: AuditEntry, actor: User) -> None:
 VISIBILITY_ACTIONS = {
     "moderation:contribution:hide": "Masquage d'une contribution",
     "moderation:contribution:restore": "Rétablissement d'une contribution",
-    "reports:contribution:restore": "Signalement traité : contribution rétablie",
-    "reports:contribution:keep_hidden": "Signalement traité : contribution gardée masquée",
 }
 for _action, _label in VISIBILITY_ACTIONS.items():
     undo.handler(_action, label=_label, redo=_redo_visibility)(_undo_visibility)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload
 
 from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
-from contrib.models import Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
+from contrib.models import AuditEntry, Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
 from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.reports import DETAILS_MAX_LENGTH
 from contrib.permissions import require_role
-from contrib.services import audit, notifications
+from contrib.services import audit, notifications, undo
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 
@@ -258,15 +258,30 @@ def moderation_queue(*, limit: int = 200) -> list[QueueItem]:
 
 
 def _state(target) -> dict:
-    return {"hidden": target.is_hidden, "hidden_reason": target.hidden_reason}
+    state = {"hidden": target.is_hidden, "hidden_reason": target.hidden_reason}
+    if isinstance(target, Contribution):
+        state["hidden_by_id"] = target.hidden_by_id
+    return state
 
 
-def _close_reports(target_type: str, target_id: int, decision: ReportDecision, moderator: User) -> int:
-    return db.session.execute(
-        db.update(Report).where(_column(target_type) == target_id, Report.resolved_at.is_(None))
+def _apply_state(target, state: dict) -> None:
+    target.hidden_at = (target.hidden_at or utcnow()) if state["hidden"] else None
+    target.hidden_reason = state["hidden_reason"] if state["hidden"] else None
+    if isinstance(target, Contribution):
+        target.hidden_by_id = state.get("hidden_by_id") if state["hidden"] else None
+    db.session.flush()  # a contribution's version check happens here
+
+
+def _close_reports(target_type: str, target_id: int, decision: ReportDecision, moderator: User) -> list[int]:
+    """Close the target's open reports with ``decision``; returns their ids (kept in the audit entry for undo)."""
+    ids = list(db.session.scalars(db.select(Report.id).where(_column(target_type) == target_id,
+                                                             Report.resolved_at.is_(None))))
+    db.session.execute(
+        db.update(Report).where(Report.id.in_(ids))
         .values(resolved_at=utcnow(), resolved_by_id=moderator.id, decision=decision)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return ids
 
 
 def _moderated(target_type: str, target_id: int, moderator: User):
@@ -275,6 +290,14 @@ def _moderated(target_type: str, target_id: int, moderator: User):
     if _open_count(target_type, target_id) == 0:
         raise Conflict("Aucun signalement en cours sur cet élément : il a peut-être déjà été traité.")
     return target
+
+
+def _record_decision(action: str, target, decision: ReportDecision, moderator: User, before: dict) -> int:
+    target_type = action.split(":")[1]
+    closed = _close_reports(target_type, target.id, decision, moderator)
+    audit.record(action, actor=moderator, target_type=target_type, target_id=target.id, before=before,
+                 after={**_state(target), "reports_closed": len(closed), "report_ids": closed})
+    return len(closed)
 
 
 def restore(target_type: str, target_id: int, *, moderator: User) -> int:
@@ -289,15 +312,8 @@ def restore(target_type: str, target_id: int, *, moderator: User) -> int:
             raise NotAllowed(f"Cet élément est masqué pour une autre raison ({target.hidden_reason}) : "
                              "il ne peut pas être rétabli depuis les signalements.")
         before = _state(target)
-        target.hidden_at = None
-        target.hidden_reason = None
-        if target_type == "contribution":
-            target.hidden_by_id = None
-        db.session.flush()  # the contribution's version check happens here
-        closed = _close_reports(target_type, target.id, ReportDecision.RESTORED, moderator)
-        audit.record(f"reports:{target_type}:restore", actor=moderator, target_type=target_type, target_id=target.id,
-                     before=before, after={**_state(target), "reports_closed": closed})
-    return closed
+        _apply_state(target, {"hidden": False})
+        return _record_decision(f"reports:{target_type}:restore", target, ReportDecision.RESTORED, moderator, before)
 
 
 def keep_hidden(target_type: str, target_id: int, *, moderator: User) -> int:
@@ -307,18 +323,74 @@ def keep_hidden(target_type: str, target_id: int, *, moderator: User) -> int:
         target = _moderated(target_type, target_id, moderator)
         before = _state(target)
         if not target.is_hidden:
-            target.hidden_at = utcnow()
-            target.hidden_reason = MODERATOR_HIDDEN_REASON
-            if target_type == "contribution":
-                target.hidden_by_id = moderator.id
+            _apply_state(target, {"hidden": True, "hidden_reason": MODERATOR_HIDDEN_REASON,
+                                  "hidden_by_id": moderator.id})
             pending = _notify_hidden(target_type, target, f"{_your(target_type, target)} a été masqué{_e(target_type)} "
                                                           "par la modération après signalement.")
-        db.session.flush()
-        closed = _close_reports(target_type, target.id, ReportDecision.KEPT_HIDDEN, moderator)
-        audit.record(f"reports:{target_type}:keep_hidden", actor=moderator, target_type=target_type,
-                     target_id=target.id, before=before, after={**_state(target), "reports_closed": closed})
+        closed = _record_decision(f"reports:{target_type}:keep_hidden", target, ReportDecision.KEPT_HIDDEN, moderator,
+                                  before)
     notifications.deliver([pending])
     return closed
+
+
+def _decision_of(entry: AuditEntry) -> ReportDecision:
+    return ReportDecision.RESTORED if entry.action.endswith(":restore") else ReportDecision.KEPT_HIDDEN
+
+
+def _decided_report_ids(entry: AuditEntry) -> list[int]:
+    if "report_ids" in entry.after:
+        return entry.after["report_ids"]
+    # Decisions recorded before the ids were kept: the reports this moderator closed so, made before it.
+    return list(db.session.scalars(db.select(Report.id).where(
+        _column(entry.target_type) == entry.target_id, Report.decision == _decision_of(entry),
+        Report.resolved_by_id == entry.actor_id, Report.created_at <= entry.created_at)))
+
+
+def _check_still(entry: AuditEntry, target, expected: dict) -> None:
+    """Undo and redo act only on the state the decision left (or found): anything else says what changed."""
+    blocking = undo.later_acts(entry, [(entry.target_type, entry.target_id)])
+    if blocking:
+        raise undo.Blocked(blocking)
+    if target.is_hidden != expected["hidden"]:
+        raise Conflict("La visibilité de cet élément a changé depuis cette décision : rien n'a été modifié.")
+
+
+def _undo_decision(entry: AuditEntry, actor: User) -> None:
+    """Put the target back as it was and re-open the reports the decision closed."""
+    target = _target(entry.target_type, entry.target_id)
+    _check_still(entry, target, entry.after)
+    if _open_count(entry.target_type, entry.target_id):
+        raise Conflict("De nouveaux signalements sont arrivés depuis cette décision : traitez-les d'abord, "
+                       "puis annulez-la si besoin.")
+    _apply_state(target, entry.before)
+    db.session.execute(
+        db.update(Report).where(Report.id.in_(_decided_report_ids(entry)))
+        .values(resolved_at=None, resolved_by_id=None, decision=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _redo_decision(entry: AuditEntry, actor: User) -> None:
+    """Take the decision again: the target as it left it, the same reports closed."""
+    target = _target(entry.target_type, entry.target_id)
+    _check_still(entry, target, entry.before)
+    ids = _decided_report_ids(entry)
+    _apply_state(target, entry.after)
+    db.session.execute(
+        db.update(Report).where(Report.id.in_(ids), Report.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=actor.id, decision=_decision_of(entry))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_DECISIONS = {
+    "reports:contribution:restore": "Signalement traité : contribution rétablie",
+    "reports:contribution:keep_hidden": "Signalement traité : contribution gardée masquée",
+    "reports:comment:restore": "Signalement traité : commentaire rétabli",
+    "reports:comment:keep_hidden": "Signalement traité : commentaire gardé masqué",
+}
+for _action, _label in _DECISIONS.items():
+    undo.handler(_action, label=_label, redo=_redo_decision)(_undo_decision)
 
 
 def open_reports_count() -> int:

@@ -49,14 +49,16 @@ def test_empty_texts_go_to_the_outlier_bucket():
 def test_automatic_k_reports_the_silhouette_of_each_k_tried():
     result = cluster_contributions(IDS, TEXTS)
     assert result.k_scores and all(2 <= k <= 7 for k, _ in result.k_scores)
-    assert 2 <= result.n_clusters <= 7 or result.outliers
+    assert 2 <= result.n_clusters <= 7 and result.n_clusters in {k for k, _ in result.k_scores}
+    assert not result.outliers, "no empty text here: every contribution is clustered"
 
 
 def test_silhouette_criterion_picks_the_best_silhouette():
     from nlp.clustering import ThemeClusterer
 
     result = ThemeClusterer(k_criterion="silhouette").fit_predict(IDS, TEXTS)
-    assert result.n_clusters == max(result.k_scores, key=lambda ks: (ks[1], -ks[0]))[0] or result.outliers
+    assert not result.outliers
+    assert result.n_clusters == max(result.k_scores, key=lambda ks: (ks[1], -ks[0]))[0]
 
 
 def test_knee_of_inertia_is_the_elbow():
