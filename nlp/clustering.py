@@ -10,6 +10,7 @@ clusters and keeps their keys (Hungarian matching on overlap).
 from __future__ import annotations
 
 import re
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -31,8 +32,8 @@ from nlp.stability import match_clusters
 from nlp.text import FrenchVectorizer, SurfaceCounts, display_forms
 
 _KMEANS_SAMPLE = 3000
-_SPECTRAL_MIN_ROWS = 100  # below, k-means (a neighbour graph of a handful of texts says little)
-_SPECTRAL_NEIGHBOURS = 15
+_SPECTRAL_MIN_ROWS = 10  # below, k-means
+_SPECTRAL_NEIGHBOURS = 15  # at most; fewer for small corpora (about half a cluster's expected size)
 
 __all__ = ["Cluster", "ClusteringResult", "Constraints", "ThemeClusterer", "cluster_contributions"]
 
@@ -200,7 +201,7 @@ class ThemeClusterer:
         k_criterion: str = "knee",
         dedup: bool = True,
         keep_margin: float = 0.05,
-        semantic_weight: float = 0.5,
+        semantic_weight: float = 0.7,
         centre_vectors: bool = False,
         algorithm: str = "spectral",
     ):
@@ -555,10 +556,13 @@ def _spectral_centres(data: np.ndarray, k: int, seed: int) -> np.ndarray:
     neighbour graph follows them where k-means cuts the largest theme in pieces.
     """
     model = SpectralClustering(
-        k, affinity="nearest_neighbors", n_neighbors=min(_SPECTRAL_NEIGHBOURS, len(data) - 1),
-        assign_labels="cluster_qr", random_state=seed,
+        k, affinity="nearest_neighbors", n_neighbors=min(_SPECTRAL_NEIGHBOURS, max(5, len(data) // (2 * k)), len(data) - 1),
+        assign_labels="cluster_qr", eigen_solver="lobpcg", random_state=seed,
     )
-    labels = model.fit_predict(data)
+    with warnings.catch_warnings():
+        # Small corpora: "dense eigensolver instead of LOBPCG", "graph is not fully connected".
+        warnings.simplefilter("ignore", UserWarning)
+        labels = model.fit_predict(data)
     centres = [data[labels == c].mean(axis=0) for c in range(k) if (labels == c).any()]
     return normalize(np.asarray(centres, dtype=np.float32))
 
