@@ -73,12 +73,14 @@ def stored_vectors(size: int):
     if not cache.exists():
         cache.parent.mkdir(exist_ok=True)
         np.save(cache, embed(real_texts()[0]).astype(np.float16))
-    real_vectors = np.load(cache).astype(np.float32)
+    real_vectors = np.load(cache)
     vectors = real_vectors[origin]
-    copies = np.arange(size) >= len(real_vectors)
-    noise = np.random.default_rng(0).standard_normal((int(copies.sum()), vectors.shape[1])).astype(np.float32)
-    vectors[copies] += 0.02 * noise
-    return ids, texts, normalise(vectors).astype(np.float16)
+    rng = np.random.default_rng(0)
+    for start in range(len(real_vectors), size, 10_000):  # in chunks: the bench's own memory stays small
+        chunk = vectors[start:start + 10_000].astype(np.float32)
+        chunk += 0.02 * rng.standard_normal(chunk.shape, dtype=np.float32)
+        vectors[start:start + 10_000] = normalise(chunk)
+    return ids, texts, vectors
 
 
 def worker(task: str, size: int) -> dict:

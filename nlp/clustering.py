@@ -324,20 +324,28 @@ class ThemeClusterer:
     def _combine(self, lexical: np.ndarray, semantic: np.ndarray) -> np.ndarray:
         """Unit rows whose cosine is ``(1 - w) * lexical cosine + w * semantic cosine``.
 
-        With ``centre_vectors`` the sentence vectors are first centred on the mean of the fitted
-        (distinct) texts: every French text shares a large common direction that otherwise
-        dominates their cosines.
+        Built in place in one float32 array (at 100,000 texts every copy costs 200 MB). With
+        ``centre_vectors`` the sentence vectors are first centred on the mean of the fitted
+        (distinct) texts. A text without a vector (zero row) keeps its lexical row alone.
         """
-        semantic = np.asarray(semantic, dtype=np.float32)
-        present = np.linalg.norm(semantic, axis=1) > 0
+        n, width = lexical.shape
+        out = np.empty((n, width + semantic.shape[1]), dtype=np.float32)
+        out[:, :width] = lexical
+        out[:, :width] *= np.sqrt(1.0 - self.semantic_weight)
+        part = out[:, width:]
+        part[:] = semantic
+        norms = np.sqrt(np.einsum("ij,ij->i", part, part))
+        present = norms > 0
         if self.centre_vectors and present.any():
-            rows = self._fit_rows if self._fit_rows is not None and len(self._fit_rows) else np.arange(len(semantic))
+            rows = self._fit_rows if self._fit_rows is not None and len(self._fit_rows) else np.arange(n)
             rows = rows[present[rows]]
-            mean = semantic[rows if len(rows) else present].mean(axis=0)
-            semantic = np.where(present[:, None], semantic - mean, 0.0)
-        weight = self.semantic_weight
-        combined = np.hstack([np.sqrt(1.0 - weight) * lexical, np.sqrt(weight) * normalize(semantic)])
-        return normalize(combined).astype(np.float32)
+            part[present] -= part[rows if len(rows) else present].mean(axis=0)
+            norms = np.sqrt(np.einsum("ij,ij->i", part, part))
+            present = norms > 0
+        part *= (np.sqrt(self.semantic_weight) / np.where(present, norms, 1.0))[:, None].astype(np.float32)
+        if not present.all():
+            out[~present] = normalize(out[~present])
+        return out
 
     def _sample(self, n: int, size: int, rng, minimum: int = 2) -> np.ndarray | None:
         """Rows to fit on (sorted), or ``None`` for all rows.
@@ -571,7 +579,9 @@ def _check_vectors(vectors, n: int) -> np.ndarray | None:
     """``vectors`` as a finite float32 (n, d) array, or ``None``; ``ValueError`` otherwise."""
     if vectors is None:
         return None
-    array = np.asarray(vectors, dtype=np.float32)
+    array = np.asarray(vectors)
+    if array.dtype not in (np.float16, np.float32):
+        array = array.astype(np.float32)
     if array.ndim != 2 or array.shape[0] != n or array.shape[1] == 0:
         raise ValueError(f"vectors must have one row per text ({n}), got shape {array.shape}")
     if not np.isfinite(array).all():
