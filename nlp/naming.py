@@ -26,6 +26,7 @@ __all__ = ["name_clusters", "is_filler"]
 
 # A word (letters/digits, inner hyphens), an elided clitic (l', d', qu'...) or a punctuation run.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*['’]?|[.!?;:,()\[\]«»\"…/]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DETERMINERS = frozenset(
     "le la les l' un une des du au aux ce cet cette ces mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs"
     " chaque plusieurs quelques certains certaines tout toute tous toutes aucun aucune".split()
@@ -61,7 +62,7 @@ _VERB_FORMS_MIN = 8  # a lemma with this many inflected forms is a verb (nouns h
 _MAX_LINKS = 3
 _SAMPLE = 200  # most central texts read per cluster
 _MAX_TOKENS = 200  # tokens read per text
-_EXTEND_RATIO = 0.4  # a longer phrase replaces a shorter one used at least this share as often
+_EXTEND_RATIO = 0.3  # a longer phrase replaces a shorter one used at least this share as often
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,7 +104,7 @@ def _normal(word: str) -> str:
 
 def _phrases(text: str) -> dict[tuple, str]:
     """Candidate noun phrases of ``text``: key (word keys and links) -> surface form."""
-    tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text)[:4000])[:_MAX_TOKENS]
+    tokens = _TOKEN.findall(_URL.sub(" . ", unicodedata.normalize("NFKC", text)[:4000]))[:_MAX_TOKENS]
     verbs, known = _lexicon()
     lower = [_normal(t) for t in tokens]
     kinds = []  # "c" content, "p" participle-like content, "f" function word, "b" boundary
