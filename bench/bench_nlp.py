@@ -169,7 +169,8 @@ def main() -> int:
     r = run("embed", embed_size)
     per_text = r["cpu_s"] / embed_size
     print(f"{'embed':<14}{embed_size:>8}{r['seconds']:>10.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>10.0f}  {r['detail']}"
-          f" (1 thread, load {os.getloadavg()[0]:.1f}); 100k extrapolated from CPU time: {100_000 * per_text / 60:.0f} min",
+          f" (1 thread, load {os.getloadavg()[0]:.1f});"
+          f" 100k extrapolated from CPU time: {100_000 * per_text / 60:.0f} min",
           flush=True)
     r = run("similar", 100_000)
     print(

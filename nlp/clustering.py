@@ -563,8 +563,9 @@ def _spectral_centres(data: np.ndarray, k: int, seed: int) -> np.ndarray:
     Themes are regions of texts close to each other rather than balls around a centre: the
     neighbour graph follows them where k-means cuts the largest theme in pieces.
     """
+    neighbours = min(_SPECTRAL_NEIGHBOURS, max(5, len(data) // (2 * k)), len(data) - 1)
     model = SpectralClustering(
-        k, affinity="nearest_neighbors", n_neighbors=min(_SPECTRAL_NEIGHBOURS, max(5, len(data) // (2 * k)), len(data) - 1),
+        k, affinity="nearest_neighbors", n_neighbors=neighbours,
         assign_labels="cluster_qr", eigen_solver="lobpcg", random_state=seed,
     )
     with warnings.catch_warnings():

@@ -31,18 +31,17 @@ _DETERMINERS = frozenset(
     "le la les l' un une des du au aux ce cet cette ces mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs"
     " chaque plusieurs quelques certains certaines tout toute tous toutes aucun aucune".split()
 )
-# Determiners that are also object pronouns (« les supprimer »): a verb form after them stays a verb.
-_CLITICS = frozenset("le la les l' leur".split())
 _PREPOSITIONS = frozenset("de d' du des à au aux sur pour par avec contre sans dans en entre vers chez sous".split())
-# Links allowed inside a name, and the articles that may follow them (« impôt sur le revenu »).
 # Words after which a noun may start: determiners, prepositions, and coordinations (« X et Y »).
 _BEFORE_NOUN = _DETERMINERS | _PREPOSITIONS | {"et", "ou", "ni"}
+# Links allowed inside a name, and the articles that may follow them (« impôt sur le revenu »).
 _LINKS = frozenset("de d' du des à au aux sur".split())
 _LINK_ARTICLES = frozenset("la l' le les".split())
 _PRENOMINAL = frozenset(
     "grand grande grands grandes petit petite petits petites nouveau nouvel nouvelle nouveaux nouvelles"
     " meilleur meilleure meilleurs meilleures premier première premiers premières seul seule seuls seules"
-    " vrai vraie vrais vraies bon bonne bons bonnes mauvais mauvaise mauvaises gros grosse grosses haut haute hauts hautes"
+    " vrai vraie vrais vraies bon bonne bons bonnes mauvais mauvaise mauvaises gros grosse grosses"
+    " haut haute hauts hautes"
     " jeune jeunes vieux vieille vieilles".split()
 )
 # Words that say nothing about a theme: never a name's head, never a keyword.
@@ -178,10 +177,9 @@ def name_clusters(cluster_texts: Sequence[Sequence[str]]) -> list[str]:
     for counts in found:
         total.update(counts)
     n_total = max(sum(len(texts) for texts in samples), 1)
-    names, used = [], set()
-    order = sorted(range(len(samples)), key=lambda c: -len(samples[c]))
+    used: set[tuple] = set()
     chosen: dict[int, str] = {}
-    for c in order:
+    for c in sorted(range(len(samples)), key=lambda c: -len(samples[c])):  # larger clusters choose first
         n = max(len(samples[c]), 1)
         counts = found[c]
 
@@ -190,15 +188,12 @@ def name_clusters(cluster_texts: Sequence[Sequence[str]]) -> list[str]:
             return share * math.log1p(share / (total[key] / n_total)) if len(samples) > 1 else share
 
         ranked = sorted((k for k in counts if counts[k] >= 2 or n < 4), key=lambda k: (-score(k), -len(k), k))
-        best = next((k for k in ranked if k not in used), None)
-        if best is None:
-            chosen[c] = ""
-            continue
-        best = _longest_common_form(best, counts)
-        used.add(best)
-        chosen[c] = _display(surfaces[best])
-    names = [chosen[c] for c in range(len(samples))]
-    return names
+        forms = (_longest_common_form(k, counts) for k in ranked)
+        best = next((k for k in forms if k not in used), None)
+        if best is not None:
+            used.add(best)
+        chosen[c] = _display(surfaces[best]) if best is not None else ""
+    return [chosen[c] for c in range(len(samples))]
 
 
 def _longest_common_form(key: tuple, counts: Counter) -> tuple:

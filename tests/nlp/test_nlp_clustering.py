@@ -229,6 +229,7 @@ CYCLING = [
     "On veut passer au vélo mais les pistes cyclables sécurisées manquent.",
 ]
 THEMED = FUNDING + SIGNUP + CYCLING
+LINK_WORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "à", "au", "aux", "sur"}
 THEMED_IDS = list(range(100, 100 + len(THEMED)))
 
 
@@ -252,7 +253,7 @@ def test_clusters_are_named_by_a_noun_phrase_with_keywords_apart():
     for cluster in result.clusters:
         words = _words(cluster.label)
         assert "," not in cluster.label and cluster.label[0].isupper() and len(words) <= 7, names
-        content = [w for w in words if w.lower() not in {"de", "du", "des", "d", "la", "le", "les", "l", "à", "au", "aux", "sur"}]
+        content = [w for w in words if w.lower() not in LINK_WORDS]
         # « passer », « faut »... never; a past participle after the noun is an adjective (« sécurisées »).
         assert not any(w.lower() in verbs and not _is_participle(w) for w in content), cluster.label
         assert not is_filler(words[0]), cluster.label  # « oui », « évidemment »... never
@@ -285,10 +286,12 @@ def test_stored_vectors_give_the_same_result_as_computed_ones():
 
 def test_meaning_groups_texts_that_share_no_words():
     """Reworded texts about taxes vs transport share no content word: only the sentence vectors group them."""
-    taxes = ["Les impôts sont trop élevés.", "La fiscalité pèse sur les ménages.", "Baisser la TVA sur l'alimentation.",
-             "Une taxe foncière plus juste.", "Réduire les prélèvements obligatoires.", "Supprimer la CSG des retraités."]
+    taxes = ["Les impôts sont trop élevés.", "La fiscalité pèse sur les ménages.",
+             "Baisser la TVA sur l'alimentation.", "Une taxe foncière plus juste.",
+             "Réduire les prélèvements obligatoires.", "Supprimer la CSG des retraités."]
     transport = ["Des bus gratuits en banlieue.", "Plus de trains régionaux.", "Développer le covoiturage rural.",
-                 "Un métro jusqu'aux quartiers.", "Des tramways dans les villes moyennes.", "Relancer les lignes ferroviaires."]
+                 "Un métro jusqu'aux quartiers.", "Des tramways dans les villes moyennes.",
+                 "Relancer les lignes ferroviaires."]
     ids = list(range(12))
     semantic = ThemeClusterer(2).fit_predict(ids, taxes + transport)
     lexical = ThemeClusterer(2, semantic_weight=0.0).fit_predict(ids, taxes + transport)
