@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from markupsafe import escape
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
@@ -70,7 +71,9 @@ def test_run_page_shows_clusters_map_and_table(app, client, scene, factory):
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "La carte en tableau" in page and 'aria-labelledby="carte-titre carte-desc"' in page
     for view in clustering.run_clusters(run):
-        assert view.name in page and str(view.cluster.support_total) in page
+        assert str(escape(view.name)) in page and str(view.cluster.support_total) in page
+        # A noun-phrase name, the distinctive words shown apart as keywords.
+        assert "," not in view.name and f"mots-clés : {escape(', '.join(view.cluster.top_terms[:5]))}" in page
     assert tricky.id in assignment(run)
 
 

@@ -188,7 +188,7 @@ def test_results_do_not_depend_on_the_process_hash_seed():
     script = (
         "import hashlib, warnings; warnings.filterwarnings('ignore');"
         "from nlp.evaluate import load_dataset; from nlp.clustering import cluster_contributions;"
-        f"d = load_dataset({str(path)!r}, sample=800);"
+        f"d = load_dataset({str(path)!r}, sample=300);"
         "r = cluster_contributions(d.ids, d.texts, n_clusters=8);"
         "print(hashlib.md5(repr((r.clusters, sorted(r.assignment.items(), key=str), sorted(r.coordinates.items()))).encode()).hexdigest())"
     )
@@ -200,3 +200,100 @@ def test_results_do_not_depend_on_the_process_hash_seed():
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+# --- meaning and names (issue 17) ------------------------------------------------------------
+
+FUNDING = [
+    "Le financement du temps de préparation des formateurs est insuffisant.",
+    "Il faudrait revoir le financement du temps de préparation des formateurs par les OPCO.",
+    "Sans financement du temps de préparation des formateurs, la qualité baisse.",
+    "Le financement du temps de préparation des formateurs doit être pris en charge.",
+    "Oui, évidemment, le financement du temps de préparation des formateurs compte pour l'avenir.",
+    "Les OPCO ne couvrent pas le financement du temps de préparation des formateurs.",
+]
+SIGNUP = [
+    "L'inscription des stagiaires en ligne est trop compliquée.",
+    "Pour passer l'inscription des stagiaires il faut trois formulaires.",
+    "Simplifier l'inscription des stagiaires sur la plateforme.",
+    "L'inscription des stagiaires devrait se faire en une seule étape.",
+    "Les stagiaires abandonnent à cause de l'inscription des stagiaires en ligne.",
+    "Faciliter l'inscription des stagiaires handicapés.",
+]
+CYCLING = [
+    "Créer des pistes cyclables sécurisées dans les villes moyennes.",
+    "Les pistes cyclables sécurisées manquent près des gares.",
+    "Plus de pistes cyclables sécurisées pour aller travailler à vélo.",
+    "Financer des pistes cyclables sécurisées entre les villages.",
+    "Des pistes cyclables sécurisées autour des écoles.",
+    "On veut passer au vélo mais les pistes cyclables sécurisées manquent.",
+]
+THEMED = FUNDING + SIGNUP + CYCLING
+LINK_WORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "à", "au", "aux", "sur"}
+THEMED_IDS = list(range(100, 100 + len(THEMED)))
+
+
+def _words(label):
+    import re
+
+    return re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", label)
+
+
+def test_clusters_are_named_by_a_noun_phrase_with_keywords_apart():
+    from nlp.naming import _is_participle, _lexicon, is_filler
+
+    result = cluster_contributions(THEMED_IDS, THEMED, n_clusters=3)
+    assert _groups(result) == [THEMED_IDS[:6], THEMED_IDS[6:12], THEMED_IDS[12:]]
+    names = [c.label for c in result.clusters]
+    by_theme = {min(c.ids): c for c in result.clusters}
+    assert by_theme[100].label == "Financement du temps de préparation des formateurs"
+    assert by_theme[106].label == "Inscription des stagiaires"
+    assert by_theme[112].label == "Pistes cyclables sécurisées"
+    verbs, _ = _lexicon()
+    for cluster in result.clusters:
+        words = _words(cluster.label)
+        assert "," not in cluster.label and cluster.label[0].isupper() and len(words) <= 7, names
+        content = [w for w in words if w.lower() not in LINK_WORDS]
+        # « passer », « faut »... never; a past participle after the noun is an adjective (« sécurisées »).
+        assert not any(w.lower() in verbs and not _is_participle(w) for w in content), cluster.label
+        assert not is_filler(words[0]), cluster.label  # « oui », « évidemment »... never
+        assert cluster.top_terms and cluster.label not in cluster.top_terms  # keywords: a separate field
+        assert not any(is_filler(w) for w in cluster.top_terms), cluster.top_terms
+    # Control: the words the names avoid are in the texts, and the filler test does catch them.
+    assert all(is_filler(w) for w in ("oui", "évidemment")) and {"passer", "faut"} <= verbs
+
+
+def test_names_keep_nouns_that_look_like_verbs_and_drop_real_verbs():
+    from nlp.naming import name_clusters
+
+    texts = ["Le pouvoir d'achat des retraités baisse.", "Défendre le pouvoir d'achat des retraités.",
+             "Il faut préserver le pouvoir d'achat des retraités."]
+    assert name_clusters([texts]) == ["Pouvoir d'achat des retraités"]
+    assert name_clusters([["Il faut passer vite.", "Passer, encore passer."]]) == [""]
+
+
+def test_stored_vectors_give_the_same_result_as_computed_ones():
+    from nlp.embeddings import embed
+
+    vectors = embed(THEMED)
+    assert cluster_contributions(THEMED_IDS, THEMED, n_clusters=3, vectors=vectors) == cluster_contributions(
+        THEMED_IDS, THEMED, n_clusters=3)
+    with pytest.raises(ValueError, match="one row per text"):
+        cluster_contributions(THEMED_IDS, THEMED, n_clusters=3, vectors=vectors[:-1])
+    with pytest.raises(ValueError, match="NaN"):
+        cluster_contributions(THEMED_IDS, THEMED, n_clusters=3, vectors=vectors * float("nan"))
+
+
+def test_meaning_groups_texts_that_share_no_words():
+    """Reworded texts about taxes vs transport share no content word: only the sentence vectors group them."""
+    taxes = ["Les impôts sont trop élevés.", "La fiscalité pèse sur les ménages.",
+             "Baisser la TVA sur l'alimentation.", "Une taxe foncière plus juste.",
+             "Réduire les prélèvements obligatoires.", "Supprimer la CSG des retraités."]
+    transport = ["Des bus gratuits en banlieue.", "Plus de trains régionaux.", "Développer le covoiturage rural.",
+                 "Un métro jusqu'aux quartiers.", "Des tramways dans les villes moyennes.",
+                 "Relancer les lignes ferroviaires."]
+    ids = list(range(12))
+    semantic = ThemeClusterer(2).fit_predict(ids, taxes + transport)
+    lexical = ThemeClusterer(2, semantic_weight=0.0).fit_predict(ids, taxes + transport)
+    assert _groups(semantic) == [list(range(6)), list(range(6, 12))]
+    assert _groups(lexical) != [list(range(6)), list(range(6, 12))]  # control: words alone fail here
