@@ -23,7 +23,7 @@ def when_ready(server):
     from sqlalchemy.orm import configure_mappers
 
     from contrib.extensions import db
-    from contrib.services import similar
+    from contrib.participation import similar
     from wsgi import app
 
     configure_mappers()

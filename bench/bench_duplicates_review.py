@@ -24,8 +24,8 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.models import Role, User  # noqa: E402
-from contrib.services import duplicates  # noqa: E402
-from contrib.services.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
+from contrib.duplicates import services as duplicates  # noqa: E402
+from contrib.facilitation.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
 from nlp import find_duplicates  # noqa: E402
 from nlp.perturb import make_copies  # noqa: E402
 

@@ -24,7 +24,8 @@ from openpyxl import Workbook  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.models import DEFAULT_THEMES, Process, Role, Theme, User  # noqa: E402
-from contrib.services import exports, imports  # noqa: E402
+from contrib.participation import exports
+from contrib.facilitation import imports  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]

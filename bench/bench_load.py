@@ -41,7 +41,7 @@ from bench.bench_pages import corpus_rows  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.models import ActorType, Contribution, Role, Theme, User  # noqa: E402
-from contrib.services.bulk import ensure_process, load_rows  # noqa: E402
+from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
 from tools.pgserver import PostgresServer, create_database  # noqa: E402
 
 PASSWORD = "charge-mot-de-passe"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.models import ContributionKind, Theme  # noqa: E402
-from contrib.services.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
+from contrib.facilitation.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
 from tools.pgserver import PostgresServer, create_database  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pages import corpus_rows  # noqa: E402
 
 from contrib import create_app  # noqa: E402
-from contrib.services import similar  # noqa: E402
-from contrib.services.bulk import ensure_process, load_rows  # noqa: E402
+from contrib.participation import similar  # noqa: E402
+from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
 
 N_QUERIES = 300
 

@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from contrib import routing
+    from contrib.core import routing
 
     routing.init_app(app)  # before any blueprint adds its routes
 
@@ -50,26 +50,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from contrib import auth, cli, errors_pages, security, tasks
+    from contrib import accounts, cli, tasks
+    from contrib.accounts.views import bp as accounts_bp
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
-    from contrib.auth.views import bp as auth_bp
-    from contrib.duplicates.views import bp as duplicates_bp
     from contrib.clustering.views import bp as clustering_bp
+    from contrib.core import error_pages, security
+    from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
     from contrib.moderation.views import bp as moderation_bp
-    from contrib.prioritisation.views import bp as prioritisation_bp
-    from contrib.processes.views import bp as processes_bp
+    from contrib.participation.views import bp as participation_bp
     from contrib.plaidoyer.views import bp as plaidoyer_bp
+    from contrib.prioritisation.views import bp as prioritisation_bp
     from contrib.proposals.views import bp as proposals_bp
 
-    auth.init_app(app)
+    accounts.init_app(app)
     security.init_app(app)
-    errors_pages.init_app(app)
+    error_pages.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
-    for blueprint in (main_bp, auth_bp, processes_bp, admin_bp, facilitation_bp, moderation_bp,
+    for blueprint in (main_bp, accounts_bp, participation_bp, admin_bp, facilitation_bp, moderation_bp,
                       clustering_bp, duplicates_bp, proposals_bp, assistant_bp, prioritisation_bp,
                       plaidoyer_bp):
         app.register_blueprint(blueprint)

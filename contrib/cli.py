@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from contrib.errors import ContribError
+from contrib.core.errors import ContribError
 from contrib.models import Role
 
 
@@ -33,7 +33,7 @@ def seed_demo():
 @click.option("--title", default=None, help="Title when the process is created.")
 def load_csv(path, slug, title):
     """Load a CSV shaped like ../shared/data/*.csv (columns text, theme, title) into a process."""
-    from contrib.services.bulk import ensure_process, load_rows, read_consultation_csv
+    from contrib.facilitation.bulk import ensure_process, load_rows, read_consultation_csv
 
     try:
         process = ensure_process(slug, title or f"Consultation {path.stem}")
@@ -52,7 +52,7 @@ def load_csv(path, slug, title):
 @click.password_option()
 def create_user(email, name, role, password):
     """Create an account with any role (the first staff account, for instance)."""
-    from contrib.services.accounts import create_user as create
+    from contrib.accounts.services import create_user as create
 
     try:
         user = create(email, name, password, role=Role(role))

@@ -36,7 +36,7 @@ from contrib.models import (  # noqa: E402
 )
 from contrib.models.base import utcnow  # noqa: E402
 from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
-from contrib.services import similar  # noqa: E402
+from contrib.participation import similar  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_KIND = os.environ.get("CONTRIB_TEST_DB", "sqlite")

@@ -11,7 +11,14 @@ import pytest
 from contrib.extensions import db
 from contrib.models import Contribution, Report, Role, User
 from contrib.models.base import utcnow
-from contrib.services import accounts, comments, plenary, proposal_life, proposals, ranking, reports, supports
+from contrib.accounts import services as accounts
+from contrib.participation import comments
+from contrib.prioritisation import plenary
+from contrib.prioritisation import proposal_life
+from contrib.proposals import services as proposals
+from contrib.prioritisation import ranking
+from contrib.moderation import reports
+from contrib.participation import supports
 from tests.conftest import PASSWORD, Factory, make_app
 from tests.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
 

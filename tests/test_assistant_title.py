@@ -3,8 +3,8 @@
 import pytest
 
 from contrib.models import MessageKind, Role
-from contrib.services import assistant
-from contrib.services.assistant_engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
+from contrib.assistant import services as assistant
+from contrib.assistant.engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
 from nlp.citations import SupportScorer
 from tests.llm_server import FakeLLM
 from tests.test_assistant import TEXTS

@@ -6,7 +6,12 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 import pytest
 
 from contrib.models import Role
-from contrib.services import comments, duplicates, imports, plaidoyer, plenary, proposals
+from contrib.participation import comments
+from contrib.duplicates import services as duplicates
+from contrib.facilitation import imports
+from contrib.plaidoyer import services as plaidoyer
+from contrib.prioritisation import plenary
+from contrib.proposals import services as proposals
 from tests.conftest import finished_run
 
 ANONYMOUS = None
@@ -15,30 +20,30 @@ EXPECTED = {
     "static": ANONYMOUS,
     "main.home": ANONYMOUS,
     "main.health": ANONYMOUS,
-    "auth.register": ANONYMOUS,
-    "auth.login": ANONYMOUS,
-    "auth.logout": Role.PARTICIPANT,
-    "auth.forgotten_password": ANONYMOUS,
-    "auth.reset_password": ANONYMOUS,
-    "auth.account": Role.PARTICIPANT,
-    "auth.account_data": Role.PARTICIPANT,
-    "auth.delete_account": Role.PARTICIPANT,
-    "auth.confirm_email": ANONYMOUS,
-    "auth.resend_confirmation": Role.PARTICIPANT,
-    "auth.change_display_name": Role.PARTICIPANT,
-    "auth.change_password": Role.PARTICIPANT,
+    "accounts.register": ANONYMOUS,
+    "accounts.login": ANONYMOUS,
+    "accounts.logout": Role.PARTICIPANT,
+    "accounts.forgotten_password": ANONYMOUS,
+    "accounts.reset_password": ANONYMOUS,
+    "accounts.account": Role.PARTICIPANT,
+    "accounts.account_data": Role.PARTICIPANT,
+    "accounts.delete_account": Role.PARTICIPANT,
+    "accounts.confirm_email": ANONYMOUS,
+    "accounts.resend_confirmation": Role.PARTICIPANT,
+    "accounts.change_display_name": Role.PARTICIPANT,
+    "accounts.change_password": Role.PARTICIPANT,
     "main.notifications_page": Role.PARTICIPANT,
     "main.mark_notifications_read": Role.PARTICIPANT,
-    "processes.show": ANONYMOUS,
-    "processes.contribution": ANONYMOUS,
-    "processes.new_contribution": Role.PARTICIPANT,
-    "processes.my_contributions": Role.PARTICIPANT,
-    "processes.similar_json": Role.PARTICIPANT,
-    "processes.support": Role.PARTICIPANT,
-    "processes.comment": Role.PARTICIPANT,
-    "processes.workshop_entry": Role.FACILITATOR,
-    "processes.report_contribution": Role.PARTICIPANT,
-    "processes.report_comment": Role.PARTICIPANT,
+    "participation.show": ANONYMOUS,
+    "participation.contribution": ANONYMOUS,
+    "participation.new_contribution": Role.PARTICIPANT,
+    "participation.my_contributions": Role.PARTICIPANT,
+    "participation.similar_json": Role.PARTICIPANT,
+    "participation.support": Role.PARTICIPANT,
+    "participation.comment": Role.PARTICIPANT,
+    "participation.workshop_entry": Role.FACILITATOR,
+    "participation.report_contribution": Role.PARTICIPANT,
+    "participation.report_comment": Role.PARTICIPANT,
     "moderation.index": Role.MODERATOR,
     "moderation.journal": Role.MODERATOR,
     "moderation.undo_entry": Role.MODERATOR,
@@ -173,13 +178,13 @@ def test_authorisation_matrix(app, client, factory, auth, world, role):
         needed = EXPECTED[rule.endpoint]
         url = rule.build({name: world[name] for name in rule.arguments}, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if rule.endpoint == "auth.logout":
+            if rule.endpoint == "accounts.logout":
                 continue  # checked below: it would end this session
             response = client.open(url, method=method)
             allowed = needed is None or (role is not None and role.includes(needed))
             if allowed:
                 ok = response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "") \
-                    or (rule.endpoint.startswith("auth.") and response.status_code == 302)
+                    or (rule.endpoint.startswith("accounts.") and response.status_code == 302)
             elif role is None:
                 ok = response.status_code == 302 and response.location.startswith("/connexion")
             else:

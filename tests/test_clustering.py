@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 import nlp
-from contrib.errors import Conflict, InvalidInput, NotAllowed
+from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -19,8 +19,10 @@ from contrib.models import (
     RunStatus,
 )
 from contrib.models.base import utcnow
-from contrib.services import clustering, moderation, undo
-from contrib.services.clustering import runs as clustering_runs
+from contrib.clustering import services as clustering
+from contrib.moderation import hiding as moderation
+from contrib.core import undo
+from contrib.clustering import runs as clustering_runs
 from tests.clustering_data import TOPICS
 
 

@@ -3,11 +3,11 @@
 import pytest
 from markupsafe import escape
 
-from contrib.errors import InvalidInput, NotAllowed, NotFound
+from contrib.core.errors import InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Comment
 from contrib.models.base import utcnow
-from contrib.services import comments
+from contrib.participation import comments
 
 
 def test_comment_and_reply_form_a_thread(factory, app):

@@ -2,12 +2,12 @@
 
 import pytest
 
-from contrib.errors import InvalidInput, NotAllowed
+from contrib.core.errors import InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, ContributionSource, Process, Role
 from contrib.models.base import utcnow
-from contrib.services import contributions
-from contrib.services.contributions import ContributionDraft, OnBehalf
+from contrib.participation import contributions
+from contrib.participation.contributions import ContributionDraft, OnBehalf
 
 
 @pytest.fixture
@@ -253,7 +253,7 @@ class TestSearch:
         assert contributions.list_contributions(process.id, query="_").items == []
 
     def test_search_covers_bulk_loaded_rows(self, factory, app):
-        from contrib.services.bulk import BulkRow, load_rows
+        from contrib.facilitation.bulk import BulkRow, load_rows
 
         process = factory.process()
         load_rows(process.id, [BulkRow(theme=process.themes[0].name, text="Former à l'ÉCO-conception")])

@@ -6,7 +6,7 @@ from collections import Counter
 from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contrib.extensions import db
 from contrib.models import Contribution, Process, Role, User
-from contrib.services.accounts import authenticate
+from contrib.accounts.services import authenticate
 from tests.conftest import shared_data
 
 

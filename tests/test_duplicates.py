@@ -7,7 +7,7 @@ import pytest
 
 from contrib.demo import CONTRIBUTIONS_CSV, DEBATE_SLUG, EVENT_SLUG
 from contrib.duplicates.diff import highlight_differences
-from contrib.errors import Conflict, InvalidInput, NotAllowed
+from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -19,7 +19,9 @@ from contrib.models import (
     Role,
     Support,
 )
-from contrib.services import duplicates, supports, undo
+from contrib.duplicates import services as duplicates
+from contrib.participation import supports
+from contrib.core import undo
 
 TWIN_TEXT = "Financer le temps de préparation des formateurs vacataires, pas seulement le face-à-face."
 
@@ -146,7 +148,7 @@ def test_detecting_twice_gives_the_same_queue(app, scene):
 
 
 def test_detection_ignores_hidden_contributions_and_drops_stale_pending_groups(app, scene):
-    from contrib.services import moderation
+    from contrib.moderation import hiding as moderation
 
     detect_one_group(scene)
     for twin in scene["twins"][1:]:
@@ -319,7 +321,7 @@ def test_redo_is_refused_when_a_later_decision_depends_on_the_group(app, scene):
 
 
 def test_undo_of_a_group_replaced_by_a_new_detection_says_so(app, scene):
-    from contrib.services import moderation
+    from contrib.moderation import hiding as moderation
 
     group = detect_one_group(scene)
     duplicates.confirm(group.id, group.representative_id, moderator=scene["moderator"])

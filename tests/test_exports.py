@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, ContributionSource, Role
 from contrib.models.base import utcnow
-from contrib.services import imports
-from contrib.services.exports import COLUMNS
+from contrib.facilitation import imports
+from contrib.participation.exports import COLUMNS
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_unknown_process_export_is_404(client):
 
 
 def test_export_counts_supports(client, factory):
-    from contrib.services import supports
+    from contrib.participation import supports
 
     process = factory.process()
     contribution = factory.contribution(process, text="Une idée soutenue")
@@ -161,7 +161,7 @@ def test_an_unchanged_export_is_served_from_the_cache_and_any_change_rebuilds_it
 
 
 def test_supports_change_the_cached_export(app, client, factory, world, tmp_path):
-    from contrib.services import supports
+    from contrib.participation import supports
 
     process, _ = world
     app.config["EXPORT_CACHE_DIR"] = str(tmp_path)

@@ -14,9 +14,10 @@ from datetime import timedelta
 from contrib.extensions import db
 from contrib.models import Cluster, ClusteringRun, ClusterMembership, Contribution, ImportBatch, ImportStatus, Role
 from contrib.models import RunStatus
-from contrib.services import import_jobs, imports
-from contrib.services.bulk import BulkRow, load_rows
-from contrib.services.clustering import runs
+from contrib.facilitation import import_jobs
+from contrib.facilitation import imports
+from contrib.facilitation.bulk import BulkRow, load_rows
+from contrib.clustering import runs
 from tests.clustering_data import TOPICS
 from tests.conftest import ROOT, poll_with_worker
 

@@ -8,8 +8,8 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import Contribution, Role
-from contrib.services import accounts
-from contrib.services.processes import ProcessData, create_process
+from contrib.accounts import services as accounts
+from contrib.processes.services import ProcessData, create_process
 from tests.conftest import PASSWORD, make_app, unavailable
 
 pytestmark = pytest.mark.nodb  # it starts its own server: run it once, not once per database pass

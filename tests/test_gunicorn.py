@@ -18,8 +18,8 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import Contribution
-from contrib.services import similar
-from contrib.services.bulk import BulkRow, load_rows
+from contrib.participation import similar
+from contrib.facilitation.bulk import BulkRow, load_rows
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent

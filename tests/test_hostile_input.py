@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from contrib.errors import InvalidInput
+from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, Report
-from contrib.validation import clean_text
+from contrib.core.validation import clean_text
 
 FIVE_MB = 5_000_000
 # The body that made the old tag pattern backtrack quadratically: 5 MB of it would take days.
@@ -164,7 +164,9 @@ def test_a_bidi_override_in_a_contribution_title_is_refused_through_the_form(cli
 
 def _regex_cases():
     """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
-    from contrib.services import accounts, assistant_engines, imports
+    from contrib.accounts import services as accounts
+    from contrib.assistant import engines as assistant_engines
+    from contrib.facilitation import imports
     from nlp.citations import parse_citations
 
     def email(value):
@@ -299,7 +301,7 @@ def test_a_dimension_that_lies_costs_nothing_and_the_real_rows_are_read(client, 
 def test_the_import_preview_shows_a_bounded_number_of_theme_values(client, factory, auth):
     """20,000 distinct theme values made a 19 MB page: the first 100 (unknown first) are shown, the rest counted."""
     from contrib.models import Role
-    from contrib.services import imports
+    from contrib.facilitation import imports
 
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
@@ -316,7 +318,7 @@ def test_the_import_preview_shows_a_bounded_number_of_theme_values(client, facto
 def test_a_theme_choice_for_a_value_not_shown_is_kept(factory):
     """Correcting the shown values keeps the choices made for the others."""
     from contrib.models import Role
-    from contrib.services import imports
+    from contrib.facilitation import imports
 
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
@@ -346,7 +348,7 @@ def test_blank_lines_and_edge_spaces_are_still_normalised_before_the_length_chec
 
 def test_twenty_thousand_ids_in_a_url_are_refused_fast(client, factory, auth):
     from contrib.models import Role
-    from contrib.services.proposals import MAX_SELECTION
+    from contrib.proposals.services import MAX_SELECTION
 
     process = factory.process()
     auth.login(factory.user(Role.MODERATOR))
@@ -359,7 +361,7 @@ def test_twenty_thousand_ids_in_a_url_are_refused_fast(client, factory, auth):
 
 
 def test_ids_are_read_in_order_once_each():
-    from contrib.services.proposals import MAX_SELECTION, parse_ids
+    from contrib.proposals.services import MAX_SELECTION, parse_ids
 
     assert parse_ids(["3, 1 #3", "n° 2;1"]) == [3, 1, 2]
     assert parse_ids(",".join(str(n % 7) for n in range(20_000))) == [0, 1, 2, 3, 4, 5, 6]
@@ -386,7 +388,7 @@ def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
     """difflib took 3.5 to 10 s on these (its worst case is cubic); the result still rebuilds the new text."""
     from markupsafe import Markup
 
-    from contrib.services import plaidoyer
+    from contrib.plaidoyer import services as plaidoyer
 
     before, after = texts
     assert len(before) <= 20_000 and len(after) <= 20_000
@@ -398,7 +400,7 @@ def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
 
 
 def test_the_version_diff_still_reads_word_by_word():
-    from contrib.services import plaidoyer
+    from contrib.plaidoyer import services as plaidoyer
 
     before = "Former les tuteurs en entreprise. " * 3 + "Financer les formations courtes."
     after = "Former les tuteurs en entreprise. " * 3 + "Financer vite les formations longues."
@@ -408,7 +410,7 @@ def test_the_version_diff_still_reads_word_by_word():
 
 
 def test_reordering_many_proposals_is_diffed_once_per_section():
-    from contrib.services import plaidoyer
+    from contrib.plaidoyer import services as plaidoyer
 
     ids = list(range(1, 2_001))
     result, seconds = timed(lambda: plaidoyer.diff(_document("", ids), _document("", ids[::-1])))
@@ -423,7 +425,7 @@ HOSTILE_LINES = ["~~~", "- une puce", "+ une autre", "1. une liste", "2) une aut
 def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure():
     """Each hostile line, inside a paragraph and as a paragraph of its own, stays text: the document keeps
     its headings, its one quote per proposal and no list, fence, table, code block or setext heading."""
-    from contrib.services import plaidoyer_exports
+    from contrib.plaidoyer import exports as plaidoyer_exports
 
     text = "Un paragraphe\n" + "\n".join(HOSTILE_LINES) + "\n\n" + "\n\n".join(HOSTILE_LINES)
     provenance = {"n_sources": 0, "n_supporters": 0, "n_events": 0, "events": [], "regions": [], "actor_types": [],

@@ -4,7 +4,9 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, ImportBatch, ImportStatus, Notification, Role
-from contrib.services import comments, imports, notifications
+from contrib.participation import comments
+from contrib.facilitation import imports
+from contrib.notifications import services as notifications
 
 SHEET = "Thématique;Texte\nMétiers;Former les tuteurs en entreprise\n".encode()
 

@@ -5,7 +5,8 @@ import time
 from contrib import tasks
 from contrib.extensions import db
 from contrib.models import Contribution, ImportBatch, ImportStatus, Role
-from contrib.services import import_jobs, imports
+from contrib.facilitation import import_jobs
+from contrib.facilitation import imports
 from tests.conftest import poll_with_worker
 
 

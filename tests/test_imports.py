@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -21,8 +21,8 @@ from contrib.models import (
     Process,
     Role,
 )
-from contrib.services import imports
-from contrib.services.sheets import MAX_ROWS
+from contrib.facilitation import imports
+from contrib.facilitation.sheets import MAX_ROWS
 from tests.conftest import PASSWORD, csrf_token_from, make_app
 
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]

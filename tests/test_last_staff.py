@@ -4,10 +4,11 @@ import threading
 
 import pytest
 
-from contrib.errors import InvalidInput
+from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
-from contrib.services import accounts, personal_data
+from contrib.accounts import services as accounts
+from contrib.accounts import personal_data
 from tests.conftest import PASSWORD
 
 

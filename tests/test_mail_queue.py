@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from contrib import tasks
 from contrib.extensions import db
-from contrib.services import comments
+from contrib.participation import comments
 from tests.conftest import Factory, _empty_all_tables, make_app, running_worker
 from tests.test_notifications import Inbox, decoded
 

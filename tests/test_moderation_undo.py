@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from contrib.errors import Conflict, NotAllowed
+from contrib.core.errors import Conflict, NotAllowed
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
-from contrib.services import comments, moderation, reports, undo
+from contrib.participation import comments
+from contrib.moderation import hiding as moderation
+from contrib.moderation import reports
+from contrib.core import undo
 
 
 def _entries(action: str) -> list[AuditEntry]:

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Notification, User
-from contrib.services import comments
+from contrib.participation import comments
 from tests.conftest import PASSWORD, Factory, make_app
 
 

@@ -2,11 +2,12 @@
 
 import pytest
 
-from contrib.errors import NotAllowed, NotFound
+from contrib.core.errors import NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, ContributionSource, Role, Support
 from contrib.models.base import utcnow
-from contrib.services import similar, supports
+from contrib.participation import similar
+from contrib.participation import supports
 
 FUNDING_IDEA = "Simplifier les appels d'offres régionaux pour que les petits organismes de formation puissent répondre."
 

@@ -5,7 +5,8 @@ import threading
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, Role, Support, User
-from contrib.services import comments, supports
+from contrib.participation import comments
+from contrib.participation import supports
 from tests.conftest import PASSWORD, Factory, make_app
 
 

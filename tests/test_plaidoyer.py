@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed
+from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -22,7 +22,11 @@ from contrib.models import (
     ProposalStatus,
     Role,
 )
-from contrib.services import plaidoyer, plaidoyer_exports, proposals, supports, undo
+from contrib.plaidoyer import services as plaidoyer
+from contrib.plaidoyer import exports as plaidoyer_exports
+from contrib.proposals import services as proposals
+from contrib.participation import supports
+from contrib.core import undo
 
 BASE = "https://contrib.exemple.fr"
 

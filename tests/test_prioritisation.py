@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from contrib.errors import Conflict, ContribError, InvalidInput, NotAllowed
+from contrib.core.errors import Conflict, ContribError, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -24,7 +24,12 @@ from contrib.models import (
     SupportOrigin,
     User,
 )
-from contrib.services import plenary, proposal_life, proposals, ranking, supports, undo
+from contrib.prioritisation import plenary
+from contrib.prioritisation import proposal_life
+from contrib.proposals import services as proposals
+from contrib.prioritisation import ranking
+from contrib.participation import supports
+from contrib.core import undo
 
 
 def _count(model) -> int:

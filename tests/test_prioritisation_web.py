@@ -6,7 +6,9 @@ import re
 
 from contrib.extensions import db
 from contrib.models import Notification, Proposal, ProposalStatus, Role
-from contrib.services import plenary, proposals, supports
+from contrib.prioritisation import plenary
+from contrib.proposals import services as proposals
+from contrib.participation import supports
 
 HOSTILE = 'Former & certifier "vite" en < 3 mois'
 

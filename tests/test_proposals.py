@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from contrib.errors import Conflict, ContribError, InvalidInput, NotAllowed, NotFound
+from contrib.core.errors import Conflict, ContribError, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -28,7 +28,10 @@ from contrib.models import (
     SupportOrigin,
     User,
 )
-from contrib.services import moderation, proposals, supports, undo
+from contrib.moderation import hiding as moderation
+from contrib.proposals import services as proposals
+from contrib.participation import supports
+from contrib.core import undo
 
 ACTION_PREFIX = "proposals:proposal:"
 

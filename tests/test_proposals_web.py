@@ -8,7 +8,8 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, ContributionStatus, Proposal, Role
-from contrib.services import proposals, supports
+from contrib.proposals import services as proposals
+from contrib.participation import supports
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_merged_and_cancelled_proposals_on_the_public_side(client, scene):
     page = client.get(f"/propositions/{first.id}")
     assert "a été fusionnée dans la proposition" in page.text and f'href="/propositions/{second.id}"' in page.text
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "proposals:proposal:merge")).one()
-    from contrib.services import undo
+    from contrib.core import undo
     undo.undo_act(entry.id, actor=moderator)
     create = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "proposals:proposal:create")
                                 .order_by(AuditEntry.id)).first()

@@ -2,11 +2,12 @@
 
 import pytest
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
-from contrib.services import comments, reports
-from contrib.services.reports import AUTO_HIDDEN_REASON
+from contrib.participation import comments
+from contrib.moderation import reports
+from contrib.moderation.reports import AUTO_HIDDEN_REASON
 
 
 def _actions():

@@ -93,7 +93,7 @@ def test_health_check_touches_the_database(client):
 
 def test_large_loads_refresh_planner_statistics(app, factory):
     """After a bulk load PostgreSQL knows the new row count, so it keeps using the keyset index."""
-    from contrib.services.bulk import BulkRow, load_rows
+    from contrib.facilitation.bulk import BulkRow, load_rows
 
     process = factory.process()
     load_rows(process.id, [BulkRow(theme="Volume", text=f"Idée {n}") for n in range(1200)])

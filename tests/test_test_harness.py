@@ -10,7 +10,7 @@ from flask import g
 from flask.testing import FlaskClient
 
 from contrib.extensions import db
-from contrib.services import similar
+from contrib.participation import similar
 from tests.conftest import ROOT, _empty_all_tables, shared_data
 
 

@@ -1,7 +1,7 @@
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Optional
 
-from contrib.forms import Form
+from contrib.core.forms import Form
 from contrib.models import ProcessKind, Role
 
 

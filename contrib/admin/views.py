@@ -4,12 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.admin.forms import ProcessForm, RoleForm, ThemeForm
-from contrib.errors import Conflict, InvalidInput
-from contrib.forms import attach_error
+from contrib.core.errors import Conflict, InvalidInput
+from contrib.core.forms import attach_error
 from contrib.models import Role
-from contrib.permissions import role_required
-from contrib.services import accounts, processes
-from contrib.services.processes import ProcessData
+from contrib.core.permissions import role_required
+from contrib.accounts import services as accounts
+from contrib.processes import services as processes
+from contrib.processes.services import ProcessData
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -1,6 +1,6 @@
 from wtforms import HiddenField, TextAreaField
 
-from contrib.forms import Form
+from contrib.core.forms import Form
 from contrib.models.assistant import QUESTION_MAX_LENGTH
 
 

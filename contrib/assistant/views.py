@@ -7,11 +7,13 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
 from flask_login import current_user
 
 from contrib.assistant.forms import AssistantForm
-from contrib.errors import ContribError
+from contrib.core.errors import ContribError
 from contrib.models import MessageKind, Role
-from contrib.permissions import role_required
-from contrib.services import assistant, assistant_jobs, processes
-from contrib.services.assistant_engines import LLMSettings
+from contrib.core.permissions import role_required
+from contrib.assistant import services as assistant
+from contrib.assistant import jobs as assistant_jobs
+from contrib.processes import services as processes
+from contrib.assistant.engines import LLMSettings
 from nlp.citations import STATUS_LABELS
 
 bp = Blueprint("assistant", __name__)

@@ -4,9 +4,9 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from contrib.forms import Form
-from contrib.ids import coerce_id
-from contrib.services.clustering import MAX_CLUSTERS
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id
+from contrib.clustering.services import MAX_CLUSTERS
 
 
 class LaunchForm(Form):

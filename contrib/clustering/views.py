@@ -4,10 +4,11 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from contrib.clustering.forms import ActionForm, LaunchForm, RenameForm, SplitForm, TargetForm
-from contrib.errors import ContribError
+from contrib.core.errors import ContribError
 from contrib.models import Role
-from contrib.permissions import role_required
-from contrib.services import clustering, processes
+from contrib.core.permissions import role_required
+from contrib.clustering import services as clustering
+from contrib.processes import services as processes
 
 bp = Blueprint("clustering", __name__, url_prefix="/moderation/demarches/<slug>/regroupements")
 

@@ -28,10 +28,10 @@ from contrib.models import (
     User,
 )
 from contrib.models.base import utcnow
-from contrib.services import accounts
-from contrib.services.processes import ProcessData, create_process
-from contrib.services.transaction import transaction
-from contrib.validation import clean_text
+from contrib.accounts import services as accounts
+from contrib.processes.services import ProcessData, create_process
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 
 CONTRIBUTIONS_CSV = Path(__file__).with_name("contributions.csv")
 DEMO_PASSWORD = "demo-contrib-2026"  # demo accounts only; printed by `make run`

@@ -2,8 +2,8 @@ from wtforms import RadioField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from contrib.forms import Form
-from contrib.ids import coerce_id
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -5,11 +5,12 @@ from flask_login import current_user
 
 from contrib.duplicates.diff import highlight_differences
 from contrib.duplicates.forms import ConfirmForm, DecisionForm
-from contrib.errors import ContribError
-from contrib.forms import attach_error
+from contrib.core.errors import ContribError
+from contrib.core.forms import attach_error
 from contrib.models import DuplicateStatus, Role
-from contrib.permissions import role_required
-from contrib.services import duplicates, processes
+from contrib.core.permissions import role_required
+from contrib.duplicates import services as duplicates
+from contrib.processes import services as processes
 
 bp = Blueprint("duplicates", __name__, url_prefix="/moderation/demarches/<slug>/doublons")
 

@@ -1,7 +1,7 @@
 from flask_wtf.file import FileField, FileRequired
 
-from contrib.forms import Form
-from contrib.services.sheets import MAX_FILE_BYTES, MAX_ROWS
+from contrib.core.forms import Form
+from contrib.facilitation.sheets import MAX_FILE_BYTES, MAX_ROWS
 
 
 class UploadForm(Form):

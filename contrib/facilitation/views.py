@@ -3,14 +3,17 @@
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import ContribError, InvalidInput
+from contrib.core.errors import ContribError, InvalidInput
 from contrib.extensions import limiter
 from contrib.facilitation.forms import ActionForm, UploadForm
-from contrib.ids import parse_id, query_id
+from contrib.core.ids import parse_id, query_id
 from contrib.models import ContributionKind, ImportStatus, Role
-from contrib.permissions import role_required
-from contrib.services import exports, import_jobs, imports, processes
-from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
+from contrib.core.permissions import role_required
+from contrib.participation import exports
+from contrib.facilitation import import_jobs
+from contrib.facilitation import imports
+from contrib.processes import services as processes
+from contrib.facilitation.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 
 bp = Blueprint("facilitation", __name__)
 

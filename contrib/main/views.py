@@ -4,10 +4,11 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from contrib.extensions import db
-from contrib.forms import Form
+from contrib.core.forms import Form
 from contrib.models import Role
-from contrib.permissions import role_required
-from contrib.services import notifications, processes
+from contrib.core.permissions import role_required
+from contrib.notifications import services as notifications
+from contrib.processes import services as processes
 
 bp = Blueprint("main", __name__)
 

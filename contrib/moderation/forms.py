@@ -1,7 +1,7 @@
 from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
 
-from contrib.forms import Form
+from contrib.core.forms import Form
 
 
 class DecisionForm(Form):

@@ -3,13 +3,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import Conflict, ContribError, NotAllowed, NotFound
-from contrib.ids import parse_id, query_id
+from contrib.core.errors import Conflict, ContribError, NotAllowed, NotFound
+from contrib.core.ids import parse_id, query_id
 from contrib.models import Role
 from contrib.moderation.forms import DecisionForm, HideForm
-from contrib.permissions import role_required
-from contrib.routing import safe_redirect_target
-from contrib.services import moderation, processes, reports, undo
+from contrib.core.permissions import role_required
+from contrib.core.routing import safe_redirect_target
+from contrib.moderation import hiding as moderation
+from contrib.processes import services as processes
+from contrib.moderation import reports
+from contrib.core import undo
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -95,7 +98,7 @@ def hide(contribution_id):
             flash(error.message, "error")
         else:
             flash("Contribution masquée. Rien n'est supprimé ; l'acte peut être annulé depuis le journal.", "success")
-    return redirect(url_for("processes.contribution", contribution_id=contribution_id))
+    return redirect(url_for("participation.contribution", contribution_id=contribution_id))
 
 
 @bp.post("/contributions/<int:contribution_id>/retablir")
@@ -109,4 +112,4 @@ def unhide(contribution_id):
             flash(error.message, "error")
         else:
             flash("Contribution rétablie.", "success")
-    return redirect(url_for("processes.contribution", contribution_id=contribution_id))
+    return redirect(url_for("participation.contribution", contribution_id=contribution_id))

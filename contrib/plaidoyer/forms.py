@@ -1,7 +1,7 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from contrib.forms import Form
-from contrib.ids import coerce_id, parse_id
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id, parse_id
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH
 
 

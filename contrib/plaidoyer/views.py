@@ -3,10 +3,10 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import ContribError, InvalidInput
-from contrib.ids import parse_id
+from contrib.core.errors import ContribError, InvalidInput
+from contrib.core.ids import parse_id
 from contrib.models import Role
-from contrib.permissions import role_required
+from contrib.core.permissions import role_required
 from contrib.plaidoyer.forms import (
     AddProposalForm,
     CreateForm,
@@ -17,8 +17,9 @@ from contrib.plaidoyer.forms import (
     TextForm,
     VersionedForm,
 )
-from contrib.services import plaidoyer as service
-from contrib.services import plaidoyer_exports, processes
+from contrib.plaidoyer import services as service
+from contrib.plaidoyer import exports as plaidoyer_exports
+from contrib.processes import services as processes
 
 bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 

@@ -1,8 +1,8 @@
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from contrib.forms import Form
-from contrib.ids import coerce_id
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id
 from contrib.models import ProposalPriority, ProposalStatus, SessionMode
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH

@@ -3,14 +3,18 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import ContribError, InvalidInput
+from contrib.core.errors import ContribError, InvalidInput
 from contrib.extensions import limiter, user_or_address
-from contrib.forms import attach_error
-from contrib.ids import parse_id, query_id
+from contrib.core.forms import attach_error
+from contrib.core.ids import parse_id, query_id
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
-from contrib.permissions import role_required
+from contrib.core.permissions import role_required
 from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
-from contrib.services import plenary, processes, proposal_life, ranking, results
+from contrib.prioritisation import plenary
+from contrib.processes import services as processes
+from contrib.prioritisation import proposal_life
+from contrib.prioritisation import ranking
+from contrib.prioritisation import results
 
 bp = Blueprint("prioritisation", __name__)
 

@@ -1,0 +1,1 @@
+"""Processes (démarches) and their themes."""

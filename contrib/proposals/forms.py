@@ -1,8 +1,8 @@
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from contrib.forms import Form
-from contrib.ids import coerce_id, parse_id
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id, parse_id
 from contrib.models import ProposalPriority
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
 

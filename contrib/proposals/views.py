@@ -3,13 +3,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.errors import ContribError, InvalidInput, NotFound
-from contrib.forms import attach_error
-from contrib.ids import parse_id, query_id
+from contrib.core.errors import ContribError, InvalidInput, NotFound
+from contrib.core.forms import attach_error
+from contrib.core.ids import parse_id, query_id
 from contrib.models import Role
-from contrib.permissions import role_required
+from contrib.core.permissions import role_required
 from contrib.proposals.forms import AddForm, MergeForm, ProposalForm, SplitForm, VersionForm
-from contrib.services import assistant, processes, proposals
+from contrib.assistant import services as assistant
+from contrib.processes import services as processes
+from contrib.proposals import services as proposals
 
 bp = Blueprint("proposals", __name__)
 

@@ -17,7 +17,12 @@ def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
     from contrib.extensions import db
     from contrib.models import Cluster, Role
-    from contrib.services import clustering, duplicates, moderation, plaidoyer, plenary, proposals
+    from contrib.clustering import services as clustering
+    from contrib.duplicates import services as duplicates
+    from contrib.moderation import hiding as moderation
+    from contrib.plaidoyer import services as plaidoyer
+    from contrib.prioritisation import plenary
+    from contrib.proposals import services as proposals
 
     with live_app.app_context():
         factory = Factory()

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from contrib.extensions import db
 from contrib.models import Contribution
-from contrib.services.processes import ProcessData, create_process
+from contrib.processes.services import ProcessData, create_process
 
 
 def test_register_post_and_see_the_contribution(live_app, page):

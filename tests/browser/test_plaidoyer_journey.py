@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from contrib.extensions import db
 from contrib.models import ProposalStatus, Role
-from contrib.services import proposals
+from contrib.proposals import services as proposals
 from tests.browser.test_journeys import _login
 from tests.conftest import Factory
 

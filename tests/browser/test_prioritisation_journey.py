@@ -6,8 +6,9 @@ from werkzeug.security import generate_password_hash
 from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, Role, User
 from contrib.models.base import utcnow
-from contrib.services import plenary, proposals
-from contrib.services.processes import ProcessData, create_process
+from contrib.prioritisation import plenary
+from contrib.proposals import services as proposals
+from contrib.processes.services import ProcessData, create_process
 
 PASSWORD = "mot-de-passe-solide"
 

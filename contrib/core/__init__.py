@@ -1,0 +1,1 @@
+"""Below every area: transactions, audit, undo, permissions, validation, errors, ids, routing."""

@@ -1,0 +1,1 @@
+"""Notifications: in the site, and by e-mail when configured."""

@@ -1,0 +1,1 @@
+"""Participation: process pages, posting, supporting and commenting contributions."""

@@ -1,0 +1,45 @@
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from contrib.core.forms import Form
+from contrib.core.ids import coerce_id
+from contrib.models import ActorType, ContributionKind, ReportReason
+from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from contrib.models.reports import DETAILS_MAX_LENGTH
+from contrib.participation.contributions import MAX_TABLE_PARTICIPANTS
+
+
+class ContributionForm(Form):
+    theme_id = SelectField("Thématique", coerce=coerce_id, validate_choice=False)
+    kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
+    title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
+    text = TextAreaField("Votre contribution",
+                         description=f"Décrivez une idée, un constat ou une proposition ({TEXT_MAX_LENGTH} caractères au plus).")
+    # Set once the person has seen the similar contributions (the check step before publishing).
+    similar_checked = HiddenField(default="")
+
+    def set_themes(self, themes) -> None:
+        self.theme_id.choices = [(0, "— Choisir une thématique —")] + [(theme.id, theme.name) for theme in themes]
+
+
+class WorkshopEntryForm(ContributionForm):
+    """A facilitator typing in a workshop sheet: the table context stays from one entry to the next."""
+
+    table_label = StringField("Table", description="Par exemple « Table 3 ».")
+    n_participants = IntegerField("Nombre de personnes à la table", validators=[
+        Optional(), NumberRange(min=1, max=MAX_TABLE_PARTICIPANTS)])
+    actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
+    author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
+    text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
+
+
+class CommentForm(Form):
+    text = TextAreaField("Votre commentaire", description="2 000 caractères au plus.")
+    parent_id = HiddenField()
+
+
+class ReportForm(Form):
+    reason = SelectField("Motif du signalement",
+                         choices=[("", "— Choisir un motif —"), *ReportReason.choices()], validate_choice=False)
+    details = TextAreaField("Précisions (facultatif)",
+                            description=f"Obligatoires pour « Autre » ; {DETAILS_MAX_LENGTH} caractères au plus.")

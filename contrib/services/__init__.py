@@ -1,1 +1,0 @@
-"""Business rules, one module per area; each public function is one transaction."""
