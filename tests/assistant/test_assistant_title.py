@@ -7,7 +7,7 @@ from contrib.assistant import services as assistant
 from contrib.assistant.engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
 from nlp.citations import SupportScorer
 from tests.llm_server import FakeLLM
-from tests.test_assistant import TEXTS
+from tests.assistant.test_assistant import TEXTS
 
 LINKS = ("https://evil.example/qualiopi", "www.evil.example", "evil.example/inscription", "contact@evil.example")
 

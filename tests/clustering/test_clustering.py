@@ -23,7 +23,7 @@ from contrib.clustering import services as clustering
 from contrib.moderation import hiding as moderation
 from contrib.core import undo
 from contrib.clustering import runs as clustering_runs
-from tests.clustering_data import TOPICS
+from tests.clustering.clustering_data import TOPICS
 
 
 @pytest.fixture

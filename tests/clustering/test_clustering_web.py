@@ -9,9 +9,9 @@ from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
 from contrib.clustering import services as clustering
 from contrib.clustering import runs as clustering_runs
-from tests.clustering_data import TOPICS
+from tests.clustering.clustering_data import TOPICS
 from tests.conftest import poll_with_worker
-from tests.test_clustering import assignment, key_of, topic_key
+from tests.clustering.test_clustering import assignment, key_of, topic_key
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from contrib.facilitation import import_jobs
 from contrib.facilitation import imports
 from contrib.facilitation.bulk import BulkRow, load_rows
 from contrib.clustering import runs
-from tests.clustering_data import TOPICS
+from tests.clustering.clustering_data import TOPICS
 from tests.conftest import ROOT, poll_with_worker
 
 STALE_SECONDS = 3  # instead of minutes, set in this (reading) process only: the worker is dead by then

@@ -20,7 +20,7 @@ from contrib.prioritisation import ranking
 from contrib.moderation import reports
 from contrib.participation import supports
 from tests.conftest import PASSWORD, Factory, make_app
-from tests.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
+from tests.notifications.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
 
 NEW_PASSWORD = "un-autre-mot-de-passe"
 

@@ -39,7 +39,7 @@ from contrib.prioritisation import proposal_life
 from contrib.proposals import services as proposals
 from contrib.moderation import reports
 from tests.conftest import PASSWORD, finished_run
-from tests.test_authorization import EXPECTED
+from tests.platform.test_authorization import EXPECTED
 
 FUZZ_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

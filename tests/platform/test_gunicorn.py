@@ -22,7 +22,7 @@ from contrib.participation import similar
 from contrib.facilitation.bulk import BulkRow, load_rows
 from tests.conftest import PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

@@ -13,7 +13,7 @@ from contrib import tasks
 from contrib.extensions import db
 from contrib.participation import comments
 from tests.conftest import Factory, _empty_all_tables, make_app, running_worker
-from tests.test_notifications import Inbox, decoded
+from tests.notifications.test_notifications import Inbox, decoded
 
 SMTP_DELAY_SECONDS = 3
 

@@ -100,20 +100,20 @@ def _collected(marker_expression: str) -> str:
 @pytest.mark.nodb
 def test_not_browser_deselects_only_the_browser_tests():
     without_browser = _collected("not browser")
-    assert "tests/test_smoke.py" in without_browser
+    assert "tests/platform/test_smoke.py" in without_browser
     assert "tests/nlp/" in without_browser
     assert "tests/browser/" not in without_browser
 
     only_browser = _collected("browser")  # control: the marker is still on the browser tests
     assert "tests/browser/test_journeys.py" in only_browser
-    assert "tests/test_smoke.py" not in only_browser
+    assert "tests/platform/test_smoke.py" not in only_browser
 
 
 SHARED_DATA_TESTS = [
     "tests/nlp/test_nlp_evaluate.py::test_evaluation_on_a_sample_beats_the_baselines",
     "tests/nlp/test_nlp_clustering.py::test_results_do_not_depend_on_the_process_hash_seed",
     "tests/nlp/test_synthesis.py::test_summary_is_deterministic_and_fast_on_500_contributions",
-    "tests/test_demo_and_cli.py::test_load_csv_loads_consultation_data",
+    "tests/platform/test_demo_and_cli.py::test_load_csv_loads_consultation_data",
 ]
 
 
