@@ -59,7 +59,7 @@ def support_figures(scopes) -> None:
             sentence = rng.choice(sentences)
             other = rng.choice([j for j in ids if j != i])
             words = sentence.split()
-            half = "Plusieurs contributions proposent de " + " ".join(words[:max(4, len(words) // 2)])
+            half = "Plusieurs contributions proposent de " + " ".join(words[: max(4, len(words) // 2)])
             reworded = perturb(sentence, "typos", nrng)
             for name, text in (("extractive", sentence), ("summary-style half", half), ("reworded (typos)", reworded)):
                 scores[name, "true source"].append(scorer.score(text, [i]))
@@ -68,25 +68,30 @@ def support_figures(scopes) -> None:
             if title and len(title.split()) >= 2:
                 scores["author's title", "true source"].append(scorer.score(title, [i]))
                 scores["author's title", "other contribution"].append(scorer.score(title, [other]))
-    print(f"Support score (idf-weighted stem coverage), share of pairs passing each threshold; "
-          f"chosen threshold {DEFAULT_THRESHOLD}")
+    print(
+        f"Support score (idf-weighted stem coverage), share of pairs passing each threshold; "
+        f"chosen threshold {DEFAULT_THRESHOLD}"
+    )
     thresholds = (0.4, 0.5, 0.6, 0.7)
     print(f"{'sentence kind':22s} {'paired with':20s} {'n':>5s} " + " ".join(f"≥{t:<5}" for t in thresholds))
     for (kind, pairing), values in scores.items():
         values = np.array(values)
-        print(f"{kind:22s} {pairing:20s} {len(values):5d} " + " ".join(f"{(values >= t).mean():6.3f}" for t in thresholds))
+        print(
+            f"{kind:22s} {pairing:20s} {len(values):5d} " + " ".join(f"{(values >= t).mean():6.3f}" for t in thresholds)
+        )
 
 
 def engine_figures(scopes) -> None:
     chosen = sorted(scopes.items(), key=lambda item: -len(item[1]))[:16]
     n_phrases = n_valid = 0
     coverages, group_coverages = [], []
-    for name, rows in chosen:
+    for _name, rows in chosen:
         rows = rows[:500]
         ids = list(range(1, len(rows) + 1))
         texts = [r["text"] for r in rows]
-        synthesizer = ExtractiveSynthesizer().fit(ids, texts, actor_types=[r["author_type"] for r in rows],
-                                                  titles=[r["title"] for r in rows])
+        synthesizer = ExtractiveSynthesizer().fit(
+            ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows]
+        )
         summary = synthesizer.summary()
         scorer = SupportScorer(dict(zip(ids, texts)))
         phrases = [s for s in (*summary.segments, *synthesizer.draft().segments) if s.kind == "phrase"]
@@ -102,12 +107,18 @@ def engine_figures(scopes) -> None:
         if groups:
             group_coverages.append(sum(bool(cited & g) for g in groups) / len(groups))
     print(f"\nEmbedded engine on {len(chosen)} real clusters (≤ 500 contributions each):")
-    print(f"  citation validity: {n_valid}/{n_phrases} displayed sentences cited and supported "
-          f"({n_valid / max(1, n_phrases):.1%})")
-    print(f"  coverage of sub-clusters cited by the summary: mean {statistics.mean(coverages):.1%}, "
-          f"min {min(coverages):.1%}")
-    print(f"  coverage of duplicate groups (ideas said 2+ times) cited by the summary: mean "
-          f"{statistics.mean(group_coverages):.1%} over {len(group_coverages)} clusters that have some")
+    print(
+        f"  citation validity: {n_valid}/{n_phrases} displayed sentences cited and supported "
+        f"({n_valid / max(1, n_phrases):.1%})"
+    )
+    print(
+        f"  coverage of sub-clusters cited by the summary: mean {statistics.mean(coverages):.1%}, "
+        f"min {min(coverages):.1%}"
+    )
+    print(
+        f"  coverage of duplicate groups (ideas said 2+ times) cited by the summary: mean "
+        f"{statistics.mean(group_coverages):.1%} over {len(group_coverages)} clusters that have some"
+    )
 
 
 def latency(scopes) -> None:
@@ -123,9 +134,12 @@ def latency(scopes) -> None:
     started = time.perf_counter()
     synthesizer.answer("Quelles propositions sur la TVA ?")
     answer = time.perf_counter() - started
-    print(f"\nLatency on a {len(rows)}-contribution cluster: fit + summary median {statistics.median(times) * 1000:.0f} ms "
-          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); a question on the fitted scope "
-          f"{answer * 1000:.0f} ms")
+    print(
+        f"\nLatency on a {len(rows)}-contribution cluster: "
+        f"fit + summary median {statistics.median(times) * 1000:.0f} ms "
+        f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); a question on the fitted scope "
+        f"{answer * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

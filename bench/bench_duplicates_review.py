@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from contrib import create_app  # noqa: E402
-from contrib.extensions import db  # noqa: E402
-from contrib.models import Role, User  # noqa: E402
 from contrib.duplicates import services as duplicates  # noqa: E402
+from contrib.extensions import db  # noqa: E402
 from contrib.facilitation.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
+from contrib.models import Role, User  # noqa: E402
 from nlp import find_duplicates  # noqa: E402
 from nlp.perturb import make_copies  # noqa: E402
 
@@ -52,19 +52,30 @@ def main() -> None:
     from flask_migrate import upgrade
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/duplicates.sqlite3", "SECRET_KEY": "bench",
-                          "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/duplicates.sqlite3",
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
         with app.app_context():
             upgrade()
             process = ensure_process("volume", "Consultation en volume")
             loaded = load_rows(process.id, corpus(n))
-            moderator = User(email="moderatrice@exemple.fr", display_name="Modératrice", password_hash=generate_password_hash(PASSWORD),
-                             role=Role.MODERATOR)
+            moderator = User(
+                email="moderatrice@exemple.fr",
+                display_name="Modératrice",
+                password_hash=generate_password_hash(PASSWORD),
+                role=Role.MODERATOR,
+            )
             db.session.add(moderator)
             db.session.commit()
 
-            rows = db.session.execute(db.text("SELECT id, text FROM contributions WHERE process_id = :p ORDER BY id"),
-                                      {"p": process.id}).all()
+            rows = db.session.execute(
+                db.text("SELECT id, text FROM contributions WHERE process_id = :p ORDER BY id"), {"p": process.id}
+            ).all()
             start = time.perf_counter()
             find_duplicates([r[0] for r in rows], [r[1] for r in rows])
             library = time.perf_counter() - start
@@ -84,12 +95,17 @@ def main() -> None:
             assert page.status_code == 200, page.status_code
             n_members = db.session.scalar(db.text("SELECT COUNT(*) FROM duplicate_members"))
 
-    print(f"duplicate review over {loaded.n_loaded} contributions (SQLite, {loaded.n_skipped} rows skipped by validation)")
+    print(
+        f"duplicate review over {loaded.n_loaded} contributions (SQLite, {loaded.n_skipped} rows skipped by validation)"
+    )
     print(f"  nlp.find_duplicates alone: {library:.2f} s")
-    print(f"  detect (read + nlp + store {first.n_groups} groups / {n_members} members + audit): "
-          f"{first_wall:.2f} s wall")
-    print(f"  detect again (idempotent: {second.n_new} new, {second.n_kept} kept, {second.n_removed} removed): "
-          f"{second_wall:.2f} s wall")
+    print(
+        f"  detect (read + nlp + store {first.n_groups} groups / {n_members} members + audit): {first_wall:.2f} s wall"
+    )
+    print(
+        f"  detect again (idempotent: {second.n_new} new, {second.n_kept} kept, {second.n_removed} removed): "
+        f"{second_wall:.2f} s wall"
+    )
     print(f"  queue page ({min(first.n_groups, duplicates.QUEUE_PAGE_SIZE)} groups shown): {page_ms:.0f} ms")
 
 

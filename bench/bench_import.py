@@ -23,9 +23,9 @@ from openpyxl import Workbook  # noqa: E402
 
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
-from contrib.models import DEFAULT_THEMES, Process, Role, Theme, User  # noqa: E402
-from contrib.participation import exports
 from contrib.facilitation import imports  # noqa: E402
+from contrib.models import DEFAULT_THEMES, Process, Role, Theme, User  # noqa: E402
+from contrib.participation import exports  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]
@@ -43,8 +43,17 @@ def texts() -> list[str]:
 
 def sheet_rows(n: int) -> list[list[str]]:
     corpus = texts()
-    return [[THEME_SPELLINGS[i % len(THEME_SPELLINGS)], KINDS[i % len(KINDS)], f"{corpus[i % len(corpus)]} ({i})",
-             f"Table {i % 9 + 1}", "", "OF"] for i in range(n)]
+    return [
+        [
+            THEME_SPELLINGS[i % len(THEME_SPELLINGS)],
+            KINDS[i % len(KINDS)],
+            f"{corpus[i % len(corpus)]} ({i})",
+            f"Table {i % 9 + 1}",
+            "",
+            "OF",
+        ]
+        for i in range(n)
+    ]
 
 
 def as_csv(rows) -> bytes:
@@ -88,18 +97,21 @@ def run(label: str, database_url: str, n: int) -> None:
             process.themes = [Theme(name=name, position=i) for i, name in enumerate(DEFAULT_THEMES)]
             db.session.add(process)
             db.session.commit()
-            batch, upload = timed(imports.start_import, process.id, content, f"atelier.{file_format}",
-                                  actor=facilitator)
+            batch, upload = timed(
+                imports.start_import, process.id, content, f"atelier.{file_format}", actor=facilitator
+            )
             preview, previewing = timed(imports.preview, process.id, batch.id, actor=facilitator)
             result, confirming = timed(imports.confirm_import, process.id, batch.id, actor=facilitator)
             again = imports.start_import(process.id, content, f"atelier.{file_format}", actor=facilitator)
             second, reconfirming = timed(imports.confirm_import, process.id, again.id, actor=facilitator)
-            export, exporting = timed(exports.export_contributions, process.id, file_format)
-            print(f"  {file_format:4} {len(content) / 1024 / 1024:5.2f} MB  upload+parse {upload:5.2f} s  "
-                  f"preview {previewing:5.2f} s  confirm {confirming:5.2f} s  "
-                  f"(total {upload + previewing + confirming:5.2f} s; {result.n_imported} imported, "
-                  f"{result.n_skipped} skipped, {preview.n_valid} valid in preview)  "
-                  f"re-import {reconfirming:5.2f} s ({second.n_imported} new)  export {exporting:5.2f} s")
+            _export, exporting = timed(exports.export_contributions, process.id, file_format)
+            print(
+                f"  {file_format:4} {len(content) / 1024 / 1024:5.2f} MB  upload+parse {upload:5.2f} s  "
+                f"preview {previewing:5.2f} s  confirm {confirming:5.2f} s  "
+                f"(total {upload + previewing + confirming:5.2f} s; {result.n_imported} imported, "
+                f"{result.n_skipped} skipped, {preview.n_valid} valid in preview)  "
+                f"re-import {reconfirming:5.2f} s ({second.n_imported} new)  export {exporting:5.2f} s"
+            )
         db.engine.dispose()
 
 

@@ -77,9 +77,9 @@ def stored_vectors(size: int):
     vectors = real_vectors[origin]
     rng = np.random.default_rng(0)
     for start in range(len(real_vectors), size, 10_000):  # in chunks: the bench's own memory stays small
-        chunk = vectors[start:start + 10_000].astype(np.float32)
+        chunk = vectors[start : start + 10_000].astype(np.float32)
         chunk += 0.02 * rng.standard_normal(chunk.shape, dtype=np.float32)
-        vectors[start:start + 10_000] = normalise(chunk)
+        vectors[start : start + 10_000] = normalise(chunk)
     return ids, texts, vectors
 
 
@@ -164,14 +164,20 @@ def main() -> int:
             wall = statistics.median(x["seconds"] for x in runs)
             cpu = statistics.median(x["cpu_s"] for x in runs)
             peak = max(x["peak_mb"] for x in runs)
-            print(f"{task:<14}{size:>8}{wall:>10.2f}{cpu:>8.2f}{peak:>10.0f}  {r['detail']} (load {os.getloadavg()[0]:.1f})", flush=True)
+            print(
+                f"{task:<14}{size:>8}{wall:>10.2f}{cpu:>8.2f}{peak:>10.0f}  {r['detail']}"
+                f" (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
     embed_size = int(sys.argv[sys.argv.index("--embed-size") + 1]) if "--embed-size" in sys.argv else 10_000
     r = run("embed", embed_size)
     per_text = r["cpu_s"] / embed_size
-    print(f"{'embed':<14}{embed_size:>8}{r['seconds']:>10.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>10.0f}  {r['detail']}"
-          f" (1 thread, load {os.getloadavg()[0]:.1f});"
-          f" 100k extrapolated from CPU time: {100_000 * per_text / 60:.0f} min",
-          flush=True)
+    print(
+        f"{'embed':<14}{embed_size:>8}{r['seconds']:>10.2f}{r['cpu_s']:>8.2f}{r['peak_mb']:>10.0f}  {r['detail']}"
+        f" (1 thread, load {os.getloadavg()[0]:.1f});"
+        f" 100k extrapolated from CPU time: {100_000 * per_text / 60:.0f} min",
+        flush=True,
+    )
     r = run("similar", 100_000)
     print(
         f"{'similar':<14}{100_000:>8}{r['build_s']:>10.2f}{r['peak_mb']:>10.0f}  build; query p50 {r['p50_ms']:.2f} ms,"
@@ -181,7 +187,10 @@ def main() -> int:
     print("\nfull evaluation (python -m nlp.evaluate) on both files:", flush=True)
     proc = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "nlp.evaluate", *(str(DATA / f) for f in FILES)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     print(proc.stdout, flush=True)
     return 0

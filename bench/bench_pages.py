@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
-from contrib.models import ContributionKind, Theme  # noqa: E402
 from contrib.facilitation.bulk import BulkRow, ensure_process, load_rows  # noqa: E402
+from contrib.models import ContributionKind, Theme  # noqa: E402
 from tools.pgserver import PostgresServer, create_database  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -63,8 +63,10 @@ def run(label: str, database_url: str, n: int) -> None:
         result = load_rows(process.id, corpus_rows(n))
         load_seconds = time.perf_counter() - start
         theme_id = db.session.execute(db.select(Theme.id).filter_by(process_id=process.id)).scalars().first()
-    print(f"[{label}] {result.n_loaded} contributions loaded in {load_seconds:.1f} s "
-          f"({result.n_loaded / load_seconds:.0f} rows/s)")
+    print(
+        f"[{label}] {result.n_loaded} contributions loaded in {load_seconds:.1f} s "
+        f"({result.n_loaded / load_seconds:.0f} rows/s)"
+    )
     client = app.test_client()
     pages = {
         "home": "/",

@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pages import corpus_rows  # noqa: E402
+from bench_pages import corpus_rows
 
-from contrib import create_app  # noqa: E402
-from contrib.participation import similar  # noqa: E402
-from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
+from contrib import create_app
+from contrib.facilitation.bulk import ensure_process, load_rows
+from contrib.participation import similar
 
 N_QUERIES = 300
 
@@ -56,10 +56,15 @@ def main() -> None:
                 samples.append((time.perf_counter() - start) * 1000)
                 n_found += bool(found)
     samples.sort()
-    print(f"similar suggestions over {n} contributions: index build {build:.1f} s (in the background after a worker's first query)")
-    print(f"  one suggestion query: p50 {statistics.median(samples):.1f} ms, "
-          f"p95 {samples[int(0.95 * len(samples)) - 1]:.1f} ms, max {samples[-1]:.1f} ms "
-          f"({n_found}/{N_QUERIES} queries had suggestions; target p95 < 50 ms)")
+    print(
+        f"similar suggestions over {n} contributions: index build {build:.1f} s"
+        " (in the background after a worker's first query)"
+    )
+    print(
+        f"  one suggestion query: p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {samples[int(0.95 * len(samples)) - 1]:.1f} ms, max {samples[-1]:.1f} ms "
+        f"({n_found}/{N_QUERIES} queries had suggestions; target p95 < 50 ms)"
+    )
 
 
 if __name__ == "__main__":

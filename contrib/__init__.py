@@ -27,9 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.config import settings_from_environment
 
     overrides = test_config or {}
-    app.config.from_mapping(
-        settings_from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY"))
-    )
+    app.config.from_mapping(settings_from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY")))
     app.config.from_mapping(overrides)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -70,9 +68,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     error_pages.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
-    for blueprint in (main_bp, accounts_bp, participation_bp, admin_bp, facilitation_bp, moderation_bp,
-                      clustering_bp, duplicates_bp, proposals_bp, assistant_bp, prioritisation_bp,
-                      plaidoyer_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        participation_bp,
+        admin_bp,
+        facilitation_bp,
+        moderation_bp,
+        clustering_bp,
+        duplicates_bp,
+        proposals_bp,
+        assistant_bp,
+        prioritisation_bp,
+        plaidoyer_bp,
+    ):
         app.register_blueprint(blueprint)
 
     if not app.debug and not app.testing:

@@ -14,37 +14,95 @@ import re
 __all__ = ["Token", "antonyms", "in_family", "is_action_word", "is_polarity_word", "polarities", "tokenize"]
 
 # Particles that complete "ne"/"n'" into a negation ("ne ... que" is a restriction, not one).
-_NE_PARTICLES = frozenset("pas plus jamais rien aucun aucune guere nullement personne point ni".split())
+_NE_PARTICLES = frozenset(
+    ["pas", "plus", "jamais", "rien", "aucun", "aucune", "guere", "nullement", "personne", "point", "ni"]
+)
 # Negators that stand alone ("pas pour les publics en insertion", "sans succès", "aucun effet").
-_BARE_NEGATORS = frozenset("pas jamais aucun aucune rien sans non nullement guere".split())
+_BARE_NEGATORS = frozenset(["pas", "jamais", "aucun", "aucune", "rien", "sans", "non", "nullement", "guere"])
 # Verbs and nouns that negate their complement: "refuse d'installer" = "n'installe pas".
-_NEGATIVE_PREFIXES = ("refus", "cess", "dout", "oppos", "empech", "renonc", "interdi", "evit", "arret",
-                      "manqu", "abandon")
+_NEGATIVE_PREFIXES = (
+    "refus",
+    "cess",
+    "dout",
+    "oppos",
+    "empech",
+    "renonc",
+    "interdi",
+    "evit",
+    "arret",
+    "manqu",
+    "abandon",
+)
 # Adjectives negative by themselves; the positive form may be written with "ne ... pas".
-_NEGATIVE_WORDS = frozenset((
-    "injuste injustes insuffisant insuffisante insuffisants insuffisantes inutile inutiles impossible "
-    "impossibles inefficace inefficaces inadapte inadaptee inadaptes inadaptees inadequat inadequate "
-    "incapable incapables inaccessible inaccessibles illisible illisibles defavorable defavorables "
-    "mecontent mecontents mecontente mecontentes inacceptable inacceptables contre difficulte difficultes "
-    "probleme problemes obstacle obstacles penurie absence absences"
-).split())
+_NEGATIVE_WORDS = frozenset(
+    [
+        "injuste",
+        "injustes",
+        "insuffisant",
+        "insuffisante",
+        "insuffisants",
+        "insuffisantes",
+        "inutile",
+        "inutiles",
+        "impossible",
+        "impossibles",
+        "inefficace",
+        "inefficaces",
+        "inadapte",
+        "inadaptee",
+        "inadaptes",
+        "inadaptees",
+        "inadequat",
+        "inadequate",
+        "incapable",
+        "incapables",
+        "inaccessible",
+        "inaccessibles",
+        "illisible",
+        "illisibles",
+        "defavorable",
+        "defavorables",
+        "mecontent",
+        "mecontents",
+        "mecontente",
+        "mecontentes",
+        "inacceptable",
+        "inacceptables",
+        "contre",
+        "difficulte",
+        "difficultes",
+        "probleme",
+        "problemes",
+        "obstacle",
+        "obstacles",
+        "penurie",
+        "absence",
+        "absences",
+    ]
+)
 
 # Pairs of opposite word families, written as folded prefixes: a word of one side in the
 # sentence and only words of the other side in the source is a contradiction.
 # Action families first: a claim's action word ("supprimer", "généraliser") must be in its sources.
 _ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("supprim", "suppression", "aboli", "abolition", "retir"),
-     ("maintien", "maintenir", "maintenu", "garder", "conserv", "preserv", "perenn")),
-    (("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev"),
-     ("redui", "reduction", "baiss", "diminu", "restrein", "rabot")),
+    (
+        ("supprim", "suppression", "aboli", "abolition", "retir"),
+        ("maintien", "maintenir", "maintenu", "garder", "conserv", "preserv", "perenn"),
+    ),
+    (
+        ("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev"),
+        ("redui", "reduction", "baiss", "diminu", "restrein", "rabot"),
+    ),
     (("generalis", "etendr", "etendu", "extension", "elargi"), ("limit", "restrein", "restrict")),
     (("oblig",), ("facultati", "volontai", "encourag", "incit")),
     (("permet", "permis", "facilit", "favoris"), ("empech", "entrav", "frein", "bloqu")),
     (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
 )
 _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("fondamental", "essentiel", "primordial", "indispensable", "prioritai", "crucial", "vital"),
-     ("secondaire", "accessoire", "superflu", "negligeable")),
+    (
+        ("fondamental", "essentiel", "primordial", "indispensable", "prioritai", "crucial", "vital"),
+        ("secondaire", "accessoire", "superflu", "negligeable"),
+    ),
     (("favorable",), ("defavorable", "hostile")),
     (("souple", "flexib"), ("rigide",)),
     (("facile", "simplifi"), ("difficile", "complique", "complexe", "complexifi")),
@@ -62,19 +120,38 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
 _TOKEN = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?|[^\W\d_]+|[%€$/]|[,;:()!?.…]", re.UNICODE)
-_CLAUSE_WORDS = frozenset("mais alors puisque car donc tandis cependant pourtant et ou parce".split())
+_CLAUSE_WORDS = frozenset(
+    ["mais", "alors", "puisque", "car", "donc", "tandis", "cependant", "pourtant", "et", "ou", "parce"]
+)
 # After a comma these open a new clause, which a negation before the comma does not reach
 # ("… n'a pas d'ordinateur, ce qui l'exclut de la formation").
-_AFTER_COMMA = frozenset("qui que qu dont ce afin pour lorsque quand si".split())
+_AFTER_COMMA = frozenset(["qui", "que", "qu", "dont", "ce", "afin", "pour", "lorsque", "quand", "si"])
 # After "et" / "mais" / "ou", a subject or a reporting verb starts a new clause.
 _NEW_SUBJECT = frozenset(
-    "il elle ils elles on nous je veut veulent souhaite souhaitent demande demandent propose proposent".split())
+    [
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "nous",
+        "je",
+        "veut",
+        "veulent",
+        "souhaite",
+        "souhaitent",
+        "demande",
+        "demandent",
+        "propose",
+        "proposent",
+    ]
+)
 
 
 class Token:
     """One token of a text: its folded form, its offset, and the index of its clause."""
 
-    __slots__ = ("folded", "start", "end", "clause")
+    __slots__ = ("clause", "end", "folded", "start")
 
     def __init__(self, folded: str, start: int, end: int, clause: int):
         self.folded, self.start, self.end, self.clause = folded, start, end, clause
@@ -102,9 +179,12 @@ def tokenize(folded: str) -> list[Token]:
             continue
         nxt = matches[n + 1].group() if n + 1 < len(matches) else ""
         prev = matches[n - 1].group() if n else ""
-        if (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT)
-                or (prev == "," and text in _AFTER_COMMA) or (text == "plutot" and nxt in ("que", "qu"))
-                or (text == "et" and nxt in ("non", "pas"))):  # "X et non Y": the negation is Y's alone
+        if (
+            (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT))
+            or (prev == "," and text in _AFTER_COMMA)
+            or (text == "plutot" and nxt in ("que", "qu"))
+            or (text == "et" and nxt in ("non", "pas"))
+        ):  # "X et non Y": the negation is Y's alone
             clause += 1
         out.append(Token(text, m.start(), m.end(), clause))
     return out
@@ -136,7 +216,7 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     for n, clause in enumerate(clauses):
         members = by_clause[clause]
         words = [tokens[i].folded for i in members]
-        if len(words) >= 2 and "sans" in words[-3:-1] or (len(words) >= 2 and words[-2] == "sans"):
+        if (len(words) >= 2 and "sans" in words[-3:-1]) or (len(words) >= 2 and words[-2] == "sans"):
             whole.add(clause)  # "… depuis huit mois sans succès"
         if "cas" in words and len(words) <= 7 and negated.get(clause) and n:
             whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."

@@ -38,6 +38,7 @@ Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv`
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -98,50 +99,351 @@ STATUS_LABELS = {
 
 # Words that describe the discourse rather than its content: a summary says "plusieurs
 # participants proposent" without the contributions containing those words.
-_DISCOURSE_WORDS = frozenset(fold(w) for w in (
-    "contribution contributions contributeur contributeurs contributrice contributrices participant participants "
-    "participante participantes personne auteur auteurs répondant répondants plusieurs certains certaines "
-    "nombreux nombreuses beaucoup propose proposent proposé proposée proposer proposition propositions demande "
-    "demandent demandé demander souhaite souhaitent souhaiter suggère suggèrent suggérer souligne soulignent "
-    "souligner insiste insistent évoque évoquent évoquer mentionne mentionnent estime estiment affirme affirment "
-    "rappelle rappellent explique expliquent indique indiquent pense pensent dit disent déclare déclarent selon "
-    "juge jugent jugé jugée jugés jugées considère considèrent signale signalent témoigne témoignent décrit "
-    "décrivent plaide plaident pointe pointent réclame réclament note notent constate constatent relève relèvent "
-    "attend attendent cherche cherchent porte portent présente présentent présenté présentée voudrait "
-    "voudraient veut veulent idée idées principale principales argument arguments signal signaux faible faibles "
-    "ressort ressortent point points thème thèmes sujet sujets question questions réponse sélection groupe "
-    "également aussi notamment enfin ailleurs part autre autres voici résumé synthèse exprime expriment avis "
-    "écho échos isolé isolée seul seule fois titre texte brouillon il est ce cet cette ces lui eux leur "
-    "l'une l'autre une autre d'abord ainsi que dont davantage très souvent parfois désormais particulier "
-    "particulièrement surtout vraiment encore déjà seulement fortement nettement simplement aujourd hui"
-).split())
-_SOURCE_NOUNS = frozenset(fold(w) for w in (
-    "contributions participants participantes contributeurs contributrices auteurs répondants textes avis"
-).split())
+_DISCOURSE_WORDS = frozenset(
+    fold(w)
+    for w in [
+        "contribution",
+        "contributions",
+        "contributeur",
+        "contributeurs",
+        "contributrice",
+        "contributrices",
+        "participant",
+        "participants",
+        "participante",
+        "participantes",
+        "personne",
+        "auteur",
+        "auteurs",
+        "répondant",
+        "répondants",
+        "plusieurs",
+        "certains",
+        "certaines",
+        "nombreux",
+        "nombreuses",
+        "beaucoup",
+        "propose",
+        "proposent",
+        "proposé",
+        "proposée",
+        "proposer",
+        "proposition",
+        "propositions",
+        "demande",
+        "demandent",
+        "demandé",
+        "demander",
+        "souhaite",
+        "souhaitent",
+        "souhaiter",
+        "suggère",
+        "suggèrent",
+        "suggérer",
+        "souligne",
+        "soulignent",
+        "souligner",
+        "insiste",
+        "insistent",
+        "évoque",
+        "évoquent",
+        "évoquer",
+        "mentionne",
+        "mentionnent",
+        "estime",
+        "estiment",
+        "affirme",
+        "affirment",
+        "rappelle",
+        "rappellent",
+        "explique",
+        "expliquent",
+        "indique",
+        "indiquent",
+        "pense",
+        "pensent",
+        "dit",
+        "disent",
+        "déclare",
+        "déclarent",
+        "selon",
+        "juge",
+        "jugent",
+        "jugé",
+        "jugée",
+        "jugés",
+        "jugées",
+        "considère",
+        "considèrent",
+        "signale",
+        "signalent",
+        "témoigne",
+        "témoignent",
+        "décrit",
+        "décrivent",
+        "plaide",
+        "plaident",
+        "pointe",
+        "pointent",
+        "réclame",
+        "réclament",
+        "note",
+        "notent",
+        "constate",
+        "constatent",
+        "relève",
+        "relèvent",
+        "attend",
+        "attendent",
+        "cherche",
+        "cherchent",
+        "porte",
+        "portent",
+        "présente",
+        "présentent",
+        "présenté",
+        "présentée",
+        "voudrait",
+        "voudraient",
+        "veut",
+        "veulent",
+        "idée",
+        "idées",
+        "principale",
+        "principales",
+        "argument",
+        "arguments",
+        "signal",
+        "signaux",
+        "faible",
+        "faibles",
+        "ressort",
+        "ressortent",
+        "point",
+        "points",
+        "thème",
+        "thèmes",
+        "sujet",
+        "sujets",
+        "question",
+        "questions",
+        "réponse",
+        "sélection",
+        "groupe",
+        "également",
+        "aussi",
+        "notamment",
+        "enfin",
+        "ailleurs",
+        "part",
+        "autre",
+        "autres",
+        "voici",
+        "résumé",
+        "synthèse",
+        "exprime",
+        "expriment",
+        "avis",
+        "écho",
+        "échos",
+        "isolé",
+        "isolée",
+        "seul",
+        "seule",
+        "fois",
+        "titre",
+        "texte",
+        "brouillon",
+        "il",
+        "est",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "lui",
+        "eux",
+        "leur",
+        "l'une",
+        "l'autre",
+        "une",
+        "autre",
+        "d'abord",
+        "ainsi",
+        "que",
+        "dont",
+        "davantage",
+        "très",
+        "souvent",
+        "parfois",
+        "désormais",
+        "particulier",
+        "particulièrement",
+        "surtout",
+        "vraiment",
+        "encore",
+        "déjà",
+        "seulement",
+        "fortement",
+        "nettement",
+        "simplement",
+        "aujourd",
+        "hui",
+    ]
+)
+_SOURCE_NOUNS = frozenset(
+    fold(w)
+    for w in [
+        "contributions",
+        "participants",
+        "participantes",
+        "contributeurs",
+        "contributrices",
+        "auteurs",
+        "répondants",
+        "textes",
+        "avis",
+    ]
+)
 _NUMBER_WORDS = {
-    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
-    "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
-    "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "cents": 100,
-    "mille": 1000, "million": 1_000_000, "millions": 1_000_000, "milliard": 10**9, "milliards": 10**9,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "vingt": 20,
+    "vingts": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    "cent": 100,
+    "cents": 100,
+    "mille": 1000,
+    "million": 1_000_000,
+    "millions": 1_000_000,
+    "milliard": 10**9,
+    "milliards": 10**9,
 }
 _FRACTIONS = {"moitie": 0.5, "tiers": 1 / 3, "quart": 0.25, "quarts": 0.25, "demi": 0.5}
-_PERIOD_UNITS = {"an": "an", "ans": "an", "annee": "an", "annees": "an", "mois": "mois", "semaine": "semaine",
-                 "semaines": "semaine", "jour": "jour", "jours": "jour"}
+_PERIOD_UNITS = {
+    "an": "an",
+    "ans": "an",
+    "annee": "an",
+    "annees": "an",
+    "mois": "mois",
+    "semaine": "semaine",
+    "semaines": "semaine",
+    "jour": "jour",
+    "jours": "jour",
+}
 _ANNUAL = frozenset({"annuel", "annuels", "annuelle", "annuelles"})
 # Universal and majority quantifiers: true only with a count over the whole scope.
-_UNIVERSAL = frozenset({"tous", "toutes", "tout", "chaque", "chacun", "chacune", "ensemble", "unanimement",
-                        "unanime", "unanimes", "unanimite"})
+_UNIVERSAL = frozenset(
+    {
+        "tous",
+        "toutes",
+        "tout",
+        "chaque",
+        "chacun",
+        "chacune",
+        "ensemble",
+        "unanimement",
+        "unanime",
+        "unanimes",
+        "unanimite",
+    }
+)
 _MAJORITY = frozenset({"majorite", "majoritairement", "plupart"})
 # Institutions and programmes that may be written in lower case.
-_KNOWN_ENTITIES = frozenset({"etat", "region", "regions", "departement", "opco", "cpf", "qualiopi", "caf",
-                             "france travail", "pole emploi", "mission locale", "europe", "union europeenne"})
-_CAPITALISED = re.compile(
-    r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
-_ENTITY_STOP = frozenset(fold(w) for w in (
-    "un une le la les l des de du ce cet cette ces il elle ils elles on nous je selon pour dans en au aux à "
-    "a deux trois plusieurs tous toutes tout chaque sans avec si quand lorsque mais et ou donc car toute "
-    "faute payer voir dès avant après pendant sur sous par"
-).split())
+_KNOWN_ENTITIES = frozenset(
+    {
+        "etat",
+        "region",
+        "regions",
+        "departement",
+        "opco",
+        "cpf",
+        "qualiopi",
+        "caf",
+        "france travail",
+        "pole emploi",
+        "mission locale",
+        "europe",
+        "union europeenne",
+    }
+)
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
+_ENTITY_STOP = frozenset(
+    fold(w)
+    for w in [
+        "un",
+        "une",
+        "le",
+        "la",
+        "les",
+        "l",
+        "des",
+        "de",
+        "du",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "nous",
+        "je",
+        "selon",
+        "pour",
+        "dans",
+        "en",
+        "au",
+        "aux",
+        "à",
+        "a",
+        "deux",
+        "trois",
+        "plusieurs",
+        "tous",
+        "toutes",
+        "tout",
+        "chaque",
+        "sans",
+        "avec",
+        "si",
+        "quand",
+        "lorsque",
+        "mais",
+        "et",
+        "ou",
+        "donc",
+        "car",
+        "toute",
+        "faute",
+        "payer",
+        "voir",
+        "dès",
+        "avant",
+        "après",
+        "pendant",
+        "sur",
+        "sous",
+        "par",
+    ]
+)
 _ANALYZER = FrenchAnalyzer()
 
 _CITATION = re.compile(r"\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\]")
@@ -188,7 +490,7 @@ def split_sentences(text: str) -> list[str]:
             leading = _LEADING_CITATIONS.match(piece)
             if leading and out:
                 out[-1] = f"{out[-1]} {leading.group(1).strip()}"
-                piece = piece[leading.end():].strip()
+                piece = piece[leading.end() :].strip()
             if piece:
                 out.append(piece)
     return out
@@ -279,9 +581,18 @@ def _lemma(word: str) -> str:
 
 
 def _is_content(word: str) -> bool:
-    return (len(word) >= 3 and not word.isdigit() and word not in STOP_WORDS and word not in _DISCOURSE_WORDS
-            and word not in _NUMBER_WORDS and word not in _FRACTIONS and word not in _PERIOD_UNITS
-            and word not in _UNIVERSAL and word not in _MAJORITY and not is_polarity_word(word))
+    return (
+        len(word) >= 3
+        and not word.isdigit()
+        and word not in STOP_WORDS
+        and word not in _DISCOURSE_WORDS
+        and word not in _NUMBER_WORDS
+        and word not in _FRACTIONS
+        and word not in _PERIOD_UNITS
+        and word not in _UNIVERSAL
+        and word not in _MAJORITY
+        and not is_polarity_word(word)
+    )
 
 
 _FRAME = re.compile(r"\b(?:fon?t|faire|fait) etat d(?:e |')|\bporte(?:nt)? sur\b|\ba propos d(?:e |')")
@@ -291,10 +602,13 @@ def _analyse(text: str) -> _Analysis:
     folded = _FRAME.sub(" ", fold(text).replace("’", "'"))
     tokens = tokenize(folded)
     polarity, negated, whole = polarities(tokens)
-    words = [_Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end)
-             for t, p in zip(tokens, polarity) if _is_content(t.folded)]
+    words = [
+        _Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end)
+        for t, p in zip(tokens, polarity)
+        if _is_content(t.folded)
+    ]
     for w in words:  # coverage units: clauses cut further at commas and "et" / "ou" / "mais"
-        before = folded[:w.start]
+        before = folded[: w.start]
         w.unit = len(re.findall(r"[,;:()]|\b(?:et|ou|mais)\b", before))
     analysis = _Analysis(text, folded, tokens, words, _numbers(tokens), negated, whole)
     analysis.quantifiers = _quantifiers(tokens)
@@ -322,8 +636,9 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         value = _parse_number(words[i])
         if value is None and words[i] in _NUMBER_WORDS:
             total, current, j = 0.0, 0.0, i
-            while j < len(words) and (words[j] in _NUMBER_WORDS or (words[j] == "et" and j + 1 < len(words)
-                                                                     and words[j + 1] in ("un", "une"))):
+            while j < len(words) and (
+                words[j] in _NUMBER_WORDS or (words[j] == "et" and j + 1 < len(words) and words[j + 1] in ("un", "une"))
+            ):
                 w = words[j]
                 if w in ("et",):
                     current += 1
@@ -342,9 +657,9 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             i = j
             continue
         if words[i] in ("un", "une") and any(
-                words[k] == "sur" and k + 1 < len(words)
-                and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
-                for k in range(i + 1, min(i + 3, len(words)))):
+            words[k] == "sur" and k + 1 < len(words) and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
+            for k in range(i + 1, min(i + 3, len(words)))
+        ):
             value = 1.0  # "un stagiaire sur trois"
         values.append(value)
         i += 1
@@ -355,8 +670,9 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         if word in _FRACTIONS:
             factor = values[i - 1] if i and values[i - 1] else 1.0
             out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
-        elif word in _PERIOD_UNITS and (prev in ("chaque", "par")
-                                        or (prev == "les" and words[i - 2] in ("tous", "toutes"))):
+        elif word in _PERIOD_UNITS and (
+            prev in ("chaque", "par") or (prev == "les" and words[i - 2] in ("tous", "toutes"))
+        ):
             out[("periode", f"1 {_PERIOD_UNITS[word]}")] = f"{prev} {word}"
         elif word in _ANNUAL:
             out[("periode", "1 an")] = word
@@ -371,13 +687,15 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         if nxt == "/" and i + 2 < len(words) and values[i + 2]:
             out[("ratio", round(value / values[i + 2], 3))] = f"{words[i]}/{words[i + 2]}"
             continue
-        if nxt == "sur" and i + 2 < len(words) and values[i + 2] or \
-                i + 3 < len(words) and words[i + 2] == "sur" and values[i + 3]:
+        if (nxt == "sur" and i + 2 < len(words) and values[i + 2]) or (
+            i + 3 < len(words) and words[i + 2] == "sur" and values[i + 3]
+        ):
             denominator = values[i + 2] if nxt == "sur" else values[i + 3]
             out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
             continue
-        if prev == "sur" and (i >= 2 and values[i - 2]
-                              or i >= 3 and values[i - 3] is not None and words[i - 2] != "sur"):
+        if prev == "sur" and (
+            (i >= 2 and values[i - 2]) or (i >= 3 and values[i - 3] is not None and words[i - 2] != "sur")
+        ):
             continue  # the denominator of "un sur trois"
         if prev in ("les", "tous") and nxt in _PERIOD_UNITS and i > 1 and words[i - 2] in ("tous", "toutes"):
             out[("periode", f"{value:g} {_PERIOD_UNITS[nxt]}")] = f"tous les {words[i]} {nxt}"
@@ -397,8 +715,9 @@ def _quantifiers(tokens: list[Token]) -> dict[str, str]:
         if word in _MAJORITY:
             out["majorite"] = f"{prev} {word}".strip()
         elif word in _UNIVERSAL:
-            if word in ("tous", "toutes", "chaque") and (nxt in _PERIOD_UNITS or after in _PERIOD_UNITS
-                                                       or _parse_number(after) or after in _NUMBER_WORDS):
+            if word in ("tous", "toutes", "chaque") and (
+                nxt in _PERIOD_UNITS or after in _PERIOD_UNITS or _parse_number(after) or after in _NUMBER_WORDS
+            ):
                 continue  # a frequency, checked with the numbers
             if word == "tout" and (prev == "du" or nxt in ("a", "au", "de")):
                 continue  # "pas du tout", "tout à fait", "tout au long", "tout de suite"
@@ -430,9 +749,9 @@ def _entities(text: str) -> list[str]:
     for match in _CAPITALISED.finditer(text):
         name = match.group().strip(" -'’")
         first_word = fold(name.split()[0]).strip("'’")
-        if match.start() == 0 or text[:match.start()].rstrip().endswith((".", ":", "!", "?")):
-            if not (name.isupper() and len(name) >= 2) and fold(name) not in _KNOWN_ENTITIES:
-                continue
+        sentence_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", ":", "!", "?"))
+        if sentence_start and not (name.isupper() and len(name) >= 2) and fold(name) not in _KNOWN_ENTITIES:
+            continue
         if first_word in _ENTITY_STOP or len(fold(name)) < 2:
             continue
         out.append(name)
@@ -494,8 +813,7 @@ def _same_word(w: _Word, v: _Word) -> bool:
     for verb, other in ((w.lemma, v.folded), (v.lemma, w.folded)):  # "former" / "formation"
         if verb.endswith(("er", "ir")) and len(verb) >= 6 and other.startswith(verb[:-2]):
             return True
-    return any(in_family(w.folded, side) and in_family(v.folded, side)
-               for side in _families_of(w.folded))
+    return any(in_family(w.folded, side) and in_family(v.folded, side) for side in _families_of(w.folded))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -587,8 +905,10 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
             w = vectors[claim.words[n].folded]
             for id_, source in sources.items():
                 agent = claim.words[n].folded.endswith(_AGENT_SUFFIXES)
-                if any(float(w @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
-                       for v in source.words):
+                if any(
+                    float(w @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
+                    for v in source.words
+                ):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
@@ -610,8 +930,9 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
         for id_, v, _, antonym in items:
             source = sources[id_]
             source_clause = [x for x in source.words if x.clause == v.clause]
-            shared = {m for m in claim_clause if m in by_id[id_]
-                      and any(_same_word(claim.words[m], x) for x in source_clause)}
+            shared = {
+                m for m in claim_clause if m in by_id[id_] and any(_same_word(claim.words[m], x) for x in source_clause)
+            }
             needed = 1 if v.clause in source.whole else min(2, len(source_clause))
             if len(shared | {n}) < needed:
                 continue
@@ -627,11 +948,15 @@ def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
     tokens = [t for t in source.tokens if t.clause == v.clause]
     at = next((k for k, t in enumerate(tokens) if t.start == v.start), 0)
     start = max(0, at - width)
-    while start < at and tokens[start].folded not in ("ne", "n", "pas", "sans", "jamais", "aucun", "aucune",
-                                                       "plutot", "peu", "moins") and at - start > 3:
+    while (
+        start < at
+        and tokens[start].folded
+        not in ("ne", "n", "pas", "sans", "jamais", "aucun", "aucune", "plutot", "peu", "moins")
+        and at - start > 3
+    ):
         start += 1
-    piece = tokens[start:at + 1]
-    return source.text[piece[0].start:piece[-1].end] if piece else v.folded
+    piece = tokens[start : at + 1]
+    return source.text[piece[0].start : piece[-1].end] if piece else v.folded
 
 
 def _ids_phrase(ids: Sequence[int]) -> str:
@@ -650,23 +975,46 @@ def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
     passages: dict[int, list[str]] = {}
     for id_, source in sources.items():
         sentences = source.sentences or [source.text]
-        passages[id_] = [source.text, *sentences, *(f"{a} {b}" for a, b in zip(sentences, sentences[1:]))]
+        passages[id_] = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
     if len(sources) > 1:
         passages[0] = [" ".join(s.text for s in sources.values())]
     vectors = _vectors([plain, *(p for ps in passages.values() for p in ps)], _TEXT_VECTORS)
     return {id_: max(float(vectors[plain] @ vectors[p]) for p in ps) for id_, ps in passages.items()}
 
 
-_CAUSE_CLAIMED = re.compile(r"\b(?:parce qu|a cause d|en raison d|s'explique|ce qui explique|causee?s? par"
-                            r"|provoquee?s? par"
-                            r"|est dus? a|sont dus? a|du fait d|pour cacher)")
-_CAUSE_STATED = re.compile(r"\b(?:parce qu|car|a cause d|en raison d|expliqu|cause|provoqu|entrain|faute d|donc|puisqu"
-                           r"|du fait d|grace a|afin d|pour (?:eviter|que|cacher))")
+_CAUSE_CLAIMED = re.compile(
+    r"\b(?:parce qu|a cause d|en raison d|s'explique|ce qui explique|causee?s? par"
+    r"|provoquee?s? par"
+    r"|est dus? a|sont dus? a|du fait d|pour cacher)"
+)
+_CAUSE_STATED = re.compile(
+    r"\b(?:parce qu|car|a cause d|en raison d|expliqu|cause|provoqu|entrain|faute d|donc|puisqu"
+    r"|du fait d|grace a|afin d|pour (?:eviter|que|cacher))"
+)
 # Absolute adverbs and adjectives: a claim may say "toujours" or "systématiquement" only after its source.
-_ABSOLUTES = frozenset(fold(w) for w in (
-    "toujours systématiquement systématique systématiques absolu absolue absolus absolues totalement entièrement "
-    "complètement définitivement exclusivement uniquement intégralement radicalement constamment partout"
-).split())
+_ABSOLUTES = frozenset(
+    fold(w)
+    for w in [
+        "toujours",
+        "systématiquement",
+        "systématique",
+        "systématiques",
+        "absolu",
+        "absolue",
+        "absolus",
+        "absolues",
+        "totalement",
+        "entièrement",
+        "complètement",
+        "définitivement",
+        "exclusivement",
+        "uniquement",
+        "intégralement",
+        "radicalement",
+        "constamment",
+        "partout",
+    ]
+)
 _FIRST_PERSON = frozenset({"je", "j", "mon", "ma", "mes", "moi"})
 
 
@@ -681,9 +1029,15 @@ def _overreach(claim: _Analysis, sources: dict[int, _Analysis], supporting: Sequ
         if token.folded in _ABSOLUTES and token.folded not in source_words:
             reasons.append(f"« {token.folded} » n'est dit dans aucune contribution citée")
     words = [t.folded for t in claim.tokens]
-    if (len(words) > 2 and words[0] in ("les", "des") and words[1] not in _SOURCE_NOUNS
-            and words[1] not in _NUMBER_WORDS and words[1].endswith(("s", "x")) and len(supporting) == 1
-            and _FIRST_PERSON & {t.folded for t in sources[supporting[0]].tokens}):
+    if (
+        len(words) > 2
+        and words[0] in ("les", "des")
+        and words[1] not in _SOURCE_NOUNS
+        and words[1] not in _NUMBER_WORDS
+        and words[1].endswith(("s", "x"))
+        and len(supporting) == 1
+        and _FIRST_PERSON & {t.folded for t in sources[supporting[0]].tokens}
+    ):
         reasons.append(f"« {words[0]} {words[1]} » : une seule personne en témoigne ({_ids_phrase(supporting)})")
     return reasons
 
@@ -698,18 +1052,23 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
     for id_, source in sources.items():
         source_pairs = [(v, c) for m, v in enumerate(source.words) if (c := _complement(source, m)) is not None]
 
-        def complement_in_source(word):
+        def complement_in_source(word, source_pairs=source_pairs):
             return [c for v, c in source_pairs if v.stem == word.stem]
 
         for i, (w1, c1) in enumerate(pairs):
-            for w2, c2 in pairs[i + 1:]:
+            for w2, c2 in pairs[i + 1 :]:
                 if _same_word(w1, w2) or _same_word(c1, c2):
                     continue
                 first, second = complement_in_source(w1), complement_in_source(w2)
-                if (any(_same_word(c, c2) for c in first) and any(_same_word(c, c1) for c in second)
-                        and not any(_same_word(c, c1) for c in first)):
-                    return [f"{_ids_phrase([id_])} dit « {w1.folded} … {c2.folded} » et "
-                            f"« {w2.folded} … {c1.folded} », pas l'inverse"]
+                if (
+                    any(_same_word(c, c2) for c in first)
+                    and any(_same_word(c, c1) for c in second)
+                    and not any(_same_word(c, c1) for c in first)
+                ):
+                    return [
+                        f"{_ids_phrase([id_])} dit « {w1.folded} … {c2.folded} » et "
+                        f"« {w2.folded} … {c1.folded} », pas l'inverse"
+                    ]
     return []
 
 
@@ -718,9 +1077,12 @@ def _complement(analysis: _Analysis, n: int) -> _Word | None:
     if n + 1 >= len(analysis.words):
         return None
     w, nxt = analysis.words[n], analysis.words[n + 1]
-    between = analysis.folded[w.end:nxt.start]
-    if nxt.clause != w.clause or re.search(r"[,;:()]|\b(?:et|ou|mais|qui|que|dont)\b", between) \
-            or len(between.split()) > 3:
+    between = analysis.folded[w.end : nxt.start]
+    if (
+        nxt.clause != w.clause
+        or re.search(r"[,;:()]|\b(?:et|ou|mais|qui|que|dont)\b", between)
+        or len(between.split()) > 3
+    ):
         return None
     return nxt
 
@@ -764,25 +1126,36 @@ def check_text(
     scorer = scope if isinstance(scope, SupportScorer) else SupportScorer(scope, scope_size=scope_size)
     if scope_size is not None:
         scorer.scope_size = scope_size
-    return [check_sentence(sentence, scorer, threshold=threshold, min_each=min_each)
-            for sentence in split_sentences(text)]
+    return [
+        check_sentence(sentence, scorer, threshold=threshold, min_each=min_each) for sentence in split_sentences(text)
+    ]
 
 
-def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = DEFAULT_THRESHOLD,
-                   min_each: float = DEFAULT_MIN_EACH) -> CheckedSentence:
+def check_sentence(
+    sentence: str, scorer: SupportScorer, *, threshold: float = DEFAULT_THRESHOLD, min_each: float = DEFAULT_MIN_EACH
+) -> CheckedSentence:
     """Check one sentence (with its citation markers) against the scope of ``scorer``."""
     plain, ids = parse_citations(sentence)
     claim = _analyse(plain)
     entities = _entities(plain)
     has_content = bool(claim.words or claim.numbers or entities)
     if not ids:
-        return CheckedSentence(plain, (), "sans_citation" if has_content else "liaison",
-                               reason="aucune source citée" if has_content else "")
+        return CheckedSentence(
+            plain,
+            (),
+            "sans_citation" if has_content else "liaison",
+            reason="aucune source citée" if has_content else "",
+        )
     outside = tuple(i for i in ids if i not in scorer)
     if outside:
         names = ", ".join(f"n° {i}" for i in outside)
-        return CheckedSentence(plain, ids, "hors_perimetre", bad_ids=outside,
-                               reason=f"contribution{'s' if len(outside) > 1 else ''} {names} hors de la sélection")
+        return CheckedSentence(
+            plain,
+            ids,
+            "hors_perimetre",
+            bad_ids=outside,
+            reason=f"contribution{'s' if len(outside) > 1 else ''} {names} hors de la sélection",
+        )
     if not has_content:
         return CheckedSentence(plain, ids, "lien", reason="rien à vérifier : un simple renvoi n'est pas une citation")
     sources = {i: scorer.analysis(i) for i in ids}
@@ -795,7 +1168,7 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
     reasons: list[str] = []
     bad: list[int] = []
 
-    for n, id_, v in alignment.contradictions:
+    for _, id_, v in alignment.contradictions:
         reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
         bad.append(id_)
     claimed = _source_count_claimed(claim.tokens)
@@ -810,8 +1183,10 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
     if claimed and len(supporting) < claimed[0]:
-        reasons.append(f"« {claimed[1]} » : {_plural(len(supporting), 'contribution')} citée"
-                       f"{'s' if len(supporting) > 1 else ''} le dit")
+        reasons.append(
+            f"« {claimed[1]} » : {_plural(len(supporting), 'contribution')} citée"
+            f"{'s' if len(supporting) > 1 else ''} le dit"
+        )
     for kind, surface in claim.quantifiers.items():
         if any(kind in s.quantifiers for s in sources.values()):
             continue
@@ -819,8 +1194,10 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
         enough = size and (len(supporting) > size / 2 if kind == "majorite" else len(supporting) >= size)
         if not enough:
             counted = f"sur {size}" if size else "sans décompte de l'ensemble des contributions"
-            reasons.append(f"« {surface} » : {_plural(len(supporting), 'contribution')} citée"
-                           f"{'s' if len(supporting) > 1 else ''} {counted}")
+            reasons.append(
+                f"« {surface} » : {_plural(len(supporting), 'contribution')} citée"
+                f"{'s' if len(supporting) > 1 else ''} {counted}"
+            )
     for id_ in ids:
         if id_ not in supporting and id_ not in bad:
             reasons.append(f"{_ids_phrase([id_])} ne soutient aucune partie de la phrase")
@@ -829,12 +1206,15 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
     units: dict[int, list[int]] = {}
     for n, w in enumerate(claim.words):
         units.setdefault(w.unit, []).append(n)
-    weak_unit = any(len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
-                    for ns in units.values())
-    stance_missing = [w.folded for n, w in enumerate(claim.words)
-                      if n not in alignment.aligned and is_action_word(w.folded)]
-    actors_missing = [w.folded for n, w in enumerate(claim.words)
-                      if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)]
+    weak_unit = any(
+        len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE for ns in units.values()
+    )
+    stance_missing = [
+        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
+    ]
+    actors_missing = [
+        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)
+    ]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
@@ -842,8 +1222,11 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
     best = max(similarity.values())
     # A synthesis over several supporting texts rewords more than a paraphrase of one.
     synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and best >= SYNTHESIS_SIMILARITY
-    covered = (score >= threshold and best >= SENTENCE_SIMILARITY
-               or score >= PARAPHRASE_COVERAGE and best >= PARAPHRASE_SIMILARITY or synthesis)
+    covered = (
+        (score >= threshold and best >= SENTENCE_SIMILARITY)
+        or (score >= PARAPHRASE_COVERAGE and best >= PARAPHRASE_SIMILARITY)
+        or synthesis
+    )
     if not covered or weak_unit:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
@@ -851,9 +1234,15 @@ def check_sentence(sentence: str, scorer: SupportScorer, *, threshold: float = D
         else:
             reasons.append(f"le sens de la phrase est éloigné de {_ids_phrase(ids)} (similarité {best:.2f})")
     status = "non_soutenue" if reasons else "verifiee"
-    return CheckedSentence(plain, ids, status, round(score, 3), bad_ids=tuple(dict.fromkeys(bad)) or
-                           (ids if reasons and not bad else ()), reason="; ".join(reasons),
-                           supporting_ids=supporting)
+    return CheckedSentence(
+        plain,
+        ids,
+        status,
+        round(score, 3),
+        bad_ids=tuple(dict.fromkeys(bad)) or (ids if reasons and not bad else ()),
+        reason="; ".join(reasons),
+        supporting_ids=supporting,
+    )
 
 
 def verified_share(sentences: Sequence[CheckedSentence]) -> float:

@@ -159,7 +159,8 @@ def find_duplicates(
 
     Examples
     --------
-    >>> groups = find_duplicates([1, 2, 3], ["Plus de pistes cyclables !", "plus de pistes cyclables", "Baisser la TVA"])
+    >>> texts = ["Plus de pistes cyclables !", "plus de pistes cyclables", "Baisser la TVA"]
+    >>> groups = find_duplicates([1, 2, 3], texts)
     >>> [(g.ids, g.reason, g.label) for g in groups]
     [((1, 2), 'exact', 'identique')]
     """
@@ -188,14 +189,18 @@ def find_duplicates(
         min_words_near=min_words_near,
     )
     if semantic and len(unique_rows) > 1:
-        if raw is None:
-            unique_vectors = embeddings.embed([texts[i] for i in unique_rows], encoder)
-        else:
-            unique_vectors = raw[rows]
+        unique_vectors = embeddings.embed([texts[i] for i in unique_rows], encoder) if raw is None else raw[rows]
         _semantic_edges(
-            unique_keys, rows, matrix, unique_vectors, merger,
-            threshold=semantic_threshold, weight=semantic_weight, k=semantic_neighbours,
-            min_words=min_words_semantic, max_group=max_semantic_group,
+            unique_keys,
+            rows,
+            matrix,
+            unique_vectors,
+            merger,
+            threshold=semantic_threshold,
+            weight=semantic_weight,
+            k=semantic_neighbours,
+            min_words=min_words_semantic,
+            max_group=max_semantic_group,
         )
     return _groups(merger.components(), ids, themes)
 
@@ -230,8 +235,18 @@ def _lexical_matrix(keys: list[str]):
     return FrenchVectorizer(min_df=1, max_df=1.0, domain_words=()).fit_transform(keys)
 
 
-def _near_edges(keys, rows, matrix, merger, *, candidate_threshold, near_threshold, paraphrase_threshold,
-                min_length_ratio, min_words_near):
+def _near_edges(
+    keys,
+    rows,
+    matrix,
+    merger,
+    *,
+    candidate_threshold,
+    near_threshold,
+    paraphrase_threshold,
+    min_length_ratio,
+    min_words_near,
+):
     """Verify candidate pairs, most similar first, and merge the verified ones into ``merger``.
 
     A pair whose texts are already in the same group is not verified: it could not change
@@ -295,7 +310,7 @@ def _edit_changes_stance(a: str, b: str) -> bool:
 def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k, min_words, max_group):
     """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first."""
     unit = embeddings.centred(vectors, embeddings.corpus_mean(vectors))
-    neighbours, cosines = dense_neighbours(unit, k)
+    neighbours, _cosines = dense_neighbours(unit, k)
     n_words = np.array([k_.count(" ") + 1 for k_ in keys])
     mutual = {(i, int(j)) for i in range(len(keys)) for j in neighbours[i] if j >= 0}
     pairs = []
@@ -336,8 +351,9 @@ class _Merger:
     def same(self, a: int, b: int) -> bool:
         return self.find(a) == self.find(b)
 
-    def merge(self, a: int, b: int, score: float, reason: str, *, max_size: int | None = None,
-              check_stance: bool = False) -> bool:
+    def merge(
+        self, a: int, b: int, score: float, reason: str, *, max_size: int | None = None, check_stance: bool = False
+    ) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False

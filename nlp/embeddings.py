@@ -63,7 +63,7 @@ class UniversalSentenceEncoder:
         texts = [text if text.strip() else "." for text in texts]
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        chunks = [self._model.encode(texts[start:start + _BATCH_SIZE]) for start in range(0, len(texts), _BATCH_SIZE)]
+        chunks = [self._model.encode(texts[start : start + _BATCH_SIZE]) for start in range(0, len(texts), _BATCH_SIZE)]
         return normalise(np.vstack(chunks).astype(np.float32, copy=False))
 
 

@@ -191,10 +191,15 @@ def _stability(data: Dataset, random_state: int, vectors) -> tuple[float, float]
     old = np.sort(rng.choice(n, n - max(1, n // 20), replace=False))
     k = len(set(data.themes))
     first = ThemeClusterer(k, random_state=random_state).fit_predict(
-        [data.ids[i] for i in old], [data.texts[i] for i in old], vectors=vectors[old])
-    again = ThemeClusterer(random_state=random_state).fit_predict(data.ids, data.texts, previous=first.assignment, vectors=vectors)
+        [data.ids[i] for i in old], [data.texts[i] for i in old], vectors=vectors[old]
+    )
+    again = ThemeClusterer(random_state=random_state).fit_predict(
+        data.ids, data.texts, previous=first.assignment, vectors=vectors
+    )
     fresh = ThemeClusterer(k, random_state=random_state).fit_predict(data.ids, data.texts, vectors=vectors)
-    return co_assignment_stability(first.assignment, again.assignment), co_assignment_stability(first.assignment, fresh.assignment)
+    return co_assignment_stability(first.assignment, again.assignment), co_assignment_stability(
+        first.assignment, fresh.assignment
+    )
 
 
 def _duplicates(ids, texts, themes, gold_groups, semantic=True) -> tuple[dict, dict]:
@@ -244,8 +249,9 @@ class _TrigramCorpus:
         return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | None = None, seed: int = 0,
-             semantic: bool = True) -> dict:
+def evaluate(
+    path: str | Path, *, sample: int | None = None, n_copies: int | None = None, seed: int = 0, semantic: bool = True
+) -> dict:
     """Run every measurement on one labelled CSV and return the figures as a dict.
 
     ``semantic=False`` leaves the sentence encoder out (lexical tiers and ranking only; fast).
@@ -256,9 +262,12 @@ def evaluate(path: str | Path, *, sample: int | None = None, n_copies: int | Non
     aug_ids = list(data.ids) + [f"copy-{n}" for n in range(len(copies))]
     aug_texts = list(data.texts) + [c.text for c in copies]
     aug_themes = list(data.themes) + [c.theme for c in copies]
-    aug_gold = _components(aug_ids, [*data.gold_groups, *((data.ids[c.original], f"copy-{n}") for n, c in enumerate(copies))])
-    dup_labelled, semantic_groups = _duplicates(list(data.ids), list(data.texts), list(data.themes), data.gold_groups,
-                                                semantic)
+    aug_gold = _components(
+        aug_ids, [*data.gold_groups, *((data.ids[c.original], f"copy-{n}") for n, c in enumerate(copies))]
+    )
+    dup_labelled, semantic_groups = _duplicates(
+        list(data.ids), list(data.texts), list(data.themes), data.gold_groups, semantic
+    )
     dup_perturbed, _ = _duplicates(aug_ids, aug_texts, aug_themes, aug_gold, semantic)
     return {
         "path": str(path),
@@ -282,8 +291,10 @@ def _retrieval(data: Dataset, copies, k: int = 5, semantic: bool = True) -> dict
         members = {position[i] for i in group}
         for m in members:
             relevant_of[m] = members
-    indexes = {"ours": SimilarIndex(semantic=semantic).fit(data.ids, data.texts),
-               "ours, lexical only": SimilarIndex(semantic=False).fit(data.ids, data.texts)}
+    indexes = {
+        "ours": SimilarIndex(semantic=semantic).fit(data.ids, data.texts),
+        "ours, lexical only": SimilarIndex(semantic=False).fit(data.ids, data.texts),
+    }
     trigram_corpus = _TrigramCorpus(data.texts)
     stats = {name: [0, 0, 0, 0.0] for name in (*indexes, "decidim trgm>=0.25")}
     for copy in copies:
@@ -320,7 +331,7 @@ class ParaphraseSet:
 
 
 def half_of(group: str) -> str:
-    """"tuning" or "held-out" for a group id, by a fixed hash (CRC-32 parity)."""
+    """ "tuning" or "held-out" for a group id, by a fixed hash (CRC-32 parity)."""
     return "tuning" if zlib.crc32(group.encode()) % 2 == 0 else "held-out"
 
 
@@ -350,8 +361,14 @@ def load_paraphrases(path: str | Path) -> ParaphraseSet:
         for negative in negatives:
             for group in positives:  # the negative opposes every member of that group
                 stance_pairs += [(negative, i) for i, g in groups.items() if g == group]
-    return ParaphraseSet(tuple(r["id"] for r in rows), tuple(r["text"] for r in rows),
-                         tuple(r["dup_group"] for r in rows), difficulty, tuple(stance_pairs), tuple(halves))
+    return ParaphraseSet(
+        tuple(r["id"] for r in rows),
+        tuple(r["text"] for r in rows),
+        tuple(r["dup_group"] for r in rows),
+        difficulty,
+        tuple(stance_pairs),
+        tuple(halves),
+    )
 
 
 def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
@@ -359,7 +376,7 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
     data = load_paraphrases(path)
     ids = list(data.ids)
     groups, seconds = _timed(find_duplicates, ids, list(data.texts), **find_options)
-    group_of = {i: g for i, g in zip(ids, data.groups)}
+    group_of = dict(zip(ids, data.groups))
     half = dict(zip(ids, data.half))
     gold_all = _pairs([[i for i in ids if group_of[i] == g] for g in set(data.groups) if g])
     index = SimilarIndex().fit(ids, list(data.texts))
@@ -368,12 +385,21 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
         keep = (lambda p: True) if name == "all" else (lambda p, h=name: half[p[0]] == h and half[p[1]] == h)
         gold = {p for p in gold_all if keep(p)}
         tiers = {}
-        tier_reasons = (("lexical", LEXICAL_TIERS), ("semantic", ("semantic",)), ("all tiers", (*LEXICAL_TIERS, "semantic")))
+        tier_reasons = (
+            ("lexical", LEXICAL_TIERS),
+            ("semantic", ("semantic",)),
+            ("all tiers", (*LEXICAL_TIERS, "semantic")),
+        )
         for tier, reasons in tier_reasons:
             predicted = {p for p in _pairs(g.ids for g in groups if g.reason in reasons) if keep(p)}
             precision, recall, f1 = pairwise_scores(predicted, gold)
-            tiers[tier] = {"precision": precision, "recall": recall, "f1": f1, "n_pairs": len(predicted),
-                           "n_correct": len(predicted & gold)}
+            tiers[tier] = {
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+                "n_pairs": len(predicted),
+                "n_correct": len(predicted & gold),
+            }
         found = {p for p in _pairs(g.ids for g in groups) if keep(p)}
         by_difficulty = {}
         for level in sorted(set(data.difficulty.values())):
@@ -384,9 +410,14 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
         for a, b in (q for p in gold for q in (p, p[::-1])):
             queries += 1
             hits += b in [i for i, _ in index.query(data.texts[ids.index(a)], k=3, exclude_ids=[a])]
-        out[name] = {"n_gold_pairs": len(gold), "tiers": tiers, "recall_by_difficulty": by_difficulty,
-                     "stance_pairs_grouped": len(stance_gold & found), "n_stance_pairs": len(stance_gold),
-                     "top3": [hits, queries]}
+        out[name] = {
+            "n_gold_pairs": len(gold),
+            "tiers": tiers,
+            "recall_by_difficulty": by_difficulty,
+            "stance_pairs_grouped": len(stance_gold & found),
+            "n_stance_pairs": len(stance_gold),
+            "top3": [hits, queries],
+        }
     return out
 
 
@@ -395,8 +426,11 @@ def format_paraphrases(r: dict, path: str | Path) -> str:
     lines = [f"== {path}: {r['n']} texts, {r['n_gold_pairs']} gold pairs (reworded duplicates), {r['seconds']:.2f} s"]
     for name in ("tuning", "held-out", "all"):
         h = r[name]
-        lines += ["", f"-- {name} half: {h['n_gold_pairs']} gold pairs" if name != "all" else "-- all rows",
-                  f"{'tier':<14}{'P':>8}{'R':>8}{'F1':>8}{'pairs':>8}"]
+        lines += [
+            "",
+            f"-- {name} half: {h['n_gold_pairs']} gold pairs" if name != "all" else "-- all rows",
+            f"{'tier':<14}{'P':>8}{'R':>8}{'F1':>8}{'pairs':>8}",
+        ]
         for tier, t in h["tiers"].items():
             lines.append(f"{tier:<14}{t['precision']:>8.3f}{t['recall']:>8.3f}{t['f1']:>8.3f}{t['n_pairs']:>8}")
         by_level = h["recall_by_difficulty"].items()
@@ -409,22 +443,31 @@ def format_paraphrases(r: dict, path: str | Path) -> str:
 def format_report(r: dict) -> str:
     """Render :func:`evaluate`'s figures as a plain-text table ending with a one-line summary."""
     lines = [
-        f"== {r['path']}: {r['n']} texts, {r['n_themes']} themes, {r['n_gold_pairs']} gold duplicate pairs, {r['n_copies']} perturbed copies",
+        f"== {r['path']}: {r['n']} texts, {r['n_themes']} themes, {r['n_gold_pairs']} gold duplicate pairs,"
+        f" {r['n_copies']} perturbed copies",
         "",
         f"{'clustering vs themes':<32}{'NMI':>8}{'ARI':>8}{'time s':>9}",
     ]
     for name, (nmi, ari, seconds) in r["clustering"].items():
         lines.append(f"{name:<32}{nmi:>8.3f}{ari:>8.3f}{seconds:>9.2f}")
     with_prev, fresh = r["stability"]
-    lines.append(f"stability after +5% texts: {with_prev:.3f} of co-assigned pairs kept with previous run, {fresh:.3f} without")
-    for title, key in (("duplicates, labelled groups", "dup_labelled"), ("duplicates, labelled + perturbed", "dup_perturbed")):
+    lines.append(
+        f"stability after +5% texts: {with_prev:.3f} of co-assigned pairs kept with previous run, {fresh:.3f} without"
+    )
+    for title, key in (
+        ("duplicates, labelled groups", "dup_labelled"),
+        ("duplicates, labelled + perturbed", "dup_perturbed"),
+    ):
         lines += ["", f"{title:<32}{'P':>8}{'R':>8}{'F1':>8}{'time s':>9}"]
         for name, (p, rec, f1, seconds) in r[key].items():
             lines.append(f"{name:<32}{p:>8.3f}{rec:>8.3f}{f1:>8.3f}{seconds:>9.2f}")
     sg = r["semantic_groups"]
-    lines += ["", f"meaning tier on the real texts: {sg['n_groups']} groups, {sg['n_texts']} texts,"
-              f" largest {sg['max_size']} (sizes {sg['sizes']}), {sg['semantic_pairs_outside_gold']} pairs outside"
-              " the labelled groups"]
+    lines += [
+        "",
+        f"meaning tier on the real texts: {sg['n_groups']} groups, {sg['n_texts']} texts,"
+        f" largest {sg['max_size']} (sizes {sg['sizes']}), {sg['semantic_pairs_outside_gold']} pairs outside"
+        " the labelled groups",
+    ]
     lines += [f"  e.g. {' | '.join(example)}" for example in sg["examples"]]
     lines += ["", f"{'similar retrieval (copy -> orig)':<32}{'P@5':>8}{'R@5':>8}{'ms/q':>9}"]
     for name, (p, rec, ms) in r["retrieval"].items():
@@ -435,7 +478,8 @@ def format_report(r: dict) -> str:
     ret = r["retrieval"]
     lines += [
         "",
-        f"SUMMARY {Path(r['path']).name}: NMI {ours_c[0]:.3f} vs {base_c[0]:.3f} | ARI {ours_c[1]:.3f} vs {base_c[1]:.3f}"
+        f"SUMMARY {Path(r['path']).name}: NMI {ours_c[0]:.3f} vs {base_c[0]:.3f}"
+        f" | ARI {ours_c[1]:.3f} vs {base_c[1]:.3f}"
         f" | dupF1 labelled {dl['ours'][2]:.3f} vs {dl['decidim trgm>=0.25'][2]:.3f}"
         f" | dupF1 perturbed {dp['ours'][2]:.3f} (lexical tiers {dp['ours, lexical tiers'][2]:.3f})"
         f" vs {dp['decidim trgm>=0.25'][2]:.3f}"
@@ -464,9 +508,13 @@ def query_latency(paths: Sequence[Path], n: int = 100_000, n_queries: int = 200,
         start = time.perf_counter()
         index.query(query, k=5)
         timings.append(1000 * (time.perf_counter() - start))
-    return {"n": len(all_texts), "p50_ms": float(np.percentile(timings, 50)),
-            "p95_ms": float(np.percentile(timings, 95)), "vector_mb": index.vector_bytes_ / 2**20,
-            "load_average": os.getloadavg()[0]}
+    return {
+        "n": len(all_texts),
+        "p50_ms": float(np.percentile(timings, 50)),
+        "p95_ms": float(np.percentile(timings, 95)),
+        "vector_mb": index.vector_bytes_ / 2**20,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -475,8 +523,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help=f"default: {', '.join(DEFAULT_FILES)} in {DATA}")
     parser.add_argument("--sample", type=int, default=None, help="evaluate on a random subset of N rows")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--latency", type=int, default=None, metavar="N",
-                        help="also time one suggestion query against N texts grown from the consultation files")
+    parser.add_argument(
+        "--latency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also time one suggestion query against N texts grown from the consultation files",
+    )
     args = parser.parse_args(argv)
     figures = {}
     for path in args.paths or [DATA / name for name in DEFAULT_FILES]:
@@ -498,9 +551,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.latency:
         consultations = [p for p in args.paths or [DATA / name for name in DEFAULT_FILES] if "paraphrase" not in p.name]
         figures["latency"] = query_latency(consultations, args.latency, seed=args.seed)
-        print(f"one suggestion query at {figures['latency']['n']} texts: p50 {figures['latency']['p50_ms']:.1f} ms,"
-              f" p95 {figures['latency']['p95_ms']:.1f} ms (encoding included), vectors"
-              f" {figures['latency']['vector_mb']:.0f} MB, load average {figures['latency']['load_average']:.1f}")
+        print(
+            f"one suggestion query at {figures['latency']['n']} texts: p50 {figures['latency']['p50_ms']:.1f} ms,"
+            f" p95 {figures['latency']['p95_ms']:.1f} ms (encoding included), vectors"
+            f" {figures['latency']['vector_mb']:.0f} MB, load average {figures['latency']['load_average']:.1f}"
+        )
     print(json.dumps(figures, ensure_ascii=False, default=_rounded))
     return 0
 

@@ -44,8 +44,16 @@ def load_claims(path: str | Path) -> list[dict]:
     missing = {"id", "claim", "sources_json", "label", "category"} - set(rows[0] if rows else {})
     if missing:
         raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
-    return [{"id": r["id"], "claim": r["claim"], "label": r["label"], "category": r["category"],
-             "sources": {int(s["id"]): s["text"] for s in json.loads(r["sources_json"])}} for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "claim": r["claim"],
+            "label": r["label"],
+            "category": r["category"],
+            "sources": {int(s["id"]): s["text"] for s in json.loads(r["sources_json"])},
+        }
+        for r in rows
+    ]
 
 
 def _accepted(check: Callable, claim: str, sources: dict[int, str]) -> tuple[bool, str]:
@@ -62,7 +70,8 @@ def _figures(rows: Sequence[dict]) -> dict:
     out = {
         "n": len(rows),
         "precision_verified": round(sum(r["label"] == "supported" for r in accepted) / len(accepted), 3)
-        if accepted else 1.0,
+        if accepted
+        else 1.0,
         "supported_accepted": round(sum(r["accepted"] for r in supported) / len(supported), 3) if supported else 1.0,
         "categories": {},
     }
@@ -85,8 +94,16 @@ def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
     rows = []
     for claim in claims:
         ok, reasons = _accepted(check, claim["claim"], claim["sources"])
-        rows.append({"id": claim["id"], "category": claim["category"], "label": claim["label"],
-                     "accepted": ok, "held_out": is_held_out(claim["id"]), "reasons": reasons})
+        rows.append(
+            {
+                "id": claim["id"],
+                "category": claim["category"],
+                "label": claim["label"],
+                "accepted": ok,
+                "held_out": is_held_out(claim["id"]),
+                "reasons": reasons,
+            }
+        )
     return {
         "path": str(path),
         "all": _figures(rows),
@@ -100,14 +117,21 @@ def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
 def format_citation_report(result: dict) -> str:
     """Plain-text table of :func:`evaluate_citations`'s figures (one column per part)."""
     parts = ("all", "tuning", "held_out")
-    lines = [f"== citation checker on {result['path']} ({result['seconds']} s)",
-             f"{'':<24}" + "".join(f"{p:>12}" for p in parts)]
-    for key, label in (("n", "claims"), ("precision_verified", "precision vérifiée"),
-                       ("supported_accepted", "supported accepted")):
+    lines = [
+        f"== citation checker on {result['path']} ({result['seconds']} s)",
+        f"{'':<24}" + "".join(f"{p:>12}" for p in parts),
+    ]
+    for key, label in (
+        ("n", "claims"),
+        ("precision_verified", "precision vérifiée"),
+        ("supported_accepted", "supported accepted"),
+    ):
         lines.append(f"{label:<24}" + "".join(f"{result[p][key]:>12}" for p in parts))
     for category in result["all"]["categories"]:
-        lines.append(f"{'accepted ' + category:<24}"
-                     + "".join(f"{result[p]['categories'].get(category, '0/0'):>12}" for p in parts))
+        lines.append(
+            f"{'accepted ' + category:<24}"
+            + "".join(f"{result[p]['categories'].get(category, '0/0'):>12}" for p in parts)
+        )
     return "\n".join(lines)
 
 

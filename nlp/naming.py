@@ -22,41 +22,246 @@ from collections.abc import Sequence
 from nlp.stopwords import STOP_WORDS
 from nlp.text import fold
 
-__all__ = ["name_clusters", "is_filler"]
+__all__ = ["is_filler", "name_clusters"]
 
 # A word (letters/digits, inner hyphens), an elided clitic (l', d', qu'...) or a punctuation run.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*['’]?|[.!?;:,()\[\]«»\"…/]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DETERMINERS = frozenset(
-    "le la les l' un une des du au aux ce cet cette ces mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs"
-    " chaque plusieurs quelques certains certaines tout toute tous toutes aucun aucune".split()
+    [
+        "le",
+        "la",
+        "les",
+        "l'",
+        "un",
+        "une",
+        "des",
+        "du",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "mon",
+        "ma",
+        "mes",
+        "ton",
+        "ta",
+        "tes",
+        "son",
+        "sa",
+        "ses",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "leur",
+        "leurs",
+        "chaque",
+        "plusieurs",
+        "quelques",
+        "certains",
+        "certaines",
+        "tout",
+        "toute",
+        "tous",
+        "toutes",
+        "aucun",
+        "aucune",
+    ]
 )
-_PREPOSITIONS = frozenset("de d' du des à au aux sur pour par avec contre sans dans en entre vers chez sous".split())
+_PREPOSITIONS = frozenset(
+    [
+        "de",
+        "d'",
+        "du",
+        "des",
+        "à",
+        "au",
+        "aux",
+        "sur",
+        "pour",
+        "par",
+        "avec",
+        "contre",
+        "sans",
+        "dans",
+        "en",
+        "entre",
+        "vers",
+        "chez",
+        "sous",
+    ]
+)
 # Words after which a noun may start: determiners, prepositions, and coordinations (« X et Y »).
 _BEFORE_NOUN = _DETERMINERS | _PREPOSITIONS | {"et", "ou", "ni"}
 # Links allowed inside a name, and the articles that may follow them (« impôt sur le revenu »).
-_LINKS = frozenset("de d' du des à au aux sur".split())
-_LINK_ARTICLES = frozenset("la l' le les".split())
+_LINKS = frozenset(["de", "d'", "du", "des", "à", "au", "aux", "sur"])
+_LINK_ARTICLES = frozenset(["la", "l'", "le", "les"])
 _PRENOMINAL = frozenset(
-    "grand grande grands grandes petit petite petits petites nouveau nouvel nouvelle nouveaux nouvelles"
-    " meilleur meilleure meilleurs meilleures premier première premiers premières seul seule seuls seules"
-    " vrai vraie vrais vraies bon bonne bons bonnes mauvais mauvaise mauvaises gros grosse grosses"
-    " haut haute hauts hautes"
-    " jeune jeunes vieux vieille vieilles".split()
+    [
+        "grand",
+        "grande",
+        "grands",
+        "grandes",
+        "petit",
+        "petite",
+        "petits",
+        "petites",
+        "nouveau",
+        "nouvel",
+        "nouvelle",
+        "nouveaux",
+        "nouvelles",
+        "meilleur",
+        "meilleure",
+        "meilleurs",
+        "meilleures",
+        "premier",
+        "première",
+        "premiers",
+        "premières",
+        "seul",
+        "seule",
+        "seuls",
+        "seules",
+        "vrai",
+        "vraie",
+        "vrais",
+        "vraies",
+        "bon",
+        "bonne",
+        "bons",
+        "bonnes",
+        "mauvais",
+        "mauvaise",
+        "mauvaises",
+        "gros",
+        "grosse",
+        "grosses",
+        "haut",
+        "haute",
+        "hauts",
+        "hautes",
+        "jeune",
+        "jeunes",
+        "vieux",
+        "vieille",
+        "vieilles",
+    ]
 )
 # Words that say nothing about a theme: never a name's head, never a keyword.
 _FILLERS = frozenset(
     fold(w)
-    for w in """oui non ok okay merci bonjour svp évidemment effectivement vraiment clairement absolument
-    chose choses fois façon manière sorte genre cas fait faits exemple moment part lieu gens personne personnes
-    monde question questions problème problèmes réponse idée idées avis proposition propositions contribution
-    contributions sujet sujets point points besoin besoins possibilité niveau rapport plupart ensemble reste
-    place mise prise raison raisons aujourd hui demain hier an ans année années jour jours temps-là madame
-    monsieur etc ceci cela ça là voilà rien tout tous toute toutes autre autres même mêmes partout souvent jamais
-    ensuite enfin surtout davantage vite ailleurs plutôt assez parfois longtemps désormais ainsi aussi""".split()
+    for w in [
+        "oui",
+        "non",
+        "ok",
+        "okay",
+        "merci",
+        "bonjour",
+        "svp",
+        "évidemment",
+        "effectivement",
+        "vraiment",
+        "clairement",
+        "absolument",
+        "chose",
+        "choses",
+        "fois",
+        "façon",
+        "manière",
+        "sorte",
+        "genre",
+        "cas",
+        "fait",
+        "faits",
+        "exemple",
+        "moment",
+        "part",
+        "lieu",
+        "gens",
+        "personne",
+        "personnes",
+        "monde",
+        "question",
+        "questions",
+        "problème",
+        "problèmes",
+        "réponse",
+        "idée",
+        "idées",
+        "avis",
+        "proposition",
+        "propositions",
+        "contribution",
+        "contributions",
+        "sujet",
+        "sujets",
+        "point",
+        "points",
+        "besoin",
+        "besoins",
+        "possibilité",
+        "niveau",
+        "rapport",
+        "plupart",
+        "ensemble",
+        "reste",
+        "place",
+        "mise",
+        "prise",
+        "raison",
+        "raisons",
+        "aujourd",
+        "hui",
+        "demain",
+        "hier",
+        "an",
+        "ans",
+        "année",
+        "années",
+        "jour",
+        "jours",
+        "temps-là",
+        "madame",
+        "monsieur",
+        "etc",
+        "ceci",
+        "cela",
+        "ça",
+        "là",
+        "voilà",
+        "rien",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "autre",
+        "autres",
+        "même",
+        "mêmes",
+        "partout",
+        "souvent",
+        "jamais",
+        "ensuite",
+        "enfin",
+        "surtout",
+        "davantage",
+        "vite",
+        "ailleurs",
+        "plutôt",
+        "assez",
+        "parfois",
+        "longtemps",
+        "désormais",
+        "ainsi",
+        "aussi",
+    ]
 )
 # Verb forms in simplemma's dictionary that are common nouns in consultations.
-_NOUN_VERBS = frozenset("pouvoir pouvoirs devoir devoirs vote votes avenir souvenir".split())
+_NOUN_VERBS = frozenset(["pouvoir", "pouvoirs", "devoir", "devoirs", "vote", "votes", "avenir", "souvenir"])
 _VERB_FORMS_MIN = 8  # a lemma with this many inflected forms is a verb (nouns have 1-3, adjectives 4-5)
 _MAX_LINKS = 3
 _SAMPLE = 200  # most central texts read per cluster
@@ -83,7 +288,7 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
 def is_filler(word: str) -> bool:
     """True for words that name no theme: stop words, fillers (« oui », « chose »), adverbs in -ment."""
     folded = fold(word)
-    if folded in STOP_WORDS or folded in _FILLERS or len(folded) < 3 and not word.isupper():
+    if folded in STOP_WORDS or folded in _FILLERS or (len(folded) < 3 and not word.isupper()):
         return True
     return folded.endswith("ment") and word.lower() not in _lexicon()[1]
 
@@ -104,15 +309,13 @@ def _normal(word: str) -> str:
 def _phrases(text: str) -> dict[tuple, str]:
     """Candidate noun phrases of ``text``: key (word keys and links) -> surface form."""
     tokens = _TOKEN.findall(_URL.sub(" . ", unicodedata.normalize("NFKC", text)[:4000]))[:_MAX_TOKENS]
-    verbs, known = _lexicon()
+    verbs, _known = _lexicon()
     lower = [_normal(t) for t in tokens]
     kinds = []  # "c" content, "p" participle-like content, "f" function word, "b" boundary
     for token, low in zip(tokens, lower):
         if not token[0].isalnum():
             kinds.append("b")
-        elif low in _DETERMINERS or low in _PREPOSITIONS or low in _LINK_ARTICLES:
-            kinds.append("f")
-        elif is_filler(token):
+        elif low in _DETERMINERS or low in _PREPOSITIONS or low in _LINK_ARTICLES or is_filler(token):
             kinds.append("f")
         elif low in verbs:
             kinds.append("p" if _is_participle(low) else "v")
@@ -134,7 +337,7 @@ def _phrases(text: str) -> dict[tuple, str]:
 
 def _extend(tokens, lower, kinds, start, head, out) -> None:
     """Add the phrase headed at ``head`` and each longer form (adjectives, complements) to ``out``."""
-    key: list[str] = [_key(t) for t in tokens[start:head + 1]]
+    key: list[str] = [_key(t) for t in tokens[start : head + 1]]
     j = head + 1
     links = 0
     while True:
@@ -199,7 +402,7 @@ def name_clusters(cluster_texts: Sequence[Sequence[str]]) -> list[str]:
 def _longest_common_form(key: tuple, counts: Counter) -> tuple:
     """Extend ``key`` to its most used longer form while that form keeps enough of its uses."""
     while True:
-        longer = [k for k in counts if len(k) > len(key) and k[:len(key)] == key]
+        longer = [k for k in counts if len(k) > len(key) and k[: len(key)] == key]
         if not longer:
             return key
         best = max(longer, key=lambda k: (counts[k], -len(k), k))

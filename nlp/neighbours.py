@@ -125,8 +125,16 @@ def dense_neighbours(
             part = rows[start : start + chunk_size]
             block = vectors[part] @ vectors[pool].T
             block[part[:, None] == pool[None, :]] = -np.inf
-            _top_k(block, pool, min(k_eff, len(pool) - 1), indices[part], scores[part], write_rows=part,
-                   out_indices=indices, out_scores=scores)
+            _top_k(
+                block,
+                pool,
+                min(k_eff, len(pool) - 1),
+                indices[part],
+                scores[part],
+                write_rows=part,
+                out_indices=indices,
+                out_scores=scores,
+            )
     return indices, scores
 
 

@@ -62,7 +62,7 @@ def perturb(text: str, kind: str, rng: np.random.Generator, donor: str = "") -> 
         return " ".join(sentences[1:] + sentences[:1])
     if kind == "truncate":
         words = text.split()
-        keep = int(round(len(words) * rng.uniform(0.8, 0.9)))
+        keep = round(len(words) * rng.uniform(0.8, 0.9))
         return " ".join(words[: max(keep, 1)])
     if kind == "add_sentence":
         words = donor.split()[: max(2, len(text.split()) // 5)]

@@ -59,8 +59,15 @@ class SimilarIndex:
     [1]
     """
 
-    def __init__(self, stemmer: str = "snowball", merge_every: int = 5000, *, semantic: bool = True,
-                 semantic_weight: float = SEMANTIC_WEIGHT, encoder: embeddings.Encoder | None = None):
+    def __init__(
+        self,
+        stemmer: str = "snowball",
+        merge_every: int = 5000,
+        *,
+        semantic: bool = True,
+        semantic_weight: float = SEMANTIC_WEIGHT,
+        encoder: embeddings.Encoder | None = None,
+    ):
         self.stemmer = stemmer
         self.merge_every = merge_every
         self.semantic = semantic

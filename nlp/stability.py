@@ -50,7 +50,9 @@ def co_assignment_stability(before: Mapping[Hashable, str | None], after: Mappin
     return float(kept / pairs_before)
 
 
-def match_clusters(previous: Mapping[Hashable, str | None], current: Mapping[Hashable, Hashable]) -> dict[Hashable, str]:
+def match_clusters(
+    previous: Mapping[Hashable, str | None], current: Mapping[Hashable, Hashable]
+) -> dict[Hashable, str]:
     """Map each current cluster to the previous key it overlaps most (Hungarian matching).
 
     Parameters

@@ -33,16 +33,41 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NE = frozenset({"ne", "n"})
 _NEG_PARTICLES = frozenset({"pas", "plus", "jamais", "rien", "aucun", "aucune", "guere", "point", "nullement"})
 _NOT_NEGATING_AFTER = frozenset({"seulement", "uniquement", "que", "qu"})
-_ALWAYS_NEGATIVE = frozenset({"jamais", "aucun", "aucune", "nullement", "refuser", "refusons", "refusez", "renoncer",
-                              "renoncons", "stop"})
+_ALWAYS_NEGATIVE = frozenset(
+    {"jamais", "aucun", "aucune", "nullement", "refuser", "refusons", "refusez", "renoncer", "renoncons", "stop"}
+)
 _VERDICTS = ("mauvaise idee", "une erreur", "defavorable", "inutile de", "contre-productif", "contre-productive")
-_MODALS = frozenset({"faut", "faudrait", "faudra", "doit", "doivent", "devrait", "devraient", "devons", "devrions",
-                     "devez"})
+_MODALS = frozenset(
+    {"faut", "faudrait", "faudra", "doit", "doivent", "devrait", "devraient", "devons", "devrions", "devez"}
+)
 # Words that may precede a negation that still heads its clause ("Surtout, il ne faut pas…").
-_HEAD_FILLERS = frozenset({"surtout", "et", "mais", "donc", "alors", "svp", "pitie",
-                           "a", "mon", "avis", "selon", "moi", "franchement", "vraiment", "enfin", "bref", "oui"})
-_STOP_VERBS = frozenset({"arreter", "arretons", "arretez", "cesser", "cessons", "cessez", "eviter", "evitons", "evitez"})
-_CONTRE_POSITION = frozenset({"suis", "sommes", "etes", "etre", "oppose", "opposee", "opposes", "vote", "non", "plutot"})
+_HEAD_FILLERS = frozenset(
+    {
+        "surtout",
+        "et",
+        "mais",
+        "donc",
+        "alors",
+        "svp",
+        "pitie",
+        "a",
+        "mon",
+        "avis",
+        "selon",
+        "moi",
+        "franchement",
+        "vraiment",
+        "enfin",
+        "bref",
+        "oui",
+    }
+)
+_STOP_VERBS = frozenset(
+    {"arreter", "arretons", "arretez", "cesser", "cessons", "cessez", "eviter", "evitons", "evitez"}
+)
+_CONTRE_POSITION = frozenset(
+    {"suis", "sommes", "etes", "etre", "oppose", "opposee", "opposes", "vote", "non", "plutot"}
+)
 _PAS_NOUN_BEFORE = frozenset({"un", "premier", "premiers", "le", "ce", "grand", "petit", "faux", "a"})
 # A negation flips a cue found within this many tokens after it ("ne pas trop vite alléger").
 _FLIP_WINDOW = 5
@@ -51,8 +76,21 @@ _FLIP_WINDOW = 5
 # on folded tokens. Multi-word cues are matched on the folded clause text.
 _AXES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "amount": (
-        ("augment", "accroi", "accru", "renforc", "developp", "generalis", "etendre", "etendon", "elargi", "multipli",
-         "intensifi", "davantage", "hausse"),
+        (
+            "augment",
+            "accroi",
+            "accru",
+            "renforc",
+            "developp",
+            "generalis",
+            "etendre",
+            "etendon",
+            "elargi",
+            "multipli",
+            "intensifi",
+            "davantage",
+            "hausse",
+        ),
         ("redui", "reduc", "baiss", "diminu", "limit", "restrei", "restrict", "plafonn", "moins"),
     ),
     "existence": (
@@ -134,7 +172,9 @@ def stance(text: str) -> Stance:
     return Stance(negated, axes)
 
 
-_NEGATION_WORDS = frozenset({"ne", "n", "pas", "jamais", "aucun", "aucune", "non", "sans", "contre", "nullement", "rien"})
+_NEGATION_WORDS = frozenset(
+    {"ne", "n", "pas", "jamais", "aucun", "aucune", "non", "sans", "contre", "nullement", "rien"}
+)
 _ALL_CUES = tuple(stem for poles in _AXES.values() for stems in poles for stem in stems if " " not in stem)
 
 
@@ -150,9 +190,9 @@ def edit_changes_stance(a: str, b: str) -> bool:
     words_a, words_b = set(_TOKEN.findall(fold(a))), set(_TOKEN.findall(fold(b)))
     only_a, only_b = words_a - words_b, words_b - words_a
     for word, others in [(w, only_b) for w in only_a] + [(w, only_a) for w in only_b]:
-        if word in _NEGATION_WORDS or word.startswith(_ALL_CUES):
-            if not any(Levenshtein.distance(word, other, score_cutoff=1) <= 1 for other in others):
-                return True
+        is_cue = word in _NEGATION_WORDS or word.startswith(_ALL_CUES)
+        if is_cue and not any(Levenshtein.distance(word, other, score_cutoff=1) <= 1 for other in others):
+            return True
     return False
 
 

@@ -28,7 +28,16 @@ __all__ = [
     "surface_tokens",
 ]
 
-DEFAULT_DOMAIN_WORDS: tuple[str, ...] = ("formation", "proposition", "contribution", "article", "sujet", "accord", "avis", "idée")
+DEFAULT_DOMAIN_WORDS: tuple[str, ...] = (
+    "formation",
+    "proposition",
+    "contribution",
+    "article",
+    "sujet",
+    "accord",
+    "avis",
+    "idée",
+)
 """Words present in almost every CPOF contribution or consultation reply: kept, down-weighted."""
 
 _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("’", "'"), ("ʼ", "'"))
@@ -406,7 +415,10 @@ class SurfaceCounts:
         order, sorted_features = self._by_feature()
         out = []
         for column, name in zip(columns, fallback):
-            low, high = np.searchsorted(sorted_features, column, "left"), np.searchsorted(sorted_features, column, "right")
+            low, high = (
+                np.searchsorted(sorted_features, column, "left"),
+                np.searchsorted(sorted_features, column, "right"),
+            )
             forms = order[low:high]
             if len(forms) == 0 or totals[forms].max() <= 0:
                 out.append(name)
@@ -425,7 +437,9 @@ class SurfaceCounts:
         return cached
 
 
-def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] | None = None, *, surface: bool = False):
+def _count_features(
+    texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] | None = None, *, surface: bool = False
+):
     """Return (document x feature count matrix, feature names[, SurfaceCounts]) of ``texts``.
 
     Each chunk of texts is joined, encoded to UTF-8 and split on ASCII separators by
@@ -519,7 +533,8 @@ def _count_features(texts, analyzer: FrenchAnalyzer, vocabulary: dict[str, int] 
     n_features = len(features) if vocabulary is None else len(vocabulary)
     form_column_arr = np.asarray(form_column, dtype=np.int64)
     counts = sp.csr_matrix(
-        (np.ones(len(ids), dtype=np.float32), (doc, form_column_arr[ids] if len(ids) else ids)), shape=(n_docs, n_features)
+        (np.ones(len(ids), dtype=np.float32), (doc, form_column_arr[ids] if len(ids) else ids)),
+        shape=(n_docs, n_features),
     )
     counts.sum_duplicates()
     if not surface:

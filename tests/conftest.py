@@ -191,8 +191,11 @@ def app(migrated_database, tmp_path):
 
     Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer.
     """
-    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
-                   EXPORT_CACHE_DIR=str(tmp_path / "exports"))
+    app = make_app(
+        migrated_database,
+        TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+        EXPORT_CACHE_DIR=str(tmp_path / "exports"),
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -219,9 +222,15 @@ class Factory:
     def user(self, role: Role = Role.PARTICIPANT, **overrides) -> User:
         n = self._next()
         # Confirmed and a month old by default: their supports, reports and votes count.
-        values = {"email": f"{role.value}{n}@exemple.fr", "display_name": f"{role.label} {n}",
-                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER,
-                  "created_at": utcnow() - timedelta(days=30), "email_confirmed_at": utcnow()}
+        values = {
+            "email": f"{role.value}{n}@exemple.fr",
+            "display_name": f"{role.label} {n}",
+            "password_hash": _PASSWORD_HASH,
+            "role": role,
+            "actor_type": ActorType.TRAINER,
+            "created_at": utcnow() - timedelta(days=30),
+            "email_confirmed_at": utcnow(),
+        }
         values.update(overrides)
         user = User(**values)
         db.session.add(user)
@@ -239,8 +248,12 @@ class Factory:
         return process
 
     def contribution(self, process: Process, **overrides) -> Contribution:
-        values = {"process_id": process.id, "theme_id": process.themes[0].id,
-                  "kind": ContributionKind.IDEA, "text": f"Contribution {self._next()}"}
+        values = {
+            "process_id": process.id,
+            "theme_id": process.themes[0].id,
+            "kind": ContributionKind.IDEA,
+            "text": f"Contribution {self._next()}",
+        }
         values.update(overrides)
         contribution = Contribution(**values)
         db.session.add(contribution)
@@ -299,12 +312,22 @@ def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
     db.session.add(run)
     db.session.flush()
     for key, members in clusters.items():
-        cluster = Cluster(run_id=run.id, key=key, label=key, top_terms=[], size=len(members),
-                          representative_ids=[member.id for member in members], theme_mix=[], support_total=0)
+        cluster = Cluster(
+            run_id=run.id,
+            key=key,
+            label=key,
+            top_terms=[],
+            size=len(members),
+            representative_ids=[member.id for member in members],
+            theme_mix=[],
+            support_total=0,
+        )
         db.session.add(cluster)
         db.session.flush()
-        db.session.add_all(ClusterMembership(run_id=run.id, contribution_id=member.id, cluster_id=cluster.id,
-                                             x=0.5, y=0.5) for member in members)
+        db.session.add_all(
+            ClusterMembership(run_id=run.id, contribution_id=member.id, cluster_id=cluster.id, x=0.5, y=0.5)
+            for member in members
+        )
     db.session.commit()
     return run
 

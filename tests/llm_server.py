@@ -48,7 +48,7 @@ class FakeLLM:
                     self.end_headers()
                     words = fake.reply.split(" ")
                     for n in range(0, len(words), 3):
-                        piece = " ".join(words[n:n + 3]) + (" " if n + 3 < len(words) else "")
+                        piece = " ".join(words[n : n + 3]) + (" " if n + 3 < len(words) else "")
                         chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                         self.wfile.flush()
@@ -78,4 +78,8 @@ class FakeLLM:
 
 
 def _completion(text: str) -> dict:
-    return {"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}}],
+    }

@@ -59,7 +59,7 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(command)} failed: {result.stderr.strip()[-2000:]}")
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         initdb = find_binary("initdb")
         self.directory = Path(tempfile.mkdtemp(prefix="contrib-pg-"))
         if os.geteuid() == 0:
@@ -71,10 +71,21 @@ class PostgresServer:
 
     def resume(self) -> None:
         """Start the server on its existing data (after ``pause``)."""
-        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(find_binary("pg_ctl"), "-D", str(self.directory / "data"), "-o", options,
-                  "-l", str(self.directory / "server.log"), "-w", "start")
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            find_binary("pg_ctl"),
+            "-D",
+            str(self.directory / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "server.log"),
+            "-w",
+            "start",
+        )
 
     def pause(self) -> None:
         """Stop the server and keep its data, for an outage of any length (fault-tolerance tests)."""
@@ -105,7 +116,7 @@ def main(argv: list[str]) -> int:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         print("usage: python -m tools.pgserver -- COMMAND...", file=sys.stderr)
         return 2
-    command = argv[argv.index("--") + 1:]
+    command = argv[argv.index("--") + 1 :]
     server = PostgresServer().start()
     print(f"PostgreSQL de test démarré sur le port {server.port}", flush=True)
     try:

@@ -1,8 +1,8 @@
 from wtforms import EmailField, PasswordField, SelectField, StringField
 
+from contrib.accounts.services import PASSWORD_MIN_LENGTH
 from contrib.core.forms import Form
 from contrib.models import ActorType
-from contrib.accounts.services import PASSWORD_MIN_LENGTH
 
 
 class LoginForm(Form):
@@ -13,8 +13,7 @@ class LoginForm(Form):
 class RegistrationForm(Form):
     display_name = StringField("Nom affiché", description="Visible à côté de vos contributions.")
     email = EmailField("Adresse e-mail")
-    password = PasswordField("Mot de passe",
-                             description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+    password = PasswordField("Mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
     actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
     organisation = StringField("Organisation (facultatif)")
 

@@ -7,12 +7,12 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from contrib.core.errors import InvalidInput
-from contrib.extensions import db
-from contrib.models import AuditEntry, Comment, Contribution, Notification, Support, User
 from contrib.accounts import services as accounts
 from contrib.core import audit
+from contrib.core.errors import InvalidInput
 from contrib.core.transaction import transaction
+from contrib.extensions import db
+from contrib.models import AuditEntry, Comment, Contribution, Notification, Support, User
 
 ANONYMOUS_NAME = "Participant anonyme"
 
@@ -28,23 +28,46 @@ def export_personal_data(user: User) -> dict:
         return db.session.execute(db.select(model).where(*conditions).order_by(model.id)).scalars()
 
     return {
-        "compte": {"id": user.id, "email": user.email, "nom_affiche": user.display_name,
-                   "role": user.role.value, "type_acteur": user.actor_type.value,
-                   "organisation": user.organisation, "cree_le": _iso(user.created_at),
-                   "derniere_connexion": _iso(user.last_login_at),
-                   "adresse_confirmee_le": _iso(user.email_confirmed_at)},
+        "compte": {
+            "id": user.id,
+            "email": user.email,
+            "nom_affiche": user.display_name,
+            "role": user.role.value,
+            "type_acteur": user.actor_type.value,
+            "organisation": user.organisation,
+            "cree_le": _iso(user.created_at),
+            "derniere_connexion": _iso(user.last_login_at),
+            "adresse_confirmee_le": _iso(user.email_confirmed_at),
+        },
         "contributions": [
-            {"id": c.id, "demarche": c.process.slug, "thematique": c.theme.name, "type": c.kind.value,
-             "titre": c.title, "texte": c.text, "statut": c.status.value, "masquee": c.is_hidden,
-             "saisie_pour_autrui": c.author_id != user.id, "cree_le": _iso(c.created_at)}
-            for c in rows(Contribution, db.or_(Contribution.author_id == user.id, Contribution.entered_by_id == user.id))
+            {
+                "id": c.id,
+                "demarche": c.process.slug,
+                "thematique": c.theme.name,
+                "type": c.kind.value,
+                "titre": c.title,
+                "texte": c.text,
+                "statut": c.status.value,
+                "masquee": c.is_hidden,
+                "saisie_pour_autrui": c.author_id != user.id,
+                "cree_le": _iso(c.created_at),
+            }
+            for c in rows(
+                Contribution, db.or_(Contribution.author_id == user.id, Contribution.entered_by_id == user.id)
+            )
         ],
-        "commentaires": [{"id": c.id, "contribution": c.contribution_id, "texte": c.text, "cree_le": _iso(c.created_at)}
-                         for c in rows(Comment, Comment.author_id == user.id)],
-        "soutiens": [{"contribution": s.contribution_id, "cree_le": _iso(s.created_at)}
-                     for s in rows(Support, Support.user_id == user.id)],
-        "notifications": [{"message": n.message, "cree_le": _iso(n.created_at), "lue": n.read_at is not None}
-                          for n in rows(Notification, Notification.user_id == user.id)],
+        "commentaires": [
+            {"id": c.id, "contribution": c.contribution_id, "texte": c.text, "cree_le": _iso(c.created_at)}
+            for c in rows(Comment, Comment.author_id == user.id)
+        ],
+        "soutiens": [
+            {"contribution": s.contribution_id, "cree_le": _iso(s.created_at)}
+            for s in rows(Support, Support.user_id == user.id)
+        ],
+        "notifications": [
+            {"message": n.message, "cree_le": _iso(n.created_at), "lue": n.read_at is not None}
+            for n in rows(Notification, Notification.user_id == user.id)
+        ],
     }
 
 
@@ -74,17 +97,23 @@ def _erase_traces(user: User) -> None:
     would then rewrite); other people's notifications ("X a commenté…") lose the name.
     """
     traces = tuple(trace for trace in (user.email, user.display_name, user.organisation) if trace)
-    about_user = db.or_(db.and_(AuditEntry.target_type == "user", AuditEntry.target_id == user.id),
-                        AuditEntry.actor_id == user.id)
-    mentions_email = db.or_(*(db.cast(column, db.Text).contains(form, autoescape=True)
-                              for column in (AuditEntry.before, AuditEntry.after)
-                              for form in _stored_forms(user.email)))
+    about_user = db.or_(
+        db.and_(AuditEntry.target_type == "user", AuditEntry.target_id == user.id), AuditEntry.actor_id == user.id
+    )
+    mentions_email = db.or_(
+        *(
+            db.cast(column, db.Text).contains(form, autoescape=True)
+            for column in (AuditEntry.before, AuditEntry.after)
+            for form in _stored_forms(user.email)
+        )
+    )
     for entry in db.session.scalars(db.select(AuditEntry).where(db.or_(about_user, mentions_email))):
         own = entry.actor_id == user.id or (entry.target_type == "user" and entry.target_id == user.id)
         scrubbed = traces if own else (user.email,)
         entry.before, entry.after = _scrub(entry.before, scrubbed), _scrub(entry.after, scrubbed)
-    for note in db.session.scalars(db.select(Notification).where(
-            Notification.message.contains(user.display_name, autoescape=True))):
+    for note in db.session.scalars(
+        db.select(Notification).where(Notification.message.contains(user.display_name, autoescape=True))
+    ):
         note.message = _scrub(note.message, (user.display_name,))
 
 
@@ -105,5 +134,6 @@ def delete_account(user: User, *, password: str) -> None:
         user.password_hash = generate_password_hash(secrets.token_hex(32))
         user.is_active = False
         db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
-        audit.record("accounts:user:delete", actor=user, target_type="user", target_id=user.id,
-                     after={"anonymised": True})
+        audit.record(
+            "accounts:user:delete", actor=user, target_type="user", target_id=user.id, after={"anonymised": True}
+        )

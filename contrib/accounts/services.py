@@ -8,16 +8,16 @@ import unicodedata
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotFound
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import ActorType, Role, User
 from contrib.models.base import utcnow
-from contrib.core import audit
-from contrib.notifications import services as notifications
 from contrib.moderation import reports
+from contrib.notifications import services as notifications
 from contrib.participation import supports
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
@@ -49,14 +49,31 @@ def check_password_rules(password: str | None) -> str:
     return password
 
 
-_RESERVED_NAMES = frozenset({
-    "cpof", "equipe", "equipecpof", "lequipe", "moderation", "moderateur", "moderatrice", "moderateurs",
-    "equipedemoderation", "administrateur", "administratrice", "administration", "admin", "staff",
-})
-_RESERVED_WORDS = frozenset({"cpof", "moderation", "moderateur", "moderatrice", "administrateur",
-                             "administratrice", "admin"})
-IMPERSONATION_MESSAGE = ("Nom affiché : ce nom est réservé à l'équipe CPOF et à la modération "
-                         "(ou imite le nom d'un de leurs membres). Choisissez votre propre nom.")
+_RESERVED_NAMES = frozenset(
+    {
+        "cpof",
+        "equipe",
+        "equipecpof",
+        "lequipe",
+        "moderation",
+        "moderateur",
+        "moderatrice",
+        "moderateurs",
+        "equipedemoderation",
+        "administrateur",
+        "administratrice",
+        "administration",
+        "admin",
+        "staff",
+    }
+)
+_RESERVED_WORDS = frozenset(
+    {"cpof", "moderation", "moderateur", "moderatrice", "administrateur", "administratrice", "admin"}
+)
+IMPERSONATION_MESSAGE = (
+    "Nom affiché : ce nom est réservé à l'équipe CPOF et à la modération "
+    "(ou imite le nom d'un de leurs membres). Choisissez votre propre nom."
+)
 
 
 def _unaccented(name: str) -> str:
@@ -95,25 +112,39 @@ def _email_taken(email: str) -> bool:
 def _build_user(email, display_name, password, *, role, actor_type, organisation, confirmed: bool) -> User:
     email = normalise_email(email)
     name = _clean_display_name(display_name, role=role)
-    organisation = clean_text(organisation, field_label="Organisation", max_length=120,
-                              required=False, multiline=False)
+    organisation = clean_text(organisation, field_label="Organisation", max_length=120, required=False, multiline=False)
     password_hash = generate_password_hash(check_password_rules(password))
     actor_type = ActorType(actor_type)
     if _email_taken(email):
         raise Conflict("Un compte existe déjà avec cette adresse e-mail.", field="email")
-    user = User(email=email, display_name=name, password_hash=password_hash, role=role, actor_type=actor_type,
-                organisation=organisation, email_confirmed_at=utcnow() if confirmed else None)
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=password_hash,
+        role=role,
+        actor_type=actor_type,
+        organisation=organisation,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-REGISTERED_MESSAGE = ("Un e-mail vous a été envoyé pour confirmer votre adresse. Ouvrez le lien qu'il contient, "
-                      "puis connectez-vous : vos soutiens, signalements et votes compteront dès la confirmation.")
+REGISTERED_MESSAGE = (
+    "Un e-mail vous a été envoyé pour confirmer votre adresse. Ouvrez le lien qu'il contient, "
+    "puis connectez-vous : vos soutiens, signalements et votes compteront dès la confirmation."
+)
 
 
-def register_user(email: str, display_name: str, password: str, *,
-                  actor_type: ActorType | str = ActorType.OTHER, organisation: str | None = None) -> None:
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    actor_type: ActorType | str = ActorType.OTHER,
+    organisation: str | None = None,
+) -> None:
     """Create an unconfirmed participant account and e-mail it a confirmation link; raise InvalidInput.
 
     An address that already has an account gets the same answer (no enumeration): its owner is told
@@ -121,10 +152,22 @@ def register_user(email: str, display_name: str, password: str, *,
     """
     try:
         with transaction():
-            user = _build_user(email, display_name, password, role=Role.PARTICIPANT,
-                               actor_type=actor_type, organisation=organisation, confirmed=False)
-            audit.record("accounts:user:register", actor=user, target_type="user", target_id=user.id,
-                         after={"role": user.role.value})
+            user = _build_user(
+                email,
+                display_name,
+                password,
+                role=Role.PARTICIPANT,
+                actor_type=actor_type,
+                organisation=organisation,
+                confirmed=False,
+            )
+            audit.record(
+                "accounts:user:register",
+                actor=user,
+                target_type="user",
+                target_id=user.id,
+                after={"role": user.role.value},
+            )
     except (Conflict, IntegrityError):  # IntegrityError: the same address registered at the same moment
         _warn_owner(normalise_email(email))
         return
@@ -136,22 +179,34 @@ def _warn_owner(email: str) -> None:
 
     owner = db.session.execute(db.select(User).filter_by(email=email)).scalar_one()
     if owner.is_active:
-        mail.send_mail(owner.email, "Tentative de création de compte Contrib avec votre adresse",
-                       f"Bonjour {owner.display_name},\n\nQuelqu'un a tenté de créer un compte Contrib avec votre "
-                       "adresse e-mail, qui a déjà un compte. Si c'est vous, connectez-vous, ou réinitialisez votre "
-                       f"mot de passe si vous l'avez oublié :\n{_public_url('accounts.forgotten_password')}\n\n"
-                       "Sinon, ignorez ce message : rien n'a changé sur votre compte.\n")
+        mail.send_mail(
+            owner.email,
+            "Tentative de création de compte Contrib avec votre adresse",
+            f"Bonjour {owner.display_name},\n\nQuelqu'un a tenté de créer un compte Contrib avec votre "
+            "adresse e-mail, qui a déjà un compte. Si c'est vous, connectez-vous, ou réinitialisez votre "
+            f"mot de passe si vous l'avez oublié :\n{_public_url('accounts.forgotten_password')}\n\n"
+            "Sinon, ignorez ce message : rien n'a changé sur votre compte.\n",
+        )
 
 
-def create_user(email: str, display_name: str, password: str, *, role: Role,
-                actor_type: ActorType | str = ActorType.OTHER, organisation: str | None = None,
-                actor: User | None = None) -> User:
+def create_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    role: Role,
+    actor_type: ActorType | str = ActorType.OTHER,
+    organisation: str | None = None,
+    actor: User | None = None,
+) -> User:
     """Create a confirmed account with any role (staff action, CLI, demo); raise InvalidInput or Conflict."""
     with transaction():
-        user = _build_user(email, display_name, password, role=role, actor_type=actor_type,
-                           organisation=organisation, confirmed=True)
-        audit.record("accounts:user:create", actor=actor, target_type="user", target_id=user.id,
-                     after={"role": user.role.value})
+        user = _build_user(
+            email, display_name, password, role=role, actor_type=actor_type, organisation=organisation, confirmed=True
+        )
+        audit.record(
+            "accounts:user:create", actor=actor, target_type="user", target_id=user.id, after={"role": user.role.value}
+        )
     return user
 
 
@@ -203,8 +258,9 @@ def change_display_name(user: User, display_name: str) -> User:
     return user
 
 
-LAST_STAFF_MESSAGE = ("Il doit rester au moins un compte actif de l'équipe CPOF : "
-                      "nommez d'abord une autre personne dans l'équipe.")
+LAST_STAFF_MESSAGE = (
+    "Il doit rester au moins un compte actif de l'équipe CPOF : nommez d'abord une autre personne dans l'équipe."
+)
 
 
 def ensure_staff_remains(leaving_user_id: int) -> None:
@@ -239,8 +295,14 @@ def change_role(user_id: int, role: Role | str, *, actor: User) -> User:
             raise NotFound("Compte introuvable.")
         before = {"role": user.role.value}
         user.role = new_role
-        audit.record("accounts:user:change_role", actor=actor, target_type="user", target_id=user.id,
-                     before=before, after={"role": new_role.value})
+        audit.record(
+            "accounts:user:change_role",
+            actor=actor,
+            target_type="user",
+            target_id=user.id,
+            before=before,
+            after={"role": new_role.value},
+        )
     return user
 
 
@@ -255,7 +317,9 @@ def list_users(*, query: str | None = None, limit: int = 100) -> list[User]:
 
 RESET_SALT = "contrib-password-reset"
 RESET_MAX_AGE_SECONDS = 3600
-INVALID_RESET_LINK = "Ce lien de réinitialisation n'est plus valable (il a expiré ou a déjà servi). Demandez-en un nouveau."
+INVALID_RESET_LINK = (
+    "Ce lien de réinitialisation n'est plus valable (il a expiré ou a déjà servi). Demandez-en un nouveau."
+)
 
 
 def _reset_serializer():
@@ -288,9 +352,12 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     link = _public_url("accounts.reset_password", token=password_reset_token(user))
-    mail.send_mail(user.email, "Réinitialiser votre mot de passe Contrib",
-                   f"Bonjour {user.display_name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
-                   f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n")
+    mail.send_mail(
+        user.email,
+        "Réinitialiser votre mot de passe Contrib",
+        f"Bonjour {user.display_name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
+        f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n",
+    )
 
 
 def reset_password(token: str, new_password: str) -> User:
@@ -313,8 +380,10 @@ def reset_password(token: str, new_password: str) -> User:
 
 CONFIRM_SALT = "contrib-email-confirmation"
 CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
-INVALID_CONFIRM_LINK = ("Ce lien de confirmation n'est plus valable (il a expiré ou l'adresse a changé). "
-                        "Connectez-vous et demandez-en un nouveau.")
+INVALID_CONFIRM_LINK = (
+    "Ce lien de confirmation n'est plus valable (il a expiré ou l'adresse a changé). "
+    "Connectez-vous et demandez-en un nouveau."
+)
 
 
 def _confirm_serializer():
@@ -331,11 +400,14 @@ def send_confirmation(user: User) -> bool:
     if user.is_confirmed or not user.is_active:
         return False
     token = _confirm_serializer().dumps({"id": user.id, "e": user.email})
-    return mail.send_mail(user.email, "Confirmez votre adresse e-mail sur Contrib",
-                          f"Bonjour {user.display_name},\n\nPour que vos soutiens, signalements et votes comptent, "
-                          f"confirmez votre adresse en ouvrant ce lien (valable 7 jours) :\n"
-                          f"{_public_url('accounts.confirm_email', token=token)}\n\n"
-                          "Si vous n'avez pas créé de compte sur Contrib, ignorez ce message.\n")
+    return mail.send_mail(
+        user.email,
+        "Confirmez votre adresse e-mail sur Contrib",
+        f"Bonjour {user.display_name},\n\nPour que vos soutiens, signalements et votes comptent, "
+        f"confirmez votre adresse en ouvrant ce lien (valable 7 jours) :\n"
+        f"{_public_url('accounts.confirm_email', token=token)}\n\n"
+        "Si vous n'avez pas créé de compte sur Contrib, ignorez ce message.\n",
+    )
 
 
 def confirm_email(token: str) -> User:

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from contrib.accounts import personal_data
+from contrib.accounts import services as accounts
 from contrib.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -13,29 +15,31 @@ from contrib.accounts.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from contrib.core.errors import InvalidInput
 from contrib.core.error_pages import render_error
-from contrib.extensions import limiter, user_or_address
+from contrib.core.errors import InvalidInput
 from contrib.core.forms import attach_error
-from contrib.models import Role
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
-from contrib.accounts import services as accounts
-from contrib.accounts import personal_data
+from contrib.extensions import limiter, user_or_address
+from contrib.models import Role
 
 bp = Blueprint("accounts", __name__)
 
 # Only failed logins are counted (a full room logging in never meets a limit), per account and per address.
 LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
-ACCOUNT_LOCKED_MESSAGE = ("Trop de tentatives de connexion manquées pour ce compte. Patientez 15 minutes, "
-                          "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ? ».")
-ADDRESS_LOCKED_MESSAGE = ("Trop de tentatives de connexion manquées depuis ce réseau. "
-                          "Patientez 15 minutes puis réessayez.")
-REGISTRATION_LIMIT_MESSAGE = ("Trop de comptes créés depuis ce réseau en peu de temps. "
-                              "Patientez un moment puis réessayez, ou demandez à un animateur.")
-RESEND_LIMIT_MESSAGE = ("Un lien vient déjà de vous être envoyé : patientez quelques minutes "
-                        "avant d'en redemander un.")
+ACCOUNT_LOCKED_MESSAGE = (
+    "Trop de tentatives de connexion manquées pour ce compte. Patientez 15 minutes, "
+    "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ? »."
+)
+ADDRESS_LOCKED_MESSAGE = (
+    "Trop de tentatives de connexion manquées depuis ce réseau. Patientez 15 minutes puis réessayez."
+)
+REGISTRATION_LIMIT_MESSAGE = (
+    "Trop de comptes créés depuis ce réseau en peu de temps. "
+    "Patientez un moment puis réessayez, ou demandez à un animateur."
+)
+RESEND_LIMIT_MESSAGE = "Un lien vient déjà de vous être envoyé : patientez quelques minutes avant d'en redemander un."
 
 
 def _login_account_key() -> str:
@@ -57,16 +61,26 @@ def too_many_requests(error):
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT"], methods=["POST"], key_func=get_remote_address,
-               deduct_when=_created, error_message=REGISTRATION_LIMIT_MESSAGE)
+@limiter.limit(
+    lambda: current_app.config["REGISTRATION_LIMIT"],
+    methods=["POST"],
+    key_func=get_remote_address,
+    deduct_when=_created,
+    error_message=REGISTRATION_LIMIT_MESSAGE,
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            accounts.register_user(form.email.data, form.display_name.data, form.password.data,
-                                   actor_type=form.actor_type.data, organisation=form.organisation.data)
+            accounts.register_user(
+                form.email.data,
+                form.display_name.data,
+                form.password.data,
+                actor_type=form.actor_type.data,
+                organisation=form.organisation.data,
+            )
         except InvalidInput as error:
             attach_error(form, error)
         else:
@@ -78,10 +92,20 @@ def register():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], key_func=get_remote_address, deduct_when=_failed,
-               error_message=ADDRESS_LOCKED_MESSAGE)
-@limiter.limit(LOGIN_FAILURES_PER_ACCOUNT, methods=["POST"], key_func=_login_account_key, deduct_when=_failed,
-               error_message=ACCOUNT_LOCKED_MESSAGE)
+@limiter.limit(
+    LOGIN_FAILURES_PER_ADDRESS,
+    methods=["POST"],
+    key_func=get_remote_address,
+    deduct_when=_failed,
+    error_message=ADDRESS_LOCKED_MESSAGE,
+)
+@limiter.limit(
+    LOGIN_FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=_login_account_key,
+    deduct_when=_failed,
+    error_message=ACCOUNT_LOCKED_MESSAGE,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -112,8 +136,11 @@ def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        flash("Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe "
-              "vient de lui être envoyé par e-mail (valable une heure).", "info")
+        flash(
+            "Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe "
+            "vient de lui être envoyé par e-mail (valable une heure).",
+            "info",
+        )
         return redirect(url_for(".login"))
     return render_template("accounts/forgotten_password.html", form=form)
 
@@ -157,8 +184,12 @@ def resend_confirmation():
 
 
 def _account_page(status: int = 200, **forms):
-    forms = {"form": DeleteAccountForm(formdata=None), "name_form": DisplayNameForm(formdata=None, prefix="nom"),
-             "password_form": ChangePasswordForm(formdata=None, prefix="mdp"), **forms}
+    forms = {
+        "form": DeleteAccountForm(formdata=None),
+        "name_form": DisplayNameForm(formdata=None, prefix="nom"),
+        "password_form": ChangePasswordForm(formdata=None, prefix="mdp"),
+        **forms,
+    }
     return render_template("accounts/account.html", **forms), status
 
 
@@ -189,8 +220,9 @@ def change_password():
     form = ChangePasswordForm(prefix="mdp")
     if form.validate_on_submit():
         try:
-            user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
-                                            form.new_password.data)
+            user = accounts.change_password(
+                current_user._get_current_object(), form.current_password.data, form.new_password.data
+            )
         except InvalidInput as error:
             attach_error(form, error)
         else:

@@ -3,19 +3,29 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from contrib.accounts import services as accounts
 from contrib.admin.forms import ProcessForm, RoleForm, ThemeForm
 from contrib.core.errors import Conflict, InvalidInput
 from contrib.core.forms import attach_error
-from contrib.models import Role
 from contrib.core.permissions import role_required
-from contrib.accounts import services as accounts
+from contrib.models import Role
 from contrib.processes import services as processes
 from contrib.processes.services import ProcessData
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-_PROCESS_FIELDS = ("title", "kind", "region", "place", "starts_on", "ends_on", "description",
-                   "question", "replay_url", "is_open")
+_PROCESS_FIELDS = (
+    "title",
+    "kind",
+    "region",
+    "place",
+    "starts_on",
+    "ends_on",
+    "description",
+    "question",
+    "replay_url",
+    "is_open",
+)
 
 
 def _process_data(form: ProcessForm) -> ProcessData:
@@ -60,8 +70,9 @@ def edit_process(process_id):
             flash("Démarche enregistrée.", "success")
             return redirect(url_for(".edit_process", process_id=process.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/process_form.html", form=form, process=process,
-                           theme_form=ThemeForm(formdata=None)), status
+    return render_template(
+        "admin/process_form.html", form=form, process=process, theme_form=ThemeForm(formdata=None)
+    ), status
 
 
 @bp.post("/demarches/<int:process_id>/thematiques")
@@ -99,8 +110,9 @@ def rename_theme(theme_id):
 @role_required(Role.STAFF)
 def users():
     query = request.args.get("q", "")[:100]
-    return render_template("admin/users.html", users=accounts.list_users(query=query), query=query,
-                           role_choices=Role.choices())
+    return render_template(
+        "admin/users.html", users=accounts.list_users(query=query), query=query, role_choices=Role.choices()
+    )
 
 
 @bp.post("/utilisateurs/<int:user_id>/role")

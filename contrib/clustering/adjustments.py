@@ -11,7 +11,18 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from contrib.clustering.runs import (
+    TARGET_TYPE,
+    active_decisions,
+    active_run,
+    get_run,
+    latest_done_run,
+    require_moderator,
+)
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotFound
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -25,19 +36,6 @@ from contrib.models import (
     User,
 )
 from contrib.models.clustering import LABEL_MAX_LENGTH
-from contrib.core import audit
-from contrib.core import undo
-from contrib.clustering.runs import (
-    TARGET_TYPE,
-    active_decisions,
-    active_run,
-    get_run,
-    latest_done_run,
-    require_moderator,
-)
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
-
 
 # --- adjustments -------------------------------------------------------------------------------
 
@@ -58,7 +56,8 @@ def _memberships(run_id: int, ids) -> Memberships:
     rows = db.session.execute(
         db.select(ClusterMembership.contribution_id, Cluster.key, ClusterMembership.is_excluded)
         .outerjoin(Cluster, Cluster.id == ClusterMembership.cluster_id)
-        .where(ClusterMembership.run_id == run_id, ClusterMembership.contribution_id.in_(list(ids)))).all()
+        .where(ClusterMembership.run_id == run_id, ClusterMembership.contribution_id.in_(list(ids)))
+    ).all()
     return {id_: (key, bool(excluded)) for id_, key, excluded in rows}
 
 
@@ -69,10 +68,18 @@ def _cluster_for_key(run: ClusteringRun, key: str, template_run_id: int | None =
         template = None
         if template_run_id is not None:
             template = db.session.scalar(
-                db.select(Cluster).where(Cluster.run_id == template_run_id, Cluster.key == key))
-        cluster = Cluster(run_id=run.id, key=key, label=template.label if template else "",
-                          top_terms=list(template.top_terms) if template else [], size=0,
-                          representative_ids=[], theme_mix=[], support_total=0)
+                db.select(Cluster).where(Cluster.run_id == template_run_id, Cluster.key == key)
+            )
+        cluster = Cluster(
+            run_id=run.id,
+            key=key,
+            label=template.label if template else "",
+            top_terms=list(template.top_terms) if template else [],
+            size=0,
+            representative_ids=[],
+            theme_mix=[],
+            support_total=0,
+        )
         db.session.add(cluster)
         db.session.flush()
     return cluster
@@ -89,7 +96,9 @@ def _apply_memberships(run: ClusteringRun, wanted: Memberships, *, template_run_
         db.session.execute(
             db.update(ClusterMembership)
             .where(ClusterMembership.run_id == run.id, ClusterMembership.contribution_id == id_)
-            .values(cluster_id=cluster_id, is_excluded=excluded).execution_options(synchronize_session=False))
+            .values(cluster_id=cluster_id, is_excluded=excluded)
+            .execution_options(synchronize_session=False)
+        )
     _refresh_clusters(run, touched_keys)
     _refresh_run_counts(run)
 
@@ -100,7 +109,8 @@ def _refresh_clusters(run: ClusteringRun, keys: set[str]) -> None:
             db.select(Theme.name, Contribution.n_supports)
             .join(Contribution, Contribution.theme_id == Theme.id)
             .join(ClusterMembership, ClusterMembership.contribution_id == Contribution.id)
-            .where(ClusterMembership.run_id == run.id, ClusterMembership.cluster_id == cluster.id)).all()
+            .where(ClusterMembership.run_id == run.id, ClusterMembership.cluster_id == cluster.id)
+        ).all()
         mix = Counter(theme for theme, _ in rows)
         cluster.size = len(rows)
         cluster.support_total = sum(n for _, n in rows)
@@ -110,10 +120,12 @@ def _refresh_clusters(run: ClusteringRun, keys: set[str]) -> None:
 def _refresh_run_counts(run: ClusteringRun) -> None:
     base = db.select(sa.func.count()).select_from(ClusterMembership).where(ClusterMembership.run_id == run.id)
     run.n_excluded = db.session.scalar(base.where(ClusterMembership.is_excluded.is_(True)))
-    run.n_outliers = db.session.scalar(base.where(ClusterMembership.is_excluded.is_(False),
-                                                  ClusterMembership.cluster_id.is_(None)))
-    run.n_clusters = db.session.scalar(db.select(sa.func.count()).select_from(Cluster)
-                                       .where(Cluster.run_id == run.id, Cluster.size > 0))
+    run.n_outliers = db.session.scalar(
+        base.where(ClusterMembership.is_excluded.is_(False), ClusterMembership.cluster_id.is_(None))
+    )
+    run.n_clusters = db.session.scalar(
+        db.select(sa.func.count()).select_from(Cluster).where(Cluster.run_id == run.id, Cluster.size > 0)
+    )
 
 
 def _decide(process_id: int, kind: DecisionKind, actor: User, **values) -> ClusteringDecision:
@@ -125,25 +137,39 @@ def _decide(process_id: int, kind: DecisionKind, actor: User, **values) -> Clust
 def _retire_placement(process_id: int, contribution_ids) -> list[int]:
     """Deactivate the pins and exclusions of these contributions; returns the ids deactivated."""
     ids = set(contribution_ids)
-    retired = [d for d in active_decisions(process_id, (DecisionKind.PIN, DecisionKind.EXCLUDE))
-               if d.contribution_id in ids]
+    retired = [
+        d for d in active_decisions(process_id, (DecisionKind.PIN, DecisionKind.EXCLUDE)) if d.contribution_id in ids
+    ]
     for decision in retired:
         decision.is_active = False
     return [decision.id for decision in retired]
 
 
-def _record(action: str, run: ClusteringRun, actor: User, *, before: Memberships, after: Memberships,
-            created: list[ClusteringDecision], retired: list[int], keys=(), extra_before: dict | None = None,
-            extra_after: dict | None = None) -> AuditEntry:
+def _record(
+    action: str,
+    run: ClusteringRun,
+    actor: User,
+    *,
+    before: Memberships,
+    after: Memberships,
+    created: list[ClusteringDecision],
+    retired: list[int],
+    keys=(),
+    extra_before: dict | None = None,
+    extra_after: dict | None = None,
+) -> AuditEntry:
     """Audit an adjustment with what undo needs: memberships and active decisions before and after."""
     db.session.flush()
     keys = sorted({k for k, _ in [*before.values(), *after.values()] if k} | set(keys))
     common = {"run_id": run.id, "contribution_ids": sorted(after), "keys": keys}
     return audit.record(
-        action, actor=actor, target_type=TARGET_TYPE, target_id=run.process_id,
+        action,
+        actor=actor,
+        target_type=TARGET_TYPE,
+        target_id=run.process_id,
         before={**common, "memberships": _as_json(before), "decisions": retired, **(extra_before or {})},
-        after={**common, "memberships": _as_json(after), "decisions": [d.id for d in created],
-               **(extra_after or {})})
+        after={**common, "memberships": _as_json(after), "decisions": [d.id for d in created], **(extra_after or {})},
+    )
 
 
 def _as_json(memberships: Memberships) -> dict[str, list]:
@@ -154,8 +180,7 @@ def _from_json(memberships: dict[str, list]) -> Memberships:
     return {int(id_): (key, bool(excluded)) for id_, (key, excluded) in memberships.items()}
 
 
-def _place(run: ClusteringRun, placements: dict[int, str | None], *, actor: User, action: str,
-           **details) -> AuditEntry:
+def _place(run: ClusteringRun, placements: dict[int, str | None], *, actor: User, action: str, **details) -> AuditEntry:
     """Pin each contribution to a key (or exclude it when the key is None): the shared core of the adjustments."""
     process_id = run.process_id
     before = _memberships(run.id, placements)
@@ -175,8 +200,9 @@ def _place(run: ClusteringRun, placements: dict[int, str | None], *, actor: User
 
 
 def _existing_key(run: ClusteringRun, key: str) -> Cluster:
-    cluster = db.session.scalar(db.select(Cluster).where(Cluster.run_id == run.id, Cluster.key == key,
-                                                         Cluster.size > 0))
+    cluster = db.session.scalar(
+        db.select(Cluster).where(Cluster.run_id == run.id, Cluster.key == key, Cluster.size > 0)
+    )
     if cluster is None:
         raise NotFound("Regroupement introuvable dans ce calcul.")
     return cluster
@@ -195,9 +221,18 @@ def rename_cluster(process_id: int, run_id: int, key: str, name: str, *, actor: 
         for decision in previous:
             decision.is_active = False
         created = _decide(process_id, DecisionKind.RENAME, actor, cluster_key=key, label=name)
-        return _record("clustering:cluster:rename", run, actor, before={}, after={}, created=[created],
-                       retired=[d.id for d in previous], keys=[key],
-                       extra_before={"name": previous[-1].label if previous else None}, extra_after={"name": name})
+        return _record(
+            "clustering:cluster:rename",
+            run,
+            actor,
+            before={},
+            after={},
+            created=[created],
+            retired=[d.id for d in previous],
+            keys=[key],
+            extra_before={"name": previous[-1].label if previous else None},
+            extra_after={"name": name},
+        )
 
 
 def move_contribution(process_id: int, run_id: int, contribution_id: int, key: str, *, actor: User) -> AuditEntry:
@@ -206,15 +241,18 @@ def move_contribution(process_id: int, run_id: int, contribution_id: int, key: s
     with transaction():
         run = _adjustable_run(process_id, run_id)
         _existing_key(run, key)
-        if _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))[0] == key \
-                and _is_pinned(process_id, contribution_id, key):
+        if _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))[0] == key and _is_pinned(
+            process_id, contribution_id, key
+        ):
             raise InvalidInput("Cette contribution est déjà épinglée dans ce regroupement.")
         return _place(run, {contribution_id: key}, actor=actor, action="clustering:contribution:move")
 
 
 def _is_pinned(process_id: int, contribution_id: int, key: str) -> bool:
-    return any(d.contribution_id == contribution_id and d.cluster_key == key
-               for d in active_decisions(process_id, (DecisionKind.PIN,)))
+    return any(
+        d.contribution_id == contribution_id and d.cluster_key == key
+        for d in active_decisions(process_id, (DecisionKind.PIN,))
+    )
 
 
 def pin_contribution(process_id: int, run_id: int, contribution_id: int, *, actor: User) -> AuditEntry:
@@ -237,8 +275,7 @@ def exclude_contribution(process_id: int, run_id: int, contribution_id: int, *, 
         run = _adjustable_run(process_id, run_id)
         if _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))[1]:
             raise InvalidInput("Cette contribution est déjà exclue du regroupement.")
-        return _place(run, {contribution_id: None}, actor=actor,
-                      action="clustering:contribution:exclude")
+        return _place(run, {contribution_id: None}, actor=actor, action="clustering:contribution:exclude")
 
 
 def merge_clusters(process_id: int, run_id: int, source_key: str, target_key: str, *, actor: User) -> AuditEntry:
@@ -250,12 +287,10 @@ def merge_clusters(process_id: int, run_id: int, source_key: str, target_key: st
         run = _adjustable_run(process_id, run_id)
         source, target = _existing_key(run, source_key), _existing_key(run, target_key)
         ids = member_ids(run.id, source.id) + member_ids(run.id, target.id)
-        return _place(run, dict.fromkeys(ids, target_key), actor=actor,
-                      action="clustering:cluster:merge")
+        return _place(run, dict.fromkeys(ids, target_key), actor=actor, action="clustering:cluster:merge")
 
 
-def split_cluster(process_id: int, run_id: int, key: str, contribution_ids: list[int], *,
-                  actor: User) -> AuditEntry:
+def split_cluster(process_id: int, run_id: int, key: str, contribution_ids: list[int], *, actor: User) -> AuditEntry:
     """Move the ticked contributions of ``key`` into a new cluster; both parts are pinned apart."""
     require_moderator(actor)
     with transaction():
@@ -270,8 +305,7 @@ def split_cluster(process_id: int, run_id: int, key: str, contribution_ids: list
             raise InvalidInput("Laissez au moins une contribution dans le regroupement d'origine.")
         new_key = _new_key(process_id)
         placements = {id_: (new_key if id_ in set(chosen) else key) for id_ in members}
-        return _place(run, placements, actor=actor, action="clustering:cluster:split",
-                      extra_after={"new_key": new_key})
+        return _place(run, placements, actor=actor, action="clustering:cluster:split", extra_after={"new_key": new_key})
 
 
 def member_ids(run_id: int, cluster_id: int) -> list[int]:
@@ -279,16 +313,22 @@ def member_ids(run_id: int, cluster_id: int) -> list[int]:
     return db.session.scalars(
         db.select(ClusterMembership.contribution_id)
         .where(ClusterMembership.run_id == run_id, ClusterMembership.cluster_id == cluster_id)
-        .order_by(ClusterMembership.contribution_id)).all()
+        .order_by(ClusterMembership.contribution_id)
+    ).all()
 
 
 def _new_key(process_id: int) -> str:
     """A key no run or decision of the process ever used ("c<max + 1>")."""
     keys = db.session.scalars(
-        db.select(Cluster.key).join(ClusteringRun, ClusteringRun.id == Cluster.run_id)
-        .where(ClusteringRun.process_id == process_id)).all()
-    keys += db.session.scalars(db.select(ClusteringDecision.cluster_key).where(
-        ClusteringDecision.process_id == process_id, ClusteringDecision.cluster_key.is_not(None))).all()
+        db.select(Cluster.key)
+        .join(ClusteringRun, ClusteringRun.id == Cluster.run_id)
+        .where(ClusteringRun.process_id == process_id)
+    ).all()
+    keys += db.session.scalars(
+        db.select(ClusteringDecision.cluster_key).where(
+            ClusteringDecision.process_id == process_id, ClusteringDecision.cluster_key.is_not(None)
+        )
+    ).all()
     numbers = [int(key[1:]) for key in keys if key.startswith("c") and key[1:].isdigit()]
     return f"c{max(numbers, default=0) + 1}"
 
@@ -308,9 +348,12 @@ ADJUSTMENTS = {
 def _blocking(entry: AuditEntry) -> list[AuditEntry]:
     """Later live adjustments on the same contributions or cluster keys."""
     ids, keys = set(entry.after["contribution_ids"]), set(entry.after["keys"])
-    return [later for later in undo.later_acts(entry, [(TARGET_TYPE, entry.target_id)])
-            if later.action in ADJUSTMENTS
-            and (ids & set(later.after["contribution_ids"]) or keys & set(later.after["keys"]))]
+    return [
+        later
+        for later in undo.later_acts(entry, [(TARGET_TYPE, entry.target_id)])
+        if later.action in ADJUSTMENTS
+        and (ids & set(later.after["contribution_ids"]) or keys & set(later.after["keys"]))
+    ]
 
 
 def _switch(entry: AuditEntry, *, from_state: dict, to_state: dict) -> None:
@@ -318,10 +361,12 @@ def _switch(entry: AuditEntry, *, from_state: dict, to_state: dict) -> None:
     process_id = entry.target_id
     if active_run(process_id) is not None:
         raise Conflict("Un regroupement est en cours de calcul : attendez qu'il se termine pour annuler.")
-    to_deactivate = db.session.scalars(db.select(ClusteringDecision).where(
-        ClusteringDecision.id.in_(from_state["decisions"]))).all()
-    to_activate = db.session.scalars(db.select(ClusteringDecision).where(
-        ClusteringDecision.id.in_(to_state["decisions"]))).all()
+    to_deactivate = db.session.scalars(
+        db.select(ClusteringDecision).where(ClusteringDecision.id.in_(from_state["decisions"]))
+    ).all()
+    to_activate = db.session.scalars(
+        db.select(ClusteringDecision).where(ClusteringDecision.id.in_(to_state["decisions"]))
+    ).all()
     if not all(d.is_active for d in to_deactivate) or any(d.is_active for d in to_activate):
         raise Conflict("Les décisions de regroupement ont changé depuis cet acte : rien n'a été modifié.")
     for decision in to_deactivate:
@@ -335,8 +380,11 @@ def _switch(entry: AuditEntry, *, from_state: dict, to_state: dict) -> None:
     current = _memberships(run.id, expected)
     # A later run may have placed some contributions elsewhere on its own: only those still where
     # the act left them go back.
-    _apply_memberships(run, {id_: wanted[id_] for id_, state in current.items() if state == expected[id_]},
-                       template_run_id=entry.after["run_id"])
+    _apply_memberships(
+        run,
+        {id_: wanted[id_] for id_, state in current.items() if state == expected[id_]},
+        template_run_id=entry.after["run_id"],
+    )
 
 
 def _undo_adjustment(entry: AuditEntry, actor: User) -> None:

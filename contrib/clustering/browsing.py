@@ -7,18 +7,17 @@ from collections import Counter
 from dataclasses import dataclass
 
 import nlp
+from contrib.clustering.runs import active_decisions, assignment_of
 from contrib.core.errors import NotFound
 from contrib.extensions import db
 from contrib.models import Cluster, ClusteringRun, ClusterMembership, Contribution, DecisionKind
-from contrib.clustering.runs import active_decisions, assignment_of
-
 
 # --- browsing ----------------------------------------------------------------------------------
 
+
 def cluster_names(process_id: int) -> dict[str, str]:
     """``cluster key -> name`` given by moderators (active rename decisions)."""
-    return {decision.cluster_key: decision.label
-            for decision in active_decisions(process_id, (DecisionKind.RENAME,))}
+    return {decision.cluster_key: decision.label for decision in active_decisions(process_id, (DecisionKind.RENAME,))}
 
 
 @dataclass(frozen=True)
@@ -33,26 +32,33 @@ def run_clusters(run: ClusteringRun, *, n_representatives: int = 3) -> list[Clus
     """The run's non-empty clusters, largest first, with names and representative contributions."""
     names = cluster_names(run.process_id)
     clusters = db.session.scalars(
-        db.select(Cluster).where(Cluster.run_id == run.id, Cluster.size > 0)
-        .order_by(Cluster.size.desc(), Cluster.key)).all()
+        db.select(Cluster).where(Cluster.run_id == run.id, Cluster.size > 0).order_by(Cluster.size.desc(), Cluster.key)
+    ).all()
     members = _members_by_cluster(run.id, [cluster.id for cluster in clusters])
     wanted = {}
     for cluster in clusters:
         present = members.get(cluster.id, [])
         chosen = [id_ for id_ in cluster.representative_ids if id_ in set(present)][:n_representatives]
-        chosen += [id_ for id_ in present if id_ not in chosen][:n_representatives - len(chosen)]
+        chosen += [id_ for id_ in present if id_ not in chosen][: n_representatives - len(chosen)]
         wanted[cluster.id] = chosen
     contributions = _contributions([id_ for ids in wanted.values() for id_ in ids])
-    return [ClusterView(cluster, names.get(cluster.key) or cluster.label or cluster.key, cluster.key in names,
-                        [contributions[id_] for id_ in wanted[cluster.id] if id_ in contributions])
-            for cluster in clusters]
+    return [
+        ClusterView(
+            cluster,
+            names.get(cluster.key) or cluster.label or cluster.key,
+            cluster.key in names,
+            [contributions[id_] for id_ in wanted[cluster.id] if id_ in contributions],
+        )
+        for cluster in clusters
+    ]
 
 
 def _members_by_cluster(run_id: int, cluster_ids: list[int]) -> dict[int, list[int]]:
     rows = db.session.execute(
         db.select(ClusterMembership.cluster_id, ClusterMembership.contribution_id)
         .where(ClusterMembership.run_id == run_id, ClusterMembership.cluster_id.in_(cluster_ids))
-        .order_by(ClusterMembership.contribution_id)).all()
+        .order_by(ClusterMembership.contribution_id)
+    ).all()
     members: dict[int, list[int]] = {}
     for cluster_id, contribution_id in rows:
         members.setdefault(cluster_id, []).append(contribution_id)
@@ -86,20 +92,34 @@ def cluster_detail(run: ClusteringRun, key: str) -> ClusterDetail:
     cluster = get_cluster(run, key)
     views = run_clusters(run)
     view = next((v for v in views if v.cluster.id == cluster.id), None) or ClusterView(
-        cluster, cluster_names(run.process_id).get(key) or cluster.label or key, False, [])
+        cluster, cluster_names(run.process_id).get(key) or cluster.label or key, False, []
+    )
     contributions = db.session.scalars(
-        db.select(Contribution).join(ClusterMembership, ClusterMembership.contribution_id == Contribution.id)
+        db.select(Contribution)
+        .join(ClusterMembership, ClusterMembership.contribution_id == Contribution.id)
         .where(ClusterMembership.run_id == run.id, ClusterMembership.cluster_id == cluster.id)
-        .order_by(Contribution.n_supports.desc(), Contribution.id)).all()
-    pinned = {d.contribution_id for d in active_decisions(run.process_id, (DecisionKind.PIN,))
-              if d.cluster_key == key}
+        .order_by(Contribution.n_supports.desc(), Contribution.id)
+    ).all()
+    pinned = {d.contribution_id for d in active_decisions(run.process_id, (DecisionKind.PIN,)) if d.cluster_key == key}
     return ClusterDetail(view, contributions, pinned, [v for v in views if v.cluster.id != cluster.id])
 
 
 MAP_SIZE = 600
 MAP_MAX_POINTS = 3000
-PALETTE = ("#1b6ac9", "#d1335b", "#2a9d3c", "#9b4dca", "#e07b00", "#00838f", "#795548", "#c2185b",
-           "#5c6bc0", "#689f38", "#f57c00", "#455a64")
+PALETTE = (
+    "#1b6ac9",
+    "#d1335b",
+    "#2a9d3c",
+    "#9b4dca",
+    "#e07b00",
+    "#00838f",
+    "#795548",
+    "#c2185b",
+    "#5c6bc0",
+    "#689f38",
+    "#f57c00",
+    "#455a64",
+)
 OUTLIER_COLOUR = "#9e9e9e"
 
 
@@ -124,12 +144,19 @@ def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int
     """Points of the run's map (at most MAP_MAX_POINTS, evenly sampled), the legend, and the total count."""
     names = cluster_names(run.process_id)
     rows = db.session.execute(
-        db.select(ClusterMembership.contribution_id, ClusterMembership.x, ClusterMembership.y, Cluster.key,
-                  Cluster.label, Contribution.text)
+        db.select(
+            ClusterMembership.contribution_id,
+            ClusterMembership.x,
+            ClusterMembership.y,
+            Cluster.key,
+            Cluster.label,
+            Contribution.text,
+        )
         .join(Contribution, Contribution.id == ClusterMembership.contribution_id)
         .outerjoin(Cluster, Cluster.id == ClusterMembership.cluster_id)
         .where(ClusterMembership.run_id == run.id, ClusterMembership.is_excluded.is_(False))
-        .order_by(ClusterMembership.contribution_id)).all()
+        .order_by(ClusterMembership.contribution_id)
+    ).all()
     views = run_clusters(run, n_representatives=0)
     colour = {view.cluster.key: PALETTE[i % len(PALETTE)] for i, view in enumerate(views)}
     step = max(1, -(-len(rows) // MAP_MAX_POINTS))
@@ -145,10 +172,24 @@ def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int
             continue
         name = names.get(key) or label or "Hors regroupement"
         excerpt = text if len(text) <= 90 else text[:89] + "…"
-        points.append(MapPoint(round(margin + (x or 0) * span, 1), round(margin + (y or 0) * span, 1),
-                               colour.get(key, OUTLIER_COLOUR), f"n° {id_} — {name} : {excerpt}"))
-    legend = [LegendEntry(view.cluster.key, view.name, colour[view.cluster.key], sums.get(view.cluster.key, [0])[0],
-                          _centre(sums.get(view.cluster.key))) for view in views]
+        points.append(
+            MapPoint(
+                round(margin + (x or 0) * span, 1),
+                round(margin + (y or 0) * span, 1),
+                colour.get(key, OUTLIER_COLOUR),
+                f"n° {id_} — {name} : {excerpt}",
+            )
+        )
+    legend = [
+        LegendEntry(
+            view.cluster.key,
+            view.name,
+            colour[view.cluster.key],
+            sums.get(view.cluster.key, [0])[0],
+            _centre(sums.get(view.cluster.key)),
+        )
+        for view in views
+    ]
     if None in sums:
         legend.append(LegendEntry("", "Hors regroupement", OUTLIER_COLOUR, sums[None][0], _centre(sums[None])))
     return points, legend, len(rows)
@@ -187,16 +228,28 @@ def compare_with_previous(run: ClusteringRun) -> Comparison:
 
     size_before = Counter(key for key in before.values() if key is not None)
     size_after = Counter(key for key in after.values() if key is not None)
-    kept = [(key, name(key, label_after), size_before[key], size_after[key])
-            for key in sorted(size_after, key=_key_sort) if key in size_before]
-    new = [(key, name(key, label_after), size_after[key]) for key in sorted(size_after, key=_key_sort)
-           if key not in size_before]
-    vanished = [(key, name(key, label_before), size_before[key]) for key in sorted(size_before, key=_key_sort)
-                if key not in size_after]
+    kept = [
+        (key, name(key, label_after), size_before[key], size_after[key])
+        for key in sorted(size_after, key=_key_sort)
+        if key in size_before
+    ]
+    new = [
+        (key, name(key, label_after), size_after[key])
+        for key in sorted(size_after, key=_key_sort)
+        if key not in size_before
+    ]
+    vanished = [
+        (key, name(key, label_before), size_before[key])
+        for key in sorted(size_before, key=_key_sort)
+        if key not in size_after
+    ]
     moved_ids = [id_ for id_ in sorted(after) if id_ in before and before[id_] != after[id_]]
     contributions = _contributions(moved_ids[:COMPARISON_MAX_MOVED])
-    moved = [(contributions[id_], name(before[id_], label_before), name(after[id_], label_after))
-             for id_ in moved_ids[:COMPARISON_MAX_MOVED] if id_ in contributions]
+    moved = [
+        (contributions[id_], name(before[id_], label_before), name(after[id_], label_after))
+        for id_ in moved_ids[:COMPARISON_MAX_MOVED]
+        if id_ in contributions
+    ]
     stability = run.scores.get("stability")
     if stability is None:
         stability = round(nlp.co_assignment_stability(before, after), 4)

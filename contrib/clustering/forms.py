@@ -4,14 +4,17 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contrib.clustering.services import MAX_CLUSTERS
 from contrib.core.forms import Form
 from contrib.core.ids import coerce_id
-from contrib.clustering.services import MAX_CLUSTERS
 
 
 class LaunchForm(Form):
-    n_clusters = IntegerField("Nombre de regroupements", validators=[Optional(), NumberRange(2, MAX_CLUSTERS)],
-                              description="Laissez vide pour un choix automatique.")
+    n_clusters = IntegerField(
+        "Nombre de regroupements",
+        validators=[Optional(), NumberRange(2, MAX_CLUSTERS)],
+        description="Laissez vide pour un choix automatique.",
+    )
 
 
 class ActionForm(Form):
@@ -25,10 +28,16 @@ class RenameForm(Form):
 class TargetForm(Form):
     """Move a contribution into, or merge a cluster with, the chosen cluster."""
 
-    key = SelectField("Regroupement de destination", validators=[DataRequired("Choisissez un regroupement.")],
-                      validate_choice=False)
+    key = SelectField(
+        "Regroupement de destination", validators=[DataRequired("Choisissez un regroupement.")], validate_choice=False
+    )
 
 
 class SplitForm(Form):
-    ids = SelectMultipleField("Contributions du nouveau regroupement", coerce=coerce_id, validate_choice=False,
-                              widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    ids = SelectMultipleField(
+        "Contributions du nouveau regroupement",
+        coerce=coerce_id,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

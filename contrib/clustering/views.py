@@ -3,11 +3,11 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from contrib.clustering import services as clustering
 from contrib.clustering.forms import ActionForm, LaunchForm, RenameForm, SplitForm, TargetForm
 from contrib.core.errors import ContribError
-from contrib.models import Role
 from contrib.core.permissions import role_required
-from contrib.clustering import services as clustering
+from contrib.models import Role
 from contrib.processes import services as processes
 
 bp = Blueprint("clustering", __name__, url_prefix="/moderation/demarches/<slug>/regroupements")
@@ -25,8 +25,13 @@ def _run(slug: str, run_id: int):
 def index(slug):
     process = processes.get_by_slug(slug)
     runs = clustering.list_runs(process.id)
-    return render_template("clustering/index.html", process=process, runs=runs, form=LaunchForm(formdata=None),
-                           is_running=any(run.is_active for run in runs))
+    return render_template(
+        "clustering/index.html",
+        process=process,
+        runs=runs,
+        form=LaunchForm(formdata=None),
+        is_running=any(run.is_active for run in runs),
+    )
 
 
 @bp.post("/lancer")
@@ -60,9 +65,17 @@ def run(slug, run_id):
     process, run = _run(slug, run_id)
     clustering.fail_stale_runs(process.id)
     points, legend, n_points = clustering.map_view(run)
-    return render_template("clustering/run.html", process=process, run=run, clusters=clustering.run_clusters(run),
-                           points=points, legend=legend, n_points=n_points, map_size=clustering.MAP_SIZE,
-                           is_latest=_is_latest(process.id, run))
+    return render_template(
+        "clustering/run.html",
+        process=process,
+        run=run,
+        clusters=clustering.run_clusters(run),
+        points=points,
+        legend=legend,
+        n_points=n_points,
+        map_size=clustering.MAP_SIZE,
+        is_latest=_is_latest(process.id, run),
+    )
 
 
 def _is_latest(process_id, run) -> bool:
@@ -74,8 +87,9 @@ def _is_latest(process_id, run) -> bool:
 @role_required(Role.MODERATOR)
 def compare(slug, run_id):
     process, run = _run(slug, run_id)
-    return render_template("clustering/compare.html", process=process, run=run,
-                           comparison=clustering.compare_with_previous(run))
+    return render_template(
+        "clustering/compare.html", process=process, run=run, comparison=clustering.compare_with_previous(run)
+    )
 
 
 @bp.get("/<int:run_id>/groupes/<key>")
@@ -84,13 +98,21 @@ def cluster(slug, run_id, key):
     process, run = _run(slug, run_id)
     detail = clustering.cluster_detail(run, key)
     target_form = TargetForm(formdata=None)
-    target_form.key.choices = [(view.cluster.key, f"{view.name} ({view.cluster.size})")
-                               for view in detail.other_clusters]
-    return render_template("clustering/cluster.html", process=process, run=run, detail=detail,
-                           is_latest=_is_latest(process.id, run), action_form=ActionForm(formdata=None),
-                           rename_form=RenameForm(formdata=None, name=detail.view.name), target_form=target_form,
-                           split_form=SplitForm(formdata=None),
-                           proposal_ids=",".join(str(c.id) for c in detail.contributions))
+    target_form.key.choices = [
+        (view.cluster.key, f"{view.name} ({view.cluster.size})") for view in detail.other_clusters
+    ]
+    return render_template(
+        "clustering/cluster.html",
+        process=process,
+        run=run,
+        detail=detail,
+        is_latest=_is_latest(process.id, run),
+        action_form=ActionForm(formdata=None),
+        rename_form=RenameForm(formdata=None, name=detail.view.name),
+        target_form=target_form,
+        split_form=SplitForm(formdata=None),
+        proposal_ids=",".join(str(c.id) for c in detail.contributions),
+    )
 
 
 def _back_to_cluster(slug: str, run_id: int) -> str:
@@ -121,54 +143,72 @@ def _adjust(slug: str, form, act, back: str):
 @bp.post("/<int:run_id>/groupes/<key>/renommer")
 @role_required(Role.MODERATOR)
 def rename(slug, run_id, key):
-    return _adjust(slug, RenameForm(),
-                   lambda process_id, form: clustering.rename_cluster(process_id, run_id, key, form.name.data,
-                                                                      actor=current_user),
-                   url_for(".cluster", slug=slug, run_id=run_id, key=key))
+    return _adjust(
+        slug,
+        RenameForm(),
+        lambda process_id, form: clustering.rename_cluster(process_id, run_id, key, form.name.data, actor=current_user),
+        url_for(".cluster", slug=slug, run_id=run_id, key=key),
+    )
 
 
 @bp.post("/<int:run_id>/groupes/<key>/fusionner")
 @role_required(Role.MODERATOR)
 def merge(slug, run_id, key):
     form = TargetForm()
-    return _adjust(slug, form,
-                   lambda process_id, form: clustering.merge_clusters(process_id, run_id, key, form.key.data,
-                                                                      actor=current_user),
-                   url_for(".cluster", slug=slug, run_id=run_id, key=form.key.data or key))
+    return _adjust(
+        slug,
+        form,
+        lambda process_id, form: clustering.merge_clusters(process_id, run_id, key, form.key.data, actor=current_user),
+        url_for(".cluster", slug=slug, run_id=run_id, key=form.key.data or key),
+    )
 
 
 @bp.post("/<int:run_id>/groupes/<key>/scinder")
 @role_required(Role.MODERATOR)
 def split(slug, run_id, key):
-    return _adjust(slug, SplitForm(),
-                   lambda process_id, form: clustering.split_cluster(process_id, run_id, key, form.ids.data or [],
-                                                                     actor=current_user),
-                   url_for(".run", slug=slug, run_id=run_id))
+    return _adjust(
+        slug,
+        SplitForm(),
+        lambda process_id, form: clustering.split_cluster(
+            process_id, run_id, key, form.ids.data or [], actor=current_user
+        ),
+        url_for(".run", slug=slug, run_id=run_id),
+    )
 
 
 @bp.post("/<int:run_id>/contributions/<int:contribution_id>/deplacer")
 @role_required(Role.MODERATOR)
 def move(slug, run_id, contribution_id):
     form = TargetForm()
-    return _adjust(slug, form,
-                   lambda process_id, form: clustering.move_contribution(process_id, run_id, contribution_id,
-                                                                         form.key.data, actor=current_user),
-                   _back_to_cluster(slug, run_id))
+    return _adjust(
+        slug,
+        form,
+        lambda process_id, form: clustering.move_contribution(
+            process_id, run_id, contribution_id, form.key.data, actor=current_user
+        ),
+        _back_to_cluster(slug, run_id),
+    )
 
 
 @bp.post("/<int:run_id>/contributions/<int:contribution_id>/epingler")
 @role_required(Role.MODERATOR)
 def pin(slug, run_id, contribution_id):
-    return _adjust(slug, ActionForm(),
-                   lambda process_id, form: clustering.pin_contribution(process_id, run_id, contribution_id,
-                                                                        actor=current_user),
-                   _back_to_cluster(slug, run_id))
+    return _adjust(
+        slug,
+        ActionForm(),
+        lambda process_id, form: clustering.pin_contribution(process_id, run_id, contribution_id, actor=current_user),
+        _back_to_cluster(slug, run_id),
+    )
 
 
 @bp.post("/<int:run_id>/contributions/<int:contribution_id>/exclure")
 @role_required(Role.MODERATOR)
 def exclude(slug, run_id, contribution_id):
-    return _adjust(slug, ActionForm(),
-                   lambda process_id, form: clustering.exclude_contribution(process_id, run_id, contribution_id,
-                                                                            actor=current_user),
-                   _back_to_cluster(slug, run_id))
+    return _adjust(
+        slug,
+        ActionForm(),
+        lambda process_id, form: clustering.exclude_contribution(
+            process_id, run_id, contribution_id, actor=current_user
+        ),
+        _back_to_cluster(slug, run_id),
+    )

@@ -8,8 +8,15 @@ from contrib.extensions import db
 from contrib.models import AuditEntry, User
 
 
-def record(action: str, *, actor: User | None, target_type: str, target_id: int | None,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    target_type: str,
+    target_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Add an audit entry to the current session (the caller commits)."""
     entry = AuditEntry(
         action=action,

@@ -5,8 +5,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from contrib.core.errors import ContribError
-from contrib.extensions import db
 from contrib.core.permissions import wants_json
+from contrib.extensions import db
 
 MESSAGES = {
     400: ("Requête incorrecte", "La demande n'a pas pu être comprise."),
@@ -17,10 +17,12 @@ MESSAGES = {
     413: ("Fichier trop volumineux", "Le fichier ou le texte envoyé dépasse la taille permise."),
     429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez une minute puis réessayez."),
     500: ("Erreur interne", "Une erreur inattendue s'est produite. Rien n'a été enregistré à moitié ; réessayez."),
-    503: ("Enregistrement impossible pour le moment",
-          "La base de données est momentanément indisponible (redémarrage, lecture seule ou disque plein). "
-          "Rien n'a été enregistré, même en partie. Revenez à la page précédente : votre navigateur a gardé "
-          "ce que vous avez saisi ; réessayez dans quelques minutes."),
+    503: (
+        "Enregistrement impossible pour le moment",
+        "La base de données est momentanément indisponible (redémarrage, lecture seule ou disque plein). "
+        "Rien n'a été enregistré, même en partie. Revenez à la page précédente : votre navigateur a gardé "
+        "ce que vous avez saisi ; réessayez dans quelques minutes.",
+    ),
 }
 
 

@@ -21,16 +21,19 @@ def form_body_is_utf8(body: bytes) -> bool:
         return False
     return True
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 # A year, this host only: the organisation's other sub-domains may not all serve HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
@@ -46,7 +49,9 @@ def init_app(app):
     @app.before_request
     def refuse_badly_encoded_forms():
         # Werkzeug silently keeps undecodable "%E9" sequences as literal text; refuse them instead.
-        if request.mimetype == "application/x-www-form-urlencoded" and not form_body_is_utf8(request.get_data(cache=True)):
+        if request.mimetype == "application/x-www-form-urlencoded" and not form_body_is_utf8(
+            request.get_data(cache=True)
+        ):
             raise InvalidInput(ENCODING_MESSAGE)
 
     @app.after_request

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.permissions import has_role, require_role
+from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
 from contrib.models.base import utcnow
-from contrib.core.permissions import has_role, require_role
-from contrib.core import audit
-from contrib.core.transaction import transaction
 
 UndoHandler = Callable[[AuditEntry, User], None]
 
@@ -97,14 +97,16 @@ class Blocked(Conflict):
         self.blocking = blocking
 
 
-def later_acts(entry: AuditEntry, targets: Iterable[tuple[str, int]], *,
-               ignore_actions: Iterable[str] = ()) -> list[AuditEntry]:
+def later_acts(
+    entry: AuditEntry, targets: Iterable[tuple[str, int]], *, ignore_actions: Iterable[str] = ()
+) -> list[AuditEntry]:
     """Not-undone undoable acts recorded after ``entry`` on any of ``targets`` ((type, id) pairs)."""
     targets = list(targets)
     if not targets:
         return []
-    conditions = [db.and_(AuditEntry.target_type == kind, AuditEntry.target_id == target_id)
-                  for kind, target_id in targets]
+    conditions = [
+        db.and_(AuditEntry.target_type == kind, AuditEntry.target_id == target_id) for kind, target_id in targets
+    ]
     candidates = db.session.scalars(
         db.select(AuditEntry)
         .where(AuditEntry.id > entry.id, AuditEntry.undone_at.is_(None), db.or_(*conditions))
@@ -112,8 +114,11 @@ def later_acts(entry: AuditEntry, targets: Iterable[tuple[str, int]], *,
     ).all()
     ignored = set(ignore_actions)
     # Undo entries never block: a redo re-checks the state it finds.
-    return [later for later in candidates
-            if later.action not in ignored and not later.action.endswith(UNDO_SUFFIX) and is_undoable(later)]
+    return [
+        later
+        for later in candidates
+        if later.action not in ignored and not later.action.endswith(UNDO_SUFFIX) and is_undoable(later)
+    ]
 
 
 def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
@@ -136,7 +141,8 @@ def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
             _registry[entry.action].undo(entry, actor)
         # Marking the entry is itself guarded: two moderators undoing at once cannot both win.
         marked = db.session.execute(
-            db.update(AuditEntry).where(AuditEntry.id == entry.id, AuditEntry.undone_at.is_(None))
+            db.update(AuditEntry)
+            .where(AuditEntry.id == entry.id, AuditEntry.undone_at.is_(None))
             .values(undone_at=utcnow(), undone_by_id=actor.id)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -154,15 +160,22 @@ def _record_reversal(entry: AuditEntry, actor: User) -> AuditEntry:
         action = entry.action.removesuffix(UNDO_SUFFIX) + REDO_SUFFIX
     else:
         action = entry.action + UNDO_SUFFIX
-    return audit.record(action, actor=actor, target_type=entry.target_type, target_id=entry.target_id,
-                        before={"entry_id": entry.id}, after=None)
+    return audit.record(
+        action,
+        actor=actor,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        before={"entry_id": entry.id},
+        after=None,
+    )
 
 
 JOURNAL_PAGE_SIZE = 50
 
 
-def journal(*, before_id: int | None = None, target: tuple[str, int] | None = None,
-            limit: int = JOURNAL_PAGE_SIZE) -> list[AuditEntry]:
+def journal(
+    *, before_id: int | None = None, target: tuple[str, int] | None = None, limit: int = JOURNAL_PAGE_SIZE
+) -> list[AuditEntry]:
     """Moderation acts (registered actions, their undos and redos), newest first, keyset-paginated."""
     actions = [variant for action in _registry for variant in (action, action + UNDO_SUFFIX, action + REDO_SUFFIX)]
     statement = db.select(AuditEntry).where(AuditEntry.action.in_(actions))

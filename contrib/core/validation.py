@@ -33,8 +33,9 @@ _MANY_BLANK_LINES = re.compile(r"\n\n\n+")
 _RAW_LENGTH_FACTOR = 10
 
 
-def clean_text(value: str | None, *, field_label: str, max_length: int, required: bool = True,
-               multiline: bool = True) -> str | None:
+def clean_text(
+    value: str | None, *, field_label: str, max_length: int, required: bool = True, multiline: bool = True
+) -> str | None:
     """Return ``value`` normalised, or raise InvalidInput with a French message.
 
     Returns None for an empty optional value.
@@ -51,7 +52,9 @@ def clean_text(value: str | None, *, field_label: str, max_length: int, required
     text = _MANY_BLANK_LINES.sub("\n\n", text).strip()
     if not text:
         if required:
-            raise InvalidInput(f"{field_label} : ce champ est obligatoire (il est vide ou ne contient que des espaces).")
+            raise InvalidInput(
+                f"{field_label} : ce champ est obligatoire (il est vide ou ne contient que des espaces)."
+            )
         return None
     # The length before the character checks: they are linear, but a long text need not be scanned.
     if len(text) > max_length:
@@ -62,7 +65,9 @@ def clean_text(value: str | None, *, field_label: str, max_length: int, required
             "Copiez-le à nouveau depuis un document enregistré en UTF-8."
         )
     if _FORBIDDEN_CHARACTERS.search(text):
-        raise InvalidInput(f"{field_label} : le texte contient des caractères de contrôle invisibles. Retirez-les et réessayez.")
+        raise InvalidInput(
+            f"{field_label} : le texte contient des caractères de contrôle invisibles. Retirez-les et réessayez."
+        )
     if _BIDI_CONTROLS.search(text) or (not multiline and _ZERO_WIDTH.search(text)):
         raise InvalidInput(
             f"{field_label} : le texte contient des caractères invisibles qui changent l'ordre ou l'aspect "

@@ -9,11 +9,14 @@ import csv
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
+from contrib.accounts import services as accounts
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -28,10 +31,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.base import utcnow
-from contrib.accounts import services as accounts
 from contrib.processes.services import ProcessData, create_process
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 CONTRIBUTIONS_CSV = Path(__file__).with_name("contributions.csv")
 DEMO_PASSWORD = "demo-contrib-2026"  # demo accounts only; printed by `make run`
@@ -84,8 +84,9 @@ def load_demo() -> dict[str, int]:
     created = {"accounts": 0, "processes": 0, "contributions": 0}
     for account in DEMO_ACCOUNTS:
         if db.session.execute(db.select(User.id).filter_by(email=account.email)).first() is None:
-            accounts.create_user(account.email, account.display_name, DEMO_PASSWORD,
-                                 role=account.role, actor_type=account.actor_type)
+            accounts.create_user(
+                account.email, account.display_name, DEMO_PASSWORD, role=account.role, actor_type=account.actor_type
+            )
             created["accounts"] += 1
     facilitator = db.session.execute(db.select(User).filter_by(email=DEMO_ACCOUNTS[1].email)).scalar_one()
     for slug, data in ((EVENT_SLUG, EVENT), (DEBATE_SLUG, DEBATE)):
@@ -110,8 +111,11 @@ def _add_demo_activity(slug: str) -> None:
     with transaction():
         process = db.session.execute(db.select(Process).filter_by(slug=slug)).scalar_one()
         people = list(db.session.execute(db.select(User).where(User.email.like("%@demo.contrib.fr"))).scalars())
-        contributions = list(db.session.execute(
-            db.select(Contribution).filter_by(process_id=process.id).order_by(Contribution.id)).scalars())
+        contributions = list(
+            db.session.execute(
+                db.select(Contribution).filter_by(process_id=process.id).order_by(Contribution.id)
+            ).scalars()
+        )
         for contribution in contributions:
             supporters = [p for p in rng.sample(people, rng.randint(0, 6)) if p.id != contribution.author_id]
             db.session.add_all(Support(user_id=p.id, contribution_id=contribution.id) for p in supporters)
@@ -126,8 +130,14 @@ def _demo_author(name: str, actor_type: ActorType, password_hash: str) -> User:
     email = f"{local_part}@demo.contrib.fr"
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
     if user is None:
-        user = User(email=email, display_name=name, password_hash=password_hash,
-                    role=Role.PARTICIPANT, actor_type=actor_type, email_confirmed_at=utcnow())
+        user = User(
+            email=email,
+            display_name=name,
+            password_hash=password_hash,
+            role=Role.PARTICIPANT,
+            actor_type=actor_type,
+            email_confirmed_at=utcnow(),
+        )
         db.session.add(user)
         db.session.flush()
     return user
@@ -141,15 +151,14 @@ def _load_contributions(slug: str, facilitator: User) -> int:
     with transaction():
         process = db.session.execute(db.select(Process).filter_by(slug=slug)).scalar_one()
         themes = {theme.name: theme for theme in process.themes}
-        start = datetime.combine(process.starts_on, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
+        start = datetime.combine(process.starts_on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
         for index, row in enumerate(rows):
             actor_type = ActorType(row["actor_type"])
             contribution = Contribution(
                 process_id=process.id,
                 theme_id=themes[row["theme"]].id,
                 kind=ContributionKind(row["kind"]),
-                title=clean_text(row["title"], field_label="Titre", max_length=200, required=False,
-                                 multiline=False),
+                title=clean_text(row["title"], field_label="Titre", max_length=200, required=False, multiline=False),
                 text=row["text"].strip(),
                 actor_type=actor_type,
                 created_at=start + timedelta(minutes=7 * index),

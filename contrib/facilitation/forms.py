@@ -8,9 +8,11 @@ class UploadForm(Form):
     file = FileField(
         "Feuille d'atelier (CSV ou Excel .xlsx)",
         validators=[FileRequired("Choisissez un fichier CSV ou Excel (.xlsx) à importer.")],
-        description=(f"{MAX_FILE_BYTES // 1024 // 1024} Mo et {MAX_ROWS:,} lignes au plus. ".replace(",", " ")
-                     + "Colonnes attendues : Thématique, Type, Texte ; facultatives : Titre, Table, "
-                       "Auteur, Type d'acteur."),
+        description=(
+            f"{MAX_FILE_BYTES // 1024 // 1024} Mo et {MAX_ROWS:,} lignes au plus. ".replace(",", " ")
+            + "Colonnes attendues : Thématique, Type, Texte ; facultatives : Titre, Table, "
+            "Auteur, Type d'acteur."
+        ),
     )
 
 

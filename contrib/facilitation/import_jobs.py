@@ -10,8 +10,8 @@ from __future__ import annotations
 from contrib import tasks
 from contrib.core.errors import Conflict, ContribError
 from contrib.extensions import db
-from contrib.models import User
 from contrib.facilitation.imports import check_confirmable, confirm_import
+from contrib.models import User
 
 STALE_SECONDS = 15 * 60
 STALE_MESSAGE = "L'import s'est interrompu : rien n'a été importé. Relancez-le."
@@ -48,8 +48,12 @@ def _confirm_queued(process_id: int, batch_id: int, actor_id: int) -> None:
         tasks.put_job(key, "failed", 0, "Erreur inattendue : rien n'a été importé. Réessayez.")
         raise
     else:
-        tasks.put_job(key, "done", 100, f"{result.n_imported} contribution(s) importée(s) ; "
-                                         f"{result.n_skipped} ligne(s) ignorée(s).")
+        tasks.put_job(
+            key,
+            "done",
+            100,
+            f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
+        )
 
 
 def import_progress(batch_id: int) -> tasks.JobState | None:

@@ -22,12 +22,12 @@ import csv
 import io
 import re
 import zipfile
-from xml.etree.ElementTree import ParseError
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
 from operator import is_
 from typing import NoReturn
+from xml.etree.ElementTree import ParseError
 
 from contrib.core.errors import InvalidInput
 
@@ -59,8 +59,12 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
 
     def detected(self) -> dict:
-        return {"encoding": self.encoding, "delimiter": self.delimiter, "sheet_name": self.sheet_name,
-                "notes": list(self.notes)}
+        return {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet_name": self.sheet_name,
+            "notes": list(self.notes),
+        }
 
 
 def read_sheet(data: bytes, filename: str) -> Sheet:
@@ -77,12 +81,15 @@ def read_sheet(data: bytes, filename: str) -> Sheet:
         return _read_xlsx(data)
     if extension in {"csv", "txt", "tsv"}:
         if data.startswith(b"PK\x03\x04"):
-            raise InvalidInput("Ce fichier est un classeur Excel (ou une archive ZIP) renommé en .csv. "
-                               "Renommez-le en .xlsx ou enregistrez-le au format CSV.")
+            raise InvalidInput(
+                "Ce fichier est un classeur Excel (ou une archive ZIP) renommé en .csv. "
+                "Renommez-le en .xlsx ou enregistrez-le au format CSV."
+            )
         return _read_csv(data)
     if extension == "xls":
-        raise InvalidInput("Les anciens classeurs Excel (.xls) ne sont pas lus : enregistrez le fichier "
-                           "au format .xlsx ou CSV.")
+        raise InvalidInput(
+            "Les anciens classeurs Excel (.xls) ne sont pas lus : enregistrez le fichier au format .xlsx ou CSV."
+        )
     raise InvalidInput("Format non reconnu : envoyez un fichier CSV (.csv) ou Excel (.xlsx).")
 
 
@@ -111,17 +118,23 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _read_csv(data: bytes) -> Sheet:
     if b"\x00" in data[:65536]:
-        raise InvalidInput("Ce fichier n'est pas un fichier texte (il contient des données binaires) : "
-                           "ce n'est pas un vrai CSV. Enregistrez la feuille au format CSV et réessayez.")
+        raise InvalidInput(
+            "Ce fichier n'est pas un fichier texte (il contient des données binaires) : "
+            "ce n'est pas un vrai CSV. Enregistrez la feuille au format CSV et réessayez."
+        )
     try:
         text, encoding = _decode(data)
     except UnicodeDecodeError:
-        raise InvalidInput("Le fichier commence comme de l'UTF-8 mais contient des caractères illisibles. "
-                           "Enregistrez-le en « CSV UTF-8 » et réessayez.") from None
+        raise InvalidInput(
+            "Le fichier commence comme de l'UTF-8 mais contient des caractères illisibles. "
+            "Enregistrez-le en « CSV UTF-8 » et réessayez."
+        ) from None
     sample = text[:65536]
     if len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 200):
-        raise InvalidInput("Ce fichier n'est pas un fichier texte (il contient des données binaires) : "
-                           "ce n'est pas un vrai CSV. Enregistrez la feuille au format CSV et réessayez.")
+        raise InvalidInput(
+            "Ce fichier n'est pas un fichier texte (il contient des données binaires) : "
+            "ce n'est pas un vrai CSV. Enregistrez la feuille au format CSV et réessayez."
+        )
     first_line = next((line for line in sample.splitlines() if line.strip()), "")
     if not first_line:
         raise InvalidInput("Le fichier ne contient aucune ligne : rien à importer.")
@@ -138,8 +151,9 @@ def _read_csv(data: bytes) -> Sheet:
             if len(records) > MAX_ROWS + 1:
                 break
     except csv.Error as error:
-        raise InvalidInput(f"Le fichier CSV est mal formé vers la ligne {reader.line_num} "
-                           "(guillemet non fermé ?).") from error
+        raise InvalidInput(
+            f"Le fichier CSV est mal formé vers la ligne {reader.line_num} (guillemet non fermé ?)."
+        ) from error
     return _sheet_from_records("csv", records, encoding=encoding, delimiter=delimiter)
 
 
@@ -171,17 +185,23 @@ def _too_many_lines(sheet_title: str) -> NoReturn:
 
 def _check_zip(data: bytes) -> zipfile.ZipFile:
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidInput("Ce fichier n'est pas un vrai classeur Excel .xlsx (fichier renommé ou abîmé). "
-                           "Ouvrez-le et enregistrez-le à nouveau au format .xlsx.")
+        raise InvalidInput(
+            "Ce fichier n'est pas un vrai classeur Excel .xlsx (fichier renommé ou abîmé). "
+            "Ouvrez-le et enregistrez-le à nouveau au format .xlsx."
+        )
     archive = zipfile.ZipFile(io.BytesIO(data))
     unzipped = sum(member.file_size for member in archive.infolist())
     compressed = sum(member.compress_size for member in archive.infolist()) or 1
     if unzipped > MAX_UNZIPPED_BYTES or unzipped / compressed > MAX_COMPRESSION_RATIO:
-        raise InvalidInput("Ce classeur se décompresse en un volume anormal (archive piégée ou « bombe zip ») : "
-                           "il est refusé. Enregistrez vos données dans un nouveau classeur.")
+        raise InvalidInput(
+            "Ce classeur se décompresse en un volume anormal (archive piégée ou « bombe zip ») : "
+            "il est refusé. Enregistrez vos données dans un nouveau classeur."
+        )
     if "xl/workbook.xml" not in archive.namelist():
-        raise InvalidInput("Ce fichier n'est pas un vrai classeur Excel .xlsx (fichier renommé ou abîmé). "
-                           "Ouvrez-le et enregistrez-le à nouveau au format .xlsx.")
+        raise InvalidInput(
+            "Ce fichier n'est pas un vrai classeur Excel .xlsx (fichier renommé ou abîmé). "
+            "Ouvrez-le et enregistrez-le à nouveau au format .xlsx."
+        )
     return archive
 
 
@@ -191,8 +211,11 @@ def _cell_text(value) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes") if value.time() != datetime.min.time() \
+        return (
+            value.isoformat(sep=" ", timespec="minutes")
+            if value.time() != datetime.min.time()
             else value.date().isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -206,8 +229,16 @@ def _read_xlsx(data: bytes) -> Sheet:
 
     archive = _check_zip(data)
     # Expat refuses entity expansion bombs ("billion laughs") and broken XML with a ParseError.
-    broken = (InvalidFileException, ParseError, KeyError, ValueError, TypeError, IndexError,
-              zipfile.BadZipFile, OSError)
+    broken = (
+        InvalidFileException,
+        ParseError,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        zipfile.BadZipFile,
+        OSError,
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
@@ -215,8 +246,10 @@ def _read_xlsx(data: bytes) -> Sheet:
         finally:
             workbook.close()
     except broken as error:
-        raise InvalidInput("Ce classeur Excel est abîmé ou d'un format non pris en charge. "
-                           "Ouvrez-le et enregistrez-le à nouveau au format .xlsx.") from error
+        raise InvalidInput(
+            "Ce classeur Excel est abîmé ou d'un format non pris en charge. "
+            "Ouvrez-le et enregistrez-le à nouveau au format .xlsx."
+        ) from error
 
 
 def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
@@ -231,8 +264,10 @@ def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
     if hidden:
         notes.append(f"Feuilles masquées ignorées : {', '.join(hidden)}.")
     if len(visible) > 1:
-        notes.append(f"Seule la première feuille visible (« {worksheet.title} ») est lue ; "
-                     f"ignorées : {', '.join(sheet.title for sheet in visible[1:])}.")
+        notes.append(
+            f"Seule la première feuille visible (« {worksheet.title} ») est lue ; "
+            f"ignorées : {', '.join(sheet.title for sheet in visible[1:])}."
+        )
     merged = _merged_ranges(archive, getattr(worksheet, "_worksheet_path", None))
     if merged:
         raise InvalidInput(

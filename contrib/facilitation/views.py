@@ -4,16 +4,15 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_login import current_user
 
 from contrib.core.errors import ContribError, InvalidInput
-from contrib.extensions import limiter
-from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.core.ids import parse_id, query_id
-from contrib.models import ContributionKind, ImportStatus, Role
 from contrib.core.permissions import role_required
-from contrib.participation import exports
-from contrib.facilitation import import_jobs
-from contrib.facilitation import imports
-from contrib.processes import services as processes
+from contrib.extensions import limiter
+from contrib.facilitation import import_jobs, imports
+from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.facilitation.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
+from contrib.models import ContributionKind, ImportStatus, Role
+from contrib.participation import exports
+from contrib.processes import services as processes
 
 bp = Blueprint("facilitation", __name__)
 
@@ -29,16 +28,22 @@ def new_import(slug):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            batch = imports.start_import(process.id, upload.read(MAX_FILE_BYTES + 1), upload.filename or "",
-                                         actor=current_user)
+            batch = imports.start_import(
+                process.id, upload.read(MAX_FILE_BYTES + 1), upload.filename or "", actor=current_user
+            )
         except InvalidInput as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             return redirect(url_for(".preview", slug=slug, batch_id=batch.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("facilitation/new_import.html", process=process, form=form,
-                           batches=imports.list_batches(process.id, viewer=current_user), statuses=ImportStatus,
-                           action_form=ActionForm()), status
+    return render_template(
+        "facilitation/new_import.html",
+        process=process,
+        form=form,
+        batches=imports.list_batches(process.id, viewer=current_user),
+        statuses=ImportStatus,
+        action_form=ActionForm(),
+    ), status
 
 
 def _batch(slug: str, batch_id: int):
@@ -52,23 +57,35 @@ def _batch(slug: str, batch_id: int):
 def preview(slug, batch_id):
     process, batch = _batch(slug, batch_id)
     if batch.status != ImportStatus.DRAFT:
-        return render_template("facilitation/batch.html", process=process, batch=batch,
-                               progress=import_jobs.import_progress(batch.id),
-                               statuses=ImportStatus, action_form=ActionForm())
+        return render_template(
+            "facilitation/batch.html",
+            process=process,
+            batch=batch,
+            progress=import_jobs.import_progress(batch.id),
+            statuses=ImportStatus,
+            action_form=ActionForm(),
+        )
     result = imports.preview(process.id, batch_id, actor=current_user)
-    return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
-                           progress=import_jobs.import_progress(batch.id),
-                           shown=result.rows_to_show(PREVIEW_ROWS), themes=result.themes_to_show(PREVIEW_THEMES),
-                           fields=imports.FIELDS,
-                           labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
-                           action_form=ActionForm())
+    return render_template(
+        "facilitation/preview.html",
+        process=process,
+        batch=batch,
+        result=result,
+        progress=import_jobs.import_progress(batch.id),
+        shown=result.rows_to_show(PREVIEW_ROWS),
+        themes=result.themes_to_show(PREVIEW_THEMES),
+        fields=imports.FIELDS,
+        labels=imports.FIELD_LABELS,
+        delimiter_names=DELIMITER_NAMES,
+        action_form=ActionForm(),
+    )
 
 
 @bp.get("/demarches/<slug>/import/<int:batch_id>/etat")
 @role_required(Role.FACILITATOR)
 def progress(slug, batch_id):
     """JSON polled by the progress bar of an import running on the task queue."""
-    process, _ = _batch(slug, batch_id)
+    _process, _ = _batch(slug, batch_id)
     state = import_jobs.import_progress(batch_id)
     if state is None:
         return jsonify(is_active=False, progress=0, status_label="", message="")
@@ -86,8 +103,9 @@ def update_mapping(slug, batch_id):
             if key.startswith("valeur_theme_"):
                 theme_choices[raw] = parse_id(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
         try:
-            imports.update_mapping(process.id, batch_id, columns=columns, theme_choices=theme_choices,
-                                   actor=current_user)
+            imports.update_mapping(
+                process.id, batch_id, columns=columns, theme_choices=theme_choices, actor=current_user
+            )
         except ContribError as error:
             flash(error.message, "error")
         else:
@@ -107,8 +125,10 @@ def confirm(slug, batch_id):
                 flash(f"Import de {batch.n_rows} lignes lancé : suivez sa progression ci-dessous.", "info")
             else:
                 result = imports.confirm_import(process.id, batch_id, actor=current_user)
-                flash(f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
-                      "success")
+                flash(
+                    f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
+                    "success",
+                )
         except ContribError as error:
             flash(error.message, "error")
     return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
@@ -138,8 +158,11 @@ def undo(slug, batch_id):
         except ContribError as error:
             flash(error.message, "error")
         else:
-            flash(f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables "
-                  "par la modération).", "success")
+            flash(
+                f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables "
+                "par la modération).",
+                "success",
+            )
     return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
 
 
@@ -151,7 +174,11 @@ def export(slug, file_format):
     if kind not in {k.value for k in ContributionKind}:
         kind = None
     result = exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
-    return Response(result.content, mimetype=result.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"',
-                             "X-Content-Type-Options": "nosniff"})
-
+    return Response(
+        result.content,
+        mimetype=result.mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -3,10 +3,10 @@
 from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from contrib.extensions import db
 from contrib.core.forms import Form
-from contrib.models import Role
 from contrib.core.permissions import role_required
+from contrib.extensions import db
+from contrib.models import Role
 from contrib.notifications import services as notifications
 from contrib.processes import services as processes
 
@@ -32,8 +32,9 @@ def health():
 @bp.get("/notifications")
 @role_required(Role.PARTICIPANT)
 def notifications_page():
-    return render_template("main/notifications.html", notifications=notifications.recent_for(current_user),
-                           form=Form(formdata=None))
+    return render_template(
+        "main/notifications.html", notifications=notifications.recent_for(current_user), form=Form(formdata=None)
+    )
 
 
 @bp.post("/notifications/lues")

@@ -24,7 +24,7 @@ class Role(LabelledEnum):
     def level(self) -> int:
         return list(Role).index(self)
 
-    def includes(self, other: "Role") -> bool:
+    def includes(self, other: Role) -> bool:
         """True when this role has at least the rights of ``other``."""
         return self.level >= other.level
 

@@ -47,9 +47,13 @@ class ClusteringRun(db.Model):
     __tablename__ = "clustering_runs"
     __table_args__ = (
         sa.Index("ix_clustering_runs_process_recent", "process_id", "id"),
-        sa.Index("uq_clustering_runs_active", "process_id", unique=True,
-                 sqlite_where=sa.text("status IN ('queued', 'running')"),
-                 postgresql_where=sa.text("status IN ('queued', 'running')")),
+        sa.Index(
+            "uq_clustering_runs_active",
+            "process_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,8 +112,9 @@ class ClusterMembership(db.Model):
     )
 
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("clustering_runs.id", ondelete="CASCADE"), primary_key=True)
-    contribution_id: Mapped[int] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"),
-                                                 primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contributions.id", ondelete="RESTRICT"), primary_key=True
+    )
     cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clusters.id", ondelete="CASCADE"))
     is_excluded: Mapped[bool] = mapped_column(default=False)
     x: Mapped[float | None]
@@ -135,8 +140,7 @@ class ClusteringDecision(db.Model):
     cluster_key: Mapped[str | None] = mapped_column(sa.String(KEY_MAX_LENGTH))
     label: Mapped[str | None] = mapped_column(sa.String(LABEL_MAX_LENGTH))
     contribution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"))
-    other_contribution_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("contributions.id", ondelete="RESTRICT"))
+    other_contribution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

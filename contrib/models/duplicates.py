@@ -8,6 +8,7 @@ confirmed group, so re-running detection or undoing a decision never touches a c
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,7 +49,7 @@ class DuplicateGroup(db.Model):
     # Optimistic locking: two moderators deciding the same group at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     representative: Mapped[Contribution] = relationship()
     decided_by: Mapped[User | None] = relationship()
@@ -76,7 +77,9 @@ class DuplicateMember(db.Model):
     """One contribution in one duplicate group; ``is_excluded`` when a moderator left it out."""
 
     __tablename__ = "duplicate_members"
-    __table_args__ = (sa.UniqueConstraint("group_id", "contribution_id", name="uq_duplicate_members_group_contribution"),)
+    __table_args__ = (
+        sa.UniqueConstraint("group_id", "contribution_id", name="uq_duplicate_members_group_contribution"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("duplicate_groups.id", ondelete="CASCADE"))

@@ -68,15 +68,11 @@ class ImportedRow(db.Model):
     """
 
     __tablename__ = "imported_rows"
-    __table_args__ = (
-        sa.UniqueConstraint("process_id", "fingerprint", name="uq_imported_rows_process_fingerprint"),
-    )
+    __table_args__ = (sa.UniqueConstraint("process_id", "fingerprint", name="uq_imported_rows_process_fingerprint"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("import_batches.id", ondelete="RESTRICT"), index=True)
     process_id: Mapped[int] = mapped_column(sa.ForeignKey("processes.id", ondelete="RESTRICT"))
-    contribution_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("contributions.id", ondelete="RESTRICT"), unique=True
-    )
+    contribution_id: Mapped[int] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"), unique=True)
     line_number: Mapped[int]
     fingerprint: Mapped[str | None] = mapped_column(sa.String(64))

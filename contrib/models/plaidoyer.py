@@ -10,7 +10,7 @@ never matters. Versions are frozen JSON copies of the whole document, never edit
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,7 +41,7 @@ class Plaidoyer(db.Model):
     # Optimistic locking: every act bumps it, so two people editing at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     created_by: Mapped[User | None] = relationship()
 

@@ -10,6 +10,7 @@ Nothing here is ever deleted by moderation: a cancelled session keeps its rows (
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,10 +54,10 @@ class PrioritisationSession(db.Model):
     result: Mapped[list | None] = mapped_column(sa.JSON)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     process: Mapped[Process] = relationship()
-    items: Mapped[list["SessionItem"]] = relationship(order_by="SessionItem.position", back_populates="session")
+    items: Mapped[list[SessionItem]] = relationship(order_by="SessionItem.position", back_populates="session")
 
     @property
     def is_open(self) -> bool:
@@ -67,7 +68,9 @@ class SessionItem(db.Model):
     """One proposal put to the vote in a session, in the order it is shown."""
 
     __tablename__ = "prioritisation_items"
-    __table_args__ = (sa.UniqueConstraint("session_id", "proposal_id", name="uq_prioritisation_items_session_proposal"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "proposal_id", name="uq_prioritisation_items_session_proposal"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("prioritisation_sessions.id", ondelete="CASCADE"))
@@ -95,8 +98,10 @@ class DotAllocation(db.Model):
     """Points a ballot gives one proposal (rows with 0 points are not stored)."""
 
     __tablename__ = "prioritisation_allocations"
-    __table_args__ = (sa.UniqueConstraint("ballot_id", "proposal_id", name="uq_prioritisation_allocations_ballot_proposal"),
-                      sa.CheckConstraint("points > 0", name="points_positive"))
+    __table_args__ = (
+        sa.UniqueConstraint("ballot_id", "proposal_id", name="uq_prioritisation_allocations_ballot_proposal"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("prioritisation_ballots.id", ondelete="CASCADE"))

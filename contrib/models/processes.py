@@ -47,7 +47,7 @@ class Process(db.Model):
     n_contributions: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    themes: Mapped[list["Theme"]] = relationship(
+    themes: Mapped[list[Theme]] = relationship(
         back_populates="process", order_by="Theme.position", cascade="all, delete-orphan"
     )
 

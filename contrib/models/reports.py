@@ -40,12 +40,22 @@ class Report(db.Model):
     __tablename__ = "reports"
     __table_args__ = (
         sa.CheckConstraint("(contribution_id IS NULL) <> (comment_id IS NULL)", name="one_target"),
-        sa.Index("uq_reports_open_contribution", "reporter_id", "contribution_id", unique=True,
-                 sqlite_where=sa.text("resolved_at IS NULL AND contribution_id IS NOT NULL"),
-                 postgresql_where=sa.text("resolved_at IS NULL AND contribution_id IS NOT NULL")),
-        sa.Index("uq_reports_open_comment", "reporter_id", "comment_id", unique=True,
-                 sqlite_where=sa.text("resolved_at IS NULL AND comment_id IS NOT NULL"),
-                 postgresql_where=sa.text("resolved_at IS NULL AND comment_id IS NOT NULL")),
+        sa.Index(
+            "uq_reports_open_contribution",
+            "reporter_id",
+            "contribution_id",
+            unique=True,
+            sqlite_where=sa.text("resolved_at IS NULL AND contribution_id IS NOT NULL"),
+            postgresql_where=sa.text("resolved_at IS NULL AND contribution_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_reports_open_comment",
+            "reporter_id",
+            "comment_id",
+            unique=True,
+            sqlite_where=sa.text("resolved_at IS NULL AND comment_id IS NOT NULL"),
+            postgresql_where=sa.text("resolved_at IS NULL AND comment_id IS NOT NULL"),
+        ),
         sa.Index("ix_reports_contribution_open", "contribution_id", "resolved_at"),
         sa.Index("ix_reports_comment_open", "comment_id", "resolved_at"),
     )

@@ -7,16 +7,15 @@ before and after, which is all an undo needs.
 
 from __future__ import annotations
 
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, Role, User
 from contrib.models.base import utcnow
-from contrib.core.permissions import require_role
-from contrib.core import audit
 from contrib.notifications import services as notifications
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 HIDDEN_REASON_MAX_LENGTH = 300
 
@@ -33,8 +32,11 @@ def _contribution(contribution_id: int) -> Contribution:
 
 
 def visibility(contribution: Contribution) -> dict:
-    return {"hidden": contribution.is_hidden, "hidden_reason": contribution.hidden_reason,
-            "hidden_by_id": contribution.hidden_by_id}
+    return {
+        "hidden": contribution.is_hidden,
+        "hidden_reason": contribution.hidden_reason,
+        "hidden_by_id": contribution.hidden_by_id,
+    }
 
 
 def _apply_visibility(contribution: Contribution, state: dict) -> None:
@@ -60,11 +62,20 @@ def hide(contribution_id: int, reason: str, *, moderator: User, expected_version
         before = visibility(contribution)
         _apply_visibility(contribution, {"hidden": True, "hidden_reason": reason, "hidden_by_id": moderator.id})
         db.session.flush()
-        audit.record("moderation:contribution:hide", actor=moderator, target_type="contribution",
-                     target_id=contribution.id, before=before, after=visibility(contribution))
-        pending = notifications.notify(contribution.author_id, "hidden",
-                                       f"Votre contribution n° {contribution.id} a été masquée par la modération : "
-                                       f"{reason}. Rien n'est supprimé.", link=f"/contributions/{contribution.id}")
+        audit.record(
+            "moderation:contribution:hide",
+            actor=moderator,
+            target_type="contribution",
+            target_id=contribution.id,
+            before=before,
+            after=visibility(contribution),
+        )
+        pending = notifications.notify(
+            contribution.author_id,
+            "hidden",
+            f"Votre contribution n° {contribution.id} a été masquée par la modération : {reason}. Rien n'est supprimé.",
+            link=f"/contributions/{contribution.id}",
+        )
     notifications.deliver([pending])
     return contribution
 
@@ -80,16 +91,23 @@ def restore(contribution_id: int, *, moderator: User, expected_version: int | No
         before = visibility(contribution)
         _apply_visibility(contribution, {"hidden": False})
         db.session.flush()
-        audit.record("moderation:contribution:restore", actor=moderator, target_type="contribution",
-                     target_id=contribution.id, before=before, after=visibility(contribution))
+        audit.record(
+            "moderation:contribution:restore",
+            actor=moderator,
+            target_type="contribution",
+            target_id=contribution.id,
+            before=before,
+            after=visibility(contribution),
+        )
     return contribution
 
 
 def _check_version(contribution: Contribution, expected_version: int | None) -> None:
     """The page's version must still be current: a moderator never acts on what they did not see."""
     if expected_version is not None and contribution.version != expected_version:
-        raise Conflict("Cette contribution vient d'être modifiée par quelqu'un d'autre. "
-                       "Rechargez la page et recommencez.")
+        raise Conflict(
+            "Cette contribution vient d'être modifiée par quelqu'un d'autre. Rechargez la page et recommencez."
+        )
 
 
 def _set_visibility_from(entry: AuditEntry, state_key: str, expected_key: str) -> None:

@@ -13,18 +13,17 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
 from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.reports import DETAILS_MAX_LENGTH
-from contrib.core.permissions import require_role
-from contrib.core import audit
 from contrib.notifications import services as notifications
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 AUTO_HIDDEN_REASON = "Masquée en attente de modération"
 MODERATOR_HIDDEN_REASON = "Masquée par la modération après signalement"
@@ -82,8 +81,9 @@ def _link(target_type: str, target) -> str:
 
 
 def _open_count(target_type: str, target_id: int) -> int:
-    statement = db.select(db.func.count(Report.id)).where(_column(target_type) == target_id,
-                                                          Report.resolved_at.is_(None))
+    statement = db.select(db.func.count(Report.id)).where(
+        _column(target_type) == target_id, Report.resolved_at.is_(None)
+    )
     return db.session.execute(statement).scalar()
 
 
@@ -98,7 +98,9 @@ def _hide(target_type: str, target, reason: str, actor: User | None) -> bool:
     if model is Contribution:
         values.update(hidden_by_id=actor.id if actor else None, version=Contribution.version + 1)
     changed = db.session.execute(
-        db.update(model).where(model.id == target.id, model.hidden_at.is_(None)).values(**values)
+        db.update(model)
+        .where(model.id == target.id, model.hidden_at.is_(None))
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(target)
@@ -125,15 +127,17 @@ NEW_ACCOUNT = timedelta(days=7)  # an account this young when it reports may bel
 
 def _in_bursts(created: list[datetime], reported: list[datetime]) -> set[int]:
     """Indexes of the reports made by new accounts created in a burst (BURST_SIZE or more within BURST_WINDOW)."""
-    order = sorted((index for index in range(len(created)) if reported[index] - created[index] < NEW_ACCOUNT),
-                   key=created.__getitem__)
+    order = sorted(
+        (index for index in range(len(created)) if reported[index] - created[index] < NEW_ACCOUNT),
+        key=created.__getitem__,
+    )
     flagged: set[int] = set()
     first = 0
     for last in range(len(order)):
         while created[order[last]] - created[order[first]] > BURST_WINDOW:
             first += 1
         if last - first + 1 >= BURST_SIZE:
-            flagged.update(order[first:last + 1])
+            flagged.update(order[first : last + 1])
     return flagged
 
 
@@ -145,11 +149,15 @@ def _counted_open_reports(target_type: str, target_id: int) -> int:
     rows = db.session.execute(
         db.select(Report.created_at, User.created_at, counted(Report.reporter_id))
         .join(User, User.id == Report.reporter_id)
-        .where(_column(target_type) == target_id, Report.resolved_at.is_(None))).all()
+        .where(_column(target_type) == target_id, Report.resolved_at.is_(None))
+    ).all()
     min_age = timedelta(hours=current_app.config["REPORTER_MIN_AGE_HOURS"])
     burst = _in_bursts([row[1] for row in rows], [row[0] for row in rows])
-    return sum(1 for index, (reported_at, account_created, confirmed) in enumerate(rows)
-               if confirmed and reported_at - account_created >= min_age and index not in burst)
+    return sum(
+        1
+        for index, (reported_at, account_created, confirmed) in enumerate(rows)
+        if confirmed and reported_at - account_created >= min_age and index not in burst
+    )
 
 
 def _hide_if_reported_enough(target_type: str, target) -> tuple[bool, notifications.PendingMail | None]:
@@ -157,14 +165,22 @@ def _hide_if_reported_enough(target_type: str, target) -> tuple[bool, notificati
     n_counted = _counted_open_reports(target_type, target.id)
     if n_counted < current_app.config["REPORTS_TO_HIDE"] or not _hide(target_type, target, AUTO_HIDDEN_REASON, None):
         return False, None
-    audit.record(f"reports:{target_type}:auto_hide", actor=None, target_type=target_type,
-                 target_id=target.id, before={"hidden": False},
-                 after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_counted})
-    return True, _notify_hidden(target_type, target,
-                          f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_counted} fois : "
-                          f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
-                          "en attente de modération. Rien n'est supprimé ; la modération décidera "
-                          "de le rétablir ou non.")
+    audit.record(
+        f"reports:{target_type}:auto_hide",
+        actor=None,
+        target_type=target_type,
+        target_id=target.id,
+        before={"hidden": False},
+        after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_counted},
+    )
+    return True, _notify_hidden(
+        target_type,
+        target,
+        f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_counted} fois : "
+        f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
+        "en attente de modération. Rien n'est supprimé ; la modération décidera "
+        "de le rétablir ou non.",
+    )
 
 
 def reweigh_reports_by(user_id: int) -> list:
@@ -175,8 +191,11 @@ def reweigh_reports_by(user_id: int) -> list:
     pending = []
     for target_type in TARGET_TYPES:
         column = _column(target_type)
-        target_ids = db.session.scalars(db.select(column).where(
-            Report.reporter_id == user_id, Report.resolved_at.is_(None), column.is_not(None)).order_by(column)).all()
+        target_ids = db.session.scalars(
+            db.select(column)
+            .where(Report.reporter_id == user_id, Report.resolved_at.is_(None), column.is_not(None))
+            .order_by(column)
+        ).all()
         for target_id in target_ids:
             target = _target(target_type, target_id)
             if not target.is_hidden:
@@ -194,24 +213,39 @@ def report(target_type: str, target_id: int, reason: str, details: str | None, *
     try:
         with transaction():
             target = _target(target_type, target_id)
-            contribution = target if target_type == "contribution" else db.session.get(Contribution, target.contribution_id)
+            contribution = (
+                target if target_type == "contribution" else db.session.get(Contribution, target.contribution_id)
+            )
             if target.is_hidden or contribution.is_hidden:
                 raise NotFound("Cet élément est introuvable ou déjà masqué.")
             if target.author_id is not None and target.author_id == reporter.id:
-                raise NotAllowed("Vous ne pouvez pas signaler votre propre "
-                                 + ("contribution." if target_type == "contribution" else "commentaire."))
+                raise NotAllowed(
+                    "Vous ne pouvez pas signaler votre propre "
+                    + ("contribution." if target_type == "contribution" else "commentaire.")
+                )
             if reason not in {member.value for member in ReportReason}:
                 raise InvalidInput("Motif : choisissez un motif dans la liste.", field="reason")
             details = clean_text(details, field_label="Précisions", max_length=DETAILS_MAX_LENGTH, required=False)
             if reason == ReportReason.OTHER.value and not details:
-                raise InvalidInput("Précisions : pour le motif « Autre », dites en quelques mots ce qui pose problème.",
-                                   field="details")
-            entry = Report(reporter_id=reporter.id, reason=ReportReason(reason), details=details,
-                           **{_column(target_type).key: target.id})
+                raise InvalidInput(
+                    "Précisions : pour le motif « Autre », dites en quelques mots ce qui pose problème.",
+                    field="details",
+                )
+            entry = Report(
+                reporter_id=reporter.id,
+                reason=ReportReason(reason),
+                details=details,
+                **{_column(target_type).key: target.id},
+            )
             db.session.add(entry)
             db.session.flush()
-            audit.record(f"reports:{target_type}:report", actor=reporter, target_type=target_type,
-                         target_id=target.id, after={"report_id": entry.id, "reason": reason})
+            audit.record(
+                f"reports:{target_type}:report",
+                actor=reporter,
+                target_type=target_type,
+                target_id=target.id,
+                after={"report_id": entry.id, "reason": reason},
+            )
             hidden, pending = _hide_if_reported_enough(target_type, target)
     except IntegrityError as error:
         raise Conflict("Vous avez déjà signalé cet élément ; la modération va l'examiner.") from error
@@ -241,17 +275,25 @@ def moderation_queue(*, limit: int = 200) -> list[QueueItem]:
         if not counts:
             continue
         model = Contribution if target_type == "contribution" else Comment
-        targets = {t.id: t for t in db.session.execute(
-            db.select(model).where(model.id.in_(counts)).options(joinedload(model.author))).scalars()}
+        targets = {
+            t.id: t
+            for t in db.session.execute(
+                db.select(model).where(model.id.in_(counts)).options(joinedload(model.author))
+            ).scalars()
+        }
         for target_id, (n, last) in counts.items():
             items.append(QueueItem(target_type, targets[target_id], n, last))
     items.sort(key=lambda item: (-item.n_reports, -item.last_reported_at.timestamp()))
     items = items[:limit]
     for item in items:
-        item.reports = list(db.session.execute(
-            db.select(Report).options(joinedload(Report.reporter))
-            .where(_column(item.target_type) == item.target.id, Report.resolved_at.is_(None))
-            .order_by(Report.id)).scalars())
+        item.reports = list(
+            db.session.execute(
+                db.select(Report)
+                .options(joinedload(Report.reporter))
+                .where(_column(item.target_type) == item.target.id, Report.resolved_at.is_(None))
+                .order_by(Report.id)
+            ).scalars()
+        )
         tally: dict[str, int] = {}
         for entry in item.reports:
             tally[entry.reason.label] = tally.get(entry.reason.label, 0) + 1
@@ -276,10 +318,12 @@ def _apply_state(target, state: dict) -> None:
 
 def _close_reports(target_type: str, target_id: int, decision: ReportDecision, moderator: User) -> list[int]:
     """Close the target's open reports with ``decision``; returns their ids (kept in the audit entry for undo)."""
-    ids = list(db.session.scalars(db.select(Report.id).where(_column(target_type) == target_id,
-                                                             Report.resolved_at.is_(None))))
+    ids = list(
+        db.session.scalars(db.select(Report.id).where(_column(target_type) == target_id, Report.resolved_at.is_(None)))
+    )
     db.session.execute(
-        db.update(Report).where(Report.id.in_(ids))
+        db.update(Report)
+        .where(Report.id.in_(ids))
         .values(resolved_at=utcnow(), resolved_by_id=moderator.id, decision=decision)
         .execution_options(synchronize_session=False)
     )
@@ -297,8 +341,14 @@ def _moderated(target_type: str, target_id: int, moderator: User):
 def _record_decision(action: str, target, decision: ReportDecision, moderator: User, before: dict) -> int:
     target_type = action.split(":")[1]
     closed = _close_reports(target_type, target.id, decision, moderator)
-    audit.record(action, actor=moderator, target_type=target_type, target_id=target.id, before=before,
-                 after={**_state(target), "reports_closed": len(closed), "report_ids": closed})
+    audit.record(
+        action,
+        actor=moderator,
+        target_type=target_type,
+        target_id=target.id,
+        before=before,
+        after={**_state(target), "reports_closed": len(closed), "report_ids": closed},
+    )
     return len(closed)
 
 
@@ -311,8 +361,10 @@ def restore(target_type: str, target_id: int, *, moderator: User) -> int:
     with transaction():
         target = _moderated(target_type, target_id, moderator)
         if target.is_hidden and target.hidden_reason not in (AUTO_HIDDEN_REASON, MODERATOR_HIDDEN_REASON):
-            raise NotAllowed(f"Cet élément est masqué pour une autre raison ({target.hidden_reason}) : "
-                             "il ne peut pas être rétabli depuis les signalements.")
+            raise NotAllowed(
+                f"Cet élément est masqué pour une autre raison ({target.hidden_reason}) : "
+                "il ne peut pas être rétabli depuis les signalements."
+            )
         before = _state(target)
         _apply_state(target, {"hidden": False})
         return _record_decision(f"reports:{target_type}:restore", target, ReportDecision.RESTORED, moderator, before)
@@ -325,12 +377,17 @@ def keep_hidden(target_type: str, target_id: int, *, moderator: User) -> int:
         target = _moderated(target_type, target_id, moderator)
         before = _state(target)
         if not target.is_hidden:
-            _apply_state(target, {"hidden": True, "hidden_reason": MODERATOR_HIDDEN_REASON,
-                                  "hidden_by_id": moderator.id})
-            pending = _notify_hidden(target_type, target, f"{_your(target_type, target)} a été masqué{_e(target_type)} "
-                                                          "par la modération après signalement.")
-        closed = _record_decision(f"reports:{target_type}:keep_hidden", target, ReportDecision.KEPT_HIDDEN, moderator,
-                                  before)
+            _apply_state(
+                target, {"hidden": True, "hidden_reason": MODERATOR_HIDDEN_REASON, "hidden_by_id": moderator.id}
+            )
+            pending = _notify_hidden(
+                target_type,
+                target,
+                f"{_your(target_type, target)} a été masqué{_e(target_type)} par la modération après signalement.",
+            )
+        closed = _record_decision(
+            f"reports:{target_type}:keep_hidden", target, ReportDecision.KEPT_HIDDEN, moderator, before
+        )
     notifications.deliver([pending])
     return closed
 
@@ -343,9 +400,16 @@ def _decided_report_ids(entry: AuditEntry) -> list[int]:
     if "report_ids" in entry.after:
         return entry.after["report_ids"]
     # Decisions recorded before the ids were kept: the reports this moderator closed so, made before it.
-    return list(db.session.scalars(db.select(Report.id).where(
-        _column(entry.target_type) == entry.target_id, Report.decision == _decision_of(entry),
-        Report.resolved_by_id == entry.actor_id, Report.created_at <= entry.created_at)))
+    return list(
+        db.session.scalars(
+            db.select(Report.id).where(
+                _column(entry.target_type) == entry.target_id,
+                Report.decision == _decision_of(entry),
+                Report.resolved_by_id == entry.actor_id,
+                Report.created_at <= entry.created_at,
+            )
+        )
+    )
 
 
 def _check_still(entry: AuditEntry, target, expected: dict) -> None:
@@ -362,11 +426,14 @@ def _undo_decision(entry: AuditEntry, actor: User) -> None:
     target = _target(entry.target_type, entry.target_id)
     _check_still(entry, target, entry.after)
     if _open_count(entry.target_type, entry.target_id):
-        raise Conflict("De nouveaux signalements sont arrivés depuis cette décision : traitez-les d'abord, "
-                       "puis annulez-la si besoin.")
+        raise Conflict(
+            "De nouveaux signalements sont arrivés depuis cette décision : traitez-les d'abord, "
+            "puis annulez-la si besoin."
+        )
     _apply_state(target, entry.before)
     db.session.execute(
-        db.update(Report).where(Report.id.in_(_decided_report_ids(entry)))
+        db.update(Report)
+        .where(Report.id.in_(_decided_report_ids(entry)))
         .values(resolved_at=None, resolved_by_id=None, decision=None)
         .execution_options(synchronize_session=False)
     )
@@ -379,7 +446,8 @@ def _redo_decision(entry: AuditEntry, actor: User) -> None:
     ids = _decided_report_ids(entry)
     _apply_state(target, entry.after)
     db.session.execute(
-        db.update(Report).where(Report.id.in_(ids), Report.resolved_at.is_(None))
+        db.update(Report)
+        .where(Report.id.in_(ids), Report.resolved_at.is_(None))
         .values(resolved_at=utcnow(), resolved_by_id=actor.id, decision=_decision_of(entry))
         .execution_options(synchronize_session=False)
     )

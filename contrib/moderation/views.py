@@ -3,16 +3,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from contrib.core import undo
 from contrib.core.errors import Conflict, ContribError, NotAllowed, NotFound
 from contrib.core.ids import parse_id, query_id
-from contrib.models import Role
-from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
+from contrib.models import Role
 from contrib.moderation import hiding as moderation
-from contrib.processes import services as processes
 from contrib.moderation import reports
-from contrib.core import undo
+from contrib.moderation.forms import DecisionForm, HideForm
+from contrib.processes import services as processes
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -23,15 +23,17 @@ TARGET_TYPES = {"contribution": "contribution", "commentaire": "comment"}
 @bp.get("/")
 @role_required(Role.MODERATOR)
 def index():
-    return render_template("moderation/index.html", processes=processes.list_processes(),
-                           open_reports=reports.open_reports_count())
+    return render_template(
+        "moderation/index.html", processes=processes.list_processes(), open_reports=reports.open_reports_count()
+    )
 
 
 @bp.get("/signalements")
 @role_required(Role.MODERATOR)
 def queue():
-    return render_template("moderation/queue.html", items=reports.moderation_queue(),
-                           decision_form=DecisionForm(formdata=None))
+    return render_template(
+        "moderation/queue.html", items=reports.moderation_queue(), decision_form=DecisionForm(formdata=None)
+    )
 
 
 def _decide(target_type: str, target_id: int, action, done: str):
@@ -61,11 +63,15 @@ def keep_hidden(target_type, target_id):
 @role_required(Role.MODERATOR)
 def journal():
     target_id = query_id("contribution")
-    entries = undo.journal(before_id=query_id("avant"),
-                           target=("contribution", target_id) if target_id else None)
-    return render_template("moderation/journal.html", entries=entries, undo=undo, target_id=target_id,
-                           next_before=entries[-1].id if len(entries) == undo.JOURNAL_PAGE_SIZE else None,
-                           decision_form=DecisionForm(formdata=None))
+    entries = undo.journal(before_id=query_id("avant"), target=("contribution", target_id) if target_id else None)
+    return render_template(
+        "moderation/journal.html",
+        entries=entries,
+        undo=undo,
+        target_id=target_id,
+        next_before=entries[-1].id if len(entries) == undo.JOURNAL_PAGE_SIZE else None,
+        decision_form=DecisionForm(formdata=None),
+    )
 
 
 @bp.post("/journal/<int:entry_id>/annuler")
@@ -92,8 +98,7 @@ def hide(contribution_id):
     form = HideForm()
     if form.validate_on_submit():
         try:
-            moderation.hide(contribution_id, form.reason.data, moderator=current_user,
-                            expected_version=_version(form))
+            moderation.hide(contribution_id, form.reason.data, moderator=current_user, expected_version=_version(form))
         except ContribError as error:
             flash(error.message, "error")
         else:

@@ -35,7 +35,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         return False
     try:
         tasks.enqueue(SEND_TASK, to, subject, body)
-    except Exception:  # noqa: BLE001 - whatever the queue's backend raises (SQLite, Redis), the request goes on
+    except Exception:
         logger.exception("could not queue %r to %s", subject, to)
         return False
     return True

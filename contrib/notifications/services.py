@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contrib.notifications import mail
+from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import Notification, User
 from contrib.models.base import utcnow
-from contrib.core.transaction import transaction
+from contrib.notifications import mail
 
 SUBJECTS = {
     "answered": "Nouveau commentaire sur votre contribution",
@@ -47,12 +47,15 @@ def deliver(pending: list[PendingMail | None]) -> int:
 
 def unread_count(user: User) -> int:
     statement = db.select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
     return db.session.execute(statement).scalar()
 
 
 def recent_for(user: User, *, limit: int = 50) -> list[Notification]:
-    statement = db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    statement = (
+        db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    )
     return list(db.session.execute(statement).scalars())
 
 
@@ -60,6 +63,8 @@ def mark_all_read(user: User) -> int:
     """Mark the user's notifications read; return how many changed."""
     with transaction():
         changed = db.session.execute(
-            db.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-            .values(read_at=utcnow())).rowcount
+            db.update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ).rowcount
     return changed

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload
 
-from contrib.core import permissions
+from contrib.core import audit, permissions
 from contrib.core.errors import InvalidInput, NotAllowed, NotFound
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, User
 from contrib.models.comments import COMMENT_MAX_LENGTH
-from contrib.core import audit
 from contrib.notifications import services as notifications
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,21 @@ def post_comment(contribution_id: int, text: str, *, author: User, parent_id: in
         comment = Comment(contribution_id=contribution_id, parent_id=parent_id, author_id=author.id, text=text)
         db.session.add(comment)
         db.session.flush()
-        audit.record("comments:comment:create", actor=author, target_type="comment", target_id=comment.id,
-                     after={"contribution_id": contribution_id, "parent_id": parent_id})
+        audit.record(
+            "comments:comment:create",
+            actor=author,
+            target_type="comment",
+            target_id=comment.id,
+            after={"contribution_id": contribution_id, "parent_id": parent_id},
+        )
         pending = None
         if contribution.author_id not in (None, author.id):
             pending = notifications.notify(
-                contribution.author_id, "answered",
+                contribution.author_id,
+                "answered",
                 f"{author.display_name} a commenté votre contribution n° {contribution.id}.",
-                link=f"/contributions/{contribution.id}#commentaire-{comment.id}")
+                link=f"/contributions/{contribution.id}#commentaire-{comment.id}",
+            )
     notifications.deliver([pending])
     return comment
 
@@ -67,8 +73,11 @@ def may_read(comment: Comment, viewer: User | None) -> bool:
     """A hidden comment stays readable by its author (who is told why) and by the moderators."""
     if not comment.is_hidden:
         return True
-    return viewer is not None and viewer.is_authenticated and (
-        comment.author_id == viewer.id or permissions.can_moderate(viewer))
+    return (
+        viewer is not None
+        and viewer.is_authenticated
+        and (comment.author_id == viewer.id or permissions.can_moderate(viewer))
+    )
 
 
 def threads_of(contribution_id: int, viewer: User | None = None) -> list[Thread]:
@@ -78,7 +87,8 @@ def threads_of(contribution_id: int, viewer: User | None = None) -> list[Thread]
     visible replies, which stays as a placeholder so that the replies keep their context.
     """
     statement = (
-        db.select(Comment).options(joinedload(Comment.author))
+        db.select(Comment)
+        .options(joinedload(Comment.author))
         .where(Comment.contribution_id == contribution_id)
         .order_by(Comment.id)
     )

@@ -36,8 +36,21 @@ from contrib.models import Contribution, Process
 from contrib.models.base import utcnow
 from contrib.participation.contributions import visible_contributions
 
-COLUMNS = ("id", "demarche", "thematique", "type", "titre", "texte", "table", "type_acteur",
-           "auteur_pseudonyme", "statut", "source", "date", "soutiens")
+COLUMNS = (
+    "id",
+    "demarche",
+    "thematique",
+    "type",
+    "titre",
+    "texte",
+    "table",
+    "type_acteur",
+    "auteur_pseudonyme",
+    "statut",
+    "source",
+    "date",
+    "soutiens",
+)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -98,8 +111,9 @@ def _records(process: Process, *, theme_id: int | None, kind: str | None) -> Ite
         }
 
 
-def export_contributions(process_id: int, file_format: str, *, theme_id: int | None = None,
-                         kind: str | None = None) -> Export:
+def export_contributions(
+    process_id: int, file_format: str, *, theme_id: int | None = None, kind: str | None = None
+) -> Export:
     """Render the process's visible contributions (optionally one theme, one kind) in a format.
 
     Raises InvalidInput for an unknown format or kind; an unknown theme gives an empty export.
@@ -113,8 +127,9 @@ def export_contributions(process_id: int, file_format: str, *, theme_id: int | N
     else:
         content = _render(process, file_format, filters)  # empty: not worth a cache file per unknown id
     stamp = utcnow().strftime("%Y%m%d")
-    return Export(content=content, mimetype=FORMATS[file_format],
-                  filename=f"contributions-{process.slug}-{stamp}.{file_format}")
+    return Export(
+        content=content, mimetype=FORMATS[file_format], filename=f"contributions-{process.slug}-{stamp}.{file_format}"
+    )
 
 
 def _render(process: Process, file_format: str, filters: dict) -> bytes:
@@ -130,8 +145,9 @@ def _data_version(process: Process) -> str:
     and the last id catch insertions even if clocks were equal.
     """
     count, last_id, last_change = db.session.execute(
-        db.select(func.count(Contribution.id), func.max(Contribution.id), func.max(Contribution.updated_at))
-        .where(Contribution.process_id == process.id)
+        db.select(func.count(Contribution.id), func.max(Contribution.id), func.max(Contribution.updated_at)).where(
+            Contribution.process_id == process.id
+        )
     ).one()
     themes = sorted((theme.id, theme.name) for theme in process.themes)
     return f"{count}|{last_id}|{last_change}|{process.slug}|{themes}"
@@ -143,8 +159,10 @@ def _cached(process: Process, file_format: str, filters: dict, build) -> bytes:
     # The pseudonyms depend on the secret key: a new key is a new cache.
     origin = f"{db.engine.url.render_as_string(hide_password=True)}|{current_app.config['SECRET_KEY']}"
     database = hashlib.sha256(origin.encode()).hexdigest()[:12]
-    stem = f"{database}-{process.id}-" + hashlib.sha256(
-        json.dumps([file_format, filters], sort_keys=True).encode()).hexdigest()[:12]
+    stem = (
+        f"{database}-{process.id}-"
+        + hashlib.sha256(json.dumps([file_format, filters], sort_keys=True).encode()).hexdigest()[:12]
+    )
     path = os.path.join(folder, f"{stem}-{hashlib.sha256(_data_version(process).encode()).hexdigest()[:16]}")
     try:
         with open(path, "rb") as handle:

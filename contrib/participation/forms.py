@@ -13,8 +13,10 @@ class ContributionForm(Form):
     theme_id = SelectField("Thématique", coerce=coerce_id, validate_choice=False)
     kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
     title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
-    text = TextAreaField("Votre contribution",
-                         description=f"Décrivez une idée, un constat ou une proposition ({TEXT_MAX_LENGTH} caractères au plus).")
+    text = TextAreaField(
+        "Votre contribution",
+        description=f"Décrivez une idée, un constat ou une proposition ({TEXT_MAX_LENGTH} caractères au plus).",
+    )
     # Set once the person has seen the similar contributions (the check step before publishing).
     similar_checked = HiddenField(default="")
 
@@ -26,8 +28,9 @@ class WorkshopEntryForm(ContributionForm):
     """A facilitator typing in a workshop sheet: the table context stays from one entry to the next."""
 
     table_label = StringField("Table", description="Par exemple « Table 3 ».")
-    n_participants = IntegerField("Nombre de personnes à la table", validators=[
-        Optional(), NumberRange(min=1, max=MAX_TABLE_PARTICIPANTS)])
+    n_participants = IntegerField(
+        "Nombre de personnes à la table", validators=[Optional(), NumberRange(min=1, max=MAX_TABLE_PARTICIPANTS)]
+    )
     actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
     text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
@@ -39,7 +42,9 @@ class CommentForm(Form):
 
 
 class ReportForm(Form):
-    reason = SelectField("Motif du signalement",
-                         choices=[("", "— Choisir un motif —"), *ReportReason.choices()], validate_choice=False)
-    details = TextAreaField("Précisions (facultatif)",
-                            description=f"Obligatoires pour « Autre » ; {DETAILS_MAX_LENGTH} caractères au plus.")
+    reason = SelectField(
+        "Motif du signalement", choices=[("", "— Choisir un motif —"), *ReportReason.choices()], validate_choice=False
+    )
+    details = TextAreaField(
+        "Précisions (facultatif)", description=f"Obligatoires pour « Autre » ; {DETAILS_MAX_LENGTH} caractères au plus."
+    )

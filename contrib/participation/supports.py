@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from contrib.core import audit
 from contrib.core.errors import NotAllowed, NotFound
+from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import Contribution, Support, User
 from contrib.models.accounts import counted
-from contrib.core import audit
 from contrib.proposals import services as proposals
-from contrib.core.transaction import transaction
 
 
 def _supportable(contribution_id: int, user: User) -> Contribution:
@@ -31,7 +31,8 @@ def _shift_count(contribution_id: int, delta: int, user: User) -> None:
     if not user.is_confirmed:
         return
     db.session.execute(
-        db.update(Contribution).where(Contribution.id == contribution_id)
+        db.update(Contribution)
+        .where(Contribution.id == contribution_id)
         .values(n_supports=Contribution.n_supports + delta)
         .execution_options(synchronize_session=False)
     )
@@ -64,20 +65,24 @@ def withdraw(contribution_id: int, *, user: User) -> bool:
         if removed:
             _shift_count(contribution_id, -1, user)
             proposals.sync_supporter(contribution_id, user.id)
-            audit.record("supports:support:withdraw", actor=user, target_type="contribution",
-                         target_id=contribution_id)
+            audit.record("supports:support:withdraw", actor=user, target_type="contribution", target_id=contribution_id)
     return bool(removed)
 
 
 def recount_supported_by(user_id: int) -> None:
     """Recount the supports of every contribution the user supports (their account was just confirmed)."""
-    count = (db.select(db.func.count(Support.id))
-             .where(Support.contribution_id == Contribution.id, counted(Support.user_id))
-             .correlate(Contribution).scalar_subquery())
+    count = (
+        db.select(db.func.count(Support.id))
+        .where(Support.contribution_id == Contribution.id, counted(Support.user_id))
+        .correlate(Contribution)
+        .scalar_subquery()
+    )
     db.session.execute(
         db.update(Contribution)
         .where(Contribution.id.in_(db.select(Support.contribution_id).where(Support.user_id == user_id)))
-        .values(n_supports=count).execution_options(synchronize_session=False))
+        .values(n_supports=count)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def has_supported(contribution_id: int, user: User | None) -> bool:
@@ -93,15 +98,19 @@ def supported_ids(user: User | None, contribution_ids: list[int]) -> set[int]:
     if user is None or not user.is_authenticated or not contribution_ids:
         return set()
     statement = db.select(Support.contribution_id).where(
-        Support.user_id == user.id, Support.contribution_id.in_(contribution_ids))
+        Support.user_id == user.id, Support.contribution_id.in_(contribution_ids)
+    )
     return set(db.session.execute(statement).scalars())
 
 
 def supported_by(user: User, *, limit: int = 200) -> list[Contribution]:
     """Contributions the user supports, most recent support first."""
     statement = (
-        db.select(Contribution).join(Support, Support.contribution_id == Contribution.id)
+        db.select(Contribution)
+        .join(Support, Support.contribution_id == Contribution.id)
         .options(joinedload(Contribution.theme), joinedload(Contribution.process))
-        .where(Support.user_id == user.id).order_by(Support.id.desc()).limit(limit)
+        .where(Support.user_id == user.id)
+        .order_by(Support.id.desc())
+        .limit(limit)
     )
     return list(db.session.execute(statement).scalars())

@@ -20,8 +20,10 @@ class CreateForm(Form):
 
 class TextForm(VersionedForm):
     title = StringField("Titre du plaidoyer")
-    introduction = TextAreaField("Introduction", description=f"{PLAIDOYER_TEXT_MAX_LENGTH} caractères au plus ; "
-                                 "une ligne vide sépare deux paragraphes.")
+    introduction = TextAreaField(
+        "Introduction",
+        description=f"{PLAIDOYER_TEXT_MAX_LENGTH} caractères au plus ; une ligne vide sépare deux paragraphes.",
+    )
     conclusion = TextAreaField("Conclusion")
 
 
@@ -46,5 +48,6 @@ class ProcessForm(VersionedForm):
 
 
 class SnapshotForm(Form):
-    label = StringField("Nom de la version", description="Par exemple « Après la rencontre de Pessac ». "
-                        "Vide : « Version N ».")
+    label = StringField(
+        "Nom de la version", description="Par exemple « Après la rencontre de Pessac ». Vide : « Version N »."
+    )

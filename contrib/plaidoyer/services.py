@@ -27,10 +27,13 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from contrib.duplicates.diff import highlight_differences
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
+from contrib.duplicates.diff import highlight_differences
 from contrib.extensions import db
-from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -47,6 +50,7 @@ from contrib.models import (
     Role,
     User,
 )
+from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.plaidoyer import (
     PLAIDOYER_TEXT_MAX_LENGTH,
@@ -54,11 +58,6 @@ from contrib.models.plaidoyer import (
     SECTION_TITLE_MAX_LENGTH,
     VERSION_LABEL_MAX_LENGTH,
 )
-from contrib.core.permissions import require_role
-from contrib.core import audit
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 from nlp import fold
 
 CREATE = "plaidoyer:plaidoyer:create"
@@ -94,17 +93,23 @@ def _plaidoyer(plaidoyer_id: int, *, expected_version: int | None = None) -> Pla
 
 def _sections(plaidoyer_id: int) -> list[PlaidoyerSection]:
     """The sections shown, in order."""
-    return list(db.session.scalars(
-        db.select(PlaidoyerSection)
-        .where(PlaidoyerSection.plaidoyer_id == plaidoyer_id, PlaidoyerSection.removed_at.is_(None))
-        .order_by(PlaidoyerSection.position, PlaidoyerSection.id)))
+    return list(
+        db.session.scalars(
+            db.select(PlaidoyerSection)
+            .where(PlaidoyerSection.plaidoyer_id == plaidoyer_id, PlaidoyerSection.removed_at.is_(None))
+            .order_by(PlaidoyerSection.position, PlaidoyerSection.id)
+        )
+    )
 
 
 def _items(plaidoyer_id: int) -> dict[int, list[PlaidoyerItem]]:
     """{section id: its items in order}."""
     placed: dict[int, list[PlaidoyerItem]] = {}
-    for item in db.session.scalars(db.select(PlaidoyerItem).where(PlaidoyerItem.plaidoyer_id == plaidoyer_id)
-                                   .order_by(PlaidoyerItem.position, PlaidoyerItem.id)):
+    for item in db.session.scalars(
+        db.select(PlaidoyerItem)
+        .where(PlaidoyerItem.plaidoyer_id == plaidoyer_id)
+        .order_by(PlaidoyerItem.position, PlaidoyerItem.id)
+    ):
         placed.setdefault(item.section_id, []).append(item)
     return placed
 
@@ -117,8 +122,11 @@ def _section(plaidoyer_id: int, section_id: int) -> PlaidoyerSection:
 
 
 def _item(plaidoyer_id: int, proposal_id: int) -> PlaidoyerItem:
-    item = db.session.scalar(db.select(PlaidoyerItem).where(PlaidoyerItem.plaidoyer_id == plaidoyer_id,
-                                                            PlaidoyerItem.proposal_id == proposal_id))
+    item = db.session.scalar(
+        db.select(PlaidoyerItem).where(
+            PlaidoyerItem.plaidoyer_id == plaidoyer_id, PlaidoyerItem.proposal_id == proposal_id
+        )
+    )
     if item is None:
         raise NotFound(f"La proposition n° {proposal_id} n'est pas dans ce plaidoyer.")
     return item
@@ -132,24 +140,39 @@ def _renumber(rows: Iterable) -> None:
 def _state(plaidoyer: Plaidoyer) -> dict:
     """The document's structure and texts: what an undo restores (JSON-ready)."""
     placed = _items(plaidoyer.id)
-    return {"title": plaidoyer.title, "introduction": plaidoyer.introduction, "conclusion": plaidoyer.conclusion,
-            "sections": [{"id": section.id, "title": section.title,
-                          "proposals": [item.proposal_id for item in placed.get(section.id, [])]}
-                         for section in _sections(plaidoyer.id)]}
+    return {
+        "title": plaidoyer.title,
+        "introduction": plaidoyer.introduction,
+        "conclusion": plaidoyer.conclusion,
+        "sections": [
+            {
+                "id": section.id,
+                "title": section.title,
+                "proposals": [item.proposal_id for item in placed.get(section.id, [])],
+            }
+            for section in _sections(plaidoyer.id)
+        ],
+    }
 
 
 def _restore(plaidoyer: Plaidoyer, state: dict, actor: User) -> None:
     """Make the document exactly ``state`` (sections revived or soft-removed, items placed)."""
     plaidoyer.title, plaidoyer.introduction, plaidoyer.conclusion = (
-        state["title"], state["introduction"], state["conclusion"])
+        state["title"],
+        state["introduction"],
+        state["conclusion"],
+    )
     wanted = {section["id"]: (position, section) for position, section in enumerate(state["sections"])}
     for row in db.session.scalars(db.select(PlaidoyerSection).where(PlaidoyerSection.plaidoyer_id == plaidoyer.id)):
         if row.id in wanted:
             row.position, row.title, row.removed_at = wanted[row.id][0], wanted[row.id][1]["title"], None
         elif row.removed_at is None:
             row.removed_at = utcnow()
-    placement = {proposal_id: (section["id"], position)
-                 for section in state["sections"] for position, proposal_id in enumerate(section["proposals"])}
+    placement = {
+        proposal_id: (section["id"], position)
+        for section in state["sections"]
+        for position, proposal_id in enumerate(section["proposals"])
+    }
     existing = {item.proposal_id: item for items in _items(plaidoyer.id).values() for item in items}
     for proposal_id, item in existing.items():
         if proposal_id not in placement:
@@ -157,8 +180,15 @@ def _restore(plaidoyer: Plaidoyer, state: dict, actor: User) -> None:
     for proposal_id, (section_id, position) in placement.items():
         item = existing.get(proposal_id)
         if item is None:
-            db.session.add(PlaidoyerItem(plaidoyer_id=plaidoyer.id, proposal_id=proposal_id, section_id=section_id,
-                                         position=position, added_by_id=actor.id))
+            db.session.add(
+                PlaidoyerItem(
+                    plaidoyer_id=plaidoyer.id,
+                    proposal_id=proposal_id,
+                    section_id=section_id,
+                    position=position,
+                    added_by_id=actor.id,
+                )
+            )
         else:
             item.section_id, item.position = section_id, position
     plaidoyer.updated_at = utcnow()
@@ -168,11 +198,18 @@ def _restore(plaidoyer: Plaidoyer, state: dict, actor: User) -> None:
 def _record(action: str, plaidoyer: Plaidoyer, actor: User, before: dict, **details) -> AuditEntry:
     plaidoyer.updated_at = utcnow()  # bumps the optimistic version
     db.session.flush()
-    return audit.record(action, actor=actor, target_type="plaidoyer", target_id=plaidoyer.id,
-                        before={"state": before, **details}, after={"state": _state(plaidoyer)})
+    return audit.record(
+        action,
+        actor=actor,
+        target_type="plaidoyer",
+        target_id=plaidoyer.id,
+        before={"state": before, **details},
+        after={"state": _state(plaidoyer)},
+    )
 
 
 # --- the document ------------------------------------------------------------------------------
+
 
 def _title(title: str | None) -> str:
     return clean_text(title, field_label="Titre", max_length=PLAIDOYER_TITLE_MAX_LENGTH, multiline=False)
@@ -186,20 +223,28 @@ def create(title: str | None, *, actor: User) -> Plaidoyer:
         plaidoyer = Plaidoyer(title=title, introduction="", conclusion="", created_by_id=actor.id)
         db.session.add(plaidoyer)
         db.session.flush()
-        audit.record(CREATE, actor=actor, target_type="plaidoyer", target_id=plaidoyer.id,
-                     after={"title": title})
+        audit.record(CREATE, actor=actor, target_type="plaidoyer", target_id=plaidoyer.id, after={"title": title})
     return plaidoyer
 
 
-def update_text(plaidoyer_id: int, title: str | None, introduction: str | None, conclusion: str | None, *,
-                actor: User, expected_version: int | None = None) -> Plaidoyer:
+def update_text(
+    plaidoyer_id: int,
+    title: str | None,
+    introduction: str | None,
+    conclusion: str | None,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+) -> Plaidoyer:
     """Change the title, introduction and conclusion (both may be empty)."""
     _staff(actor)
     title = _title(title)
-    introduction = clean_text(introduction, field_label="Introduction", max_length=PLAIDOYER_TEXT_MAX_LENGTH,
-                              required=False) or ""
-    conclusion = clean_text(conclusion, field_label="Conclusion", max_length=PLAIDOYER_TEXT_MAX_LENGTH,
-                            required=False) or ""
+    introduction = (
+        clean_text(introduction, field_label="Introduction", max_length=PLAIDOYER_TEXT_MAX_LENGTH, required=False) or ""
+    )
+    conclusion = (
+        clean_text(conclusion, field_label="Conclusion", max_length=PLAIDOYER_TEXT_MAX_LENGTH, required=False) or ""
+    )
     with transaction():
         plaidoyer = _plaidoyer(plaidoyer_id, expected_version=expected_version)
         before = _state(plaidoyer)
@@ -214,8 +259,9 @@ def _section_title(title: str | None) -> str:
     return clean_text(title, field_label="Titre de la section", max_length=SECTION_TITLE_MAX_LENGTH, multiline=False)
 
 
-def add_section(plaidoyer_id: int, title: str | None, *, actor: User,
-                expected_version: int | None = None) -> PlaidoyerSection:
+def add_section(
+    plaidoyer_id: int, title: str | None, *, actor: User, expected_version: int | None = None
+) -> PlaidoyerSection:
     """A new empty section at the end."""
     _staff(actor)
     title = _section_title(title)
@@ -234,8 +280,9 @@ def _new_section(plaidoyer: Plaidoyer, title: str, *, theme_key: str | None, pos
     return section
 
 
-def rename_section(plaidoyer_id: int, section_id: int, title: str | None, *, actor: User,
-                   expected_version: int | None = None) -> PlaidoyerSection:
+def rename_section(
+    plaidoyer_id: int, section_id: int, title: str | None, *, actor: User, expected_version: int | None = None
+) -> PlaidoyerSection:
     _staff(actor)
     title = _section_title(title)
     with transaction():
@@ -261,8 +308,9 @@ def _swap(rows: list, index: int, direction: str, *, first: str, last: str) -> N
     _renumber(rows)
 
 
-def move_section(plaidoyer_id: int, section_id: int, direction: str, *, actor: User,
-                 expected_version: int | None = None) -> PlaidoyerSection:
+def move_section(
+    plaidoyer_id: int, section_id: int, direction: str, *, actor: User, expected_version: int | None = None
+) -> PlaidoyerSection:
     """Move a section one place up or down."""
     _staff(actor)
     with transaction():
@@ -270,9 +318,13 @@ def move_section(plaidoyer_id: int, section_id: int, direction: str, *, actor: U
         section = _section(plaidoyer.id, section_id)
         before = _state(plaidoyer)
         sections = _sections(plaidoyer.id)
-        _swap(sections, sections.index(section), direction,
-              first=f"La section « {section.title} » est déjà la première.",
-              last=f"La section « {section.title} » est déjà la dernière.")
+        _swap(
+            sections,
+            sections.index(section),
+            direction,
+            first=f"La section « {section.title} » est déjà la première.",
+            last=f"La section « {section.title} » est déjà la dernière.",
+        )
         _record(SECTION_MOVE, plaidoyer, actor, before, section_id=section.id, direction=direction)
     return section
 
@@ -285,8 +337,10 @@ def remove_section(plaidoyer_id: int, section_id: int, *, actor: User, expected_
         section = _section(plaidoyer.id, section_id)
         n_items = len(_items(plaidoyer.id).get(section.id, []))
         if n_items:
-            raise InvalidInput(f"La section « {section.title} » contient encore {n_items} proposition"
-                               f"{'s' if n_items > 1 else ''} : déplacez-les ou retirez-les d'abord.")
+            raise InvalidInput(
+                f"La section « {section.title} » contient encore {n_items} proposition"
+                f"{'s' if n_items > 1 else ''} : déplacez-les ou retirez-les d'abord."
+            )
         before = _state(plaidoyer)
         section.removed_at = utcnow()
         _renumber(_sections(plaidoyer.id))
@@ -295,16 +349,22 @@ def remove_section(plaidoyer_id: int, section_id: int, *, actor: User, expected_
 
 # --- proposals ---------------------------------------------------------------------------------
 
+
 def _placeable(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.is_cancelled:
         raise NotFound(f"Proposition n° {proposal_id} introuvable.", field="proposal_id")
     if proposal.merged_into_id is not None:
-        raise Conflict(f"La proposition n° {proposal.id} a été fusionnée dans la proposition "
-                       f"n° {proposal.merged_into_id} : ajoutez celle-ci.", field="proposal_id")
+        raise Conflict(
+            f"La proposition n° {proposal.id} a été fusionnée dans la proposition "
+            f"n° {proposal.merged_into_id} : ajoutez celle-ci.",
+            field="proposal_id",
+        )
     if proposal.status == ProposalStatus.DISCARDED:
-        raise InvalidInput(f"La proposition n° {proposal.id} a été écartée : elle ne peut pas entrer dans le plaidoyer.",
-                           field="proposal_id")
+        raise InvalidInput(
+            f"La proposition n° {proposal.id} a été écartée : elle ne peut pas entrer dans le plaidoyer.",
+            field="proposal_id",
+        )
     return proposal
 
 
@@ -316,7 +376,9 @@ def _theme_of(proposal: Proposal) -> tuple[str | None, str]:
     return fold(name)[:120], name
 
 
-def _section_for(plaidoyer: Plaidoyer, proposal: Proposal, sections: list[PlaidoyerSection]) -> tuple[PlaidoyerSection, bool]:
+def _section_for(
+    plaidoyer: Plaidoyer, proposal: Proposal, sections: list[PlaidoyerSection]
+) -> tuple[PlaidoyerSection, bool]:
     """The section of the proposal's theme, created at the end when missing; (section, created)."""
     key, title = _theme_of(proposal)
     for section in sections:
@@ -328,10 +390,18 @@ def _section_for(plaidoyer: Plaidoyer, proposal: Proposal, sections: list[Plaido
 
 
 def _place(plaidoyer: Plaidoyer, proposal: Proposal, section: PlaidoyerSection, actor: User) -> None:
-    n_in_section = db.session.scalar(db.select(db.func.count(PlaidoyerItem.id))
-                                     .where(PlaidoyerItem.section_id == section.id))
-    db.session.add(PlaidoyerItem(plaidoyer_id=plaidoyer.id, section_id=section.id, proposal_id=proposal.id,
-                                 position=n_in_section, added_by_id=actor.id))
+    n_in_section = db.session.scalar(
+        db.select(db.func.count(PlaidoyerItem.id)).where(PlaidoyerItem.section_id == section.id)
+    )
+    db.session.add(
+        PlaidoyerItem(
+            plaidoyer_id=plaidoyer.id,
+            section_id=section.id,
+            proposal_id=proposal.id,
+            position=n_in_section,
+            added_by_id=actor.id,
+        )
+    )
     db.session.flush()
 
 
@@ -339,16 +409,27 @@ def _already_placed(plaidoyer_id: int, proposal_ids: Iterable[int]) -> set[int]:
     ids = list(proposal_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(db.select(PlaidoyerItem.proposal_id).where(
-        PlaidoyerItem.plaidoyer_id == plaidoyer_id, PlaidoyerItem.proposal_id.in_(ids))))
+    return set(
+        db.session.scalars(
+            db.select(PlaidoyerItem.proposal_id).where(
+                PlaidoyerItem.plaidoyer_id == plaidoyer_id, PlaidoyerItem.proposal_id.in_(ids)
+            )
+        )
+    )
 
 
 def _race() -> Conflict:
     return Conflict("Quelqu'un vient d'ajouter cette proposition au plaidoyer. Rechargez la page.")
 
 
-def add_proposal(plaidoyer_id: int, proposal_id: int, *, actor: User, section_id: int | None = None,
-                 expected_version: int | None = None) -> PlaidoyerSection:
+def add_proposal(
+    plaidoyer_id: int,
+    proposal_id: int,
+    *,
+    actor: User,
+    section_id: int | None = None,
+    expected_version: int | None = None,
+) -> PlaidoyerSection:
     """Append a proposal to ``section_id``, or to the section of its theme (created when missing)."""
     _staff(actor)
     try:
@@ -357,8 +438,10 @@ def add_proposal(plaidoyer_id: int, proposal_id: int, *, actor: User, section_id
             proposal = _placeable(proposal_id)
             if _already_placed(plaidoyer.id, [proposal.id]):
                 section = _section(plaidoyer.id, _item(plaidoyer.id, proposal.id).section_id)
-                raise Conflict(f"La proposition n° {proposal.id} est déjà dans la section « {section.title} ».",
-                               field="proposal_id")
+                raise Conflict(
+                    f"La proposition n° {proposal.id} est déjà dans la section « {section.title} ».",
+                    field="proposal_id",
+                )
             before = _state(plaidoyer)
             if section_id is not None:
                 section = _section(plaidoyer.id, section_id)
@@ -371,8 +454,15 @@ def add_proposal(plaidoyer_id: int, proposal_id: int, *, actor: User, section_id
     return section
 
 
-def move_proposal(plaidoyer_id: int, proposal_id: int, *, actor: User, direction: str | None = None,
-                  to_section_id: int | None = None, expected_version: int | None = None) -> PlaidoyerItem:
+def move_proposal(
+    plaidoyer_id: int,
+    proposal_id: int,
+    *,
+    actor: User,
+    direction: str | None = None,
+    to_section_id: int | None = None,
+    expected_version: int | None = None,
+) -> PlaidoyerItem:
     """Move a proposal one place up or down in its section, or to the end of another section."""
     _staff(actor)
     with transaction():
@@ -389,11 +479,22 @@ def move_proposal(plaidoyer_id: int, proposal_id: int, *, actor: User, direction
             item.section_id, item.position = target.id, len(placed.get(target.id, []))
         else:
             siblings = placed.get(item.section_id, [])
-            _swap(siblings, siblings.index(item), direction or "",
-                  first=f"La proposition n° {proposal_id} est déjà en tête de sa section.",
-                  last=f"La proposition n° {proposal_id} est déjà la dernière de sa section.")
-        _record(PROPOSAL_MOVE, plaidoyer, actor, before, proposal_id=proposal_id,
-                direction=direction, to_section_id=to_section_id)
+            _swap(
+                siblings,
+                siblings.index(item),
+                direction or "",
+                first=f"La proposition n° {proposal_id} est déjà en tête de sa section.",
+                last=f"La proposition n° {proposal_id} est déjà la dernière de sa section.",
+            )
+        _record(
+            PROPOSAL_MOVE,
+            plaidoyer,
+            actor,
+            before,
+            proposal_id=proposal_id,
+            direction=direction,
+            to_section_id=to_section_id,
+        )
     return item
 
 
@@ -422,14 +523,21 @@ class ProcessAddition:
 def retained_proposals(process_id: int) -> list[Proposal]:
     """The live retained proposals of a process, highest priority first, then oldest first."""
     proposals = db.session.scalars(
-        db.select(Proposal).options(selectinload(Proposal.themes))
-        .where(Proposal.process_id == process_id, Proposal.status == ProposalStatus.RETAINED,
-               Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None))).all()
+        db.select(Proposal)
+        .options(selectinload(Proposal.themes))
+        .where(
+            Proposal.process_id == process_id,
+            Proposal.status == ProposalStatus.RETAINED,
+            Proposal.merged_into_id.is_(None),
+            Proposal.cancelled_at.is_(None),
+        )
+    ).all()
     return sorted(proposals, key=lambda proposal: (_PRIORITY_RANK[proposal.priority], proposal.id))
 
 
-def add_from_process(plaidoyer_id: int, process_id: int, *, actor: User,
-                     expected_version: int | None = None) -> ProcessAddition:
+def add_from_process(
+    plaidoyer_id: int, process_id: int, *, actor: User, expected_version: int | None = None
+) -> ProcessAddition:
     """Append the retained proposals of one process to the sections of their themes.
 
     Sections missing for a theme are created at the end; what is already in the document (sections,
@@ -444,15 +552,19 @@ def add_from_process(plaidoyer_id: int, process_id: int, *, actor: User,
                 raise NotFound("Démarche introuvable.", field="process_id")
             proposals = retained_proposals(process.id)
             if not proposals:
-                raise InvalidInput(f"La démarche « {process.title} » n'a aucune proposition retenue pour l'instant.",
-                                   field="process_id")
+                raise InvalidInput(
+                    f"La démarche « {process.title} » n'a aucune proposition retenue pour l'instant.",
+                    field="process_id",
+                )
             already = _already_placed(plaidoyer.id, [proposal.id for proposal in proposals])
             fresh = [proposal for proposal in proposals if proposal.id not in already]
             if not fresh:
-                raise Conflict(f"Les {len(proposals)} propositions retenues de « {process.title} » sont déjà dans "
-                               "le plaidoyer." if len(proposals) > 1 else
-                               f"La proposition retenue de « {process.title} » est déjà dans le plaidoyer.",
-                               field="process_id")
+                raise Conflict(
+                    f"Les {len(proposals)} propositions retenues de « {process.title} » sont déjà dans le plaidoyer."
+                    if len(proposals) > 1
+                    else f"La proposition retenue de « {process.title} » est déjà dans le plaidoyer.",
+                    field="process_id",
+                )
             before = _state(plaidoyer)
             sections = _sections(plaidoyer.id)
             new_sections = []
@@ -461,14 +573,21 @@ def add_from_process(plaidoyer_id: int, process_id: int, *, actor: User,
                 if created:
                     new_sections.append(section.title)
                 _place(plaidoyer, proposal, section, actor)
-            _record(PROCESS_ADD, plaidoyer, actor, before, process_id=process.id,
-                    proposal_ids=[proposal.id for proposal in fresh])
+            _record(
+                PROCESS_ADD,
+                plaidoyer,
+                actor,
+                before,
+                process_id=process.id,
+                proposal_ids=[proposal.id for proposal in fresh],
+            )
     except IntegrityError as error:
         raise _race() from error
     return ProcessAddition(n_added=len(fresh), n_already=len(already), new_sections=new_sections)
 
 
 # --- undo / redo -------------------------------------------------------------------------------
+
 
 def _check_state(entry: AuditEntry, plaidoyer: Plaidoyer, expected: dict) -> None:
     if _state(plaidoyer) != expected:
@@ -517,6 +636,7 @@ def history(plaidoyer_id: int, *, limit: int = 20) -> list[AuditEntry]:
 
 # --- reading: the document with its provenance --------------------------------------------------
 
+
 def list_plaidoyers() -> list[Plaidoyer]:
     return list(db.session.scalars(db.select(Plaidoyer).order_by(Plaidoyer.updated_at.desc(), Plaidoyer.id.desc())))
 
@@ -540,23 +660,35 @@ def provenance(proposals: list[Proposal]) -> dict[int, dict]:
         .join(Contribution, Contribution.id == ProposalSource.contribution_id)
         .options(joinedload(Contribution.process), joinedload(Contribution.theme))
         .where(ProposalSource.proposal_id.in_(ids), Contribution.hidden_at.is_(None))
-        .order_by(Contribution.id)).all()
+        .order_by(Contribution.id)
+    ).all()
     sources: dict[int, list[Contribution]] = {proposal_id: [] for proposal_id in ids}
     for proposal_id, contribution in rows:
         sources[proposal_id].append(contribution)
-    supporters = dict(db.session.execute(
-        db.select(ProposalSupport.proposal_id, db.func.count(db.distinct(ProposalSupport.user_id)))
-        .where(ProposalSupport.proposal_id.in_(ids), counted(ProposalSupport.user_id))
-        .group_by(ProposalSupport.proposal_id)).all())
+    supporters = dict(
+        db.session.execute(
+            db.select(ProposalSupport.proposal_id, db.func.count(db.distinct(ProposalSupport.user_id)))
+            .where(ProposalSupport.proposal_id.in_(ids), counted(ProposalSupport.user_id))
+            .group_by(ProposalSupport.proposal_id)
+        ).all()
+    )
     result = {}
     for proposal in proposals:
         contributions = sources[proposal.id]
         per_event = Counter(contribution.process_id for contribution in contributions)
         processes = {contribution.process_id: contribution.process for contribution in contributions}
         processes.setdefault(proposal.process_id, proposal.process)
-        events = [{"id": process.id, "slug": process.slug, "title": process.title, "region": process.region,
-                   "n_sources": per_event.get(process.id, 0), "url": f"/demarches/{process.slug}"}
-                  for process in sorted(processes.values(), key=lambda process: process.id)]
+        events = [
+            {
+                "id": process.id,
+                "slug": process.slug,
+                "title": process.title,
+                "region": process.region,
+                "n_sources": per_event.get(process.id, 0),
+                "url": f"/demarches/{process.slug}",
+            }
+            for process in sorted(processes.values(), key=lambda process: process.id)
+        ]
         actor_types = Counter(contribution.actor_type.label for contribution in contributions)
         result[proposal.id] = {
             "n_sources": len(contributions),
@@ -564,19 +696,29 @@ def provenance(proposals: list[Proposal]) -> dict[int, dict]:
             "n_events": len(events),
             "events": events,
             "regions": sorted({event["region"] for event in events if event["region"]}),
-            "actor_types": [{"label": label, "n": n} for label, n in sorted(actor_types.items(),
-                                                                             key=lambda pair: (-pair[1], pair[0]))],
+            "actor_types": [
+                {"label": label, "n": n}
+                for label, n in sorted(actor_types.items(), key=lambda pair: (-pair[1], pair[0]))
+            ],
             "sources": [_source(contribution) for contribution in contributions],
         }
     return result
 
 
 def _source(contribution: Contribution) -> dict:
-    return {"id": contribution.id, "title": contribution.title, "text": contribution.text,
-            "kind": contribution.kind.label, "theme": contribution.theme.name,
-            "actor_type": contribution.actor_type.label, "process_id": contribution.process_id,
-            "process": contribution.process.title, "region": contribution.process.region,
-            "date": contribution.created_at.date().isoformat(), "url": f"/contributions/{contribution.id}"}
+    return {
+        "id": contribution.id,
+        "title": contribution.title,
+        "text": contribution.text,
+        "kind": contribution.kind.label,
+        "theme": contribution.theme.name,
+        "actor_type": contribution.actor_type.label,
+        "process_id": contribution.process_id,
+        "process": contribution.process.title,
+        "region": contribution.process.region,
+        "date": contribution.created_at.date().isoformat(),
+        "url": f"/contributions/{contribution.id}",
+    }
 
 
 def document(plaidoyer: Plaidoyer) -> dict:
@@ -584,52 +726,93 @@ def document(plaidoyer: Plaidoyer) -> dict:
     placed = _items(plaidoyer.id)
     sections = _sections(plaidoyer.id)
     proposal_ids = [item.proposal_id for section in sections for item in placed.get(section.id, [])]
-    proposals = {proposal.id: proposal for proposal in db.session.scalars(
-        db.select(Proposal).options(joinedload(Proposal.process), selectinload(Proposal.themes))
-        .where(Proposal.id.in_(proposal_ids)))} if proposal_ids else {}
+    proposals = (
+        {
+            proposal.id: proposal
+            for proposal in db.session.scalars(
+                db.select(Proposal)
+                .options(joinedload(Proposal.process), selectinload(Proposal.themes))
+                .where(Proposal.id.in_(proposal_ids))
+            )
+        }
+        if proposal_ids
+        else {}
+    )
     origins = provenance(list(proposals.values()))
     content_sections = []
     for section in sections:
         entries = []
         for item in placed.get(section.id, []):
             proposal = proposals[item.proposal_id]
-            entries.append({"id": proposal.id, "title": proposal.title, "text": proposal.text,
-                            "priority": proposal.priority.label, "status": proposal.status.label,
-                            "status_reason": proposal.status_reason,
-                            "themes": [theme.name for theme in proposal.themes],
-                            "process": proposal.process.title, "url": f"/propositions/{proposal.id}",
-                            "provenance": origins[proposal.id]})
+            entries.append(
+                {
+                    "id": proposal.id,
+                    "title": proposal.title,
+                    "text": proposal.text,
+                    "priority": proposal.priority.label,
+                    "status": proposal.status.label,
+                    "status_reason": proposal.status_reason,
+                    "themes": [theme.name for theme in proposal.themes],
+                    "process": proposal.process.title,
+                    "url": f"/propositions/{proposal.id}",
+                    "provenance": origins[proposal.id],
+                }
+            )
         content_sections.append({"id": section.id, "title": section.title, "proposals": entries})
     all_sources = {source["id"] for origin in origins.values() for source in origin["sources"]}
     all_events = {event["id"]: event for origin in origins.values() for event in origin["events"]}
     return {
-        "plaidoyer": {"id": plaidoyer.id, "title": plaidoyer.title, "introduction": plaidoyer.introduction,
-                      "conclusion": plaidoyer.conclusion},
+        "plaidoyer": {
+            "id": plaidoyer.id,
+            "title": plaidoyer.title,
+            "introduction": plaidoyer.introduction,
+            "conclusion": plaidoyer.conclusion,
+        },
         "sections": content_sections,
-        "totals": {"n_sections": len(content_sections), "n_proposals": len(proposal_ids),
-                   "n_sources": len(all_sources), "n_events": len(all_events),
-                   "regions": sorted({event["region"] for event in all_events.values() if event["region"]})},
+        "totals": {
+            "n_sections": len(content_sections),
+            "n_proposals": len(proposal_ids),
+            "n_sources": len(all_sources),
+            "n_events": len(all_events),
+            "regions": sorted({event["region"] for event in all_events.values() if event["region"]}),
+        },
     }
 
 
 # --- versions ----------------------------------------------------------------------------------
 
+
 def snapshot(plaidoyer_id: int, label: str | None, *, actor: User) -> PlaidoyerVersion:
     """Freeze the document as it is now, provenance included, under the next version number."""
     _staff(actor)
-    label = clean_text(label, field_label="Nom de la version", max_length=VERSION_LABEL_MAX_LENGTH,
-                       required=False, multiline=False)
+    label = clean_text(
+        label, field_label="Nom de la version", max_length=VERSION_LABEL_MAX_LENGTH, required=False, multiline=False
+    )
     try:
         with transaction():
             plaidoyer = _plaidoyer(plaidoyer_id)
-            number = (db.session.scalar(db.select(db.func.max(PlaidoyerVersion.number))
-                                        .where(PlaidoyerVersion.plaidoyer_id == plaidoyer.id)) or 0) + 1
-            version = PlaidoyerVersion(plaidoyer_id=plaidoyer.id, number=number, label=label or f"Version {number}",
-                                       created_by_id=actor.id, content=document(plaidoyer))
+            number = (
+                db.session.scalar(
+                    db.select(db.func.max(PlaidoyerVersion.number)).where(PlaidoyerVersion.plaidoyer_id == plaidoyer.id)
+                )
+                or 0
+            ) + 1
+            version = PlaidoyerVersion(
+                plaidoyer_id=plaidoyer.id,
+                number=number,
+                label=label or f"Version {number}",
+                created_by_id=actor.id,
+                content=document(plaidoyer),
+            )
             db.session.add(version)
             db.session.flush()
-            audit.record(SNAPSHOT, actor=actor, target_type="plaidoyer", target_id=plaidoyer.id,
-                         after={"version_id": version.id, "number": number, "label": version.label})
+            audit.record(
+                SNAPSHOT,
+                actor=actor,
+                target_type="plaidoyer",
+                target_id=plaidoyer.id,
+                after={"version_id": version.id, "number": number, "label": version.label},
+            )
     except IntegrityError as error:
         raise Conflict("Quelqu'un vient d'enregistrer une version en même temps. Recommencez.") from error
     return version
@@ -637,9 +820,14 @@ def snapshot(plaidoyer_id: int, label: str | None, *, actor: User) -> PlaidoyerV
 
 def versions(plaidoyer_id: int) -> list[PlaidoyerVersion]:
     """The plaidoyer's versions, newest first."""
-    return list(db.session.scalars(db.select(PlaidoyerVersion).options(joinedload(PlaidoyerVersion.created_by))
-                                   .where(PlaidoyerVersion.plaidoyer_id == plaidoyer_id)
-                                   .order_by(PlaidoyerVersion.number.desc())))
+    return list(
+        db.session.scalars(
+            db.select(PlaidoyerVersion)
+            .options(joinedload(PlaidoyerVersion.created_by))
+            .where(PlaidoyerVersion.plaidoyer_id == plaidoyer_id)
+            .order_by(PlaidoyerVersion.number.desc())
+        )
+    )
 
 
 def get_version(plaidoyer_id: int, version_id: int) -> PlaidoyerVersion:
@@ -653,16 +841,25 @@ def version_meta(version: PlaidoyerVersion | None) -> dict | None:
     """What exports print about a version (None for the current document)."""
     if version is None:
         return None
-    return {"number": version.number, "label": version.label, "created_at": version.created_at.isoformat(),
-            "author": version.created_by.display_name if version.created_by else None}
+    return {
+        "number": version.number,
+        "label": version.label,
+        "created_at": version.created_at.isoformat(),
+        "author": version.created_by.display_name if version.created_by else None,
+    }
 
 
 def record_export(plaidoyer_id: int, file_format: str, version: PlaidoyerVersion | None, *, actor: User) -> None:
     """Audit a download: what left the platform, when, taken by whom."""
     _staff(actor)
     with transaction():
-        audit.record(EXPORT, actor=actor, target_type="plaidoyer", target_id=plaidoyer_id,
-                     after={"format": file_format, "version": version.number if version else None})
+        audit.record(
+            EXPORT,
+            actor=actor,
+            target_type="plaidoyer",
+            target_id=plaidoyer_id,
+            after={"format": file_format, "version": version.number if version else None},
+        )
 
 
 @dataclass
@@ -686,7 +883,9 @@ class Diff:
     proposals_added: list[tuple[int, str, str]] = field(default_factory=list)  # id, title, section
     proposals_removed: list[tuple[int, str, str]] = field(default_factory=list)
     proposals_moved: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, title, from, to
-    proposals_reordered: list[tuple[int, str, str, int, int]] = field(default_factory=list)  # id, title, section, old, new
+    proposals_reordered: list[tuple[int, str, str, int, int]] = field(
+        default_factory=list
+    )  # id, title, section, old, new
     proposals_changed: list[ProposalChange] = field(default_factory=list)
 
     @property
@@ -714,20 +913,30 @@ def diff(old: dict, new: dict) -> Diff:
     new_sections = {section["id"]: section for section in new["sections"]}
     old_rank = {section_id: rank for rank, section_id in enumerate(old_sections, 1)}
     new_rank = {section_id: rank for rank, section_id in enumerate(new_sections, 1)}
-    result.sections_added = [section["title"] for section_id, section in new_sections.items()
-                             if section_id not in old_sections]
-    result.sections_removed = [section["title"] for section_id, section in old_sections.items()
-                               if section_id not in new_sections]
-    result.sections_renamed = [(old_sections[section_id]["title"], section["title"])
-                               for section_id, section in new_sections.items()
-                               if section_id in old_sections and old_sections[section_id]["title"] != section["title"]]
+    result.sections_added = [
+        section["title"] for section_id, section in new_sections.items() if section_id not in old_sections
+    ]
+    result.sections_removed = [
+        section["title"] for section_id, section in old_sections.items() if section_id not in new_sections
+    ]
+    result.sections_renamed = [
+        (old_sections[section_id]["title"], section["title"])
+        for section_id, section in new_sections.items()
+        if section_id in old_sections and old_sections[section_id]["title"] != section["title"]
+    ]
     moved = _moved(list(old_sections), list(new_sections))
-    result.sections_moved = [(new_sections[section_id]["title"], old_rank[section_id], new_rank[section_id])
-                             for section_id in new_sections if section_id in moved]
+    result.sections_moved = [
+        (new_sections[section_id]["title"], old_rank[section_id], new_rank[section_id])
+        for section_id in new_sections
+        if section_id in moved
+    ]
 
     def placements(document_: dict) -> dict[int, tuple[dict, dict, int]]:
-        return {proposal["id"]: (proposal, section, rank)
-                for section in document_["sections"] for rank, proposal in enumerate(section["proposals"], 1)}
+        return {
+            proposal["id"]: (proposal, section, rank)
+            for section in document_["sections"]
+            for rank, proposal in enumerate(section["proposals"], 1)
+        }
 
     old_placed, new_placed = placements(old), placements(new)
     for proposal_id, (proposal, section, _) in new_placed.items():
@@ -744,8 +953,9 @@ def diff(old: dict, new: dict) -> Diff:
         for proposal_id in new_ids:
             if proposal_id in reordered:
                 proposal, _, rank = new_placed[proposal_id]
-                result.proposals_reordered.append((proposal_id, proposal["title"], section["title"],
-                                                   old_placed[proposal_id][2], rank))
+                result.proposals_reordered.append(
+                    (proposal_id, proposal["title"], section["title"], old_placed[proposal_id][2], rank)
+                )
     for proposal_id, (proposal, section, _) in new_placed.items():
         if proposal_id not in old_placed:
             continue
@@ -757,8 +967,11 @@ def diff(old: dict, new: dict) -> Diff:
             change.title_diff = highlight_differences(old_proposal["title"], proposal["title"])
         if old_proposal["text"] != proposal["text"]:
             change.text_diff = highlight_differences(old_proposal["text"], proposal["text"])
-        for key, label in (("n_sources", "contributions sources"), ("n_supporters", "soutiens"),
-                           ("n_events", "démarches")):
+        for key, label in (
+            ("n_sources", "contributions sources"),
+            ("n_supporters", "soutiens"),
+            ("n_events", "démarches"),
+        ):
             before, after = old_proposal["provenance"][key], proposal["provenance"][key]
             if before != after:
                 change.figures.append(f"{label} : {before} → {after}")

@@ -5,8 +5,10 @@ from flask_login import current_user
 
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id
-from contrib.models import Role
 from contrib.core.permissions import role_required
+from contrib.models import Role
+from contrib.plaidoyer import exports as plaidoyer_exports
+from contrib.plaidoyer import services as service
 from contrib.plaidoyer.forms import (
     AddProposalForm,
     CreateForm,
@@ -17,8 +19,6 @@ from contrib.plaidoyer.forms import (
     TextForm,
     VersionedForm,
 )
-from contrib.plaidoyer import services as service
-from contrib.plaidoyer import exports as plaidoyer_exports
 from contrib.processes import services as processes
 
 bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
@@ -65,12 +65,23 @@ def show(plaidoyer_id):
     process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
     move_form = MoveForm(formdata=None)
     move_form.section_id.choices = _section_choices(content["sections"], automatic=False)
-    return render_template("plaidoyer/show.html", plaidoyer=plaidoyer, content=content,
-                           numbered=plaidoyer_exports.numbered(content), provenance_line=plaidoyer_exports.provenance_line,
-                           text_form=text_form, add_form=add_form, process_form=process_form, move_form=move_form,
-                           section_form=SectionForm(formdata=None), snapshot_form=SnapshotForm(formdata=None),
-                           history=service.history(plaidoyer.id), label_of=service.undo.label_of,
-                           is_undoable=service.undo.is_undoable, formats=plaidoyer_exports.FORMATS)
+    return render_template(
+        "plaidoyer/show.html",
+        plaidoyer=plaidoyer,
+        content=content,
+        numbered=plaidoyer_exports.numbered(content),
+        provenance_line=plaidoyer_exports.provenance_line,
+        text_form=text_form,
+        add_form=add_form,
+        process_form=process_form,
+        move_form=move_form,
+        section_form=SectionForm(formdata=None),
+        snapshot_form=SnapshotForm(formdata=None),
+        history=service.history(plaidoyer.id),
+        label_of=service.undo.label_of,
+        is_undoable=service.undo.is_undoable,
+        formats=plaidoyer_exports.FORMATS,
+    )
 
 
 def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
@@ -90,25 +101,47 @@ def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
 @bp.post("/<int:plaidoyer_id>/texte")
 @role_required(Role.STAFF)
 def edit_text(plaidoyer_id):
-    return _act(plaidoyer_id, TextForm(), lambda form: service.update_text(
-        plaidoyer_id, form.title.data, form.introduction.data, form.conclusion.data, actor=current_user,
-        expected_version=form.seen_version()), "Texte du plaidoyer enregistré.")
+    return _act(
+        plaidoyer_id,
+        TextForm(),
+        lambda form: service.update_text(
+            plaidoyer_id,
+            form.title.data,
+            form.introduction.data,
+            form.conclusion.data,
+            actor=current_user,
+            expected_version=form.seen_version(),
+        ),
+        "Texte du plaidoyer enregistré.",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/sections")
 @role_required(Role.STAFF)
 def add_section(plaidoyer_id):
-    return _act(plaidoyer_id, SectionForm(), lambda form: service.add_section(
-        plaidoyer_id, form.title.data, actor=current_user, expected_version=form.seen_version()),
-        lambda section: f"Section « {section.title} » ajoutée à la fin.", anchor="#sections")
+    return _act(
+        plaidoyer_id,
+        SectionForm(),
+        lambda form: service.add_section(
+            plaidoyer_id, form.title.data, actor=current_user, expected_version=form.seen_version()
+        ),
+        lambda section: f"Section « {section.title} » ajoutée à la fin.",
+        anchor="#sections",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/renommer")
 @role_required(Role.STAFF)
 def rename_section(plaidoyer_id, section_id):
-    return _act(plaidoyer_id, SectionForm(), lambda form: service.rename_section(
-        plaidoyer_id, section_id, form.title.data, actor=current_user, expected_version=form.seen_version()),
-        lambda section: f"Section renommée « {section.title} ».", anchor=f"#section-{section_id}")
+    return _act(
+        plaidoyer_id,
+        SectionForm(),
+        lambda form: service.rename_section(
+            plaidoyer_id, section_id, form.title.data, actor=current_user, expected_version=form.seen_version()
+        ),
+        lambda section: f"Section renommée « {section.title} ».",
+        anchor=f"#section-{section_id}",
+    )
 
 
 def _direction() -> str:
@@ -118,17 +151,29 @@ def _direction() -> str:
 @bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/deplacer")
 @role_required(Role.STAFF)
 def move_section(plaidoyer_id, section_id):
-    return _act(plaidoyer_id, VersionedForm(), lambda form: service.move_section(
-        plaidoyer_id, section_id, _direction(), actor=current_user, expected_version=form.seen_version()),
-        lambda section: f"Section « {section.title} » déplacée.", anchor=f"#section-{section_id}")
+    return _act(
+        plaidoyer_id,
+        VersionedForm(),
+        lambda form: service.move_section(
+            plaidoyer_id, section_id, _direction(), actor=current_user, expected_version=form.seen_version()
+        ),
+        lambda section: f"Section « {section.title} » déplacée.",
+        anchor=f"#section-{section_id}",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/sections/<int:section_id>/retirer")
 @role_required(Role.STAFF)
 def remove_section(plaidoyer_id, section_id):
-    return _act(plaidoyer_id, VersionedForm(), lambda form: service.remove_section(
-        plaidoyer_id, section_id, actor=current_user, expected_version=form.seen_version()),
-        "Section retirée du plaidoyer.", anchor="#sections")
+    return _act(
+        plaidoyer_id,
+        VersionedForm(),
+        lambda form: service.remove_section(
+            plaidoyer_id, section_id, actor=current_user, expected_version=form.seen_version()
+        ),
+        "Section retirée du plaidoyer.",
+        anchor="#sections",
+    )
 
 
 def _proposal_number(form: AddProposalForm) -> int:
@@ -141,10 +186,19 @@ def _proposal_number(form: AddProposalForm) -> int:
 @bp.post("/<int:plaidoyer_id>/propositions")
 @role_required(Role.STAFF)
 def add_proposal(plaidoyer_id):
-    return _act(plaidoyer_id, AddProposalForm(), lambda form: service.add_proposal(
-        plaidoyer_id, _proposal_number(form), section_id=form.section_id.data or None, actor=current_user,
-        expected_version=form.seen_version()),
-        lambda section: f"Proposition ajoutée à la section « {section.title} ».", anchor="#sections")
+    return _act(
+        plaidoyer_id,
+        AddProposalForm(),
+        lambda form: service.add_proposal(
+            plaidoyer_id,
+            _proposal_number(form),
+            section_id=form.section_id.data or None,
+            actor=current_user,
+            expected_version=form.seen_version(),
+        ),
+        lambda section: f"Proposition ajoutée à la section « {section.title} ».",
+        anchor="#sections",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/deplacer")
@@ -152,36 +206,56 @@ def add_proposal(plaidoyer_id):
 def move_proposal(plaidoyer_id, proposal_id):
     def act(form: MoveForm):
         direction = _direction()
-        return service.move_proposal(plaidoyer_id, proposal_id, direction=direction or None,
-                                     to_section_id=None if direction else (form.section_id.data or 0),
-                                     actor=current_user, expected_version=form.seen_version())
+        return service.move_proposal(
+            plaidoyer_id,
+            proposal_id,
+            direction=direction or None,
+            to_section_id=None if direction else (form.section_id.data or 0),
+            actor=current_user,
+            expected_version=form.seen_version(),
+        )
 
-    return _act(plaidoyer_id, MoveForm(), act, f"Proposition n° {proposal_id} déplacée.",
-                anchor=f"#proposition-{proposal_id}")
+    return _act(
+        plaidoyer_id, MoveForm(), act, f"Proposition n° {proposal_id} déplacée.", anchor=f"#proposition-{proposal_id}"
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/retirer")
 @role_required(Role.STAFF)
 def remove_proposal(plaidoyer_id, proposal_id):
-    return _act(plaidoyer_id, VersionedForm(), lambda form: service.remove_proposal(
-        plaidoyer_id, proposal_id, actor=current_user, expected_version=form.seen_version()),
-        f"Proposition n° {proposal_id} retirée du plaidoyer (elle-même n'est pas modifiée).", anchor="#sections")
+    return _act(
+        plaidoyer_id,
+        VersionedForm(),
+        lambda form: service.remove_proposal(
+            plaidoyer_id, proposal_id, actor=current_user, expected_version=form.seen_version()
+        ),
+        f"Proposition n° {proposal_id} retirée du plaidoyer (elle-même n'est pas modifiée).",
+        anchor="#sections",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/demarche")
 @role_required(Role.STAFF)
 def add_from_process(plaidoyer_id):
     def done(result: service.ProcessAddition) -> str:
-        message = f"{plaidoyer_exports.plural(result.n_added, 'proposition retenue ajoutée', 'propositions retenues ajoutées')}"
+        message = plaidoyer_exports.plural(
+            result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées"
+        )
         if result.n_already:
             message += f" ({result.n_already} déjà présente{'s' if result.n_already > 1 else ''})"
         if result.new_sections:
             message += ". Nouvelles sections : " + ", ".join(f"« {title} »" for title in result.new_sections)
         return message + ". Le reste du plaidoyer n'a pas bougé."
 
-    return _act(plaidoyer_id, ProcessForm(), lambda form: service.add_from_process(
-        plaidoyer_id, form.process_id.data or 0, actor=current_user, expected_version=form.seen_version()),
-        done, anchor="#sections")
+    return _act(
+        plaidoyer_id,
+        ProcessForm(),
+        lambda form: service.add_from_process(
+            plaidoyer_id, form.process_id.data or 0, actor=current_user, expected_version=form.seen_version()
+        ),
+        done,
+        anchor="#sections",
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/versions")
@@ -203,8 +277,13 @@ def snapshot(plaidoyer_id):
 @role_required(Role.STAFF)
 def versions(plaidoyer_id):
     plaidoyer = service.get(plaidoyer_id)
-    return render_template("plaidoyer/versions.html", plaidoyer=plaidoyer, versions=service.versions(plaidoyer.id),
-                           formats=plaidoyer_exports.FORMATS, current=CURRENT)
+    return render_template(
+        "plaidoyer/versions.html",
+        plaidoyer=plaidoyer,
+        versions=service.versions(plaidoyer.id),
+        formats=plaidoyer_exports.FORMATS,
+        current=CURRENT,
+    )
 
 
 @bp.get("/<int:plaidoyer_id>/versions/<int:version_id>")
@@ -212,9 +291,14 @@ def versions(plaidoyer_id):
 def version(plaidoyer_id, version_id):
     plaidoyer = service.get(plaidoyer_id)
     version = service.get_version(plaidoyer.id, version_id)
-    return render_template("plaidoyer/version.html", plaidoyer=plaidoyer, version=version,
-                           numbered=plaidoyer_exports.numbered(version.content),
-                           provenance_line=plaidoyer_exports.provenance_line, formats=plaidoyer_exports.FORMATS)
+    return render_template(
+        "plaidoyer/version.html",
+        plaidoyer=plaidoyer,
+        version=version,
+        numbered=plaidoyer_exports.numbered(version.content),
+        provenance_line=plaidoyer_exports.provenance_line,
+        formats=plaidoyer_exports.FORMATS,
+    )
 
 
 def _side(plaidoyer, value: str | None):
@@ -234,18 +318,30 @@ def compare(plaidoyer_id):
     new_value = request.args.get("a") or CURRENT
     old_name, old = _side(plaidoyer, old_value)
     new_name, new = _side(plaidoyer, new_value)
-    return render_template("plaidoyer/compare.html", plaidoyer=plaidoyer, versions=all_versions, current=CURRENT,
-                           old_value=old_value, new_value=new_value, old_name=old_name, new_name=new_name,
-                           diff=service.diff(old, new))
+    return render_template(
+        "plaidoyer/compare.html",
+        plaidoyer=plaidoyer,
+        versions=all_versions,
+        current=CURRENT,
+        old_value=old_value,
+        new_value=new_value,
+        old_name=old_name,
+        new_name=new_name,
+        diff=service.diff(old, new),
+    )
 
 
 def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
     stem = f"plaidoyer-{plaidoyer.id}" + (f"-v{version.number}" if version else "-actuel")
-    export = plaidoyer_exports.render(content, file_format, meta=service.version_meta(version),
-                                      base_url=current_app.config["PUBLIC_URL"], stem=stem)
+    export = plaidoyer_exports.render(
+        content, file_format, meta=service.version_meta(version), base_url=current_app.config["PUBLIC_URL"], stem=stem
+    )
     service.record_export(plaidoyer.id, file_format, version, actor=current_user)
-    return Response(export.content, mimetype=export.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+    return Response(
+        export.content,
+        mimetype=export.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
 
 
 @bp.get("/<int:plaidoyer_id>/export.<file_format>")

@@ -43,11 +43,12 @@ class BarChart:
 
 
 def _shorten(label: str) -> str:
-    return label if len(label) <= LABEL_MAX_CHARACTERS else label[:LABEL_MAX_CHARACTERS - 1].rstrip() + "…"
+    return label if len(label) <= LABEL_MAX_CHARACTERS else label[: LABEL_MAX_CHARACTERS - 1].rstrip() + "…"
 
 
-def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, float, str]], *,
-              value_heading: str = "Valeur") -> BarChart:
+def bar_chart(
+    chart_id: str, title: str, rows: Sequence[tuple[str, float, str]], *, value_heading: str = "Valeur"
+) -> BarChart:
     """One bar per ``(label, value, display)`` row, in the given order, scaled to the largest value.
 
     Raises ValueError on a negative value. An empty ``rows`` gives a chart without bars.
@@ -59,7 +60,21 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, float, str]],
     for index, (label, value, display) in enumerate(rows):
         top = index * ROW_HEIGHT
         width = round(BAR_MAX_WIDTH * value / largest, 1)
-        bars.append(Bar(label=label, short_label=_shorten(label), value=value, display=display,
-                        label_y=top + LABEL_HEIGHT - 4, bar_y=top + LABEL_HEIGHT, width=max(width, 1.0 if value else 0.0)))
-    return BarChart(chart_id=chart_id, title=title, value_heading=value_heading, bars=bars,
-                    height=max(len(rows) * ROW_HEIGHT, ROW_HEIGHT))
+        bars.append(
+            Bar(
+                label=label,
+                short_label=_shorten(label),
+                value=value,
+                display=display,
+                label_y=top + LABEL_HEIGHT - 4,
+                bar_y=top + LABEL_HEIGHT,
+                width=max(width, 1.0 if value else 0.0),
+            )
+        )
+    return BarChart(
+        chart_id=chart_id,
+        title=title,
+        value_heading=value_heading,
+        bars=bars,
+        height=max(len(rows) * ROW_HEIGHT, ROW_HEIGHT),
+    )

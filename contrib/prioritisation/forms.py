@@ -21,15 +21,20 @@ class PriorityForm(VersionForm):
 
 class StatusForm(VersionForm):
     status = SelectField("Statut", choices=ProposalStatus.choices(), validate_choice=False)
-    reason = TextAreaField("Motif public", description=f"Obligatoire pour une proposition écartée ; "
-                                                       f"{STATUS_REASON_MAX_LENGTH} caractères au plus.")
+    reason = TextAreaField(
+        "Motif public",
+        description=f"Obligatoire pour une proposition écartée ; {STATUS_REASON_MAX_LENGTH} caractères au plus.",
+    )
 
 
 class SessionForm(Form):
-    title = StringField("Titre de la séance", description=f"Par exemple « Plénière de Bordeaux » "
-                                                          f"({SESSION_TITLE_MAX_LENGTH} caractères au plus).")
-    mode = SelectField("Mode de vote", choices=SessionMode.choices(), default=SessionMode.DOTS.value,
-                       validate_choice=False)
+    title = StringField(
+        "Titre de la séance",
+        description=f"Par exemple « Plénière de Bordeaux » ({SESSION_TITLE_MAX_LENGTH} caractères au plus).",
+    )
+    mode = SelectField(
+        "Mode de vote", choices=SessionMode.choices(), default=SessionMode.DOTS.value, validate_choice=False
+    )
     n_points = IntegerField("Points par participant (vote par points)", default=10, validators=[Optional()])
     proposal_ids = SelectMultipleField("Propositions mises au vote", coerce=coerce_id, validate_choice=False)
 

@@ -29,10 +29,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from contrib.prioritisation.charts import BarChart, bar_chart
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
-from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     DotAllocation,
@@ -48,13 +50,10 @@ from contrib.models import (
     SessionStatus,
     User,
 )
+from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
-from contrib.core.permissions import require_role
-from contrib.core import audit
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
+from contrib.prioritisation.charts import BarChart, bar_chart
 
 CREATE = "prioritisation:session:create"
 CLOSE = "prioritisation:session:close"
@@ -84,15 +83,32 @@ def sessions_of(process_id: int, *, include_cancelled: bool = True) -> list[Prio
 
 def candidates(process_id: int) -> list[Proposal]:
     """Live proposals of a process that may be put to the vote (not écartées), newest first."""
-    return list(db.session.scalars(db.select(Proposal).where(
-        Proposal.process_id == process_id, Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None),
-        Proposal.status != ProposalStatus.DISCARDED).order_by(Proposal.id.desc())))
+    return list(
+        db.session.scalars(
+            db.select(Proposal)
+            .where(
+                Proposal.process_id == process_id,
+                Proposal.merged_into_id.is_(None),
+                Proposal.cancelled_at.is_(None),
+                Proposal.status != ProposalStatus.DISCARDED,
+            )
+            .order_by(Proposal.id.desc())
+        )
+    )
 
 
 # --- creating and closing ----------------------------------------------------------------------
 
-def create_session(process_id: int, title: str | None, mode: str | SessionMode, proposal_ids: Iterable[int], *,
-                   moderator: User, n_points: int | None = 10) -> PrioritisationSession:
+
+def create_session(
+    process_id: int,
+    title: str | None,
+    mode: str | SessionMode,
+    proposal_ids: Iterable[int],
+    *,
+    moderator: User,
+    n_points: int | None = 10,
+) -> PrioritisationSession:
     """Open a session on 2 to 40 live proposals of the process, in the given order.
 
     Raises NotAllowed, NotFound (process), InvalidInput (title, mode, points, selection).
@@ -107,8 +123,9 @@ def create_session(process_id: int, title: str | None, mode: str | SessionMode, 
         raise InvalidInput(f"Donnez à chacun entre 1 et {MAX_POINTS} points.", field="n_points")
     ids = list(dict.fromkeys(proposal_ids))
     if not MIN_ITEMS <= len(ids) <= MAX_ITEMS:
-        raise InvalidInput(f"Choisissez entre {MIN_ITEMS} et {MAX_ITEMS} propositions à prioriser.",
-                           field="proposal_ids")
+        raise InvalidInput(
+            f"Choisissez entre {MIN_ITEMS} et {MAX_ITEMS} propositions à prioriser.", field="proposal_ids"
+        )
     with transaction():
         process = db.session.get(Process, process_id)
         if process is None:
@@ -116,17 +133,36 @@ def create_session(process_id: int, title: str | None, mode: str | SessionMode, 
         allowed = {proposal.id for proposal in candidates(process.id)}
         strangers = [proposal_id for proposal_id in ids if proposal_id not in allowed]
         if strangers:
-            raise InvalidInput("Ces propositions ne peuvent pas être mises au vote (autre démarche, fusionnées ou "
-                               f"écartées) : n° {', '.join(map(str, strangers))}.", field="proposal_ids")
-        session = PrioritisationSession(process_id=process.id, title=title, mode=mode,
-                                        n_points=n_points if mode == SessionMode.DOTS else 0,
-                                        created_by_id=moderator.id)
-        session.items = [SessionItem(proposal_id=proposal_id, position=position) for position, proposal_id in enumerate(ids)]
+            raise InvalidInput(
+                "Ces propositions ne peuvent pas être mises au vote (autre démarche, fusionnées ou "
+                f"écartées) : n° {', '.join(map(str, strangers))}.",
+                field="proposal_ids",
+            )
+        session = PrioritisationSession(
+            process_id=process.id,
+            title=title,
+            mode=mode,
+            n_points=n_points if mode == SessionMode.DOTS else 0,
+            created_by_id=moderator.id,
+        )
+        session.items = [
+            SessionItem(proposal_id=proposal_id, position=position) for position, proposal_id in enumerate(ids)
+        ]
         db.session.add(session)
         db.session.flush()
-        audit.record(CREATE, actor=moderator, target_type="prioritisation_session", target_id=session.id,
-                     before={"status": None}, after={"status": SessionStatus.OPEN.value, "proposal_ids": ids,
-                                                     "mode": mode.value, "process_id": process.id})
+        audit.record(
+            CREATE,
+            actor=moderator,
+            target_type="prioritisation_session",
+            target_id=session.id,
+            before={"status": None},
+            after={
+                "status": SessionStatus.OPEN.value,
+                "proposal_ids": ids,
+                "mode": mode.value,
+                "process_id": process.id,
+            },
+        )
     return session
 
 
@@ -140,9 +176,14 @@ def close_session(session_id: int, *, moderator: User, expected_version: int | N
         if not session.is_open:
             raise Conflict("Cette séance est déjà close.")
         _freeze(session)
-        audit.record(CLOSE, actor=moderator, target_type="prioritisation_session", target_id=session.id,
-                     before={"status": SessionStatus.OPEN.value},
-                     after={"status": SessionStatus.CLOSED.value, "result": session.result})
+        audit.record(
+            CLOSE,
+            actor=moderator,
+            target_type="prioritisation_session",
+            target_id=session.id,
+            before={"status": SessionStatus.OPEN.value},
+            after={"status": SessionStatus.CLOSED.value, "result": session.result},
+        )
     return session
 
 
@@ -194,6 +235,7 @@ undo.handler(CLOSE, label="Clôture d'une séance de priorisation", redo=_redo_c
 
 # --- voting ------------------------------------------------------------------------------------
 
+
 def _votable(session_id: int, mode: SessionMode) -> PrioritisationSession:
     session = get_session(session_id)
     if session.mode != mode:
@@ -226,8 +268,9 @@ def cast_dots(session_id: int, allocation: Mapping[int, int], *, user: User) -> 
                 raise InvalidInput("Donnez au moins un point.")
             if total > session.n_points:
                 raise InvalidInput(f"Vous avez donné {total} points : vous en avez {session.n_points} au plus.")
-            ballot = db.session.scalar(db.select(DotBallot).where(DotBallot.session_id == session.id,
-                                                                  DotBallot.user_id == user.id))
+            ballot = db.session.scalar(
+                db.select(DotBallot).where(DotBallot.session_id == session.id, DotBallot.user_id == user.id)
+            )
             if ballot is None:
                 ballot = DotBallot(session_id=session.id, user_id=user.id)
                 db.session.add(ballot)
@@ -236,8 +279,10 @@ def cast_dots(session_id: int, allocation: Mapping[int, int], *, user: User) -> 
                 # The person changes their own ballot while the vote is open.
                 db.session.execute(db.delete(DotAllocation).where(DotAllocation.ballot_id == ballot.id))
                 ballot.updated_at = utcnow()
-            db.session.add_all(DotAllocation(ballot_id=ballot.id, proposal_id=proposal_id, points=value)
-                               for proposal_id, value in sorted(points.items()))
+            db.session.add_all(
+                DotAllocation(ballot_id=ballot.id, proposal_id=proposal_id, points=value)
+                for proposal_id, value in sorted(points.items())
+            )
             db.session.flush()
     except IntegrityError:
         raise Conflict("Votre vote vient d'être enregistré depuis un autre onglet. Rechargez la page.") from None
@@ -248,13 +293,17 @@ def ballot_of(session_id: int, user: User | None) -> dict[int, int]:
     """{proposal id: points} of the person's ballot ({} when none)."""
     if user is None or not user.is_authenticated:
         return {}
-    return dict(db.session.execute(
-        db.select(DotAllocation.proposal_id, DotAllocation.points).join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
-        .where(DotBallot.session_id == session_id, DotBallot.user_id == user.id)).all())
+    return dict(
+        db.session.execute(
+            db.select(DotAllocation.proposal_id, DotAllocation.points)
+            .join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
+            .where(DotBallot.session_id == session_id, DotBallot.user_id == user.id)
+        ).all()
+    )
 
 
 def vote_pair(session_id: int, winner_id: int, loser_id: int, *, user: User) -> bool:
-    """Record that ``winner_id`` is more of a priority than ``loser_id``; False if this person already answered this pair.
+    """Record that ``winner_id`` is more of a priority than ``loser_id``; False if this pair was already answered.
 
     Raises NotFound, NotAllowed (closed), InvalidInput (not two proposals of the session).
     """
@@ -265,8 +314,9 @@ def vote_pair(session_id: int, winner_id: int, loser_id: int, *, user: User) -> 
             if winner_id == loser_id or winner_id not in ids or loser_id not in ids:
                 raise InvalidInput("Choisissez l'une des deux propositions présentées.")
             low, high = sorted((winner_id, loser_id))
-            db.session.add(PairwiseVote(session_id=session.id, user_id=user.id, low_id=low, high_id=high,
-                                        winner_id=winner_id))
+            db.session.add(
+                PairwiseVote(session_id=session.id, user_id=user.id, low_id=low, high_id=high, winner_id=winner_id)
+            )
             db.session.flush()
     except IntegrityError:
         return False
@@ -280,14 +330,24 @@ def next_pair(session: PrioritisationSession, user: User, *, skip: int = 0) -> t
     ``skip``, the number of pairs they passed: "Passer" shows another pair).
     """
     items = {item.proposal_id: item.proposal for item in session.items}
-    answered = set(db.session.execute(db.select(PairwiseVote.low_id, PairwiseVote.high_id).where(
-        PairwiseVote.session_id == session.id, PairwiseVote.user_id == user.id)).all())
+    answered = set(
+        db.session.execute(
+            db.select(PairwiseVote.low_id, PairwiseVote.high_id).where(
+                PairwiseVote.session_id == session.id, PairwiseVote.user_id == user.id
+            )
+        ).all()
+    )
     remaining = [pair for pair in itertools.combinations(sorted(items), 2) if pair not in answered]
     if not remaining:
         return None
-    counts = dict(((low, high), n) for low, high, n in db.session.execute(
-        db.select(PairwiseVote.low_id, PairwiseVote.high_id, db.func.count()).where(PairwiseVote.session_id == session.id)
-        .group_by(PairwiseVote.low_id, PairwiseVote.high_id)).all())
+    counts = {
+        (low, high): n
+        for low, high, n in db.session.execute(
+            db.select(PairwiseVote.low_id, PairwiseVote.high_id, db.func.count())
+            .where(PairwiseVote.session_id == session.id)
+            .group_by(PairwiseVote.low_id, PairwiseVote.high_id)
+        ).all()
+    }
     fewest = min(counts.get(pair, 0) for pair in remaining)
     pool = [pair for pair in remaining if counts.get(pair, 0) == fewest]
     rng = random.Random(f"{session.id}:{user.id}:{len(answered)}:{skip}")
@@ -296,14 +356,24 @@ def next_pair(session: PrioritisationSession, user: User, *, skip: int = 0) -> t
 
 
 def n_answered(session_id: int, user: User) -> int:
-    return db.session.scalar(db.select(db.func.count(PairwiseVote.id)).where(
-        PairwiseVote.session_id == session_id, PairwiseVote.user_id == user.id))
+    return db.session.scalar(
+        db.select(db.func.count(PairwiseVote.id)).where(
+            PairwiseVote.session_id == session_id, PairwiseVote.user_id == user.id
+        )
+    )
 
 
 # --- ranking -----------------------------------------------------------------------------------
 
-def bradley_terry(items: Iterable[int], wins: Mapping[tuple[int, int], int], *, prior: float = 1.0,
-                  iterations: int = 500, tolerance: float = 1e-9) -> dict[int, float]:
+
+def bradley_terry(
+    items: Iterable[int],
+    wins: Mapping[tuple[int, int], int],
+    *,
+    prior: float = 1.0,
+    iterations: int = 500,
+    tolerance: float = 1e-9,
+) -> dict[int, float]:
     """Bradley–Terry strengths (geometric mean 1) from ``wins[(winner, loser)]`` counts.
 
     Each item also gets ``prior`` virtual wins and losses against a fixed average item of strength
@@ -311,8 +381,8 @@ def bradley_terry(items: Iterable[int], wins: Mapping[tuple[int, int], int], *, 
     Fitted with Hunter's (2004) MM iterations.
     """
     ids = list(items)
-    strength = {item: 1.0 for item in ids}
-    total_wins = {item: prior for item in ids}
+    strength = dict.fromkeys(ids, 1.0)
+    total_wins = dict.fromkeys(ids, prior)
     games: dict[tuple[int, int], int] = {}
     for (winner, loser), n in wins.items():
         total_wins[winner] += n
@@ -344,21 +414,40 @@ class SessionRow:
     n_votes: int  # dots: people who gave it points; pairwise: answers to pairs it was in
 
     def as_json(self) -> dict:
-        return {"rank": self.rank, "proposal_id": self.proposal_id, "title": self.title,
-                "value": round(self.value, 2), "display": self.display, "n_votes": self.n_votes}
+        return {
+            "rank": self.rank,
+            "proposal_id": self.proposal_id,
+            "title": self.title,
+            "value": round(self.value, 2),
+            "display": self.display,
+            "n_votes": self.n_votes,
+        }
 
 
 def _dots_ranking(session: PrioritisationSession) -> list[tuple]:
-    rows = dict((proposal_id, (points, people)) for proposal_id, points, people in db.session.execute(
-        db.select(DotAllocation.proposal_id, db.func.sum(DotAllocation.points), db.func.count(DotAllocation.id))
-        .join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
-        .where(DotBallot.session_id == session.id, counted(DotBallot.user_id))
-        .group_by(DotAllocation.proposal_id)).all())
+    rows = {
+        proposal_id: (points, people)
+        for proposal_id, points, people in db.session.execute(
+            db.select(DotAllocation.proposal_id, db.func.sum(DotAllocation.points), db.func.count(DotAllocation.id))
+            .join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
+            .where(DotBallot.session_id == session.id, counted(DotBallot.user_id))
+            .group_by(DotAllocation.proposal_id)
+        ).all()
+    }
     ranked = []
     for item in session.items:
         points, people = rows.get(item.proposal_id, (0, 0))
-        ranked.append((-int(points), -people, item.position, item.proposal, float(points),
-                       f"{int(points)} point{'s' if points != 1 else ''}", people))
+        ranked.append(
+            (
+                -int(points),
+                -people,
+                item.position,
+                item.proposal,
+                float(points),
+                f"{int(points)} point{'s' if points != 1 else ''}",
+                people,
+            )
+        )
     return ranked
 
 
@@ -366,7 +455,8 @@ def _pairwise_ranking(session: PrioritisationSession) -> list[tuple]:
     votes = db.session.execute(
         db.select(PairwiseVote.low_id, PairwiseVote.high_id, PairwiseVote.winner_id, db.func.count())
         .where(PairwiseVote.session_id == session.id, counted(PairwiseVote.user_id))
-        .group_by(PairwiseVote.low_id, PairwiseVote.high_id, PairwiseVote.winner_id)).all()
+        .group_by(PairwiseVote.low_id, PairwiseVote.high_id, PairwiseVote.winner_id)
+    ).all()
     wins: dict[tuple[int, int], int] = {}
     compared: dict[int, int] = {}
     for low, high, winner, n in votes:
@@ -378,8 +468,17 @@ def _pairwise_ranking(session: PrioritisationSession) -> list[tuple]:
     ranked = []
     for item in session.items:
         chance = 100 * strength[item.proposal_id] / (strength[item.proposal_id] + 1.0)
-        ranked.append((-round(chance, 6), 0, item.position, item.proposal, chance, f"{chance:.0f} %",
-                       compared.get(item.proposal_id, 0)))
+        ranked.append(
+            (
+                -round(chance, 6),
+                0,
+                item.position,
+                item.proposal,
+                chance,
+                f"{chance:.0f} %",
+                compared.get(item.proposal_id, 0),
+            )
+        )
     return ranked
 
 
@@ -387,8 +486,12 @@ def live_ranking(session: PrioritisationSession) -> list[SessionRow]:
     """The current ranking of an open session (computed from the votes), best first."""
     ranked = _dots_ranking(session) if session.mode == SessionMode.DOTS else _pairwise_ranking(session)
     ranked.sort(key=lambda row: row[:3])
-    return [SessionRow(rank=position, proposal_id=row[3].id, title=row[3].title, value=row[4], display=row[5],
-                       n_votes=row[6]) for position, row in enumerate(ranked, 1)]
+    return [
+        SessionRow(
+            rank=position, proposal_id=row[3].id, title=row[3].title, value=row[4], display=row[5], n_votes=row[6]
+        )
+        for position, row in enumerate(ranked, 1)
+    ]
 
 
 def ranking(session: PrioritisationSession) -> list[SessionRow]:
@@ -400,15 +503,24 @@ def ranking(session: PrioritisationSession) -> list[SessionRow]:
 
 def n_voters(session: PrioritisationSession) -> int:
     model = DotBallot if session.mode == SessionMode.DOTS else PairwiseVote
-    return db.session.scalar(db.select(db.func.count(db.distinct(model.user_id)))
-                             .where(model.session_id == session.id, counted(model.user_id)))
+    return db.session.scalar(
+        db.select(db.func.count(db.distinct(model.user_id))).where(
+            model.session_id == session.id, counted(model.user_id)
+        )
+    )
 
 
 def state(session: PrioritisationSession) -> dict:
     """What the projector polls: status, number of voters, ranking, and a revision that changes with them."""
     rows = [row.as_json() for row in ranking(session)]
-    body = {"session_id": session.id, "title": session.title, "mode": session.mode.value,
-            "status": session.status.value, "n_voters": n_voters(session), "ranking": rows}
+    body = {
+        "session_id": session.id,
+        "title": session.title,
+        "mode": session.mode.value,
+        "status": session.status.value,
+        "n_voters": n_voters(session),
+        "ranking": rows,
+    }
     body["revision"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
 
@@ -416,6 +528,9 @@ def state(session: PrioritisationSession) -> dict:
 def chart(session: PrioritisationSession, state: dict) -> BarChart:
     """The projector's bar chart of ``state`` (as ``state()`` returns it)."""
     heading = "Points" if session.mode == SessionMode.DOTS else "Chance de l'emporter face à une proposition moyenne"
-    return bar_chart("classement", f"Classement : {session.title}",
-                     [(f"{row['rank']}. {row['title']}", row["value"], row["display"]) for row in state["ranking"]],
-                     value_heading=heading)
+    return bar_chart(
+        "classement",
+        f"Classement : {session.title}",
+        [(f"{row['rank']}. {row['title']}", row["value"], row["display"]) for row in state["ranking"]],
+        value_heading=heading,
+    )

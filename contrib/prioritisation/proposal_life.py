@@ -18,7 +18,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -34,13 +38,8 @@ from contrib.models import (
     User,
 )
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
-from contrib.core.permissions import require_role
-from contrib.core import audit
 from contrib.notifications import services as notifications
 from contrib.proposals import services as proposals
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 SUPPORT = "prioritisation:support:create"
 WITHDRAW = "prioritisation:support:withdraw"
@@ -56,16 +55,21 @@ def _live(proposal_id: int, *, expected_version: int | None = None) -> Proposal:
         final = proposals.final_proposal(proposal)
         raise Conflict(f"Cette proposition a été fusionnée dans la proposition n° {final.id} : agissez sur celle-ci.")
     if expected_version is not None and proposal.version != expected_version:
-        raise Conflict(f"La proposition n° {proposal.id} vient d'être modifiée par quelqu'un d'autre. "
-                       "Rechargez la page et recommencez.")
+        raise Conflict(
+            f"La proposition n° {proposal.id} vient d'être modifiée par quelqu'un d'autre. "
+            "Rechargez la page et recommencez."
+        )
     return proposal
 
 
 def _moderator(user: User) -> None:
-    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent fixer la priorité ou le statut d'une proposition.")
+    require_role(
+        user, Role.MODERATOR, "Seuls les modérateurs peuvent fixer la priorité ou le statut d'une proposition."
+    )
 
 
 # --- direct supports ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SupportState:
@@ -87,11 +91,19 @@ def support_state(proposal_id: int, user: User | None) -> SupportState | None:
     """How ``user`` counts for the proposal; None for an anonymous visitor."""
     if user is None or not user.is_authenticated:
         return None
-    origin = db.session.scalar(db.select(ProposalSupport.origin).where(
-        ProposalSupport.proposal_id == proposal_id, ProposalSupport.user_id == user.id))
-    through = list(db.session.scalars(
-        db.select(Support.contribution_id).join(ProposalSource, ProposalSource.contribution_id == Support.contribution_id)
-        .where(ProposalSource.proposal_id == proposal_id, Support.user_id == user.id).order_by(Support.contribution_id)))
+    origin = db.session.scalar(
+        db.select(ProposalSupport.origin).where(
+            ProposalSupport.proposal_id == proposal_id, ProposalSupport.user_id == user.id
+        )
+    )
+    through = list(
+        db.session.scalars(
+            db.select(Support.contribution_id)
+            .join(ProposalSource, ProposalSource.contribution_id == Support.contribution_id)
+            .where(ProposalSource.proposal_id == proposal_id, Support.user_id == user.id)
+            .order_by(Support.contribution_id)
+        )
+    )
     return SupportState(origin=origin, through=through)
 
 
@@ -113,8 +125,11 @@ def support(proposal_id: int, *, user: User) -> str:
     try:
         with transaction():
             _supportable(proposal_id)
-            row = db.session.scalar(db.select(ProposalSupport).where(
-                ProposalSupport.proposal_id == proposal_id, ProposalSupport.user_id == user.id))
+            row = db.session.scalar(
+                db.select(ProposalSupport).where(
+                    ProposalSupport.proposal_id == proposal_id, ProposalSupport.user_id == user.id
+                )
+            )
             if row is not None and row.origin == SupportOrigin.DIRECT:
                 return "already"
             outcome = "made_direct" if row is not None else "added"
@@ -123,8 +138,7 @@ def support(proposal_id: int, *, user: User) -> str:
             else:
                 row.origin = SupportOrigin.DIRECT
             db.session.flush()
-            audit.record(SUPPORT, actor=user, target_type="proposal", target_id=proposal_id,
-                         after={"outcome": outcome})
+            audit.record(SUPPORT, actor=user, target_type="proposal", target_id=proposal_id, after={"outcome": outcome})
     except IntegrityError:
         return "already"  # a double click or a second tab inserted the same row a moment ago
     return outcome
@@ -134,9 +148,13 @@ def withdraw(proposal_id: int, *, user: User) -> str:
     """Withdraw a direct support; return "removed", "still_carried" (a source still counts them) or "none"."""
     with transaction():
         proposal = _live(proposal_id)
-        row = db.session.scalar(db.select(ProposalSupport).where(
-            ProposalSupport.proposal_id == proposal_id, ProposalSupport.user_id == user.id,
-            ProposalSupport.origin == SupportOrigin.DIRECT))
+        row = db.session.scalar(
+            db.select(ProposalSupport).where(
+                ProposalSupport.proposal_id == proposal_id,
+                ProposalSupport.user_id == user.id,
+                ProposalSupport.origin == SupportOrigin.DIRECT,
+            )
+        )
         if row is None:
             return "none"
         if proposals.counts_through_sources(proposal, user.id):
@@ -151,12 +169,18 @@ def withdraw(proposal_id: int, *, user: User) -> str:
 
 # --- priority and status -----------------------------------------------------------------------
 
+
 def _state(proposal: Proposal) -> dict:
-    return {"priority": proposal.priority.value, "status": proposal.status.value, "status_reason": proposal.status_reason}
+    return {
+        "priority": proposal.priority.value,
+        "status": proposal.status.value,
+        "status_reason": proposal.status_reason,
+    }
 
 
-def set_priority(proposal_id: int, priority: str | ProposalPriority, *, moderator: User,
-                 expected_version: int | None = None) -> Proposal:
+def set_priority(
+    proposal_id: int, priority: str | ProposalPriority, *, moderator: User, expected_version: int | None = None
+) -> Proposal:
     """Set a proposal's priority. Raises NotAllowed, NotFound, InvalidInput, Conflict (merged, stale, unchanged)."""
     _moderator(moderator)
     try:
@@ -170,13 +194,25 @@ def set_priority(proposal_id: int, priority: str | ProposalPriority, *, moderato
         before = _state(proposal)
         proposal.priority = priority
         db.session.flush()
-        audit.record(PRIORITY, actor=moderator, target_type="proposal", target_id=proposal.id,
-                     before=before, after=_state(proposal))
+        audit.record(
+            PRIORITY,
+            actor=moderator,
+            target_type="proposal",
+            target_id=proposal.id,
+            before=before,
+            after=_state(proposal),
+        )
     return proposal
 
 
-def set_status(proposal_id: int, status: str | ProposalStatus, reason: str | None, *, moderator: User,
-               expected_version: int | None = None) -> Proposal:
+def set_status(
+    proposal_id: int,
+    status: str | ProposalStatus,
+    reason: str | None,
+    *,
+    moderator: User,
+    expected_version: int | None = None,
+) -> Proposal:
     """Set a proposal's status with its public reason (required for "écartée"); the sources' authors are told.
 
     Raises NotAllowed, NotFound, InvalidInput (unknown status, missing or bad reason), Conflict.
@@ -203,8 +239,14 @@ def set_status(proposal_id: int, status: str | ProposalStatus, reason: str | Non
         proposal.status = status
         proposal.status_reason = reason
         db.session.flush()
-        audit.record(STATUS, actor=moderator, target_type="proposal", target_id=proposal.id,
-                     before=before, after=_state(proposal))
+        audit.record(
+            STATUS,
+            actor=moderator,
+            target_type="proposal",
+            target_id=proposal.id,
+            before=before,
+            after=_state(proposal),
+        )
         pending = _notify_status(proposal)
     notifications.deliver(pending)
     return proposal
@@ -212,16 +254,26 @@ def set_status(proposal_id: int, status: str | ProposalStatus, reason: str | Non
 
 def _notify_status(proposal: Proposal) -> list:
     """One notification per author of a visible source (once per person)."""
-    author_ids = sorted(set(db.session.scalars(
-        db.select(Contribution.author_id).join(ProposalSource, ProposalSource.contribution_id == Contribution.id)
-        .where(ProposalSource.proposal_id == proposal.id, Contribution.author_id.is_not(None)))))
-    message = f"La proposition « {proposal.title} », qui intègre votre contribution, est maintenant « {proposal.status.label.lower()} »"
+    author_ids = sorted(
+        set(
+            db.session.scalars(
+                db.select(Contribution.author_id)
+                .join(ProposalSource, ProposalSource.contribution_id == Contribution.id)
+                .where(ProposalSource.proposal_id == proposal.id, Contribution.author_id.is_not(None))
+            )
+        )
+    )
+    status = proposal.status.label.lower()
+    message = f"La proposition « {proposal.title} », qui intègre votre contribution, est maintenant « {status} »"
     message += f" : {proposal.status_reason}" if proposal.status_reason else "."
-    return [notifications.notify(author_id, "proposal_status", message[:500], link=f"/propositions/{proposal.id}")
-            for author_id in author_ids]
+    return [
+        notifications.notify(author_id, "proposal_status", message[:500], link=f"/propositions/{proposal.id}")
+        for author_id in author_ids
+    ]
 
 
 # --- undo and redo -----------------------------------------------------------------------------
+
 
 def _reapply(entry: AuditEntry, expected: dict, wanted: dict, *, notify: bool) -> None:
     blocking = undo.later_acts(entry, [("proposal", entry.target_id)])

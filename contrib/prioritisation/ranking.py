@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from contrib.extensions import db
-from contrib.models.accounts import counted
 from contrib.models import (
     Contribution,
     Process,
@@ -34,6 +33,7 @@ from contrib.models import (
     ProposalSupport,
     Support,
 )
+from contrib.models.accounts import counted
 
 Z_95 = 1.959963984540054
 
@@ -76,20 +76,26 @@ def participants_by_process(process_ids: Iterable[int]) -> dict[int, int]:
     ids = list(set(process_ids))
     if not ids:
         return {}
-    authors = (db.select(Contribution.process_id.label("process_id"), Contribution.author_id.label("user_id"))
-               .where(Contribution.process_id.in_(ids), Contribution.author_id.is_not(None),
-                      Contribution.hidden_at.is_(None), counted(Contribution.author_id)))
-    supporters = (db.select(Contribution.process_id, Support.user_id)
-                  .join(Support, Support.contribution_id == Contribution.id)
-                  .where(Contribution.process_id.in_(ids), counted(Support.user_id)))
-    direct = (db.select(Proposal.process_id, ProposalSupport.user_id)
-              .join(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
-              .where(Proposal.process_id.in_(ids), counted(ProposalSupport.user_id)))
+    authors = db.select(Contribution.process_id.label("process_id"), Contribution.author_id.label("user_id")).where(
+        Contribution.process_id.in_(ids),
+        Contribution.author_id.is_not(None),
+        Contribution.hidden_at.is_(None),
+        counted(Contribution.author_id),
+    )
+    supporters = (
+        db.select(Contribution.process_id, Support.user_id)
+        .join(Support, Support.contribution_id == Contribution.id)
+        .where(Contribution.process_id.in_(ids), counted(Support.user_id))
+    )
+    direct = (
+        db.select(Proposal.process_id, ProposalSupport.user_id)
+        .join(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
+        .where(Proposal.process_id.in_(ids), counted(ProposalSupport.user_id))
+    )
     everyone = db.union(authors, supporters, direct).subquery()  # UNION removes duplicate (process, user) pairs
-    rows = db.session.execute(db.select(everyone.c.process_id, db.func.count())
-                              .group_by(everyone.c.process_id)).all()
-    counts = {process_id: 0 for process_id in ids}
-    counts.update({process_id: n for process_id, n in rows})
+    rows = db.session.execute(db.select(everyone.c.process_id, db.func.count()).group_by(everyone.c.process_id)).all()
+    counts = dict.fromkeys(ids, 0)
+    counts.update(dict(rows))
     return counts
 
 
@@ -100,20 +106,29 @@ def rank_proposals(process_ids: Iterable[int]) -> list[RankedProposal]:
     its own process when it has none). Returns [] when there is no live proposal.
     """
     ids = list(set(process_ids))
-    proposals = list(db.session.scalars(db.select(Proposal).where(
-        Proposal.process_id.in_(ids), Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None))))
+    proposals = list(
+        db.session.scalars(
+            db.select(Proposal).where(
+                Proposal.process_id.in_(ids), Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None)
+            )
+        )
+    )
     if not proposals:
         return []
     proposal_ids = [proposal.id for proposal in proposals]
-    supporters = dict(db.session.execute(
-        db.select(ProposalSupport.proposal_id, db.func.count(ProposalSupport.id))
-        .where(ProposalSupport.proposal_id.in_(proposal_ids), counted(ProposalSupport.user_id))
-        .group_by(ProposalSupport.proposal_id)).all())
+    supporters = dict(
+        db.session.execute(
+            db.select(ProposalSupport.proposal_id, db.func.count(ProposalSupport.id))
+            .where(ProposalSupport.proposal_id.in_(proposal_ids), counted(ProposalSupport.user_id))
+            .group_by(ProposalSupport.proposal_id)
+        ).all()
+    )
     sources = db.session.execute(
         db.select(ProposalSource.proposal_id, Contribution.process_id, Contribution.actor_type, Process.region)
         .join(Contribution, Contribution.id == ProposalSource.contribution_id)
         .join(Process, Process.id == Contribution.process_id)
-        .where(ProposalSource.proposal_id.in_(proposal_ids))).all()
+        .where(ProposalSource.proposal_id.in_(proposal_ids))
+    ).all()
     by_proposal: dict[int, list] = {proposal_id: [] for proposal_id in proposal_ids}
     for row in sources:
         by_proposal[row.proposal_id].append(row)
@@ -128,11 +143,20 @@ def rank_proposals(process_ids: Iterable[int]) -> list[RankedProposal]:
         n_supporters = supporters.get(proposal.id, 0)
         n_participants = max(n_participants, n_supporters)
         actor_types = Counter(row.actor_type for row in rows)
-        scored.append(dict(
-            proposal=proposal, score=wilson_lower_bound(n_supporters, n_participants), n_supporters=n_supporters,
-            n_participants=n_participants, n_sources=len(rows), n_events=len(processes),
-            regions=sorted({row.region for row in rows if row.region}),
-            actor_types=[(actor_type.label, n) for actor_type, n in
-                         sorted(actor_types.items(), key=lambda item: (-item[1], item[0].label))]))
+        scored.append(
+            {
+                "proposal": proposal,
+                "score": wilson_lower_bound(n_supporters, n_participants),
+                "n_supporters": n_supporters,
+                "n_participants": n_participants,
+                "n_sources": len(rows),
+                "n_events": len(processes),
+                "regions": sorted({row.region for row in rows if row.region}),
+                "actor_types": [
+                    (actor_type.label, n)
+                    for actor_type, n in sorted(actor_types.items(), key=lambda item: (-item[1], item[0].label))
+                ],
+            }
+        )
     scored.sort(key=lambda row: (-row["score"], -row["n_supporters"], row["proposal"].id))
     return [RankedProposal(rank=position, **row) for position, row in enumerate(scored, 1)]

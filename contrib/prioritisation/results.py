@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contrib.prioritisation.charts import BarChart, bar_chart
 from contrib.extensions import db
 from contrib.models import ActorType, Contribution, ContributionKind, Process, Theme
 from contrib.prioritisation import ranking
+from contrib.prioritisation.charts import BarChart, bar_chart
 
 TOP_PROPOSALS = 10
 
@@ -31,9 +31,13 @@ def _plural(n: int, word: str) -> str:
 
 
 def _grouped(process_id: int, column) -> dict:
-    return dict(db.session.execute(
-        db.select(column, db.func.count(Contribution.id))
-        .where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None)).group_by(column)).all())
+    return dict(
+        db.session.execute(
+            db.select(column, db.func.count(Contribution.id))
+            .where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None))
+            .group_by(column)
+        ).all()
+    )
 
 
 def process_results(process: Process) -> ProcessResults:
@@ -41,22 +45,57 @@ def process_results(process: Process) -> ProcessResults:
     themes = _grouped(process.id, Contribution.theme_id)
     kinds = _grouped(process.id, Contribution.kind)
     actors = _grouped(process.id, Contribution.actor_type)
-    theme_names = dict(db.session.execute(db.select(Theme.id, Theme.name).where(Theme.process_id == process.id)
-                                          .order_by(Theme.position)).all())
-    by_theme = bar_chart("par-thematique", "Contributions par thématique",
-                         [(name, themes.get(theme_id, 0), _plural(themes.get(theme_id, 0), "contribution"))
-                          for theme_id, name in theme_names.items()], value_heading="Contributions")
-    by_kind = bar_chart("par-type", "Contributions par type",
-                        [(kind.label, kinds.get(kind, 0), _plural(kinds.get(kind, 0), "contribution"))
-                         for kind in ContributionKind], value_heading="Contributions")
-    by_actor_type = bar_chart("par-acteur", "Contributions par type d'acteur",
-                              [(actor.label, actors.get(actor, 0), _plural(actors.get(actor, 0), "contribution"))
-                               for actor in ActorType if actors.get(actor, 0)], value_heading="Contributions")
+    theme_names = dict(
+        db.session.execute(
+            db.select(Theme.id, Theme.name).where(Theme.process_id == process.id).order_by(Theme.position)
+        ).all()
+    )
+    by_theme = bar_chart(
+        "par-thematique",
+        "Contributions par thématique",
+        [
+            (name, themes.get(theme_id, 0), _plural(themes.get(theme_id, 0), "contribution"))
+            for theme_id, name in theme_names.items()
+        ],
+        value_heading="Contributions",
+    )
+    by_kind = bar_chart(
+        "par-type",
+        "Contributions par type",
+        [(kind.label, kinds.get(kind, 0), _plural(kinds.get(kind, 0), "contribution")) for kind in ContributionKind],
+        value_heading="Contributions",
+    )
+    by_actor_type = bar_chart(
+        "par-acteur",
+        "Contributions par type d'acteur",
+        [
+            (actor.label, actors.get(actor, 0), _plural(actors.get(actor, 0), "contribution"))
+            for actor in ActorType
+            if actors.get(actor, 0)
+        ],
+        value_heading="Contributions",
+    )
     ranked = ranking.rank_proposals([process.id])
-    top = bar_chart("propositions", "Propositions les mieux classées (borne basse de la part de soutien)",
-                    [(f"{row.rank}. {row.proposal.title}", round(100 * row.score, 1),
-                      f"{100 * row.score:.0f} % · {_plural(row.n_supporters, 'soutien')}")
-                     for row in ranked[:TOP_PROPOSALS]], value_heading="Score et soutiens")
+    top = bar_chart(
+        "propositions",
+        "Propositions les mieux classées (borne basse de la part de soutien)",
+        [
+            (
+                f"{row.rank}. {row.proposal.title}",
+                round(100 * row.score, 1),
+                f"{100 * row.score:.0f} % · {_plural(row.n_supporters, 'soutien')}",
+            )
+            for row in ranked[:TOP_PROPOSALS]
+        ],
+        value_heading="Score et soutiens",
+    )
     n_participants = ranking.participants_by_process([process.id])[process.id]
-    return ProcessResults(n_contributions=sum(themes.values()), n_participants=n_participants, by_theme=by_theme,
-                          by_kind=by_kind, by_actor_type=by_actor_type, top_proposals=top, ranked=ranked)
+    return ProcessResults(
+        n_contributions=sum(themes.values()),
+        n_participants=n_participants,
+        by_theme=by_theme,
+        by_kind=by_kind,
+        by_actor_type=by_actor_type,
+        top_proposals=top,
+        ranked=ranked,
+    )

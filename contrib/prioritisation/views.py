@@ -4,29 +4,32 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.core.errors import ContribError, InvalidInput
-from contrib.extensions import limiter, user_or_address
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
-from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.core.permissions import role_required
+from contrib.extensions import limiter, user_or_address
+from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
+from contrib.prioritisation import plenary, proposal_life, ranking, results
 from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
-from contrib.prioritisation import plenary
 from contrib.processes import services as processes
-from contrib.prioritisation import proposal_life
-from contrib.prioritisation import ranking
-from contrib.prioritisation import results
 
 bp = Blueprint("prioritisation", __name__)
 
 MANAGE = "/moderation/demarches/<slug>/propositions/<int:proposal_id>"
 SUPPORT_MESSAGES = {
     "added": ("Merci pour votre soutien à cette proposition !", "success"),
-    "made_direct": ("Vous comptiez déjà parmi les soutiens par une contribution source : votre soutien est maintenant "
-                    "direct, et vous êtes toujours compté une seule fois.", "success"),
+    "made_direct": (
+        "Vous comptiez déjà parmi les soutiens par une contribution source : votre soutien est maintenant "
+        "direct, et vous êtes toujours compté une seule fois.",
+        "success",
+    ),
     "already": ("Vous soutenez déjà cette proposition.", "info"),
     "removed": ("Votre soutien est retiré.", "info"),
-    "still_carried": ("Votre soutien direct est retiré ; vous restez compté parmi les soutiens par votre soutien à "
-                      "une contribution source.", "info"),
+    "still_carried": (
+        "Votre soutien direct est retiré ; vous restez compté parmi les soutiens par votre soutien à "
+        "une contribution source.",
+        "info",
+    ),
     "none": ("Vous ne souteniez pas directement cette proposition.", "info"),
 }
 
@@ -70,13 +73,16 @@ def set_priority(slug, proposal_id):
     form = PriorityForm()
     if form.validate_on_submit():
         try:
-            proposal = proposal_life.set_priority(proposal_id, form.priority.data or "", moderator=current_user,
-                                                  expected_version=form.seen_version())
+            proposal = proposal_life.set_priority(
+                proposal_id, form.priority.data or "", moderator=current_user, expected_version=form.seen_version()
+            )
         except ContribError as error:
             flash(error.message, "error")
         else:
-            flash(f"Priorité fixée : {proposal.priority.label.lower()}. L'acte peut être annulé depuis le journal.",
-                  "success")
+            flash(
+                f"Priorité fixée : {proposal.priority.label.lower()}. L'acte peut être annulé depuis le journal.",
+                "success",
+            )
     return redirect(_manage_url(slug, proposal_id))
 
 
@@ -86,22 +92,33 @@ def set_status(slug, proposal_id):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            proposal = proposal_life.set_status(proposal_id, form.status.data or "", form.reason.data,
-                                                moderator=current_user, expected_version=form.seen_version())
+            proposal = proposal_life.set_status(
+                proposal_id,
+                form.status.data or "",
+                form.reason.data,
+                moderator=current_user,
+                expected_version=form.seen_version(),
+            )
         except ContribError as error:
             flash(error.message, "error")
         else:
-            flash(f"Statut : {proposal.status.label.lower()}. Les auteurs des contributions sources sont prévenus ; "
-                  "l'acte peut être annulé depuis le journal.", "success")
+            flash(
+                f"Statut : {proposal.status.label.lower()}. Les auteurs des contributions sources sont prévenus ; "
+                "l'acte peut être annulé depuis le journal.",
+                "success",
+            )
     return redirect(_manage_url(slug, proposal_id))
 
 
 @bp.get("/demarches/<slug>/propositions")
 def ranked(slug):
     process = processes.get_by_slug(slug)
-    return render_template("prioritisation/ranked.html", process=process,
-                           rows=ranking.rank_proposals([process.id]),
-                           sessions=plenary.sessions_of(process.id, include_cancelled=False))
+    return render_template(
+        "prioritisation/ranked.html",
+        process=process,
+        rows=ranking.rank_proposals([process.id]),
+        sessions=plenary.sessions_of(process.id, include_cancelled=False),
+    )
 
 
 @bp.get("/demarches/<slug>/resultats")
@@ -112,10 +129,16 @@ def results_page(slug):
 
 # --- plenary sessions --------------------------------------------------------------------------
 
+
 def _render_sessions(process, form: SessionForm, status: int = 200):
     form.proposal_ids.choices = [(p.id, f"n° {p.id} · {p.title}") for p in plenary.candidates(process.id)]
-    return render_template("prioritisation/sessions.html", process=process, form=form,
-                           sessions=plenary.sessions_of(process.id), close_form=CloseForm(formdata=None)), status
+    return render_template(
+        "prioritisation/sessions.html",
+        process=process,
+        form=form,
+        sessions=plenary.sessions_of(process.id),
+        close_form=CloseForm(formdata=None),
+    ), status
 
 
 @bp.route("/moderation/demarches/<slug>/plenieres", methods=["GET", "POST"])
@@ -127,9 +150,14 @@ def sessions(slug):
     form = SessionForm()
     if form.validate_on_submit():
         try:
-            session = plenary.create_session(process.id, form.title.data, form.mode.data or "",
-                                             form.proposal_ids.data or [], moderator=current_user,
-                                             n_points=form.n_points.data)
+            session = plenary.create_session(
+                process.id,
+                form.title.data,
+                form.mode.data or "",
+                form.proposal_ids.data or [],
+                moderator=current_user,
+                n_points=form.n_points.data,
+            )
         except ContribError as error:
             attach_error(form, error)
         else:
@@ -161,9 +189,15 @@ def vote_page(session_id):
     skip = query_id("passer") or 0  # the pairs passed so far ("une autre paire")
     if session.mode == SessionMode.PAIRWISE and session.is_open:
         pair = plenary.next_pair(session, current_user, skip=skip)
-    return render_template("prioritisation/vote.html", session=session, form=SupportForm(formdata=None), skip=skip,
-                           ballot=plenary.ballot_of(session.id, current_user), pair=pair,
-                           n_answered=plenary.n_answered(session.id, current_user))
+    return render_template(
+        "prioritisation/vote.html",
+        session=session,
+        form=SupportForm(formdata=None),
+        skip=skip,
+        ballot=plenary.ballot_of(session.id, current_user),
+        pair=pair,
+        n_answered=plenary.n_answered(session.id, current_user),
+    )
 
 
 def _points(form) -> dict[int, int]:
@@ -189,8 +223,12 @@ def vote(session_id):
                 plenary.cast_dots(session.id, _points(request.form), user=current_user)
                 flash("Votre vote est enregistré. Vous pouvez le modifier tant que le vote est ouvert.", "success")
             else:
-                plenary.vote_pair(session.id, request.form.get("winner", 0, type=int),
-                                  request.form.get("loser", 0, type=int), user=current_user)
+                plenary.vote_pair(
+                    session.id,
+                    request.form.get("winner", 0, type=int),
+                    request.form.get("loser", 0, type=int),
+                    user=current_user,
+                )
         except ContribError as error:
             flash(error.message, "error")
     return redirect(url_for(".vote_page", session_id=session.id))
@@ -200,8 +238,9 @@ def vote(session_id):
 def projector(session_id):
     session = plenary.get_session(session_id)
     state = plenary.state(session)
-    return render_template("prioritisation/projector.html", session=session, state=state,
-                           chart=plenary.chart(session, state))
+    return render_template(
+        "prioritisation/projector.html", session=session, state=state, chart=plenary.chart(session, state)
+    )
 
 
 @bp.get("/plenieres/<int:session_id>/projection.json")

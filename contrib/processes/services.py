@@ -7,12 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from contrib.core.errors import Conflict, InvalidInput, NotFound
-from contrib.extensions import db
-from contrib.models import DEFAULT_THEMES, Process, ProcessKind, Theme, User
 from contrib.core import audit
+from contrib.core.errors import Conflict, InvalidInput, NotFound
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
+from contrib.extensions import db
+from contrib.models import DEFAULT_THEMES, Process, ProcessKind, Theme, User
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,9 @@ def slugify(title: str) -> str:
 
 
 def _clean_process_data(data: ProcessData) -> dict:
-    replay_url = clean_text(data.replay_url, field_label="Lien du replay", max_length=500,
-                            required=False, multiline=False)
+    replay_url = clean_text(
+        data.replay_url, field_label="Lien du replay", max_length=500, required=False, multiline=False
+    )
     if replay_url and not re.match(r"^https?://[^\s]+$", replay_url):
         raise InvalidInput("Lien du replay : indiquez une adresse web commençant par https://.", field="replay_url")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
@@ -52,8 +53,7 @@ def _clean_process_data(data: ProcessData) -> dict:
         "place": clean_text(data.place, field_label="Lieu", max_length=120, required=False, multiline=False),
         "starts_on": data.starts_on,
         "ends_on": data.ends_on,
-        "description": clean_text(data.description, field_label="Description", max_length=5000,
-                                  required=False) or "",
+        "description": clean_text(data.description, field_label="Description", max_length=5000, required=False) or "",
         "question": clean_text(data.question, field_label="Question", max_length=1000, required=False),
         "replay_url": replay_url,
         "is_open": bool(data.is_open),
@@ -70,16 +70,20 @@ def _unique_slug(title: str) -> str:
 
 def _snapshot(process: Process) -> dict:
     return {
-        "title": process.title, "kind": process.kind.value, "region": process.region,
-        "place": process.place, "is_open": process.is_open,
+        "title": process.title,
+        "kind": process.kind.value,
+        "region": process.region,
+        "place": process.place,
+        "is_open": process.is_open,
         "starts_on": process.starts_on.isoformat() if process.starts_on else None,
         "ends_on": process.ends_on.isoformat() if process.ends_on else None,
         "replay_url": process.replay_url,
     }
 
 
-def create_process(data: ProcessData, *, actor: User | None, slug: str | None = None,
-                   themes: tuple[str, ...] = DEFAULT_THEMES) -> Process:
+def create_process(
+    data: ProcessData, *, actor: User | None, slug: str | None = None, themes: tuple[str, ...] = DEFAULT_THEMES
+) -> Process:
     """Create a process with its themes (the seven CPOF themes by default)."""
     with transaction():
         values = _clean_process_data(data)
@@ -89,8 +93,13 @@ def create_process(data: ProcessData, *, actor: User | None, slug: str | None = 
         process.themes = [Theme(name=name, position=index) for index, name in enumerate(themes)]
         db.session.add(process)
         db.session.flush()
-        audit.record("processes:process:create", actor=actor, target_type="process",
-                     target_id=process.id, after=_snapshot(process))
+        audit.record(
+            "processes:process:create",
+            actor=actor,
+            target_type="process",
+            target_id=process.id,
+            after=_snapshot(process),
+        )
     return process
 
 
@@ -101,8 +110,14 @@ def update_process(process_id: int, data: ProcessData, *, actor: User) -> Proces
         before = _snapshot(process)
         for key, value in _clean_process_data(data).items():
             setattr(process, key, value)
-        audit.record("processes:process:update", actor=actor, target_type="process",
-                     target_id=process.id, before=before, after=_snapshot(process))
+        audit.record(
+            "processes:process:update",
+            actor=actor,
+            target_type="process",
+            target_id=process.id,
+            before=before,
+            after=_snapshot(process),
+        )
     return process
 
 
@@ -116,8 +131,13 @@ def add_theme(process_id: int, name: str, *, actor: User) -> Theme:
         theme = Theme(name=name, position=len(process.themes))
         process.themes.append(theme)
         db.session.flush()
-        audit.record("processes:theme:create", actor=actor, target_type="theme", target_id=theme.id,
-                     after={"name": name, "process_id": process.id})
+        audit.record(
+            "processes:theme:create",
+            actor=actor,
+            target_type="theme",
+            target_id=theme.id,
+            after={"name": name, "process_id": process.id},
+        )
     return theme
 
 
@@ -128,13 +148,18 @@ def rename_theme(theme_id: int, name: str, *, actor: User) -> Theme:
         if theme is None:
             raise NotFound("Thématique introuvable.")
         name = clean_text(name, field_label="Nom de la thématique", max_length=120, multiline=False)
-        if any(other.id != theme.id and other.name.casefold() == name.casefold()
-               for other in theme.process.themes):
+        if any(other.id != theme.id and other.name.casefold() == name.casefold() for other in theme.process.themes):
             raise Conflict(f"La thématique « {name} » existe déjà dans cette démarche.")
         before = {"name": theme.name}
         theme.name = name
-        audit.record("processes:theme:rename", actor=actor, target_type="theme", target_id=theme.id,
-                     before=before, after={"name": name})
+        audit.record(
+            "processes:theme:rename",
+            actor=actor,
+            target_type="theme",
+            target_id=theme.id,
+            before=before,
+            after={"name": name},
+        )
     return theme
 
 

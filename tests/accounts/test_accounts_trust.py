@@ -8,17 +8,14 @@ from datetime import timedelta
 
 import pytest
 
+from contrib.accounts import services as accounts
 from contrib.extensions import db
 from contrib.models import Contribution, Report, Role, User
 from contrib.models.base import utcnow
-from contrib.accounts import services as accounts
-from contrib.participation import comments
-from contrib.prioritisation import plenary
-from contrib.prioritisation import proposal_life
-from contrib.proposals import services as proposals
-from contrib.prioritisation import ranking
 from contrib.moderation import reports
-from contrib.participation import supports
+from contrib.participation import comments, supports
+from contrib.prioritisation import plenary, proposal_life, ranking
+from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, Factory, make_app
 from tests.notifications.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
 
@@ -26,8 +23,10 @@ NEW_PASSWORD = "un-autre-mot-de-passe"
 
 
 def register(client, email="nadia@exemple.fr", name="Nadia B.", password="un-mot-de-passe"):
-    return client.post("/inscription", data={"display_name": name, "email": email, "password": password,
-                                             "actor_type": "trainer", "organisation": ""})
+    return client.post(
+        "/inscription",
+        data={"display_name": name, "email": email, "password": password, "actor_type": "trainer", "organisation": ""},
+    )
 
 
 def confirmation_link(smtp_server, email: str) -> str:
@@ -41,6 +40,7 @@ def unconfirmed(factory: Factory, **overrides) -> User:
 
 # --- 1. supports, reports and votes count once the address is confirmed -------------------------------
 
+
 def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail_app, smtp_server):
     """Supports (contribution, proposal), reports and plenary points of a new account count only after confirmation."""
     factory = Factory()
@@ -48,10 +48,24 @@ def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail
     moderator = factory.user(Role.MODERATOR)
     target = factory.contribution(process, author_id=factory.user().id, text="Une idée à soutenir.")
     merged = factory.contribution(process, author_id=factory.user().id, text="Une idée devenue proposition.")
-    proposal = proposals.create_from_contributions(process.id, [merged.id], "Former les formateurs", "Texte.",
-                                                   [process.themes[0].id], "medium", moderator=moderator)
-    other = proposals.create_from_contributions(process.id, [factory.contribution(process).id], "Autre", "Texte.",
-                                                [process.themes[0].id], "medium", moderator=moderator)
+    proposal = proposals.create_from_contributions(
+        process.id,
+        [merged.id],
+        "Former les formateurs",
+        "Texte.",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+    )
+    other = proposals.create_from_contributions(
+        process.id,
+        [factory.contribution(process).id],
+        "Autre",
+        "Texte.",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+    )
     session = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other.id], moderator=moderator)
     client = mail_app.test_client()
     assert register(client).status_code == 302
@@ -113,8 +127,14 @@ def test_accounts_created_by_staff_and_demo_accounts_are_confirmed(app):
 
 
 def test_banner_and_throttled_resend(mail_app, smtp_server):
-    app = make_app(mail_app.config["SQLALCHEMY_DATABASE_URI"], SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port,
-                   SMTP_STARTTLS=False, PUBLIC_URL="http://contrib.test", RATELIMIT_ENABLED=True)
+    app = make_app(
+        mail_app.config["SQLALCHEMY_DATABASE_URI"],
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_server.port,
+        SMTP_STARTTLS=False,
+        PUBLIC_URL="http://contrib.test",
+        RATELIMIT_ENABLED=True,
+    )
     app.extensions["tasks"].huey.immediate = True  # mail goes through the queue (see mail_app)
     client = app.test_client()
     register(client)
@@ -131,6 +151,7 @@ def test_banner_and_throttled_resend(mail_app, smtp_server):
 
 
 # --- reports of young accounts and bursts queue, they do not hide ---------------------------------------
+
 
 def _reported(factory):
     process = factory.process()
@@ -164,9 +185,16 @@ def test_reports_from_older_confirmed_accounts_still_hide(app, factory):
     """Control: the same three reports from confirmed accounts a month old, created days apart, hide."""
     contribution = _reported(factory)
     now = utcnow()
-    outcomes = [reports.report("contribution", contribution.id, "spam", None,
-                               reporter=factory.user(created_at=now - timedelta(days=30 + n)))
-                for n in range(3)]
+    outcomes = [
+        reports.report(
+            "contribution",
+            contribution.id,
+            "spam",
+            None,
+            reporter=factory.user(created_at=now - timedelta(days=30 + n)),
+        )
+        for n in range(3)
+    ]
     assert [o.hidden for o in outcomes] == [False, False, True]
 
 
@@ -194,9 +222,16 @@ def test_report_age_is_a_setting(migrated_database):
         try:
             factory = Factory()
             contribution = _reported(factory)
-            outcomes = [reports.report("contribution", contribution.id, "spam", None,
-                                       reporter=factory.user(created_at=utcnow() - timedelta(hours=2 + 20 * n)))
-                        for n in range(3)]
+            outcomes = [
+                reports.report(
+                    "contribution",
+                    contribution.id,
+                    "spam",
+                    None,
+                    reporter=factory.user(created_at=utcnow() - timedelta(hours=2 + 20 * n)),
+                )
+                for n in range(3)
+            ]
             assert outcomes[-1].hidden
         finally:
             db.session.remove()
@@ -204,6 +239,7 @@ def test_report_age_is_a_setting(migrated_database):
 
 
 # --- 2. logout, password change and reset end earlier sessions -------------------------------------------
+
 
 @pytest.fixture
 def web(app):
@@ -237,14 +273,17 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(web, factory):
     client, other_device = _login(web, user), _login(web, user)
     saved = other_device.get_cookie("session").value
     assert _replay(web, saved) == (200, 200)
-    response = client.post("/mon-compte/mot-de-passe", data={"mdp-current_password": PASSWORD,
-                                                             "mdp-new_password": NEW_PASSWORD})
+    response = client.post(
+        "/mon-compte/mot-de-passe", data={"mdp-current_password": PASSWORD, "mdp-new_password": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/mon-compte").status_code == 200
     assert _replay(web, saved) == (302, 302)
     assert other_device.get("/mon-compte").status_code == 302
-    wrong = client.post("/mon-compte/mot-de-passe", data={"mdp-current_password": "pas-le-bon-mot",
-                                                          "mdp-new_password": "encore-un-autre"})
+    wrong = client.post(
+        "/mon-compte/mot-de-passe",
+        data={"mdp-current_password": "pas-le-bon-mot", "mdp-new_password": "encore-un-autre"},
+    )
     assert wrong.status_code == 400 and "Mot de passe actuel incorrect" in wrong.text
 
 
@@ -262,6 +301,7 @@ def test_password_reset_ends_every_session(web, factory):
 
 
 # --- 3. registration never tells whether an address has an account ------------------------------------
+
 
 def test_registration_answers_the_same_for_a_taken_address_and_warns_its_owner(mail_app, smtp_server):
     factory = Factory()
@@ -282,6 +322,7 @@ def test_registration_answers_the_same_for_a_taken_address_and_warns_its_owner(m
 
 
 # --- 4. login limits count failures, per account and per address ---------------------------------------
+
 
 @pytest.fixture
 def limited_app(migrated_database):
@@ -318,8 +359,10 @@ def test_eleven_wrong_passwords_lock_that_account_only(limited_app):
         target, neighbour = factory.user(), factory.user()
         target_email, neighbour_email = target.email, neighbour.email
     client = app.test_client()
-    statuses = [client.post("/connexion", data={"email": target_email.upper(), "password": "mauvais-mot-de-passe"})
-                .status_code for _ in range(10)]
+    statuses = [
+        client.post("/connexion", data={"email": target_email.upper(), "password": "mauvais-mot-de-passe"}).status_code
+        for _ in range(10)
+    ]
     assert statuses == [400] * 10
     locked = client.post("/connexion", data={"email": target_email, "password": PASSWORD})
     assert locked.status_code == 429
@@ -333,8 +376,14 @@ def test_the_address_limit_follows_the_trusted_proxy_hops(limited_app, hops):
     client = app.test_client()
 
     def fail(forwarded_for, n):
-        return [client.post("/connexion", data={"email": f"x{i}@exemple.fr", "password": "mauvais-mot"},
-                            headers={"X-Forwarded-For": forwarded_for}).status_code for i in range(n)]
+        return [
+            client.post(
+                "/connexion",
+                data={"email": f"x{i}@exemple.fr", "password": "mauvais-mot"},
+                headers={"X-Forwarded-For": forwarded_for},
+            ).status_code
+            for i in range(n)
+        ]
 
     assert set(fail("203.0.113.7", 100)) == {400}
     blocked = fail("203.0.113.7", 1)
@@ -357,8 +406,22 @@ def test_registration_is_throttled_per_address(limited_app):
 
 # --- 5. names that pass for the organisation, and role badges ------------------------------------------
 
-@pytest.mark.parametrize("name", ["Équipe CPOF", "equipe cpof", "C.P.O.F", "Modération", "MODERATEUR",
-                                  "Modératrice", "Administrateur", "admin", "Sophie (CPOF)", "Sophie  Modératrice"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Équipe CPOF",
+        "equipe cpof",
+        "C.P.O.F",
+        "Modération",
+        "MODERATEUR",
+        "Modératrice",
+        "Administrateur",
+        "admin",
+        "Sophie (CPOF)",
+        "Sophie  Modératrice",
+    ],
+)
 def test_names_imitating_the_team_are_refused_at_registration(client, factory, name):
     factory.user(Role.MODERATOR, display_name="Sophie Modératrice")
     response = register(client, name=name)
@@ -402,6 +465,7 @@ def test_staff_and_moderators_carry_a_badge_wherever_they_sign(client, factory):
 
 # --- 6. erasure: nothing left that names the person ----------------------------------------------------
 
+
 def test_deleting_an_account_leaves_no_trace_of_email_or_name_in_any_table(mail_app, smtp_server):
     factory = Factory()
     process = factory.process()
@@ -424,8 +488,11 @@ def test_deleting_an_account_leaves_no_trace_of_email_or_name_in_any_table(mail_
         for row in db.session.execute(table.select()).mappings():
             for column, value in row.items():
                 text = str(value)
-                if "zoe.efface" in text.casefold() or "effacée-unique" in text.casefold() \
-                        or "effac\\u00e9e" in text.casefold():
+                if (
+                    "zoe.efface" in text.casefold()
+                    or "effacée-unique" in text.casefold()
+                    or "effac\\u00e9e" in text.casefold()
+                ):
                     hits.append((table.name, column, text[:80]))
     assert hits == []
     assert db.session.get(Contribution, mine.id).text == "Ma contribution reste."

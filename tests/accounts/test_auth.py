@@ -4,12 +4,17 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 
 
 def register(client, **overrides):
-    data = {"display_name": "Nadia B.", "email": "nadia@exemple.fr", "password": "un-mot-de-passe",
-            "actor_type": "trainer", "organisation": ""}
+    data = {
+        "display_name": "Nadia B.",
+        "email": "nadia@exemple.fr",
+        "password": "un-mot-de-passe",
+        "actor_type": "trainer",
+        "organisation": "",
+    }
     data.update(overrides)
     return client.post("/inscription", data=data)
 
@@ -29,14 +34,17 @@ def test_register_creates_an_unconfirmed_participant_who_then_logs_in(client):
     assert "Confirmez votre adresse e-mail pour que vos soutiens et votes comptent" in home
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"email": "pas-une-adresse"}, "Adresse e-mail invalide"),
-    ({"password": "court"}, "au moins 10 caractères"),
-    ({"password": "aaaaaaaaaaaa"}, "trop simple"),
-    ({"display_name": "   "}, "Nom affiché : ce champ est obligatoire"),
-    ({"display_name": "<b>Moi</b>"}, "balises HTML"),
-    ({"display_name": "x" * 81}, "trop long (maximum 80)"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": "pas-une-adresse"}, "Adresse e-mail invalide"),
+        ({"password": "court"}, "au moins 10 caractères"),
+        ({"password": "aaaaaaaaaaaa"}, "trop simple"),
+        ({"display_name": "   "}, "Nom affiché : ce champ est obligatoire"),
+        ({"display_name": "<b>Moi</b>"}, "balises HTML"),
+        ({"display_name": "x" * 81}, "trop long (maximum 80)"),
+    ],
+)
 def test_register_refuses_bad_input_in_french(client, overrides, message):
     """Is each bad registration refused with a French message, keeping what was typed?"""
     response = register(client, **overrides)
@@ -55,17 +63,23 @@ def test_login_and_logout(client, factory, auth):
     assert "Se connecter" in client.get("/").text
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("inconnu@exemple.fr", PASSWORD),
-    ("participant1@exemple.fr", "mauvais-mot-de-passe"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("inconnu@exemple.fr", PASSWORD),
+        ("participant1@exemple.fr", "mauvais-mot-de-passe"),
+        ("", ""),
+    ],
+)
 def test_login_refuses_wrong_credentials(client, factory, email, password):
     factory.user()
     response = client.post("/connexion", data={"email": email, "password": password})
     assert response.status_code == 400
-    assert "Adresse e-mail ou mot de passe incorrect" in response.text or "obligatoire" in response.text.lower() \
+    assert (
+        "Adresse e-mail ou mot de passe incorrect" in response.text
+        or "obligatoire" in response.text.lower()
         or "requis" in response.text.lower()
+    )
 
 
 def test_deactivated_account_cannot_log_in(client, factory):
@@ -74,7 +88,9 @@ def test_deactivated_account_cannot_log_in(client, factory):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_login_never_redirects_off_site(client, factory, target):
     """Is `next=` limited to paths on this site (no open redirect)?"""
     user = factory.user()

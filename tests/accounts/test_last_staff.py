@@ -4,11 +4,10 @@ import threading
 
 import pytest
 
+from contrib.accounts import services as accounts
 from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
-from contrib.accounts import services as accounts
-from contrib.accounts import personal_data
 from tests.conftest import PASSWORD
 
 

@@ -5,8 +5,7 @@ import threading
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, Role, Support, User
-from contrib.participation import comments
-from contrib.participation import supports
+from contrib.participation import comments, supports
 from tests.conftest import PASSWORD, Factory, make_app
 
 
@@ -65,14 +64,17 @@ def test_posting_is_rate_limited_per_account(migrated_database):
         client.post("/connexion", data={"email": email, "password": PASSWORD})
         clients.append(client)
     data = {"theme_id": theme_id, "kind": "idea", "similar_checked": "1"}
-    statuses = [clients[0].post(f"/demarches/{slug}/contribuer", data={**data, "text": f"Idée numéro {n}"}).status_code
-                for n in range(31)]
+    statuses = [
+        clients[0].post(f"/demarches/{slug}/contribuer", data={**data, "text": f"Idée numéro {n}"}).status_code
+        for n in range(31)
+    ]
     assert statuses[:30] == [302] * 30 and statuses[30] == 429
     assert "Trop de tentatives" in clients[0].post(f"/demarches/{slug}/contribuer", data={**data, "text": "x"}).text
     assert clients[1].post(f"/demarches/{slug}/contribuer", data={**data, "text": "Une autre idée"}).status_code == 302
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(Contribution.id))).scalar() == 31
         from tests.conftest import _empty_all_tables
+
         _empty_all_tables()
 
 
@@ -94,7 +96,7 @@ def test_parallel_supports_never_double_count(app, factory):
                     supports.support(contribution.id, user=user)
                 finally:
                     db.session.remove()
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=support_as, args=(me.id,)) for _ in range(6)]

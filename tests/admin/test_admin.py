@@ -11,9 +11,19 @@ def actions():
 
 def test_staff_creates_a_process_with_default_themes(client, factory, auth):
     auth.login(factory.user(Role.STAFF))
-    response = client.post("/admin/demarches/nouvelle", data={
-        "title": "Rencontre régionale Occitanie", "kind": "event", "region": "Occitanie", "place": "Toulouse",
-        "starts_on": "2026-03-12", "ends_on": "2026-03-12", "description": "Ateliers", "is_open": "y"})
+    response = client.post(
+        "/admin/demarches/nouvelle",
+        data={
+            "title": "Rencontre régionale Occitanie",
+            "kind": "event",
+            "region": "Occitanie",
+            "place": "Toulouse",
+            "starts_on": "2026-03-12",
+            "ends_on": "2026-03-12",
+            "description": "Ateliers",
+            "is_open": "y",
+        },
+    )
     assert response.status_code == 302
     process = db.session.execute(db.select(Process)).scalar_one()
     assert process.slug == "rencontre-regionale-occitanie"
@@ -24,9 +34,16 @@ def test_staff_creates_a_process_with_default_themes(client, factory, auth):
 
 def test_process_form_refuses_bad_input_and_keeps_it(client, factory, auth):
     auth.login(factory.user(Role.STAFF))
-    response = client.post("/admin/demarches/nouvelle", data={
-        "title": "Débat", "kind": "online_debate", "replay_url": "javascript:alert(1)",
-        "starts_on": "2026-03-12", "ends_on": "2026-03-01"})
+    response = client.post(
+        "/admin/demarches/nouvelle",
+        data={
+            "title": "Débat",
+            "kind": "online_debate",
+            "replay_url": "javascript:alert(1)",
+            "starts_on": "2026-03-12",
+            "ends_on": "2026-03-01",
+        },
+    )
     assert response.status_code == 400
     assert "https://" in response.text
     assert 'value="Débat"' in response.text
@@ -36,8 +53,10 @@ def test_process_form_refuses_bad_input_and_keeps_it(client, factory, auth):
 def test_staff_edits_a_process_and_closes_it(client, factory, auth):
     process = factory.process()
     auth.login(factory.user(Role.STAFF))
-    response = client.post(f"/admin/demarches/{process.id}", data={"title": "Nouveau titre", "kind": "online_debate",
-                                                                   "replay_url": "https://exemple.fr/replay"})
+    response = client.post(
+        f"/admin/demarches/{process.id}",
+        data={"title": "Nouveau titre", "kind": "online_debate", "replay_url": "https://exemple.fr/replay"},
+    )
     assert response.status_code == 302
     db.session.refresh(process)
     assert (process.title, process.kind, process.is_open) == ("Nouveau titre", ProcessKind.ONLINE_DEBATE, False)
@@ -51,8 +70,9 @@ def test_staff_adds_and_renames_themes(client, factory, auth):
     client.post(f"/admin/demarches/{process.id}/thematiques", data={"name": "Numérique et IA"})
     theme = db.session.execute(db.select(Theme).filter_by(name="Numérique et IA")).scalar_one()
     assert theme.position == len(DEFAULT_THEMES)
-    duplicate = client.post(f"/admin/demarches/{process.id}/thematiques", data={"name": "numérique et ia"},
-                            follow_redirects=True)
+    duplicate = client.post(
+        f"/admin/demarches/{process.id}/thematiques", data={"name": "numérique et ia"}, follow_redirects=True
+    )
     assert "existe déjà" in duplicate.text
     client.post(f"/admin/thematiques/{theme.id}", data={"name": "Numérique"})
     db.session.refresh(theme)

@@ -15,10 +15,10 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 @pytest.fixture
 def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
-    from contrib.extensions import db
-    from contrib.models import Cluster, Role
     from contrib.clustering import services as clustering
     from contrib.duplicates import services as duplicates
+    from contrib.extensions import db
+    from contrib.models import Cluster, Role
     from contrib.moderation import hiding as moderation
     from contrib.plaidoyer import services as plaidoyer
     from contrib.prioritisation import plenary
@@ -29,22 +29,45 @@ def site(live_app):
         process = factory.process(slug="pessac")
         participant = factory.user()
         moderator = factory.user(Role.MODERATOR)
-        mine = factory.contribution(process, author_id=participant.id, title="Financer l'accompagnement",
-                                    text="Financer l'accompagnement des stagiaires les plus éloignés de l'emploi.")
+        mine = factory.contribution(
+            process,
+            author_id=participant.id,
+            title="Financer l'accompagnement",
+            text="Financer l'accompagnement des stagiaires les plus éloignés de l'emploi.",
+        )
         hidden = factory.contribution(process, text="Texte masqué par la modération.")
         moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
-        twins = [factory.contribution(process, theme_id=process.themes[index].id,
-                                      text="Ouvrir les appels d'offres régionaux aux petits organismes.")
-                 for index in (0, 3)]
+        twins = [
+            factory.contribution(
+                process,
+                theme_id=process.themes[index].id,
+                text="Ouvrir les appels d'offres régionaux aux petits organismes.",
+            )
+            for index in (0, 3)
+        ]
         duplicates.detect(process.id, actor=moderator)
         group = duplicates.pending_groups(process.id)[0]
-        proposal = proposals.create_from_contributions(process.id, [mine.id], "Mieux financer l'accompagnement",
-                                                       "Un financement dédié.", [process.themes[0].id], "high",
-                                                       moderator=moderator)
-        other = proposals.create_from_contributions(process.id, [twins[0].id], "Ouvrir les appels d'offres",
-                                                    "Un texte.", [process.themes[0].id], "medium", moderator=moderator)
-        session = plenary.create_session(process.id, "Plénière de Pessac", "pairwise", [proposal.id, other.id],
-                                         moderator=moderator)
+        proposal = proposals.create_from_contributions(
+            process.id,
+            [mine.id],
+            "Mieux financer l'accompagnement",
+            "Un financement dédié.",
+            [process.themes[0].id],
+            "high",
+            moderator=moderator,
+        )
+        other = proposals.create_from_contributions(
+            process.id,
+            [twins[0].id],
+            "Ouvrir les appels d'offres",
+            "Un texte.",
+            [process.themes[0].id],
+            "medium",
+            moderator=moderator,
+        )
+        session = plenary.create_session(
+            process.id, "Plénière de Pessac", "pairwise", [proposal.id, other.id], moderator=moderator
+        )
         staff = factory.user(Role.STAFF)
         document = plaidoyer.create("Plaidoyer national", actor=staff)
         plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
@@ -52,20 +75,36 @@ def site(live_app):
         run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
         clustering.execute_run(run.id)
         cluster_label = db.session.scalar(db.select(Cluster.label).where(Cluster.run_id == run.id, Cluster.key == "c1"))
-        return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id,
-                "names": {participant.email: participant.display_name, moderator.email: moderator.display_name,
-                          staff.email: staff.display_name},
-                "staff": staff.email, "plaidoyer": document.id, "version": version.id, "session": session.id,
-                "run": run.id, "cluster": cluster_label, "group": group.id, "proposal": proposal.id,
-                "twins": [twin.id for twin in twins]}
+        return {
+            "participant": participant.email,
+            "moderator": moderator.email,
+            "mine": mine.id,
+            "names": {
+                participant.email: participant.display_name,
+                moderator.email: moderator.display_name,
+                staff.email: staff.display_name,
+            },
+            "staff": staff.email,
+            "plaidoyer": document.id,
+            "version": version.id,
+            "session": session.id,
+            "run": run.id,
+            "cluster": cluster_label,
+            "group": group.id,
+            "proposal": proposal.id,
+            "twins": [twin.id for twin in twins],
+        }
 
 
 def _serious_violations(page) -> list[str]:
     page.evaluate(AXE_SOURCE)
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-            + "; ".join(node["target"][0] for node in violation["nodes"][:3])
-            for violation in result["violations"] if violation["impact"] in BLOCKING_IMPACTS]
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
 
 
 def _log_in(page, base_url, site, email):
@@ -81,7 +120,7 @@ def test_control_a_failed_login_is_caught(live_app, browser):
     """What ``_log_in`` guards against: a login that fails leaves the page on /connexion."""
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
-    with pytest.raises(AssertionError, match="login as personne@exemple.fr failed"):
+    with pytest.raises(AssertionError, match=r"login as personne@exemple\.fr failed"):
         _log_in(page, live_app.base_url, {"names": {}}, "personne@exemple.fr")
     context.close()
 
@@ -110,45 +149,76 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     context = browser.new_context(locale="fr-FR", bypass_csp=True)  # axe is injected into the page
     page = context.new_page()
     base_url = live_app.base_url
-    problems = _check_pages(page, base_url, {
-        "/": "Construisons ensemble", "/demarches/pessac": "Démarche", "/connexion": "Se connecter",
-        "/inscription": "Créer un compte", f"/contributions/{site['mine']}": "Financer l'accompagnement",
-        "/demarches/pessac/propositions": "Propositions classées", "/demarches/pessac/resultats": "Résultats",
-        f"/plenieres/{site['session']}/projection": "Plénière de Pessac"}, logged_in=False)
+    problems = _check_pages(
+        page,
+        base_url,
+        {
+            "/": "Construisons ensemble",
+            "/demarches/pessac": "Démarche",
+            "/connexion": "Se connecter",
+            "/inscription": "Créer un compte",
+            f"/contributions/{site['mine']}": "Financer l'accompagnement",
+            "/demarches/pessac/propositions": "Propositions classées",
+            "/demarches/pessac/resultats": "Résultats",
+            f"/plenieres/{site['session']}/projection": "Plénière de Pessac",
+        },
+        logged_in=False,
+    )
     _log_in(page, base_url, site, site["participant"])
-    problems += _check_pages(page, base_url, {
-        "/demarches/pessac/contribuer": "Déposer une contribution", "/mes-contributions": "Mes contributions",
-        "/notifications": "Notifications", f"/plenieres/{site['session']}": "Plénière de Pessac"})
+    problems += _check_pages(
+        page,
+        base_url,
+        {
+            "/demarches/pessac/contribuer": "Déposer une contribution",
+            "/mes-contributions": "Mes contributions",
+            "/notifications": "Notifications",
+            f"/plenieres/{site['session']}": "Plénière de Pessac",
+        },
+    )
     _open(page, base_url, "/demarches/pessac/contribuer", "Déposer une contribution", logged_in=True)
     page.get_by_role("button", name="Publier ma contribution").click()  # the page with form errors
     page.wait_for_load_state()
-    assert page.locator(".form-errors, .field-error, [aria-invalid=\"true\"]").count() > 0, "no form error shown"
+    assert page.locator('.form-errors, .field-error, [aria-invalid="true"]').count() > 0, "no form error shown"
     problems += [f"formulaire en erreur: {violation}" for violation in _serious_violations(page)]
     context.clear_cookies()
     _log_in(page, base_url, site, site["moderator"])
-    problems += _check_pages(page, base_url, {
-        "/moderation/": "Modération", "/moderation/journal": "Journal de modération",
-        "/moderation/signalements": "Signalements à traiter",
-        f"/contributions/{site['mine']}": "Financer l'accompagnement",
-        "/moderation/demarches/pessac/regroupements/": "Regroupements des contributions",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison": "Ce qui a changé",
-        "/moderation/demarches/pessac/doublons/": "Doublons à examiner",
-        f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
-        "/moderation/demarches/pessac/propositions": "Propositions",
-        f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
-        "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])):
-            "Nouvelle proposition",
-        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
-        "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
-        f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse"})
+    problems += _check_pages(
+        page,
+        base_url,
+        {
+            "/moderation/": "Modération",
+            "/moderation/journal": "Journal de modération",
+            "/moderation/signalements": "Signalements à traiter",
+            f"/contributions/{site['mine']}": "Financer l'accompagnement",
+            "/moderation/demarches/pessac/regroupements/": "Regroupements des contributions",
+            f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
+            f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
+            f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison": "Ce qui a changé",
+            "/moderation/demarches/pessac/doublons/": "Doublons à examiner",
+            f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
+            "/moderation/demarches/pessac/propositions": "Propositions",
+            f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
+            "/moderation/demarches/pessac/propositions/nouvelle?ids="
+            + ",".join(map(str, site["twins"])): "Nouvelle proposition",
+            f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+            "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
+            f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
+        },
+    )
     context.clear_cookies()
     _log_in(page, base_url, site, site["staff"])
     base = f"/plaidoyers/{site['plaidoyer']}"
-    problems += _check_pages(page, base_url, {
-        "/plaidoyers/": "Plaidoyers", base: "Plaidoyer national", f"{base}/versions": "Versions de",
-        f"{base}/versions/{site['version']}": "Première version", f"{base}/comparaison": "Ce qui a changé"})
+    problems += _check_pages(
+        page,
+        base_url,
+        {
+            "/plaidoyers/": "Plaidoyers",
+            base: "Plaidoyer national",
+            f"{base}/versions": "Versions de",
+            f"{base}/versions/{site['version']}": "Première version",
+            f"{base}/comparaison": "Ce qui a changé",
+        },
+    )
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -160,14 +230,18 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
     page = context.new_page()
     _log_in(page, live_app.base_url, site, site["moderator"])
     for path, heading in {
-        "/": "Construisons ensemble", "/demarches/pessac": "Démarche",
-        "/demarches/pessac/contribuer": "Déposer une contribution", "/mes-contributions": "Mes contributions",
-        "/moderation/": "Modération", "/moderation/journal": "Journal de modération",
+        "/": "Construisons ensemble",
+        "/demarches/pessac": "Démarche",
+        "/demarches/pessac/contribuer": "Déposer une contribution",
+        "/mes-contributions": "Mes contributions",
+        "/moderation/": "Modération",
+        "/moderation/journal": "Journal de modération",
         f"/contributions/{site['mine']}": "Financer l'accompagnement",
         f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
         f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
         f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
-        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement"}.items():
+        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+    }.items():
         _open(page, live_app.base_url, path, heading, logged_in=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"

@@ -21,8 +21,12 @@ def test_moderator_clusters_confirms_duplicates_merges_three_undoes_and_redoes(l
         factory = Factory()
         process = factory.process(slug="pessac")
         twins = [factory.contribution(process, theme_id=process.themes[index].id, text=COPIED) for index in (0, 4)]
-        third = factory.contribution(process, theme_id=process.themes[4].id, title="Marchés publics",
-                                     text="Les marchés publics de formation excluent les structures associatives.")
+        third = factory.contribution(
+            process,
+            theme_id=process.themes[4].id,
+            title="Marchés publics",
+            text="Les marchés publics de formation excluent les structures associatives.",
+        )
         for _ in range(10):
             factory.contribution(process, text=f"Une autre idée sans rapport n° {factory._next()} sur le numérique.")
         ids = [twins[0].id, twins[1].id, third.id]

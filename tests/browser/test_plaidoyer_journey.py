@@ -15,11 +15,19 @@ def test_staff_assemble_reorder_snapshot_and_export_docx(live_app, page, tmp_pat
         factory = Factory()
         staff, moderator = factory.user(Role.STAFF), factory.user(Role.MODERATOR)
         process = factory.process(slug="pessac", title="Rencontre de Pessac", region="Nouvelle-Aquitaine")
-        for theme, title in ((process.themes[0], "Évaluer avec les apprenants"),
-                             (process.themes[4], "Des appels d’offres simplifiés")):
+        for theme, title in (
+            (process.themes[0], "Évaluer avec les apprenants"),
+            (process.themes[4], "Des appels d’offres simplifiés"),
+        ):
             proposal = proposals.create_from_contributions(
-                process.id, [factory.contribution(process, theme_id=theme.id).id], title, "Un texte « soigné ».",
-                [theme.id], "high", moderator=moderator)
+                process.id,
+                [factory.contribution(process, theme_id=theme.id).id],
+                title,
+                "Un texte « soigné ».",
+                [theme.id],
+                "high",
+                moderator=moderator,
+            )
             proposal.status = ProposalStatus.RETAINED
         db.session.commit()
         email = staff.email
@@ -54,6 +62,10 @@ def test_staff_assemble_reorder_snapshot_and_export_docx(live_app, page, tmp_pat
     download.save_as(path)
     document = Document(str(path))
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][:2] == [
-        "1. Financements/priorisation", "2. Évaluation/qualité"]
+        "1. Financements/priorisation",
+        "2. Évaluation/qualité",
+    ]
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 2"][:2] == [
-        "Proposition 1 : Des appels d’offres simplifiés", "Proposition 2 : Évaluer avec les apprenants"]
+        "Proposition 1 : Des appels d’offres simplifiés",
+        "Proposition 2 : Évaluer avec les apprenants",
+    ]

@@ -7,35 +7,54 @@ from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, Role, User
 from contrib.models.base import utcnow
 from contrib.prioritisation import plenary
-from contrib.proposals import services as proposals
 from contrib.processes.services import ProcessData, create_process
+from contrib.proposals import services as proposals
 
 PASSWORD = "mot-de-passe-solide"
 
 
 def _setup(app):
     with app.app_context():
-        process = create_process(ProcessData(title="Rencontre de Bordeaux", region="Nouvelle-Aquitaine"),
-                                 actor=None, slug="bordeaux")
-        moderator = User(email="mod@exemple.fr", display_name="Modératrice", role=Role.MODERATOR,
-                         password_hash=generate_password_hash(PASSWORD))
-        voter = User(email="vote@exemple.fr", display_name="Votante", password_hash=generate_password_hash(PASSWORD),
-                     email_confirmed_at=utcnow())
+        process = create_process(
+            ProcessData(title="Rencontre de Bordeaux", region="Nouvelle-Aquitaine"), actor=None, slug="bordeaux"
+        )
+        moderator = User(
+            email="mod@exemple.fr",
+            display_name="Modératrice",
+            role=Role.MODERATOR,
+            password_hash=generate_password_hash(PASSWORD),
+        )
+        voter = User(
+            email="vote@exemple.fr",
+            display_name="Votante",
+            password_hash=generate_password_hash(PASSWORD),
+            email_confirmed_at=utcnow(),
+        )
         db.session.add_all([moderator, voter])
         db.session.commit()
         ids = []
         for title in ("Financer la formation des formateurs", "Un guichet unique régional"):
-            contribution = Contribution(process_id=process.id, theme_id=process.themes[0].id, kind=ContributionKind.IDEA,
-                                        text=title)
+            contribution = Contribution(
+                process_id=process.id, theme_id=process.themes[0].id, kind=ContributionKind.IDEA, text=title
+            )
             db.session.add(contribution)
             db.session.commit()
-            ids.append(proposals.create_from_contributions(process.id, [contribution.id], title, "Texte.",
-                                                           [process.themes[0].id], "medium", moderator=moderator).id)
+            ids.append(
+                proposals.create_from_contributions(
+                    process.id,
+                    [contribution.id],
+                    title,
+                    "Texte.",
+                    [process.themes[0].id],
+                    "medium",
+                    moderator=moderator,
+                ).id
+            )
         return plenary.create_session(process.id, "Plénière de Bordeaux", "dots", ids, moderator=moderator).id, ids
 
 
 def test_vote_on_a_phone_and_the_projector_follows(live_app, browser):
-    session_id, ids = _setup(live_app)
+    session_id, _ids = _setup(live_app)
     projector = browser.new_context(locale="fr-FR").new_page()
     projector.goto(f"{live_app.base_url}/plenieres/{session_id}/projection")
     expect(projector.get_by_text("0 votant")).to_be_visible()

@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 
 import nlp
+from contrib.clustering import runs as clustering_runs
+from contrib.clustering import services as clustering
+from contrib.core import undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
@@ -19,10 +22,7 @@ from contrib.models import (
     RunStatus,
 )
 from contrib.models.base import utcnow
-from contrib.clustering import services as clustering
 from contrib.moderation import hiding as moderation
-from contrib.core import undo
-from contrib.clustering import runs as clustering_runs
 from tests.clustering.clustering_data import TOPICS
 
 
@@ -31,9 +31,10 @@ def scene(factory):
     process = factory.process()
     ids = {}
     for n, (topic, texts) in enumerate(TOPICS.items()):
-        ids[topic] = [factory.contribution(process, text=text, theme_id=process.themes[(n + i) % 3].id,
-                                           n_supports=i % 3).id
-                      for i, text in enumerate(texts)]
+        ids[topic] = [
+            factory.contribution(process, text=text, theme_id=process.themes[(n + i) % 3].id, n_supports=i % 3).id
+            for i, text in enumerate(texts)
+        ]
     return {"process": process, "ids": ids, "moderator": factory.user(Role.MODERATOR)}
 
 
@@ -56,8 +57,13 @@ def key_of(run, contribution_id) -> str | None:
 
 
 def excluded_ids(run) -> set[int]:
-    return set(db.session.scalars(db.select(ClusterMembership.contribution_id).where(
-        ClusterMembership.run_id == run.id, ClusterMembership.is_excluded.is_(True))))
+    return set(
+        db.session.scalars(
+            db.select(ClusterMembership.contribution_id).where(
+                ClusterMembership.run_id == run.id, ClusterMembership.is_excluded.is_(True)
+            )
+        )
+    )
 
 
 def topic_key(run, scene, topic) -> str:
@@ -74,8 +80,9 @@ def check_invariants(n_contributions: int, action: str | None = None):
 
 
 def last_entry(action: str) -> AuditEntry:
-    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)
-                              .order_by(AuditEntry.id.desc())).first()
+    return db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
+    ).first()
 
 
 def test_a_run_stores_clusters_memberships_scores_and_map(app, scene):
@@ -142,8 +149,13 @@ def test_a_run_marked_stale_during_its_computation_stores_nothing(app, scene):
     assert clustering_runs._claim(run.id)
     clustering_runs._finish_failed(run.id, clustering.STALE_MESSAGE)
     with pytest.raises(Conflict):
-        clustering_runs._store(run.id, clustering_runs._load_corpus(scene["process"].id),
-                          nlp.cluster_contributions([1], ["x"]), [[0.5, 0.5]], {})
+        clustering_runs._store(
+            run.id,
+            clustering_runs._load_corpus(scene["process"].id),
+            nlp.cluster_contributions([1], ["x"]),
+            [[0.5, 0.5]],
+            {},
+        )
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(ClusterMembership.run_id))) == 0
     assert db.session.get(ClusteringRun, run.id).status is RunStatus.FAILED
@@ -157,6 +169,7 @@ def test_hidden_contributions_are_left_out_of_the_next_run(app, scene):
 
 
 # --- adjustments: applied at once, respected by the next run, undone and redone -------------------
+
 
 def test_move_pins_and_the_next_run_keeps_it(app, scene):
     run = run_now(scene, n_clusters=3)
@@ -233,8 +246,9 @@ def test_rename_is_kept_by_the_next_run(app, scene):
     clustering.rename_cluster(scene["process"].id, rerun.id, key, "Certification", actor=scene["moderator"])
     second = last_entry("clustering:cluster:rename")
     assert second.before["name"] == "Qualiopi et audits" and second.after["name"] == "Certification"
-    first = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "clustering:cluster:rename")
-                               .order_by(AuditEntry.id)).first()
+    first = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "clustering:cluster:rename").order_by(AuditEntry.id)
+    ).first()
     with pytest.raises(undo.Blocked):
         undo.undo_act(first.id, actor=scene["moderator"])
     undo.undo_act(second.id, actor=scene["moderator"])
@@ -289,8 +303,9 @@ def test_split_creates_a_new_key_that_the_next_run_keeps(app, scene):
 def test_undo_is_blocked_by_a_later_act_on_the_same_contribution(app, scene):
     run = run_now(scene, n_clusters=3)
     contribution = scene["ids"]["qualiopi"][1]
-    clustering.move_contribution(scene["process"].id, run.id, contribution, topic_key(run, scene, "financement"),
-                                 actor=scene["moderator"])
+    clustering.move_contribution(
+        scene["process"].id, run.id, contribution, topic_key(run, scene, "financement"), actor=scene["moderator"]
+    )
     clustering.exclude_contribution(scene["process"].id, run.id, contribution, actor=scene["moderator"])
     move, exclude = last_entry("clustering:contribution:move"), last_entry("clustering:contribution:exclude")
     with pytest.raises(undo.Blocked, match=f"acte n° {exclude.id}"):
@@ -310,8 +325,9 @@ def test_adjustments_are_refused_on_an_older_run_or_during_a_run(app, scene):
         clustering.exclude_contribution(scene["process"].id, first.id, contribution, actor=scene["moderator"])
     latest = clustering.launch_run(scene["process"].id, actor=scene["moderator"])
     with pytest.raises(Conflict, match="en cours de calcul"):
-        clustering.exclude_contribution(scene["process"].id, latest.previous_run_id, contribution,
-                                        actor=scene["moderator"])
+        clustering.exclude_contribution(
+            scene["process"].id, latest.previous_run_id, contribution, actor=scene["moderator"]
+        )
 
 
 def test_two_simultaneous_launches_create_one_run(app, scene):

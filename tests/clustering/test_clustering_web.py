@@ -5,23 +5,30 @@ import re
 import pytest
 from markupsafe import escape
 
+from contrib.clustering import runs as clustering_runs
+from contrib.clustering import services as clustering
 from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
-from contrib.clustering import services as clustering
-from contrib.clustering import runs as clustering_runs
 from tests.clustering.clustering_data import TOPICS
-from tests.conftest import poll_with_worker
 from tests.clustering.test_clustering import assignment, key_of, topic_key
+from tests.conftest import poll_with_worker
 
 
 @pytest.fixture
 def scene(factory, auth):
     process = factory.process(slug="pessac")
-    ids = {topic: [factory.contribution(process, text=text, n_supports=i % 2).id for i, text in enumerate(texts)]
-           for topic, texts in TOPICS.items()}
+    ids = {
+        topic: [factory.contribution(process, text=text, n_supports=i % 2).id for i, text in enumerate(texts)]
+        for topic, texts in TOPICS.items()
+    }
     moderator = factory.user(Role.MODERATOR)
     auth.login(moderator)
-    return {"process": process, "ids": ids, "moderator": moderator, "base": "/moderation/demarches/pessac/regroupements"}
+    return {
+        "process": process,
+        "ids": ids,
+        "moderator": moderator,
+        "base": "/moderation/demarches/pessac/regroupements",
+    }
 
 
 def launch(client, scene, **data) -> ClusteringRun:
@@ -94,8 +101,9 @@ def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
     qualiopi, finance = topic_key(run, scene, "qualiopi"), topic_key(run, scene, "financement")
     n_contributions = db.session.scalar(db.select(db.func.count(Contribution.id)))
 
-    response = client.post(f"{base}/groupes/{qualiopi}/renommer", data={"name": "Audits Qualiopi"},
-                           follow_redirects=True)
+    response = client.post(
+        f"{base}/groupes/{qualiopi}/renommer", data={"name": "Audits Qualiopi"}, follow_redirects=True
+    )
     assert "Ajustement enregistré" in response.text and "<h1>Audits Qualiopi</h1>" in response.text
 
     moved = scene["ids"]["qualiopi"][0]
@@ -112,8 +120,9 @@ def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
     assert key_of(run, excluded) is None
 
     members = sorted(i for i, k in assignment(run).items() if k == qualiopi)
-    response = client.post(f"{base}/groupes/{qualiopi}/scinder", data={"ids": [str(i) for i in members[:2]]},
-                           follow_redirects=True)
+    response = client.post(
+        f"{base}/groupes/{qualiopi}/scinder", data={"ids": [str(i) for i in members[:2]]}, follow_redirects=True
+    )
     assert "Ajustement enregistré" in response.text
     response = client.post(f"{base}/groupes/{qualiopi}/scinder", data={}, follow_redirects=True)
     assert "Cochez les contributions" in response.text
@@ -124,9 +133,15 @@ def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
     assert formateurs not in {v.cluster.key for v in clustering.run_clusters(run)}
 
     actions = [e.action for e in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
-    assert actions == ["clustering:run:launch", "clustering:cluster:rename", "clustering:contribution:move",
-                       "clustering:contribution:pin", "clustering:contribution:exclude", "clustering:cluster:split",
-                       "clustering:cluster:merge"]
+    assert actions == [
+        "clustering:run:launch",
+        "clustering:cluster:rename",
+        "clustering:contribution:move",
+        "clustering:contribution:pin",
+        "clustering:contribution:exclude",
+        "clustering:cluster:split",
+        "clustering:cluster:merge",
+    ]
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == n_contributions
     journal = client.get("/moderation/journal").text
     assert "Fusion de deux regroupements" in journal and "Scission d&#39;un regroupement" in journal
@@ -148,6 +163,7 @@ def test_status_endpoint_reports_a_stale_run_as_failed(app, client, scene):
     from datetime import timedelta
 
     from contrib.models.base import utcnow
+
     db.session.execute(db.update(ClusteringRun).values(heartbeat_at=utcnow() - timedelta(minutes=6)))
     db.session.commit()
     state = client.get(f"{scene['base']}/{run.id}/etat").get_json()

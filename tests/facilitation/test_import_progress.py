@@ -4,9 +4,8 @@ import time
 
 from contrib import tasks
 from contrib.extensions import db
+from contrib.facilitation import import_jobs, imports
 from contrib.models import Contribution, ImportBatch, ImportStatus, Role
-from contrib.facilitation import import_jobs
-from contrib.facilitation import imports
 from tests.conftest import poll_with_worker
 
 
@@ -25,7 +24,7 @@ def _scene(factory, auth, n_rows: int):
 
 def test_a_large_import_runs_on_the_queue_with_its_progress(app, client, factory, auth):
     app.config["IMPORT_BACKGROUND_ROWS"] = 50
-    process, batch, _ = _scene(factory, auth, 120)
+    _process, batch, _ = _scene(factory, auth, 120)
     base = f"/demarches/pessac/import/{batch.id}"
     response = client.post(f"{base}/confirmer", follow_redirects=True)
     assert "Import de 120 lignes lancé" in response.text
@@ -57,7 +56,9 @@ def test_progress_is_reported_after_each_chunk(app, factory, monkeypatch):
     facilitator = factory.user(Role.FACILITATOR)
     batch = imports.start_import(process.id, _sheet(5), "atelier.csv", actor=facilitator)
     seen = []
-    imports.confirm_import(process.id, batch.id, actor=facilitator, on_progress=lambda done, total: seen.append((done, total)))
+    imports.confirm_import(
+        process.id, batch.id, actor=facilitator, on_progress=lambda done, total: seen.append((done, total))
+    )
     assert seen == [(2, 5), (4, 5), (5, 5)]
 
 

@@ -9,6 +9,8 @@ from openpyxl.styles import Font
 
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
+from contrib.facilitation import imports
+from contrib.facilitation.sheets import MAX_ROWS
 from contrib.models import (
     ActorType,
     AuditEntry,
@@ -21,8 +23,6 @@ from contrib.models import (
     Process,
     Role,
 )
-from contrib.facilitation import imports
-from contrib.facilitation.sheets import MAX_ROWS
 from tests.conftest import PASSWORD, csrf_token_from, make_app
 
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]
@@ -30,13 +30,22 @@ ROWS = [
     ["Évaluation/qualité", "Diagnostic", "Les évaluations à chaud ne mesurent pas l'impact.", "Table 1", "Anne", "OF"],
     ["Evaluation / qualité", "idée", "Suivre les stagiaires six mois après la formation.", "Table 2", "", "Financeur"],
     ["metiers competences", "Signal faible", "Les métiers du soin attirent moins les jeunes.", "Table 3", "Paul", ""],
-    ["Financements/priorisation", "piste", "Un fonds régional mutualisé pour les petites structures.", "Table 4", "", ""],
+    [
+        "Financements/priorisation",
+        "piste",
+        "Un fonds régional mutualisé pour les petites structures.",
+        "Table 4",
+        "",
+        "",
+    ],
 ]
 
 
 def csv_bytes(rows=ROWS, header=HEADER, *, delimiter=";", encoding="utf-8", bom=False) -> bytes:
-    lines = [delimiter.join(f'"{cell}"' if delimiter in cell or '"' in cell else cell for cell in row)
-             for row in [header, *rows]]
+    lines = [
+        delimiter.join(f'"{cell}"' if delimiter in cell or '"' in cell else cell for cell in row)
+        for row in [header, *rows]
+    ]
     data = ("\r\n".join(lines) + "\r\n").encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
 
@@ -73,17 +82,21 @@ def n_batches():
     return db.session.execute(db.select(db.func.count(ImportBatch.id))).scalar_one()
 
 
-@pytest.mark.parametrize(("encoding", "bom", "delimiter", "detected"), [
-    ("utf-8", False, ";", "UTF-8"),
-    ("utf-8", True, ",", "UTF-8 (avec BOM)"),
-    ("cp1252", False, ";", "Windows-1252"),
-    ("latin-1", False, "\t", "Windows-1252"),
-    ("utf-8", False, "\t", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "bom", "delimiter", "detected"),
+    [
+        ("utf-8", False, ";", "UTF-8"),
+        ("utf-8", True, ",", "UTF-8 (avec BOM)"),
+        ("cp1252", False, ";", "Windows-1252"),
+        ("latin-1", False, "\t", "Windows-1252"),
+        ("utf-8", False, "\t", "UTF-8"),
+    ],
+)
 def test_csv_in_each_encoding_and_separator_is_read(process, facilitator, encoding, bom, delimiter, detected):
     """Are accents, columns and separators read right whatever the spreadsheet program wrote?"""
-    batch = imports.start_import(process.id, csv_bytes(delimiter=delimiter, encoding=encoding, bom=bom),
-                                 "atelier.csv", actor=facilitator)
+    batch = imports.start_import(
+        process.id, csv_bytes(delimiter=delimiter, encoding=encoding, bom=bom), "atelier.csv", actor=facilitator
+    )
     assert batch.detected["encoding"] == detected
     assert batch.detected["delimiter"] == delimiter
     result = imports.preview(process.id, batch.id, actor=facilitator)
@@ -107,10 +120,13 @@ def test_preview_matches_themes_and_kinds_fuzzily(process, facilitator):
 
 def test_preview_then_confirm_imports_valid_rows_once(process, facilitator):
     """Preview writes nothing; confirm imports valid rows, counts them, audits the batch."""
-    rows = [*ROWS, ["Thème inconnu du tout", "Diagnostic", "Texte valable", "Table 5", "", ""],
-            ["Métiers/compétences", "Diagnostic", "   ", "Table 6", "", ""],
-            ["Métiers/compétences", "Diagnostic", "x" * 5001, "Table 7", "", ""],
-            ["Métiers/compétences", "Diagnostic", "Bonjour <script>alert(1)</script>", "Table 8", "", ""]]
+    rows = [
+        *ROWS,
+        ["Thème inconnu du tout", "Diagnostic", "Texte valable", "Table 5", "", ""],
+        ["Métiers/compétences", "Diagnostic", "   ", "Table 6", "", ""],
+        ["Métiers/compétences", "Diagnostic", "x" * 5001, "Table 7", "", ""],
+        ["Métiers/compétences", "Diagnostic", "Bonjour <script>alert(1)</script>", "Table 8", "", ""],
+    ]
     batch = imports.start_import(process.id, csv_bytes(rows), "atelier.csv", actor=facilitator)
     result = imports.preview(process.id, batch.id, actor=facilitator)
     problems = {row.line_number: row.problems for row in result.rows}
@@ -138,8 +154,12 @@ def test_reimporting_the_same_rows_creates_no_duplicates(process, facilitator):
     first = imports.start_import(process.id, csv_bytes(), "atelier.csv", actor=facilitator)
     imports.confirm_import(process.id, first.id, actor=facilitator)
     # Same rows again, typed by someone else in another format, plus one new row.
-    second = imports.start_import(process.id, xlsx_bytes([*ROWS, ["Métiers/compétences", "Idée", "Nouvelle", "T9", "", ""]]),
-                                  "ressaisie.xlsx", actor=facilitator)
+    second = imports.start_import(
+        process.id,
+        xlsx_bytes([*ROWS, ["Métiers/compétences", "Idée", "Nouvelle", "T9", "", ""]]),
+        "ressaisie.xlsx",
+        actor=facilitator,
+    )
     preview = imports.preview(process.id, second.id, actor=facilitator)
     assert preview.n_valid == 1
     assert preview.rows[0].problems == ["Déjà importée : cette ligne est déjà dans la démarche (import précédent)."]
@@ -171,8 +191,13 @@ def test_mapping_and_theme_choices_are_editable(process, facilitator):
     with pytest.raises(InvalidInput, match="Indiquez quelle colonne contient : Thématique, Texte"):
         imports.confirm_import(process.id, batch.id, actor=facilitator)
     target = process.themes[5]
-    imports.update_mapping(process.id, batch.id, columns={"theme": 0, "text": 1},
-                           theme_choices={"Qualité des formations": target.id}, actor=facilitator)
+    imports.update_mapping(
+        process.id,
+        batch.id,
+        columns={"theme": 0, "text": 1},
+        theme_choices={"Qualité des formations": target.id},
+        actor=facilitator,
+    )
     assert imports.confirm_import(process.id, batch.id, actor=facilitator).n_imported == 1
     assert db.session.execute(db.select(Contribution.theme_id)).scalar_one() == target.id
 
@@ -197,9 +222,11 @@ def _with_member(name: str, content: str) -> bytes:
 
 
 _ENTITIES = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
-BILLION_LAUGHS = (f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e0 "lol">{_ENTITIES}]>'
-                  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-                  '<row r="1"><c r="A1" t="inlineStr"><is><t>&e9;</t></is></c></row></sheetData></worksheet>')
+BILLION_LAUGHS = (
+    f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e0 "lol">{_ENTITIES}]>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>&e9;</t></is></c></row></sheetData></worksheet>'
+)
 
 
 def _hide_first(workbook):
@@ -214,21 +241,33 @@ HOSTILE = [
     ("classeur.csv", lambda: xlsx_bytes(), "classeur Excel (ou une archive ZIP) renommé en .csv"),
     ("bombe.xlsx", _zip_bomb, "bombe zip"),
     ("texte.xlsx", lambda: csv_bytes(), "n'est pas un vrai classeur Excel"),
-    ("formule.xlsx", lambda: xlsx_bytes([["Métiers/compétences", "Idée", "=1+1", "T1", "", ""]]),
-     "La cellule C2 de la feuille « Atelier » contient une formule"),
+    (
+        "formule.xlsx",
+        lambda: xlsx_bytes([["Métiers/compétences", "Idée", "=1+1", "T1", "", ""]]),
+        "La cellule C2 de la feuille « Atelier » contient une formule",
+    ),
     ("vide.xlsx", lambda: xlsx_bytes([], []), "La feuille « Atelier » est vide"),
     ("entete.csv", lambda: csv_bytes([]), "qu'une ligne d'en-tête"),
-    ("fusion.xlsx", lambda: xlsx_bytes(prepare=lambda wb: wb.active.merge_cells("A2:A4")),
-     "cellules fusionnées (A2:A4)"),
-    ("enorme.csv", lambda: csv_bytes([["Métiers/compétences", "Idée", f"Texte {i}", "", "", ""]
-                                      for i in range(MAX_ROWS + 1)]), "plus de 20 000 lignes"),
+    (
+        "fusion.xlsx",
+        lambda: xlsx_bytes(prepare=lambda wb: wb.active.merge_cells("A2:A4")),
+        "cellules fusionnées (A2:A4)",
+    ),
+    (
+        "enorme.csv",
+        lambda: csv_bytes([["Métiers/compétences", "Idée", f"Texte {i}", "", "", ""] for i in range(MAX_ROWS + 1)]),
+        "plus de 20 000 lignes",
+    ),
     ("lourd.csv", lambda: b"Texte\n" + b"a" * (5 * 1024 * 1024), "c'est trop lourd (maximum 5 Mo)"),
     ("vieux.xls", lambda: b"\xd0\xcf\x11\xe0", "anciens classeurs Excel (.xls)"),
     ("image.png", lambda: b"\x89PNG", "Format non reconnu"),
     ("rien.csv", lambda: b"", "Le fichier est vide."),
     ("entites.xlsx", lambda: _with_member("xl/worksheets/sheet1.xml", BILLION_LAUGHS), "classeur Excel est abîmé"),
-    ("xml-casse.xlsx", lambda: _with_member("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row>"),
-     "classeur Excel est abîmé"),
+    (
+        "xml-casse.xlsx",
+        lambda: _with_member("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row>"),
+        "classeur Excel est abîmé",
+    ),
     ("classeur-casse.xlsx", lambda: _with_member("xl/workbook.xml", "n'importe quoi"), "classeur Excel est abîmé"),
 ]
 
@@ -273,7 +312,8 @@ def test_undo_is_refused_when_moderation_used_a_contribution(process, facilitato
         imports.undo_import(process.id, batch.id, actor=facilitator)
     assert raised.value.message == (
         f"Annulation impossible : la modération a déjà utilisé 1 contribution(s) de cet import : "
-        f"n° {merged.id} (intégrée à une proposition). Rien n'a été masqué.")
+        f"n° {merged.id} (intégrée à une proposition). Rien n'a été masqué."
+    )
     assert db.session.execute(db.select(Contribution).where(Contribution.hidden_at.is_not(None))).first() is None
     assert db.session.get(ImportBatch, batch.id).status == ImportStatus.CONFIRMED
 
@@ -289,13 +329,16 @@ def test_cancelled_draft_imports_nothing(process, facilitator):
 
 # --- through the web pages ---------------------------------------------------------------
 
+
 def test_web_upload_preview_confirm_and_undo(client, auth, process, facilitator):
     auth.login(facilitator)
     page = client.get(f"/demarches/{process.slug}")
     assert "Importer une feuille d'atelier" in page.text
-    response = client.post(f"/demarches/{process.slug}/import",
-                           data={"file": (io.BytesIO(xlsx_bytes()), "atelier.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/demarches/{process.slug}/import",
+        data={"file": (io.BytesIO(xlsx_bytes()), "atelier.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     preview = client.get(response.location)
     assert "Importer les 4 lignes valides" in preview.text
@@ -310,9 +353,11 @@ def test_web_upload_preview_confirm_and_undo(client, auth, process, facilitator)
 
 def test_web_hostile_upload_shows_the_french_message(client, auth, process, facilitator):
     auth.login(facilitator)
-    response = client.post(f"/demarches/{process.slug}/import",
-                           data={"file": (io.BytesIO(bytes(range(256)) * 8), "atelier.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/demarches/{process.slug}/import",
+        data={"file": (io.BytesIO(bytes(range(256)) * 8), "atelier.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "n&#39;est pas un fichier texte" in response.text
     assert n_batches() == 0
@@ -341,14 +386,20 @@ def test_multiline_cells_keep_their_starting_line_number(process, facilitator):
 
 def test_web_mapping_correction_changes_the_preview(client, auth, process, facilitator):
     auth.login(facilitator)
-    batch = imports.start_import(process.id, csv_bytes([["Qualité", "Un texte <b>gras</b>"], ["Qualité", "Bon"]],
-                                                       ["A", "B"]), "a.csv", actor=facilitator)
+    batch = imports.start_import(
+        process.id,
+        csv_bytes([["Qualité", "Un texte <b>gras</b>"], ["Qualité", "Bon"]], ["A", "B"]),
+        "a.csv",
+        actor=facilitator,
+    )
     page = client.get(f"/demarches/{process.slug}/import/{batch.id}")
     assert "Indiquez quelle colonne contient : Thématique, Texte." in page.text
     target = process.themes[0]
-    response = client.post(f"/demarches/{process.slug}/import/{batch.id}/correspondance",
-                           data={"colonne_theme": "0", "colonne_text": "1", "valeur_theme_1": "Qualité",
-                                 "theme_1": str(target.id)}, follow_redirects=True)
+    response = client.post(
+        f"/demarches/{process.slug}/import/{batch.id}/correspondance",
+        data={"colonne_theme": "0", "colonne_text": "1", "valeur_theme_1": "Qualité", "theme_1": str(target.id)},
+        follow_redirects=True,
+    )
     assert "Aperçu mis à jour." in response.text
     assert "Importer les 1 lignes valides" in response.text
     # The file's HTML is shown as text, never as markup.
@@ -375,9 +426,11 @@ def test_closed_process_refuses_imports(process, facilitator):
 
 def test_upload_over_the_request_limit_gets_the_french_413_page(client, auth, process, facilitator):
     auth.login(facilitator)
-    response = client.post(f"/demarches/{process.slug}/import",
-                           data={"file": (io.BytesIO(b"a" * (6 * 1024 * 1024)), "gros.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/demarches/{process.slug}/import",
+        data={"file": (io.BytesIO(b"a" * (6 * 1024 * 1024)), "gros.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "Fichier trop volumineux" in response.text
     assert n_batches() == 0
@@ -392,22 +445,31 @@ def test_upload_without_csrf_token_is_refused(migrated_database, factory):
         email = factory.user(Role.FACILITATOR).email
     token = csrf_token_from(client.get("/connexion").text)
     client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    response = client.post(f"/demarches/{slug}/import",
-                           data={"file": (io.BytesIO(csv_bytes()), "a.csv")}, content_type="multipart/form-data")
+    response = client.post(
+        f"/demarches/{slug}/import",
+        data={"file": (io.BytesIO(csv_bytes()), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "Le formulaire a expiré" in response.text
     assert n_batches() == 0
     token = csrf_token_from(client.get(f"/demarches/{slug}/import").text)
-    response = client.post(f"/demarches/{slug}/import",
-                           data={"file": (io.BytesIO(csv_bytes()), "a.csv"), "csrf_token": token},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/demarches/{slug}/import",
+        data={"file": (io.BytesIO(csv_bytes()), "a.csv"), "csrf_token": token},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "Importer les" in response.text, "the preview of the uploaded sheet"
     assert n_batches() == 1
 
 
 def test_preview_counts_problems_by_kind(process, facilitator):
-    rows = [["Inconnue A", "Idée", "Texte un", "", "", ""], ["Inconnue B", "Idée", "Texte deux", "", "", ""],
-            ["Métiers/compétences", "Idée", "y" * 5001, "", "", ""]]
+    rows = [
+        ["Inconnue A", "Idée", "Texte un", "", "", ""],
+        ["Inconnue B", "Idée", "Texte deux", "", "", ""],
+        ["Métiers/compétences", "Idée", "y" * 5001, "", "", ""],
+    ]
     batch = imports.start_import(process.id, csv_bytes(rows), "a.csv", actor=facilitator)
     counts = imports.preview(process.id, batch.id, actor=facilitator).problem_counts
     assert counts["Thématique : « … » inconnue dans cette démarche."] == 2
@@ -429,24 +491,37 @@ def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facili
     assert [(row.line_number, row.values["text"]) for row in rows] == [(MAX_ROWS + 10, "Tout en bas de la feuille")]
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (["Thématique", "Type", "Texte"], {"theme": 0, "kind": 1, "text": 2}),
-    (["thematique", "type de contribution", "Contribution", "Titre"], {"theme": 0, "kind": 1, "text": 2, "title": 3}),
-    (["THÈME", "Texte ", "N° table", "Auteur", "Type d'acteur"],
-     {"theme": 0, "text": 1, "table": 2, "author": 3, "actor_type": 4}),
-    (["Thèmatique", "Contributions", "Table", "Type d’acteur"], {"theme": 0, "text": 1, "table": 2, "actor_type": 3}),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (["Thématique", "Type", "Texte"], {"theme": 0, "kind": 1, "text": 2}),
+        (
+            ["thematique", "type de contribution", "Contribution", "Titre"],
+            {"theme": 0, "kind": 1, "text": 2, "title": 3},
+        ),
+        (
+            ["THÈME", "Texte ", "N° table", "Auteur", "Type d'acteur"],
+            {"theme": 0, "text": 1, "table": 2, "author": 3, "actor_type": 4},
+        ),
+        (
+            ["Thèmatique", "Contributions", "Table", "Type d’acteur"],
+            {"theme": 0, "text": 1, "table": 2, "actor_type": 3},
+        ),
+    ],
+)
 def test_french_header_variations_are_recognised(header, expected):
     mapping = imports.guess_mapping(header)
     assert {name: index for name, index in mapping.items() if index is not None} == expected
 
 
 def test_web_mapping_with_numbers_that_are_not_columns_changes_nothing(client, auth, process, facilitator):
-    """"²" passes str.isdigit() but not int() (it was a 500); it reads as "no column", like any other word."""
+    """ "²" passes str.isdigit() but not int() (it was a 500); it reads as "no column", like any other word."""
     auth.login(facilitator)
     batch_id = imports.start_import(process.id, csv_bytes(), "atelier.csv", actor=facilitator).id
-    response = client.post(f"/demarches/{process.slug}/import/{batch_id}/correspondance",
-                           data={"colonne_text": "²", "valeur_theme_0": "Métiers", "theme_0": "9223372036854775808"})
+    response = client.post(
+        f"/demarches/{process.slug}/import/{batch_id}/correspondance",
+        data={"colonne_text": "²", "valeur_theme_0": "Métiers", "theme_0": "9223372036854775808"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     batch = db.session.get(ImportBatch, batch_id)

@@ -4,13 +4,13 @@ import re
 
 import pytest
 
+from contrib.core import undo
 from contrib.core.errors import Conflict, NotAllowed
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
-from contrib.participation import comments
 from contrib.moderation import hiding as moderation
 from contrib.moderation import reports
-from contrib.core import undo
+from contrib.participation import comments
 from tests.conftest import ROOT
 
 
@@ -52,7 +52,10 @@ def test_undo_blocked_by_a_later_act_says_which(app, scene):
     contribution, moderator = scene["contribution"], scene["moderator"]
     moderation.hide(contribution.id, "Hors sujet", moderator=moderator)
     moderation.restore(contribution.id, moderator=moderator)
-    hide_entry, restore_entry = _entries("moderation:contribution:hide")[0], _entries("moderation:contribution:restore")[0]
+    hide_entry, restore_entry = (
+        _entries("moderation:contribution:hide")[0],
+        _entries("moderation:contribution:restore")[0],
+    )
 
     with pytest.raises(Conflict, match=f"acte n° {restore_entry.id}"):
         undo.undo_act(hide_entry.id, actor=moderator)
@@ -95,8 +98,11 @@ def test_journal_page_undo_and_redo_through_http(app, client, auth, scene):
     contribution_id = scene["contribution"].id
     page = client.get(f"/contributions/{contribution_id}")
     assert "Masquer" in page.text
-    response = client.post(f"/moderation/contributions/{contribution_id}/masquer",
-                           data={"reason": "Données personnelles", "version": "1"}, follow_redirects=True)
+    response = client.post(
+        f"/moderation/contributions/{contribution_id}/masquer",
+        data={"reason": "Données personnelles", "version": "1"},
+        follow_redirects=True,
+    )
     assert "Contribution masquée" in response.text
     journal = client.get("/moderation/journal")
     assert "Masquage d&#39;une contribution" in journal.text and "Annuler" in journal.text
@@ -111,8 +117,9 @@ def test_journal_page_undo_and_redo_through_http(app, client, auth, scene):
 
 def test_empty_reason_is_refused_in_french(app, client, auth, scene):
     auth.login(scene["moderator"])
-    response = client.post(f"/moderation/contributions/{scene['contribution'].id}/masquer",
-                           data={"reason": "   "}, follow_redirects=True)
+    response = client.post(
+        f"/moderation/contributions/{scene['contribution'].id}/masquer", data={"reason": "   "}, follow_redirects=True
+    )
     assert "Motif" in response.text
     db.session.expire_all()
     assert not db.session.get(Contribution, scene["contribution"].id).is_hidden
@@ -130,26 +137,42 @@ def test_journal_filters_beyond_the_database_show_an_empty_page(app, client, aut
 # the others say here why not. A new action fails the test until it is classified.
 NOT_MODERATION_ACTS = {
     # A participant's own acts (they withdraw or edit them themselves).
-    "accounts:user:register": "participant", "accounts:user:reset_password": "participant",
-    "comments:comment:create": "participant", "contributions:contribution:create": "participant",
-    "supports:support:create": "participant", "supports:support:withdraw": "participant",
-    "prioritisation:support:create": "participant", "prioritisation:support:withdraw": "participant",
-    "reports:contribution:report": "participant", "reports:comment:report": "participant",
+    "accounts:user:register": "participant",
+    "accounts:user:reset_password": "participant",
+    "comments:comment:create": "participant",
+    "contributions:contribution:create": "participant",
+    "supports:support:create": "participant",
+    "supports:support:withdraw": "participant",
+    "prioritisation:support:create": "participant",
+    "prioritisation:support:withdraw": "participant",
+    "reports:contribution:report": "participant",
+    "reports:comment:report": "participant",
     # Automatic hiding by the report threshold: the moderators' decision on the reports reverses it.
-    "reports:contribution:auto_hide": "automatic", "reports:comment:auto_hide": "automatic",
+    "reports:contribution:auto_hide": "automatic",
+    "reports:comment:auto_hide": "automatic",
     # A facilitator's import batch is undone as a whole from its page (imports:batch:undo).
-    "imports:batch:upload": "import", "imports:batch:confirm": "import", "imports:batch:cancel": "import",
+    "imports:batch:upload": "import",
+    "imports:batch:confirm": "import",
+    "imports:batch:cancel": "import",
     "imports:batch:undo": "import",
     # Staff administration of accounts and processes, and the command-line loader.
-    "accounts:user:create": "administration", "accounts:user:change_role": "administration",
-    "accounts:user:delete": "administration", "processes:process:create": "administration",
-    "processes:process:update": "administration", "processes:theme:create": "administration",
-    "processes:theme:rename": "administration", "contributions:bulk:load": "administration",
+    "accounts:user:create": "administration",
+    "accounts:user:change_role": "administration",
+    "accounts:user:delete": "administration",
+    "processes:process:create": "administration",
+    "processes:process:update": "administration",
+    "processes:theme:create": "administration",
+    "processes:theme:rename": "administration",
+    "contributions:bulk:load": "administration",
     # Journal records of computations and exports: they change nothing anyone sees.
-    "clustering:run:launch": "record", "duplicates:detection:run": "record",
-    "assistant:summary:generate": "record", "assistant:answer:generate": "record",
-    "assistant:draft:generate": "record", "assistant:draft:use": "record",
-    "plaidoyer:plaidoyer:create": "record", "plaidoyer:version:create": "record",
+    "clustering:run:launch": "record",
+    "duplicates:detection:run": "record",
+    "assistant:summary:generate": "record",
+    "assistant:answer:generate": "record",
+    "assistant:draft:generate": "record",
+    "assistant:draft:use": "record",
+    "plaidoyer:plaidoyer:create": "record",
+    "plaidoyer:version:create": "record",
     "plaidoyer:plaidoyer:export": "record",
 }
 _ACTION = re.compile(r"""f?["']([a-z_]+):(\{target_type\}|[a-z_]+):([a-z_]+)["']""")
@@ -170,14 +193,22 @@ def _recorded_actions() -> set[str]:
 
 def test_every_moderation_act_is_in_the_journal_and_undoable(app):
     actions = _recorded_actions()
-    assert {"moderation:contribution:hide", "reports:comment:restore", "reports:comment:keep_hidden",
-            "proposals:proposal:merge", "reports:comment:auto_hide"} <= actions, "the scan finds the actions"
+    assert {
+        "moderation:contribution:hide",
+        "reports:comment:restore",
+        "reports:comment:keep_hidden",
+        "proposals:proposal:merge",
+        "reports:comment:auto_hide",
+    } <= actions, "the scan finds the actions"
     assert not set(NOT_MODERATION_ACTS) - actions, "every classified action still exists"
     moderation_acts = actions - set(NOT_MODERATION_ACTS)
     assert len(moderation_acts) >= 30
     registry = undo._registry
-    missing = sorted(action for action in moderation_acts
-                     if action not in registry or not (registry[action].undo and registry[action].redo))
+    missing = sorted(
+        action
+        for action in moderation_acts
+        if action not in registry or not (registry[action].undo and registry[action].redo)
+    )
     assert missing == [], f"moderation acts without undo and redo in the journal: {missing}"
 
 
@@ -190,16 +221,21 @@ def reported_comment(factory, scene):
 
 
 def _open_report_ids(comment_id: int) -> list[int]:
-    return db.session.scalars(db.select(Report.id).where(Report.comment_id == comment_id,
-                                                         Report.resolved_at.is_(None)).order_by(Report.id)).all()
+    return db.session.scalars(
+        db.select(Report.id).where(Report.comment_id == comment_id, Report.resolved_at.is_(None)).order_by(Report.id)
+    ).all()
 
 
-@pytest.mark.parametrize("decide, hidden_after, decision", [
-    (reports.restore, False, ReportDecision.RESTORED),
-    (reports.keep_hidden, True, ReportDecision.KEPT_HIDDEN),
-])
-def test_comment_report_decision_is_journaled_undone_and_redone(app, scene, reported_comment, decide, hidden_after,
-                                                                decision):
+@pytest.mark.parametrize(
+    "decide, hidden_after, decision",
+    [
+        (reports.restore, False, ReportDecision.RESTORED),
+        (reports.keep_hidden, True, ReportDecision.KEPT_HIDDEN),
+    ],
+)
+def test_comment_report_decision_is_journaled_undone_and_redone(
+    app, scene, reported_comment, decide, hidden_after, decision
+):
     moderator, comment_id = scene["moderator"], reported_comment.id
     assert reported_comment.hidden_reason == reports.AUTO_HIDDEN_REASON
     report_ids = _open_report_ids(comment_id)
@@ -234,8 +270,14 @@ def test_undoing_a_contribution_report_decision_reopens_its_reports(app, factory
     undo.undo_act(entry.id, actor=moderator)
     db.session.expire_all()
     assert db.session.get(Contribution, contribution_id).hidden_reason == reports.AUTO_HIDDEN_REASON
-    assert db.session.scalar(db.select(db.func.count(Report.id)).where(
-        Report.contribution_id == contribution_id, Report.resolved_at.is_(None))) == 3
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(Report.id)).where(
+                Report.contribution_id == contribution_id, Report.resolved_at.is_(None)
+            )
+        )
+        == 3
+    )
 
 
 def test_a_report_decision_is_not_undone_over_newer_reports(app, factory, scene, reported_comment):
@@ -251,8 +293,9 @@ def test_a_report_decision_is_not_undone_over_newer_reports(app, factory, scene,
 
 def test_comment_decision_in_the_journal_page_and_undone_through_http(app, client, auth, scene, reported_comment):
     auth.login(scene["moderator"])
-    response = client.post(f"/moderation/signalements/commentaire/{reported_comment.id}/masquer",
-                           data={}, follow_redirects=True)
+    response = client.post(
+        f"/moderation/signalements/commentaire/{reported_comment.id}/masquer", data={}, follow_redirects=True
+    )
     assert "Élément masqué" in response.text and "3 signalements clos" in response.text
     journal = client.get("/moderation/journal")
     assert "Signalement traité : commentaire gardé masqué" in journal.text

@@ -5,9 +5,9 @@ import pytest
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
-from contrib.participation import comments
 from contrib.moderation import reports
 from contrib.moderation.reports import AUTO_HIDDEN_REASON
+from contrib.participation import comments
 
 
 def _actions():
@@ -72,13 +72,16 @@ def test_duplicate_and_own_reports_are_refused(factory, reported):
     assert db.session.execute(db.select(db.func.count(Report.id))).scalar() == 1
 
 
-@pytest.mark.parametrize(("reason", "details", "message"), [
-    ("", None, "choisissez un motif"),
-    ("n_importe_quoi", None, "choisissez un motif"),
-    ("spam", "<script>alert(1)</script>", "balises HTML"),
-    ("spam", "x" * 501, "maximum 500"),
-    ("other", "   ", "Autre"),
-])
+@pytest.mark.parametrize(
+    ("reason", "details", "message"),
+    [
+        ("", None, "choisissez un motif"),
+        ("n_importe_quoi", None, "choisissez un motif"),
+        ("spam", "<script>alert(1)</script>", "balises HTML"),
+        ("spam", "x" * 501, "maximum 500"),
+        ("other", "   ", "Autre"),
+    ],
+)
 def test_bad_reason_or_details_are_refused(factory, reported, reason, details, message):
     _, _, contribution = reported
     with pytest.raises(InvalidInput, match=message):
@@ -163,7 +166,9 @@ def test_comment_reports(factory, reported):
     assert comment.is_hidden and comment.hidden_reason == AUTO_HIDDEN_REASON
     assert comments.threads_of(contribution.id) == []
     assert db.session.get(Comment, comment.id) is not None
-    notification = db.session.execute(db.select(Notification).filter_by(user_id=commenter.id, kind="hidden")).scalar_one()
+    notification = db.session.execute(
+        db.select(Notification).filter_by(user_id=commenter.id, kind="hidden")
+    ).scalar_one()
     assert "Votre commentaire" in notification.message
     db.session.refresh(contribution)
     assert not contribution.is_hidden
@@ -190,16 +195,18 @@ class TestPages:
         response = client.post(f"/contributions/{contribution.id}/signaler", data={"reason": "spam"})
         assert response.status_code == 302
         assert "transmis à la modération" in client.get(response.location).text
-        response = client.post(f"/contributions/{contribution.id}/signaler", data={"reason": "spam"},
-                               follow_redirects=True)
+        response = client.post(
+            f"/contributions/{contribution.id}/signaler", data={"reason": "spam"}, follow_redirects=True
+        )
         assert response.status_code == 200 and "Vous avez déjà signalé cet élément" in response.text
         assert db.session.execute(db.select(db.func.count(Report.id))).scalar() == 1
 
     def test_bad_details_are_shown_with_an_error_summary(self, client, factory, auth, reported):
         _, _, contribution = reported
         auth.login(factory.user())
-        response = client.post(f"/contributions/{contribution.id}/signaler",
-                               data={"reason": "other", "details": "<b>gras</b>"})
+        response = client.post(
+            f"/contributions/{contribution.id}/signaler", data={"reason": "other", "details": "<b>gras</b>"}
+        )
         assert response.status_code == 400
         assert "Le signalement n'a pas été enregistré" in response.text
         assert "balises HTML" in response.text and "&lt;b&gt;gras&lt;/b&gt;" in response.text
@@ -210,8 +217,9 @@ class TestPages:
         author, _, contribution = reported
         auth.login(author)
         assert "<summary>Signaler" not in client.get(f"/contributions/{contribution.id}").text
-        response = client.post(f"/contributions/{contribution.id}/signaler", data={"reason": "spam"},
-                               follow_redirects=True)
+        response = client.post(
+            f"/contributions/{contribution.id}/signaler", data={"reason": "spam"}, follow_redirects=True
+        )
         assert "propre contribution" in response.text
         assert db.session.execute(db.select(Report)).first() is None
 
@@ -244,10 +252,11 @@ class TestPages:
         auth.logout()
         auth.login(factory.user(Role.MODERATOR))
         html = client.get("/moderation/signalements").text
-        assert ">Modération</a>" in html and "Contribution n° %d · 1 signalement" % contribution.id in html
+        assert ">Modération</a>" in html and f"Contribution n° {contribution.id} · 1 signalement" in html
         assert "Hors charte (a &lt; b)" in html and "Autre : 1" in html
-        response = client.post(f"/moderation/signalements/contribution/{contribution.id}/masquer",
-                               follow_redirects=True)
+        response = client.post(
+            f"/moderation/signalements/contribution/{contribution.id}/masquer", follow_redirects=True
+        )
         assert "Élément masqué" in response.text and "Aucun signalement en attente." in response.text
         db.session.refresh(contribution)
         assert contribution.is_hidden
@@ -264,8 +273,9 @@ class TestPages:
                 from tests.conftest import AuthActions
 
                 AuthActions(client).login(factory.user())
-                statuses = [client.post(f"/contributions/{t.id}/signaler", data={"reason": "spam"}).status_code
-                            for t in targets]
+                statuses = [
+                    client.post(f"/contributions/{t.id}/signaler", data={"reason": "spam"}).status_code for t in targets
+                ]
                 assert statuses[:20] == [302] * 20 and statuses[20] == 429
                 assert db.session.execute(db.select(db.func.count(Report.id))).scalar() == 20
             finally:

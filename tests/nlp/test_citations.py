@@ -18,10 +18,13 @@ def test_the_same_sentence_as_its_source_is_verified():
     assert s.reason == "" and s.supporting_ids == (1,)
 
 
-@pytest.mark.parametrize("claim", [
-    "Il faut supprimer le budget de la formation des bénévoles [#1].",
-    "Un participant demande la suppression du budget de la formation des bénévoles [#1].",
-])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Il faut supprimer le budget de la formation des bénévoles [#1].",
+        "Un participant demande la suppression du budget de la formation des bénévoles [#1].",
+    ],
+)
 def test_a_sentence_saying_the_opposite_of_its_source_is_refused(claim):
     s = verdict(claim, BUDGET)
     assert s.status == "non_soutenue"
@@ -35,10 +38,13 @@ def test_antonyms_count_as_a_contradiction():
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
 
 
-@pytest.mark.parametrize("claim, shown", [
-    ("Le reste à charge de 50 euros sur le CPF a fait chuter les inscriptions [#4].", "50 €"),
-    ("Le reste à charge de 20 % sur le CPF a fait chuter les inscriptions [#4].", "20 %"),
-])
+@pytest.mark.parametrize(
+    "claim, shown",
+    [
+        ("Le reste à charge de 50 euros sur le CPF a fait chuter les inscriptions [#4].", "50 €"),
+        ("Le reste à charge de 20 % sur le CPF a fait chuter les inscriptions [#4].", "20 %"),
+    ],
+)
 def test_a_changed_number_is_refused(claim, shown):
     scope = {4: "Le reste à charge de 20 € sur le CPF a fait chuter les inscriptions de nos publics."}
     s = verdict(claim, scope)
@@ -51,8 +57,10 @@ def test_numbers_are_normalised(written):
     scope = {4: "Le reste à charge de 20 € sur le CPF a fait chuter les inscriptions de nos publics."}
     claim = f"Le reste à charge de {written} sur le CPF a fait chuter les inscriptions [#4]."
     assert verdict(claim, scope).is_verified
-    assert verdict("Un stagiaire sur trois n'a pas d'ordinateur à la maison [#5].",
-                   {5: "Un tiers des stagiaires n'ont pas d'ordinateur à la maison."}).is_verified
+    assert verdict(
+        "Un stagiaire sur trois n'a pas d'ordinateur à la maison [#5].",
+        {5: "Un tiers des stagiaires n'ont pas d'ordinateur à la maison."},
+    ).is_verified
 
 
 def test_a_changed_actor_or_place_is_refused():
@@ -85,25 +93,33 @@ def test_majority_needs_a_count_over_the_scope():
     assert s.status == "non_soutenue" and "« la majorite » : 1 contribution citée" in s.reason
     s = verdict("La majorité des contributions demandent des pistes cyclables [#1].", TWO, scope_size=45)
     assert "1 contribution citée sur 45" in s.reason
-    assert verdict("La majorité des contributions demandent des pistes cyclables [#1, #2].", TWO,
-                   scope_size=3).is_verified
+    assert verdict(
+        "La majorité des contributions demandent des pistes cyclables [#1, #2].", TWO, scope_size=3
+    ).is_verified
     assert not verdict("Tous les participants demandent des pistes cyclables [#1, #2].", TWO).is_verified
 
 
 def test_partial_support_is_refused():
-    scope = {8: "Dans les villages, nous avons testé un bus de formation itinérant : "
-                "40 personnes formées en six mois."}
+    scope = {8: "Dans les villages, nous avons testé un bus de formation itinérant : 40 personnes formées en six mois."}
     assert verdict("Un bus de formation itinérant a formé 40 personnes en six mois [#8].", scope).is_verified
-    s = verdict("Un bus de formation itinérant a formé 40 personnes en six mois, et toutes ont trouvé un "
-                "emploi dans une usine [#8].", scope)
+    s = verdict(
+        "Un bus de formation itinérant a formé 40 personnes en six mois, et toutes ont trouvé un "
+        "emploi dans une usine [#8].",
+        scope,
+    )
     assert s.status == "non_soutenue"
 
 
 def test_a_faithful_paraphrase_is_accepted():
-    scope = {6: "Dans notre centre de Limoges, un tiers des stagiaires n'ont pas d'ordinateur à la maison. "
-                "La formation à distance les exclut de fait."}
-    s = verdict("À Limoges, un stagiaire sur trois n'a pas d'ordinateur chez lui, ce qui l'exclut de fait "
-                "de la formation à distance [#6].", scope)
+    scope = {
+        6: "Dans notre centre de Limoges, un tiers des stagiaires n'ont pas d'ordinateur à la maison. "
+        "La formation à distance les exclut de fait."
+    }
+    s = verdict(
+        "À Limoges, un stagiaire sur trois n'a pas d'ordinateur chez lui, ce qui l'exclut de fait "
+        "de la formation à distance [#6].",
+        scope,
+    )
     assert s.is_verified, s.reason
 
 

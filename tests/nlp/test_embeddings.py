@@ -15,11 +15,13 @@ def test_the_shipped_model_loads_and_embeds_unit_vectors():
 
 
 def test_a_rewording_is_closer_than_another_idea():
-    original, reworded, other = embed([
-        "Les financeurs devraient payer le temps de préparation des formateurs.",
-        "Il faut rémunérer les formateurs pour la conception de leurs cours, pas seulement l'animation.",
-        "Développer les pistes cyclables entre les villages.",
-    ])
+    original, reworded, other = embed(
+        [
+            "Les financeurs devraient payer le temps de préparation des formateurs.",
+            "Il faut rémunérer les formateurs pour la conception de leurs cours, pas seulement l'animation.",
+            "Développer les pistes cyclables entre les villages.",
+        ]
+    )
     assert original @ reworded > original @ other + 0.1
 
 

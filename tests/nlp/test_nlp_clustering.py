@@ -8,8 +8,18 @@ from nlp.clustering import Constraints, ThemeClusterer, cluster_contributions
 from nlp.stability import co_assignment_stability, match_clusters
 from tests.conftest import shared_data
 
-BIKE = ["pistes cyclables sécurisées en ville", "plus de pistes cyclables pour les vélos", "vélo et pistes cyclables partout", "garages à vélos sécurisés près des gares"]
-TAX = ["baisser les impôts sur le revenu", "un impôt sur le revenu plus juste", "impôts trop élevés pour les classes moyennes", "supprimer les niches fiscales et baisser l'impôt"]
+BIKE = [
+    "pistes cyclables sécurisées en ville",
+    "plus de pistes cyclables pour les vélos",
+    "vélo et pistes cyclables partout",
+    "garages à vélos sécurisés près des gares",
+]
+TAX = [
+    "baisser les impôts sur le revenu",
+    "un impôt sur le revenu plus juste",
+    "impôts trop élevés pour les classes moyennes",
+    "supprimer les niches fiscales et baisser l'impôt",
+]
 TEXTS = BIKE + TAX
 IDS = list(range(1, 9))
 
@@ -34,7 +44,13 @@ def test_every_id_is_assigned_exactly_once():
 
 @pytest.mark.parametrize(
     ("ids", "texts"),
-    [([], []), ([1], ["une seule contribution"]), ([1, 2], ["vélo en ville", "impôt juste"]), ([1, 2, 3], ["même texte"] * 3), ([1, 2], ["", "😀"])],
+    [
+        ([], []),
+        ([1], ["une seule contribution"]),
+        ([1, 2], ["vélo en ville", "impôt juste"]),
+        ([1, 2, 3], ["même texte"] * 3),
+        ([1, 2], ["", "😀"]),
+    ],
 )
 def test_degenerate_inputs_give_a_complete_assignment(ids, texts):
     result = cluster_contributions(ids, texts)
@@ -42,7 +58,7 @@ def test_degenerate_inputs_give_a_complete_assignment(ids, texts):
 
 
 def test_empty_texts_go_to_the_outlier_bucket():
-    result = cluster_contributions(IDS + [9], TEXTS + ["🙂🙂"], n_clusters=2)
+    result = cluster_contributions([*IDS, 9], [*TEXTS, "🙂🙂"], n_clusters=2)
     assert result.assignment[9] is None and 9 in result.outliers
 
 
@@ -95,7 +111,7 @@ def test_previous_run_keeps_cluster_keys():
     first = cluster_contributions(IDS, TEXTS, n_clusters=2)
     previous = {i: first.assignment[i] for i in IDS}
     renamed = {i: {"c1": "c7", "c2": "c9"}.get(k, k) for i, k in previous.items()}
-    second = cluster_contributions(IDS + [9], TEXTS + ["des pistes cyclables"], previous=renamed)
+    second = cluster_contributions([*IDS, 9], [*TEXTS, "des pistes cyclables"], previous=renamed)
     assert {c.key for c in second.clusters} == {"c7", "c9"}
     assert co_assignment_stability(renamed, second.assignment) == 1.0
     assert second.assignment[9] == second.assignment[1]
@@ -111,7 +127,9 @@ def test_same_input_twice_gives_the_same_result():
 
 
 WORDS = ["vélo", "impôt", "école", "santé", "retraite", "climat", "train", "TVA", "médecin", "élu"]
-texts_strategy = st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=5).map(" ".join), min_size=1, max_size=25)
+texts_strategy = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=0, max_size=5).map(" ".join), min_size=1, max_size=25
+)
 
 
 @settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
@@ -120,9 +138,15 @@ def test_property_constraints_always_hold_and_runs_are_deterministic(texts, data
     ids = list(range(len(texts)))
     pick = st.sampled_from(ids)
     must = tuple(data.draw(st.lists(st.tuples(pick, pick).filter(lambda p: p[0] != p[1]), max_size=2)))
-    cannot = tuple(p for p in data.draw(st.lists(st.tuples(pick, pick).filter(lambda p: p[0] != p[1]), max_size=2)) if p not in must)
-    pinned = {i: "fixe" for i in data.draw(st.lists(pick, max_size=1))}
-    constraints = Constraints(pinned=pinned, excluded=frozenset(data.draw(st.lists(pick, max_size=2))), must_link=must, cannot_link=cannot)
+    cannot = tuple(
+        p
+        for p in data.draw(st.lists(st.tuples(pick, pick).filter(lambda p: p[0] != p[1]), max_size=2))
+        if p not in must
+    )
+    pinned = dict.fromkeys(data.draw(st.lists(pick, max_size=1)), "fixe")
+    constraints = Constraints(
+        pinned=pinned, excluded=frozenset(data.draw(st.lists(pick, max_size=2))), must_link=must, cannot_link=cannot
+    )
     try:
         result = cluster_contributions(ids, texts, constraints=constraints)
     except ValueError:
@@ -143,7 +167,7 @@ def test_property_constraints_always_hold_and_runs_are_deterministic(texts, data
 
 def test_coordinates_map_every_clustered_id_into_the_unit_square():
     constraints = Constraints(excluded=frozenset({8}))
-    result = cluster_contributions(IDS + [9], TEXTS + ["🙂"], n_clusters=2, constraints=constraints)
+    result = cluster_contributions([*IDS, 9], [*TEXTS, "🙂"], n_clusters=2, constraints=constraints)
     assert set(result.coordinates) == set(result.assignment)
     xs, ys = zip(*result.coordinates.values())
     assert min(xs) == 0.0 and max(xs) == 1.0 and all(0.0 <= y <= 1.0 for y in ys)
@@ -160,7 +184,7 @@ def test_fit_rows_are_distinct_texts_in_an_order_independent_of_the_others():
     texts = TEXTS + [TAX[0]] * 5 + ["", "🙂"]
     rows = _fit_rows(FrenchVectorizer().fit_transform(texts), texts, 0)
     assert sorted(texts[r] for r in rows) == sorted(TEXTS)  # one row per distinct text, no empty one
-    more = texts + ["des trains de nuit", "le train de nuit pour voyager"]
+    more = [*texts, "des trains de nuit", "le train de nuit pour voyager"]
     rows_more = _fit_rows(FrenchVectorizer().fit_transform(more), more, 0)
     old_order = [texts[r] for r in rows]
     assert [more[r] for r in rows_more if more[r] in old_order] == old_order
@@ -190,12 +214,18 @@ def test_results_do_not_depend_on_the_process_hash_seed():
         "from nlp.evaluate import load_dataset; from nlp.clustering import cluster_contributions;"
         f"d = load_dataset({str(path)!r}, sample=300);"
         "r = cluster_contributions(d.ids, d.texts, n_clusters=8);"
-        "print(hashlib.md5(repr((r.clusters, sorted(r.assignment.items(), key=str), sorted(r.coordinates.items()))).encode()).hexdigest())"
+        "state = (r.clusters, sorted(r.assignment.items(), key=str), sorted(r.coordinates.items()));"
+        "print(hashlib.md5(repr(state).encode()).hexdigest())"
     )
     root = Path(__file__).resolve().parents[2]
     digests = {
         subprocess.run(
-            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         for seed in ("1", "2")
     }
@@ -266,8 +296,11 @@ def test_clusters_are_named_by_a_noun_phrase_with_keywords_apart():
 def test_names_keep_nouns_that_look_like_verbs_and_drop_real_verbs():
     from nlp.naming import name_clusters
 
-    texts = ["Le pouvoir d'achat des retraités baisse.", "Défendre le pouvoir d'achat des retraités.",
-             "Il faut préserver le pouvoir d'achat des retraités."]
+    texts = [
+        "Le pouvoir d'achat des retraités baisse.",
+        "Défendre le pouvoir d'achat des retraités.",
+        "Il faut préserver le pouvoir d'achat des retraités.",
+    ]
     assert name_clusters([texts]) == ["Pouvoir d'achat des retraités"]
     assert name_clusters([["Il faut passer vite.", "Passer, encore passer."]]) == [""]
 
@@ -277,7 +310,8 @@ def test_stored_vectors_give_the_same_result_as_computed_ones():
 
     vectors = embed(THEMED)
     assert cluster_contributions(THEMED_IDS, THEMED, n_clusters=3, vectors=vectors) == cluster_contributions(
-        THEMED_IDS, THEMED, n_clusters=3)
+        THEMED_IDS, THEMED, n_clusters=3
+    )
     with pytest.raises(ValueError, match="one row per text"):
         cluster_contributions(THEMED_IDS, THEMED, n_clusters=3, vectors=vectors[:-1])
     with pytest.raises(ValueError, match="NaN"):
@@ -286,12 +320,22 @@ def test_stored_vectors_give_the_same_result_as_computed_ones():
 
 def test_meaning_groups_texts_that_share_no_words():
     """Reworded texts about taxes vs transport share no content word: only the sentence vectors group them."""
-    taxes = ["Les impôts sont trop élevés.", "La fiscalité pèse sur les ménages.",
-             "Baisser la TVA sur l'alimentation.", "Une taxe foncière plus juste.",
-             "Réduire les prélèvements obligatoires.", "Supprimer la CSG des retraités."]
-    transport = ["Des bus gratuits en banlieue.", "Plus de trains régionaux.", "Développer le covoiturage rural.",
-                 "Un métro jusqu'aux quartiers.", "Des tramways dans les villes moyennes.",
-                 "Relancer les lignes ferroviaires."]
+    taxes = [
+        "Les impôts sont trop élevés.",
+        "La fiscalité pèse sur les ménages.",
+        "Baisser la TVA sur l'alimentation.",
+        "Une taxe foncière plus juste.",
+        "Réduire les prélèvements obligatoires.",
+        "Supprimer la CSG des retraités.",
+    ]
+    transport = [
+        "Des bus gratuits en banlieue.",
+        "Plus de trains régionaux.",
+        "Développer le covoiturage rural.",
+        "Un métro jusqu'aux quartiers.",
+        "Des tramways dans les villes moyennes.",
+        "Relancer les lignes ferroviaires.",
+    ]
     ids = list(range(12))
     semantic = ThemeClusterer(2).fit_predict(ids, taxes + transport)
     lexical = ThemeClusterer(2, semantic_weight=0.0).fit_predict(ids, taxes + transport)

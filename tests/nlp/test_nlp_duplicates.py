@@ -61,16 +61,26 @@ def test_representative_is_the_first_in_input_order():
 
 
 def test_reason_labels_are_french():
-    assert REASON_LABELS == {"exact": "identique", "near": "quasi-identique", "paraphrase": "reformulation proche",
-                             "semantic": "même idée, formulée autrement ? (à vérifier)"}
+    assert REASON_LABELS == {
+        "exact": "identique",
+        "near": "quasi-identique",
+        "paraphrase": "reformulation proche",
+        "semantic": "même idée, formulée autrement ? (à vérifier)",
+    }
 
 
-PREPARATION = ("Les financeurs devraient payer le temps de préparation des formateurs, "
-               "pas seulement les heures passées devant le groupe.")
-REWORDED = ("Les formateurs vacataires sont payés à l'heure de face-à-face ; "
-            "le temps passé à concevoir les supports n'est pas financé.")
-OPPOSED = ("Le temps de conception doit rester à la charge de l'organisme : "
-           "ce n'est pas aux financeurs de payer la préparation des formateurs.")
+PREPARATION = (
+    "Les financeurs devraient payer le temps de préparation des formateurs, "
+    "pas seulement les heures passées devant le groupe."
+)
+REWORDED = (
+    "Les formateurs vacataires sont payés à l'heure de face-à-face ; "
+    "le temps passé à concevoir les supports n'est pas financé."
+)
+OPPOSED = (
+    "Le temps de conception doit rester à la charge de l'organisme : "
+    "ce n'est pas aux financeurs de payer la préparation des formateurs."
+)
 OTHERS = [
     "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat aux ménages modestes.",
     "Développer les pistes cyclables sécurisées entre les villages pour que les enfants puissent aller à l'école à vélo.",
@@ -83,7 +93,8 @@ def test_a_reworded_duplicate_is_proposed_in_the_meaning_tier_only():
     texts = [PREPARATION, *OTHERS, REWORDED]
     groups = find_duplicates(range(len(texts)), texts)
     assert [(g.ids, g.reason, g.label) for g in groups] == [
-        ((0, 5), "semantic", "même idée, formulée autrement ? (à vérifier)")]
+        ((0, 5), "semantic", "même idée, formulée autrement ? (à vérifier)")
+    ]
     assert find_duplicates(range(len(texts)), texts, semantic=False) == []  # control: no shared wording
 
 
@@ -111,15 +122,21 @@ def test_a_truncated_copy_is_found():
 def test_hard_protocol_copies_are_found():
     text = LONG + " Les communes rurales devraient être aidées par la région pour financer ces lignes de bus."
     rng = np.random.default_rng(4)
-    copies = [perturb_hard(perturb_hard(text, a, rng), b, rng)
-              for a, b in (("typos", "word_edits"), ("reorder", "affix"), ("truncate", "typos"))]
+    copies = [
+        perturb_hard(perturb_hard(text, a, rng), b, rng)
+        for a, b in (("typos", "word_edits"), ("reorder", "affix"), ("truncate", "typos"))
+    ]
     groups = find_duplicates(range(5), [text, *copies, OTHERS[1]], semantic=False)
     assert [g.ids for g in groups] == [(0, 1, 2, 3)]
 
 
 def test_meaning_links_never_make_large_groups():
     # Six different texts given one and the same vector: every pair looks like the same idea.
-    texts = [*OTHERS, PREPARATION, "Ouvrir les bibliothèques le dimanche pour les étudiants et les familles du quartier."]
+    texts = [
+        *OTHERS,
+        PREPARATION,
+        "Ouvrir les bibliothèques le dimanche pour les étudiants et les familles du quartier.",
+    ]
     same = np.tile(np.eye(1, 512, dtype=np.float32), (6, 1))
     found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5)
     capped = [g for g in found if g.reason == "semantic"]

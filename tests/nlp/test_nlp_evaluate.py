@@ -21,7 +21,7 @@ def test_trigram_similarity_matches_pg_trgm():
 
 def test_vectorised_trigram_pairs_agree_with_the_scalar_function():
     texts = ["la taxe carbone", "taxe carbone", "trains de nuit", "le train de nuit", "vélo"]
-    rows, cols, scores = trigram_pairs(texts, 0.25)
+    rows, cols, _scores = trigram_pairs(texts, 0.25)
     expected = {(i, j) for i in range(5) for j in range(i + 1, 5) if trigram_similarity(texts[i], texts[j]) >= 0.25}
     assert set(zip(rows.tolist(), cols.tolist())) == expected
 

@@ -6,10 +6,18 @@ import pytest
 from nlp import cluster_contributions
 from nlp.layout import layout_2d
 
-BIKE = ["pistes cyclables sécurisées en ville", "plus de pistes cyclables pour les vélos",
-        "vélo et pistes cyclables partout", "garages à vélos sécurisés près des gares"]
-TAX = ["baisser les impôts sur le revenu", "un impôt sur le revenu plus juste",
-       "impôts trop élevés pour les classes moyennes", "supprimer les niches fiscales et baisser l'impôt"]
+BIKE = [
+    "pistes cyclables sécurisées en ville",
+    "plus de pistes cyclables pour les vélos",
+    "vélo et pistes cyclables partout",
+    "garages à vélos sécurisés près des gares",
+]
+TAX = [
+    "baisser les impôts sur le revenu",
+    "un impôt sur le revenu plus juste",
+    "impôts trop élevés pour les classes moyennes",
+    "supprimer les niches fiscales et baisser l'impôt",
+]
 
 
 def _clustered():
@@ -30,8 +38,9 @@ def test_groups_end_up_as_separate_patches():
     points, _ = _clustered()
     positions = layout_2d(points, groups=["vélo"] * 4 + ["impôt"] * 4, pull=0.8)
     bike, tax = positions[:4], positions[4:]
-    spread = max(np.linalg.norm(bike - bike.mean(axis=0), axis=1).max(),
-                 np.linalg.norm(tax - tax.mean(axis=0), axis=1).max())
+    spread = max(
+        np.linalg.norm(bike - bike.mean(axis=0), axis=1).max(), np.linalg.norm(tax - tax.mean(axis=0), axis=1).max()
+    )
     assert np.linalg.norm(bike.mean(axis=0) - tax.mean(axis=0)) > 2 * spread
 
 

@@ -6,7 +6,12 @@ import pytest
 from nlp.embeddings import embed, to_bytes
 from nlp.similar import SimilarIndex
 
-TEXTS = ["pistes cyclables sécurisées en ville", "baisser la TVA sur l'alimentation", "plus de trains de nuit", "des pistes cyclables le long des routes"]
+TEXTS = [
+    "pistes cyclables sécurisées en ville",
+    "baisser la TVA sur l'alimentation",
+    "plus de trains de nuit",
+    "des pistes cyclables le long des routes",
+]
 
 
 @pytest.fixture

@@ -9,7 +9,10 @@ from nlp.stance import opposite_stance, stance
     ("a", "b"),
     [
         ("Généraliser la formation à distance.", "Ne pas généraliser la formation à distance."),
-        ("Généraliser la formation à distance en zone rurale.", "Limiter le distanciel, qui exclut les publics fragiles."),
+        (
+            "Généraliser la formation à distance en zone rurale.",
+            "Limiter le distanciel, qui exclut les publics fragiles.",
+        ),
         ("Supprimer le reste à charge sur le CPF.", "Maintenir le reste à charge sur le CPF."),
         ("Augmenter le budget des OPCO.", "Réduire le budget des OPCO."),
         ("Rendre la formation des tuteurs obligatoire.", "La formation des tuteurs doit rester facultative."),
@@ -18,7 +21,10 @@ from nlp.stance import opposite_stance, stance
         ("Développer l'AFEST dans les TPE.", "L'AFEST est une fausse bonne idée pour les TPE."),
         ("Intégrer un module écologie partout.", "Il ne faut pas intégrer un module écologie partout."),
         ("Les financeurs doivent payer la conception.", "Ce n'est pas aux financeurs de payer la conception."),
-        ("Évaluer les organismes sur l'insertion à six mois.", "Arrêter de juger les organismes sur l'insertion à six mois."),
+        (
+            "Évaluer les organismes sur l'insertion à six mois.",
+            "Arrêter de juger les organismes sur l'insertion à six mois.",
+        ),
     ],
 )
 def test_opposite_positions_are_detected_both_ways(a, b):

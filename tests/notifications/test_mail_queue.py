@@ -48,8 +48,14 @@ def slow_smtp():
 @pytest.fixture
 def queued_mail_app(migrated_database, slow_smtp, tmp_path):
     """SMTP configured, tasks on a real (SQLite) queue that runs only when a test starts a worker."""
-    app = make_app(migrated_database, SMTP_HOST="127.0.0.1", SMTP_PORT=slow_smtp.port, SMTP_STARTTLS=False,
-                   PUBLIC_URL="http://contrib.test", TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
+    app = make_app(
+        migrated_database,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=slow_smtp.port,
+        SMTP_STARTTLS=False,
+        PUBLIC_URL="http://contrib.test",
+        TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+    )
     with app.app_context():
         yield app
         db.session.remove()

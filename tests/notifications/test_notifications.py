@@ -40,8 +40,13 @@ def smtp_server():
 def mail_app(migrated_database, smtp_server):
     from tests.conftest import _empty_all_tables
 
-    app = make_app(migrated_database, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False,
-                   PUBLIC_URL="http://contrib.test")
+    app = make_app(
+        migrated_database,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_server.port,
+        SMTP_STARTTLS=False,
+        PUBLIC_URL="http://contrib.test",
+    )
     # Mail goes through the task queue; huey's immediate mode runs each task as it is queued (a real
     # worker and a slow SMTP server: tests/test_mail_queue.py).
     app.extensions["tasks"].huey.immediate = True
@@ -86,7 +91,7 @@ def test_notifications_page_and_badge(client, factory, auth):
     contribution = factory.contribution(factory.process(), author_id=author.id)
     comments.post_comment(contribution.id, "Une remarque.", author=factory.user())
     auth.login(author)
-    assert "1<span class=\"visually-hidden\"> non lues" in client.get("/").text
+    assert '1<span class="visually-hidden"> non lues' in client.get("/").text
     assert "a commenté votre contribution" in client.get("/notifications").text
     client.post("/notifications/lues")
     assert "non lues" not in client.get("/").text

@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from contrib.core import undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
@@ -22,11 +23,10 @@ from contrib.models import (
     ProposalStatus,
     Role,
 )
-from contrib.plaidoyer import services as plaidoyer
-from contrib.plaidoyer import exports as plaidoyer_exports
-from contrib.proposals import services as proposals
 from contrib.participation import supports
-from contrib.core import undo
+from contrib.plaidoyer import exports as plaidoyer_exports
+from contrib.plaidoyer import services as plaidoyer
+from contrib.proposals import services as proposals
 
 BASE = "https://contrib.exemple.fr"
 
@@ -52,37 +52,91 @@ class World:
         self.pessac = factory.process(slug="pessac", title="Rencontre de Pessac", region="Nouvelle-Aquitaine")
         self.rennes = factory.process(slug="rennes", title="Rencontre de Rennes", region="Bretagne")
         quality, funding = self.pessac.themes[0], self.pessac.themes[4]
-        c1 = factory.contribution(self.pessac, theme_id=quality.id, actor_type=ActorType.TRAINING_ORG,
-                                  text="Évaluer la qualité des formations avec les apprenants.")
-        c2 = factory.contribution(self.pessac, theme_id=quality.id, actor_type=ActorType.FUNDER,
-                                  text="Des indicateurs de qualité communs à tous les financeurs.")
-        c3 = factory.contribution(self.pessac, theme_id=funding.id, actor_type=ActorType.TRAINING_ORG,
-                                  text="Simplifier les appels d’offres « régionaux ».")
+        c1 = factory.contribution(
+            self.pessac,
+            theme_id=quality.id,
+            actor_type=ActorType.TRAINING_ORG,
+            text="Évaluer la qualité des formations avec les apprenants.",
+        )
+        c2 = factory.contribution(
+            self.pessac,
+            theme_id=quality.id,
+            actor_type=ActorType.FUNDER,
+            text="Des indicateurs de qualité communs à tous les financeurs.",
+        )
+        c3 = factory.contribution(
+            self.pessac,
+            theme_id=funding.id,
+            actor_type=ActorType.TRAINING_ORG,
+            text="Simplifier les appels d’offres « régionaux ».",
+        )
         for person in people[:2]:
             supports.support(c1.id, user=person)
         supports.support(c2.id, user=people[1])  # counted once: already supports c1
         supports.support(c3.id, user=people[2])
-        self.quality = _retained(proposals.create_from_contributions(
-            self.pessac.id, [c1.id, c2.id], "Une qualité évaluée avec les apprenants",
-            "Construire l’évaluation avec les apprenants et les financeurs.", [quality.id], "high",
-            moderator=self.moderator))
-        self.funding = _retained(proposals.create_from_contributions(
-            self.pessac.id, [c3.id], "Des appels d’offres simplifiés", "Un cœur de règles « communes ».",
-            [funding.id], "medium", moderator=self.moderator))
+        self.quality = _retained(
+            proposals.create_from_contributions(
+                self.pessac.id,
+                [c1.id, c2.id],
+                "Une qualité évaluée avec les apprenants",
+                "Construire l’évaluation avec les apprenants et les financeurs.",
+                [quality.id],
+                "high",
+                moderator=self.moderator,
+            )
+        )
+        self.funding = _retained(
+            proposals.create_from_contributions(
+                self.pessac.id,
+                [c3.id],
+                "Des appels d’offres simplifiés",
+                "Un cœur de règles « communes ».",
+                [funding.id],
+                "medium",
+                moderator=self.moderator,
+            )
+        )
         self.under_review = proposals.create_from_contributions(
-            self.pessac.id, [factory.contribution(self.pessac).id], "Encore à l'étude", "Pas encore retenue.",
-            [quality.id], "low", moderator=self.moderator)
+            self.pessac.id,
+            [factory.contribution(self.pessac).id],
+            "Encore à l'étude",
+            "Pas encore retenue.",
+            [quality.id],
+            "low",
+            moderator=self.moderator,
+        )
         r_quality, r_jobs = self.rennes.themes[0], self.rennes.themes[6]
-        r1 = factory.contribution(self.rennes, theme_id=r_quality.id, actor_type=ActorType.LEARNER,
-                                  text="Les apprenants notent leurs formations.")
-        r2 = factory.contribution(self.rennes, theme_id=r_jobs.id, actor_type=ActorType.COMPANY,
-                                  text="Former aux métiers en tension.")
-        self.rennes_quality = _retained(proposals.create_from_contributions(
-            self.rennes.id, [r1.id], "Des avis d'apprenants publiés", "Publier les avis.", [r_quality.id], "medium",
-            moderator=self.moderator))
-        self.rennes_jobs = _retained(proposals.create_from_contributions(
-            self.rennes.id, [r2.id], "Former aux métiers en tension", "Des parcours courts.", [r_jobs.id], "high",
-            moderator=self.moderator))
+        r1 = factory.contribution(
+            self.rennes,
+            theme_id=r_quality.id,
+            actor_type=ActorType.LEARNER,
+            text="Les apprenants notent leurs formations.",
+        )
+        r2 = factory.contribution(
+            self.rennes, theme_id=r_jobs.id, actor_type=ActorType.COMPANY, text="Former aux métiers en tension."
+        )
+        self.rennes_quality = _retained(
+            proposals.create_from_contributions(
+                self.rennes.id,
+                [r1.id],
+                "Des avis d'apprenants publiés",
+                "Publier les avis.",
+                [r_quality.id],
+                "medium",
+                moderator=self.moderator,
+            )
+        )
+        self.rennes_jobs = _retained(
+            proposals.create_from_contributions(
+                self.rennes.id,
+                [r2.id],
+                "Former aux métiers en tension",
+                "Des parcours courts.",
+                [r_jobs.id],
+                "high",
+                moderator=self.moderator,
+            )
+        )
         self.n_contributions = _count(Contribution)
         self.n_sources = _count(ProposalSource)
 
@@ -112,8 +166,10 @@ def _assembled(world) -> int:
 
 def test_retained_proposals_of_an_event_fill_one_section_per_theme_with_provenance(world):
     document_id = _assembled(world)
-    assert _titles(document_id) == [("Évaluation/qualité", [world.quality.id]),
-                                    ("Financements/priorisation", [world.funding.id])]
+    assert _titles(document_id) == [
+        ("Évaluation/qualité", [world.quality.id]),
+        ("Financements/priorisation", [world.funding.id]),
+    ]
     content = plaidoyer.document(plaidoyer.get(document_id))
     origin = content["sections"][0]["proposals"][0]["provenance"]
     assert origin["n_sources"] == 2
@@ -121,7 +177,9 @@ def test_retained_proposals_of_an_event_fill_one_section_per_theme_with_provenan
     assert origin["n_events"] == 1 and origin["events"][0]["title"] == "Rencontre de Pessac"
     assert origin["regions"] == ["Nouvelle-Aquitaine"]
     assert {(actor["label"], actor["n"]) for actor in origin["actor_types"]} == {
-        ("Organisme de formation", 1), ("Financeur (Région, État, OPCO, France Travail)", 1)}
+        ("Organisme de formation", 1),
+        ("Financeur (Région, État, OPCO, France Travail)", 1),
+    }
     assert [source["url"] for source in origin["sources"]] == [f"/contributions/{s['id']}" for s in origin["sources"]]
     line = plaidoyer_exports.provenance_line(origin)
     assert "2 contributions sources" in line and "2 soutiens" in line and "Nouvelle-Aquitaine" in line
@@ -156,8 +214,15 @@ def test_single_proposals_are_checked_before_they_enter(world, factory):
     db.session.commit()
     with pytest.raises(InvalidInput, match="écartée"):
         plaidoyer.add_proposal(document_id, world.under_review.id, actor=world.staff)
-    twin = proposals.create_from_contributions(world.pessac.id, [factory.contribution(world.pessac).id], "Jumelle",
-                                               "La même idée.", [world.pessac.themes[0].id], "low", moderator=world.moderator)
+    twin = proposals.create_from_contributions(
+        world.pessac.id,
+        [factory.contribution(world.pessac).id],
+        "Jumelle",
+        "La même idée.",
+        [world.pessac.themes[0].id],
+        "low",
+        moderator=world.moderator,
+    )
     proposals.merge_proposals(twin.id, world.quality.id, moderator=world.moderator)
     with pytest.raises(Conflict, match=f"fusionnée dans la proposition n° {world.quality.id}"):
         plaidoyer.add_proposal(document_id, twin.id, actor=world.staff)
@@ -168,10 +233,12 @@ def test_single_proposals_are_checked_before_they_enter(world, factory):
 
 def test_only_staff_assemble_and_moderators_cannot_undo_it(world):
     document_id = _assembled(world)
-    for act in (lambda: plaidoyer.create("Autre", actor=world.moderator),
-                lambda: plaidoyer.add_section(document_id, "Nouvelle", actor=world.moderator),
-                lambda: plaidoyer.snapshot(document_id, "v", actor=world.moderator),
-                lambda: plaidoyer.remove_proposal(document_id, world.quality.id, actor=world.moderator)):
+    for act in (
+        lambda: plaidoyer.create("Autre", actor=world.moderator),
+        lambda: plaidoyer.add_section(document_id, "Nouvelle", actor=world.moderator),
+        lambda: plaidoyer.snapshot(document_id, "v", actor=world.moderator),
+        lambda: plaidoyer.remove_proposal(document_id, world.quality.id, actor=world.moderator),
+    ):
         with pytest.raises(NotAllowed):
             act()
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == plaidoyer.PROCESS_ADD))
@@ -204,13 +271,21 @@ def test_every_structural_act_is_audited_undone_in_reverse_order_and_redone(worl
         states.append(_titles(document_id))
         assert states[-1] != states[-2] or act is acts[-1]
         world.check_invariants()
-    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.id > 0).order_by(AuditEntry.id.desc())
-                                 .limit(len(acts))).all()[::-1]
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.id > 0).order_by(AuditEntry.id.desc()).limit(len(acts))
+    ).all()[::-1]
     assert _count(AuditEntry) == n_audit + len(acts)
     assert [entry.action for entry in entries] == [
-        plaidoyer.SECTION_ADD, plaidoyer.SECTION_RENAME, plaidoyer.SECTION_MOVE, plaidoyer.PROPOSAL_ADD,
-        plaidoyer.PROPOSAL_MOVE, plaidoyer.PROPOSAL_MOVE, plaidoyer.PROPOSAL_REMOVE, plaidoyer.SECTION_REMOVE,
-        plaidoyer.EDIT]
+        plaidoyer.SECTION_ADD,
+        plaidoyer.SECTION_RENAME,
+        plaidoyer.SECTION_MOVE,
+        plaidoyer.PROPOSAL_ADD,
+        plaidoyer.PROPOSAL_MOVE,
+        plaidoyer.PROPOSAL_MOVE,
+        plaidoyer.PROPOSAL_REMOVE,
+        plaidoyer.SECTION_REMOVE,
+        plaidoyer.EDIT,
+    ]
     assert _titles(document_id)[0] == ("Financements/priorisation", [world.under_review.id, world.quality.id])
 
     with pytest.raises(undo.Blocked, match=f"l'acte n° {entries[1].id} .*et 7 autres"):
@@ -268,8 +343,10 @@ def test_snapshot_freezes_the_document_and_the_diff_reads_word_by_word(world):
     assert diff.sections_added == ["Métiers/compétences"]
     assert diff.sections_renamed == [("Évaluation/qualité", "Qualité des formations")]
     assert [title for title, _, _ in diff.sections_moved] in (["Financements/priorisation"], ["Qualité des formations"])
-    assert [(p[0], p[2]) for p in diff.proposals_added] == [(world.rennes_quality.id, "Qualité des formations"),
-                                                            (world.rennes_jobs.id, "Métiers/compétences")]
+    assert [(p[0], p[2]) for p in diff.proposals_added] == [
+        (world.rennes_quality.id, "Qualité des formations"),
+        (world.rennes_jobs.id, "Métiers/compétences"),
+    ]
     assert [p[0] for p in diff.proposals_removed] == [world.funding.id]
     (change,) = diff.proposals_changed
     html = str(change.text_diff)
@@ -280,8 +357,13 @@ def test_snapshot_freezes_the_document_and_the_diff_reads_word_by_word(world):
 
 def _document_content(world):
     document_id = _assembled(world)
-    plaidoyer.update_text(document_id, "Plaidoyer national 2026", "Pourquoi « œuvrer » ensemble.\n\nDeuxième paragraphe.",
-                          "Conclusion : l’État et les Régions.", actor=world.staff)
+    plaidoyer.update_text(
+        document_id,
+        "Plaidoyer national 2026",
+        "Pourquoi « œuvrer » ensemble.\n\nDeuxième paragraphe.",
+        "Conclusion : l’État et les Régions.",
+        actor=world.staff,
+    )
     plaidoyer.add_from_process(document_id, world.rennes.id, actor=world.staff)
     return plaidoyer.document(plaidoyer.get(document_id))
 
@@ -296,11 +378,20 @@ def test_docx_has_real_headings_in_order_provenance_and_annex(world):
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == ("Title", "Plaidoyer national 2026")
     assert [text for style, text in headings if style == "Heading 1"] == [
-        "Introduction", "1. Évaluation/qualité", "2. Financements/priorisation", "3. Métiers/compétences",
-        "Conclusion", plaidoyer_exports.ANNEX_TITLE]
+        "Introduction",
+        "1. Évaluation/qualité",
+        "2. Financements/priorisation",
+        "3. Métiers/compétences",
+        "Conclusion",
+        plaidoyer_exports.ANNEX_TITLE,
+    ]
     body_h2 = [text for style, text in headings if style == "Heading 2"]
-    expected = ["Proposition 1 : Une qualité évaluée avec les apprenants", "Proposition 2 : Des avis d'apprenants publiés",
-                "Proposition 3 : Des appels d’offres simplifiés", "Proposition 4 : Former aux métiers en tension"]
+    expected = [
+        "Proposition 1 : Une qualité évaluée avec les apprenants",
+        "Proposition 2 : Des avis d'apprenants publiés",
+        "Proposition 3 : Des appels d’offres simplifiés",
+        "Proposition 4 : Former aux métiers en tension",
+    ]
     assert body_h2 == expected * 2  # the body, then the annex
     texts = [p.text for p in document.paragraphs]
     assert sum(text.startswith("Provenance : ") for text in texts) == 4
@@ -315,12 +406,27 @@ def test_pdf_text_keeps_french_characters_and_order(world):
     content = _document_content(world)
     reader = PdfReader(io.BytesIO(_export(content, "pdf")))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for expected in ("Plaidoyer national 2026", "Évaluation/qualité", "« œuvrer »", "l’État", "appels d’offres",
-                     "Un cœur de règles « communes ».", "Rencontre de Rennes"):
+    for expected in (
+        "Plaidoyer national 2026",
+        "Évaluation/qualité",
+        "« œuvrer »",
+        "l’État",
+        "appels d’offres",
+        "Un cœur de règles « communes ».",
+        "Rencontre de Rennes",
+    ):
         assert expected in text, expected
-    positions = [text.index(marker) for marker in ("Introduction", "1. Évaluation/qualité",
-                                                   "2. Financements/priorisation", "3. Métiers/compétences",
-                                                   "Conclusion", "Annexe")]
+    positions = [
+        text.index(marker)
+        for marker in (
+            "Introduction",
+            "1. Évaluation/qualité",
+            "2. Financements/priorisation",
+            "3. Métiers/compétences",
+            "Conclusion",
+            "Annexe",
+        )
+    ]
     assert positions == sorted(positions)
 
     def titles(outline):
@@ -333,20 +439,29 @@ def test_csv_and_json_carry_the_whole_provenance(world):
     content = _document_content(world)
     rows = list(csv.DictReader(io.StringIO(_export(content, "csv").decode("utf-8-sig"))))
     assert len(rows) == 5  # one per source contribution
-    sources = {source["id"] for s in content["sections"] for p in s["proposals"] for source in p["provenance"]["sources"]}
+    sources = {
+        source["id"] for s in content["sections"] for p in s["proposals"] for source in p["provenance"]["sources"]
+    }
     assert {int(row["contribution_id"]) for row in rows} == sources
     quality_rows = [row for row in rows if row["proposition_id"] == str(world.quality.id)]
     assert len(quality_rows) == 2 and {row["n_soutiens"] for row in quality_rows} == {"2"}
     assert all(row["contribution_url"].startswith(BASE + "/contributions/") for row in rows)
     assert {row["contribution_region"] for row in rows} == {"Nouvelle-Aquitaine", "Bretagne"}
 
-    data = json.loads(_export(content, "json", meta={"number": 3, "label": "v3", "created_at": "2026-01-20T10:00:00",
-                                                      "author": "Équipe"}))
+    data = json.loads(
+        _export(
+            content, "json", meta={"number": 3, "label": "v3", "created_at": "2026-01-20T10:00:00", "author": "Équipe"}
+        )
+    )
     assert data["version"]["number"] == 3
-    chain = [(p["id"], source["id"], event["slug"])
-             for s in data["sections"] for p in s["proposals"]
-             for source in p["provenance"]["sources"] for event in p["provenance"]["events"]
-             if event["id"] == source["process_id"]]
+    chain = [
+        (p["id"], source["id"], event["slug"])
+        for s in data["sections"]
+        for p in s["proposals"]
+        for source in p["provenance"]["sources"]
+        for event in p["provenance"]["events"]
+        if event["id"] == source["process_id"]
+    ]
     assert {source for _, source, _ in chain} == sources
     assert {slug for _, _, slug in chain} == {"pessac", "rennes"}
 
@@ -372,25 +487,30 @@ def test_the_sheet_importer_keeps_expat_although_python_docx_brings_lxml():
 
 # --- pages ---------------------------------------------------------------------------------------
 
+
 def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, auth, world):
     auth.login(world.staff)
     response = client.post("/plaidoyers/", data={"title": "Plaidoyer national"})
     document_id = int(response.location.rsplit("/", 1)[1])
-    response = client.post(f"/plaidoyers/{document_id}/demarche", data={"process_id": world.pessac.id},
-                           follow_redirects=True)
+    response = client.post(
+        f"/plaidoyers/{document_id}/demarche", data={"process_id": world.pessac.id}, follow_redirects=True
+    )
     assert "2 propositions retenues ajoutées" in response.text
     sections = plaidoyer.document(plaidoyer.get(document_id))["sections"]
     client.post(f"/plaidoyers/{document_id}/sections/{sections[1]['id']}/deplacer", data={"direction": "haut"})
     assert [title for title, _ in _titles(document_id)] == ["Financements/priorisation", "Évaluation/qualité"]
-    response = client.post(f"/plaidoyers/{document_id}/propositions", data={"proposal_id": "n° 999999"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/plaidoyers/{document_id}/propositions", data={"proposal_id": "n° 999999"}, follow_redirects=True
+    )
     assert "Proposition n° 999999 introuvable." in response.text
     client.post(f"/plaidoyers/{document_id}/versions", data={"label": "Après Pessac"})
     client.post(f"/plaidoyers/{document_id}/sections/{sections[0]['id']}/deplacer", data={"direction": "haut"})
     version = plaidoyer.versions(document_id)[0]
     response = client.get(f"/plaidoyers/{document_id}/comparaison?de={version.id}&a=actuel")
-    assert "Déplacée : « Évaluation/qualité » (rang 2 → 1)" in response.text or \
-        "Déplacée : « Financements/priorisation » (rang 1 → 2)" in response.text
+    assert (
+        "Déplacée : « Évaluation/qualité » (rang 2 → 1)" in response.text
+        or "Déplacée : « Financements/priorisation » (rang 1 → 2)" in response.text
+    )
     response = client.get(f"/plaidoyers/{document_id}/versions/{version.id}/export.docx")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="plaidoyer-{document_id}-v1.docx"'
@@ -409,11 +529,12 @@ def test_moderators_are_refused_every_plaidoyer_page_and_nothing_changes(client,
     before, n_audit = _titles(document_id), _count(AuditEntry)
     auth.login(world.moderator)
     for method, url, data in (
-            ("get", f"/plaidoyers/{document_id}", None),
-            ("get", f"/plaidoyers/{document_id}/export.docx", None),
-            ("post", f"/plaidoyers/{document_id}/sections/{section}/deplacer", {"direction": "bas"}),
-            ("post", f"/plaidoyers/{document_id}/propositions/{world.quality.id}/retirer", {}),
-            ("post", f"/plaidoyers/{document_id}/demarche", {"process_id": world.rennes.id})):
+        ("get", f"/plaidoyers/{document_id}", None),
+        ("get", f"/plaidoyers/{document_id}/export.docx", None),
+        ("post", f"/plaidoyers/{document_id}/sections/{section}/deplacer", {"direction": "bas"}),
+        ("post", f"/plaidoyers/{document_id}/propositions/{world.quality.id}/retirer", {}),
+        ("post", f"/plaidoyers/{document_id}/demarche", {"process_id": world.rennes.id}),
+    ):
         assert getattr(client, method)(url, data=data).status_code == 403
     assert _titles(document_id) == before and _count(AuditEntry) == n_audit
 
@@ -427,7 +548,8 @@ def test_numbers_beyond_the_database_are_refused_not_a_server_error(client, auth
     assert client.get(f"/plaidoyers/{document_id}/comparaison?de={huge}").status_code == 200
     response = client.post(f"/plaidoyers/{document_id}/propositions", data={"proposal_id": huge}, follow_redirects=True)
     assert "Indiquez le numéro de la proposition (un nombre)." in response.text
-    response = client.post(f"/plaidoyers/{document_id}/propositions", data={"proposal_id": "1", "section_id": huge},
-                           follow_redirects=True)
+    response = client.post(
+        f"/plaidoyers/{document_id}/propositions", data={"proposal_id": "1", "section_id": huge}, follow_redirects=True
+    )
     assert response.status_code == 200 and "Le formulaire a expiré" in response.text
     assert _titles(document_id) == []

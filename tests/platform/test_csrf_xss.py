@@ -9,8 +9,10 @@ def test_post_without_csrf_token_is_refused(migrated_database):
     """Is a form POST without its CSRF token refused, with a French message, writing nothing?"""
     app = make_app(migrated_database, WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    response = client.post("/inscription", data={"display_name": "A", "email": "a@exemple.fr",
-                                                  "password": "un-mot-de-passe", "actor_type": "other"})
+    response = client.post(
+        "/inscription",
+        data={"display_name": "A", "email": "a@exemple.fr", "password": "un-mot-de-passe", "actor_type": "other"},
+    )
     assert response.status_code == 400
     assert "Le formulaire a expiré" in response.text
     with app.app_context():
@@ -24,8 +26,9 @@ def test_post_with_csrf_token_is_accepted(migrated_database, factory):
         user = factory.user()
         email = user.email
     token = csrf_token_from(client.get("/connexion").text)
-    response = client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        "/connexion", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=True
+    )
     assert response.status_code == 200 and "Bonjour" in response.text
     assert client.get("/mon-compte").status_code == 200, "logged in"
 
@@ -45,8 +48,9 @@ def test_logout_needs_csrf_token(migrated_database, factory):
 def test_script_contribution_is_shown_escaped(client, factory):
     """Text stored with markup (legacy or imported) is displayed as text, never run."""
     process = factory.process()
-    contribution = factory.contribution(process, title="<img src=x onerror=alert(1)>",
-                                        text="<script>alert('x')</script> et du texte")
+    contribution = factory.contribution(
+        process, title="<img src=x onerror=alert(1)>", text="<script>alert('x')</script> et du texte"
+    )
     for url in (f"/contributions/{contribution.id}", f"/demarches/{process.slug}"):
         html = client.get(url).text
         assert "<script>alert" not in html

@@ -3,16 +3,18 @@
 import csv
 from collections import Counter
 
+from contrib.accounts.services import authenticate
 from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contrib.extensions import db
 from contrib.models import Contribution, Process, Role, User
-from contrib.accounts.services import authenticate
 from tests.conftest import shared_data
 
 
 def counts():
-    return tuple(db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
-                 for model in (User, Process, Contribution))
+    return tuple(
+        db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
+        for model in (User, Process, Contribution)
+    )
 
 
 def test_seed_demo_is_idempotent(app):

@@ -36,9 +36,14 @@ def test_killed_merge_leaves_nothing_half_done(app, factory):
     process = factory.process()
     contributions = [factory.contribution(process) for _ in range(3)]
     moderator = factory.user(Role.MODERATOR)
-    script = KILLED_MERGE.format(root=str(ROOT), url=app.config["SQLALCHEMY_DATABASE_URI"],
-                                 moderator_id=moderator.id, process_id=process.id,
-                                 ids=[c.id for c in contributions], theme_id=process.themes[0].id)
+    script = KILLED_MERGE.format(
+        root=str(ROOT),
+        url=app.config["SQLALCHEMY_DATABASE_URI"],
+        moderator_id=moderator.id,
+        process_id=process.id,
+        ids=[c.id for c in contributions],
+        theme_id=process.themes[0].id,
+    )
     db.session.remove()  # release SQLite's file for the other process
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 9, result.stderr[-2000:]

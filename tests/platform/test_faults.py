@@ -13,9 +13,15 @@ pytestmark = pytest.mark.sqlite_only
 def _post_as(app, session_cookie: str, slug: str, theme_id: int):
     client = app.test_client()
     client.set_cookie("session", session_cookie)
-    return client.post(f"/demarches/{slug}/contribuer", data={
-        "theme_id": theme_id, "kind": "idea", "similar_checked": "1",
-        "text": "Former les tuteurs en entreprise avant l'arrivée des apprentis."})
+    return client.post(
+        f"/demarches/{slug}/contribuer",
+        data={
+            "theme_id": theme_id,
+            "kind": "idea",
+            "similar_checked": "1",
+            "text": "Former les tuteurs en entreprise avant l'arrivée des apprentis.",
+        },
+    )
 
 
 def _count(app) -> int:
@@ -29,8 +35,11 @@ def scene(app, client, factory, auth):
     process = factory.process(slug="pessac")
     factory.contribution(process)
     auth.login(factory.user())
-    return {"cookie": client.get_cookie("session").value, "theme_id": process.themes[0].id,
-            "path": db.engine.url.database}
+    return {
+        "cookie": client.get_cookie("session").value,
+        "theme_id": process.themes[0].id,
+        "path": db.engine.url.database,
+    }
 
 
 def test_read_only_database_gives_a_clear_page_and_writes_nothing(app, scene):
@@ -74,7 +83,9 @@ def test_full_disk_gives_a_clear_page_and_the_app_recovers(app, scene):
     with full.app_context():
         limit["pages"] = None
         db.engine.dispose()
-    assert _post_as(full, scene["cookie"], "pessac", scene["theme_id"]).status_code == 302, "recovers once space is back"
+    assert _post_as(full, scene["cookie"], "pessac", scene["theme_id"]).status_code == 302, (
+        "recovers once space is back"
+    )
     assert _count(app) == stored + 1
     with full.app_context():
         rows = db.session.scalars(db.select(Contribution)).all()

@@ -11,13 +11,20 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from contrib.extensions import db
-from contrib.models import Cluster, ClusteringRun, ClusterMembership, Contribution, ImportBatch, ImportStatus, Role
-from contrib.models import RunStatus
-from contrib.facilitation import import_jobs
-from contrib.facilitation import imports
-from contrib.facilitation.bulk import BulkRow, load_rows
 from contrib.clustering import runs
+from contrib.extensions import db
+from contrib.facilitation import import_jobs, imports
+from contrib.facilitation.bulk import BulkRow, load_rows
+from contrib.models import (
+    Cluster,
+    ClusteringRun,
+    ClusterMembership,
+    Contribution,
+    ImportBatch,
+    ImportStatus,
+    Role,
+    RunStatus,
+)
 from tests.clustering.clustering_data import TOPICS
 from tests.conftest import ROOT, poll_with_worker
 
@@ -27,11 +34,20 @@ STALE_SECONDS = 3  # instead of minutes, set in this (reading) process only: the
 @contextmanager
 def worker_process(app):
     """``flask worker`` in its own process, on the test's database and task queue."""
-    env = {**os.environ, "CONTRIB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "CONTRIB_TASK_QUEUE": app.config["TASK_QUEUE"], "CONTRIB_SECRET_KEY": app.config["SECRET_KEY"]}
+    env = {
+        **os.environ,
+        "CONTRIB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CONTRIB_TASK_QUEUE": app.config["TASK_QUEUE"],
+        "CONTRIB_SECRET_KEY": app.config["SECRET_KEY"],
+    }
     db.session.commit()  # this process holds no SQLite lock while the worker writes
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield process
     finally:
@@ -93,8 +109,9 @@ def test_worker_killed_during_a_clustering_run(app, client, auth, factory, monke
     new_id = db.session.scalar(db.select(db.func.max(ClusteringRun.id)))
     assert new_id != run_id
     assert poll_with_worker(app, client, f"{base}/{new_id}/etat")["status"] == "done", "a new worker runs it all"
-    clustered = db.session.scalar(db.select(db.func.count(ClusterMembership.run_id))
-                                  .where(ClusterMembership.run_id == new_id))
+    clustered = db.session.scalar(
+        db.select(db.func.count(ClusterMembership.run_id)).where(ClusterMembership.run_id == new_id)
+    )
     assert clustered > 0 and db.session.scalar(db.select(db.func.count(ClusterMembership.run_id))) == clustered
     assert _run(run_id).status == RunStatus.FAILED, "the killed run stays failed, with nothing stored"
 
@@ -128,7 +145,7 @@ def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeyp
     time.sleep(STALE_SECONDS + 0.5)
     state = client.get(f"{base}/etat").get_json()
     assert state["is_active"] is False and state["status_label"] == "Échec"
-    assert "L'import s'est interrompu : rien n'a été importé. Relancez-le." == state["message"]
+    assert state["message"] == "L'import s'est interrompu : rien n'a été importé. Relancez-le."
     assert "Relancez-le" in client.get(base).text
 
     monkeypatch.undo()  # a new worker may take longer than the shortened limit to start

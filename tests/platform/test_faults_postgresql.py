@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from contrib.accounts import services as accounts
 from contrib.extensions import db
 from contrib.models import Contribution, Role
-from contrib.accounts import services as accounts
 from contrib.processes.services import ProcessData, create_process
 from tests.conftest import PASSWORD, make_app, unavailable
 
@@ -54,10 +54,16 @@ def test_app_serves_a_french_503_during_a_postgresql_outage_and_recovers():
             accounts.create_user("participante@exemple.fr", "Participante", PASSWORD, role=Role.PARTICIPANT)
             db.session.remove()
         writer = app.test_client()
-        assert writer.post("/connexion", data={"email": "participante@exemple.fr",
-                                               "password": PASSWORD}).status_code == 302
-        post = {"theme_id": str(theme_id), "kind": "idea", "similar_checked": "1",
-                "text": "Former les tuteurs en entreprise avant l'arrivée des apprentis."}
+        assert (
+            writer.post("/connexion", data={"email": "participante@exemple.fr", "password": PASSWORD}).status_code
+            == 302
+        )
+        post = {
+            "theme_id": str(theme_id),
+            "kind": "idea",
+            "similar_checked": "1",
+            "text": "Former les tuteurs en entreprise avant l'arrivée des apprentis.",
+        }
 
         statuses: list[int] = []
         stop = threading.Event()

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from contrib.extensions import db
+from contrib.facilitation.bulk import BulkRow, load_rows
 from contrib.models import Contribution
 from contrib.participation import similar
-from contrib.facilitation.bulk import BulkRow, load_rows
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +41,13 @@ def gunicorn_url_large(app, factory, migrated_database, tmp_path):
     process = factory.process(slug="grande-consultation")
     participant = factory.user().email
     themes = [theme.name for theme in process.themes]
-    rows = [BulkRow(theme=themes[i % len(themes)],
-                    text=f"Proposition {i} : mieux financer la formation {i % 13} des publics {i % 17} en région {i % 11}.")
-            for i in range(similar.ALWAYS_REFIT_BELOW)]
+    rows = [
+        BulkRow(
+            theme=themes[i % len(themes)],
+            text=f"Proposition {i} : mieux financer la formation {i % 13} des publics {i % 17} en région {i % 11}.",
+        )
+        for i in range(similar.ALWAYS_REFIT_BELOW)
+    ]
     ideas = [TUTORING_IDEA, "Un temps dédié pour former les tuteurs en entreprise qui accueillent des apprentis."]
     load_rows(process.id, rows + [BulkRow(theme=themes[0], text=text) for text in ideas])
     with _gunicorn(migrated_database, tmp_path) as url:
@@ -59,12 +63,32 @@ def gunicorn_url(migrated_database, tmp_path):
 @contextmanager
 def _gunicorn(migrated_database, tmp_path):
     port = _free_port()
-    env = {**os.environ, "CONTRIB_DATABASE_URL": migrated_database, "CONTRIB_SECRET_KEY": "gunicorn-test",
-           "CONTRIB_RATELIMIT_ENABLED": "false", "CONTRIB_TASK_QUEUE": f"sqlite:///{tmp_path / 'tasks.sqlite3'}"}
+    env = {
+        **os.environ,
+        "CONTRIB_DATABASE_URL": migrated_database,
+        "CONTRIB_SECRET_KEY": "gunicorn-test",
+        "CONTRIB_RATELIMIT_ENABLED": "false",
+        "CONTRIB_TASK_QUEUE": f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
-         "--threads", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -74,7 +98,9 @@ def _gunicorn(migrated_database, tmp_path):
                     break
             except httpx.HTTPError:
                 pass
-            assert server.poll() is None and time.monotonic() < deadline, server.stdout.read() if server.poll() else "slow"
+            assert server.poll() is None and time.monotonic() < deadline, (
+                server.stdout.read() if server.poll() else "slow"
+            )
             time.sleep(0.2)
         yield url
     finally:
@@ -87,13 +113,26 @@ def test_similar_suggestions_answer_from_the_first_request_in_every_worker(app, 
     url, participant = gunicorn_url_large
     with httpx.Client(base_url=url, timeout=20) as browser:
         login = browser.get("/connexion")
-        assert browser.post("/connexion", data={"csrf_token": CSRF.search(login.text).group(1),
-                                                "email": participant, "password": PASSWORD}).status_code == 302
+        assert (
+            browser.post(
+                "/connexion",
+                data={"csrf_token": CSRF.search(login.text).group(1), "email": participant, "password": PASSWORD},
+            ).status_code
+            == 302
+        )
         cookies = dict(browser.cookies)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(lambda _: httpx.get(f"{url}/demarches/grande-consultation/similaires",
-                                                    params={"texte": TUTORING_IDEA}, cookies=cookies, timeout=20),
-                                range(8)))
+        answers = list(
+            pool.map(
+                lambda _: httpx.get(
+                    f"{url}/demarches/grande-consultation/similaires",
+                    params={"texte": TUTORING_IDEA},
+                    cookies=cookies,
+                    timeout=20,
+                ),
+                range(8),
+            )
+        )
     assert [answer.status_code for answer in answers] == [200] * 8
     assert all(answer.json()["results"][0]["excerpt"] == TUTORING_IDEA for answer in answers)
 
@@ -105,18 +144,28 @@ def test_preloaded_workers_serve_a_participants_journey(app, factory, gunicorn_u
 
     with httpx.Client(base_url=gunicorn_url, timeout=20) as browser:
         login = browser.get("/connexion")
-        response = browser.post("/connexion", data={"csrf_token": CSRF.search(login.text).group(1),
-                                                    "email": participant.email, "password": PASSWORD})
+        response = browser.post(
+            "/connexion",
+            data={"csrf_token": CSRF.search(login.text).group(1), "email": participant.email, "password": PASSWORD},
+        )
         assert response.status_code == 302
         form = browser.get("/demarches/rencontre-lyon/contribuer")
-        response = browser.post("/demarches/rencontre-lyon/contribuer", data={
-            "csrf_token": CSRF.search(form.text).group(1), "theme_id": str(process.themes[0].id), "kind": "idea",
-            "similar_checked": "1", "text": "Ouvrir les plateaux techniques des CFA aux salariés le samedi."})
+        response = browser.post(
+            "/demarches/rencontre-lyon/contribuer",
+            data={
+                "csrf_token": CSRF.search(form.text).group(1),
+                "theme_id": str(process.themes[0].id),
+                "kind": "idea",
+                "similar_checked": "1",
+                "text": "Ouvrir les plateaux techniques des CFA aux salariés le samedi.",
+            },
+        )
         assert response.status_code == 302, response.text
         # Concurrent readers land on both forked workers; each opened its own database connections.
         with ThreadPoolExecutor(max_workers=6) as pool:
-            pages = list(pool.map(lambda _: httpx.get(f"{gunicorn_url}/demarches/rencontre-lyon", timeout=20),
-                                  range(12)))
+            pages = list(
+                pool.map(lambda _: httpx.get(f"{gunicorn_url}/demarches/rencontre-lyon", timeout=20), range(12))
+            )
 
     assert [page.status_code for page in pages] == [200] * 12
     assert all("plateaux techniques des CFA" in page.text and "tuteurs en entreprise" in page.text for page in pages)

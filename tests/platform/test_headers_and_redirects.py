@@ -23,6 +23,7 @@ HOSTILE_TARGETS = [
 
 # --- Strict-Transport-Security ---
 
+
 def test_hsts_is_sent_when_cookies_are_secure(migrated_database, monkeypatch, tmp_path):
     monkeypatch.setenv("CONTRIB_SECURE_COOKIES", "true")
     secure = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
@@ -45,8 +46,10 @@ def test_control_no_hsts_without_secure_cookies(migrated_database, monkeypatch, 
 
 # --- Cache-Control ---
 
-@pytest.mark.parametrize("path", ["/", "/mon-compte", "/mon-compte/donnees.json", "/mes-contributions",
-                                  "/notifications"])
+
+@pytest.mark.parametrize(
+    "path", ["/", "/mon-compte", "/mon-compte/donnees.json", "/mes-contributions", "/notifications"]
+)
 def test_pages_of_a_logged_in_person_are_not_stored(client, factory, auth, path):
     auth.login(factory.user())
 
@@ -80,6 +83,7 @@ def test_control_static_files_stay_cacheable_when_logged_in(client, factory, aut
 
 # --- Redirect targets from the request ---
 
+
 @pytest.mark.parametrize("target", HOSTILE_TARGETS)
 def test_moderation_retour_refuses_hostile_targets(client, factory, auth, target):
     auth.login(factory.user(Role.MODERATOR))
@@ -97,16 +101,19 @@ def test_control_moderation_retour_honours_a_moderation_page(client, factory, au
 @pytest.mark.parametrize("target", HOSTILE_TARGETS)
 def test_login_next_refuses_hostile_targets(client, factory, target):
     user = factory.user()
-    response = client.post(f"/connexion?next={quote(target, safe='')}",
-                           data={"email": user.email, "password": "mot-de-passe-solide"})
+    response = client.post(
+        f"/connexion?next={quote(target, safe='')}", data={"email": user.email, "password": "mot-de-passe-solide"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
 def test_control_login_next_honours_a_local_page(client, factory):
     user = factory.user()
-    response = client.post(f"/connexion?next={quote('/mon-compte', safe='')}",
-                           data={"email": user.email, "password": "mot-de-passe-solide"})
+    response = client.post(
+        f"/connexion?next={quote('/mon-compte', safe='')}",
+        data={"email": user.email, "password": "mot-de-passe-solide"},
+    )
     assert response.headers["Location"] == "/mon-compte"
 
 

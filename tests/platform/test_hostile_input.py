@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import pytest
 
 from contrib.core.errors import InvalidInput
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, Report
-from contrib.core.validation import clean_text
 
 FIVE_MB = 5_000_000
 # The body that made the old tag pattern backtrack quadratically: 5 MB of it would take days.
@@ -42,8 +42,11 @@ class TestFiveMegabyteBodies:
         process = factory.process()
         auth.login(factory.user())
         client.get(f"/demarches/{process.slug}/contribuer")  # templates compiled: only the refusal is timed
-        response, seconds = post_encoded(client, f"/demarches/{process.slug}/contribuer", {
-            "theme_id": process.themes[0].id, "kind": "idea", "title": "", "text": BACKTRACKING_BODY})
+        response, seconds = post_encoded(
+            client,
+            f"/demarches/{process.slug}/contribuer",
+            {"theme_id": process.themes[0].id, "kind": "idea", "title": "", "text": BACKTRACKING_BODY},
+        )
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 5000)" in response.text
         assert seconds < 1
@@ -54,8 +57,9 @@ class TestFiveMegabyteBodies:
         contribution = factory.contribution(process)
         auth.login(factory.user())
         client.get(f"/contributions/{contribution.id}")
-        response, seconds = post_encoded(client, f"/contributions/{contribution.id}/commentaires",
-                                         {"text": BACKTRACKING_BODY})
+        response, seconds = post_encoded(
+            client, f"/contributions/{contribution.id}/commentaires", {"text": BACKTRACKING_BODY}
+        )
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 2000)" in response.text
         assert seconds < 1
@@ -66,8 +70,9 @@ class TestFiveMegabyteBodies:
         contribution = factory.contribution(process)
         auth.login(factory.user())
         client.get(f"/contributions/{contribution.id}")
-        response, seconds = post_encoded(client, f"/contributions/{contribution.id}/signaler",
-                                         {"reason": "other", "details": BACKTRACKING_BODY})
+        response, seconds = post_encoded(
+            client, f"/contributions/{contribution.id}/signaler", {"reason": "other", "details": BACKTRACKING_BODY}
+        )
         assert response.status_code == 400
         assert "c&#39;est trop long (maximum 500)" in response.text
         assert seconds < 1
@@ -77,8 +82,12 @@ class TestFiveMegabyteBodies:
         """The control: the same route stores an ordinary comment."""
         contribution = factory.contribution(factory.process())
         auth.login(factory.user())
-        assert client.post(f"/contributions/{contribution.id}/commentaires",
-                           data={"text": "Bonne idée, a < b et <3"}).status_code == 302
+        assert (
+            client.post(
+                f"/contributions/{contribution.id}/commentaires", data={"text": "Bonne idée, a < b et <3"}
+            ).status_code
+            == 302
+        )
         assert db.session.scalar(db.select(db.func.count(Comment.id))) == 1
 
 
@@ -105,8 +114,18 @@ def test_text_that_only_looks_like_a_tag_is_accepted(text):
     assert clean_text(text, field_label="Texte", max_length=100) == text
 
 
-@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "</b>", "<img src=x onerror=alert(1)>", "< b >",
-                                  "< / b>", "<!-- commentaire -->", "<a\nhref='x'>lien"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "</b>",
+        "<img src=x onerror=alert(1)>",
+        "< b >",
+        "< / b>",
+        "<!-- commentaire -->",
+        "<a\nhref='x'>lien",
+    ],
+)
 def test_tags_are_refused(text):
     with pytest.raises(InvalidInput, match="balises HTML"):
         clean_text(text, field_label="Texte", max_length=100)
@@ -118,9 +137,15 @@ def test_a_too_long_text_is_refused_by_its_length_whatever_it_contains():
 
 
 INVISIBLE = {
-    "right-to-left override": "\u202e", "left-to-right embedding": "\u202a", "pop directional": "\u202c",
-    "left-to-right isolate": "\u2066", "pop isolate": "\u2069", "zero-width space": "\u200b",
-    "zero-width non-joiner": "\u200c", "zero-width joiner": "\u200d", "word joiner": "\u2060",
+    "right-to-left override": "\u202e",
+    "left-to-right embedding": "\u202a",
+    "pop directional": "\u202c",
+    "left-to-right isolate": "\u2066",
+    "pop isolate": "\u2069",
+    "zero-width space": "\u200b",
+    "zero-width non-joiner": "\u200c",
+    "zero-width joiner": "\u200d",
+    "word joiner": "\u2060",
     "byte order mark": "\ufeff",
 }
 
@@ -153,13 +178,19 @@ def test_a_plain_name_is_accepted():
 def test_a_bidi_override_in_a_contribution_title_is_refused_through_the_form(client, factory, auth):
     process = factory.process()
     auth.login(factory.user())
-    response = client.post(f"/demarches/{process.slug}/contribuer", data={
-        "theme_id": process.themes[0].id, "kind": "idea", "title": "Titre \u202eeuqitilop",
-        "text": "Un texte ordinaire.", "similar_checked": "1"})
+    response = client.post(
+        f"/demarches/{process.slug}/contribuer",
+        data={
+            "theme_id": process.themes[0].id,
+            "kind": "idea",
+            "title": "Titre \u202eeuqitilop",
+            "text": "Un texte ordinaire.",
+            "similar_checked": "1",
+        },
+    )
     assert response.status_code == 400
     assert "Titre : le texte contient des caractères invisibles" in response.text
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0
-
 
 
 def _regex_cases():
@@ -181,8 +212,11 @@ def _regex_cases():
         ("e-mail of dots", lambda: email("a@" + "." * n + "@"), None),
         ("e-mail", lambda: email("Prenom.Nom@Exemple.fr"), "prenom.nom@exemple.fr"),
         ("import problem kind", lambda: imports._problem_kind(many_quotes), many_quotes),
-        ("import problem kind, normal", lambda: imports._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
-         "Thématique : « … » inconnue, ligne N."),
+        (
+            "import problem kind, normal",
+            lambda: imports._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
+            "Thématique : « … » inconnue, ligne N.",
+        ),
         ("citations with spaces", lambda: parse_citations("a" + " " * n + "b")[0], "a b"),
         ("citations", lambda: parse_citations("Former les tuteurs [3, 4] .")[0], "Former les tuteurs."),
         ("assistant heading", lambda: bool(assistant_engines._ARGUMENTS.match("arguments" + " " * n + "x")), False),
@@ -207,12 +241,16 @@ def xlsx_by_hand(dimension: str | None, cells: dict[str, str]) -> bytes:
     rows: dict[int, list[str]] = {}
     for reference, value in cells.items():
         rows.setdefault(int(re.sub(r"[A-Z]", "", reference)), []).append(
-            f'<c r="{reference}" t="inlineStr"><is><t>{value}</t></is></c>')
-    sheet = ('<?xml version="1.0" encoding="UTF-8"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             + (f'<dimension ref="{dimension}"/>' if dimension else "") + "<sheetData>"
-             + "".join(f'<row r="{n}">{"".join(rows[n])}</row>' for n in sorted(rows))
-             + "</sheetData></worksheet>")
+            f'<c r="{reference}" t="inlineStr"><is><t>{value}</t></is></c>'
+        )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + (f'<dimension ref="{dimension}"/>' if dimension else "")
+        + "<sheetData>"
+        + "".join(f'<row r="{n}">{"".join(rows[n])}</row>' for n in sorted(rows))
+        + "</sheetData></worksheet>"
+    )
     main = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     files = {
         "[Content_Types].xml": (
@@ -223,19 +261,23 @@ def xlsx_by_hand(dimension: str | None, cells: dict[str, str]) -> bytes:
             '<Override PartName="/xl/workbook.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{main}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            f'<Relationship Id="rId1" Type="{main}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            f'xmlns:r="{main}"><sheets><sheet name="Atelier" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            f'xmlns:r="{main}"><sheets><sheet name="Atelier" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{main}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+            f'<Relationship Id="rId1" Type="{main}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
         "xl/worksheets/sheet1.xml": sheet,
     }
     buffer = io.BytesIO()
@@ -251,15 +293,19 @@ SHEET_CELLS = {"A1": "Thématique", "B1": "Texte", "A2": "Métiers", "B2": "Form
 def _upload(client, slug: str, data: bytes):
     import io
 
-    return timed(lambda: client.post(f"/demarches/{slug}/import", data={"file": (io.BytesIO(data), "atelier.xlsx")},
-                                     content_type="multipart/form-data"))
+    return timed(
+        lambda: client.post(
+            f"/demarches/{slug}/import",
+            data={"file": (io.BytesIO(data), "atelier.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
 
 
 SPARSE_BOMBS = {
     # The issue's file: 16,384 declared columns, one cell in row 1000 (4.3 s with the old reader).
     "declared XFD1000": ("A1:XFD1000", {**SHEET_CELLS, "XFD1000": "x"}, "16384 colonnes : c'est trop (maximum 50)"),
-    "declared last row": ("A1:B1048576", {**SHEET_CELLS, "B1048576": "x"},
-                          "données au-delà de la ligne 60 000"),
+    "declared last row": ("A1:B1048576", {**SHEET_CELLS, "B1048576": "x"}, "données au-delà de la ligne 60 000"),
     # A dimension that lies small: reading still stops at the line limit.
     "hidden last row": ("A1:B2", {**SHEET_CELLS, "B1048576": "x"}, "données au-delà de la ligne 60 000"),
     "no dimension, last row": (None, {**SHEET_CELLS, "A1048576": "x"}, "données au-delà de la ligne 60 000"),
@@ -294,14 +340,16 @@ def test_a_dimension_that_lies_costs_nothing_and_the_real_rows_are_read(client, 
     response, seconds = _upload(client, process.slug, xlsx_by_hand("A1:B2", cells))
     assert response.status_code == 302 and seconds < 1
     batch = db.session.execute(db.select(ImportBatch)).scalar_one()
-    assert batch.cells["rows"] == [[2, "Métiers", "Former les tuteurs en entreprise"],
-                                   [3, "Métiers", "Un atelier par mois"]]
+    assert batch.cells["rows"] == [
+        [2, "Métiers", "Former les tuteurs en entreprise"],
+        [3, "Métiers", "Un atelier par mois"],
+    ]
 
 
 def test_the_import_preview_shows_a_bounded_number_of_theme_values(client, factory, auth):
     """20,000 distinct theme values made a 19 MB page: the first 100 (unknown first) are shown, the rest counted."""
-    from contrib.models import Role
     from contrib.facilitation import imports
+    from contrib.models import Role
 
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
@@ -317,8 +365,8 @@ def test_the_import_preview_shows_a_bounded_number_of_theme_values(client, facto
 
 def test_a_theme_choice_for_a_value_not_shown_is_kept(factory):
     """Correcting the shown values keeps the choices made for the others."""
-    from contrib.models import Role
     from contrib.facilitation import imports
+    from contrib.models import Role
 
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
@@ -326,14 +374,18 @@ def test_a_theme_choice_for_a_value_not_shown_is_kept(factory):
     batch = imports.start_import(process.id, sheet, "atelier.csv", actor=facilitator)
     first, second = process.themes[0].id, process.themes[1].id
     for choices in ({"A inconnue": first}, {"B inconnue": second}):
-        imports.update_mapping(process.id, batch.id, columns={"theme": 0, "text": 1}, theme_choices=choices,
-                               actor=facilitator)
+        imports.update_mapping(
+            process.id, batch.id, columns={"theme": 0, "text": 1}, theme_choices=choices, actor=facilitator
+        )
     assert imports.preview(process.id, batch.id, actor=facilitator).theme_matches == {
-        "A inconnue": (first, True), "B inconnue": (second, True)}
+        "A inconnue": (first, True),
+        "B inconnue": (second, True),
+    }
 
 
-@pytest.mark.parametrize("text", ["a\n\n\n\n" * 1_000_000, " " * FIVE_MB + "x", "x" * FIVE_MB],
-                         ids=["blank lines", "padding", "letters"])
+@pytest.mark.parametrize(
+    "text", ["a\n\n\n\n" * 1_000_000, " " * FIVE_MB + "x", "x" * FIVE_MB], ids=["blank lines", "padding", "letters"]
+)
 def test_five_megabytes_of_anything_are_refused_by_the_length_check_at_once(text):
     start = time.process_time()
     with pytest.raises(InvalidInput, match=f"{len(text)} caractères, c'est trop long"):
@@ -369,17 +421,29 @@ def test_ids_are_read_in_order_once_each():
 
 
 def _document(introduction: str, section_proposals: list[int] = ()) -> dict:
-    proposals = [{"id": n, "title": f"Proposition {n}", "text": "Texte.", "status": "retenue",
-                  "provenance": {"n_sources": 1, "n_supporters": 0, "n_events": 1}} for n in section_proposals]
-    return {"plaidoyer": {"title": "Plaidoyer", "introduction": introduction, "conclusion": ""},
-            "sections": [{"id": 1, "title": "Section", "proposals": proposals}]}
+    proposals = [
+        {
+            "id": n,
+            "title": f"Proposition {n}",
+            "text": "Texte.",
+            "status": "retenue",
+            "provenance": {"n_sources": 1, "n_supporters": 0, "n_events": 1},
+        }
+        for n in section_proposals
+    ]
+    return {
+        "plaidoyer": {"title": "Plaidoyer", "introduction": introduction, "conclusion": ""},
+        "sections": [{"id": 1, "title": "Section", "proposals": proposals}],
+    }
 
 
 HOSTILE_DIFFS = {
     "alternating words": ("a b " * 5_000, "b a " * 5_000),
     "cycles of 7 words": (" ".join(f"m{n % 7}" for n in range(6_600)), " ".join(f"m{n * 3 % 7}" for n in range(6_600))),
-    "cycles of 110 words": (" ".join(f"m{n % 110}" for n in range(5_000)),
-                            " ".join(f"m{n * 7 % 110}" for n in range(5_000))),
+    "cycles of 110 words": (
+        " ".join(f"m{n % 110}" for n in range(5_000)),
+        " ".join(f"m{n * 7 % 110}" for n in range(5_000)),
+    ),
 }
 
 
@@ -394,7 +458,7 @@ def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
     assert len(before) <= 20_000 and len(after) <= 20_000
     result, seconds = timed(lambda: plaidoyer.diff(_document(before), _document(after)))
     assert seconds < 1
-    (label, marked), = result.texts
+    ((_label, marked),) = result.texts
     kept_and_added = re.sub(r"<del>.*?</del>", "", re.sub(r'<span class="visually-hidden">[^<]*</span>', "", marked))
     assert " ".join(Markup(kept_and_added).striptags().split()) == " ".join(after.split())
 
@@ -404,7 +468,7 @@ def test_the_version_diff_still_reads_word_by_word():
 
     before = "Former les tuteurs en entreprise. " * 3 + "Financer les formations courtes."
     after = "Former les tuteurs en entreprise. " * 3 + "Financer vite les formations longues."
-    (label, marked), = plaidoyer.diff(_document(before), _document(after)).texts
+    ((label, marked),) = plaidoyer.diff(_document(before), _document(after)).texts
     assert label == "Introduction"
     assert "Financer <ins>" in marked and "vite" in marked and "<del>" in marked and "courtes." in marked
 
@@ -418,8 +482,22 @@ def test_reordering_many_proposals_is_diffed_once_per_section():
     assert len(result.proposals_reordered) == len(ids) - 1
 
 
-HOSTILE_LINES = ["~~~", "- une puce", "+ une autre", "1. une liste", "2) une autre", "===", "---", "# un titre",
-                 "> une citation", "```", "| a | b |", "    du code", "* étoile", "<div>"]
+HOSTILE_LINES = [
+    "~~~",
+    "- une puce",
+    "+ une autre",
+    "1. une liste",
+    "2) une autre",
+    "===",
+    "---",
+    "# un titre",
+    "> une citation",
+    "```",
+    "| a | b |",
+    "    du code",
+    "* étoile",
+    "<div>",
+]
 
 
 def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure():
@@ -428,18 +506,42 @@ def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure
     from contrib.plaidoyer import exports as plaidoyer_exports
 
     text = "Un paragraphe\n" + "\n".join(HOSTILE_LINES) + "\n\n" + "\n\n".join(HOSTILE_LINES)
-    provenance = {"n_sources": 0, "n_supporters": 0, "n_events": 0, "events": [], "regions": [], "actor_types": [],
-                  "sources": []}
-    proposal = {"id": 1, "title": "- Former === ~~~", "text": text, "url": "/propositions/1", "provenance": provenance,
-                "priority": "haute", "status": "retenue"}
-    content = {"plaidoyer": {"title": "Plaidoyer", "introduction": text, "conclusion": text},
-               "sections": [{"id": 1, "title": "Métiers", "proposals": [proposal]}]}
-    markdown = plaidoyer_exports.render(content, "md", meta=None, base_url="https://contrib.example",
-                                        stem="plaidoyer").content.decode()
+    provenance = {
+        "n_sources": 0,
+        "n_supporters": 0,
+        "n_events": 0,
+        "events": [],
+        "regions": [],
+        "actor_types": [],
+        "sources": [],
+    }
+    proposal = {
+        "id": 1,
+        "title": "- Former === ~~~",
+        "text": text,
+        "url": "/propositions/1",
+        "provenance": provenance,
+        "priority": "haute",
+        "status": "retenue",
+    }
+    content = {
+        "plaidoyer": {"title": "Plaidoyer", "introduction": text, "conclusion": text},
+        "sections": [{"id": 1, "title": "Métiers", "proposals": [proposal]}],
+    }
+    markdown = plaidoyer_exports.render(
+        content, "md", meta=None, base_url="https://contrib.example", stem="plaidoyer"
+    ).content.decode()
     lines = markdown.split("\n")
     headings = [line for line in lines if line.startswith("#")]
-    assert headings == ["# Plaidoyer", "## Introduction", "## 1. Métiers", "### Proposition 1 : \\- Former === ~~~",
-                        "## Conclusion", f"## {plaidoyer_exports.ANNEX_TITLE}", "### Proposition 1 : \\- Former === ~~~"]
+    assert headings == [
+        "# Plaidoyer",
+        "## Introduction",
+        "## 1. Métiers",
+        "### Proposition 1 : \\- Former === ~~~",
+        "## Conclusion",
+        f"## {plaidoyer_exports.ANNEX_TITLE}",
+        "### Proposition 1 : \\- Former === ~~~",
+    ]
     assert [line for line in lines if line.startswith(">")] == ["> " + plaidoyer_exports.provenance_line(provenance)]
     block_starts = re.compile(r"^(?:[-+*=~`|<]|\d+[.)]| {4}|\t)")
     assert [line for line in lines[3:] if block_starts.match(line)] == []  # after "*version*"

@@ -3,10 +3,10 @@
 import pytest
 
 from contrib.extensions import db
-from contrib.models import Comment, Contribution, ImportBatch, ImportStatus, Notification, Role
-from contrib.participation import comments
 from contrib.facilitation import imports
+from contrib.models import Comment, Contribution, ImportBatch, ImportStatus, Notification, Role
 from contrib.notifications import services as notifications
+from contrib.participation import comments
 
 SHEET = "Thématique;Texte\nMétiers;Former les tuteurs en entreprise\n".encode()
 
@@ -16,8 +16,9 @@ def test_reply_cannot_hang_under_another_contributions_comment(client, factory, 
     first, second = factory.contribution(process), factory.contribution(process)
     parent = comments.post_comment(first.id, "Commentaire sur la première.", author=factory.user())
     auth.login(factory.user())
-    response = client.post(f"/contributions/{second.id}/commentaires",
-                           data={"text": "Réponse détournée", "parent_id": str(parent.id)})
+    response = client.post(
+        f"/contributions/{second.id}/commentaires", data={"text": "Réponse détournée", "parent_id": str(parent.id)}
+    )
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == 1
 
@@ -47,8 +48,14 @@ def test_a_facilitator_cannot_undo_another_facilitators_import(client, factory, 
     assert db.session.scalar(db.select(db.func.count(Contribution.id)).where(Contribution.hidden_at.is_not(None))) == 0
 
 
-DRAFT_ROUTES = [("get", ""), ("get", "/etat"), ("post", "/correspondance"), ("post", "/confirmer"),
-                ("post", "/abandonner"), ("post", "/annuler")]
+DRAFT_ROUTES = [
+    ("get", ""),
+    ("get", "/etat"),
+    ("post", "/correspondance"),
+    ("post", "/confirmer"),
+    ("post", "/abandonner"),
+    ("post", "/annuler"),
+]
 
 
 def _draft_state(batch_id: int) -> tuple:
@@ -66,8 +73,9 @@ def test_another_facilitators_draft_batch_is_not_found_on_every_route(client, fa
     before = _draft_state(batch.id)
     auth.login(other)
     for method, suffix in DRAFT_ROUTES:
-        response = getattr(client, method)(f"/demarches/pessac/import/{batch.id}{suffix}",
-                                           data={"colonne_theme": "1", "colonne_text": "0"})
+        response = getattr(client, method)(
+            f"/demarches/pessac/import/{batch.id}{suffix}", data={"colonne_theme": "1", "colonne_text": "0"}
+        )
         assert response.status_code == 404, suffix
         assert "Former les tuteurs" not in response.text, suffix
     assert "atelier-de-a.csv" not in client.get("/demarches/pessac/import").text
@@ -86,8 +94,10 @@ def test_the_uploader_a_moderator_and_staff_handle_the_batch(client, factory, au
     page = client.get(f"/demarches/pessac/import/{batch.id}")
     assert page.status_code == 200 and "Former les tuteurs" in page.text
     assert client.get(f"/demarches/pessac/import/{batch.id}/etat").status_code == 200
-    client.post(f"/demarches/pessac/import/{batch.id}/correspondance",
-                data={"colonne_theme": "0", "colonne_text": "1", "colonne_title": "1"})
+    client.post(
+        f"/demarches/pessac/import/{batch.id}/correspondance",
+        data={"colonne_theme": "0", "colonne_text": "1", "colonne_title": "1"},
+    )
     assert _draft_state(batch.id)[1]["title"] == 1
     client.post(f"/demarches/pessac/import/{batch.id}/confirmer")
     assert _draft_state(batch.id)[0] == ImportStatus.CONFIRMED
@@ -132,7 +142,11 @@ def test_url_values_the_database_cannot_take_are_not_found(client, factory, auth
     overflows) used to be 500s; no route matches them now."""
     process = factory.process(slug="pessac")
     auth.login(factory.user(Role.MODERATOR))
-    for url in ("/demarches/pes%00sac", "/moderation/demarches/pessac/regroupements/1/groupes/c%001",
-                "/contributions/9223372036854775808", f"/demarches/{process.slug}/import/{2**31}"):
+    for url in (
+        "/demarches/pes%00sac",
+        "/moderation/demarches/pessac/regroupements/1/groupes/c%001",
+        "/contributions/9223372036854775808",
+        f"/demarches/{process.slug}/import/{2**31}",
+    ):
         response = client.get(url)
         assert response.status_code == 404 and 'lang="fr"' in response.text, url

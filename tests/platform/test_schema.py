@@ -30,16 +30,19 @@ def _model_checks() -> dict[tuple[str, str], str]:
     for table in db.metadata.sorted_tables:
         for constraint in table.constraints:
             if isinstance(constraint, sa.CheckConstraint) and isinstance(constraint.name, str):
-                sqltext = constraint.sqltext.compile(dialect=db.engine.dialect,
-                                                     compile_kwargs={"literal_binds": True})
+                sqltext = constraint.sqltext.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
                 compiled[(table.name, constraint.name)] = _sql(sqltext)
     return compiled
 
 
 def _database_checks() -> dict[tuple[str, str], str]:
     inspector = sa.inspect(db.engine)
-    return {(table, check["name"]): _sql(check["sqltext"]) for table in inspector.get_table_names()
-            if table != "alembic_version" for check in inspector.get_check_constraints(table)}
+    return {
+        (table, check["name"]): _sql(check["sqltext"])
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+        for check in inspector.get_check_constraints(table)
+    }
 
 
 def test_check_constraints_match_the_models(app):
@@ -52,21 +55,26 @@ def test_check_constraints_match_the_models(app):
 
 def _model_partial_indexes() -> dict[str, str]:
     dialect = db.engine.dialect.name
-    return {index.name: _sql(index.dialect_options[dialect]["where"])
-            for table in db.metadata.sorted_tables for index in table.indexes
-            if index.dialect_options[dialect]["where"] is not None}
+    return {
+        index.name: _sql(index.dialect_options[dialect]["where"])
+        for table in db.metadata.sorted_tables
+        for index in table.indexes
+        if index.dialect_options[dialect]["where"] is not None
+    }
 
 
 def _database_partial_indexes() -> dict[str, str]:
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "sqlite":
-            rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE "
-                                              "'% WHERE %'").all()
+            rows = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'"
+            ).all()
             return {name: _sql(re.split(r"\bWHERE\b", sql, maxsplit=1, flags=re.I)[1]) for name, sql in rows}
         rows = connection.exec_driver_sql(
             "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i JOIN pg_class c ON c.oid = "
             "i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE i.indpred IS NOT NULL "
-            "AND n.nspname = current_schema()").all()
+            "AND n.nspname = current_schema()"
+        ).all()
         return {name: _sql(predicate) for name, predicate in rows}
 
 
@@ -74,8 +82,11 @@ def test_partial_index_conditions_match_the_models(app):
     """Alembic compares an index's columns, not its WHERE: a partial unique index could lose its condition."""
     model, database = _model_partial_indexes(), _database_partial_indexes()
     assert "uq_reports_open_comment" in model, "the models' partial indexes are found"
-    assert {name: (model.get(name), database.get(name)) for name in set(model) | set(database)
-            if model.get(name) != database.get(name)} == {}
+    assert {
+        name: (model.get(name), database.get(name))
+        for name in set(model) | set(database)
+        if model.get(name) != database.get(name)
+    } == {}
 
 
 def test_sqlite_uses_wal_and_foreign_keys(app):
@@ -98,6 +109,8 @@ def test_large_loads_refresh_planner_statistics(app, factory):
     process = factory.process()
     load_rows(process.id, [BulkRow(theme="Volume", text=f"Idée {n}") for n in range(1200)])
     if db.engine.dialect.name == "postgresql":
-        estimate = db.session.execute(db.text("SELECT reltuples FROM pg_class WHERE relname = 'contributions'")).scalar()
+        estimate = db.session.execute(
+            db.text("SELECT reltuples FROM pg_class WHERE relname = 'contributions'")
+        ).scalar()
         assert estimate >= 1200
     assert db.session.execute(db.text("SELECT COUNT(*) FROM contributions")).scalar() == 1200

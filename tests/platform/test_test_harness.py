@@ -92,7 +92,12 @@ def _collected(marker_expression: str) -> str:
     environment = {**os.environ, "CONTRIB_TEST_DB": "sqlite"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "-m", marker_expression],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -118,10 +123,15 @@ SHARED_DATA_TESTS = [
 
 
 def _run_without_shared_data(tmp_path, ci: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "CONTRIB_TEST_DB": "sqlite", "CI": ci,
-                   "CONTRIB_SHARED_DATA": str(tmp_path / "absent")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-rfs", *SHARED_DATA_TESTS],
-                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    environment = {**os.environ, "CONTRIB_TEST_DB": "sqlite", "CI": ci, "CONTRIB_SHARED_DATA": str(tmp_path / "absent")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-rfs", *SHARED_DATA_TESTS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.nodb
@@ -148,9 +158,12 @@ def test_shared_data_is_found_from_this_checkout():
 @pytest.mark.nodb
 def test_every_skip_goes_through_unavailable():
     """A bare skip would pass silently in CI; ``unavailable()`` fails there instead."""
-    offenders = [f"{path.relative_to(ROOT)}:{number}"
-                 for path in sorted((ROOT / "tests").rglob("*.py")) if path.name != "conftest.py"
-                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if any(word in line for word in ("pytest.skip(", "importorskip(", "mark.skip", "skipif("))
-                 and path.name != "test_test_harness.py"]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path.name != "conftest.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(word in line for word in ("pytest.skip(", "importorskip(", "mark.skip", "skipif("))
+        and path.name != "test_test_harness.py"
+    ]
     assert offenders == []

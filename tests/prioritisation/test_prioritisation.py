@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from contrib.core import undo
 from contrib.core.errors import Conflict, ContribError, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
@@ -24,12 +25,9 @@ from contrib.models import (
     SupportOrigin,
     User,
 )
-from contrib.prioritisation import plenary
-from contrib.prioritisation import proposal_life
-from contrib.proposals import services as proposals
-from contrib.prioritisation import ranking
 from contrib.participation import supports
-from contrib.core import undo
+from contrib.prioritisation import plenary, proposal_life, ranking
+from contrib.proposals import services as proposals
 
 
 def _count(model) -> int:
@@ -39,12 +37,19 @@ def _count(model) -> int:
 def check(n_contributions: int, n_acts: int | None = None) -> None:
     db.session.expire_all()
     assert _count(Contribution) >= n_contributions, "a contribution disappeared"
-    doubles = db.session.execute(db.select(ProposalSupport.proposal_id, ProposalSupport.user_id).group_by(
-        ProposalSupport.proposal_id, ProposalSupport.user_id).having(db.func.count() > 1)).all()
+    doubles = db.session.execute(
+        db.select(ProposalSupport.proposal_id, ProposalSupport.user_id)
+        .group_by(ProposalSupport.proposal_id, ProposalSupport.user_id)
+        .having(db.func.count() > 1)
+    ).all()
     assert doubles == [], "nobody is counted twice for a proposal"
     if n_acts is not None:
-        acts = db.session.scalar(db.select(db.func.count(AuditEntry.id)).where(
-            AuditEntry.action.startswith("prioritisation:proposal:") | AuditEntry.action.startswith("prioritisation:session:")))
+        acts = db.session.scalar(
+            db.select(db.func.count(AuditEntry.id)).where(
+                AuditEntry.action.startswith("prioritisation:proposal:")
+                | AuditEntry.action.startswith("prioritisation:session:")
+            )
+        )
         assert acts == n_acts, "every act (undo, redo) has exactly one audit entry"
 
 
@@ -53,17 +58,34 @@ def scene(factory):
     """A process, two authors' contributions merged into a proposal; ``fan`` supports the first contribution."""
     process = factory.process(region="Nouvelle-Aquitaine")
     authors = [factory.user(), factory.user()]
-    contributions = [factory.contribution(process, author_id=author.id, text=f"Idée {n}") for n, author in enumerate(authors)]
+    contributions = [
+        factory.contribution(process, author_id=author.id, text=f"Idée {n}") for n, author in enumerate(authors)
+    ]
     fan = factory.user()
     supports.support(contributions[0].id, user=fan)
     moderator = factory.user(Role.MODERATOR)
-    proposal = proposals.create_from_contributions(process.id, [c.id for c in contributions], "Former les formateurs",
-                                                   "Texte.", [process.themes[0].id], "medium", moderator=moderator)
-    return {"process": process, "authors": authors, "contributions": contributions, "fan": fan,
-            "moderator": moderator, "proposal": proposal, "n": _count(Contribution)}
+    proposal = proposals.create_from_contributions(
+        process.id,
+        [c.id for c in contributions],
+        "Former les formateurs",
+        "Texte.",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+    )
+    return {
+        "process": process,
+        "authors": authors,
+        "contributions": contributions,
+        "fan": fan,
+        "moderator": moderator,
+        "proposal": proposal,
+        "n": _count(Contribution),
+    }
 
 
 # --- direct supports ---------------------------------------------------------------------------
+
 
 def test_direct_support_counts_once_and_a_carried_supporter_is_told(app, scene, factory):
     proposal, fan = scene["proposal"], scene["fan"]
@@ -101,8 +123,15 @@ def test_withdrawing_a_direct_support_falls_back_to_the_carried_one(app, scene, 
 def test_supports_refused_on_merged_discarded_or_closed(app, scene, factory):
     process, moderator, proposal = scene["process"], scene["moderator"], scene["proposal"]
     person = factory.user()
-    other = proposals.create_from_contributions(process.id, [factory.contribution(process).id], "Autre", "Texte.",
-                                                [process.themes[0].id], "low", moderator=moderator)
+    other = proposals.create_from_contributions(
+        process.id,
+        [factory.contribution(process).id],
+        "Autre",
+        "Texte.",
+        [process.themes[0].id],
+        "low",
+        moderator=moderator,
+    )
     proposals.merge_proposals(other.id, proposal.id, moderator=moderator)
     with pytest.raises(Conflict, match=f"n° {proposal.id}"):
         proposal_life.support(other.id, user=person)
@@ -119,8 +148,15 @@ def test_supports_refused_on_merged_discarded_or_closed(app, scene, factory):
 
 def test_direct_supporters_of_a_merged_proposal_count_once_in_the_target(app, scene, factory):
     process, moderator, proposal, fan = scene["process"], scene["moderator"], scene["proposal"], scene["fan"]
-    other = proposals.create_from_contributions(process.id, [factory.contribution(process).id], "Autre", "Texte.",
-                                                [process.themes[0].id], "low", moderator=moderator)
+    other = proposals.create_from_contributions(
+        process.id,
+        [factory.contribution(process).id],
+        "Autre",
+        "Texte.",
+        [process.themes[0].id],
+        "low",
+        moderator=moderator,
+    )
     proposal_life.support(other.id, user=fan)  # fan counts for both
     proposals.merge_proposals(other.id, proposal.id, moderator=moderator)
     check(scene["n"])
@@ -128,6 +164,7 @@ def test_direct_supporters_of_a_merged_proposal_count_once_in_the_target(app, sc
 
 
 # --- priority and status -----------------------------------------------------------------------
+
 
 def test_status_change_needs_a_reason_to_discard_notifies_authors_and_undoes(app, scene):
     proposal, moderator, authors = scene["proposal"], scene["moderator"], scene["authors"]
@@ -196,9 +233,18 @@ def test_only_moderators_set_priority_status_and_sessions(app, scene, factory, r
 
 # --- ranking -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("successes, trials, expected", [
-    (0, 0, 0.0), (0, 10, 0.0), (3, 3, 0.4385), (30, 40, 0.5981), (300, 2000, 0.1348), (10, 10, 0.7225),
-])
+
+@pytest.mark.parametrize(
+    "successes, trials, expected",
+    [
+        (0, 0, 0.0),
+        (0, 10, 0.0),
+        (3, 3, 0.4385),
+        (30, 40, 0.5981),
+        (300, 2000, 0.1348),
+        (10, 10, 0.7225),
+    ],
+)
 def test_wilson_lower_bound_values(successes, trials, expected):
     assert ranking.wilson_lower_bound(successes, trials) == pytest.approx(expected, abs=1e-3)
 
@@ -210,11 +256,14 @@ def test_wilson_lower_bound_properties():
         ranking.wilson_lower_bound(3, 2)
 
 
-def _proposal_with_supporters(factory, process, moderator, n_supporters: int, n_bystanders: int, title: str) -> Proposal:
+def _proposal_with_supporters(
+    factory, process, moderator, n_supporters: int, n_bystanders: int, title: str
+) -> Proposal:
     author = factory.user()
     contribution = factory.contribution(process, author_id=author.id)
-    proposal = proposals.create_from_contributions(process.id, [contribution.id], title, "Texte.", [process.themes[0].id],
-                                                   "medium", moderator=moderator)
+    proposal = proposals.create_from_contributions(
+        process.id, [contribution.id], title, "Texte.", [process.themes[0].id], "medium", moderator=moderator
+    )
     for supporter in [author] + [factory.user() for _ in range(n_supporters - 1)]:
         proposal_life.support(proposal.id, user=supporter)
     for _ in range(n_bystanders):  # participants who post something but do not support this proposal
@@ -241,10 +290,19 @@ def test_ranking_columns_on_constructed_data(app, factory):
     moderator = factory.user(Role.MODERATOR)
     from contrib.models import ActorType
 
-    sources = [factory.contribution(process, actor_type=kind, author_id=factory.user().id)
-               for kind in (ActorType.FUNDER, ActorType.FUNDER, ActorType.LEARNER)]
-    first = proposals.create_from_contributions(process.id, [c.id for c in sources], "Trois sources", "Texte.",
-                                                [process.themes[0].id], "high", moderator=moderator)
+    sources = [
+        factory.contribution(process, actor_type=kind, author_id=factory.user().id)
+        for kind in (ActorType.FUNDER, ActorType.FUNDER, ActorType.LEARNER)
+    ]
+    first = proposals.create_from_contributions(
+        process.id,
+        [c.id for c in sources],
+        "Trois sources",
+        "Texte.",
+        [process.themes[0].id],
+        "high",
+        moderator=moderator,
+    )
     second = _proposal_with_supporters(factory, process, moderator, 4, 0, "Quatre soutiens directs")  # its author + 3
     supporter = factory.user()
     for contribution in sources:  # one person supporting the three sources counts once
@@ -254,22 +312,43 @@ def test_ranking_columns_on_constructed_data(app, factory):
     top, other = rows
     assert (other.n_supporters, other.n_sources, other.n_events) == (1, 3, 1)
     assert other.actor_types == [("Financeur (Région, État, OPCO, France Travail)", 2), ("Apprenant·e", 1)]
-    assert top.n_participants == other.n_participants == 3 + 4 + 1  # first's authors, second's author and fans, the supporter
+    assert (
+        top.n_participants == other.n_participants == 3 + 4 + 1
+    )  # first's authors, second's author and fans, the supporter
     assert top.rank == 1 and top.score > other.score
 
 
 # --- plenary sessions --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def plenary_scene(factory):
     process = factory.process()
     moderator = factory.user(Role.MODERATOR)
-    items = [proposals.create_from_contributions(process.id, [factory.contribution(process).id], title, "Texte.",
-                                                 [process.themes[0].id], "medium", moderator=moderator)
-             for title in ("Financer la formation des formateurs", "Simplifier la certification",
-                           "Un guichet unique régional", "Évaluer par les pairs")]
-    return {"process": process, "moderator": moderator, "ids": [p.id for p in items],
-            "voters": [factory.user() for _ in range(8)], "n": _count(Contribution)}
+    items = [
+        proposals.create_from_contributions(
+            process.id,
+            [factory.contribution(process).id],
+            title,
+            "Texte.",
+            [process.themes[0].id],
+            "medium",
+            moderator=moderator,
+        )
+        for title in (
+            "Financer la formation des formateurs",
+            "Simplifier la certification",
+            "Un guichet unique régional",
+            "Évaluer par les pairs",
+        )
+    ]
+    return {
+        "process": process,
+        "moderator": moderator,
+        "ids": [p.id for p in items],
+        "voters": [factory.user() for _ in range(8)],
+        "n": _count(Contribution),
+    }
 
 
 def _parallel(app, voters, act) -> dict:
@@ -287,7 +366,7 @@ def _parallel(app, voters, act) -> dict:
                 outcomes[user_id] = "ok"
             except ContribError as error:
                 outcomes[user_id] = error
-            except Exception as error:  # noqa: BLE001 - reported by the assertion of the caller
+            except Exception as error:
                 outcomes[user_id] = repr(error)
             finally:
                 db.session.remove()
@@ -303,8 +382,9 @@ def _parallel(app, voters, act) -> dict:
 def test_dot_voting_in_parallel_gives_the_expected_ranking(app, plenary_scene):
     s = plenary_scene
     a, b, c, d = s["ids"]
-    session = plenary.create_session(s["process"].id, "Plénière de Bordeaux", "dots", s["ids"], moderator=s["moderator"],
-                                     n_points=5)
+    session = plenary.create_session(
+        s["process"].id, "Plénière de Bordeaux", "dots", s["ids"], moderator=s["moderator"], n_points=5
+    )
     session_id = session.id
     # 8 voters: a gets 3 from each of 8 (24), b 2 from 5 (10), c 2 from 3 (6), d nothing.
     plan = {voter.id: {a: 3, b: 2} if n < 5 else {a: 3, c: 2} for n, voter in enumerate(s["voters"])}
@@ -398,16 +478,21 @@ def test_session_creation_refusals_and_undo_redo_of_create_and_close(app, plenar
     session = plenary.create_session(process.id, "Séance", "dots", s["ids"], moderator=moderator)
     plenary.cast_dots(session.id, {s["ids"][1]: 2}, user=s["voters"][0])
     plenary.close_session(session.id, moderator=moderator)
-    create, close = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action.startswith("prioritisation:session:"))
-                                      .order_by(AuditEntry.id)).all()
+    create, close = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action.startswith("prioritisation:session:")).order_by(AuditEntry.id)
+    ).all()
     assert close.after["result"][0]["proposal_id"] == s["ids"][1]
     with pytest.raises(undo.Blocked):
         undo.undo_act(create.id, actor=moderator)
     reopened = undo.undo_act(close.id, actor=moderator)
-    assert plenary.get_session(session.id).status == SessionStatus.OPEN and plenary.get_session(session.id).result is None
+    assert (
+        plenary.get_session(session.id).status == SessionStatus.OPEN and plenary.get_session(session.id).result is None
+    )
     undo.undo_act(reopened.id, actor=moderator)  # redo: closed again, result frozen again
     assert plenary.get_session(session.id).status == SessionStatus.CLOSED
-    undo.undo_act(db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == plenary.CLOSE)), actor=moderator)
+    undo.undo_act(
+        db.session.scalar(db.select(AuditEntry.id).where(AuditEntry.action == plenary.CLOSE)), actor=moderator
+    )
     undo.undo_act(create.id, actor=moderator)  # cancels the session; the ballot stays stored
     with pytest.raises(ContribError):
         plenary.get_session(session.id)

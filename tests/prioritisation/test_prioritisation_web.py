@@ -6,9 +6,9 @@ import re
 
 from contrib.extensions import db
 from contrib.models import Notification, Proposal, ProposalStatus, Role
+from contrib.participation import supports
 from contrib.prioritisation import plenary
 from contrib.proposals import services as proposals
-from contrib.participation import supports
 
 HOSTILE = 'Former & certifier "vite" en < 3 mois'
 
@@ -17,14 +17,23 @@ def _scene(factory):
     process = factory.process(slug="bordeaux", region="Nouvelle-Aquitaine")
     author = factory.user()
     moderator = factory.user(Role.MODERATOR)
-    made = [proposals.create_from_contributions(
-        process.id, [factory.contribution(process, author_id=author.id, text=f"Texte {n}").id], title, "Texte.",
-        [process.themes[0].id], "medium", moderator=moderator) for n, title in enumerate((HOSTILE, "Seconde proposition"))]
+    made = [
+        proposals.create_from_contributions(
+            process.id,
+            [factory.contribution(process, author_id=author.id, text=f"Texte {n}").id],
+            title,
+            "Texte.",
+            [process.themes[0].id],
+            "medium",
+            moderator=moderator,
+        )
+        for n, title in enumerate((HOSTILE, "Seconde proposition"))
+    ]
     return process, author, moderator, made
 
 
 def test_participant_supports_a_proposal_from_its_page(app, client, auth, factory):
-    process, author, moderator, (proposal, _) = _scene(factory)
+    _process, _author, _moderator, (proposal, _) = _scene(factory)
     fan = factory.user()
     supports.support(proposals.sources_of(proposal.id)[0].id, user=fan)
     auth.login(fan)
@@ -64,12 +73,18 @@ def test_moderator_discards_with_reason_and_the_author_sees_the_status(app, clie
     auth.login(author)
     mine = client.get("/mes-contributions").text
     assert "Statut de la proposition : Écartée (Déjà couvert par la loi.)" in mine
-    assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.user_id == author.id,
-                                                                            Notification.kind == "proposal_status")) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(Notification.id)).where(
+                Notification.user_id == author.id, Notification.kind == "proposal_status"
+            )
+        )
+        == 1
+    )
 
 
 def test_ranked_list_and_results_pages_escape_titles_and_show_data_tables(app, client, factory):
-    process, _, _, (proposal, second) = _scene(factory)
+    process, _, _, (_proposal, _second) = _scene(factory)
     ranked = client.get(f"/demarches/{process.slug}/propositions").text
     assert "en < 3" not in ranked and "Former &amp; certifier" in ranked and "en &lt; 3 mois" in ranked
     assert "borne basse" in ranked and "Nouvelle-Aquitaine" in ranked
@@ -86,10 +101,15 @@ def test_session_created_voted_projected_and_closed_over_http(app, client, auth,
     process, _, moderator, made = _scene(factory)
     auth.login(moderator)
     url = f"/moderation/demarches/{process.slug}/plenieres"
-    assert client.post(url, data={"title": "Plénière", "mode": "dots", "n_points": "3",
-                                  "proposal_ids": [made[0].id]}).status_code == 400
-    response = client.post(url, data={"title": "Plénière", "mode": "dots", "n_points": "3",
-                                      "proposal_ids": [p.id for p in made]})
+    assert (
+        client.post(
+            url, data={"title": "Plénière", "mode": "dots", "n_points": "3", "proposal_ids": [made[0].id]}
+        ).status_code
+        == 400
+    )
+    response = client.post(
+        url, data={"title": "Plénière", "mode": "dots", "n_points": "3", "proposal_ids": [p.id for p in made]}
+    )
     assert response.status_code == 302
     session = plenary.sessions_of(process.id)[0]
     auth.logout()
@@ -99,8 +119,11 @@ def test_session_created_voted_projected_and_closed_over_http(app, client, auth,
     assert "3 points" in page and f'name="points-{made[1].id}"' in page
     response = client.post(f"/plenieres/{session.id}/vote", data={f"points-{made[1].id}": "4"}, follow_redirects=True)
     assert "3 au plus" in response.text
-    response = client.post(f"/plenieres/{session.id}/vote", data={f"points-{made[1].id}": "2", f"points-{made[0].id}": ""},
-                           follow_redirects=True)
+    response = client.post(
+        f"/plenieres/{session.id}/vote",
+        data={f"points-{made[1].id}": "2", f"points-{made[0].id}": ""},
+        follow_redirects=True,
+    )
     assert "Votre vote est enregistré" in response.text
     state = client.get(f"/plenieres/{session.id}/projection.json").get_json()
     assert state["n_voters"] == 1 and state["status"] == "open"
@@ -134,7 +157,7 @@ def test_unknown_session_is_404(client):
 
 
 def test_passing_pairs_again_and_again_keeps_offering_pairs(app, client, auth, factory):
-    """"Une autre paire" links to ?passer=1; that page links to ?passer=2 (it used to be a 500)."""
+    """ "Une autre paire" links to ?passer=1; that page links to ?passer=2 (it used to be a 500)."""
     process, _, moderator, made = _scene(factory)
     session = plenary.create_session(process.id, "Paires", "pairwise", [p.id for p in made], moderator=moderator)
     auth.login(factory.user())
