@@ -69,16 +69,18 @@ def measure(rows: list[dict]) -> dict:
     cited = {i for s in phrases for i in s.citations}
     groups = find_duplicates(ids, texts)
     substantive = [g for g in groups if any(is_idea_sentence(s) for s in split_sentences(texts[g.ids[0] - 1]))]
-    return {
+    result = {
         "n": len(ids), "phrases": len(phrases),
         "fragments": sum(len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text) for s in phrases),
         "fragment_examples": [s.text for s in phrases if len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text)],
         "single_word": sum(single_word(s, scorer) for s in phrases),
         "groups": len(groups), "covered": sum(bool(cited & set(g.ids)) for g in groups),
         "substantive": len(substantive), "substantive_covered": sum(bool(cited & set(g.ids)) for g in substantive),
-        "verified": sum(check_sentence(s.as_text(), scorer).is_verified for s in phrases),
+        "refused": [(s.as_text(), v.reason) for s in phrases if not (v := check_sentence(s.as_text(), scorer)).is_verified],
         "seconds": elapsed,
     }
+    result["verified"] = len(phrases) - len(result["refused"])
+    return result
 
 
 def main() -> None:
@@ -93,6 +95,8 @@ def main() -> None:
               f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s", flush=True)
         for text in result["fragment_examples"][:2]:
             print(f"      fragment: {text[:90]!r}")
+        for text, reason in result["refused"][:2]:
+            print(f"      not verified: {text[:90]!r} ({reason})")
     total = {key: sum(r[key] for r in results) for key in
              ("phrases", "fragments", "single_word", "groups", "covered", "substantive", "substantive_covered", "verified")}
     coverage = total["substantive_covered"] / total["substantive"] if total["substantive"] else 1.0

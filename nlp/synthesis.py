@@ -34,7 +34,7 @@ from nlp._phrases import best_surface, capitalise, is_idea_sentence, is_proposal
 from nlp._polarity import antonyms, in_family, polarities, tokenize
 from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, format_citations, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
-from nlp.text import FrenchAnalyzer, FrenchVectorizer, fold
+from nlp.text import FrenchAnalyzer, FrenchVectorizer, fold, normalize_key
 
 __all__ = [
     "Draft",
@@ -51,7 +51,7 @@ _MAX_CITED = 8
 _EMBED_WORDS = 40  # words of each idea embedded: the opening carries the idea, and the encoder's cost grows with length
 _SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea says the same (with 3 shared words)
 _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
-_MIN_SEMANTIC = 0.22  # cosine (sentence encoder) between a question and a sentence that answers it
+_MIN_SEMANTIC = 0.3  # cosine (sentence encoder) between a question and a sentence that answers it
 _N_CANDIDATES = 80
 # The training sector's programmes and what they are about: a question on "les financements" also
 # finds the sentences on the CPF or an OPCO, one on "la VAE" those on "validation des acquis".
@@ -229,7 +229,7 @@ class ExtractiveSynthesizer:
     n_weak_signals : int, default=3
     min_answer_score : float, default=0.12
         Smallest TF-IDF cosine between a question and a sentence for the sentence to answer it by words.
-    min_answer_similarity : float, default=0.22
+    min_answer_similarity : float, default=0.3
         Smallest sentence-encoder cosine for a sentence to answer it by meaning.
     random_state : int, default=0
     encoder : nlp.embeddings.Encoder, optional
@@ -287,6 +287,7 @@ class ExtractiveSynthesizer:
         self.titles_ = list(titles) if titles is not None else [None] * len(ids)
         self.authors_ = list(authors) if authors is not None else None
         self.scorer_ = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
+        self._keys = {id_: normalize_key(parse_citations(text)[0]) for id_, text in zip(ids, texts)}
         self._fold_duplicates()
         self._split()
         self._vectorise()
@@ -427,12 +428,11 @@ class ExtractiveSynthesizer:
     def _cite(self, row: int, candidate_ideas: Sequence[int]) -> Segment | None:
         """The sentence with the widest citation the checker verifies; None when none is verified."""
         text = self.sentences_[row].text
-        options = self._supporters(row, candidate_ideas)
-        if len(options) == 1 and len(options[0]) == 1:
-            return Segment("phrase", text, options[0])  # a sentence copied from its only source
-        for citations in options:
+        key = normalize_key(text)
+        for citations in self._supporters(row, candidate_ideas):
             segment = Segment("phrase", text, citations)
-            if check_sentence(segment.as_text(), self.scorer_).is_verified:
+            # A sentence copied word for word from each cited text needs no check; the others are checked.
+            if all(key in self._keys[i] for i in citations) or check_sentence(segment.as_text(), self.scorer_).is_verified:
                 return segment
         return None
 
@@ -706,7 +706,8 @@ class ExtractiveSynthesizer:
         head = "Ce que disent les contributions à ce sujet :"
         if subject.carried:
             head = f"Ce que disent les contributions sur « {' '.join(subject.words)} » :"
-        count = Segment("statistique", f"Réponse tirée de {_plural(len(drawn), 'contribution')} qui en parlent "
+        count = Segment("statistique", f"Réponse tirée de {_plural(len(drawn), 'contribution')} qui en "
+                                       f"parle{'nt' if len(drawn) > 1 else ''} "
                                        f"(sur {len(self.ids_)} dans la sélection), dont {len(cited)} citée"
                                        f"{'s' if len(cited) > 1 else ''}.")
         return Synthesis((*intro, Segment("liaison", head), *picks, count), self._n_contributions(relevant),
@@ -741,7 +742,11 @@ class ExtractiveSynthesizer:
                         actors or previous.actors, previous.ideas, (question, *previous.questions), True)
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
-        """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine with the questions."""
+        """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine with the questions.
+
+        A sentence answers when it is close in meaning, or when it has the question's words weighing at
+        least half of the question (by idf): "professionnel" alone does not answer "football professionnel".
+        """
         rows = [r for i in ideas for r in self._rows_of.get(i, ())]
         if not rows:
             return []
@@ -758,8 +763,24 @@ class ExtractiveSynthesizer:
         candidates = [k for k in np.argsort(-prior, kind="stable")[:_N_CANDIDATES]]
         semantic = self._embed([self.sentences_[rows[k]].text for k in candidates]) @ question
         out = [(float(lexical[k] + semantic[n]), rows[k]) for n, k in enumerate(candidates)
-               if lexical[k] >= min_score or semantic[n] >= self.min_answer_similarity]
+               if semantic[n] >= self.min_answer_similarity
+               or (lexical[k] >= min_score and self._covers(subject, self.sentences_[rows[k]].text) >= 0.5)]
         return sorted(out, key=lambda p: (-p[0], p[1]))
+
+    def _covers(self, subject: _Subject, sentence: str) -> float:
+        """Share of the question's idf-weighted stems the sentence has (a glossary word counts for its entry).
+
+        An acronym must be written as such: "VAE" and the verb "va" share a stem.
+        """
+        found = set(_ANALYZER.stems(sentence))
+        folded = f" {fold(sentence)} "
+        weights = {s: self.scorer_._idf.get(s, self.scorer_._unknown_idf) for s in subject.stems}
+        covered = 0.0
+        for stem, word in zip(subject.stems, subject.words):
+            own = f" {fold(word)} " in folded if word.isupper() and len(word) > 1 else stem in found
+            if own or found & set(_ANALYZER.stems(" ".join(_related([stem])))):
+                covered += weights[stem]
+        return covered / sum(weights.values()) if weights else 0.0
 
     def _actor_stems(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
