@@ -34,7 +34,7 @@ from nlp._phrases import best_surface, capitalise, is_idea_sentence, is_proposal
 from nlp._polarity import antonyms, in_family, polarities, tokenize
 from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, format_citations, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
-from nlp.text import FrenchAnalyzer, FrenchVectorizer, fold, normalize_key
+from nlp.text import FrenchAnalyzer, FrenchVectorizer, fold
 
 __all__ = [
     "Draft",
@@ -287,7 +287,6 @@ class ExtractiveSynthesizer:
         self.titles_ = list(titles) if titles is not None else [None] * len(ids)
         self.authors_ = list(authors) if authors is not None else None
         self.scorer_ = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
-        self._keys = {id_: normalize_key(parse_citations(text)[0]) for id_, text in zip(ids, texts)}
         self._fold_duplicates()
         self._split()
         self._vectorise()
@@ -425,24 +424,21 @@ class ExtractiveSynthesizer:
         options = [tuple(dict.fromkeys(wider))[:_MAX_CITED], tuple(own)[:_MAX_CITED], (own[0],)]
         return list(dict.fromkeys(options))
 
-    def _cite(self, row: int, candidate_ideas: Sequence[int], strict: bool = False) -> Segment | None:
+    def _cite(self, row: int, candidate_ideas: Sequence[int]) -> Segment | None:
         """The sentence with the widest citation the checker verifies; None when none is verified.
 
-        A sentence copied word for word from each cited text is taken as it is, unless ``strict``
-        (drafts): the checker then has the last word even on a copy.
+        The checker has the last word even on a sentence copied word for word: the app shows only
+        verified sentences as fact, so a copy it refuses ("les abeilles" from one source) is not chosen.
         """
         text = self.sentences_[row].text
-        key = normalize_key(text)
         for citations in self._supporters(row, candidate_ideas):
             segment = Segment("phrase", text, citations)
-            if (not strict and all(key in self._keys[i] for i in citations)) \
-                    or check_sentence(segment.as_text(), self.scorer_).is_verified:
+            if check_sentence(segment.as_text(), self.scorer_).is_verified:
                 return segment
         return None
 
     def _pick(self, ranked, count: int, used: set[int], *, candidate_ideas: Sequence[int],
-              redundancy: float = 0.5, predicate: Callable[[str], bool] | None = None,
-              strict: bool = False) -> list[Segment]:
+              redundancy: float = 0.5, predicate: Callable[[str], bool] | None = None) -> list[Segment]:
         out: list[Segment] = []
         chosen_rows: list[int] = []
         cited: set = set()
@@ -458,7 +454,7 @@ class ExtractiveSynthesizer:
                 overlap = (self.sentence_matrix_[chosen_rows] @ self.sentence_matrix_[row].T).toarray().max()
                 if overlap > redundancy:
                     continue
-            segment = self._cite(row, candidate_ideas, strict)
+            segment = self._cite(row, candidate_ideas)
             if segment is None:
                 continue
             chosen_rows.append(row)
@@ -640,7 +636,7 @@ class ExtractiveSynthesizer:
             out.append(Segment("statistique", "Réponses brèves reprises à l'identique : " + " ; ".join(short) + "."))
         return out
 
-    def _arguments(self, ideas: Sequence[int], used: set[int], strict: bool = False) -> list[Segment]:
+    def _arguments(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
         ranked = []
         wanted = set(ideas)
         topic_of = {i: t for t, members in enumerate(self.topics_) for i in members}
@@ -651,7 +647,7 @@ class ExtractiveSynthesizer:
             closeness = float(self.idea_vectors_[sentence.idea] @ self.semantic_centres_[t])
             ranked.append((closeness * (1 + math.log(self.weights_[sentence.idea])), row))
         ranked.sort(key=lambda p: (-p[0], p[1]))
-        return self._pick(ranked, self.n_arguments, used, candidate_ideas=ideas, strict=strict)
+        return self._pick(ranked, self.n_arguments, used, candidate_ideas=ideas)
 
     def _weak_signals(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
         """Ideas said once, far in meaning from every other idea of the scope."""
@@ -815,10 +811,10 @@ class ExtractiveSynthesizer:
         ranked = self._representative(topic, members)
         used: set[int] = set()
         half = max(1, n_sentences // 2)
-        proposition = self._pick(ranked, half, used, candidate_ideas=members, predicate=is_proposal, strict=True)
+        proposition = self._pick(ranked, half, used, candidate_ideas=members, predicate=is_proposal)
         constat = self._pick(ranked, max(1, n_sentences - len(proposition)) if not proposition else half, used,
-                             candidate_ideas=members, predicate=lambda s: not is_proposal(s), strict=True)
-        arguments = self._arguments(members, used, strict=True)
+                             candidate_ideas=members, predicate=lambda s: not is_proposal(s))
+        arguments = self._arguments(members, used)
         kept = tuple(dict.fromkeys(i for s in (*constat, *proposition, *arguments) for i in s.citations))
         text = [Segment("liaison", "Constat :"), *constat, Segment("liaison", "Proposition :"), *proposition]
         if not proposition:
