@@ -76,7 +76,8 @@ def measure(rows: list[dict]) -> dict:
         "single_word": sum(single_word(s, scorer) for s in phrases),
         "groups": len(groups), "covered": sum(bool(cited & set(g.ids)) for g in groups),
         "substantive": len(substantive), "substantive_covered": sum(bool(cited & set(g.ids)) for g in substantive),
-        "refused": [(s.as_text(), v.reason) for s in phrases if not (v := check_sentence(s.as_text(), scorer)).is_verified],
+        "refused": [(s.as_text(), verdict.reason) for s in phrases
+                    if not (verdict := check_sentence(s.as_text(), scorer)).is_verified],
         "seconds": elapsed,
     }
     result["verified"] = len(phrases) - len(result["refused"])
@@ -98,7 +99,8 @@ def main() -> None:
         for text, reason in result["refused"][:2]:
             print(f"      not verified: {text[:90]!r} ({reason})")
     total = {key: sum(r[key] for r in results) for key in
-             ("phrases", "fragments", "single_word", "groups", "covered", "substantive", "substantive_covered", "verified")}
+             ("phrases", "fragments", "single_word", "groups", "covered", "substantive", "substantive_covered",
+              "verified")}
     coverage = total["substantive_covered"] / total["substantive"] if total["substantive"] else 1.0
     print(f"synthesis on the {len(results)} largest clusters: {total['fragments']} fragments (target 0), "
           f"{total['single_word']} single-word citations (target 0), duplicate-group coverage {coverage:.0%} "

@@ -26,7 +26,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
@@ -78,8 +77,9 @@ _AMONG_PREVIOUS = re.compile(r"^\W*(lesquel(le)?s|lesquels|parmi (elles|eux|cell
 _ELLIPTIC = re.compile(r"^\W*(et|mais|aussi|alors)\b|\bqu'en\b|\ben (disent|pensent|parlent)\b|\b(ils|elles|eux)\b",
                        re.IGNORECASE)
 _ANALYZER = FrenchAnalyzer()
-_FRAME_STEMS = frozenset(_ANALYZER.stems("faut faudrait falloir doit doivent devrait devraient devoir peut peuvent pourrait "
-                                          "pouvoir être avoir faire fait plus trop"))
+_FRAME_STEMS = frozenset(_ANALYZER.stems(
+    "faut faudrait falloir doit doivent devrait devraient devoir peut peuvent pourrait pouvoir être avoir faire fait "
+    "plus trop"))
 _LEADING_MARK = re.compile(r"^(?:[\s\-–—•*·]+|\d+\s*(?:°\s*/?|[.)/]))\s*")
 _SAME_SUBJECT = 0.5  # encoder cosine above which two contributions speak of the same subject
 # A sentence that refuses what it names, as a whole.
@@ -394,7 +394,8 @@ class ExtractiveSynthesizer:
         idea_of = np.array([self.sentences_[r].idea for r in rows])
         semantic = self.idea_vectors_[idea_of] @ self.semantic_centres_[topic]
         length = np.array([min(1.0, _LONG / len(self.sentences_[r].text.split())) for r in rows])
-        score = (0.5 * np.asarray(lexical).ravel() + 0.5 * semantic) * (1 + 0.3 * np.log(self.weights_[idea_of])) * length
+        copies = 1 + 0.3 * np.log(self.weights_[idea_of])
+        score = (0.5 * np.asarray(lexical).ravel() + 0.5 * semantic) * copies * length
         return sorted(((float(s), r) for s, r in zip(score, rows)), key=lambda p: (-p[0], p[1]))
 
     def _same_members(self, idea: int, stems: set[str]) -> list:
@@ -448,7 +449,8 @@ class ExtractiveSynthesizer:
             sentence = self.sentences_[row]
             if row in used or (predicate and not predicate(sentence.text)):
                 continue
-            if any(self.sentences_[r].idea == sentence.idea for r in chosen_rows) or self.ideas_[sentence.idea][0] in cited:
+            if self.ideas_[sentence.idea][0] in cited or any(self.sentences_[r].idea == sentence.idea
+                                                             for r in chosen_rows):
                 continue
             if chosen_rows:
                 overlap = (self.sentence_matrix_[chosen_rows] @ self.sentence_matrix_[row].T).toarray().max()
@@ -528,7 +530,8 @@ class ExtractiveSynthesizer:
         all_ideas = list(range(len(self.ideas_))) if ideas is None else list(ideas)
         n = self._n_contributions(all_ideas)
         if not self.sentences_ or not all_ideas:
-            return Synthesis((Segment("liaison", "Cette sélection ne contient aucun texte à résumer."),), n, len(all_ideas))
+            return Synthesis((Segment("liaison", "Cette sélection ne contient aucun texte à résumer."),), n,
+                             len(all_ideas))
         wanted = set(all_ideas)
         segments = [Segment("liaison", f"{self._counts(all_ideas)}, soit {_plural(len(all_ideas), 'idée')} "
                             f"distincte{'s' if len(all_ideas) > 1 else ''} une fois les doublons regroupés.")]
@@ -612,9 +615,10 @@ class ExtractiveSynthesizer:
         return [Segment("titre", "Avis minoritaires et signaux faibles"), *out]
 
     def _copies(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
-        """Every text copied by several contributions appears: its central sentence, or its count when it is too short."""
+        """Every text copied by several contributions appears: its central sentence, or its count when too short."""
         cited = {self.sentences_[r].idea for r in used}
-        groups = sorted((i for i in ideas if self.weights_[i] > 1 and i not in cited), key=lambda i: (-self.weights_[i], i))
+        groups = sorted((i for i in ideas if self.weights_[i] > 1 and i not in cited),
+                        key=lambda i: (-self.weights_[i], i))
         phrases, short = [], []
         for idea in groups:
             rows = self._rows_of.get(idea, [])
@@ -664,7 +668,9 @@ class ExtractiveSynthesizer:
         candidates = [(0.0, max(self._rows_of[singles[k]], key=lambda r: (self.sentence_matrix_[r].nnz, -r)))
                       for k in order[: 4 * self.n_weak_signals] if singles[k] not in used_ideas]
         picks = self._pick(candidates, self.n_weak_signals, used, candidate_ideas=[])
-        return [Segment("liaison", "Des idées exprimées une seule fois, éloignées des autres :"), *picks] if picks else []
+        if not picks:
+            return []
+        return [Segment("liaison", "Des idées exprimées une seule fois, éloignées des autres :"), *picks]
 
     def answer(self, question: str, *, history: Sequence[str] = (), min_score: float | None = None,
                n_sentences: int = 5) -> Synthesis:
@@ -743,7 +749,7 @@ class ExtractiveSynthesizer:
                         actors or previous.actors, previous.ideas, (question, *previous.questions), True)
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
-        """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine with the questions.
+        """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine.
 
         A sentence answers when it is close in meaning, or when it has the question's words weighing at
         least half of the question (by idf): "professionnel" alone does not answer "football professionnel".

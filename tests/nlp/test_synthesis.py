@@ -130,7 +130,8 @@ def test_summary_of_a_real_cluster_has_no_fragment_thanks_rant_or_single_word_ci
     rows = sorted(_scopes().items(), key=lambda item: -len(item[1]))[0][1][:150]
     texts = [r["text"] for r in rows] + _NOISE
     ids = list(range(1, len(texts) + 1))
-    assert all(is_fragment(t) for t in ("oui bien sur", "et ce même si ils sont bien Français.", "Santé, Éducation"))
+    fragments = ("oui bien sur", "et ce même si ils sont bien Français.", "Santé, Éducation")
+    assert all(is_fragment(t) for t in fragments)
     summary = ExtractiveSynthesizer().fit(ids, texts, authors=[f"p{i % 97}" for i in ids]).summary()
     phrases = [s for s in summary.segments if s.kind == "phrase"]
     assert len(phrases) >= 6
@@ -167,7 +168,8 @@ def test_funding_question_is_answered_from_cpf_and_opco_contributions():
     assert any("CPF" in t or "OPCO" in t for t in cited)
     scorer = SupportScorer(dict(zip(ids, texts)))
     assert all(check_sentence(s.as_text(), scorer).is_verified for s in phrases)
-    assert answer.segments[-1].kind == "statistique" and f"{len(answer.drawn_ids)} contributions" in answer.segments[-1].text
+    count = answer.segments[-1]
+    assert count.kind == "statistique" and f"{len(answer.drawn_ids)} contributions" in count.text
     # Control: a subject nobody speaks of is still "ne répondent pas".
     unrelated = synthesizer.answer("Que pensent-ils du football professionnel ?")
     assert [s.text for s in unrelated.segments] == [NO_ANSWER]
