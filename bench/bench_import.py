@@ -89,7 +89,7 @@ def run(label: str, database_url: str, n: int) -> None:
             db.session.commit()
             batch, upload = timed(imports.start_import, process.id, content, f"atelier.{file_format}",
                                   actor=facilitator)
-            preview, previewing = timed(imports.preview, process.id, batch.id)
+            preview, previewing = timed(imports.preview, process.id, batch.id, actor=facilitator)
             result, confirming = timed(imports.confirm_import, process.id, batch.id, actor=facilitator)
             again = imports.start_import(process.id, content, f"atelier.{file_format}", actor=facilitator)
             second, reconfirming = timed(imports.confirm_import, process.id, again.id, actor=facilitator)

@@ -31,6 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         settings_from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY"))
     )
     app.config.from_mapping(overrides)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from contrib import routing
 

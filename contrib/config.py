@@ -61,6 +61,12 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),
         "CONTRIBUTIONS_PER_PAGE": int(environ.get("CONTRIB_CONTRIBUTIONS_PER_PAGE", 20)),
         "REPORTS_TO_HIDE": max(1, int(environ.get("CONTRIB_REPORTS_TO_HIDE", 3))),
+        # Reports from accounts younger than this never hide content by themselves: moderators decide.
+        "REPORTER_MIN_AGE_HOURS": max(0.0, float(environ.get("CONTRIB_REPORTER_MIN_AGE_HOURS", 24))),
+        # Accounts created per client address (flask-limiter syntax); a whole event shares one Wi-Fi.
+        "REGISTRATION_LIMIT": environ.get("CONTRIB_REGISTRATION_LIMIT", "10 per minute;60 per hour"),
+        # Trusted reverse proxies in front of the app: the client address is read from X-Forwarded-For.
+        "PROXY_HOPS": max(0, int(environ.get("CONTRIB_PROXY_HOPS", 0))),
         "SMTP_HOST": environ.get("CONTRIB_SMTP_HOST", ""),
         "SMTP_PORT": int(environ.get("CONTRIB_SMTP_PORT", 587)),
         "SMTP_USERNAME": environ.get("CONTRIB_SMTP_USERNAME", ""),
@@ -68,6 +74,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "SMTP_STARTTLS": parse_boolean(environ.get("CONTRIB_SMTP_STARTTLS", "true")),
         "MAIL_SENDER": environ.get("CONTRIB_MAIL_SENDER", "Contrib CPOF <ne-pas-repondre@contrib.local>"),
         "PUBLIC_URL": environ.get("CONTRIB_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Open-data exports are kept here, keyed by a version of the data (rebuilt only when it changes).
+        "EXPORT_CACHE_DIR": environ.get("CONTRIB_EXPORT_CACHE_DIR") or str(instance_path / "exports"),
         # Background tasks: an SQLite file next to the database by default, redis://... in production.
         "TASK_QUEUE": environ.get("CONTRIB_TASK_QUEUE") or f"sqlite:///{instance_path / 'tasks.sqlite3'}",
         # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.

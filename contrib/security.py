@@ -2,7 +2,7 @@
 
 from urllib.parse import unquote_to_bytes
 
-from flask import request
+from flask import current_app, g, request, session
 
 from contrib.errors import InvalidInput
 
@@ -31,6 +31,15 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+# A year, this host only: the organisation's other sub-domains may not all serve HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+def _is_logged_in() -> bool:
+    """Whether the request comes from a logged-in person, without a query (the database may be down
+    while an error page is sent): the user the view loaded, else the login session's marker."""
+    user = g.get("_login_user")
+    return user.is_authenticated if user is not None else "_user_id" in session  # "in": no Vary: Cookie
 
 
 def init_app(app):
@@ -47,4 +56,9 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if request.endpoint != "static" and _is_logged_in():
+            # Pages for a logged-in person carry their data: no shared or back-button cache keeps them.
+            response.headers["Cache-Control"] = "no-store"
         return response

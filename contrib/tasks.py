@@ -87,7 +87,7 @@ def enqueue(name: str, *args) -> None:
     """Put task ``name`` on the queue; raises huey's errors when the queue is unreachable."""
     app = current_app._get_current_object()
     app.extensions["tasks"].wrapper(app, name)(*args)
-    logger.info("task %s queued with %s", name, args)
+    logger.info("task %s queued", name)  # not its arguments: a mail's carry addresses and reset links
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,9 @@ class ExtractiveSynthesizer:
 
     def _fold_duplicates(self) -> None:
         grouped = {}
-        for group in find_duplicates(self.ids_, self.texts_) if len(self.ids_) > 1 else []:
+        # Copies only: a "same idea, worded differently" group is a suggestion a moderator checks,
+        # never folded automatically.
+        for group in find_duplicates(self.ids_, self.texts_, semantic=False) if len(self.ids_) > 1 else []:
             for id_ in group.ids:
                 grouped[id_] = group.ids
         seen, ideas = set(), []

@@ -7,12 +7,17 @@ throwaway server. With CI=true a missing PostgreSQL or browser fails the run ins
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import sys
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
+import flask
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +34,7 @@ from contrib.models import (  # noqa: E402
     Theme,
     User,
 )
+from contrib.models.base import utcnow  # noqa: E402
 from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
 from contrib.services import similar  # noqa: E402
 
@@ -45,8 +51,32 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def _shared_data_dir() -> Path:
+    """``../shared/data`` next to the checkout (CONTRIB_SHARED_DATA overrides it); in a git worktree,
+    next to the main checkout the worktree belongs to."""
+    if os.environ.get("CONTRIB_SHARED_DATA"):
+        return Path(os.environ["CONTRIB_SHARED_DATA"])
+    candidates = [ROOT.parent / "shared" / "data"]
+    git_file = ROOT / ".git"
+    if git_file.is_file():  # "gitdir: <main checkout>/.git/worktrees/<name>"
+        git_dir = Path(git_file.read_text(encoding="utf-8").partition(":")[2].strip())
+        candidates.append(git_dir.parents[2].parent / "shared" / "data")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+SHARED_DATA = _shared_data_dir()
+
+
+def shared_data(name: str) -> Path:
+    """The path of a ``../shared/data`` file; a missing file fails in CI and skips elsewhere."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        unavailable(f"shared data not found: {path} (set CONTRIB_SHARED_DATA to its folder)")
+    return path
+
+
 def pytest_report_header(config):
-    return f"contrib database: {DATABASE_KIND}"
+    return f"contrib database: {DATABASE_KIND}; shared data: {SHARED_DATA}"
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +127,49 @@ def _empty_all_tables():
     db.session.commit()
 
 
+class _InContext:
+    """A WSGI response body iterated inside the context its request ran in (streamed bodies)."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self._context, self._body, self._iterator = context, body, iter(body)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._context.run(next, self._iterator)
+
+    def close(self):
+        if hasattr(self._body, "close"):
+            self._context.run(self._body.close)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own, empty context, as under a real server.
+
+    The test itself holds an app context (to query the database); without this, Flask would reuse
+    it for each request, so ``g``, the per-request database session and the CSRF token would carry
+    over from one request to the next and ``teardown_appcontext`` would never run. Afterwards the
+    test's own session is expired, so it reads what the request committed, as a fresh query would.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        context = contextvars.Context()
+        body, status, headers = context.run(super().run_wsgi_app, environ, buffered)
+        if flask.has_app_context():
+            db.session.expire_all()
+        return _InContext(context, body), status, headers
+
+
+def clear_process_caches() -> None:
+    """Forget what this process cached from the database: the next test's rows reuse the same ids.
+
+    The similar-contributions index is the only such cache; the other memoised functions (cell
+    matching in imports, word stems, the sentence encoder) depend on constants, not on rows.
+    """
+    similar.forget()
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -107,7 +180,9 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture
@@ -116,12 +191,13 @@ def app(migrated_database, tmp_path):
 
     Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer.
     """
-    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
+    app = make_app(migrated_database, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+                   EXPORT_CACHE_DIR=str(tmp_path / "exports"))
     with app.app_context():
         yield app
         db.session.remove()
         _empty_all_tables()
-        similar.forget()
+        clear_process_caches()
         db.session.remove()
 
 
@@ -142,8 +218,10 @@ class Factory:
 
     def user(self, role: Role = Role.PARTICIPANT, **overrides) -> User:
         n = self._next()
+        # Confirmed and a month old by default: their supports, reports and votes count.
         values = {"email": f"{role.value}{n}@exemple.fr", "display_name": f"{role.label} {n}",
-                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER}
+                  "password_hash": _PASSWORD_HASH, "role": role, "actor_type": ActorType.TRAINER,
+                  "created_at": utcnow() - timedelta(days=30), "email_confirmed_at": utcnow()}
         values.update(overrides)
         user = User(**values)
         db.session.add(user)
@@ -231,11 +309,11 @@ def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
     return run
 
 
-def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
-    """Run a real huey consumer (one thread) until ``status_url``'s JSON says the job is no longer
-    active; return that last state. The consumer's signal handlers are put back afterwards."""
+@contextmanager
+def running_worker(app):
+    """A real huey consumer for ``app`` (one thread) while the block runs; its signal handlers are put
+    back afterwards."""
     import signal
-    import time
 
     from contrib import tasks
 
@@ -243,13 +321,22 @@ def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict
     consumer = tasks.create_consumer(app, workers=1, max_delay=0.2)
     consumer.start()
     try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
+    """Run a real huey consumer until ``status_url``'s JSON says the job is no longer active; return
+    that last state."""
+    import time
+
+    with running_worker(app):
         deadline = time.monotonic() + timeout
         state = client.get(status_url).get_json()
         while state["is_active"] and time.monotonic() < deadline:
             time.sleep(0.2)
             state = client.get(status_url).get_json()
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     return state

@@ -7,9 +7,7 @@ from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contrib.extensions import db
 from contrib.models import Contribution, Process, Role, User
 from contrib.services.accounts import authenticate
-from tests.conftest import ROOT
-
-SHARED_DATA = ROOT.parent / "shared" / "data"
+from tests.conftest import shared_data
 
 
 def counts():
@@ -48,7 +46,7 @@ def test_demo_content_matches_the_regional_event(app):
 
 
 def test_load_csv_loads_consultation_data(app, tmp_path):
-    source = SHARED_DATA / "dev_republique_numerique.csv"
+    source = shared_data("dev_republique_numerique.csv")
     sample = tmp_path / "sample.csv"
     with open(source, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))[:120]

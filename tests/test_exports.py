@@ -123,3 +123,63 @@ def test_export_counts_supports(client, factory):
         supports.support(contribution.id, user=factory.user())
     rows = read_csv(client.get(f"/demarches/{process.slug}/export.csv").data)
     assert [(row["texte"], row["soutiens"]) for row in rows] == [("Une idée soutenue", "2")]
+
+
+def _cache_files(folder) -> dict:
+    """Each cached export file with its inode and modification time: rewritten files change both."""
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in folder.iterdir()
+            if not path.name.startswith(".")}
+
+
+def test_an_unchanged_export_is_served_from_the_cache_and_any_change_rebuilds_it(app, client, factory, world,
+                                                                                  tmp_path):
+    process, _ = world
+    tmp_path = tmp_path / "exports"
+    app.config["EXPORT_CACHE_DIR"] = str(tmp_path)
+    url = f"/demarches/{process.slug}/export.xlsx"
+    first = client.get(url)
+    cached = _cache_files(tmp_path)
+    assert len(cached) == 1
+    second = client.get(url)
+    assert second.data == first.data
+    assert _cache_files(tmp_path) == cached  # same file, not rewritten: nothing was rebuilt
+
+    added = factory.contribution(process, text="Une contribution arrivée après le premier export")
+    third = client.get(url)
+    assert "Une contribution arrivée après le premier export" in [row["texte"] for row in read_xlsx(third.data)]
+    rebuilt = _cache_files(tmp_path)
+    assert len(rebuilt) == 1 and rebuilt.keys() != cached.keys()  # the stale file is gone
+
+    added.hidden_at, added.hidden_reason = utcnow(), "spam"
+    db.session.commit()
+    fourth = client.get(url)
+    assert "Une contribution arrivée après le premier export" not in [row["texte"] for row in read_xlsx(fourth.data)]
+    assert _cache_files(tmp_path).keys() != rebuilt.keys()
+
+    client.get(url, query_string={"type": "idea"})
+    assert len(_cache_files(tmp_path)) == 2  # one file per filter
+
+
+def test_supports_change_the_cached_export(app, client, factory, world, tmp_path):
+    from contrib.services import supports
+
+    process, _ = world
+    app.config["EXPORT_CACHE_DIR"] = str(tmp_path)
+    url = f"/demarches/{process.slug}/export.csv"
+    client.get(url)
+    contribution = db.session.execute(db.select(Contribution).where(Contribution.text == "Une idée ordinaire")).scalar_one()
+    supports.support(contribution.id, user=factory.user())
+    rows = {row["texte"]: row["soutiens"] for row in read_csv(client.get(url).data)}
+    assert rows["Une idée ordinaire"] == "1"
+
+
+def test_exports_are_rate_limited_with_a_french_message(factory, migrated_database, tmp_path):
+    from tests.conftest import make_app
+
+    factory.process(slug="limite")
+    client = make_app(migrated_database, RATELIMIT_ENABLED=True, EXPORT_CACHE_DIR=str(tmp_path / "exports")).test_client()
+    statuses = [client.get("/demarches/limite/export.csv").status_code for _ in range(21)]
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
+    response = client.get("/demarches/limite/export.xlsx")
+    assert response.status_code == 429 and "Trop de tentatives" in response.text

@@ -1,7 +1,9 @@
 """Changing an id in a URL or a form never lets someone act on what is not theirs."""
 
+import pytest
+
 from contrib.extensions import db
-from contrib.models import Comment, ImportBatch, ImportStatus, Notification, Role
+from contrib.models import Comment, Contribution, ImportBatch, ImportStatus, Notification, Role
 from contrib.services import comments, imports, notifications
 
 SHEET = "Thématique;Texte\nMétiers;Former les tuteurs en entreprise\n".encode()
@@ -36,10 +38,67 @@ def test_a_facilitator_cannot_undo_another_facilitators_import(client, factory, 
     batch = imports.start_import(process.id, SHEET, "atelier.csv", actor=owner)
     imports.confirm_import(process.id, batch.id, actor=owner)
     auth.login(other)
-    response = client.post(f"/demarches/pessac/import/{batch.id}/annuler", follow_redirects=True)
-    assert "Seule la personne qui a fait l&#39;import" in response.text
+    assert client.get(f"/demarches/pessac/import/{batch.id}").status_code == 404
+    assert client.post(f"/demarches/pessac/import/{batch.id}/annuler").status_code == 404
     db.session.expire_all()
     assert db.session.get(ImportBatch, batch.id).status == ImportStatus.CONFIRMED
+    assert db.session.scalar(db.select(db.func.count(Contribution.id)).where(Contribution.hidden_at.is_not(None))) == 0
+
+
+DRAFT_ROUTES = [("get", ""), ("get", "/etat"), ("post", "/correspondance"), ("post", "/confirmer"),
+                ("post", "/abandonner"), ("post", "/annuler")]
+
+
+def _draft_state(batch_id: int) -> tuple:
+    db.session.expire_all()
+    batch = db.session.get(ImportBatch, batch_id)
+    return batch.status, batch.mapping, batch.theme_choices, batch.cells
+
+
+def test_another_facilitators_draft_batch_is_not_found_on_every_route(client, factory, auth):
+    """Facilitator B reaches none of facilitator A's draft batch (view, cells, mapping, confirm, cancel,
+    progress, undo): a 404 each time, the batch unchanged, nothing imported, and not even listed."""
+    process = factory.process(slug="pessac")
+    owner, other = factory.user(Role.FACILITATOR), factory.user(Role.FACILITATOR)
+    batch = imports.start_import(process.id, SHEET, "atelier-de-a.csv", actor=owner)
+    before = _draft_state(batch.id)
+    auth.login(other)
+    for method, suffix in DRAFT_ROUTES:
+        response = getattr(client, method)(f"/demarches/pessac/import/{batch.id}{suffix}",
+                                           data={"colonne_theme": "1", "colonne_text": "0"})
+        assert response.status_code == 404, suffix
+        assert "Former les tuteurs" not in response.text, suffix
+    assert "atelier-de-a.csv" not in client.get("/demarches/pessac/import").text
+    assert _draft_state(batch.id) == before
+    assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0
+
+
+@pytest.mark.parametrize("role", [None, Role.MODERATOR, Role.STAFF])
+def test_the_uploader_a_moderator_and_staff_handle_the_batch(client, factory, auth, role):
+    """The control: the uploader (None), a moderator and staff see, remap, confirm and undo it."""
+    process = factory.process(slug="pessac")
+    owner = factory.user(Role.FACILITATOR)
+    batch = imports.start_import(process.id, SHEET, "atelier-de-a.csv", actor=owner)
+    auth.login(owner if role is None else factory.user(role))
+    assert "atelier-de-a.csv" in client.get("/demarches/pessac/import").text
+    page = client.get(f"/demarches/pessac/import/{batch.id}")
+    assert page.status_code == 200 and "Former les tuteurs" in page.text
+    assert client.get(f"/demarches/pessac/import/{batch.id}/etat").status_code == 200
+    client.post(f"/demarches/pessac/import/{batch.id}/correspondance",
+                data={"colonne_theme": "0", "colonne_text": "1", "colonne_title": "1"})
+    assert _draft_state(batch.id)[1]["title"] == 1
+    client.post(f"/demarches/pessac/import/{batch.id}/confirmer")
+    assert _draft_state(batch.id)[0] == ImportStatus.CONFIRMED
+    client.post(f"/demarches/pessac/import/{batch.id}/annuler")
+    assert _draft_state(batch.id)[0] == ImportStatus.UNDONE
+
+
+def test_a_moderator_cancels_someone_elses_draft(client, factory, auth):
+    process = factory.process(slug="pessac")
+    batch = imports.start_import(process.id, SHEET, "atelier.csv", actor=factory.user(Role.FACILITATOR))
+    auth.login(factory.user(Role.MODERATOR))
+    client.post(f"/demarches/pessac/import/{batch.id}/abandonner")
+    assert _draft_state(batch.id)[0] == ImportStatus.CANCELLED
 
 
 def test_marking_notifications_read_touches_only_mine(client, factory, auth):

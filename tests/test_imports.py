@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from contrib.errors import Conflict, InvalidInput, NotAllowed
+from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -86,7 +86,7 @@ def test_csv_in_each_encoding_and_separator_is_read(process, facilitator, encodi
                                  "atelier.csv", actor=facilitator)
     assert batch.detected["encoding"] == detected
     assert batch.detected["delimiter"] == delimiter
-    result = imports.preview(process.id, batch.id)
+    result = imports.preview(process.id, batch.id, actor=facilitator)
     assert result.n_valid == 4
     assert result.rows[0].values["text"] == "Les évaluations à chaud ne mesurent pas l'impact."
     assert n_contributions() == 0
@@ -94,7 +94,7 @@ def test_csv_in_each_encoding_and_separator_is_read(process, facilitator, encodi
 
 def test_preview_matches_themes_and_kinds_fuzzily(process, facilitator):
     batch = imports.start_import(process.id, xlsx_bytes(), "atelier.xlsx", actor=facilitator)
-    result = imports.preview(process.id, batch.id)
+    result = imports.preview(process.id, batch.id, actor=facilitator)
     evaluation = process.themes[0]
     assert result.theme_matches["Evaluation / qualité"] == (evaluation.id, False)
     assert result.rows[1].fields["theme_id"] == evaluation.id
@@ -112,7 +112,7 @@ def test_preview_then_confirm_imports_valid_rows_once(process, facilitator):
             ["Métiers/compétences", "Diagnostic", "x" * 5001, "Table 7", "", ""],
             ["Métiers/compétences", "Diagnostic", "Bonjour <script>alert(1)</script>", "Table 8", "", ""]]
     batch = imports.start_import(process.id, csv_bytes(rows), "atelier.csv", actor=facilitator)
-    result = imports.preview(process.id, batch.id)
+    result = imports.preview(process.id, batch.id, actor=facilitator)
     problems = {row.line_number: row.problems for row in result.rows}
     assert problems[6] == ["Thématique : « Thème inconnu du tout » inconnue dans cette démarche."]
     assert problems[7] == ["Texte : ce champ est obligatoire (il est vide ou ne contient que des espaces)."]
@@ -140,7 +140,7 @@ def test_reimporting_the_same_rows_creates_no_duplicates(process, facilitator):
     # Same rows again, typed by someone else in another format, plus one new row.
     second = imports.start_import(process.id, xlsx_bytes([*ROWS, ["Métiers/compétences", "Idée", "Nouvelle", "T9", "", ""]]),
                                   "ressaisie.xlsx", actor=facilitator)
-    preview = imports.preview(process.id, second.id)
+    preview = imports.preview(process.id, second.id, actor=facilitator)
     assert preview.n_valid == 1
     assert preview.rows[0].problems == ["Déjà importée : cette ligne est déjà dans la démarche (import précédent)."]
     outcome = imports.confirm_import(process.id, second.id, actor=facilitator)
@@ -151,7 +151,7 @@ def test_reimporting_the_same_rows_creates_no_duplicates(process, facilitator):
 
 def test_duplicate_rows_inside_a_file_are_imported_once(process, facilitator):
     batch = imports.start_import(process.id, csv_bytes([ROWS[0], ROWS[0]]), "a.csv", actor=facilitator)
-    result = imports.preview(process.id, batch.id)
+    result = imports.preview(process.id, batch.id, actor=facilitator)
     assert result.rows[1].problems == ["Doublon : même texte, thématique et table que la ligne 2."]
 
 
@@ -167,7 +167,7 @@ def test_mapping_and_theme_choices_are_editable(process, facilitator):
     header = ["Col A", "Col B"]
     rows = [["Qualité des formations", "Un texte"]]
     batch = imports.start_import(process.id, csv_bytes(rows, header), "a.csv", actor=facilitator)
-    assert imports.preview(process.id, batch.id).missing_fields == ["Thématique", "Texte"]
+    assert imports.preview(process.id, batch.id, actor=facilitator).missing_fields == ["Thématique", "Texte"]
     with pytest.raises(InvalidInput, match="Indiquez quelle colonne contient : Thématique, Texte"):
         imports.confirm_import(process.id, batch.id, actor=facilitator)
     target = process.themes[5]
@@ -246,7 +246,7 @@ def test_hidden_sheets_are_ignored_and_said(process, facilitator):
     batch = imports.start_import(process.id, xlsx_bytes(prepare=_hide_first), "a.xlsx", actor=facilitator)
     assert batch.detected["sheet_name"] == "Atelier"
     assert batch.detected["notes"] == ["Feuilles masquées ignorées : Brouillon."]
-    assert imports.preview(process.id, batch.id).n_valid == 4
+    assert imports.preview(process.id, batch.id, actor=facilitator).n_valid == 4
 
 
 def test_undo_hides_the_batch_without_deleting(process, facilitator):
@@ -326,7 +326,7 @@ def test_participant_sees_no_import_link(client, auth, factory, process):
 def test_only_the_importer_or_a_moderator_may_undo(process, facilitator, factory):
     batch = imports.start_import(process.id, csv_bytes(), "atelier.csv", actor=facilitator)
     imports.confirm_import(process.id, batch.id, actor=facilitator)
-    with pytest.raises(NotAllowed, match="Seule la personne qui a fait l'import"):
+    with pytest.raises(NotFound, match="Import introuvable"):
         imports.undo_import(process.id, batch.id, actor=factory.user(Role.FACILITATOR))
     assert imports.undo_import(process.id, batch.id, actor=factory.user(Role.MODERATOR)) == 4
 
@@ -334,7 +334,7 @@ def test_only_the_importer_or_a_moderator_may_undo(process, facilitator, factory
 def test_multiline_cells_keep_their_starting_line_number(process, facilitator):
     data = 'Thématique;Texte\nMétiers/compétences;"Ligne un\nligne deux"\nMétiers/compétences;\n'.encode()
     batch = imports.start_import(process.id, data, "a.csv", actor=facilitator)
-    rows = imports.preview(process.id, batch.id).rows
+    rows = imports.preview(process.id, batch.id, actor=facilitator).rows
     assert [row.line_number for row in rows] == [2, 4]
     assert rows[1].problems == ["Texte : ce champ est obligatoire (il est vide ou ne contient que des espaces)."]
 
@@ -408,7 +408,7 @@ def test_preview_counts_problems_by_kind(process, facilitator):
     rows = [["Inconnue A", "Idée", "Texte un", "", "", ""], ["Inconnue B", "Idée", "Texte deux", "", "", ""],
             ["Métiers/compétences", "Idée", "y" * 5001, "", "", ""]]
     batch = imports.start_import(process.id, csv_bytes(rows), "a.csv", actor=facilitator)
-    counts = imports.preview(process.id, batch.id).problem_counts
+    counts = imports.preview(process.id, batch.id, actor=facilitator).problem_counts
     assert counts["Thématique : « … » inconnue dans cette démarche."] == 2
     assert sum(counts.values()) == 3
 
@@ -424,7 +424,7 @@ def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facili
         sheet.cell(row=MAX_ROWS + 10, column=3, value="Tout en bas de la feuille")
 
     batch = imports.start_import(process.id, xlsx_bytes(prepare=pad), "a.xlsx", actor=facilitator)
-    rows = imports.preview(process.id, batch.id).rows
+    rows = imports.preview(process.id, batch.id, actor=facilitator).rows
     assert [(row.line_number, row.values["text"]) for row in rows] == [(MAX_ROWS + 10, "Tout en bas de la feuille")]
 
 

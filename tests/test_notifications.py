@@ -42,6 +42,9 @@ def mail_app(migrated_database, smtp_server):
 
     app = make_app(migrated_database, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False,
                    PUBLIC_URL="http://contrib.test")
+    # Mail goes through the task queue; huey's immediate mode runs each task as it is queued (a real
+    # worker and a slow SMTP server: tests/test_mail_queue.py).
+    app.extensions["tasks"].huey.immediate = True
     with app.app_context():
         yield app
         db.session.remove()

@@ -29,3 +29,12 @@ class ResetPasswordForm(Form):
 
 class DeleteAccountForm(Form):
     password = PasswordField("Votre mot de passe, pour confirmer")
+
+
+class DisplayNameForm(Form):
+    display_name = StringField("Nouveau nom affiché")
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField("Mot de passe actuel")
+    new_password = PasswordField("Nouveau mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")

@@ -1,52 +1,86 @@
 """Registration, login and logout."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.auth.forms import DeleteAccountForm, ForgottenPasswordForm, LoginForm, RegistrationForm, ResetPasswordForm
-from contrib.errors import InvalidInput, Conflict
-from contrib.extensions import limiter
+from contrib.auth.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DisplayNameForm,
+    ForgottenPasswordForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from contrib.errors import InvalidInput
+from contrib.errors_pages import render_error
+from contrib.extensions import limiter, user_or_address
 from contrib.forms import attach_error
 from contrib.models import Role
 from contrib.permissions import role_required
+from contrib.routing import safe_redirect_target
 from contrib.services import accounts, personal_data
 
 bp = Blueprint("auth", __name__)
 
+# Only failed logins are counted (a full room logging in never meets a limit), per account and per address.
+LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
+ACCOUNT_LOCKED_MESSAGE = ("Trop de tentatives de connexion manquées pour ce compte. Patientez 15 minutes, "
+                          "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ? ».")
+ADDRESS_LOCKED_MESSAGE = ("Trop de tentatives de connexion manquées depuis ce réseau. "
+                          "Patientez 15 minutes puis réessayez.")
+REGISTRATION_LIMIT_MESSAGE = ("Trop de comptes créés depuis ce réseau en peu de temps. "
+                              "Patientez un moment puis réessayez, ou demandez à un animateur.")
+RESEND_LIMIT_MESSAGE = ("Un lien vient déjà de vous être envoyé : patientez quelques minutes "
+                        "avant d'en redemander un.")
 
-def safe_next_url(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
-            return target
-    return url_for("main.home")
+
+def _login_account_key() -> str:
+    """Rate-limit key for login failures: the account the form names, however it is spelled."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 400
+
+
+def _created(response) -> bool:
+    return response.status_code == 302
+
+
+@bp.errorhandler(429)
+def too_many_requests(error):
+    return render_error(429, error.description if isinstance(error.description, str) else None)
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRATION_LIMIT"], methods=["POST"], key_func=get_remote_address,
+               deduct_when=_created, error_message=REGISTRATION_LIMIT_MESSAGE)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.email.data, form.display_name.data, form.password.data,
-                                          actor_type=form.actor_type.data, organisation=form.organisation.data)
-        except (InvalidInput, Conflict) as error:
+            accounts.register_user(form.email.data, form.display_name.data, form.password.data,
+                                   actor_type=form.actor_type.data, organisation=form.organisation.data)
+        except InvalidInput as error:
             attach_error(form, error)
         else:
-            login_user(user)
-            flash("Bienvenue ! Votre compte est créé.", "success")
-            return redirect(safe_next_url(request.args.get("next")))
+            # The same answer whether the address had an account or not (no enumeration).
+            flash(accounts.REGISTERED_MESSAGE, "info")
+            return redirect(url_for(".login", next=safe_redirect_target(request.args.get("next"))))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], key_func=get_remote_address, deduct_when=_failed,
+               error_message=ADDRESS_LOCKED_MESSAGE)
+@limiter.limit(LOGIN_FAILURES_PER_ACCOUNT, methods=["POST"], key_func=_login_account_key, deduct_when=_failed,
+               error_message=ACCOUNT_LOCKED_MESSAGE)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -56,7 +90,7 @@ def login():
         if user is not None:
             login_user(user)
             flash(f"Bonjour {user.display_name} !", "success")
-            return redirect(safe_next_url(request.args.get("next")))
+            return redirect(safe_redirect_target(request.args.get("next")))
         form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -65,6 +99,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
@@ -97,10 +132,71 @@ def reset_password(token):
     return render_template("auth/reset_password.html", form=form), status
 
 
+@bp.get("/confirmer/<token>")
+def confirm_email(token):
+    try:
+        user = accounts.confirm_email(token)
+    except InvalidInput as error:
+        return render_error(400, error.message)
+    flash(f"Merci {user.display_name} : votre adresse est confirmée, vos soutiens et votes comptent.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.post("/mon-compte/confirmation")
+@role_required(Role.PARTICIPANT)
+@limiter.limit("3 per hour", key_func=user_or_address, error_message=RESEND_LIMIT_MESSAGE)
+def resend_confirmation():
+    if current_user.is_confirmed:
+        flash("Votre adresse est déjà confirmée.", "info")
+    elif accounts.send_confirmation(current_user):
+        flash(f"Un nouveau lien de confirmation vient d'être envoyé à {current_user.email}.", "info")
+    else:
+        flash("L'e-mail n'a pas pu être envoyé. Réessayez plus tard ou prévenez l'équipe CPOF.", "error")
+    return redirect(safe_redirect_target(request.form.get("retour")))
+
+
+def _account_page(status: int = 200, **forms):
+    forms = {"form": DeleteAccountForm(formdata=None), "name_form": DisplayNameForm(formdata=None, prefix="nom"),
+             "password_form": ChangePasswordForm(formdata=None, prefix="mdp"), **forms}
+    return render_template("auth/account.html", **forms), status
+
+
 @bp.get("/mon-compte")
 @role_required(Role.PARTICIPANT)
 def account():
-    return render_template("auth/account.html", form=DeleteAccountForm(formdata=None))
+    return _account_page()
+
+
+@bp.post("/mon-compte/nom")
+@role_required(Role.PARTICIPANT)
+def change_display_name():
+    form = DisplayNameForm(prefix="nom")
+    if form.validate_on_submit():
+        try:
+            accounts.change_display_name(current_user, form.display_name.data)
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash("Votre nom affiché est changé.", "success")
+            return redirect(url_for(".account"))
+    return _account_page(400, name_form=form)
+
+
+@bp.post("/mon-compte/mot-de-passe")
+@role_required(Role.PARTICIPANT)
+def change_password():
+    form = ChangePasswordForm(prefix="mdp")
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(current_user._get_current_object(), form.current_password.data,
+                                            form.new_password.data)
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            login_user(user)  # this session moves to the new generation; every other one ends
+            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
+            return redirect(url_for(".account"))
+    return _account_page(400, password_form=form)
 
 
 @bp.get("/mon-compte/donnees.json")
@@ -124,4 +220,4 @@ def delete_account():
             logout_user()
             flash("Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».", "info")
             return redirect(url_for("main.home"))
-    return render_template("auth/account.html", form=form), 400
+    return _account_page(400, form=form)

@@ -27,6 +27,7 @@ from contrib.models import (
     Support,
     User,
 )
+from contrib.models.base import utcnow
 from contrib.services import accounts
 from contrib.services.processes import ProcessData, create_process
 from contrib.services.transaction import transaction
@@ -126,7 +127,7 @@ def _demo_author(name: str, actor_type: ActorType, password_hash: str) -> User:
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
     if user is None:
         user = User(email=email, display_name=name, password_hash=password_hash,
-                    role=Role.PARTICIPANT, actor_type=actor_type)
+                    role=Role.PARTICIPANT, actor_type=actor_type, email_confirmed_at=utcnow())
         db.session.add(user)
         db.session.flush()
     return user

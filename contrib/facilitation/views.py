@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_login import current_user
 
 from contrib.errors import ContribError, InvalidInput
+from contrib.extensions import limiter
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.ids import parse_id, query_id
 from contrib.models import ContributionKind, ImportStatus, Role
@@ -14,6 +15,7 @@ from contrib.services.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 bp = Blueprint("facilitation", __name__)
 
 PREVIEW_ROWS = 300
+PREVIEW_THEMES = 100
 
 
 @bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
@@ -32,24 +34,29 @@ def new_import(slug):
             return redirect(url_for(".preview", slug=slug, batch_id=batch.id))
     status = 400 if form.is_submitted() else 200
     return render_template("facilitation/new_import.html", process=process, form=form,
-                           batches=imports.list_batches(process.id), statuses=ImportStatus,
+                           batches=imports.list_batches(process.id, viewer=current_user), statuses=ImportStatus,
                            action_form=ActionForm()), status
+
+
+def _batch(slug: str, batch_id: int):
+    """The process and the batch, a 404 unless the batch is the current user's to handle (``imports.may_handle``)."""
+    process = processes.get_by_slug(slug)
+    return process, imports.get_batch(process.id, batch_id, actor=current_user)
 
 
 @bp.get("/demarches/<slug>/import/<int:batch_id>")
 @role_required(Role.FACILITATOR)
 def preview(slug, batch_id):
-    process = processes.get_by_slug(slug)
-    batch = imports.get_batch(process.id, batch_id)
+    process, batch = _batch(slug, batch_id)
     if batch.status != ImportStatus.DRAFT:
         return render_template("facilitation/batch.html", process=process, batch=batch,
                                progress=import_jobs.import_progress(batch.id),
-                               statuses=ImportStatus, action_form=ActionForm(),
-                               can_undo=imports.can_undo(current_user, batch))
-    result = imports.preview(process.id, batch_id)
+                               statuses=ImportStatus, action_form=ActionForm())
+    result = imports.preview(process.id, batch_id, actor=current_user)
     return render_template("facilitation/preview.html", process=process, batch=batch, result=result,
                            progress=import_jobs.import_progress(batch.id),
-                           shown=result.rows_to_show(PREVIEW_ROWS), fields=imports.FIELDS,
+                           shown=result.rows_to_show(PREVIEW_ROWS), themes=result.themes_to_show(PREVIEW_THEMES),
+                           fields=imports.FIELDS,
                            labels=imports.FIELD_LABELS, delimiter_names=DELIMITER_NAMES,
                            action_form=ActionForm())
 
@@ -58,8 +65,7 @@ def preview(slug, batch_id):
 @role_required(Role.FACILITATOR)
 def progress(slug, batch_id):
     """JSON polled by the progress bar of an import running on the task queue."""
-    process = processes.get_by_slug(slug)
-    imports.get_batch(process.id, batch_id)
+    process, _ = _batch(slug, batch_id)
     state = import_jobs.import_progress(batch_id)
     if state is None:
         return jsonify(is_active=False, progress=0, status_label="", message="")
@@ -69,7 +75,7 @@ def progress(slug, batch_id):
 @bp.post("/demarches/<slug>/import/<int:batch_id>/correspondance")
 @role_required(Role.FACILITATOR)
 def update_mapping(slug, batch_id):
-    process = processes.get_by_slug(slug)
+    process, _ = _batch(slug, batch_id)
     if ActionForm().validate_on_submit():
         columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in imports.FIELDS}
         theme_choices = {}
@@ -89,7 +95,7 @@ def update_mapping(slug, batch_id):
 @bp.post("/demarches/<slug>/import/<int:batch_id>/confirmer")
 @role_required(Role.FACILITATOR)
 def confirm(slug, batch_id):
-    process = processes.get_by_slug(slug)
+    process, _ = _batch(slug, batch_id)
     if ActionForm().validate_on_submit():
         try:
             batch = imports.check_confirmable(process.id, batch_id, actor=current_user)
@@ -108,7 +114,7 @@ def confirm(slug, batch_id):
 @bp.post("/demarches/<slug>/import/<int:batch_id>/abandonner")
 @role_required(Role.FACILITATOR)
 def cancel(slug, batch_id):
-    process = processes.get_by_slug(slug)
+    process, _ = _batch(slug, batch_id)
     if ActionForm().validate_on_submit():
         try:
             imports.cancel_import(process.id, batch_id, actor=current_user)
@@ -122,7 +128,7 @@ def cancel(slug, batch_id):
 @bp.post("/demarches/<slug>/import/<int:batch_id>/annuler")
 @role_required(Role.FACILITATOR)
 def undo(slug, batch_id):
-    process = processes.get_by_slug(slug)
+    process, _ = _batch(slug, batch_id)
     if ActionForm().validate_on_submit():
         try:
             n_hidden = imports.undo_import(process.id, batch_id, actor=current_user)
@@ -135,6 +141,7 @@ def undo(slug, batch_id):
 
 
 @bp.get("/demarches/<slug>/export.<any(csv, xlsx, json):file_format>")
+@limiter.limit("20 per minute; 200 per hour")
 def export(slug, file_format):
     process = processes.get_by_slug(slug)
     kind = request.args.get("type") or None

@@ -56,6 +56,30 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Supports, reports and votes are recorded at once but counted only once the address is confirmed.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Part of the session's user id: raising it (logout, password change or reset) ends every earlier session.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the account and its current session generation."""
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True when the account's supports, reports and votes count."""
+        return self.email_confirmed_at is not None
+
+    @property
+    def badge(self) -> str | None:
+        """The role badge shown next to the name, so nobody can pass for the organisation."""
+        if not self.is_active:
+            return None
+        if self.role == Role.STAFF:
+            return "Équipe CPOF"
+        if self.role == Role.MODERATOR:
+            return "Modération"
+        return None
 
     def has_role(self, role: Role) -> bool:
         """True when the user's role includes ``role``."""
@@ -63,3 +87,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+def counted(user_id):
+    """SQL condition on a ``user_id`` column: the act counts (its account confirmed its e-mail address).
+
+    The one rule behind every count of supports, reports and votes. A row without an account (NULL)
+    is not an account's act to confirm and counts.
+    """
+    confirmed = sa.select(User.id).where(User.email_confirmed_at.is_not(None)).correlate(None)
+    return sa.or_(user_id.is_(None), user_id.in_(confirmed))

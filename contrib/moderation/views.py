@@ -8,6 +8,7 @@ from contrib.ids import parse_id, query_id
 from contrib.models import Role
 from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.permissions import role_required
+from contrib.routing import safe_redirect_target
 from contrib.services import moderation, processes, reports, undo
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -74,11 +75,7 @@ def undo_entry(entry_id):
             flash(error.message, "error")
         else:
             flash(f"Acte n° {entry_id} annulé. L'annulation figure elle-même au journal.", "success")
-    return redirect(request.form.get("retour") if _safe_back(request.form.get("retour")) else url_for(".journal"))
-
-
-def _safe_back(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+    return redirect(safe_redirect_target(request.form.get("retour"), url_for(".journal")))
 
 
 def _version(form: HideForm) -> int | None:

@@ -4,13 +4,13 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user
 
 from contrib import permissions
-from contrib.auth.views import safe_next_url
 from contrib.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import limiter, user_or_address
 from contrib.forms import Form, attach_error
 from contrib.ids import parse_id, query_id
 from contrib.models import ContributionKind, Role
 from contrib.permissions import role_required
+from contrib.routing import safe_redirect_target
 from contrib.processes.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
 from contrib.services import comments, contributions, duplicates, processes, reports, similar, supports
 from contrib.services.contributions import ContributionDraft, OnBehalf
@@ -213,8 +213,9 @@ def report_comment(comment_id):
 
 
 def _back_to(default: str) -> str:
+    """The form's ``next`` page if safe (a hostile one leads home), else ``default``."""
     target = request.form.get("next")
-    return safe_next_url(target) if target else default
+    return safe_redirect_target(target) if target else default
 
 
 @bp.get("/mes-contributions")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.models import ActorType, Role, User
 from contrib.models.base import utcnow
-from contrib.services import audit
+from contrib.services import audit, notifications, reports, supports
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 
@@ -24,7 +26,8 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def normalise_email(email: str | None) -> str:
     """Return the e-mail lowercased and trimmed, or raise InvalidInput."""
     value = (email or "").strip().lower()
-    if not _EMAIL.match(value) or len(value) > 254:
+    # The length first: the pattern backtracks quadratically on a long run of dots.
+    if len(value) > 254 or not _EMAIL.match(value):
         raise InvalidInput("Adresse e-mail invalide (exemple : prenom.nom@exemple.fr).", field="email")
     return value
 
@@ -43,46 +46,109 @@ def check_password_rules(password: str | None) -> str:
     return password
 
 
-def _build_user(email, display_name, password, *, role, actor_type, organisation) -> User:
-    email = normalise_email(email)
+_RESERVED_NAMES = frozenset({
+    "cpof", "equipe", "equipecpof", "lequipe", "moderation", "moderateur", "moderatrice", "moderateurs",
+    "equipedemoderation", "administrateur", "administratrice", "administration", "admin", "staff",
+})
+_RESERVED_WORDS = frozenset({"cpof", "moderation", "moderateur", "moderatrice", "administrateur",
+                             "administratrice", "admin"})
+IMPERSONATION_MESSAGE = ("Nom affiché : ce nom est réservé à l'équipe CPOF et à la modération "
+                         "(ou imite le nom d'un de leurs membres). Choisissez votre propre nom.")
+
+
+def _unaccented(name: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name).casefold() if not unicodedata.combining(ch))
+
+
+def fold_name(name: str) -> str:
+    """The name without case, accents, punctuation or spaces: "Équipe C.P.O.F" -> "equipecpof"."""
+    return "".join(ch for ch in _unaccented(name) if ch.isalnum())
+
+
+def check_display_name(name: str, *, exclude_user_id: int | None = None) -> None:
+    """Raise InvalidInput when the name imitates the organisation, its roles or a staff or moderator member."""
+    folded = fold_name(name)
+    words = set(re.findall(r"[^\W_]+", _unaccented(name)))
+    if folded in _RESERVED_NAMES or "cpof" in folded or words & _RESERVED_WORDS:
+        raise InvalidInput(IMPERSONATION_MESSAGE, field="display_name")
+    team = db.select(User.display_name).where(User.role.in_([Role.MODERATOR, Role.STAFF]), User.is_active)
+    if exclude_user_id is not None:
+        team = team.where(User.id != exclude_user_id)
+    if folded in {fold_name(other) for other in db.session.scalars(team)}:
+        raise InvalidInput(IMPERSONATION_MESSAGE, field="display_name")
+
+
+def _clean_display_name(display_name: str | None, *, role: Role, exclude_user_id: int | None = None) -> str:
     name = clean_text(display_name, field_label="Nom affiché", max_length=80, multiline=False)
+    if not role.includes(Role.MODERATOR):  # staff name the team's accounts freely
+        check_display_name(name, exclude_user_id=exclude_user_id)
+    return name
+
+
+def _email_taken(email: str) -> bool:
+    return db.session.execute(db.select(User.id).filter_by(email=email)).first() is not None
+
+
+def _build_user(email, display_name, password, *, role, actor_type, organisation, confirmed: bool) -> User:
+    email = normalise_email(email)
+    name = _clean_display_name(display_name, role=role)
     organisation = clean_text(organisation, field_label="Organisation", max_length=120,
                               required=False, multiline=False)
-    if db.session.execute(db.select(User.id).filter_by(email=email)).first() is not None:
-        raise Conflict("Un compte existe déjà avec cette adresse e-mail. Connectez-vous.", field="email")
-    user = User(
-        email=email,
-        display_name=name,
-        password_hash=generate_password_hash(check_password_rules(password)),
-        role=role,
-        actor_type=ActorType(actor_type),
-        organisation=organisation,
-    )
+    password_hash = generate_password_hash(check_password_rules(password))
+    actor_type = ActorType(actor_type)
+    if _email_taken(email):
+        raise Conflict("Un compte existe déjà avec cette adresse e-mail.", field="email")
+    user = User(email=email, display_name=name, password_hash=password_hash, role=role, actor_type=actor_type,
+                organisation=organisation, email_confirmed_at=utcnow() if confirmed else None)
     db.session.add(user)
     db.session.flush()
     return user
 
 
+REGISTERED_MESSAGE = ("Un e-mail vous a été envoyé pour confirmer votre adresse. Ouvrez le lien qu'il contient, "
+                      "puis connectez-vous : vos soutiens, signalements et votes compteront dès la confirmation.")
+
+
 def register_user(email: str, display_name: str, password: str, *,
-                  actor_type: ActorType | str = ActorType.OTHER, organisation: str | None = None) -> User:
-    """Create a participant account; raise InvalidInput or Conflict (e-mail taken)."""
-    with transaction():
-        user = _build_user(email, display_name, password, role=Role.PARTICIPANT,
-                           actor_type=actor_type, organisation=organisation)
-        audit.record("accounts:user:register", actor=user, target_type="user", target_id=user.id,
-                     after={"email": user.email, "role": user.role.value})
-    return user
+                  actor_type: ActorType | str = ActorType.OTHER, organisation: str | None = None) -> None:
+    """Create an unconfirmed participant account and e-mail it a confirmation link; raise InvalidInput.
+
+    An address that already has an account gets the same answer (no enumeration): its owner is told
+    by e-mail instead, and nothing is created.
+    """
+    try:
+        with transaction():
+            user = _build_user(email, display_name, password, role=Role.PARTICIPANT,
+                               actor_type=actor_type, organisation=organisation, confirmed=False)
+            audit.record("accounts:user:register", actor=user, target_type="user", target_id=user.id,
+                         after={"role": user.role.value})
+    except (Conflict, IntegrityError):  # IntegrityError: the same address registered at the same moment
+        _warn_owner(normalise_email(email))
+        return
+    send_confirmation(user)
+
+
+def _warn_owner(email: str) -> None:
+    from contrib import mail
+
+    owner = db.session.execute(db.select(User).filter_by(email=email)).scalar_one()
+    if owner.is_active:
+        mail.send_mail(owner.email, "Tentative de création de compte Contrib avec votre adresse",
+                       f"Bonjour {owner.display_name},\n\nQuelqu'un a tenté de créer un compte Contrib avec votre "
+                       "adresse e-mail, qui a déjà un compte. Si c'est vous, connectez-vous, ou réinitialisez votre "
+                       f"mot de passe si vous l'avez oublié :\n{_public_url('auth.forgotten_password')}\n\n"
+                       "Sinon, ignorez ce message : rien n'a changé sur votre compte.\n")
 
 
 def create_user(email: str, display_name: str, password: str, *, role: Role,
                 actor_type: ActorType | str = ActorType.OTHER, organisation: str | None = None,
                 actor: User | None = None) -> User:
-    """Create an account with any role (staff action or CLI); raise InvalidInput or Conflict."""
+    """Create a confirmed account with any role (staff action, CLI, demo); raise InvalidInput or Conflict."""
     with transaction():
-        user = _build_user(email, display_name, password, role=role,
-                           actor_type=actor_type, organisation=organisation)
+        user = _build_user(email, display_name, password, role=role, actor_type=actor_type,
+                           organisation=organisation, confirmed=True)
         audit.record("accounts:user:create", actor=actor, target_type="user", target_id=user.id,
-                     after={"email": user.email, "role": user.role.value})
+                     after={"role": user.role.value})
     return user
 
 
@@ -103,15 +169,71 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_role(user_id: int, role: Role | str, *, actor: User) -> User:
-    """Give a user another role; raise NotFound or InvalidInput (a staff member demoting themself)."""
+def _new_session_generation(user: User) -> None:
+    """End every session of the user opened so far (the caller's transaction)."""
+    user.session_generation = User.session_generation + 1  # in SQL: concurrent logouts both count
+    db.session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session opened so far stops working (logout)."""
     with transaction():
-        user = db.session.get(User, user_id)
+        _new_session_generation(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> User:
+    """Set a new password after checking the current one; end every other session. Raise InvalidInput."""
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise InvalidInput("Mot de passe actuel incorrect : rien n'a changé.", field="current_password")
+    with transaction():
+        user.password_hash = generate_password_hash(check_password_rules(new_password))
+        _new_session_generation(user)
+        audit.record("accounts:user:change_password", actor=user, target_type="user", target_id=user.id)
+    return user
+
+
+def change_display_name(user: User, display_name: str) -> User:
+    """Rename the account (same rules as at registration); raise InvalidInput."""
+    with transaction():
+        user.display_name = _clean_display_name(display_name, role=user.role, exclude_user_id=user.id)
+        audit.record("accounts:user:rename", actor=user, target_type="user", target_id=user.id)
+    return user
+
+
+LAST_STAFF_MESSAGE = ("Il doit rester au moins un compte actif de l'équipe CPOF : "
+                      "nommez d'abord une autre personne dans l'équipe.")
+
+
+def ensure_staff_remains(leaving_user_id: int) -> None:
+    """Refuse (InvalidInput) when the account ``leaving_user_id`` is the last active staff member.
+
+    Call it first in the transaction that demotes, deactivates or erases that account: it serialises
+    these changes (PostgreSQL locks the active staff rows; SQLite takes its single write lock at once),
+    so two staff demoting each other at the same moment cannot leave none.
+    """
+    staff = db.select(User.id).where(User.role == Role.STAFF, User.is_active.is_(True)).order_by(User.id)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # A write as the transaction's first statement takes the lock before the staff are read, as
+        # BEGIN IMMEDIATE would; it matches no row.
+        db.session.execute(db.update(User.__table__).where(db.false()).values(role=Role.STAFF.value))
+    else:
+        staff = staff.with_for_update()
+    if db.session.scalars(staff).all() == [leaving_user_id]:
+        raise InvalidInput(LAST_STAFF_MESSAGE)
+
+
+def change_role(user_id: int, role: Role | str, *, actor: User) -> User:
+    """Give a user another role; raise NotFound or InvalidInput (a staff member demoting themself,
+    or the last active staff member losing the role)."""
+    new_role = Role(role)
+    if user_id == actor.id and new_role != Role.STAFF:
+        raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'équipe CPOF.")
+    with transaction():
+        if new_role != Role.STAFF:
+            ensure_staff_remains(user_id)
+        user = db.session.get(User, user_id, populate_existing=True)
         if user is None:
             raise NotFound("Compte introuvable.")
-        new_role = Role(role)
-        if user.id == actor.id and new_role != Role.STAFF:
-            raise InvalidInput("Vous ne pouvez pas retirer votre propre rôle d'équipe CPOF.")
         before = {"role": user.role.value}
         user.role = new_role
         audit.record("accounts:user:change_role", actor=actor, target_type="user", target_id=user.id,
@@ -145,10 +267,14 @@ def password_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-12:]})
 
 
-def request_password_reset(email: str) -> None:
-    """E-mail a reset link to the account, if one exists; say nothing either way (no enumeration)."""
+def _public_url(endpoint: str, **values) -> str:
     from flask import current_app, url_for
 
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link to the account, if one exists; say nothing either way (no enumeration)."""
     from contrib import mail
 
     try:
@@ -158,7 +284,7 @@ def request_password_reset(email: str) -> None:
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
     if user is None or not user.is_active:
         return
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=password_reset_token(user))
+    link = _public_url("auth.reset_password", token=password_reset_token(user))
     mail.send_mail(user.email, "Réinitialiser votre mot de passe Contrib",
                    f"Bonjour {user.display_name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien "
                    f"(valable une heure) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n")
@@ -177,5 +303,61 @@ def reset_password(token: str, new_password: str) -> User:
         if user is None or not user.is_active or user.password_hash[-12:] != data.get("h"):
             raise InvalidInput(INVALID_RESET_LINK)
         user.password_hash = generate_password_hash(check_password_rules(new_password))
+        _new_session_generation(user)
         audit.record("accounts:user:reset_password", actor=user, target_type="user", target_id=user.id)
+    return user
+
+
+CONFIRM_SALT = "contrib-email-confirmation"
+CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
+INVALID_CONFIRM_LINK = ("Ce lien de confirmation n'est plus valable (il a expiré ou l'adresse a changé). "
+                        "Connectez-vous et demandez-en un nouveau.")
+
+
+def _confirm_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def send_confirmation(user: User) -> bool:
+    """E-mail the account a signed link (valid a week) that confirms its address; False if not sent."""
+    from contrib import mail
+
+    if user.is_confirmed or not user.is_active:
+        return False
+    token = _confirm_serializer().dumps({"id": user.id, "e": user.email})
+    return mail.send_mail(user.email, "Confirmez votre adresse e-mail sur Contrib",
+                          f"Bonjour {user.display_name},\n\nPour que vos soutiens, signalements et votes comptent, "
+                          f"confirmez votre adresse en ouvrant ce lien (valable 7 jours) :\n"
+                          f"{_public_url('auth.confirm_email', token=token)}\n\n"
+                          "Si vous n'avez pas créé de compte sur Contrib, ignorez ce message.\n")
+
+
+def confirm_email(token: str) -> User:
+    """Confirm the address a link was sent to; from now on the account's supports, reports and votes count.
+
+    Its contribution supports are counted again and its open reports re-weighed, in the same
+    transaction. A second use of the link changes nothing. Raises InvalidInput (bad or expired link).
+    """
+    from itsdangerous import BadData
+
+    try:
+        data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE_SECONDS)
+    except BadData:
+        raise InvalidInput(INVALID_CONFIRM_LINK) from None
+    pending = []
+    with transaction():
+        user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+        if user is None or not user.is_active or user.email != data.get("e"):
+            raise InvalidInput(INVALID_CONFIRM_LINK)
+        if user.is_confirmed:
+            return user
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
+        supports.recount_supported_by(user.id)
+        pending = reports.reweigh_reports_by(user.id)
+        audit.record("accounts:user:confirm_email", actor=user, target_type="user", target_id=user.id)
+    notifications.deliver(pending)
     return user

@@ -115,6 +115,28 @@ def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "tex
             "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "section": section}
 
 
+DEFAULT_TITLE = "Proposition"
+MAX_TITLE_CHARS = 200
+TITLE_SUPPORT = 0.6  # share of the title's content words found in the scope
+_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?")
+
+
+def _is_link(word: str) -> bool:
+    """A URL, a bare domain name or an e-mail address."""
+    word = word.strip("()[]<>«»\"'.,;:!?").lower()
+    return "://" in word or word.startswith("www.") or "@" in word or _DOMAIN.fullmatch(word) is not None
+
+
+def checked_title(title: str, scorer: SupportScorer) -> dict:
+    """A draft's title segment, whichever engine proposed it: links are dropped (a contribution's title
+    may carry one), and a title has no citation, so it stands unmarked only when made of the scope's
+    own words; otherwise it is shown "non vérifié" and not prefilled."""
+    text = " ".join(word for word in title[:MAX_TITLE_CHARS].split() if not _is_link(word)).strip(" «»\"-–:")
+    supported = scorer.score(text, scorer.stems_.keys()) >= TITLE_SUPPORT if text else False
+    return {"kind": "titre", "text": text or DEFAULT_TITLE, "citations": [],
+            "status": "structure" if supported else "non_soutenue", "score": None, "section": "titre"}
+
+
 def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict:
     """A model's sentence, checked; connecting phrases and the "no answer" sentence are structure."""
     if is_no_answer(sentence):
@@ -140,8 +162,7 @@ class EmbeddedEngine:
         synthesizer = ExtractiveSynthesizer().fit(scope.ids, scope.texts, **scope.metadata())
         if task == "draft":
             draft = synthesizer.draft()
-            yield {"kind": "titre", "text": draft.title, "citations": [], "status": "structure", "score": None,
-                   "section": "titre"}
+            yield checked_title(draft.title, scorer)
             for segment in draft.text:
                 yield checked_segment(segment, scorer, "texte")
             if draft.arguments:
@@ -306,16 +327,13 @@ def _complete_part(buffer: str) -> tuple[str, str]:
 
 
 _TITLE = re.compile(r"^\s*titre\s*:\s*", re.IGNORECASE)
-_ARGUMENTS = re.compile(r"^\s*arguments?\s*:?\s*$", re.IGNORECASE)
+# "(?::\s*)?" rather than "\s*:?\s*", whose two runs of spaces could split a long run quadratically.
+_ARGUMENTS = re.compile(r"^\s*arguments?\s*(?::\s*)?$", re.IGNORECASE)
 
 
 def _draft_line(sentence: str, section: str, scorer: SupportScorer) -> tuple[str, dict]:
     if _TITLE.match(sentence):
-        title = _TITLE.sub("", sentence).strip(" «»\"")
-        # A title has no citation: it must be made of the scope's own words.
-        supported = scorer.score(title, scorer.stems_.keys()) >= 0.6 if title else False
-        return "texte", {"kind": "titre", "text": title, "citations": [], "status": "structure" if supported else
-                         "non_soutenue", "score": None, "section": "titre"}
+        return "texte", checked_title(_TITLE.sub("", sentence), scorer)
     if _ARGUMENTS.match(sentence):
         return "arguments", {"kind": "liaison", "text": "Arguments :", "citations": [], "status": "structure",
                              "score": None, "section": "arguments"}
@@ -376,5 +394,4 @@ def generate(task: str, scope: Scope, *, question: str | None = None, llm: LLMSe
         if not titles or titles[0]["status"] != "structure":
             synthesizer = ExtractiveSynthesizer().fit(scope.ids, scope.texts, **scope.metadata())
             yield "notice", NOTICE_TITLE
-            yield "segment", {"kind": "titre", "text": synthesizer.draft().title, "citations": [], "status": "structure",
-                              "score": None, "section": "titre"}
+            yield "segment", checked_title(synthesizer.draft().title, scorer)

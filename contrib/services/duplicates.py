@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -370,7 +371,7 @@ def idea_supporters(contribution_id: int) -> set[int]:
     _, ids = _idea_contribution_ids(contribution_id)
     return set(db.session.scalars(
         db.select(Support.user_id).join(Contribution, Support.contribution_id == Contribution.id)
-        .where(Support.contribution_id.in_(ids), Contribution.hidden_at.is_(None)).distinct()
+        .where(Support.contribution_id.in_(ids), Contribution.hidden_at.is_(None), counted(Support.user_id)).distinct()
     ))
 
 

@@ -5,19 +5,29 @@ contributions). Authors are pseudonymised: a stable salted hash ("auteur-3f2a…
 or of the typed-in name, keyed by the SECRET_KEY, never a name or an e-mail; the table label is
 kept. Spreadsheet cells that a spreadsheet would run as a formula are prefixed with "'". The
 columns are the importer's own, so an export imports back as the same contributions.
+
+Exports are public and cost CPU per row (XLSX 0.4 ms): each one is cached on disk under
+``instance/exports`` (``EXPORT_CACHE_DIR``), keyed by the database, the process, the filters and a version of the data
+(contribution count, last id, last change, theme names), which changes with any new, edited, hidden
+or supported contribution. The key holds everything the file depends on, so several hosts or
+processes each keep a correct cache; only the latest file of each process and filters is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
 import io
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from contrib.errors import InvalidInput
@@ -97,12 +107,60 @@ def export_contributions(process_id: int, file_format: str, *, theme_id: int | N
     process = db.session.get(Process, process_id)
     if file_format not in FORMATS:
         raise InvalidInput("Format d'export inconnu : csv, xlsx ou json.")
-    records = _records(process, theme_id=theme_id, kind=kind)
-    render = {"csv": _to_csv, "xlsx": _to_xlsx, "json": _to_json}[file_format]
-    content = render(records, process=process, filters={"thematique": theme_id, "type": kind})
+    filters = {"thematique": theme_id, "type": kind}
+    if theme_id is None or theme_id in {theme.id for theme in process.themes}:
+        content = _cached(process, file_format, filters, lambda: _render(process, file_format, filters))
+    else:
+        content = _render(process, file_format, filters)  # empty: not worth a cache file per unknown id
     stamp = utcnow().strftime("%Y%m%d")
     return Export(content=content, mimetype=FORMATS[file_format],
                   filename=f"contributions-{process.slug}-{stamp}.{file_format}")
+
+
+def _render(process: Process, file_format: str, filters: dict) -> bytes:
+    records = _records(process, theme_id=filters["thematique"], kind=filters["type"])
+    render = {"csv": _to_csv, "xlsx": _to_xlsx, "json": _to_json}[file_format]
+    return render(records, process=process, filters=filters)
+
+
+def _data_version(process: Process) -> str:
+    """Changes whenever the export of ``process`` could: a contribution added, edited, hidden, supported.
+
+    Every such write moves ``updated_at`` (supports too: their UPDATE fires its onupdate); the count
+    and the last id catch insertions even if clocks were equal.
+    """
+    count, last_id, last_change = db.session.execute(
+        db.select(func.count(Contribution.id), func.max(Contribution.id), func.max(Contribution.updated_at))
+        .where(Contribution.process_id == process.id)
+    ).one()
+    themes = sorted((theme.id, theme.name) for theme in process.themes)
+    return f"{count}|{last_id}|{last_change}|{process.slug}|{themes}"
+
+
+def _cached(process: Process, file_format: str, filters: dict, build) -> bytes:
+    """The export's bytes from the disk cache, or ``build()`` them and keep them for the next request."""
+    folder = current_app.config["EXPORT_CACHE_DIR"]
+    # The pseudonyms depend on the secret key: a new key is a new cache.
+    origin = f"{db.engine.url.render_as_string(hide_password=True)}|{current_app.config['SECRET_KEY']}"
+    database = hashlib.sha256(origin.encode()).hexdigest()[:12]
+    stem = f"{database}-{process.id}-" + hashlib.sha256(
+        json.dumps([file_format, filters], sort_keys=True).encode()).hexdigest()[:12]
+    path = os.path.join(folder, f"{stem}-{hashlib.sha256(_data_version(process).encode()).hexdigest()[:16]}")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        pass
+    content = build()
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as handle:
+        handle.write(content)
+    os.replace(handle.name, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    for name in os.listdir(folder):
+        if name.startswith(stem) and name != os.path.basename(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, name))
+    return content
 
 
 def _to_csv(records, **_) -> bytes:

@@ -196,6 +196,12 @@ class Preview:
         plain = [row for row in self.rows if row.line_number not in lines][:max(0, limit - len(flagged))]
         return sorted(flagged + plain, key=lambda row: row.line_number)
 
+    def themes_to_show(self, limit: int) -> tuple[list[tuple[str, tuple[int | None, bool]]], int]:
+        """At most ``limit`` distinct theme values of the file, those to check first (unknown, then
+        approximate, each alphabetically), and how many more there are."""
+        ordered = sorted(self.theme_matches.items(), key=lambda item: (item[1][0] is not None, item[1][1], item[0]))
+        return ordered[:limit], max(0, len(ordered) - limit)
+
     @property
     def problem_counts(self) -> Counter:
         """How many rows have each kind of problem (values and numbers blanked out)."""
@@ -203,7 +209,8 @@ class Preview:
 
 
 def _problem_kind(problem: str) -> str:
-    return re.sub(r"\d+", "N", re.sub(r"« [^»]* »", "« … »", problem))
+    # "[^«»]" rather than "[^»]": a value full of "«" cannot make each of them scan to the end (quadratic).
+    return re.sub(r"\d+", "N", re.sub(r"« [^«»]* »", "« … »", problem))
 
 
 def _get_process(process_id: int) -> Process:
@@ -245,26 +252,35 @@ def start_import(process_id: int, data: bytes, filename: str, *, actor: User) ->
     return batch
 
 
-def get_batch(process_id: int, batch_id: int) -> ImportBatch:
-    """Return a batch of this process; raise NotFound otherwise."""
+def may_handle(user: User, batch: ImportBatch) -> bool:
+    """A batch (its cells, mapping, confirmation, undo) belongs to its uploader, and to moderators and staff."""
+    return user.has_role(Role.MODERATOR) or (user.has_role(Role.FACILITATOR) and batch.created_by_id == user.id)
+
+
+def get_batch(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
+    """Return a batch of this process that ``actor`` may handle; raise NotFound otherwise.
+
+    Someone else's batch is "not found" rather than forbidden: its existence is not theirs to know.
+    """
     batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.process_id != process_id:
+    if batch is None or batch.process_id != process_id or not may_handle(actor, batch):
         raise NotFound("Import introuvable.")
     return batch
 
 
-def list_batches(process_id: int, *, limit: int = 50) -> list[ImportBatch]:
-    """The process's latest batches, newest first."""
-    statement = (db.select(ImportBatch).where(ImportBatch.process_id == process_id)
-                 .order_by(ImportBatch.id.desc()).limit(limit))
-    return list(db.session.execute(statement).scalars())
+def list_batches(process_id: int, *, viewer: User, limit: int = 50) -> list[ImportBatch]:
+    """The process's latest batches that ``viewer`` may handle, newest first."""
+    statement = db.select(ImportBatch).where(ImportBatch.process_id == process_id)
+    if not viewer.has_role(Role.MODERATOR):
+        statement = statement.where(ImportBatch.created_by_id == viewer.id)
+    return list(db.session.execute(statement.order_by(ImportBatch.id.desc()).limit(limit)).scalars())
 
 
 def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | None],
                    theme_choices: dict[str, int | None], actor: User) -> ImportBatch:
     """Save the facilitator's column mapping and theme corrections on a draft batch."""
     with transaction():
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         width = len(batch.cells["header"])
         mapping = {}
         for name in FIELDS:
@@ -272,13 +288,14 @@ def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | N
             mapping[name] = index if isinstance(index, int) and 0 <= index < width else None
         theme_ids = {theme.id for theme in batch.process.themes}
         batch.mapping = mapping
-        batch.theme_choices = {raw: (choice if choice in theme_ids else None)
-                               for raw, choice in theme_choices.items()}
+        # The preview shows a bounded number of values: those not posted keep their earlier choice.
+        batch.theme_choices = {**batch.theme_choices, **{raw: (choice if choice in theme_ids else None)
+                                                         for raw, choice in theme_choices.items()}}
     return batch
 
 
-def _draft(process_id: int, batch_id: int) -> ImportBatch:
-    batch = get_batch(process_id, batch_id)
+def _draft(process_id: int, batch_id: int, actor: User) -> ImportBatch:
+    batch = get_batch(process_id, batch_id, actor=actor)
     if batch.status != ImportStatus.DRAFT:
         raise Conflict(f"Cet import est déjà traité (statut : {batch.status.label}).")
     return batch
@@ -382,9 +399,9 @@ def _mark_already_imported(process_id: int, results: list[RowResult]) -> None:
             row.problems.append("Déjà importée : cette ligne est déjà dans la démarche (import précédent).")
 
 
-def preview(process_id: int, batch_id: int) -> Preview:
+def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
     """Compute, without writing anything, what confirming the draft batch would import."""
-    batch = _draft(process_id, batch_id)
+    batch = _draft(process_id, batch_id, actor)
     process = batch.process
     rows, matches = _evaluate(batch, process)
     missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
@@ -409,7 +426,7 @@ def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportB
     """The draft batch, if ``actor`` may confirm it now (the checks ``confirm_import`` starts with)."""
     process = _get_process(process_id)
     _check_can_import(process, actor)
-    return _draft(process_id, batch_id)
+    return _draft(process_id, batch_id, actor)
 
 
 def confirm_import(process_id: int, batch_id: int, *, actor: User,
@@ -423,7 +440,7 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User,
     with transaction():
         process = _get_process(process_id)
         _check_can_import(process, actor)
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
         if missing:
             raise InvalidInput(f"Indiquez quelle colonne contient : {', '.join(missing)}.")
@@ -480,7 +497,7 @@ def _insert_chunk(rows: list[RowResult], process: Process, batch: ImportBatch, a
 def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
     """Abandon a draft batch: nothing was imported; its stored cells are dropped."""
     with transaction():
-        batch = _draft(process_id, batch_id)
+        batch = _draft(process_id, batch_id, actor)
         batch.status = ImportStatus.CANCELLED
         batch.settled_at = utcnow()
         batch.cells = None
@@ -489,15 +506,10 @@ def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch
     return batch
 
 
-def can_undo(user: User, batch: ImportBatch) -> bool:
-    """The facilitator who imported a batch, or a moderator, may undo it."""
-    return user.has_role(Role.MODERATOR) or (user.has_role(Role.FACILITATOR) and batch.created_by_id == user.id)
-
-
 def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     """Hide every contribution of a confirmed batch (never delete); return how many were hidden.
 
-    Allowed to the facilitator who imported the batch and to moderators (NotAllowed otherwise).
+    Allowed to the facilitator who imported the batch and to moderators (NotFound otherwise).
 
     Refused as a whole (Conflict naming them) when moderators already used some of them: any
     contribution whose status is no longer "published". Contributions already hidden stay as they
@@ -506,9 +518,7 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     with transaction():
         process = _get_process(process_id)
         _check_can_import(process, actor)
-        batch = get_batch(process_id, batch_id)
-        if not can_undo(actor, batch):
-            raise NotAllowed("Seule la personne qui a fait l'import, ou un modérateur, peut l'annuler.")
+        batch = get_batch(process_id, batch_id, actor=actor)
         if batch.status != ImportStatus.CONFIRMED:
             raise Conflict(f"Seul un import effectué peut être annulé (statut : {batch.status.label}).")
         contributions = db.session.execute(

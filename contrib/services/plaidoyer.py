@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from contrib.duplicates.diff import highlight_differences
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -544,7 +545,8 @@ def provenance(proposals: list[Proposal]) -> dict[int, dict]:
         sources[proposal_id].append(contribution)
     supporters = dict(db.session.execute(
         db.select(ProposalSupport.proposal_id, db.func.count(db.distinct(ProposalSupport.user_id)))
-        .where(ProposalSupport.proposal_id.in_(ids)).group_by(ProposalSupport.proposal_id)).all())
+        .where(ProposalSupport.proposal_id.in_(ids), counted(ProposalSupport.user_id))
+        .group_by(ProposalSupport.proposal_id)).all())
     result = {}
     for proposal in proposals:
         contributions = sources[proposal.id]
@@ -736,10 +738,10 @@ def diff(old: dict, new: dict) -> Diff:
     for section_id, section in new_sections.items():
         if section_id not in old_sections:
             continue
-        old_ids = [p["id"] for p in old_sections[section_id]["proposals"]]
         new_ids = [p["id"] for p in section["proposals"]]
+        reordered = _moved([p["id"] for p in old_sections[section_id]["proposals"]], new_ids)  # once, not per id
         for proposal_id in new_ids:
-            if proposal_id in _moved(old_ids, new_ids):
+            if proposal_id in reordered:
                 proposal, _, rank = new_placed[proposal_id]
                 result.proposals_reordered.append((proposal_id, proposal["title"], section["title"],
                                                    old_placed[proposal_id][2], rank))

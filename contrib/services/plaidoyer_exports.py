@@ -191,11 +191,20 @@ def _to_pdf(content: dict, *, meta: dict | None, base_url: str) -> bytes:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+# What starts a block at the beginning of a line once the inline characters are escaped: a list
+# ("- ", "+ ", "1." or "1)"), a setext underline or thematic break ("===", "---"), a "~~~" fence.
+_BLOCK_START = re.compile(r"^([-+=~])|^(\d+)([.)])", re.MULTILINE)
+# Leading spaces would make an indented code block (four) or a lazy continuation: they are dropped.
+_LINE_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def _md(text: str) -> str:
-    """User text with Markdown's special characters escaped: it renders as written, never as markup."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+    """User text with Markdown's special characters escaped: it renders as written, never as markup.
+
+    Inline characters anywhere, and the markers that start a block at the beginning of each line.
+    """
+    inline = _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_INDENT.sub("", text or ""))
+    return _BLOCK_START.sub(lambda match: f"\\{match[1]}" if match[1] else f"{match[2]}\\{match[3]}", inline)
 
 
 def _to_markdown(content: dict, *, meta: dict | None, base_url: str) -> bytes:

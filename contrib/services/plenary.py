@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from contrib.charts import BarChart, bar_chart
 from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     DotAllocation,
@@ -349,7 +350,8 @@ class SessionRow:
 def _dots_ranking(session: PrioritisationSession) -> list[tuple]:
     rows = dict((proposal_id, (points, people)) for proposal_id, points, people in db.session.execute(
         db.select(DotAllocation.proposal_id, db.func.sum(DotAllocation.points), db.func.count(DotAllocation.id))
-        .join(DotBallot, DotBallot.id == DotAllocation.ballot_id).where(DotBallot.session_id == session.id)
+        .join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
+        .where(DotBallot.session_id == session.id, counted(DotBallot.user_id))
         .group_by(DotAllocation.proposal_id)).all())
     ranked = []
     for item in session.items:
@@ -362,7 +364,7 @@ def _dots_ranking(session: PrioritisationSession) -> list[tuple]:
 def _pairwise_ranking(session: PrioritisationSession) -> list[tuple]:
     votes = db.session.execute(
         db.select(PairwiseVote.low_id, PairwiseVote.high_id, PairwiseVote.winner_id, db.func.count())
-        .where(PairwiseVote.session_id == session.id)
+        .where(PairwiseVote.session_id == session.id, counted(PairwiseVote.user_id))
         .group_by(PairwiseVote.low_id, PairwiseVote.high_id, PairwiseVote.winner_id)).all()
     wins: dict[tuple[int, int], int] = {}
     compared: dict[int, int] = {}
@@ -397,7 +399,8 @@ def ranking(session: PrioritisationSession) -> list[SessionRow]:
 
 def n_voters(session: PrioritisationSession) -> int:
     model = DotBallot if session.mode == SessionMode.DOTS else PairwiseVote
-    return db.session.scalar(db.select(db.func.count(db.distinct(model.user_id))).where(model.session_id == session.id))
+    return db.session.scalar(db.select(db.func.count(db.distinct(model.user_id)))
+                             .where(model.session_id == session.id, counted(model.user_id)))
 
 
 def state(session: PrioritisationSession) -> dict:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.ids import parse_id
 from contrib.models import (
     AuditEntry,
@@ -86,24 +87,28 @@ _ID_SEPARATORS = re.compile(r"[\s,;]+")
 def parse_ids(values: Iterable[str] | str | None) -> list[int]:
     """Read contribution numbers typed or sent as "1, 2 3" or as repeated fields, in order, once each.
 
-    Raises InvalidInput naming the first piece that is not a number.
+    Raises InvalidInput naming the first piece that is not a number, or as soon as there are more
+    than MAX_SELECTION of them (a selection no act accepts: 20,000 ids in a URL are not read).
     """
     if values is None:
         return []
     if isinstance(values, str):
         values = [values]
-    ids: list[int] = []
+    ids: dict[int, None] = {}  # an ordered set: the membership test stays constant-time
     for value in values:
         for piece in _ID_SEPARATORS.split(value or ""):
             piece = piece.strip().lstrip("#").removeprefix("n°").strip()
             if not piece:
                 continue
-            if parse_id(piece) is None:
+            number = parse_id(piece)
+            if number is None:
                 shown = piece if len(piece) <= 20 else piece[:20] + "…"
                 raise InvalidInput(f"« {shown} » n'est pas un numéro de contribution.", field="ids")
-            if int(piece) not in ids:
-                ids.append(int(piece))
-    return ids
+            ids[number] = None
+            if len(ids) > MAX_SELECTION:
+                raise InvalidInput(f"Plus de {MAX_SELECTION} contributions sélectionnées : {MAX_SELECTION} au plus "
+                                   "par acte.", field="ids")
+    return list(ids)
 
 
 def _moderator(user: User) -> None:
@@ -716,7 +721,7 @@ def sources_of(proposal_id: int) -> list[Contribution]:
 
 def n_supporters(proposal_id: int) -> int:
     return db.session.scalar(db.select(db.func.count(ProposalSupport.id))
-                             .where(ProposalSupport.proposal_id == proposal_id))
+                             .where(ProposalSupport.proposal_id == proposal_id, counted(ProposalSupport.user_id)))
 
 
 def supporter_ids(proposal_id: int) -> list[int]:
@@ -735,7 +740,8 @@ def list_for_process(process_id: int) -> list[ProposalRow]:
     """The process's proposals (live first, then merged ones), with counts, in one query."""
     n_sources = (db.select(db.func.count(ProposalSource.id)).where(ProposalSource.proposal_id == Proposal.id)
                  .correlate(Proposal).scalar_subquery())
-    n_supporters_ = (db.select(db.func.count(ProposalSupport.id)).where(ProposalSupport.proposal_id == Proposal.id)
+    n_supporters_ = (db.select(db.func.count(ProposalSupport.id))
+                     .where(ProposalSupport.proposal_id == Proposal.id, counted(ProposalSupport.user_id))
                      .correlate(Proposal).scalar_subquery())
     rows = db.session.execute(
         db.select(Proposal, n_sources, n_supporters_)

@@ -7,7 +7,7 @@ proposal, as Evan Miller's "How Not To Sort By Average Rating" recommends and Re
 sort does: with few participants the interval is wide and the bound low, with many it closes on
 the observed share. 3 of 3 scores 0.44; 30 of 40 scores 0.60; 300 of 2,000 scores 0.14.
 
-"Participants" of a process are the distinct accounts who took part in it: authors of its visible
+"Participants" of a process are the distinct confirmed accounts who took part in it: authors of its visible
 contributions, supporters of its contributions and direct supporters of its proposals (so a
 proposal's supporters are always a subset). People who only sat at a workshop table typed in by a
 facilitator have no account and are not counted: we cannot know who among them supports what.
@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from contrib.extensions import db
+from contrib.models.accounts import counted
 from contrib.models import (
     Contribution,
     Process,
@@ -77,11 +78,13 @@ def participants_by_process(process_ids: Iterable[int]) -> dict[int, int]:
         return {}
     authors = (db.select(Contribution.process_id.label("process_id"), Contribution.author_id.label("user_id"))
                .where(Contribution.process_id.in_(ids), Contribution.author_id.is_not(None),
-                      Contribution.hidden_at.is_(None)))
+                      Contribution.hidden_at.is_(None), counted(Contribution.author_id)))
     supporters = (db.select(Contribution.process_id, Support.user_id)
-                  .join(Support, Support.contribution_id == Contribution.id).where(Contribution.process_id.in_(ids)))
+                  .join(Support, Support.contribution_id == Contribution.id)
+                  .where(Contribution.process_id.in_(ids), counted(Support.user_id)))
     direct = (db.select(Proposal.process_id, ProposalSupport.user_id)
-              .join(ProposalSupport, ProposalSupport.proposal_id == Proposal.id).where(Proposal.process_id.in_(ids)))
+              .join(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
+              .where(Proposal.process_id.in_(ids), counted(ProposalSupport.user_id)))
     everyone = db.union(authors, supporters, direct).subquery()  # UNION removes duplicate (process, user) pairs
     rows = db.session.execute(db.select(everyone.c.process_id, db.func.count())
                               .group_by(everyone.c.process_id)).all()
@@ -104,7 +107,8 @@ def rank_proposals(process_ids: Iterable[int]) -> list[RankedProposal]:
     proposal_ids = [proposal.id for proposal in proposals]
     supporters = dict(db.session.execute(
         db.select(ProposalSupport.proposal_id, db.func.count(ProposalSupport.id))
-        .where(ProposalSupport.proposal_id.in_(proposal_ids)).group_by(ProposalSupport.proposal_id)).all())
+        .where(ProposalSupport.proposal_id.in_(proposal_ids), counted(ProposalSupport.user_id))
+        .group_by(ProposalSupport.proposal_id)).all())
     sources = db.session.execute(
         db.select(ProposalSource.proposal_id, Contribution.process_id, Contribution.actor_type, Process.region)
         .join(Contribution, Contribution.id == ProposalSource.contribution_id)

@@ -7,7 +7,7 @@ the reports (``resolved_at``, ``decision``) and only reports made after a decisi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from contrib.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
+from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.reports import DETAILS_MAX_LENGTH
 from contrib.permissions import require_role
@@ -115,6 +116,72 @@ def _notify_hidden(target_type: str, target, message: str):
     return notifications.notify(target.author_id, "hidden", message, link=_link(target_type, target))
 
 
+BURST_SIZE = 3  # this many reporters whose new accounts were created within BURST_WINDOW of each other
+BURST_WINDOW = timedelta(hours=1)
+NEW_ACCOUNT = timedelta(days=7)  # an account this young when it reports may belong to a burst
+
+
+def _in_bursts(created: list[datetime], reported: list[datetime]) -> set[int]:
+    """Indexes of the reports made by new accounts created in a burst (BURST_SIZE or more within BURST_WINDOW)."""
+    order = sorted((index for index in range(len(created)) if reported[index] - created[index] < NEW_ACCOUNT),
+                   key=created.__getitem__)
+    flagged: set[int] = set()
+    first = 0
+    for last in range(len(order)):
+        while created[order[last]] - created[order[first]] > BURST_WINDOW:
+            first += 1
+        if last - first + 1 >= BURST_SIZE:
+            flagged.update(order[first:last + 1])
+    return flagged
+
+
+def _counted_open_reports(target_type: str, target_id: int) -> int:
+    """Open reports that may hide the target: from confirmed accounts, a day old, not part of a burst.
+
+    The others keep the target in the moderation queue, visible, until a moderator decides.
+    """
+    rows = db.session.execute(
+        db.select(Report.created_at, User.created_at, counted(Report.reporter_id))
+        .join(User, User.id == Report.reporter_id)
+        .where(_column(target_type) == target_id, Report.resolved_at.is_(None))).all()
+    min_age = timedelta(hours=current_app.config["REPORTER_MIN_AGE_HOURS"])
+    burst = _in_bursts([row[1] for row in rows], [row[0] for row in rows])
+    return sum(1 for index, (reported_at, account_created, confirmed) in enumerate(rows)
+               if confirmed and reported_at - account_created >= min_age and index not in burst)
+
+
+def _hide_if_reported_enough(target_type: str, target) -> tuple[bool, notifications.PendingMail | None]:
+    """Hide the target when enough of its open reports count; return (hidden now, the author's e-mail)."""
+    n_counted = _counted_open_reports(target_type, target.id)
+    if n_counted < current_app.config["REPORTS_TO_HIDE"] or not _hide(target_type, target, AUTO_HIDDEN_REASON, None):
+        return False, None
+    audit.record(f"reports:{target_type}:auto_hide", actor=None, target_type=target_type,
+                 target_id=target.id, before={"hidden": False},
+                 after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_counted})
+    return True, _notify_hidden(target_type, target,
+                          f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_counted} fois : "
+                          f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
+                          "en attente de modération. Rien n'est supprimé ; la modération décidera "
+                          "de le rétablir ou non.")
+
+
+def reweigh_reports_by(user_id: int) -> list:
+    """Apply the hiding rule again to the targets of the user's open reports (their account was confirmed).
+
+    Runs in the caller's transaction; returns the notifications to deliver after commit.
+    """
+    pending = []
+    for target_type in TARGET_TYPES:
+        column = _column(target_type)
+        target_ids = db.session.scalars(db.select(column).where(
+            Report.reporter_id == user_id, Report.resolved_at.is_(None), column.is_not(None)).order_by(column)).all()
+        for target_id in target_ids:
+            target = _target(target_type, target_id)
+            if not target.is_hidden:
+                pending.append(_hide_if_reported_enough(target_type, target)[1])
+    return pending
+
+
 def report(target_type: str, target_id: int, reason: str, details: str | None, *, reporter: User) -> ReportOutcome:
     """Report a visible contribution or comment; hide it when its open reports reach the threshold.
 
@@ -143,19 +210,7 @@ def report(target_type: str, target_id: int, reason: str, details: str | None, *
             db.session.flush()
             audit.record(f"reports:{target_type}:report", actor=reporter, target_type=target_type,
                          target_id=target.id, after={"report_id": entry.id, "reason": reason})
-            hidden = False
-            threshold = current_app.config["REPORTS_TO_HIDE"]
-            n_open = _open_count(target_type, target.id)
-            if n_open >= threshold and _hide(target_type, target, AUTO_HIDDEN_REASON, None):
-                hidden = True
-                audit.record(f"reports:{target_type}:auto_hide", actor=None, target_type=target_type,
-                             target_id=target.id, before={"hidden": False},
-                             after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_open})
-                pending = _notify_hidden(target_type, target,
-                                         f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_open} fois : "
-                                         f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
-                                         "en attente de modération. Rien n'est supprimé ; la modération décidera "
-                                         "de le rétablir ou non.")
+            hidden, pending = _hide_if_reported_enough(target_type, target)
     except IntegrityError as error:
         raise Conflict("Vous avez déjà signalé cet élément ; la modération va l'examiner.") from error
     notifications.deliver([pending])

@@ -11,6 +11,9 @@ Choices, stated once:
   carries no cached value, and taking "the last value Excel computed" silently would import numbers
   nobody typed. Merged cells are refused too: the value sits in one cell only and the others would
   import as empty.
+- XLSX size: the sheet's declared dimension is checked before reading (a few bytes can declare
+  16,384 columns by a million rows); reading then stops at ``MAX_COLUMNS + 1`` columns and
+  ``MAX_SHEET_LINES`` lines whatever the dimension says, since it can lie.
 """
 
 from __future__ import annotations
@@ -22,12 +25,18 @@ import zipfile
 from xml.etree.ElementTree import ParseError
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
+from operator import is_
+from typing import NoReturn
 
 from contrib.errors import InvalidInput
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 50
+# An XLSX sheet may carry empty formatted rows between its data, but nothing past this line: each
+# row up to the last one costs time to read, even an empty one (a 2 KB file can name row 1,048,576).
+MAX_SHEET_LINES = 3 * MAX_ROWS
 # A 5 MB XLSX of text inflates to well under this; a zip bomb does not.
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
@@ -144,9 +153,20 @@ def _sheet_from_records(file_format: str, records: list[list], **detected) -> Sh
     _check_size(rows)
     width = max(len(record) for record in records) - 1
     if width > MAX_COLUMNS:
-        raise InvalidInput(f"Le fichier a {width} colonnes : c'est trop (maximum {MAX_COLUMNS}).")
+        _too_many_columns(width)
     header_cells = [str(cell).strip() for cell in header[1:]] + [""] * (width - len(header) + 1)
     return Sheet(file_format=file_format, header=header_cells, rows=rows, **detected)
+
+
+def _too_many_columns(width: int) -> NoReturn:
+    raise InvalidInput(f"Le fichier a {width} colonnes : c'est trop (maximum {MAX_COLUMNS}).")
+
+
+def _too_many_lines(sheet_title: str) -> NoReturn:
+    raise InvalidInput(
+        f"La feuille « {sheet_title} » a des données au-delà de la ligne {MAX_SHEET_LINES:,} : ".replace(",", " ")
+        + "c'est trop pour un seul import. Découpez-la en plusieurs fichiers."
+    )
 
 
 def _check_zip(data: bytes) -> zipfile.ZipFile:
@@ -200,6 +220,8 @@ def _read_xlsx(data: bytes) -> Sheet:
 
 
 def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
+    from openpyxl.cell.read_only import EMPTY_CELL
+
     visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
     hidden = [sheet.title for sheet in workbook.worksheets if sheet.sheet_state != "visible"]
     if not visible:
@@ -217,10 +239,20 @@ def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
             f"La feuille « {worksheet.title} » contient des cellules fusionnées ({', '.join(merged[:5])}) : "
             "défusionnez-les et recopiez la valeur dans chaque ligne, puis réessayez."
         )
+    # In read-only mode these come from the <dimension> tag: cheap to check, but the file may lie.
+    if (worksheet.max_column or 0) > MAX_COLUMNS:
+        _too_many_columns(worksheet.max_column)
+    if (worksheet.max_row or 0) > MAX_SHEET_LINES:
+        _too_many_lines(worksheet.title)
+    # Without a dimension, rows come as written (none dropped past a dimension that lies small) and
+    # are padded to max_col only; a gap of missing rows comes as one shared tuple of EMPTY_CELL.
+    worksheet.reset_dimensions()
     records = []
-    for row in worksheet.iter_rows():
-        cells = list(row)
-        line_number = next((cell.row for cell in cells if getattr(cell, "row", None)), len(records) + 1)
+    for line_number, cells in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
+        if line_number > MAX_SHEET_LINES:
+            _too_many_lines(worksheet.title)
+        if all(map(is_, cells, repeat(EMPTY_CELL))):  # C speed: up to MAX_SHEET_LINES of these
+            continue
         texts = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
@@ -230,8 +262,10 @@ def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
                     "« valeurs seulement », puis réessayez."
                 )
             texts.append(_cell_text(cell.value))
+        while texts and not texts[-1].strip():
+            texts.pop()  # the padding up to max_col, and formatted empty cells
         # Only rows with content count: a sheet may carry thousands of formatted empty rows.
-        if any(text.strip() for text in texts):
+        if texts:
             records.append([line_number, *texts])
         if len(records) > MAX_ROWS + 1:
             break

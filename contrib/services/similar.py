@@ -3,13 +3,15 @@
 Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on first use (or before
 the workers fork, by ``warm_up``), then grows by the contributions posted since (incremental add,
 no rebuild). Nothing in it matters between requests: hidden contributions are filtered when results
-are read from the database, and a restarted worker rebuilds its cache.
+are read from the database, a restarted worker rebuilds its cache, and each query checks a cheap
+fingerprint of the rows the index was built from (ids reused after a reset or a restore: rebuild).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.orm import joinedload
@@ -30,6 +32,11 @@ class _CachedIndex:
     index: SimilarIndex
     last_id: int
     n_at_fit: int
+    process_created_at: datetime | None
+    last_created_at: datetime | None
+
+    def expected_fingerprint(self) -> tuple:
+        return (self.process_created_at, self.index.n_indexed_, self.last_created_at)
 
 
 _cache: dict[int, _CachedIndex] = {}
@@ -43,18 +50,37 @@ def _process_lock(process_id: int) -> threading.Lock:
         return _process_locks.setdefault(process_id, threading.Lock())
 
 
-def _new_rows(process_id: int, after_id: int) -> list[tuple[int, str]]:
+def _new_rows(process_id: int, after_id: int) -> list[tuple[int, str, datetime]]:
     statement = (
-        db.select(Contribution.id, Contribution.title, Contribution.text)
+        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at)
         .where(Contribution.process_id == process_id, Contribution.id > after_id)
         .order_by(Contribution.id)
     )
-    return [(id_, f"{title or ''} {text}".strip()) for id_, title, text in db.session.execute(statement)]
+    return [(id_, f"{title or ''} {text}".strip(), created_at)
+            for id_, title, text, created_at in db.session.execute(statement)]
+
+
+def _fingerprint(process_id: int, last_id: int) -> tuple:
+    """(process created_at, rows up to ``last_id``, created_at of row ``last_id``), in one cheap query.
+
+    Ids are not forever: tables emptied with RESTART IDENTITY or a restored backup give old ids to
+    other rows, and a cache trusting ``last_id`` alone would suggest vanished texts.
+    """
+    return tuple(db.session.execute(db.select(
+        db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
+        db.select(db.func.count()).select_from(Contribution)
+        .where(Contribution.process_id == process_id, Contribution.id <= last_id).scalar_subquery(),
+        db.select(Contribution.created_at)
+        .where(Contribution.process_id == process_id, Contribution.id == last_id).scalar_subquery(),
+    )).one())
 
 
 def _index_for(process_id: int) -> SimilarIndex | None:
     """The process's index, brought up to date; the caller holds the process lock."""
     cached = _cache.get(process_id)
+    if cached is not None and _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint():
+        _cache.pop(process_id, None)  # built from rows that are no longer what they were: rebuild
+        cached = None
     rows = _new_rows(process_id, cached.last_id if cached else 0)
     n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
     if cached is None or (rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit)):
@@ -62,12 +88,13 @@ def _index_for(process_id: int) -> SimilarIndex | None:
             rows = _new_rows(process_id, 0)
         if not rows:
             return None
-        index = SimilarIndex().fit([id_ for id_, _ in rows], [text for _, text in rows])
-        _cache[process_id] = _CachedIndex(index, rows[-1][0], len(rows))
+        index = SimilarIndex().fit([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
+        process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
+        _cache[process_id] = _CachedIndex(index, rows[-1][0], len(rows), process_created_at, rows[-1][2])
         return index
     if rows:
-        cached.index.add([id_ for id_, _ in rows], [text for _, text in rows])
-        cached.last_id = rows[-1][0]
+        cached.index.add([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
+        cached.last_id, cached.last_created_at = rows[-1][0], rows[-1][2]
     return cached.index
 
 

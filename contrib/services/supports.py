@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from contrib.errors import NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import Contribution, Support, User
+from contrib.models.accounts import counted
 from contrib.services import audit, proposals
 from contrib.services.transaction import transaction
 
@@ -23,8 +24,11 @@ def _supportable(contribution_id: int, user: User) -> Contribution:
     return contribution
 
 
-def _shift_count(contribution_id: int, delta: int) -> None:
+def _shift_count(contribution_id: int, delta: int, user: User) -> None:
     # An atomic UPDATE: concurrent supports never lose a count, and the moderation version is untouched.
+    # An unconfirmed account's support is recorded but not counted (recount_supported_by, at confirmation).
+    if not user.is_confirmed:
+        return
     db.session.execute(
         db.update(Contribution).where(Contribution.id == contribution_id)
         .values(n_supports=Contribution.n_supports + delta)
@@ -42,7 +46,7 @@ def support(contribution_id: int, *, user: User) -> bool:
             _supportable(contribution_id, user)
             db.session.add(Support(user_id=user.id, contribution_id=contribution_id))
             db.session.flush()
-            _shift_count(contribution_id, +1)
+            _shift_count(contribution_id, +1, user)
             proposals.sync_supporter(contribution_id, user.id)  # carried to the proposal it feeds, once
             audit.record("supports:support:create", actor=user, target_type="contribution", target_id=contribution_id)
     except IntegrityError:
@@ -57,11 +61,22 @@ def withdraw(contribution_id: int, *, user: User) -> bool:
             db.delete(Support).where(Support.user_id == user.id, Support.contribution_id == contribution_id)
         ).rowcount
         if removed:
-            _shift_count(contribution_id, -1)
+            _shift_count(contribution_id, -1, user)
             proposals.sync_supporter(contribution_id, user.id)
             audit.record("supports:support:withdraw", actor=user, target_type="contribution",
                          target_id=contribution_id)
     return bool(removed)
+
+
+def recount_supported_by(user_id: int) -> None:
+    """Recount the supports of every contribution the user supports (their account was just confirmed)."""
+    count = (db.select(db.func.count(Support.id))
+             .where(Support.contribution_id == Contribution.id, counted(Support.user_id))
+             .correlate(Contribution).scalar_subquery())
+    db.session.execute(
+        db.update(Contribution)
+        .where(Contribution.id.in_(db.select(Support.contribution_id).where(Support.user_id == user_id)))
+        .values(n_supports=count).execution_options(synchronize_session=False))
 
 
 def has_supported(contribution_id: int, user: User | None) -> bool:

@@ -2,19 +2,23 @@
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from contrib.extensions import db
-from tests.conftest import _empty_all_tables, make_app, unavailable
+from tests.conftest import _empty_all_tables, clear_process_caches, make_app, running_worker, unavailable
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BROWSER_TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items):
+    """Mark the tests of this folder ``browser``; the hook sees the whole session's items."""
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if BROWSER_TESTS in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
@@ -29,23 +33,15 @@ def live_app(migrated_database, tmp_path):
     server.shutdown()
     with app.app_context():
         _empty_all_tables()
+        clear_process_caches()
         db.session.remove()
 
 
 @pytest.fixture
 def task_worker(live_app):
     """A real huey consumer for the live app (one thread), stopped after the test."""
-    import signal
-
-    from contrib import tasks
-
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = tasks.create_consumer(live_app, workers=1, max_delay=0.2)
-    consumer.start()
-    yield consumer
-    consumer.stop(graceful=True)
-    for sig, handler in handlers.items():  # the consumer installs its own handlers
-        signal.signal(sig, handler)
+    with running_worker(live_app) as consumer:
+        yield consumer
 
 
 @pytest.fixture(scope="session")

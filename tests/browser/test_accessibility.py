@@ -1,6 +1,7 @@
 """Accessibility of the key pages: axe-core finds no serious or critical violation; 360 px and 200 % zoom."""
 
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,7 +15,8 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 @pytest.fixture
 def site(live_app):
     """A process with contributions, a participant who posted, a moderator and a hidden contribution."""
-    from contrib.models import Role
+    from contrib.extensions import db
+    from contrib.models import Cluster, Role
     from contrib.services import clustering, duplicates, moderation, plaidoyer, plenary, proposals
 
     with live_app.app_context():
@@ -44,9 +46,13 @@ def site(live_app):
         version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
         run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
         clustering.execute_run(run.id)
+        cluster_label = db.session.scalar(db.select(Cluster.label).where(Cluster.run_id == run.id, Cluster.key == "c1"))
         return {"participant": participant.email, "moderator": moderator.email, "mine": mine.id,
+                "names": {participant.email: participant.display_name, moderator.email: moderator.display_name,
+                          staff.email: staff.display_name},
                 "staff": staff.email, "plaidoyer": document.id, "version": version.id, "session": session.id,
-                "run": run.id, "group": group.id, "proposal": proposal.id, "twins": [twin.id for twin in twins]}
+                "run": run.id, "cluster": cluster_label, "group": group.id, "proposal": proposal.id,
+                "twins": [twin.id for twin in twins]}
 
 
 def _serious_violations(page) -> list[str]:
@@ -57,11 +63,40 @@ def _serious_violations(page) -> list[str]:
             for violation in result["violations"] if violation["impact"] in BLOCKING_IMPACTS]
 
 
-def _check_pages(page, base_url, paths) -> list[str]:
+def _log_in(page, base_url, site, email):
+    """Log in through the form and prove it worked: otherwise every page below would be the login page."""
+    _login(page, base_url, email)
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path != "/connexion", f"login as {email} failed: {page.url}"
+    assert page.get_by_role("button", name="Se déconnecter").is_visible()
+    assert page.get_by_role("link", name=f"Mon compte ({site['names'][email]})").is_visible()
+
+
+def test_control_a_failed_login_is_caught(live_app, browser):
+    """What ``_log_in`` guards against: a login that fails leaves the page on /connexion."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    with pytest.raises(AssertionError, match="login as personne@exemple.fr failed"):
+        _log_in(page, live_app.base_url, {"names": {}}, "personne@exemple.fr")
+    context.close()
+
+
+def _open(page, base_url, path, heading, *, logged_in=False):
+    """Go to ``path`` and check it is that page (no redirect, its own heading), still logged in if expected."""
+    response = page.goto(base_url + path)
+    assert response.status == 200, f"{path}: HTTP {response.status}"
+    reached = urlsplit(page.url)
+    assert reached.path + (f"?{reached.query}" if reached.query else "") == path, f"{path}: redirected to {page.url}"
+    title = page.locator("main h1").first.inner_text()
+    assert heading in title, f"{path}: heading {title!r}, expected {heading!r}"
+    assert page.get_by_role("button", name="Se déconnecter").is_visible() == logged_in, f"{path}: logged in?"
+
+
+def _check_pages(page, base_url, pages: dict[str, str], *, logged_in=True) -> list[str]:
+    """axe-core on each page (path → expected heading)."""
     problems = []
-    for path in paths:
-        response = page.goto(base_url + path)
-        assert response.status == 200, f"{path}: HTTP {response.status}"
+    for path, heading in pages.items():
+        _open(page, base_url, path, heading, logged_in=logged_in)
         problems += [f"{path}: {violation}" for violation in _serious_violations(page)]
     return problems
 
@@ -69,34 +104,46 @@ def _check_pages(page, base_url, paths) -> list[str]:
 def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     context = browser.new_context(locale="fr-FR", bypass_csp=True)  # axe is injected into the page
     page = context.new_page()
-    problems = _check_pages(page, live_app.base_url, ["/", "/demarches/pessac", "/connexion", "/inscription",
-                                                       f"/contributions/{site['mine']}", "/demarches/pessac/propositions",
-                                                       "/demarches/pessac/resultats",
-                                                       f"/plenieres/{site['session']}/projection"])
-    _login(page, live_app.base_url, site["participant"])
-    problems += _check_pages(page, live_app.base_url, ["/demarches/pessac/contribuer", "/mes-contributions",
-                                                       "/notifications", f"/plenieres/{site['session']}"])
-    page.goto(live_app.base_url + "/demarches/pessac/contribuer")
+    base_url = live_app.base_url
+    problems = _check_pages(page, base_url, {
+        "/": "Construisons ensemble", "/demarches/pessac": "Démarche", "/connexion": "Se connecter",
+        "/inscription": "Créer un compte", f"/contributions/{site['mine']}": "Financer l'accompagnement",
+        "/demarches/pessac/propositions": "Propositions classées", "/demarches/pessac/resultats": "Résultats",
+        f"/plenieres/{site['session']}/projection": "Plénière de Pessac"}, logged_in=False)
+    _log_in(page, base_url, site, site["participant"])
+    problems += _check_pages(page, base_url, {
+        "/demarches/pessac/contribuer": "Déposer une contribution", "/mes-contributions": "Mes contributions",
+        "/notifications": "Notifications", f"/plenieres/{site['session']}": "Plénière de Pessac"})
+    _open(page, base_url, "/demarches/pessac/contribuer", "Déposer une contribution", logged_in=True)
     page.get_by_role("button", name="Publier ma contribution").click()  # the page with form errors
+    page.wait_for_load_state()
+    assert page.locator(".form-errors, .field-error, [aria-invalid=\"true\"]").count() > 0, "no form error shown"
     problems += [f"formulaire en erreur: {violation}" for violation in _serious_violations(page)]
     context.clear_cookies()
-    _login(page, live_app.base_url, site["moderator"])
-    problems += _check_pages(page, live_app.base_url, [
-        "/moderation/", "/moderation/journal", "/moderation/signalements", f"/contributions/{site['mine']}",
-        "/moderation/demarches/pessac/regroupements", f"/moderation/demarches/pessac/regroupements/{site['run']}",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison",
-        "/moderation/demarches/pessac/doublons", f"/moderation/demarches/pessac/doublons/{site['group']}",
-        "/moderation/demarches/pessac/propositions", f"/moderation/demarches/pessac/propositions/{site['proposal']}",
-        "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])),
-        f"/propositions/{site['proposal']}", "/moderation/demarches/pessac/plenieres",
-        f"/moderation/demarches/pessac/assistant?ids={site['mine']}"])
+    _log_in(page, base_url, site, site["moderator"])
+    problems += _check_pages(page, base_url, {
+        "/moderation/": "Modération", "/moderation/journal": "Journal de modération",
+        "/moderation/signalements": "Signalements à traiter",
+        f"/contributions/{site['mine']}": "Financer l'accompagnement",
+        "/moderation/demarches/pessac/regroupements/": "Regroupements des contributions",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
+        f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison": "Ce qui a changé",
+        "/moderation/demarches/pessac/doublons/": "Doublons à examiner",
+        f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
+        "/moderation/demarches/pessac/propositions": "Propositions",
+        f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
+        "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])):
+            "Nouvelle proposition",
+        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+        "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
+        f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse"})
     context.clear_cookies()
-    _login(page, live_app.base_url, site["staff"])
+    _log_in(page, base_url, site, site["staff"])
     base = f"/plaidoyers/{site['plaidoyer']}"
-    problems += _check_pages(page, live_app.base_url, ["/plaidoyers/", base, f"{base}/versions",
-                                                       f"{base}/versions/{site['version']}",
-                                                       f"{base}/comparaison"])
+    problems += _check_pages(page, base_url, {
+        "/plaidoyers/": "Plaidoyers", base: "Plaidoyer national", f"{base}/versions": "Versions de",
+        f"{base}/versions/{site['version']}": "Première version", f"{base}/comparaison": "Ce qui a changé"})
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -106,13 +153,17 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
     """A 1280 px screen at 200 % zoom lays out like a 640 px one (WCAG 1.4.10 reflow)."""
     context = browser.new_context(viewport={"width": width, "height": 720}, locale="fr-FR")
     page = context.new_page()
-    _login(page, live_app.base_url, site["moderator"])
-    for path in ("/", "/demarches/pessac", "/demarches/pessac/contribuer", "/mes-contributions",
-                 "/moderation/", "/moderation/journal", f"/contributions/{site['mine']}",
-                 f"/moderation/demarches/pessac/doublons/{site['group']}",
-                 f"/moderation/demarches/pessac/regroupements/{site['run']}",
-                 f"/moderation/demarches/pessac/propositions/{site['proposal']}", f"/propositions/{site['proposal']}"):
-        page.goto(live_app.base_url + path)
+    _log_in(page, live_app.base_url, site, site["moderator"])
+    for path, heading in {
+        "/": "Construisons ensemble", "/demarches/pessac": "Démarche",
+        "/demarches/pessac/contribuer": "Déposer une contribution", "/mes-contributions": "Mes contributions",
+        "/moderation/": "Modération", "/moderation/journal": "Journal de modération",
+        f"/contributions/{site['mine']}": "Financer l'accompagnement",
+        f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
+        f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
+        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement"}.items():
+        _open(page, live_app.base_url, path, heading, logged_in=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"
     context.close()

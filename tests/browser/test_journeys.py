@@ -8,7 +8,7 @@ from contrib.services.processes import ProcessData, create_process
 
 
 def test_register_post_and_see_the_contribution(live_app, page):
-    """Register → post a contribution → see it on the process page."""
+    """Register → log in (unconfirmed: posting is allowed) → post a contribution → see it on the process page."""
     with live_app.app_context():
         create_process(ProcessData(title="Rencontre régionale Nouvelle-Aquitaine", place="Pessac"),
                        actor=None, slug="pessac-2026")
@@ -19,7 +19,11 @@ def test_register_post_and_see_the_contribution(live_app, page):
     page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
     page.get_by_label("Vous êtes").select_option("trainer")
     page.get_by_role("button", name="Créer mon compte").click()
-    expect(page.get_by_text("Bienvenue ! Votre compte est créé.")).to_be_visible()
+    expect(page.get_by_text("Un e-mail vous a été envoyé pour confirmer votre adresse")).to_be_visible()
+    page.get_by_label("Adresse e-mail").fill("nadia@exemple.fr")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Confirmez votre adresse e-mail pour que vos soutiens et votes comptent")).to_be_visible()
 
     page.get_by_role("link", name="Rencontre régionale Nouvelle-Aquitaine").click()
     page.get_by_role("link", name="Contribuer").click()

@@ -5,6 +5,7 @@ from werkzeug.security import generate_password_hash
 
 from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, Role, User
+from contrib.models.base import utcnow
 from contrib.services import plenary, proposals
 from contrib.services.processes import ProcessData, create_process
 
@@ -17,7 +18,8 @@ def _setup(app):
                                  actor=None, slug="bordeaux")
         moderator = User(email="mod@exemple.fr", display_name="Modératrice", role=Role.MODERATOR,
                          password_hash=generate_password_hash(PASSWORD))
-        voter = User(email="vote@exemple.fr", display_name="Votante", password_hash=generate_password_hash(PASSWORD))
+        voter = User(email="vote@exemple.fr", display_name="Votante", password_hash=generate_password_hash(PASSWORD),
+                     email_confirmed_at=utcnow())
         db.session.add_all([moderator, voter])
         db.session.commit()
         ids = []

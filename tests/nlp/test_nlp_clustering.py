@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from nlp.clustering import Constraints, ThemeClusterer, cluster_contributions
 from nlp.stability import co_assignment_stability, match_clusters
+from tests.conftest import shared_data
 
 BIKE = ["pistes cyclables sécurisées en ville", "plus de pistes cyclables pour les vélos", "vélo et pistes cyclables partout", "garages à vélos sécurisés près des gares"]
 TAX = ["baisser les impôts sur le revenu", "un impôt sur le revenu plus juste", "impôts trop élevés pour les classes moyennes", "supprimer les niches fiscales et baisser l'impôt"]
@@ -181,10 +182,7 @@ def test_results_do_not_depend_on_the_process_hash_seed():
     import sys
     from pathlib import Path
 
-    data = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
-    path = data / "dev_republique_numerique.csv"
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path}")
+    path = shared_data("dev_republique_numerique.csv")
     script = (
         "import hashlib, warnings; warnings.filterwarnings('ignore');"
         "from nlp.evaluate import load_dataset; from nlp.clustering import cluster_contributions;"

@@ -1,8 +1,11 @@
-"""Exact and near-duplicate groups, dismissed pairs, validation."""
+"""Duplicate tiers (exact, near, reworded copy, same idea), stance veto, dismissed pairs, validation."""
 
+import numpy as np
 import pytest
 
 from nlp.duplicates import REASON_LABELS, find_duplicates
+from nlp.embeddings import embed, to_bytes
+from nlp.perturb import perturb_hard
 
 LONG = (
     "Il faudrait rendre les transports en commun gratuits dans les petites villes pour que les "
@@ -58,7 +61,82 @@ def test_representative_is_the_first_in_input_order():
 
 
 def test_reason_labels_are_french():
-    assert REASON_LABELS == {"exact": "identique", "near": "quasi-identique", "paraphrase": "reformulation proche"}
+    assert REASON_LABELS == {"exact": "identique", "near": "quasi-identique", "paraphrase": "reformulation proche",
+                             "semantic": "même idée, formulée autrement ? (à vérifier)"}
+
+
+PREPARATION = ("Les financeurs devraient payer le temps de préparation des formateurs, "
+               "pas seulement les heures passées devant le groupe.")
+REWORDED = ("Les formateurs vacataires sont payés à l'heure de face-à-face ; "
+            "le temps passé à concevoir les supports n'est pas financé.")
+OPPOSED = ("Le temps de conception doit rester à la charge de l'organisme : "
+           "ce n'est pas aux financeurs de payer la préparation des formateurs.")
+OTHERS = [
+    "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat aux ménages modestes.",
+    "Développer les pistes cyclables sécurisées entre les villages pour que les enfants puissent aller à l'école à vélo.",
+    "Créer une plateforme régionale qui recense toutes les offres de formation avec les places disponibles et les dates.",
+    "Mieux former les tuteurs en entreprise pour accompagner les apprentis pendant leurs premiers mois.",
+]
+
+
+def test_a_reworded_duplicate_is_proposed_in_the_meaning_tier_only():
+    texts = [PREPARATION, *OTHERS, REWORDED]
+    groups = find_duplicates(range(len(texts)), texts)
+    assert [(g.ids, g.reason, g.label) for g in groups] == [
+        ((0, 5), "semantic", "même idée, formulée autrement ? (à vérifier)")]
+    assert find_duplicates(range(len(texts)), texts, semantic=False) == []  # control: no shared wording
+
+
+def test_opposite_stances_are_never_grouped_even_when_closest_in_meaning():
+    texts = [PREPARATION, *OTHERS, OPPOSED, REWORDED]
+    grouped = {frozenset(g.ids) for g in find_duplicates(range(len(texts)), texts)}
+    assert not any(5 in ids for ids in grouped)
+    assert frozenset({0, 6}) in grouped  # control: the agreeing rewording still is
+
+
+def test_a_negated_copy_is_not_a_near_duplicate():
+    negated = LONG.replace("Il faudrait rendre", "Il ne faudrait pas rendre")
+    assert find_duplicates([1, 2], [LONG, negated]) == []
+    assert len(find_duplicates([1, 2], [LONG, LONG.replace("Il faudrait", "Il faut")])) == 1  # control
+
+
+def test_a_truncated_copy_is_found():
+    text = LONG + " Les communes rurales devraient être aidées par la région pour financer ces lignes de bus."
+    words = text.split()
+    truncated = " ".join(words[: int(len(words) * 0.62)])
+    groups = find_duplicates([1, 2, 3], [text, truncated, OTHERS[0]])
+    assert [(g.ids, g.reason) for g in groups] == [((1, 2), "paraphrase")]
+
+
+def test_hard_protocol_copies_are_found():
+    text = LONG + " Les communes rurales devraient être aidées par la région pour financer ces lignes de bus."
+    rng = np.random.default_rng(4)
+    copies = [perturb_hard(perturb_hard(text, a, rng), b, rng)
+              for a, b in (("typos", "word_edits"), ("reorder", "affix"), ("truncate", "typos"))]
+    groups = find_duplicates(range(5), [text, *copies, OTHERS[1]], semantic=False)
+    assert [g.ids for g in groups] == [(0, 1, 2, 3)]
+
+
+def test_meaning_links_never_make_large_groups():
+    # Six different texts given one and the same vector: every pair looks like the same idea.
+    texts = [*OTHERS, PREPARATION, "Ouvrir les bibliothèques le dimanche pour les étudiants et les familles du quartier."]
+    same = np.tile(np.eye(1, 512, dtype=np.float32), (6, 1))
+    found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5)
+    capped = [g for g in found if g.reason == "semantic"]
+    assert capped and all(len(g.ids) <= 4 for g in capped)
+    uncapped = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5, max_semantic_group=6)
+    assert max(len(g.ids) for g in uncapped) > 4  # control: the cap is what stops the flood
+
+
+def test_stored_vectors_are_used_as_given():
+    texts = [PREPARATION, *OTHERS, REWORDED]
+    stored = [to_bytes(v) for v in embed(texts)]
+    assert find_duplicates(range(6), texts, vectors=stored) == find_duplicates(range(6), texts)
+    # Vectors that say "all different" win over the encoder: the meaning tier reads what it is given.
+    orthogonal = np.eye(6, 512, dtype=np.float32)
+    assert find_duplicates(range(6), texts, vectors=orthogonal) == []
+    with pytest.raises(ValueError, match="one row per text"):
+        find_duplicates(range(6), texts, vectors=stored[:2])
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
-"""Similar-contribution index: ranking, filters, incremental add, refit."""
+"""Similar-contribution index: hybrid ranking, filters, incremental add, refit, stored vectors."""
 
+import numpy as np
 import pytest
 
+from nlp.embeddings import embed, to_bytes
 from nlp.similar import SimilarIndex
 
 TEXTS = ["pistes cyclables sécurisées en ville", "baisser la TVA sur l'alimentation", "plus de trains de nuit", "des pistes cyclables le long des routes"]
@@ -30,10 +32,56 @@ def test_added_texts_are_found_without_refit(index):
     assert index.n_indexed_ == 5
 
 
-def test_refit_learns_new_words(index):
+def test_refit_learns_new_words():
+    lexical = SimilarIndex(semantic=False).fit([1, 2, 3, 4], TEXTS)
+    lexical.add([5], ["covoiturage rural"])
+    assert lexical.query("covoiturage") == []
+    assert [i for i, _ in lexical.refit().query("covoiturage")] == [5]
+
+
+def test_meaning_finds_added_texts_before_any_refit(index):
     index.add([5], ["covoiturage rural"])
-    assert index.query("covoiturage") == []
-    assert [i for i, _ in index.refit().query("covoiturage")] == [5]
+    assert [i for i, _ in index.query("covoiturage")][:1] == [5]
+
+
+PARTNER = "Le temps passé à préparer les cours n'est pas payé aux formateurs."
+DISTRACTORS = [
+    "Les formateurs doivent être formés à l'accueil des personnes en situation de handicap.",
+    "Le temps de trajet des stagiaires en zone rurale devrait être pris en charge.",
+    "Payer les stagiaires pendant la formation pour éviter les abandons.",
+    "Les heures de formation en entreprise doivent être mieux encadrées par un tuteur.",
+    "Former les formateurs au numérique avant de généraliser la formation à distance.",
+    "Le face-à-face pédagogique reste indispensable pour les publics fragiles.",
+]
+TYPED = "Rémunérer la conception des séances par les enseignants."  # no word in common with PARTNER
+
+
+def test_a_reworded_partner_is_ranked_in_the_top_three_by_meaning():
+    ids = list(range(len(DISTRACTORS) + 1))
+    texts = [*DISTRACTORS, PARTNER]
+    hybrid = [i for i, _ in SimilarIndex().fit(ids, texts).query(TYPED, k=3, min_score=0.0)]
+    lexical = [i for i, _ in SimilarIndex(semantic=False).fit(ids, texts).query(TYPED, k=3, min_score=0.0)]
+    assert hybrid[0] == 6
+    assert 6 not in lexical  # control: the words alone cannot find it
+
+
+def test_stored_vectors_are_accepted_at_fit_add_and_query():
+    ids = list(range(len(DISTRACTORS)))
+    vectors = embed(DISTRACTORS)
+    index = SimilarIndex().fit(ids, DISTRACTORS, vectors=[to_bytes(v) for v in vectors])
+    assert index.query(TYPED, k=3) == SimilarIndex().fit(ids, DISTRACTORS).query(TYPED, k=3)
+    index.add([99], [PARTNER], vectors=embed([PARTNER]))
+    assert 99 in dict(index.query(TYPED, k=3, vector=embed([TYPED])[0], min_score=0.0))
+    assert index.refit().n_indexed_ == len(DISTRACTORS) + 1
+    with pytest.raises(ValueError, match="one row per text"):
+        SimilarIndex().fit([1, 2], ["a b c", "d e f"], vectors=np.zeros((1, 512)))
+
+
+def test_many_added_rows_grow_the_matrix():
+    index = SimilarIndex().fit([0], ["premier texte sur les formateurs"], vectors=np.eye(1, 512))
+    for n in range(1, 40):
+        index.add([n], [f"texte {n} sur les formateurs"], vectors=np.eye(1, 512, n))
+    assert index.n_indexed_ == 40 and len(index.query("formateurs", k=50, min_score=0.0)) == 40
 
 
 def test_empty_or_stop_word_query_finds_nothing(index):

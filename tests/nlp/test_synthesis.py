@@ -3,7 +3,6 @@
 import csv
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -11,18 +10,14 @@ from nlp._phrases import is_fragment
 from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, check_text, split_sentences
 from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.conftest import shared_data
 
 
 def _scopes():
     """Real clusters: contributions answering the same question (GDN) or the same bill section (RN)."""
     groups = defaultdict(list)
     for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv"):
-        path = DATA / name
-        if not path.exists():
-            pytest.skip(f"{path} missing")
-        with path.open(encoding="utf-8") as f:
+        with shared_data(name).open(encoding="utf-8") as f:
             for row in csv.DictReader(f):
                 groups[row["question"] or row["theme"]].append(row)
     return groups

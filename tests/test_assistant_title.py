@@ -1,0 +1,78 @@
+"""The assistant's draft title: never a copied link, and not shown as fact unless made of the scope's words."""
+
+import pytest
+
+from contrib.models import MessageKind, Role
+from contrib.services import assistant
+from contrib.services.assistant_engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
+from nlp.citations import SupportScorer
+from tests.llm_server import FakeLLM
+from tests.test_assistant import TEXTS
+
+LINKS = ("https://evil.example/qualiopi", "www.evil.example", "evil.example/inscription", "contact@evil.example")
+
+
+def _scene(factory, titles):
+    process = factory.process()
+    moderator = factory.user(Role.MODERATOR)
+    contributions = [factory.contribution(process, text=text, title=title) for text, title in zip(TEXTS, titles)]
+    scope = assistant.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
+    return process, moderator, scope
+
+
+def _title_segment(message) -> dict:
+    [title] = [s for s in message.content["segments"] if s["kind"] == "titre"]
+    return title
+
+
+def test_a_contribution_title_with_a_link_gives_a_draft_title_without_it(factory):
+    titles = [f"Qualiopi trop cher pour les petits organismes {link}" for link in LINKS] + [None]
+    process, moderator, scope = _scene(factory, titles)
+
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+
+    title = _title_segment(draft)
+    assert title["text"] == "Qualiopi trop cher pour les petits organismes"
+    assert title["status"] == "structure"  # checked: the scope's own words
+    assert draft.content["title"] == title["text"]
+    assert "evil" not in str(draft.content)
+
+
+def test_a_title_foreign_to_the_scope_is_marked_and_not_prefilled(factory):
+    titles = ["Supprimer le Sénat https://evil.example/senat"] * len(TEXTS)
+    process, moderator, scope = _scene(factory, titles)
+
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+
+    title = _title_segment(draft)
+    assert (title["text"], title["status"]) == ("Supprimer le Sénat", "non_soutenue")  # shown "non vérifié"
+    assert draft.content["title"] == DEFAULT_TITLE
+    assert "evil" not in str(draft.content)
+
+
+def test_a_title_that_is_only_a_link_leaves_the_default(factory):
+    process, moderator, scope = _scene(factory, ["https://evil.example/x"] * len(TEXTS))
+
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+
+    assert draft.content["title"] == DEFAULT_TITLE
+    assert "evil" not in str(draft.content)
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_the_model_title_loses_its_link_too(factory, link):
+    process, moderator, scope = _scene(factory, [None] * len(TEXTS))
+    with FakeLLM() as llm:
+        llm.reply = (f"Titre : Alléger Qualiopi {link}\nIl faut simplifier la certification Qualiopi pour les petits "
+                     f"organismes de formation. [#{scope.ids[0]}]")
+        settings = LLMSettings(url=llm.url, model="m", api_key="k", timeout=1.0, retries=1, backoff=0.01)
+        events = list(generate("draft", assistant.load_scope(list(scope.ids)), llm=settings))
+
+    [title] = [value for event, value in events if event == "segment" and value["kind"] == "titre"]
+    assert (title["text"], title["status"]) == ("Alléger Qualiopi", "structure")
+
+
+def test_control_ordinary_words_are_not_taken_for_links():
+    scorer = SupportScorer({1: TEXTS[0]})
+    title = checked_title("Certification Qualiopi : e.g. 3.5 jours, M. Dupont", scorer)
+    assert title["text"] == "Certification Qualiopi : e.g. 3.5 jours, M. Dupont"
