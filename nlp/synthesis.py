@@ -18,7 +18,6 @@ greetings, fragments, questions, all-caps, sarcasm and asides are never chosen.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
@@ -30,9 +29,9 @@ from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
 from nlp._phrases import best_surface, capitalise, is_idea_sentence, is_proposal, noun_phrases, phrase_stems
-from nlp._polarity import antonyms, in_family, polarities, tokenize
 from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, format_citations, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
+from nlp.stance import opposite_stance
 from nlp.text import FrenchAnalyzer, FrenchVectorizer, fold
 
 __all__ = [
@@ -47,11 +46,11 @@ __all__ = [
 
 _MAX_WORDS = 60
 _MAX_CITED = 8
-_EMBED_WORDS = 40  # words of each idea embedded: the opening carries the idea, and the encoder's cost grows with length
+_EMBED_WORDS = 40  # words of each idea embedded: the opening carries the idea; the encoder's cost grows with length
 _SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea says the same (with 3 shared words)
 _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
 _MIN_SEMANTIC = 0.3  # cosine (sentence encoder) between a question and a sentence that answers it
-_N_CANDIDATES = 80
+_N_CANDIDATES = 80  # sentences embedded one by one to answer a question
 # The training sector's programmes and what they are about: a question on "les financements" also
 # finds the sentences on the CPF or an OPCO, one on "la VAE" those on "validation des acquis".
 # The sentence encoder does not know these acronyms (cosine 0.25 between "financements" and "OPCO").
@@ -62,7 +61,7 @@ _GLOSSARY = (
     ("VAE", "validation des acquis de l'expérience jury"),
     ("qualité certification", "Qualiopi audit référentiel"),
     ("apprentissage alternance", "apprentis alternants AFEST tuteur"),
-)  # sentences embedded one by one to answer a question
+)
 _ARGUMENT = re.compile(
     r"\b(car|parce qu|parce que|puisqu|puisque|afin d|afin que|pour que|en effet|permettrait|permettra|"
     r"permettant|grâce à|sinon|ce qui|c'est pourquoi|donc)\b", re.IGNORECASE)
@@ -77,15 +76,8 @@ _AMONG_PREVIOUS = re.compile(r"^\W*(lesquel(le)?s|lesquels|parmi (elles|eux|cell
 _ELLIPTIC = re.compile(r"^\W*(et|mais|aussi|alors)\b|\bqu'en\b|\ben (disent|pensent|parlent)\b|\b(ils|elles|eux)\b",
                        re.IGNORECASE)
 _ANALYZER = FrenchAnalyzer()
-_FRAME_STEMS = frozenset(_ANALYZER.stems(
-    "faut faudrait falloir doit doivent devrait devraient devoir peut peuvent pourrait pouvoir être avoir faire fait "
-    "plus trop"))
 _LEADING_MARK = re.compile(r"^(?:[\s\-–—•*·]+|\d+\s*(?:°\s*/?|[.)/]))\s*")
 _SAME_SUBJECT = 0.5  # encoder cosine above which two contributions speak of the same subject
-# A sentence that refuses what it names, as a whole.
-_REFUSAL = re.compile(r"^\W*(surtout )?(ne pas|ne plus|n'|il ne faut (pas|plus)|il ne faudrait (pas|plus)|"
-                      r"arr[êe]ter de|arr[êe]tons de|cesser de|cessons de|pas de|non [àa]|stop|refuser|"
-                      r"[ée]viter de)\b", re.IGNORECASE)
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
 
 
@@ -176,44 +168,14 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else plural or word + 's'}"
 
 
-@functools.lru_cache(maxsize=20_000)
-def _antonyms(word: str) -> tuple[tuple[str, ...], ...]:
-    return antonyms(word)
-
-
-def _stance(sentence: str) -> dict[str, tuple[int, str]]:
-    """{stem: (polarity, folded word)} for the content words of a sentence (modal frames left out)."""
-    tokens = tokenize(fold(sentence))
-    flips = polarities(tokens)[0]
-    out = {}
-    for token, flip in zip(tokens, flips):
-        stems = _ANALYZER.stems(token.folded)
-        if stems and stems[0] not in _FRAME_STEMS:
-            out.setdefault(stems[0], (flip, token.folded))
-    return out
-
-
-def _opposed(a: str, b: str, stance_a: dict, stance_b: dict, similarity: float) -> bool:
-    """Two sentences on the same subject where one says the opposite of the other.
+def _opposed(a: str, b: str, n_shared: int, similarity: float) -> bool:
+    """Two sentences on the same subject that take opposite positions (:func:`nlp.stance.opposite_stance`).
 
     Same subject: close in meaning (``similarity``, the encoder's cosine of their contributions) or
-    three shared content words. Opposite: one is a refusal as a whole ("Ne pas…", "Il ne faut pas…",
-    "Arrêter de…") and the other is not; or a shared action or quality word ("supprimer",
-    "suffisant") has the other polarity; or its antonym has the same polarity ("généraliser" /
-    "limiter"). A negation on any other word is not taken as a stance.
+    three shared content words (``n_shared``); a negation alone, between two unrelated sentences, is
+    no dispute.
     """
-    shared = stance_a.keys() & stance_b.keys()
-    if similarity < _SAME_SUBJECT and len(shared) < 3:
-        return False
-    if bool(_REFUSAL.search(a)) != bool(_REFUSAL.search(b)):
-        return True
-    if any(stance_a[s][0] != stance_b[s][0] and _antonyms(stance_a[s][1]) for s in shared):
-        return True
-    for polarity, word in stance_a.values():
-        for family in _antonyms(word):
-            if any(p == polarity and in_family(w, family) for p, w in stance_b.values()):
-                return True
-    return False
+    return (similarity >= _SAME_SUBJECT or n_shared >= 3) and opposite_stance(a, b)
 
 
 class ExtractiveSynthesizer:
@@ -581,9 +543,9 @@ class ExtractiveSynthesizer:
         disputed, agreed = [], []
         for t, members, heading in shown:
             ranked = [r for _, r in self._representative(t, members)[:25]]
-            stances = {r: _stance(self.sentences_[r].text) for r in ranked}
+            stems = {r: self.scorer_.content_stems(self.sentences_[r].text) for r in ranked}
             pair = next(((a, b) for n, a in enumerate(ranked) for b in ranked[n + 1:]
-                         if self.sentences_[a].idea != self.sentences_[b].idea and self._opposed(a, b, stances)), None)
+                         if self.sentences_[a].idea != self.sentences_[b].idea and self._opposed(a, b, stems)), None)
             segments = [self._cite(r, members) for r in pair] if pair else []
             if pair and all(segments):
                 used.update(pair)
@@ -599,10 +561,10 @@ class ExtractiveSynthesizer:
                     Segment("liaison", "Aucun avis contraire relevé sur : " + " ; ".join(agreed) + ".")]
         return out
 
-    def _opposed(self, a: int, b: int, stances: dict) -> bool:
+    def _opposed(self, a: int, b: int, stems: dict) -> bool:
         first, second = self.sentences_[a], self.sentences_[b]
         similarity = float(self.idea_vectors_[first.idea] @ self.idea_vectors_[second.idea])
-        return _opposed(first.text, second.text, stances[a], stances[b], similarity)
+        return _opposed(first.text, second.text, len(stems[a] & stems[b]), similarity)
 
     def _minority(self, minor, ideas: Sequence[int], used: set[int]) -> list[Segment]:
         """Small sub-topics (one sentence each) and isolated ideas, in their own part."""

@@ -107,10 +107,7 @@ def test_a_question_naming_an_actor_type_reads_only_their_contributions():
 
 def _training_rows():
     """Real-world training-sector contributions (CPF, OPCO, VAE…) of ../shared/data/dev_paraphrases.csv."""
-    path = DATA / "dev_paraphrases.csv"
-    if not path.exists():
-        pytest.skip(f"{path} missing")
-    with path.open(encoding="utf-8") as f:
+    with shared_data("dev_paraphrases.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
