@@ -665,7 +665,7 @@ class ExtractiveSynthesizer:
                 summary = self.summary(ideas=ideas)
                 return Synthesis((*intro, *summary.segments), summary.n_contributions, summary.n_ideas,
                                  summary.topic_ids, tuple(i for idea in ideas for i in self.ideas_[idea]))
-        ranked = self._retrieve(subject, ideas, min_score) if subject.stems or subject.questions else []
+        ranked = self._retrieve(subject, ideas, min_score) if subject.stems else []
         if not ranked:
             return Synthesis((*intro, Segment("liaison", NO_ANSWER)), subject=" ".join(subject.words))
         relevant = list(dict.fromkeys(self.sentences_[r].idea for _, r in ranked))
