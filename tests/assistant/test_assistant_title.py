@@ -25,38 +25,40 @@ def _title_segment(message) -> dict:
     return title
 
 
-def test_a_contribution_title_with_a_link_gives_a_draft_title_without_it(factory):
+def test_a_contribution_title_with_a_link_never_becomes_the_draft_title(factory):
     titles = [f"Qualiopi trop cher pour les petits organismes {link}" for link in LINKS] + [None]
     process, moderator, scope = _scene(factory, titles)
 
     draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
 
     title = _title_segment(draft)
-    assert title["text"] == "Qualiopi trop cher pour les petits organismes"
+    # The embedded engine titles a draft with a noun phrase of the scope, never a contribution's own title.
+    assert title["text"] and title["text"] not in titles and title["text"] != DEFAULT_TITLE
     assert title["status"] == "structure"  # checked: the scope's own words
     assert draft.content["title"] == title["text"]
     assert "evil" not in str(draft.content)
 
 
 def test_a_title_foreign_to_the_scope_is_marked_and_not_prefilled(factory):
-    titles = ["Supprimer le Sénat https://evil.example/senat"] * len(TEXTS)
-    process, moderator, scope = _scene(factory, titles)
+    scorer = SupportScorer(dict(enumerate(TEXTS)))
+    title = checked_title("Supprimer le Sénat https://evil.example/senat", scorer)
+    assert (title["text"], title["status"]) == ("Supprimer le Sénat", "non_soutenue")  # shown "non vérifié"
+    process, moderator, scope = _scene(factory, ["Supprimer le Sénat https://evil.example/senat"] * len(TEXTS))
 
     draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
 
-    title = _title_segment(draft)
-    assert (title["text"], title["status"]) == ("Supprimer le Sénat", "non_soutenue")  # shown "non vérifié"
-    assert draft.content["title"] == DEFAULT_TITLE
+    assert _title_segment(draft)["status"] == "structure" and "Sénat" not in draft.content["title"]
     assert "evil" not in str(draft.content)
 
 
-def test_a_title_that_is_only_a_link_leaves_the_default(factory):
+def test_a_title_that_is_only_a_link_is_never_copied(factory):
     process, moderator, scope = _scene(factory, ["https://evil.example/x"] * len(TEXTS))
 
     draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
 
-    assert draft.content["title"] == DEFAULT_TITLE
-    assert "evil" not in str(draft.content)
+    assert draft.content["title"] and "evil" not in str(draft.content)
+    scorer = SupportScorer(dict(enumerate(TEXTS)))
+    assert checked_title("https://evil.example/x", scorer)["text"] == DEFAULT_TITLE
 
 
 @pytest.mark.parametrize("link", LINKS)
