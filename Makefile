@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): each gets its own database; 2 keeps the suite well under 15 min on 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install system-deps run serve test test-sqlite test-postgresql bench audit clean
+.PHONY: install system-deps run serve test lint test-sqlite test-postgresql bench audit clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { apt-get update -qq && $(APT_INSTALL) python3-venv python3-pip; }
@@ -38,6 +38,12 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install system-deps test-sqlite test-postgresql
+
+# Lint and format (ruff) over the whole tree, types (mypy) on nlp/ and contrib/core: a failure fails CI.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-sqlite: install
 	CONTRIB_TEST_DB=sqlite $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
