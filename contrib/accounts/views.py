@@ -19,7 +19,7 @@ from contrib.core.error_pages import render_error
 from contrib.core.errors import InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
-from contrib.core.routing import safe_redirect_target
+from contrib.core.routing import is_safe_redirect, safe_redirect_target
 from contrib.extensions import limiter, user_or_address
 from contrib.models import Role
 
@@ -86,7 +86,8 @@ def register():
         else:
             # The same answer whether the address had an account or not (no enumeration).
             flash(accounts.REGISTERED_MESSAGE, "info")
-            return redirect(url_for(".login", next=safe_redirect_target(request.args.get("next"))))
+            next_page = request.args.get("next")
+            return redirect(url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
 

@@ -183,7 +183,7 @@ def fuzz(watch: Watch, url: str, fields: list[str], valid: list | None, strategy
 
 
 # Forms whose success ends what the others need (the account is deleted): their valid request comes last.
-SUCCEED_LAST = {"/mon-compte/supprimer"}
+SUCCEED_LAST = {"/mon-compte/supprimer", "/mon-compte/mot-de-passe"}  # they end the session
 
 
 @pytest.fixture
@@ -227,6 +227,9 @@ def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
         "/contributions/{contribution}/commentaires": ["Je suis d'accord.", None],
         "/contributions/{contribution}/signaler": ["spam", None],
         "/mon-compte/supprimer": [PASSWORD],
+        "/mon-compte/nom": ["Camille Dupont"],
+        "/mon-compte/mot-de-passe": [PASSWORD, "un-nouveau-mot-de-passe-solide"],
+        "/mon-compte/confirmation": ["/mon-compte"],
         "/moderation/contributions/{contribution}/masquer": ["Hors sujet", None],
         "/admin/demarches/nouvelle": ["Rencontre de Lyon", "event", "Auvergne-Rhône-Alpes", None, None, None, None,
                                      None, None, "y"],
