@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from contrib.duplicates.diff import highlight_differences
+from contrib.core.text_diff import highlight_differences
 from contrib.duplicates.forms import ConfirmForm, DecisionForm
 from contrib.core.errors import ContribError
 from contrib.core.forms import attach_error

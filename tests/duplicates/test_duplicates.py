@@ -6,7 +6,7 @@ import re
 import pytest
 
 from contrib.demo import CONTRIBUTIONS_CSV, DEBATE_SLUG, EVENT_SLUG
-from contrib.duplicates.diff import highlight_differences
+from contrib.core.text_diff import highlight_differences
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
 from contrib.extensions import db
 from contrib.models import (
