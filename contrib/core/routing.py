@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import url_for
+from flask import current_app, url_for
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from contrib.core.ids import MAX_ID
@@ -55,3 +55,11 @@ def safe_redirect_target(target: str | None, default: str | None = None) -> str:
     if is_safe_redirect(target):
         return target
     return default or url_for("main.home")
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The path of ``endpoint`` (with ``_anchor`` as ``url_for`` takes it), built outside a request too:
+    for texts that are stored or e-mailed, where the site's public URL goes in front."""
+    anchor = values.pop("_anchor", None)
+    path = current_app.url_map.bind("").build(endpoint, values)
+    return f"{path}#{anchor}" if anchor else path

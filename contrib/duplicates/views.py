@@ -3,13 +3,13 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from contrib.duplicates.diff import highlight_differences
-from contrib.duplicates.forms import ConfirmForm, DecisionForm
 from contrib.core.errors import ContribError
 from contrib.core.forms import attach_error
-from contrib.models import DuplicateStatus, Role
 from contrib.core.permissions import role_required
+from contrib.core.text_diff import highlight_differences
 from contrib.duplicates import services as duplicates
+from contrib.duplicates.forms import ConfirmForm, DecisionForm
+from contrib.models import DuplicateStatus, Role
 from contrib.processes import services as processes
 
 bp = Blueprint("duplicates", __name__, url_prefix="/moderation/demarches/<slug>/doublons")

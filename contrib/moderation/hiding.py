@@ -74,7 +74,8 @@ def hide(contribution_id: int, reason: str, *, moderator: User, expected_version
             contribution.author_id,
             "hidden",
             f"Votre contribution n° {contribution.id} a été masquée par la modération : {reason}. Rien n'est supprimé.",
-            link=f"/contributions/{contribution.id}",
+            endpoint="participation.contribution",
+            endpoint_args={"contribution_id": contribution.id},
         )
     notifications.deliver([pending])
     return contribution

@@ -74,10 +74,11 @@ def _label(target_type: str, target) -> str:
     return f"contribution n° {target.id}" if target_type == "contribution" else f"commentaire n° {target.id}"
 
 
-def _link(target_type: str, target) -> str:
+def _link_args(target_type: str, target) -> dict:
+    """The arguments of ``participation.contribution`` that lead to ``target``."""
     if target_type == "contribution":
-        return f"/contributions/{target.id}"
-    return f"/contributions/{target.contribution_id}#commentaire-{target.id}"
+        return {"contribution_id": target.id}
+    return {"contribution_id": target.contribution_id, "_anchor": f"commentaire-{target.id}"}
 
 
 def _open_count(target_type: str, target_id: int) -> int:
@@ -117,7 +118,13 @@ def _e(target_type: str) -> str:
 
 
 def _notify_hidden(target_type: str, target, message: str):
-    return notifications.notify(target.author_id, "hidden", message, link=_link(target_type, target))
+    return notifications.notify(
+        target.author_id,
+        "hidden",
+        message,
+        endpoint="participation.contribution",
+        endpoint_args=_link_args(target_type, target),
+    )
 
 
 BURST_SIZE = 3  # this many reporters whose new accounts were created within BURST_WINDOW of each other

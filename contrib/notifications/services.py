@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from flask import current_app
+
+from contrib.core.routing import path_for
 from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import Notification, User
@@ -26,17 +30,30 @@ class PendingMail:
     body: str
 
 
-def notify(user_id: int | None, kind: str, message: str, *, link: str | None = None) -> PendingMail | None:
-    """Add a notification in the caller's transaction; return the e-mail to send after commit."""
+def notify(
+    user_id: int | None, kind: str, message: str, *, endpoint: str | None = None, endpoint_args: dict | None = None
+) -> PendingMail | None:
+    """Add a notification in the caller's transaction; return the e-mail to send after commit.
+
+    ``endpoint`` and ``endpoint_args`` (``_anchor`` allowed) say where it leads, as for ``url_for``.
+    """
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         return None
-    db.session.add(Notification(user_id=user.id, kind=kind, message=message, link=link))
+    args = endpoint_args or {}
     body = f"Bonjour {user.display_name},\n\n{message}\n"
-    if link:
-        from flask import current_app
-
-        body += f"\n{current_app.config['PUBLIC_URL'].rstrip('/')}{link}\n"
+    if endpoint:
+        # Built now: an endpoint that does not exist (or lacks an argument) fails the act, not the page.
+        body += f"\n{current_app.config['PUBLIC_URL'].rstrip('/')}{path_for(endpoint, **args)}\n"
+    db.session.add(
+        Notification(
+            user_id=user.id,
+            kind=kind,
+            message=message,
+            endpoint=endpoint,
+            endpoint_args=json.dumps(args, sort_keys=True) if endpoint else None,
+        )
+    )
     return PendingMail(user.email, SUBJECTS.get(kind, "Contrib : du nouveau"), body)
 
 

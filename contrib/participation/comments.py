@@ -63,7 +63,8 @@ def post_comment(contribution_id: int, text: str, *, author: User, parent_id: in
                 contribution.author_id,
                 "answered",
                 f"{author.display_name} a commenté votre contribution n° {contribution.id}.",
-                link=f"/contributions/{contribution.id}#commentaire-{comment.id}",
+                endpoint="participation.contribution",
+                endpoint_args={"contribution_id": contribution.id, "_anchor": f"commentaire-{comment.id}"},
             )
     notifications.deliver([pending])
     return comment

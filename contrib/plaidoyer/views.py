@@ -3,12 +3,16 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from contrib.core import undo
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
+from contrib.plaidoyer import acts, placement, structure, undo_handlers
+from contrib.plaidoyer import diff as diffs
+from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
-from contrib.plaidoyer import services as service
+from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.plaidoyer.forms import (
     AddProposalForm,
     CreateForm,
@@ -23,14 +27,16 @@ from contrib.processes import services as processes
 
 bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 
-DIRECTIONS = {"haut": service.UP, "bas": service.DOWN}
+DIRECTIONS = {"haut": structure.UP, "bas": structure.DOWN}
 CURRENT = "actuel"
 
 
 @bp.get("/")
 @role_required(Role.STAFF)
 def index():
-    return render_template("plaidoyer/index.html", plaidoyers=service.list_plaidoyers(), form=CreateForm(formdata=None))
+    return render_template(
+        "plaidoyer/index.html", plaidoyers=documents.list_plaidoyers(), form=CreateForm(formdata=None)
+    )
 
 
 @bp.post("/")
@@ -39,7 +45,7 @@ def create():
     form = CreateForm()
     if form.validate_on_submit():
         try:
-            plaidoyer = service.create(form.title.data, actor=current_user)
+            plaidoyer = acts.create(form.title.data, actor=current_user)
         except ContribError as error:
             flash(error.message, "error")
         else:
@@ -56,8 +62,8 @@ def _section_choices(sections, *, automatic: bool) -> list[tuple[int, str]]:
 @bp.get("/<int:plaidoyer_id>")
 @role_required(Role.STAFF)
 def show(plaidoyer_id):
-    plaidoyer = service.get(plaidoyer_id)
-    content = service.document(plaidoyer)
+    plaidoyer = documents.get(plaidoyer_id)
+    content = documents.document(plaidoyer)
     text_form = TextForm(formdata=None, obj=plaidoyer)
     add_form = AddProposalForm(formdata=None)
     add_form.section_id.choices = _section_choices(content["sections"], automatic=True)
@@ -77,9 +83,9 @@ def show(plaidoyer_id):
         move_form=move_form,
         section_form=SectionForm(formdata=None),
         snapshot_form=SnapshotForm(formdata=None),
-        history=service.history(plaidoyer.id),
-        label_of=service.undo.label_of,
-        is_undoable=service.undo.is_undoable,
+        history=undo_handlers.history(plaidoyer.id),
+        label_of=undo.label_of,
+        is_undoable=undo.is_undoable,
         formats=plaidoyer_exports.FORMATS,
     )
 
@@ -104,7 +110,7 @@ def edit_text(plaidoyer_id):
     return _act(
         plaidoyer_id,
         TextForm(),
-        lambda form: service.update_text(
+        lambda form: acts.update_text(
             plaidoyer_id,
             form.title.data,
             form.introduction.data,
@@ -122,7 +128,7 @@ def add_section(plaidoyer_id):
     return _act(
         plaidoyer_id,
         SectionForm(),
-        lambda form: service.add_section(
+        lambda form: acts.add_section(
             plaidoyer_id, form.title.data, actor=current_user, expected_version=form.seen_version()
         ),
         lambda section: f"Section « {section.title} » ajoutée à la fin.",
@@ -136,7 +142,7 @@ def rename_section(plaidoyer_id, section_id):
     return _act(
         plaidoyer_id,
         SectionForm(),
-        lambda form: service.rename_section(
+        lambda form: acts.rename_section(
             plaidoyer_id, section_id, form.title.data, actor=current_user, expected_version=form.seen_version()
         ),
         lambda section: f"Section renommée « {section.title} ».",
@@ -154,7 +160,7 @@ def move_section(plaidoyer_id, section_id):
     return _act(
         plaidoyer_id,
         VersionedForm(),
-        lambda form: service.move_section(
+        lambda form: acts.move_section(
             plaidoyer_id, section_id, _direction(), actor=current_user, expected_version=form.seen_version()
         ),
         lambda section: f"Section « {section.title} » déplacée.",
@@ -168,7 +174,7 @@ def remove_section(plaidoyer_id, section_id):
     return _act(
         plaidoyer_id,
         VersionedForm(),
-        lambda form: service.remove_section(
+        lambda form: acts.remove_section(
             plaidoyer_id, section_id, actor=current_user, expected_version=form.seen_version()
         ),
         "Section retirée du plaidoyer.",
@@ -189,7 +195,7 @@ def add_proposal(plaidoyer_id):
     return _act(
         plaidoyer_id,
         AddProposalForm(),
-        lambda form: service.add_proposal(
+        lambda form: placement.add_proposal(
             plaidoyer_id,
             _proposal_number(form),
             section_id=form.section_id.data or None,
@@ -206,7 +212,7 @@ def add_proposal(plaidoyer_id):
 def move_proposal(plaidoyer_id, proposal_id):
     def act(form: MoveForm):
         direction = _direction()
-        return service.move_proposal(
+        return placement.move_proposal(
             plaidoyer_id,
             proposal_id,
             direction=direction or None,
@@ -226,7 +232,7 @@ def remove_proposal(plaidoyer_id, proposal_id):
     return _act(
         plaidoyer_id,
         VersionedForm(),
-        lambda form: service.remove_proposal(
+        lambda form: placement.remove_proposal(
             plaidoyer_id, proposal_id, actor=current_user, expected_version=form.seen_version()
         ),
         f"Proposition n° {proposal_id} retirée du plaidoyer (elle-même n'est pas modifiée).",
@@ -237,7 +243,7 @@ def remove_proposal(plaidoyer_id, proposal_id):
 @bp.post("/<int:plaidoyer_id>/demarche")
 @role_required(Role.STAFF)
 def add_from_process(plaidoyer_id):
-    def done(result: service.ProcessAddition) -> str:
+    def done(result: placement.ProcessAddition) -> str:
         message = plaidoyer_exports.plural(
             result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées"
         )
@@ -250,7 +256,7 @@ def add_from_process(plaidoyer_id):
     return _act(
         plaidoyer_id,
         ProcessForm(),
-        lambda form: service.add_from_process(
+        lambda form: placement.add_from_process(
             plaidoyer_id, form.process_id.data or 0, actor=current_user, expected_version=form.seen_version()
         ),
         done,
@@ -264,7 +270,7 @@ def snapshot(plaidoyer_id):
     form = SnapshotForm()
     if form.validate_on_submit():
         try:
-            version = service.snapshot(plaidoyer_id, form.label.data, actor=current_user)
+            version = plaidoyer_versions.snapshot(plaidoyer_id, form.label.data, actor=current_user)
         except ContribError as error:
             flash(error.message, "error")
         else:
@@ -276,11 +282,11 @@ def snapshot(plaidoyer_id):
 @bp.get("/<int:plaidoyer_id>/versions")
 @role_required(Role.STAFF)
 def versions(plaidoyer_id):
-    plaidoyer = service.get(plaidoyer_id)
+    plaidoyer = documents.get(plaidoyer_id)
     return render_template(
         "plaidoyer/versions.html",
         plaidoyer=plaidoyer,
-        versions=service.versions(plaidoyer.id),
+        versions=plaidoyer_versions.versions(plaidoyer.id),
         formats=plaidoyer_exports.FORMATS,
         current=CURRENT,
     )
@@ -289,8 +295,8 @@ def versions(plaidoyer_id):
 @bp.get("/<int:plaidoyer_id>/versions/<int:version_id>")
 @role_required(Role.STAFF)
 def version(plaidoyer_id, version_id):
-    plaidoyer = service.get(plaidoyer_id)
-    version = service.get_version(plaidoyer.id, version_id)
+    plaidoyer = documents.get(plaidoyer_id)
+    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
     return render_template(
         "plaidoyer/version.html",
         plaidoyer=plaidoyer,
@@ -304,16 +310,16 @@ def version(plaidoyer_id, version_id):
 def _side(plaidoyer, value: str | None):
     """(title, content) of ``value``: a version id, or the current document."""
     if parse_id(value) is not None:
-        version = service.get_version(plaidoyer.id, parse_id(value))
+        version = plaidoyer_versions.get_version(plaidoyer.id, parse_id(value))
         return f"version {version.number} « {version.label} »", version.content
-    return "document actuel", service.document(plaidoyer)
+    return "document actuel", documents.document(plaidoyer)
 
 
 @bp.get("/<int:plaidoyer_id>/comparaison")
 @role_required(Role.STAFF)
 def compare(plaidoyer_id):
-    plaidoyer = service.get(plaidoyer_id)
-    all_versions = service.versions(plaidoyer.id)
+    plaidoyer = documents.get(plaidoyer_id)
+    all_versions = plaidoyer_versions.versions(plaidoyer.id)
     old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
     new_value = request.args.get("a") or CURRENT
     old_name, old = _side(plaidoyer, old_value)
@@ -327,16 +333,20 @@ def compare(plaidoyer_id):
         new_value=new_value,
         old_name=old_name,
         new_name=new_name,
-        diff=service.diff(old, new),
+        diff=diffs.diff(old, new),
     )
 
 
 def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
     stem = f"plaidoyer-{plaidoyer.id}" + (f"-v{version.number}" if version else "-actuel")
     export = plaidoyer_exports.render(
-        content, file_format, meta=service.version_meta(version), base_url=current_app.config["PUBLIC_URL"], stem=stem
+        content,
+        file_format,
+        meta=plaidoyer_versions.version_meta(version),
+        base_url=current_app.config["PUBLIC_URL"],
+        stem=stem,
     )
-    service.record_export(plaidoyer.id, file_format, version, actor=current_user)
+    plaidoyer_versions.record_export(plaidoyer.id, file_format, version, actor=current_user)
     return Response(
         export.content,
         mimetype=export.mimetype,
@@ -347,13 +357,13 @@ def _download(plaidoyer, content: dict, file_format: str, version=None) -> Respo
 @bp.get("/<int:plaidoyer_id>/export.<file_format>")
 @role_required(Role.STAFF)
 def export(plaidoyer_id, file_format):
-    plaidoyer = service.get(plaidoyer_id)
-    return _download(plaidoyer, service.document(plaidoyer), file_format)
+    plaidoyer = documents.get(plaidoyer_id)
+    return _download(plaidoyer, documents.document(plaidoyer), file_format)
 
 
 @bp.get("/<int:plaidoyer_id>/versions/<int:version_id>/export.<file_format>")
 @role_required(Role.STAFF)
 def export_version(plaidoyer_id, version_id, file_format):
-    plaidoyer = service.get(plaidoyer_id)
-    version = service.get_version(plaidoyer.id, version_id)
+    plaidoyer = documents.get(plaidoyer_id)
+    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
     return _download(plaidoyer, version.content, file_format, version)

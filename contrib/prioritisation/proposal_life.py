@@ -267,7 +267,13 @@ def _notify_status(proposal: Proposal) -> list:
     message = f"La proposition « {proposal.title} », qui intègre votre contribution, est maintenant « {status} »"
     message += f" : {proposal.status_reason}" if proposal.status_reason else "."
     return [
-        notifications.notify(author_id, "proposal_status", message[:500], link=f"/propositions/{proposal.id}")
+        notifications.notify(
+            author_id,
+            "proposal_status",
+            message[:500],
+            endpoint="proposals.show",
+            endpoint_args={"proposal_id": proposal.id},
+        )
         for author_id in author_ids
     ]
 

@@ -350,7 +350,7 @@ def _notify_merged(contributions: Iterable[Contribution], proposal: Proposal) ->
     return [notifications.notify(
         contribution.author_id, "merged",
         f"Votre contribution n° {contribution.id} a été intégrée à la proposition « {proposal.title} ».",
-        link=f"/propositions/{proposal.id}") for contribution in contributions]
+        endpoint="proposals.show", endpoint_args={"proposal_id": proposal.id}) for contribution in contributions]
 
 
 def _race(contribution_ids: list[int]) -> Conflict:

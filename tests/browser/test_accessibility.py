@@ -20,7 +20,9 @@ def site(live_app):
     from contrib.extensions import db
     from contrib.models import Cluster, Role
     from contrib.moderation import hiding as moderation
-    from contrib.plaidoyer import services as plaidoyer
+    from contrib.plaidoyer import acts as plaidoyer_acts
+    from contrib.plaidoyer import placement
+    from contrib.plaidoyer import versions as plaidoyer_versions
     from contrib.prioritisation import plenary
     from contrib.proposals import services as proposals
 
@@ -69,9 +71,9 @@ def site(live_app):
             process.id, "Plénière de Pessac", "pairwise", [proposal.id, other.id], moderator=moderator
         )
         staff = factory.user(Role.STAFF)
-        document = plaidoyer.create("Plaidoyer national", actor=staff)
-        plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
-        version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
+        document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
+        placement.add_proposal(document.id, proposal.id, actor=staff)
+        version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
         run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
         clustering.execute_run(run.id)
         cluster_label = db.session.scalar(db.select(Cluster.label).where(Cluster.run_id == run.id, Cluster.key == "c1"))

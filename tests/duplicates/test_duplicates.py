@@ -5,9 +5,11 @@ import re
 
 import pytest
 
-from contrib.demo import CONTRIBUTIONS_CSV, DEBATE_SLUG, EVENT_SLUG
-from contrib.duplicates.diff import highlight_differences
+from contrib.core import undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
+from contrib.core.text_diff import highlight_differences
+from contrib.demo import CONTRIBUTIONS_CSV, DEBATE_SLUG, EVENT_SLUG
+from contrib.duplicates import services as duplicates
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
@@ -19,9 +21,7 @@ from contrib.models import (
     Role,
     Support,
 )
-from contrib.duplicates import services as duplicates
 from contrib.participation import supports
-from contrib.core import undo
 
 TWIN_TEXT = "Financer le temps de préparation des formateurs vacataires, pas seulement le face-à-face."
 

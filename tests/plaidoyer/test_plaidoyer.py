@@ -24,8 +24,12 @@ from contrib.models import (
     Role,
 )
 from contrib.participation import supports
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import diff as diffs
+from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
-from contrib.plaidoyer import services as plaidoyer
+from contrib.plaidoyer import placement, structure
+from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.proposals import services as proposals
 
 BASE = "https://contrib.exemple.fr"
@@ -154,13 +158,13 @@ def world(factory):
 
 
 def _titles(document_id: int) -> list[tuple[str, list[int]]]:
-    content = plaidoyer.document(plaidoyer.get(document_id))
+    content = documents.document(documents.get(document_id))
     return [(section["title"], [p["id"] for p in section["proposals"]]) for section in content["sections"]]
 
 
 def _assembled(world) -> int:
-    document = plaidoyer.create("Plaidoyer national 2026", actor=world.staff)
-    plaidoyer.add_from_process(document.id, world.pessac.id, actor=world.staff)
+    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
+    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
     return document.id
 
 
@@ -170,7 +174,7 @@ def test_retained_proposals_of_an_event_fill_one_section_per_theme_with_provenan
         ("Évaluation/qualité", [world.quality.id]),
         ("Financements/priorisation", [world.funding.id]),
     ]
-    content = plaidoyer.document(plaidoyer.get(document_id))
+    content = documents.document(documents.get(document_id))
     origin = content["sections"][0]["proposals"][0]["provenance"]
     assert origin["n_sources"] == 2
     assert origin["n_supporters"] == 2  # three supports by two people
@@ -188,12 +192,12 @@ def test_retained_proposals_of_an_event_fill_one_section_per_theme_with_provenan
 
 def test_a_new_event_adds_its_proposals_without_touching_the_rest(world):
     document_id = _assembled(world)
-    funding_section = plaidoyer.document(plaidoyer.get(document_id))["sections"][1]["id"]
-    plaidoyer.rename_section(document_id, funding_section, "Financer autrement", actor=world.staff)
-    plaidoyer.move_section(document_id, funding_section, plaidoyer.UP, actor=world.staff)
+    funding_section = documents.document(documents.get(document_id))["sections"][1]["id"]
+    plaidoyer_acts.rename_section(document_id, funding_section, "Financer autrement", actor=world.staff)
+    plaidoyer_acts.move_section(document_id, funding_section, structure.UP, actor=world.staff)
     before = _titles(document_id)
 
-    result = plaidoyer.add_from_process(document_id, world.rennes.id, actor=world.staff)
+    result = placement.add_from_process(document_id, world.rennes.id, actor=world.staff)
 
     assert (result.n_added, result.n_already, result.new_sections) == (2, 0, ["Métiers/compétences"])
     assert _titles(document_id) == [
@@ -202,18 +206,18 @@ def test_a_new_event_adds_its_proposals_without_touching_the_rest(world):
         ("Métiers/compétences", [world.rennes_jobs.id]),
     ]
     with pytest.raises(Conflict, match="déjà dans le plaidoyer"):
-        plaidoyer.add_from_process(document_id, world.rennes.id, actor=world.staff)
+        placement.add_from_process(document_id, world.rennes.id, actor=world.staff)
     world.check_invariants()
 
 
 def test_single_proposals_are_checked_before_they_enter(world, factory):
     document_id = _assembled(world)
     with pytest.raises(Conflict, match="déjà dans la section « Évaluation/qualité »"):
-        plaidoyer.add_proposal(document_id, world.quality.id, actor=world.staff)
+        placement.add_proposal(document_id, world.quality.id, actor=world.staff)
     world.under_review.status = ProposalStatus.DISCARDED
     db.session.commit()
     with pytest.raises(InvalidInput, match="écartée"):
-        plaidoyer.add_proposal(document_id, world.under_review.id, actor=world.staff)
+        placement.add_proposal(document_id, world.under_review.id, actor=world.staff)
     twin = proposals.create_from_contributions(
         world.pessac.id,
         [factory.contribution(world.pessac).id],
@@ -225,23 +229,23 @@ def test_single_proposals_are_checked_before_they_enter(world, factory):
     )
     proposals.merge_proposals(twin.id, world.quality.id, moderator=world.moderator)
     with pytest.raises(Conflict, match=f"fusionnée dans la proposition n° {world.quality.id}"):
-        plaidoyer.add_proposal(document_id, twin.id, actor=world.staff)
+        placement.add_proposal(document_id, twin.id, actor=world.staff)
     empty = factory.process(slug="vide")
     with pytest.raises(InvalidInput, match="aucune proposition retenue"):
-        plaidoyer.add_from_process(document_id, empty.id, actor=world.staff)
+        placement.add_from_process(document_id, empty.id, actor=world.staff)
 
 
 def test_only_staff_assemble_and_moderators_cannot_undo_it(world):
     document_id = _assembled(world)
     for act in (
-        lambda: plaidoyer.create("Autre", actor=world.moderator),
-        lambda: plaidoyer.add_section(document_id, "Nouvelle", actor=world.moderator),
-        lambda: plaidoyer.snapshot(document_id, "v", actor=world.moderator),
-        lambda: plaidoyer.remove_proposal(document_id, world.quality.id, actor=world.moderator),
+        lambda: plaidoyer_acts.create("Autre", actor=world.moderator),
+        lambda: plaidoyer_acts.add_section(document_id, "Nouvelle", actor=world.moderator),
+        lambda: plaidoyer_versions.snapshot(document_id, "v", actor=world.moderator),
+        lambda: placement.remove_proposal(document_id, world.quality.id, actor=world.moderator),
     ):
         with pytest.raises(NotAllowed):
             act()
-    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == plaidoyer.PROCESS_ADD))
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == structure.PROCESS_ADD))
     with pytest.raises(NotAllowed):
         undo.undo_act(entry.id, actor=world.moderator)
     assert len(_titles(document_id)) == 2
@@ -253,17 +257,17 @@ def test_every_structural_act_is_audited_undone_in_reverse_order_and_redone(worl
     document_id = _assembled(world)
     staff = world.staff
     states = [_titles(document_id)]
-    sections = plaidoyer.document(plaidoyer.get(document_id))["sections"]
+    sections = documents.document(documents.get(document_id))["sections"]
     acts = [
-        lambda: plaidoyer.add_section(document_id, "Annexes techniques", actor=staff),
-        lambda: plaidoyer.rename_section(document_id, sections[0]["id"], "Qualité", actor=staff),
-        lambda: plaidoyer.move_section(document_id, sections[1]["id"], plaidoyer.UP, actor=staff),
-        lambda: plaidoyer.add_proposal(document_id, world.under_review.id, section_id=sections[1]["id"], actor=staff),
-        lambda: plaidoyer.move_proposal(document_id, world.under_review.id, direction=plaidoyer.UP, actor=staff),
-        lambda: plaidoyer.move_proposal(document_id, world.quality.id, to_section_id=sections[1]["id"], actor=staff),
-        lambda: plaidoyer.remove_proposal(document_id, world.funding.id, actor=staff),
-        lambda: plaidoyer.remove_section(document_id, sections[0]["id"], actor=staff),
-        lambda: plaidoyer.update_text(document_id, "Plaidoyer 2026", "Pourquoi ce plaidoyer.", "", actor=staff),
+        lambda: plaidoyer_acts.add_section(document_id, "Annexes techniques", actor=staff),
+        lambda: plaidoyer_acts.rename_section(document_id, sections[0]["id"], "Qualité", actor=staff),
+        lambda: plaidoyer_acts.move_section(document_id, sections[1]["id"], structure.UP, actor=staff),
+        lambda: placement.add_proposal(document_id, world.under_review.id, section_id=sections[1]["id"], actor=staff),
+        lambda: placement.move_proposal(document_id, world.under_review.id, direction=structure.UP, actor=staff),
+        lambda: placement.move_proposal(document_id, world.quality.id, to_section_id=sections[1]["id"], actor=staff),
+        lambda: placement.remove_proposal(document_id, world.funding.id, actor=staff),
+        lambda: plaidoyer_acts.remove_section(document_id, sections[0]["id"], actor=staff),
+        lambda: plaidoyer_acts.update_text(document_id, "Plaidoyer 2026", "Pourquoi ce plaidoyer.", "", actor=staff),
     ]
     n_audit = _count(AuditEntry)
     for act in acts:
@@ -276,15 +280,15 @@ def test_every_structural_act_is_audited_undone_in_reverse_order_and_redone(worl
     ).all()[::-1]
     assert _count(AuditEntry) == n_audit + len(acts)
     assert [entry.action for entry in entries] == [
-        plaidoyer.SECTION_ADD,
-        plaidoyer.SECTION_RENAME,
-        plaidoyer.SECTION_MOVE,
-        plaidoyer.PROPOSAL_ADD,
-        plaidoyer.PROPOSAL_MOVE,
-        plaidoyer.PROPOSAL_MOVE,
-        plaidoyer.PROPOSAL_REMOVE,
-        plaidoyer.SECTION_REMOVE,
-        plaidoyer.EDIT,
+        structure.SECTION_ADD,
+        structure.SECTION_RENAME,
+        structure.SECTION_MOVE,
+        structure.PROPOSAL_ADD,
+        structure.PROPOSAL_MOVE,
+        structure.PROPOSAL_MOVE,
+        structure.PROPOSAL_REMOVE,
+        structure.SECTION_REMOVE,
+        structure.EDIT,
     ]
     assert _titles(document_id)[0] == ("Financements/priorisation", [world.under_review.id, world.quality.id])
 
@@ -295,50 +299,52 @@ def test_every_structural_act_is_audited_undone_in_reverse_order_and_redone(worl
         undo_entries.append(undo.undo_act(entry.id, actor=staff))
         assert _titles(document_id) == state
         world.check_invariants()
-    assert plaidoyer.get(document_id).title == "Plaidoyer national 2026"
+    assert documents.get(document_id).title == "Plaidoyer national 2026"
     for undo_entry, state in zip(reversed(undo_entries), states[1:]):
         undo.undo_act(undo_entry.id, actor=staff)  # redo
         assert _titles(document_id) == state
-    assert plaidoyer.get(document_id).introduction == "Pourquoi ce plaidoyer."
+    assert documents.get(document_id).introduction == "Pourquoi ce plaidoyer."
     world.check_invariants()
 
 
 def test_refusals_say_why_and_change_nothing(world):
     document_id = _assembled(world)
-    sections = plaidoyer.document(plaidoyer.get(document_id))["sections"]
+    sections = documents.document(documents.get(document_id))["sections"]
     before, n_audit = _titles(document_id), _count(AuditEntry)
     with pytest.raises(InvalidInput, match="déjà la première"):
-        plaidoyer.move_section(document_id, sections[0]["id"], plaidoyer.UP, actor=world.staff)
+        plaidoyer_acts.move_section(document_id, sections[0]["id"], structure.UP, actor=world.staff)
     with pytest.raises(InvalidInput, match="contient encore 1 proposition"):
-        plaidoyer.remove_section(document_id, sections[0]["id"], actor=world.staff)
+        plaidoyer_acts.remove_section(document_id, sections[0]["id"], actor=world.staff)
     with pytest.raises(InvalidInput, match="déjà la dernière"):
-        plaidoyer.move_proposal(document_id, world.quality.id, direction=plaidoyer.DOWN, actor=world.staff)
+        placement.move_proposal(document_id, world.quality.id, direction=structure.DOWN, actor=world.staff)
     with pytest.raises(InvalidInput, match="balises HTML"):
-        plaidoyer.add_section(document_id, "<b>Gras</b>", actor=world.staff)
-    stale = plaidoyer.get(document_id).version - 1
+        plaidoyer_acts.add_section(document_id, "<b>Gras</b>", actor=world.staff)
+    stale = documents.get(document_id).version - 1
     with pytest.raises(Conflict, match="quelqu'un d'autre"):
-        plaidoyer.add_section(document_id, "Trop tard", actor=world.staff, expected_version=stale)
+        plaidoyer_acts.add_section(document_id, "Trop tard", actor=world.staff, expected_version=stale)
     assert _titles(document_id) == before and _count(AuditEntry) == n_audit
 
 
 def test_snapshot_freezes_the_document_and_the_diff_reads_word_by_word(world):
     document_id = _assembled(world)
-    first = plaidoyer.snapshot(document_id, "Après Pessac", actor=world.staff)
+    first = plaidoyer_versions.snapshot(document_id, "Après Pessac", actor=world.staff)
     frozen = json.loads(json.dumps(first.content))
     sections = frozen["sections"]
-    plaidoyer.update_text(document_id, "Plaidoyer national 2026", "Une introduction nouvelle.", "", actor=world.staff)
-    plaidoyer.move_section(document_id, sections[1]["id"], plaidoyer.UP, actor=world.staff)
-    plaidoyer.add_from_process(document_id, world.rennes.id, actor=world.staff)
-    plaidoyer.remove_proposal(document_id, world.funding.id, actor=world.staff)
-    plaidoyer.rename_section(document_id, sections[0]["id"], "Qualité des formations", actor=world.staff)
+    plaidoyer_acts.update_text(
+        document_id, "Plaidoyer national 2026", "Une introduction nouvelle.", "", actor=world.staff
+    )
+    plaidoyer_acts.move_section(document_id, sections[1]["id"], structure.UP, actor=world.staff)
+    placement.add_from_process(document_id, world.rennes.id, actor=world.staff)
+    placement.remove_proposal(document_id, world.funding.id, actor=world.staff)
+    plaidoyer_acts.rename_section(document_id, sections[0]["id"], "Qualité des formations", actor=world.staff)
     # A moderator rewrites the proposal meanwhile (stored as is: the diff must escape it).
     world.quality.text = "Construire l’évaluation avec les apprenants <script>alert(1)</script> et les OPCO."
     db.session.commit()
-    second = plaidoyer.snapshot(document_id, "", actor=world.staff)
+    second = plaidoyer_versions.snapshot(document_id, "", actor=world.staff)
 
     assert (first.number, second.number, second.label) == (1, 2, "Version 2")
-    assert plaidoyer.get_version(document_id, first.id).content == frozen  # the first version did not move
-    diff = plaidoyer.diff(first.content, second.content)
+    assert plaidoyer_versions.get_version(document_id, first.id).content == frozen  # the first version did not move
+    diff = diffs.diff(first.content, second.content)
     assert [label for label, _ in diff.texts] == ["Introduction"]
     assert diff.sections_added == ["Métiers/compétences"]
     assert diff.sections_renamed == [("Évaluation/qualité", "Qualité des formations")]
@@ -352,20 +358,20 @@ def test_snapshot_freezes_the_document_and_the_diff_reads_word_by_word(world):
     html = str(change.text_diff)
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<ins>" in html and "<del>" in html and "OPCO." in html
-    assert plaidoyer.diff(second.content, second.content).is_empty
+    assert diffs.diff(second.content, second.content).is_empty
 
 
 def _document_content(world):
     document_id = _assembled(world)
-    plaidoyer.update_text(
+    plaidoyer_acts.update_text(
         document_id,
         "Plaidoyer national 2026",
         "Pourquoi « œuvrer » ensemble.\n\nDeuxième paragraphe.",
         "Conclusion : l’État et les Régions.",
         actor=world.staff,
     )
-    plaidoyer.add_from_process(document_id, world.rennes.id, actor=world.staff)
-    return plaidoyer.document(plaidoyer.get(document_id))
+    placement.add_from_process(document_id, world.rennes.id, actor=world.staff)
+    return documents.document(documents.get(document_id))
 
 
 def _export(content, file_format, meta=None):
@@ -468,9 +474,9 @@ def test_csv_and_json_carry_the_whole_provenance(world):
 
 def test_markdown_and_html_escape_user_text(world):
     document_id = _assembled(world)
-    section = plaidoyer.document(plaidoyer.get(document_id))["sections"][0]["id"]
-    plaidoyer.rename_section(document_id, section, "Qualité *vraiment* < coûts & [lien](x)", actor=world.staff)
-    content = plaidoyer.document(plaidoyer.get(document_id))
+    section = documents.document(documents.get(document_id))["sections"][0]["id"]
+    plaidoyer_acts.rename_section(document_id, section, "Qualité *vraiment* < coûts & [lien](x)", actor=world.staff)
+    content = documents.document(documents.get(document_id))
     markdown = _export(content, "md").decode()
     assert "## 1. Qualité \\*vraiment\\* \\< coûts & \\[lien\\](x)" in markdown
     assert "### Proposition 1 : Une qualité évaluée avec les apprenants" in markdown
@@ -496,7 +502,7 @@ def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, 
         f"/plaidoyers/{document_id}/demarche", data={"process_id": world.pessac.id}, follow_redirects=True
     )
     assert "2 propositions retenues ajoutées" in response.text
-    sections = plaidoyer.document(plaidoyer.get(document_id))["sections"]
+    sections = documents.document(documents.get(document_id))["sections"]
     client.post(f"/plaidoyers/{document_id}/sections/{sections[1]['id']}/deplacer", data={"direction": "haut"})
     assert [title for title, _ in _titles(document_id)] == ["Financements/priorisation", "Évaluation/qualité"]
     response = client.post(
@@ -505,7 +511,7 @@ def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, 
     assert "Proposition n° 999999 introuvable." in response.text
     client.post(f"/plaidoyers/{document_id}/versions", data={"label": "Après Pessac"})
     client.post(f"/plaidoyers/{document_id}/sections/{sections[0]['id']}/deplacer", data={"direction": "haut"})
-    version = plaidoyer.versions(document_id)[0]
+    version = plaidoyer_versions.versions(document_id)[0]
     response = client.get(f"/plaidoyers/{document_id}/comparaison?de={version.id}&a=actuel")
     assert (
         "Déplacée : « Évaluation/qualité » (rang 2 → 1)" in response.text
@@ -519,13 +525,13 @@ def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, 
     page = client.get(f"/plaidoyers/{document_id}").text
     assert "Plaidoyer : section déplacée" in page and "Annuler" in page
     assert client.get(f"/plaidoyers/{document_id}/export.txt").status_code == 404
-    exports = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == plaidoyer.EXPORT)).all()
+    exports = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == structure.EXPORT)).all()
     assert [entry.after for entry in exports] == [{"format": "docx", "version": 1}]
 
 
 def test_moderators_are_refused_every_plaidoyer_page_and_nothing_changes(client, auth, world):
     document_id = _assembled(world)
-    section = plaidoyer.document(plaidoyer.get(document_id))["sections"][0]["id"]
+    section = documents.document(documents.get(document_id))["sections"][0]["id"]
     before, n_audit = _titles(document_id), _count(AuditEntry)
     auth.login(world.moderator)
     for method, url, data in (
@@ -542,7 +548,7 @@ def test_moderators_are_refused_every_plaidoyer_page_and_nothing_changes(client,
 def test_numbers_beyond_the_database_are_refused_not_a_server_error(client, auth, world):
     """Ids past 2**63 overflowed SQLite's driver (a 500); they are now an unknown number like any other."""
     auth.login(world.staff)
-    document_id = plaidoyer.create("Plaidoyer national", actor=world.staff).id
+    document_id = plaidoyer_acts.create("Plaidoyer national", actor=world.staff).id
     huge = "9223372036854775808"
     assert client.get(f"/plaidoyers/{huge}").status_code == 404
     assert client.get(f"/plaidoyers/{document_id}/comparaison?de={huge}").status_code == 200

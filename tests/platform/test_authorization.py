@@ -5,11 +5,13 @@ A route missing from EXPECTED fails the test, so no new route ships without a ru
 
 import pytest
 
-from contrib.models import Role
-from contrib.participation import comments
 from contrib.duplicates import services as duplicates
 from contrib.facilitation import imports
-from contrib.plaidoyer import services as plaidoyer
+from contrib.models import Role
+from contrib.participation import comments
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import placement
+from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.prioritisation import plenary
 from contrib.proposals import services as proposals
 from tests.conftest import finished_run
@@ -149,9 +151,9 @@ def world(factory):
     session = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other_proposal.id],
                                      moderator=moderator)
     staff = factory.user(Role.STAFF)
-    document = plaidoyer.create("Plaidoyer national", actor=staff)
-    section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
-    version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
+    document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
+    section = placement.add_proposal(document.id, proposal.id, actor=staff)
+    version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution]})
     return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
             "plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,
@@ -183,7 +185,7 @@ def test_authorisation_matrix(app, client, factory, auth, world, role):
             response = client.open(url, method=method)
             allowed = needed is None or (role is not None and role.includes(needed))
             if allowed:
-                ok = response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "") \
+                ok = (response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "")) \
                     or (rule.endpoint.startswith("accounts.") and response.status_code == 302)
             elif role is None:
                 ok = response.status_code == 302 and response.location.startswith("/connexion")

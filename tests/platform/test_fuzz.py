@@ -16,7 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contrib.accounts import services as accounts
+from contrib.duplicates import services as duplicates
 from contrib.extensions import db
+from contrib.facilitation import imports
 from contrib.models import (
     ActorType,
     AuditEntry,
@@ -28,16 +31,14 @@ from contrib.models import (
     User,
 )
 from contrib.models.reports import ReportReason
-from contrib.accounts import services as accounts
-from contrib.participation import comments
-from contrib.duplicates import services as duplicates
-from contrib.facilitation import imports
 from contrib.moderation import hiding as moderation
-from contrib.plaidoyer import services as plaidoyer
-from contrib.prioritisation import plenary
-from contrib.prioritisation import proposal_life
-from contrib.proposals import services as proposals
 from contrib.moderation import reports
+from contrib.participation import comments
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import placement
+from contrib.plaidoyer import versions as plaidoyer_versions
+from contrib.prioritisation import plenary, proposal_life
+from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, finished_run
 from tests.platform.test_authorization import EXPECTED
 
@@ -274,12 +275,12 @@ def world(factory):
     sources = [source.id for source in proposals.sources_of(proposal.id)]
     dots = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other.id], moderator=moderator)
     pairs = plenary.create_session(process.id, "Paires", "pairwise", [proposal.id, other.id], moderator=moderator)
-    document = plaidoyer.create("Plaidoyer national", actor=staff)
-    section = plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
-    section2 = plaidoyer.add_section(document.id, "Deuxième partie", actor=staff)
+    document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
+    section = placement.add_proposal(document.id, proposal.id, actor=staff)
+    section2 = plaidoyer_acts.add_section(document.id, "Deuxième partie", actor=staff)
     proposal_life.set_status(other.id, "retained", None, moderator=moderator)  # what a plaidoyer takes in
     reports.report("contribution", contribution.id, "off_topic", None, reporter=factory.user())
-    version = plaidoyer.snapshot(document.id, "Première version", actor=staff)
+    version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
     proposal_version = proposals.get_proposal(proposal.id).version
     # The journal's undo target: the last act, and one that can be undone.

@@ -452,11 +452,11 @@ def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
     """difflib took 3.5 to 10 s on these (its worst case is cubic); the result still rebuilds the new text."""
     from markupsafe import Markup
 
-    from contrib.plaidoyer import services as plaidoyer
+    from contrib.plaidoyer import diff as diffs
 
     before, after = texts
     assert len(before) <= 20_000 and len(after) <= 20_000
-    result, seconds = timed(lambda: plaidoyer.diff(_document(before), _document(after)))
+    result, seconds = timed(lambda: diffs.diff(_document(before), _document(after)))
     assert seconds < 1
     ((_label, marked),) = result.texts
     kept_and_added = re.sub(r"<del>.*?</del>", "", re.sub(r'<span class="visually-hidden">[^<]*</span>', "", marked))
@@ -464,20 +464,20 @@ def test_the_version_diff_of_20000_hostile_characters_is_fast(texts):
 
 
 def test_the_version_diff_still_reads_word_by_word():
-    from contrib.plaidoyer import services as plaidoyer
+    from contrib.plaidoyer import diff as diffs
 
     before = "Former les tuteurs en entreprise. " * 3 + "Financer les formations courtes."
     after = "Former les tuteurs en entreprise. " * 3 + "Financer vite les formations longues."
-    ((label, marked),) = plaidoyer.diff(_document(before), _document(after)).texts
+    ((label, marked),) = diffs.diff(_document(before), _document(after)).texts
     assert label == "Introduction"
     assert "Financer <ins>" in marked and "vite" in marked and "<del>" in marked and "courtes." in marked
 
 
 def test_reordering_many_proposals_is_diffed_once_per_section():
-    from contrib.plaidoyer import services as plaidoyer
+    from contrib.plaidoyer import diff as diffs
 
     ids = list(range(1, 2_001))
-    result, seconds = timed(lambda: plaidoyer.diff(_document("", ids), _document("", ids[::-1])))
+    result, seconds = timed(lambda: diffs.diff(_document("", ids), _document("", ids[::-1])))
     assert seconds < 1
     assert len(result.proposals_reordered) == len(ids) - 1
 

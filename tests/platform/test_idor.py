@@ -116,7 +116,7 @@ def test_a_moderator_cancels_someone_elses_draft(client, factory, auth):
 def test_marking_notifications_read_touches_only_mine(client, factory, auth):
     me, someone = factory.user(), factory.user()
     for user in (me, someone):
-        notifications.deliver([notifications.notify(user.id, "answered", "Une réponse.", link="/")])
+        notifications.deliver([notifications.notify(user.id, "answered", "Une réponse.", endpoint="main.home")])
         db.session.commit()
     auth.login(me)
     client.post("/notifications/lues")

@@ -1,4 +1,5 @@
-"""Word-by-word differences between a contribution and its group's representative, as safe HTML."""
+"""Word-by-word differences between two texts, as safe HTML: a contribution against its group's
+representative (duplicates), two versions of the plaidoyer."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ DIFFLIB_MAX_PAIRS = 40_000
 
 
 def _tokens(text: str) -> tuple[str, list[str]]:
-    leading = _LEADING_SPACE.match(text).group(0)
+    match = _LEADING_SPACE.match(text)  # always matches, maybe empty
+    leading = match.group(0) if match else ""
     return leading, _TOKEN.findall(text, len(leading))
 
 
@@ -26,8 +28,9 @@ def _wrap(tag: str, spoken: str, tokens: list[str]) -> Markup:
     """``<ins>``/``<del>`` around the words, the trailing space outside; screen readers hear ``spoken``."""
     text = "".join(tokens)
     words = text.rstrip()
-    return Markup('<{0}><span class="visually-hidden">[{1} : </span>{2}<span class="visually-hidden">]</span></{0}>{3}').format(
-        Markup(tag), spoken, words, text[len(words):])
+    return Markup(
+        '<{0}><span class="visually-hidden">[{1} : </span>{2}<span class="visually-hidden">]</span></{0}>{3}'
+    ).format(Markup(tag), spoken, words, text[len(words) :])
 
 
 def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
@@ -38,9 +41,10 @@ def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, i
     end = 0
     while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
         end += 1
-    middle_old, middle_new = old[start:len(old) - end], new[start:len(new) - end]
+    middle_old, middle_new = old[start : len(old) - end], new[start : len(new) - end]
+    middle: list[tuple[str, int, int, int, int]]
     if len(middle_old) * len(middle_new) <= DIFFLIB_MAX_PAIRS:
-        middle = SequenceMatcher(None, middle_old, middle_new, autojunk=False).get_opcodes()
+        middle = list(SequenceMatcher(None, middle_old, middle_new, autojunk=False).get_opcodes())
     else:
         middle = []  # LCS gives inserts and deletes: adjacent ones become one "replace" block
         for op in Indel.opcodes(middle_old, middle_new):
@@ -62,13 +66,16 @@ def highlight_differences(reference: str, text: str) -> Markup:
     _, reference_tokens = _tokens(reference)
     leading, tokens = _tokens(text)
     parts = [escape(leading)]
-    for operation, ref_start, ref_end, start, end in _opcodes([token.rstrip() for token in reference_tokens],
-                                                              [token.rstrip() for token in tokens]):
+    for operation, ref_start, ref_end, start, end in _opcodes(
+        [token.rstrip() for token in reference_tokens], [token.rstrip() for token in tokens]
+    ):
         if operation == "equal":
             parts.append(escape("".join(tokens[start:end])))
             continue
-        for tag, spoken, changed in (("del", "retiré", reference_tokens[ref_start:ref_end]),
-                                     ("ins", "ajouté", tokens[start:end])):
+        for tag, spoken, changed in (
+            ("del", "retiré", reference_tokens[ref_start:ref_end]),
+            ("ins", "ajouté", tokens[start:end]),
+        ):
             if not changed:
                 continue
             previous = next((part for part in reversed(parts) if part), "")
