@@ -1,14 +1,17 @@
 """Undo from the audit log: every moderation act registers how to reverse itself.
 
 A service that performs an undoable act records an audit entry whose ``before``/``after`` hold what
-the reversal needs, and registers a handler for that action::
+the reversal needs, and its module says how to reverse it in a ``register_undo()`` function, which
+``create_app`` calls through ``init_app`` (registration never depends on which modules were imported)::
 
-    @undo.handler("proposals:proposal:merge", label="Fusion en proposition")
     def _undo_merge(entry: AuditEntry, actor: User) -> None:
         blocking = undo.later_acts(entry, [("proposal", entry.target_id)])
         if blocking:
             raise undo.Blocked(blocking)  # says which later act to undo first
         ...reverse the act with the ORM (optimistic versions still apply)...
+
+    def register_undo() -> None:
+        undo.handler("proposals:proposal:merge", label="Fusion en proposition", redo=_redo_merge)(_undo_merge)
 
 ``undo_act`` runs the handler, marks the entry undone and records a ``…:undo`` entry, all in one
 transaction. Undoing an undo entry is a redo: the ``redo=`` handler re-applies the original act
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from flask import Flask
 
 from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -44,6 +49,13 @@ class Registration:
 
 
 _registry: dict[str, Registration] = {}
+
+
+def init_app(app: Flask, registrations: Iterable[Callable[[], None]]) -> None:
+    """Run every area's ``register_undo``; registering again (one app per test) changes nothing."""
+    for register in registrations:
+        register()
+    app.extensions["contrib.undo"] = _registry
 
 
 def handler(action: str, *, label: str, redo: UndoHandler | None = None, role: Role = Role.MODERATOR):

@@ -459,8 +459,12 @@ _DECISIONS = {
     "reports:comment:restore": "Signalement traité : commentaire rétabli",
     "reports:comment:keep_hidden": "Signalement traité : commentaire gardé masqué",
 }
-for _action, _label in _DECISIONS.items():
-    undo.handler(_action, label=_label, redo=_redo_decision)(_undo_decision)
+
+
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    for action, label in _DECISIONS.items():
+        undo.handler(action, label=label, redo=_redo_decision)(_undo_decision)
 
 
 def open_reports_count() -> int:
