@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
     from contrib.clustering.views import bp as clustering_bp
-    from contrib.core import error_pages, security
+    from contrib.core import error_pages, permissions, security, undo
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
@@ -64,7 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.proposals.views import bp as proposals_bp
 
     accounts.init_app(app)
+    undo.init_app(app, _undo_registrations())
     security.init_app(app)
+    permissions.init_app(app)
     error_pages.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
@@ -87,3 +89,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _undo_registrations():
+    """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
+    from contrib.assistant import services as assistant_services
+    from contrib.clustering import adjustments
+    from contrib.duplicates import services as duplicates_services
+    from contrib.moderation import hiding, reports
+    from contrib.plaidoyer import undo_handlers as plaidoyer_undo
+    from contrib.prioritisation import plenary, proposal_life
+    from contrib.proposals import services as proposals_services
+
+    return (
+        hiding.register_undo,
+        reports.register_undo,
+        adjustments.register_undo,
+        duplicates_services.register_undo,
+        proposals_services.register_undo,
+        proposal_life.register_undo,
+        plenary.register_undo,
+        plaidoyer_undo.register_undo,
+        assistant_services.register_undo,
+    )

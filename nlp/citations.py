@@ -628,7 +628,7 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
     "20 €", "20 euros" and "vingt" are the count 20; "20 %", "20%" and "un cinquième" the ratio
     0.2; "un sur trois" and "un tiers" the ratio 1/3; "tous les trois ans" the period (3, an).
     """
-    out: dict[tuple[str, float], str] = {}
+    out: dict[tuple[str, object], str] = {}
     words = [t.folded for t in tokens]
     values: list[float | None] = []
     i = 0
@@ -668,7 +668,7 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         nxt = words[i + 1] if i + 1 < len(words) else ""
         prev = words[i - 1] if i else ""
         if word in _FRACTIONS:
-            factor = values[i - 1] if i and values[i - 1] else 1.0
+            factor = (values[i - 1] or 1.0) if i else 1.0
             out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
         elif word in _PERIOD_UNITS and (
             prev in ("chaque", "par") or (prev == "les" and words[i - 2] in ("tous", "toutes"))
@@ -684,13 +684,14 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             out[("ratio", round(value / 100, 3))] = f"{words[i]} %"
             out.setdefault(("count", value), f"{words[i]} %")
             continue
-        if nxt == "/" and i + 2 < len(words) and values[i + 2]:
-            out[("ratio", round(value / values[i + 2], 3))] = f"{words[i]}/{words[i + 2]}"
+        if nxt == "/" and i + 2 < len(words) and (divisor := values[i + 2]):
+            out[("ratio", round(value / divisor, 3))] = f"{words[i]}/{words[i + 2]}"
             continue
         if (nxt == "sur" and i + 2 < len(words) and values[i + 2]) or (
             i + 3 < len(words) and words[i + 2] == "sur" and values[i + 3]
         ):
             denominator = values[i + 2] if nxt == "sur" else values[i + 3]
+            assert denominator is not None  # "x sur sur y" is the one way to get here without one
             out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
             continue
         if prev == "sur" and (
@@ -902,11 +903,11 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
         source_words = {v.folded for s in sources.values() for v in s.words}
         vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
         for n in unaligned:
-            w = vectors[claim.words[n].folded]
+            vector = vectors[claim.words[n].folded]
             for id_, source in sources.items():
                 agent = claim.words[n].folded.endswith(_AGENT_SUFFIXES)
                 if any(
-                    float(w @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
+                    float(vector @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
                     for v in source.words
                 ):
                     by_id[id_].add(n)

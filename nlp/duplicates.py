@@ -303,6 +303,7 @@ def _edit_changes_stance(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) < 0.9 * len(long_):
         span = fuzz.partial_ratio_alignment(short, long_)
+        assert span is not None  # None only under a score_cutoff
         long_ = long_[span.dest_start : span.dest_end]
     return edit_changes_stance(short, long_)
 
@@ -363,6 +364,7 @@ class _Merger:
         if watched_a and watched_b and any(self.partners[x] & set(watched_b) for x in watched_a if x in self.partners):
             return False
         stances_a, stances_b = self.stances[ra], self.stances[rb]
+        assert stances_a is not None and stances_b is not None  # only merged-away members lose theirs
         if check_stance and any(opposite(x, y) for x in stances_a for y in stances_b):
             return False
         self.parent[rb] = ra
@@ -373,7 +375,7 @@ class _Merger:
             self.members.pop(rb, None)
         candidates = [(score, reason)] + [self.weakest[r] for r in (ra, rb) if r in self.weakest]
         low = min(candidates, key=lambda sr: (sr[0], -_REASON_RANK[sr[1]]))
-        self.weakest[ra] = (low[0], max((sr[1] for sr in candidates), key=_REASON_RANK.get))
+        self.weakest[ra] = (low[0], max((sr[1] for sr in candidates), key=_REASON_RANK.__getitem__))
         self.weakest.pop(rb, None)
         return True
 

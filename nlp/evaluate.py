@@ -107,7 +107,7 @@ def load_dataset(path: str | Path, *, sample: int | None = None, seed: int = 0) 
         keep = np.sort(np.random.default_rng(seed).choice(len(rows), sample, replace=False))
         rows = [rows[i] for i in keep]
     ids = tuple(r["id"] for r in rows)
-    links = []
+    links: list[list] = []
     for column in ("dup_group", "near_dup_group"):
         by_group: dict[str, list] = {}
         for r in rows:
@@ -531,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also time one suggestion query against N texts grown from the consultation files",
     )
     args = parser.parse_args(argv)
-    figures = {}
+    figures: dict[str, dict] = {}
     for path in args.paths or [DATA / name for name in DEFAULT_FILES]:
         with open(path, newline="", encoding="utf-8") as handle:
             header = next(csv.reader(handle), [])

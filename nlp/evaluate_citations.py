@@ -73,12 +73,12 @@ def _figures(rows: Sequence[dict]) -> dict:
         if accepted
         else 1.0,
         "supported_accepted": round(sum(r["accepted"] for r in supported) / len(supported), 3) if supported else 1.0,
-        "categories": {},
     }
+    categories: dict[str, str] = {}
     for category in sorted({r["category"] for r in rows}):
         members = [r for r in rows if r["category"] == category]
-        out["categories"][category] = f"{sum(r['accepted'] for r in members)}/{len(members)}"
-    return out
+        categories[category] = f"{sum(r['accepted'] for r in members)}/{len(members)}"
+    return {**out, "categories": categories}
 
 
 def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
@@ -88,7 +88,9 @@ def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
     (per row: id, category, label, accepted, the checker's reasons).
     """
     if check is None:
-        from nlp.citations import check_text as check
+        from nlp.citations import check_text
+
+        check = check_text
     claims = load_claims(path)
     start = time.perf_counter()
     rows = []

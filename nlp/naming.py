@@ -278,8 +278,9 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
     # simplemma keeps a bytes -> bytes dict behind a decoding view: read it directly when it is
     # there (0.3 s instead of 3 s for its 250,000 forms).
     raw = getattr(dictionary, "_dict", None)
-    pairs = raw.items() if isinstance(raw, dict) else ((k.encode(), v.encode()) for k, v in dictionary.items())
-    pairs = list(pairs)
+    pairs: list[tuple[bytes, bytes]] = list(
+        raw.items() if isinstance(raw, dict) else ((k.encode(), v.encode()) for k, v in dictionary.items())
+    )
     n_forms = Counter(lemma for _, lemma in pairs)
     verbs = frozenset(form.decode() for form, lemma in pairs if n_forms[lemma] >= _VERB_FORMS_MIN)
     return verbs - _NOUN_VERBS, frozenset(form.decode() for form, _ in pairs)
@@ -376,7 +377,7 @@ def name_clusters(cluster_texts: Sequence[Sequence[str]]) -> list[str]:
                 counts[key] += 1
                 surfaces.setdefault(key, Counter())[surface] += 1
         found.append(counts)
-    total = Counter()
+    total: Counter = Counter()
     for counts in found:
         total.update(counts)
     n_total = max(sum(len(texts) for texts in samples), 1)

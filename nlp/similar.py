@@ -95,7 +95,7 @@ class SimilarIndex:
         self._postings = matrix.T.tocsr()
         self._pending: list[sp.csr_matrix] = []
         self._n_merged = len(ids)
-        if self.semantic:
+        if raw is not None:  # semantic
             self._mean = embeddings.corpus_mean(raw)
             self._dense = np.empty((max(16, len(ids)), raw.shape[1]), dtype=np.float32)
             self._norms = np.empty(len(self._dense), dtype=np.float32)
@@ -153,7 +153,7 @@ class SimilarIndex:
         self._pending.append(self.vectorizer_.transform(texts))
         if sum(m.shape[0] for m in self._pending) >= self.merge_every:
             self._merge_pending()
-        if self.semantic:
+        if raw is not None:  # semantic
             self._store(start, raw)
         return self
 

@@ -331,6 +331,7 @@ class FrenchVectorizer:
         return self._finish(self._tfidf_rows(counts[:, keep])), surface_counts
 
     def _tfidf_rows(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        assert self.vectorizer_ is not None  # fitted
         matrix = sp.csr_matrix(counts, dtype=np.float32)
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
@@ -356,6 +357,7 @@ class FrenchVectorizer:
         return self._finish(self.vectorizer_.transform([analyzer(t) for t in texts]))
 
     def _domain_scale(self, analyzer: FrenchAnalyzer) -> np.ndarray | None:
+        assert self.vectorizer_ is not None  # fitted
         vocabulary = self.vectorizer_.vocabulary_
         columns = {vocabulary[f] for w in self.domain_words for f in analyzer.stems(w) if f in vocabulary}
         if not columns:
@@ -389,6 +391,7 @@ class _RawIndex(dict):
     """bytes token -> index in order of first sight; new tokens are listed in ``pending``."""
 
     __slots__ = ("pending",)
+    pending: list[bytes]
 
     def __missing__(self, key: bytes) -> int:
         index = self[key] = len(self)
@@ -529,17 +532,22 @@ def _count_features(
             docs.append(np.repeat(doc[several], [len(g) for g in groups]))
             form_ids.append(np.fromiter((i for g in groups for i in g), dtype=np.int64))
     doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    ids = np.concatenate(form_ids) if form_ids else np.zeros(0, dtype=np.int64)
+    token_forms = np.concatenate(form_ids) if form_ids else np.zeros(0, dtype=np.int64)
     n_features = len(features) if vocabulary is None else len(vocabulary)
     form_column_arr = np.asarray(form_column, dtype=np.int64)
     counts = sp.csr_matrix(
-        (np.ones(len(ids), dtype=np.float32), (doc, form_column_arr[ids] if len(ids) else ids)),
+        (
+            np.ones(len(token_forms), dtype=np.float32),
+            (doc, form_column_arr[token_forms] if len(token_forms) else token_forms),
+        ),
         shape=(n_docs, n_features),
     )
     counts.sum_duplicates()
     if not surface:
         return counts, features
-    matrix = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), (doc, ids)), shape=(n_docs, len(forms)))
+    matrix = sp.csr_matrix(
+        (np.ones(len(token_forms), dtype=np.float32), (doc, token_forms)), shape=(n_docs, len(forms))
+    )
     matrix.sum_duplicates()
     return counts, features, SurfaceCounts(matrix, tuple(forms), form_column_arr)
 

@@ -52,7 +52,8 @@ def trigram_similarity(a: str, b: str) -> float:
 def trigram_matrix(texts: Sequence[str]) -> sp.csr_matrix:
     """Binary document × trigram matrix (float32), one row per text."""
     vocabulary: dict[str, int] = {}
-    indices, indptr = [], [0]
+    indices: list[int] = []
+    indptr = [0]
     for text in texts:
         indices.extend(vocabulary.setdefault(t, len(vocabulary)) for t in trigrams(text))
         indptr.append(len(indices))

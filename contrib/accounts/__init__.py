@@ -1,7 +1,7 @@
 """Accounts area: login manager wiring; views live in views.py."""
 
 from contrib.extensions import db, login_manager
-from contrib.models import Role, User
+from contrib.models import User
 
 
 def init_app(app):
@@ -10,7 +10,6 @@ def init_app(app):
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    app.jinja_env.globals["Role"] = Role
 
     @app.context_processor
     def notification_badge():

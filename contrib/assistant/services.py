@@ -52,10 +52,13 @@ GENERATE = {MessageKind.SUMMARY: "assistant:summary:generate", MessageKind.ANSWE
 USE_DRAFT = "assistant:draft:use"
 TASK_OF = {MessageKind.SUMMARY: "summary", MessageKind.ANSWER: "answer", MessageKind.DRAFT: "draft"}
 
-undo.describe(GENERATE[MessageKind.SUMMARY], label="Résumé généré par l'assistant")
-undo.describe(GENERATE[MessageKind.ANSWER], label="Réponse de l'assistant")
-undo.describe(GENERATE[MessageKind.DRAFT], label="Brouillon de proposition généré par l'assistant")
-undo.describe(USE_DRAFT, label="Brouillon de l'assistant utilisé pour une proposition")
+
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.describe(GENERATE[MessageKind.SUMMARY], label="Résumé généré par l'assistant")
+    undo.describe(GENERATE[MessageKind.ANSWER], label="Réponse de l'assistant")
+    undo.describe(GENERATE[MessageKind.DRAFT], label="Brouillon de proposition généré par l'assistant")
+    undo.describe(USE_DRAFT, label="Brouillon de l'assistant utilisé pour une proposition")
 
 
 @dataclass(frozen=True)

@@ -398,6 +398,8 @@ def _redo_adjustment(entry: AuditEntry, actor: User) -> None:
     _switch(entry, from_state=entry.before, to_state=entry.after)
 
 
-for _action, _label in ADJUSTMENTS.items():
-    undo.handler(_action, label=_label, redo=_redo_adjustment)(_undo_adjustment)
-undo.describe("clustering:run:launch", label="Lancement d'un regroupement")
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    for action, label in ADJUSTMENTS.items():
+        undo.handler(action, label=label, redo=_redo_adjustment)(_undo_adjustment)
+    undo.describe("clustering:run:launch", label="Lancement d'un regroupement")

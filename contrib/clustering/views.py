@@ -7,6 +7,7 @@ from contrib.clustering import services as clustering
 from contrib.clustering.forms import ActionForm, LaunchForm, RenameForm, SplitForm, TargetForm
 from contrib.core.errors import ContribError
 from contrib.core.permissions import role_required
+from contrib.core.views import field_errors, run_act
 from contrib.models import Role
 from contrib.processes import services as processes
 
@@ -126,18 +127,7 @@ def _back_to_cluster(slug: str, run_id: int) -> str:
 def _adjust(slug: str, form, act, back: str):
     """Validate ``form``, run ``act(process_id)``, flash the outcome, redirect to ``back``."""
     process = processes.get_by_slug(slug)
-    if form.validate_on_submit():
-        try:
-            act(process.id, form)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(ADJUSTED, "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-    return redirect(back)
+    return run_act(form, lambda form: act(process.id, form), success=ADJUSTED, redirect_to=back, invalid=field_errors)
 
 
 @bp.post("/<int:run_id>/groupes/<key>/renommer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import Flask, abort, request
 from flask_login import current_user
 
 from contrib.core.errors import NotAllowed
@@ -37,6 +37,34 @@ def can_moderate(user) -> bool:
 
 def can_administer(user) -> bool:
     return has_role(user, Role.STAFF)
+
+
+def is_own(user, item) -> bool:
+    """True when logged-in ``user`` wrote ``item`` (a contribution or a comment)."""
+    return bool(user and user.is_authenticated and item.author_id is not None and item.author_id == user.id)
+
+
+def can_support(user, contribution) -> bool:
+    """Anyone logged in may support an open process's contribution, except its own author."""
+    return bool(user and user.is_authenticated) and contribution.process.is_open and not is_own(user, contribution)
+
+
+def can_report(user, item) -> bool:
+    """Anyone logged in may report a visible contribution or comment, except its own author."""
+    return bool(user and user.is_authenticated) and not item.is_hidden and not is_own(user, item)
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the predicates, for the current user, instead of roles to compare."""
+
+    @app.context_processor
+    def permission_predicates() -> dict:
+        return {
+            "can_moderate": lambda: can_moderate(current_user),
+            "can_administer": lambda: can_administer(current_user),
+            "can_support": lambda contribution: can_support(current_user, contribution),
+            "can_report": lambda item: can_report(current_user, item),
+        }
 
 
 def role_required(role: Role):

@@ -52,7 +52,7 @@ def is_safe_redirect(target: str | None) -> bool:
 def safe_redirect_target(target: str | None, default: str | None = None) -> str:
     """``target`` (a ``next``/``retour`` value from the request) if it is safe, else ``default``
     (the home page when none is given): no open redirect."""
-    if is_safe_redirect(target):
+    if target is not None and is_safe_redirect(target):
         return target
     return default or url_for("main.home")
 

@@ -1,14 +1,17 @@
 """Undo from the audit log: every moderation act registers how to reverse itself.
 
 A service that performs an undoable act records an audit entry whose ``before``/``after`` hold what
-the reversal needs, and registers a handler for that action::
+the reversal needs, and its module says how to reverse it in a ``register_undo()`` function, which
+``create_app`` calls through ``init_app`` (registration never depends on which modules were imported)::
 
-    @undo.handler("proposals:proposal:merge", label="Fusion en proposition")
     def _undo_merge(entry: AuditEntry, actor: User) -> None:
         blocking = undo.later_acts(entry, [("proposal", entry.target_id)])
         if blocking:
             raise undo.Blocked(blocking)  # says which later act to undo first
         ...reverse the act with the ORM (optimistic versions still apply)...
+
+    def register_undo() -> None:
+        undo.handler("proposals:proposal:merge", label="Fusion en proposition", redo=_redo_merge)(_undo_merge)
 
 ``undo_act`` runs the handler, marks the entry undone and records a ``…:undo`` entry, all in one
 transaction. Undoing an undo entry is a redo: the ``redo=`` handler re-applies the original act
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from flask import Flask
 
 from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -44,6 +49,13 @@ class Registration:
 
 
 _registry: dict[str, Registration] = {}
+
+
+def init_app(app: Flask, registrations: Iterable[Callable[[], None]]) -> None:
+    """Run every area's ``register_undo``; registering again (one app per test) changes nothing."""
+    for register in registrations:
+        register()
+    app.extensions["contrib.undo"] = _registry
 
 
 def handler(action: str, *, label: str, redo: UndoHandler | None = None, role: Role = Role.MODERATOR):
@@ -75,13 +87,11 @@ def is_undoable(entry: AuditEntry, user: User | None = None) -> bool:
     dependants come when it is clicked."""
     if entry.undone_at is not None:
         return False
-    if entry.action.endswith(UNDO_SUFFIX):
-        registration = _registry.get(entry.action.removesuffix(UNDO_SUFFIX))
-        possible = registration is not None and registration.redo is not None
-    else:
-        registration = _registry.get(entry.action)
-        possible = registration is not None and registration.undo is not None
-    return possible and (user is None or has_role(user, registration.role))
+    is_redo = entry.action.endswith(UNDO_SUFFIX)
+    registration = _registry.get(entry.action.removesuffix(UNDO_SUFFIX))
+    if registration is None or (registration.redo if is_redo else registration.undo) is None:
+        return False
+    return user is None or has_role(user, registration.role)
 
 
 class Blocked(Conflict):
@@ -135,12 +145,12 @@ def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
         if not is_undoable(entry, actor):
             raise NotAllowed("Seule l'équipe de la CPOF peut annuler cet acte.")
         if entry.action.endswith(UNDO_SUFFIX):
-            original = db.session.get(AuditEntry, entry.before["entry_id"])
-            _registry[original.action].redo(original, actor)
+            original = _original(entry)
+            _handler(original.action, redo=True)(original, actor)
         else:
-            _registry[entry.action].undo(entry, actor)
+            _handler(entry.action, redo=False)(entry, actor)
         # Marking the entry is itself guarded: two moderators undoing at once cannot both win.
-        marked = db.session.execute(
+        marked: int = db.session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult has it
             db.update(AuditEntry)
             .where(AuditEntry.id == entry.id, AuditEntry.undone_at.is_(None))
             .values(undone_at=utcnow(), undone_by_id=actor.id)
@@ -151,10 +161,26 @@ def undo_act(entry_id: int, *, actor: User) -> AuditEntry:
         return _record_reversal(entry, actor)
 
 
+def _original(undo_entry: AuditEntry) -> AuditEntry:
+    """The act an ``…:undo`` entry reversed (audit entries are never deleted)."""
+    assert undo_entry.before is not None
+    original = db.session.get(AuditEntry, undo_entry.before["entry_id"])
+    assert original is not None
+    return original
+
+
+def _handler(action: str, *, redo: bool) -> UndoHandler:
+    """The registered way to undo (or redo) ``action``; is_undoable has checked there is one."""
+    registration = _registry[action]
+    function = registration.redo if redo else registration.undo
+    assert function is not None
+    return function
+
+
 def _record_reversal(entry: AuditEntry, actor: User) -> AuditEntry:
     if entry.action.endswith(UNDO_SUFFIX):
         # A redo: the original act is live again; its undo entry keeps the history.
-        original = db.session.get(AuditEntry, entry.before["entry_id"])
+        original = _original(entry)
         original.undone_at = None
         original.undone_by_id = None
         action = entry.action.removesuffix(UNDO_SUFFIX) + REDO_SUFFIX
@@ -183,4 +209,4 @@ def journal(
         statement = statement.where(AuditEntry.id < before_id)
     if target is not None:
         statement = statement.where(AuditEntry.target_type == target[0], AuditEntry.target_id == target[1])
-    return db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit)).all()
+    return list(db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit)))

@@ -444,6 +444,8 @@ def _redo_decision(entry: AuditEntry, actor: User) -> None:
     db.session.flush()
 
 
-undo.handler(CONFIRM, label="Confirmation d'un groupe de doublons", redo=_redo_decision)(_back_to_pending)
-undo.handler(DISMISS, label="Groupe de doublons écarté", redo=_redo_decision)(_back_to_pending)
-undo.describe(DETECT, label="Recherche de doublons")
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.handler(CONFIRM, label="Confirmation d'un groupe de doublons", redo=_redo_decision)(_back_to_pending)
+    undo.handler(DISMISS, label="Groupe de doublons écarté", redo=_redo_decision)(_back_to_pending)
+    undo.describe(DETECT, label="Recherche de doublons")

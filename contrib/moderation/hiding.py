@@ -137,5 +137,9 @@ VISIBILITY_ACTIONS = {
     "moderation:contribution:hide": "Masquage d'une contribution",
     "moderation:contribution:restore": "Rétablissement d'une contribution",
 }
-for _action, _label in VISIBILITY_ACTIONS.items():
-    undo.handler(_action, label=_label, redo=_redo_visibility)(_undo_visibility)
+
+
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    for action, label in VISIBILITY_ACTIONS.items():
+        undo.handler(action, label=label, redo=_redo_visibility)(_undo_visibility)

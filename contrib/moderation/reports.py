@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from contrib.core import audit, undo
+from contrib.core import audit, permissions, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.permissions import require_role
 from contrib.core.transaction import transaction
@@ -225,7 +225,7 @@ def report(target_type: str, target_id: int, reason: str, details: str | None, *
             )
             if target.is_hidden or contribution.is_hidden:
                 raise NotFound("Cet élément est introuvable ou déjà masqué.")
-            if target.author_id is not None and target.author_id == reporter.id:
+            if permissions.is_own(reporter, target):
                 raise NotAllowed(
                     "Vous ne pouvez pas signaler votre propre "
                     + ("contribution." if target_type == "contribution" else "commentaire.")
@@ -466,8 +466,12 @@ _DECISIONS = {
     "reports:comment:restore": "Signalement traité : commentaire rétabli",
     "reports:comment:keep_hidden": "Signalement traité : commentaire gardé masqué",
 }
-for _action, _label in _DECISIONS.items():
-    undo.handler(_action, label=_label, redo=_redo_decision)(_undo_decision)
+
+
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    for action, label in _DECISIONS.items():
+        undo.handler(action, label=label, redo=_redo_decision)(_undo_decision)
 
 
 def open_reports_count() -> int:

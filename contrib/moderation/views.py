@@ -4,10 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.core import undo
-from contrib.core.errors import Conflict, ContribError, NotAllowed, NotFound
+from contrib.core.errors import Conflict, NotAllowed, NotFound
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
+from contrib.core.views import run_act
 from contrib.models import Role
 from contrib.moderation import hiding as moderation
 from contrib.moderation import reports
@@ -77,14 +78,12 @@ def journal():
 @bp.post("/journal/<int:entry_id>/annuler")
 @role_required(Role.MODERATOR)
 def undo_entry(entry_id):
-    if DecisionForm().validate_on_submit():
-        try:
-            undo.undo_act(entry_id, actor=current_user)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Acte n° {entry_id} annulé. L'annulation figure elle-même au journal.", "success")
-    return redirect(safe_redirect_target(request.form.get("retour"), url_for(".journal")))
+    return run_act(
+        DecisionForm(),
+        lambda form: undo.undo_act(entry_id, actor=current_user),
+        success=f"Acte n° {entry_id} annulé. L'annulation figure elle-même au journal.",
+        redirect_to=safe_redirect_target(request.form.get("retour"), url_for(".journal")),
+    )
 
 
 def _version(form: HideForm) -> int | None:
@@ -95,26 +94,22 @@ def _version(form: HideForm) -> int | None:
 @bp.post("/contributions/<int:contribution_id>/masquer")
 @role_required(Role.MODERATOR)
 def hide(contribution_id):
-    form = HideForm()
-    if form.validate_on_submit():
-        try:
-            moderation.hide(contribution_id, form.reason.data, moderator=current_user, expected_version=_version(form))
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash("Contribution masquée. Rien n'est supprimé ; l'acte peut être annulé depuis le journal.", "success")
-    return redirect(url_for("participation.contribution", contribution_id=contribution_id))
+    return run_act(
+        HideForm(),
+        lambda form: moderation.hide(
+            contribution_id, form.reason.data, moderator=current_user, expected_version=_version(form)
+        ),
+        success="Contribution masquée. Rien n'est supprimé ; l'acte peut être annulé depuis le journal.",
+        redirect_to=url_for("participation.contribution", contribution_id=contribution_id),
+    )
 
 
 @bp.post("/contributions/<int:contribution_id>/retablir")
 @role_required(Role.MODERATOR)
 def unhide(contribution_id):
-    form = HideForm()
-    if form.validate_on_submit():
-        try:
-            moderation.restore(contribution_id, moderator=current_user, expected_version=_version(form))
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash("Contribution rétablie.", "success")
-    return redirect(url_for("participation.contribution", contribution_id=contribution_id))
+    return run_act(
+        HideForm(),
+        lambda form: moderation.restore(contribution_id, moderator=current_user, expected_version=_version(form)),
+        success="Contribution rétablie.",
+        redirect_to=url_for("participation.contribution", contribution_id=contribution_id),
+    )

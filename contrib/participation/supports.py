@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from contrib.core import audit
+from contrib.core import audit, permissions
 from contrib.core.errors import NotAllowed, NotFound
 from contrib.core.transaction import transaction
 from contrib.extensions import db
@@ -20,7 +20,7 @@ def _supportable(contribution_id: int, user: User) -> Contribution:
         raise NotFound("Contribution introuvable.")
     if not contribution.process.is_open:
         raise NotAllowed("Cette démarche est close : les soutiens ne sont plus possibles.")
-    if contribution.author_id == user.id:
+    if permissions.is_own(user, contribution):
         raise NotAllowed("Vous ne pouvez pas soutenir votre propre contribution.")
     return contribution
 

@@ -62,11 +62,15 @@ UNDOABLE = {
     PROPOSAL_REMOVE: "Plaidoyer : proposition retirée",
     PROCESS_ADD: "Plaidoyer : propositions retenues d'une démarche ajoutées",
 }
-for _action, _label in UNDOABLE.items():
-    undo.handler(_action, label=_label, redo=_redo_structure, role=Role.STAFF)(_undo_structure)
-undo.describe(CREATE, label="Plaidoyer créé")
-undo.describe(SNAPSHOT, label="Plaidoyer : version enregistrée")
-undo.describe(EXPORT, label="Plaidoyer exporté")
+
+
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) the plaidoyer's acts; called by create_app."""
+    for action, label in UNDOABLE.items():
+        undo.handler(action, label=label, redo=_redo_structure, role=Role.STAFF)(_undo_structure)
+    undo.describe(CREATE, label="Plaidoyer créé")
+    undo.describe(SNAPSHOT, label="Plaidoyer : version enregistrée")
+    undo.describe(EXPORT, label="Plaidoyer exporté")
 
 
 def history(plaidoyer_id: int, *, limit: int = 20) -> list[AuditEntry]:

@@ -229,8 +229,10 @@ def _redo_close(entry: AuditEntry, actor: User) -> None:
     _freeze(_expect_status(db.session.get(PrioritisationSession, entry.target_id), SessionStatus.OPEN))
 
 
-undo.handler(CREATE, label="Ouverture d'une séance de priorisation", redo=_redo_create)(_undo_create)
-undo.handler(CLOSE, label="Clôture d'une séance de priorisation", redo=_redo_close)(_undo_close)
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.handler(CREATE, label="Ouverture d'une séance de priorisation", redo=_redo_create)(_undo_create)
+    undo.handler(CLOSE, label="Clôture d'une séance de priorisation", redo=_redo_close)(_undo_close)
 
 
 # --- voting ------------------------------------------------------------------------------------

@@ -305,5 +305,7 @@ def _redo(entry: AuditEntry, actor: User) -> None:
     _reapply(entry, entry.before, entry.after, notify=entry.action == STATUS)
 
 
-undo.handler(PRIORITY, label="Priorité d'une proposition", redo=_redo)(_undo)
-undo.handler(STATUS, label="Statut d'une proposition", redo=_redo)(_undo)
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.handler(PRIORITY, label="Priorité d'une proposition", redo=_redo)(_undo)
+    undo.handler(STATUS, label="Statut d'une proposition", redo=_redo)(_undo)

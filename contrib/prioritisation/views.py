@@ -7,6 +7,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
+from contrib.core.views import run_act
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.prioritisation import plenary, proposal_life, ranking, results
@@ -170,15 +171,12 @@ def sessions(slug):
 @role_required(Role.MODERATOR)
 def close(session_id):
     session = plenary.get_session(session_id)
-    form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            plenary.close_session(session.id, moderator=current_user, expected_version=form.seen_version())
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash("Vote clos : le classement est figé. L'acte peut être annulé depuis le journal.", "success")
-    return redirect(url_for(".sessions", slug=session.process.slug, _anchor=f"seance-{session.id}"))
+    return run_act(
+        CloseForm(),
+        lambda form: plenary.close_session(session.id, moderator=current_user, expected_version=form.seen_version()),
+        success="Vote clos : le classement est figé. L'acte peut être annulé depuis le journal.",
+        redirect_to=url_for(".sessions", slug=session.process.slug, _anchor=f"seance-{session.id}"),
+    )
 
 
 @bp.get("/plenieres/<int:session_id>")

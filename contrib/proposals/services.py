@@ -676,11 +676,13 @@ def _redo_split(entry: AuditEntry, actor: User) -> None:
     _recompute_supports(original, new)
 
 
-undo.handler(CREATE, label="Création d'une proposition", redo=_redo_create)(_undo_create)
-undo.handler(ADD, label="Ajout de contributions à une proposition", redo=_redo_add)(_undo_add)
-undo.handler(REMOVE, label="Retrait d'une contribution d'une proposition", redo=_redo_remove)(_undo_remove)
-undo.handler(MERGE, label="Fusion de deux propositions", redo=_redo_merge)(_undo_merge)
-undo.handler(SPLIT, label="Scission d'une proposition", redo=_redo_split)(_undo_split)
+def register_undo() -> None:
+    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.handler(CREATE, label="Création d'une proposition", redo=_redo_create)(_undo_create)
+    undo.handler(ADD, label="Ajout de contributions à une proposition", redo=_redo_add)(_undo_add)
+    undo.handler(REMOVE, label="Retrait d'une contribution d'une proposition", redo=_redo_remove)(_undo_remove)
+    undo.handler(MERGE, label="Fusion de deux propositions", redo=_redo_merge)(_undo_merge)
+    undo.handler(SPLIT, label="Scission d'une proposition", redo=_redo_split)(_undo_split)
 
 
 # --- reading -----------------------------------------------------------------------------------
