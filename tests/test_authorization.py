@@ -75,6 +75,7 @@ EXPECTED = {
     "proposals.remove": Role.MODERATOR,
     "proposals.merge": Role.MODERATOR,
     "proposals.split": Role.MODERATOR,
+    "proposals.edit": Role.MODERATOR,
     "clustering.index": Role.MODERATOR,
     "clustering.launch": Role.MODERATOR,
     "clustering.status": Role.MODERATOR,
