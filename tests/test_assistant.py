@@ -331,3 +331,26 @@ def test_scope_numbers_that_are_not_ids_are_refused_in_french(scene, client, aut
                            data={"groupe": number, "action": "resumer"})
     assert response.status_code == 400 and json.loads(response.text)["message"] == "Numéro de groupe invalide."
     assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
+
+
+NEGATED = "Il ne faut surtout pas supprimer le budget de la formation des demandeurs d'emploi."
+
+
+def test_llm_negated_claim_is_never_shown_as_verified_and_the_page_says_why(scene, llm, factory, client, auth):
+    process, moderator, contributions = scene
+    budget = factory.contribution(process, text=NEGATED)
+    a = contributions[2].id
+    llm.reply = (f"Les financements des OPCO arrivent trop tard [#{a}]. "
+                 f"Il faut supprimer le budget de la formation des demandeurs d'emploi [#{budget.id}]. Voir [#{a}].")
+    scope = _selection(process, [*contributions, budget])
+    message = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                         question="Que disent-ils du budget ?", llm=_settings(llm))
+    assert message.engine == "chat-completions"
+    phrases = [s for s in message.content["segments"] if s["kind"] == "phrase"]
+    assert [s["status"] for s in phrases] == ["verifiee", "non_soutenue", "lien"]
+    assert "dit le contraire" in phrases[1]["reason"] and phrases[0]["reason"] == ""
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert "Pourquoi : " in page and "dit le contraire" in page
+    assert page.count("Cette citation est fausse") == 1, "only the verified sentence can be marked false"
+    assert "lien : rien à vérifier" in page and f'href="/contributions/{a}"' in page

@@ -298,6 +298,8 @@ FEATURE_FORMS = [
      ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
     (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/flux",
      ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
+    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/messages/{entry}/phrases/0/fausse",
+     ["groupe", "proposition", "regroupement", "ids"]),
     # prioritisation: plenary sessions and their ballots
     (Role.MODERATOR, "/moderation/demarches/{slug}/plenieres", ["title", "mode", "n_points", "proposal_ids",
                                                                 "proposal_ids"]),

@@ -6,11 +6,11 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    stream_with_context, url_for)
 from flask_login import current_user
 
-from contrib.assistant.forms import AssistantForm
+from contrib.assistant.forms import AssistantForm, FlagForm
 from contrib.errors import ContribError
 from contrib.models import MessageKind, Role
 from contrib.permissions import role_required
-from contrib.services import assistant, assistant_jobs, processes
+from contrib.services import assistant, assistant_jobs, assistant_quality, processes
 from contrib.services.assistant_engines import LLMSettings
 from nlp.citations import STATUS_LABELS
 
@@ -49,6 +49,7 @@ def _render(process, scope, scope_args, form, status=200):
     return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
                            jobs=jobs, action_of={kind: action for action, kind in ACTIONS.items()},
                            messages=messages, contributions=assistant.contributions_of(cited),
+                           flags=assistant.flags_of(m.id for m in messages),
                            llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS), status
 
 
@@ -137,3 +138,29 @@ def job_status(slug):
     if job is None:
         return jsonify(is_active=False, progress=0, status_label="", message="")
     return jsonify(job.as_json())
+
+
+@bp.post(PAGE + "/messages/<int:message_id>/phrases/<int:index>/fausse")
+@role_required(Role.MODERATOR)
+def flag(slug, message_id, index):
+    """« Cette citation est fausse »: the sentence is counted against the checker on the quality page."""
+    process = processes.get_by_slug(slug)
+    scope_args = _scope_args(request.form)
+    if FlagForm().validate_on_submit():
+        try:
+            assistant.flag_citation(process, message_id, index, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Citation signalée comme fausse : elle compte dans « Qualité de l'analyse ». L'acte peut être "
+                  "annulé depuis le journal.", "success")
+    return redirect(url_for(".page", slug=process.slug, **scope_args) + f"#message-{message_id}")
+
+
+@bp.get("/moderation/demarches/<slug>/qualite")
+@role_required(Role.MODERATOR)
+def quality(slug):
+    """« Qualité de l'analyse »: the text analysis measured on this process's own data."""
+    process = processes.get_by_slug(slug)
+    return render_template("assistant/quality.html", process=process,
+                           quality=assistant_quality.quality(process.id))

@@ -9,7 +9,9 @@ Acts (audited; they record what was generated and change no contribution, so the
 undo — the journal lists them with a label):
 
 - ``assistant:summary:generate``, ``assistant:answer:generate``, ``assistant:draft:generate``;
-- ``assistant:draft:use``: a proposal was created from a draft; records what the moderator kept.
+- ``assistant:draft:use``: a proposal was created from a draft; records what the moderator kept;
+- ``assistant:citation:flag`` (undoable): a moderator marks a verified sentence « Cette citation est
+  fausse »; the quality page counts the flags that stand.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from contrib.errors import InvalidInput, NotFound
+from contrib.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.ids import parse_id
 from contrib.models import (
     AssistantConversation,
     AssistantMessage,
+    AuditEntry,
+    CitationFlag,
     Contribution,
     MessageKind,
     Process,
@@ -35,6 +39,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.assistant import QUESTION_MAX_LENGTH
+from contrib.models.base import utcnow
 from contrib.permissions import require_role
 from contrib.services import audit, clustering, duplicates, proposals, undo
 from contrib.services.assistant_engines import EMBEDDED, LLMSettings, Scope, generate
@@ -46,6 +51,7 @@ MAX_SCOPE = 2000
 GENERATE = {MessageKind.SUMMARY: "assistant:summary:generate", MessageKind.ANSWER: "assistant:answer:generate",
             MessageKind.DRAFT: "assistant:draft:generate"}
 USE_DRAFT = "assistant:draft:use"
+FLAG = "assistant:citation:flag"
 TASK_OF = {MessageKind.SUMMARY: "summary", MessageKind.ANSWER: "answer", MessageKind.DRAFT: "draft"}
 
 undo.describe(GENERATE[MessageKind.SUMMARY], label="Résumé généré par l'assistant")
@@ -260,3 +266,62 @@ def record_draft_use(message_id: int, proposal: Proposal, *, actor: User) -> Non
                      after={"title": proposal.title, "text": proposal.text, "title_kept": proposal.title == title,
                             "text_similarity": round(difflib.SequenceMatcher(None, body, proposal.text).ratio(), 3),
                             "n_sentences_kept": len(kept), "n_sentences": len(sentences)})
+
+
+# --- moderators correct the checker ------------------------------------------------------------------
+
+def flags_of(message_ids) -> dict[tuple[int, int], CitationFlag]:
+    """{(message id, segment index): standing flag} for the messages of a page (one query)."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(db.select(CitationFlag).where(CitationFlag.message_id.in_(ids),
+                                                             CitationFlag.withdrawn_at.is_(None)))
+    return {(flag.message_id, flag.segment_index): flag for flag in rows}
+
+
+def flag_citation(process: Process, message_id: int, index: int, *, actor: User) -> CitationFlag:
+    """Mark the verified sentence ``index`` of message ``message_id`` as wrongly verified (audited, undoable).
+
+    Raises NotFound (message of another process, no such sentence), InvalidInput (not a verified
+    sentence), Conflict (already marked).
+    """
+    check_moderator(actor)
+    with transaction():
+        message = db.session.get(AssistantMessage, message_id)
+        if message is None or message.conversation.process_id != process.id:
+            raise NotFound("Message de l'assistant introuvable dans cette démarche.")
+        segments = message.content.get("segments", [])
+        if not 0 <= index < len(segments):
+            raise NotFound("Phrase introuvable dans ce message.")
+        segment = segments[index]
+        if segment["kind"] != "phrase" or segment["status"] != "verifiee":
+            raise InvalidInput("Seule une phrase affichée comme vérifiée peut être signalée comme fausse.")
+        flag = db.session.scalar(db.select(CitationFlag).where(CitationFlag.message_id == message.id,
+                                                                CitationFlag.segment_index == index))
+        if flag is not None and flag.withdrawn_at is None:
+            raise Conflict("Cette citation est déjà signalée comme fausse.")
+        if flag is None:
+            flag = CitationFlag(message_id=message.id, process_id=process.id, segment_index=index,
+                                sentence=segment["text"], citations=list(segment["citations"]),
+                                created_by_id=actor.id)
+            db.session.add(flag)
+        else:
+            flag.withdrawn_at, flag.created_by_id, flag.created_at = None, actor.id, utcnow()
+        db.session.flush()
+        audit.record(FLAG, actor=actor, target_type="assistant_citation_flag", target_id=flag.id,
+                     before={"flagged": False},
+                     after={"flagged": True, "process_id": process.id, "message_id": message.id, "index": index,
+                            "sentence": flag.sentence, "citations": flag.citations})
+    return flag
+
+
+def _set_flag(entry: AuditEntry, standing: bool) -> None:
+    flag = db.session.get(CitationFlag, entry.target_id)
+    if flag is None or (flag.withdrawn_at is None) == standing:
+        raise Conflict("Ce signalement a déjà été modifié : rien n'a été fait.")
+    flag.withdrawn_at = None if standing else utcnow()
+
+
+undo.handler(FLAG, label="Citation de l'assistant signalée comme fausse",
+             redo=lambda entry, actor: _set_flag(entry, True))(lambda entry, actor: _set_flag(entry, False))

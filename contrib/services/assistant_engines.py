@@ -26,7 +26,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, is_no_answer, split_sentences
+from nlp.citations import NO_ANSWER, CheckedSentence, SupportScorer, check_sentence, is_no_answer, split_sentences
 from nlp.synthesis import ExtractiveSynthesizer, Segment
 
 logger = logging.getLogger(__name__)
@@ -110,9 +110,14 @@ def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "tex
     if segment.kind != "phrase":
         return {"kind": segment.kind, "text": segment.text, "citations": [], "status": "structure",
                 "score": None, "section": section}
-    verdict = check_sentence(segment.as_text(), scorer)
+    return _phrase(check_sentence(segment.as_text(), scorer), section)
+
+
+def _phrase(verdict: CheckedSentence, section: str) -> dict:
+    """A checked sentence as stored: the verdict, and why it is refused (French, "" when verified)."""
     return {"kind": "phrase", "text": verdict.text, "citations": list(verdict.citations), "status": verdict.status,
-            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "section": section}
+            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "reason": verdict.reason,
+            "supporting_ids": list(verdict.supporting_ids), "section": section}
 
 
 DEFAULT_TITLE = "Proposition"
@@ -146,8 +151,7 @@ def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict
     if verdict.status == "liaison":
         return {"kind": "liaison", "text": verdict.text, "citations": [], "status": "structure", "score": None,
                 "section": section}
-    return {"kind": "phrase", "text": verdict.text, "citations": list(verdict.citations), "status": verdict.status,
-            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "section": section}
+    return _phrase(verdict, section)
 
 
 # --- embedded engine ------------------------------------------------------------------------------
