@@ -4,6 +4,7 @@ The OpenAI-compatible engine is tested against a real local HTTP server (tests/l
 """
 
 import json
+import re
 
 import pytest
 
@@ -354,3 +355,22 @@ def test_llm_negated_claim_is_never_shown_as_verified_and_the_page_says_why(scen
     assert "Pourquoi : " in page and "dit le contraire" in page
     assert page.count("Cette citation est fausse") == 1, "only the verified sentence can be marked false"
     assert "lien : rien à vérifier" in page and f'href="/contributions/{a}"' in page
+
+
+def test_draft_page_lists_every_considered_source_with_the_kept_ones_ticked(scene, client, auth):
+    process, moderator, contributions = scene
+    scope = _selection(process, contributions)
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+    kept = draft.content["ids"]
+    assert draft.content["considered"] == list(scope.ids) and 0 < len(kept) < len(scope.ids)
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert f"{len(kept)} gardée" in page and f"sur {len(scope.ids)} examinées" in page
+    boxes = re.findall(rf'id="source-{draft.id}-(\d+)"([^>]*)>', page)
+    assert [int(i) for i, _ in boxes] == list(scope.ids)
+    assert [int(i) for i, attrs in boxes if "checked" in attrs] == kept
+    # The moderator's choice is what the proposal form receives.
+    chosen = [scope.ids[0], scope.ids[-1]]
+    form = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle",
+                      query_string={"brouillon": draft.id, "ids": chosen}).text
+    assert [int(i) for i in re.findall(r'name="ids" value="(\d+)"[^>]*\bchecked\b', form)] == chosen

@@ -45,12 +45,19 @@ def _render(process, scope, scope_args, form, status=200):
     conversation = assistant.conversation_for(process, scope) if scope else None
     messages = conversation.messages if conversation else []
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
+    cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
     return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
                            jobs=jobs, action_of={kind: action for action, kind in ACTIONS.items()},
                            messages=messages, contributions=assistant.contributions_of(cited),
                            flags=assistant.flags_of(m.id for m in messages),
-                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS), status
+                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS,
+                           considered=lambda message: _considered(message, scope)), status
+
+
+def _considered(message, scope) -> list[int]:
+    """The sources a draft considered (drafts stored before this was recorded: the scope)."""
+    return message.content.get("considered") or list(scope.ids)
 
 
 @bp.get(PAGE)

@@ -203,7 +203,10 @@ def _store(process, scope, kind, question, segments, notices, engine, duration_m
         titles = [s for s in segments if s["kind"] == "titre" and s["status"] == "structure"]
         content["title"] = titles[-1]["text"] if titles else "Proposition"
         content["body"] = draft_body(segments)
+        # The sources the draft keeps (cited by a verified sentence) among those it considered (the scope):
+        # the draft page lists them all, the kept ones ticked, so none is dropped without the moderator seeing it.
         content["ids"] = sorted({i for s in segments if s["status"] == "verifiee" for i in s["citations"]})
+        content["considered"] = list(scope.ids)
     with transaction():
         conversation = conversation_for(process, scope)
         if conversation is None:

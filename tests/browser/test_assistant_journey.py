@@ -49,7 +49,7 @@ def test_moderator_streams_a_checked_answer_then_turns_a_draft_into_a_proposal(l
     # Without an endpoint the embedded engine drafts; the draft prefills the proposal form.
     live_app.config.update(LLM_URL="")
     page.get_by_role("button", name="Proposer un brouillon").click()
-    page.get_by_role("link", name="Utiliser ce brouillon").click(timeout=20_000)
+    page.get_by_role("button", name="Utiliser ce brouillon").click(timeout=20_000)
     expect(page.get_by_text("préremplis par le brouillon de l'assistant")).to_be_visible()
     title = page.get_by_label("Titre").input_value()
     assert title.strip()
