@@ -11,7 +11,8 @@ import pytest
 from contrib.extensions import db
 from contrib.models import AssistantMessage, AuditEntry, Contribution, MessageKind, Role
 from contrib.services import assistant, proposals
-from contrib.services.assistant_engines import (NOTICE_CUT, LLMSettings, build_messages, generate)
+from contrib.services.assistant_engines import (EMBEDDED_TAKES_HISTORY, NOTICE_CUT, LLMSettings, build_messages,
+                                                generate)
 from nlp.citations import NO_ANSWER
 from tests.llm_server import FakeLLM
 
@@ -374,3 +375,42 @@ def test_draft_page_lists_every_considered_source_with_the_kept_ones_ticked(scen
     form = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle",
                       query_string={"brouillon": draft.id, "ids": chosen}).text
     assert [int(i) for i in re.findall(r'name="ids" value="(\d+)"[^>]*\bchecked\b', form)] == chosen
+
+
+def test_questions_are_a_conversation_per_moderator_and_scope(scene, llm, factory, client, auth):
+    process, moderator, contributions = scene
+    a, b, c = (x.id for x in contributions[:3])
+    scope = _selection(process, contributions)
+    llm.reply = f"Les financements des OPCO arrivent trop tard [#{c}]."
+    first = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                       question="Que disent-ils des financements ?", llm=_settings(llm))
+    other = factory.user(Role.MODERATOR)
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=other, question="Question d'un collègue ?",
+                               llm=_settings(llm))
+    llm.reply = f"Il faut simplifier la certification Qualiopi pour les petits organismes [#{a}, #{b}]."
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                               question="Et les financeurs, qu'en disent-ils ?", llm=_settings(llm))
+    sent = llm.requests[-1]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert "Que disent-ils des financements ?" in sent[1]["content"]
+    assert sent[2]["content"] == f"Les financements des OPCO arrivent trop tard. [#{c}]"
+    assert "Et les financeurs" in sent[3]["content"] and "<contributions>" in sent[3]["content"]
+    assert "Question d'un collègue" not in json.dumps(sent, ensure_ascii=False)
+    assert first.content["n_sources"] == 1
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert "Réponse fondée sur 1 contribution (citée par des phrases vérifiées) sur 5." in page
+    assert "Réponse fondée sur 2 contributions" in page
+
+
+@pytest.mark.skipif(not EMBEDDED_TAKES_HISTORY, reason="nlp.synthesis.answer_question without history= "
+                                                       "(it comes with the nlp-synthesis branch)")
+def test_embedded_engine_reads_a_follow_up_in_the_context_of_the_previous_question(scene):
+    process, moderator, contributions = scene
+    scope = _selection(process, contributions)
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                               question="Que disent les participants sur les financements ?")
+    follow_up = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                           question="Et les OPCO, qu'en disent-ils ?")
+    cited = {i for s in _shown_as_fact(follow_up) for i in s["citations"]}
+    assert contributions[2].id in cited and follow_up.content["n_sources"] == len(cited)

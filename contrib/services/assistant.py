@@ -42,7 +42,7 @@ from contrib.models.assistant import QUESTION_MAX_LENGTH
 from contrib.models.base import utcnow
 from contrib.permissions import require_role
 from contrib.services import audit, clustering, duplicates, proposals, undo
-from contrib.services.assistant_engines import EMBEDDED, LLMSettings, Scope, generate
+from contrib.services.assistant_engines import EMBEDDED, MAX_HISTORY, LLMSettings, Scope, Turn, generate
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 
@@ -154,6 +154,25 @@ def conversation_for(process: Process, scope: ScopeRef) -> AssistantConversation
         AssistantConversation.process_id == process.id, AssistantConversation.scope_key == scope.key))
 
 
+def history_of(process: Process, scope: ScopeRef, actor: User) -> list[Turn]:
+    """The moderator's previous questions on this scope and the answers shown, oldest first."""
+    conversation = conversation_for(process, scope)
+    if conversation is None:
+        return []
+    answers = db.session.scalars(
+        db.select(AssistantMessage).where(AssistantMessage.conversation_id == conversation.id,
+                                          AssistantMessage.kind == MessageKind.ANSWER,
+                                          AssistantMessage.created_by_id == actor.id)
+        .order_by(AssistantMessage.id.desc()).limit(MAX_HISTORY)).all()
+    return [Turn(message.question or "", message_text(message)) for message in reversed(answers)]
+
+
+def message_text(message: AssistantMessage) -> str:
+    """A stored message as plain text, each sentence with its citations ``[#id]``."""
+    return " ".join(s["text"] + (f" [{', '.join(f'#{i}' for i in s['citations'])}]" if s["citations"] else "")
+                    for s in message.content.get("segments", []))
+
+
 def clean_question(question: str | None) -> str:
     return clean_text(question, field_label="Question", max_length=QUESTION_MAX_LENGTH, multiline=False)
 
@@ -174,7 +193,8 @@ def stream(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User,
     engine: dict = {"engine": EMBEDDED, "model": None}
     segments: list[dict] = []
     notices: list[str] = []
-    for event, value in generate(TASK_OF[kind], load_scope(scope.ids), question=question, llm=llm):
+    history = history_of(process, scope, actor) if kind is MessageKind.ANSWER else []
+    for event, value in generate(TASK_OF[kind], load_scope(scope.ids), question=question, llm=llm, history=history):
         if event == "engine":
             engine = value
         elif event == "segment":
@@ -199,6 +219,8 @@ def generate_message(process: Process, scope: ScopeRef, kind: MessageKind, *, ac
 
 def _store(process, scope, kind, question, segments, notices, engine, duration_ms, actor) -> AssistantMessage:
     content: dict = {"segments": segments}
+    if kind is MessageKind.ANSWER:  # "Réponse fondée sur N contributions"
+        content["n_sources"] = len({i for s in segments if s["status"] == "verifiee" for i in s["citations"]})
     if kind is MessageKind.DRAFT:
         titles = [s for s in segments if s["kind"] == "titre" and s["status"] == "structure"]
         content["title"] = titles[-1]["text"] if titles else "Proposition"
