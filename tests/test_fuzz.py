@@ -406,7 +406,8 @@ def _path_variants(rule, world: dict):
                 "version_id": world["version"], "run_id": world["run"], "group_id": world["group"],
                 "batch_id": world["batch"], "comment_id": world["comment"], "user_id": world["user"],
                 "theme_id": world["theme"], "process_id": world["process"], "entry_id": world["entry"],
-                "slug": world["slug"], "token": world["token"], "target_id": world["contribution"]}[name]
+                "slug": world["slug"], "token": world["token"], "target_id": world["contribution"],
+            "message_id": world["entry"], "index": 0}[name]
 
     parts = re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule)
     for converter, name in parts:
