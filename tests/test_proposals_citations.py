@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
 
@@ -38,7 +39,9 @@ def _create(client, scene, text, **extra):
 
 def test_a_citation_to_no_contribution_is_refused_and_nothing_is_created(client, auth, scene):
     auth.login(scene["moderator"])
+    started = time.perf_counter()
     response = _create(client, scene, "Les financements des OPCO arrivent trop tard [#999].")
+    assert time.perf_counter() - started < 1.0, "refused fast"
     assert response.status_code == 400
     assert "La citation [#999] ne correspond à aucune contribution de cette proposition." in response.text
     assert _count() == 0

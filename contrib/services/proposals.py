@@ -182,18 +182,20 @@ def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -
     included), and InvalidInput on ``citation_reason`` listing the sentences the checker does not
     verify when no reason is given. Returns None when there is nothing to keep with a reason.
     """
-    if not parse_citations(text)[1]:
+    cited = parse_citations(text)[1]
+    if not cited:
         return None
+    source_ids = set(source_ids)
+    strangers = list(dict.fromkeys(i for i in cited if i not in source_ids))
+    if strangers:  # refused before the (slower) check of meaning
+        named = ", ".join(f"[#{i}]" for i in strangers)
+        raise InvalidInput(f"La citation {named} ne correspond à aucune contribution de cette proposition." if
+                           len(strangers) == 1 else
+                           f"Les citations {named} ne correspondent à aucune contribution de cette proposition.",
+                           field="text")
     texts = dict(db.session.execute(db.select(Contribution.id, Contribution.text)
                                     .where(Contribution.id.in_(list(source_ids)))).all())
     sentences = check_text(text, texts, scope_size=len(texts))
-    strangers = list(dict.fromkeys(i for s in sentences for i in s.citations if i not in texts))
-    if strangers:
-        cited = ", ".join(f"[#{i}]" for i in strangers)
-        raise InvalidInput(f"La citation {cited} ne correspond à aucune contribution de cette proposition." if
-                           len(strangers) == 1 else
-                           f"Les citations {cited} ne correspondent à aucune contribution de cette proposition.",
-                           field="text")
     flagged = [{"text": s.text, "citations": list(s.citations), "status": s.status, "reason": s.reason}
                for s in sentences if s.citations and s.status not in _ACCEPTED_STATUSES]
     if not flagged:
