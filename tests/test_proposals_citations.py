@@ -95,8 +95,8 @@ def test_a_text_edit_is_checked_audited_and_undoable_from_the_journal(client, au
     assert refused.status_code == 400 and "La citation [#999]" in refused.text
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).text.startswith("Les financements")
-    response = client.post(url, data={"title": "Payer les organismes à temps",
-                                      "text": f"Les OPCO financent trop tard [#{c1}].", "version": str(proposal.version)})
+    response = client.post(url, data={"title": "Payer les organismes à temps", "version": str(proposal.version),
+                                      "text": f"Les OPCO financent trop tard [#{c1}]."})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).title == "Payer les organismes à temps"
@@ -107,7 +107,8 @@ def test_a_text_edit_is_checked_audited_and_undoable_from_the_journal(client, au
     assert f"Acte n° {entry.id} annulé" in response.text
     db.session.expire_all()
     restored = db.session.get(Proposal, proposal.id)
-    assert restored.title == "Financer à temps" and restored.text == f"Les financements des OPCO arrivent trop tard [#{c1}]."
+    assert restored.title == "Financer à temps"
+    assert restored.text == f"Les financements des OPCO arrivent trop tard [#{c1}]."
 
 
 def test_split_checks_the_new_text_against_the_sources_it_takes(scene):

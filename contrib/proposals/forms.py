@@ -21,8 +21,8 @@ class ProposalForm(Form):
 
     title = StringField("Titre de la proposition", description=f"{PROPOSAL_TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField("Texte de la proposition",
-                         description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} caractères au "
-                                     f"plus). {CITATION_HINT}")
+                         description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} "
+                                     f"caractères au plus). {CITATION_HINT}")
     citation_reason = citation_reason_field()
     theme_ids = SelectMultipleField("Thématiques", coerce=coerce_id, validate_choice=False)
     priority = SelectField("Priorité", choices=ProposalPriority.choices(), default=ProposalPriority.MEDIUM.value,

@@ -216,6 +216,6 @@ def edit(slug, proposal_id):
         except ContribError as error:
             attach_error(form, error)
             return _render_manage(process, proposal, 400, edit_form=form)
-        flash("Texte de la proposition modifié. La version précédente reste dans le journal, d'où l'acte peut être "
-              "annulé.", "success")
+        flash("Texte de la proposition modifié. La version précédente reste dans le journal, d'où l'acte peut "
+              "être annulé.", "success")
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))

@@ -776,7 +776,8 @@ def _redo_edit(entry: AuditEntry, actor: User) -> None:
 def _swap_wording(entry: AuditEntry, expected: dict, wanted: dict) -> None:
     proposal = _proposal(entry.target_id)
     if _wording(proposal) != {key: expected[key] for key in ("title", "text", "citation_review")}:
-        raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : rien n'a été modifié.")
+        raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : "
+                       "rien n'a été modifié.")
     _set_wording(proposal, wanted)
 
 
