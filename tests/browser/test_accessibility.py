@@ -137,7 +137,8 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             "Nouvelle proposition",
         f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
         "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
-        f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse"})
+        f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
+        "/moderation/demarches/pessac/qualite": "Qualité de l'analyse"})
     context.clear_cookies()
     _log_in(page, base_url, site, site["staff"])
     base = f"/plaidoyers/{site['plaidoyer']}"
