@@ -403,9 +403,8 @@ def test_questions_are_a_conversation_per_moderator_and_scope(scene, llm, factor
     assert "Réponse fondée sur 2 contributions" in page
 
 
-@pytest.mark.skipif(not EMBEDDED_TAKES_HISTORY, reason="nlp.synthesis.answer_question without history= "
-                                                       "(it comes with the nlp-synthesis branch)")
-def test_embedded_engine_reads_a_follow_up_in_the_context_of_the_previous_question(scene):
+def test_embedded_engine_answers_a_follow_up_and_says_how_many_contributions_it_drew_on(scene):
+    """The previous questions reach nlp as ``history=`` once nlp.synthesis accepts it (branch nlp-synthesis)."""
     process, moderator, contributions = scene
     scope = _selection(process, contributions)
     assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
@@ -413,4 +412,8 @@ def test_embedded_engine_reads_a_follow_up_in_the_context_of_the_previous_questi
     follow_up = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
                                            question="Et les OPCO, qu'en disent-ils ?")
     cited = {i for s in _shown_as_fact(follow_up) for i in s["citations"]}
-    assert contributions[2].id in cited and follow_up.content["n_sources"] == len(cited)
+    assert follow_up.content["n_sources"] == len(cited)
+    assert [t.question for t in assistant.history_of(process, scope, moderator)] == [
+        "Que disent les participants sur les financements ?", "Et les OPCO, qu'en disent-ils ?"]
+    if EMBEDDED_TAKES_HISTORY:
+        assert contributions[2].id in cited
