@@ -16,6 +16,7 @@ them change nothing, because the model's output is checked the same way.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -26,8 +27,8 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, is_no_answer, split_sentences
-from nlp.synthesis import ExtractiveSynthesizer, Segment
+from nlp.citations import NO_ANSWER, CheckedSentence, SupportScorer, check_sentence, is_no_answer, split_sentences
+from nlp.synthesis import ExtractiveSynthesizer, Segment, answer_question
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ CHAT = "chat-completions"
 TASKS = ("summary", "answer", "draft")
 MAX_PROMPT_CONTRIBUTIONS = 200
 MAX_PROMPT_CHARS = 1500
+MAX_HISTORY = 5  # previous questions of the conversation sent with a new one
+# nlp.synthesis learns to read a follow-up in the context of the previous questions (``history=``); until
+# that version is installed the embedded engine answers each question on its own. The one feature test.
+EMBEDDED_TAKES_HISTORY = "history" in inspect.signature(answer_question).parameters
 
 NOTICE_DOWN = ("Le modèle de langage configuré n'a pas répondu ({reason}) : voici la synthèse du moteur intégré, "
                "extraite des contributions.")
@@ -84,6 +89,14 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """A previous question of the same conversation and the answer shown (sentences with their citations)."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
 class LLMSettings:
     url: str
     model: str
@@ -110,9 +123,14 @@ def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "tex
     if segment.kind != "phrase":
         return {"kind": segment.kind, "text": segment.text, "citations": [], "status": "structure",
                 "score": None, "section": section}
-    verdict = check_sentence(segment.as_text(), scorer)
+    return _phrase(check_sentence(segment.as_text(), scorer), section)
+
+
+def _phrase(verdict: CheckedSentence, section: str) -> dict:
+    """A checked sentence as stored: the verdict, and why it is refused (French, "" when verified)."""
     return {"kind": "phrase", "text": verdict.text, "citations": list(verdict.citations), "status": verdict.status,
-            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "section": section}
+            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "reason": verdict.reason,
+            "supporting_ids": list(verdict.supporting_ids), "section": section}
 
 
 DEFAULT_TITLE = "Proposition"
@@ -146,8 +164,7 @@ def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict
     if verdict.status == "liaison":
         return {"kind": "liaison", "text": verdict.text, "citations": [], "status": "structure", "score": None,
                 "section": section}
-    return {"kind": "phrase", "text": verdict.text, "citations": list(verdict.citations), "status": verdict.status,
-            "score": round(verdict.score, 3), "bad_ids": list(verdict.bad_ids), "section": section}
+    return _phrase(verdict, section)
 
 
 # --- embedded engine ------------------------------------------------------------------------------
@@ -158,7 +175,14 @@ class EmbeddedEngine:
     name = EMBEDDED
     model = None
 
-    def generate(self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None) -> Iterator[dict]:
+    def generate(self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None,
+                 history: Sequence[Turn] = ()) -> Iterator[dict]:
+        if task == "answer":
+            extra = {"history": [turn.question for turn in history]} if EMBEDDED_TAKES_HISTORY else {}
+            result = answer_question(scope.ids, scope.texts, question or "", **scope.metadata(), **extra)
+            for segment in result.segments:
+                yield checked_segment(segment, scorer)
+            return
         synthesizer = ExtractiveSynthesizer().fit(scope.ids, scope.texts, **scope.metadata())
         if task == "draft":
             draft = synthesizer.draft()
@@ -170,8 +194,7 @@ class EmbeddedEngine:
                 for segment in draft.arguments:
                     yield checked_segment(segment, scorer, "arguments")
             return
-        result = synthesizer.answer(question or "") if task == "answer" else synthesizer.summary()
-        for segment in result.segments:
+        for segment in synthesizer.summary().segments:
             yield checked_segment(segment, scorer)
 
 
@@ -182,8 +205,9 @@ def _delimited(text: str) -> str:
     return text[:MAX_PROMPT_CHARS].replace("<", "‹").replace(">", "›")
 
 
-def build_messages(task: str, scope: Scope, question: str | None = None) -> list[dict]:
-    """The chat messages: the rules as system prompt, the contributions as delimited data."""
+def build_messages(task: str, scope: Scope, question: str | None = None, history: Sequence[Turn] = ()) -> list[dict]:
+    """The chat messages: the rules as system prompt, the previous questions and answers of the
+    conversation, then the contributions as delimited data with the new request."""
     lines = ["<contributions>"]
     for n, (id_, text) in enumerate(zip(scope.ids, scope.texts)):
         if n >= MAX_PROMPT_CONTRIBUTIONS:
@@ -193,7 +217,10 @@ def build_messages(task: str, scope: Scope, question: str | None = None) -> list
         lines.append(f"<contribution{attributes}>{_delimited(text)}</contribution>")
     lines.append("</contributions>")
     instruction = TASK_PROMPTS[task].format(question=_delimited(question or ""))
-    return [{"role": "system", "content": SYSTEM_PROMPT},
+    turns = [message for turn in history[-MAX_HISTORY:] for message in (
+        {"role": "user", "content": TASK_PROMPTS["answer"].format(question=_delimited(turn.question))},
+        {"role": "assistant", "content": _delimited(turn.answer)})]
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *turns,
             {"role": "user", "content": "\n".join(lines) + "\n\n" + instruction}]
 
 
@@ -296,11 +323,12 @@ class ChatCompletionsEngine:
             raise EngineError("réponse vide")
         return content
 
-    def generate(self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None) -> Iterator[dict]:
+    def generate(self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None,
+                 history: Sequence[Turn] = ()) -> Iterator[dict]:
         """Checked segments, sentence by sentence as the stream completes them."""
         buffer = ""
         section = "titre" if task == "draft" else "texte"
-        for piece in self.stream_text(build_messages(task, scope, question)):
+        for piece in self.stream_text(build_messages(task, scope, question, history)):
             buffer += piece
             complete, buffer = _complete_part(buffer)
             for sentence in split_sentences(complete):
@@ -343,7 +371,8 @@ def _draft_line(sentence: str, section: str, scorer: SupportScorer) -> tuple[str
 
 # --- one entry point -------------------------------------------------------------------------------
 
-def generate(task: str, scope: Scope, *, question: str | None = None, llm: LLMSettings | None = None) -> Iterator[tuple]:
+def generate(task: str, scope: Scope, *, question: str | None = None, llm: LLMSettings | None = None,
+             history: Sequence[Turn] = ()) -> Iterator[tuple]:
     """Yield ``("engine", {...})``, then ``("segment", dict)`` / ``("notice", str)`` events.
 
     With ``llm`` the endpoint is tried first; the embedded engine answers when it fails before
@@ -355,14 +384,14 @@ def generate(task: str, scope: Scope, *, question: str | None = None, llm: LLMSe
     embedded = EmbeddedEngine()
     if llm is None:
         yield "engine", {"engine": embedded.name, "model": None}
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question))
+        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
         return
     engine = ChatCompletionsEngine(llm)
     produced: list[dict] = []
     pending: list[dict] = []
     announced = False
     try:
-        for segment in engine.generate(task, scope, scorer, question):
+        for segment in engine.generate(task, scope, scorer, question, history):
             produced.append(segment)
             # Hold everything until a first verified sentence (or the "no answer" sentence) comes:
             # a model that verifies nothing is replaced as a whole by the embedded engine.
@@ -382,12 +411,12 @@ def generate(task: str, scope: Scope, *, question: str | None = None, llm: LLMSe
             return
         yield "engine", {"engine": embedded.name, "model": None}
         yield "notice", NOTICE_DOWN.format(reason=error.reason)
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question))
+        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
         return
     if not announced:
         yield "engine", {"engine": embedded.name, "model": None}
         yield "notice", NOTICE_UNVERIFIED
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question))
+        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
         return
     if task == "draft":
         titles = [s for s in produced if s["kind"] == "titre"]

@@ -10,3 +10,7 @@ class AssistantForm(Form):
     action = HiddenField()
     question = TextAreaField("Votre question sur ces contributions",
                              description=f"Par exemple « Que disent les financeurs ? ». {QUESTION_MAX_LENGTH} caractères au plus.")
+
+
+class FlagForm(Form):
+    """« Cette citation est fausse » on one verified sentence (the scope comes back as hidden fields)."""

@@ -9,7 +9,9 @@ Acts (audited; they record what was generated and change no contribution, so the
 undo — the journal lists them with a label):
 
 - ``assistant:summary:generate``, ``assistant:answer:generate``, ``assistant:draft:generate``;
-- ``assistant:draft:use``: a proposal was created from a draft; records what the moderator kept.
+- ``assistant:draft:use``: a proposal was created from a draft; records what the moderator kept;
+- ``assistant:citation:flag`` (undoable): a moderator marks a verified sentence « Cette citation est
+  fausse »; the quality page counts the flags that stand.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from contrib.core.errors import InvalidInput, NotFound
+from contrib.core.errors import Conflict, InvalidInput, NotFound
 from contrib.extensions import db
 from contrib.core.ids import parse_id
 from contrib.models import (
     AssistantConversation,
     AssistantMessage,
+    AuditEntry,
+    CitationFlag,
     Contribution,
     MessageKind,
     Process,
@@ -35,13 +39,14 @@ from contrib.models import (
     User,
 )
 from contrib.models.assistant import QUESTION_MAX_LENGTH
+from contrib.models.base import utcnow
 from contrib.core.permissions import require_role
 from contrib.core import audit
 from contrib.clustering import services as clustering
 from contrib.duplicates import services as duplicates
 from contrib.proposals import services as proposals
 from contrib.core import undo
-from contrib.assistant.engines import EMBEDDED, LLMSettings, Scope, generate
+from contrib.assistant.engines import EMBEDDED, MAX_HISTORY, LLMSettings, Scope, Turn, generate
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 
@@ -50,6 +55,7 @@ MAX_SCOPE = 2000
 GENERATE = {MessageKind.SUMMARY: "assistant:summary:generate", MessageKind.ANSWER: "assistant:answer:generate",
             MessageKind.DRAFT: "assistant:draft:generate"}
 USE_DRAFT = "assistant:draft:use"
+FLAG = "assistant:citation:flag"
 TASK_OF = {MessageKind.SUMMARY: "summary", MessageKind.ANSWER: "answer", MessageKind.DRAFT: "draft"}
 
 
@@ -155,6 +161,25 @@ def conversation_for(process: Process, scope: ScopeRef) -> AssistantConversation
         AssistantConversation.process_id == process.id, AssistantConversation.scope_key == scope.key))
 
 
+def history_of(process: Process, scope: ScopeRef, actor: User) -> list[Turn]:
+    """The moderator's previous questions on this scope and the answers shown, oldest first."""
+    conversation = conversation_for(process, scope)
+    if conversation is None:
+        return []
+    answers = db.session.scalars(
+        db.select(AssistantMessage).where(AssistantMessage.conversation_id == conversation.id,
+                                          AssistantMessage.kind == MessageKind.ANSWER,
+                                          AssistantMessage.created_by_id == actor.id)
+        .order_by(AssistantMessage.id.desc()).limit(MAX_HISTORY)).all()
+    return [Turn(message.question or "", message_text(message)) for message in reversed(answers)]
+
+
+def message_text(message: AssistantMessage) -> str:
+    """A stored message as plain text, each sentence with its citations ``[#id]``."""
+    return " ".join(s["text"] + (f" [{', '.join(f'#{i}' for i in s['citations'])}]" if s["citations"] else "")
+                    for s in message.content.get("segments", []))
+
+
 def clean_question(question: str | None) -> str:
     return clean_text(question, field_label="Question", max_length=QUESTION_MAX_LENGTH, multiline=False)
 
@@ -175,7 +200,8 @@ def stream(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User,
     engine: dict = {"engine": EMBEDDED, "model": None}
     segments: list[dict] = []
     notices: list[str] = []
-    for event, value in generate(TASK_OF[kind], load_scope(scope.ids), question=question, llm=llm):
+    history = history_of(process, scope, actor) if kind is MessageKind.ANSWER else []
+    for event, value in generate(TASK_OF[kind], load_scope(scope.ids), question=question, llm=llm, history=history):
         if event == "engine":
             engine = value
         elif event == "segment":
@@ -200,11 +226,16 @@ def generate_message(process: Process, scope: ScopeRef, kind: MessageKind, *, ac
 
 def _store(process, scope, kind, question, segments, notices, engine, duration_ms, actor) -> AssistantMessage:
     content: dict = {"segments": segments}
+    if kind is MessageKind.ANSWER:  # "Réponse fondée sur N contributions"
+        content["n_sources"] = len({i for s in segments if s["status"] == "verifiee" for i in s["citations"]})
     if kind is MessageKind.DRAFT:
         titles = [s for s in segments if s["kind"] == "titre" and s["status"] == "structure"]
         content["title"] = titles[-1]["text"] if titles else "Proposition"
         content["body"] = draft_body(segments)
+        # The sources the draft keeps (cited by a verified sentence) among those it considered (the scope):
+        # the draft page lists them all, the kept ones ticked, so none is dropped without the moderator seeing it.
         content["ids"] = sorted({i for s in segments if s["status"] == "verifiee" for i in s["citations"]})
+        content["considered"] = list(scope.ids)
     with transaction():
         conversation = conversation_for(process, scope)
         if conversation is None:
@@ -267,3 +298,62 @@ def record_draft_use(message_id: int, proposal: Proposal, *, actor: User) -> Non
                      after={"title": proposal.title, "text": proposal.text, "title_kept": proposal.title == title,
                             "text_similarity": round(difflib.SequenceMatcher(None, body, proposal.text).ratio(), 3),
                             "n_sentences_kept": len(kept), "n_sentences": len(sentences)})
+
+
+# --- moderators correct the checker ------------------------------------------------------------------
+
+def flags_of(message_ids) -> dict[tuple[int, int], CitationFlag]:
+    """{(message id, segment index): standing flag} for the messages of a page (one query)."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(db.select(CitationFlag).where(CitationFlag.message_id.in_(ids),
+                                                             CitationFlag.withdrawn_at.is_(None)))
+    return {(flag.message_id, flag.segment_index): flag for flag in rows}
+
+
+def flag_citation(process: Process, message_id: int, index: int, *, actor: User) -> CitationFlag:
+    """Mark the verified sentence ``index`` of message ``message_id`` as wrongly verified (audited, undoable).
+
+    Raises NotFound (message of another process, no such sentence), InvalidInput (not a verified
+    sentence), Conflict (already marked).
+    """
+    check_moderator(actor)
+    with transaction():
+        message = db.session.get(AssistantMessage, message_id)
+        if message is None or message.conversation.process_id != process.id:
+            raise NotFound("Message de l'assistant introuvable dans cette démarche.")
+        segments = message.content.get("segments", [])
+        if not 0 <= index < len(segments):
+            raise NotFound("Phrase introuvable dans ce message.")
+        segment = segments[index]
+        if segment["kind"] != "phrase" or segment["status"] != "verifiee":
+            raise InvalidInput("Seule une phrase affichée comme vérifiée peut être signalée comme fausse.")
+        flag = db.session.scalar(db.select(CitationFlag).where(CitationFlag.message_id == message.id,
+                                                                CitationFlag.segment_index == index))
+        if flag is not None and flag.withdrawn_at is None:
+            raise Conflict("Cette citation est déjà signalée comme fausse.")
+        if flag is None:
+            flag = CitationFlag(message_id=message.id, process_id=process.id, segment_index=index,
+                                sentence=segment["text"], citations=list(segment["citations"]),
+                                created_by_id=actor.id)
+            db.session.add(flag)
+        else:
+            flag.withdrawn_at, flag.created_by_id, flag.created_at = None, actor.id, utcnow()
+        db.session.flush()
+        audit.record(FLAG, actor=actor, target_type="assistant_citation_flag", target_id=flag.id,
+                     before={"flagged": False},
+                     after={"flagged": True, "process_id": process.id, "message_id": message.id, "index": index,
+                            "sentence": flag.sentence, "citations": flag.citations})
+    return flag
+
+
+def _set_flag(entry: AuditEntry, standing: bool) -> None:
+    flag = db.session.get(CitationFlag, entry.target_id)
+    if flag is None or (flag.withdrawn_at is None) == standing:
+        raise Conflict("Ce signalement a déjà été modifié : rien n'a été fait.")
+    flag.withdrawn_at = None if standing else utcnow()
+
+
+undo.handler(FLAG, label="Citation de l'assistant signalée comme fausse",
+             redo=lambda entry, actor: _set_flag(entry, True))(lambda entry, actor: _set_flag(entry, False))

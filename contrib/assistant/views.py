@@ -6,12 +6,13 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    stream_with_context, url_for)
 from flask_login import current_user
 
-from contrib.assistant.forms import AssistantForm
+from contrib.assistant.forms import AssistantForm, FlagForm
 from contrib.core.errors import ContribError
 from contrib.models import MessageKind, Role
 from contrib.core.permissions import role_required
 from contrib.assistant import services as assistant
 from contrib.assistant import jobs as assistant_jobs
+from contrib.assistant import quality as assistant_quality
 from contrib.processes import services as processes
 from contrib.assistant.engines import LLMSettings
 from nlp.citations import STATUS_LABELS
@@ -47,11 +48,19 @@ def _render(process, scope, scope_args, form, status=200):
     conversation = assistant.conversation_for(process, scope) if scope else None
     messages = conversation.messages if conversation else []
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
+    cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
     return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
                            jobs=jobs, action_of={kind: action for action, kind in ACTIONS.items()},
                            messages=messages, contributions=assistant.contributions_of(cited),
-                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS), status
+                           flags=assistant.flags_of(m.id for m in messages),
+                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS,
+                           considered=lambda message: _considered(message, scope)), status
+
+
+def _considered(message, scope) -> list[int]:
+    """The sources a draft considered (drafts stored before this was recorded: the scope)."""
+    return message.content.get("considered") or list(scope.ids)
 
 
 @bp.get(PAGE)
@@ -139,3 +148,29 @@ def job_status(slug):
     if job is None:
         return jsonify(is_active=False, progress=0, status_label="", message="")
     return jsonify(job.as_json())
+
+
+@bp.post(PAGE + "/messages/<int:message_id>/phrases/<int:index>/fausse")
+@role_required(Role.MODERATOR)
+def flag(slug, message_id, index):
+    """« Cette citation est fausse »: the sentence is counted against the checker on the quality page."""
+    process = processes.get_by_slug(slug)
+    scope_args = _scope_args(request.form)
+    if FlagForm().validate_on_submit():
+        try:
+            assistant.flag_citation(process, message_id, index, actor=current_user)
+        except ContribError as error:
+            flash(error.message, "error")
+        else:
+            flash("Citation signalée comme fausse : elle compte dans « Qualité de l'analyse ». L'acte peut être "
+                  "annulé depuis le journal.", "success")
+    return redirect(url_for(".page", slug=process.slug, **scope_args) + f"#message-{message_id}")
+
+
+@bp.get("/moderation/demarches/<slug>/qualite")
+@role_required(Role.MODERATOR)
+def quality(slug):
+    """« Qualité de l'analyse »: the text analysis measured on this process's own data."""
+    process = processes.get_by_slug(slug)
+    return render_template("assistant/quality.html", process=process,
+                           quality=assistant_quality.quality(process.id))

@@ -1,7 +1,7 @@
 """All tables, imported here so Alembic and the app see the whole schema."""
 
 from contrib.models.accounts import ActorType, Role, User
-from contrib.models.assistant import AssistantConversation, AssistantMessage, MessageKind, ScopeKind
+from contrib.models.assistant import AssistantConversation, AssistantMessage, CitationFlag, MessageKind, ScopeKind
 from contrib.models.audit import AuditEntry
 from contrib.models.clustering import (
     Cluster,
@@ -48,6 +48,7 @@ __all__ = [
     "ActorType",
     "AssistantConversation",
     "AssistantMessage",
+    "CitationFlag",
     "AuditEntry",
     "Cluster",
     "ClusterMembership",

@@ -76,3 +76,24 @@ class AssistantMessage(db.Model):
 
     conversation: Mapped[AssistantConversation] = relationship(back_populates="messages")
     created_by: Mapped[User | None] = relationship()
+
+
+class CitationFlag(db.Model):
+    """A moderator's "Cette citation est fausse" on a verified sentence shown by the assistant.
+
+    Never deleted: undoing the act sets ``withdrawn_at`` (a redo clears it); the quality page counts
+    the flags that stand.
+    """
+
+    __tablename__ = "assistant_citation_flags"
+    __table_args__ = (sa.UniqueConstraint("message_id", "segment_index", name="uq_assistant_citation_flags_segment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("assistant_messages.id", ondelete="CASCADE"))
+    process_id: Mapped[int] = mapped_column(sa.ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    segment_index: Mapped[int] = mapped_column()
+    sentence: Mapped[str] = mapped_column(sa.Text)
+    citations: Mapped[list[int]] = mapped_column(sa.JSON)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -80,6 +80,9 @@ class Proposal(db.Model):
     merged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Set when its creation was undone from the journal (a redo clears it).
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Sentences of the text whose citations the checker did not verify, kept by a moderator with a
+    # reason: {"sentences": [{"text", "citations", "status", "reason"}], "reason": str}; None when all verify.
+    citation_review: Mapped[dict | None] = mapped_column(sa.JSON)
     # Optimistic locking, as on contributions.
     version: Mapped[int] = mapped_column(default=1)
 

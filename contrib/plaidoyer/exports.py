@@ -22,6 +22,7 @@ from flask import render_template
 
 from contrib.core.errors import NotFound
 from contrib.participation.exports import Export, neutralise
+from contrib.proposals.services import citation_parts
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 FORMATS = {
@@ -86,10 +87,38 @@ def numbered(content: dict) -> list[tuple[int, dict, list[tuple[int, dict]]]]:
     return result
 
 
+REMOVED_CITATION = "[citation retirée]"
+
+
+def cited_text(text: str, source_ids) -> str:
+    """A proposal's text for a document leaving the platform: ``[#114]`` reads "[n° 114]" when 114 is one
+    of its (visible) sources; a citation of anything else is removed and marked, never printed."""
+    pieces = []
+    for piece, ids in citation_parts(text):
+        if not ids:
+            pieces.append(piece)
+            continue
+        kept = [i for i in ids if i in source_ids]
+        pieces.append(f"[n° {', n° '.join(map(str, kept))}]" if kept else "")
+        if len(kept) < len(ids):
+            pieces.append(REMOVED_CITATION)
+    return "".join(pieces)
+
+
+def _with_checked_citations(content: dict) -> dict:
+    """A copy of ``content`` whose proposal texts cite only their own sources (versions frozen before the
+    check included)."""
+    sections = [{**section, "proposals": [
+        {**proposal, "text": cited_text(proposal["text"], {s["id"] for s in proposal["provenance"]["sources"]})}
+        for proposal in section["proposals"]]} for section in content["sections"]]
+    return {**content, "sections": sections}
+
+
 def render(content: dict, file_format: str, *, meta: dict | None, base_url: str, stem: str) -> Export:
     """The export of ``content`` in ``file_format``; NotFound for an unknown format."""
     if file_format not in FORMATS:
         raise NotFound("Format d'export inconnu.")
+    content = _with_checked_citations(content)
     data = _RENDERERS[file_format](content, meta=meta, base_url=base_url.rstrip("/"))
     return Export(content=data, mimetype=FORMATS[file_format], filename=f"{stem}.{file_format}")
 

@@ -6,7 +6,14 @@ Acts (one transaction each, audited before/after, undoable from the journal, red
 - ``add_contributions`` / ``remove_contribution``: a proposal takes or gives back sources;
 - ``merge_proposals``: a proposal is absorbed by another (its sources move, it stays, marked
   "fusionnée dans …");
-- ``split``: chosen sources leave a proposal for a new one.
+- ``split``: chosen sources leave a proposal for a new one;
+- ``edit_text``: the title and text change (each version is in the journal, undoable).
+
+A proposal's text is checked when saved (created, split off or edited): a citation ``[#id]`` must
+name one of the proposal's sources, or nothing is saved; a sentence whose sources do not say what it
+says (``nlp.citations``) is refused unless the moderator keeps it with a reason, stored in
+``proposals.citation_review``. Texts without any citation are not checked: they are the moderator's
+own words.
 
 Invariants kept by every act and every undo/redo:
 
@@ -59,6 +66,7 @@ from contrib.notifications import services as notifications
 from contrib.core import undo
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
+from nlp.citations import check_text, parse_citations
 
 MAX_SELECTION = 500
 
@@ -67,7 +75,11 @@ ADD = "proposals:proposal:add"
 REMOVE = "proposals:proposal:remove"
 MERGE = "proposals:proposal:merge"
 SPLIT = "proposals:proposal:split"
-ACTIONS = (CREATE, ADD, REMOVE, MERGE, SPLIT)
+EDIT = "proposals:proposal:edit"
+ACTIONS = (CREATE, ADD, REMOVE, MERGE, SPLIT, EDIT)
+REVIEW_REASON_MAX_LENGTH = 500
+# A citation that is a mere pointer ("Voir [#3].") states nothing to check.
+_ACCEPTED_STATUSES = ("verifiee", "lien")
 
 # --- small helpers -----------------------------------------------------------------------------
 
@@ -152,6 +164,55 @@ def _fields(title: str | None, text: str | None, priority: ProposalPriority | st
     except ValueError:
         raise InvalidInput("Choisissez une priorité : haute, moyenne ou basse.", field="priority") from None
     return ProposalFields(title=title, text=text, priority=priority)
+
+
+_CITATION = re.compile(r"\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\]")
+
+
+def citation_parts(text: str) -> list[tuple[str, list[int]]]:
+    """``text`` cut at its citation markers: (plain text, []) and (marker, [ids]) pieces, in order."""
+    parts: list[tuple[str, list[int]]] = []
+    position = 0
+    for match in _CITATION.finditer(text or ""):
+        parts.append((text[position:match.start()], []))
+        parts.append((match.group(), list(dict.fromkeys(parse_citations(match.group())[1]))))
+        position = match.end()
+    parts.append(((text or "")[position:], []))
+    return [part for part in parts if part[0]]
+
+
+def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -> dict | None:
+    """Check the citations of a proposal's text against its sources; return what to store.
+
+    Raises InvalidInput naming the citations that are not sources of the proposal (unknown ids
+    included), and InvalidInput on ``citation_reason`` listing the sentences the checker does not
+    verify when no reason is given. Returns None when there is nothing to keep with a reason.
+    """
+    cited = parse_citations(text)[1]
+    if not cited:
+        return None
+    source_ids = set(source_ids)
+    strangers = list(dict.fromkeys(i for i in cited if i not in source_ids))
+    if strangers:  # refused before the (slower) check of meaning
+        named = ", ".join(f"[#{i}]" for i in strangers)
+        raise InvalidInput(f"La citation {named} ne correspond à aucune contribution de cette proposition." if
+                           len(strangers) == 1 else
+                           f"Les citations {named} ne correspondent à aucune contribution de cette proposition.",
+                           field="text")
+    texts = dict(db.session.execute(db.select(Contribution.id, Contribution.text)
+                                    .where(Contribution.id.in_(list(source_ids)))).all())
+    sentences = check_text(text, texts, scope_size=len(texts))
+    flagged = [{"text": s.text, "citations": list(s.citations), "status": s.status, "reason": s.reason}
+               for s in sentences if s.citations and s.status not in _ACCEPTED_STATUSES]
+    if not flagged:
+        return None
+    if not (reason or "").strip():
+        listed = " ; ".join(f"« {s['text']} » ({s['reason']})" for s in flagged)
+        raise InvalidInput(f"Les contributions citées ne disent pas ce que dit{'' if len(flagged) == 1 else 'ent'} "
+                           f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
+                           "Corrigez le texte, ou gardez-le en indiquant pourquoi.", field="citation_reason")
+    reason = clean_text(reason, field_label="Motif", max_length=REVIEW_REASON_MAX_LENGTH)
+    return {"sentences": flagged, "reason": reason}
 
 
 def _themes(process: Process, theme_ids: Iterable[int] | None) -> list[Theme]:
@@ -366,7 +427,7 @@ def _race(contribution_ids: list[int]) -> Conflict:
 
 def create_from_contributions(process_id: int, contribution_ids: Iterable[int], title: str | None, text: str | None,
                               theme_ids: Iterable[int] | None, priority: ProposalPriority | str | None, *,
-                              moderator: User) -> Proposal:
+                              moderator: User, citation_reason: str | None = None) -> Proposal:
     """Create a proposal from contributions of one process; each becomes "intégrée" and its author is told.
 
     Raises NotAllowed (not a moderator), NotFound (process), InvalidInput (title, text, themes,
@@ -381,9 +442,10 @@ def create_from_contributions(process_id: int, contribution_ids: Iterable[int], 
             process = _process(process_id)
             themes = _themes(process, theme_ids)
             contributions = _selectable(process, contribution_ids)
+            review = review_citations(fields.text, [c.id for c in contributions], citation_reason)
             before = _statuses(contributions)
             proposal = Proposal(process_id=process.id, title=fields.title, text=fields.text, priority=fields.priority,
-                                created_by_id=moderator.id, themes=themes)
+                                created_by_id=moderator.id, themes=themes, citation_review=review)
             db.session.add(proposal)
             db.session.flush()
             _attach(proposal, contributions, moderator)
@@ -486,7 +548,7 @@ def merge_proposals(source_id: int, into_id: int, *, moderator: User, expected_v
 
 def split(proposal_id: int, contribution_ids: Iterable[int], title: str | None, text: str | None, *,
           moderator: User, theme_ids: Iterable[int] | None = None, priority: ProposalPriority | str | None = None,
-          expected_version: int | None = None) -> Proposal:
+          expected_version: int | None = None, citation_reason: str | None = None) -> Proposal:
     """Move chosen sources of a proposal to a new proposal; return the new one.
 
     Themes and priority default to the original's. Both keep at least one source; supporters are
@@ -508,8 +570,9 @@ def split(proposal_id: int, contribution_ids: Iterable[int], title: str | None, 
                 "Les contributions {n} ne font pas partie de cette proposition."), field="ids")
         if len(contribution_ids) == len(sources):
             raise InvalidInput("Laissez au moins une contribution dans la proposition d'origine.", field="ids")
+        review = review_citations(fields.text, contribution_ids, citation_reason)
         new = Proposal(process_id=original.process_id, title=fields.title, text=fields.text, priority=fields.priority,
-                       created_by_id=moderator.id, themes=themes)
+                       created_by_id=moderator.id, themes=themes, citation_review=review)
         db.session.add(new)
         db.session.flush()
         _move(contribution_ids, original, new)
@@ -523,6 +586,37 @@ def split(proposal_id: int, contribution_ids: Iterable[int], title: str | None, 
         pending = _notify_merged(contributions, new)
     notifications.deliver(pending)
     return new
+
+
+def _wording(proposal: Proposal) -> dict:
+    return {"title": proposal.title, "text": proposal.text, "citation_review": proposal.citation_review}
+
+
+def edit_text(proposal_id: int, title: str | None, text: str | None, *, moderator: User,
+              citation_reason: str | None = None, expected_version: int | None = None) -> Proposal:
+    """Change a live proposal's title and text (checked like at creation); the journal keeps both versions.
+
+    Raises InvalidInput (title, text, citations, nothing changed), NotFound, Conflict.
+    """
+    _moderator(moderator)
+    with transaction():
+        proposal = _proposal(proposal_id, expected_version=expected_version)
+        fields = _fields(title, text, proposal.priority)
+        review = review_citations(fields.text, _sources(proposal.id), citation_reason)
+        before = _wording(proposal)
+        after = {"title": fields.title, "text": fields.text, "citation_review": review}
+        if after == before:
+            raise InvalidInput("Le titre et le texte n'ont pas changé : rien n'a été enregistré.", field="text")
+        _set_wording(proposal, after)
+        audit.record(EDIT, actor=moderator, target_type="proposal", target_id=proposal.id, before=before,
+                     after={**after, "proposal_ids": [proposal.id]})
+    return proposal
+
+
+def _set_wording(proposal: Proposal, wording: dict) -> None:
+    proposal.title, proposal.text = wording["title"], wording["text"]
+    proposal.citation_review = wording["citation_review"]
+    _touch(proposal)
 
 
 # --- undo and redo -----------------------------------------------------------------------------
@@ -676,6 +770,24 @@ def _redo_split(entry: AuditEntry, actor: User) -> None:
     _recompute_supports(original, new)
 
 
+def _undo_edit(entry: AuditEntry, actor: User) -> None:
+    _refuse_if_dependants(entry)
+    _swap_wording(entry, entry.after, entry.before)
+
+
+def _redo_edit(entry: AuditEntry, actor: User) -> None:
+    _swap_wording(entry, entry.before, entry.after)
+
+
+def _swap_wording(entry: AuditEntry, expected: dict, wanted: dict) -> None:
+    proposal = _proposal(entry.target_id)
+    if _wording(proposal) != {key: expected[key] for key in ("title", "text", "citation_review")}:
+        raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : "
+                       "rien n'a été modifié.")
+    _set_wording(proposal, wanted)
+
+
+
 def register_undo() -> None:
     """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
     undo.handler(CREATE, label="Création d'une proposition", redo=_redo_create)(_undo_create)
@@ -683,6 +795,7 @@ def register_undo() -> None:
     undo.handler(REMOVE, label="Retrait d'une contribution d'une proposition", redo=_redo_remove)(_undo_remove)
     undo.handler(MERGE, label="Fusion de deux propositions", redo=_redo_merge)(_undo_merge)
     undo.handler(SPLIT, label="Scission d'une proposition", redo=_redo_split)(_undo_split)
+    undo.handler(EDIT, label="Modification du texte d'une proposition", redo=_redo_edit)(_undo_edit)
 
 
 # --- reading -----------------------------------------------------------------------------------

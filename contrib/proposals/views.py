@@ -8,7 +8,7 @@ from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
 from contrib.models import Role
 from contrib.core.permissions import role_required
-from contrib.proposals.forms import AddForm, MergeForm, ProposalForm, SplitForm, VersionForm
+from contrib.proposals.forms import AddForm, EditForm, MergeForm, ProposalForm, SplitForm, VersionForm
 from contrib.assistant import services as assistant
 from contrib.processes import services as processes
 from contrib.proposals import services as proposals
@@ -24,6 +24,12 @@ def proposals_fed_by(contribution_ids) -> dict:
     """{contribution id: proposal it feeds} for a page of contributions (one query); used by the
     contribution page and "Mes contributions" to say "Intégrée à la proposition « … »"."""
     return proposals.taken_by(list(contribution_ids))
+
+
+@bp.app_template_global()
+def citation_parts(text: str) -> list:
+    """A text cut at its ``[#id]`` markers, for ``proposals/_citations.html``."""
+    return proposals.citation_parts(text)
 
 
 @bp.get("/propositions/<int:proposal_id>")
@@ -70,7 +76,7 @@ def new(slug):
         try:
             proposal = proposals.create_from_contributions(
                 process.id, selected_ids, form.title.data, form.text.data, form.theme_ids.data or [],
-                form.priority.data, moderator=current_user)
+                form.priority.data, moderator=current_user, citation_reason=form.citation_reason.data)
         except ContribError as error:
             attach_error(form, error)
         else:
@@ -118,6 +124,7 @@ def _render_manage(process, proposal, status: int = 200, **forms):
         n_supporters=proposals.n_supporters(proposal.id), final=proposals.final_proposal(proposal),
         add_form=forms.get("add_form") or AddForm(formdata=None), merge_form=merge_form,
         split_form=forms.get("split_form") or SplitForm(formdata=None),
+        edit_form=forms.get("edit_form") or EditForm(formdata=None, title=proposal.title, text=proposal.text),
         split_ids=forms.get("split_ids", []), version_form=VersionForm(formdata=None)), status
 
 
@@ -189,11 +196,28 @@ def split(slug, proposal_id):
         try:
             ids = proposals.parse_ids(request.form.getlist("ids"))
             new = proposals.split(proposal.id, ids, form.title.data, form.text.data, moderator=current_user,
-                                  expected_version=form.seen_version())
+                                  expected_version=form.seen_version(), citation_reason=form.citation_reason.data)
         except ContribError as error:
             attach_error(form, error)
             return _render_manage(process, proposal, 400, split_form=form, split_ids=ids)
         flash(f"Proposition scindée : la proposition n° {new.id} reprend {len(ids)} contribution"
               f"{'s' if len(ids) > 1 else ''}.", "success")
         return redirect(url_for(".manage", slug=process.slug, proposal_id=new.id))
+    return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
+
+
+@bp.post(WORKSPACE + "/<int:proposal_id>/modifier")
+@role_required(Role.MODERATOR)
+def edit(slug, proposal_id):
+    process, proposal = _proposal_of(slug, proposal_id)
+    form = EditForm()
+    if form.validate_on_submit():
+        try:
+            proposals.edit_text(proposal.id, form.title.data, form.text.data, moderator=current_user,
+                                citation_reason=form.citation_reason.data, expected_version=form.seen_version())
+        except ContribError as error:
+            attach_error(form, error)
+            return _render_manage(process, proposal, 400, edit_form=form)
+        flash("Texte de la proposition modifié. La version précédente reste dans le journal, d'où l'acte peut "
+              "être annulé.", "success")
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))

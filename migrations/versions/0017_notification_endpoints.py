@@ -4,7 +4,7 @@ Existing rows whose ``link`` path is one the code wrote (a contribution, one of 
 get its endpoint and arguments; any other row keeps only ``link``, which the page still shows.
 
 Revision ID: 0017_notification_endpoints
-Revises: 0014_account_trust
+Revises: 0016_proposal_citations
 Create Date: 2026-12-02 06:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_notification_endpoints'
-down_revision = '0014_account_trust'
+down_revision = '0016_proposal_citations'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@ The OpenAI-compatible engine is tested against a real local HTTP server (tests/l
 """
 
 import json
+import re
 
 import pytest
 
@@ -11,7 +12,8 @@ from contrib.extensions import db
 from contrib.models import AssistantMessage, AuditEntry, Contribution, MessageKind, Role
 from contrib.assistant import services as assistant
 from contrib.proposals import services as proposals
-from contrib.assistant.engines import (NOTICE_CUT, LLMSettings, build_messages, generate)
+from contrib.assistant.engines import (EMBEDDED_TAKES_HISTORY, NOTICE_CUT, LLMSettings, build_messages,
+                                                generate)
 from nlp.citations import NO_ANSWER, STATUS_LABELS
 from tests.llm_server import FakeLLM
 
@@ -343,3 +345,87 @@ def test_scope_numbers_that_are_not_ids_are_refused_in_french(scene, client, aut
                            data={"groupe": number, "action": "resumer"})
     assert response.status_code == 400 and json.loads(response.text)["message"] == "Numéro de groupe invalide."
     assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
+
+
+NEGATED = "Il ne faut surtout pas supprimer le budget de la formation des demandeurs d'emploi."
+
+
+def test_llm_negated_claim_is_never_shown_as_verified_and_the_page_says_why(scene, llm, factory, client, auth):
+    process, moderator, contributions = scene
+    budget = factory.contribution(process, text=NEGATED)
+    a = contributions[2].id
+    llm.reply = (f"Les financements des OPCO arrivent trop tard [#{a}]. "
+                 f"Il faut supprimer le budget de la formation des demandeurs d'emploi [#{budget.id}]. Voir [#{a}].")
+    scope = _selection(process, [*contributions, budget])
+    message = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                         question="Que disent-ils du budget ?", llm=_settings(llm))
+    assert message.engine == "chat-completions"
+    phrases = [s for s in message.content["segments"] if s["kind"] == "phrase"]
+    assert [s["status"] for s in phrases] == ["verifiee", "non_soutenue", "lien"]
+    assert "dit le contraire" in phrases[1]["reason"] and phrases[0]["reason"] == ""
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert "Pourquoi : " in page and "dit le contraire" in page
+    assert page.count("Cette citation est fausse") == 1, "only the verified sentence can be marked false"
+    assert "lien : rien à vérifier" in page and f'href="/contributions/{a}"' in page
+
+
+def test_draft_page_lists_every_considered_source_with_the_kept_ones_ticked(scene, client, auth):
+    process, moderator, contributions = scene
+    scope = _selection(process, contributions)
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+    kept = draft.content["ids"]
+    assert draft.content["considered"] == list(scope.ids) and 0 < len(kept) < len(scope.ids)
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert f"{len(kept)} gardée" in page and f"sur {len(scope.ids)} examinées" in page
+    boxes = re.findall(rf'id="source-{draft.id}-(\d+)"([^>]*)>', page)
+    assert [int(i) for i, _ in boxes] == list(scope.ids)
+    assert [int(i) for i, attrs in boxes if "checked" in attrs] == kept
+    # The moderator's choice is what the proposal form receives.
+    chosen = [scope.ids[0], scope.ids[-1]]
+    form = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle",
+                      query_string={"brouillon": draft.id, "ids": chosen}).text
+    assert [int(i) for i in re.findall(r'name="ids" value="(\d+)"[^>]*\bchecked\b', form)] == chosen
+
+
+def test_questions_are_a_conversation_per_moderator_and_scope(scene, llm, factory, client, auth):
+    process, moderator, contributions = scene
+    a, b, c = (x.id for x in contributions[:3])
+    scope = _selection(process, contributions)
+    llm.reply = f"Les financements des OPCO arrivent trop tard [#{c}]."
+    first = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                       question="Que disent-ils des financements ?", llm=_settings(llm))
+    other = factory.user(Role.MODERATOR)
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=other, question="Question d'un collègue ?",
+                               llm=_settings(llm))
+    llm.reply = f"Il faut simplifier la certification Qualiopi pour les petits organismes [#{a}, #{b}]."
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                               question="Et les financeurs, qu'en disent-ils ?", llm=_settings(llm))
+    sent = llm.requests[-1]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert "Que disent-ils des financements ?" in sent[1]["content"]
+    assert sent[2]["content"] == f"Les financements des OPCO arrivent trop tard. [#{c}]"
+    assert "Et les financeurs" in sent[3]["content"] and "<contributions>" in sent[3]["content"]
+    assert "Question d'un collègue" not in json.dumps(sent, ensure_ascii=False)
+    assert first.content["n_sources"] == 1
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert "Réponse fondée sur 1 contribution (citée par des phrases vérifiées) sur 5." in page
+    assert "Réponse fondée sur 2 contributions" in page
+
+
+def test_embedded_engine_answers_a_follow_up_and_says_how_many_contributions_it_drew_on(scene):
+    """The previous questions reach nlp as ``history=`` once nlp.synthesis accepts it (branch nlp-synthesis)."""
+    process, moderator, contributions = scene
+    scope = _selection(process, contributions)
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                               question="Que disent les participants sur les financements ?")
+    follow_up = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
+                                           question="Et les OPCO, qu'en disent-ils ?")
+    cited = {i for s in _shown_as_fact(follow_up) for i in s["citations"]}
+    assert follow_up.content["n_sources"] == len(cited)
+    assert [t.question for t in assistant.history_of(process, scope, moderator)] == [
+        "Que disent les participants sur les financements ?", "Et les OPCO, qu'en disent-ils ?"]
+    if EMBEDDED_TAKES_HISTORY:
+        assert contributions[2].id in cited

@@ -82,6 +82,7 @@ EXPECTED = {
     "proposals.remove": Role.MODERATOR,
     "proposals.merge": Role.MODERATOR,
     "proposals.split": Role.MODERATOR,
+    "proposals.edit": Role.MODERATOR,
     "clustering.index": Role.MODERATOR,
     "clustering.launch": Role.MODERATOR,
     "clustering.status": Role.MODERATOR,
@@ -98,6 +99,8 @@ EXPECTED = {
     "assistant.generate": Role.MODERATOR,
     "assistant.stream": Role.MODERATOR,
     "assistant.job_status": Role.MODERATOR,
+    "assistant.flag": Role.MODERATOR,
+    "assistant.quality": Role.MODERATOR,
     "prioritisation.support_proposal": Role.PARTICIPANT,
     "prioritisation.set_priority": Role.MODERATOR,
     "prioritisation.set_status": Role.MODERATOR,
@@ -159,7 +162,7 @@ def world(factory):
             "plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,
             "contribution_id": contribution.id, "process_id": process.id,
             "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
-            "token": "jeton-invalide", "entry_id": 1,
+            "token": "jeton-invalide", "entry_id": 1, "message_id": 1, "index": 0,
             "batch_id": batch.id, "uploader": uploader, "file_format": "csv",
             "comment_id": comment.id, "session_id": session.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
 

@@ -346,11 +346,12 @@ FEATURE_FORMS = [
     (Role.MODERATOR, "/moderation/journal/{entry}/annuler", ["retour"]),
     # proposals
     (Role.MODERATOR, "/moderation/demarches/{slug}/propositions/nouvelle",
-     ["action", "ids", "ids", "q", "title", "text", "theme_ids", "priority", "brouillon"]),
+     ["action", "ids", "ids", "q", "title", "text", "theme_ids", "priority", "brouillon", "citation_reason"]),
     (Role.MODERATOR, MANAGE + "/ajouter", ["ids", "version"]),
     (Role.MODERATOR, MANAGE + "/retirer/{source}", ["version"]),
     (Role.MODERATOR, MANAGE + "/fusionner", ["into_id", "version"]),
-    (Role.MODERATOR, MANAGE + "/scinder", ["ids", "ids", "title", "text", "version"]),
+    (Role.MODERATOR, MANAGE + "/scinder", ["ids", "ids", "title", "text", "version", "citation_reason"]),
+    (Role.MODERATOR, MANAGE + "/modifier", ["title", "text", "citation_reason", "version"]),
     (Role.MODERATOR, MANAGE + "/priorite", ["priority", "version"]),
     (Role.MODERATOR, MANAGE + "/statut", ["status", "reason", "version"]),
     (Role.PARTICIPANT, "/propositions/{proposal}/soutien", ["retirer"]),
@@ -372,6 +373,8 @@ FEATURE_FORMS = [
      ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
     (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/flux",
      ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
+    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/messages/{entry}/phrases/0/fausse",
+     ["groupe", "proposition", "regroupement", "ids"]),
     # prioritisation: plenary sessions and their ballots
     (Role.MODERATOR, "/moderation/demarches/{slug}/plenieres", ["title", "mode", "n_points", "proposal_ids",
                                                                 "proposal_ids"]),
@@ -507,7 +510,8 @@ def _path_variants(rule, world: dict):
                 "version_id": world["version"], "run_id": world["run"], "group_id": world["group"],
                 "batch_id": world["batch"], "comment_id": world["comment"], "user_id": world["user"],
                 "theme_id": world["theme"], "process_id": world["process"], "entry_id": world["entry"],
-                "slug": world["slug"], "token": world["token"], "target_id": world["contribution"]}[name]
+                "slug": world["slug"], "token": world["token"], "target_id": world["contribution"],
+            "message_id": world["entry"], "index": 0}[name]
 
     parts = re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule)
     for converter, name in parts:
