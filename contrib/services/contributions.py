@@ -19,7 +19,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from contrib.services import audit
+from contrib.services import audit, vectors
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 from nlp import fold
@@ -107,6 +107,10 @@ def post_contribution(process_id: int, draft: ContributionDraft, *, author: User
             if not author.has_role(Role.FACILITATOR):
                 raise NotAllowed("Seuls les animateurs peuvent saisir une contribution pour le compte d'autrui.")
             fields.update(_on_behalf_fields(on_behalf), entered_by_id=author.id)
+        # A few milliseconds; if the encoder fails the contribution is stored without (matched by words).
+        vector = vectors.encode([vectors.meaning_text(fields["title"], fields["text"])])
+        if vector is not None:
+            fields.update(embedding=vector[0], embedding_model=vectors.MODEL_NAME)
         contribution = Contribution(process_id=process.id, **fields)
         db.session.add(contribution)
         process.n_contributions = Process.n_contributions + 1

@@ -5,6 +5,10 @@ the workers fork, by ``warm_up``), then grows by the contributions posted since 
 no rebuild). Nothing in it matters between requests: hidden contributions are filtered when results
 are read from the database, a restarted worker rebuilds its cache, and each query checks a cheap
 fingerprint of the rows the index was built from (ids reused after a reset or a restore: rebuild).
+
+Meaning comes from the vectors stored with the contributions (``contrib.services.vectors``): a build
+embeds only the few rows still without one; with many missing it indexes words only and is rebuilt
+once the task queue has stored them. The typed text is embedded per query (a few milliseconds).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from contrib.extensions import db
 from contrib.models import Contribution, Process
+from contrib.services import vectors
 from nlp import SimilarIndex
 
 MIN_QUERY_LENGTH = 15
@@ -25,6 +30,10 @@ MIN_SCORE = 0.2
 REFIT_GROWTH = 2.0  # refit the vocabulary when the corpus has doubled since the last fit
 # Below this size a refit costs a few milliseconds and learns the new words; above, add() is used.
 ALWAYS_REFIT_BELOW = 3000
+# Rows without a stored vector that a build embeds itself (about 10 ms each); with more missing, the
+# index is built on words only until the task queue has stored them (``vectors.queue_backfill``).
+EMBED_IN_REQUEST = 32
+EMBED_IN_BACKGROUND = 1000
 
 
 @dataclass
@@ -50,14 +59,36 @@ def _process_lock(process_id: int) -> threading.Lock:
         return _process_locks.setdefault(process_id, threading.Lock())
 
 
-def _new_rows(process_id: int, after_id: int) -> list[tuple[int, str, datetime]]:
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    text: str
+    created_at: datetime
+    vector: bytes | None  # the stored vector of the current model, or None (to compute)
+
+
+def _new_rows(process_id: int, after_id: int) -> list[_Row]:
     statement = (
-        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at)
+        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at,
+                  Contribution.embedding, Contribution.embedding_model)
         .where(Contribution.process_id == process_id, Contribution.id > after_id)
         .order_by(Contribution.id)
     )
-    return [(id_, f"{title or ''} {text}".strip(), created_at)
-            for id_, title, text, created_at in db.session.execute(statement)]
+    return [_Row(id_, vectors.meaning_text(title, text), created_at, vectors.current(embedding, model))
+            for id_, title, text, created_at, embedding, model in db.session.execute(statement)]
+
+
+def _with_vectors(rows: list[_Row], *, embed_at_most: int) -> list[bytes] | None:
+    """The rows' stored vectors, the few missing ones computed now; None when more than ``embed_at_most``
+    are missing (or the encoder fails): the index is then built on words only until the backfill is done."""
+    missing = [row for row in rows if row.vector is None]
+    if len(missing) > embed_at_most:
+        return None
+    fresh = dict(zip((row.id for row in missing), vectors.encode([row.text for row in missing]) or [])) \
+        if missing else {}
+    if len(fresh) < len(missing):
+        return None
+    return [row.vector if row.vector is not None else fresh[row.id] for row in rows]
 
 
 def _fingerprint(process_id: int, last_id: int) -> tuple:
@@ -75,26 +106,38 @@ def _fingerprint(process_id: int, last_id: int) -> tuple:
     )).one())
 
 
-def _index_for(process_id: int) -> SimilarIndex | None:
+def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarIndex:
+    stored = _with_vectors(rows, embed_at_most=embed_at_most)
+    ids, texts = [row.id for row in rows], [row.text for row in rows]
+    index = SimilarIndex(semantic=stored is not None).fit(ids, texts, vectors=stored)
+    process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
+    _cache[process_id] = _CachedIndex(index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at)
+    return index
+
+
+def _index_for(process_id: int, *, embed_at_most: int = EMBED_IN_REQUEST) -> SimilarIndex | None:
     """The process's index, brought up to date; the caller holds the process lock."""
     cached = _cache.get(process_id)
-    if cached is not None and _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint():
-        _cache.pop(process_id, None)  # built from rows that are no longer what they were: rebuild
+    if cached is not None and (
+            _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
+            or not cached.index.semantic and vectors.count_missing(process_id) <= embed_at_most):
+        # Built from rows that are no longer what they were, or words-only and the vectors are now
+        # stored: rebuild.
+        _cache.pop(process_id, None)
         cached = None
     rows = _new_rows(process_id, cached.last_id if cached else 0)
     n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
     if cached is None or (rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit)):
         if cached is not None:
             rows = _new_rows(process_id, 0)
-        if not rows:
-            return None
-        index = SimilarIndex().fit([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
-        process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
-        _cache[process_id] = _CachedIndex(index, rows[-1][0], len(rows), process_created_at, rows[-1][2])
-        return index
+        return _fit(process_id, rows, embed_at_most=embed_at_most) if rows else None
     if rows:
-        cached.index.add([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
-        cached.last_id, cached.last_created_at = rows[-1][0], rows[-1][2]
+        stored = _with_vectors(rows, embed_at_most=len(rows)) if cached.index.semantic else None
+        if cached.index.semantic and stored is None:  # the encoder failed: start again on words only
+            _cache.pop(process_id, None)
+            return _fit(process_id, _new_rows(process_id, 0), embed_at_most=0)
+        cached.index.add([row.id for row in rows], [row.text for row in rows], vectors=stored)
+        cached.last_id, cached.last_created_at = rows[-1].id, rows[-1].created_at
     return cached.index
 
 
@@ -114,7 +157,7 @@ def _build_in_background(process_id: int) -> None:
     def build():
         try:
             with app.app_context(), _process_lock(process_id):
-                _index_for(process_id)
+                _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
         finally:
             with _lock:
                 _building.discard(process_id)
@@ -159,7 +202,7 @@ def warm_up() -> int:
         Process.is_open.is_(True), Process.n_contributions >= ALWAYS_REFIT_BELOW)).all()
     for process_id in process_ids:
         with _process_lock(process_id):
-            _index_for(process_id)
+            _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
     return len(process_ids)
 
 
