@@ -78,17 +78,8 @@ def _new_rows(process_id: int, after_id: int) -> list[_Row]:
             for id_, title, text, created_at, embedding, model in db.session.execute(statement)]
 
 
-def _with_vectors(rows: list[_Row], *, embed_at_most: int) -> list[bytes] | None:
-    """The rows' stored vectors, the few missing ones computed now; None when more than ``embed_at_most``
-    are missing (or the encoder fails): the index is then built on words only until the backfill is done."""
-    missing = [row for row in rows if row.vector is None]
-    if len(missing) > embed_at_most:
-        return None
-    fresh = dict(zip((row.id for row in missing), vectors.encode([row.text for row in missing]) or [])) \
-        if missing else {}
-    if len(fresh) < len(missing):
-        return None
-    return [row.vector if row.vector is not None else fresh[row.id] for row in rows]
+def _vectors_of(rows: list[_Row], embed_at_most: int) -> list[bytes] | None:
+    return vectors.complete([row.text for row in rows], [row.vector for row in rows], embed_at_most=embed_at_most)
 
 
 def _fingerprint(process_id: int, last_id: int) -> tuple:
@@ -107,7 +98,7 @@ def _fingerprint(process_id: int, last_id: int) -> tuple:
 
 
 def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarIndex:
-    stored = _with_vectors(rows, embed_at_most=embed_at_most)
+    stored = _vectors_of(rows, embed_at_most)
     ids, texts = [row.id for row in rows], [row.text for row in rows]
     index = SimilarIndex(semantic=stored is not None).fit(ids, texts, vectors=stored)
     process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
@@ -115,8 +106,9 @@ def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarInd
     return index
 
 
-def _index_for(process_id: int, *, embed_at_most: int = EMBED_IN_REQUEST) -> SimilarIndex | None:
+def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarIndex | None:
     """The process's index, brought up to date; the caller holds the process lock."""
+    embed_at_most = EMBED_IN_REQUEST if embed_at_most is None else embed_at_most
     cached = _cache.get(process_id)
     if cached is not None and (
             _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
@@ -132,7 +124,7 @@ def _index_for(process_id: int, *, embed_at_most: int = EMBED_IN_REQUEST) -> Sim
             rows = _new_rows(process_id, 0)
         return _fit(process_id, rows, embed_at_most=embed_at_most) if rows else None
     if rows:
-        stored = _with_vectors(rows, embed_at_most=len(rows)) if cached.index.semantic else None
+        stored = _vectors_of(rows, len(rows)) if cached.index.semantic else None
         if cached.index.semantic and stored is None:  # the encoder failed: start again on words only
             _cache.pop(process_id, None)
             return _fit(process_id, _new_rows(process_id, 0), embed_at_most=0)

@@ -46,6 +46,21 @@ def current(embedding: bytes | None, model: str | None) -> bytes | None:
     return embedding if embedding is not None and model == embeddings.MODEL_NAME else None
 
 
+def complete(texts: Sequence[str], stored: Sequence[bytes | None], *, embed_at_most: int) -> list[bytes] | None:
+    """Every text's vector: the stored one, or computed now for the few without; None when more than
+    ``embed_at_most`` are missing or the encoder fails (the caller then works on words only)."""
+    missing = [row for row, vector in enumerate(stored) if vector is None]
+    if len(missing) > embed_at_most:
+        return None
+    fresh = encode([texts[row] for row in missing]) if missing else []
+    if fresh is None:
+        return None
+    complete = list(stored)
+    for row, vector in zip(missing, fresh):
+        complete[row] = vector
+    return complete
+
+
 def missing_condition():
     """SQL condition of the rows whose vector is to compute."""
     return db.or_(Contribution.embedding.is_(None), Contribution.embedding_model.is_(None),
@@ -98,9 +113,16 @@ def _key(process_id: int | None) -> str:
 
 
 def queue_backfill(process_id: int | None = None) -> None:
-    """Compute the missing vectors on the task queue (see ``backfill_progress``)."""
-    tasks.put_job(_key(process_id), "queued", 0, "Calcul des vecteurs de sens en attente.")
-    tasks.enqueue(TASK_NAME, process_id)
+    """Compute the missing vectors on the task queue (see ``backfill_progress``).
+
+    Called after the data is committed: an unreachable queue is logged, not raised (the rows are
+    matched by their words until ``flask embed-contributions`` runs).
+    """
+    try:
+        tasks.put_job(_key(process_id), "queued", 0, "Calcul des vecteurs de sens en attente.")
+        tasks.enqueue(TASK_NAME, process_id)
+    except Exception:
+        logger.exception("vectors of process %s not queued", process_id)
 
 
 @tasks.task(TASK_NAME)
