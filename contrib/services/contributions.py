@@ -19,7 +19,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from contrib.services import audit, vectors
+from contrib.services import audit, search, vectors
 from contrib.services.transaction import transaction
 from contrib.validation import clean_text
 from nlp import fold
@@ -181,7 +181,6 @@ def visible_contributions(process_id: int, *, theme_id: int | None = None, kind:
 
 
 def list_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
-                       query: str | None = None,
                        older_than: int | None = None, newer_than: int | None = None,
                        last: bool = False, per_page: int = 20) -> Page:
     """Visible contributions of a process, newest first, by keyset pagination.
@@ -190,7 +189,7 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     ``older_than`` gives the page after a cursor, ``newer_than`` the page before it, ``last`` the
     oldest contributions. An unknown kind raises InvalidInput.
     """
-    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind, query=query).options(
+    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind).options(
         joinedload(Contribution.theme), joinedload(Contribution.author))
     ascending = last or newer_than is not None
     if older_than is not None:
@@ -216,6 +215,14 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
         newer_cursor=rows[0].id if has_newer else None,
         older_cursor=rows[-1].id if has_older else None,
     )
+
+
+def search_contributions(process_id: int, query: str, *, theme_id: int | None = None, kind: str | None = None,
+                         page: int = 1, per_page: int = 20) -> search.SearchPage:
+    """Visible contributions of a process found by the words and the meaning of ``query``, best first
+    (see ``contrib.services.search``), optionally of one theme and kind. An unknown kind raises InvalidInput."""
+    return search.search(process_id, query, visible_contributions(process_id, theme_id=theme_id, kind=kind),
+                         page=page, per_page=per_page)
 
 
 def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:

@@ -157,6 +157,27 @@ def _build_in_background(process_id: int) -> None:
     threading.Thread(target=build, name=f"similar-index-{process_id}", daemon=True).start()
 
 
+def rank(process_id: int, text: str, *, k: int, min_score: float, exclude_ids: tuple[int, ...] = (),
+         restrict_ids: list[int] | None = None) -> list[tuple[int, float]] | None:
+    """(id, hybrid score) of the ``k`` contributions of the process closest to ``text``, best first
+    (hidden ones included); None while a large process's first index is being built in the background."""
+    if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
+        _build_in_background(process_id)
+        return None
+    with _process_lock(process_id):
+        index = _index_for(process_id)
+        if index is None:
+            return []
+        return index.query(text, k=k, min_score=min_score, exclude_ids=exclude_ids, restrict_ids=restrict_ids)
+
+
+def vocabulary(process_id: int) -> frozenset[str]:
+    """The word stems of the process's cached index (empty when none is built yet): the words a search
+    can correct a typo towards."""
+    cached = _cache.get(process_id)
+    return frozenset(cached.index.vectorizer_.feature_names_) if cached is not None else frozenset()
+
+
 def find_similar(process_id: int, text: str, *, limit: int = 5,
                  exclude_ids: tuple[int, ...] = ()) -> list[tuple[Contribution, float]]:
     """The visible contributions of the process closest to ``text``, best first, with their score.
@@ -166,14 +187,8 @@ def find_similar(process_id: int, text: str, *, limit: int = 5,
     """
     if len((text or "").strip()) < MIN_QUERY_LENGTH:
         return []
-    if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
-        # Suggestions are a help: while the worker's first index builds, there are none.
-        _build_in_background(process_id)
-        return []
-    with _process_lock(process_id):
-        index = _index_for(process_id)
-        # Ask for a few more than needed: hidden ones are dropped below.
-        matches = index.query(text, k=limit + 5, min_score=MIN_SCORE, exclude_ids=exclude_ids) if index else []
+    # Ask for a few more than needed: hidden ones are dropped below.
+    matches = rank(process_id, text, k=limit + 5, min_score=MIN_SCORE, exclude_ids=exclude_ids)
     if not matches:
         return []
     scores = dict(matches)
