@@ -202,3 +202,57 @@ def test_opposite_stances_are_never_proposed(app, review):
     groups = [{m.contribution.text[:25] for m in group.members} for group in duplicates.pending_groups(process.id)]
     assert not any(any("AFEST" in text for text in group) for group in groups)
     assert len(groups) == 1  # control: the agreeing rewording still is proposed
+
+
+class TestSearch:
+    TEXTS = [
+        ("Reconnaître les formateurs", "Créer un statut reconnu pour les formateurs indépendants dans les branches."),
+        ("Certification", "La certification des compétences prend trop de temps pour les petits organismes."),
+        (None, "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat."),
+        (None, "Développer les pistes cyclables sécurisées entre les villages."),
+        (None, "Les financements des OPCO arrivent trop tard pour les entrées en formation."),
+    ]
+
+    def scene(self, factory):
+        process, user = factory.process(), factory.user()
+        rows = [post(process, user, text, title=title) for title, text in self.TEXTS]
+        similar.forget()
+        return process, rows
+
+    @pytest.mark.parametrize("query, expected", [("formatrice", 0), ("formatrices indépendantes", 0),
+                                                 ("certifcation", 1), ("CERTIFICATION", 1), ("opco", 4)])
+    def test_words_are_found_whatever_the_form_accent_or_typo(self, app, client, factory, query, expected):
+        process, rows = self.scene(factory)
+        found = contributions.search_contributions(process.id, query)
+        assert found.items[0].id == rows[expected].id
+        assert rows[expected].id not in found.by_meaning  # found by its words, not only by meaning
+        html = client.get(f"/demarches/{process.slug}", query_string={"q": query}).text
+        assert f"{found.n_found} résultat" in html and html.index(rows[expected].text[:30]) < html.index("n° ")
+
+    def test_a_typo_is_corrected_only_towards_close_words(self, app, factory):
+        process, rows = self.scene(factory)
+        assert contributions.search_contributions(process.id, "certifcation").items[0].id == rows[1].id
+        unrelated = contributions.search_contributions(process.id, "hippopotame")
+        assert unrelated.n_found == 0 and unrelated.items == []  # control: no correction, no meaning match
+
+    def test_results_are_ranked_and_counted_and_filters_apply(self, app, client, factory):
+        process, rows = self.scene(factory)
+        found = contributions.search_contributions(process.id, "formateurs reconnus")
+        assert found.items[0].id == rows[0].id and found.n_found == len(found.items)
+        themed = contributions.search_contributions(process.id, "formateurs", theme_id=process.themes[1].id)
+        assert themed.items == []  # every post above is in the first theme
+        db.session.execute(db.update(Contribution).where(Contribution.id == rows[0].id)
+                           .values(hidden_at=db.func.now()))
+        db.session.commit()
+        assert rows[0].id not in [c.id for c in contributions.search_contributions(process.id, "formateurs").items]
+
+    def test_the_word_index_follows_edits_of_the_text(self, app, factory):
+        process, rows = self.scene(factory)
+        db.session.execute(db.update(Contribution).where(Contribution.id == rows[3].id)
+                           .values(search_text="velos electriques en libre service"))
+        db.session.commit()
+        similar.forget()
+        found = contributions.search_contributions(process.id, "électriques")
+        assert [c.id for c in found.items][:1] == [rows[3].id] and rows[3].id not in found.by_meaning
+        cyclables = contributions.search_contributions(process.id, "cyclables")
+        assert rows[3].id not in {c.id for c in cyclables.items} - cyclables.by_meaning  # no longer a word hit
