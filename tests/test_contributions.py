@@ -245,7 +245,8 @@ class TestSearch:
         assert "2 résultats pour « audit EPUISENT »" in html
         # The text with every word first; the one sharing only "audit" follows, flagged as found by meaning.
         assert html.index("épuisent") < html.index("coûtent") and html.count("Proche par le sens") == 1
-        assert [c.id for c in contributions.search_contributions(process.id, "qualiopi", kind="weak_signal").items] == [hit.id]
+        found = contributions.search_contributions(process.id, "qualiopi", kind="weak_signal")
+        assert [c.id for c in found.items] == [hit.id]
 
     def test_search_wildcards_are_literal(self, factory, app):
         process = factory.process()

@@ -5,8 +5,8 @@ accents), every query word required, each as a prefix of its stem or of its masc
 (« formatrice » finds « formateurs »): SQLite FTS5 (``contributions_fts``, kept in sync by
 triggers) and PostgreSQL full-text search (``french`` configuration behind a GIN index; the text is
 folded already, so ``unaccent`` is not needed). A word with a typo is corrected towards the closest
-stems of the process's vocabulary (rapidfuzz, the similar index's words). Meaning: the process's similar-contributions index
-(hybrid: TF-IDF + stored vectors), which also catches typos (« certifcation »). A word hit gets
+stems of the process's vocabulary (rapidfuzz over the similar index's words: « certifcation »).
+Meaning: the process's similar-contributions index (hybrid: TF-IDF + stored vectors). A word hit gets
 ``WORD_BONUS`` on top of its hybrid score: precise matches first, the closest ideas among them first.
 """
 

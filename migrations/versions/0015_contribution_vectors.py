@@ -40,10 +40,12 @@ SQLITE_TRIGGERS = (
          INSERT INTO contributions_fts(rowid, search_text) VALUES (new.id, new.search_text);
        END""",
     """CREATE TRIGGER contributions_fts_delete AFTER DELETE ON contributions BEGIN
-         INSERT INTO contributions_fts(contributions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+         INSERT INTO contributions_fts(contributions_fts, rowid, search_text)
+           VALUES ('delete', old.id, old.search_text);
        END""",
     """CREATE TRIGGER contributions_fts_update AFTER UPDATE OF search_text ON contributions BEGIN
-         INSERT INTO contributions_fts(contributions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+         INSERT INTO contributions_fts(contributions_fts, rowid, search_text)
+           VALUES ('delete', old.id, old.search_text);
          INSERT INTO contributions_fts(rowid, search_text) VALUES (new.id, new.search_text);
        END""",
 )
