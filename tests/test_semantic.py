@@ -150,6 +150,28 @@ class TestSuggestions:
         vectors.backfill(process.id)
         assert partner.id in [c.id for c, _ in similar.find_similar(process.id, self.TYPED)][:3]
 
+    def test_a_large_words_only_index_is_replaced_in_the_background_once_vectors_are_stored(
+            self, app, factory, monkeypatch):
+        import time
+
+        for name, value in (("ALWAYS_REFIT_BELOW", 3), ("EMBED_IN_BACKGROUND", 2), ("UPGRADE_CHECK_SECONDS", 0)):
+            monkeypatch.setattr(similar, name, value)
+        process, partner = self.scene(factory)
+        db.session.execute(db.update(Contribution).values(embedding=None, embedding_model=None))
+        db.session.commit()
+        similar.warm_up()
+        words_only = similar._cache[process.id].index
+        assert not words_only.semantic
+        similar.find_similar(process.id, self.TYPED)
+        assert similar._cache[process.id].index is words_only  # control: vectors still missing, kept
+        vectors.backfill(process.id)
+        similar.find_similar(process.id, self.TYPED)  # answers at once from the words, starts the swap
+        deadline = time.monotonic() + 30
+        while similar._cache[process.id].index is words_only and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert similar._cache[process.id].index.semantic
+        assert partner.id in [c.id for c, _ in similar.find_similar(process.id, self.TYPED)][:3]
+
     def test_a_new_post_is_added_with_its_stored_vector(self, app, factory, monkeypatch):
         monkeypatch.setattr(similar, "ALWAYS_REFIT_BELOW", 0)  # what a large process does
         process, _ = self.scene(factory)

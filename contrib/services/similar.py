@@ -14,6 +14,7 @@ once the task queue has stored them. The typed text is embedded per query (a few
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +34,8 @@ ALWAYS_REFIT_BELOW = 3000
 # Rows without a stored vector that a build embeds itself (about 10 ms each); with more missing, the
 # index is built on words only until the task queue has stored them (``vectors.queue_backfill``).
 EMBED_IN_REQUEST = 32
-EMBED_IN_BACKGROUND = 1000
+EMBED_IN_BACKGROUND = 300
+UPGRADE_CHECK_SECONDS = 60  # how often a large words-only index looks whether its vectors are stored now
 
 
 @dataclass
@@ -43,6 +45,7 @@ class _CachedIndex:
     n_at_fit: int
     process_created_at: datetime | None
     last_created_at: datetime | None
+    upgrade_checked_at: float = 0.0
 
     def expected_fingerprint(self) -> tuple:
         return (self.process_created_at, self.index.n_indexed_, self.last_created_at)
@@ -112,9 +115,10 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
     cached = _cache.get(process_id)
     if cached is not None and (
             _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
-            or not cached.index.semantic and vectors.count_missing(process_id) <= embed_at_most):
-        # Built from rows that are no longer what they were, or words-only and the vectors are now
-        # stored: rebuild.
+            or not cached.index.semantic and cached.n_at_fit < ALWAYS_REFIT_BELOW
+            and vectors.count_missing(process_id) <= embed_at_most):
+        # Built from rows that are no longer what they were, or small, words-only and the vectors are
+        # now stored: rebuild (a large one is replaced in the background, see ``_upgrade_if_ready``).
         _cache.pop(process_id, None)
         cached = None
     rows = _new_rows(process_id, cached.last_id if cached else 0)
@@ -138,8 +142,9 @@ def _count_rows(process_id: int) -> int:
         db.select(Process.n_contributions).where(Process.id == process_id)).scalar() or 0
 
 
-def _build_in_background(process_id: int) -> None:
-    """Build a large process's index in a thread, so no request waits seconds for it."""
+def _build_in_background(process_id: int, *, replace: bool = False) -> None:
+    """Build a large process's index in a thread, so no request waits seconds for it. ``replace``:
+    build a new one from scratch while requests keep using the cached one, then swap them."""
     with _lock:
         if process_id in _building:
             return
@@ -148,8 +153,14 @@ def _build_in_background(process_id: int) -> None:
 
     def build():
         try:
-            with app.app_context(), _process_lock(process_id):
-                _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
+            with app.app_context():
+                if replace:
+                    rows = _new_rows(process_id, 0)
+                    if rows:
+                        _fit(process_id, rows, embed_at_most=EMBED_IN_BACKGROUND)
+                else:
+                    with _process_lock(process_id):
+                        _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
         finally:
             with _lock:
                 _building.discard(process_id)
@@ -164,11 +175,26 @@ def rank(process_id: int, text: str, *, k: int, min_score: float, exclude_ids: t
     if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
         _build_in_background(process_id)
         return None
+    _upgrade_if_ready(process_id)
     with _process_lock(process_id):
         index = _index_for(process_id)
         if index is None:
             return []
         return index.query(text, k=k, min_score=min_score, exclude_ids=exclude_ids, restrict_ids=restrict_ids)
+
+
+def _upgrade_if_ready(process_id: int) -> None:
+    """A large words-only index is replaced in the background once (nearly) every vector is stored;
+    checked at most every ``UPGRADE_CHECK_SECONDS``."""
+    cached = _cache.get(process_id)
+    if cached is None or cached.index.semantic or cached.n_at_fit < ALWAYS_REFIT_BELOW:
+        return
+    now = time.monotonic()
+    if now - cached.upgrade_checked_at < UPGRADE_CHECK_SECONDS:
+        return
+    cached.upgrade_checked_at = now
+    if vectors.count_missing(process_id) <= EMBED_IN_BACKGROUND:
+        _build_in_background(process_id, replace=True)
 
 
 def vocabulary(process_id: int) -> frozenset[str]:
