@@ -87,7 +87,8 @@ def _close_stems(stems: set[str], vocabulary: frozenset[str]) -> set[str]:
 
 
 def _word_hits(statement, groups: list[set[str]]) -> list[int]:
-    """Ids of ``statement``'s rows matching every group, best engine rank first."""
+    """Ids of ``statement``'s rows matching every group, best first by the engine (SQLite: bm25;
+    PostgreSQL: newest)."""
     statement = statement.with_only_columns(Contribution.id).limit(WORD_CANDIDATES + 1)
     if db.engine.dialect.name == "sqlite":
         match = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
@@ -99,7 +100,9 @@ def _word_hits(statement, groups: list[set[str]]) -> list[int]:
         # The same expression as the GIN index ('french' as a literal, or the index is not used).
         vector = sa.func.to_tsvector(sa.literal_column("'french'"), Contribution.search_text)
         tsquery = sa.func.to_tsquery(sa.literal_column("'french'"), terms)
-        statement = statement.where(vector.op("@@")(tsquery)).order_by(sa.func.ts_rank(vector, tsquery).desc())
+        # No ts_rank: it would recompute every hit's tsvector (the index holds none); newest first, and
+        # the meaning index ranks them.
+        statement = statement.where(vector.op("@@")(tsquery)).order_by(Contribution.id.desc())
     return list(db.session.scalars(statement))
 
 

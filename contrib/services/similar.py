@@ -46,6 +46,7 @@ class _CachedIndex:
     process_created_at: datetime | None
     last_created_at: datetime | None
     upgrade_checked_at: float = 0.0
+    words: frozenset[str] | None = None  # the index's word stems, computed on first use
 
     def expected_fingerprint(self) -> tuple:
         return (self.process_created_at, self.index.n_indexed_, self.last_created_at)
@@ -201,7 +202,11 @@ def vocabulary(process_id: int) -> frozenset[str]:
     """The word stems of the process's cached index (empty when none is built yet): the words a search
     can correct a typo towards."""
     cached = _cache.get(process_id)
-    return frozenset(cached.index.vectorizer_.feature_names_) if cached is not None else frozenset()
+    if cached is None:
+        return frozenset()
+    if cached.words is None:
+        cached.words = frozenset(cached.index.vectorizer_.feature_names_)
+    return cached.words
 
 
 def find_similar(process_id: int, text: str, *, limit: int = 5,
