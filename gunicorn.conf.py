@@ -18,17 +18,19 @@ keepalive = 75  # as long as a proxy in front keeps its connections
 
 def when_ready(server):
     """Before forking, once, in the master: configure the ORM mappers, compile every template and
-    build the similar-contributions indexes of the open processes, so that no worker pays for them
-    on its first requests (a second each, seconds of CPU per index)."""
+    load the sentence encoder and build the similar-contributions indexes of the open processes, so
+    that no worker pays for them on its first requests (seconds each, and the model's 160 MB shared)."""
     from sqlalchemy.orm import configure_mappers
 
     from contrib.extensions import db
     from contrib.participation import similar
+    from nlp import embeddings
     from wsgi import app
 
     configure_mappers()
     for name in app.jinja_env.list_templates(extensions=["html"]):
         app.jinja_env.get_template(name)
+    embeddings.embed(["Préchargement du modèle de sens."])
     with app.app_context():
         try:
             server.log.info("similar-contribution indexes built before forking: %s", similar.warm_up())

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app wsgi seed-demo`, `load-csv`, `create-user`."""
+"""Command-line commands: `flask --app wsgi seed-demo`, `load-csv`, `create-user`, `embed-contributions`."""
 
 from pathlib import Path
 
@@ -12,6 +12,7 @@ def init_app(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(load_csv)
     app.cli.add_command(create_user)
+    app.cli.add_command(embed_contributions)
 
 
 @click.command("seed-demo")
@@ -43,6 +44,11 @@ def load_csv(path, slug, title):
     click.echo(f"{result.n_loaded} contributions chargées dans « {process.slug} », {result.n_skipped} ignorées.")
     for reason, count in sorted(result.skipped_reasons.items()):
         click.echo(f"  {count} × {reason}")
+    if result.n_loaded:
+        from contrib.participation import vectors
+
+        vectors.queue_backfill(process.id)
+        click.echo("Vecteurs de sens : calcul confié à la file de tâches (flask worker).")
 
 
 @click.command("create-user")
@@ -59,3 +65,27 @@ def create_user(email, name, role, password):
     except ContribError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Compte créé : {user.email} ({user.role.label}).")
+
+
+@click.command("embed-contributions")
+@click.option("--process", "slug", default=None, help="Slug of one process (default: all).")
+@click.option("--now", is_flag=True, help="Compute here and now instead of on the task queue.")
+def embed_contributions(slug, now):
+    """Compute the meaning vectors still missing (new rows, or made by another model)."""
+    from contrib.processes import services as processes
+    from contrib.participation import vectors
+
+    try:
+        process_id = processes.get_by_slug(slug).id if slug else None
+    except ContribError as error:
+        raise click.ClickException(error.message) from error
+    missing = vectors.count_missing(process_id)
+    if not now:
+        vectors.queue_backfill(process_id)
+        click.echo(f"{missing} vecteur(s) à calculer : confié à la file de tâches (flask worker).")
+        return
+
+    def report(done, total):
+        click.echo(f"  {done} / {total}")
+
+    click.echo(f"{vectors.backfill(process_id, on_progress=report)} vecteur(s) calculé(s).")

@@ -84,6 +84,10 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The full-text structures are created by hand in 0015 (FTS5 table, GIN expression index): not models.
+    from contrib.participation.search import is_engine_object
+
+    conf_args["include_name"] = lambda name, type_, parent_names: not is_engine_object(name, type_)
 
     connectable = get_engine()
 

@@ -37,6 +37,7 @@ from contrib.models import (
 from contrib.models.base import utcnow
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.core import audit
+from contrib.participation import vectors
 from contrib.facilitation.bulk import refresh_statistics_after
 from contrib.participation.contributions import AUTHOR_NAME_MAX_LENGTH, TABLE_LABEL_MAX_LENGTH
 from contrib.facilitation.sheets import read_sheet
@@ -473,6 +474,7 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User,
                             "n_imported": len(valid), "n_skipped": n_skipped, "sha256": batch.sha256})
     db.session.expire_all()
     refresh_statistics_after(len(valid))
+    vectors.queue_backfill(process.id)
     return ImportResult(n_imported=len(valid), n_skipped=n_skipped)
 
 

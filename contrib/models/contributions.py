@@ -94,6 +94,10 @@ class Contribution(db.Model):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # Kept by the support service with an atomic UPDATE, outside the optimistic version.
     n_supports: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Meaning vector (nlp.embeddings float16 bytes, 1 KiB) and the model that produced it; none, or another
+    # model's, means "to compute" (contrib.participation.vectors): until then the row is matched by its words only.
+    embedding: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    embedding_model: Mapped[str | None] = mapped_column(sa.String(40))
     # Optimistic locking: two moderators changing the same row at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

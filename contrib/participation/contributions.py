@@ -20,6 +20,8 @@ from contrib.models import (
 )
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.core import audit
+from contrib.participation import search
+from contrib.participation import vectors
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from nlp import fold
@@ -107,6 +109,10 @@ def post_contribution(process_id: int, draft: ContributionDraft, *, author: User
             if not author.has_role(Role.FACILITATOR):
                 raise NotAllowed("Seuls les animateurs peuvent saisir une contribution pour le compte d'autrui.")
             fields.update(_on_behalf_fields(on_behalf), entered_by_id=author.id)
+        # A few milliseconds; if the encoder fails the contribution is stored without (matched by words).
+        vector = vectors.encode([vectors.meaning_text(fields["title"], fields["text"])])
+        if vector is not None:
+            fields.update(embedding=vector[0], embedding_model=vectors.MODEL_NAME)
         contribution = Contribution(process_id=process.id, **fields)
         db.session.add(contribution)
         process.n_contributions = Process.n_contributions + 1
@@ -177,7 +183,6 @@ def visible_contributions(process_id: int, *, theme_id: int | None = None, kind:
 
 
 def list_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
-                       query: str | None = None,
                        older_than: int | None = None, newer_than: int | None = None,
                        last: bool = False, per_page: int = 20) -> Page:
     """Visible contributions of a process, newest first, by keyset pagination.
@@ -186,7 +191,7 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     ``older_than`` gives the page after a cursor, ``newer_than`` the page before it, ``last`` the
     oldest contributions. An unknown kind raises InvalidInput.
     """
-    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind, query=query).options(
+    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind).options(
         joinedload(Contribution.theme), joinedload(Contribution.author))
     ascending = last or newer_than is not None
     if older_than is not None:
@@ -212,6 +217,14 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
         newer_cursor=rows[0].id if has_newer else None,
         older_cursor=rows[-1].id if has_older else None,
     )
+
+
+def search_contributions(process_id: int, query: str, *, theme_id: int | None = None, kind: str | None = None,
+                         page: int = 1, per_page: int = 20) -> search.SearchPage:
+    """Visible contributions of a process found by the words and the meaning of ``query``, best first
+    (see ``contrib.participation.search``), optionally of one theme and kind. An unknown kind raises InvalidInput."""
+    return search.search(process_id, query, visible_contributions(process_id, theme_id=theme_id, kind=kind),
+                         page=page, per_page=per_page)
 
 
 def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:

@@ -5,11 +5,16 @@ the workers fork, by ``warm_up``), then grows by the contributions posted since 
 no rebuild). Nothing in it matters between requests: hidden contributions are filtered when results
 are read from the database, a restarted worker rebuilds its cache, and each query checks a cheap
 fingerprint of the rows the index was built from (ids reused after a reset or a restore: rebuild).
+
+Meaning comes from the vectors stored with the contributions (``contrib.participation.vectors``): a build
+embeds only the few rows still without one; with many missing it indexes words only and is rebuilt
+once the task queue has stored them. The typed text is embedded per query (a few milliseconds).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from contrib.extensions import db
 from contrib.models import Contribution, Process
+from contrib.participation import vectors
 from nlp import SimilarIndex
 
 MIN_QUERY_LENGTH = 15
@@ -25,6 +31,11 @@ MIN_SCORE = 0.2
 REFIT_GROWTH = 2.0  # refit the vocabulary when the corpus has doubled since the last fit
 # Below this size a refit costs a few milliseconds and learns the new words; above, add() is used.
 ALWAYS_REFIT_BELOW = 3000
+# Rows without a stored vector that a build embeds itself (about 10 ms each); with more missing, the
+# index is built on words only until the task queue has stored them (``vectors.queue_backfill``).
+EMBED_IN_REQUEST = 32
+EMBED_IN_BACKGROUND = 300
+UPGRADE_CHECK_SECONDS = 60  # how often a large words-only index looks whether its vectors are stored now
 
 
 @dataclass
@@ -34,6 +45,8 @@ class _CachedIndex:
     n_at_fit: int
     process_created_at: datetime | None
     last_created_at: datetime | None
+    upgrade_checked_at: float = 0.0
+    words: frozenset[str] | None = None  # the index's word stems, computed on first use
 
     def expected_fingerprint(self) -> tuple:
         return (self.process_created_at, self.index.n_indexed_, self.last_created_at)
@@ -50,14 +63,27 @@ def _process_lock(process_id: int) -> threading.Lock:
         return _process_locks.setdefault(process_id, threading.Lock())
 
 
-def _new_rows(process_id: int, after_id: int) -> list[tuple[int, str, datetime]]:
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    text: str
+    created_at: datetime
+    vector: bytes | None  # the stored vector of the current model, or None (to compute)
+
+
+def _new_rows(process_id: int, after_id: int) -> list[_Row]:
     statement = (
-        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at)
+        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at,
+                  Contribution.embedding, Contribution.embedding_model)
         .where(Contribution.process_id == process_id, Contribution.id > after_id)
         .order_by(Contribution.id)
     )
-    return [(id_, f"{title or ''} {text}".strip(), created_at)
-            for id_, title, text, created_at in db.session.execute(statement)]
+    return [_Row(id_, vectors.meaning_text(title, text), created_at, vectors.current(embedding, model))
+            for id_, title, text, created_at, embedding, model in db.session.execute(statement)]
+
+
+def _vectors_of(rows: list[_Row], embed_at_most: int) -> list[bytes] | None:
+    return vectors.complete([row.text for row in rows], [row.vector for row in rows], embed_at_most=embed_at_most)
 
 
 def _fingerprint(process_id: int, last_id: int) -> tuple:
@@ -75,26 +101,40 @@ def _fingerprint(process_id: int, last_id: int) -> tuple:
     )).one())
 
 
-def _index_for(process_id: int) -> SimilarIndex | None:
+def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarIndex:
+    stored = _vectors_of(rows, embed_at_most)
+    ids, texts = [row.id for row in rows], [row.text for row in rows]
+    index = SimilarIndex(semantic=stored is not None).fit(ids, texts, vectors=stored)
+    process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
+    _cache[process_id] = _CachedIndex(index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at)
+    return index
+
+
+def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarIndex | None:
     """The process's index, brought up to date; the caller holds the process lock."""
+    embed_at_most = EMBED_IN_REQUEST if embed_at_most is None else embed_at_most
     cached = _cache.get(process_id)
-    if cached is not None and _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint():
-        _cache.pop(process_id, None)  # built from rows that are no longer what they were: rebuild
+    if cached is not None and (
+            _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
+            or not cached.index.semantic and cached.n_at_fit < ALWAYS_REFIT_BELOW
+            and vectors.count_missing(process_id) <= embed_at_most):
+        # Built from rows that are no longer what they were, or small, words-only and the vectors are
+        # now stored: rebuild (a large one is replaced in the background, see ``_upgrade_if_ready``).
+        _cache.pop(process_id, None)
         cached = None
     rows = _new_rows(process_id, cached.last_id if cached else 0)
     n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
     if cached is None or (rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit)):
         if cached is not None:
             rows = _new_rows(process_id, 0)
-        if not rows:
-            return None
-        index = SimilarIndex().fit([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
-        process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
-        _cache[process_id] = _CachedIndex(index, rows[-1][0], len(rows), process_created_at, rows[-1][2])
-        return index
+        return _fit(process_id, rows, embed_at_most=embed_at_most) if rows else None
     if rows:
-        cached.index.add([id_ for id_, _, _ in rows], [text for _, text, _ in rows])
-        cached.last_id, cached.last_created_at = rows[-1][0], rows[-1][2]
+        stored = _vectors_of(rows, len(rows)) if cached.index.semantic else None
+        if cached.index.semantic and stored is None:  # the encoder failed: start again on words only
+            _cache.pop(process_id, None)
+            return _fit(process_id, _new_rows(process_id, 0), embed_at_most=0)
+        cached.index.add([row.id for row in rows], [row.text for row in rows], vectors=stored)
+        cached.last_id, cached.last_created_at = rows[-1].id, rows[-1].created_at
     return cached.index
 
 
@@ -103,8 +143,9 @@ def _count_rows(process_id: int) -> int:
         db.select(Process.n_contributions).where(Process.id == process_id)).scalar() or 0
 
 
-def _build_in_background(process_id: int) -> None:
-    """Build a large process's index in a thread, so no request waits seconds for it."""
+def _build_in_background(process_id: int, *, replace: bool = False) -> None:
+    """Build a large process's index in a thread, so no request waits seconds for it. ``replace``:
+    build a new one from scratch while requests keep using the cached one, then swap them."""
     with _lock:
         if process_id in _building:
             return
@@ -113,13 +154,59 @@ def _build_in_background(process_id: int) -> None:
 
     def build():
         try:
-            with app.app_context(), _process_lock(process_id):
-                _index_for(process_id)
+            with app.app_context():
+                if replace:
+                    rows = _new_rows(process_id, 0)
+                    if rows:
+                        _fit(process_id, rows, embed_at_most=EMBED_IN_BACKGROUND)
+                else:
+                    with _process_lock(process_id):
+                        _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
         finally:
             with _lock:
                 _building.discard(process_id)
 
     threading.Thread(target=build, name=f"similar-index-{process_id}", daemon=True).start()
+
+
+def rank(process_id: int, text: str, *, k: int, min_score: float, exclude_ids: tuple[int, ...] = (),
+         restrict_ids: list[int] | None = None) -> list[tuple[int, float]] | None:
+    """(id, hybrid score) of the ``k`` contributions of the process closest to ``text``, best first
+    (hidden ones included); None while a large process's first index is being built in the background."""
+    if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
+        _build_in_background(process_id)
+        return None
+    _upgrade_if_ready(process_id)
+    with _process_lock(process_id):
+        index = _index_for(process_id)
+        if index is None:
+            return []
+        return index.query(text, k=k, min_score=min_score, exclude_ids=exclude_ids, restrict_ids=restrict_ids)
+
+
+def _upgrade_if_ready(process_id: int) -> None:
+    """A large words-only index is replaced in the background once (nearly) every vector is stored;
+    checked at most every ``UPGRADE_CHECK_SECONDS``."""
+    cached = _cache.get(process_id)
+    if cached is None or cached.index.semantic or cached.n_at_fit < ALWAYS_REFIT_BELOW:
+        return
+    now = time.monotonic()
+    if now - cached.upgrade_checked_at < UPGRADE_CHECK_SECONDS:
+        return
+    cached.upgrade_checked_at = now
+    if vectors.count_missing(process_id) <= EMBED_IN_BACKGROUND:
+        _build_in_background(process_id, replace=True)
+
+
+def vocabulary(process_id: int) -> frozenset[str]:
+    """The word stems of the process's cached index (empty when none is built yet): the words a search
+    can correct a typo towards."""
+    cached = _cache.get(process_id)
+    if cached is None:
+        return frozenset()
+    if cached.words is None:
+        cached.words = frozenset(cached.index.vectorizer_.feature_names_)
+    return cached.words
 
 
 def find_similar(process_id: int, text: str, *, limit: int = 5,
@@ -131,14 +218,8 @@ def find_similar(process_id: int, text: str, *, limit: int = 5,
     """
     if len((text or "").strip()) < MIN_QUERY_LENGTH:
         return []
-    if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
-        # Suggestions are a help: while the worker's first index builds, there are none.
-        _build_in_background(process_id)
-        return []
-    with _process_lock(process_id):
-        index = _index_for(process_id)
-        # Ask for a few more than needed: hidden ones are dropped below.
-        matches = index.query(text, k=limit + 5, min_score=MIN_SCORE, exclude_ids=exclude_ids) if index else []
+    # Ask for a few more than needed: hidden ones are dropped below.
+    matches = rank(process_id, text, k=limit + 5, min_score=MIN_SCORE, exclude_ids=exclude_ids)
     if not matches:
         return []
     scores = dict(matches)
@@ -159,7 +240,7 @@ def warm_up() -> int:
         Process.is_open.is_(True), Process.n_contributions >= ALWAYS_REFIT_BELOW)).all()
     for process_id in process_ids:
         with _process_lock(process_id):
-            _index_for(process_id)
+            _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)
     return len(process_ids)
 
 

@@ -47,12 +47,16 @@ def show(slug):
     if kind not in {k.value for k in ContributionKind}:
         kind = None
     query = request.args.get("q", "")[:200].strip() or None
-    page = contributions.list_contributions(
-        process.id, theme_id=theme_id, kind=kind, query=query,
-        older_than=query_id("avant"), newer_than=query_id("apres"),
-        last=request.args.get("fin") == "1",
-        per_page=current_app.config["CONTRIBUTIONS_PER_PAGE"],
-    )
+    per_page = current_app.config["CONTRIBUTIONS_PER_PAGE"]
+    if query:  # ranked by relevance, numbered pages
+        page = contributions.search_contributions(process.id, query, theme_id=theme_id, kind=kind,
+                                                  page=query_id("page") or 1, per_page=per_page)
+    else:  # newest first, keyset pagination
+        page = contributions.list_contributions(
+            process.id, theme_id=theme_id, kind=kind,
+            older_than=query_id("avant"), newer_than=query_id("apres"),
+            last=request.args.get("fin") == "1", per_page=per_page,
+        )
     filters = {key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query)) if value}
     return render_template(
         "participation/show.html", process=process, page=page, filters=filters,

@@ -1,7 +1,7 @@
 """Proposals keep the review of their citations; moderators' "Cette citation est fausse" flags
 
 Revision ID: 0016_proposal_citations
-Revises: 0014_account_trust
+Revises: 0015_contribution_vectors
 Create Date: 2026-12-02 05:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0016_proposal_citations'
 # Chain after 0015_contribution_vectors when both are merged.
-down_revision = '0014_account_trust'
+down_revision = '0015_contribution_vectors'
 branch_labels = None
 depends_on = None
 

@@ -88,6 +88,30 @@ def test_similar_ideas_appear_while_typing_and_can_be_supported(live_app, page):
         assert db.session.get(Contribution, existing_id).n_supports == 1
 
 
+def test_a_reworded_idea_is_suggested_while_typing(live_app, page):
+    """The same idea in other words (no content word in common) is suggested by its meaning."""
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        for title, text in (
+                ("TVA", "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat."),
+                ("Pistes cyclables", "Développer les pistes cyclables sécurisées entre les villages."),
+                ("Certification", "Simplifier les démarches de certification pour les petits organismes.")):
+            factory.contribution(process, title=title, text=text)
+        factory.contribution(process, theme_id=process.themes[2].id, title="Préparation",
+                             text="Financer le temps de préparation des intervenants")
+        email = factory.user().email
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/demarches/pessac/contribuer")
+    page.get_by_label("Votre contribution").press_sequentially("Rémunérer les formateurs qui conçoivent leurs cours",
+                                                               delay=5)
+    suggestions = page.locator("#similaires-en-direct")
+    expect(suggestions.get_by_role("link", name="Préparation")).to_be_visible(timeout=30_000)
+    expect(suggestions.get_by_role("link")).to_have_count(1)  # the topics that merely share a word are not
+
+
 def test_facilitator_enters_sheets_with_the_keyboard_only(live_app, page):
     """A facilitator types three sheets of one table in a row, keyboard only; the table stays filled."""
     from contrib.models import Role

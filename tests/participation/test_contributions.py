@@ -242,22 +242,25 @@ class TestSearch:
         factory.contribution(process, kind="idea", text="Les audits qualiopi coûtent cher.")
         factory.contribution(process, kind="weak_signal", text="Rien à voir avec la qualité.")
         html = client.get(f"/demarches/{process.slug}?q=audit+EPUISENT").text
-        assert "épuisent" in html and "coûtent" not in html
-        assert [c.id for c in contributions.list_contributions(process.id, query="qualiopi", kind="weak_signal").items] == [hit.id]
+        assert "2 résultats pour « audit EPUISENT »" in html
+        # The text with every word first; the one sharing only "audit" follows, flagged as found by meaning.
+        assert html.index("épuisent") < html.index("coûtent") and html.count("Proche par le sens") == 1
+        found = contributions.search_contributions(process.id, "qualiopi", kind="weak_signal")
+        assert [c.id for c in found.items] == [hit.id]
 
     def test_search_wildcards_are_literal(self, factory, app):
         process = factory.process()
         factory.contribution(process, text="Cent pour cent des stagiaires")
         percent = factory.contribution(process, text="Un taux de 100% de réussite")
-        assert [c.id for c in contributions.list_contributions(process.id, query="100%").items] == [percent.id]
-        assert contributions.list_contributions(process.id, query="_").items == []
+        assert [c.id for c in contributions.search_contributions(process.id, "100%").items] == [percent.id]
+        assert contributions.search_contributions(process.id, "_").items == []
 
     def test_search_covers_bulk_loaded_rows(self, factory, app):
         from contrib.facilitation.bulk import BulkRow, load_rows
 
         process = factory.process()
         load_rows(process.id, [BulkRow(theme=process.themes[0].name, text="Former à l'ÉCO-conception")])
-        assert len(contributions.list_contributions(process.id, query="eco-conception").items) == 1
+        assert len(contributions.search_contributions(process.id, "eco-conception").items) == 1
 
     def test_pagination_keeps_the_search(self, client, factory):
         process = factory.process()

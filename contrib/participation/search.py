@@ -1,0 +1,137 @@
+"""Search of a process's contributions by words and by meaning, merged into one ranked list.
+
+Words: the database's full-text engine over the folded text (``search_text``: lower case, no
+accents), every query word required, each as a prefix of its stem or of its masculine form
+(« formatrice » finds « formateurs »): SQLite FTS5 (``contributions_fts``, kept in sync by
+triggers) and PostgreSQL full-text search (``french`` configuration behind a GIN index; the text is
+folded already, so ``unaccent`` is not needed). A word with a typo is corrected towards the closest
+stems of the process's vocabulary (rapidfuzz over the similar index's words: « certifcation »).
+Meaning: the process's similar-contributions index (hybrid: TF-IDF + stored vectors). A word hit gets
+``WORD_BONUS`` on top of its hybrid score: precise matches first, the closest ideas among them first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import rapidfuzz
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from contrib.extensions import db
+from contrib.models import Contribution
+from contrib.participation import similar
+from nlp import fold
+from nlp.text import FrenchAnalyzer
+
+SEARCH_MAX_WORDS = 8
+WORD_CANDIDATES = 1000  # word hits ranked by meaning; beyond, the count says "plus de"
+MEANING_CANDIDATES = 30
+MEANING_MIN_SCORE = 0.25
+TYPO_MIN_LENGTH = 5  # shorter words are corrected towards too many others
+TYPO_MIN_RATIO = 85  # rapidfuzz ratio: one or two edits on a word of 6 to 12 letters
+WORD_BONUS = 0.2
+FTS_TABLE = "contributions_fts"
+FTS_INDEX = "ix_contributions_search_fts"
+# French feminine endings and the masculine form the stemmer then reduces (directrice → directeur).
+_MASCULINE = ((r"rices?$", "eur"), (r"euses?$", "eur"), (r"ives?$", "if"), (r"elles?$", "el"), (r"ennes?$", "en"))
+_WORD = re.compile(r"[^\W_]+")
+
+
+def is_engine_object(name: str, type_: str) -> bool:
+    """The full-text structures the migrations create outside the models (schema comparisons skip them)."""
+    return (type_ == "table" and name.startswith(FTS_TABLE)) or (type_ == "index" and name == FTS_INDEX)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of ranked results, with the total found (``more`` when the word hits were capped)."""
+
+    items: list[Contribution]
+    n_found: int
+    more: bool
+    number: int
+    n_pages: int
+    by_meaning: frozenset[int]  # results that share no searched word: found by meaning only
+
+
+def prefixes(query: str, vocabulary: frozenset[str] = frozenset()) -> list[set[str]]:
+    """For each content word of ``query`` (at most ``SEARCH_MAX_WORDS`` words), the prefixes any one of
+    which matches it; a word none of whose forms is in ``vocabulary`` (stems) also gets the closest
+    stems there (a typo: « certifcation » → « certif »)."""
+    analyzer = FrenchAnalyzer()
+    groups = []
+    for word in _WORD.findall(fold(query))[:SEARCH_MAX_WORDS]:
+        if not analyzer.stems(word):
+            continue  # a stop word (« les », « pour »): not required
+        forms = {word} | {re.sub(pattern, ending, word) for pattern, ending in _MASCULINE if re.search(pattern, word)}
+        group = set()
+        for form in forms:
+            stem = (analyzer.stems(form) or [form])[0]
+            # A stem is a prefix of the word's forms; too short a stem would match everything.
+            group.add(stem if len(stem) >= 4 and form.startswith(stem) else form)
+        if vocabulary and not group & vocabulary:
+            group.update(_close_stems(group, vocabulary))
+        groups.append(group)
+    return groups
+
+
+def _close_stems(stems: set[str], vocabulary: frozenset[str]) -> set[str]:
+    close = set()
+    for stem in stems:
+        if len(stem) >= TYPO_MIN_LENGTH:
+            close.update(match for match, _, _ in rapidfuzz.process.extract(
+                stem, vocabulary, scorer=rapidfuzz.fuzz.ratio, score_cutoff=TYPO_MIN_RATIO, limit=3))
+    return close
+
+
+def _word_hits(statement, groups: list[set[str]]) -> list[int]:
+    """Ids of ``statement``'s rows matching every group, best first by the engine (SQLite: bm25;
+    PostgreSQL: newest)."""
+    statement = statement.with_only_columns(Contribution.id).limit(WORD_CANDIDATES + 1)
+    if db.engine.dialect.name == "sqlite":
+        match = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
+        fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("rank"))
+        statement = (statement.join(fts, fts.c.rowid == Contribution.id)
+                     .where(sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match)).order_by(fts.c.rank))
+    else:
+        terms = " & ".join("(" + " | ".join(f"'{prefix}':*" for prefix in sorted(group)) + ")" for group in groups)
+        # The same expression as the GIN index ('french' as a literal, or the index is not used).
+        vector = sa.func.to_tsvector(sa.literal_column("'french'"), Contribution.search_text)
+        tsquery = sa.func.to_tsquery(sa.literal_column("'french'"), terms)
+        # No ts_rank: it would recompute every hit's tsvector (the index holds none); newest first, and
+        # the meaning index ranks them.
+        statement = statement.where(vector.op("@@")(tsquery)).order_by(Contribution.id.desc())
+    return list(db.session.scalars(statement))
+
+
+def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 20) -> SearchPage:
+    """Rank the rows of ``base`` (a select of the process's visible contributions, filters applied)
+    for ``query``; return page ``page``."""
+    # First, as it builds the process's index when needed: its vocabulary corrects typos below.
+    meaning = dict(similar.rank(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE) or [])
+    groups = prefixes(query, similar.vocabulary(process_id))
+    word_ids = _word_hits(base, groups) if groups else []
+    more = len(word_ids) > WORD_CANDIDATES
+    word_ids = word_ids[:WORD_CANDIDATES]
+    scores = {id_: WORD_BONUS for id_ in word_ids}
+    if word_ids:
+        for id_, score in similar.rank(process_id, query, k=len(word_ids), min_score=0.0,
+                                       restrict_ids=word_ids) or []:
+            scores[id_] += score
+    meaning_ids = [id_ for id_ in meaning if id_ not in scores]
+    if meaning_ids:  # the same filters as the word hits (visible, theme, kind)
+        meaning_ids = list(db.session.scalars(
+            base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning_ids))))
+        scores.update((id_, meaning[id_]) for id_ in meaning_ids)
+    engine_order = {id_: position for position, id_ in enumerate(word_ids)}
+    ranked = sorted(scores, key=lambda id_: (-scores[id_], engine_order.get(id_, len(engine_order)), id_))
+    n_pages = max(1, -(-len(ranked) // per_page))
+    number = min(max(page, 1), n_pages)
+    page_ids = ranked[(number - 1) * per_page:number * per_page]
+    found = {c.id: c for c in db.session.scalars(
+        db.select(Contribution).options(joinedload(Contribution.theme), joinedload(Contribution.author))
+        .where(Contribution.id.in_(page_ids)))}
+    return SearchPage(items=[found[id_] for id_ in page_ids], n_found=len(ranked), more=more, number=number,
+                      n_pages=n_pages, by_meaning=frozenset(meaning_ids))
