@@ -37,7 +37,7 @@ run: install
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install system-deps test-sqlite test-postgresql
+test: install system-deps lint test-sqlite test-postgresql
 
 # Lint and format (ruff) over the whole tree, types (mypy) on nlp/ and contrib/core: a failure fails CI.
 lint: install

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nlp import cluster_contributions, find_duplicates  # noqa: E402
-from nlp._phrases import MIN_IDEA_WORDS, has_verb, is_idea_sentence  # noqa: E402
-from nlp.citations import SupportScorer, check_sentence, split_sentences  # noqa: E402
-from nlp.synthesis import ExtractiveSynthesizer  # noqa: E402
+from nlp import cluster_contributions, find_duplicates
+from nlp._phrases import MIN_IDEA_WORDS, has_verb, is_idea_sentence
+from nlp.citations import SupportScorer, check_sentence, split_sentences
+from nlp.synthesis import ExtractiveSynthesizer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
@@ -40,8 +40,9 @@ def clusters() -> list[list[dict]]:
     for name in FILES:
         with (DATA / name).open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-        result = cluster_contributions([r["id"] for r in rows], [r["text"] for r in rows],
-                                       themes=[r["theme"] for r in rows])
+        result = cluster_contributions(
+            [r["id"] for r in rows], [r["text"] for r in rows], themes=[r["theme"] for r in rows]
+        )
         by_id = {r["id"]: r for r in rows}
         out.extend([by_id[i] for i in cluster.ids] for cluster in result.clusters)
     return sorted(out, key=lambda rows: (-len(rows), rows[0]["id"]))
@@ -59,8 +60,9 @@ def measure(rows: list[dict]) -> dict:
     ids = list(range(1, len(rows) + 1))
     texts = [r["text"] for r in rows]
     started = time.perf_counter()
-    synthesizer = ExtractiveSynthesizer().fit(ids, texts, actor_types=[r["author_type"] for r in rows],
-                                              titles=[r["title"] for r in rows])
+    synthesizer = ExtractiveSynthesizer().fit(
+        ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows]
+    )
     summary = synthesizer.summary()
     synthesizer.draft()
     elapsed = time.perf_counter() - started
@@ -70,14 +72,20 @@ def measure(rows: list[dict]) -> dict:
     groups = find_duplicates(ids, texts)
     substantive = [g for g in groups if any(is_idea_sentence(s) for s in split_sentences(texts[g.ids[0] - 1]))]
     result = {
-        "n": len(ids), "phrases": len(phrases),
+        "n": len(ids),
+        "phrases": len(phrases),
         "fragments": sum(len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text) for s in phrases),
         "fragment_examples": [s.text for s in phrases if len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text)],
         "single_word": sum(single_word(s, scorer) for s in phrases),
-        "groups": len(groups), "covered": sum(bool(cited & set(g.ids)) for g in groups),
-        "substantive": len(substantive), "substantive_covered": sum(bool(cited & set(g.ids)) for g in substantive),
-        "refused": [(s.as_text(), verdict.reason) for s in phrases
-                    if not (verdict := check_sentence(s.as_text(), scorer)).is_verified],
+        "groups": len(groups),
+        "covered": sum(bool(cited & set(g.ids)) for g in groups),
+        "substantive": len(substantive),
+        "substantive_covered": sum(bool(cited & set(g.ids)) for g in substantive),
+        "refused": [
+            (s.as_text(), verdict.reason)
+            for s in phrases
+            if not (verdict := check_sentence(s.as_text(), scorer)).is_verified
+        ],
         "seconds": elapsed,
     }
     result["verified"] = len(phrases) - len(result["refused"])
@@ -90,24 +98,39 @@ def main() -> None:
     for rows in clusters()[:n_clusters]:
         result = measure(rows)
         results.append(result)
-        print(f"  cluster of {result['n']:4d}: {result['phrases']:2d} sentences, {result['fragments']} fragments, "
-              f"{result['single_word']} single-word citations, duplicate groups covered "
-              f"{result['substantive_covered']}/{result['substantive']} (all {result['covered']}/{result['groups']}), "
-              f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s", flush=True)
+        print(
+            f"  cluster of {result['n']:4d}: {result['phrases']:2d} sentences, {result['fragments']} fragments, "
+            f"{result['single_word']} single-word citations, duplicate groups covered "
+            f"{result['substantive_covered']}/{result['substantive']} (all {result['covered']}/{result['groups']}), "
+            f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s",
+            flush=True,
+        )
         for text in result["fragment_examples"][:2]:
             print(f"      fragment: {text[:90]!r}")
         for text, reason in result["refused"][:2]:
             print(f"      not verified: {text[:90]!r} ({reason})")
-    total = {key: sum(r[key] for r in results) for key in
-             ("phrases", "fragments", "single_word", "groups", "covered", "substantive", "substantive_covered",
-              "verified")}
+    total = {
+        key: sum(r[key] for r in results)
+        for key in (
+            "phrases",
+            "fragments",
+            "single_word",
+            "groups",
+            "covered",
+            "substantive",
+            "substantive_covered",
+            "verified",
+        )
+    }
     coverage = total["substantive_covered"] / total["substantive"] if total["substantive"] else 1.0
-    print(f"synthesis on the {len(results)} largest clusters: {total['fragments']} fragments (target 0), "
-          f"{total['single_word']} single-word citations (target 0), duplicate-group coverage {coverage:.0%} "
-          f"(target >= 90 %; all groups incl. fragment-only copies "
-          f"{total['covered'] / max(1, total['groups']):.0%}), verified {total['verified']}/{total['phrases']} "
-          f"({total['verified'] / max(1, total['phrases']):.0%}), time per cluster median "
-          f"{statistics.median(r['seconds'] for r in results):.1f} s, max {max(r['seconds'] for r in results):.1f} s")
+    print(
+        f"synthesis on the {len(results)} largest clusters: {total['fragments']} fragments (target 0), "
+        f"{total['single_word']} single-word citations (target 0), duplicate-group coverage {coverage:.0%} "
+        f"(target >= 90 %; all groups incl. fragment-only copies "
+        f"{total['covered'] / max(1, total['groups']):.0%}), verified {total['verified']}/{total['phrases']} "
+        f"({total['verified'] / max(1, total['phrases']):.0%}), time per cluster median "
+        f"{statistics.median(r['seconds'] for r in results):.1f} s, max {max(r['seconds'] for r in results):.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ def seed_demo():
     from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
     created = load_demo()
-    click.echo(f"Données de démonstration : {created['accounts']} comptes, {created['processes']} démarches, "
-               f"{created['contributions']} contributions ajoutés.")
+    click.echo(
+        f"Données de démonstration : {created['accounts']} comptes, {created['processes']} démarches, "
+        f"{created['contributions']} contributions ajoutés."
+    )
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role.label:<18} {account.email}")
@@ -72,8 +74,8 @@ def create_user(email, name, role, password):
 @click.option("--now", is_flag=True, help="Compute here and now instead of on the task queue.")
 def embed_contributions(slug, now):
     """Compute the meaning vectors still missing (new rows, or made by another model)."""
-    from contrib.processes import services as processes
     from contrib.participation import vectors
+    from contrib.processes import services as processes
 
     try:
         process_id = processes.get_by_slug(slug).id if slug else None

@@ -110,8 +110,12 @@ class JobState:
         return self.LABELS[self.state]
 
     def as_json(self) -> dict:
-        return {"is_active": self.is_active, "progress": self.progress, "status_label": self.status_label,
-                "message": self.message}
+        return {
+            "is_active": self.is_active,
+            "progress": self.progress,
+            "status_label": self.status_label,
+            "message": self.message,
+        }
 
 
 def put_job(key: str, state: str, progress: int, message: str, result: Any = None) -> None:
@@ -148,13 +152,11 @@ def get_state(key: str) -> dict | None:
 
 def create_consumer(app: Flask, *, workers: int = 2, max_delay: float = 2.0):
     """A huey consumer for ``app`` running ``workers`` threads (polling at most every ``max_delay`` s)."""
-    return queue(app).create_consumer(workers=workers, worker_type="thread", periodic=False,
-                                      max_delay=max_delay)
+    return queue(app).create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=max_delay)
 
 
 @click.command("worker")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 8),
-              help="Threads running tasks.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 8), help="Threads running tasks.")
 def worker(workers):
     """Run the background task consumer (clustering runs...) until interrupted."""
     logging.basicConfig(level=logging.INFO)

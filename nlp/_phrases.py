@@ -18,46 +18,262 @@ import simplemma
 from nlp.stopwords import STOP_WORDS
 from nlp.text import fold
 
-__all__ = ["MIN_IDEA_WORDS", "best_surface", "capitalise", "has_verb", "is_fragment", "is_idea_sentence", "is_proposal",
-           "noun_phrases", "phrase_stems", "words"]
+__all__ = [
+    "MIN_IDEA_WORDS",
+    "best_surface",
+    "capitalise",
+    "has_verb",
+    "is_fragment",
+    "is_idea_sentence",
+    "is_proposal",
+    "noun_phrases",
+    "phrase_stems",
+    "words",
+]
 
 MIN_IDEA_WORDS = 6
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?|[.,;:!?…()«»\"]")
 
 # Finite forms of the frequent (mostly irregular) verbs: a closed class of the grammar.
-_FINITE = frozenset(fold(w) for w in (
-    "est sont suis es sommes êtes était étaient sera seront serait seraient soit soient fut été "
-    "ai as a avons avez ont avait avaient aura auront aurait auraient ait aient eu "
-    "vais va vont allons allez irait iraient ira iront allait "
-    "fait font faisons faites faisait ferait feraient fera feront "
-    "faut faudrait faudra fallait "
-    "dois doit doivent devons devez devrait devraient devra devront devait "
-    "peux peut peuvent pouvons pouvez pourrait pourraient pourra pourront pouvait puisse puissent "
-    "veux veut veulent voulons voulez voudrait voudraient voulait "
-    "sais sait savent savons savez saurait "
-    "dis dit disent disons dites "
-    "met mettent mettons mettez "
-    "prend prennent prenons prenez "
-    "vient viennent venons venez "
-    "vois voit voient voyons voyez "
-    "reste restent manque manquent existe existent semble semblent permet permettent "
-    "propose proposons proposent demande demandons demandent souhaite souhaitons souhaitent "
-    "pense pensons pensent trouve trouvons trouvent paie paient paye payent coûte coûtent"
-).split())
-_SUBJECTS = frozenset(fold(w) for w in "je j' tu il elle on nous vous ils elles qui".split())
-_CLITICS = frozenset(fold(w) for w in "ne n' se s' me m' te t' y en le la les lui leur l'".split())
-_BEFORE_INFINITIVE = frozenset(fold(w) for w in (
-    "de d' à pour sans pas plus faut faudrait doit doivent devrait devraient peut peuvent pourrait "
-    "pourraient veut veulent voudrait voudraient faire fait afin merci mieux jamais"
-).split())
+_FINITE = frozenset(
+    fold(w)
+    for w in [
+        "est",
+        "sont",
+        "suis",
+        "es",
+        "sommes",
+        "êtes",
+        "était",
+        "étaient",
+        "sera",
+        "seront",
+        "serait",
+        "seraient",
+        "soit",
+        "soient",
+        "fut",
+        "été",
+        "ai",
+        "as",
+        "a",
+        "avons",
+        "avez",
+        "ont",
+        "avait",
+        "avaient",
+        "aura",
+        "auront",
+        "aurait",
+        "auraient",
+        "ait",
+        "aient",
+        "eu",
+        "vais",
+        "va",
+        "vont",
+        "allons",
+        "allez",
+        "irait",
+        "iraient",
+        "ira",
+        "iront",
+        "allait",
+        "fait",
+        "font",
+        "faisons",
+        "faites",
+        "faisait",
+        "ferait",
+        "feraient",
+        "fera",
+        "feront",
+        "faut",
+        "faudrait",
+        "faudra",
+        "fallait",
+        "dois",
+        "doit",
+        "doivent",
+        "devons",
+        "devez",
+        "devrait",
+        "devraient",
+        "devra",
+        "devront",
+        "devait",
+        "peux",
+        "peut",
+        "peuvent",
+        "pouvons",
+        "pouvez",
+        "pourrait",
+        "pourraient",
+        "pourra",
+        "pourront",
+        "pouvait",
+        "puisse",
+        "puissent",
+        "veux",
+        "veut",
+        "veulent",
+        "voulons",
+        "voulez",
+        "voudrait",
+        "voudraient",
+        "voulait",
+        "sais",
+        "sait",
+        "savent",
+        "savons",
+        "savez",
+        "saurait",
+        "dis",
+        "dit",
+        "disent",
+        "disons",
+        "dites",
+        "met",
+        "mettent",
+        "mettons",
+        "mettez",
+        "prend",
+        "prennent",
+        "prenons",
+        "prenez",
+        "vient",
+        "viennent",
+        "venons",
+        "venez",
+        "vois",
+        "voit",
+        "voient",
+        "voyons",
+        "voyez",
+        "reste",
+        "restent",
+        "manque",
+        "manquent",
+        "existe",
+        "existent",
+        "semble",
+        "semblent",
+        "permet",
+        "permettent",
+        "propose",
+        "proposons",
+        "proposent",
+        "demande",
+        "demandons",
+        "demandent",
+        "souhaite",
+        "souhaitons",
+        "souhaitent",
+        "pense",
+        "pensons",
+        "pensent",
+        "trouve",
+        "trouvons",
+        "trouvent",
+        "paie",
+        "paient",
+        "paye",
+        "payent",
+        "coûte",
+        "coûtent",
+    ]
+)
+_SUBJECTS = frozenset(fold(w) for w in ["je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"])
+_CLITICS = frozenset(
+    fold(w) for w in ["ne", "n'", "se", "s'", "me", "m'", "te", "t'", "y", "en", "le", "la", "les", "lui", "leur", "l'"]
+)
+_BEFORE_INFINITIVE = frozenset(
+    fold(w)
+    for w in [
+        "de",
+        "d'",
+        "à",
+        "pour",
+        "sans",
+        "pas",
+        "plus",
+        "faut",
+        "faudrait",
+        "doit",
+        "doivent",
+        "devrait",
+        "devraient",
+        "peut",
+        "peuvent",
+        "pourrait",
+        "pourraient",
+        "veut",
+        "veulent",
+        "voudrait",
+        "voudraient",
+        "faire",
+        "fait",
+        "afin",
+        "merci",
+        "mieux",
+        "jamais",
+    ]
+)
 _VERB_LEMMA = re.compile(r"(?:er|ir|re|oir)$")
 _FINITE_ENDING = re.compile(r"(?:[^m]ent|ons|ez|ait|aient|ais|era|erait|eront|ira|irait|iront|it)$")
-_NOT_VERBS = frozenset(fold(w) for w in (
-    "cependant souvent pourtant comment moment parent parents ment client clients patient patients "
-    "accident accidents agent agents argent dent dents président présidents talent talents gens "
-    "nations raisons maisons saisons actions questions régions fait faits droit droits lit écrit "
-    "crédit crédits produit produits circuit profit profits esprit débit délit habit"
-).split())
+_NOT_VERBS = frozenset(
+    fold(w)
+    for w in [
+        "cependant",
+        "souvent",
+        "pourtant",
+        "comment",
+        "moment",
+        "parent",
+        "parents",
+        "ment",
+        "client",
+        "clients",
+        "patient",
+        "patients",
+        "accident",
+        "accidents",
+        "agent",
+        "agents",
+        "argent",
+        "dent",
+        "dents",
+        "président",
+        "présidents",
+        "talent",
+        "talents",
+        "gens",
+        "nations",
+        "raisons",
+        "maisons",
+        "saisons",
+        "actions",
+        "questions",
+        "régions",
+        "fait",
+        "faits",
+        "droit",
+        "droits",
+        "lit",
+        "écrit",
+        "crédit",
+        "crédits",
+        "produit",
+        "produits",
+        "circuit",
+        "profit",
+        "profits",
+        "esprit",
+        "débit",
+        "délit",
+        "habit",
+    ]
+)
 
 
 def words(text: str) -> list[str]:
@@ -74,7 +290,7 @@ def _is_word(token: str) -> bool:
     return token[:1].isalpha()
 
 
-_INVERTED = frozenset("je tu il elle on nous vous ils elles ce t-il t-elle t-on".split())
+_INVERTED = frozenset(["je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t-il", "t-elle", "t-on"])
 
 
 def _splits(tokens: list[str]) -> list[str]:
@@ -117,7 +333,7 @@ def has_verb(sentence: str) -> bool:
     return False
 
 
-_LEADING_CONJUNCTION = frozenset("et mais ou donc car puis ni sinon".split())
+_LEADING_CONJUNCTION = frozenset(["et", "mais", "ou", "donc", "car", "puis", "ni", "sinon"])
 
 
 def is_fragment(sentence: str) -> bool:
@@ -134,13 +350,16 @@ _THANKS = re.compile(
     r"^\W*(merci(?! de| d')|je vous remercie|nous vous remercions|bravo|bonjour|bonsoir|salut|cordialement|"
     r"bien cordialement|salutations|félicitations|bonne (journée|soirée|continuation))\b|"
     r"\b(cordialement|salutations distinguées|merci (beaucoup|à tous|pour (cette|votre|ce|vos)))\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _SARCASM = re.compile(
     r"\b(?:lol|mdr|ptdr|haha+|hihi|ben voyons|quelle blague|c'est ça oui|elle est bonne|laissez-moi rire|"
     r"on croit rêver|sans blague)\b|\bbien s[uû]r\s*(?:\.\.\.|…)|[!?]{3,}|\?!|!\?|[:;]-?[)(DP](?!\w)|\bXD\b",
-    re.IGNORECASE)
-_OFF_TOPIC = re.compile(r"\b(hors[- ]sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.",
-                        re.IGNORECASE)
+    re.IGNORECASE,
+)
+_OFF_TOPIC = re.compile(
+    r"\b(hors[- ]sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.", re.IGNORECASE
+)
 
 
 def _all_caps(sentence: str) -> bool:
@@ -151,8 +370,14 @@ def _all_caps(sentence: str) -> bool:
 def is_idea_sentence(sentence: str) -> bool:
     """A complete declarative sentence that may stand as an idea: no fragment, thanks, rant, sarcasm or aside."""
     stripped = sentence.strip()
-    return not (is_fragment(stripped) or stripped.endswith("?") or _THANKS.search(stripped)
-                or _SARCASM.search(stripped) or _OFF_TOPIC.search(stripped) or _all_caps(stripped))
+    return not (
+        is_fragment(stripped)
+        or stripped.endswith("?")
+        or _THANKS.search(stripped)
+        or _SARCASM.search(stripped)
+        or _OFF_TOPIC.search(stripped)
+        or _all_caps(stripped)
+    )
 
 
 _PROPOSAL = re.compile(
@@ -160,7 +385,8 @@ _PROPOSAL = re.compile(
     r"je propose|nous proposons|proposons|proposer|propose de|je demande|nous demandons|je souhaite|nous souhaitons|"
     r"devrai(en)?t|doi(ven)?t être|doivent|mettre en place|instaurer|créer|rendre obligatoire|généraliser|"
     r"pourquoi ne pas|permettre|prévoir|simplifier|renforcer|supprimer|développer|augmenter|réduire|favoriser)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def is_proposal(sentence: str) -> bool:
@@ -168,22 +394,101 @@ def is_proposal(sentence: str) -> bool:
     if _PROPOSAL.search(sentence):
         return True
     tokens = [t for t in words(sentence) if _is_word(t)]
-    return bool(tokens) and len(tokens[0]) > 3 and _lemma(tokens[0]) == tokens[0] and bool(
-        _VERB_LEMMA.search(tokens[0])) and tokens[0] not in _NOT_VERBS
+    return (
+        bool(tokens)
+        and len(tokens[0]) > 3
+        and _lemma(tokens[0]) == tokens[0]
+        and bool(_VERB_LEMMA.search(tokens[0]))
+        and tokens[0] not in _NOT_VERBS
+    )
 
 
 # --- noun phrases ----------------------------------------------------------------------------------
 
-_DETERMINERS = frozenset(fold(w) for w in (
-    "le la les l' un une des du au aux ce cet cette ces leur leurs notre nos votre vos son sa ses mon ma mes "
-    "plusieurs chaque certains certaines"
-).split())
-_LINKS = frozenset(fold(w) for w in "de des du d' à au aux en pour sur".split())
-_LINK_ARTICLES = frozenset(fold(w) for w in "la l' les".split())
-_WEAK_HEADS = frozenset(fold(w) for w in (
-    "chose choses fait faits cas part fois façon manière point points sujet sujets idée idées question questions "
-    "problème problèmes moment temps exemple niveau plan place personne personnes gens monde ensemble type "
-    "types sorte nombre tout tous autre autres même mêmes".split()))
+_DETERMINERS = frozenset(
+    fold(w)
+    for w in [
+        "le",
+        "la",
+        "les",
+        "l'",
+        "un",
+        "une",
+        "des",
+        "du",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "leur",
+        "leurs",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "son",
+        "sa",
+        "ses",
+        "mon",
+        "ma",
+        "mes",
+        "plusieurs",
+        "chaque",
+        "certains",
+        "certaines",
+    ]
+)
+_LINKS = frozenset(fold(w) for w in ["de", "des", "du", "d'", "à", "au", "aux", "en", "pour", "sur"])
+_LINK_ARTICLES = frozenset(fold(w) for w in ["la", "l'", "les"])
+_WEAK_HEADS = frozenset(
+    fold(w)
+    for w in (
+        [
+            "chose",
+            "choses",
+            "fait",
+            "faits",
+            "cas",
+            "part",
+            "fois",
+            "façon",
+            "manière",
+            "point",
+            "points",
+            "sujet",
+            "sujets",
+            "idée",
+            "idées",
+            "question",
+            "questions",
+            "problème",
+            "problèmes",
+            "moment",
+            "temps",
+            "exemple",
+            "niveau",
+            "plan",
+            "place",
+            "personne",
+            "personnes",
+            "gens",
+            "monde",
+            "ensemble",
+            "type",
+            "types",
+            "sorte",
+            "nombre",
+            "tout",
+            "tous",
+            "autre",
+            "autres",
+            "même",
+            "mêmes",
+        ]
+    )
+)
 
 
 def _content(token: str) -> bool:
@@ -192,8 +497,11 @@ def _content(token: str) -> bool:
 
 def _is_verbal(token: str) -> bool:
     lemma = _lemma(token)
-    return token not in _NOT_VERBS and bool(_VERB_LEMMA.search(lemma)) and (
-        lemma == token or bool(_FINITE_ENDING.search(token)))
+    return (
+        token not in _NOT_VERBS
+        and bool(_VERB_LEMMA.search(lemma))
+        and (lemma == token or bool(_FINITE_ENDING.search(token)))
+    )
 
 
 def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
@@ -227,8 +535,12 @@ def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
                 if k < len(tokens) and _content(tokens[k]) and len(span) + len(rest) < max_words:
                     rest.append(tokens[k])
                     found.add(tuple(span + rest))
-                    if k + 1 < len(tokens) and _content(tokens[k + 1]) and not _is_verbal(tokens[k + 1]) \
-                            and len(span) + len(rest) < max_words:
+                    if (
+                        k + 1 < len(tokens)
+                        and _content(tokens[k + 1])
+                        and not _is_verbal(tokens[k + 1])
+                        and len(span) + len(rest) < max_words
+                    ):
                         found.add(tuple(span + rest + [tokens[k + 1]]))
         counts.update(" ".join(p).replace("' ", "'") for p in found)
     return counts
@@ -255,7 +567,7 @@ def best_surface(phrase: str, texts: Sequence[str]) -> str:
         # Map back by position in the joined folded string (same length as the surface string joined).
         surface = " ".join(tokens).replace("' ", "'").replace("’ ", "’")
         if len(surface) == len(joined):
-            found = surface[at:at + len(phrase)]
+            found = surface[at : at + len(phrase)]
             first = found.split()[0]
             return found if first.isupper() and len(first) > 1 else found[:1].lower() + found[1:]
     return phrase

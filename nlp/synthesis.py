@@ -55,8 +55,10 @@ _N_CANDIDATES = 80  # sentences embedded one by one to answer a question
 # finds the sentences on the CPF or an OPCO, one on "la VAE" those on "validation des acquis".
 # The sentence encoder does not know these acronyms (cosine 0.25 between "financements" and "OPCO").
 _GLOSSARY = (
-    ("financement financements financer financé financeur financeurs payer paiement coût budget",
-     "CPF OPCO prise en charge reste à charge taux horaire rémunération"),
+    (
+        "financement financements financer financé financeur financeurs payer paiement coût budget",
+        "CPF OPCO prise en charge reste à charge taux horaire rémunération",
+    ),
     ("financeur financeurs", "OPCO Région État France Travail"),
     ("VAE", "validation des acquis de l'expérience jury"),
     ("qualité certification", "Qualiopi audit référentiel"),
@@ -64,17 +66,53 @@ _GLOSSARY = (
 )
 _ARGUMENT = re.compile(
     r"\b(car|parce qu|parce que|puisqu|puisque|afin d|afin que|pour que|en effet|permettrait|permettra|"
-    r"permettant|grâce à|sinon|ce qui|c'est pourquoi|donc)\b", re.IGNORECASE)
-_QUESTION_WORDS = {"que", "quoi", "quel", "quels", "quelle", "quelles", "comment", "pourquoi", "qui", "lesquel",
-                   "lesquell", "disent", "dit", "pensent", "veulent", "sur", "concret", "concretes", "concrets",
-                   "concrete", "parl", "parlent", "en", "et", "ils", "elles", "eux", "parm", "cel", "ceux", "propos",
-                   "qu"}
+    r"permettant|grâce à|sinon|ce qui|c'est pourquoi|donc)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = {
+    "que",
+    "quoi",
+    "quel",
+    "quels",
+    "quelle",
+    "quelles",
+    "comment",
+    "pourquoi",
+    "qui",
+    "lesquel",
+    "lesquell",
+    "disent",
+    "dit",
+    "pensent",
+    "veulent",
+    "sur",
+    "concret",
+    "concretes",
+    "concrets",
+    "concrete",
+    "parl",
+    "parlent",
+    "en",
+    "et",
+    "ils",
+    "elles",
+    "eux",
+    "parm",
+    "cel",
+    "ceux",
+    "propos",
+    "qu",
+}
 # A follow-up that refers to the previous answer's contributions ("Lesquelles parlent de la VAE ?").
-_AMONG_PREVIOUS = re.compile(r"^\W*(lesquel(le)?s|lesquels|parmi (elles|eux|celles-ci|ceux-ci|ces contributions)|"
-                             r"celles-ci|ceux-ci|et parmi)\b", re.IGNORECASE)
+_AMONG_PREVIOUS = re.compile(
+    r"^\W*(lesquel(le)?s|lesquels|parmi (elles|eux|celles-ci|ceux-ci|ces contributions)|"
+    r"celles-ci|ceux-ci|et parmi)\b",
+    re.IGNORECASE,
+)
 # A follow-up that keeps the previous subject ("Et les financeurs, qu'en disent-ils ?").
-_ELLIPTIC = re.compile(r"^\W*(et|mais|aussi|alors)\b|\bqu'en\b|\ben (disent|pensent|parlent)\b|\b(ils|elles|eux)\b",
-                       re.IGNORECASE)
+_ELLIPTIC = re.compile(
+    r"^\W*(et|mais|aussi|alors)\b|\bqu'en\b|\ben (disent|pensent|parlent)\b|\b(ils|elles|eux)\b", re.IGNORECASE
+)
 _ANALYZER = FrenchAnalyzer()
 _LEADING_MARK = re.compile(r"^(?:[\s\-–—•*·]+|\d+\s*(?:°\s*/?|[.)/]))\s*")
 _SAME_SUBJECT = 0.5  # encoder cosine above which two contributions speak of the same subject
@@ -205,9 +243,18 @@ class ExtractiveSynthesizer:
         Idea indices of each sub-topic, largest sub-topic first.
     """
 
-    def __init__(self, max_topics: int = 5, sentences_per_topic: int = 2, n_arguments: int = 3,
-                 n_weak_signals: int = 3, min_answer_score: float = 0.12, random_state: int = 0, *,
-                 min_answer_similarity: float = _MIN_SEMANTIC, encoder=None):
+    def __init__(
+        self,
+        max_topics: int = 5,
+        sentences_per_topic: int = 2,
+        n_arguments: int = 3,
+        n_weak_signals: int = 3,
+        min_answer_score: float = 0.12,
+        random_state: int = 0,
+        *,
+        min_answer_similarity: float = _MIN_SEMANTIC,
+        encoder=None,
+    ):
         self.max_topics = max_topics
         self.sentences_per_topic = sentences_per_topic
         self.n_arguments = n_arguments
@@ -219,9 +266,16 @@ class ExtractiveSynthesizer:
 
     # --- fitting ---------------------------------------------------------------------------
 
-    def fit(self, ids: Sequence[Hashable], texts: Sequence[str], *, actor_types: Sequence[str | None] | None = None,
-            events: Sequence[str | None] | None = None, titles: Sequence[str | None] | None = None,
-            authors: Sequence[Hashable | None] | None = None) -> ExtractiveSynthesizer:
+    def fit(
+        self,
+        ids: Sequence[Hashable],
+        texts: Sequence[str],
+        *,
+        actor_types: Sequence[str | None] | None = None,
+        events: Sequence[str | None] | None = None,
+        titles: Sequence[str | None] | None = None,
+        authors: Sequence[Hashable | None] | None = None,
+    ) -> ExtractiveSynthesizer:
         """Fold duplicates, split sentences, vectorise and embed, find sub-topics; return ``self``.
 
         ``authors`` (optional) identifies the person behind each contribution, to count people.
@@ -232,8 +286,12 @@ class ExtractiveSynthesizer:
             On unequal lengths, repeated ids or a non-string text.
         """
         ids, texts = list(ids), list(texts)
-        for name, values in (("actor_types", actor_types), ("events", events), ("titles", titles),
-                             ("authors", authors)):
+        for name, values in (
+            ("actor_types", actor_types),
+            ("events", events),
+            ("titles", titles),
+            ("authors", authors),
+        ):
             if values is not None and len(values) != len(ids):
                 raise ValueError(f"{name} must have the same length as ids")
         if len(ids) != len(texts):
@@ -281,8 +339,11 @@ class ExtractiveSynthesizer:
         for index in range(len(self.ideas_)):
             # Citation-like markers written by a participant are not citations.
             pieces = [_LEADING_MARK.sub("", parse_citations(s)[0]) for s in split_sentences(self._text(index))]
-            sentences.extend(_Sentence(p, index, n) for n, p in enumerate(pieces)
-                             if len(p.split()) <= _MAX_WORDS and is_idea_sentence(p))
+            sentences.extend(
+                _Sentence(p, index, n)
+                for n, p in enumerate(pieces)
+                if len(p.split()) <= _MAX_WORDS and is_idea_sentence(p)
+            )
         self.sentences_ = sentences
         self._rows_of: dict[int, list[int]] = {}
         for row, sentence in enumerate(sentences):
@@ -296,8 +357,11 @@ class ExtractiveSynthesizer:
             self.idea_matrix_ = None
         if self.idea_matrix_ is None:  # no content word anywhere: nothing to state
             self.sentences_, self._rows_of = [], {}
-        self.sentence_matrix_ = (self.vectorizer_.transform([s.text for s in self.sentences_])
-                                 if self.sentences_ and self.idea_matrix_ is not None else None)
+        self.sentence_matrix_ = (
+            self.vectorizer_.transform([s.text for s in self.sentences_])
+            if self.sentences_ and self.idea_matrix_ is not None
+            else None
+        )
         self.idea_vectors_ = self._embed([" ".join(t.split()[:_EMBED_WORDS]) for t in idea_texts])
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -323,8 +387,11 @@ class ExtractiveSynthesizer:
             with threadpool_limits(1):
                 if self.idea_matrix_ is not None:
                     matrix = self.idea_matrix_
-                    lexical = (TruncatedSVD(50, random_state=self.random_state).fit_transform(matrix)
-                               if matrix.shape[1] > 60 else matrix.toarray())
+                    lexical = (
+                        TruncatedSVD(50, random_state=self.random_state).fit_transform(matrix)
+                        if matrix.shape[1] > 60
+                        else matrix.toarray()
+                    )
                     parts.append(normalize(lexical))
                 features = normalize(np.hstack(parts)) if len(parts) > 1 else parts[0]
                 model = KMeans(n_clusters=k, n_init=3, random_state=self.random_state)
@@ -353,8 +420,9 @@ class ExtractiveSynthesizer:
         rows = [r for i in ideas for r in self._rows_of.get(i, ())]
         if not rows:
             return []
-        lexical = (self.sentence_matrix_[rows] @ self.centres_[topic]) if self.centres_ is not None \
-            else np.zeros(len(rows))
+        lexical = (
+            (self.sentence_matrix_[rows] @ self.centres_[topic]) if self.centres_ is not None else np.zeros(len(rows))
+        )
         idea_of = np.array([self.sentences_[r].idea for r in rows])
         semantic = self.idea_vectors_[idea_of] @ self.semantic_centres_[topic]
         length = np.array([min(1.0, _LONG / len(self.sentences_[r].text.split())) for r in rows])
@@ -402,8 +470,16 @@ class ExtractiveSynthesizer:
                 return segment
         return None
 
-    def _pick(self, ranked, count: int, used: set[int], *, candidate_ideas: Sequence[int],
-              redundancy: float = 0.5, predicate: Callable[[str], bool] | None = None) -> list[Segment]:
+    def _pick(
+        self,
+        ranked,
+        count: int,
+        used: set[int],
+        *,
+        candidate_ideas: Sequence[int],
+        redundancy: float = 0.5,
+        predicate: Callable[[str], bool] | None = None,
+    ) -> list[Segment]:
         out: list[Segment] = []
         chosen_rows: list[int] = []
         cited: set = set()
@@ -413,8 +489,9 @@ class ExtractiveSynthesizer:
             sentence = self.sentences_[row]
             if row in used or (predicate and not predicate(sentence.text)):
                 continue
-            if self.ideas_[sentence.idea][0] in cited or any(self.sentences_[r].idea == sentence.idea
-                                                             for r in chosen_rows):
+            if self.ideas_[sentence.idea][0] in cited or any(
+                self.sentences_[r].idea == sentence.idea for r in chosen_rows
+            ):
                 continue
             if chosen_rows:
                 overlap = (self.sentence_matrix_[chosen_rows] @ self.sentence_matrix_[row].T).toarray().max()
@@ -433,7 +510,7 @@ class ExtractiveSynthesizer:
         return int(self.weights_[list(ideas)].sum()) if len(ideas) else 0
 
     def _counts(self, ideas: Sequence[int]) -> str:
-        """"12 contributions de 9 personnes" (people only when the authors are known)."""
+        """ "12 contributions de 9 personnes" (people only when the authors are known)."""
         n = self._n_contributions(ideas)
         if self.authors_ is None:
             return _plural(n, "contribution")
@@ -441,8 +518,11 @@ class ExtractiveSynthesizer:
         return f"{_plural(n, 'contribution')} de {_plural(len(people), 'personne')}"
 
     def _who(self, ideas: Sequence[int] | None = None) -> list[Segment]:
-        rows = [self._row[i] for idea in (ideas if ideas is not None else range(len(self.ideas_)))
-                for i in self.ideas_[idea]]
+        rows = [
+            self._row[i]
+            for idea in (ideas if ideas is not None else range(len(self.ideas_)))
+            for i in self.ideas_[idea]
+        ]
         out = []
         for values, intro in ((self.actor_types_, "Qui s'exprime"), (self.events_, "Où")):
             counts = Counter(values[r] for r in rows if values[r])
@@ -494,11 +574,17 @@ class ExtractiveSynthesizer:
         all_ideas = list(range(len(self.ideas_))) if ideas is None else list(ideas)
         n = self._n_contributions(all_ideas)
         if not self.sentences_ or not all_ideas:
-            return Synthesis((Segment("liaison", "Cette sélection ne contient aucun texte à résumer."),), n,
-                             len(all_ideas))
+            return Synthesis(
+                (Segment("liaison", "Cette sélection ne contient aucun texte à résumer."),), n, len(all_ideas)
+            )
         wanted = set(all_ideas)
-        segments = [Segment("liaison", f"{self._counts(all_ideas)}, soit {_plural(len(all_ideas), 'idée')} "
-                            f"distincte{'s' if len(all_ideas) > 1 else ''} une fois les doublons regroupés.")]
+        segments = [
+            Segment(
+                "liaison",
+                f"{self._counts(all_ideas)}, soit {_plural(len(all_ideas), 'idée')} "
+                f"distincte{'s' if len(all_ideas) > 1 else ''} une fois les doublons regroupés.",
+            )
+        ]
         used: set[int] = set()
         topic_ids, taken, main, minor = [], set(), [], []
         for t, members in enumerate(self.topics_):
@@ -539,26 +625,41 @@ class ExtractiveSynthesizer:
         return Synthesis(tuple(segments), n, len(all_ideas), tuple(topic_ids))
 
     def _debate(self, shown, used: set[int]) -> list[Segment]:
-        """"Ce qui est débattu": pairs of sentences of a sub-topic that say the opposite; "ce qui fait accord"."""
+        """ "Ce qui est débattu": pairs of sentences of a sub-topic that say the opposite; "ce qui fait accord"."""
         disputed, agreed = [], []
         for t, members, heading in shown:
             ranked = [r for _, r in self._representative(t, members)[:25]]
             stems = {r: self.scorer_.content_stems(self.sentences_[r].text) for r in ranked}
-            pair = next(((a, b) for n, a in enumerate(ranked) for b in ranked[n + 1:]
-                         if self.sentences_[a].idea != self.sentences_[b].idea and self._opposed(a, b, stems)), None)
+            pair = next(
+                (
+                    (a, b)
+                    for n, a in enumerate(ranked)
+                    for b in ranked[n + 1 :]
+                    if self.sentences_[a].idea != self.sentences_[b].idea and self._opposed(a, b, stems)
+                ),
+                None,
+            )
             segments = [self._cite(r, members) for r in pair] if pair else []
             if pair and all(segments):
                 used.update(pair)
-                disputed += [Segment("liaison", f"Sur « {heading.lower() if not heading.isupper() else heading} », "
-                                                "des contributions disent le contraire l'une de l'autre :"), *segments]
+                disputed += [
+                    Segment(
+                        "liaison",
+                        f"Sur « {heading.lower() if not heading.isupper() else heading} », "
+                        "des contributions disent le contraire l'une de l'autre :",
+                    ),
+                    *segments,
+                ]
             elif self._n_contributions(members) > 1:
                 agreed.append(f"« {heading} » ({self._counts(members)})")
         out = []
         if disputed:
             out += [Segment("titre", "Ce qui est débattu"), *disputed]
         if agreed:
-            out += [Segment("titre", "Ce qui fait accord"),
-                    Segment("liaison", "Aucun avis contraire relevé sur : " + " ; ".join(agreed) + ".")]
+            out += [
+                Segment("titre", "Ce qui fait accord"),
+                Segment("liaison", "Aucun avis contraire relevé sur : " + " ; ".join(agreed) + "."),
+            ]
         return out
 
     def _opposed(self, a: int, b: int, stems: dict) -> bool:
@@ -581,8 +682,9 @@ class ExtractiveSynthesizer:
     def _copies(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
         """Every text copied by several contributions appears: its central sentence, or its count when too short."""
         cited = {self.sentences_[r].idea for r in used}
-        groups = sorted((i for i in ideas if self.weights_[i] > 1 and i not in cited),
-                        key=lambda i: (-self.weights_[i], i))
+        groups = sorted(
+            (i for i in ideas if self.weights_[i] > 1 and i not in cited), key=lambda i: (-self.weights_[i], i)
+        )
         phrases, short = [], []
         for idea in groups:
             rows = self._rows_of.get(idea, [])
@@ -629,15 +731,19 @@ class ExtractiveSynthesizer:
         isolation = similarity.max(axis=1)
         order = sorted(range(len(singles)), key=lambda k: (isolation[k], singles[k]))
         used_ideas = {self.sentences_[r].idea for r in used}
-        candidates = [(0.0, max(self._rows_of[singles[k]], key=lambda r: (self.sentence_matrix_[r].nnz, -r)))
-                      for k in order[: 4 * self.n_weak_signals] if singles[k] not in used_ideas]
+        candidates = [
+            (0.0, max(self._rows_of[singles[k]], key=lambda r: (self.sentence_matrix_[r].nnz, -r)))
+            for k in order[: 4 * self.n_weak_signals]
+            if singles[k] not in used_ideas
+        ]
         picks = self._pick(candidates, self.n_weak_signals, used, candidate_ideas=[])
         if not picks:
             return []
         return [Segment("liaison", "Des idées exprimées une seule fois, éloignées des autres :"), *picks]
 
-    def answer(self, question: str, *, history: Sequence[str] = (), min_score: float | None = None,
-               n_sentences: int = 5) -> Synthesis:
+    def answer(
+        self, question: str, *, history: Sequence[str] = (), min_score: float | None = None, n_sentences: int = 5
+    ) -> Synthesis:
         """Sentences of the contributions that answer ``question`` by words or meaning, or :data:`NO_ANSWER`.
 
         ``history``: the previous questions of the same scope, oldest first. An elliptic follow-up
@@ -652,19 +758,30 @@ class ExtractiveSynthesizer:
         ideas = list(range(len(self.ideas_))) if subject.ideas is None else list(subject.ideas)
         intro: list[Segment] = []
         if subject.ideas is not None:
-            intro.append(Segment("liaison", f"Parmi les {self._counts(ideas)} qui répondaient à la question "
-                                            f"précédente :"))
+            intro.append(
+                Segment("liaison", f"Parmi les {self._counts(ideas)} qui répondaient à la question précédente :")
+            )
         if subject.actors:
             ideas = [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
             names = " ; ".join(sorted(subject.actors))
             if not ideas:
-                return Synthesis((*intro, Segment("liaison", f"Aucune contribution de type « {names} » dans cette "
-                                                             "sélection."), Segment("liaison", NO_ANSWER)))
+                return Synthesis(
+                    (
+                        *intro,
+                        Segment("liaison", f"Aucune contribution de type « {names} » dans cette sélection."),
+                        Segment("liaison", NO_ANSWER),
+                    )
+                )
             intro.append(Segment("liaison", f"Contributions de type « {names} » :"))
             if not subject.stems:
                 summary = self.summary(ideas=ideas)
-                return Synthesis((*intro, *summary.segments), summary.n_contributions, summary.n_ideas,
-                                 summary.topic_ids, tuple(i for idea in ideas for i in self.ideas_[idea]))
+                return Synthesis(
+                    (*intro, *summary.segments),
+                    summary.n_contributions,
+                    summary.n_ideas,
+                    summary.topic_ids,
+                    tuple(i for idea in ideas for i in self.ideas_[idea]),
+                )
         ranked = self._retrieve(subject, ideas, min_score) if subject.stems else []
         if not ranked:
             return Synthesis((*intro, Segment("liaison", NO_ANSWER)), subject=" ".join(subject.words))
@@ -677,12 +794,20 @@ class ExtractiveSynthesizer:
         head = "Ce que disent les contributions à ce sujet :"
         if subject.carried:
             head = f"Ce que disent les contributions sur « {' '.join(subject.words)} » :"
-        count = Segment("statistique", f"Réponse tirée de {_plural(len(drawn), 'contribution')} qui en "
-                                       f"parle{'nt' if len(drawn) > 1 else ''} "
-                                       f"(sur {len(self.ids_)} dans la sélection), dont {len(cited)} citée"
-                                       f"{'s' if len(cited) > 1 else ''}.")
-        return Synthesis((*intro, Segment("liaison", head), *picks, count), self._n_contributions(relevant),
-                         len(relevant), drawn_ids=drawn, subject=" ".join(subject.words))
+        count = Segment(
+            "statistique",
+            f"Réponse tirée de {_plural(len(drawn), 'contribution')} qui en "
+            f"parle{'nt' if len(drawn) > 1 else ''} "
+            f"(sur {len(self.ids_)} dans la sélection), dont {len(cited)} citée"
+            f"{'s' if len(cited) > 1 else ''}.",
+        )
+        return Synthesis(
+            (*intro, Segment("liaison", head), *picks, count),
+            self._n_contributions(relevant),
+            len(relevant),
+            drawn_ids=drawn,
+            subject=" ".join(subject.words),
+        )
 
     def _terms(self, question: str) -> tuple[list[str], list[str], set[str]]:
         """(content stems, their words as written, actor types named) of a question."""
@@ -706,11 +831,23 @@ class ExtractiveSynthesizer:
         if among and stems:
             ideas = list(range(len(self.ideas_))) if previous.ideas is None else previous.ideas
             found = self._retrieve(previous, ideas, self.min_answer_score)
-            return _Subject(stems, words, actors, tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found)),
-                            (question,), False)
+            return _Subject(
+                stems,
+                words,
+                actors,
+                tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found)),
+                (question,),
+                False,
+            )
         new = [s for s in stems if s not in previous.stems]
-        return _Subject(previous.stems + new, previous.words + [w for s, w in zip(stems, words) if s in new],
-                        actors or previous.actors, previous.ideas, (question, *previous.questions), True)
+        return _Subject(
+            previous.stems + new,
+            previous.words + [w for s, w in zip(stems, words) if s in new],
+            actors or previous.actors,
+            previous.ideas,
+            (question, *previous.questions),
+            True,
+        )
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
         """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine.
@@ -731,11 +868,14 @@ class ExtractiveSynthesizer:
         question = self._embed([" ".join(subject.questions)])[0]
         idea_of = np.array([self.sentences_[r].idea for r in rows])
         prior = lexical + self.idea_vectors_[idea_of] @ question
-        candidates = [k for k in np.argsort(-prior, kind="stable")[:_N_CANDIDATES]]
+        candidates = list(np.argsort(-prior, kind="stable")[:_N_CANDIDATES])
         semantic = self._embed([self.sentences_[rows[k]].text for k in candidates]) @ question
-        out = [(float(lexical[k] + semantic[n]), rows[k]) for n, k in enumerate(candidates)
-               if semantic[n] >= self.min_answer_similarity
-               or (lexical[k] >= min_score and self._covers(subject, self.sentences_[rows[k]].text) >= 0.5)]
+        out = [
+            (float(lexical[k] + semantic[n]), rows[k])
+            for n, k in enumerate(candidates)
+            if semantic[n] >= self.min_answer_similarity
+            or (lexical[k] >= min_score and self._covers(subject, self.sentences_[rows[k]].text) >= 0.5)
+        ]
         return sorted(out, key=lambda p: (-p[0], p[1]))
 
     def _covers(self, subject: _Subject, sentence: str) -> float:
@@ -772,30 +912,54 @@ class ExtractiveSynthesizer:
         self._check_fitted()
         considered = tuple(self.ids_)
         if not self.sentences_:
-            return Draft("Proposition", (Segment("liaison", "Cette sélection ne contient aucun texte."),),
-                         considered_ids=considered)
-        proposing = [t for t, members in enumerate(self.topics_)
-                     if any(is_proposal(self.sentences_[r].text) for i in members for r in self._rows_of.get(i, ()))]
+            return Draft(
+                "Proposition",
+                (Segment("liaison", "Cette sélection ne contient aucun texte."),),
+                considered_ids=considered,
+            )
+        proposing = [
+            t
+            for t, members in enumerate(self.topics_)
+            if any(is_proposal(self.sentences_[r].text) for i in members for r in self._rows_of.get(i, ()))
+        ]
         topic = proposing[0] if proposing else 0
         members = self.topics_[topic]
         ranked = self._representative(topic, members)
         used: set[int] = set()
         half = max(1, n_sentences // 2)
         proposition = self._pick(ranked, half, used, candidate_ideas=members, predicate=is_proposal)
-        constat = self._pick(ranked, max(1, n_sentences - len(proposition)) if not proposition else half, used,
-                             candidate_ideas=members, predicate=lambda s: not is_proposal(s))
+        constat = self._pick(
+            ranked,
+            max(1, n_sentences - len(proposition)) if not proposition else half,
+            used,
+            candidate_ideas=members,
+            predicate=lambda s: not is_proposal(s),
+        )
         arguments = self._arguments(members, used)
         kept = tuple(dict.fromkeys(i for s in (*constat, *proposition, *arguments) for i in s.citations))
         text = [Segment("liaison", "Constat :"), *constat, Segment("liaison", "Proposition :"), *proposition]
         if not proposition:
-            text.append(Segment("liaison", "Aucune contribution de ce sujet ne formule de proposition : "
-                                           "elle reste à rédiger."))
-        text.append(Segment("statistique", f"Sources : {len(kept)} contribution{'s' if len(kept) > 1 else ''} "
-                                           f"citée{'s' if len(kept) > 1 else ''} sur {len(considered)} examinées, "
-                                           f"dont {self._n_contributions(members)} sur ce sujet ; toutes restent "
-                                           "au choix du modérateur."))
-        return Draft(self._title(topic, members), tuple(text), tuple(arguments), tuple(constat), tuple(proposition),
-                     considered, kept)
+            text.append(
+                Segment("liaison", "Aucune contribution de ce sujet ne formule de proposition : elle reste à rédiger.")
+            )
+        text.append(
+            Segment(
+                "statistique",
+                f"Sources : {len(kept)} contribution{'s' if len(kept) > 1 else ''} "
+                f"citée{'s' if len(kept) > 1 else ''} sur {len(considered)} examinées, "
+                f"dont {self._n_contributions(members)} sur ce sujet ; toutes restent "
+                "au choix du modérateur.",
+            )
+        )
+        return Draft(
+            self._title(topic, members),
+            tuple(text),
+            tuple(arguments),
+            tuple(constat),
+            tuple(proposition),
+            considered,
+            kept,
+        )
 
     def _title(self, topic: int, members: Sequence[int]) -> str:
         """A noun phrase of the sub-topic, never a contribution's own title nor a link."""

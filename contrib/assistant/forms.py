@@ -8,8 +8,10 @@ class AssistantForm(Form):
     """One request to the assistant: "resumer", "brouillon" or "question" (with the question)."""
 
     action = HiddenField()
-    question = TextAreaField("Votre question sur ces contributions",
-                             description=f"Par exemple « Que disent les financeurs ? ». {QUESTION_MAX_LENGTH} caractères au plus.")
+    question = TextAreaField(
+        "Votre question sur ces contributions",
+        description=f"Par exemple « Que disent les financeurs ? ». {QUESTION_MAX_LENGTH} caractères au plus.",
+    )
 
 
 class FlagForm(Form):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from flask import current_app
 
 from contrib import tasks
+from contrib.assistant import services as assistant
+from contrib.assistant.engines import LLMSettings
 from contrib.core.errors import Conflict, ContribError
 from contrib.extensions import db
 from contrib.models import MessageKind, Process, User
-from contrib.assistant import services as assistant
-from contrib.assistant.engines import LLMSettings
 
 STALE_SECONDS = 10 * 60
 STALE_MESSAGE = "La génération s'est interrompue sans rien enregistrer. Relancez-la."
@@ -52,14 +52,16 @@ def _generate_queued(process_id: int, scope_name: str, scope_value: str, kind_va
     tasks.put_job(key, "running", 5, f"Lecture de {len(scope.ids)} contributions.")
     try:
         n_sentences = 0
-        for event, value in assistant.stream(process, scope, kind, actor=actor,
-                                             llm=LLMSettings.from_config(current_app.config)):
+        for event, value in assistant.stream(
+            process, scope, kind, actor=actor, llm=LLMSettings.from_config(current_app.config)
+        ):
             if event == "segment":
                 n_sentences += 1
                 tasks.put_job(key, "running", min(95, 10 + 5 * n_sentences), f"{n_sentences} phrases vérifiées.")
             elif event == "done":
-                tasks.put_job(key, "done", 100, f"{n_sentences} phrases vérifiées, enregistrées dans l'historique.",
-                              result=value)
+                tasks.put_job(
+                    key, "done", 100, f"{n_sentences} phrases vérifiées, enregistrées dans l'historique.", result=value
+                )
     except ContribError as error:
         tasks.put_job(key, "failed", 0, error.message)
     except Exception:

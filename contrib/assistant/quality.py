@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import nlp
+from contrib.assistant.services import USE_DRAFT
+from contrib.clustering import services as clustering
 from contrib.extensions import db
 from contrib.models import (
     AssistantConversation,
@@ -25,8 +27,6 @@ from contrib.models import (
     RunStatus,
 )
 from contrib.models.duplicates import DuplicateStatus
-from contrib.clustering import services as clustering
-from contrib.assistant.services import USE_DRAFT
 
 MAX_RUNS = 10
 
@@ -84,43 +84,74 @@ class Quality:
 
 
 def _messages(process_id: int):
-    return (db.select(AssistantMessage).join(AssistantConversation)
-            .where(AssistantConversation.process_id == process_id))
+    return db.select(AssistantMessage).join(AssistantConversation).where(AssistantConversation.process_id == process_id)
 
 
 def citations(process_id: int) -> Citations:
     contents = db.session.scalars(_messages(process_id).with_only_columns(AssistantMessage.content))
-    n_verified = sum(1 for content in contents for s in content.get("segments", [])
-                     if s.get("kind") == "phrase" and s.get("status") == "verifiee")
-    n_false = db.session.scalar(db.select(db.func.count(CitationFlag.id)).where(
-        CitationFlag.process_id == process_id, CitationFlag.withdrawn_at.is_(None)))
+    n_verified = sum(
+        1
+        for content in contents
+        for s in content.get("segments", [])
+        if s.get("kind") == "phrase" and s.get("status") == "verifiee"
+    )
+    n_false = db.session.scalar(
+        db.select(db.func.count(CitationFlag.id)).where(
+            CitationFlag.process_id == process_id, CitationFlag.withdrawn_at.is_(None)
+        )
+    )
     return Citations(n_verified, n_false)
 
 
 def tiers(process_id: int) -> list[Tier]:
-    counts = Counter(db.session.execute(
-        db.select(DuplicateGroup.reason, DuplicateGroup.status).where(DuplicateGroup.process_id == process_id)).all())
+    counts = Counter(
+        db.session.execute(
+            db.select(DuplicateGroup.reason, DuplicateGroup.status).where(DuplicateGroup.process_id == process_id)
+        ).all()
+    )
     reasons = list(nlp.REASON_LABELS) + sorted({reason for reason, _ in counts} - set(nlp.REASON_LABELS))
-    return [Tier(reason, nlp.REASON_LABELS.get(reason, reason), counts[(reason, DuplicateStatus.CONFIRMED)],
-                 counts[(reason, DuplicateStatus.DISMISSED)], counts[(reason, DuplicateStatus.PENDING)])
-            for reason in reasons]
+    return [
+        Tier(
+            reason,
+            nlp.REASON_LABELS.get(reason, reason),
+            counts[(reason, DuplicateStatus.CONFIRMED)],
+            counts[(reason, DuplicateStatus.DISMISSED)],
+            counts[(reason, DuplicateStatus.PENDING)],
+        )
+        for reason in reasons
+    ]
 
 
 def stability(process_id: int) -> list[Stability]:
-    runs = db.session.scalars(db.select(ClusteringRun).where(
-        ClusteringRun.process_id == process_id, ClusteringRun.status == RunStatus.DONE,
-        ClusteringRun.previous_run_id.is_not(None)).order_by(ClusteringRun.id.desc()).limit(MAX_RUNS))
+    runs = db.session.scalars(
+        db.select(ClusteringRun)
+        .where(
+            ClusteringRun.process_id == process_id,
+            ClusteringRun.status == RunStatus.DONE,
+            ClusteringRun.previous_run_id.is_not(None),
+        )
+        .order_by(ClusteringRun.id.desc())
+        .limit(MAX_RUNS)
+    )
     return [Stability(run.id, run.previous_run_id, clustering.compare_with_previous(run).stability) for run in runs]
 
 
 def drafts(process_id: int) -> Drafts:
-    generated = db.session.scalar(_messages(process_id).where(AssistantMessage.kind == MessageKind.DRAFT)
-                                  .with_only_columns(db.func.count(AssistantMessage.id)))
+    generated = db.session.scalar(
+        _messages(process_id)
+        .where(AssistantMessage.kind == MessageKind.DRAFT)
+        .with_only_columns(db.func.count(AssistantMessage.id))
+    )
     used = db.session.scalar(
         db.select(db.func.count(db.distinct(AuditEntry.target_id)))
         .join(Proposal, Proposal.id == AuditEntry.target_id)
-        .where(AuditEntry.action == USE_DRAFT, AuditEntry.target_type == "proposal",
-               Proposal.process_id == process_id, Proposal.cancelled_at.is_(None)))
+        .where(
+            AuditEntry.action == USE_DRAFT,
+            AuditEntry.target_type == "proposal",
+            Proposal.process_id == process_id,
+            Proposal.cancelled_at.is_(None),
+        )
+    )
     return Drafts(generated, used)
 
 

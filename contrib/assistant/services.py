@@ -22,9 +22,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from contrib.assistant.engines import EMBEDDED, MAX_HISTORY, LLMSettings, Scope, Turn, generate
+from contrib.clustering import services as clustering
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotFound
-from contrib.extensions import db
 from contrib.core.ids import parse_id
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
+from contrib.duplicates import services as duplicates
+from contrib.extensions import db
 from contrib.models import (
     AssistantConversation,
     AssistantMessage,
@@ -40,20 +47,15 @@ from contrib.models import (
 )
 from contrib.models.assistant import QUESTION_MAX_LENGTH
 from contrib.models.base import utcnow
-from contrib.core.permissions import require_role
-from contrib.core import audit
-from contrib.clustering import services as clustering
-from contrib.duplicates import services as duplicates
 from contrib.proposals import services as proposals
-from contrib.core import undo
-from contrib.assistant.engines import EMBEDDED, MAX_HISTORY, LLMSettings, Scope, Turn, generate
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 MAX_SCOPE = 2000
 
-GENERATE = {MessageKind.SUMMARY: "assistant:summary:generate", MessageKind.ANSWER: "assistant:answer:generate",
-            MessageKind.DRAFT: "assistant:draft:generate"}
+GENERATE = {
+    MessageKind.SUMMARY: "assistant:summary:generate",
+    MessageKind.ANSWER: "assistant:answer:generate",
+    MessageKind.DRAFT: "assistant:draft:generate",
+}
 USE_DRAFT = "assistant:draft:use"
 FLAG = "assistant:citation:flag"
 TASK_OF = {MessageKind.SUMMARY: "summary", MessageKind.ANSWER: "answer", MessageKind.DRAFT: "draft"}
@@ -91,15 +93,18 @@ def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeR
     try:
         scope_kind = ScopeKind(kind)
     except ValueError:
-        raise InvalidInput("Choisissez ce que l'assistant doit lire : un groupe de doublons, une proposition "
-                           "ou une sélection de contributions.") from None
+        raise InvalidInput(
+            "Choisissez ce que l'assistant doit lire : un groupe de doublons, une proposition "
+            "ou une sélection de contributions."
+        ) from None
     if scope_kind is ScopeKind.CLUSTER:
         run_ref, _, cluster_key = (ref or "").partition(":")
         run = clustering.get_run(process.id, _number(run_ref, "calcul"))
         cluster = clustering.get_cluster(run, cluster_key.strip())
         ids = clustering.member_ids(run.id, cluster.id)
         key = f"regroupement:{run.id}:{cluster.key}"
-        label = f"Regroupement « {clustering.cluster_names(process.id).get(cluster.key, cluster.label)} » (calcul n° {run.id})"
+        name = clustering.cluster_names(process.id).get(cluster.key, cluster.label)
+        label = f"Regroupement « {name} » (calcul n° {run.id})"
     elif scope_kind is ScopeKind.GROUP:
         number = _number(ref, "groupe")
         group = duplicates.get_group(number, process_id=process.id)
@@ -134,9 +139,15 @@ def _number(ref: str | None, what: str) -> int:
 def _visible_ids(process_id: int, ids) -> list[int]:
     if not ids:
         return []
-    return list(db.session.scalars(
-        db.select(Contribution.id).where(Contribution.id.in_(list(ids)), Contribution.process_id == process_id,
-                                         Contribution.hidden_at.is_(None)).order_by(Contribution.id)))
+    return list(
+        db.session.scalars(
+            db.select(Contribution.id)
+            .where(
+                Contribution.id.in_(list(ids)), Contribution.process_id == process_id, Contribution.hidden_at.is_(None)
+            )
+            .order_by(Contribution.id)
+        )
+    )
 
 
 def contributions_of(ids) -> dict[int, Contribution]:
@@ -150,15 +161,22 @@ def contributions_of(ids) -> dict[int, Contribution]:
 def load_scope(ids) -> Scope:
     """The texts and metadata the engines read, oldest first (so duplicates fold onto originals)."""
     rows = sorted(contributions_of(ids).values(), key=lambda c: c.id)
-    return Scope(ids=[c.id for c in rows], texts=[c.text for c in rows],
-                 actor_types=[c.actor_type.label for c in rows],
-                 events=[c.table_label for c in rows], titles=[c.title for c in rows])
+    return Scope(
+        ids=[c.id for c in rows],
+        texts=[c.text for c in rows],
+        actor_types=[c.actor_type.label for c in rows],
+        events=[c.table_label for c in rows],
+        titles=[c.title for c in rows],
+    )
 
 
 def conversation_for(process: Process, scope: ScopeRef) -> AssistantConversation | None:
     """The scope's conversation with its messages, or None before the first generation."""
-    return db.session.scalar(db.select(AssistantConversation).where(
-        AssistantConversation.process_id == process.id, AssistantConversation.scope_key == scope.key))
+    return db.session.scalar(
+        db.select(AssistantConversation).where(
+            AssistantConversation.process_id == process.id, AssistantConversation.scope_key == scope.key
+        )
+    )
 
 
 def history_of(process: Process, scope: ScopeRef, actor: User) -> list[Turn]:
@@ -167,35 +185,46 @@ def history_of(process: Process, scope: ScopeRef, actor: User) -> list[Turn]:
     if conversation is None:
         return []
     answers = db.session.scalars(
-        db.select(AssistantMessage).where(AssistantMessage.conversation_id == conversation.id,
-                                          AssistantMessage.kind == MessageKind.ANSWER,
-                                          AssistantMessage.created_by_id == actor.id)
-        .order_by(AssistantMessage.id.desc()).limit(MAX_HISTORY)).all()
+        db.select(AssistantMessage)
+        .where(
+            AssistantMessage.conversation_id == conversation.id,
+            AssistantMessage.kind == MessageKind.ANSWER,
+            AssistantMessage.created_by_id == actor.id,
+        )
+        .order_by(AssistantMessage.id.desc())
+        .limit(MAX_HISTORY)
+    ).all()
     return [Turn(message.question or "", message_text(message)) for message in reversed(answers)]
 
 
 def message_text(message: AssistantMessage) -> str:
     """A stored message as plain text, each sentence with its citations ``[#id]``."""
-    return " ".join(s["text"] + (f" [{', '.join(f'#{i}' for i in s['citations'])}]" if s["citations"] else "")
-                    for s in message.content.get("segments", []))
+    return " ".join(
+        s["text"] + (f" [{', '.join(f'#{i}' for i in s['citations'])}]" if s["citations"] else "")
+        for s in message.content.get("segments", [])
+    )
 
 
 def clean_question(question: str | None) -> str:
     return clean_text(question, field_label="Question", max_length=QUESTION_MAX_LENGTH, multiline=False)
 
 
-def stream(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User, question: str | None = None,
-           llm: LLMSettings | None = None) -> Iterator[tuple[str, object]]:
+def stream(
+    process: Process,
+    scope: ScopeRef,
+    kind: MessageKind,
+    *,
+    actor: User,
+    question: str | None = None,
+    llm: LLMSettings | None = None,
+) -> Iterator[tuple[str, object]]:
     """Generate on ``scope`` and yield the events as they come; store the message at the end.
 
     Yields ``("engine", {...})``, ``("segment", dict)``, ``("notice", str)`` and finally
     ``("done", message_id)``. Raises NotAllowed / InvalidInput before yielding anything.
     """
     check_moderator(actor)
-    if kind is MessageKind.ANSWER:
-        question = clean_question(question)
-    else:
-        question = None
+    question = clean_question(question) if kind is MessageKind.ANSWER else None
     started = time.perf_counter()
     engine: dict = {"engine": EMBEDDED, "model": None}
     segments: list[dict] = []
@@ -209,13 +238,21 @@ def stream(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User,
         elif event == "notice":
             notices.append(value)
         yield event, value
-    message = _store(process, scope, kind, question, segments, notices, engine,
-                     int((time.perf_counter() - started) * 1000), actor)
+    message = _store(
+        process, scope, kind, question, segments, notices, engine, int((time.perf_counter() - started) * 1000), actor
+    )
     yield "done", message.id
 
 
-def generate_message(process: Process, scope: ScopeRef, kind: MessageKind, *, actor: User,
-                     question: str | None = None, llm: LLMSettings | None = None) -> AssistantMessage:
+def generate_message(
+    process: Process,
+    scope: ScopeRef,
+    kind: MessageKind,
+    *,
+    actor: User,
+    question: str | None = None,
+    llm: LLMSettings | None = None,
+) -> AssistantMessage:
     """Generate on ``scope`` in one go (the page without JavaScript) and return the stored message."""
     message_id = None
     for event, value in stream(process, scope, kind, actor=actor, question=question, llm=llm):
@@ -239,26 +276,50 @@ def _store(process, scope, kind, question, segments, notices, engine, duration_m
     with transaction():
         conversation = conversation_for(process, scope)
         if conversation is None:
-            conversation = AssistantConversation(process_id=process.id, scope_kind=scope.kind, scope_key=scope.key,
-                                                 contribution_ids=list(scope.ids), created_by_id=actor.id)
+            conversation = AssistantConversation(
+                process_id=process.id,
+                scope_kind=scope.kind,
+                scope_key=scope.key,
+                contribution_ids=list(scope.ids),
+                created_by_id=actor.id,
+            )
             db.session.add(conversation)
             db.session.flush()
         conversation.contribution_ids = list(scope.ids)
-        message = AssistantMessage(conversation_id=conversation.id, kind=kind, question=question, content=content,
-                                   engine=engine["engine"], model=engine.get("model"),
-                                   notice=" ".join(notices)[:500] or None, duration_ms=duration_ms,
-                                   created_by_id=actor.id)
+        message = AssistantMessage(
+            conversation_id=conversation.id,
+            kind=kind,
+            question=question,
+            content=content,
+            engine=engine["engine"],
+            model=engine.get("model"),
+            notice=" ".join(notices)[:500] or None,
+            duration_ms=duration_ms,
+            created_by_id=actor.id,
+        )
         db.session.add(message)
         db.session.flush()
         phrases = [s for s in segments if s["kind"] == "phrase"]
-        audit.record(GENERATE[kind], actor=actor, target_type="assistant_message", target_id=message.id, after={
-            "process_id": process.id, "scope": scope.key, "n_contributions": len(scope.ids),
-            "question": question, "engine": message.engine, "model": message.model, "notice": message.notice,
-            "n_sentences": len(phrases), "n_verified": sum(s["status"] == "verifiee" for s in phrases),
-            "n_flagged": sum(s["status"] != "verifiee" for s in phrases),
-            "cited_ids": sorted({i for s in phrases if s["status"] == "verifiee" for i in s["citations"]}),
-            "text": [s["text"] for s in segments][:200],
-        })
+        audit.record(
+            GENERATE[kind],
+            actor=actor,
+            target_type="assistant_message",
+            target_id=message.id,
+            after={
+                "process_id": process.id,
+                "scope": scope.key,
+                "n_contributions": len(scope.ids),
+                "question": question,
+                "engine": message.engine,
+                "model": message.model,
+                "notice": message.notice,
+                "n_sentences": len(phrases),
+                "n_verified": sum(s["status"] == "verifiee" for s in phrases),
+                "n_flagged": sum(s["status"] != "verifiee" for s in phrases),
+                "cited_ids": sorted({i for s in phrases if s["status"] == "verifiee" for i in s["citations"]}),
+                "text": [s["text"] for s in segments][:200],
+            },
+        )
     return message
 
 
@@ -289,26 +350,39 @@ def record_draft_use(message_id: int, proposal: Proposal, *, actor: User) -> Non
     check_moderator(actor)
     message = get_draft(message_id, proposal.process_id)
     title, body = message.content.get("title", ""), message.content.get("body", "")
-    sentences = [s["text"] for s in message.content.get("segments", [])
-                 if s["kind"] == "phrase" and s["status"] == "verifiee"]
+    sentences = [
+        s["text"] for s in message.content.get("segments", []) if s["kind"] == "phrase" and s["status"] == "verifiee"
+    ]
     kept = [s for s in sentences if s in proposal.text]
     with transaction():
-        audit.record(USE_DRAFT, actor=actor, target_type="proposal", target_id=proposal.id,
-                     before={"message_id": message.id, "title": title, "body": body},
-                     after={"title": proposal.title, "text": proposal.text, "title_kept": proposal.title == title,
-                            "text_similarity": round(difflib.SequenceMatcher(None, body, proposal.text).ratio(), 3),
-                            "n_sentences_kept": len(kept), "n_sentences": len(sentences)})
+        audit.record(
+            USE_DRAFT,
+            actor=actor,
+            target_type="proposal",
+            target_id=proposal.id,
+            before={"message_id": message.id, "title": title, "body": body},
+            after={
+                "title": proposal.title,
+                "text": proposal.text,
+                "title_kept": proposal.title == title,
+                "text_similarity": round(difflib.SequenceMatcher(None, body, proposal.text).ratio(), 3),
+                "n_sentences_kept": len(kept),
+                "n_sentences": len(sentences),
+            },
+        )
 
 
 # --- moderators correct the checker ------------------------------------------------------------------
+
 
 def flags_of(message_ids) -> dict[tuple[int, int], CitationFlag]:
     """{(message id, segment index): standing flag} for the messages of a page (one query)."""
     ids = list(message_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(db.select(CitationFlag).where(CitationFlag.message_id.in_(ids),
-                                                             CitationFlag.withdrawn_at.is_(None)))
+    rows = db.session.scalars(
+        db.select(CitationFlag).where(CitationFlag.message_id.in_(ids), CitationFlag.withdrawn_at.is_(None))
+    )
     return {(flag.message_id, flag.segment_index): flag for flag in rows}
 
 
@@ -329,22 +403,39 @@ def flag_citation(process: Process, message_id: int, index: int, *, actor: User)
         segment = segments[index]
         if segment["kind"] != "phrase" or segment["status"] != "verifiee":
             raise InvalidInput("Seule une phrase affichée comme vérifiée peut être signalée comme fausse.")
-        flag = db.session.scalar(db.select(CitationFlag).where(CitationFlag.message_id == message.id,
-                                                                CitationFlag.segment_index == index))
+        flag = db.session.scalar(
+            db.select(CitationFlag).where(CitationFlag.message_id == message.id, CitationFlag.segment_index == index)
+        )
         if flag is not None and flag.withdrawn_at is None:
             raise Conflict("Cette citation est déjà signalée comme fausse.")
         if flag is None:
-            flag = CitationFlag(message_id=message.id, process_id=process.id, segment_index=index,
-                                sentence=segment["text"], citations=list(segment["citations"]),
-                                created_by_id=actor.id)
+            flag = CitationFlag(
+                message_id=message.id,
+                process_id=process.id,
+                segment_index=index,
+                sentence=segment["text"],
+                citations=list(segment["citations"]),
+                created_by_id=actor.id,
+            )
             db.session.add(flag)
         else:
             flag.withdrawn_at, flag.created_by_id, flag.created_at = None, actor.id, utcnow()
         db.session.flush()
-        audit.record(FLAG, actor=actor, target_type="assistant_citation_flag", target_id=flag.id,
-                     before={"flagged": False},
-                     after={"flagged": True, "process_id": process.id, "message_id": message.id, "index": index,
-                            "sentence": flag.sentence, "citations": flag.citations})
+        audit.record(
+            FLAG,
+            actor=actor,
+            target_type="assistant_citation_flag",
+            target_id=flag.id,
+            before={"flagged": False},
+            after={
+                "flagged": True,
+                "process_id": process.id,
+                "message_id": message.id,
+                "index": index,
+                "sentence": flag.sentence,
+                "citations": flag.citations,
+            },
+        )
     return flag
 
 
@@ -355,5 +446,6 @@ def _set_flag(entry: AuditEntry, standing: bool) -> None:
     flag.withdrawn_at = None if standing else utcnow()
 
 
-undo.handler(FLAG, label="Citation de l'assistant signalée comme fausse",
-             redo=lambda entry, actor: _set_flag(entry, True))(lambda entry, actor: _set_flag(entry, False))
+undo.handler(
+    FLAG, label="Citation de l'assistant signalée comme fausse", redo=lambda entry, actor: _set_flag(entry, True)
+)(lambda entry, actor: _set_flag(entry, False))

@@ -2,19 +2,29 @@
 
 import json
 
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
-from contrib.assistant.forms import AssistantForm, FlagForm
-from contrib.core.errors import ContribError
-from contrib.models import MessageKind, Role
-from contrib.core.permissions import role_required
-from contrib.assistant import services as assistant
 from contrib.assistant import jobs as assistant_jobs
 from contrib.assistant import quality as assistant_quality
-from contrib.processes import services as processes
+from contrib.assistant import services as assistant
 from contrib.assistant.engines import LLMSettings
+from contrib.assistant.forms import AssistantForm, FlagForm
+from contrib.core.errors import ContribError
+from contrib.core.permissions import role_required
+from contrib.models import MessageKind, Role
+from contrib.processes import services as processes
 from nlp.citations import STATUS_LABELS
 
 bp = Blueprint("assistant", __name__)
@@ -40,7 +50,7 @@ def _scope_kind(parameter: str) -> str:
 def _resolve(process, args: dict):
     if not args:
         return None
-    (name, value), = args.items()
+    ((name, value),) = args.items()
     return assistant.resolve_scope(process, _scope_kind(name), value)
 
 
@@ -50,12 +60,21 @@ def _render(process, scope, scope_args, form, status=200):
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
     cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
-    return render_template("assistant/page.html", process=process, scope=scope, scope_args=scope_args, form=form,
-                           jobs=jobs, action_of={kind: action for action, kind in ACTIONS.items()},
-                           messages=messages, contributions=assistant.contributions_of(cited),
-                           flags=assistant.flags_of(m.id for m in messages),
-                           llm=LLMSettings.from_config(current_app.config), status_labels=STATUS_LABELS,
-                           considered=lambda message: _considered(message, scope)), status
+    return render_template(
+        "assistant/page.html",
+        process=process,
+        scope=scope,
+        scope_args=scope_args,
+        form=form,
+        jobs=jobs,
+        action_of={kind: action for action, kind in ACTIONS.items()},
+        messages=messages,
+        contributions=assistant.contributions_of(cited),
+        flags=assistant.flags_of(m.id for m in messages),
+        llm=LLMSettings.from_config(current_app.config),
+        status_labels=STATUS_LABELS,
+        considered=lambda message: _considered(message, scope),
+    ), status
 
 
 def _considered(message, scope) -> list[int]:
@@ -91,13 +110,22 @@ def generate(slug):
             flash("Demande incomplète : rechargez la page et recommencez.", "error")
             return _render(process, scope, scope_args, form, 400)
         if assistant_jobs.should_queue(scope, kind):
-            (name, value), = scope_args.items()
+            ((name, value),) = scope_args.items()
             assistant_jobs.queue_generation(process, _scope_kind(name), value, kind, actor=current_user)
-            flash(f"{len(scope.ids)} contributions : la génération tourne en tâche de fond, suivez sa progression "
-                  "ci-dessous.", "info")
+            flash(
+                f"{len(scope.ids)} contributions : la génération tourne en tâche de fond, suivez sa progression "
+                "ci-dessous.",
+                "info",
+            )
             return redirect(url_for(".page", slug=process.slug, **scope_args))
-        message = assistant.generate_message(process, scope, kind, actor=current_user, question=form.question.data,
-                                             llm=LLMSettings.from_config(current_app.config))
+        message = assistant.generate_message(
+            process,
+            scope,
+            kind,
+            actor=current_user,
+            question=form.question.data,
+            llm=LLMSettings.from_config(current_app.config),
+        )
     except ContribError as error:
         form.question.errors = [error.message] if kind is MessageKind.ANSWER else []
         flash(error.message, "error")
@@ -115,26 +143,41 @@ def stream(slug):
     try:
         scope = _resolve(process, _scope_args(request.form))
         if not form.validate_on_submit() or kind is None or scope is None:
-            return Response(json.dumps({"event": "error", "message": "Demande incomplète."}) + "\n", 400,
-                            mimetype="application/x-ndjson")
+            return Response(
+                json.dumps({"event": "error", "message": "Demande incomplète."}) + "\n",
+                400,
+                mimetype="application/x-ndjson",
+            )
         if kind is MessageKind.ANSWER:
             assistant.clean_question(form.question.data)
         if assistant_jobs.should_queue(scope, kind):
-            (name, value), = _scope_args(request.form).items()
+            ((name, value),) = _scope_args(request.form).items()
             assistant_jobs.queue_generation(process, _scope_kind(name), value, kind, actor=current_user)
             return Response(json.dumps({"event": "queued"}) + "\n", mimetype="application/x-ndjson")
     except ContribError as error:
-        return Response(json.dumps({"event": "error", "message": error.message}) + "\n", error.status_code,
-                        mimetype="application/x-ndjson")
-    events = assistant.stream(process, scope, kind, actor=current_user, question=form.question.data,
-                              llm=LLMSettings.from_config(current_app.config))
+        return Response(
+            json.dumps({"event": "error", "message": error.message}) + "\n",
+            error.status_code,
+            mimetype="application/x-ndjson",
+        )
+    events = assistant.stream(
+        process,
+        scope,
+        kind,
+        actor=current_user,
+        question=form.question.data,
+        llm=LLMSettings.from_config(current_app.config),
+    )
 
     def lines():
         for event, value in events:
             yield json.dumps({"event": event, "data": value}, ensure_ascii=False) + "\n"
 
-    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="application/x-ndjson",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @bp.get(PAGE + "/etat")
@@ -162,8 +205,11 @@ def flag(slug, message_id, index):
         except ContribError as error:
             flash(error.message, "error")
         else:
-            flash("Citation signalée comme fausse : elle compte dans « Qualité de l'analyse ». L'acte peut être "
-                  "annulé depuis le journal.", "success")
+            flash(
+                "Citation signalée comme fausse : elle compte dans « Qualité de l'analyse ». L'acte peut être "
+                "annulé depuis le journal.",
+                "success",
+            )
     return redirect(url_for(".page", slug=process.slug, **scope_args) + f"#message-{message_id}")
 
 
@@ -172,5 +218,4 @@ def flag(slug, message_id, index):
 def quality(slug):
     """« Qualité de l'analyse »: the text analysis measured on this process's own data."""
     process = processes.get_by_slug(slug)
-    return render_template("assistant/quality.html", process=process,
-                           quality=assistant_quality.quality(process.id))
+    return render_template("assistant/quality.html", process=process, quality=assistant_quality.quality(process.id))

@@ -14,8 +14,11 @@ class MultiCheckboxField(SelectMultipleField):
 class ConfirmForm(Form):
     """Confirm a group: choose the representative, untick the contributions that are not duplicates."""
 
-    representative_id = RadioField("Contribution de référence", coerce=coerce_id,
-                                   validators=[InputRequired("Choisissez la contribution de référence.")])
+    representative_id = RadioField(
+        "Contribution de référence",
+        coerce=coerce_id,
+        validators=[InputRequired("Choisissez la contribution de référence.")],
+    )
     member_ids = MultiCheckboxField("Contributions gardées dans le groupe", coerce=coerce_id)
 
     def set_group(self, group) -> None:

@@ -17,9 +17,11 @@ from itertools import combinations
 
 from sqlalchemy.orm import selectinload
 
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotFound
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
 from contrib.extensions import db
-from contrib.models.accounts import counted
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -32,12 +34,9 @@ from contrib.models import (
     Theme,
     User,
 )
+from contrib.models.accounts import counted
 from contrib.models.base import utcnow
-from contrib.core.permissions import require_role
-from contrib.core import audit
-from contrib.core import undo
 from contrib.participation import vectors
-from contrib.core.transaction import transaction
 from nlp import find_duplicates
 
 logger = logging.getLogger(__name__)
@@ -91,11 +90,17 @@ def dismissed_pairs(process_id: int) -> set[tuple[int, int]]:
 
 
 def _confirmed_ids(process_id: int) -> set[int]:
-    return set(db.session.scalars(
-        db.select(DuplicateMember.contribution_id).join(DuplicateGroup)
-        .where(DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.CONFIRMED,
-               DuplicateMember.is_excluded.is_(False))
-    ))
+    return set(
+        db.session.scalars(
+            db.select(DuplicateMember.contribution_id)
+            .join(DuplicateGroup)
+            .where(
+                DuplicateGroup.process_id == process_id,
+                DuplicateGroup.status == DuplicateStatus.CONFIRMED,
+                DuplicateMember.is_excluded.is_(False),
+            )
+        )
+    )
 
 
 def detect(process_id: int, *, actor: User | None) -> DetectionResult:
@@ -111,29 +116,71 @@ def detect(process_id: int, *, actor: User | None) -> DetectionResult:
     start = time.perf_counter()
     with transaction():
         rows = db.session.execute(
-            db.select(Contribution.id, Contribution.text, Theme.name, Contribution.title, Contribution.embedding,
-                      Contribution.embedding_model).join(Theme, Contribution.theme_id == Theme.id)
+            db.select(
+                Contribution.id,
+                Contribution.text,
+                Theme.name,
+                Contribution.title,
+                Contribution.embedding,
+                Contribution.embedding_model,
+            )
+            .join(Theme, Contribution.theme_id == Theme.id)
             .where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None))
             .order_by(Contribution.id)
         ).all()
         ids = [row[0] for row in rows]
         # Stored vectors; the few rows without one are embedded now; with more the meaning tier waits
         # for the task queue to store them (words only meanwhile).
-        stored = vectors.complete([vectors.meaning_text(row[3], row[1]) for row in rows],
-                                  [vectors.current(row[4], row[5]) for row in rows], embed_at_most=EMBED_IN_DETECTION)
-        found = find_duplicates(ids, [row[1] for row in rows], themes=[row[2] for row in rows],
-                                ignore_pairs=dismissed_pairs(process_id), vectors=stored,
-                                semantic=stored is not None) if len(ids) > 1 else []
+        stored = vectors.complete(
+            [vectors.meaning_text(row[3], row[1]) for row in rows],
+            [vectors.current(row[4], row[5]) for row in rows],
+            embed_at_most=EMBED_IN_DETECTION,
+        )
+        found = (
+            find_duplicates(
+                ids,
+                [row[1] for row in rows],
+                themes=[row[2] for row in rows],
+                ignore_pairs=dismissed_pairs(process_id),
+                vectors=stored,
+                semantic=stored is not None,
+            )
+            if len(ids) > 1
+            else []
+        )
         confirmed = _confirmed_ids(process_id)
         found = [group for group in found if not set(group.ids) <= confirmed]
         n_new, n_kept, n_removed = _replace_pending(process_id, found)
-        result = DetectionResult(n_contributions=len(ids), n_groups=len(found), n_new=n_new, n_kept=n_kept,
-                                 n_removed=n_removed, seconds=time.perf_counter() - start)
-        audit.record(DETECT, actor=actor, target_type="process", target_id=process_id, before=None,
-                     after={"n_contributions": result.n_contributions, "n_groups": result.n_groups,
-                            "n_new": n_new, "n_kept": n_kept, "n_removed": n_removed})
-    logger.info("duplicate detection on process %s: %s contributions, %s groups (%s new) in %.2f s",
-                process_id, result.n_contributions, result.n_groups, n_new, result.seconds)
+        result = DetectionResult(
+            n_contributions=len(ids),
+            n_groups=len(found),
+            n_new=n_new,
+            n_kept=n_kept,
+            n_removed=n_removed,
+            seconds=time.perf_counter() - start,
+        )
+        audit.record(
+            DETECT,
+            actor=actor,
+            target_type="process",
+            target_id=process_id,
+            before=None,
+            after={
+                "n_contributions": result.n_contributions,
+                "n_groups": result.n_groups,
+                "n_new": n_new,
+                "n_kept": n_kept,
+                "n_removed": n_removed,
+            },
+        )
+    logger.info(
+        "duplicate detection on process %s: %s contributions, %s groups (%s new) in %.2f s",
+        process_id,
+        result.n_contributions,
+        result.n_groups,
+        n_new,
+        result.seconds,
+    )
     return result
 
 
@@ -145,8 +192,14 @@ def _replace_pending(process_id: int, found) -> tuple[int, int, int]:
     members: dict[int, set[int]] = {}
     stored: dict[int, tuple] = {}
     for group_id, contribution_id, *values in db.session.execute(
-        db.select(DuplicateMember.group_id, DuplicateMember.contribution_id, DuplicateGroup.score,
-                  DuplicateGroup.reason, DuplicateGroup.representative_id).join(DuplicateGroup)
+        db.select(
+            DuplicateMember.group_id,
+            DuplicateMember.contribution_id,
+            DuplicateGroup.score,
+            DuplicateGroup.reason,
+            DuplicateGroup.representative_id,
+        )
+        .join(DuplicateGroup)
         .where(DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.PENDING)
     ):
         members.setdefault(group_id, set()).add(contribution_id)
@@ -158,31 +211,62 @@ def _replace_pending(process_id: int, found) -> tuple[int, int, int]:
         if group_id is None:
             new.append(group)
         elif stored[group_id] != (group.score, group.reason, group.representative):
-            changed.append({"group_id": group_id, "score": group.score, "reason": group.reason,
-                            "representative_id": group.representative})
+            changed.append(
+                {
+                    "group_id": group_id,
+                    "score": group.score,
+                    "reason": group.reason,
+                    "representative_id": group.representative,
+                }
+            )
     if changed:
         table = DuplicateGroup.__table__
-        db.session.execute(table.update().where(table.c.id == db.bindparam("group_id"))
-                           .values(score=db.bindparam("score"), reason=db.bindparam("reason"),
-                                   representative_id=db.bindparam("representative_id"),
-                                   version=table.c.version + 1), changed)
+        db.session.execute(
+            table.update()
+            .where(table.c.id == db.bindparam("group_id"))
+            .values(
+                score=db.bindparam("score"),
+                reason=db.bindparam("reason"),
+                representative_id=db.bindparam("representative_id"),
+                version=table.c.version + 1,
+            ),
+            changed,
+        )
     # Pending groups are suggestions computed by nlp, not anyone's decision: a stale one goes.
     stale = list(by_members.values())
     for start in range(0, len(stale), 500):
-        chunk = stale[start:start + 500]
+        chunk = stale[start : start + 500]
         db.session.execute(db.delete(DuplicateMember).where(DuplicateMember.group_id.in_(chunk)))
-        db.session.execute(db.delete(DuplicateGroup).where(DuplicateGroup.id.in_(chunk),
-                                                           DuplicateGroup.status == DuplicateStatus.PENDING))
+        db.session.execute(
+            db.delete(DuplicateGroup).where(
+                DuplicateGroup.id.in_(chunk), DuplicateGroup.status == DuplicateStatus.PENDING
+            )
+        )
     if new:
         now = utcnow()
         group_ids = db.session.scalars(
             db.insert(DuplicateGroup).returning(DuplicateGroup.id, sort_by_parameter_order=True),
-            [{"process_id": process_id, "status": DuplicateStatus.PENDING, "representative_id": group.representative,
-              "score": group.score, "reason": group.reason, "detected_at": now, "version": 1} for group in new],
+            [
+                {
+                    "process_id": process_id,
+                    "status": DuplicateStatus.PENDING,
+                    "representative_id": group.representative,
+                    "score": group.score,
+                    "reason": group.reason,
+                    "detected_at": now,
+                    "version": 1,
+                }
+                for group in new
+            ],
         ).all()
-        db.session.execute(db.insert(DuplicateMember), [
-            {"group_id": group_id, "contribution_id": contribution_id, "is_excluded": False}
-            for group_id, group in zip(group_ids, new) for contribution_id in group.ids])
+        db.session.execute(
+            db.insert(DuplicateMember),
+            [
+                {"group_id": group_id, "contribution_id": contribution_id, "is_excluded": False}
+                for group_id, group in zip(group_ids, new)
+                for contribution_id in group.ids
+            ],
+        )
     return len(new), len(found) - len(new), len(stale)
 
 
@@ -206,29 +290,40 @@ def _add_dismissed_pairs(process_id: int, pairs: Iterable[tuple[int, int]], mode
     wanted = {_pair(a, b) for a, b in pairs}
     if not wanted:
         return []
-    existing = {(first, second) for first, second in db.session.execute(
-        db.select(DismissedPair.first_id, DismissedPair.second_id)
-        .where(DismissedPair.process_id == process_id,
-               DismissedPair.first_id.in_({a for a, _ in wanted}))
-    )}
+    existing = {
+        (first, second)
+        for first, second in db.session.execute(
+            db.select(DismissedPair.first_id, DismissedPair.second_id).where(
+                DismissedPair.process_id == process_id, DismissedPair.first_id.in_({a for a, _ in wanted})
+            )
+        )
+    }
     added = sorted(wanted - existing)
-    db.session.add_all(DismissedPair(process_id=process_id, first_id=a, second_id=b, dismissed_by_id=moderator.id)
-                       for a, b in added)
+    db.session.add_all(
+        DismissedPair(process_id=process_id, first_id=a, second_id=b, dismissed_by_id=moderator.id) for a, b in added
+    )
     return [list(pair) for pair in added]
 
 
 def _remove_dismissed_pairs(pairs: Sequence[Sequence[int]]) -> None:
     for first, second in pairs:
-        db.session.execute(db.delete(DismissedPair).where(DismissedPair.first_id == first,
-                                                          DismissedPair.second_id == second))
+        db.session.execute(
+            db.delete(DismissedPair).where(DismissedPair.first_id == first, DismissedPair.second_id == second)
+        )
 
 
 def _state(group: DuplicateGroup) -> dict:
     return {"status": group.status.value, "representative_id": group.representative_id}
 
 
-def confirm(group_id: int, representative_id: int, *, moderator: User,
-            member_ids: Iterable[int] | None = None, process_id: int | None = None) -> DuplicateGroup:
+def confirm(
+    group_id: int,
+    representative_id: int,
+    *,
+    moderator: User,
+    member_ids: Iterable[int] | None = None,
+    process_id: int | None = None,
+) -> DuplicateGroup:
     """Confirm a pending group as one idea with ``representative_id`` shown first.
 
     ``member_ids`` keeps only those members (at least two, the representative among them); the
@@ -245,11 +340,14 @@ def confirm(group_id: int, representative_id: int, *, moderator: User,
         if not kept <= all_ids:
             raise InvalidInput("Une contribution choisie ne fait pas partie de ce groupe.")
         if len(kept) < 2:
-            raise InvalidInput("Gardez au moins deux contributions pour confirmer un doublon ; sinon, écartez le groupe.",
-                               field="member_ids")
+            raise InvalidInput(
+                "Gardez au moins deux contributions pour confirmer un doublon ; sinon, écartez le groupe.",
+                field="member_ids",
+            )
         if representative_id not in kept:
-            raise InvalidInput("La contribution de référence doit faire partie des contributions gardées.",
-                               field="representative_id")
+            raise InvalidInput(
+                "La contribution de référence doit faire partie des contributions gardées.", field="representative_id"
+            )
         before = _state(group)
         excluded = sorted(all_ids - kept)
         for member in group.members:
@@ -259,9 +357,14 @@ def confirm(group_id: int, representative_id: int, *, moderator: User,
         group.representative_id = representative_id
         group.decided_by_id, group.decided_at = moderator.id, utcnow()
         db.session.flush()
-        audit.record(CONFIRM, actor=moderator, target_type=TARGET, target_id=group.id, before=before,
-                     after={**_state(group), "kept_ids": sorted(kept), "excluded_ids": excluded,
-                            "dismissed_pairs": added_pairs})
+        audit.record(
+            CONFIRM,
+            actor=moderator,
+            target_type=TARGET,
+            target_id=group.id,
+            before=before,
+            after={**_state(group), "kept_ids": sorted(kept), "excluded_ids": excluded, "dismissed_pairs": added_pairs},
+        )
     return group
 
 
@@ -280,40 +383,61 @@ def dismiss(group_id: int, *, moderator: User, process_id: int | None = None) ->
         group.status = DuplicateStatus.DISMISSED
         group.decided_by_id, group.decided_at = moderator.id, utcnow()
         db.session.flush()
-        audit.record(DISMISS, actor=moderator, target_type=TARGET, target_id=group.id, before=before,
-                     after={**_state(group), "dismissed_pairs": added_pairs})
+        audit.record(
+            DISMISS,
+            actor=moderator,
+            target_type=TARGET,
+            target_id=group.id,
+            before=before,
+            after={**_state(group), "dismissed_pairs": added_pairs},
+        )
     return group
 
 
 # --- Reading -------------------------------------------------------------------------------------
 
+
 def _with_members():
-    return selectinload(DuplicateGroup.members).selectinload(DuplicateMember.contribution).options(
-        selectinload(Contribution.theme), selectinload(Contribution.author))
+    return (
+        selectinload(DuplicateGroup.members)
+        .selectinload(DuplicateMember.contribution)
+        .options(selectinload(Contribution.theme), selectinload(Contribution.author))
+    )
 
 
 def pending_groups(process_id: int, *, limit: int = QUEUE_PAGE_SIZE) -> list[DuplicateGroup]:
     """The review queue: strongest score first, then the largest groups."""
-    size = (db.select(db.func.count(DuplicateMember.id)).where(DuplicateMember.group_id == DuplicateGroup.id)
-            .correlate(DuplicateGroup).scalar_subquery())
+    size = (
+        db.select(db.func.count(DuplicateMember.id))
+        .where(DuplicateMember.group_id == DuplicateGroup.id)
+        .correlate(DuplicateGroup)
+        .scalar_subquery()
+    )
     return db.session.scalars(
-        db.select(DuplicateGroup).options(_with_members())
+        db.select(DuplicateGroup)
+        .options(_with_members())
         .where(DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.PENDING)
-        .order_by(DuplicateGroup.score.desc(), size.desc(), DuplicateGroup.id).limit(limit)
+        .order_by(DuplicateGroup.score.desc(), size.desc(), DuplicateGroup.id)
+        .limit(limit)
     ).all()
 
 
 def count_pending(process_id: int) -> int:
-    return db.session.scalar(db.select(db.func.count(DuplicateGroup.id)).where(
-        DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.PENDING))
+    return db.session.scalar(
+        db.select(db.func.count(DuplicateGroup.id)).where(
+            DuplicateGroup.process_id == process_id, DuplicateGroup.status == DuplicateStatus.PENDING
+        )
+    )
 
 
 def decided_groups(process_id: int, *, limit: int = 50) -> list[DuplicateGroup]:
     """Confirmed and dismissed groups, latest decision first."""
     return db.session.scalars(
-        db.select(DuplicateGroup).options(_with_members(), selectinload(DuplicateGroup.decided_by))
+        db.select(DuplicateGroup)
+        .options(_with_members(), selectinload(DuplicateGroup.decided_by))
         .where(DuplicateGroup.process_id == process_id, DuplicateGroup.status != DuplicateStatus.PENDING)
-        .order_by(DuplicateGroup.decided_at.desc(), DuplicateGroup.id.desc()).limit(limit)
+        .order_by(DuplicateGroup.decided_at.desc(), DuplicateGroup.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -336,8 +460,13 @@ def decision_entries(group_ids: Iterable[int]) -> dict[int, AuditEntry]:
     if not group_ids:
         return {}
     entries = db.session.scalars(
-        db.select(AuditEntry).where(AuditEntry.target_type == TARGET, AuditEntry.target_id.in_(group_ids),
-                                    AuditEntry.action.in_([CONFIRM, DISMISS]), AuditEntry.undone_at.is_(None))
+        db.select(AuditEntry)
+        .where(
+            AuditEntry.target_type == TARGET,
+            AuditEntry.target_id.in_(group_ids),
+            AuditEntry.action.in_([CONFIRM, DISMISS]),
+            AuditEntry.undone_at.is_(None),
+        )
         .order_by(AuditEntry.id)
     )
     return {entry.target_id: entry for entry in entries}
@@ -349,18 +478,33 @@ def _idea_group_ids(contribution_id: int) -> set[int]:
     members, frontier = set(), {contribution_id}
     while frontier:
         members |= frontier
-        found = set(db.session.scalars(
-            db.select(DuplicateMember.group_id).join(DuplicateGroup)
-            .where(DuplicateMember.contribution_id.in_(frontier), DuplicateMember.is_excluded.is_(False),
-                   DuplicateGroup.status == DuplicateStatus.CONFIRMED)
-        )) - group_ids
+        found = (
+            set(
+                db.session.scalars(
+                    db.select(DuplicateMember.group_id)
+                    .join(DuplicateGroup)
+                    .where(
+                        DuplicateMember.contribution_id.in_(frontier),
+                        DuplicateMember.is_excluded.is_(False),
+                        DuplicateGroup.status == DuplicateStatus.CONFIRMED,
+                    )
+                )
+            )
+            - group_ids
+        )
         if not found:
             break
         group_ids |= found
-        frontier = set(db.session.scalars(
-            db.select(DuplicateMember.contribution_id)
-            .where(DuplicateMember.group_id.in_(found), DuplicateMember.is_excluded.is_(False))
-        )) - members
+        frontier = (
+            set(
+                db.session.scalars(
+                    db.select(DuplicateMember.contribution_id).where(
+                        DuplicateMember.group_id.in_(found), DuplicateMember.is_excluded.is_(False)
+                    )
+                )
+            )
+            - members
+        )
     return group_ids
 
 
@@ -368,8 +512,13 @@ def _idea_contribution_ids(contribution_id: int) -> tuple[list[int], set[int]]:
     group_ids = _idea_group_ids(contribution_id)
     if not group_ids:
         return [], {contribution_id}
-    ids = set(db.session.scalars(db.select(DuplicateMember.contribution_id).where(
-        DuplicateMember.group_id.in_(group_ids), DuplicateMember.is_excluded.is_(False))))
+    ids = set(
+        db.session.scalars(
+            db.select(DuplicateMember.contribution_id).where(
+                DuplicateMember.group_id.in_(group_ids), DuplicateMember.is_excluded.is_(False)
+            )
+        )
+    )
     return sorted(group_ids), ids
 
 
@@ -379,10 +528,14 @@ def idea_supporters(contribution_id: int) -> set[int]:
     A contribution in no confirmed group is its own idea.
     """
     _, ids = _idea_contribution_ids(contribution_id)
-    return set(db.session.scalars(
-        db.select(Support.user_id).join(Contribution, Support.contribution_id == Contribution.id)
-        .where(Support.contribution_id.in_(ids), Contribution.hidden_at.is_(None), counted(Support.user_id)).distinct()
-    ))
+    return set(
+        db.session.scalars(
+            db.select(Support.user_id)
+            .join(Contribution, Support.contribution_id == Contribution.id)
+            .where(Support.contribution_id.in_(ids), Contribution.hidden_at.is_(None), counted(Support.user_id))
+            .distinct()
+        )
+    )
 
 
 def idea_support_count(contribution_id: int) -> int:
@@ -396,21 +549,31 @@ def idea_of(contribution_id: int) -> Idea | None:
     if not group_ids:
         return None
     representative_id = db.session.scalar(
-        db.select(DuplicateGroup.representative_id).where(DuplicateGroup.id == group_ids[0]))
+        db.select(DuplicateGroup.representative_id).where(DuplicateGroup.id == group_ids[0])
+    )
     n_supports = db.session.scalar(
-        db.select(db.func.coalesce(db.func.sum(Contribution.n_supports), 0))
-        .where(Contribution.id.in_(ids), Contribution.hidden_at.is_(None)))
-    return Idea(group_ids=tuple(group_ids), representative_id=representative_id,
-                contribution_ids=tuple(sorted(ids, key=lambda id_: (id_ != representative_id, id_))),
-                n_supporters=idea_support_count(contribution_id), n_supports=n_supports)
+        db.select(db.func.coalesce(db.func.sum(Contribution.n_supports), 0)).where(
+            Contribution.id.in_(ids), Contribution.hidden_at.is_(None)
+        )
+    )
+    return Idea(
+        group_ids=tuple(group_ids),
+        representative_id=representative_id,
+        contribution_ids=tuple(sorted(ids, key=lambda id_: (id_ != representative_id, id_))),
+        n_supporters=idea_support_count(contribution_id),
+        n_supports=n_supports,
+    )
 
 
 # --- Undo and redo from the journal ----------------------------------------------------------------
 
+
 def _group_for_reversal(entry: AuditEntry) -> DuplicateGroup:
     group = db.session.get(DuplicateGroup, entry.target_id)
     if group is None:
-        raise Conflict("Ce groupe de doublons n'existe plus : une nouvelle détection l'a remplacé. Rien n'a été modifié.")
+        raise Conflict(
+            "Ce groupe de doublons n'existe plus : une nouvelle détection l'a remplacé. Rien n'a été modifié."
+        )
     return group
 
 

@@ -21,10 +21,16 @@ def index(slug):
     process = processes.get_by_slug(slug)
     pending = duplicates.pending_groups(process.id)
     decided = duplicates.decided_groups(process.id)
-    return render_template("duplicates/index.html", process=process, pending=pending, decided=decided,
-                           n_pending=duplicates.count_pending(process.id), themes_of=duplicates.themes_of,
-                           entries=duplicates.decision_entries(group.id for group in decided),
-                           form=DecisionForm(formdata=None))
+    return render_template(
+        "duplicates/index.html",
+        process=process,
+        pending=pending,
+        decided=decided,
+        n_pending=duplicates.count_pending(process.id),
+        themes_of=duplicates.themes_of,
+        entries=duplicates.decision_entries(group.id for group in decided),
+        form=DecisionForm(formdata=None),
+    )
 
 
 @bp.post("/chercher")
@@ -39,9 +45,12 @@ def detect(slug):
         else:
             plural = "s" if result.n_groups > 1 else ""
             seconds = f"{result.seconds:.1f}".replace(".", ",")
-            flash(f"{result.n_groups} groupe{plural} de doublons à examiner parmi {result.n_contributions} "
-                  f"contributions ({result.n_new} nouveau{'x' if result.n_new > 1 else ''}), "
-                  f"trouvé{plural} en {seconds} s.", "success")
+            flash(
+                f"{result.n_groups} groupe{plural} de doublons à examiner parmi {result.n_contributions} "
+                f"contributions ({result.n_new} nouveau{'x' if result.n_new > 1 else ''}), "
+                f"trouvé{plural} en {seconds} s.",
+                "success",
+            )
     return redirect(url_for(".index", slug=slug))
 
 
@@ -49,15 +58,30 @@ def _render_group(process, group_id: int, form: ConfirmForm, status: int = 200):
     group = duplicates.get_group(group_id, process_id=process.id)
     form.set_group(group)
     representative = next(m.contribution for m in group.members if m.contribution_id == group.representative_id)
-    columns = [(member, member.contribution.text if member.contribution_id == group.representative_id
-                else highlight_differences(representative.text, member.contribution.text))
-               for member in sorted(group.members, key=lambda m: (m.contribution_id != group.representative_id,
-                                                                  m.contribution_id))]
+    columns = [
+        (
+            member,
+            member.contribution.text
+            if member.contribution_id == group.representative_id
+            else highlight_differences(representative.text, member.contribution.text),
+        )
+        for member in sorted(
+            group.members, key=lambda m: (m.contribution_id != group.representative_id, m.contribution_id)
+        )
+    ]
     idea = duplicates.idea_of(group.representative_id) if group.status == DuplicateStatus.CONFIRMED else None
     entry = duplicates.decision_entries([group.id]).get(group.id)
-    return render_template("duplicates/group.html", process=process, group=group, columns=columns, form=form,
-                           dismiss_form=DecisionForm(formdata=None), idea=idea, entry=entry,
-                           themes=duplicates.themes_of(group)), status
+    return render_template(
+        "duplicates/group.html",
+        process=process,
+        group=group,
+        columns=columns,
+        form=form,
+        dismiss_form=DecisionForm(formdata=None),
+        idea=idea,
+        entry=entry,
+        themes=duplicates.themes_of(group),
+    ), status
 
 
 @bp.get("/<int:group_id>")
@@ -74,13 +98,21 @@ def confirm(slug, group_id):
     form.set_group(duplicates.get_group(group_id, process_id=process.id))
     if form.validate_on_submit():
         try:
-            duplicates.confirm(group_id, form.representative_id.data, member_ids=form.member_ids.data,
-                               moderator=current_user, process_id=process.id)
+            duplicates.confirm(
+                group_id,
+                form.representative_id.data,
+                member_ids=form.member_ids.data,
+                moderator=current_user,
+                process_id=process.id,
+            )
         except ContribError as error:
             attach_error(form, error)
         else:
-            flash(f"Groupe n° {group_id} confirmé : ces contributions forment une seule idée. "
-                  "L'acte peut être annulé depuis le journal.", "success")
+            flash(
+                f"Groupe n° {group_id} confirmé : ces contributions forment une seule idée. "
+                "L'acte peut être annulé depuis le journal.",
+                "success",
+            )
             return redirect(url_for(".group", slug=slug, group_id=group_id))
     return _render_group(process, group_id, form, 400)
 

@@ -7,7 +7,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from contrib.core import audit
 from contrib.core.errors import InvalidInput
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     Contribution,
@@ -18,10 +21,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from contrib.core import audit
 from contrib.processes.services import ProcessData, create_process
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 CHUNK_SIZE = 2000
 # After this many rows at once, PostgreSQL's planner statistics are stale enough to pick a
@@ -62,16 +62,20 @@ def read_consultation_csv(path: Path) -> Iterator[BulkRow]:
         if missing:
             raise InvalidInput(f"Colonnes manquantes dans le fichier : {', '.join(sorted(missing))}.")
         for record in reader:
-            yield BulkRow(theme=(record.get("theme") or "").strip() or "Sans thématique",
-                          text=record.get("text") or "", title=record.get("title") or None)
+            yield BulkRow(
+                theme=(record.get("theme") or "").strip() or "Sans thématique",
+                text=record.get("text") or "",
+                title=record.get("title") or None,
+            )
 
 
 def ensure_process(slug: str, title: str) -> Process:
     """Return the process with this slug, creating an empty open one when absent."""
     process = db.session.execute(db.select(Process).filter_by(slug=slug)).scalar_one_or_none()
     if process is None:
-        process = create_process(ProcessData(title=title, description="Contributions chargées en volume."),
-                                 actor=None, slug=slug, themes=())
+        process = create_process(
+            ProcessData(title=title, description="Contributions chargées en volume."), actor=None, slug=slug, themes=()
+        )
     return process
 
 
@@ -88,8 +92,13 @@ def load_rows(process_id: int, rows: Iterable[BulkRow], *, actor: User | None = 
         for row in rows:
             try:
                 text = clean_text(row.text, field_label="Texte", max_length=TEXT_MAX_LENGTH)
-                title = clean_text((row.title or "")[:TITLE_MAX_LENGTH], field_label="Titre",
-                                   max_length=TITLE_MAX_LENGTH, required=False, multiline=False)
+                title = clean_text(
+                    (row.title or "")[:TITLE_MAX_LENGTH],
+                    field_label="Titre",
+                    max_length=TITLE_MAX_LENGTH,
+                    required=False,
+                    multiline=False,
+                )
             except InvalidInput as error:
                 reason = error.message.split(" : ", 1)[-1].split(".")[0]
                 skipped[reason] = skipped.get(reason, 0) + 1
@@ -99,11 +108,17 @@ def load_rows(process_id: int, rows: Iterable[BulkRow], *, actor: User | None = 
                 db.session.add(theme)
                 db.session.flush()
                 themes[row.theme] = theme.id
-            batch.append({
-                "process_id": process.id, "theme_id": themes[row.theme], "kind": row.kind,
-                "title": title, "text": text, "author_name": row.author_name,
-                "source": ContributionSource.IMPORT,
-            })
+            batch.append(
+                {
+                    "process_id": process.id,
+                    "theme_id": themes[row.theme],
+                    "kind": row.kind,
+                    "title": title,
+                    "text": text,
+                    "author_name": row.author_name,
+                    "source": ContributionSource.IMPORT,
+                }
+            )
             if len(batch) >= CHUNK_SIZE:
                 db.session.execute(db.insert(Contribution), batch)
                 n_loaded += len(batch)
@@ -112,10 +127,16 @@ def load_rows(process_id: int, rows: Iterable[BulkRow], *, actor: User | None = 
             db.session.execute(db.insert(Contribution), batch)
             n_loaded += len(batch)
         db.session.execute(
-            db.update(Process).where(Process.id == process.id)
+            db.update(Process)
+            .where(Process.id == process.id)
             .values(n_contributions=Process.n_contributions + n_loaded)
         )
-        audit.record("contributions:bulk:load", actor=actor, target_type="process", target_id=process.id,
-                     after={"n_loaded": n_loaded, "n_skipped": sum(skipped.values())})
+        audit.record(
+            "contributions:bulk:load",
+            actor=actor,
+            target_type="process",
+            target_id=process.id,
+            after={"n_loaded": n_loaded, "n_skipped": sum(skipped.values())},
+        )
     refresh_statistics_after(n_loaded)
     return BulkResult(n_loaded=n_loaded, n_skipped=sum(skipped.values()), skipped_reasons=skipped)

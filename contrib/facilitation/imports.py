@@ -19,8 +19,13 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 from sqlalchemy.exc import IntegrityError
 
+from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
+from contrib.facilitation.bulk import refresh_statistics_after
+from contrib.facilitation.sheets import read_sheet
 from contrib.models import (
     ActorType,
     Contribution,
@@ -36,13 +41,8 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from contrib.core import audit
 from contrib.participation import vectors
-from contrib.facilitation.bulk import refresh_statistics_after
 from contrib.participation.contributions import AUTHOR_NAME_MAX_LENGTH, TABLE_LABEL_MAX_LENGTH
-from contrib.facilitation.sheets import read_sheet
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 
 CHUNK_SIZE = 1000
 UNDO_REASON = "import annulé"
@@ -53,30 +53,69 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIELDS = ("theme", "kind", "text", "title", "table", "author", "actor_type")
 REQUIRED_FIELDS = ("theme", "text")
 FIELD_LABELS = {
-    "theme": "Thématique", "kind": "Type", "text": "Texte", "title": "Titre", "table": "Table",
-    "author": "Auteur", "actor_type": "Type d'acteur",
+    "theme": "Thématique",
+    "kind": "Type",
+    "text": "Texte",
+    "title": "Titre",
+    "table": "Table",
+    "author": "Auteur",
+    "actor_type": "Type d'acteur",
 }
 # Header names, folded (lower case, no accents, punctuation as spaces).
 HEADER_SYNONYMS = {
     "theme": ("thematique", "thematiques", "theme", "themes", "axe", "theme id", "theme name"),
     "kind": ("type", "type de contribution", "nature", "categorie", "kind", "genre"),
-    "text": ("texte", "text", "contribution", "contributions", "contenu", "description", "verbatim",
-             "idee", "texte de la contribution"),
+    "text": (
+        "texte",
+        "text",
+        "contribution",
+        "contributions",
+        "contenu",
+        "description",
+        "verbatim",
+        "idee",
+        "texte de la contribution",
+    ),
     "title": ("titre", "title", "intitule", "resume"),
     "table": ("table", "tables", "table label", "n table", "numero de table", "atelier", "groupe"),
-    "author": ("auteur", "auteurs", "author", "author name", "nom", "nom de l auteur", "participant",
-               "auteur nom", "redacteur"),
-    "actor_type": ("type d acteur", "type acteur", "type_acteur", "actor type", "organisation type",
-                   "type d organisation", "type de structure", "structure", "acteur", "categorie d acteur",
-                   "profil"),
+    "author": (
+        "auteur",
+        "auteurs",
+        "author",
+        "author name",
+        "nom",
+        "nom de l auteur",
+        "participant",
+        "auteur nom",
+        "redacteur",
+    ),
+    "actor_type": (
+        "type d acteur",
+        "type acteur",
+        "type_acteur",
+        "actor type",
+        "organisation type",
+        "type d organisation",
+        "type de structure",
+        "structure",
+        "acteur",
+        "categorie d acteur",
+        "profil",
+    ),
 }
 KIND_SYNONYMS = {
     ContributionKind.DIAGNOSTIC: ("diagnostic", "diagnostics", "constat", "constats", "diag", "etat des lieux"),
     ContributionKind.IDEA: ("idee", "idees", "idea", "suggestion"),
     ContributionKind.PROPOSAL: ("proposition", "propositions", "proposal", "preconisation", "recommandation"),
     ContributionKind.WEAK_SIGNAL: ("signal faible", "signaux faibles", "weak signal", "signal"),
-    ContributionKind.TRACK: ("piste", "pistes", "piste experimentale", "pistes experimentales", "track",
-                             "experimentation"),
+    ContributionKind.TRACK: (
+        "piste",
+        "pistes",
+        "piste experimentale",
+        "pistes experimentales",
+        "track",
+        "experimentation",
+    ),
 }
 ACTOR_SYNONYMS = {
     ActorType.TRAINING_ORG: ("organisme de formation", "of", "organisme", "training org", "cfa"),
@@ -112,7 +151,7 @@ _HEADERS = {fold(name): key for key, names in HEADER_SYNONYMS.items() for name i
 
 def guess_mapping(header: list[str]) -> dict[str, int | None]:
     """Map each known field to the index of the first column whose name means it, else None."""
-    mapping: dict[str, int | None] = {name: None for name in FIELDS}
+    mapping: dict[str, int | None] = dict.fromkeys(FIELDS)
     for index, name in enumerate(header):
         key = _HEADERS.get(fold(name))
         if key is None:
@@ -194,7 +233,7 @@ class Preview:
         """At most ``limit`` rows in file order: rows with a problem or a note first, then the others."""
         flagged = [row for row in self.rows if row.problems or row.notes][:limit]
         lines = {row.line_number for row in flagged}
-        plain = [row for row in self.rows if row.line_number not in lines][:max(0, limit - len(flagged))]
+        plain = [row for row in self.rows if row.line_number not in lines][: max(0, limit - len(flagged))]
         return sorted(flagged + plain, key=lambda row: row.line_number)
 
     def themes_to_show(self, limit: int) -> tuple[list[tuple[str, tuple[int | None, bool]]], int]:
@@ -239,17 +278,33 @@ def start_import(process_id: int, data: bytes, filename: str, *, actor: User) ->
         _check_can_import(process, actor)
         sheet = read_sheet(data, filename)
         batch = ImportBatch(
-            process_id=process.id, created_by_id=actor.id, status=ImportStatus.DRAFT,
-            filename=(filename or "fichier")[-255:], sha256=hashlib.sha256(data).hexdigest(),
-            n_bytes=len(data), file_format=sheet.file_format, detected=sheet.detected(),
-            mapping=guess_mapping(sheet.header), theme_choices={},
-            cells={"header": sheet.header, "rows": sheet.rows}, n_rows=len(sheet.rows),
+            process_id=process.id,
+            created_by_id=actor.id,
+            status=ImportStatus.DRAFT,
+            filename=(filename or "fichier")[-255:],
+            sha256=hashlib.sha256(data).hexdigest(),
+            n_bytes=len(data),
+            file_format=sheet.file_format,
+            detected=sheet.detected(),
+            mapping=guess_mapping(sheet.header),
+            theme_choices={},
+            cells={"header": sheet.header, "rows": sheet.rows},
+            n_rows=len(sheet.rows),
         )
         db.session.add(batch)
         db.session.flush()
-        audit.record("imports:batch:upload", actor=actor, target_type="import_batch", target_id=batch.id,
-                     after={"process_id": process.id, "sha256": batch.sha256, "n_rows": batch.n_rows,
-                            "format": batch.file_format})
+        audit.record(
+            "imports:batch:upload",
+            actor=actor,
+            target_type="import_batch",
+            target_id=batch.id,
+            after={
+                "process_id": process.id,
+                "sha256": batch.sha256,
+                "n_rows": batch.n_rows,
+                "format": batch.file_format,
+            },
+        )
     return batch
 
 
@@ -277,8 +332,9 @@ def list_batches(process_id: int, *, viewer: User, limit: int = 50) -> list[Impo
     return list(db.session.execute(statement.order_by(ImportBatch.id.desc()).limit(limit)).scalars())
 
 
-def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | None],
-                   theme_choices: dict[str, int | None], actor: User) -> ImportBatch:
+def update_mapping(
+    process_id: int, batch_id: int, *, columns: dict[str, int | None], theme_choices: dict[str, int | None], actor: User
+) -> ImportBatch:
     """Save the facilitator's column mapping and theme corrections on a draft batch."""
     with transaction():
         batch = _draft(process_id, batch_id, actor)
@@ -290,8 +346,10 @@ def update_mapping(process_id: int, batch_id: int, *, columns: dict[str, int | N
         theme_ids = {theme.id for theme in batch.process.themes}
         batch.mapping = mapping
         # The preview shows a bounded number of values: those not posted keep their earlier choice.
-        batch.theme_choices = {**batch.theme_choices, **{raw: (choice if choice in theme_ids else None)
-                                                         for raw, choice in theme_choices.items()}}
+        batch.theme_choices = {
+            **batch.theme_choices,
+            **{raw: (choice if choice in theme_ids else None) for raw, choice in theme_choices.items()},
+        }
     return batch
 
 
@@ -340,9 +398,11 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
             fields["text"] = _clean(values["text"], "Texte", TEXT_MAX_LENGTH, required=True, multiline=True)
         except InvalidInput as error:
             row.problems.append(error.message)
-        for name, label, max_length in (("title", "Titre", TITLE_MAX_LENGTH),
-                                        ("table", "Table", TABLE_LABEL_MAX_LENGTH),
-                                        ("author", "Auteur", AUTHOR_NAME_MAX_LENGTH)):
+        for name, label, max_length in (
+            ("title", "Titre", TITLE_MAX_LENGTH),
+            ("table", "Table", TABLE_LABEL_MAX_LENGTH),
+            ("author", "Auteur", AUTHOR_NAME_MAX_LENGTH),
+        ):
             try:
                 fields[name] = _clean(values[name], label, max_length)
             except InvalidInput as error:
@@ -361,8 +421,9 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
         if values["kind"]:
             kind, is_exact = _match_kind(values["kind"])
             if kind is None:
-                row.problems.append(f"Type : « {values['kind']} » inconnu (diagnostic, idée, proposition, "
-                                    "signal faible, piste).")
+                row.problems.append(
+                    f"Type : « {values['kind']} » inconnu (diagnostic, idée, proposition, signal faible, piste)."
+                )
             else:
                 fields["kind"] = kind
                 if not is_exact:
@@ -391,10 +452,13 @@ def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], di
 def _mark_already_imported(process_id: int, results: list[RowResult]) -> None:
     # One indexed scan of the process's fingerprints beats thousands of IN (...) lookups, whose
     # plans degrade on PostgreSQL right after a large insert (statistics not yet refreshed).
-    existing = set(db.session.execute(
-        db.select(ImportedRow.fingerprint)
-        .where(ImportedRow.process_id == process_id, ImportedRow.fingerprint.is_not(None))
-    ).scalars())
+    existing = set(
+        db.session.execute(
+            db.select(ImportedRow.fingerprint).where(
+                ImportedRow.process_id == process_id, ImportedRow.fingerprint.is_not(None)
+            )
+        ).scalars()
+    )
     for row in results:
         if row.is_valid and row.fingerprint in existing:
             row.problems.append("Déjà importée : cette ligne est déjà dans la démarche (import précédent).")
@@ -408,13 +472,22 @@ def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
     missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
     earlier = db.session.execute(
         db.select(ImportBatch.settled_at)
-        .where(ImportBatch.process_id == process_id, ImportBatch.sha256 == batch.sha256,
-               ImportBatch.status == ImportStatus.CONFIRMED)
-        .order_by(ImportBatch.id.desc()).limit(1)
+        .where(
+            ImportBatch.process_id == process_id,
+            ImportBatch.sha256 == batch.sha256,
+            ImportBatch.status == ImportStatus.CONFIRMED,
+        )
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
-    return Preview(batch=batch, header=batch.cells["header"], rows=rows, theme_matches=matches,
-                   missing_fields=missing,
-                   already_imported_on=earlier.strftime("%d/%m/%Y à %H:%M") if earlier else None)
+    return Preview(
+        batch=batch,
+        header=batch.cells["header"],
+        rows=rows,
+        theme_matches=matches,
+        missing_fields=missing,
+        already_imported_on=earlier.strftime("%d/%m/%Y à %H:%M") if earlier else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -430,8 +503,9 @@ def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportB
     return _draft(process_id, batch_id, actor)
 
 
-def confirm_import(process_id: int, batch_id: int, *, actor: User,
-                   on_progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def confirm_import(
+    process_id: int, batch_id: int, *, actor: User, on_progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
     """Import the valid rows of a draft batch in one transaction, and record the batch in the audit log.
 
     Invalid, duplicate and already-imported rows are skipped and counted. Raises Conflict when the
@@ -457,21 +531,38 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User,
         valid = [row for row in rows if row.is_valid]
         try:
             for start in range(0, len(valid), CHUNK_SIZE):
-                _insert_chunk(valid[start:start + CHUNK_SIZE], process, batch, actor)
+                _insert_chunk(valid[start : start + CHUNK_SIZE], process, batch, actor)
                 if on_progress is not None:
                     on_progress(min(start + CHUNK_SIZE, len(valid)), len(valid))
         except IntegrityError as error:
-            raise Conflict("Certaines lignes viennent d'être importées par un autre import. "
-                           "Rechargez l'aperçu et recommencez.") from error
+            raise Conflict(
+                "Certaines lignes viennent d'être importées par un autre import. Rechargez l'aperçu et recommencez."
+            ) from error
         n_skipped = len(rows) - len(valid)
-        db.session.execute(db.update(Process).where(Process.id == process.id)
-                           .values(n_contributions=Process.n_contributions + len(valid)))
-        db.session.execute(db.update(ImportBatch).where(ImportBatch.id == batch.id).values(
-            n_imported=len(valid), n_skipped=n_skipped, settled_at=utcnow(), cells=None))
-        audit.record("imports:batch:confirm", actor=actor, target_type="import_batch", target_id=batch.id,
-                     before={"status": ImportStatus.DRAFT.value},
-                     after={"status": ImportStatus.CONFIRMED.value, "process_id": process.id,
-                            "n_imported": len(valid), "n_skipped": n_skipped, "sha256": batch.sha256})
+        db.session.execute(
+            db.update(Process)
+            .where(Process.id == process.id)
+            .values(n_contributions=Process.n_contributions + len(valid))
+        )
+        db.session.execute(
+            db.update(ImportBatch)
+            .where(ImportBatch.id == batch.id)
+            .values(n_imported=len(valid), n_skipped=n_skipped, settled_at=utcnow(), cells=None)
+        )
+        audit.record(
+            "imports:batch:confirm",
+            actor=actor,
+            target_type="import_batch",
+            target_id=batch.id,
+            before={"status": ImportStatus.DRAFT.value},
+            after={
+                "status": ImportStatus.CONFIRMED.value,
+                "process_id": process.id,
+                "n_imported": len(valid),
+                "n_skipped": n_skipped,
+                "sha256": batch.sha256,
+            },
+        )
     db.session.expire_all()
     refresh_statistics_after(len(valid))
     vectors.queue_backfill(process.id)
@@ -479,21 +570,41 @@ def confirm_import(process_id: int, batch_id: int, *, actor: User,
 
 
 def _insert_chunk(rows: list[RowResult], process: Process, batch: ImportBatch, actor: User) -> None:
-    values = [{
-        "process_id": process.id, "theme_id": row.fields["theme_id"], "kind": row.fields["kind"],
-        "title": row.fields["title"], "text": row.fields["text"], "author_name": row.fields["author"],
-        "actor_type": row.fields["actor_type"], "table_label": row.fields["table"],
-        "entered_by_id": actor.id, "source": ContributionSource.IMPORT,
-        "status": ContributionStatus.PUBLISHED, "version": 1,
-    } for row in rows]
-    ids = db.session.execute(
-        db.insert(Contribution).returning(Contribution.id, sort_by_parameter_order=True), values
-    ).scalars().all()
-    db.session.execute(db.insert(ImportedRow), [
-        {"batch_id": batch.id, "process_id": process.id, "contribution_id": contribution_id,
-         "line_number": row.line_number, "fingerprint": row.fingerprint}
-        for contribution_id, row in zip(ids, rows, strict=True)
-    ])
+    values = [
+        {
+            "process_id": process.id,
+            "theme_id": row.fields["theme_id"],
+            "kind": row.fields["kind"],
+            "title": row.fields["title"],
+            "text": row.fields["text"],
+            "author_name": row.fields["author"],
+            "actor_type": row.fields["actor_type"],
+            "table_label": row.fields["table"],
+            "entered_by_id": actor.id,
+            "source": ContributionSource.IMPORT,
+            "status": ContributionStatus.PUBLISHED,
+            "version": 1,
+        }
+        for row in rows
+    ]
+    ids = (
+        db.session.execute(db.insert(Contribution).returning(Contribution.id, sort_by_parameter_order=True), values)
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        db.insert(ImportedRow),
+        [
+            {
+                "batch_id": batch.id,
+                "process_id": process.id,
+                "contribution_id": contribution_id,
+                "line_number": row.line_number,
+                "fingerprint": row.fingerprint,
+            }
+            for contribution_id, row in zip(ids, rows, strict=True)
+        ],
+    )
 
 
 def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
@@ -503,8 +614,14 @@ def cancel_import(process_id: int, batch_id: int, *, actor: User) -> ImportBatch
         batch.status = ImportStatus.CANCELLED
         batch.settled_at = utcnow()
         batch.cells = None
-        audit.record("imports:batch:cancel", actor=actor, target_type="import_batch", target_id=batch.id,
-                     before={"status": ImportStatus.DRAFT.value}, after={"status": ImportStatus.CANCELLED.value})
+        audit.record(
+            "imports:batch:cancel",
+            actor=actor,
+            target_type="import_batch",
+            target_id=batch.id,
+            before={"status": ImportStatus.DRAFT.value},
+            after={"status": ImportStatus.CANCELLED.value},
+        )
     return batch
 
 
@@ -532,33 +649,51 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
         if moved:
             named = ", ".join(f"n° {row.id} ({row.status.label.lower()})" for row in moved[:20])
             more = f" et {len(moved) - 20} autres" if len(moved) > 20 else ""
-            raise Conflict(f"Annulation impossible : la modération a déjà utilisé {len(moved)} contribution(s) "
-                           f"de cet import : {named}{more}. Rien n'a été masqué.")
+            raise Conflict(
+                f"Annulation impossible : la modération a déjà utilisé {len(moved)} contribution(s) "
+                f"de cet import : {named}{more}. Rien n'a été masqué."
+            )
         to_hide = [row.id for row in contributions if row.hidden_at is None]
         now = utcnow()
         n_hidden = 0
         for start in range(0, len(to_hide), CHUNK_SIZE):
-            chunk = to_hide[start:start + CHUNK_SIZE]
+            chunk = to_hide[start : start + CHUNK_SIZE]
             n_hidden += db.session.execute(
                 db.update(Contribution)
-                .where(Contribution.id.in_(chunk), Contribution.status == ContributionStatus.PUBLISHED,
-                       Contribution.hidden_at.is_(None))
-                .values(hidden_at=now, hidden_by_id=actor.id, hidden_reason=UNDO_REASON,
-                        version=Contribution.version + 1, updated_at=now)
+                .where(
+                    Contribution.id.in_(chunk),
+                    Contribution.status == ContributionStatus.PUBLISHED,
+                    Contribution.hidden_at.is_(None),
+                )
+                .values(
+                    hidden_at=now,
+                    hidden_by_id=actor.id,
+                    hidden_reason=UNDO_REASON,
+                    version=Contribution.version + 1,
+                    updated_at=now,
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
         if n_hidden != len(to_hide):
-            raise Conflict("Des contributions de cet import viennent d'être modifiées. Rechargez la page et recommencez.")
+            raise Conflict(
+                "Des contributions de cet import viennent d'être modifiées. Rechargez la page et recommencez."
+            )
         db.session.execute(db.update(ImportedRow).where(ImportedRow.batch_id == batch.id).values(fingerprint=None))
-        db.session.execute(db.update(Process).where(Process.id == process.id)
-                           .values(n_contributions=Process.n_contributions - n_hidden))
+        db.session.execute(
+            db.update(Process)
+            .where(Process.id == process.id)
+            .values(n_contributions=Process.n_contributions - n_hidden)
+        )
         batch.status = ImportStatus.UNDONE
         batch.undone_at = now
         batch.undone_by_id = actor.id
-        audit.record("imports:batch:undo", actor=actor, target_type="import_batch", target_id=batch.id,
-                     before={"status": ImportStatus.CONFIRMED.value},
-                     after={"status": ImportStatus.UNDONE.value, "n_hidden": n_hidden,
-                            "contribution_ids": to_hide})
+        audit.record(
+            "imports:batch:undo",
+            actor=actor,
+            target_type="import_batch",
+            target_id=batch.id,
+            before={"status": ImportStatus.CONFIRMED.value},
+            after={"status": ImportStatus.UNDONE.value, "n_hidden": n_hidden, "contribution_ids": to_hide},
+        )
     db.session.expire_all()
     return n_hidden
-

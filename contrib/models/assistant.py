@@ -51,7 +51,8 @@ class AssistantConversation(db.Model):
 
     process: Mapped[Process] = relationship()
     messages: Mapped[list[AssistantMessage]] = relationship(
-        back_populates="conversation", order_by="AssistantMessage.id")
+        back_populates="conversation", order_by="AssistantMessage.id"
+    )
 
 
 class AssistantMessage(db.Model):
@@ -61,7 +62,8 @@ class AssistantMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("assistant_conversations.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("assistant_conversations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind))
     question: Mapped[str | None] = mapped_column(sa.String(QUESTION_MAX_LENGTH))
     # [{"kind", "text", "citations", "status", "score"}], plus {"title"} for drafts.

@@ -76,9 +76,7 @@ class Contribution(db.Model):
     # Free-text author for contributions typed in or imported on behalf of someone.
     author_name: Mapped[str | None] = mapped_column(sa.String(120))
     actor_type: Mapped[ActorType] = mapped_column(enum_column(ActorType), default=ActorType.OTHER)
-    entered_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     table_label: Mapped[str | None] = mapped_column(sa.String(80))
     n_table_participants: Mapped[int | None]
     source: Mapped[ContributionSource] = mapped_column(

@@ -65,18 +65,15 @@ class Proposal(db.Model):
     process_id: Mapped[int] = mapped_column(sa.ForeignKey("processes.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(sa.String(PROPOSAL_TITLE_MAX_LENGTH))
     text: Mapped[str] = mapped_column(sa.Text)
-    priority: Mapped[ProposalPriority] = mapped_column(enum_column(ProposalPriority),
-                                                      default=ProposalPriority.MEDIUM)
-    status: Mapped[ProposalStatus] = mapped_column(enum_column(ProposalStatus),
-                                                  default=ProposalStatus.UNDER_REVIEW)
+    priority: Mapped[ProposalPriority] = mapped_column(enum_column(ProposalPriority), default=ProposalPriority.MEDIUM)
+    status: Mapped[ProposalStatus] = mapped_column(enum_column(ProposalStatus), default=ProposalStatus.UNDER_REVIEW)
     # Public reason of a status ("écartée" needs one); set by prioritisation.
     status_reason: Mapped[str | None] = mapped_column(sa.String(STATUS_REASON_MAX_LENGTH))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # A proposal merged into another stays, marked "fusionnée dans …"; its sources moved there.
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id", ondelete="SET NULL"),
-                                                       index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
     merged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Set when its creation was undone from the journal (a redo clears it).
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -90,7 +87,7 @@ class Proposal(db.Model):
 
     process: Mapped[Process] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    merged_into: Mapped["Proposal | None"] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    merged_into: Mapped[Proposal | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     themes: Mapped[list[Theme]] = relationship(secondary=proposal_themes, order_by=Theme.position)
 
     @property
@@ -113,8 +110,7 @@ class ProposalSource(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
-    contribution_id: Mapped[int] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"),
-                                                 unique=True)
+    contribution_id: Mapped[int] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"), unique=True)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload
 
+from contrib.core import audit
 from contrib.core.errors import InvalidInput, NotAllowed, NotFound
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -19,11 +22,7 @@ from contrib.models import (
     User,
 )
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from contrib.core import audit
-from contrib.participation import search
-from contrib.participation import vectors
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
+from contrib.participation import search, vectors
 from nlp import fold
 
 TABLE_LABEL_MAX_LENGTH = 80
@@ -59,12 +58,15 @@ def _validated_fields(process: Process, draft: ContributionDraft) -> dict:
     try:
         kind = ContributionKind(draft.kind)
     except ValueError:
-        raise InvalidInput("Choisissez le type de contribution (diagnostic, idée, proposition…).", field="kind") from None
+        raise InvalidInput(
+            "Choisissez le type de contribution (diagnostic, idée, proposition…).", field="kind"
+        ) from None
     return {
         "theme_id": theme.id,
         "kind": kind,
-        "title": clean_text(draft.title, field_label="Titre", max_length=TITLE_MAX_LENGTH,
-                            required=False, multiline=False),
+        "title": clean_text(
+            draft.title, field_label="Titre", max_length=TITLE_MAX_LENGTH, required=False, multiline=False
+        ),
         "text": clean_text(draft.text, field_label="Texte", max_length=TEXT_MAX_LENGTH),
     }
 
@@ -78,18 +80,29 @@ def _on_behalf_fields(on_behalf: OnBehalf) -> dict:
     except ValueError:
         raise InvalidInput("Type d'acteur inconnu.", field="actor_type") from None
     return {
-        "table_label": clean_text(on_behalf.table_label, field_label="Table", max_length=TABLE_LABEL_MAX_LENGTH,
-                                  required=False, multiline=False),
-        "author_name": clean_text(on_behalf.author_name, field_label="Nom de l'auteur",
-                                  max_length=AUTHOR_NAME_MAX_LENGTH, required=False, multiline=False),
+        "table_label": clean_text(
+            on_behalf.table_label,
+            field_label="Table",
+            max_length=TABLE_LABEL_MAX_LENGTH,
+            required=False,
+            multiline=False,
+        ),
+        "author_name": clean_text(
+            on_behalf.author_name,
+            field_label="Nom de l'auteur",
+            max_length=AUTHOR_NAME_MAX_LENGTH,
+            required=False,
+            multiline=False,
+        ),
         "n_table_participants": n_participants,
         "actor_type": actor_type,
         "source": on_behalf.source,
     }
 
 
-def post_contribution(process_id: int, draft: ContributionDraft, *, author: User,
-                      on_behalf: OnBehalf | None = None) -> Contribution:
+def post_contribution(
+    process_id: int, draft: ContributionDraft, *, author: User, on_behalf: OnBehalf | None = None
+) -> Contribution:
     """Publish a contribution in an open process.
 
     With ``on_behalf``, ``author`` is the facilitator typing in what a table or a person wrote:
@@ -117,10 +130,18 @@ def post_contribution(process_id: int, draft: ContributionDraft, *, author: User
         db.session.add(contribution)
         process.n_contributions = Process.n_contributions + 1
         db.session.flush()
-        audit.record("contributions:contribution:create", actor=author, target_type="contribution",
-                     target_id=contribution.id,
-                     after={"process_id": process.id, "theme_id": contribution.theme_id,
-                            "kind": contribution.kind.value, "source": contribution.source.value})
+        audit.record(
+            "contributions:contribution:create",
+            actor=author,
+            target_type="contribution",
+            target_id=contribution.id,
+            after={
+                "process_id": process.id,
+                "theme_id": contribution.theme_id,
+                "kind": contribution.kind.value,
+                "source": contribution.source.value,
+            },
+        )
     return contribution
 
 
@@ -161,15 +182,15 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def visible_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
-                          query: str | None = None):
+def visible_contributions(
+    process_id: int, *, theme_id: int | None = None, kind: str | None = None, query: str | None = None
+):
     """A select of a process's visible contributions, optionally of one theme and kind, and
     containing every word of ``query`` (case and accents ignored).
 
     An unknown kind raises InvalidInput.
     """
-    statement = db.select(Contribution).where(Contribution.process_id == process_id,
-                                              Contribution.hidden_at.is_(None))
+    statement = db.select(Contribution).where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None))
     if theme_id is not None:
         statement = statement.where(Contribution.theme_id == theme_id)
     if kind:
@@ -182,9 +203,16 @@ def visible_contributions(process_id: int, *, theme_id: int | None = None, kind:
     return statement
 
 
-def list_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None,
-                       older_than: int | None = None, newer_than: int | None = None,
-                       last: bool = False, per_page: int = 20) -> Page:
+def list_contributions(
+    process_id: int,
+    *,
+    theme_id: int | None = None,
+    kind: str | None = None,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    last: bool = False,
+    per_page: int = 20,
+) -> Page:
     """Visible contributions of a process, newest first, by keyset pagination.
 
     Keyset cursors (ids) keep the last page as fast as the first at any size: no OFFSET, no count.
@@ -192,7 +220,8 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     oldest contributions. An unknown kind raises InvalidInput.
     """
     statement = visible_contributions(process_id, theme_id=theme_id, kind=kind).options(
-        joinedload(Contribution.theme), joinedload(Contribution.author))
+        joinedload(Contribution.theme), joinedload(Contribution.author)
+    )
     ascending = last or newer_than is not None
     if older_than is not None:
         statement = statement.where(Contribution.id < older_than)
@@ -219,12 +248,20 @@ def list_contributions(process_id: int, *, theme_id: int | None = None, kind: st
     )
 
 
-def search_contributions(process_id: int, query: str, *, theme_id: int | None = None, kind: str | None = None,
-                         page: int = 1, per_page: int = 20) -> search.SearchPage:
+def search_contributions(
+    process_id: int,
+    query: str,
+    *,
+    theme_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> search.SearchPage:
     """Visible contributions of a process found by the words and the meaning of ``query``, best first
     (see ``contrib.participation.search``), optionally of one theme and kind. An unknown kind raises InvalidInput."""
-    return search.search(process_id, query, visible_contributions(process_id, theme_id=theme_id, kind=kind),
-                         page=page, per_page=per_page)
+    return search.search(
+        process_id, query, visible_contributions(process_id, theme_id=theme_id, kind=kind), page=page, per_page=per_page
+    )
 
 
 def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:
@@ -242,8 +279,10 @@ def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:
 def entered_by(facilitator: User, process_id: int, *, limit: int = 10) -> list[Contribution]:
     """The latest contributions a facilitator typed in for a process, newest first."""
     statement = (
-        db.select(Contribution).options(joinedload(Contribution.theme))
+        db.select(Contribution)
+        .options(joinedload(Contribution.theme))
         .where(Contribution.entered_by_id == facilitator.id, Contribution.process_id == process_id)
-        .order_by(Contribution.id.desc()).limit(limit)
+        .order_by(Contribution.id.desc())
+        .limit(limit)
     )
     return list(db.session.execute(statement).scalars())

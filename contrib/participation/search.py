@@ -81,8 +81,12 @@ def _close_stems(stems: set[str], vocabulary: frozenset[str]) -> set[str]:
     close = set()
     for stem in stems:
         if len(stem) >= TYPO_MIN_LENGTH:
-            close.update(match for match, _, _ in rapidfuzz.process.extract(
-                stem, vocabulary, scorer=rapidfuzz.fuzz.ratio, score_cutoff=TYPO_MIN_RATIO, limit=3))
+            close.update(
+                match
+                for match, _, _ in rapidfuzz.process.extract(
+                    stem, vocabulary, scorer=rapidfuzz.fuzz.ratio, score_cutoff=TYPO_MIN_RATIO, limit=3
+                )
+            )
     return close
 
 
@@ -93,8 +97,11 @@ def _word_hits(statement, groups: list[set[str]]) -> list[int]:
     if db.engine.dialect.name == "sqlite":
         match = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
         fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("rank"))
-        statement = (statement.join(fts, fts.c.rowid == Contribution.id)
-                     .where(sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match)).order_by(fts.c.rank))
+        statement = (
+            statement.join(fts, fts.c.rowid == Contribution.id)
+            .where(sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
+            .order_by(fts.c.rank)
+        )
     else:
         terms = " & ".join("(" + " | ".join(f"'{prefix}':*" for prefix in sorted(group)) + ")" for group in groups)
         # The same expression as the GIN index ('french' as a literal, or the index is not used).
@@ -115,23 +122,34 @@ def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 
     word_ids = _word_hits(base, groups) if groups else []
     more = len(word_ids) > WORD_CANDIDATES
     word_ids = word_ids[:WORD_CANDIDATES]
-    scores = {id_: WORD_BONUS for id_ in word_ids}
+    scores = dict.fromkeys(word_ids, WORD_BONUS)
     if word_ids:
-        for id_, score in similar.rank(process_id, query, k=len(word_ids), min_score=0.0,
-                                       restrict_ids=word_ids) or []:
+        for id_, score in similar.rank(process_id, query, k=len(word_ids), min_score=0.0, restrict_ids=word_ids) or []:
             scores[id_] += score
     meaning_ids = [id_ for id_ in meaning if id_ not in scores]
     if meaning_ids:  # the same filters as the word hits (visible, theme, kind)
-        meaning_ids = list(db.session.scalars(
-            base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning_ids))))
+        meaning_ids = list(
+            db.session.scalars(base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning_ids)))
+        )
         scores.update((id_, meaning[id_]) for id_ in meaning_ids)
     engine_order = {id_: position for position, id_ in enumerate(word_ids)}
     ranked = sorted(scores, key=lambda id_: (-scores[id_], engine_order.get(id_, len(engine_order)), id_))
     n_pages = max(1, -(-len(ranked) // per_page))
     number = min(max(page, 1), n_pages)
-    page_ids = ranked[(number - 1) * per_page:number * per_page]
-    found = {c.id: c for c in db.session.scalars(
-        db.select(Contribution).options(joinedload(Contribution.theme), joinedload(Contribution.author))
-        .where(Contribution.id.in_(page_ids)))}
-    return SearchPage(items=[found[id_] for id_ in page_ids], n_found=len(ranked), more=more, number=number,
-                      n_pages=n_pages, by_meaning=frozenset(meaning_ids))
+    page_ids = ranked[(number - 1) * per_page : number * per_page]
+    found = {
+        c.id: c
+        for c in db.session.scalars(
+            db.select(Contribution)
+            .options(joinedload(Contribution.theme), joinedload(Contribution.author))
+            .where(Contribution.id.in_(page_ids))
+        )
+    }
+    return SearchPage(
+        items=[found[id_] for id_ in page_ids],
+        n_found=len(ranked),
+        more=more,
+        number=number,
+        n_pages=n_pages,
+        by_meaning=frozenset(meaning_ids),
+    )

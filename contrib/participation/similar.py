@@ -73,13 +73,21 @@ class _Row:
 
 def _new_rows(process_id: int, after_id: int) -> list[_Row]:
     statement = (
-        db.select(Contribution.id, Contribution.title, Contribution.text, Contribution.created_at,
-                  Contribution.embedding, Contribution.embedding_model)
+        db.select(
+            Contribution.id,
+            Contribution.title,
+            Contribution.text,
+            Contribution.created_at,
+            Contribution.embedding,
+            Contribution.embedding_model,
+        )
         .where(Contribution.process_id == process_id, Contribution.id > after_id)
         .order_by(Contribution.id)
     )
-    return [_Row(id_, vectors.meaning_text(title, text), created_at, vectors.current(embedding, model))
-            for id_, title, text, created_at, embedding, model in db.session.execute(statement)]
+    return [
+        _Row(id_, vectors.meaning_text(title, text), created_at, vectors.current(embedding, model))
+        for id_, title, text, created_at, embedding, model in db.session.execute(statement)
+    ]
 
 
 def _vectors_of(rows: list[_Row], embed_at_most: int) -> list[bytes] | None:
@@ -92,13 +100,20 @@ def _fingerprint(process_id: int, last_id: int) -> tuple:
     Ids are not forever: tables emptied with RESTART IDENTITY or a restored backup give old ids to
     other rows, and a cache trusting ``last_id`` alone would suggest vanished texts.
     """
-    return tuple(db.session.execute(db.select(
-        db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
-        db.select(db.func.count()).select_from(Contribution)
-        .where(Contribution.process_id == process_id, Contribution.id <= last_id).scalar_subquery(),
-        db.select(Contribution.created_at)
-        .where(Contribution.process_id == process_id, Contribution.id == last_id).scalar_subquery(),
-    )).one())
+    return tuple(
+        db.session.execute(
+            db.select(
+                db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
+                db.select(db.func.count())
+                .select_from(Contribution)
+                .where(Contribution.process_id == process_id, Contribution.id <= last_id)
+                .scalar_subquery(),
+                db.select(Contribution.created_at)
+                .where(Contribution.process_id == process_id, Contribution.id == last_id)
+                .scalar_subquery(),
+            )
+        ).one()
+    )
 
 
 def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarIndex:
@@ -115,9 +130,13 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
     embed_at_most = EMBED_IN_REQUEST if embed_at_most is None else embed_at_most
     cached = _cache.get(process_id)
     if cached is not None and (
-            _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
-            or not cached.index.semantic and cached.n_at_fit < ALWAYS_REFIT_BELOW
-            and vectors.count_missing(process_id) <= embed_at_most):
+        _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
+        or (
+            not cached.index.semantic
+            and cached.n_at_fit < ALWAYS_REFIT_BELOW
+            and vectors.count_missing(process_id) <= embed_at_most
+        )
+    ):
         # Built from rows that are no longer what they were, or small, words-only and the vectors are
         # now stored: rebuild (a large one is replaced in the background, see ``_upgrade_if_ready``).
         _cache.pop(process_id, None)
@@ -139,8 +158,7 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
 
 
 def _count_rows(process_id: int) -> int:
-    return db.session.execute(
-        db.select(Process.n_contributions).where(Process.id == process_id)).scalar() or 0
+    return db.session.execute(db.select(Process.n_contributions).where(Process.id == process_id)).scalar() or 0
 
 
 def _build_in_background(process_id: int, *, replace: bool = False) -> None:
@@ -169,8 +187,15 @@ def _build_in_background(process_id: int, *, replace: bool = False) -> None:
     threading.Thread(target=build, name=f"similar-index-{process_id}", daemon=True).start()
 
 
-def rank(process_id: int, text: str, *, k: int, min_score: float, exclude_ids: tuple[int, ...] = (),
-         restrict_ids: list[int] | None = None) -> list[tuple[int, float]] | None:
+def rank(
+    process_id: int,
+    text: str,
+    *,
+    k: int,
+    min_score: float,
+    exclude_ids: tuple[int, ...] = (),
+    restrict_ids: list[int] | None = None,
+) -> list[tuple[int, float]] | None:
     """(id, hybrid score) of the ``k`` contributions of the process closest to ``text``, best first
     (hidden ones included); None while a large process's first index is being built in the background."""
     if process_id not in _cache and _count_rows(process_id) >= ALWAYS_REFIT_BELOW:
@@ -209,8 +234,9 @@ def vocabulary(process_id: int) -> frozenset[str]:
     return cached.words
 
 
-def find_similar(process_id: int, text: str, *, limit: int = 5,
-                 exclude_ids: tuple[int, ...] = ()) -> list[tuple[Contribution, float]]:
+def find_similar(
+    process_id: int, text: str, *, limit: int = 5, exclude_ids: tuple[int, ...] = ()
+) -> list[tuple[Contribution, float]]:
     """The visible contributions of the process closest to ``text``, best first, with their score.
 
     Across all themes of the process (the same idea often arrives under several). Returns an
@@ -224,7 +250,8 @@ def find_similar(process_id: int, text: str, *, limit: int = 5,
         return []
     scores = dict(matches)
     statement = (
-        db.select(Contribution).options(joinedload(Contribution.theme))
+        db.select(Contribution)
+        .options(joinedload(Contribution.theme))
         .where(Contribution.id.in_(scores), Contribution.hidden_at.is_(None))
     )
     found = sorted(db.session.execute(statement).scalars(), key=lambda c: (-scores[c.id], c.id))
@@ -236,8 +263,9 @@ def warm_up() -> int:
     return how many. The gunicorn master calls it before forking: every worker starts with them
     (shared memory) instead of each spending seconds of CPU on its own copy when people start typing.
     """
-    process_ids = db.session.scalars(db.select(Process.id).where(
-        Process.is_open.is_(True), Process.n_contributions >= ALWAYS_REFIT_BELOW)).all()
+    process_ids = db.session.scalars(
+        db.select(Process.id).where(Process.is_open.is_(True), Process.n_contributions >= ALWAYS_REFIT_BELOW)
+    ).all()
     for process_id in process_ids:
         with _process_lock(process_id):
             _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)

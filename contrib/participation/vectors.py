@@ -63,8 +63,11 @@ def complete(texts: Sequence[str], stored: Sequence[bytes | None], *, embed_at_m
 
 def missing_condition():
     """SQL condition of the rows whose vector is to compute."""
-    return db.or_(Contribution.embedding.is_(None), Contribution.embedding_model.is_(None),
-                  Contribution.embedding_model != embeddings.MODEL_NAME)
+    return db.or_(
+        Contribution.embedding.is_(None),
+        Contribution.embedding_model.is_(None),
+        Contribution.embedding_model != embeddings.MODEL_NAME,
+    )
 
 
 def count_missing(process_id: int | None = None) -> int:
@@ -84,9 +87,12 @@ def backfill(process_id: int | None = None, *, on_progress: Callable[[int, int],
     total = count_missing(process_id)
     done, after_id = 0, 0
     while True:
-        statement = (db.select(Contribution.id, Contribution.title, Contribution.text)
-                     .where(missing_condition(), Contribution.id > after_id)
-                     .order_by(Contribution.id).limit(BATCH_SIZE))
+        statement = (
+            db.select(Contribution.id, Contribution.title, Contribution.text)
+            .where(missing_condition(), Contribution.id > after_id)
+            .order_by(Contribution.id)
+            .limit(BATCH_SIZE)
+        )
         if process_id is not None:
             statement = statement.where(Contribution.process_id == process_id)
         rows = db.session.execute(statement).all()
@@ -97,9 +103,11 @@ def backfill(process_id: int | None = None, *, on_progress: Callable[[int, int],
             raise RuntimeError("the sentence encoder failed: vectors not computed")
         # A Core UPDATE: no version bump (the vector is not a moderator-visible change).
         db.session.execute(
-            db.update(Contribution.__table__).where(Contribution.__table__.c.id == db.bindparam("row_id"))
+            db.update(Contribution.__table__)
+            .where(Contribution.__table__.c.id == db.bindparam("row_id"))
             .values(embedding=db.bindparam("vector"), embedding_model=embeddings.MODEL_NAME),
-            [{"row_id": id_, "vector": vector} for (id_, _, _), vector in zip(rows, vectors)])
+            [{"row_id": id_, "vector": vector} for (id_, _, _), vector in zip(rows, vectors)],
+        )
         db.session.commit()
         done += len(rows)
         after_id = rows[-1][0]

@@ -5,21 +5,18 @@ from flask_login import current_user
 
 from contrib.core import permissions
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
-from contrib.extensions import limiter, user_or_address
 from contrib.core.forms import Form, attach_error
 from contrib.core.ids import parse_id, query_id
-from contrib.models import ContributionKind, Role
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
-from contrib.participation.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
-from contrib.participation import comments
-from contrib.participation import contributions
 from contrib.duplicates import services as duplicates
-from contrib.processes import services as processes
+from contrib.extensions import limiter, user_or_address
+from contrib.models import ContributionKind, Role
 from contrib.moderation import reports
-from contrib.participation import similar
-from contrib.participation import supports
+from contrib.participation import comments, contributions, similar, supports
 from contrib.participation.contributions import ContributionDraft, OnBehalf
+from contrib.participation.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
+from contrib.processes import services as processes
 
 bp = Blueprint("participation", __name__)
 
@@ -35,8 +32,9 @@ def _open_process(slug):
 
 
 def _draft(form: ContributionForm) -> ContributionDraft:
-    return ContributionDraft(theme_id=form.theme_id.data or None, kind=form.kind.data,
-                             title=form.title.data, text=form.text.data)
+    return ContributionDraft(
+        theme_id=form.theme_id.data or None, kind=form.kind.data, title=form.title.data, text=form.text.data
+    )
 
 
 @bp.get("/demarches/<slug>")
@@ -49,18 +47,29 @@ def show(slug):
     query = request.args.get("q", "")[:200].strip() or None
     per_page = current_app.config["CONTRIBUTIONS_PER_PAGE"]
     if query:  # ranked by relevance, numbered pages
-        page = contributions.search_contributions(process.id, query, theme_id=theme_id, kind=kind,
-                                                  page=query_id("page") or 1, per_page=per_page)
+        page = contributions.search_contributions(
+            process.id, query, theme_id=theme_id, kind=kind, page=query_id("page") or 1, per_page=per_page
+        )
     else:  # newest first, keyset pagination
         page = contributions.list_contributions(
-            process.id, theme_id=theme_id, kind=kind,
-            older_than=query_id("avant"), newer_than=query_id("apres"),
-            last=request.args.get("fin") == "1", per_page=per_page,
+            process.id,
+            theme_id=theme_id,
+            kind=kind,
+            older_than=query_id("avant"),
+            newer_than=query_id("apres"),
+            last=request.args.get("fin") == "1",
+            per_page=per_page,
         )
     filters = {key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query)) if value}
     return render_template(
-        "participation/show.html", process=process, page=page, filters=filters,
-        theme_id=theme_id, kind=kind, query=query, kinds=ContributionKind,
+        "participation/show.html",
+        process=process,
+        page=page,
+        filters=filters,
+        theme_id=theme_id,
+        kind=kind,
+        query=query,
+        kinds=ContributionKind,
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
         supported=supports.supported_ids(current_user, [c.id for c in page.items]),
@@ -91,8 +100,9 @@ def new_contribution(slug):
                 flash("Merci ! Votre contribution est publiée.", "success")
                 return redirect(url_for(".contribution", contribution_id=contribution.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("participation/new_contribution.html", process=process, form=form,
-                           suggestions=suggestions), status
+    return render_template(
+        "participation/new_contribution.html", process=process, form=form, suggestions=suggestions
+    ), status
 
 
 @bp.get("/demarches/<slug>/similaires")
@@ -102,11 +112,21 @@ def similar_json(slug):
     process = processes.get_by_slug(slug)
     text = request.args.get("texte", "")[:5000]
     matches = similar.find_similar(process.id, text)
-    return jsonify(results=[{
-        "id": c.id, "title": c.title, "excerpt": c.text[:220], "theme": c.theme.name, "kind": c.kind.label,
-        "n_supports": c.n_supports, "score": score,
-        "url": url_for(".contribution", contribution_id=c.id),
-    } for c, score in matches])
+    return jsonify(
+        results=[
+            {
+                "id": c.id,
+                "title": c.title,
+                "excerpt": c.text[:220],
+                "theme": c.theme.name,
+                "kind": c.kind.label,
+                "n_supports": c.n_supports,
+                "score": score,
+                "url": url_for(".contribution", contribution_id=c.id),
+            }
+            for c, score in matches
+        ]
+    )
 
 
 @bp.route("/demarches/<slug>/saisie-atelier", methods=["GET", "POST"])
@@ -117,17 +137,24 @@ def workshop_entry(slug):
     form = WorkshopEntryForm(formdata=request.form if request.method == "POST" else request.args or None)
     form.set_themes(process.themes)
     if request.method == "POST" and form.validate():
-        on_behalf = OnBehalf(table_label=form.table_label.data, n_participants=form.n_participants.data,
-                             author_name=form.author_name.data, actor_type=form.actor_type.data)
+        on_behalf = OnBehalf(
+            table_label=form.table_label.data,
+            n_participants=form.n_participants.data,
+            author_name=form.author_name.data,
+            actor_type=form.actor_type.data,
+        )
         try:
-            contribution = contributions.post_contribution(process.id, _draft(form), author=current_user,
-                                                           on_behalf=on_behalf)
+            contribution = contributions.post_contribution(
+                process.id, _draft(form), author=current_user, on_behalf=on_behalf
+            )
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash(f"Contribution n° {contribution.id} enregistrée"
-                  f"{' pour ' + contribution.table_label if contribution.table_label else ''}. Saisissez la suivante.",
-                  "success")
+            flash(
+                f"Contribution n° {contribution.id} enregistrée"
+                f"{' pour ' + contribution.table_label if contribution.table_label else ''}. Saisissez la suivante.",
+                "success",
+            )
             context = {name: getattr(form, name).data for name in WORKSHOP_CONTEXT if getattr(form, name).data}
             return redirect(url_for(".workshop_entry", slug=process.slug, **context))
     status = 400 if form.errors or form.form_errors else 200
@@ -135,15 +162,28 @@ def workshop_entry(slug):
     return render_template("participation/workshop_entry.html", process=process, form=form, recent=recent), status
 
 
-def _render_contribution(contribution_id: int, comment_form: CommentForm, status: int = 200, *,
-                         report_form: ReportForm | None = None, report_target: str | None = None):
-    """The contribution page; ``report_target`` ("contribution-12", "comment-5") opens that report form with its errors."""
+def _render_contribution(
+    contribution_id: int,
+    comment_form: CommentForm,
+    status: int = 200,
+    *,
+    report_form: ReportForm | None = None,
+    report_target: str | None = None,
+):
+    """The contribution page; ``report_target`` ("contribution-12", "comment-5") opens that report form
+    with its errors."""
     item = contributions.get_contribution(contribution_id, viewer=current_user)
-    return render_template("participation/contribution.html", contribution=item, process=item.process,
-                           has_supported=supports.has_supported(item.id, current_user),
-                           comment_form=comment_form,
-                           report_form=report_form or ReportForm(formdata=None), report_target=report_target,
-                           threads=comments.threads_of(item.id, current_user), idea=duplicates.idea_of(item.id)), status
+    return render_template(
+        "participation/contribution.html",
+        contribution=item,
+        process=item.process,
+        has_supported=supports.has_supported(item.id, current_user),
+        comment_form=comment_form,
+        report_form=report_form or ReportForm(formdata=None),
+        report_target=report_target,
+        threads=comments.threads_of(item.id, current_user),
+        idea=duplicates.idea_of(item.id),
+    ), status
 
 
 @bp.get("/contributions/<int:contribution_id>")
@@ -164,7 +204,9 @@ def comment(contribution_id):
             attach_error(form, error)
         else:
             flash("Votre commentaire est publié.", "success")
-            return redirect(url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}"))
+            return redirect(
+                url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}")
+            )
     return _render_contribution(contribution_id, form, 400)
 
 
@@ -201,16 +243,18 @@ def _report(target_type: str, target_id: int, contribution_id: int, back: str):
                 # The reporter can no longer see it: back to the process page.
                 return redirect(url_for(".show", slug=outcome.contribution.process.slug))
             return redirect(back)
-    return _render_contribution(contribution_id, CommentForm(formdata=None), 400, report_form=form,
-                                report_target=f"{target_type}-{target_id}")
+    return _render_contribution(
+        contribution_id, CommentForm(formdata=None), 400, report_form=form, report_target=f"{target_type}-{target_id}"
+    )
 
 
 @bp.post("/contributions/<int:contribution_id>/signaler")
 @limiter.limit("20 per hour", methods=["POST"], key_func=user_or_address)
 @role_required(Role.PARTICIPANT)
 def report_contribution(contribution_id):
-    return _report("contribution", contribution_id, contribution_id,
-                   url_for(".contribution", contribution_id=contribution_id))
+    return _report(
+        "contribution", contribution_id, contribution_id, url_for(".contribution", contribution_id=contribution_id)
+    )
 
 
 @bp.post("/commentaires/<int:comment_id>/signaler")
@@ -218,8 +262,12 @@ def report_contribution(contribution_id):
 @role_required(Role.PARTICIPANT)
 def report_comment(comment_id):
     contribution_id = reports.contribution_id_of_comment(comment_id)
-    return _report("comment", comment_id, contribution_id,
-                   url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{comment_id}"))
+    return _report(
+        "comment",
+        comment_id,
+        contribution_id,
+        url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{comment_id}"),
+    )
 
 
 def _back_to(default: str) -> str:
@@ -231,6 +279,8 @@ def _back_to(default: str) -> str:
 @bp.get("/mes-contributions")
 @role_required(Role.PARTICIPANT)
 def my_contributions():
-    return render_template("participation/my_contributions.html",
-                           contributions=contributions.contributions_of(current_user),
-                           supported=supports.supported_by(current_user))
+    return render_template(
+        "participation/my_contributions.html",
+        contributions=contributions.contributions_of(current_user),
+        supported=supports.supported_by(current_user),
+    )

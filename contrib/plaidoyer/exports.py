@@ -34,11 +34,33 @@ FORMATS = {
     "json": "application/json",
 }
 ANNEX_TITLE = "Annexe : contributions sources de chaque proposition"
-CSV_COLUMNS = ("section_rang", "section", "proposition_rang", "proposition_id", "proposition_titre",
-               "proposition_texte", "priorite", "statut", "n_contributions_sources", "n_soutiens", "n_demarches",
-               "demarches", "regions", "types_acteurs", "proposition_url", "contribution_id", "contribution_demarche",
-               "contribution_region", "contribution_thematique", "contribution_type", "contribution_type_acteur",
-               "contribution_date", "contribution_titre", "contribution_texte", "contribution_url")
+CSV_COLUMNS = (
+    "section_rang",
+    "section",
+    "proposition_rang",
+    "proposition_id",
+    "proposition_titre",
+    "proposition_texte",
+    "priorite",
+    "statut",
+    "n_contributions_sources",
+    "n_soutiens",
+    "n_demarches",
+    "demarches",
+    "regions",
+    "types_acteurs",
+    "proposition_url",
+    "contribution_id",
+    "contribution_demarche",
+    "contribution_region",
+    "contribution_thematique",
+    "contribution_type",
+    "contribution_type_acteur",
+    "contribution_date",
+    "contribution_titre",
+    "contribution_texte",
+    "contribution_url",
+)
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -47,9 +69,11 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 def provenance_line(origin: dict) -> str:
     """One French line saying where a proposal comes from and how much support it has."""
-    parts = [plural(origin["n_sources"], "contribution source", "contributions sources"),
-             plural(origin["n_supporters"], "soutien") + " (personnes distinctes)",
-             plural(origin["n_events"], "démarche") + " : " + " ; ".join(event["title"] for event in origin["events"])]
+    parts = [
+        plural(origin["n_sources"], "contribution source", "contributions sources"),
+        plural(origin["n_supporters"], "soutien") + " (personnes distinctes)",
+        plural(origin["n_events"], "démarche") + " : " + " ; ".join(event["title"] for event in origin["events"]),
+    ]
     if origin["regions"]:
         parts.append(("région : " if len(origin["regions"]) == 1 else "régions : ") + ", ".join(origin["regions"]))
     if origin["actor_types"]:
@@ -60,8 +84,10 @@ def provenance_line(origin: dict) -> str:
 def source_line(source: dict) -> str:
     """One annex line about a source contribution (its text follows)."""
     where = source["process"] + (f", {source['region']}" if source["region"] else "")
-    return (f"n° {source['id']} · {where} · {source['theme']} · {source['kind']} · {source['actor_type']} · "
-            f"{source['date']}")
+    return (
+        f"n° {source['id']} · {where} · {source['theme']} · {source['kind']} · {source['actor_type']} · "
+        f"{source['date']}"
+    )
 
 
 def _version_line(meta: dict | None) -> str:
@@ -108,9 +134,16 @@ def cited_text(text: str, source_ids) -> str:
 def _with_checked_citations(content: dict) -> dict:
     """A copy of ``content`` whose proposal texts cite only their own sources (versions frozen before the
     check included)."""
-    sections = [{**section, "proposals": [
-        {**proposal, "text": cited_text(proposal["text"], {s["id"] for s in proposal["provenance"]["sources"]})}
-        for proposal in section["proposals"]]} for section in content["sections"]]
+    sections = [
+        {
+            **section,
+            "proposals": [
+                {**proposal, "text": cited_text(proposal["text"], {s["id"] for s in proposal["provenance"]["sources"]})}
+                for proposal in section["proposals"]
+            ],
+        }
+        for section in content["sections"]
+    ]
     return {**content, "sections": sections}
 
 
@@ -145,8 +178,9 @@ def _to_docx(content: dict, *, meta: dict | None, base_url: str) -> bytes:
             line = document.add_paragraph().add_run(provenance_line(proposal["provenance"]))
             line.italic, line.font.size, line.font.color.rgb = True, Pt(9), RGBColor(0x44, 0x44, 0x44)
             ids = ", ".join(f"n° {source['id']}" for source in proposal["provenance"]["sources"]) or "aucune visible"
-            document.add_paragraph(f"Contributions sources : {ids} (voir l'annexe). "
-                                   f"Proposition en ligne : {base_url}{proposal['url']}").runs[0].font.size = Pt(9)
+            document.add_paragraph(
+                f"Contributions sources : {ids} (voir l'annexe). Proposition en ligne : {base_url}{proposal['url']}"
+            ).runs[0].font.size = Pt(9)
     if content["plaidoyer"]["conclusion"]:
         document.add_heading("Conclusion", level=1)
         for paragraph in _paragraphs(content["plaidoyer"]["conclusion"]):
@@ -204,7 +238,9 @@ def _to_pdf(content: dict, *, meta: dict | None, base_url: str) -> bytes:
                 paragraph(text)
             paragraph(provenance_line(proposal["provenance"]), size=8.5, grey=True)
             ids = ", ".join(f"n° {source['id']}" for source in proposal["provenance"]["sources"]) or "aucune visible"
-            paragraph(f"Contributions sources : {ids} (voir l'annexe). {base_url}{proposal['url']}", size=8.5, grey=True)
+            paragraph(
+                f"Contributions sources : {ids} (voir l'annexe). {base_url}{proposal['url']}", size=8.5, grey=True
+            )
     if content["plaidoyer"]["conclusion"]:
         heading("Conclusion", 1)
         for text in _paragraphs(content["plaidoyer"]["conclusion"]):
@@ -252,9 +288,15 @@ def _to_markdown(content: dict, *, meta: dict | None, base_url: str) -> bytes:
             lines.extend([f"### Proposition {number} : {_md(proposal['title'])}", ""])
             paragraphs(proposal["text"])
             lines.extend([f"> {_md(provenance_line(proposal['provenance']))}", ""])
-            links = ", ".join(f"[n° {source['id']}]({base_url}{source['url']})"
-                              for source in proposal["provenance"]["sources"]) or "aucune visible"
-            lines.extend([f"Contributions sources : {links} · [la proposition en ligne]({base_url}{proposal['url']})", ""])
+            links = (
+                ", ".join(
+                    f"[n° {source['id']}]({base_url}{source['url']})" for source in proposal["provenance"]["sources"]
+                )
+                or "aucune visible"
+            )
+            lines.extend(
+                [f"Contributions sources : {links} · [la proposition en ligne]({base_url}{proposal['url']})", ""]
+            )
     if content["plaidoyer"]["conclusion"]:
         lines.extend(["## Conclusion", ""])
         paragraphs(content["plaidoyer"]["conclusion"])
@@ -263,17 +305,26 @@ def _to_markdown(content: dict, *, meta: dict | None, base_url: str) -> bytes:
         for number, proposal in proposals:
             lines.extend([f"### Proposition {number} : {_md(proposal['title'])}", ""])
             for source in proposal["provenance"]["sources"]:
-                lines.append(f"- **{_md(source_line(source))}** — {_md(' '.join(source['text'].split()))} "
-                             f"([lien]({base_url}{source['url']}))")
+                lines.append(
+                    f"- **{_md(source_line(source))}** — {_md(' '.join(source['text'].split()))} "
+                    f"([lien]({base_url}{source['url']}))"
+                )
             lines.append("")
     return "\n".join(lines).encode("utf-8")
 
 
 def _to_html(content: dict, *, meta: dict | None, base_url: str) -> bytes:
-    return render_template("plaidoyer/export.html", content=content, numbered=numbered(content),
-                           version_line=_version_line(meta), base_url=base_url, annex_title=ANNEX_TITLE,
-                           provenance_line=provenance_line, source_line=source_line,
-                           paragraphs=_paragraphs).encode("utf-8")
+    return render_template(
+        "plaidoyer/export.html",
+        content=content,
+        numbered=numbered(content),
+        version_line=_version_line(meta),
+        base_url=base_url,
+        annex_title=ANNEX_TITLE,
+        provenance_line=provenance_line,
+        source_line=source_line,
+        paragraphs=_paragraphs,
+    ).encode("utf-8")
 
 
 def _csv_rows(content: dict, base_url: str):
@@ -281,10 +332,16 @@ def _csv_rows(content: dict, base_url: str):
         for number, proposal in proposals:
             origin = proposal["provenance"]
             common = {
-                "section_rang": section_rank, "section": section["title"], "proposition_rang": number,
-                "proposition_id": proposal["id"], "proposition_titre": proposal["title"],
-                "proposition_texte": proposal["text"], "priorite": proposal["priority"], "statut": proposal["status"],
-                "n_contributions_sources": origin["n_sources"], "n_soutiens": origin["n_supporters"],
+                "section_rang": section_rank,
+                "section": section["title"],
+                "proposition_rang": number,
+                "proposition_id": proposal["id"],
+                "proposition_titre": proposal["title"],
+                "proposition_texte": proposal["text"],
+                "priorite": proposal["priority"],
+                "statut": proposal["status"],
+                "n_contributions_sources": origin["n_sources"],
+                "n_soutiens": origin["n_supporters"],
                 "n_demarches": origin["n_events"],
                 "demarches": " | ".join(event["title"] for event in origin["events"]),
                 "regions": " | ".join(origin["regions"]),
@@ -294,11 +351,19 @@ def _csv_rows(content: dict, base_url: str):
             if not origin["sources"]:
                 yield common
             for source in origin["sources"]:
-                yield {**common, "contribution_id": source["id"], "contribution_demarche": source["process"],
-                       "contribution_region": source["region"] or "", "contribution_thematique": source["theme"],
-                       "contribution_type": source["kind"], "contribution_type_acteur": source["actor_type"],
-                       "contribution_date": source["date"], "contribution_titre": source["title"] or "",
-                       "contribution_texte": source["text"], "contribution_url": base_url + source["url"]}
+                yield {
+                    **common,
+                    "contribution_id": source["id"],
+                    "contribution_demarche": source["process"],
+                    "contribution_region": source["region"] or "",
+                    "contribution_thematique": source["theme"],
+                    "contribution_type": source["kind"],
+                    "contribution_type_acteur": source["actor_type"],
+                    "contribution_date": source["date"],
+                    "contribution_titre": source["title"] or "",
+                    "contribution_texte": source["text"],
+                    "contribution_url": base_url + source["url"],
+                }
 
 
 def _to_csv(content: dict, *, meta: dict | None, base_url: str) -> bytes:
@@ -315,5 +380,4 @@ def _to_json(content: dict, *, meta: dict | None, base_url: str) -> bytes:
     return json.dumps({"version": meta, "base_url": base_url, **content}, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-_RENDERERS = {"docx": _to_docx, "pdf": _to_pdf, "md": _to_markdown, "html": _to_html, "csv": _to_csv,
-              "json": _to_json}
+_RENDERERS = {"docx": _to_docx, "pdf": _to_pdf, "md": _to_markdown, "html": _to_html, "csv": _to_csv, "json": _to_json}

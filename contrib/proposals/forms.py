@@ -6,27 +6,33 @@ from contrib.core.ids import coerce_id, parse_id
 from contrib.models import ProposalPriority
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
 
-CITATION_HINT = ("Citez les contributions sources sous la forme [#114] : chaque citation est vérifiée à "
-                 "l'enregistrement.")
+CITATION_HINT = (
+    "Citez les contributions sources sous la forme [#114] : chaque citation est vérifiée à l'enregistrement."
+)
 
 
 def citation_reason_field():
-    return TextAreaField("Motif pour garder les phrases non vérifiées",
-                         description="À remplir seulement si l'enregistrement signale des phrases que leurs sources "
-                                     "ne soutiennent pas et que vous gardez telles quelles (500 caractères au plus).")
+    return TextAreaField(
+        "Motif pour garder les phrases non vérifiées",
+        description="À remplir seulement si l'enregistrement signale des phrases que leurs sources "
+        "ne soutiennent pas et que vous gardez telles quelles (500 caractères au plus).",
+    )
 
 
 class ProposalForm(Form):
     """Title, text, themes and priority of a new proposal; the selected contributions come as ``ids`` checkboxes."""
 
     title = StringField("Titre de la proposition", description=f"{PROPOSAL_TITLE_MAX_LENGTH} caractères au plus.")
-    text = TextAreaField("Texte de la proposition",
-                         description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} "
-                                     f"caractères au plus). {CITATION_HINT}")
+    text = TextAreaField(
+        "Texte de la proposition",
+        description=f"La synthèse des contributions choisies ({PROPOSAL_TEXT_MAX_LENGTH} "
+        f"caractères au plus). {CITATION_HINT}",
+    )
     citation_reason = citation_reason_field()
     theme_ids = SelectMultipleField("Thématiques", coerce=coerce_id, validate_choice=False)
-    priority = SelectField("Priorité", choices=ProposalPriority.choices(), default=ProposalPriority.MEDIUM.value,
-                           validate_choice=False)
+    priority = SelectField(
+        "Priorité", choices=ProposalPriority.choices(), default=ProposalPriority.MEDIUM.value, validate_choice=False
+    )
 
     def set_themes(self, themes) -> None:
         self.theme_ids.choices = [(theme.id, theme.name) for theme in themes]

@@ -39,10 +39,13 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotFound
-from contrib.extensions import db
-from contrib.models.accounts import counted
 from contrib.core.ids import parse_id
+from contrib.core.permissions import require_role
+from contrib.core.transaction import transaction
+from contrib.core.validation import clean_text
+from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
     Contribution,
@@ -58,14 +61,10 @@ from contrib.models import (
     Theme,
     User,
 )
+from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
-from contrib.core.permissions import require_role
-from contrib.core import audit
 from contrib.notifications import services as notifications
-from contrib.core import undo
-from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 from nlp.citations import check_text, parse_citations
 
 MAX_SELECTION = 500
@@ -82,6 +81,7 @@ REVIEW_REASON_MAX_LENGTH = 500
 _ACCEPTED_STATUSES = ("verifiee", "lien")
 
 # --- small helpers -----------------------------------------------------------------------------
+
 
 def numbers(ids: Iterable[int]) -> str:
     """'n° 4', 'n° 4 et 7', 'n° 4, 7 et 9'."""
@@ -120,8 +120,10 @@ def parse_ids(values: Iterable[str] | str | None) -> list[int]:
                 raise InvalidInput(f"« {shown} » n'est pas un numéro de contribution.", field="ids")
             ids[number] = None
             if len(ids) > MAX_SELECTION:
-                raise InvalidInput(f"Plus de {MAX_SELECTION} contributions sélectionnées : {MAX_SELECTION} au plus "
-                                   "par acte.", field="ids")
+                raise InvalidInput(
+                    f"Plus de {MAX_SELECTION} contributions sélectionnées : {MAX_SELECTION} au plus par acte.",
+                    field="ids",
+                )
     return list(ids)
 
 
@@ -141,11 +143,15 @@ def _proposal(proposal_id: int, *, expected_version: int | None = None, live: bo
     if proposal is None or proposal.is_cancelled:
         raise NotFound("Proposition introuvable.")
     if live and proposal.merged_into_id is not None:
-        raise Conflict(f"La proposition n° {proposal.id} a été fusionnée dans la proposition "
-                       f"n° {proposal.merged_into_id} : agissez sur celle-ci.")
+        raise Conflict(
+            f"La proposition n° {proposal.id} a été fusionnée dans la proposition "
+            f"n° {proposal.merged_into_id} : agissez sur celle-ci."
+        )
     if expected_version is not None and proposal.version != expected_version:
-        raise Conflict(f"La proposition n° {proposal.id} vient d'être modifiée par quelqu'un d'autre. "
-                       "Rechargez la page et recommencez.")
+        raise Conflict(
+            f"La proposition n° {proposal.id} vient d'être modifiée par quelqu'un d'autre. "
+            "Rechargez la page et recommencez."
+        )
     return proposal
 
 
@@ -174,7 +180,7 @@ def citation_parts(text: str) -> list[tuple[str, list[int]]]:
     parts: list[tuple[str, list[int]]] = []
     position = 0
     for match in _CITATION.finditer(text or ""):
-        parts.append((text[position:match.start()], []))
+        parts.append((text[position : match.start()], []))
         parts.append((match.group(), list(dict.fromkeys(parse_citations(match.group())[1]))))
         position = match.end()
     parts.append(((text or "")[position:], []))
@@ -195,22 +201,33 @@ def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -
     strangers = list(dict.fromkeys(i for i in cited if i not in source_ids))
     if strangers:  # refused before the (slower) check of meaning
         named = ", ".join(f"[#{i}]" for i in strangers)
-        raise InvalidInput(f"La citation {named} ne correspond à aucune contribution de cette proposition." if
-                           len(strangers) == 1 else
-                           f"Les citations {named} ne correspondent à aucune contribution de cette proposition.",
-                           field="text")
-    texts = dict(db.session.execute(db.select(Contribution.id, Contribution.text)
-                                    .where(Contribution.id.in_(list(source_ids)))).all())
+        raise InvalidInput(
+            f"La citation {named} ne correspond à aucune contribution de cette proposition."
+            if len(strangers) == 1
+            else f"Les citations {named} ne correspondent à aucune contribution de cette proposition.",
+            field="text",
+        )
+    texts = dict(
+        db.session.execute(
+            db.select(Contribution.id, Contribution.text).where(Contribution.id.in_(list(source_ids)))
+        ).all()
+    )
     sentences = check_text(text, texts, scope_size=len(texts))
-    flagged = [{"text": s.text, "citations": list(s.citations), "status": s.status, "reason": s.reason}
-               for s in sentences if s.citations and s.status not in _ACCEPTED_STATUSES]
+    flagged = [
+        {"text": s.text, "citations": list(s.citations), "status": s.status, "reason": s.reason}
+        for s in sentences
+        if s.citations and s.status not in _ACCEPTED_STATUSES
+    ]
     if not flagged:
         return None
     if not (reason or "").strip():
         listed = " ; ".join(f"« {s['text']} » ({s['reason']})" for s in flagged)
-        raise InvalidInput(f"Les contributions citées ne disent pas ce que dit{'' if len(flagged) == 1 else 'ent'} "
-                           f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
-                           "Corrigez le texte, ou gardez-le en indiquant pourquoi.", field="citation_reason")
+        raise InvalidInput(
+            f"Les contributions citées ne disent pas ce que dit{'' if len(flagged) == 1 else 'ent'} "
+            f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
+            "Corrigez le texte, ou gardez-le en indiquant pourquoi.",
+            field="citation_reason",
+        )
     reason = clean_text(reason, field_label="Motif", max_length=REVIEW_REASON_MAX_LENGTH)
     return {"sentences": flagged, "reason": reason}
 
@@ -227,12 +244,18 @@ def _themes(process: Process, theme_ids: Iterable[int] | None) -> list[Theme]:
 
 
 def _sources(proposal_id: int) -> list[int]:
-    return list(db.session.scalars(db.select(ProposalSource.contribution_id)
-                                   .where(ProposalSource.proposal_id == proposal_id)
-                                   .order_by(ProposalSource.contribution_id)))
+    return list(
+        db.session.scalars(
+            db.select(ProposalSource.contribution_id)
+            .where(ProposalSource.proposal_id == proposal_id)
+            .order_by(ProposalSource.contribution_id)
+        )
+    )
 
 
-def _selectable(process: Process, contribution_ids: Iterable[int], *, into: Proposal | None = None) -> list[Contribution]:
+def _selectable(
+    process: Process, contribution_ids: Iterable[int], *, into: Proposal | None = None
+) -> list[Contribution]:
     """The contributions of the selection, each checked; raise with a French message naming the culprits."""
     ids = list(dict.fromkeys(contribution_ids))
     if not ids:
@@ -242,29 +265,47 @@ def _selectable(process: Process, contribution_ids: Iterable[int], *, into: Prop
     found = {c.id: c for c in db.session.scalars(db.select(Contribution).where(Contribution.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise InvalidInput(_one_or_many(missing, "Contribution {n} introuvable.", "Contributions {n} introuvables."),
-                           field="ids")
+        raise InvalidInput(
+            _one_or_many(missing, "Contribution {n} introuvable.", "Contributions {n} introuvables."), field="ids"
+        )
     elsewhere = [i for i in ids if found[i].process_id != process.id]
     if elsewhere:
-        raise InvalidInput(_one_or_many(
-            elsewhere, "La contribution {n} n'appartient pas à la démarche « " + process.title + " ».",
-            "Les contributions {n} n'appartiennent pas à la démarche « " + process.title + " »."), field="ids")
+        raise InvalidInput(
+            _one_or_many(
+                elsewhere,
+                "La contribution {n} n'appartient pas à la démarche « " + process.title + " ».",
+                "Les contributions {n} n'appartiennent pas à la démarche « " + process.title + " ».",
+            ),
+            field="ids",
+        )
     hidden = [i for i in ids if found[i].is_hidden]
     if hidden:
-        raise InvalidInput(_one_or_many(
-            hidden, "La contribution {n} est masquée : rétablissez-la ou retirez-la de la sélection.",
-            "Les contributions {n} sont masquées : rétablissez-les ou retirez-les de la sélection."), field="ids")
+        raise InvalidInput(
+            _one_or_many(
+                hidden,
+                "La contribution {n} est masquée : rétablissez-la ou retirez-la de la sélection.",
+                "Les contributions {n} sont masquées : rétablissez-les ou retirez-les de la sélection.",
+            ),
+            field="ids",
+        )
     taken = taken_by(ids)
     if taken:
         parts = []
         for contribution_id, proposal in sorted(taken.items()):
-            where = ("cette proposition" if into is not None and proposal.id == into.id
-                     else f"la proposition n° {proposal.id} « {proposal.title} »")
+            where = (
+                "cette proposition"
+                if into is not None and proposal.id == into.id
+                else f"la proposition n° {proposal.id} « {proposal.title} »"
+            )
             parts.append(f"n° {contribution_id} (déjà dans {where})")
-        raise Conflict(("La contribution " if len(parts) == 1 else "Les contributions ")
-                       + ", ".join(parts) + (" ne peut" if len(parts) == 1 else " ne peuvent")
-                       + " pas être intégrée" + ("" if len(parts) == 1 else "s")
-                       + " : une contribution alimente une seule proposition.")
+        raise Conflict(
+            ("La contribution " if len(parts) == 1 else "Les contributions ")
+            + ", ".join(parts)
+            + (" ne peut" if len(parts) == 1 else " ne peuvent")
+            + " pas être intégrée"
+            + ("" if len(parts) == 1 else "s")
+            + " : une contribution alimente une seule proposition."
+        )
     return [found[i] for i in ids]
 
 
@@ -278,8 +319,7 @@ def _attach(proposal: Proposal, contributions: list[Contribution], actor: User) 
     # Sources first: on PostgreSQL a concurrent act on the same contribution waits here on the
     # unique index, then fails with IntegrityError instead of overwriting anything.
     for contribution in contributions:
-        db.session.add(ProposalSource(proposal_id=proposal.id, contribution_id=contribution.id,
-                                      added_by_id=actor.id))
+        db.session.add(ProposalSource(proposal_id=proposal.id, contribution_id=contribution.id, added_by_id=actor.id))
     db.session.flush()
     for contribution in contributions:
         contribution.status = ContributionStatus.MERGED
@@ -288,9 +328,10 @@ def _attach(proposal: Proposal, contributions: list[Contribution], actor: User) 
 
 def _detach(proposal: Proposal, contribution_ids: list[int], statuses: dict | None = None) -> None:
     removed = db.session.execute(
-        db.delete(ProposalSource).where(ProposalSource.proposal_id == proposal.id,
-                                        ProposalSource.contribution_id.in_(contribution_ids))
-        .execution_options(synchronize_session=False)).rowcount
+        db.delete(ProposalSource)
+        .where(ProposalSource.proposal_id == proposal.id, ProposalSource.contribution_id.in_(contribution_ids))
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if removed != len(contribution_ids):
         raise Conflict("Les contributions de cette proposition ont changé entre-temps : rien n'a été modifié.")
     for contribution in db.session.scalars(db.select(Contribution).where(Contribution.id.in_(contribution_ids))):
@@ -305,9 +346,11 @@ def _detach(proposal: Proposal, contribution_ids: list[int], statuses: dict | No
 
 def _move(contribution_ids: list[int], source: Proposal, target: Proposal) -> None:
     moved = db.session.execute(
-        db.update(ProposalSource).where(ProposalSource.proposal_id == source.id,
-                                        ProposalSource.contribution_id.in_(contribution_ids))
-        .values(proposal_id=target.id).execution_options(synchronize_session=False)).rowcount
+        db.update(ProposalSource)
+        .where(ProposalSource.proposal_id == source.id, ProposalSource.contribution_id.in_(contribution_ids))
+        .values(proposal_id=target.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if moved != len(contribution_ids):
         raise Conflict("Les contributions de cette proposition ont changé entre-temps : rien n'a été modifié.")
 
@@ -317,20 +360,30 @@ def _statuses(contributions: Iterable[Contribution]) -> dict[str, str]:
 
 
 def _snapshot(proposal: Proposal) -> dict:
-    return {"title": proposal.title, "text": proposal.text, "priority": proposal.priority.value,
-            "status": proposal.status.value, "theme_ids": [theme.id for theme in proposal.themes],
-            "process_id": proposal.process_id}
+    return {
+        "title": proposal.title,
+        "text": proposal.text,
+        "priority": proposal.priority.value,
+        "status": proposal.status.value,
+        "theme_ids": [theme.id for theme in proposal.themes],
+        "process_id": proposal.process_id,
+    }
 
 
 def _check_no_direct_supports(proposal: Proposal) -> None:
-    direct = db.session.scalar(db.select(db.func.count(ProposalSupport.id)).where(
-        ProposalSupport.proposal_id == proposal.id, ProposalSupport.origin == SupportOrigin.DIRECT))
+    direct = db.session.scalar(
+        db.select(db.func.count(ProposalSupport.id)).where(
+            ProposalSupport.proposal_id == proposal.id, ProposalSupport.origin == SupportOrigin.DIRECT
+        )
+    )
     if direct:
-        raise Conflict(f"La proposition n° {proposal.id} a reçu {direct} soutien(s) direct(s) : "
-                       "elle ne peut plus être annulée.")
+        raise Conflict(
+            f"La proposition n° {proposal.id} a reçu {direct} soutien(s) direct(s) : elle ne peut plus être annulée."
+        )
 
 
 # --- supporters --------------------------------------------------------------------------------
+
 
 def _absorbed_ids(proposal_id: int) -> set[int]:
     """Proposals merged into ``proposal_id``, directly or through others."""
@@ -347,13 +400,22 @@ def _carried_supporters(proposal: Proposal) -> set[int]:
     """Everyone who counts for ``proposal`` without supporting it directly (empty unless live)."""
     if not proposal.is_live:
         return set()
-    users = set(db.session.scalars(
-        db.select(Support.user_id).join(ProposalSource, ProposalSource.contribution_id == Support.contribution_id)
-        .where(ProposalSource.proposal_id == proposal.id)))
+    users = set(
+        db.session.scalars(
+            db.select(Support.user_id)
+            .join(ProposalSource, ProposalSource.contribution_id == Support.contribution_id)
+            .where(ProposalSource.proposal_id == proposal.id)
+        )
+    )
     absorbed = _absorbed_ids(proposal.id)
     if absorbed:
-        users |= set(db.session.scalars(db.select(ProposalSupport.user_id).where(
-            ProposalSupport.proposal_id.in_(absorbed), ProposalSupport.origin == SupportOrigin.DIRECT)))
+        users |= set(
+            db.session.scalars(
+                db.select(ProposalSupport.user_id).where(
+                    ProposalSupport.proposal_id.in_(absorbed), ProposalSupport.origin == SupportOrigin.DIRECT
+                )
+            )
+        )
     return users
 
 
@@ -367,13 +429,26 @@ def _recompute_supports(*proposals: Proposal) -> None:
     db.session.flush()
     for proposal in proposals:
         wanted = _carried_supporters(proposal)
-        rows = dict(db.session.execute(db.select(ProposalSupport.user_id, ProposalSupport.origin)
-                                       .where(ProposalSupport.proposal_id == proposal.id)).all())
-        stale = [user_id for user_id, origin in rows.items() if origin == SupportOrigin.CARRIED and user_id not in wanted]
+        rows = dict(
+            db.session.execute(
+                db.select(ProposalSupport.user_id, ProposalSupport.origin).where(
+                    ProposalSupport.proposal_id == proposal.id
+                )
+            ).all()
+        )
+        stale = [
+            user_id for user_id, origin in rows.items() if origin == SupportOrigin.CARRIED and user_id not in wanted
+        ]
         if stale:
-            db.session.execute(db.delete(ProposalSupport).where(
-                ProposalSupport.proposal_id == proposal.id, ProposalSupport.user_id.in_(stale),
-                ProposalSupport.origin == SupportOrigin.CARRIED).execution_options(synchronize_session=False))
+            db.session.execute(
+                db.delete(ProposalSupport)
+                .where(
+                    ProposalSupport.proposal_id == proposal.id,
+                    ProposalSupport.user_id.in_(stale),
+                    ProposalSupport.origin == SupportOrigin.CARRIED,
+                )
+                .execution_options(synchronize_session=False)
+            )
         for user_id in sorted(wanted - rows.keys()):
             db.session.add(ProposalSupport(proposal_id=proposal.id, user_id=user_id, origin=SupportOrigin.CARRIED))
     db.session.flush()
@@ -385,8 +460,9 @@ def sync_supporter(contribution_id: int, user_id: int) -> None:
     Called by the supports service inside its transaction; does nothing for a contribution that feeds
     no proposal. Never raises on a concurrent duplicate (the insert ignores an existing row).
     """
-    proposal_id = db.session.scalar(db.select(ProposalSource.proposal_id)
-                                    .where(ProposalSource.contribution_id == contribution_id))
+    proposal_id = db.session.scalar(
+        db.select(ProposalSource.proposal_id).where(ProposalSource.contribution_id == contribution_id)
+    )
     if proposal_id is None:
         return
     proposal = db.session.get(Proposal, proposal_id)
@@ -396,38 +472,71 @@ def sync_supporter(contribution_id: int, user_id: int) -> None:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        db.session.execute(insert(ProposalSupport).values(
-            proposal_id=proposal.id, user_id=user_id, origin=SupportOrigin.CARRIED, created_at=utcnow(),
-        ).on_conflict_do_nothing())
+        db.session.execute(
+            insert(ProposalSupport)
+            .values(
+                proposal_id=proposal.id,
+                user_id=user_id,
+                origin=SupportOrigin.CARRIED,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
     else:
-        db.session.execute(db.delete(ProposalSupport).where(
-            ProposalSupport.proposal_id == proposal.id, ProposalSupport.user_id == user_id,
-            ProposalSupport.origin == SupportOrigin.CARRIED).execution_options(synchronize_session=False))
+        db.session.execute(
+            db.delete(ProposalSupport)
+            .where(
+                ProposalSupport.proposal_id == proposal.id,
+                ProposalSupport.user_id == user_id,
+                ProposalSupport.origin == SupportOrigin.CARRIED,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- notifications -----------------------------------------------------------------------------
 
+
 def _notify_merged(contributions: Iterable[Contribution], proposal: Proposal) -> list:
-    return [notifications.notify(
-        contribution.author_id, "merged",
-        f"Votre contribution n° {contribution.id} a été intégrée à la proposition « {proposal.title} ».",
-        endpoint="proposals.show", endpoint_args={"proposal_id": proposal.id}) for contribution in contributions]
+    return [
+        notifications.notify(
+            contribution.author_id,
+            "merged",
+            f"Votre contribution n° {contribution.id} a été intégrée à la proposition « {proposal.title} ».",
+            endpoint="proposals.show",
+            endpoint_args={"proposal_id": proposal.id},
+        )
+        for contribution in contributions
+    ]
 
 
 def _race(contribution_ids: list[int]) -> Conflict:
     """The French message for a lost race on the unique source constraint (read after the rollback)."""
     taken = sorted(taken_by(contribution_ids)) or contribution_ids
-    return Conflict(_one_or_many(
-        taken, "La contribution {n} vient d'être intégrée à une autre proposition par quelqu'un d'autre.",
-        "Les contributions {n} viennent d'être intégrées à une autre proposition par quelqu'un d'autre.")
-        + " Rechargez la page et recommencez.")
+    return Conflict(
+        _one_or_many(
+            taken,
+            "La contribution {n} vient d'être intégrée à une autre proposition par quelqu'un d'autre.",
+            "Les contributions {n} viennent d'être intégrées à une autre proposition par quelqu'un d'autre.",
+        )
+        + " Rechargez la page et recommencez."
+    )
 
 
 # --- the acts ----------------------------------------------------------------------------------
 
-def create_from_contributions(process_id: int, contribution_ids: Iterable[int], title: str | None, text: str | None,
-                              theme_ids: Iterable[int] | None, priority: ProposalPriority | str | None, *,
-                              moderator: User, citation_reason: str | None = None) -> Proposal:
+
+def create_from_contributions(
+    process_id: int,
+    contribution_ids: Iterable[int],
+    title: str | None,
+    text: str | None,
+    theme_ids: Iterable[int] | None,
+    priority: ProposalPriority | str | None,
+    *,
+    moderator: User,
+    citation_reason: str | None = None,
+) -> Proposal:
     """Create a proposal from contributions of one process; each becomes "intégrée" and its author is told.
 
     Raises NotAllowed (not a moderator), NotFound (process), InvalidInput (title, text, themes,
@@ -444,17 +553,33 @@ def create_from_contributions(process_id: int, contribution_ids: Iterable[int], 
             contributions = _selectable(process, contribution_ids)
             review = review_citations(fields.text, [c.id for c in contributions], citation_reason)
             before = _statuses(contributions)
-            proposal = Proposal(process_id=process.id, title=fields.title, text=fields.text, priority=fields.priority,
-                                created_by_id=moderator.id, themes=themes, citation_review=review)
+            proposal = Proposal(
+                process_id=process.id,
+                title=fields.title,
+                text=fields.text,
+                priority=fields.priority,
+                created_by_id=moderator.id,
+                themes=themes,
+                citation_review=review,
+            )
             db.session.add(proposal)
             db.session.flush()
             _attach(proposal, contributions, moderator)
             _recompute_supports(proposal)
             ids = [c.id for c in contributions]
-            audit.record(CREATE, actor=moderator, target_type="proposal", target_id=proposal.id,
-                         before={"statuses": before},
-                         after={**_snapshot(proposal), "proposal_ids": [proposal.id], "created_ids": [proposal.id],
-                                "contribution_ids": ids})
+            audit.record(
+                CREATE,
+                actor=moderator,
+                target_type="proposal",
+                target_id=proposal.id,
+                before={"statuses": before},
+                after={
+                    **_snapshot(proposal),
+                    "proposal_ids": [proposal.id],
+                    "created_ids": [proposal.id],
+                    "contribution_ids": ids,
+                },
+            )
             pending = _notify_merged(contributions, proposal)
     except IntegrityError:
         raise _race(contribution_ids) from None
@@ -462,8 +587,9 @@ def create_from_contributions(process_id: int, contribution_ids: Iterable[int], 
     return proposal
 
 
-def add_contributions(proposal_id: int, contribution_ids: Iterable[int], *, moderator: User,
-                      expected_version: int | None = None) -> Proposal:
+def add_contributions(
+    proposal_id: int, contribution_ids: Iterable[int], *, moderator: User, expected_version: int | None = None
+) -> Proposal:
     """Add contributions to a live proposal (same rules as at creation); their authors are told."""
     _moderator(moderator)
     contribution_ids = list(contribution_ids)
@@ -475,9 +601,14 @@ def add_contributions(proposal_id: int, contribution_ids: Iterable[int], *, mode
             _attach(proposal, contributions, moderator)
             _touch(proposal)
             _recompute_supports(proposal)
-            audit.record(ADD, actor=moderator, target_type="proposal", target_id=proposal.id,
-                         before={"statuses": before},
-                         after={"proposal_ids": [proposal.id], "contribution_ids": [c.id for c in contributions]})
+            audit.record(
+                ADD,
+                actor=moderator,
+                target_type="proposal",
+                target_id=proposal.id,
+                before={"statuses": before},
+                after={"proposal_ids": [proposal.id], "contribution_ids": [c.id for c in contributions]},
+            )
             pending = _notify_merged(contributions, proposal)
     except IntegrityError:
         raise _race(contribution_ids) from None
@@ -485,8 +616,9 @@ def add_contributions(proposal_id: int, contribution_ids: Iterable[int], *, mode
     return proposal
 
 
-def remove_contribution(proposal_id: int, contribution_id: int, *, moderator: User,
-                        expected_version: int | None = None) -> Proposal:
+def remove_contribution(
+    proposal_id: int, contribution_id: int, *, moderator: User, expected_version: int | None = None
+) -> Proposal:
     """Give a source back: the contribution is "publiée" again; a proposal keeps at least one source."""
     _moderator(moderator)
     with transaction():
@@ -495,14 +627,21 @@ def remove_contribution(proposal_id: int, contribution_id: int, *, moderator: Us
         if contribution_id not in sources:
             raise NotFound(f"La contribution n° {contribution_id} ne fait pas partie de cette proposition.")
         if len(sources) == 1:
-            raise Conflict("C'est la dernière contribution de cette proposition : une proposition garde au moins "
-                           "une source. Fusionnez-la plutôt dans une autre proposition.")
+            raise Conflict(
+                "C'est la dernière contribution de cette proposition : une proposition garde au moins "
+                "une source. Fusionnez-la plutôt dans une autre proposition."
+            )
         _detach(proposal, [contribution_id])
         _touch(proposal)
         _recompute_supports(proposal)
-        audit.record(REMOVE, actor=moderator, target_type="proposal", target_id=proposal.id,
-                     before={"statuses": {str(contribution_id): ContributionStatus.MERGED.value}},
-                     after={"proposal_ids": [proposal.id], "contribution_ids": [contribution_id]})
+        audit.record(
+            REMOVE,
+            actor=moderator,
+            target_type="proposal",
+            target_id=proposal.id,
+            before={"statuses": {str(contribution_id): ContributionStatus.MERGED.value}},
+            after={"proposal_ids": [proposal.id], "contribution_ids": [contribution_id]},
+        )
     return proposal
 
 
@@ -528,27 +667,47 @@ def merge_proposals(source_id: int, into_id: int, *, moderator: User, expected_v
     """
     _moderator(moderator)
     if source_id == into_id:
-        raise InvalidInput("Choisissez une autre proposition : une proposition ne peut pas être fusionnée avec elle-même.",
-                           field="into_id")
+        raise InvalidInput(
+            "Choisissez une autre proposition : une proposition ne peut pas être fusionnée avec elle-même.",
+            field="into_id",
+        )
     with transaction():
         source = _proposal(source_id, expected_version=expected_version)
         target = _proposal(into_id)
         if target.process_id != source.process_id:
             raise InvalidInput("Les deux propositions doivent appartenir à la même démarche.", field="into_id")
         moved, added_themes = _apply_merge(source, target)
-        audit.record(MERGE, actor=moderator, target_type="proposal", target_id=source.id,
-                     before={"merged_into_id": None},
-                     after={"merged_into_id": target.id, "proposal_ids": [source.id, target.id],
-                            "contribution_ids": moved, "added_theme_ids": added_themes})
+        audit.record(
+            MERGE,
+            actor=moderator,
+            target_type="proposal",
+            target_id=source.id,
+            before={"merged_into_id": None},
+            after={
+                "merged_into_id": target.id,
+                "proposal_ids": [source.id, target.id],
+                "contribution_ids": moved,
+                "added_theme_ids": added_themes,
+            },
+        )
         contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(moved))).all()
         pending = _notify_merged(contributions, target)
     notifications.deliver(pending)
     return target
 
 
-def split(proposal_id: int, contribution_ids: Iterable[int], title: str | None, text: str | None, *,
-          moderator: User, theme_ids: Iterable[int] | None = None, priority: ProposalPriority | str | None = None,
-          expected_version: int | None = None, citation_reason: str | None = None) -> Proposal:
+def split(
+    proposal_id: int,
+    contribution_ids: Iterable[int],
+    title: str | None,
+    text: str | None,
+    *,
+    moderator: User,
+    theme_ids: Iterable[int] | None = None,
+    priority: ProposalPriority | str | None = None,
+    expected_version: int | None = None,
+    citation_reason: str | None = None,
+) -> Proposal:
     """Move chosen sources of a proposal to a new proposal; return the new one.
 
     Themes and priority default to the original's. Both keep at least one source; supporters are
@@ -565,23 +724,44 @@ def split(proposal_id: int, contribution_ids: Iterable[int], title: str | None, 
             raise InvalidInput("Cochez les contributions qui partent dans la nouvelle proposition.", field="ids")
         strangers = [i for i in contribution_ids if i not in sources]
         if strangers:
-            raise InvalidInput(_one_or_many(
-                strangers, "La contribution {n} ne fait pas partie de cette proposition.",
-                "Les contributions {n} ne font pas partie de cette proposition."), field="ids")
+            raise InvalidInput(
+                _one_or_many(
+                    strangers,
+                    "La contribution {n} ne fait pas partie de cette proposition.",
+                    "Les contributions {n} ne font pas partie de cette proposition.",
+                ),
+                field="ids",
+            )
         if len(contribution_ids) == len(sources):
             raise InvalidInput("Laissez au moins une contribution dans la proposition d'origine.", field="ids")
         review = review_citations(fields.text, contribution_ids, citation_reason)
-        new = Proposal(process_id=original.process_id, title=fields.title, text=fields.text, priority=fields.priority,
-                       created_by_id=moderator.id, themes=themes, citation_review=review)
+        new = Proposal(
+            process_id=original.process_id,
+            title=fields.title,
+            text=fields.text,
+            priority=fields.priority,
+            created_by_id=moderator.id,
+            themes=themes,
+            citation_review=review,
+        )
         db.session.add(new)
         db.session.flush()
         _move(contribution_ids, original, new)
         _touch(original)
         _recompute_supports(original, new)
-        audit.record(SPLIT, actor=moderator, target_type="proposal", target_id=original.id,
-                     before={"contribution_ids": sources},
-                     after={"new_proposal": {**_snapshot(new), "id": new.id}, "proposal_ids": [original.id, new.id],
-                            "created_ids": [new.id], "contribution_ids": contribution_ids})
+        audit.record(
+            SPLIT,
+            actor=moderator,
+            target_type="proposal",
+            target_id=original.id,
+            before={"contribution_ids": sources},
+            after={
+                "new_proposal": {**_snapshot(new), "id": new.id},
+                "proposal_ids": [original.id, new.id],
+                "created_ids": [new.id],
+                "contribution_ids": contribution_ids,
+            },
+        )
         contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(contribution_ids))).all()
         pending = _notify_merged(contributions, new)
     notifications.deliver(pending)
@@ -592,8 +772,15 @@ def _wording(proposal: Proposal) -> dict:
     return {"title": proposal.title, "text": proposal.text, "citation_review": proposal.citation_review}
 
 
-def edit_text(proposal_id: int, title: str | None, text: str | None, *, moderator: User,
-              citation_reason: str | None = None, expected_version: int | None = None) -> Proposal:
+def edit_text(
+    proposal_id: int,
+    title: str | None,
+    text: str | None,
+    *,
+    moderator: User,
+    citation_reason: str | None = None,
+    expected_version: int | None = None,
+) -> Proposal:
     """Change a live proposal's title and text (checked like at creation); the journal keeps both versions.
 
     Raises InvalidInput (title, text, citations, nothing changed), NotFound, Conflict.
@@ -608,8 +795,14 @@ def edit_text(proposal_id: int, title: str | None, text: str | None, *, moderato
         if after == before:
             raise InvalidInput("Le titre et le texte n'ont pas changé : rien n'a été enregistré.", field="text")
         _set_wording(proposal, after)
-        audit.record(EDIT, actor=moderator, target_type="proposal", target_id=proposal.id, before=before,
-                     after={**after, "proposal_ids": [proposal.id]})
+        audit.record(
+            EDIT,
+            actor=moderator,
+            target_type="proposal",
+            target_id=proposal.id,
+            before=before,
+            after={**after, "proposal_ids": [proposal.id]},
+        )
     return proposal
 
 
@@ -621,10 +814,14 @@ def _set_wording(proposal: Proposal, wording: dict) -> None:
 
 # --- undo and redo -----------------------------------------------------------------------------
 
+
 def _involved(entry: AuditEntry) -> tuple[set[int], set[int], set[int]]:
     after = entry.after or {}
-    return (set(after.get("proposal_ids", [])), set(after.get("created_ids", [])),
-            set(after.get("contribution_ids", [])))
+    return (
+        set(after.get("proposal_ids", [])),
+        set(after.get("created_ids", [])),
+        set(after.get("contribution_ids", [])),
+    )
 
 
 def _dependants(entry: AuditEntry) -> list[AuditEntry]:
@@ -632,15 +829,18 @@ def _dependants(entry: AuditEntry) -> list[AuditEntry]:
     it, and any other undoable act aimed at one of its proposals."""
     proposals, _created, contributions = _involved(entry)
     later = db.session.scalars(
-        db.select(AuditEntry).where(AuditEntry.id > entry.id, AuditEntry.undone_at.is_(None),
-                                    AuditEntry.action.in_(ACTIONS)).order_by(AuditEntry.id)).all()
+        db.select(AuditEntry)
+        .where(AuditEntry.id > entry.id, AuditEntry.undone_at.is_(None), AuditEntry.action.in_(ACTIONS))
+        .order_by(AuditEntry.id)
+    ).all()
     blocking = []
     for other in later:
         other_proposals, _, other_contributions = _involved(other)
         if other_proposals & proposals or other_contributions & contributions:
             blocking.append(other)
-    blocking += undo.later_acts(entry, [("proposal", proposal_id) for proposal_id in sorted(proposals)],
-                                ignore_actions=ACTIONS)
+    blocking += undo.later_acts(
+        entry, [("proposal", proposal_id) for proposal_id in sorted(proposals)], ignore_actions=ACTIONS
+    )
     return sorted(blocking, key=lambda item: item.id)
 
 
@@ -652,8 +852,9 @@ def _refuse_if_dependants(entry: AuditEntry) -> None:
 
 def _expect_sources(proposal: Proposal, contribution_ids: Iterable[int]) -> None:
     if not set(contribution_ids) <= set(_sources(proposal.id)):
-        raise Conflict(f"Les contributions de la proposition n° {proposal.id} ont changé depuis cet acte : "
-                       "rien n'a été modifié.")
+        raise Conflict(
+            f"Les contributions de la proposition n° {proposal.id} ont changé depuis cet acte : rien n'a été modifié."
+        )
 
 
 def _undo_create(entry: AuditEntry, actor: User) -> None:
@@ -700,7 +901,9 @@ def _undo_remove(entry: AuditEntry, actor: User) -> None:
     ids = entry.after["contribution_ids"]
     taken = taken_by(ids)
     if taken:
-        raise Conflict(f"La contribution {numbers(ids)} alimente maintenant une autre proposition : rien n'a été modifié.")
+        raise Conflict(
+            f"La contribution {numbers(ids)} alimente maintenant une autre proposition : rien n'a été modifié."
+        )
     contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(ids))).all()
     _attach(proposal, list(contributions), actor)
     _touch(proposal)
@@ -782,10 +985,8 @@ def _redo_edit(entry: AuditEntry, actor: User) -> None:
 def _swap_wording(entry: AuditEntry, expected: dict, wanted: dict) -> None:
     proposal = _proposal(entry.target_id)
     if _wording(proposal) != {key: expected[key] for key in ("title", "text", "citation_review")}:
-        raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : "
-                       "rien n'a été modifié.")
+        raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : rien n'a été modifié.")
     _set_wording(proposal, wanted)
-
 
 
 def register_undo() -> None:
@@ -800,15 +1001,18 @@ def register_undo() -> None:
 
 # --- reading -----------------------------------------------------------------------------------
 
+
 def taken_by(contribution_ids: Iterable[int]) -> dict[int, Proposal]:
     """For each of ``contribution_ids`` that feeds a proposal, that proposal (one query)."""
     ids = list(contribution_ids)
     if not ids:
         return {}
     rows = db.session.execute(
-        db.select(ProposalSource.contribution_id, Proposal).join(Proposal, Proposal.id == ProposalSource.proposal_id)
-        .where(ProposalSource.contribution_id.in_(ids))).all()
-    return {contribution_id: proposal for contribution_id, proposal in rows}
+        db.select(ProposalSource.contribution_id, Proposal)
+        .join(Proposal, Proposal.id == ProposalSource.proposal_id)
+        .where(ProposalSource.contribution_id.in_(ids))
+    ).all()
+    return dict(rows)
 
 
 def get_proposal(proposal_id: int) -> Proposal:
@@ -830,20 +1034,33 @@ def final_proposal(proposal: Proposal) -> Proposal:
 
 def sources_of(proposal_id: int) -> list[Contribution]:
     """The source contributions of a proposal, oldest first, with their authors and themes loaded."""
-    return list(db.session.scalars(
-        db.select(Contribution).join(ProposalSource, ProposalSource.contribution_id == Contribution.id)
-        .options(joinedload(Contribution.author), joinedload(Contribution.theme))
-        .where(ProposalSource.proposal_id == proposal_id).order_by(Contribution.id)))
+    return list(
+        db.session.scalars(
+            db.select(Contribution)
+            .join(ProposalSource, ProposalSource.contribution_id == Contribution.id)
+            .options(joinedload(Contribution.author), joinedload(Contribution.theme))
+            .where(ProposalSource.proposal_id == proposal_id)
+            .order_by(Contribution.id)
+        )
+    )
 
 
 def n_supporters(proposal_id: int) -> int:
-    return db.session.scalar(db.select(db.func.count(ProposalSupport.id))
-                             .where(ProposalSupport.proposal_id == proposal_id, counted(ProposalSupport.user_id)))
+    return db.session.scalar(
+        db.select(db.func.count(ProposalSupport.id)).where(
+            ProposalSupport.proposal_id == proposal_id, counted(ProposalSupport.user_id)
+        )
+    )
 
 
 def supporter_ids(proposal_id: int) -> list[int]:
-    return list(db.session.scalars(db.select(ProposalSupport.user_id)
-                                   .where(ProposalSupport.proposal_id == proposal_id).order_by(ProposalSupport.user_id)))
+    return list(
+        db.session.scalars(
+            db.select(ProposalSupport.user_id)
+            .where(ProposalSupport.proposal_id == proposal_id)
+            .order_by(ProposalSupport.user_id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -855,37 +1072,60 @@ class ProposalRow:
 
 def list_for_process(process_id: int) -> list[ProposalRow]:
     """The process's proposals (live first, then merged ones), with counts, in one query."""
-    n_sources = (db.select(db.func.count(ProposalSource.id)).where(ProposalSource.proposal_id == Proposal.id)
-                 .correlate(Proposal).scalar_subquery())
-    n_supporters_ = (db.select(db.func.count(ProposalSupport.id))
-                     .where(ProposalSupport.proposal_id == Proposal.id, counted(ProposalSupport.user_id))
-                     .correlate(Proposal).scalar_subquery())
+    n_sources = (
+        db.select(db.func.count(ProposalSource.id))
+        .where(ProposalSource.proposal_id == Proposal.id)
+        .correlate(Proposal)
+        .scalar_subquery()
+    )
+    n_supporters_ = (
+        db.select(db.func.count(ProposalSupport.id))
+        .where(ProposalSupport.proposal_id == Proposal.id, counted(ProposalSupport.user_id))
+        .correlate(Proposal)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         db.select(Proposal, n_sources, n_supporters_)
         .where(Proposal.process_id == process_id, Proposal.cancelled_at.is_(None))
-        .order_by(Proposal.merged_into_id.is_not(None), Proposal.id.desc())).all()
+        .order_by(Proposal.merged_into_id.is_not(None), Proposal.id.desc())
+    ).all()
     return [ProposalRow(proposal, sources, supporters) for proposal, sources, supporters in rows]
 
 
 def merge_targets(proposal: Proposal) -> list[Proposal]:
     """The other live proposals of the same process, newest first."""
-    return list(db.session.scalars(
-        db.select(Proposal).where(Proposal.process_id == proposal.process_id, Proposal.id != proposal.id,
-                                  Proposal.merged_into_id.is_(None), Proposal.cancelled_at.is_(None))
-        .order_by(Proposal.id.desc())))
+    return list(
+        db.session.scalars(
+            db.select(Proposal)
+            .where(
+                Proposal.process_id == proposal.process_id,
+                Proposal.id != proposal.id,
+                Proposal.merged_into_id.is_(None),
+                Proposal.cancelled_at.is_(None),
+            )
+            .order_by(Proposal.id.desc())
+        )
+    )
 
 
 def selection(process_id: int, contribution_ids: list[int]) -> list[Contribution]:
     """The contributions of ``process_id`` among ``contribution_ids``, in that order (unknown ones skipped)."""
     if not contribution_ids:
         return []
-    found = {c.id: c for c in db.session.scalars(
-        db.select(Contribution).options(joinedload(Contribution.theme))
-        .where(Contribution.id.in_(contribution_ids), Contribution.process_id == process_id))}
+    found = {
+        c.id: c
+        for c in db.session.scalars(
+            db.select(Contribution)
+            .options(joinedload(Contribution.theme))
+            .where(Contribution.id.in_(contribution_ids), Contribution.process_id == process_id)
+        )
+    }
     return [found[i] for i in contribution_ids if i in found]
 
 
-def search_candidates(process_id: int, query: str | None, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Contribution]:
+def search_candidates(
+    process_id: int, query: str | None, *, exclude: Iterable[int] = (), limit: int = 50
+) -> list[Contribution]:
     """Visible contributions of the process matching ``query`` (all when empty), newest first."""
     from contrib.participation.contributions import visible_contributions
 

@@ -3,15 +3,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from contrib.assistant import services as assistant
 from contrib.core.errors import ContribError, InvalidInput, NotFound
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
-from contrib.models import Role
 from contrib.core.permissions import role_required
-from contrib.proposals.forms import AddForm, EditForm, MergeForm, ProposalForm, SplitForm, VersionForm
-from contrib.assistant import services as assistant
+from contrib.models import Role
 from contrib.processes import services as processes
 from contrib.proposals import services as proposals
+from contrib.proposals.forms import AddForm, EditForm, MergeForm, ProposalForm, SplitForm, VersionForm
 
 bp = Blueprint("proposals", __name__)
 
@@ -35,17 +35,23 @@ def citation_parts(text: str) -> list:
 @bp.get("/propositions/<int:proposal_id>")
 def show(proposal_id):
     proposal = proposals.get_proposal(proposal_id)
-    return render_template("proposals/show.html", proposal=proposal, process=proposal.process,
-                           sources=proposals.sources_of(proposal.id), n_supporters=proposals.n_supporters(proposal.id),
-                           final=proposals.final_proposal(proposal))
+    return render_template(
+        "proposals/show.html",
+        proposal=proposal,
+        process=proposal.process,
+        sources=proposals.sources_of(proposal.id),
+        n_supporters=proposals.n_supporters(proposal.id),
+        final=proposals.final_proposal(proposal),
+    )
 
 
 @bp.get(WORKSPACE)
 @role_required(Role.MODERATOR)
 def moderation_list(slug):
     process = processes.get_by_slug(slug)
-    return render_template("proposals/moderation_list.html", process=process,
-                           rows=proposals.list_for_process(process.id))
+    return render_template(
+        "proposals/moderation_list.html", process=process, rows=proposals.list_for_process(process.id)
+    )
 
 
 def _selected_ids(values, form: ProposalForm) -> list[int]:
@@ -75,16 +81,26 @@ def new(slug):
     if posted and request.form.get("action") == "creer" and form.validate_on_submit():
         try:
             proposal = proposals.create_from_contributions(
-                process.id, selected_ids, form.title.data, form.text.data, form.theme_ids.data or [],
-                form.priority.data, moderator=current_user, citation_reason=form.citation_reason.data)
+                process.id,
+                selected_ids,
+                form.title.data,
+                form.text.data,
+                form.theme_ids.data or [],
+                form.priority.data,
+                moderator=current_user,
+                citation_reason=form.citation_reason.data,
+            )
         except ContribError as error:
             attach_error(form, error)
         else:
             draft_id = parse_id(request.form.get("brouillon"))
             if draft_id is not None:
                 assistant.record_draft_use(draft_id, proposal, actor=current_user)
-            flash(f"Proposition n° {proposal.id} créée à partir de {len(selected_ids)} contribution"
-                  f"{'s' if len(selected_ids) > 1 else ''}. L'acte peut être annulé depuis le journal.", "success")
+            flash(
+                f"Proposition n° {proposal.id} créée à partir de {len(selected_ids)} contribution"
+                f"{'s' if len(selected_ids) > 1 else ''}. L'acte peut être annulé depuis le journal.",
+                "success",
+            )
             return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
     elif not posted:
         # Prefill the themes with those of the selected contributions.
@@ -97,14 +113,21 @@ def new(slug):
                 form.form_errors.append(error.message)
             else:
                 form.title.data, form.text.data = draft.content.get("title", ""), draft.content.get("body", "")
-    candidates = proposals.search_candidates(process.id, query, exclude=selected_ids) \
-        if query or not selected_ids else []
+    candidates = (
+        proposals.search_candidates(process.id, query, exclude=selected_ids) if query or not selected_ids else []
+    )
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "proposals/new.html", process=process, form=form, selected=selected, candidates=candidates, query=query,
+        "proposals/new.html",
+        process=process,
+        form=form,
+        selected=selected,
+        candidates=candidates,
+        query=query,
         ignored=[i for i in selected_ids if i not in {c.id for c in selected}],
         taken=proposals.taken_by([c.id for c in selected + candidates]),
-        draft_id=parse_id(source.get("brouillon")) or ""), status
+        draft_id=parse_id(source.get("brouillon")) or "",
+    ), status
 
 
 def _proposal_of(slug: str, proposal_id: int):
@@ -117,15 +140,23 @@ def _proposal_of(slug: str, proposal_id: int):
 
 def _render_manage(process, proposal, status: int = 200, **forms):
     merge_form = forms.get("merge_form") or MergeForm(formdata=None)
-    merge_form.into_id.choices = [(target.id, f"n° {target.id} · {target.title}")
-                                  for target in proposals.merge_targets(proposal)]
+    merge_form.into_id.choices = [
+        (target.id, f"n° {target.id} · {target.title}") for target in proposals.merge_targets(proposal)
+    ]
     return render_template(
-        "proposals/manage.html", process=process, proposal=proposal, sources=proposals.sources_of(proposal.id),
-        n_supporters=proposals.n_supporters(proposal.id), final=proposals.final_proposal(proposal),
-        add_form=forms.get("add_form") or AddForm(formdata=None), merge_form=merge_form,
+        "proposals/manage.html",
+        process=process,
+        proposal=proposal,
+        sources=proposals.sources_of(proposal.id),
+        n_supporters=proposals.n_supporters(proposal.id),
+        final=proposals.final_proposal(proposal),
+        add_form=forms.get("add_form") or AddForm(formdata=None),
+        merge_form=merge_form,
         split_form=forms.get("split_form") or SplitForm(formdata=None),
         edit_form=forms.get("edit_form") or EditForm(formdata=None, title=proposal.title, text=proposal.text),
-        split_ids=forms.get("split_ids", []), version_form=VersionForm(formdata=None)), status
+        split_ids=forms.get("split_ids", []),
+        version_form=VersionForm(formdata=None),
+    ), status
 
 
 @bp.get(WORKSPACE + "/<int:proposal_id>")
@@ -147,8 +178,11 @@ def add(slug, proposal_id):
         except ContribError as error:
             attach_error(form, error)
             return _render_manage(process, proposal, 400, add_form=form)
-        flash(f"Contribution{'s' if len(ids) > 1 else ''} {proposals.numbers(ids)} ajoutée{'s' if len(ids) > 1 else ''} "
-              "à la proposition.", "success")
+        flash(
+            f"Contribution{'s' if len(ids) > 1 else ''} {proposals.numbers(ids)} ajoutée{'s' if len(ids) > 1 else ''} "
+            "à la proposition.",
+            "success",
+        )
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
 
 
@@ -159,8 +193,9 @@ def remove(slug, proposal_id, contribution_id):
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            proposals.remove_contribution(proposal.id, contribution_id, moderator=current_user,
-                                          expected_version=form.seen_version())
+            proposals.remove_contribution(
+                proposal.id, contribution_id, moderator=current_user, expected_version=form.seen_version()
+            )
         except ContribError as error:
             flash(error.message, "error")
         else:
@@ -175,13 +210,17 @@ def merge(slug, proposal_id):
     form = MergeForm()
     if form.validate_on_submit():
         try:
-            kept = proposals.merge_proposals(proposal.id, form.into_id.data or 0, moderator=current_user,
-                                             expected_version=form.seen_version())
+            kept = proposals.merge_proposals(
+                proposal.id, form.into_id.data or 0, moderator=current_user, expected_version=form.seen_version()
+            )
         except ContribError as error:
             flash(error.message, "error")
         else:
-            flash(f"Proposition n° {proposal.id} fusionnée dans la proposition n° {kept.id} : ses contributions et "
-                  "ses soutiens l'ont rejointe (chaque personne comptée une fois).", "success")
+            flash(
+                f"Proposition n° {proposal.id} fusionnée dans la proposition n° {kept.id} : ses contributions et "
+                "ses soutiens l'ont rejointe (chaque personne comptée une fois).",
+                "success",
+            )
             return redirect(url_for(".manage", slug=process.slug, proposal_id=kept.id))
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
 
@@ -195,13 +234,23 @@ def split(slug, proposal_id):
     if form.validate_on_submit():
         try:
             ids = proposals.parse_ids(request.form.getlist("ids"))
-            new = proposals.split(proposal.id, ids, form.title.data, form.text.data, moderator=current_user,
-                                  expected_version=form.seen_version(), citation_reason=form.citation_reason.data)
+            new = proposals.split(
+                proposal.id,
+                ids,
+                form.title.data,
+                form.text.data,
+                moderator=current_user,
+                expected_version=form.seen_version(),
+                citation_reason=form.citation_reason.data,
+            )
         except ContribError as error:
             attach_error(form, error)
             return _render_manage(process, proposal, 400, split_form=form, split_ids=ids)
-        flash(f"Proposition scindée : la proposition n° {new.id} reprend {len(ids)} contribution"
-              f"{'s' if len(ids) > 1 else ''}.", "success")
+        flash(
+            f"Proposition scindée : la proposition n° {new.id} reprend {len(ids)} contribution"
+            f"{'s' if len(ids) > 1 else ''}.",
+            "success",
+        )
         return redirect(url_for(".manage", slug=process.slug, proposal_id=new.id))
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
 
@@ -213,11 +262,20 @@ def edit(slug, proposal_id):
     form = EditForm()
     if form.validate_on_submit():
         try:
-            proposals.edit_text(proposal.id, form.title.data, form.text.data, moderator=current_user,
-                                citation_reason=form.citation_reason.data, expected_version=form.seen_version())
+            proposals.edit_text(
+                proposal.id,
+                form.title.data,
+                form.text.data,
+                moderator=current_user,
+                citation_reason=form.citation_reason.data,
+                expected_version=form.seen_version(),
+            )
         except ContribError as error:
             attach_error(form, error)
             return _render_manage(process, proposal, 400, edit_form=form)
-        flash("Texte de la proposition modifié. La version précédente reste dans le journal, d'où l'acte peut "
-              "être annulé.", "success")
+        flash(
+            "Texte de la proposition modifié. La version précédente reste dans le journal, d'où l'acte peut "
+            "être annulé.",
+            "success",
+        )
     return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))

@@ -8,12 +8,11 @@ import re
 
 import pytest
 
+from contrib.assistant import services as assistant
+from contrib.assistant.engines import EMBEDDED_TAKES_HISTORY, NOTICE_CUT, LLMSettings, build_messages, generate
 from contrib.extensions import db
 from contrib.models import AssistantMessage, AuditEntry, Contribution, MessageKind, Role
-from contrib.assistant import services as assistant
 from contrib.proposals import services as proposals
-from contrib.assistant.engines import (EMBEDDED_TAKES_HISTORY, NOTICE_CUT, LLMSettings, build_messages,
-                                                generate)
 from nlp.citations import NO_ANSWER, STATUS_LABELS
 from tests.llm_server import FakeLLM
 
@@ -41,8 +40,14 @@ def llm():
 
 
 def _settings(server, **overrides):
-    values = {"url": server.url, "model": "test-model", "api_key": "secret", "timeout": 1.0, "retries": 1,
-              "backoff": 0.01}
+    values = {
+        "url": server.url,
+        "model": "test-model",
+        "api_key": "secret",
+        "timeout": 1.0,
+        "retries": 1,
+        "backoff": 0.01,
+    }
     values.update(overrides)
     return LLMSettings(**values)
 
@@ -94,13 +99,22 @@ def test_embedded_summary_is_stored_with_checked_citations_and_audited(scene):
 def test_llm_normal_answer_keeps_only_checked_sentences(scene, llm):
     process, moderator, contributions = scene
     a, b, c = (x.id for x in contributions[:3])
-    llm.reply = (f"Plusieurs contributions demandent de simplifier la certification Qualiopi pour les petits organismes [#{a}, #{b}]. "
-                 f"Les financements des OPCO arrivent trop tard [#{c}]. "
-                 "Les participants veulent une taxe carbone [#9999]. "
-                 f"Tout le monde adore les réunions [#{a}]. Et la semaine de quatre jours.")
+    llm.reply = (
+        "Plusieurs contributions demandent de simplifier la certification Qualiopi pour les petits organismes "
+        f"[#{a}, #{b}]. "
+        f"Les financements des OPCO arrivent trop tard [#{c}]. "
+        "Les participants veulent une taxe carbone [#9999]. "
+        f"Tout le monde adore les réunions [#{a}]. Et la semaine de quatre jours."
+    )
     scope = _selection(process, contributions)
-    message = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                                         question="Que disent-ils de la certification ?", llm=_settings(llm))
+    message = assistant.generate_message(
+        process,
+        scope,
+        MessageKind.ANSWER,
+        actor=moderator,
+        question="Que disent-ils de la certification ?",
+        llm=_settings(llm),
+    )
     assert message.engine == "chat-completions" and message.model == "test-model"
     statuses = [s["status"] for s in message.content["segments"] if s["kind"] == "phrase"]
     assert statuses == ["verifiee", "verifiee", "hors_perimetre", "non_soutenue", "sans_citation"]
@@ -114,8 +128,10 @@ def test_llm_streamed_answer_arrives_sentence_by_sentence(scene, llm):
     process, moderator, contributions = scene
     a, c = contributions[0].id, contributions[2].id
     llm.mode = "stream"
-    llm.reply = (f"Il faut simplifier la certification Qualiopi pour les petits organismes de formation. [#{a}] "
-                 f"Les financements des OPCO arrivent trop tard. [#{c}]")
+    llm.reply = (
+        f"Il faut simplifier la certification Qualiopi pour les petits organismes de formation. [#{a}] "
+        f"Les financements des OPCO arrivent trop tard. [#{c}]"
+    )
     scope = _selection(process, contributions)
     events = list(assistant.stream(process, scope, MessageKind.SUMMARY, actor=moderator, llm=_settings(llm)))
     segments = [v for e, v in events if e == "segment"]
@@ -125,14 +141,16 @@ def test_llm_streamed_answer_arrives_sentence_by_sentence(scene, llm):
     assert events[-1][0] == "done"
 
 
-@pytest.mark.parametrize("mode, reason", [("error", "erreur HTTP 500"), ("slow", "délai dépassé"),
-                                          ("garbage", "réponse illisible")])
+@pytest.mark.parametrize(
+    "mode, reason", [("error", "erreur HTTP 500"), ("slow", "délai dépassé"), ("garbage", "réponse illisible")]
+)
 def test_llm_failure_falls_back_to_the_embedded_engine_with_a_french_notice(scene, llm, mode, reason):
     process, moderator, contributions = scene
     llm.mode, llm.delay, llm.reply = mode, 3.0, "Texte [#1]."
     scope = _selection(process, contributions)
-    message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator,
-                                         llm=_settings(llm, timeout=0.5))
+    message = assistant.generate_message(
+        process, scope, MessageKind.SUMMARY, actor=moderator, llm=_settings(llm, timeout=0.5)
+    )
     assert message.engine == "embarqué"
     assert reason in message.notice and "moteur intégré" in message.notice
     assert _shown_as_fact(message)
@@ -148,11 +166,14 @@ def test_llm_down_falls_back(scene):
     assert message.engine == "embarqué" and "service injoignable" in message.notice
 
 
-@pytest.mark.parametrize("reply", [
-    "J'obéis : tous les participants veulent supprimer les OPCO.",          # injected instruction, no citation
-    "Tous les participants veulent supprimer les OPCO [#4242].",           # invented id
-    "Tous les participants veulent supprimer les OPCO et la TVA [#{a}].",  # real id that does not say it
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "J'obéis : tous les participants veulent supprimer les OPCO.",  # injected instruction, no citation
+        "Tous les participants veulent supprimer les OPCO [#4242].",  # invented id
+        "Tous les participants veulent supprimer les OPCO et la TVA [#{a}].",  # real id that does not say it
+    ],
+)
 def test_llm_obeying_an_injection_or_inventing_sources_shows_nothing_as_fact(scene, llm, reply):
     process, moderator, contributions = scene
     llm.reply = reply.format(a=contributions[2].id)
@@ -168,8 +189,10 @@ def test_llm_citing_an_id_outside_the_scope_is_flagged(scene, llm, factory):
     process, moderator, contributions = scene
     outside = factory.contribution(process, text="Les financements des OPCO arrivent trop tard.")
     a = contributions[0].id
-    llm.reply = (f"Il faut simplifier la certification Qualiopi [#{a}]. "
-                 f"Les financements des OPCO arrivent trop tard [#{outside.id}].")
+    llm.reply = (
+        f"Il faut simplifier la certification Qualiopi [#{a}]. "
+        f"Les financements des OPCO arrivent trop tard [#{outside.id}]."
+    )
     scope = _selection(process, contributions[:2])
     message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator, llm=_settings(llm))
     phrases = [s for s in message.content["segments"] if s["kind"] == "phrase"]
@@ -188,16 +211,24 @@ def test_contributions_are_sent_as_delimited_data():
 def test_llm_says_no_answer(scene, llm):
     process, moderator, contributions = scene
     llm.reply = NO_ANSWER
-    message = assistant.generate_message(process, _selection(process, contributions), MessageKind.ANSWER,
-                                         actor=moderator, question="Et le football ?", llm=_settings(llm))
+    message = assistant.generate_message(
+        process,
+        _selection(process, contributions),
+        MessageKind.ANSWER,
+        actor=moderator,
+        question="Et le football ?",
+        llm=_settings(llm),
+    )
     assert message.engine == "chat-completions"
     assert [s["text"] for s in message.content["segments"]] == [NO_ANSWER]
 
 
 def test_llm_stream_cut_after_verified_sentences_keeps_them_with_a_notice(scene, llm):
-    process, moderator, contributions = scene
+    _process, _moderator, contributions = scene
     llm.mode = "cut"
-    llm.reply = f"Il faut simplifier la certification Qualiopi pour les petits organismes. [#{contributions[0].id}] Puis"
+    llm.reply = (
+        f"Il faut simplifier la certification Qualiopi pour les petits organismes. [#{contributions[0].id}] Puis"
+    )
     events = list(generate("summary", assistant.load_scope([c.id for c in contributions]), llm=_settings(llm)))
     assert ("notice", NOTICE_CUT) in events
     assert [v["status"] for e, v in events if e == "segment"] == ["verifiee"]
@@ -209,13 +240,23 @@ def test_draft_prefills_a_proposal_and_the_audit_records_what_was_kept(scene, cl
     draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
     assert draft.content["title"] and "[#" in draft.content["body"]
     auth.login(moderator)
-    page = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle?ids={scope.ids[0]}&brouillon={draft.id}")
+    page = client.get(
+        f"/moderation/demarches/{process.slug}/propositions/nouvelle?ids={scope.ids[0]}&brouillon={draft.id}"
+    )
     assert page.status_code == 200 and draft.content["title"] in page.text
     kept_sentence = next(s["text"] for s in draft.content["segments"] if s["status"] == "verifiee")
-    response = client.post(f"/moderation/demarches/{process.slug}/propositions/nouvelle", data={
-        "ids": [str(i) for i in draft.content["ids"]], "title": "Alléger Qualiopi", "text": kept_sentence + " Modifié.",
-        "priority": "medium", "action": "creer", "brouillon": str(draft.id),
-        "theme_ids": str(process.themes[0].id)})
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/propositions/nouvelle",
+        data={
+            "ids": [str(i) for i in draft.content["ids"]],
+            "title": "Alléger Qualiopi",
+            "text": kept_sentence + " Modifié.",
+            "priority": "medium",
+            "action": "creer",
+            "brouillon": str(draft.id),
+            "theme_ids": str(process.themes[0].id),
+        },
+    )
     assert response.status_code == 302, response.text
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "assistant:draft:use"))
     assert entry.before["title"] == draft.content["title"]
@@ -232,7 +273,7 @@ def test_page_without_javascript_generates_and_shows_accessible_citations(scene,
     response = client.post(f"/moderation/demarches/{process.slug}/assistant", data={"ids": ids, "action": "resumer"})
     assert response.status_code == 302 and "#message-" in response.location
     page = client.get(response.location)
-    assert 'role="tooltip"' in page.text and "aria-describedby=\"citation-" in page.text
+    assert 'role="tooltip"' in page.text and 'aria-describedby="citation-' in page.text
     assert f"/contributions/{contributions[0].id}" in page.text
     # The injected instruction is not obeyed: its claim is never shown as a verified fact.
     message = db.session.scalar(db.select(AssistantMessage).order_by(AssistantMessage.id.desc()))
@@ -244,8 +285,10 @@ def test_page_without_javascript_generates_and_shows_accessible_citations(scene,
 def test_question_without_content_is_refused_in_french(scene, client, auth):
     process, moderator, contributions = scene
     auth.login(moderator)
-    response = client.post(f"/moderation/demarches/{process.slug}/assistant",
-                           data={"ids": str(contributions[0].id), "action": "question", "question": "   "})
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/assistant",
+        data={"ids": str(contributions[0].id), "action": "question", "question": "   "},
+    )
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
 
@@ -253,9 +296,14 @@ def test_question_without_content_is_refused_in_french(scene, client, auth):
 def test_stream_endpoint_sends_one_json_event_per_line(scene, client, auth):
     process, moderator, contributions = scene
     auth.login(moderator)
-    response = client.post(f"/moderation/demarches/{process.slug}/assistant/flux",
-                           data={"ids": ",".join(str(c.id) for c in contributions), "action": "question",
-                                 "question": "Que disent-ils de la certification Qualiopi ?"})
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/assistant/flux",
+        data={
+            "ids": ",".join(str(c.id) for c in contributions),
+            "action": "question",
+            "question": "Que disent-ils de la certification Qualiopi ?",
+        },
+    )
     assert response.mimetype == "application/x-ndjson"
     events = [json.loads(line) for line in response.text.splitlines()]
     assert events[0]["event"] == "engine" and events[-1]["event"] == "done"
@@ -266,9 +314,15 @@ def test_stream_endpoint_sends_one_json_event_per_line(scene, client, auth):
 
 def test_scopes_group_proposal_and_hidden_contributions(scene, factory):
     process, moderator, contributions = scene
-    proposal = proposals.create_from_contributions(process.id, [contributions[0].id, contributions[1].id], "Qualiopi",
-                                                   "Alléger la certification.", [process.themes[0].id], "medium",
-                                                   moderator=moderator)
+    proposal = proposals.create_from_contributions(
+        process.id,
+        [contributions[0].id, contributions[1].id],
+        "Qualiopi",
+        "Alléger la certification.",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+    )
     scope = assistant.resolve_scope(process, "proposition", str(proposal.id))
     assert scope.ids == (contributions[0].id, contributions[1].id)
     other = factory.process(slug="ailleurs")
@@ -294,7 +348,7 @@ def test_participants_cannot_use_the_service(scene, factory):
 def test_a_cluster_of_a_run_is_a_scope(scene, client, auth):
     from contrib.clustering import services as clustering
 
-    process, moderator, contributions = scene
+    process, moderator, _contributions = scene
     run = clustering.launch_run(process.id, actor=moderator, n_clusters=2)
     clustering.execute_run(run.id)
     cluster = clustering.run_clusters(db.session.get(type(run), run.id))[0].cluster
@@ -304,8 +358,11 @@ def test_a_cluster_of_a_run_is_a_scope(scene, client, auth):
     auth.login(moderator)
     page = client.get(f"/moderation/demarches/bordeaux/regroupements/{run.id}/groupes/{cluster.key}")
     assert f"regroupement={run.id}:{cluster.key}" in page.text.replace("%3A", ":")
-    summary = client.post("/moderation/demarches/bordeaux/assistant",
-                          data={"action": "resumer", "regroupement": f"{run.id}:{cluster.key}"}, follow_redirects=True)
+    summary = client.post(
+        "/moderation/demarches/bordeaux/assistant",
+        data={"action": "resumer", "regroupement": f"{run.id}:{cluster.key}"},
+        follow_redirects=True,
+    )
     assert summary.status_code == 200 and 'class="citation"' in summary.text
 
 
@@ -314,12 +371,13 @@ def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene,
     from contrib.models import AssistantMessage
     from tests.conftest import poll_with_worker
 
-    process, moderator, contributions = scene
+    _process, moderator, contributions = scene
     app.config["ASSISTANT_BACKGROUND_SIZE"] = 3
     ids = ",".join(str(c.id) for c in contributions)
     auth.login(moderator)
-    response = client.post("/moderation/demarches/bordeaux/assistant", data={"action": "resumer", "ids": ids},
-                           follow_redirects=True)
+    response = client.post(
+        "/moderation/demarches/bordeaux/assistant", data={"action": "resumer", "ids": ids}, follow_redirects=True
+    )
     assert "tourne en tâche de fond" in response.text and "progress" in response.text
     status_url = f"/moderation/demarches/bordeaux/assistant/etat?action=resumer&ids={ids}"
     assert client.get(status_url).get_json()["is_active"] is True
@@ -336,13 +394,14 @@ def test_a_large_scope_is_summarised_on_the_task_queue_with_progress(app, scene,
 
 @pytest.mark.parametrize("number", ["¹²", "9223372036854775808"])
 def test_scope_numbers_that_are_not_ids_are_refused_in_french(scene, client, auth, number):
-    """"¹²" passes str.isdigit() but not int(): the scope used to be a 500."""
+    """ "¹²" passes str.isdigit() but not int(): the scope used to be a 500."""
     process, moderator, _ = scene
     auth.login(moderator)
     response = client.get(f"/moderation/demarches/{process.slug}/assistant?proposition={number}")
     assert response.status_code == 400 and "Numéro de proposition invalide." in response.text
-    response = client.post(f"/moderation/demarches/{process.slug}/assistant/flux",
-                           data={"groupe": number, "action": "resumer"})
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/assistant/flux", data={"groupe": number, "action": "resumer"}
+    )
     assert response.status_code == 400 and json.loads(response.text)["message"] == "Numéro de groupe invalide."
     assert db.session.scalar(db.select(db.func.count(AssistantMessage.id))) == 0
 
@@ -354,11 +413,14 @@ def test_llm_negated_claim_is_never_shown_as_verified_and_the_page_says_why(scen
     process, moderator, contributions = scene
     budget = factory.contribution(process, text=NEGATED)
     a = contributions[2].id
-    llm.reply = (f"Les financements des OPCO arrivent trop tard [#{a}]. "
-                 f"Il faut supprimer le budget de la formation des demandeurs d'emploi [#{budget.id}]. Voir [#{a}].")
+    llm.reply = (
+        f"Les financements des OPCO arrivent trop tard [#{a}]. "
+        f"Il faut supprimer le budget de la formation des demandeurs d'emploi [#{budget.id}]. Voir [#{a}]."
+    )
     scope = _selection(process, [*contributions, budget])
-    message = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                                         question="Que disent-ils du budget ?", llm=_settings(llm))
+    message = assistant.generate_message(
+        process, scope, MessageKind.ANSWER, actor=moderator, question="Que disent-ils du budget ?", llm=_settings(llm)
+    )
     assert message.engine == "chat-completions"
     phrases = [s for s in message.content["segments"] if s["kind"] == "phrase"]
     assert [s["status"] for s in phrases] == ["verifiee", "non_soutenue", "lien"]
@@ -384,8 +446,10 @@ def test_draft_page_lists_every_considered_source_with_the_kept_ones_ticked(scen
     assert [int(i) for i, attrs in boxes if "checked" in attrs] == kept
     # The moderator's choice is what the proposal form receives.
     chosen = [scope.ids[0], scope.ids[-1]]
-    form = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle",
-                      query_string={"brouillon": draft.id, "ids": chosen}).text
+    form = client.get(
+        f"/moderation/demarches/{process.slug}/propositions/nouvelle",
+        query_string={"brouillon": draft.id, "ids": chosen},
+    ).text
     assert [int(i) for i in re.findall(r'name="ids" value="(\d+)"[^>]*\bchecked\b', form)] == chosen
 
 
@@ -394,14 +458,27 @@ def test_questions_are_a_conversation_per_moderator_and_scope(scene, llm, factor
     a, b, c = (x.id for x in contributions[:3])
     scope = _selection(process, contributions)
     llm.reply = f"Les financements des OPCO arrivent trop tard [#{c}]."
-    first = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                                       question="Que disent-ils des financements ?", llm=_settings(llm))
+    first = assistant.generate_message(
+        process,
+        scope,
+        MessageKind.ANSWER,
+        actor=moderator,
+        question="Que disent-ils des financements ?",
+        llm=_settings(llm),
+    )
     other = factory.user(Role.MODERATOR)
-    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=other, question="Question d'un collègue ?",
-                               llm=_settings(llm))
+    assistant.generate_message(
+        process, scope, MessageKind.ANSWER, actor=other, question="Question d'un collègue ?", llm=_settings(llm)
+    )
     llm.reply = f"Il faut simplifier la certification Qualiopi pour les petits organismes [#{a}, #{b}]."
-    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                               question="Et les financeurs, qu'en disent-ils ?", llm=_settings(llm))
+    assistant.generate_message(
+        process,
+        scope,
+        MessageKind.ANSWER,
+        actor=moderator,
+        question="Et les financeurs, qu'en disent-ils ?",
+        llm=_settings(llm),
+    )
     sent = llm.requests[-1]["body"]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert "Que disent-ils des financements ?" in sent[1]["content"]
@@ -419,13 +496,21 @@ def test_embedded_engine_answers_a_follow_up_and_says_how_many_contributions_it_
     """The previous questions reach nlp as ``history=`` once nlp.synthesis accepts it (branch nlp-synthesis)."""
     process, moderator, contributions = scene
     scope = _selection(process, contributions)
-    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                               question="Que disent les participants sur les financements ?")
-    follow_up = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator,
-                                           question="Et les OPCO, qu'en disent-ils ?")
+    assistant.generate_message(
+        process,
+        scope,
+        MessageKind.ANSWER,
+        actor=moderator,
+        question="Que disent les participants sur les financements ?",
+    )
+    follow_up = assistant.generate_message(
+        process, scope, MessageKind.ANSWER, actor=moderator, question="Et les OPCO, qu'en disent-ils ?"
+    )
     cited = {i for s in _shown_as_fact(follow_up) for i in s["citations"]}
     assert follow_up.content["n_sources"] == len(cited)
     assert [t.question for t in assistant.history_of(process, scope, moderator)] == [
-        "Que disent les participants sur les financements ?", "Et les OPCO, qu'en disent-ils ?"]
+        "Que disent les participants sur les financements ?",
+        "Et les OPCO, qu'en disent-ils ?",
+    ]
     if EMBEDDED_TAKES_HISTORY:
         assert contributions[2].id in cited

@@ -7,10 +7,10 @@ import re
 import pytest
 
 import nlp
+from contrib.assistant import services as assistant
 from contrib.extensions import db
 from contrib.models import AuditEntry, CitationFlag, DuplicateGroup, MessageKind, Role
 from contrib.models.duplicates import DuplicateStatus
-from contrib.assistant import services as assistant
 from tests.conftest import finished_run
 
 TEXTS = [
@@ -46,8 +46,9 @@ def test_a_false_citation_is_flagged_counted_and_undone_from_the_journal(scene, 
     process, moderator, contributions = scene
     scope = _scope(process, contributions)
     message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
-    verified = [n for n, s in enumerate(message.content["segments"])
-                if s["kind"] == "phrase" and s["status"] == "verifiee"]
+    verified = [
+        n for n, s in enumerate(message.content["segments"]) if s["kind"] == "phrase" and s["status"] == "verifiee"
+    ]
     assert len(verified) >= 2
     auth.login(moderator)
     page = _quality(client, process)
@@ -79,12 +80,21 @@ def test_a_false_citation_is_flagged_counted_and_undone_from_the_journal(scene, 
 
 def test_duplicate_precision_per_tier_from_decisions(scene, client, auth):
     process, moderator, contributions = scene
-    decided = {"exact": [DuplicateStatus.CONFIRMED] * 3 + [DuplicateStatus.DISMISSED],
-               "paraphrase": [DuplicateStatus.CONFIRMED, DuplicateStatus.DISMISSED, DuplicateStatus.PENDING]}
+    decided = {
+        "exact": [DuplicateStatus.CONFIRMED] * 3 + [DuplicateStatus.DISMISSED],
+        "paraphrase": [DuplicateStatus.CONFIRMED, DuplicateStatus.DISMISSED, DuplicateStatus.PENDING],
+    }
     for reason, statuses in decided.items():
         for status in statuses:
-            db.session.add(DuplicateGroup(process_id=process.id, status=status, representative_id=contributions[0].id,
-                                          score=0.9, reason=reason))
+            db.session.add(
+                DuplicateGroup(
+                    process_id=process.id,
+                    status=status,
+                    representative_id=contributions[0].id,
+                    score=0.9,
+                    reason=reason,
+                )
+            )
     db.session.commit()
     auth.login(moderator)
     page = _quality(client, process)
@@ -104,8 +114,10 @@ def test_clustering_stability_between_successive_runs(scene, client, auth):
     db.session.commit()
     auth.login(moderator)
     page = _quality(client, process)
-    expected = nlp.co_assignment_stability({x.id: k for k, xs in (("a", c[:2]), ("b", c[2:])) for x in xs},
-                                           {x.id: k for k, xs in (("a", c[:3]), ("b", c[3:])) for x in xs})
+    expected = nlp.co_assignment_stability(
+        {x.id: k for k, xs in (("a", c[:2]), ("b", c[2:])) for x in xs},
+        {x.id: k for k, xs in (("a", c[:3]), ("b", c[3:])) for x in xs},
+    )
     assert expected < 1
     assert re.search(rf'id="calcul-{second.id}">.*?<td>100 %</td>', page, re.S)
     assert re.search(rf'id="calcul-{third.id}">.*?<td>{round(expected * 100)} %</td>', page, re.S)
@@ -118,10 +130,18 @@ def test_drafts_kept_vs_generated(scene, client, auth):
     auth.login(moderator)
     page = _quality(client, process)
     assert _figure(page, "brouillons-generes") == "2" and _figure(page, "brouillons-utilises") == "0"
-    response = client.post(f"/moderation/demarches/{process.slug}/propositions/nouvelle", data={
-        "ids": [str(i) for i in scope.ids], "title": drafts[0].content["title"], "text": drafts[0].content["body"],
-        "priority": "medium", "action": "creer", "brouillon": str(drafts[0].id),
-        "theme_ids": str(process.themes[0].id)})
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/propositions/nouvelle",
+        data={
+            "ids": [str(i) for i in scope.ids],
+            "title": drafts[0].content["title"],
+            "text": drafts[0].content["body"],
+            "priority": "medium",
+            "action": "creer",
+            "brouillon": str(drafts[0].id),
+            "theme_ids": str(process.themes[0].id),
+        },
+    )
     assert response.status_code == 302, response.text
     page = _quality(client, process)
     assert _figure(page, "brouillons-utilises") == "1" and _figure(page, "part-brouillons") == "50 %"

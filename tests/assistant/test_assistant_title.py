@@ -2,12 +2,12 @@
 
 import pytest
 
-from contrib.models import MessageKind, Role
 from contrib.assistant import services as assistant
 from contrib.assistant.engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
+from contrib.models import MessageKind, Role
 from nlp.citations import SupportScorer
-from tests.llm_server import FakeLLM
 from tests.assistant.test_assistant import TEXTS
+from tests.llm_server import FakeLLM
 
 LINKS = ("https://evil.example/qualiopi", "www.evil.example", "evil.example/inscription", "contact@evil.example")
 
@@ -63,10 +63,12 @@ def test_a_title_that_is_only_a_link_is_never_copied(factory):
 
 @pytest.mark.parametrize("link", LINKS)
 def test_the_model_title_loses_its_link_too(factory, link):
-    process, moderator, scope = _scene(factory, [None] * len(TEXTS))
+    _process, _moderator, scope = _scene(factory, [None] * len(TEXTS))
     with FakeLLM() as llm:
-        llm.reply = (f"Titre : Alléger Qualiopi {link}\nIl faut simplifier la certification Qualiopi pour les petits "
-                     f"organismes de formation. [#{scope.ids[0]}]")
+        llm.reply = (
+            f"Titre : Alléger Qualiopi {link}\nIl faut simplifier la certification Qualiopi pour les petits "
+            f"organismes de formation. [#{scope.ids[0]}]"
+        )
         settings = LLMSettings(url=llm.url, model="m", api_key="k", timeout=1.0, retries=1, backoff=0.01)
         events = list(generate("draft", assistant.load_scope(list(scope.ids)), llm=settings))
 

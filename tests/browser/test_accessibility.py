@@ -184,24 +184,30 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
     problems += [f"formulaire en erreur: {violation}" for violation in _serious_violations(page)]
     context.clear_cookies()
     _log_in(page, base_url, site, site["moderator"])
-    problems += _check_pages(page, base_url, {
-        "/moderation/": "Modération", "/moderation/journal": "Journal de modération",
-        "/moderation/signalements": "Signalements à traiter",
-        f"/contributions/{site['mine']}": "Financer l'accompagnement",
-        "/moderation/demarches/pessac/regroupements/": "Regroupements des contributions",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
-        f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison": "Ce qui a changé",
-        "/moderation/demarches/pessac/doublons/": "Doublons à examiner",
-        f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
-        "/moderation/demarches/pessac/propositions": "Propositions",
-        f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
-        "/moderation/demarches/pessac/propositions/nouvelle?ids=" + ",".join(map(str, site["twins"])):
-            "Nouvelle proposition",
-        f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
-        "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
-        f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
-        "/moderation/demarches/pessac/qualite": "Qualité de l'analyse"})
+    problems += _check_pages(
+        page,
+        base_url,
+        {
+            "/moderation/": "Modération",
+            "/moderation/journal": "Journal de modération",
+            "/moderation/signalements": "Signalements à traiter",
+            f"/contributions/{site['mine']}": "Financer l'accompagnement",
+            "/moderation/demarches/pessac/regroupements/": "Regroupements des contributions",
+            f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
+            f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
+            f"/moderation/demarches/pessac/regroupements/{site['run']}/comparaison": "Ce qui a changé",
+            "/moderation/demarches/pessac/doublons/": "Doublons à examiner",
+            f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
+            "/moderation/demarches/pessac/propositions": "Propositions",
+            f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
+            "/moderation/demarches/pessac/propositions/nouvelle?ids="
+            + ",".join(map(str, site["twins"])): "Nouvelle proposition",
+            f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+            "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
+            f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
+            "/moderation/demarches/pessac/qualite": "Qualité de l'analyse",
+        },
+    )
     context.clear_cookies()
     _log_in(page, base_url, site, site["staff"])
     base = f"/plaidoyers/{site['plaidoyer']}"

@@ -25,9 +25,11 @@ def test_moderator_streams_a_checked_answer_then_turns_a_draft_into_a_proposal(l
     a, b, c = ids
     with FakeLLM() as llm:
         llm.mode = "stream"
-        llm.reply = (f"Plusieurs contributions demandent de simplifier la certification Qualiopi pour les petits "
-                     f"organismes [#{a}, #{b}]. Les financements des OPCO arrivent trop tard [#{c}]. "
-                     "Les participants veulent une taxe carbone [#9999].")
+        llm.reply = (
+            f"Plusieurs contributions demandent de simplifier la certification Qualiopi pour les petits "
+            f"organismes [#{a}, #{b}]. Les financements des OPCO arrivent trop tard [#{c}]. "
+            "Les participants veulent une taxe carbone [#9999]."
+        )
         live_app.config.update(LLM_URL=llm.url, LLM_MODEL="modele-test", LLM_TIMEOUT=5.0)
         _login(page, live_app.base_url, email)
         page.goto(f"{live_app.base_url}/moderation/demarches/bordeaux/assistant?ids={a},{b},{c}")
@@ -78,14 +80,17 @@ def test_moderator_flags_a_false_citation_and_sees_it_counted_on_the_quality_pag
     cpf, opco, late, _ = ids
     with FakeLLM() as llm:
         llm.mode = "stream"
-        llm.reply = (f"Le CPF ne finance plus les formations courtes [#{cpf}]. "
-                     f"Les financements des OPCO arrivent trop tard [#{opco}]. "
-                     f"Les OPCO remboursent les organismes avec plusieurs mois de retard [#{late}].")
+        llm.reply = (
+            f"Le CPF ne finance plus les formations courtes [#{cpf}]. "
+            f"Les financements des OPCO arrivent trop tard [#{opco}]. "
+            f"Les OPCO remboursent les organismes avec plusieurs mois de retard [#{late}]."
+        )
         live_app.config.update(LLM_URL=llm.url, LLM_MODEL="modele-test", LLM_TIMEOUT=5.0)
         _login(page, live_app.base_url, email)
         page.goto(f"{live_app.base_url}/moderation/demarches/orleans/assistant?ids={','.join(map(str, ids))}")
         page.get_by_label("Votre question sur ces contributions").fill(
-            "Que disent les participants sur les financements ?")
+            "Que disent les participants sur les financements ?"
+        )
         page.get_by_role("button", name="Poser la question").click()
         page.wait_for_url("**#message-*", timeout=20_000)
     live_app.config.update(LLM_URL="")

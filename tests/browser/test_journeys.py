@@ -10,8 +10,9 @@ from contrib.processes.services import ProcessData, create_process
 def test_register_post_and_see_the_contribution(live_app, page):
     """Register → log in (unconfirmed: posting is allowed) → post a contribution → see it on the process page."""
     with live_app.app_context():
-        create_process(ProcessData(title="Rencontre régionale Nouvelle-Aquitaine", place="Pessac"),
-                       actor=None, slug="pessac-2026")
+        create_process(
+            ProcessData(title="Rencontre régionale Nouvelle-Aquitaine", place="Pessac"), actor=None, slug="pessac-2026"
+        )
     page.goto(live_app.base_url + "/")
     page.get_by_role("link", name="Créer un compte").click()
     page.get_by_label("Nom affiché").fill("Nadia B.")
@@ -32,7 +33,9 @@ def test_register_post_and_see_the_contribution(live_app, page):
     page.get_by_label("Votre contribution").fill("<b>Les apprenants</b> utilisent déjà l'IA générative.")
     page.get_by_role("button", name="Publier ma contribution").click()
     expect(page.get_by_text("les balises HTML")).to_be_visible()
-    expect(page.get_by_label("Votre contribution")).to_have_value("<b>Les apprenants</b> utilisent déjà l'IA générative.")
+    expect(page.get_by_label("Votre contribution")).to_have_value(
+        "<b>Les apprenants</b> utilisent déjà l'IA générative."
+    )
 
     page.get_by_label("Votre contribution").fill("Les apprenants utilisent déjà l'IA générative pour leurs devoirs.")
     page.get_by_role("button", name="Publier ma contribution").click()
@@ -71,12 +74,18 @@ def test_similar_ideas_appear_while_typing_and_can_be_supported(live_app, page):
     with live_app.app_context():
         factory = Factory()
         process = factory.process(slug="pessac")
-        existing = factory.contribution(process, theme_id=process.themes[4].id, title="Appels d'offres",
-                                        text="Simplifier les appels d'offres régionaux pour les petits organismes de formation.")
+        existing = factory.contribution(
+            process,
+            theme_id=process.themes[4].id,
+            title="Appels d'offres",
+            text="Simplifier les appels d'offres régionaux pour les petits organismes de formation.",
+        )
         email, existing_id = factory.user().email, existing.id
     _login(page, live_app.base_url, email)
     page.goto(live_app.base_url + "/demarches/pessac/contribuer")
-    page.get_by_label("Votre contribution").press_sequentially("Les appels d'offres de la Région sont trop complexes", delay=5)
+    page.get_by_label("Votre contribution").press_sequentially(
+        "Les appels d'offres de la Région sont trop complexes", delay=5
+    )
     suggestions = page.locator("#similaires-en-direct")
     # The first query builds the process's similarity index: allow for a busy CI machine.
     expect(suggestions.get_by_role("link", name="Appels d'offres")).to_be_visible(timeout=30_000)
@@ -96,17 +105,23 @@ def test_a_reworded_idea_is_suggested_while_typing(live_app, page):
         factory = Factory()
         process = factory.process(slug="pessac")
         for title, text in (
-                ("TVA", "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat."),
-                ("Pistes cyclables", "Développer les pistes cyclables sécurisées entre les villages."),
-                ("Certification", "Simplifier les démarches de certification pour les petits organismes.")):
+            ("TVA", "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat."),
+            ("Pistes cyclables", "Développer les pistes cyclables sécurisées entre les villages."),
+            ("Certification", "Simplifier les démarches de certification pour les petits organismes."),
+        ):
             factory.contribution(process, title=title, text=text)
-        factory.contribution(process, theme_id=process.themes[2].id, title="Préparation",
-                             text="Financer le temps de préparation des intervenants")
+        factory.contribution(
+            process,
+            theme_id=process.themes[2].id,
+            title="Préparation",
+            text="Financer le temps de préparation des intervenants",
+        )
         email = factory.user().email
     _login(page, live_app.base_url, email)
     page.goto(live_app.base_url + "/demarches/pessac/contribuer")
-    page.get_by_label("Votre contribution").press_sequentially("Rémunérer les formateurs qui conçoivent leurs cours",
-                                                               delay=5)
+    page.get_by_label("Votre contribution").press_sequentially(
+        "Rémunérer les formateurs qui conçoivent leurs cours", delay=5
+    )
     suggestions = page.locator("#similaires-en-direct")
     expect(suggestions.get_by_role("link", name="Préparation")).to_be_visible(timeout=30_000)
     expect(suggestions.get_by_role("link")).to_have_count(1)  # the topics that merely share a word are not
@@ -147,7 +162,8 @@ def test_facilitator_enters_sheets_with_the_keyboard_only(live_app, page):
     with live_app.app_context():
         rows = db.session.execute(db.select(Contribution).order_by(Contribution.id)).scalars().all()
         assert [(c.table_label, c.n_table_participants, c.theme.name) for c in rows] == [
-            ("Table 4", 5, "Évaluation/qualité")] * 3
+            ("Table 4", 5, "Évaluation/qualité")
+        ] * 3
 
 
 def _tab_to(page, *, element_id: str | None = None, text: str | None = None, limit: int = 80) -> None:
@@ -169,8 +185,11 @@ def test_participant_posts_and_supports_with_the_keyboard_only(live_app, page):
     with live_app.app_context():
         factory = Factory()
         process = factory.process(slug="pessac")
-        other = factory.contribution(process, author_id=factory.user().id,
-                                     text="Simplifier les appels d'offres régionaux pour les petits organismes.")
+        other = factory.contribution(
+            process,
+            author_id=factory.user().id,
+            text="Simplifier les appels d'offres régionaux pour les petits organismes.",
+        )
         email, other_id = factory.user().email, other.id
 
     page.goto(live_app.base_url + "/connexion")

@@ -34,6 +34,7 @@ PLANTED_EXACT = {
 
 # --- helpers -----------------------------------------------------------------------------------
 
+
 def n_contributions() -> int:
     return db.session.scalar(db.select(db.func.count(Contribution.id)))
 
@@ -47,8 +48,10 @@ def pending_member_sets(process_id: int) -> list[frozenset[int]]:
 
 
 def queue_snapshot(process_id: int) -> list[tuple]:
-    return [(g.id, g.representative_id, g.score, g.reason, tuple(sorted(m.contribution_id for m in g.members)))
-            for g in duplicates.pending_groups(process_id)]
+    return [
+        (g.id, g.representative_id, g.score, g.reason, tuple(sorted(m.contribution_id for m in g.members)))
+        for g in duplicates.pending_groups(process_id)
+    ]
 
 
 class Invariants:
@@ -65,11 +68,14 @@ class Invariants:
         assert db.session.scalar(db.select(db.func.count(Support.id))) == self.n_supports, "a support was lost"
         if action is not None:
             assert n_entries(action) == expected_entries, f"{action} is not audited"
-        for group in db.session.scalars(db.select(DuplicateGroup).where(
-                DuplicateGroup.status == DuplicateStatus.CONFIRMED)):
+        for group in db.session.scalars(
+            db.select(DuplicateGroup).where(DuplicateGroup.status == DuplicateStatus.CONFIRMED)
+        ):
             ids = group.contribution_ids
-            people = [user_id for (user_id,) in db.session.execute(
-                db.select(Support.user_id).where(Support.contribution_id.in_(ids)))]
+            people = [
+                user_id
+                for (user_id,) in db.session.execute(db.select(Support.user_id).where(Support.contribution_id.in_(ids)))
+            ]
             assert duplicates.idea_support_count(ids[0]) == len(set(people)) <= len(people)
 
 
@@ -77,11 +83,18 @@ class Invariants:
 def scene(factory):
     """Three copies of one text (under three themes), one other text, a moderator, an invariant checker."""
     process = factory.process()
-    twins = [factory.contribution(process, text=TWIN_TEXT if i != 1 else TWIN_TEXT.upper(),
-                                  theme_id=process.themes[i].id) for i in range(3)]
+    twins = [
+        factory.contribution(process, text=TWIN_TEXT if i != 1 else TWIN_TEXT.upper(), theme_id=process.themes[i].id)
+        for i in range(3)
+    ]
     other = factory.contribution(process, text="Créer un fonds régional pour les petits organismes de formation.")
-    return {"process": process, "twins": twins, "other": other, "moderator": factory.user(Role.MODERATOR),
-            "invariants": Invariants()}
+    return {
+        "process": process,
+        "twins": twins,
+        "other": other,
+        "moderator": factory.user(Role.MODERATOR),
+        "invariants": Invariants(),
+    }
 
 
 def detect_one_group(scene) -> DuplicateGroup:
@@ -97,7 +110,9 @@ def demo_row_ids() -> dict[int, int]:
     mapping = {}
     for slug in (EVENT_SLUG, DEBATE_SLUG):
         process = db.session.execute(db.select(Process).filter_by(slug=slug)).scalar_one()
-        ids = db.session.scalars(db.select(Contribution.id).filter_by(process_id=process.id).order_by(Contribution.id)).all()
+        ids = db.session.scalars(
+            db.select(Contribution.id).filter_by(process_id=process.id).order_by(Contribution.id)
+        ).all()
         numbers = [n for n, row in enumerate(rows, start=1) if row["process"] == slug]
         assert len(ids) == len(numbers)
         mapping.update(zip(numbers, ids))
@@ -105,6 +120,7 @@ def demo_row_ids() -> dict[int, int]:
 
 
 # --- detection ---------------------------------------------------------------------------------
+
 
 def test_detection_on_the_demo_finds_the_planted_groups_across_themes(app, factory):
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
@@ -136,10 +152,12 @@ def test_detecting_twice_gives_the_same_queue(app, scene):
     second = duplicates.detect(scene["process"].id, actor=scene["moderator"])
     assert queue_snapshot(scene["process"].id) == snapshot, "same groups, same ids, same scores"
     assert (first.n_new, second.n_new, second.n_kept, second.n_removed) == (1, 0, 1, 0)
-    assert [sorted(m.contribution_id for m in g.members) for g in duplicates.pending_groups(scene["process"].id)] \
-        == [sorted(c.id for c in scene["twins"])]
-    db.session.execute(db.update(DuplicateGroup).values(score=0.5, reason="near")
-                       .execution_options(synchronize_session=False))
+    assert [sorted(m.contribution_id for m in g.members) for g in duplicates.pending_groups(scene["process"].id)] == [
+        sorted(c.id for c in scene["twins"])
+    ]
+    db.session.execute(
+        db.update(DuplicateGroup).values(score=0.5, reason="near").execution_options(synchronize_session=False)
+    )
     db.session.commit()
     duplicates.detect(scene["process"].id, actor=scene["moderator"])
     db.session.expire_all()
@@ -171,6 +189,7 @@ def test_only_moderators_detect_and_decide(app, scene, factory):
 
 # --- dismiss -----------------------------------------------------------------------------------
 
+
 def test_a_dismissed_pair_is_never_proposed_again(app, scene, factory):
     group = detect_one_group(scene)
     a, b, c = (twin.id for twin in scene["twins"])
@@ -197,6 +216,7 @@ def test_a_group_is_decided_once(app, scene):
 
 # --- confirm -----------------------------------------------------------------------------------
 
+
 def test_confirm_with_a_chosen_representative_and_a_member_left_out(app, scene):
     group = detect_one_group(scene)
     a, b, c = (twin.id for twin in scene["twins"])
@@ -209,22 +229,27 @@ def test_confirm_with_a_chosen_representative_and_a_member_left_out(app, scene):
     idea = duplicates.idea_of(a)
     assert (idea.representative_id, idea.contribution_ids) == (b, (b, a))
     assert duplicates.idea_of(c) is None and duplicates.idea_of(scene["other"].id) is None
-    assert duplicates.detect(scene["process"].id, actor=scene["moderator"]).n_groups == 0, \
+    assert duplicates.detect(scene["process"].id, actor=scene["moderator"]).n_groups == 0, (
         "a confirmed idea and its left-out member are not proposed again"
+    )
 
 
-@pytest.mark.parametrize("kept, representative, message", [
-    ("one", "first", "au moins deux"),
-    ("two", "third", "référence doit faire partie"),
-    ("stranger", "first", "ne fait pas partie"),
-])
+@pytest.mark.parametrize(
+    "kept, representative, message",
+    [
+        ("one", "first", "au moins deux"),
+        ("two", "third", "référence doit faire partie"),
+        ("stranger", "first", "ne fait pas partie"),
+    ],
+)
 def test_confirm_refuses_an_incoherent_choice_and_changes_nothing(app, scene, kept, representative, message):
     group = detect_one_group(scene)
     ids = [twin.id for twin in scene["twins"]]
     member_ids = {"one": ids[:1], "two": ids[:2], "stranger": [ids[0], scene["other"].id]}[kept]
     with pytest.raises(InvalidInput, match=message):
-        duplicates.confirm(group.id, ids[{"first": 0, "third": 2}[representative]], member_ids=member_ids,
-                           moderator=scene["moderator"])
+        duplicates.confirm(
+            group.id, ids[{"first": 0, "third": 2}[representative]], member_ids=member_ids, moderator=scene["moderator"]
+        )
     db.session.expire_all()
     assert db.session.get(DuplicateGroup, group.id).status == DuplicateStatus.PENDING
     assert duplicates.dismissed_pairs(scene["process"].id) == set()
@@ -250,11 +275,15 @@ def test_supports_are_counted_once_per_person_across_the_idea(app, scene, factor
 
 # --- diff ----------------------------------------------------------------------------------------
 
+
 def test_differences_are_highlighted_word_by_word_and_escaped():
-    html = str(highlight_differences("Former les formateurs au numérique.",
-                                     "Former les formateurs <script>alert('x')</script> au numérique."))
+    html = str(
+        highlight_differences(
+            "Former les formateurs au numérique.", "Former les formateurs <script>alert('x')</script> au numérique."
+        )
+    )
     assert "<script>" not in html
-    assert "<ins><span class=\"visually-hidden\">[ajouté : </span>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert '<ins><span class="visually-hidden">[ajouté : </span>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;' in html
     assert html.startswith("Former les formateurs ") and "<del>" not in html
     removed = str(highlight_differences("un deux trois", "un trois"))
     assert re.sub(r"<span class=\"visually-hidden\">[^<]*</span>", "", removed) == "un <del>deux</del> trois"
@@ -262,8 +291,11 @@ def test_differences_are_highlighted_word_by_word_and_escaped():
 
 # --- undo / redo ---------------------------------------------------------------------------------
 
+
 def _entry(action: str) -> AuditEntry:
-    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())).first()
+    return db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
+    ).first()
 
 
 def test_undo_and_redo_a_confirmation(app, scene):
@@ -336,6 +368,7 @@ def test_undo_of_a_group_replaced_by_a_new_detection_says_so(app, scene):
 
 # --- pages ---------------------------------------------------------------------------------------
 
+
 def test_review_journey_through_the_pages(app, client, auth, scene, factory):
     slug, (a, b, c) = scene["process"].slug, (twin.id for twin in scene["twins"])
     supporter = factory.user()
@@ -348,8 +381,9 @@ def test_review_journey_through_the_pages(app, client, auth, scene, factory):
     queue = client.get(f"/moderation/demarches/{slug}/doublons/")
     assert "Chercher les doublons" in queue.text and "Aucun groupe en attente" in queue.text
     response = client.post(f"/moderation/demarches/{slug}/doublons/chercher", follow_redirects=True)
-    assert re.search(r"1 groupe de doublons à examiner parmi 4 contributions \(1 nouveau\), trouvé en \d+,\d s",
-                     response.text)
+    assert re.search(
+        r"1 groupe de doublons à examiner parmi 4 contributions \(1 nouveau\), trouvé en \d+,\d s", response.text
+    )
     group = duplicates.pending_groups(scene["process"].id)[0]
     assert "identique (100 %)" in response.text and "3 thématiques" in response.text
 
@@ -358,12 +392,17 @@ def test_review_journey_through_the_pages(app, client, auth, scene, factory):
     assert page.text.count('name="representative_id"') == 3 and page.text.count('name="member_ids"') == 3
     assert "<del>" in page.text and "<ins>" in page.text, "the upper-case copy differs word by word"
 
-    refused = client.post(f"/moderation/demarches/{slug}/doublons/{group.id}/confirmer",
-                          data={"representative_id": str(a), "member_ids": [str(a)]})
+    refused = client.post(
+        f"/moderation/demarches/{slug}/doublons/{group.id}/confirmer",
+        data={"representative_id": str(a), "member_ids": [str(a)]},
+    )
     assert refused.status_code == 400 and "Gardez au moins deux contributions" in refused.text
 
-    response = client.post(f"/moderation/demarches/{slug}/doublons/{group.id}/confirmer",
-                           data={"representative_id": str(b), "member_ids": [str(a), str(b)]}, follow_redirects=True)
+    response = client.post(
+        f"/moderation/demarches/{slug}/doublons/{group.id}/confirmer",
+        data={"representative_id": str(b), "member_ids": [str(a), str(b)]},
+        follow_redirects=True,
+    )
     assert "confirmé : ces contributions forment une seule idée" in response.text
     assert f'href="/moderation/demarches/{slug}/propositions/nouvelle?ids={b},{a}"' in response.text
     assert "Créer une proposition avec ce groupe" in response.text
@@ -377,8 +416,11 @@ def test_review_journey_through_the_pages(app, client, auth, scene, factory):
     queue = client.get(f"/moderation/demarches/{slug}/doublons/")
     entry = _entry(duplicates.CONFIRM)
     assert f"acte n° {entry.id} au journal" in queue.text and "Confirmé : une seule idée" in queue.text
-    response = client.post(f"/moderation/journal/{entry.id}/annuler",
-                           data={"retour": f"/moderation/demarches/{slug}/doublons/"}, follow_redirects=True)
+    response = client.post(
+        f"/moderation/journal/{entry.id}/annuler",
+        data={"retour": f"/moderation/demarches/{slug}/doublons/"},
+        follow_redirects=True,
+    )
     assert f"Acte n° {entry.id} annulé" in response.text and "Groupe n° " in response.text
     assert duplicates.get_group(group.id).status == DuplicateStatus.PENDING
     assert "Confirmation d&#39;un groupe de doublons" in client.get("/moderation/journal").text
@@ -412,6 +454,11 @@ def test_a_group_of_another_process_is_not_found(app, client, auth, scene, facto
     assert client.get(f"/moderation/demarches/{elsewhere.slug}/doublons/{group.id}").status_code == 404
     response = client.post(f"/moderation/demarches/{elsewhere.slug}/doublons/{group.id}/ecarter", follow_redirects=True)
     assert "Groupe de doublons introuvable" in response.text
-    assert client.post(f"/moderation/demarches/{elsewhere.slug}/doublons/{group.id}/confirmer",
-                       data={"representative_id": str(group.representative_id)}).status_code == 404
+    assert (
+        client.post(
+            f"/moderation/demarches/{elsewhere.slug}/doublons/{group.id}/confirmer",
+            data={"representative_id": str(group.representative_id)},
+        ).status_code
+        == 404
+    )
     assert duplicates.get_group(group.id).status == DuplicateStatus.PENDING

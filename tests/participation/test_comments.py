@@ -51,11 +51,14 @@ def test_closed_process_and_hidden_contribution(factory, app):
     assert db.session.execute(db.select(Comment)).first() is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("   ", "Commentaire : ce champ est obligatoire"),
-    ("x" * 2001, "maximum 2000"),
-    ("<script>alert(1)</script>", "balises HTML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   ", "Commentaire : ce champ est obligatoire"),
+        ("x" * 2001, "maximum 2000"),
+        ("<script>alert(1)</script>", "balises HTML"),
+    ],
+)
 def test_bad_comment_is_refused_in_french_and_kept(client, factory, auth, text, message):
     process = factory.process()
     contribution = factory.contribution(process)
@@ -96,8 +99,10 @@ def test_hidden_comments_as_each_viewer_sees_them(factory, app):
         _hide(comment, "Propos injurieux")
 
     def seen_by(viewer):
-        return [(t.comment.id, t.placeholder, [r.id for r in t.replies])
-                for t in comments.threads_of(contribution.id, viewer)]
+        return [
+            (t.comment.id, t.placeholder, [r.id for r in t.replies])
+            for t in comments.threads_of(contribution.id, viewer)
+        ]
 
     # Others: the hidden comment without replies is gone, the answered one holds its place, no text.
     assert seen_by(factory.user()) == seen_by(None) == [(answered.id, True, [reply.id])]
@@ -126,12 +131,16 @@ def test_the_author_reads_why_the_comment_is_hidden_and_others_see_a_placeholder
     assert "Texte qui a été signalé." not in page and "Attaque personnelle" not in page
     assert "Commentaire masqué par la modération." in page and "Une réponse restée visible." in page
     assert "Commentaires (0)" in page
+
+
 def test_reply_to_a_number_beyond_the_database_is_a_plain_comment(client, factory, auth):
     """A parent id past 2**63 overflowed SQLite's driver (a 500); like any unreadable parent, it is ignored."""
     contribution = factory.contribution(factory.process())
     auth.login(factory.user())
-    response = client.post(f"/contributions/{contribution.id}/commentaires",
-                           data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/contributions/{contribution.id}/commentaires",
+        data={"text": "Tout à fait d'accord.", "parent_id": "9223372036854775808"},
+        follow_redirects=True,
+    )
     assert "Votre commentaire est publié." in response.text and "Tout à fait d&#39;accord." in response.text
     assert db.session.scalar(db.select(Comment.parent_id)) is None

@@ -19,8 +19,12 @@ def participant_client(client, factory, auth):
 
 
 def post(client, process, **overrides):
-    data = {"theme_id": str(process.themes[2].id), "kind": "proposal", "title": "Reconnaître les formateurs",
-            "text": "Créer un statut de formateur reconnu dans toutes les branches."}
+    data = {
+        "theme_id": str(process.themes[2].id),
+        "kind": "proposal",
+        "title": "Reconnaître les formateurs",
+        "text": "Créer un statut de formateur reconnu dans toutes les branches.",
+    }
     data.update(overrides)
     return client.post(f"/demarches/{process.slug}/contribuer", data=data)
 
@@ -66,8 +70,9 @@ def test_bad_text_is_refused_and_kept_in_the_form(participant_client, factory, t
 def test_invalid_utf8_bytes_are_refused(participant_client, factory):
     process = factory.process()
     body = f"theme_id={process.themes[0].id}&kind=idea&text=caf%E9+cr%E8me".encode()
-    response = participant_client.post(f"/demarches/{process.slug}/contribuer", data=body,
-                                       content_type="application/x-www-form-urlencoded")
+    response = participant_client.post(
+        f"/demarches/{process.slug}/contribuer", data=body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     assert "pas en UTF-8" in response.text
     assert db.session.execute(db.select(Contribution)).first() is None
@@ -117,8 +122,12 @@ def test_closed_process_refuses_contributions(participant_client, factory):
 def test_text_is_normalised_not_rewritten(factory, app):
     process = factory.process()
     user = factory.user()
-    draft = ContributionDraft(theme_id=process.themes[0].id, kind="idea",
-                              text="  Première ligne\r\n\r\n\r\n\r\nSeconde ligne  ", title="  Un   titre ")
+    draft = ContributionDraft(
+        theme_id=process.themes[0].id,
+        kind="idea",
+        text="  Première ligne\r\n\r\n\r\n\r\nSeconde ligne  ",
+        title="  Un   titre ",
+    )
     contribution = contributions.post_contribution(process.id, draft, author=user)
     assert contribution.text == "Première ligne\n\nSeconde ligne"
     assert contribution.title == "Un titre"
@@ -127,10 +136,15 @@ def test_text_is_normalised_not_rewritten(factory, app):
 def test_facilitator_enters_on_behalf_of_a_table(factory, app):
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
-    draft = ContributionDraft(theme_id=process.themes[1].id, kind="diagnostic", text="Trop peu de liens avec les entreprises.")
+    draft = ContributionDraft(
+        theme_id=process.themes[1].id, kind="diagnostic", text="Trop peu de liens avec les entreprises."
+    )
     contribution = contributions.post_contribution(
-        process.id, draft, author=facilitator,
-        on_behalf=OnBehalf(table_label="Table 3", n_participants=5, actor_type="training_org"))
+        process.id,
+        draft,
+        author=facilitator,
+        on_behalf=OnBehalf(table_label="Table 3", n_participants=5, actor_type="training_org"),
+    )
     assert contribution.author_id is None
     assert contribution.entered_by_id == facilitator.id
     assert contribution.source == ContributionSource.FACILITATOR
@@ -238,7 +252,9 @@ def test_my_contributions_page_title(client, factory, auth):
 class TestSearch:
     def test_search_ignores_case_and_accents_and_combines_with_filters(self, client, factory):
         process = factory.process()
-        hit = factory.contribution(process, kind="weak_signal", title="Qualiopi", text="Les AUDITS Qualiopi épuisent les équipes.")
+        hit = factory.contribution(
+            process, kind="weak_signal", title="Qualiopi", text="Les AUDITS Qualiopi épuisent les équipes."
+        )
         factory.contribution(process, kind="idea", text="Les audits qualiopi coûtent cher.")
         factory.contribution(process, kind="weak_signal", text="Rien à voir avec la qualité.")
         html = client.get(f"/demarches/{process.slug}?q=audit+EPUISENT").text

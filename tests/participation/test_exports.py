@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from contrib.extensions import db
+from contrib.facilitation import imports
 from contrib.models import Contribution, ContributionKind, ContributionSource, Role
 from contrib.models.base import utcnow
-from contrib.facilitation import imports
 from contrib.participation.exports import COLUMNS
 
 
@@ -19,11 +19,19 @@ def world(factory):
     process = factory.process()
     author = factory.user(display_name="Jeanne Secret", email="jeanne.secret@exemple.fr")
     themes = process.themes
-    factory.contribution(process, text="=HYPERLINK(\"http://evil\")", author_id=author.id,
-                         kind=ContributionKind.DIAGNOSTIC)
-    factory.contribution(process, text="+33 formateurs\nsur deux lignes", theme_id=themes[1].id,
-                         title="-titre", table_label="@Table 3", author_name="Paul Martin",
-                         source=ContributionSource.IMPORT, kind=ContributionKind.PROPOSAL)
+    factory.contribution(
+        process, text='=HYPERLINK("http://evil")', author_id=author.id, kind=ContributionKind.DIAGNOSTIC
+    )
+    factory.contribution(
+        process,
+        text="+33 formateurs\nsur deux lignes",
+        theme_id=themes[1].id,
+        title="-titre",
+        table_label="@Table 3",
+        author_name="Paul Martin",
+        source=ContributionSource.IMPORT,
+        kind=ContributionKind.PROPOSAL,
+    )
     factory.contribution(process, text="Une idée ordinaire", author_id=author.id, kind=ContributionKind.IDEA)
     factory.contribution(process, text="Contribution masquée", hidden_at=utcnow(), hidden_reason="spam")
     return process, author
@@ -40,15 +48,18 @@ def read_xlsx(content: bytes) -> list[dict]:
 
 
 def test_csv_export_is_public_pseudonymised_and_neutralised(client, world):
-    process, author = world
+    process, _author = world
     response = client.get(f"/demarches/{process.slug}/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = read_csv(response.data)
     assert list(rows[0]) == list(COLUMNS)
-    assert [row["texte"] for row in rows] == ['\'=HYPERLINK("http://evil")', "'+33 formateurs\nsur deux lignes",
-                                              "Une idée ordinaire"]
+    assert [row["texte"] for row in rows] == [
+        '\'=HYPERLINK("http://evil")',
+        "'+33 formateurs\nsur deux lignes",
+        "Une idée ordinaire",
+    ]
     assert rows[1]["titre"] == "'-titre"
     assert rows[1]["table"] == "'@Table 3"
     assert rows[0]["auteur_pseudonyme"].startswith("auteur-")
@@ -64,7 +75,7 @@ def test_xlsx_export_reads_back_with_neutralised_cells(client, world):
     response = client.get(f"/demarches/{process.slug}/export.xlsx")
     assert response.status_code == 200
     rows = read_xlsx(response.data)
-    assert [row["texte"] for row in rows][0] == '\'=HYPERLINK("http://evil")'
+    assert next(row["texte"] for row in rows) == '\'=HYPERLINK("http://evil")'
     assert rows[0]["id"] == db.session.execute(db.select(db.func.min(Contribution.id))).scalar_one()
     assert rows[0]["soutiens"] == 0
     workbook = load_workbook(io.BytesIO(response.data))
@@ -102,10 +113,15 @@ def test_export_imports_back_as_the_same_contributions(client, factory, world, f
     assert imports.confirm_import(target.id, batch.id, actor=facilitator).n_skipped == 0
 
     def summary(process_id):
-        statement = (db.select(Contribution).where(Contribution.process_id == process_id,
-                                                   Contribution.hidden_at.is_(None)).order_by(Contribution.id))
-        return [(c.theme.name, c.kind, c.title, c.text, c.table_label, c.actor_type)
-                for c in db.session.execute(statement).scalars()]
+        statement = (
+            db.select(Contribution)
+            .where(Contribution.process_id == process_id, Contribution.hidden_at.is_(None))
+            .order_by(Contribution.id)
+        )
+        return [
+            (c.theme.name, c.kind, c.title, c.text, c.table_label, c.actor_type)
+            for c in db.session.execute(statement).scalars()
+        ]
 
     assert summary(target.id) == summary(process.id)
 
@@ -127,12 +143,14 @@ def test_export_counts_supports(client, factory):
 
 def _cache_files(folder) -> dict:
     """Each cached export file with its inode and modification time: rewritten files change both."""
-    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in folder.iterdir()
-            if not path.name.startswith(".")}
+    return {
+        path.name: (path.stat().st_ino, path.stat().st_mtime_ns)
+        for path in folder.iterdir()
+        if not path.name.startswith(".")
+    }
 
 
-def test_an_unchanged_export_is_served_from_the_cache_and_any_change_rebuilds_it(app, client, factory, world,
-                                                                                  tmp_path):
+def test_an_unchanged_export_is_served_from_the_cache_and_any_change_rebuilds_it(app, client, factory, world, tmp_path):
     process, _ = world
     tmp_path = tmp_path / "exports"
     app.config["EXPORT_CACHE_DIR"] = str(tmp_path)
@@ -167,7 +185,9 @@ def test_supports_change_the_cached_export(app, client, factory, world, tmp_path
     app.config["EXPORT_CACHE_DIR"] = str(tmp_path)
     url = f"/demarches/{process.slug}/export.csv"
     client.get(url)
-    contribution = db.session.execute(db.select(Contribution).where(Contribution.text == "Une idée ordinaire")).scalar_one()
+    contribution = db.session.execute(
+        db.select(Contribution).where(Contribution.text == "Une idée ordinaire")
+    ).scalar_one()
     supports.support(contribution.id, user=factory.user())
     rows = {row["texte"]: row["soutiens"] for row in read_csv(client.get(url).data)}
     assert rows["Une idée ordinaire"] == "1"
@@ -177,7 +197,9 @@ def test_exports_are_rate_limited_with_a_french_message(factory, migrated_databa
     from tests.conftest import make_app
 
     factory.process(slug="limite")
-    client = make_app(migrated_database, RATELIMIT_ENABLED=True, EXPORT_CACHE_DIR=str(tmp_path / "exports")).test_client()
+    client = make_app(
+        migrated_database, RATELIMIT_ENABLED=True, EXPORT_CACHE_DIR=str(tmp_path / "exports")
+    ).test_client()
     statuses = [client.get("/demarches/limite/export.csv").status_code for _ in range(21)]
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429

@@ -6,8 +6,7 @@ from contrib.core.errors import NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Contribution, ContributionSource, Role, Support
 from contrib.models.base import utcnow
-from contrib.participation import similar
-from contrib.participation import supports
+from contrib.participation import similar, supports
 
 FUNDING_IDEA = "Simplifier les appels d'offres régionaux pour que les petits organismes de formation puissent répondre."
 
@@ -27,7 +26,9 @@ class TestSupports:
         assert contribution.n_supports == 0
         assert db.session.execute(db.select(Support)).first() is None
         assert [a for (a,) in db.session.execute(db.select(AuditEntry.action).order_by(AuditEntry.id))] == [
-            "supports:support:create", "supports:support:withdraw"]
+            "supports:support:create",
+            "supports:support:withdraw",
+        ]
 
     def test_counts_add_up_over_people(self, factory, app):
         process = factory.process()
@@ -35,8 +36,13 @@ class TestSupports:
         for _ in range(4):
             supports.support(contribution.id, user=factory.user())
         db.session.refresh(contribution)
-        assert contribution.n_supports == 4 == db.session.execute(
-            db.select(db.func.count(Support.id)).filter_by(contribution_id=contribution.id)).scalar()
+        assert (
+            contribution.n_supports
+            == 4
+            == db.session.execute(
+                db.select(db.func.count(Support.id)).filter_by(contribution_id=contribution.id)
+            ).scalar()
+        )
 
     def test_refusals(self, factory, app):
         process, closed = factory.process(), factory.process(is_open=False)
@@ -89,7 +95,9 @@ class TestSimilar:
         same = factory.contribution(process, theme_id=process.themes[4].id, text=FUNDING_IDEA)
         factory.contribution(process, theme_id=process.themes[1].id, text=FUNDING_IDEA, hidden_at=utcnow())
         factory.contribution(process, text="Les formateurs manquent de temps pour se former au numérique.")
-        results = similar.find_similar(process.id, "simplifier les appels d'offre de la Région pour les petits organismes")
+        results = similar.find_similar(
+            process.id, "simplifier les appels d'offre de la Région pour les petits organismes"
+        )
         assert [c.id for c, _ in results] == [same.id]
         assert 0 < results[0][1] <= 1
 
@@ -110,8 +118,12 @@ class TestSimilar:
         process = factory.process()
         existing = factory.contribution(process, text=FUNDING_IDEA)
         auth.login(factory.user())
-        data = {"theme_id": str(process.themes[0].id), "kind": "idea",
-                "text": "Simplifier les appels d'offres régionaux : les petits organismes de formation n'arrivent pas à répondre."}
+        data = {
+            "theme_id": str(process.themes[0].id),
+            "kind": "idea",
+            "text": "Simplifier les appels d'offres régionaux : "
+            "les petits organismes de formation n'arrivent pas à répondre.",
+        }
         first = client.post(f"/demarches/{process.slug}/contribuer", data=data)
         assert first.status_code == 200
         assert "Des contributions proches existent déjà" in first.text
@@ -125,15 +137,19 @@ class TestSimilar:
     def test_no_similar_publishes_at_once(self, client, factory, auth):
         process = factory.process()
         auth.login(factory.user())
-        response = client.post(f"/demarches/{process.slug}/contribuer", data={
-            "theme_id": str(process.themes[0].id), "kind": "idea", "text": FUNDING_IDEA})
+        response = client.post(
+            f"/demarches/{process.slug}/contribuer",
+            data={"theme_id": str(process.themes[0].id), "kind": "idea", "text": FUNDING_IDEA},
+        )
         assert response.status_code == 302
 
     def test_json_endpoint(self, client, factory, auth):
         process = factory.process()
         existing = factory.contribution(process, text=FUNDING_IDEA, title="Appels d'offres")
         auth.login(factory.user())
-        data = client.get(f"/demarches/{process.slug}/similaires?texte=appels d'offres régionaux trop complexes").get_json()
+        data = client.get(
+            f"/demarches/{process.slug}/similaires?texte=appels d'offres régionaux trop complexes"
+        ).get_json()
         assert [item["id"] for item in data["results"]] == [existing.id]
         assert data["results"][0]["url"] == f"/contributions/{existing.id}"
         assert client.get(f"/demarches/{process.slug}/similaires?texte=").get_json() == {"results": []}
@@ -147,9 +163,14 @@ class TestWorkshopEntry:
         facilitator = factory.user(Role.FACILITATOR)
         auth.login(facilitator)
         url = self.URL.format(slug=process.slug)
-        data = {"table_label": "Table 3", "n_participants": "5", "actor_type": "training_org",
-                "theme_id": str(process.themes[2].id), "kind": "diagnostic",
-                "text": "Les certifications sont trop longues à obtenir."}
+        data = {
+            "table_label": "Table 3",
+            "n_participants": "5",
+            "actor_type": "training_org",
+            "theme_id": str(process.themes[2].id),
+            "kind": "diagnostic",
+            "text": "Les certifications sont trop longues à obtenir.",
+        }
         response = client.post(url, data=data)
         assert response.status_code == 302
         follow = client.get(response.location)
@@ -159,16 +180,24 @@ class TestWorkshopEntry:
         client.post(url, data={**data, "text": "Le RNCP est illisible pour les entreprises."})
         rows = db.session.execute(db.select(Contribution).order_by(Contribution.id)).scalars().all()
         assert [(c.table_label, c.n_table_participants, c.source, c.entered_by_id, c.author_id) for c in rows] == [
-            ("Table 3", 5, ContributionSource.FACILITATOR, facilitator.id, None)] * 2
+            ("Table 3", 5, ContributionSource.FACILITATOR, facilitator.id, None)
+        ] * 2
         page = client.get(f"/contributions/{rows[0].id}").text
         assert "saisie par l&#39;animateur" in page or "saisie par l'animateur" in page
 
     def test_bad_entry_keeps_the_context(self, client, factory, auth):
         process = factory.process()
         auth.login(factory.user(Role.FACILITATOR))
-        response = client.post(self.URL.format(slug=process.slug), data={
-            "table_label": "Table 7", "n_participants": "0", "theme_id": str(process.themes[0].id),
-            "kind": "idea", "text": "Une idée."})
+        response = client.post(
+            self.URL.format(slug=process.slug),
+            data={
+                "table_label": "Table 7",
+                "n_participants": "0",
+                "theme_id": str(process.themes[0].id),
+                "kind": "idea",
+                "text": "Une idée.",
+            },
+        )
         assert response.status_code == 400
         assert 'value="Table 7"' in response.text
         assert db.session.execute(db.select(Contribution)).first() is None

@@ -145,26 +145,56 @@ def world(factory):
     group_id = duplicates.pending_groups(process.id)[0].id
     assert {member.contribution_id for member in duplicates.get_group(group_id).members} == {c.id for c in twins}
     uploader = factory.user(Role.FACILITATOR)
-    batch = imports.start_import(process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv",
-                                 actor=uploader)
+    batch = imports.start_import(
+        process.id, "Thématique;Texte\nMétiers;Former\n".encode(), "atelier.csv", actor=uploader
+    )
     moderator = factory.user(Role.MODERATOR)
-    proposal, other_proposal = (proposals.create_from_contributions(
-        process.id, [factory.contribution(process).id], title, "Son texte.", [process.themes[0].id],
-        "medium", moderator=moderator) for title in ("Une proposition", "Une autre proposition"))
-    session = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other_proposal.id],
-                                     moderator=moderator)
+    proposal, other_proposal = (
+        proposals.create_from_contributions(
+            process.id,
+            [factory.contribution(process).id],
+            title,
+            "Son texte.",
+            [process.themes[0].id],
+            "medium",
+            moderator=moderator,
+        )
+        for title in ("Une proposition", "Une autre proposition")
+    )
+    session = plenary.create_session(
+        process.id, "Plénière", "dots", [proposal.id, other_proposal.id], moderator=moderator
+    )
     staff = factory.user(Role.STAFF)
     document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
     section = placement.add_proposal(document.id, proposal.id, actor=staff)
     version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution]})
-    return {"run_id": run.id, "key": "c1", "slug": process.slug, "proposal_id": proposal.id,
-            "plaidoyer_id": document.id, "section_id": section.id, "version_id": version.id,
-            "contribution_id": contribution.id, "process_id": process.id,
-            "theme_id": process.themes[0].id, "user_id": target.id, "filename": "css/site.css",
-            "token": "jeton-invalide", "entry_id": 1, "message_id": 1, "index": 0,
-            "batch_id": batch.id, "uploader": uploader, "file_format": "csv",
-            "comment_id": comment.id, "session_id": session.id, "group_id": group_id, "target_type": "contribution", "target_id": contribution.id}
+    return {
+        "run_id": run.id,
+        "key": "c1",
+        "slug": process.slug,
+        "proposal_id": proposal.id,
+        "plaidoyer_id": document.id,
+        "section_id": section.id,
+        "version_id": version.id,
+        "contribution_id": contribution.id,
+        "process_id": process.id,
+        "theme_id": process.themes[0].id,
+        "user_id": target.id,
+        "filename": "css/site.css",
+        "token": "jeton-invalide",
+        "entry_id": 1,
+        "message_id": 1,
+        "index": 0,
+        "batch_id": batch.id,
+        "uploader": uploader,
+        "file_format": "csv",
+        "comment_id": comment.id,
+        "session_id": session.id,
+        "group_id": group_id,
+        "target_type": "contribution",
+        "target_id": contribution.id,
+    }
 
 
 def test_every_route_has_a_rule(app):
@@ -188,8 +218,9 @@ def test_authorisation_matrix(app, client, factory, auth, world, role):
             response = client.open(url, method=method)
             allowed = needed is None or (role is not None and role.includes(needed))
             if allowed:
-                ok = (response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "")) \
-                    or (rule.endpoint.startswith("accounts.") and response.status_code == 302)
+                ok = (response.status_code in {200, 302, 400} and "/connexion" not in (response.location or "")) or (
+                    rule.endpoint.startswith("accounts.") and response.status_code == 302
+                )
             elif role is None:
                 ok = response.status_code == 302 and response.location.startswith("/connexion")
             else:
@@ -215,4 +246,5 @@ def test_moderator_cannot_change_roles(client, factory, auth, world):
     assert response.status_code == 403
     from contrib.extensions import db
     from contrib.models import User
+
     assert db.session.get(User, world["user_id"]).role == Role.PARTICIPANT

@@ -42,8 +42,12 @@ from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, finished_run
 from tests.platform.test_authorization import EXPECTED
 
-FUZZ_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # The later features' forms: many more of them, so fewer examples each (the file stays near a minute).
 FEATURE_SETTINGS = settings(FUZZ_SETTINGS, max_examples=25)
 
@@ -52,34 +56,88 @@ def feature_settings(fields: list[str]) -> settings:
     """25 examples, 10 per distinct field below that: a form of one hidden field has little to vary."""
     return settings(FEATURE_SETTINGS, max_examples=min(25, 10 * len(set(fields))))
 
+
 # The length limits of the app's texts (names, titles, reasons, comments, contributions, proposals,
 # plaidoyer): long texts are cut on either side of one, in characters that NFC or the database may
 # count differently ("e" + combining accent, an emoji), plus one far beyond any of them.
 TEXT_LIMITS = (40, 80, 120, 200, 300, 500, 2_000, 5_000, 10_000, 20_000, 200_000)
-long_text = st.builds(lambda limit, offset, unit: (unit * (limit + offset))[:limit + offset],
-                      st.sampled_from(TEXT_LIMITS), st.sampled_from((0, 1)), st.sampled_from(("é", "e\u0301", "🙂", "a ")))
+long_text = st.builds(
+    lambda limit, offset, unit: (unit * (limit + offset))[: limit + offset],
+    st.sampled_from(TEXT_LIMITS),
+    st.sampled_from((0, 1)),
+    st.sampled_from(("é", "e\u0301", "🙂", "a ")),
+)
 # Text a browser can send (no lone surrogates), biased towards what breaks things.
 hostile_text = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
-    st.sampled_from(["", " ", "\x00", "<script>alert(1)</script>", "'; DROP TABLE contributions; --",
-                     "=HYPERLINK(\"http://x\")", "\ufffd\ufffd", "🙂" * 50, "a\u202eb", "\r\n\t"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "<script>alert(1)</script>",
+            "'; DROP TABLE contributions; --",
+            '=HYPERLINK("http://x")',
+            "\ufffd\ufffd",
+            "🙂" * 50,
+            "a\u202eb",
+            "\r\n\t",
+        ]
+    ),
     long_text,
     st.binary(max_size=200).map(lambda raw: raw.decode("latin-1")),
 )
 # What an id, a version or a count may be sent as: "²" and "٣" pass str.isdigit(), only one of them int().
 hostile_number = st.one_of(
-    st.sampled_from(["0", "-1", "1.5", "1e3", "²", "٣", "¹²", " 7 ", "0x10", "1,2", "n°1", "#1",
-                     str(2**31), str(2**63), str(10**30), "9" * 400]),
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "²",
+            "٣",
+            "¹²",
+            " 7 ",
+            "0x10",
+            "1,2",
+            "n°1",
+            "#1",
+            str(2**31),
+            str(2**63),
+            str(10**30),
+            "9" * 400,
+        ]
+    ),
     st.integers().map(str),
 )
-field_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3),
-                        st.integers().map(str), st.none())
+field_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3), st.integers().map(str), st.none())
 
 # Words the forms expect, so that some examples get past validation and reach the services.
-FORM_WORDS = sorted({*(member.value for enum in (ProposalPriority, ProposalStatus, SessionMode, Role,
-                                                 ContributionKind, ActorType, ReportReason) for member in enum),
-                     "resumer", "question", "brouillon", "creer", "rechercher", "haut", "bas", "1", "2", "3",
-                     "c1", "c2", "c99", "csv", "json"})
+FORM_WORDS = sorted(
+    {
+        *(
+            member.value
+            for enum in (ProposalPriority, ProposalStatus, SessionMode, Role, ContributionKind, ActorType, ReportReason)
+            for member in enum
+        ),
+        "resumer",
+        "question",
+        "brouillon",
+        "creer",
+        "rechercher",
+        "haut",
+        "bas",
+        "1",
+        "2",
+        "3",
+        "c1",
+        "c2",
+        "c99",
+        "csv",
+        "json",
+    }
+)
 
 
 def _snapshot() -> dict[str, tuple[int, str]]:
@@ -151,8 +209,10 @@ class Watch:
     def assert_exercised(self, min_requests: int = 10, min_reached: int = 1) -> None:
         """Hypothesis really sent that many hostile requests, each checked above, and some got through."""
         assert len(self.statuses) >= min_requests, f"only {len(self.statuses)} requests checked"
-        assert self.reached >= min_reached, (f"none of {len(self.statuses)} requests reached the view's success "
-                                             f"path (statuses {sorted(set(self.statuses))})")
+        assert self.reached >= min_reached, (
+            f"none of {len(self.statuses)} requests reached the view's success "
+            f"path (statuses {sorted(set(self.statuses))})"
+        )
 
 
 def _succeeded(response, flashes, changed: list[str]) -> bool:
@@ -161,13 +221,17 @@ def _succeeded(response, flashes, changed: list[str]) -> bool:
     if response.request.method == "GET":
         return response.status_code == 200
     errors = any(category == "error" for category, _ in flashes)
-    return bool(changed) or (response.status_code in (302, 303) and not errors) or (
-        response.status_code == 200 and response.mimetype != "text/html")
+    return (
+        bool(changed)
+        or (response.status_code in (302, 303) and not errors)
+        or (response.status_code == 200 and response.mimetype != "text/html")
+    )
 
 
 def fuzz(watch: Watch, url: str, fields: list[str], valid: list | None, strategy, send, settings_) -> None:
     """Send ``valid`` (one request that must succeed: the world lets the view do its work), then the
     hostile examples; every request is checked, and the view must have been reached."""
+
     def request(values):
         data = _fields(fields, values)
         watch.check(send(data), f"{url} {data!r:.300}")
@@ -192,8 +256,14 @@ def fuzz_world(factory, client, auth):
     process = factory.process(slug="pessac")
     contribution = factory.contribution(process, text="Une contribution à commenter.")
     known = factory.user(email="connue@exemple.fr")
-    return {"process": process, "contribution": contribution, "client": client, "auth": auth, "factory": factory,
-            "known": known}
+    return {
+        "process": process,
+        "contribution": contribution,
+        "client": client,
+        "auth": auth,
+        "factory": factory,
+        "known": known,
+    }
 
 
 # (least role, URL template, form fields)
@@ -202,8 +272,11 @@ FORMS = [
     (None, "/connexion", ["email", "password"]),
     (None, "/mot-de-passe-oublie", ["email"]),
     (Role.PARTICIPANT, "/demarches/pessac/contribuer", ["theme_id", "kind", "title", "text", "similar_checked"]),
-    (Role.FACILITATOR, "/demarches/pessac/saisie-atelier",
-     ["theme_id", "kind", "title", "text", "table_label", "n_participants", "actor_type", "author_name"]),
+    (
+        Role.FACILITATOR,
+        "/demarches/pessac/saisie-atelier",
+        ["theme_id", "kind", "title", "text", "table_label", "n_participants", "actor_type", "author_name"],
+    ),
     (Role.PARTICIPANT, "/contributions/{contribution}/commentaires", ["text", "parent_id"]),
     (Role.PARTICIPANT, "/contributions/{contribution}/signaler", ["reason", "details"]),
     (Role.PARTICIPANT, "/mon-compte/supprimer", ["password"]),
@@ -211,8 +284,22 @@ FORMS = [
     (Role.PARTICIPANT, "/mon-compte/mot-de-passe", ["mdp-current_password", "mdp-new_password"]),
     (Role.PARTICIPANT, "/mon-compte/confirmation", ["retour"]),
     (Role.MODERATOR, "/moderation/contributions/{contribution}/masquer", ["reason", "version"]),
-    (Role.STAFF, "/admin/demarches/nouvelle", ["title", "kind", "region", "place", "starts_on", "ends_on",
-                                               "description", "question", "replay_url", "is_open"]),
+    (
+        Role.STAFF,
+        "/admin/demarches/nouvelle",
+        [
+            "title",
+            "kind",
+            "region",
+            "place",
+            "starts_on",
+            "ends_on",
+            "description",
+            "question",
+            "replay_url",
+            "is_open",
+        ],
+    ),
 ]
 
 
@@ -232,8 +319,18 @@ def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
         "/mon-compte/mot-de-passe": [PASSWORD, "un-nouveau-mot-de-passe-solide"],
         "/mon-compte/confirmation": ["/mon-compte"],
         "/moderation/contributions/{contribution}/masquer": ["Hors sujet", None],
-        "/admin/demarches/nouvelle": ["Rencontre de Lyon", "event", "Auvergne-Rhône-Alpes", None, None, None, None,
-                                     None, None, "y"],
+        "/admin/demarches/nouvelle": [
+            "Rencontre de Lyon",
+            "event",
+            "Auvergne-Rhône-Alpes",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "y",
+        ],
     }
 
 
@@ -248,6 +345,7 @@ def test_hostile_form_input_never_breaks_anything(app, fuzz_world, role, url, fi
 
 
 # --- the later features: proposals, clustering, duplicates, assistant, prioritisation, plaidoyer ----
+
 
 @pytest.fixture
 def world(factory):
@@ -265,13 +363,25 @@ def world(factory):
     duplicates.detect(process.id, actor=None)
     group_id = duplicates.pending_groups(process.id)[0].id
     facilitator = factory.user(Role.FACILITATOR)  # the one who fuzzes the import forms: the batches are theirs
-    batch, confirmed = (imports.start_import(process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(),
-                                             "atelier.csv", actor=facilitator) for text in ("Former", "Accompagner"))
+    batch, confirmed = (
+        imports.start_import(
+            process.id, f"Thématique;Texte\nMétiers;{text}\n".encode(), "atelier.csv", actor=facilitator
+        )
+        for text in ("Former", "Accompagner")
+    )
     imports.confirm_import(process.id, confirmed.id, actor=facilitator)
-    proposal, other = (proposals.create_from_contributions(
-        process.id, [factory.contribution(process, text=text).id, factory.contribution(process).id], title,
-        "Son texte.", [process.themes[0].id], "medium", moderator=moderator)
-        for title, text in (("Une proposition", "Des tuteurs mieux formés."), ("Une autre", "Des bus.")))
+    proposal, other = (
+        proposals.create_from_contributions(
+            process.id,
+            [factory.contribution(process, text=text).id, factory.contribution(process).id],
+            title,
+            "Son texte.",
+            [process.themes[0].id],
+            "medium",
+            moderator=moderator,
+        )
+        for title, text in (("Une proposition", "Des tuteurs mieux formés."), ("Une autre", "Des bus."))
+    )
     sources = [source.id for source in proposals.sources_of(proposal.id)]
     dots = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other.id], moderator=moderator)
     pairs = plenary.create_session(process.id, "Paires", "pairwise", [proposal.id, other.id], moderator=moderator)
@@ -287,20 +397,48 @@ def world(factory):
     hidden = factory.contribution(process, text="Hors sujet.")
     moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
     entry = db.session.scalar(db.select(db.func.max(AuditEntry.id)))
-    return {"slug": process.slug, "process": process.id, "theme": process.themes[0].id,
-            "contribution": contribution.id, "loose": loose.id, "source": sources[0], "comment": comment.id,
-            "user": author.id, "group": group_id, "batch": batch.id, "confirmed": confirmed.id,
-            "facilitator": facilitator.id, "proposal_version": proposal_version, "twin": twins[0].id,
-            "twin2": twins[1].id, "hidden": hidden.id, "section2": section2.id,
-            "proposal": proposal.id, "other": other.id,
-            "dots": dots.id, "pairs": pairs.id, "plaidoyer": document.id, "section": section.id,
-            "version": version.id, "run": run.id, "entry": entry, "token": accounts.password_reset_token(author)}
+    return {
+        "slug": process.slug,
+        "process": process.id,
+        "theme": process.themes[0].id,
+        "contribution": contribution.id,
+        "loose": loose.id,
+        "source": sources[0],
+        "comment": comment.id,
+        "user": author.id,
+        "group": group_id,
+        "batch": batch.id,
+        "confirmed": confirmed.id,
+        "facilitator": facilitator.id,
+        "proposal_version": proposal_version,
+        "twin": twins[0].id,
+        "twin2": twins[1].id,
+        "hidden": hidden.id,
+        "section2": section2.id,
+        "proposal": proposal.id,
+        "other": other.id,
+        "dots": dots.id,
+        "pairs": pairs.id,
+        "plaidoyer": document.id,
+        "section": section.id,
+        "version": version.id,
+        "run": run.id,
+        "entry": entry,
+        "token": accounts.password_reset_token(author),
+    }
 
 
 def plausible(world: dict) -> st.SearchStrategy:
     """Values that mean something in this world (its ids, ``run:key`` scopes, the forms' words)."""
-    words = sorted({*FORM_WORDS, *(str(value) for value in world.values() if isinstance(value, int)),
-                    f"{world['run']}:c1", f"{world['run']}:c2", f"{world['source']},{world['loose']}"})
+    words = sorted(
+        {
+            *FORM_WORDS,
+            *(str(value) for value in world.values() if isinstance(value, int)),
+            f"{world['run']}:c1",
+            f"{world['run']}:c2",
+            f"{world['source']},{world['loose']}",
+        }
+    )
     return st.sampled_from(words)
 
 
@@ -311,8 +449,10 @@ def world_value(world: dict) -> st.SearchStrategy:
 
 def query_value(world: dict) -> st.SearchStrategy:
     """As world_value, short: a URL beyond a few kilobytes never reaches the app (gunicorn: 4,094 bytes)."""
-    short = st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
-                      st.binary(max_size=200).map(lambda raw: raw.decode("latin-1")))
+    short = st.one_of(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
+        st.binary(max_size=200).map(lambda raw: raw.decode("latin-1")),
+    )
     return st.one_of(short, hostile_number, plausible(world), st.lists(short, min_size=2, max_size=3), st.none())
 
 
@@ -328,14 +468,20 @@ FEATURE_FORMS = [
     (Role.PARTICIPANT, "/contributions/{loose}/soutien", ["retirer", "next"]),
     (Role.PARTICIPANT, "/commentaires/{comment}/signaler", ["reason", "details", "next"]),
     (Role.MODERATOR, "/moderation/contributions/{hidden}/retablir", ["version"]),
-    (Role.STAFF, "/admin/demarches/{process}", ["title", "kind", "region", "starts_on", "ends_on", "replay_url",
-                                                "is_open"]),
+    (
+        Role.STAFF,
+        "/admin/demarches/{process}",
+        ["title", "kind", "region", "starts_on", "ends_on", "replay_url", "is_open"],
+    ),
     (Role.STAFF, "/admin/demarches/{process}/thematiques", ["name"]),
     (Role.STAFF, "/admin/thematiques/{theme}", ["name"]),
     (Role.STAFF, "/admin/utilisateurs/{user}/role", ["role"]),
     # workshop sheets
-    (Role.FACILITATOR, IMPORT + "/correspondance", ["colonne_text", "colonne_theme", "colonne_kind",
-                                                    "valeur_theme_0", "theme_0"]),
+    (
+        Role.FACILITATOR,
+        IMPORT + "/correspondance",
+        ["colonne_text", "colonne_theme", "colonne_kind", "valeur_theme_0", "theme_0"],
+    ),
     (Role.FACILITATOR, IMPORT + "/confirmer", ["confirm"]),
     (Role.FACILITATOR, IMPORT + "/abandonner", ["confirm"]),
     (Role.FACILITATOR, "/demarches/{slug}/import/{confirmed}/annuler", ["confirm"]),
@@ -345,8 +491,11 @@ FEATURE_FORMS = [
     (Role.MODERATOR, "/moderation/signalements/contribution/{contribution}/masquer", ["confirm"]),
     (Role.MODERATOR, "/moderation/journal/{entry}/annuler", ["retour"]),
     # proposals
-    (Role.MODERATOR, "/moderation/demarches/{slug}/propositions/nouvelle",
-     ["action", "ids", "ids", "q", "title", "text", "theme_ids", "priority", "brouillon", "citation_reason"]),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/propositions/nouvelle",
+        ["action", "ids", "ids", "q", "title", "text", "theme_ids", "priority", "brouillon", "citation_reason"],
+    ),
     (Role.MODERATOR, MANAGE + "/ajouter", ["ids", "version"]),
     (Role.MODERATOR, MANAGE + "/retirer/{source}", ["version"]),
     (Role.MODERATOR, MANAGE + "/fusionner", ["into_id", "version"]),
@@ -365,19 +514,34 @@ FEATURE_FORMS = [
     (Role.MODERATOR, RUN + "/contributions/{loose}/exclure", ["depuis"]),
     # duplicates
     (Role.MODERATOR, "/moderation/demarches/{slug}/doublons/chercher", ["confirm"]),
-    (Role.MODERATOR, "/moderation/demarches/{slug}/doublons/{group}/confirmer",
-     ["representative_id", "member_ids", "member_ids"]),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/doublons/{group}/confirmer",
+        ["representative_id", "member_ids", "member_ids"],
+    ),
     (Role.MODERATOR, "/moderation/demarches/{slug}/doublons/{group}/ecarter", ["confirm"]),
     # assistant (embedded engine: no LLM URL in the tests' configuration)
-    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant",
-     ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
-    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/flux",
-     ["action", "question", "groupe", "proposition", "regroupement", "ids"]),
-    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/messages/{entry}/phrases/0/fausse",
-     ["groupe", "proposition", "regroupement", "ids"]),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/assistant",
+        ["action", "question", "groupe", "proposition", "regroupement", "ids"],
+    ),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/assistant/flux",
+        ["action", "question", "groupe", "proposition", "regroupement", "ids"],
+    ),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/assistant/messages/{entry}/phrases/0/fausse",
+        ["groupe", "proposition", "regroupement", "ids"],
+    ),
     # prioritisation: plenary sessions and their ballots
-    (Role.MODERATOR, "/moderation/demarches/{slug}/plenieres", ["title", "mode", "n_points", "proposal_ids",
-                                                                "proposal_ids"]),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/plenieres",
+        ["title", "mode", "n_points", "proposal_ids", "proposal_ids"],
+    ),
     (Role.MODERATOR, "/plenieres/{dots}/cloturer", ["version"]),
     (Role.PARTICIPANT, "/plenieres/{dots}/vote", ["points-{proposal}", "points-{other}", "points-0"]),
     (Role.PARTICIPANT, "/plenieres/{pairs}/vote", ["winner", "loser"]),
@@ -404,16 +568,28 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
         "/commentaires/{comment}/signaler": ["spam", None, None],
         "/admin/demarches/{process}": ["Rencontre de Pessac", "event", "Nouvelle-Aquitaine", None, None, None, "y"],
         "/moderation/demarches/{slug}/propositions/nouvelle": [
-            "creer", str(w["loose"]), str(w["contribution"]), None, "Des transports pour les apprentis",
-            "Financer les transports des apprentis.", str(w["theme"]), "medium", None],
+            "creer",
+            str(w["loose"]),
+            str(w["contribution"]),
+            None,
+            "Des transports pour les apprentis",
+            "Financer les transports des apprentis.",
+            str(w["theme"]),
+            "medium",
+            None,
+        ],
         MANAGE + "/ajouter": [str(w["loose"]), str(w["proposal_version"])],
-        MANAGE + "/scinder": [str(w["source"]), None, "Une partie", "Une partie du texte.",
-                              str(w["proposal_version"])],
+        MANAGE + "/scinder": [str(w["source"]), None, "Une partie", "Une partie du texte.", str(w["proposal_version"])],
         "/moderation/demarches/{slug}/doublons/{group}/confirmer": [str(w["twin"]), str(w["twin"]), str(w["twin2"])],
         "/moderation/demarches/{slug}/assistant": scope,
         "/moderation/demarches/{slug}/assistant/flux": scope,
-        "/moderation/demarches/{slug}/plenieres": ["Plénière du soir", "dots", "5", str(w["proposal"]),
-                                                   str(w["other"])],
+        "/moderation/demarches/{slug}/plenieres": [
+            "Plénière du soir",
+            "dots",
+            "5",
+            str(w["proposal"]),
+            str(w["other"]),
+        ],
         "/plenieres/{pairs}/vote": [str(w["proposal"]), str(w["other"])],
         "/admin/utilisateurs/{user}/role": ["facilitator"],
         "/moderation/signalements/contribution/{contribution}/masquer": [None],
@@ -439,8 +615,15 @@ def test_hostile_feature_forms_never_break_anything(app, client, auth, factory, 
     valid = _valid_feature_forms(world).get(url)
     url = url.format(**world)
     fields = [field.format(**world) for field in fields]
-    fuzz(Watch(client), url, fields, valid, world_value(world), lambda data: client.post(url, data=data),
-         feature_settings(fields))
+    fuzz(
+        Watch(client),
+        url,
+        fields,
+        valid,
+        world_value(world),
+        lambda data: client.post(url, data=data),
+        feature_settings(fields),
+    )
 
 
 # (least role, URL template, query parameters a person can tamper with)
@@ -448,13 +631,19 @@ QUERIES = [
     (None, "/connexion", ["next"]),
     (None, "/demarches/{slug}/export.csv", ["thematique", "type"]),
     (None, "/demarches/{slug}/export.json", ["thematique", "type"]),
-    (Role.FACILITATOR, "/demarches/{slug}/saisie-atelier", ["theme_id", "kind", "table_label", "n_participants",
-                                                            "actor_type"]),
+    (
+        Role.FACILITATOR,
+        "/demarches/{slug}/saisie-atelier",
+        ["theme_id", "kind", "table_label", "n_participants", "actor_type"],
+    ),
     (Role.MODERATOR, "/moderation/journal", ["contribution", "avant"]),
     (Role.MODERATOR, "/moderation/demarches/{slug}/propositions/nouvelle", ["ids", "ids", "q", "brouillon"]),
     (Role.MODERATOR, "/moderation/demarches/{slug}/assistant", ["groupe", "proposition", "regroupement", "ids"]),
-    (Role.MODERATOR, "/moderation/demarches/{slug}/assistant/etat",
-     ["action", "groupe", "proposition", "regroupement", "ids"]),
+    (
+        Role.MODERATOR,
+        "/moderation/demarches/{slug}/assistant/etat",
+        ["action", "groupe", "proposition", "regroupement", "ids"],
+    ),
     (Role.PARTICIPANT, "/plenieres/{pairs}", ["passer"]),
     (Role.STAFF, "/admin/utilisateurs", ["q"]),
     (Role.STAFF, DOCUMENT + "/comparaison", ["de", "a"]),
@@ -484,9 +673,13 @@ def test_hostile_export_formats_never_break(app, client, auth, factory, world):
     watch = Watch(client)
 
     @FEATURE_SETTINGS
-    @given(file_format=st.one_of(hostile_text.map(lambda text: text.replace("/", "")), st.sampled_from(
-        ["pdf", "docx", "odt", "md", "html", "PDF", "pdf.", "pdf%00", "..", "csv", "json", "xlsx"])),
-           version=st.booleans())
+    @given(
+        file_format=st.one_of(
+            hostile_text.map(lambda text: text.replace("/", "")),
+            st.sampled_from(["pdf", "docx", "odt", "md", "html", "PDF", "pdf.", "pdf%00", "..", "csv", "json", "xlsx"]),
+        ),
+        version=st.booleans(),
+    )
     def check(file_format, version):
         base = DOCUMENT.format(**world) + (f"/versions/{world['version']}" if version else "")
         watch.check(client.get(f"{base}/export.{file_format}"), f"export {file_format!r}")
@@ -501,17 +694,35 @@ HOSTILE_PATH_STRINGS = ("%00", "%2F%2E%2E", "é" * 300, "%3Cscript%3E")
 
 def _path_variants(rule, world: dict):
     """URLs of ``rule`` with one argument at a time replaced by a hostile value, the others real."""
+
     def real(name: str, converter: str) -> str:
         if converter.startswith("any("):
             return converter[4:].split(",")[0].strip(" )")
-        return {"key": "c1", "file_format": "csv", "filename": "css/site.css", "target_type": "contribution",
-                "contribution_id": world["contribution"], "proposal_id": world["proposal"],
-                "session_id": world["dots"], "plaidoyer_id": world["plaidoyer"], "section_id": world["section"],
-                "version_id": world["version"], "run_id": world["run"], "group_id": world["group"],
-                "batch_id": world["batch"], "comment_id": world["comment"], "user_id": world["user"],
-                "theme_id": world["theme"], "process_id": world["process"], "entry_id": world["entry"],
-                "slug": world["slug"], "token": world["token"], "target_id": world["contribution"],
-            "message_id": world["entry"], "index": 0}[name]
+        return {
+            "key": "c1",
+            "file_format": "csv",
+            "filename": "css/site.css",
+            "target_type": "contribution",
+            "contribution_id": world["contribution"],
+            "proposal_id": world["proposal"],
+            "session_id": world["dots"],
+            "plaidoyer_id": world["plaidoyer"],
+            "section_id": world["section"],
+            "version_id": world["version"],
+            "run_id": world["run"],
+            "group_id": world["group"],
+            "batch_id": world["batch"],
+            "comment_id": world["comment"],
+            "user_id": world["user"],
+            "theme_id": world["theme"],
+            "process_id": world["process"],
+            "entry_id": world["entry"],
+            "slug": world["slug"],
+            "token": world["token"],
+            "target_id": world["contribution"],
+            "message_id": world["entry"],
+            "index": 0,
+        }[name]
 
     parts = re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule)
     for converter, name in parts:
@@ -562,8 +773,9 @@ def test_hostile_json_queries_never_break(app, fuzz_world):
     @FUZZ_SETTINGS
     @given(text=hostile_text, page=hostile_text)
     def check(text, page):
-        response = client.get("/demarches/pessac/similaires", query_string={"texte": text},
-                              headers={"Accept": "application/json"})
+        response = client.get(
+            "/demarches/pessac/similaires", query_string={"texte": text}, headers={"Accept": "application/json"}
+        )
         assert response.status_code == 200 and isinstance(response.json["results"], list)
         listing = client.get("/demarches/pessac", query_string={"q": text, "apres": page, "thematique": page})
         assert listing.status_code < 500
@@ -579,8 +791,9 @@ def test_hostile_uploads_are_refused_and_write_nothing(app, fuzz_world):
     @given(content=st.binary(max_size=4_000), name=st.sampled_from(["atelier.csv", "atelier.xlsx", "a.txt", ""]))
     def check(content, name):
         before = _snapshot()
-        response = client.post("/demarches/pessac/import", data={"file": (io.BytesIO(content), name)},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/demarches/pessac/import", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data"
+        )
         assert response.status_code < 500, response.text[:500]
         after = _snapshot()
         # An upload only ever creates a preview batch; contributions appear at confirmation.

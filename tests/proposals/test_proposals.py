@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+from contrib.core import undo
 from contrib.core.errors import Conflict, ContribError, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import (
@@ -29,9 +30,8 @@ from contrib.models import (
     User,
 )
 from contrib.moderation import hiding as moderation
-from contrib.proposals import services as proposals
 from contrib.participation import supports
-from contrib.core import undo
+from contrib.proposals import services as proposals
 
 ACTION_PREFIX = "proposals:proposal:"
 
@@ -61,33 +61,45 @@ class Ledger:
         n_contributions = self._count(Contribution)
         assert n_contributions >= self.n_contributions, "a contribution disappeared"
         self.n_contributions = n_contributions
-        entries = db.session.scalar(db.select(db.func.count(AuditEntry.id))
-                                    .where(AuditEntry.action.startswith(ACTION_PREFIX)))
+        entries = db.session.scalar(
+            db.select(db.func.count(AuditEntry.id)).where(AuditEntry.action.startswith(ACTION_PREFIX))
+        )
         assert entries == self.n_acts, "every act (and every undo/redo) has exactly one audit entry"
         doubles = db.session.execute(
-            db.select(ProposalSupport.proposal_id, ProposalSupport.user_id).group_by(
-                ProposalSupport.proposal_id, ProposalSupport.user_id).having(db.func.count() > 1)).all()
+            db.select(ProposalSupport.proposal_id, ProposalSupport.user_id)
+            .group_by(ProposalSupport.proposal_id, ProposalSupport.user_id)
+            .having(db.func.count() > 1)
+        ).all()
         assert doubles == [], "nobody is counted twice for a proposal"
         sources = dict(db.session.execute(db.select(ProposalSource.contribution_id, ProposalSource.proposal_id)).all())
         for contribution in db.session.scalars(db.select(Contribution)):
             feeds = contribution.id in sources
-            assert (contribution.status == ContributionStatus.MERGED) == feeds, \
+            assert (contribution.status == ContributionStatus.MERGED) == feeds, (
                 f"contribution {contribution.id}: status {contribution.status} but feeds={feeds}"
+            )
         for proposal in db.session.scalars(db.select(Proposal)):
-            carried = set(db.session.scalars(db.select(ProposalSupport.user_id).where(
-                ProposalSupport.proposal_id == proposal.id, ProposalSupport.origin == SupportOrigin.CARRIED)))
+            carried = set(
+                db.session.scalars(
+                    db.select(ProposalSupport.user_id).where(
+                        ProposalSupport.proposal_id == proposal.id, ProposalSupport.origin == SupportOrigin.CARRIED
+                    )
+                )
+            )
             own_sources = [c for c, p in sources.items() if p == proposal.id]
             if not proposal.is_live:
                 assert own_sources == [] and carried == set(), f"proposal {proposal.id} is not live but holds data"
                 continue
             assert own_sources, f"live proposal {proposal.id} has no source"
-            expected = set(db.session.scalars(db.select(Support.user_id).where(Support.contribution_id.in_(own_sources))))
+            expected = set(
+                db.session.scalars(db.select(Support.user_id).where(Support.contribution_id.in_(own_sources)))
+            )
             assert carried == expected, f"proposal {proposal.id}: supporters {carried} != {expected}"
 
 
 def _entries(action: str) -> list[AuditEntry]:
-    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == ACTION_PREFIX + action)
-                              .order_by(AuditEntry.id)).all()
+    return db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == ACTION_PREFIX + action).order_by(AuditEntry.id)
+    ).all()
 
 
 def _status(contribution_id: int) -> ContributionStatus:
@@ -99,24 +111,39 @@ def scene(factory):
     """A process with five contributions by five authors; u1 supports c1 and c2 (must count once)."""
     process = factory.process()
     authors = [factory.user() for _ in range(5)]
-    contributions = [factory.contribution(process, author_id=author.id, text=f"Idée numéro {n}")
-                     for n, author in enumerate(authors, 1)]
+    contributions = [
+        factory.contribution(process, author_id=author.id, text=f"Idée numéro {n}")
+        for n, author in enumerate(authors, 1)
+    ]
     u1, u2, u3 = factory.user(), factory.user(), factory.user()
     for user, indexes in ((u1, (0, 1)), (u2, (1,)), (u3, (2,))):
         for index in indexes:
             assert supports.support(contributions[index].id, user=user)
     ledger = Ledger()
-    return {"process": process, "authors": authors, "c": [c.id for c in contributions], "u": [u1.id, u2.id, u3.id],
-            "moderator": factory.user(Role.MODERATOR), "ledger": ledger,
-            "themes": [process.themes[0].id, process.themes[1].id]}
+    return {
+        "process": process,
+        "authors": authors,
+        "c": [c.id for c in contributions],
+        "u": [u1.id, u2.id, u3.id],
+        "moderator": factory.user(Role.MODERATOR),
+        "ledger": ledger,
+        "themes": [process.themes[0].id, process.themes[1].id],
+    }
 
 
 def _create(scene, ids, title="Former les formateurs au numérique", **overrides):
     arguments = {"text": "Une proposition consolidée.", "theme_ids": scene["themes"][:1], "priority": "high"}
     arguments.update(overrides)
-    return scene["ledger"].act(proposals.create_from_contributions, scene["process"].id, ids, title,
-                               arguments["text"], arguments["theme_ids"], arguments["priority"],
-                               moderator=scene["moderator"])
+    return scene["ledger"].act(
+        proposals.create_from_contributions,
+        scene["process"].id,
+        ids,
+        title,
+        arguments["text"],
+        arguments["theme_ids"],
+        arguments["priority"],
+        moderator=scene["moderator"],
+    )
 
 
 def test_create_merges_contributions_credits_and_notifies_then_undo_and_redo(app, scene):
@@ -127,9 +154,14 @@ def test_create_merges_contributions_credits_and_notifies_then_undo_and_redo(app
     assert proposals.supporter_ids(proposal.id) == sorted([u[0], u[1]]), "u1 supports two sources, counted once"
     assert _status(c[0]) == ContributionStatus.MERGED
     message = db.session.scalar(db.select(Notification.message).where(Notification.user_id == scene["authors"][0].id))
-    assert message == f"Votre contribution n° {c[0]} a été intégrée à la proposition « Former les formateurs au numérique »."
+    assert (
+        message
+        == f"Votre contribution n° {c[0]} a été intégrée à la proposition « Former les formateurs au numérique »."
+    )
     entry = _entries("create")[0]
-    assert entry.target_id == proposal.id and entry.before == {"statuses": {str(c[0]): "published", str(c[1]): "published"}}
+    assert entry.target_id == proposal.id and entry.before == {
+        "statuses": {str(c[0]): "published", str(c[1]): "published"}
+    }
     assert entry.after["contribution_ids"] == [c[0], c[1]] and entry.after["title"] == proposal.title
 
     ledger.undo(entry.id, moderator)
@@ -190,8 +222,9 @@ def test_merge_moves_sources_and_supporters_once_then_undo_and_redo(app, scene, 
     assert [s.id for s in proposals.sources_of(second.id)] == [c[0], c[1], c[2]]
     assert proposals.supporter_ids(second.id) == sorted(u) and proposals.supporter_ids(first.id) == []
     assert {t.id for t in db.session.get(Proposal, second.id).themes} == set(scene["themes"])
-    message = db.session.scalars(db.select(Notification.message).where(Notification.user_id == scene["authors"][0].id)
-                                 .order_by(Notification.id)).all()[-1]
+    message = db.session.scalars(
+        db.select(Notification.message).where(Notification.user_id == scene["authors"][0].id).order_by(Notification.id)
+    ).all()[-1]
     assert message.endswith("intégrée à la proposition « Seconde ».")
     with pytest.raises(Conflict, match="fusionnée dans la proposition"):
         proposals.add_contributions(first.id, [c[3]], moderator=moderator)
@@ -214,8 +247,14 @@ def test_merge_refusals(app, scene, factory):
         proposals.merge_proposals(first.id, first.id, moderator=moderator)
     other_process = factory.process()
     elsewhere = proposals.create_from_contributions(
-        other_process.id, [factory.contribution(other_process).id], "Ailleurs", "Texte", [other_process.themes[0].id],
-        "low", moderator=moderator)
+        other_process.id,
+        [factory.contribution(other_process).id],
+        "Ailleurs",
+        "Texte",
+        [other_process.themes[0].id],
+        "low",
+        moderator=moderator,
+    )
     scene["ledger"].n_acts += 1
     with pytest.raises(InvalidInput, match="même démarche"):
         proposals.merge_proposals(first.id, elsewhere.id, moderator=moderator)
@@ -227,8 +266,9 @@ def test_merge_refusals(app, scene, factory):
 def test_split_moves_chosen_sources_then_undo_and_redo(app, scene):
     c, u, moderator, ledger = scene["c"], scene["u"], scene["moderator"], scene["ledger"]
     original = _create(scene, [c[0], c[1], c[2]])
-    new = ledger.act(proposals.split, original.id, [c[1], c[2]], "Volet financement", "Le second volet.",
-                     moderator=moderator)
+    new = ledger.act(
+        proposals.split, original.id, [c[1], c[2]], "Volet financement", "Le second volet.", moderator=moderator
+    )
     assert [s.id for s in proposals.sources_of(new.id)] == [c[1], c[2]]
     assert [s.id for s in proposals.sources_of(original.id)] == [c[0]]
     # u1 supports c1 (original) and c2 (new): once in each.
@@ -289,13 +329,16 @@ def test_redo_refused_when_a_contribution_was_taken_since(app, scene):
     ledger.check()
 
 
-@pytest.mark.parametrize("case, message", [
-    ("empty", "Sélectionnez au moins une contribution."),
-    ("unknown", "Contribution n° 987654 introuvable."),
-    ("other_process", "n'appartient pas à la démarche"),
-    ("hidden", "est masquée : rétablissez-la ou retirez-la de la sélection."),
-    ("taken", "déjà dans la proposition n°"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("empty", "Sélectionnez au moins une contribution."),
+        ("unknown", "Contribution n° 987654 introuvable."),
+        ("other_process", "n'appartient pas à la démarche"),
+        ("hidden", "est masquée : rétablissez-la ou retirez-la de la sélection."),
+        ("taken", "déjà dans la proposition n°"),
+    ],
+)
 def test_bad_selections_are_refused_naming_the_contributions(app, scene, factory, case, message):
     c, moderator = scene["c"], scene["moderator"]
     if case == "empty":
@@ -312,8 +355,9 @@ def test_bad_selections_are_refused_naming_the_contributions(app, scene, factory
         ids = [c[0], c[4]]
     n_proposals = db.session.scalar(db.select(db.func.count(Proposal.id)))
     with pytest.raises(ContribError) as error:
-        proposals.create_from_contributions(scene["process"].id, ids, "Titre", "Texte", scene["themes"], "medium",
-                                            moderator=moderator)
+        proposals.create_from_contributions(
+            scene["process"].id, ids, "Titre", "Texte", scene["themes"], "medium", moderator=moderator
+        )
     assert message in error.value.message
     if case in {"other_process", "hidden", "taken"}:
         assert f"n° {ids[1]}" in error.value.message, "the message names the contribution at fault"
@@ -321,25 +365,34 @@ def test_bad_selections_are_refused_naming_the_contributions(app, scene, factory
     assert _status(c[0]) == ContributionStatus.PUBLISHED
 
 
-@pytest.mark.parametrize("title, text, themes, priority, message", [
-    ("   ", "Texte", None, "high", "Titre : ce champ est obligatoire"),
-    ("Titre", "<script>alert(1)</script>", None, "high", "balises HTML"),
-    ("Titre", "x" * 10_000_000, None, "high", "c'est trop long (maximum 10000)"),
-    ("Titre", "Texte", [], "high", "Choisissez au moins une thématique."),
-    ("Titre", "Texte", None, "urgentissime", "Choisissez une priorité"),
-])
+@pytest.mark.parametrize(
+    "title, text, themes, priority, message",
+    [
+        ("   ", "Texte", None, "high", "Titre : ce champ est obligatoire"),
+        ("Titre", "<script>alert(1)</script>", None, "high", "balises HTML"),
+        ("Titre", "x" * 10_000_000, None, "high", "c'est trop long (maximum 10000)"),
+        ("Titre", "Texte", [], "high", "Choisissez au moins une thématique."),
+        ("Titre", "Texte", None, "urgentissime", "Choisissez une priorité"),
+    ],
+)
 def test_hostile_input_is_refused_and_nothing_changes(app, scene, title, text, themes, priority, message):
     c = scene["c"]
     with pytest.raises(InvalidInput, match=re.escape(message)):
-        proposals.create_from_contributions(scene["process"].id, [c[0]], title, text,
-                                            scene["themes"] if themes is None else themes, priority,
-                                            moderator=scene["moderator"])
+        proposals.create_from_contributions(
+            scene["process"].id,
+            [c[0]],
+            title,
+            text,
+            scene["themes"] if themes is None else themes,
+            priority,
+            moderator=scene["moderator"],
+        )
     assert db.session.scalar(db.select(db.func.count(Proposal.id))) == 0
     assert _status(c[0]) == ContributionStatus.PUBLISHED
 
 
 def test_sql_looking_text_is_kept_verbatim(app, scene):
-    text = "'; DROP TABLE proposals; -- et 1=1 OR \"x\"=\"x\""
+    text = '\'; DROP TABLE proposals; -- et 1=1 OR "x"="x"'
     proposal = _create(scene, [scene["c"][0]], title="Robert'); DROP TABLE contributions;--", text=text)
     db.session.expire_all()
     stored = db.session.get(Proposal, proposal.id)
@@ -351,13 +404,16 @@ def test_participants_and_facilitators_cannot_merge(app, scene, factory, role):
     c = scene["c"]
     someone = factory.user(role)
     with pytest.raises(NotAllowed):
-        proposals.create_from_contributions(scene["process"].id, [c[0]], "Titre", "Texte", scene["themes"], "low",
-                                            moderator=someone)
+        proposals.create_from_contributions(
+            scene["process"].id, [c[0]], "Titre", "Texte", scene["themes"], "low", moderator=someone
+        )
     proposal = _create(scene, [c[0], c[1]])
-    for attempt in (lambda: proposals.add_contributions(proposal.id, [c[2]], moderator=someone),
-                    lambda: proposals.remove_contribution(proposal.id, c[1], moderator=someone),
-                    lambda: proposals.split(proposal.id, [c[1]], "T", "T", moderator=someone),
-                    lambda: undo.undo_act(_entries("create")[0].id, actor=someone)):
+    for attempt in (
+        lambda: proposals.add_contributions(proposal.id, [c[2]], moderator=someone),
+        lambda: proposals.remove_contribution(proposal.id, c[1], moderator=someone),
+        lambda: proposals.split(proposal.id, [c[1]], "T", "T", moderator=someone),
+        lambda: undo.undo_act(_entries("create")[0].id, actor=someone),
+    ):
         with pytest.raises(NotAllowed):
             attempt()
     scene["ledger"].check()
@@ -408,13 +464,15 @@ def test_two_moderators_adding_the_same_contribution_at_once(app, scene, factory
                 outcomes[proposal_id] = "ok"
             except ContribError as error:
                 outcomes[proposal_id] = error
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            except Exception as error:
                 outcomes[proposal_id] = repr(error)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=add, args=(first.id, moderator.id)),
-               threading.Thread(target=add, args=(second.id, other_moderator.id))]
+    threads = [
+        threading.Thread(target=add, args=(first.id, moderator.id)),
+        threading.Thread(target=add, args=(second.id, other_moderator.id)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -426,4 +484,7 @@ def test_two_moderators_adding_the_same_contribution_at_once(app, scene, factory
     assert f"n° {c[2]}" in loser.message and ("quelqu'un d'autre" in loser.message or "déjà dans" in loser.message)
     ledger.n_acts += 1
     ledger.check()
-    assert db.session.scalar(db.select(db.func.count(ProposalSource.id)).where(ProposalSource.contribution_id == c[2])) == 1
+    assert (
+        db.session.scalar(db.select(db.func.count(ProposalSource.id)).where(ProposalSource.contribution_id == c[2]))
+        == 1
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from contrib.extensions import db
 from contrib.models import AuditEntry, Proposal, Role
-from contrib.plaidoyer import services as plaidoyer
+from contrib.plaidoyer import acts, document, placement
 from contrib.plaidoyer import exports as plaidoyer_exports
 from contrib.proposals import services as proposals
 
@@ -34,9 +34,18 @@ def _count() -> int:
 
 
 def _create(client, scene, text, **extra):
-    return client.post(f"/moderation/demarches/{scene['process'].slug}/propositions/nouvelle", data={
-        "ids": [str(i) for i in scene["c"]], "action": "creer", "title": "Financer à temps",
-        "text": text, "theme_ids": [str(scene["process"].themes[0].id)], "priority": "medium", **extra})
+    return client.post(
+        f"/moderation/demarches/{scene['process'].slug}/propositions/nouvelle",
+        data={
+            "ids": [str(i) for i in scene["c"]],
+            "action": "creer",
+            "title": "Financer à temps",
+            "text": text,
+            "theme_ids": [str(scene["process"].themes[0].id)],
+            "priority": "medium",
+            **extra,
+        },
+    )
 
 
 def test_a_citation_to_no_contribution_is_refused_and_nothing_is_created(client, auth, scene):
@@ -92,13 +101,20 @@ def test_a_text_edit_is_checked_audited_and_undoable_from_the_journal(client, au
     _create(client, scene, f"Les financements des OPCO arrivent trop tard [#{c1}].")
     proposal = db.session.scalars(db.select(Proposal)).one()
     url = f"/moderation/demarches/{scene['process'].slug}/propositions/{proposal.id}/modifier"
-    refused = client.post(url, data={"title": "Financer à temps", "text": "Voir [#999] pour le détail.",
-                                     "version": str(proposal.version)})
+    refused = client.post(
+        url, data={"title": "Financer à temps", "text": "Voir [#999] pour le détail.", "version": str(proposal.version)}
+    )
     assert refused.status_code == 400 and "La citation [#999]" in refused.text
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).text.startswith("Les financements")
-    response = client.post(url, data={"title": "Payer les organismes à temps", "version": str(proposal.version),
-                                      "text": f"Les OPCO financent trop tard [#{c1}]."})
+    response = client.post(
+        url,
+        data={
+            "title": "Payer les organismes à temps",
+            "version": str(proposal.version),
+            "text": f"Les OPCO financent trop tard [#{c1}].",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).title == "Payer les organismes à temps"
@@ -116,30 +132,46 @@ def test_a_text_edit_is_checked_audited_and_undoable_from_the_journal(client, au
 def test_split_checks_the_new_text_against_the_sources_it_takes(scene):
     c1, c2 = scene["c"]
     proposal = proposals.create_from_contributions(
-        scene["process"].id, [c1, c2], "Deux idées", "Texte.", [scene["process"].themes[0].id], "medium",
-        moderator=scene["moderator"])
+        scene["process"].id,
+        [c1, c2],
+        "Deux idées",
+        "Texte.",
+        [scene["process"].themes[0].id],
+        "medium",
+        moderator=scene["moderator"],
+    )
     with pytest.raises(Exception, match=rf"La citation \[#{c1}\] ne correspond"):
-        proposals.split(proposal.id, [c2], "Budget", f"Les OPCO financent trop tard [#{c1}].",
-                        moderator=scene["moderator"])
+        proposals.split(
+            proposal.id, [c2], "Budget", f"Les OPCO financent trop tard [#{c1}].", moderator=scene["moderator"]
+        )
     assert _count() == 1
 
 
 def test_no_export_prints_a_citation_outside_the_proposal_sources(scene, factory):
     c1, c2 = scene["c"]
     proposal = proposals.create_from_contributions(
-        scene["process"].id, [c1, c2], "Financer à temps", f"Les OPCO financent trop tard [#{c1}].",
-        [scene["process"].themes[0].id], "medium", moderator=scene["moderator"])
+        scene["process"].id,
+        [c1, c2],
+        "Financer à temps",
+        f"Les OPCO financent trop tard [#{c1}].",
+        [scene["process"].themes[0].id],
+        "medium",
+        moderator=scene["moderator"],
+    )
     # A text saved before the check (or a frozen version) may still cite anything.
-    proposal.text = (f"Les OPCO financent trop tard [#{c1}, #999].\n\nSimplifier Qualiopi [#{scene['other']}]. "
-                     f"Ne pas supprimer le budget [#{c2}].")
+    proposal.text = (
+        f"Les OPCO financent trop tard [#{c1}, #999].\n\nSimplifier Qualiopi [#{scene['other']}]. "
+        f"Ne pas supprimer le budget [#{c2}]."
+    )
     db.session.commit()
     staff = factory.user(Role.STAFF)
-    document = plaidoyer.create("Plaidoyer 2027", actor=staff)
-    plaidoyer.add_proposal(document.id, proposal.id, actor=staff)
-    content = plaidoyer.document(plaidoyer.get(document.id))
+    created = acts.create("Plaidoyer 2027", actor=staff)
+    placement.add_proposal(created.id, proposal.id, actor=staff)
+    content = document.document(document.get(created.id))
     for file_format in ("md", "html", "csv", "json"):
-        data = plaidoyer_exports.render(content, file_format, meta=None, base_url="https://x.fr",
-                                        stem="p").content.decode("utf-8-sig")
+        data = plaidoyer_exports.render(
+            content, file_format, meta=None, base_url="https://x.fr", stem="p"
+        ).content.decode("utf-8-sig")
         if file_format == "csv":
             data = " ".join(row["proposition_texte"] for row in csv.DictReader(io.StringIO(data)))
         elif file_format == "json":

@@ -3,21 +3,23 @@
 import numpy as np
 import pytest
 
-from contrib.extensions import db
-from contrib.models import Contribution, DuplicateStatus, Role
-from contrib.participation import contributions
 from contrib.duplicates import services as duplicates
+from contrib.extensions import db
 from contrib.facilitation import imports
-from contrib.participation import similar
-from contrib.participation import vectors
+from contrib.models import Contribution, DuplicateStatus, Role
+from contrib.participation import contributions, similar, vectors
 from contrib.participation.contributions import ContributionDraft
 from nlp import embeddings
 from tests.conftest import poll_with_worker
 
-PREPARATION = ("Les financeurs devraient payer le temps de préparation des formateurs, "
-               "pas seulement les heures passées devant le groupe.")
-REWORDED = ("Les formateurs vacataires sont payés à l'heure de face-à-face ; "
-            "le temps passé à concevoir les supports n'est pas financé.")
+PREPARATION = (
+    "Les financeurs devraient payer le temps de préparation des formateurs, "
+    "pas seulement les heures passées devant le groupe."
+)
+REWORDED = (
+    "Les formateurs vacataires sont payés à l'heure de face-à-face ; "
+    "le temps passé à concevoir les supports n'est pas financé."
+)
 OTHERS = [
     "Baisser la TVA sur les produits de première nécessité pour redonner du pouvoir d'achat aux ménages modestes.",
     "Développer les pistes cyclables sécurisées entre les villages pour aller à l'école à vélo.",
@@ -64,8 +66,11 @@ def test_backfill_fills_missing_and_other_model_vectors_in_batches(app, factory,
     monkeypatch.setattr(vectors, "BATCH_SIZE", 2)
     process = factory.process()
     rows = [factory.contribution(process, text=text) for text in OTHERS]
-    db.session.execute(db.update(Contribution).where(Contribution.id == rows[0].id)
-                       .values(embedding=b"\0" * 1024, embedding_model="old-model"))
+    db.session.execute(
+        db.update(Contribution)
+        .where(Contribution.id == rows[0].id)
+        .values(embedding=b"\0" * 1024, embedding_model="old-model")
+    )
     db.session.commit()
     progress = []
     assert vectors.backfill(process.id, on_progress=lambda done, total: progress.append((done, total))) == 4
@@ -78,8 +83,9 @@ def test_an_imported_sheet_gets_its_vectors_from_a_real_worker(app, client, fact
     app.config["IMPORT_BACKGROUND_ROWS"] = 5
     process = factory.process(slug="pessac")
     facilitator = factory.user(Role.FACILITATOR)
-    sheet = "\n".join(["Thématique;Texte"] + [f"Métiers/compétences;{text} (table {i})"
-                                                  for i, text in enumerate(OTHERS * 2)]).encode()
+    sheet = "\n".join(
+        ["Thématique;Texte"] + [f"Métiers/compétences;{text} (table {i})" for i, text in enumerate(OTHERS * 2)]
+    ).encode()
     batch = imports.start_import(process.id, sheet, "atelier.csv", actor=facilitator)
     auth.login(facilitator)
     client.post(f"/demarches/pessac/import/{batch.id}/confirmer")
@@ -88,8 +94,14 @@ def test_an_imported_sheet_gets_its_vectors_from_a_real_worker(app, client, fact
     state = poll_until_vectors(app, process.id)
     assert state.status_label == "Terminé" and "8 vecteur(s) calculé(s)" in state.message
     assert vectors.count_missing(process.id) == 0
-    assert db.session.scalar(db.select(db.func.count()).select_from(Contribution)
-                             .where(Contribution.embedding_model == embeddings.MODEL_NAME)) == 8
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Contribution)
+            .where(Contribution.embedding_model == embeddings.MODEL_NAME)
+        )
+        == 8
+    )
 
 
 def poll_until_vectors(app, process_id, timeout=120):
@@ -155,7 +167,8 @@ class TestSuggestions:
         assert partner.id in [c.id for c, _ in similar.find_similar(process.id, self.TYPED)][:3]
 
     def test_a_large_words_only_index_is_replaced_in_the_background_once_vectors_are_stored(
-            self, app, factory, monkeypatch):
+        self, app, factory, monkeypatch
+    ):
         import time
 
         for name, value in (("ALWAYS_REFIT_BELOW", 3), ("EMBED_IN_BACKGROUND", 2), ("UPGRADE_CHECK_SECONDS", 0)):
@@ -208,9 +221,11 @@ def test_a_reworded_pair_is_proposed_as_meaning_tier_and_stays_pending(app, clie
     client.post(f"/moderation/demarches/{process.slug}/doublons/chercher")  # detecting again decides nothing
     db.session.expire_all()
     assert db.session.get(type(group), group.id).status == DuplicateStatus.PENDING
-    response = client.post(f"/moderation/demarches/{process.slug}/doublons/{group.id}/confirmer",
-                           data={"representative_id": str(first.id), "member_ids": [str(first.id), str(second.id)]},
-                           follow_redirects=True)
+    response = client.post(
+        f"/moderation/demarches/{process.slug}/doublons/{group.id}/confirmer",
+        data={"representative_id": str(first.id), "member_ids": [str(first.id), str(second.id)]},
+        follow_redirects=True,
+    )
     assert "confirmé : ces contributions forment une seule idée" in response.text
     db.session.expire_all()
     assert db.session.get(type(group), group.id).status == DuplicateStatus.CONFIRMED
@@ -221,8 +236,9 @@ def test_opposite_stances_are_never_proposed(app, review):
     for text in OTHERS:
         post(process, user, text)
     post(process, user, "Il faut généraliser l'AFEST dans toutes les entreprises de la branche dès l'an prochain.")
-    post(process, user, "Il ne faut pas généraliser l'AFEST dans toutes les entreprises de la branche "
-                        "dès l'an prochain.")
+    post(
+        process, user, "Il ne faut pas généraliser l'AFEST dans toutes les entreprises de la branche dès l'an prochain."
+    )
     post(process, user, PREPARATION)
     post(process, user, REWORDED)
     duplicates.detect(process.id, actor=moderator)
@@ -246,8 +262,10 @@ class TestSearch:
         similar.forget()
         return process, rows
 
-    @pytest.mark.parametrize("query, expected", [("formatrice", 0), ("formatrices indépendantes", 0),
-                                                 ("certifcation", 1), ("CERTIFICATION", 1), ("opco", 4)])
+    @pytest.mark.parametrize(
+        "query, expected",
+        [("formatrice", 0), ("formatrices indépendantes", 0), ("certifcation", 1), ("CERTIFICATION", 1), ("opco", 4)],
+    )
     def test_words_are_found_whatever_the_form_accent_or_typo(self, app, client, factory, query, expected):
         process, rows = self.scene(factory)
         found = contributions.search_contributions(process.id, query)
@@ -268,15 +286,17 @@ class TestSearch:
         assert found.items[0].id == rows[0].id and found.n_found == len(found.items)
         themed = contributions.search_contributions(process.id, "formateurs", theme_id=process.themes[1].id)
         assert themed.items == []  # every post above is in the first theme
-        db.session.execute(db.update(Contribution).where(Contribution.id == rows[0].id)
-                           .values(hidden_at=db.func.now()))
+        db.session.execute(db.update(Contribution).where(Contribution.id == rows[0].id).values(hidden_at=db.func.now()))
         db.session.commit()
         assert rows[0].id not in [c.id for c in contributions.search_contributions(process.id, "formateurs").items]
 
     def test_the_word_index_follows_edits_of_the_text(self, app, factory):
         process, rows = self.scene(factory)
-        db.session.execute(db.update(Contribution).where(Contribution.id == rows[3].id)
-                           .values(search_text="velos electriques en libre service"))
+        db.session.execute(
+            db.update(Contribution)
+            .where(Contribution.id == rows[3].id)
+            .values(search_text="velos electriques en libre service")
+        )
         db.session.commit()
         similar.forget()
         found = contributions.search_contributions(process.id, "électriques")
