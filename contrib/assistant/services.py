@@ -63,6 +63,7 @@ TASK_OF = {MessageKind.SUMMARY: "summary", MessageKind.ANSWER: "answer", Message
 
 def register_undo() -> None:
     """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
+    undo.handler(FLAG, label="Citation de l'assistant signalée comme fausse", redo=_redo_flag)(_undo_flag)
     undo.describe(GENERATE[MessageKind.SUMMARY], label="Résumé généré par l'assistant")
     undo.describe(GENERATE[MessageKind.ANSWER], label="Réponse de l'assistant")
     undo.describe(GENERATE[MessageKind.DRAFT], label="Brouillon de proposition généré par l'assistant")
@@ -439,13 +440,16 @@ def flag_citation(process: Process, message_id: int, index: int, *, actor: User)
     return flag
 
 
+def _undo_flag(entry: AuditEntry, actor: User) -> None:
+    _set_flag(entry, False)
+
+
+def _redo_flag(entry: AuditEntry, actor: User) -> None:
+    _set_flag(entry, True)
+
+
 def _set_flag(entry: AuditEntry, standing: bool) -> None:
     flag = db.session.get(CitationFlag, entry.target_id)
     if flag is None or (flag.withdrawn_at is None) == standing:
         raise Conflict("Ce signalement a déjà été modifié : rien n'a été fait.")
     flag.withdrawn_at = None if standing else utcnow()
-
-
-undo.handler(
-    FLAG, label="Citation de l'assistant signalée comme fausse", redo=lambda entry, actor: _set_flag(entry, True)
-)(lambda entry, actor: _set_flag(entry, False))

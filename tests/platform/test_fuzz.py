@@ -22,11 +22,15 @@ from contrib.extensions import db
 from contrib.facilitation import imports
 from contrib.models import (
     ActorType,
+    AssistantConversation,
+    AssistantMessage,
     AuditEntry,
     ContributionKind,
+    MessageKind,
     ProposalPriority,
     ProposalStatus,
     Role,
+    ScopeKind,
     SessionMode,
     User,
 )
@@ -393,6 +397,28 @@ def world(factory):
     version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
     proposal_version = proposals.get_proposal(proposal.id).version
+    # An assistant answer whose first sentence is shown as verified (what « Cette citation est fausse » flags).
+    conversation = AssistantConversation(
+        process_id=process.id,
+        scope_kind=ScopeKind.SELECTION,
+        scope_key=f"selection:{contribution.id}",
+        contribution_ids=[contribution.id],
+        created_by_id=moderator.id,
+    )
+    message = AssistantMessage(
+        conversation=conversation,
+        kind=MessageKind.ANSWER,
+        question="Que disent les participants ?",
+        content={
+            "segments": [
+                {"kind": "phrase", "status": "verifiee", "text": contribution.text, "citations": [contribution.id]}
+            ]
+        },
+        engine="embedded",
+        created_by_id=moderator.id,
+    )
+    db.session.add_all([conversation, message])
+    db.session.commit()
     # The journal's undo target: the last act, and one that can be undone.
     hidden = factory.contribution(process, text="Hors sujet.")
     moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
@@ -424,6 +450,7 @@ def world(factory):
         "version": version.id,
         "run": run.id,
         "entry": entry,
+        "message": message.id,
         "token": accounts.password_reset_token(author),
     }
 
@@ -533,7 +560,7 @@ FEATURE_FORMS = [
     ),
     (
         Role.MODERATOR,
-        "/moderation/demarches/{slug}/assistant/messages/{entry}/phrases/0/fausse",
+        "/moderation/demarches/{slug}/assistant/messages/{message}/phrases/0/fausse",
         ["groupe", "proposition", "regroupement", "ids"],
     ),
     # prioritisation: plenary sessions and their ballots
@@ -566,6 +593,7 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
     scope = ["resumer", None, None, None, None, f"{w['contribution']},{w['loose']}"]
     return {
         "/commentaires/{comment}/signaler": ["spam", None, None],
+        "/moderation/demarches/{slug}/assistant/messages/{message}/phrases/0/fausse": [None, None, None, None],
         "/admin/demarches/{process}": ["Rencontre de Pessac", "event", "Nouvelle-Aquitaine", None, None, None, "y"],
         "/moderation/demarches/{slug}/propositions/nouvelle": [
             "creer",
