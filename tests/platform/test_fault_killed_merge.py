@@ -17,7 +17,7 @@ KILLED_MERGE = textwrap.dedent("""
     from contrib import create_app
     from contrib.extensions import db
     from contrib.models import User
-    from contrib.proposals import services as proposals
+    from contrib.proposals import acts as proposals
 
     app = create_app({{"SQLALCHEMY_DATABASE_URI": {url!r}, "SECRET_KEY": "x", "TESTING": True}})
     with app.app_context():
