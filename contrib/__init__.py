@@ -95,7 +95,7 @@ def _undo_registrations():
     """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
     from contrib.assistant import services as assistant_services
     from contrib.clustering import adjustments
-    from contrib.duplicates import services as duplicates_services
+    from contrib.duplicates import decisions, detection
     from contrib.moderation import hiding, reports
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
     from contrib.prioritisation import plenary, proposal_life
@@ -105,7 +105,8 @@ def _undo_registrations():
         hiding.register_undo,
         reports.register_undo,
         adjustments.register_undo,
-        duplicates_services.register_undo,
+        detection.register_undo,
+        decisions.register_undo,
         proposals_services.register_undo,
         proposal_life.register_undo,
         plenary.register_undo,

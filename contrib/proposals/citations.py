@@ -11,9 +11,11 @@ from contrib.extensions import db
 from contrib.models import (
     Contribution,
 )
-from contrib.proposals.common import _ACCEPTED_STATUSES, REVIEW_REASON_MAX_LENGTH
 from nlp.citations import check_text, parse_citations
 
+REVIEW_REASON_MAX_LENGTH = 500
+# A citation that is a mere pointer ("Voir [#3].") states nothing to check.
+_ACCEPTED_STATUSES = ("verifiee", "lien")
 _CITATION = re.compile(r"\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\]")
 
 
