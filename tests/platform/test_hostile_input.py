@@ -197,7 +197,7 @@ def _regex_cases():
     """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
     from contrib.accounts import services as accounts
     from contrib.assistant import engines as assistant_engines
-    from contrib.facilitation import imports
+    from contrib.facilitation import rows
     from nlp.citations import parse_citations
 
     def email(value):
@@ -211,10 +211,10 @@ def _regex_cases():
     return [
         ("e-mail of dots", lambda: email("a@" + "." * n + "@"), None),
         ("e-mail", lambda: email("Prenom.Nom@Exemple.fr"), "prenom.nom@exemple.fr"),
-        ("import problem kind", lambda: imports._problem_kind(many_quotes), many_quotes),
+        ("import problem kind", lambda: rows._problem_kind(many_quotes), many_quotes),
         (
             "import problem kind, normal",
-            lambda: imports._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
+            lambda: rows._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
             "Thématique : « … » inconnue, ligne N.",
         ),
         ("citations with spaces", lambda: parse_citations("a" + " " * n + "b")[0], "a b"),
