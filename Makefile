@@ -20,17 +20,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries.
+# Debian packages: Chromium for the browser journeys, PostgreSQL binaries; Pango and fonts for the
+# plaidoyer PDF (WeasyPrint), also needed to serve the site.
 system-deps:
 	@need=""; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0' || need="$$need libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need="$$need libpangoft2-1.0-0"; \
+	[ -d /usr/share/fonts/truetype/liberation2 ] || need="$$need fonts-liberation2"; \
+	[ -d /usr/share/fonts/truetype/dejavu ] || need="$$need fonts-dejavu-core"; \
 	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
 	  apt-get update -qq && $(APT_INSTALL) $$need; \
 	fi
 
-run: install
+run: install system-deps
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Contrib est servi sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"

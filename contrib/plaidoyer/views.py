@@ -8,7 +8,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
-from contrib.plaidoyer import acts, placement, structure, undo_handlers
+from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import diff as diffs
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
@@ -75,8 +75,8 @@ def show(plaidoyer_id):
         "plaidoyer/show.html",
         plaidoyer=plaidoyer,
         content=content,
-        numbered=plaidoyer_exports.numbered(content),
-        provenance_line=plaidoyer_exports.provenance_line,
+        numbered=publication.numbered(content),
+        provenance_line=publication.provenance_line,
         text_form=text_form,
         add_form=add_form,
         process_form=process_form,
@@ -244,9 +244,7 @@ def remove_proposal(plaidoyer_id, proposal_id):
 @role_required(Role.STAFF)
 def add_from_process(plaidoyer_id):
     def done(result: placement.ProcessAddition) -> str:
-        message = plaidoyer_exports.plural(
-            result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées"
-        )
+        message = publication.plural(result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées")
         if result.n_already:
             message += f" ({result.n_already} déjà présente{'s' if result.n_already > 1 else ''})"
         if result.new_sections:
@@ -301,8 +299,8 @@ def version(plaidoyer_id, version_id):
         "plaidoyer/version.html",
         plaidoyer=plaidoyer,
         version=version,
-        numbered=plaidoyer_exports.numbered(version.content),
-        provenance_line=plaidoyer_exports.provenance_line,
+        numbered=publication.numbered(version.content),
+        provenance_line=publication.provenance_line,
         formats=plaidoyer_exports.FORMATS,
     )
 
