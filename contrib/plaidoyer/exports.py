@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 
 from flask import render_template
@@ -89,6 +90,7 @@ def _no_fetch(url: str, *args, **kwargs):
 def _to_pdf(content: dict, *, meta: dict | None, base_url: str) -> bytes:
     from weasyprint import HTML
 
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per page otherwise
     html = _to_html(content, meta=meta, base_url=base_url).decode("utf-8")
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
