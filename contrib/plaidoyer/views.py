@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from contrib.core import undo
 from contrib.core.errors import ContribError, InvalidInput
+from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
@@ -24,6 +25,8 @@ from contrib.plaidoyer.forms import (
     VersionedForm,
 )
 from contrib.processes import services as processes
+from contrib.proposals import services as proposals
+from contrib.proposals.forms import EditForm
 
 bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 
@@ -59,18 +62,28 @@ def _section_choices(sections, *, automatic: bool) -> list[tuple[int, str]]:
     return choices + [(section["id"], section["title"]) for section in sections]
 
 
-@bp.get("/<int:plaidoyer_id>")
-@role_required(Role.STAFF)
-def show(plaidoyer_id):
-    plaidoyer = documents.get(plaidoyer_id)
+def _render_show(plaidoyer, status: int = 200, *, edited: tuple[int, EditForm] | None = None):
+    """The editor; ``edited``: (proposal id, its text form with the errors to show, kept open)."""
     content = documents.document(plaidoyer)
     text_form = TextForm(formdata=None, obj=plaidoyer)
     add_form = AddProposalForm(formdata=None)
     add_form.section_id.choices = _section_choices(content["sections"], automatic=True)
     process_form = ProcessForm(formdata=None)
     process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
-    move_form = MoveForm(formdata=None)
-    move_form.section_id.choices = _section_choices(content["sections"], automatic=False)
+    placed = [proposal for section in content["sections"] for proposal in section["proposals"]]
+    versions = documents.proposal_versions([proposal["id"] for proposal in placed])
+    edit_forms = {
+        proposal["id"]: EditForm(
+            formdata=None,
+            prefix=f"p{proposal['id']}",
+            title=proposal["title"],
+            text=proposal["text"],
+            version=versions[proposal["id"]],
+        )
+        for proposal in placed
+    }
+    if edited:
+        edit_forms[edited[0]] = edited[1]
     return render_template(
         "plaidoyer/show.html",
         plaidoyer=plaidoyer,
@@ -80,14 +93,51 @@ def show(plaidoyer_id):
         text_form=text_form,
         add_form=add_form,
         process_form=process_form,
-        move_form=move_form,
+        edit_forms=edit_forms,
+        edited=edited[0] if edited else None,
         section_form=SectionForm(formdata=None),
         snapshot_form=SnapshotForm(formdata=None),
         history=undo_handlers.history(plaidoyer.id),
         label_of=undo.label_of,
         is_undoable=undo.is_undoable,
         formats=plaidoyer_exports.FORMATS,
-    )
+    ), status
+
+
+@bp.get("/<int:plaidoyer_id>")
+@role_required(Role.STAFF)
+def show(plaidoyer_id):
+    return _render_show(documents.get(plaidoyer_id))
+
+
+@bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/texte")
+@role_required(Role.STAFF)
+def edit_proposal(plaidoyer_id, proposal_id):
+    """The proposal's own title and text, edited from the plaidoyer (the proposals' rule, journaled there)."""
+    plaidoyer = documents.get(plaidoyer_id)
+    structure.get_item(plaidoyer.id, proposal_id)  # only a proposal of this document
+    form = EditForm(prefix=f"p{proposal_id}")
+    if not form.validate_on_submit():
+        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+    else:
+        try:
+            proposals.edit_text(
+                proposal_id,
+                form.title.data,
+                form.text.data,
+                moderator=current_user,
+                citation_reason=form.citation_reason.data,
+                expected_version=form.seen_version(),
+            )
+        except ContribError as error:
+            attach_error(form, error)
+            return _render_show(plaidoyer, 400, edited=(proposal_id, form))
+        flash(
+            f"Texte de la proposition n° {proposal_id} enregistré. La version précédente reste dans le journal "
+            "de modération, d'où l'acte peut être annulé.",
+            "success",
+        )
+    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + f"#proposition-{proposal_id}")
 
 
 def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
