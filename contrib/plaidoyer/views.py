@@ -345,22 +345,27 @@ def versions(plaidoyer_id):
 def version(plaidoyer_id, version_id):
     plaidoyer = documents.get(plaidoyer_id)
     version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
+    earlier = [other for other in plaidoyer_versions.versions(plaidoyer.id) if other.number < version.number]
     return render_template(
         "plaidoyer/version.html",
         plaidoyer=plaidoyer,
         version=version,
+        previous=earlier[0] if earlier else None,
+        current=CURRENT,
         numbered=publication.numbered(version.content),
         provenance_line=publication.provenance_line,
         formats=plaidoyer_exports.FORMATS,
     )
 
 
-def _side(plaidoyer, value: str | None):
-    """(title, content) of ``value``: a version id, or the current document."""
+def _side(plaidoyer, value: str | None) -> tuple[str, str, dict]:
+    """("de la version 2 « … »", "à la version 2 « … »", content) of ``value``: a version id, or the current
+    document ("du document actuel", "au document actuel")."""
     if parse_id(value) is not None:
         version = plaidoyer_versions.get_version(plaidoyer.id, parse_id(value))
-        return f"version {version.number} « {version.label} »", version.content
-    return "document actuel", documents.document(plaidoyer)
+        name = f"la version {version.number} « {version.label} »"
+        return f"de {name}", f"à {name}", version.content
+    return "du document actuel", "au document actuel", documents.document(plaidoyer)
 
 
 @bp.get("/<int:plaidoyer_id>/comparaison")
@@ -370,8 +375,8 @@ def compare(plaidoyer_id):
     all_versions = plaidoyer_versions.versions(plaidoyer.id)
     old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
     new_value = request.args.get("a") or CURRENT
-    old_name, old = _side(plaidoyer, old_value)
-    new_name, new = _side(plaidoyer, new_value)
+    old_name, _, old = _side(plaidoyer, old_value)
+    _, new_name, new = _side(plaidoyer, new_value)
     return render_template(
         "plaidoyer/compare.html",
         plaidoyer=plaidoyer,
