@@ -47,6 +47,11 @@ def test_the_editor_shows_each_proposal_text_and_its_actions_in_menus(client, au
     assert "<form" not in article[: article.index("<details")]
     assert re.findall(r"<summary>([^<]+)", article) == ["Modifier le texte", "Déplacer ou retirer"]
     assert "Section vide : elle n'apparaît pas dans les exports." in page
+    assert ">Pour plus tard</h3>" in page and "None." not in page  # an empty section has no number
+    version = plaidoyer_versions.snapshot(document_id, "Avec une section vide", actor=world.staff)
+    frozen = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
+    assert ">Pour plus tard</h2>" in frozen and "Section vide (absente des exports)." in frozen
+    assert "None." not in frozen
 
 
 def test_a_proposal_text_is_edited_in_place_journaled_and_undoable(client, auth, world, document_id):
