@@ -285,7 +285,8 @@ def publication(content: dict, *, meta: dict | None, base_url: str | None) -> Pu
     )
     n_items = sum(len(part.items) for part in parts)
     figures = (
-        f"{plural(n_items, 'proposition')}, issues de {plural(len(quoted), 'contribution')}"
+        f"{plural(n_items, 'proposition')}, {'issue' if n_items == 1 else 'issues'} de "
+        + plural(len(quoted), "contribution")
         + (f" ; {'région' if len(regions) == 1 else 'régions'} : {', '.join(regions)}" if regions else "")
         + "."
     )

@@ -244,3 +244,39 @@ def test_a_version_export_through_the_page_uses_the_configured_public_address(ap
     assert "127.0.0.1" not in client.get(url).text
     app.config["PUBLIC_URL"] = PUBLIC
     assert f'href="{PUBLIC}/propositions/{world.quality.id}"' in client.get(url).text
+
+
+def test_the_cover_figures_agree_in_number():
+    from contrib.plaidoyer.publication import publication
+
+    source = {
+        "id": 7,
+        "title": None,
+        "text": "Un texte.",
+        "kind": "Idée",
+        "theme": "Métiers/compétences",
+        "actor_type": "Entreprise",
+        "process": "Rencontre de Rennes",
+        "region": "Bretagne",
+        "date": "2026-01-19",
+        "url": "/contributions/7",
+    }
+    origin = {"n_sources": 1, "n_supporters": 0, "n_events": 1, "events": [], "regions": [], "actor_types": []}
+    proposal = {"id": 1, "title": "Former", "text": "Texte.", "url": "/propositions/1"}
+    content = {
+        "plaidoyer": {"title": "Plaidoyer", "introduction": "", "conclusion": ""},
+        "sections": [
+            {"id": 1, "title": "Métiers", "proposals": [{**proposal, "provenance": {**origin, "sources": [source]}}]}
+        ],
+    }
+    doc = publication(content, meta=None, base_url=INTERNAL)
+    assert doc.figures == "1 proposition, issue de 1 contribution."
+    assert (
+        doc.items[0].quotes[0].line
+        == "Rencontre de Rennes (Bretagne) · Métiers/compétences · Idée · Entreprise · 19 janvier 2026"
+    )
+    assert doc.contents == [
+        (1, "1. Métiers", "section-1"),
+        (2, "Proposition 1 : Former", "proposition-1"),
+        (1, "Annexe : contributions sources de chaque proposition", "annexe"),
+    ]
