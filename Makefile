@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): each gets its own database; 2 keeps the suite well under 15 min on 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install system-deps run serve test lint test-sqlite test-postgresql bench audit clean
+.PHONY: install pdf-deps system-deps run serve test lint test-sqlite test-postgresql bench audit clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { apt-get update -qq && $(APT_INSTALL) python3-venv python3-pip; }
@@ -20,8 +20,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries.
-system-deps:
+# Debian packages the plaidoyer PDF needs (WeasyPrint lays it out with Pango), to serve the site as to test it.
+pdf-deps:
+	@need=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0' || need="$$need libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need="$$need libpangoft2-1.0-0"; \
+	[ -d /usr/share/fonts/truetype/liberation2 ] || need="$$need fonts-liberation2"; \
+	[ -d /usr/share/fonts/truetype/dejavu ] || need="$$need fonts-dejavu-core"; \
+	if [ -n "$$need" ]; then \
+	  echo "Installing Debian packages:$$need"; \
+	  apt-get update -qq && $(APT_INSTALL) $$need; \
+	fi
+
+# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries, and the above.
+system-deps: pdf-deps
 	@need=""; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
@@ -30,7 +42,7 @@ system-deps:
 	  apt-get update -qq && $(APT_INSTALL) $$need; \
 	fi
 
-run: install
+run: install pdf-deps
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Contrib est servi sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
