@@ -67,7 +67,7 @@ def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -
     if not (reason or "").strip():
         listed = " ; ".join(f"« {s['text']} » ({s['reason']})" for s in flagged)
         raise InvalidInput(
-            f"Les contributions citées ne disent pas ce que dit{'' if len(flagged) == 1 else 'ent'} "
+            f"Les contributions citées ne disent pas ce que di{'t' if len(flagged) == 1 else 'sent'} "
             f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
             "Corrigez le texte, ou gardez-le en indiquant pourquoi.",
             field="citation_reason",
