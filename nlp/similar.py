@@ -114,7 +114,7 @@ class SimilarIndex:
         self._postings = matrix.T.tocsr()
         self._pending: list[sp.csr_matrix] = []
         self._n_merged = len(ids)
-        self._cells = None
+        self._cells: np.ndarray | None = None
         if raw is not None:  # semantic
             self._mean = embeddings.corpus_mean(raw)
             self._dense = np.empty((max(16, len(ids)), raw.shape[1]), dtype=np.float16)
@@ -167,6 +167,7 @@ class SimilarIndex:
 
     def _assign(self, start: int, centred: np.ndarray) -> None:
         """Add rows ``start``.. (their centred unit vectors given) to their nearest cells."""
+        assert self._cells is not None
         nearest = np.argmax(centred @ self._cells.T, axis=1)
         order = np.argsort(nearest, kind="stable")
         bounds = np.searchsorted(nearest[order], np.arange(len(self._cells) + 1))
