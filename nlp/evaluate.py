@@ -379,7 +379,12 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
     group_of = dict(zip(ids, data.groups))
     half = dict(zip(ids, data.half))
     gold_all = _pairs([[i for i in ids if group_of[i] == g] for g in set(data.groups) if g])
-    index = SimilarIndex().fit(ids, list(data.texts))
+    # The app's ranking, and each of its two signals alone (where the ceiling of the mix lies).
+    indexes = {
+        "top3": SimilarIndex().fit(ids, list(data.texts)),
+        "top3_words": SimilarIndex(semantic=False).fit(ids, list(data.texts)),
+        "top3_meaning": SimilarIndex(semantic_weight=1.0).fit(ids, list(data.texts)),
+    }
     out = {"n": len(ids), "n_gold_pairs": len(gold_all), "seconds": seconds}
     for name in ("all", "tuning", "held-out"):
         keep = (lambda p: True) if name == "all" else (lambda p, h=name: half[p[0]] == h and half[p[1]] == h)
@@ -406,17 +411,19 @@ def evaluate_paraphrases(path: str | Path, **find_options) -> dict:
             level_gold = {p for p in gold if data.difficulty[group_of[p[0]]] == level}
             by_difficulty[level] = [len(level_gold & found), len(level_gold)]
         stance_gold = {tuple(sorted(p, key=str)) for p in data.stance_pairs if keep(p)}
-        hits = queries = 0
-        for a, b in (q for p in gold for q in (p, p[::-1])):
-            queries += 1
-            hits += b in [i for i, _ in index.query(data.texts[ids.index(a)], k=3, exclude_ids=[a])]
+        queries = [q for p in gold for q in (p, p[::-1])]
+        found_by = {
+            name: {(a, b) for a, b in queries if b in dict(index.query(data.texts[ids.index(a)], k=3, exclude_ids=[a]))}
+            for name, index in indexes.items()
+        }
         out[name] = {
             "n_gold_pairs": len(gold),
             "tiers": tiers,
             "recall_by_difficulty": by_difficulty,
             "stance_pairs_grouped": len(stance_gold & found),
             "n_stance_pairs": len(stance_gold),
-            "top3": [hits, queries],
+            **{name: [len(hits), len(queries)] for name, hits in found_by.items()},
+            "top3_either": [len(found_by["top3_words"] | found_by["top3_meaning"]), len(queries)],
         }
     return out
 
@@ -436,7 +443,10 @@ def format_paraphrases(r: dict, path: str | Path) -> str:
         by_level = h["recall_by_difficulty"].items()
         lines.append("recall by difficulty: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in by_level))
         lines.append(f"opposite-stance pairs grouped: {h['stance_pairs_grouped']} of {h['n_stance_pairs']}")
-        lines.append(f"partner in the top 3 while typing: {h['top3'][0]} of {h['top3'][1]}")
+        lines.append(
+            f"partner in the top 3 while typing: {h['top3'][0]} of {h['top3'][1]} (words alone"
+            f" {h['top3_words'][0]}, meaning alone {h['top3_meaning'][0]}, either {h['top3_either'][0]})"
+        )
     return "\n".join(lines)
 
 
