@@ -50,7 +50,8 @@ def _worker(texts: list[str], out) -> None:
 
 def run(n_workers: int, n_texts: int) -> tuple[float, float, float]:
     """(texts per second overall, wall seconds, peak MB of the largest worker) for ``n_texts``."""
-    real = [t for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv") for t in load_dataset(DATA / name).texts]
+    files = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
+    real = [text for name in files for text in load_dataset(DATA / name).texts]
     texts = [f"{real[i % len(real)][:4000]} ({i})" for i in range(n_texts)]
     context = multiprocessing.get_context("spawn")  # a fresh process, as a queue worker is
     out = context.Queue()
