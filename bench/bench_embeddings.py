@@ -37,7 +37,7 @@ def _worker(texts: list[str], out) -> None:
     from contrib.participation import vectors
     from nlp import embeddings
 
-    embeddings.default_encoder()  # loaded once per process (preloaded by the worker at start)
+    vectors.encode(["Chargement du modèle."])  # loaded once per process (the worker preloads it at start)
     start = time.perf_counter()
     n_stored = 0
     for first in range(0, len(texts), vectors.BATCH_SIZE):
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=SAMPLE, help="texts per worker measured (then extrapolated)")
     parser.add_argument("--full", type=int, default=None, help="embed this many texts for real instead")
     args = parser.parse_args()
-    print(f"embedding with the stored-vector task on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"embedding with the stored-vector task on {os.cpu_count()} cores")
     for n_workers in (1, 2):
         n_texts = args.full or args.sample * n_workers
         rate, wall, peak = run(n_workers, n_texts)
@@ -81,7 +81,7 @@ def main() -> None:
         totals = ", ".join(f"{n:,}: {n / rate / 60:.1f} min" for n in SIZES)
         print(
             f"  {n_workers} worker(s): {rate:.0f} texts/s ({n_texts:,} texts in {wall:.1f} s), peak {peak:.0f} MB"
-            f" per worker (flat in n: batches of 256) -> {totals} ({how})"
+            f" per worker (flat in n: batches of 256) -> {totals} ({how}; load average {os.getloadavg()[0]:.1f})"
         )
 
 
