@@ -8,7 +8,8 @@ The vocabulary and idf are learned by :meth:`SimilarIndex.fit`; :meth:`SimilarIn
 projects new texts in that space and appends them (words unseen at fit time are ignored by the
 lexical part until :meth:`SimilarIndex.refit`; the semantic part sees them at once). Lexical
 scores read only the postings of the query's words. The vectors are kept as stored, float16
-(100 MB at 100,000 texts), with the inverse norm of each row once centred. Up to
+(100 MB at 100,000 texts; float32 on a small index), with the inverse norm of each row once
+centred. Up to
 ``EXACT_BELOW`` texts a query is compared with every row; above, with the rows of the
 ``n_probe`` k-means cells nearest to it (an inverted file, about sqrt(n) cells) and with the
 best lexical matches, so a query reads a few thousand rows instead of all of them.
@@ -117,7 +118,10 @@ class SimilarIndex:
         self._cells: np.ndarray | None = None
         if raw is not None:  # semantic
             self._mean = embeddings.corpus_mean(raw)
-            self._dense = np.empty((max(16, len(ids)), raw.shape[1]), dtype=np.float16)
+            # float16 as stored on a large index; float32 on a small one, where it costs little and
+            # spares the conversion (numpy has no float16 product) on every query.
+            dtype = np.float16 if len(ids) > self.exact_below else np.float32
+            self._dense = np.empty((max(16, len(ids)), raw.shape[1]), dtype=dtype)
             self._inverse_norms = np.empty(len(self._dense), dtype=np.float32)
             self._store(0, raw)
             if len(ids) > self.exact_below:
@@ -134,14 +138,14 @@ class SimilarIndex:
         stop = start + len(raw)
         if stop > len(self._dense):
             capacity = max(stop, len(self._dense) + len(self._dense) // 4, 1024)
-            grown = np.empty((capacity, self._dense.shape[1]), dtype=np.float16)
+            grown = np.empty((capacity, self._dense.shape[1]), dtype=self._dense.dtype)
             grown[:start] = self._dense[:start]
             inverse_norms = np.empty(capacity, dtype=np.float32)
             inverse_norms[:start] = self._inverse_norms[:start]
             self._dense, self._inverse_norms = grown, inverse_norms
         self._dense[start:stop] = raw
         for chunk in range(start, stop, _CHUNK):
-            shifted = self._dense[chunk : min(stop, chunk + _CHUNK)].astype(np.float32) - self._mean
+            shifted = np.asarray(self._dense[chunk : min(stop, chunk + _CHUNK)], dtype=np.float32) - self._mean
             norms = np.linalg.norm(shifted, axis=1)
             self._inverse_norms[chunk : chunk + len(norms)] = 1 / np.where(norms == 0, np.inf, norms)
             if self._cells is not None:
@@ -176,7 +180,7 @@ class SimilarIndex:
             self._members[cell] = np.concatenate([self._members[cell], rows])
 
     def _centred_rows(self, rows: np.ndarray) -> np.ndarray:
-        return (self._dense[rows].astype(np.float32) - self._mean) * self._inverse_norms[rows, None]
+        return (np.asarray(self._dense[rows], dtype=np.float32) - self._mean) * self._inverse_norms[rows, None]
 
     @property
     def n_cells_(self) -> int:
@@ -330,7 +334,8 @@ class SimilarIndex:
         for start in range(0, len(out), _CHUNK):
             stop = min(len(out), start + _CHUNK)
             block = slice(start, stop) if rows is None else rows[start:stop]
-            out[start:stop] = (self._dense[block].astype(np.float32) @ centred - offset) * self._inverse_norms[block]
+            rows_f32 = np.asarray(self._dense[block], dtype=np.float32)
+            out[start:stop] = (rows_f32 @ centred - offset) * self._inverse_norms[block]
         return out
 
     def _scores(self, query: sp.csr_matrix) -> np.ndarray | None:
