@@ -17,10 +17,12 @@ best lexical matches, so a query reads a few thousand rows instead of all of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
 from nlp import embeddings
 from nlp._validation import check_corpus
@@ -38,6 +40,12 @@ N_PROBE = 16
 #: Best lexical matches whose meaning is always scored, wherever their cell.
 LEXICAL_CANDIDATES = 200
 _CHUNK = 8192
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS libraries, found once (a lookup per query would cost more than the query)."""
+    return ThreadpoolController()
 
 
 class SimilarIndex:
@@ -293,7 +301,10 @@ class SimilarIndex:
             centred = embeddings.centred(raw, self._mean)[0]
             rows = restricted if restricted is not None else self._meaning_rows(centred, scores)
             hybrid = np.zeros(self.n_indexed_, np.float32) if scores is None else (1 - self.semantic_weight) * scores
-            meaning = np.maximum(self._meaning(centred, rows), 0.0)
+            # One thread: a product of a few thousand rows gains nothing from a second one, and
+            # on a busy host OpenBLAS's threads spin (measured: 5 ms instead of 13 ms at 30,000 texts).
+            with _blas().limit(limits=1, user_api="blas"):
+                meaning = np.maximum(self._meaning(centred, rows), 0.0)
             hybrid[slice(None) if rows is None else rows] += self.semantic_weight * meaning
             scores = hybrid
         if scores is None:
