@@ -13,16 +13,19 @@ link never makes a group larger than ``max_semantic_group``.
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from nlp import embeddings
 from nlp._validation import check_corpus, check_pairs
 from nlp.neighbours import cosine_pairs, dense_neighbours
-from nlp.stance import Stance, edit_changes_stance, opposite, stance
+from nlp.stance import Stance, edit_changes_stance, opposite, opposite_stance, stance
 from nlp.text import FrenchVectorizer, normalize_key
 
 __all__ = ["REASON_LABELS", "SEMANTIC_THRESHOLD", "DuplicateGroup", "find_duplicates"]
@@ -45,6 +48,12 @@ SEMANTIC_WEIGHT = 0.5
 SEMANTIC_NEIGHBOURS = 3
 # partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
 _ALIGNED_THRESHOLD = 95.0
+# Words the shorter text of a reworded copy may add (beyond typos): "Je propose que" before,
+# "C'est urgent." after, a filler word in ten elsewhere ("vraiment", "aussi"), with enough shared.
+_AFFIX_WORDS = 4
+_EXTRA_SHARE = 0.1
+_MIN_SHARED_WORDS = 8
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -166,16 +175,17 @@ def find_duplicates(
     """
     ids, texts, themes = check_corpus(ids, texts, themes)
     ignored = check_pairs(ignore_pairs, name="ignore_pairs")
-    raw = embeddings.as_matrix(vectors, len(texts)) if semantic and vectors is not None else None
+    if semantic and vectors is not None and len(vectors) != len(texts):
+        raise ValueError(f"vectors must have one row per text, got {len(vectors)} for {len(texts)} texts")
     keys = [normalize_key(t) for t in texts]
     position = {id_: i for i, id_ in enumerate(ids)}
     forbidden = [(position[a], position[b]) for a, b in ignored if a in position and b in position]
-    merger = _Merger(len(ids), forbidden, [stance(t) for t in texts])
+    merger = _Merger(len(ids), forbidden, texts)
     for score, a, b, reason in _exact_edges(keys):
         merger.merge(a, b, score, reason)
     unique_rows = _first_row_per_key(keys)
     rows = np.asarray(unique_rows, dtype=np.int64)
-    unique_keys = [keys[i] for i in unique_rows]
+    unique_keys = [_comparable(texts[i]) if "http" in texts[i] or "www." in texts[i] else keys[i] for i in unique_rows]
     matrix = _lexical_matrix(unique_keys)
     _near_edges(
         unique_keys,
@@ -189,7 +199,11 @@ def find_duplicates(
         min_words_near=min_words_near,
     )
     if semantic and len(unique_rows) > 1:
-        unique_vectors = embeddings.embed([texts[i] for i in unique_rows], encoder) if raw is None else raw[rows]
+        if vectors is None:
+            unique_vectors = embeddings.embed([texts[i] for i in unique_rows], encoder)
+        else:  # only the distinct texts' rows are copied (float16 in, float32 out: 2 GB at 1M)
+            chosen = vectors[rows] if isinstance(vectors, np.ndarray) else [vectors[i] for i in unique_rows]
+            unique_vectors = np.array(embeddings.as_matrix(chosen, len(rows)), dtype=np.float32)
         _semantic_edges(
             unique_keys,
             rows,
@@ -280,6 +294,9 @@ def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
     ratio = fuzz.ratio(a, b, score_cutoff=near_threshold)
     if ratio:
         return ratio / 100.0, "near"
+    short, long_ = sorted((a, b), key=len)
+    if not _inside(short, long_):
+        return None
     reordered = fuzz.token_sort_ratio(a, b, score_cutoff=paraphrase_threshold)
     if reordered:
         return reordered / 100.0, "paraphrase"
@@ -287,11 +304,52 @@ def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
     # partial_ratio aligns the shorter text on a span of the longer: a truncated copy whose
     # typos break whole words for the token sets still aligns character by character.
     contained = fuzz.token_set_ratio(a, b, score_cutoff=paraphrase_threshold)
-    short, long_ = sorted((a, b), key=len)
     contained = contained or fuzz.partial_ratio(short, long_, score_cutoff=_ALIGNED_THRESHOLD)
     if contained:
         return contained / 100.0 * len(short) / len(long_), "paraphrase"
     return None
+
+
+def _inside(short: str, long_: str) -> bool:
+    """Whether the words of ``short`` are words of ``long_``, up to typos and a few added words.
+
+    Typos aside (one or two edits of a word of the other text), ``short`` may add up to
+    ``_AFFIX_WORDS`` words at its start and at its end ("Je propose que … Merci.") and one word in
+    ten elsewhere; and it must share at least ``_MIN_SHARED_WORDS`` words when it adds any. A
+    truncated, reordered or prefixed copy passes; two texts that share most of their words but each
+    say something of their own (two pasted sentences, then each its own third one; "Ce n'est pas le
+    rôle de la loi" / "… de l'État") do not, though token-set scores rate them high.
+    """
+    words = short.split()
+    long_words = set(long_.split())
+    candidates = list(long_words)
+    missing = [w not in long_words and (len(w) < 4 or _no_typo_of(w, candidates)) for w in words]
+    if not any(missing):
+        return True
+    start = next((n for n, m in enumerate(missing) if not m), len(missing))
+    end = len(missing) - next((n for n, m in enumerate(reversed(missing)) if not m), len(missing))
+    middle = sum(missing[start:end])
+    shared = len(words) - sum(missing)
+    return (
+        shared >= _MIN_SHARED_WORDS
+        and start <= _AFFIX_WORDS
+        and len(missing) - end <= _AFFIX_WORDS
+        and middle <= 1 + _EXTRA_SHARE * len(words)
+    )
+
+
+def _no_typo_of(word: str, candidates: list[str]) -> bool:
+    """Whether ``word`` (4 letters or more: "est" is no typo of "et") is no typo of a candidate:
+    one edit (Levenshtein) from 4 letters, two from 7."""
+    edits = 2 if len(word) >= 7 else 1
+    return process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits) is None
+
+
+def _comparable(text: str) -> str:
+    """The exact-duplicate key with each link reduced to one word: a long address split into
+    fifteen words ("https www republique numerique fr consultations …") made two replies that
+    only cite the same page look like copies."""
+    return normalize_key(_URL.sub(lambda m: f" lien{zlib.crc32(m.group().encode()) % 10**6} ", text))
 
 
 def _edit_changes_stance(a: str, b: str) -> bool:
@@ -305,24 +363,37 @@ def _edit_changes_stance(a: str, b: str) -> bool:
         span = fuzz.partial_ratio_alignment(short, long_)
         assert span is not None  # None only under a score_cutoff
         long_ = long_[span.dest_start : span.dest_end]
-    return edit_changes_stance(short, long_)
+    return edit_changes_stance(short, long_) and opposite_stance(short, long_)
 
 
 def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k, min_words, max_group):
-    """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first."""
-    unit = embeddings.centred(vectors, embeddings.corpus_mean(vectors))
-    neighbours, _cosines = dense_neighbours(unit, k)
+    """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first.
+
+    ``vectors`` (float32, owned) are centred and normalised in place: no copy at a million rows.
+    """
+    vectors -= embeddings.corpus_mean(vectors)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.where(norms == 0, 1, norms)
+    n = len(keys)
+    neighbours, _cosines = dense_neighbours(vectors, k)
     n_words = np.array([k_.count(" ") + 1 for k_ in keys])
-    mutual = {(i, int(j)) for i in range(len(keys)) for j in neighbours[i] if j >= 0}
-    pairs = []
-    for i, j in mutual:
-        if i < j and (j, i) in mutual and min(n_words[i], n_words[j]) >= min_words:
-            embedding = float(unit[i] @ unit[j])
-            lexical = float(matrix[i].multiply(matrix[j]).sum()) if matrix is not None else 0.0
-            score = weight * embedding + (1 - weight) * lexical
-            if score >= threshold:
-                pairs.append((score, i, j))
-    for score, i, j in sorted(pairs, reverse=True):
+    left = np.repeat(np.arange(n), neighbours.shape[1])
+    right = neighbours.ravel()
+    found = right >= 0
+    left, right = left[found], right[found]
+    codes = left * n + right
+    mutual = (left < right) & np.isin(right * n + left, codes)
+    mutual &= np.minimum(n_words[left], n_words[right]) >= min_words
+    left, right = left[mutual], right[mutual]
+    embedding = np.concatenate(
+        [np.einsum("ij,ij->i", vectors[left[s : s + 65536]], vectors[right[s : s + 65536]]) for s in range(0, len(left), 65536)]
+        or [np.zeros(0, dtype=np.float32)]
+    )
+    lexical = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel() if matrix is not None else 0.0
+    scores = weight * embedding + (1 - weight) * lexical
+    keep = scores >= threshold
+    order = np.lexsort((right[keep], left[keep], -scores[keep]))
+    for score, i, j in zip(scores[keep][order].tolist(), left[keep][order].tolist(), right[keep][order].tolist()):
         merger.merge(int(rows[i]), int(rows[j]), min(score, 1.0), "semantic", max_size=max_group, check_stance=True)
 
 
@@ -330,7 +401,7 @@ class _Merger:
     """Union-find of verified pairs refusing merges that join a dismissed pair (or, when asked,
     two groups holding opposite stances: meaning links are checked against every member)."""
 
-    def __init__(self, n: int, forbidden: list[tuple[int, int]], stances: list[Stance]):
+    def __init__(self, n: int, forbidden: list[tuple[int, int]], texts: Sequence[str]):
         self.parent = list(range(n))
         self.partners: dict[int, set[int]] = {}
         for a, b in forbidden:
@@ -338,8 +409,11 @@ class _Merger:
             self.partners.setdefault(b, set()).add(a)
         self.members = {i: [i] for i in self.partners}  # only tracked where a forbidden pair may cross
         self.weakest: dict[int, tuple[float, str]] = {}
-        # Distinct stances of each group (a handful): a merge is checked against all members at once.
-        self.stances: list[frozenset[Stance] | None] = [frozenset((s,)) for s in stances]
+        # Distinct stances of a group (a handful), computed only for groups a meaning link reaches
+        # (a stance costs ~0.1 ms: a million of them would cost minutes); then every member counts.
+        self.texts = texts
+        self.stances: dict[int, frozenset[Stance]] = {}
+        self.rows_of: dict[int, list[int]] | None = None  # every group's rows, once meaning links start
         self.size = [1] * n
 
     def find(self, i: int) -> int:
@@ -363,13 +437,17 @@ class _Merger:
         watched_a, watched_b = self.members.get(ra, []), self.members.get(rb, [])
         if watched_a and watched_b and any(self.partners[x] & set(watched_b) for x in watched_a if x in self.partners):
             return False
-        stances_a, stances_b = self.stances[ra], self.stances[rb]
-        assert stances_a is not None and stances_b is not None  # only merged-away members lose theirs
-        if check_stance and any(opposite(x, y) for x in stances_a for y in stances_b):
+        if check_stance and any(opposite(x, y) for x in self._stances(ra) for y in self._stances(rb)):
             return False
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        self.stances[ra], self.stances[rb] = stances_a | stances_b, None
+        known_a, known_b = self.stances.get(ra), self.stances.pop(rb, None)
+        if known_a is not None and known_b is not None:
+            self.stances[ra] = known_a | known_b
+        else:
+            self.stances.pop(ra, None)
+        if self.rows_of is not None:
+            self.rows_of[ra] = self.rows_of.get(ra, [ra]) + self.rows_of.pop(rb, [rb])
         if watched_b:
             self.members[ra] = watched_a + watched_b
             self.members.pop(rb, None)
@@ -378,6 +456,17 @@ class _Merger:
         self.weakest[ra] = (low[0], max((sr[1] for sr in candidates), key=_REASON_RANK.__getitem__))
         self.weakest.pop(rb, None)
         return True
+
+    def _stances(self, root: int) -> frozenset[Stance]:
+        if root not in self.stances:
+            if self.rows_of is None:
+                self.rows_of = {}
+                for i in range(len(self.parent)):
+                    found = self.find(i)
+                    if found != i:
+                        self.rows_of.setdefault(found, [found]).append(i)
+            self.stances[root] = frozenset(stance(self.texts[i]) for i in self.rows_of.get(root, [root]))
+        return self.stances[root]
 
     def components(self) -> list[tuple[list[int], float, str]]:
         groups: dict[int, list[int]] = {}
