@@ -385,8 +385,9 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k
     mutual = (left < right) & np.isin(right * n + left, codes)
     mutual &= np.minimum(n_words[left], n_words[right]) >= min_words
     left, right = left[mutual], right[mutual]
+    step = 65_536  # pairs per product: two (step, 512) float32 blocks
     embedding = np.concatenate(
-        [np.einsum("ij,ij->i", vectors[left[s : s + 65536]], vectors[right[s : s + 65536]]) for s in range(0, len(left), 65536)]
+        [np.einsum("ij,ij->i", vectors[left[s : s + step]], vectors[right[s : s + step]]) for s in range(0, len(left), step)]
         or [np.zeros(0, dtype=np.float32)]
     )
     lexical = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel() if matrix is not None else 0.0
