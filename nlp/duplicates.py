@@ -386,9 +386,9 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k
     mutual &= np.minimum(n_words[left], n_words[right]) >= min_words
     left, right = left[mutual], right[mutual]
     step = 65_536  # pairs per product: two (step, 512) float32 blocks
+    blocks = [(left[s : s + step], right[s : s + step]) for s in range(0, len(left), step)]
     embedding = np.concatenate(
-        [np.einsum("ij,ij->i", vectors[left[s : s + step]], vectors[right[s : s + step]]) for s in range(0, len(left), step)]
-        or [np.zeros(0, dtype=np.float32)]
+        [np.einsum("ij,ij->i", vectors[a], vectors[b]) for a, b in blocks] or [np.zeros(0, dtype=np.float32)]
     )
     lexical = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel() if matrix is not None else 0.0
     scores = weight * embedding + (1 - weight) * lexical
