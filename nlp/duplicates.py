@@ -53,6 +53,7 @@ _ALIGNED_THRESHOLD = 95.0
 _AFFIX_WORDS = 4
 _EXTRA_SHARE = 0.1
 _MIN_SHARED_WORDS = 8
+_HEAD_WORDS = 6
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
@@ -101,7 +102,7 @@ def find_duplicates(
     vectors=None,
     semantic: bool = True,
     encoder: embeddings.Encoder | None = None,
-    candidate_threshold: float = 0.5,
+    candidate_threshold: float = 0.35,
     near_threshold: float = 94.0,
     paraphrase_threshold: float = 90.0,
     min_length_ratio: float = 0.55,
@@ -130,7 +131,7 @@ def find_duplicates(
     semantic : bool, default=True
         Add the "same idea, worded differently" tier (reason ``"semantic"``).
     encoder : nlp.embeddings.Encoder, optional
-    candidate_threshold : float, default=0.5
+    candidate_threshold : float, default=0.35
         TF-IDF cosine from which a pair is verified with rapidfuzz.
     near_threshold : float, default=94
         rapidfuzz ``ratio`` (0-100) on folded texts from which a pair is "quasi-identique"
@@ -289,13 +290,15 @@ def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
     """Return (score, reason) for a verified pair, None otherwise (lengths already checked).
 
     ``score_cutoff`` lets rapidfuzz stop early on pairs that cannot reach a threshold
-    (same verdicts and scores as without it).
+    (same verdicts and scores as without it). The word-level checks run before the reworded-copy
+    scores: they reject most candidate pairs of a copy-paste campaign at a fraction of the cost of
+    aligning two long texts.
     """
     ratio = fuzz.ratio(a, b, score_cutoff=near_threshold)
     if ratio:
         return ratio / 100.0, "near"
     short, long_ = sorted((a, b), key=len)
-    if not _inside(short, long_):
+    if not _inside(short, long_) or (len(short) < 0.9 * len(long_) and not _starts_alike(short, long_)):
         return None
     reordered = fuzz.token_sort_ratio(a, b, score_cutoff=paraphrase_threshold)
     if reordered:
@@ -323,7 +326,10 @@ def _inside(short: str, long_: str) -> bool:
     words = short.split()
     long_words = set(long_.split())
     candidates = list(long_words)
-    missing = [w not in long_words and (len(w) < 4 or _no_typo_of(w, candidates)) for w in words]
+    absent = [w not in long_words for w in words]
+    if sum(absent) > 2 * _AFFIX_WORDS + 0.4 * len(words):
+        return False  # more words than typos, fillers and affixes can explain: no typo search
+    missing = [gone and (len(w) < 4 or _no_typo_of(w, candidates)) for w, gone in zip(words, absent)]
     if not any(missing):
         return True
     start = next((n for n, m in enumerate(missing) if not m), len(missing))
@@ -335,6 +341,17 @@ def _inside(short: str, long_: str) -> bool:
         and start <= _AFFIX_WORDS
         and len(missing) - end <= _AFFIX_WORDS
         and middle <= 1 + _EXTRA_SHARE * len(words)
+    )
+
+
+def _starts_alike(short: str, long_: str) -> bool:
+    """Whether a shorter text starts like the longer one (a few added words aside): a cut copy keeps
+    the beginning; a paragraph quoted from the middle of a long text is an excerpt, not a copy."""
+    a, b = short.split(), long_.split()
+    window = _HEAD_WORDS + _AFFIX_WORDS
+    return (
+        sum(w in set(a[:window]) for w in b[:_HEAD_WORDS]) * 2 >= _HEAD_WORDS
+        or sum(w in set(b[:window]) for w in a[:_HEAD_WORDS]) * 2 >= _HEAD_WORDS
     )
 
 

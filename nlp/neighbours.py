@@ -18,7 +18,8 @@ def cosine_pairs(
     lengths: np.ndarray | None = None,
     min_length_ratio: float = 0.0,
     k: int = 8,
-    max_df: int = 2_000,
+    max_df: int = 1_000,
+    max_terms: int = 6,
     chunk_size: int = 2_000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return, for each L2-normalised row, its ``k`` most similar rows with cosine >= ``threshold``.
@@ -26,10 +27,11 @@ def cosine_pairs(
     Near-linear whatever the overlap between texts: a row is compared only with the rows that
     share one of its *rare* terms (prefix filtering: the rarest terms holding ``1 - threshold²``
     of its squared weight; any pair at cosine >= ``threshold`` shares one of them, since the
-    other terms cannot add up to ``threshold``). A term in more than ``max_df`` rows is left out
-    of the prefixes (a pasted sentence shared by thousands of texts would make every pair of
-    them a candidate), and only the ``k`` best candidates by that partial cosine get their exact
-    cosine. A row has at most ``k`` partners of its own, so the output grows with n, not n².
+    other terms cannot add up to ``threshold``). At most ``max_terms`` such terms are used and a
+    term in more than ``max_df`` rows is left out (a pasted sentence shared by thousands of texts
+    would make every pair of them a candidate): exact on ordinary corpora, a bound on campaigns.
+    Only the ``k`` best candidates by that partial cosine get their exact cosine. A row has at
+    most ``k`` partners of its own, so the output grows with n, not n².
 
     Parameters
     ----------
@@ -42,8 +44,11 @@ def cosine_pairs(
     min_length_ratio : float in [0, 1], default=0
     k : int, default=8
         Partners kept per row (each pair once, from either side).
-    max_df : int, default=2000
+    max_df : int, default=1000
         Terms in more rows than this are not used to find candidates (still in the cosine).
+    max_terms : int, default=6
+        Rare terms per row used to find candidates: with the two bounds above, a row meets at
+        most ``max_terms * max_df`` others, whatever the corpus.
     chunk_size : int, default=2000
         Rows per sparse product; bounds memory.
 
@@ -65,7 +70,7 @@ def cosine_pairs(
     lengths = np.ones(n) if lengths is None else np.asarray(lengths, dtype=np.float64)
     if lengths.shape != (n,):
         raise ValueError(f"lengths must have one entry per row, got {lengths.shape} for {n} rows")
-    prefix = _prefixes(matrix, threshold, max_df)
+    prefix = _prefixes(matrix, threshold, max_df, max_terms)
     postings = matrix.T.tocsr()  # term -> rows, read only for the prefix terms
     rows_out, cols_out, scores_out = [], [], []
     for start in range(0, n, chunk_size):
@@ -79,8 +84,7 @@ def cosine_pairs(
         # The k best candidates of each row by partial cosine (rows are already in order).
         order = np.lexsort((-partial, i))
         i, j = i[order], j[order]
-        first = np.searchsorted(i, i, side="left")
-        best = np.arange(len(i)) - first < k
+        best = np.arange(len(i)) - np.searchsorted(i, i) < k
         i, j = i[best], j[best]
         exact = np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
         keep = exact >= threshold - 1e-6
@@ -97,9 +101,10 @@ def cosine_pairs(
     return low[unique], high[unique], scores[unique]
 
 
-def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int) -> sp.csr_matrix:
-    """Each row restricted to its rarest terms holding ``1 - threshold²`` of its squared weight,
-    terms in more than ``max_df`` rows left out."""
+def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int, max_terms: int) -> sp.csr_matrix:
+    """Each row restricted to its rarest terms holding ``1 - threshold²`` of its squared weight, at
+    most ``max_terms`` of them; terms of one row only (they pair nothing) or of more than ``max_df``
+    rows left out."""
     n = matrix.shape[0]
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
     row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
@@ -108,8 +113,11 @@ def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int) -> sp.csr_ma
     cumulative = np.cumsum(squared)
     row_start = np.concatenate([[0.0], cumulative])[matrix.indptr[:-1]][row_of[order]]
     before = cumulative - squared - row_start  # weight of the rarer terms of the same row
-    keep = (before < 1 - threshold**2 + 1e-9) & (df[matrix.indices[order]] <= max_df)
-    kept = order[keep]
+    sorted_df = df[matrix.indices[order]]
+    keep = (before < 1 - threshold**2 + 1e-9) & (sorted_df >= 2) & (sorted_df <= max_df)
+    kept_rows = row_of[order][keep]
+    rank = np.arange(len(kept_rows)) - np.searchsorted(kept_rows, kept_rows)
+    kept = order[keep][rank < max_terms]
     return sp.csr_matrix(
         (matrix.data[kept], (row_of[kept], matrix.indices[kept])), shape=matrix.shape, dtype=np.float32
     )
