@@ -46,6 +46,9 @@ _REASON_RANK = {"exact": 0, "near": 1, "paraphrase": 2, "semantic": 3}
 SEMANTIC_THRESHOLD = 0.40
 SEMANTIC_WEIGHT = 0.5
 SEMANTIC_NEIGHBOURS = 3
+#: Margin of a meaning pair over each text's own neighbourhood (mean cosine of its 10 nearest).
+SEMANTIC_MARGIN = 0.1
+_NEIGHBOURHOOD = 10
 # partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
 _ALIGNED_THRESHOLD = 95.0
 # Words the shorter text of a reworded copy may add (beyond typos): "Je propose que" before,
@@ -110,6 +113,7 @@ def find_duplicates(
     semantic_threshold: float = SEMANTIC_THRESHOLD,
     semantic_weight: float = SEMANTIC_WEIGHT,
     semantic_neighbours: int = SEMANTIC_NEIGHBOURS,
+    semantic_margin: float = SEMANTIC_MARGIN,
     min_words_semantic: int = 8,
     max_semantic_group: int = 4,
 ) -> list[DuplicateGroup]:
@@ -152,6 +156,9 @@ def find_duplicates(
         semantic_weight) * TF-IDF cosine >= semantic_threshold``.
     semantic_neighbours : int
         Embedding neighbours looked at per text; a pair must be in each other's list.
+    semantic_margin : float
+        A pair's embedding cosine must exceed, by this much, the mean cosine of each text's 10
+        nearest neighbours: a corpus-relative bar (dense corpora need closer pairs).
     min_words_semantic : int, default=8
         Shorter texts never get a meaning link (short answers share a topic, not an idea).
     max_semantic_group : int, default=4
@@ -213,6 +220,7 @@ def find_duplicates(
             merger,
             threshold=semantic_threshold,
             weight=semantic_weight,
+            margin=semantic_margin,
             k=semantic_neighbours,
             min_words=min_words_semantic,
             max_group=max_semantic_group,
@@ -383,7 +391,7 @@ def _edit_changes_stance(a: str, b: str) -> bool:
     return edit_changes_stance(short, long_) and opposite_stance(short, long_)
 
 
-def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k, min_words, max_group):
+def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, margin, k, min_words, max_group):
     """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first.
 
     ``vectors`` (float32, owned) are centred and normalised in place: no copy at a million rows.
@@ -392,10 +400,14 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors /= np.where(norms == 0, 1, norms)
     n = len(keys)
-    neighbours, _cosines = dense_neighbours(vectors, k)
+    neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD))
+    # How close a text's ordinary neighbours are: in a consultation on one bill every text has
+    # near neighbours, and a pair must stand out from them, not only pass a global threshold.
+    finite = np.isfinite(cosines)
+    total, count = np.where(finite, cosines, 0).sum(axis=1), finite.sum(axis=1)
     n_words = np.array([k_.count(" ") + 1 for k_ in keys])
-    left = np.repeat(np.arange(n), neighbours.shape[1])
-    right = neighbours.ravel()
+    left = np.repeat(np.arange(n), k)
+    right = neighbours[:, :k].ravel()
     found = right >= 0
     left, right = left[found], right[found]
     codes = left * n + right
@@ -409,7 +421,12 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, k
     )
     lexical = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel() if matrix is not None else 0.0
     scores = weight * embedding + (1 - weight) * lexical
-    keep = scores >= threshold
+    # The mean of the other neighbours (the pair itself left out) on each side.
+    others = np.maximum(
+        (total[left] - embedding) / np.maximum(count[left] - 1, 1),
+        (total[right] - embedding) / np.maximum(count[right] - 1, 1),
+    )
+    keep = (scores >= threshold) & (embedding - others >= margin)
     order = np.lexsort((right[keep], left[keep], -scores[keep]))
     for score, i, j in zip(scores[keep][order].tolist(), left[keep][order].tolist(), right[keep][order].tolist()):
         merger.merge(int(rows[i]), int(rows[j]), min(score, 1.0), "semantic", max_size=max_group, check_stance=True)
