@@ -138,10 +138,12 @@ def test_meaning_links_never_make_large_groups():
         "Ouvrir les bibliothèques le dimanche pour les étudiants et les familles du quartier.",
     ]
     same = np.tile(np.eye(1, 512, dtype=np.float32), (6, 1))
-    found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5)
+    found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5, semantic_margin=0.0)
     capped = [g for g in found if g.reason == "semantic"]
     assert capped and all(len(g.ids) <= 4 for g in capped)
-    uncapped = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5, max_semantic_group=6)
+    uncapped = find_duplicates(
+        range(6), texts, vectors=same, semantic_neighbours=5, semantic_margin=0.0, max_semantic_group=6
+    )
     assert max(len(g.ids) for g in uncapped) > 4  # control: the cap is what stops the flood
 
 
@@ -214,3 +216,17 @@ def test_a_typo_inside_a_negation_of_a_long_copy_does_not_veto_it():
     assert [g.ids for g in find_duplicates([1, 2], [text, typo], semantic=False)] == [(1, 2)]
     negated = text.replace("Il faudrait rendre", "Il ne faudrait pas rendre")
     assert find_duplicates([1, 2], [text, negated], semantic=False) == []  # control: a real change of position
+
+
+def test_a_meaning_pair_must_stand_out_from_a_dense_neighbourhood():
+    # The same close pair (0, 5), once among unrelated texts and once among texts all nearly as
+    # close: a global cosine threshold would propose it in both; in a dense corpus it is not.
+    texts = [PREPARATION, *OTHERS, REWORDED]
+    basis = np.eye(6, 512, dtype=np.float32)
+    pair = [basis[0], basis[0] + 0.25 * basis[1]]
+    sparse = np.vstack([pair[0], *basis[2:6], pair[1]])
+    dense = np.vstack([pair[0], *(basis[0] + 0.45 * basis[m] for m in range(2, 6)), pair[1]])
+    assert [(g.ids, g.reason) for g in find_duplicates(range(6), texts, vectors=sparse)] == [((0, 5), "semantic")]
+    assert find_duplicates(range(6), texts, vectors=dense) == []
+    loose = find_duplicates(range(6), texts, vectors=dense, semantic_margin=0.0)
+    assert any(set(g.ids) == {0, 5} for g in loose)  # control: the margin is what keeps it out
