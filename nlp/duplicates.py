@@ -47,7 +47,7 @@ SEMANTIC_THRESHOLD = 0.40
 SEMANTIC_WEIGHT = 0.5
 SEMANTIC_NEIGHBOURS = 3
 #: Margin of a meaning pair over each text's own neighbourhood (mean cosine of its 10 nearest).
-SEMANTIC_MARGIN = 0.1
+SEMANTIC_MARGIN = 0.15
 _NEIGHBOURHOOD = 10
 # partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
 _ALIGNED_THRESHOLD = 95.0
