@@ -119,6 +119,8 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
+# "sans succès" at the end of a clause says its whole action failed ("nous recrutons … sans succès").
+_FAILED_OUTCOMES = frozenset(["succes", "resultat", "resultats", "suite", "reponse", "effet", "issue"])
 _TOKEN = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?|[^\W\d_]+|[%€$/]|[,;:()!?.…]", re.UNICODE)
 _CLAUSE_WORDS = frozenset(
     ["mais", "alors", "puisque", "car", "donc", "tandis", "cependant", "pourtant", "et", "ou", "parce"]
@@ -207,7 +209,8 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     for i, tok in enumerate(tokens):
         if _negates(tokens, i, consumed):
             flips[i] = 1
-            negated[tok.clause] = True
+            # "sans" negates its complement only ("les personnes sans qualification"), not the clause's verb.
+            negated[tok.clause] = negated.get(tok.clause, False) or tok.folded != "sans"
     by_clause: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
         by_clause.setdefault(tok.clause, []).append(i)
@@ -216,8 +219,9 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     for n, clause in enumerate(clauses):
         members = by_clause[clause]
         words = [tokens[i].folded for i in members]
-        if (len(words) >= 2 and "sans" in words[-3:-1]) or (len(words) >= 2 and words[-2] == "sans"):
-            whole.add(clause)  # "… depuis huit mois sans succès"
+        if len(words) >= 3 and words[-2] == "sans" and words[-1] in _FAILED_OUTCOMES:
+            whole.add(clause)  # "… depuis huit mois sans succès"; "des personnes sans qualification" is no outcome
+            negated[clause] = True
         if "cas" in words and len(words) <= 7 and negated.get(clause) and n:
             whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."
             negated[clauses[n - 1]] = not negated.get(clauses[n - 1], False)
