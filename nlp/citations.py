@@ -85,6 +85,9 @@ SOURCE_SIMILARITY = 0.35
 """Cosine above which a cited text supports part of the sentence even with few shared words."""
 CLAUSE_COVERAGE = 0.5
 """Share of a clause's content words that must be aligned: no unsupported half-sentence."""
+COUNTED_SOURCE_SHARE = 0.5
+"""« Deux contributions … »: each counted source aligns this share of the sentence, or two words that are
+not all names, or is close in meaning; a source sharing one word or only the actor's name does not say it."""
 
 NO_ANSWER = "Les contributions de cette sélection ne répondent pas à cette question."
 
@@ -381,6 +384,39 @@ _KNOWN_ENTITIES = frozenset(
         "europe",
         "union europeenne",
     }
+)
+# Who acts in the training sector, for the who-does-what check (besides names and agent nouns).
+_ACTOR_NOUNS = frozenset(
+    fold(w)
+    for w in [
+        "organisme",
+        "organismes",
+        "entreprise",
+        "entreprises",
+        "salarié",
+        "salariés",
+        "stagiaire",
+        "stagiaires",
+        "apprenti",
+        "apprentis",
+        "alternant",
+        "alternants",
+        "commune",
+        "communes",
+        "mairie",
+        "mairies",
+        "association",
+        "associations",
+        "branche",
+        "branches",
+        "établissement",
+        "établissements",
+        "élus",
+        "citoyens",
+        "état",
+        "région",
+        "régions",
+    ]
 )
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
 _ENTITY_STOP = frozenset(
@@ -725,6 +761,10 @@ def _quantifiers(tokens: list[Token]) -> dict[str, str]:
             if word == "ensemble" and prev not in ("l",):
                 continue
             out["tous"] = word if word != "ensemble" else "l'ensemble"
+        if word in out.get("tous", "").split() + out.get("majorite", "").split()[-1:] and (
+            nxt in _SOURCE_NOUNS or after in _SOURCE_NOUNS
+        ):
+            out["sur_le_perimetre"] = word  # "tous les participants": only a count over the scope says it
     return out
 
 
@@ -737,7 +777,7 @@ def _source_count_claimed(tokens: list[Token]) -> tuple[int, str] | None:
         count = _NUMBER_WORDS.get(word) or (int(word) if word.isdigit() and int(word) < 100 else None)
         if word in ("plusieurs", "nombreux", "nombreuses", "certains", "certaines"):
             count = 2
-        if count and (nxt in _SOURCE_NOUNS or (initial and nxt and nxt not in STOP_WORDS)):
+        if count and (nxt in _SOURCE_NOUNS or (initial and nxt.isalpha() and nxt not in STOP_WORDS)):
             return int(count), f"{word} {nxt}"
         if word in ("des", "les", "ces") and nxt in _SOURCE_NOUNS:
             return 2, f"{word} {nxt}"
@@ -761,6 +801,10 @@ def _entities(text: str) -> list[str]:
         if re.search(rf"\b{entity}\b", folded) and not any(fold(e) == entity or entity in fold(e) for e in out):
             out.append(entity)
     return list(dict.fromkeys(out))
+
+
+def _name_words(entities: Sequence[str]) -> set[str]:
+    return {fold(p) for e in entities for p in re.split(r"[\s'’-]+", e) if p}
 
 
 def _entity_in(entity: str, analysis: _Analysis) -> bool:
@@ -1073,6 +1117,50 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
     return []
 
 
+def _swapped_actors(claim: _Analysis, sources: dict[int, _Analysis], names: set[str]) -> list[str]:
+    """Who-does-what exchanged around the same words: "les organismes conçoivent … sans consulter les
+    OPCO" against "les OPCO conçoivent … sans consulter les organismes" (no passive "par" on either side)."""
+
+    def actors(analysis: _Analysis) -> list[_Word]:
+        found = [
+            w
+            for w in analysis.words
+            if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
+        ]
+        # A word written twice could be either side: only actors named once are compared.
+        return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
+
+    def passive(analysis: _Analysis, w: _Word) -> bool:  # "… conçues par les OPCO et l'État"
+        before = [t.folded for t in analysis.tokens if t.clause == w.clause and t.end <= w.start][-6:]
+        return "par" in before
+
+    claim_actors = actors(claim)
+    for id_, source in sources.items():
+        source_actors = actors(source)
+        for a, b in itertools.combinations(claim_actors, 2):
+            if _same_word(a, b) or passive(claim, a) or passive(claim, b):
+                continue
+            middle = [w for w in claim.words if a.end <= w.start and w.end <= b.start and w not in claim_actors]
+            for b2, a2 in itertools.combinations(source_actors, 2):  # b2 before a2 in the source
+                if not (_same_word(a, a2) and _same_word(b, b2)) or passive(source, a2) or passive(source, b2):
+                    continue
+                if any(s.start <= b2.start < a2.start < s.stop for s in _sentence_spans(source)) and any(
+                    _same_word(w, v) for w in middle for v in source.words if b2.end <= v.start and v.end <= a2.start
+                ):
+                    return [f"{_ids_phrase([id_])} dit l'inverse : « {_quote_span(source, b2, a2)} »"]
+    return []
+
+
+def _sentence_spans(analysis: _Analysis) -> list[range]:
+    ends = [m.end() for m in re.finditer(r"[.!?…]+", analysis.folded)] + [len(analysis.folded)]
+    return [range(start, end) for start, end in zip([0, *ends], ends)]
+
+
+def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
+    words = analysis.text[first.start : last.end].split()
+    return " ".join(words) if len(words) <= limit else " ".join(words[: limit // 2] + ["…"] + words[-limit // 2 :])
+
+
 def _complement(analysis: _Analysis, n: int) -> _Word | None:
     """The next content word of the same clause, when no coordination ("et", "ou", ",") comes between."""
     if n + 1 >= len(analysis.words):
@@ -1173,23 +1261,38 @@ def check_sentence(
         reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
         bad.append(id_)
     claimed = _source_count_claimed(claim.tokens)
+    if claimed and claimed[1].split()[-1] not in _SOURCE_NOUNS and any(
+        re.search(rf"\b{re.escape(claimed[1])}\b", s.folded) for s in sources.values()
+    ):
+        claimed = None  # "Deux agriculteurs …" copied from the source is its number, checked as one
     if claimed:  # "Deux contributions …" counts sources, not something the sources say
         claim.numbers.pop(("count", float(claimed[0])), None)
     for key, surface in claim.numbers.items():
         if not any(key in s.numbers for s in sources.values()):
             reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
     reasons.extend(_overreach(claim, sources, supporting))
-    reasons.extend(_swapped_roles(claim, sources))
+    single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
+    reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
-    if claimed and len(supporting) < claimed[0]:
-        reasons.append(
-            f"« {claimed[1]} » : {_plural(len(supporting), 'contribution')} citée"
-            f"{'s' if len(supporting) > 1 else ''} le dit"
-        )
+    if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
+        names = _name_words(entities)
+        saying = [
+            i
+            for i in supporting
+            if share[i] >= COUNTED_SOURCE_SHARE
+            or similarity[i] >= SOURCE_SIMILARITY
+            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in names for n in alignment.by_id[i]))
+        ]
+        if len(saying) < claimed[0]:
+            reasons.append(
+                f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
+                f"{'s' if len(saying) > 1 else ''} le dit"
+            )
+    over_scope = claim.quantifiers.pop("sur_le_perimetre", None) is not None
     for kind, surface in claim.quantifiers.items():
-        if any(kind in s.quantifiers for s in sources.values()):
+        if not over_scope and any(kind in s.quantifiers for s in sources.values()):
             continue
         size = scorer.scope_size
         enough = size and (len(supporting) > size / 2 if kind == "majorite" else len(supporting) >= size)
@@ -1241,7 +1344,7 @@ def check_sentence(
         status,
         round(score, 3),
         bad_ids=tuple(dict.fromkeys(bad)) or (ids if reasons and not bad else ()),
-        reason="; ".join(reasons),
+        reason="; ".join(dict.fromkeys(reasons)),
         supporting_ids=supporting,
     )
 
