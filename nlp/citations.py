@@ -47,7 +47,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp._polarity import Token, antonyms, in_family, is_action_word, is_polarity_word, polarities, tokenize
+from nlp._polarity import (
+    Token,
+    antonyms,
+    in_family,
+    is_action_word,
+    is_negative_word,
+    is_polarity_word,
+    polarities,
+    sans_complements,
+    tokenize,
+)
 from nlp.stopwords import STOP_WORDS
 from nlp.text import FrenchAnalyzer, fold
 
@@ -87,7 +97,8 @@ CLAUSE_COVERAGE = 0.5
 """Share of a clause's content words that must be aligned: no unsupported half-sentence."""
 COUNTED_SOURCE_SHARE = 0.5
 """« Deux contributions … »: each counted source aligns this share of the sentence, or two words that are
-not all names, or is close in meaning; a source sharing one word or only the actor's name does not say it."""
+not all names, or is close in meaning (``PARAPHRASE_SIMILARITY``); a source sharing one word or only the
+actor's name does not say it."""
 
 NO_ANSWER = "Les contributions de cette sélection ne répondent pas à cette question."
 
@@ -586,6 +597,7 @@ class _Word:
     start: int
     end: int
     unit: int = 0
+    sans: bool = False  # the complement of a "sans", negated alone
 
 
 @dataclass
@@ -638,9 +650,10 @@ def _analyse(text: str) -> _Analysis:
     folded = _FRAME.sub(" ", fold(text).replace("’", "'"))
     tokens = tokenize(folded)
     polarity, negated, whole = polarities(tokens)
+    local = sans_complements(tokens)
     words = [
-        _Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end)
-        for t, p in zip(tokens, polarity)
+        _Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end, sans=n in local)
+        for n, (t, p) in enumerate(zip(tokens, polarity))
         if _is_content(t.folded)
     ]
     for w in words:  # coverage units: clauses cut further at commas and "et" / "ou" / "mais"
@@ -981,11 +994,34 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
             needed = 1 if v.clause in source.whole else min(2, len(source_clause))
             if len(shared | {n}) < needed:
                 continue
-            if not antonym and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False):
+            if (
+                not antonym
+                and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False)
+                and w.sans == v.sans
+            ):
                 continue
+            if not antonym and w.polarity == 0 and _wished(claim, w) and _lacking(source, v):
+                continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
             out.append((n, id_, v))
             break
     return out
+
+
+_WISH = re.compile(
+    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu)"
+)
+
+
+def _wished(analysis: _Analysis, w: _Word) -> bool:
+    """True when a verb of wish or demand comes before ``w`` in its clause ("veulent être consultés")."""
+    return any(_WISH.match(t.folded) for t in analysis.tokens if t.clause == w.clause and t.end <= w.start)
+
+
+def _lacking(analysis: _Analysis, v: _Word) -> bool:
+    """True when ``v``'s clause states a lack ("sans consulter", "n'est pas payé"), not a will
+    ("refusent tout financement", "il ne faut pas")."""
+    clause = [t.folded for t in analysis.tokens if t.clause == v.clause]
+    return not any(_WISH.match(t) or is_negative_word(t) for t in clause)
 
 
 def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
@@ -1117,18 +1153,38 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
     return []
 
 
+def _actors(analysis: _Analysis, names: set[str]) -> list[_Word]:
+    """The actor words of a text named once (a word written twice could be either side)."""
+    found = [
+        w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
+    ]
+    return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
+
+
+def _misattributed(claim: _Analysis, sources: dict[int, _Analysis], names: set[str], aligned: set[int]) -> list[str]:
+    """The subject of a clause found in the cited texts only in clauses that say nothing else of it:
+    "la Région refuse de prendre en charge les frais" against "la Région finance …, mais les OPCO
+    refusent de prendre en charge les frais"."""
+    reasons = []
+    actors = _actors(claim, names)
+    for a in actors:
+        others = [w for n, w in enumerate(claim.words) if w.clause == a.clause and n in aligned and w not in actors]
+        found = [(id_, v) for id_, s in sources.items() for v in s.words if _same_word(a, v)]
+        if len(others) < 2 or not found or any(w.start < a.start for w in others):
+            continue  # only the subject, named before what it does
+        near = [x for i, v in found for x in sources[i].words if x.clause == v.clause]
+        if not any(_same_word(w, x) for x in near for w in others):
+            ids = list(dict.fromkeys(id_ for id_, _ in found))
+            reasons.append(f"{_ids_phrase(ids)} ne le dit pas de « {claim.text[a.start : a.end]} »")
+    return reasons
+
+
 def _swapped_actors(claim: _Analysis, sources: dict[int, _Analysis], names: set[str]) -> list[str]:
     """Who-does-what exchanged around the same words: "les organismes conçoivent … sans consulter les
     OPCO" against "les OPCO conçoivent … sans consulter les organismes" (no passive "par" on either side)."""
 
     def actors(analysis: _Analysis) -> list[_Word]:
-        found = [
-            w
-            for w in analysis.words
-            if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
-        ]
-        # A word written twice could be either side: only actors named once are compared.
-        return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
+        return _actors(analysis, names)
 
     def passive(analysis: _Analysis, w: _Word) -> bool:  # "… conçues par les OPCO et l'État"
         before = [t.folded for t in analysis.tokens if t.clause == w.clause and t.end <= w.start][-6:]
@@ -1158,7 +1214,7 @@ def _sentence_spans(analysis: _Analysis) -> list[range]:
 
 def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
     words = analysis.text[first.start : last.end].split()
-    return " ".join(words) if len(words) <= limit else " ".join(words[: limit // 2] + ["…"] + words[-limit // 2 :])
+    return " ".join(words) if len(words) <= limit else " ".join([*words[: limit // 2], "…", *words[-limit // 2 :]])
 
 
 def _complement(analysis: _Analysis, n: int) -> _Word | None:
@@ -1261,8 +1317,10 @@ def check_sentence(
         reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
         bad.append(id_)
     claimed = _source_count_claimed(claim.tokens)
-    if claimed and claimed[1].split()[-1] not in _SOURCE_NOUNS and any(
-        re.search(rf"\b{re.escape(claimed[1])}\b", s.folded) for s in sources.values()
+    if (
+        claimed
+        and claimed[1].split()[-1] not in _SOURCE_NOUNS
+        and any(re.search(rf"\b{re.escape(claimed[1])}\b", s.folded) for s in sources.values())
     ):
         claimed = None  # "Deux agriculteurs …" copied from the source is its number, checked as one
     if claimed:  # "Deux contributions …" counts sources, not something the sources say
@@ -1273,6 +1331,7 @@ def check_sentence(
     reasons.extend(_overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
     reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
+    reasons.extend(_misattributed(claim, sources, single_names, alignment.aligned))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
@@ -1282,7 +1341,7 @@ def check_sentence(
             i
             for i in supporting
             if share[i] >= COUNTED_SOURCE_SHARE
-            or similarity[i] >= SOURCE_SIMILARITY
+            or similarity[i] >= PARAPHRASE_SIMILARITY
             or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in names for n in alignment.by_id[i]))
         ]
         if len(saying) < claimed[0]:
