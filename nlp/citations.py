@@ -1336,13 +1336,13 @@ def check_sentence(
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
     if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
-        name_words = _name_words(entities)
+        named = _name_words(entities)
         saying = [
             i
             for i in supporting
             if share[i] >= COUNTED_SOURCE_SHARE
             or similarity[i] >= PARAPHRASE_SIMILARITY
-            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in name_words for n in alignment.by_id[i]))
+            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in named for n in alignment.by_id[i]))
         ]
         if len(saying) < claimed[0]:
             reasons.append(
