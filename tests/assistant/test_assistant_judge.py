@@ -100,7 +100,7 @@ def test_a_sentence_the_judge_refuses_is_not_shown_as_verified(scene, llm):
 
 
 def test_embedded_sentences_are_judged_too_and_a_judge_down_leaves_the_deterministic_verdict(scene, llm):
-    process, moderator, contributions, scope = scene
+    process, moderator, _, scope = scene
     llm.mode = "error"  # the endpoint answers nothing: embedded engine, and the judge cannot be asked
     message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator, llm=_settings(llm))
     assert message.engine == "embarqué"
