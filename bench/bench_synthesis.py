@@ -10,7 +10,8 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
   member cited by a sentence, over the groups whose text holds a sentence that can stand as an idea
   (a group of "Hors sujet ?" copies has none), and over all groups;
 - share of the sentences "vérifiée" by :func:`nlp.citations.check_sentence`;
-- time per cluster (fit + summary + draft).
+- time per cluster (fit + summary + draft), reading the contributions' stored sentence vectors as the app
+  does (computed before the clock starts).
 
     .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS]
 """
@@ -25,9 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from contrib.participation.vectors import meaning_text
 from nlp import cluster_contributions, find_duplicates
 from nlp._phrases import MIN_IDEA_WORDS, has_verb, is_idea_sentence
 from nlp.citations import SupportScorer, check_sentence, split_sentences
+from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -59,9 +62,11 @@ def single_word(segment, scorer: SupportScorer) -> bool:
 def measure(rows: list[dict]) -> dict:
     ids = list(range(1, len(rows) + 1))
     texts = [r["text"] for r in rows]
+    # The app reads each contribution's stored vector (computed when it was saved), not the encoder.
+    stored = embed([meaning_text(r["title"], r["text"]) for r in rows])
     started = time.perf_counter()
     synthesizer = ExtractiveSynthesizer().fit(
-        ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows]
+        ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows], vectors=stored
     )
     summary = synthesizer.summary()
     synthesizer.draft()

@@ -93,13 +93,14 @@ class Scope:
     actor_types: Sequence[str | None] = field(default=())
     events: Sequence[str | None] = field(default=())
     titles: Sequence[str | None] = field(default=())
+    vectors: Sequence[bytes] | None = None  # the stored sentence vectors, when every text has one
 
     def metadata(self) -> dict:
         return {
             name: list(values)
             for name, values in (("actor_types", self.actor_types), ("events", self.events), ("titles", self.titles))
             if values
-        }
+        } | ({"vectors": list(self.vectors)} if self.vectors is not None else {})
 
 
 @dataclass(frozen=True)
