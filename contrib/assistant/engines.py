@@ -16,7 +16,6 @@ them change nothing, because the model's output is checked the same way.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
@@ -37,9 +36,6 @@ TASKS = ("summary", "answer", "draft")
 MAX_PROMPT_CONTRIBUTIONS = 200
 MAX_PROMPT_CHARS = 1500
 MAX_HISTORY = 5  # previous questions of the conversation sent with a new one
-# nlp.synthesis learns to read a follow-up in the context of the previous questions (``history=``); until
-# that version is installed the embedded engine answers each question on its own. The one feature test.
-EMBEDDED_TAKES_HISTORY = "history" in inspect.signature(answer_question).parameters
 
 NOTICE_DOWN = (
     "Le modèle de langage configuré n'a pas répondu ({reason}) : voici la synthèse du moteur intégré, "
@@ -236,8 +232,8 @@ class EmbeddedEngine:
         self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None, history: Sequence[Turn] = ()
     ) -> Iterator[dict]:
         if task == "answer":
-            extra = {"history": [turn.question for turn in history]} if EMBEDDED_TAKES_HISTORY else {}
-            result = answer_question(scope.ids, scope.texts, question or "", **scope.metadata(), **extra)
+            previous = [turn.question for turn in history]
+            result = answer_question(scope.ids, scope.texts, question or "", history=previous, **scope.metadata())
             for segment in result.segments:
                 yield checked_segment(segment, scorer)
             return

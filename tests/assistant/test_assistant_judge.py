@@ -1,11 +1,14 @@
-"""The second-pass judge: with ``LLMSettings.judge`` the endpoint confirms each verified sentence, and
-can only take a verdict away (tests/llm_server.py answers the judge's requests with ``judge``)."""
+"""The second-pass judge (with ``LLMSettings.judge`` the endpoint confirms each verified sentence, and
+can only take a verdict away; tests/llm_server.py answers the judge's requests with ``judge``), and the
+embedded engine reading the stored sentence vectors."""
 
 import pytest
 
 from contrib.assistant import services as assistant
 from contrib.assistant.engines import JUDGE_PROMPT, JUDGE_REFUSAL, NOTICE_JUDGE_DOWN, LLMSettings
+from contrib.extensions import db
 from contrib.models import MessageKind, Role
+from contrib.participation import vectors
 from nlp.citations import SupportScorer, check_sentence
 from tests.llm_server import JUDGE_MARK, FakeLLM
 
@@ -115,3 +118,18 @@ def test_embedded_sentences_are_judged_too_and_a_judge_down_leaves_the_determini
     verified = [s for s in _phrases(judged) if s["status"] == "verifiee"]
     assert verified and all(s["judge"] == "oui" for s in verified)
     assert len(_judge_requests(llm)) == len(verified)
+
+
+def test_the_embedded_engine_reads_the_stored_vectors_when_every_contribution_has_one(scene):
+    process, moderator, contributions, scope = scene
+    assert assistant.load_scope(scope.ids).vectors is None  # control: none stored yet
+    for contribution, blob in zip(contributions, vectors.encode([c.text for c in contributions])):
+        contribution.embedding, contribution.embedding_model = blob, vectors.MODEL_NAME
+    db.session.commit()
+    loaded = assistant.load_scope(scope.ids)
+    assert loaded.vectors == [c.embedding for c in contributions]
+    message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
+    assert [s for s in _phrases(message) if s["status"] == "verifiee"]
+    contributions[0].embedding_model = "another-model"  # a stale vector: the encoder is used for all
+    db.session.commit()
+    assert assistant.load_scope(scope.ids).vectors is None

@@ -265,3 +265,21 @@ def test_opposite_stances_are_reported_as_disputed():
     # Control: without the opposite view nothing is reported as disputed.
     alone = ExtractiveSynthesizer().fit(ids[1:], texts[1:]).summary()
     assert "Ce qui est débattu" not in [s.text for s in alone.segments]
+
+
+class _NoEncoder:
+    name, dimensions = "none", 512
+
+    def encode(self, texts):
+        raise AssertionError(f"encoder called on {len(texts)} texts although vectors were given")
+
+
+def test_stored_vectors_spare_the_encoder_and_give_the_same_summary():
+    rows = _training_rows()[:60]
+    ids, texts = list(range(1, len(rows) + 1)), [r["text"] for r in rows]
+    encoded = ExtractiveSynthesizer().fit(ids, texts)
+    stored = embed([" ".join(t.split()[:40]) for t in texts])  # what the encoder would have computed
+    reused = ExtractiveSynthesizer(encoder=_NoEncoder()).fit(ids, texts, vectors=stored)
+    assert [s.as_text() for s in reused.summary().segments] == [s.as_text() for s in encoded.summary().segments]
+    with pytest.raises(ValueError):
+        ExtractiveSynthesizer().fit(ids, texts, vectors=stored[:-1])
