@@ -959,14 +959,14 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     if unaligned:
         source_words = {v.folded for s in sources.values() for v in s.words}
         vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
-        for n in unaligned:
-            vector = vectors[claim.words[n].folded]
-            for id_, source in sources.items():
-                agent = claim.words[n].folded.endswith(_AGENT_SUFFIXES)
-                if any(
-                    float(vector @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
-                    for v in source.words
-                ):
+        for id_, source in sources.items():
+            if not source.words:
+                continue
+            matrix = np.vstack([vectors[v.folded] for v in source.words])
+            agents = np.array([v.folded.endswith(_AGENT_SUFFIXES) for v in source.words])
+            for n in unaligned:
+                close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
+                if np.any(close & (agents == claim.words[n].folded.endswith(_AGENT_SUFFIXES))):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
