@@ -87,6 +87,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "LLM_TIMEOUT": float(environ.get("CONTRIB_LLM_TIMEOUT", 20)),
         "LLM_TOTAL_TIMEOUT": float(environ.get("CONTRIB_LLM_TOTAL_TIMEOUT", 90)),
         "LLM_RETRIES": max(0, int(environ.get("CONTRIB_LLM_RETRIES", 1))),
+        # Ask the endpoint to confirm each sentence the citation check verified (one request each).
+        "LLM_JUDGE": environ.get("CONTRIB_LLM_JUDGE", "false").lower() in ("1", "true", "yes"),
     }
 
 
