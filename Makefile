@@ -20,11 +20,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries.
+# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL and Redis binaries,
+# nginx (its configuration is checked with nginx -t); wrk is the anonymous-throughput bench's load generator.
 system-deps:
 	@need=""; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx-light"; \
+	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
 	  apt-get update -qq && $(APT_INSTALL) $$need; \
@@ -52,7 +56,7 @@ test-sqlite: install
 test-postgresql: install
 	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -n $(TEST_WORKERS) -m "not nodb and not sqlite_only" $(PYTEST_ARGS)
 
-bench: install
+bench: install system-deps
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 # Known vulnerabilities in the installed dependencies (needs access to the PyPI/OSV advisory services).

@@ -1,0 +1,145 @@
+"""Anonymous readers: requests/s of a process page served by gunicorn (gunicorn.conf.py, as in production).
+
+The database (SQLite in a temporary folder, or a throwaway PostgreSQL) holds N contributions in one process;
+the load generator is ``wrk`` (Debian package) when installed, otherwise threads of this script keeping
+connections alive. Every answer must be a 200 with the page; prints requests/s and latency.
+The target is 400 requests/s on the 2-core development machine (a minimal Flask page: about 1,100/s).
+
+    .venv/bin/python bench/bench_anonymous.py [sqlite|postgresql] [--rows 5000] [--seconds 10] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_pages import corpus_rows  # noqa: E402
+from contrib import create_app  # noqa: E402
+from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
+from tools.pgserver import PostgresServer, create_database, free_port  # noqa: E402
+
+PAGE = "/demarches/lecture"
+TARGET = 400
+
+
+def prepare(database_url: str, n_rows: int) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        process = ensure_process("lecture", "Consultation lue par le public")
+        load_rows(process.id, corpus_rows(n_rows))
+
+
+def serve(database_url: str, port: int, folder: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "CONTRIB_DATABASE_URL": database_url,
+        "CONTRIB_SECRET_KEY": "bench-anonymous",
+        "CONTRIB_TASK_QUEUE": f"sqlite:///{folder / 'tasks.sqlite3'}",
+    }
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/sante", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def with_wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Non-2xx" not in output and "Socket errors" not in output, output
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), output
+
+
+def with_threads(port: int, seconds: int, connections: int) -> tuple[float, str]:
+    counts = [0] * connections
+    stop = time.monotonic() + seconds
+
+    def read(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            connection.request("GET", PAGE)
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200 and b"Consultation lue par le public" in body, response.status
+            counts[slot] += 1
+
+    threads = [threading.Thread(target=read, args=(slot,)) for slot in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds, f"{sum(counts)} requests by {connections} threads of this script"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database", nargs="?", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="contrib-bench-anonymous-"))
+    pg = None
+    try:
+        if args.database == "postgresql":
+            pg = PostgresServer().start()
+            database_url = create_database(pg.admin_url, "bench_anonymous")
+        else:
+            database_url = f"sqlite:///{folder / 'contrib.sqlite3'}"
+        prepare(database_url, args.rows)
+        port = free_port()
+        server = serve(database_url, port, folder)
+        try:
+            url = f"http://127.0.0.1:{port}{PAGE}"
+            page = httpx.get(url, timeout=10)
+            assert page.status_code == 200 and "Consultation lue par le public" in page.text
+            if shutil.which("wrk"):
+                rate, details = with_wrk(url, args.seconds, args.connections)
+            else:
+                rate, details = with_threads(port, args.seconds, args.connections)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(details.strip())
+    print(
+        f"anonymous process page ({args.database}, {args.rows} contributions, {args.connections} connections): "
+        f"{rate:.0f} requests/s (target ≥ {TARGET}) {'OK' if rate >= TARGET else 'BELOW TARGET'}"
+    )
+    return 0 if rate >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
