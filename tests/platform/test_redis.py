@@ -29,7 +29,7 @@ def test_a_worker_process_runs_the_tasks_queued_on_redis(app, factory, redis_url
         run_id = runs.launch_run(process.id, actor=db.session.get(type(moderator), moderator.id)).id
         assert tasks.queue(redis_app).pending_count() == 1, "the run waits in Redis"
     with redis.Redis.from_url(redis_url) as connection:
-        assert any(b"contrib" in key for key in connection.keys()), "huey's queue lives in this Redis"
+        assert connection.keys("*contrib*"), "huey's queue lives in this Redis"
 
     with worker_process(redis_app):
         deadline = time.monotonic() + 120
