@@ -37,9 +37,8 @@ system-deps:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Contrib est servi sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
-	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Contrib est servi par gunicorn sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
+	@$(PY) -m tools.serve
 
 test: install system-deps lint test-sqlite test-postgresql
 

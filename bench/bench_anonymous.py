@@ -76,6 +76,7 @@ def serve(database_url: str, port: int, folder: Path, *, cache_seconds: float | 
         (folder / "empty.conf.py").write_text("")
         command += ["--config", str(folder / "empty.conf.py"), "--worker-class", settings["worker_class"]]
         command += ["--workers", str(settings["workers"]), "--threads", str(settings["threads"])]
+        command += ["--preload", "--no-control-socket"]
         command += ["bench.bench_anonymous:minimal_app()"]
     else:
         env["CONTRIB_PAGE_CACHE_SECONDS"] = str(cache_seconds)
