@@ -81,7 +81,9 @@ def bump_generation(bind) -> None:
     """Count one more committed write, on a connection of its own (a row lock held for microseconds)."""
     with bind.connect() as connection:
         if connection.execute(sa.update(_TABLE).where(_ROW).values(value=_TABLE.c.value + 1)).rowcount == 0:
-            connection.execute(sa.insert(_TABLE).values(id=1, value=1))  # tables emptied by hand
+            # The row was emptied by hand (or a backup restored without it): start from a value no page
+            # cached before can carry, the clock in microseconds.
+            connection.execute(sa.insert(_TABLE).values(id=1, value=time.time_ns() // 1000))
         connection.commit()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contrib.extensions import db
@@ -14,4 +15,4 @@ class DataGeneration(db.Model):
     __tablename__ = "data_generation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -20,7 +20,7 @@ def upgrade():
     table = op.create_table(
         'data_generation',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('value', sa.Integer(), nullable=False),
+        sa.Column('value', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_data_generation')),
     )
     op.bulk_insert(table, [{'id': 1, 'value': 0}])
