@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_pages import corpus_rows  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
+from tools.hosts import stop, wait_until_serving  # noqa: E402
 from tools.pgserver import PostgresServer, create_database, free_port  # noqa: E402
 
 PAGE = "/demarches/lecture"
@@ -81,26 +82,13 @@ def serve(database_url: str, port: int, folder: Path, *, cache_seconds: float | 
     else:
         env["CONTRIB_PAGE_CACHE_SECONDS"] = str(cache_seconds)
         command += ["--config", "gunicorn.conf.py", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/sante", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=30)
+        wait_until_serving(f"http://127.0.0.1:{port}", server, timeout=300)
+    except RuntimeError:
+        stop(server)
+        raise
+    return server
 
 
 def with_wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
