@@ -87,9 +87,9 @@ def bump_generation(bind) -> None:
         connection.commit()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed_writes(session, _flush_context):
-    if session.new or session.dirty or session.deleted:
+@event.listens_for(Session, "before_flush")
+def _note_flushed_writes(session, _flush_context, _instances):
+    if session.new or session.deleted or any(session.is_modified(instance) for instance in session.dirty):
         session.info[_WROTE] = True
 
 
