@@ -74,6 +74,7 @@ def test_make_run_serves_with_gunicorn_and_its_worker_until_ctrl_c(app, factory,
     }
     db.session.commit()
     launcher = subprocess.Popen([sys.executable, "-m", "tools.serve"], cwd=ROOT, env=env)
+    processes: set[int] = set()
     try:
 
         def home():

@@ -72,7 +72,7 @@ def without_tokens(html: str) -> str:
 
 def test_two_hosts_and_two_workers_make_one_platform(app, factory, migrated_database, redis_url):
     process = factory.process(slug=SLUG)
-    load_rows(process.id, [BulkRow(theme=process.themes[0].name, text=text) for text in _texts(600)])
+    load_rows(process.id, [BulkRow(theme=process.themes[0].name, text=text) for text in _texts(400)])
     moderator, participant, target = factory.user(Role.MODERATOR), factory.user(), factory.user()
     db.session.commit()
 
