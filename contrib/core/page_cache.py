@@ -97,8 +97,12 @@ def _note_flushed_writes(session, _flush_context, _instances):
 def _note_statement_writes(state: ORMExecuteState):
     statement = state.statement
     writes_text = isinstance(statement, sa.TextClause) and not statement.text.lstrip().upper().startswith("SELECT")
-    if state.is_insert or state.is_update or state.is_delete or writes_text:
+    if not (state.is_insert or state.is_update or state.is_delete or writes_text):
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", -1) != 0:  # an UPDATE that matched nothing (a stale-run sweep) changed nothing
         state.session.info[_WROTE] = True
+    return result
 
 
 @event.listens_for(Session, "after_commit")

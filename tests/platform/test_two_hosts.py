@@ -3,6 +3,7 @@ and one Redis, driven over real HTTP. What one host or worker does, the other se
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -12,14 +13,39 @@ import pytest
 from contrib.extensions import db
 from contrib.facilitation.bulk import BulkRow, load_rows
 from contrib.models import Contribution, Role
-from tests.conftest import DATABASE_KIND, PASSWORD
+from tests.conftest import PASSWORD, Factory, make_app, unavailable
 from tests.platform.test_faults_killed_worker import _texts
 from tools.hosts import Platform, kill
-from tools.pgserver import free_port
+from tools.pgserver import PostgresServer, PostgresUnavailable, create_database, free_port
 
-pytestmark = pytest.mark.skipif(
-    DATABASE_KIND != "postgresql", reason="several hosts share a database server: run in the PostgreSQL pass"
-)
+# Several hosts share a database server: the test starts its own PostgreSQL (or uses CONTRIB_TEST_PG_URL's)
+# and runs once per suite, like test_faults_postgresql.py.
+pytestmark = pytest.mark.nodb
+
+
+@pytest.fixture
+def pg_app(tmp_path, worker_id):
+    """An app on a migrated PostgreSQL database of its own, in context; the server stopped afterwards."""
+    from flask_migrate import upgrade
+
+    server, admin_url = None, os.environ.get("CONTRIB_TEST_PG_URL")
+    if not admin_url:
+        try:
+            server = PostgresServer().start()
+        except PostgresUnavailable as error:
+            unavailable(str(error))
+        admin_url = server.admin_url
+    app = make_app(create_database(admin_url, f"contrib_two_hosts_{worker_id}"), TASK_QUEUE=f"sqlite:///{tmp_path}/q")
+    try:
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if server is not None:
+            server.stop()
+
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 SLUG = "nationale"
@@ -70,13 +96,15 @@ def without_tokens(html: str) -> str:
     return CSRF.sub("", html)
 
 
-def test_two_hosts_and_two_workers_make_one_platform(app, factory, migrated_database, redis_url):
+def test_two_hosts_and_two_workers_make_one_platform(pg_app, redis_url):
+    factory = Factory()
     process = factory.process(slug=SLUG)
     load_rows(process.id, [BulkRow(theme=process.themes[0].name, text=text) for text in _texts(400)])
     moderator, participant, target = factory.user(Role.MODERATOR), factory.user(), factory.user()
     db.session.commit()
 
-    with Platform(migrated_database, redis_url, (free_port(), free_port())) as platform:
+    database_url = pg_app.config["SQLALCHEMY_DATABASE_URI"]
+    with Platform(database_url, redis_url, (free_port(), free_port())) as platform:
         platform.wait()
         url_a, url_b = platform.urls
 
