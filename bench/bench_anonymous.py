@@ -14,6 +14,7 @@ on a machine busy with other work, compare the page with the minimal one.
 from __future__ import annotations
 
 import argparse
+import signal
 import http.client
 import os
 import re
@@ -130,6 +131,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers it started (finally blocks)
     folder = Path(tempfile.mkdtemp(prefix="contrib-bench-anonymous-"))
     pg = None
     try:

@@ -12,6 +12,7 @@ killed, a second run launched on B until done.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -72,6 +73,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers it started (finally blocks)
     pg, redis_server = PostgresServer().start(), RedisServer().start()
     figures = []
     try:
