@@ -14,11 +14,11 @@ on a machine busy with other work, compare the page with the minimal one.
 from __future__ import annotations
 
 import argparse
-import signal
 import http.client
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
