@@ -106,7 +106,10 @@ def main() -> int:
             contribution_id = posted_id(database_url)
             token = csrf(moderator.get(f"{url_b}/contributions/{contribution_id}").text)
             start = time.perf_counter()
-            moderator.post(f"{url_b}/moderation/contributions/{contribution_id}/masquer", data={"csrf_token": token})
+            moderator.post(
+                f"{url_b}/moderation/contributions/{contribution_id}/masquer",
+                data={"csrf_token": token, "reason": "Doublon"},
+            )
             figures.append(("hide on B", time.perf_counter() - start))
             figures.append(
                 ("then gone from A's suggestions", until(lambda: POSTED not in suggestions(participant, url_a)))
