@@ -72,9 +72,14 @@ class PageCache:
                 self._entries.popitem(last=False)
 
 
+_READ_GENERATION = sa.select(_TABLE.c.value).where(_ROW)
+
+
 def current_generation() -> int:
-    """The data generation (0 before the first write)."""
-    return db.session.execute(sa.select(_TABLE.c.value).where(_ROW)).scalar() or 0
+    """The data generation (0 before the first write), read on a connection of its own: a cache hit then
+    opens no ORM session at all."""
+    with db.engine.connect() as connection:
+        return connection.execute(_READ_GENERATION).scalar() or 0
 
 
 def bump_generation(bind) -> None:
