@@ -32,11 +32,15 @@ pdf-deps:
 	  apt-get update -qq && $(APT_INSTALL) $$need; \
 	fi
 
-# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL binaries, and the above.
+# Debian packages the tests need: Chromium for the browser journeys, PostgreSQL and Redis binaries,
+# nginx (its configuration is checked with nginx -t), wrk (the anonymous-throughput bench), and the above.
 system-deps: pdf-deps
 	@need=""; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$$need nginx-light"; \
+	command -v wrk >/dev/null 2>&1 || need="$$need wrk"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing Debian packages:$$need"; \
 	  apt-get update -qq && $(APT_INSTALL) $$need; \
@@ -45,9 +49,8 @@ system-deps: pdf-deps
 run: install pdf-deps
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Contrib est servi sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
-	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Contrib est servi par gunicorn sur http://127.0.0.1:5000 avec sa file de tâches (Ctrl+C pour arrêter)"
+	@$(PY) -m tools.serve
 
 test: install system-deps lint test-sqlite test-postgresql
 
@@ -64,7 +67,7 @@ test-sqlite: install
 test-postgresql: install
 	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -n $(TEST_WORKERS) -m "not nodb and not sqlite_only" $(PYTEST_ARGS)
 
-bench: install
+bench: install system-deps
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 # Known vulnerabilities in the installed dependencies (needs access to the PyPI/OSV advisory services).
