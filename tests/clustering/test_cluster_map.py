@@ -6,8 +6,8 @@ import re
 import pytest
 
 from contrib.clustering import map_layout
-from contrib.clustering.browsing import MEMBERS_PER_PAGE
 from contrib.clustering import services as clustering
+from contrib.clustering.browsing import MEMBERS_PER_PAGE
 from contrib.demo import EVENT_SLUG, load_demo
 from contrib.extensions import db
 from contrib.models import Process, Role
