@@ -121,9 +121,7 @@ def new(slug):
             form.title.data, form.text.data = draft.content.get("title", ""), draft.content.get("body", "")
     sources = proposals.selection(process.id, offered_ids + [i for i in selected_ids if i not in offered_ids])
     candidates = (
-        proposals.search_candidates(process.id, query, exclude=[c.id for c in sources])
-        if query or not sources
-        else []
+        proposals.search_candidates(process.id, query, exclude=[c.id for c in sources]) if query or not sources else []
     )
     known = {c.id for c in sources}
     status = 400 if form.errors or form.form_errors else 200
