@@ -78,7 +78,7 @@ def test_run_page_shows_clusters_map_and_table(app, client, scene, factory):
     assert "<script>alert" not in page
     tricky_page = client.get(f"{scene['base']}/{run.id}/groupes/{assignment(run)[tricky.id]}").text
     assert "<script>alert" not in tricky_page and "&lt;script&gt;" in tricky_page
-    assert "La carte en tableau" in page and 'aria-labelledby="carte-titre carte-desc"' in page
+    assert "La carte en tableau" in page and 'aria-labelledby="carte-titre" aria-describedby="carte-desc"' in page
     for view in clustering.run_clusters(run):
         assert str(escape(view.name)) in page and str(view.cluster.support_total) in page
         # A noun-phrase name, the distinctive words shown apart as keywords.
