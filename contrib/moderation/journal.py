@@ -327,8 +327,9 @@ class Names:
         return dict(db.session.execute(db.select(model.id, column).where(model.id.in_(ids))).all())
 
     @staticmethod
-    def _load_clusters(triples: set) -> dict[tuple[int, str], str]:
-        """(run id, key) -> the cluster's name: the moderators' name for the process, else its label."""
+    def _load_clusters(triples: set) -> dict[tuple, str]:
+        """(run id, key) -> the cluster's name: the moderators' name for the process, else its label;
+        (run id, key, "computed") -> its label."""
         run_ids = {run_id for _, run_id, _ in triples}
         if not run_ids:
             return {}
@@ -337,11 +338,12 @@ class Names:
         rows = db.session.execute(
             db.select(Cluster.run_id, Cluster.key, Cluster.label).where(Cluster.run_id.in_(run_ids))
         )
-        return {
-            (run_id, key): names[renamed[(run_id, key)]].get(key) or label or key
-            for run_id, key, label in rows
-            if (run_id, key) in renamed
-        }
+        found = {}
+        for run_id, key, label in rows:
+            if (run_id, key) in renamed:
+                found[(run_id, key)] = names[renamed[(run_id, key)]].get(key) or label or key
+                found[(run_id, key, "computed")] = label or key
+        return found
 
     @staticmethod
     def process_id_of(entry: AuditEntry) -> int | None:
@@ -377,5 +379,6 @@ class Names:
     def decision_label(self, decision_id: Any) -> str:
         return self._decisions.get(decision_id) or "?"
 
-    def cluster(self, run_id: Any, key: str) -> str:
-        return f"« {self._clusters.get((run_id, key)) or key} »"
+    def cluster(self, run_id: Any, key: str, *, computed: bool = False) -> str:
+        name = self._clusters.get((run_id, key, "computed") if computed else (run_id, key))
+        return f"« {name or key} »"

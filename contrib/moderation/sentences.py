@@ -57,7 +57,7 @@ SENTENCES: dict[str, str] = {
     "reports:comment:keep_hidden": "{actor} a gardé masqué le commentaire {comment} et clos {closed_reports}.",
     # Clustering
     "clustering:run:launch": "{actor} a lancé le regroupement n° {run} de la démarche {process}.",
-    "clustering:cluster:rename": "{actor} a renommé le regroupement {clusters} en « {new_name} ».",
+    "clustering:cluster:rename": "{actor} a renommé le regroupement {old_name} en « {new_name} ».",
     "clustering:contribution:move": "{actor} a déplacé {contributions} vers le regroupement {to_cluster}.",
     "clustering:contribution:pin": "{actor} a épinglé {contributions} dans le regroupement {to_cluster}.",
     "clustering:contribution:exclude": "{actor} a exclu {contributions} du regroupement {from_cluster}.",
@@ -253,9 +253,13 @@ class Facts:
     def _closed_reports(self) -> str:
         return count(int(self.after.get("reports_closed") or 0), "signalement", "signalements")
 
-    def _clusters(self) -> str:
+    def _old_name(self) -> str:
+        """The name before the act: the moderators' previous name, else the computed one."""
+        previous = (self.before.get("decisions") or [None])[0]
+        if previous is not None:
+            return f"« {self.names.decision_label(previous)} »"
         keys = self.after.get("keys") or []
-        return ", ".join(self.names.cluster(self.after.get("run_id"), key) for key in keys) or "?"
+        return ", ".join(self.names.cluster(self.after.get("run_id"), key, computed=True) for key in keys) or "?"
 
     def _new_name(self) -> str:
         return self.names.decision_label((self.after.get("decisions") or [None])[0])
@@ -311,6 +315,10 @@ class Facts:
         return label[0].lower() + label[1:]
 
 
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def _shown_value(field: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -329,8 +337,10 @@ def changes(entry: AuditEntry) -> list[Change]:
         if field not in before and field not in after:
             continue
         old, new = before.get(field), after.get(field)
-        if field in before and field in after and old == new:
-            continue
+        if (field in before and field in after and old == new) or not all(map(_is_plain, (old, new))):
+            continue  # unchanged, or not a plain value (an engine's internal structure)
+        if (field in before) != (field in after) and old in (None, "") and new in (None, ""):
+            continue  # an empty value recorded on one side only says nothing
         if field in TEXT_FIELDS and isinstance(old, str) and isinstance(new, str):
             shown = highlight_differences(old, new)
         elif field in before and field in after:

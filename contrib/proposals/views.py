@@ -81,7 +81,9 @@ def new(slug):
     offered_ids = _selected_ids(source.getlist("proposees"), form)
     draft = _draft(parse_id(source.get("brouillon")), process.id, form)
     if draft is not None:
-        offered_ids += [i for i in draft.content.get("considered") or [] if i not in offered_ids]
+        kept = set(draft.content.get("ids") or [])
+        considered = sorted(draft.content.get("considered") or [], key=lambda i: i not in kept)  # kept ones first
+        offered_ids += [i for i in considered if i not in offered_ids]
         if not posted and not selected_ids:
             selected_ids = list(draft.content.get("ids") or [])
     action = request.form.get("action") if posted else None

@@ -93,3 +93,15 @@ def test_cluster_page_shows_its_members_in_pages(demo_run, client, auth):
     for bad in ("?page=99", "?page=0", "?page=abc"):
         response = client.get(base + bad)
         assert response.status_code == 404 and "page" in response.text
+
+
+def test_the_journal_tells_a_rename_with_the_old_and_the_new_name(demo_run, client, auth):
+    process, run, moderator = demo_run
+    cluster = clustering.run_clusters(run)[0].cluster
+    clustering.rename_cluster(process.id, run.id, cluster.key, "Audits et certification", actor=moderator)
+    clustering.rename_cluster(process.id, run.id, cluster.key, "Audits", actor=moderator)
+    auth.login(moderator)
+    page = client.get("/moderation/journal").text
+    name = moderator.display_name
+    assert f"{name} a renommé le regroupement « {cluster.label} » en « Audits et certification »." in page
+    assert f"{name} a renommé le regroupement « Audits et certification » en « Audits »." in page
