@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import nlp
+from contrib.clustering import map_layout
+from contrib.clustering.map_layout import Circle
 from contrib.clustering.runs import active_decisions, assignment_of
 from contrib.core.errors import NotFound
 from contrib.extensions import db
@@ -79,33 +81,54 @@ def get_cluster(run: ClusteringRun, key: str) -> Cluster:
     return cluster
 
 
+MEMBERS_PER_PAGE = 25
+
+
 @dataclass(frozen=True)
 class ClusterDetail:
     view: ClusterView
-    contributions: list[Contribution]
+    contributions: list[Contribution]  # this page's, most supported first
+    member_ids: list[int]  # every member, same order
+    page: int
+    n_pages: int
     pinned_ids: set[int]
     other_clusters: list[ClusterView]
 
 
-def cluster_detail(run: ClusteringRun, key: str) -> ClusterDetail:
-    """A cluster with all its contributions (most supported first) and the run's other clusters."""
+def cluster_detail(run: ClusteringRun, key: str, *, page: int = 1) -> ClusterDetail:
+    """A cluster with one page of its contributions (most supported first) and the run's other clusters.
+
+    Raises NotFound for a page past the last one."""
     cluster = get_cluster(run, key)
     views = run_clusters(run)
     view = next((v for v in views if v.cluster.id == cluster.id), None) or ClusterView(
         cluster, cluster_names(run.process_id).get(key) or cluster.label or key, False, []
     )
-    contributions = db.session.scalars(
-        db.select(Contribution)
+    members = (
+        db.select(Contribution.id)
         .join(ClusterMembership, ClusterMembership.contribution_id == Contribution.id)
         .where(ClusterMembership.run_id == run.id, ClusterMembership.cluster_id == cluster.id)
         .order_by(Contribution.n_supports.desc(), Contribution.id)
-    ).all()
+    )
+    member_ids = list(db.session.scalars(members))
+    n_pages = max(1, -(-len(member_ids) // MEMBERS_PER_PAGE))
+    if not 1 <= page <= n_pages:
+        raise NotFound(f"Cette page n'existe pas : le regroupement a {n_pages} page{'s' if n_pages > 1 else ''}.")
+    shown = member_ids[(page - 1) * MEMBERS_PER_PAGE : page * MEMBERS_PER_PAGE]
+    by_id = _contributions(shown)
     pinned = {d.contribution_id for d in active_decisions(run.process_id, (DecisionKind.PIN,)) if d.cluster_key == key}
-    return ClusterDetail(view, contributions, pinned, [v for v in views if v.cluster.id != cluster.id])
+    return ClusterDetail(
+        view,
+        [by_id[id_] for id_ in shown],
+        member_ids,
+        page,
+        n_pages,
+        pinned,
+        [v for v in views if v.cluster.id != cluster.id],
+    )
 
 
 MAP_SIZE = 600
-MAP_MAX_POINTS = 3000
 PALETTE = (
     "#1b6ac9",
     "#d1335b",
@@ -124,79 +147,50 @@ OUTLIER_COLOUR = "#9e9e9e"
 
 
 @dataclass(frozen=True)
-class MapPoint:
-    cx: float
-    cy: float
-    colour: str
-    title: str
-
-
-@dataclass(frozen=True)
 class LegendEntry:
+    number: int | None  # the number written in the cluster's circle (None: not drawn)
     key: str
     name: str
     colour: str
     size: int
     centre: tuple[float, float] | None  # mean position in [0, 1] (x to the right, y downwards)
+    circle: Circle | None
 
 
-def map_view(run: ClusteringRun) -> tuple[list[MapPoint], list[LegendEntry], int]:
-    """Points of the run's map (at most MAP_MAX_POINTS, evenly sampled), the legend, and the total count."""
-    names = cluster_names(run.process_id)
+def map_view(run: ClusteringRun) -> tuple[list[LegendEntry], int]:
+    """The run's clusters as circles on the map (area by size, placed near their contributions, never
+    overlapping), in legend order, and the number of contributions placed."""
     rows = db.session.execute(
         db.select(
-            ClusterMembership.contribution_id,
-            ClusterMembership.x,
-            ClusterMembership.y,
             Cluster.key,
-            Cluster.label,
-            Contribution.text,
+            db.func.count(ClusterMembership.contribution_id),
+            db.func.avg(db.func.coalesce(ClusterMembership.x, 0.0)),
+            db.func.avg(db.func.coalesce(ClusterMembership.y, 0.0)),
         )
-        .join(Contribution, Contribution.id == ClusterMembership.contribution_id)
         .outerjoin(Cluster, Cluster.id == ClusterMembership.cluster_id)
         .where(ClusterMembership.run_id == run.id, ClusterMembership.is_excluded.is_(False))
-        .order_by(ClusterMembership.contribution_id)
+        .group_by(Cluster.key)
     ).all()
-    views = run_clusters(run, n_representatives=0)
-    colour = {view.cluster.key: PALETTE[i % len(PALETTE)] for i, view in enumerate(views)}
-    step = max(1, -(-len(rows) // MAP_MAX_POINTS))
-    margin = 10
-    span = MAP_SIZE - 2 * margin
-    points, sums = [], {}
-    for i, (id_, x, y, key, label, text) in enumerate(rows):
-        total = sums.setdefault(key, [0, 0.0, 0.0])
-        total[0] += 1
-        total[1] += x or 0
-        total[2] += y or 0
-        if i % step:
-            continue
-        name = names.get(key) or label or "Hors regroupement"
-        excerpt = text if len(text) <= 90 else text[:89] + "…"
-        points.append(
-            MapPoint(
-                round(margin + (x or 0) * span, 1),
-                round(margin + (y or 0) * span, 1),
-                colour.get(key, OUTLIER_COLOUR),
-                f"n° {id_} — {name} : {excerpt}",
-            )
-        )
+    stats = {key: (int(n), (round(float(x), 2), round(float(y), 2))) for key, n, x, y in rows}
+    views = [view for view in run_clusters(run, n_representatives=0) if view.cluster.key in stats]
+    circles = map_layout.layout(
+        [stats[view.cluster.key][1] for view in views], [stats[view.cluster.key][0] for view in views], MAP_SIZE
+    )
     legend = [
         LegendEntry(
+            number,
             view.cluster.key,
             view.name,
-            colour[view.cluster.key],
-            sums.get(view.cluster.key, [0])[0],
-            _centre(sums.get(view.cluster.key)),
+            PALETTE[(number - 1) % len(PALETTE)],
+            stats[view.cluster.key][0],
+            stats[view.cluster.key][1],
+            circle,
         )
-        for view in views
+        for number, (view, circle) in enumerate(zip(views, circles, strict=True), start=1)
     ]
-    if None in sums:
-        legend.append(LegendEntry("", "Hors regroupement", OUTLIER_COLOUR, sums[None][0], _centre(sums[None])))
-    return points, legend, len(rows)
-
-
-def _centre(total) -> tuple[float, float] | None:
-    return (round(total[1] / total[0], 2), round(total[2] / total[0], 2)) if total and total[0] else None
+    if None in stats:
+        legend.append(LegendEntry(None, "", "Hors regroupement", OUTLIER_COLOUR, *stats[None], None))
+    return legend, sum(n for n, _ in stats.values())
 
 
 @dataclass(frozen=True)

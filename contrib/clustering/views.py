@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from contrib.clustering import services as clustering
 from contrib.clustering.forms import ActionForm, LaunchForm, RenameForm, SplitForm, TargetForm
-from contrib.core.errors import ContribError
+from contrib.core.errors import ContribError, NotFound
+from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.core.views import field_errors, run_act
 from contrib.models import Role
@@ -65,15 +66,14 @@ def status(slug, run_id):
 def run(slug, run_id):
     process, run = _run(slug, run_id)
     clustering.fail_stale_runs(process.id)
-    points, legend, n_points = clustering.map_view(run)
+    legend, n_placed = clustering.map_view(run)
     return render_template(
         "clustering/run.html",
         process=process,
         run=run,
         clusters=clustering.run_clusters(run),
-        points=points,
         legend=legend,
-        n_points=n_points,
+        n_placed=n_placed,
         map_size=clustering.MAP_SIZE,
         is_latest=_is_latest(process.id, run),
     )
@@ -97,7 +97,10 @@ def compare(slug, run_id):
 @role_required(Role.MODERATOR)
 def cluster(slug, run_id, key):
     process, run = _run(slug, run_id)
-    detail = clustering.cluster_detail(run, key)
+    page = parse_id(request.args.get("page", "1"))
+    if page is None:
+        raise NotFound("Numéro de page invalide : des chiffres seulement.")
+    detail = clustering.cluster_detail(run, key, page=page)
     target_form = TargetForm(formdata=None)
     target_form.key.choices = [
         (view.cluster.key, f"{view.name} ({view.cluster.size})") for view in detail.other_clusters
@@ -112,7 +115,7 @@ def cluster(slug, run_id, key):
         rename_form=RenameForm(formdata=None, name=detail.view.name),
         target_form=target_form,
         split_form=SplitForm(formdata=None),
-        proposal_ids=",".join(str(c.id) for c in detail.contributions),
+        proposal_ids=",".join(map(str, detail.member_ids)),
     )
 
 

@@ -5,12 +5,12 @@ from flask_login import current_user
 
 from contrib.core import undo
 from contrib.core.errors import Conflict, NotAllowed, NotFound
-from contrib.core.ids import query_id
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
 from contrib.core.views import run_act
 from contrib.models import Role
 from contrib.moderation import hiding as moderation
+from contrib.moderation import journal as journal_pages
 from contrib.moderation import reports
 from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.processes import services as processes
@@ -63,16 +63,18 @@ def keep_hidden(target_type, target_id):
 @bp.get("/journal")
 @role_required(Role.MODERATOR)
 def journal():
-    target_id = query_id("contribution")
-    entries = undo.journal(before_id=query_id("avant"), target=("contribution", target_id) if target_id else None)
+    filters = journal_pages.parse_filters(request.args)
     return render_template(
         "moderation/journal.html",
-        entries=entries,
+        filters=filters,
+        page=journal_pages.page(filters),
         undo=undo,
-        target_id=target_id,
-        next_before=entries[-1].id if len(entries) == undo.JOURNAL_PAGE_SIZE else None,
+        action_choices=journal_pages.action_choices(),
+        person_choices=journal_pages.person_choices(),
+        process_choices=journal_pages.process_choices(),
+        object_types=journal_pages.OBJECT_TYPES,
         decision_form=DecisionForm(formdata=None),
-    )
+    ), 400 if filters.errors else 200
 
 
 @bp.post("/journal/<int:entry_id>/annuler")

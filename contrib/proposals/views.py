@@ -6,7 +6,7 @@ from flask_login import current_user
 from contrib.assistant import services as assistant
 from contrib.core.errors import ContribError, InvalidInput, NotFound
 from contrib.core.forms import VersionedForm, attach_error
-from contrib.core.ids import parse_id, query_id
+from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
 from contrib.processes import services as processes
@@ -65,10 +65,12 @@ def _selected_ids(values, form: ProposalForm) -> list[int]:
 @bp.route(WORKSPACE + "/nouvelle", methods=["GET", "POST"])
 @role_required(Role.MODERATOR)
 def new(slug):
-    """Choose contributions (``?ids=1,2,3`` from a cluster or a duplicate group, or a search) and write the proposal.
+    """Choose the sources and write the proposal.
 
-    Without JavaScript, "Rechercher" re-renders the page keeping what was checked and typed;
-    "Créer la proposition" creates it.
+    Sources are offered unticked (``?proposees=1,2,3`` from a cluster or a duplicate group, or the
+    contributions a draft of the assistant considered), or ticked (``?ids=``, the moderator's own
+    choice); a search adds more. Without JavaScript, "Rechercher", "Tout cocher" and "Tout décocher"
+    re-render the page keeping what was checked and typed; "Créer la proposition" creates it.
     """
     process = processes.get_by_slug(slug)
     posted = request.method == "POST"
@@ -76,9 +78,22 @@ def new(slug):
     form.set_themes(process.themes)
     source = request.form if posted else request.args
     selected_ids = _selected_ids(source.getlist("ids"), form)
+    offered_ids = _selected_ids(source.getlist("proposees"), form)
+    draft = _draft(parse_id(source.get("brouillon")), process.id, form)
+    if draft is not None:
+        kept = set(draft.content.get("ids") or [])
+        considered = sorted(draft.content.get("considered") or [], key=lambda i: i not in kept)  # kept ones first
+        offered_ids += [i for i in considered if i not in offered_ids]
+        if not posted and not selected_ids:
+            selected_ids = list(draft.content.get("ids") or [])
+    action = request.form.get("action") if posted else None
+    if action == "tout-cocher":
+        selected_ids += [i for i in offered_ids if i not in selected_ids]
+    elif action == "tout-decocher":
+        selected_ids = [i for i in selected_ids if i not in offered_ids]
     query = (source.get("q") or "")[:SEARCH_MAX_LENGTH].strip()
     selected = proposals.selection(process.id, selected_ids)
-    if posted and request.form.get("action") == "creer" and form.validate_on_submit():
+    if action == "creer" and form.validate_on_submit():
         try:
             proposal = proposals.create_from_contributions(
                 process.id,
@@ -93,9 +108,8 @@ def new(slug):
         except ContribError as error:
             attach_error(form, error)
         else:
-            draft_id = parse_id(request.form.get("brouillon"))
-            if draft_id is not None:
-                assistant.record_draft_use(draft_id, proposal, actor=current_user)
+            if draft is not None:
+                assistant.record_draft_use(draft.id, proposal, actor=current_user)
             flash(
                 f"Proposition n° {proposal.id} créée à partir de {len(selected_ids)} contribution"
                 f"{'s' if len(selected_ids) > 1 else ''}. L'acte peut être annulé depuis le journal.",
@@ -103,31 +117,41 @@ def new(slug):
             )
             return redirect(url_for(".manage", slug=process.slug, proposal_id=proposal.id))
     elif not posted:
-        # Prefill the themes with those of the selected contributions.
+        # Prefill the themes with those of the ticked contributions, the text with the draft's.
         form.theme_ids.data = list(dict.fromkeys(contribution.theme_id for contribution in selected))
-        draft_id = query_id("brouillon")  # "Utiliser ce brouillon" from the assistant
-        if draft_id is not None:
-            try:
-                draft = assistant.get_draft(draft_id, process.id)
-            except ContribError as error:
-                form.form_errors.append(error.message)
-            else:
-                form.title.data, form.text.data = draft.content.get("title", ""), draft.content.get("body", "")
+        if draft is not None:
+            form.title.data, form.text.data = draft.content.get("title", ""), draft.content.get("body", "")
+    sources = proposals.selection(process.id, offered_ids + [i for i in selected_ids if i not in offered_ids])
     candidates = (
-        proposals.search_candidates(process.id, query, exclude=selected_ids) if query or not selected_ids else []
+        proposals.search_candidates(process.id, query, exclude=[c.id for c in sources]) if query or not sources else []
     )
+    known = {c.id for c in sources}
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "proposals/new.html",
         process=process,
         form=form,
-        selected=selected,
+        sources=sources,
+        checked=set(selected_ids),
+        offered_ids=offered_ids,
+        draft=draft,
+        draft_kept=set(draft.content.get("ids") or []) if draft is not None else set(),
         candidates=candidates,
         query=query,
-        ignored=[i for i in selected_ids if i not in {c.id for c in selected}],
-        taken=proposals.taken_by([c.id for c in selected + candidates]),
-        draft_id=parse_id(source.get("brouillon")) or "",
+        ignored=[i for i in dict.fromkeys(offered_ids + selected_ids) if i not in known],
+        taken=proposals.taken_by([c.id for c in sources + candidates]),
     ), status
+
+
+def _draft(draft_id: int | None, process_id: int, form: ProposalForm):
+    """The assistant's draft the page starts from ("Utiliser ce brouillon"), if any."""
+    if draft_id is None:
+        return None
+    try:
+        return assistant.get_draft(draft_id, process_id)
+    except ContribError as error:
+        form.form_errors.append(error.message)
+        return None
 
 
 def _proposal_of(slug: str, proposal_id: int):

@@ -202,6 +202,9 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
             "/moderation/demarches/pessac/propositions/nouvelle?ids="
             + ",".join(map(str, site["twins"])): "Nouvelle proposition",
+            "/moderation/demarches/pessac/propositions/nouvelle?proposees="
+            + ",".join(map(str, site["twins"])): "Nouvelle proposition",
+            "/moderation/journal?acte=moderation:contribution:hide&du=2020-01-01": "Journal de modération",
             f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
             "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
             f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
@@ -242,7 +245,10 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
         f"/contributions/{site['mine']}": "Financer l'accompagnement",
         f"/moderation/demarches/pessac/doublons/{site['group']}": f"Groupe de doublons n° {site['group']}",
         f"/moderation/demarches/pessac/regroupements/{site['run']}": f"Regroupement n° {site['run']}",
+        f"/moderation/demarches/pessac/regroupements/{site['run']}/groupes/c1": site["cluster"],
         f"/moderation/demarches/pessac/propositions/{site['proposal']}": f"Proposition n° {site['proposal']}",
+        "/moderation/demarches/pessac/propositions/nouvelle?proposees="
+        + ",".join(map(str, site["twins"])): "Nouvelle proposition",
         f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
     }.items():
         _open(page, live_app.base_url, path, heading, logged_in=True)

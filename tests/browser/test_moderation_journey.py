@@ -1,6 +1,8 @@
 """The moderator's journey in a real browser: a clustering run, duplicates, a proposal from three
 contributions, undo, redo."""
 
+import re
+
 from playwright.sync_api import expect
 
 from contrib.extensions import db
@@ -41,7 +43,7 @@ def test_moderator_clusters_confirms_duplicates_merges_three_undoes_and_redoes(l
     # The run's page follows it on the task queue (polling) and shows the clusters once it is done.
     expect(page.get_by_role("heading", name="Carte des contributions")).to_be_visible(timeout=60_000)
     page.locator("table a[href*='/regroupements/']").first.click()
-    expect(page.get_by_role("link", name="Créer une proposition avec ces contributions")).to_be_visible()
+    expect(page.get_by_role("link", name="Créer une proposition à partir de ce regroupement")).to_be_visible()
 
     main_menu.get_by_role("link", name="Modération").click()
     page.get_by_role("link", name="Doublons").click()
@@ -62,14 +64,59 @@ def test_moderator_clusters_confirms_duplicates_merges_three_undoes_and_redoes(l
     assert _statuses(live_app, ids) == [ContributionStatus.MERGED] * 3
 
     page.goto(live_app.base_url + "/moderation/journal")
-    page.locator("tbody tr").first.get_by_role("button", name="Annuler").click()
+    page.locator(".journal-entry").first.get_by_role("button", name="Annuler").click()
     expect(page.get_by_text("annulé. L'annulation figure elle-même au journal")).to_be_visible()
     assert _statuses(live_app, ids) == [ContributionStatus.PUBLISHED] * 3
 
-    page.locator("tbody tr").first.get_by_role("button", name="Rétablir").click()
+    page.locator(".journal-entry").first.get_by_role("button", name="Rétablir").click()
     expect(page.get_by_text("annulé. L'annulation figure elle-même au journal")).to_be_visible()
     assert _statuses(live_app, ids) == [ContributionStatus.MERGED] * 3
     page.goto(live_app.base_url + f"/contributions/{third_id}")
     expect(page.get_by_text("Intégrée à la proposition")).to_be_visible()
     with live_app.app_context():
         assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 13
+
+
+def test_the_journal_filtered_by_person_and_act_then_paged(live_app, page):
+    """Two moderators, 130 acts: the journal narrows to one person's hidings and pages through them by 50."""
+    from contrib.moderation import hiding
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        sophie = factory.user(Role.MODERATOR, display_name="Sophie Modératrice")
+        karim = factory.user(Role.MODERATOR, display_name="Karim Modérateur")
+        for index in range(60):
+            contribution = factory.contribution(process, text=f"Contribution à masquer n° {index}.")
+            hiding.hide(contribution.id, "Hors sujet", moderator=sophie)
+            hiding.restore(contribution.id, moderator=sophie)
+        for index in range(10):
+            contribution = factory.contribution(process, text=f"Autre contribution n° {index}.")
+            hiding.hide(contribution.id, "Doublon", moderator=karim)
+        email = sophie.email
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/moderation/journal")
+    expect(page.get_by_text("130 actes · 1 à 50 affichés")).to_be_visible()
+    assert page.locator(".journal-entry").count() == 50
+    expect(page.locator(".journal-sentence").first).to_contain_text("Karim Modérateur a masqué la contribution n°")
+
+    page.get_by_label("Personne").select_option(label="Sophie Modératrice")
+    page.get_by_label("Acte").select_option(label="Masquage d'une contribution")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_text("60 actes pour ces filtres · 1 à 50 affichés")).to_be_visible()
+    sentences = page.locator(".journal-sentence").all_inner_texts()
+    assert len(sentences) == 50
+    assert all(re.fullmatch(r"Sophie Modératrice a masqué la contribution n° \d+\.", s) for s in sentences), sentences
+    expect(page.locator(".journal-changes").first).to_contain_text("Motif du masquage")
+
+    page.get_by_role("navigation", name="Pages du journal (bas)").get_by_role(
+        "link", name="Plus anciens ›", exact=True
+    ).click()
+    expect(page.get_by_text("60 actes pour ces filtres · 51 à 60 affichés")).to_be_visible()
+    assert page.locator(".journal-entry").count() == 10
+    expect(page.get_by_label("Personne")).to_have_value(str(sophie.id))
+    expect(page.get_by_text("Page 2 sur 2").first).to_be_visible()
+    page.get_by_role("navigation", name="Pages du journal (haut)").get_by_role(
+        "link", name="‹ Plus récents", exact=True
+    ).click()
+    expect(page.get_by_text("60 actes pour ces filtres · 1 à 50 affichés")).to_be_visible()

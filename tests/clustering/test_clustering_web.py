@@ -74,9 +74,11 @@ def test_run_page_shows_clusters_map_and_table(app, client, scene, factory):
     tricky = factory.contribution(scene["process"], text="Audits Qualiopi <script>alert(1)</script> trop lourds")
     run = computed_run(client, scene)
     page = client.get(f"{scene['base']}/{run.id}").text
-    assert page.count("<circle") >= 25 and "<title>n° " in page
-    assert "<script>alert" not in page and "&lt;script&gt;" in page
-    assert "La carte en tableau" in page and 'aria-labelledby="carte-titre carte-desc"' in page
+    assert page.count('fill-opacity="0.22"') == 3 and "<title>1. " in page, "one circle per cluster"
+    assert "<script>alert" not in page
+    tricky_page = client.get(f"{scene['base']}/{run.id}/groupes/{assignment(run)[tricky.id]}").text
+    assert "<script>alert" not in tricky_page and "&lt;script&gt;" in tricky_page
+    assert "La carte en tableau" in page and 'aria-labelledby="carte-titre" aria-describedby="carte-desc"' in page
     for view in clustering.run_clusters(run):
         assert str(escape(view.name)) in page and str(view.cluster.support_total) in page
         # A noun-phrase name, the distinctive words shown apart as keywords.
@@ -89,9 +91,9 @@ def test_cluster_page_links_to_a_proposal_with_its_contributions(app, client, sc
     key = topic_key(run, scene, "qualiopi")
     page = client.get(f"{scene['base']}/{run.id}/groupes/{key}").text
     members = sorted(i for i, k in assignment(run).items() if k == key)
-    match = re.search(r'href="/moderation/demarches/pessac/propositions/nouvelle\?ids=([0-9,]+)"', page)
-    assert match and sorted(int(i) for i in match.group(1).split(",")) == members
-    assert "Créer une proposition avec ces contributions" in page
+    match = re.search(r'href="/moderation/demarches/pessac/propositions/nouvelle\?proposees=([0-9%C,]+)"', page)
+    assert match and sorted(int(i) for i in match.group(1).replace("%2C", ",").split(",")) == members
+    assert "Créer une proposition à partir de ce regroupement" in page
     assert client.get(f"{scene['base']}/{run.id}/groupes/c99").status_code == 404
 
 

@@ -125,12 +125,13 @@ def test_empty_reason_is_refused_in_french(app, client, auth, scene):
     assert not db.session.get(Contribution, scene["contribution"].id).is_hidden
 
 
-def test_journal_filters_beyond_the_database_show_an_empty_page(app, client, auth, scene):
+def test_journal_filters_beyond_the_database_are_refused_in_french(app, client, auth, scene):
     """?avant= and ?contribution= past 2**63 overflowed SQLite's driver (a 500); "²" failed int()."""
     auth.login(scene["moderator"])
     for value in ("9223372036854775808", "²"):
         response = client.get(f"/moderation/journal?avant={value}&contribution={value}")
-        assert response.status_code == 200 and "Journal" in response.text
+        assert response.status_code == 400 and "Journal" in response.text
+        assert "n&#39;est pas un numéro" in response.text and "Filtre non appliqué" in response.text
 
 
 # Every audit action the code records, classified: a moderation act must be undoable from the journal;
