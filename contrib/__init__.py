@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
     from contrib.clustering.views import bp as clustering_bp
-    from contrib.core import error_pages, permissions, security, undo
+    from contrib.core import dates, error_pages, permissions, security, undo
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     undo.init_app(app, _undo_registrations())
     security.init_app(app)
     permissions.init_app(app)
+    dates.init_app(app)
     error_pages.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)

@@ -20,6 +20,7 @@ from rapidfuzz import process as fuzzy
 from sqlalchemy.exc import IntegrityError
 
 from contrib.core import audit
+from contrib.core import dates
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
@@ -486,7 +487,7 @@ def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
         rows=rows,
         theme_matches=matches,
         missing_fields=missing,
-        already_imported_on=earlier.strftime("%d/%m/%Y à %H:%M") if earlier else None,
+        already_imported_on=dates.datetime_fr(earlier) if earlier else None,
     )
 
 
