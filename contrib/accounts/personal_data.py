@@ -9,8 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from contrib.accounts import services as accounts
 from contrib.core import audit
-from contrib.core.errors import InvalidInput
 from contrib.core.dates import as_utc
+from contrib.core.errors import InvalidInput
 from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Support, User

@@ -19,8 +19,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 from sqlalchemy.exc import IntegrityError
 
-from contrib.core import audit
-from contrib.core import dates
+from contrib.core import audit, dates
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text

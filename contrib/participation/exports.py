@@ -30,8 +30,8 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from contrib.core.errors import InvalidInput
 from contrib.core.dates import as_utc
+from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import Contribution, Process
 from contrib.models.base import utcnow

@@ -44,11 +44,19 @@ def show(slug):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
+    sort = request.args.get("tri") or None
+    if sort not in contributions.SORTS:
+        sort = None
     query = request.args.get("q", "")[:200].strip() or None
     per_page = current_app.config["CONTRIBUTIONS_PER_PAGE"]
-    if query:  # ranked by relevance, numbered pages
+    number = query_id("page") or 1
+    if query:  # ranked by relevance (or sorted), numbered pages
         page = contributions.search_contributions(
-            process.id, query, theme_id=theme_id, kind=kind, page=query_id("page") or 1, per_page=per_page
+            process.id, query, theme_id=theme_id, kind=kind, sort=sort, page=number, per_page=per_page
+        )
+    elif sort and sort != contributions.DEFAULT_SORT:
+        page = contributions.sorted_contributions(
+            process.id, sort, theme_id=theme_id, kind=kind, page=number, per_page=per_page
         )
     else:  # newest first, keyset pagination
         page = contributions.list_contributions(
@@ -60,19 +68,29 @@ def show(slug):
             last=request.args.get("fin") == "1",
             per_page=per_page,
         )
-    filters = {key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query)) if value}
+    filters = {
+        key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query), ("tri", sort)) if value
+    }
+    ids = [c.id for c in page.items]
     return render_template(
         "participation/show.html",
         process=process,
         page=page,
+        n_found=page.n_found
+        if hasattr(page, "n_found")
+        else contributions.count_contributions(process.id, theme_id=theme_id, kind=kind),
         filters=filters,
+        export_filters={key: value for key, value in filters.items() if key in ("thematique", "type")},
         theme_id=theme_id,
         kind=kind,
+        sort=sort,
+        sorts=contributions.SORTS,
         query=query,
         kinds=ContributionKind,
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
-        supported=supports.supported_ids(current_user, [c.id for c in page.items]),
+        supported=supports.supported_ids(current_user, ids),
+        n_comments=contributions.comment_counts(ids),
     )
 
 
