@@ -328,7 +328,7 @@ def comment_counts(contribution_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         db.select(comments.c.contribution_id, comments.c.n).where(comments.c.contribution_id.in_(contribution_ids))
     )
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 def search_contributions(
