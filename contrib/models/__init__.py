@@ -15,6 +15,7 @@ from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
     ContributionKind,
+    ContributionRevision,
     ContributionSource,
     ContributionStatus,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Comment",
     "Contribution",
     "ContributionKind",
+    "ContributionRevision",
     "ContributionSource",
     "ContributionStatus",
     "DecisionKind",

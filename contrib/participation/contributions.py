@@ -53,7 +53,8 @@ class OnBehalf:
     source: ContributionSource = ContributionSource.FACILITATOR
 
 
-def _validated_fields(process: Process, draft: ContributionDraft) -> dict:
+def validated_fields(process: Process, draft: ContributionDraft) -> dict:
+    """The draft's theme, kind, title and text, checked for ``process``; raise InvalidInput."""
     theme = db.session.get(Theme, draft.theme_id) if draft.theme_id is not None else None
     if theme is None or theme.process_id != process.id:
         raise InvalidInput("Choisissez une thématique de cette démarche.", field="theme_id")
@@ -117,7 +118,7 @@ def post_contribution(
             raise NotFound("Démarche introuvable.")
         if not process.is_open:
             raise NotAllowed("Cette démarche est close : elle ne reçoit plus de contributions.")
-        fields = _validated_fields(process, draft)
+        fields = validated_fields(process, draft)
         if on_behalf is None:
             fields.update(author_id=author.id, actor_type=author.actor_type, source=ContributionSource.ONLINE)
         else:
@@ -328,7 +329,7 @@ def comment_counts(contribution_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         db.select(comments.c.contribution_id, comments.c.n).where(comments.c.contribution_id.in_(contribution_ids))
     )
-    return dict(rows.tuples().all())
+    return {contribution_id: n for contribution_id, n in rows.all()}  # noqa: C416 (a Result has keys())
 
 
 def search_contributions(

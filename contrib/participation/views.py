@@ -13,9 +13,15 @@ from contrib.duplicates import services as duplicates
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ContributionKind, Role
 from contrib.moderation import reports
-from contrib.participation import comments, contributions, similar, supports
+from contrib.participation import comments, contributions, editing, similar, supports
 from contrib.participation.contributions import ContributionDraft, OnBehalf
-from contrib.participation.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
+from contrib.participation.forms import (
+    CommentForm,
+    ContributionForm,
+    EditContributionForm,
+    ReportForm,
+    WorkshopEntryForm,
+)
 from contrib.processes import services as processes
 
 bp = Blueprint("participation", __name__)
@@ -201,12 +207,41 @@ def _render_contribution(
         report_target=report_target,
         threads=comments.threads_of(item.id, current_user),
         idea=duplicates.idea_of(item.id),
+        is_owner=editing.is_owner(item, current_user),
+        why_frozen=editing.why_frozen(item) if editing.is_owner(item, current_user) else None,
+        revisions=editing.revisions_of(item.id),
     ), status
 
 
 @bp.get("/contributions/<int:contribution_id>")
 def contribution(contribution_id):
     return _render_contribution(contribution_id, CommentForm(formdata=None))
+
+
+@bp.route("/contributions/<int:contribution_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.PARTICIPANT)
+@limiter.limit("30 per hour", methods=["POST"], key_func=user_or_address)
+def edit_contribution(contribution_id):
+    """The author edits their contribution (404 if they may not see it, 403 if it is not theirs or frozen)."""
+    item = editing.editable_contribution(contribution_id, current_user)
+    form = EditContributionForm(obj=item if request.method == "GET" else None)
+    form.set_themes(item.process.themes)
+    if request.method == "GET":
+        form.version.data = item.version
+    elif form.validate_on_submit():
+        try:
+            editing.edit_contribution(
+                item.id, _draft(form), author=current_user, version=parse_id(form.version.data) or 0
+            )
+        except (InvalidInput, Conflict) as error:
+            attach_error(form, error)
+        else:
+            flash("Votre contribution est modifiée. La version précédente reste consultable.", "success")
+            return redirect(url_for(".contribution", contribution_id=item.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "participation/edit_contribution.html", contribution=item, process=item.process, form=form
+    ), status
 
 
 @bp.post("/contributions/<int:contribution_id>/commentaires")

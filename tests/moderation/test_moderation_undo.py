@@ -144,6 +144,7 @@ NOT_MODERATION_ACTS = {
     "accounts:user:confirm_email": "participant",
     "comments:comment:create": "participant",
     "contributions:contribution:create": "participant",
+    "contributions:contribution:edit": "participant",
     "supports:support:create": "participant",
     "supports:support:withdraw": "participant",
     "prioritisation:support:create": "participant",
