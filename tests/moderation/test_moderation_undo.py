@@ -141,6 +141,8 @@ NOT_MODERATION_ACTS = {
     "accounts:user:reset_password": "participant",
     "accounts:user:change_password": "participant",
     "accounts:user:rename": "participant",
+    "accounts:user:request_email_change": "participant",
+    "accounts:user:change_email": "participant",
     "accounts:user:confirm_email": "participant",
     "comments:comment:create": "participant",
     "contributions:contribution:create": "participant",

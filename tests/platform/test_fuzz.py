@@ -271,7 +271,7 @@ def fuzz_world(factory, client, auth):
 
 # (least role, URL template, form fields)
 FORMS = [
-    (None, "/inscription", ["display_name", "email", "password", "actor_type", "organisation"]),
+    (None, "/inscription", ["display_name", "email", "password", "actor_type", "organisation", "consent"]),
     (None, "/connexion", ["email", "password"]),
     (None, "/mot-de-passe-oublie", ["email"]),
     (Role.PARTICIPANT, "/demarches/pessac/contribuer", ["theme_id", "kind", "title", "text", "similar_checked"]),
@@ -310,7 +310,7 @@ def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
     """One request per form of FORMS that succeeds, by URL template."""
     text = "Former les tuteurs en entreprise à l'accueil des apprentis."
     return {
-        "/inscription": ["Camille Martin", "camille@exemple.fr", "un-mot-de-passe-solide", "learner", None],
+        "/inscription": ["Camille Martin", "camille@exemple.fr", "un-mot-de-passe-solide", "learner", None, "y"],
         "/connexion": ["connue@exemple.fr", PASSWORD],
         "/mot-de-passe-oublie": ["connue@exemple.fr"],
         "/demarches/pessac/contribuer": [str(theme), "idea", None, text, "1"],
