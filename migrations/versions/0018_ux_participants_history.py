@@ -1,7 +1,7 @@
 """Contribution revisions (an author's edits keep every earlier version); the date an account accepted
 the charter and the personal-data notice
 
-Revision ID: 0018_ux_participants_revisions_consent
+Revision ID: 0018_ux_participants_history
 Revises: 0017_notification_endpoints
 Create Date: 2026-12-02 07:20:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_ux_participants_revisions_consent'
+revision = '0018_ux_participants_history'
 down_revision = '0017_notification_endpoints'
 branch_labels = None
 depends_on = None
