@@ -53,11 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
     from contrib.clustering.views import bp as clustering_bp
-    from contrib.core import error_pages, page_cache, permissions, security, undo
+    from contrib.core import dates, error_pages, page_cache, permissions, security, undo
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
     from contrib.moderation.views import bp as moderation_bp
+    from contrib.participation import display as participation_display
     from contrib.participation.views import bp as participation_bp
     from contrib.plaidoyer.views import bp as plaidoyer_bp
     from contrib.prioritisation.views import bp as prioritisation_bp
@@ -68,6 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     page_cache.init_app(app)
     permissions.init_app(app)
+    dates.init_app(app)
+    participation_display.init_app(app)
     error_pages.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)

@@ -1,4 +1,4 @@
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 
 from contrib.accounts.services import PASSWORD_MIN_LENGTH
 from contrib.core.forms import Form
@@ -10,12 +10,21 @@ class LoginForm(Form):
     password = PasswordField("Mot de passe")
 
 
+PASSWORD_RULE = (
+    f"Au moins {PASSWORD_MIN_LENGTH} caractères, dont au moins 4 différents. Une courte phrase facile "
+    "à retenir convient très bien, par exemple « mon vélo bleu de 2019 »."
+)
+
+
 class RegistrationForm(Form):
-    display_name = StringField("Nom affiché", description="Visible à côté de vos contributions.")
-    email = EmailField("Adresse e-mail")
-    password = PasswordField("Mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+    display_name = StringField(
+        "Nom affiché", description="Visible à côté de vos contributions : votre prénom et nom, ou un pseudonyme."
+    )
+    email = EmailField("Adresse e-mail", description="Un lien de confirmation vous y sera envoyé.")
+    password = PasswordField("Mot de passe", description=PASSWORD_RULE)
     actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
     organisation = StringField("Organisation (facultatif)")
+    consent = BooleanField("J'accepte la charte de participation et la notice sur mes données personnelles")
 
 
 class ForgottenPasswordForm(Form):
@@ -23,7 +32,7 @@ class ForgottenPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField("Nouveau mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+    password = PasswordField("Nouveau mot de passe", description=PASSWORD_RULE)
 
 
 class DeleteAccountForm(Form):
@@ -36,4 +45,9 @@ class DisplayNameForm(Form):
 
 class ChangePasswordForm(Form):
     current_password = PasswordField("Mot de passe actuel")
-    new_password = PasswordField("Nouveau mot de passe", description=f"Au moins {PASSWORD_MIN_LENGTH} caractères.")
+    new_password = PasswordField("Nouveau mot de passe", description=PASSWORD_RULE)
+
+
+class ChangeEmailForm(Form):
+    new_email = EmailField("Nouvelle adresse e-mail", description="Un lien de confirmation y sera envoyé.")
+    password = PasswordField("Votre mot de passe, pour confirmer")

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from contrib.accounts import services as accounts
 from contrib.core import audit
+from contrib.core.dates import as_utc
 from contrib.core.errors import InvalidInput
 from contrib.core.transaction import transaction
 from contrib.extensions import db
@@ -18,7 +19,7 @@ ANONYMOUS_NAME = "Participant anonyme"
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+    return as_utc(value).isoformat() if value is not None else None
 
 
 def export_personal_data(user: User) -> dict:

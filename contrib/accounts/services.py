@@ -76,6 +76,18 @@ IMPERSONATION_MESSAGE = (
 )
 
 
+# Letters and digits that pass for Latin letters (Cyrillic, Greek, digits, symbols): « СРОF », « Adm1n »,
+# « @dmin », « Mοdération » with a Greek omicron. Both sides of a comparison go through the same map, so
+# « l » and « 1 » both read as « i » there (the comparison only, never the stored name).
+_LOOK_ALIKES = str.maketrans(
+    {
+        **dict(zip("аеорсухіјѕкмнтвԁһ", "aeopcyxijskmhtbdh", strict=True)),  # Cyrillic
+        **dict(zip("αεορτνικχυβμ", "aeoptvikxybm", strict=True)),  # Greek
+        **dict(zip("01345@$l", "oieasasi", strict=True)),
+    }
+)
+
+
 def _unaccented(name: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", name).casefold() if not unicodedata.combining(ch))
 
@@ -85,16 +97,26 @@ def fold_name(name: str) -> str:
     return "".join(ch for ch in _unaccented(name) if ch.isalnum())
 
 
+def _skeleton(name: str) -> str:
+    """What the name looks like: folded, look-alike letters read as the Latin ones (« rn » as « m »)."""
+    return "".join(ch for ch in _unaccented(name).translate(_LOOK_ALIKES) if ch.isalnum()).replace("rn", "m")
+
+
+_RESERVED_SKELETONS = frozenset(_skeleton(name) for name in _RESERVED_NAMES)
+_RESERVED_WORD_SKELETONS = frozenset(_skeleton(word) for word in _RESERVED_WORDS)
+
+
 def check_display_name(name: str, *, exclude_user_id: int | None = None) -> None:
-    """Raise InvalidInput when the name imitates the organisation, its roles or a staff or moderator member."""
-    folded = fold_name(name)
-    words = set(re.findall(r"[^\W_]+", _unaccented(name)))
-    if folded in _RESERVED_NAMES or "cpof" in folded or words & _RESERVED_WORDS:
+    """Raise InvalidInput when the name imitates the organisation, its roles or a staff or moderator member,
+    with look-alike letters from other alphabets or digits too."""
+    folded = _skeleton(name)
+    words = {_skeleton(word) for word in re.split(r"[\s\-_.,'’]+", name) if word}
+    if folded in _RESERVED_SKELETONS or "cpof" in folded or words & _RESERVED_WORD_SKELETONS:
         raise InvalidInput(IMPERSONATION_MESSAGE, field="display_name")
     team = db.select(User.display_name).where(User.role.in_([Role.MODERATOR, Role.STAFF]), User.is_active)
     if exclude_user_id is not None:
         team = team.where(User.id != exclude_user_id)
-    if folded in {fold_name(other) for other in db.session.scalars(team)}:
+    if folded in {_skeleton(other) for other in db.session.scalars(team)}:
         raise InvalidInput(IMPERSONATION_MESSAGE, field="display_name")
 
 
@@ -109,26 +131,76 @@ def _email_taken(email: str) -> bool:
     return db.session.execute(db.select(User.id).filter_by(email=email)).first() is not None
 
 
-def _build_user(email, display_name, password, *, role, actor_type, organisation, confirmed: bool) -> User:
-    email = normalise_email(email)
-    name = _clean_display_name(display_name, role=role)
-    organisation = clean_text(organisation, field_label="Organisation", max_length=120, required=False, multiline=False)
-    password_hash = generate_password_hash(check_password_rules(password))
-    actor_type = ActorType(actor_type)
+class InvalidFields(InvalidInput):
+    """Several fields of a form break their rules: ``errors`` holds each one, shown all at once."""
+
+    def __init__(self, errors: list[InvalidInput]):
+        super().__init__(" ".join(error.message for error in errors))
+        self.errors = errors
+
+
+CONSENT_MESSAGE = "Pour créer un compte, acceptez la charte de participation et la notice sur vos données personnelles."
+
+
+def _on_field(field: str, errors: list[InvalidInput], check, *args, **kwargs):
+    """``check(*args, **kwargs)``, or None with its InvalidInput added to ``errors`` under ``field``."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as error:
+        errors.append(error if error.field else InvalidInput(error.message, field=field))
+        return None
+
+
+def _build_user(
+    email, display_name, password, *, role, actor_type, organisation, confirmed: bool, consented: bool | None = None
+) -> User:
+    """A new account from a form, every field checked (InvalidFields lists every fault at once).
+
+    ``consented``: None when consent is not asked (accounts made by staff), else whether the person
+    accepted the charter and the personal-data notice (required).
+    """
+    errors: list[InvalidInput] = []
+    name = _on_field("display_name", errors, _clean_display_name, display_name, role=role)
+    email = _on_field("email", errors, normalise_email, email)
+    password = _on_field("password", errors, check_password_rules, password)
+    organisation = _on_field(
+        "organisation",
+        errors,
+        clean_text,
+        organisation,
+        field_label="Organisation",
+        max_length=120,
+        required=False,
+        multiline=False,
+    )
+    actor_type = _on_field("actor_type", errors, _actor_type, actor_type)
+    if consented is False:
+        errors.append(InvalidInput(CONSENT_MESSAGE, field="consent"))
+    if errors:
+        raise InvalidFields(errors)
     if _email_taken(email):
         raise Conflict("Un compte existe déjà avec cette adresse e-mail.", field="email")
+    now = utcnow()
     user = User(
         email=email,
         display_name=name,
-        password_hash=password_hash,
+        password_hash=generate_password_hash(password),
         role=role,
         actor_type=actor_type,
         organisation=organisation,
-        email_confirmed_at=utcnow() if confirmed else None,
+        email_confirmed_at=now if confirmed else None,
+        consented_at=now if consented else None,
     )
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _actor_type(value) -> ActorType:
+    try:
+        return ActorType(value)
+    except ValueError:
+        raise InvalidInput("Choisissez ce que vous êtes dans la liste.", field="actor_type") from None
 
 
 REGISTERED_MESSAGE = (
@@ -144,8 +216,11 @@ def register_user(
     *,
     actor_type: ActorType | str = ActorType.OTHER,
     organisation: str | None = None,
+    consented: bool = False,
 ) -> None:
-    """Create an unconfirmed participant account and e-mail it a confirmation link; raise InvalidInput.
+    """Create an unconfirmed participant account and e-mail it a confirmation link; raise InvalidFields
+    (every fault at once). ``consented``: the charter and the personal-data notice were accepted (required,
+    its date is stored).
 
     An address that already has an account gets the same answer (no enumeration): its owner is told
     by e-mail instead, and nothing is created.
@@ -160,6 +235,7 @@ def register_user(
                 actor_type=actor_type,
                 organisation=organisation,
                 confirmed=False,
+                consented=consented,
             )
             audit.record(
                 "accounts:user:register",
@@ -429,10 +505,110 @@ def confirm_email(token: str) -> User:
             raise InvalidInput(INVALID_CONFIRM_LINK)
         if user.is_confirmed:
             return user
-        user.email_confirmed_at = utcnow()
-        db.session.flush()
-        supports.recount_supported_by(user.id)
-        pending = reports.reweigh_reports_by(user.id)
+        pending = _mark_confirmed(user)
         audit.record("accounts:user:confirm_email", actor=user, target_type="user", target_id=user.id)
     notifications.deliver(pending)
+    return user
+
+
+def _mark_confirmed(user: User) -> list:
+    """Confirm the account's address in the caller's transaction: its supports are counted again and its
+    open reports re-weighed. Returns the notifications to deliver after the commit."""
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    supports.recount_supported_by(user.id)
+    return reports.reweigh_reports_by(user.id)
+
+
+EMAIL_CHANGE_SALT = "contrib-email-change"
+EMAIL_CHANGE_MAX_AGE_SECONDS = 2 * 24 * 3600
+INVALID_EMAIL_CHANGE_LINK = (
+    "Ce lien de changement d'adresse n'est plus valable (il a expiré, a déjà servi ou l'adresse a changé "
+    "entre-temps). Demandez-en un nouveau depuis « Mon compte »."
+)
+EMAIL_CHANGE_SENT = (
+    "Un lien de confirmation vient d'être envoyé à la nouvelle adresse (valable 48 heures). "
+    "Votre adresse ne changera qu'une fois ce lien ouvert ; l'ancienne adresse est prévenue."
+)
+
+
+def _email_change_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    """Send a signed link to ``new_email`` that moves the account there once opened; tell the current address.
+
+    Nothing changes until the link is opened. An address that already has an account gets no link (its
+    owner is told instead) but the answer is the same, so no one learns which addresses have accounts.
+    Raises InvalidFields (wrong password, invalid or unchanged address).
+    """
+    from contrib.notifications import mail
+
+    errors: list[InvalidInput] = []
+    if not check_password_hash(user.password_hash, password or ""):
+        errors.append(InvalidInput("Mot de passe incorrect : rien n'a changé.", field="password"))
+    new_email = _on_field("new_email", errors, normalise_email, new_email)
+    if new_email is not None and new_email == user.email:
+        errors.append(InvalidInput("C'est déjà l'adresse de votre compte.", field="new_email"))
+    if errors:
+        raise InvalidFields(errors)
+    with transaction():
+        audit.record("accounts:user:request_email_change", actor=user, target_type="user", target_id=user.id)
+    if _email_taken(new_email):
+        _warn_owner(new_email)
+    else:
+        token = _email_change_serializer().dumps({"id": user.id, "old": user.email, "new": new_email})
+        mail.send_mail(
+            new_email,
+            "Confirmez votre nouvelle adresse e-mail sur Contrib",
+            f"Bonjour {user.display_name},\n\nPour que cette adresse devienne celle de votre compte Contrib, "
+            f"ouvrez ce lien (valable 48 heures) :\n{_public_url('accounts.confirm_email_change', token=token)}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message : rien ne changera.\n",
+        )
+    mail.send_mail(
+        user.email,
+        "Demande de changement d'adresse e-mail sur Contrib",
+        f"Bonjour {user.display_name},\n\nUn changement de l'adresse e-mail de votre compte Contrib vient "
+        "d'être demandé. Il ne prendra effet que lorsque le lien envoyé à la nouvelle adresse sera ouvert.\n\n"
+        "Si ce n'est pas vous, changez votre mot de passe dès maintenant :\n"
+        f"{_public_url('accounts.forgotten_password')}\n",
+    )
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the address a change link was sent to (which is thereby confirmed); tell the
+    old address. Raises InvalidInput (bad, expired or used link, or the address was taken meanwhile)."""
+    from itsdangerous import BadData
+
+    from contrib.notifications import mail
+
+    try:
+        data = _email_change_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE_SECONDS)
+    except BadData:
+        raise InvalidInput(INVALID_EMAIL_CHANGE_LINK) from None
+    pending = []
+    with transaction():
+        user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+        if user is None or not user.is_active or user.email != data.get("old"):
+            raise InvalidInput(INVALID_EMAIL_CHANGE_LINK)
+        if _email_taken(data["new"]):
+            raise InvalidInput("Cette adresse est désormais celle d'un autre compte : rien n'a changé.")
+        old_email = user.email
+        user.email = data["new"]
+        if not user.is_confirmed:
+            pending = _mark_confirmed(user)
+        # No address in the journal: erasing an account erases its current address only.
+        audit.record("accounts:user:change_email", actor=user, target_type="user", target_id=user.id)
+    notifications.deliver(pending)
+    mail.send_mail(
+        old_email,
+        "L'adresse e-mail de votre compte Contrib a changé",
+        f"Bonjour {user.display_name},\n\nL'adresse e-mail de votre compte Contrib a été remplacée ; "
+        "ce message est le dernier envoyé à celle-ci. Si ce n'est pas vous, répondez à ce message ou "
+        "écrivez à l'équipe CPOF sans tarder.\n",
+    )
     return user

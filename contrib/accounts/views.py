@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from contrib.accounts import personal_data
 from contrib.accounts import services as accounts
 from contrib.accounts.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     DeleteAccountForm,
     DisplayNameForm,
@@ -80,9 +81,11 @@ def register():
                 form.password.data,
                 actor_type=form.actor_type.data,
                 organisation=form.organisation.data,
+                consented=form.consent.data,
             )
-        except InvalidInput as error:
-            attach_error(form, error)
+        except accounts.InvalidFields as error:
+            for each in error.errors:
+                attach_error(form, each)
         else:
             # The same answer whether the address had an account or not (no enumeration).
             flash(accounts.REGISTERED_MESSAGE, "info")
@@ -189,6 +192,7 @@ def _account_page(status: int = 200, **forms):
         "form": DeleteAccountForm(formdata=None),
         "name_form": DisplayNameForm(formdata=None, prefix="nom"),
         "password_form": ChangePasswordForm(formdata=None, prefix="mdp"),
+        "email_form": ChangeEmailForm(formdata=None, prefix="adresse"),
         **forms,
     }
     return render_template("accounts/account.html", **forms), status
@@ -231,6 +235,33 @@ def change_password():
             flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
             return redirect(url_for(".account"))
     return _account_page(400, password_form=form)
+
+
+@bp.post("/mon-compte/adresse")
+@role_required(Role.PARTICIPANT)
+@limiter.limit("5 per hour", key_func=user_or_address)
+def change_email():
+    form = ChangeEmailForm(prefix="adresse")
+    if form.validate_on_submit():
+        try:
+            accounts.request_email_change(current_user, form.new_email.data, form.password.data)
+        except accounts.InvalidFields as error:
+            for each in error.errors:
+                attach_error(form, each)
+        else:
+            flash(accounts.EMAIL_CHANGE_SENT, "info")
+            return redirect(url_for(".account"))
+    return _account_page(400, email_form=form)
+
+
+@bp.get("/mon-compte/adresse/<token>")
+def confirm_email_change(token):
+    try:
+        accounts.confirm_email_change(token)
+    except InvalidInput as error:
+        return render_error(400, error.message)
+    flash("Votre nouvelle adresse e-mail est enregistrée et confirmée.", "success")
+    return redirect(url_for(".account") if current_user.is_authenticated else url_for(".login"))
 
 
 @bp.get("/mon-compte/donnees.json")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from contrib.core import audit
+from contrib.core import audit, dates
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.transaction import transaction
 from contrib.extensions import db
@@ -167,7 +167,7 @@ def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
         rows=rows,
         theme_matches=matches,
         missing_fields=missing,
-        already_imported_on=earlier.strftime("%d/%m/%Y à %H:%M") if earlier else None,
+        already_imported_on=dates.datetime_fr(earlier) if earlier else None,
     )
 
 

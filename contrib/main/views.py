@@ -1,6 +1,6 @@
 """Home page and health check."""
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
 from contrib.core.forms import Form
@@ -21,6 +21,22 @@ def home():
         open_processes=[p for p in all_processes if p.is_open],
         closed_processes=[p for p in all_processes if not p.is_open],
     )
+
+
+@bp.get("/charte")
+def charter():
+    return render_template("main/charter.html")
+
+
+@bp.get("/donnees-personnelles")
+def personal_data():
+    return render_template("main/personal_data.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
 
 
 @bp.get("/sante")

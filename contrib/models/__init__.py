@@ -15,6 +15,7 @@ from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
     ContributionKind,
+    ContributionRevision,
     ContributionSource,
     ContributionStatus,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "Comment",
     "Contribution",
     "ContributionKind",
+    "ContributionRevision",
     "ContributionSource",
     "ContributionStatus",
     "DataGeneration",

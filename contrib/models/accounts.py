@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Part of the session's user id: raising it (logout, password change or reset) ends every earlier session.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the person accepted the charter and the personal-data notice (registration); None before the rule.
+    consented_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session: the account and its current session generation."""

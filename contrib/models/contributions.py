@@ -120,3 +120,27 @@ class Contribution(db.Model):
         if self.table_label:
             return self.table_label
         return "Anonyme"
+
+
+class ContributionRevision(db.Model):
+    """A version of a contribution its author replaced by editing it (the history of a contribution).
+
+    ``number`` 1 is the text as first posted; the contribution itself holds the current version.
+    """
+
+    __tablename__ = "contribution_revisions"
+    __table_args__ = (sa.UniqueConstraint("contribution_id", "number", name="uq_contribution_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(sa.ForeignKey("contributions.id", ondelete="RESTRICT"))
+    number: Mapped[int]
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("themes.id", ondelete="RESTRICT"))
+    kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
+    title: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX_LENGTH))
+    text: Mapped[str] = mapped_column(sa.Text)
+    # When this version was published (the post, or the previous edit) and when it was replaced.
+    published_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    replaced_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    theme: Mapped[Theme] = relationship()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
@@ -13,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from contrib.clustering.browsing import cluster_names
 from contrib.core import undo
+from contrib.core.dates import PARIS, in_paris
 from contrib.core.ids import parse_id
 from contrib.extensions import db
 from contrib.models import (
@@ -33,7 +33,6 @@ from contrib.models.assistant import AssistantConversation, AssistantMessage, Ci
 from contrib.moderation.sentences import Change, changes, sentence
 
 PAGE_SIZE = undo.JOURNAL_PAGE_SIZE
-PARIS = ZoneInfo("Europe/Paris")
 
 # URL word -> (audit target type, French name) for the "object" filter.
 OBJECT_TYPES = {
@@ -265,7 +264,7 @@ def page(filters: Filters) -> Page:
         )
     first_rank = newer + 1
     names = Names(rows)
-    lines = [Line(entry, sentence(entry, names), changes(entry), local_time(entry.created_at)) for entry in rows]
+    lines = [Line(entry, sentence(entry, names), changes(entry), in_paris(entry.created_at)) for entry in rows]
     return Page(
         lines=lines,
         total=total,
@@ -273,13 +272,6 @@ def page(filters: Filters) -> Page:
         newer_id=rows[0].id if rows and newer else None,
         older_id=rows[-1].id if rows and newer + len(rows) < total else None,
     )
-
-
-def local_time(moment: datetime) -> datetime:
-    """``moment`` in Paris time (SQLite gives back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(PARIS)
 
 
 class Names:

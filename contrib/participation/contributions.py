@@ -13,6 +13,7 @@ from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
+    Comment,
     Contribution,
     ContributionKind,
     ContributionSource,
@@ -21,6 +22,7 @@ from contrib.models import (
     Theme,
     User,
 )
+from contrib.models.accounts import counted
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.participation import search, vectors
 from nlp import fold
@@ -51,7 +53,8 @@ class OnBehalf:
     source: ContributionSource = ContributionSource.FACILITATOR
 
 
-def _validated_fields(process: Process, draft: ContributionDraft) -> dict:
+def validated_fields(process: Process, draft: ContributionDraft) -> dict:
+    """The draft's theme, kind, title and text, checked for ``process``; raise InvalidInput."""
     theme = db.session.get(Theme, draft.theme_id) if draft.theme_id is not None else None
     if theme is None or theme.process_id != process.id:
         raise InvalidInput("Choisissez une thématique de cette démarche.", field="theme_id")
@@ -115,7 +118,7 @@ def post_contribution(
             raise NotFound("Démarche introuvable.")
         if not process.is_open:
             raise NotAllowed("Cette démarche est close : elle ne reçoit plus de contributions.")
-        fields = _validated_fields(process, draft)
+        fields = validated_fields(process, draft)
         if on_behalf is None:
             fields.update(author_id=author.id, actor_type=author.actor_type, source=ContributionSource.ONLINE)
         else:
@@ -248,20 +251,103 @@ def list_contributions(
     )
 
 
+# The listing's orders (query-string value → label); the first is the default, by keyset pagination.
+SORTS = {"recentes": "Les plus récentes", "soutenues": "Les plus soutenues", "commentees": "Les plus commentées"}
+DEFAULT_SORT = "recentes"
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    """One numbered page of a sorted listing, with the number of contributions found."""
+
+    items: list[Contribution]
+    n_found: int
+    number: int
+    n_pages: int
+
+
+def count_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None) -> int:
+    """How many visible contributions the filters select (what the listing says it found)."""
+    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind)
+    return db.session.scalar(statement.with_only_columns(db.func.count()).order_by(None)) or 0
+
+
+def counted_comments():
+    """A subquery (``contribution_id``, ``n``): visible comments by accounts that count, per contribution
+    (the same confirmed-accounts rule as supports)."""
+    return (
+        db.select(Comment.contribution_id, db.func.count().label("n"))
+        .where(Comment.hidden_at.is_(None), counted(Comment.author_id))
+        .group_by(Comment.contribution_id)
+        .subquery()
+    )
+
+
+def sort_key_columns(statement, sort: str):
+    """``statement`` (a select of contributions) ordered by ``sort``: most supported or most commented
+    first, then newest. An unknown sort raises InvalidInput."""
+    if sort == "soutenues":
+        return statement.order_by(Contribution.n_supports.desc(), Contribution.id.desc())
+    if sort == "commentees":
+        comments = counted_comments()
+        return statement.outerjoin(comments, comments.c.contribution_id == Contribution.id).order_by(
+            db.func.coalesce(comments.c.n, 0).desc(), Contribution.id.desc()
+        )
+    if sort == DEFAULT_SORT:
+        return statement.order_by(Contribution.id.desc())
+    raise InvalidInput("Ordre de tri inconnu.")
+
+
+def sorted_contributions(
+    process_id: int,
+    sort: str,
+    *,
+    theme_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> NumberedPage:
+    """Visible contributions of a process in the order ``sort`` (see ``SORTS``), by numbered pages.
+
+    Raises InvalidInput for an unknown sort or kind.
+    """
+    n_found = count_contributions(process_id, theme_id=theme_id, kind=kind)
+    n_pages = max(1, -(-n_found // per_page))
+    number = min(max(page, 1), n_pages)
+    statement = sort_key_columns(visible_contributions(process_id, theme_id=theme_id, kind=kind), sort).options(
+        joinedload(Contribution.theme), joinedload(Contribution.author)
+    )
+    items = list(db.session.scalars(statement.offset((number - 1) * per_page).limit(per_page)))
+    return NumberedPage(items=items, n_found=n_found, number=number, n_pages=n_pages)
+
+
+def comment_counts(contribution_ids: list[int]) -> dict[int, int]:
+    """Visible comments by accounts that count, for each of these contributions (absent: none)."""
+    if not contribution_ids:
+        return {}
+    comments = counted_comments()
+    rows = db.session.execute(
+        db.select(comments.c.contribution_id, comments.c.n).where(comments.c.contribution_id.in_(contribution_ids))
+    )
+    return {contribution_id: n for contribution_id, n in rows.all()}  # noqa: C416 (a Result has keys())
+
+
 def search_contributions(
     process_id: int,
     query: str,
     *,
     theme_id: int | None = None,
     kind: str | None = None,
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 20,
 ) -> search.SearchPage:
     """Visible contributions of a process found by the words and the meaning of ``query``, best first
-    (see ``contrib.participation.search``), optionally of one theme and kind. An unknown kind raises InvalidInput."""
-    return search.search(
-        process_id, query, visible_contributions(process_id, theme_id=theme_id, kind=kind), page=page, per_page=per_page
-    )
+    (see ``contrib.participation.search``), or in the order ``sort`` (see ``SORTS``), optionally of one
+    theme and kind. An unknown kind or sort raises InvalidInput."""
+    base = visible_contributions(process_id, theme_id=theme_id, kind=kind)
+    order = (lambda ids: sort_key_columns(base.where(Contribution.id.in_(ids)), sort)) if sort else None
+    return search.search(process_id, query, base, page=page, per_page=per_page, order=order)
 
 
 def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:

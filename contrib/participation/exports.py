@@ -30,6 +30,7 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
+from contrib.core.dates import as_utc
 from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import Contribution, Process
@@ -48,7 +49,7 @@ COLUMNS = (
     "auteur_pseudonyme",
     "statut",
     "source",
-    "date",
+    "date_utc",
     "soutiens",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -106,7 +107,7 @@ def _records(process: Process, *, theme_id: int | None, kind: str | None) -> Ite
             "auteur_pseudonyme": pseudonym(author_id=contribution.author_id, author_name=contribution.author_name),
             "statut": contribution.status.value,
             "source": contribution.source.value,
-            "date": contribution.created_at.isoformat(timespec="seconds"),
+            "date_utc": as_utc(contribution.created_at).isoformat(timespec="seconds"),
             "soutiens": contribution.n_supports,
         }
 
@@ -161,7 +162,7 @@ def _cached(process: Process, file_format: str, filters: dict, build) -> bytes:
     database = hashlib.sha256(origin.encode()).hexdigest()[:12]
     stem = (
         f"{database}-{process.id}-"
-        + hashlib.sha256(json.dumps([file_format, filters], sort_keys=True).encode()).hexdigest()[:12]
+        + hashlib.sha256(json.dumps([file_format, filters, COLUMNS], sort_keys=True).encode()).hexdigest()[:12]
     )
     path = os.path.join(folder, f"{stem}-{hashlib.sha256(_data_version(process).encode()).hexdigest()[:16]}")
     try:
@@ -210,6 +211,7 @@ def _to_json(records, *, process: Process, filters: dict) -> bytes:
     document = {
         "demarche": {"slug": process.slug, "titre": process.title},
         "exporte_le": utcnow().isoformat(timespec="seconds"),
+        "fuseau_horaire": "UTC (dates ISO 8601 ; heure de Paris = UTC+1 en hiver, UTC+2 en été)",
         "filtres": {key: value for key, value in filters.items() if value is not None},
         "colonnes": list(COLUMNS),
         "contributions": list(records),

@@ -24,6 +24,12 @@ class ContributionForm(Form):
         self.theme_id.choices = [(0, "— Choisir une thématique —")] + [(theme.id, theme.name) for theme in themes]
 
 
+class EditContributionForm(ContributionForm):
+    """The author editing their contribution; ``version`` is the one the form was filled from."""
+
+    version = HiddenField()
+
+
 class WorkshopEntryForm(ContributionForm):
     """A facilitator typing in a workshop sheet: the table context stays from one entry to the next."""
 

@@ -54,6 +54,7 @@ class SearchPage:
     number: int
     n_pages: int
     by_meaning: frozenset[int]  # results that share no searched word: found by meaning only
+    terms: tuple[str, ...] = ()  # the folded prefixes searched (typo corrections included), to highlight
 
 
 def prefixes(query: str, vocabulary: frozenset[str] = frozenset()) -> list[set[str]]:
@@ -113,9 +114,10 @@ def _word_hits(statement, groups: list[set[str]]) -> list[int]:
     return list(db.session.scalars(statement))
 
 
-def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 20) -> SearchPage:
+def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 20, order=None) -> SearchPage:
     """Rank the rows of ``base`` (a select of the process's visible contributions, filters applied)
-    for ``query``; return page ``page``."""
+    for ``query``; return page ``page``. ``order(ids)``, if given, is a select of those ids' contributions
+    in another order (most supported…) that replaces the ranking."""
     # First, as it builds the process's index when needed: its vocabulary corrects typos below.
     meaning = dict(similar.rank(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE) or [])
     groups = prefixes(query, similar.vocabulary(process_id))
@@ -134,6 +136,8 @@ def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 
         scores.update((id_, meaning[id_]) for id_ in meaning_ids)
     engine_order = {id_: position for position, id_ in enumerate(word_ids)}
     ranked = sorted(scores, key=lambda id_: (-scores[id_], engine_order.get(id_, len(engine_order)), id_))
+    if order is not None and ranked:
+        ranked = list(db.session.scalars(order(ranked).with_only_columns(Contribution.id)))
     n_pages = max(1, -(-len(ranked) // per_page))
     number = min(max(page, 1), n_pages)
     page_ids = ranked[(number - 1) * per_page : number * per_page]
@@ -152,4 +156,5 @@ def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 
         number=number,
         n_pages=n_pages,
         by_meaning=frozenset(meaning_ids),
+        terms=tuple(sorted({prefix for group in groups for prefix in group})),
     )

@@ -13,9 +13,15 @@ from contrib.duplicates import services as duplicates
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ContributionKind, Role
 from contrib.moderation import reports
-from contrib.participation import comments, contributions, similar, supports
+from contrib.participation import comments, contributions, editing, similar, supports
 from contrib.participation.contributions import ContributionDraft, OnBehalf
-from contrib.participation.forms import CommentForm, ContributionForm, ReportForm, WorkshopEntryForm
+from contrib.participation.forms import (
+    CommentForm,
+    ContributionForm,
+    EditContributionForm,
+    ReportForm,
+    WorkshopEntryForm,
+)
 from contrib.processes import services as processes
 
 bp = Blueprint("participation", __name__)
@@ -44,11 +50,19 @@ def show(slug):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
+    sort = request.args.get("tri") or None
+    if sort not in contributions.SORTS:
+        sort = None
     query = request.args.get("q", "")[:200].strip() or None
     per_page = current_app.config["CONTRIBUTIONS_PER_PAGE"]
-    if query:  # ranked by relevance, numbered pages
+    number = query_id("page") or 1
+    if query:  # ranked by relevance (or sorted), numbered pages
         page = contributions.search_contributions(
-            process.id, query, theme_id=theme_id, kind=kind, page=query_id("page") or 1, per_page=per_page
+            process.id, query, theme_id=theme_id, kind=kind, sort=sort, page=number, per_page=per_page
+        )
+    elif sort and sort != contributions.DEFAULT_SORT:
+        page = contributions.sorted_contributions(
+            process.id, sort, theme_id=theme_id, kind=kind, page=number, per_page=per_page
         )
     else:  # newest first, keyset pagination
         page = contributions.list_contributions(
@@ -60,19 +74,29 @@ def show(slug):
             last=request.args.get("fin") == "1",
             per_page=per_page,
         )
-    filters = {key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query)) if value}
+    filters = {
+        key: value for key, value in (("thematique", theme_id), ("type", kind), ("q", query), ("tri", sort)) if value
+    }
+    ids = [c.id for c in page.items]
     return render_template(
         "participation/show.html",
         process=process,
         page=page,
+        n_found=page.n_found
+        if hasattr(page, "n_found")
+        else contributions.count_contributions(process.id, theme_id=theme_id, kind=kind),
         filters=filters,
+        export_filters={key: value for key, value in filters.items() if key in ("thematique", "type")},
         theme_id=theme_id,
         kind=kind,
+        sort=sort,
+        sorts=contributions.SORTS,
         query=query,
         kinds=ContributionKind,
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
-        supported=supports.supported_ids(current_user, [c.id for c in page.items]),
+        supported=supports.supported_ids(current_user, ids),
+        n_comments=contributions.comment_counts(ids),
     )
 
 
@@ -183,12 +207,41 @@ def _render_contribution(
         report_target=report_target,
         threads=comments.threads_of(item.id, current_user),
         idea=duplicates.idea_of(item.id),
+        is_owner=editing.is_owner(item, current_user),
+        why_frozen=editing.why_frozen(item) if editing.is_owner(item, current_user) else None,
+        revisions=editing.revisions_of(item.id),
     ), status
 
 
 @bp.get("/contributions/<int:contribution_id>")
 def contribution(contribution_id):
     return _render_contribution(contribution_id, CommentForm(formdata=None))
+
+
+@bp.route("/contributions/<int:contribution_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.PARTICIPANT)
+@limiter.limit("30 per hour", methods=["POST"], key_func=user_or_address)
+def edit_contribution(contribution_id):
+    """The author edits their contribution (404 if they may not see it, 403 if it is not theirs or frozen)."""
+    item = editing.editable_contribution(contribution_id, current_user)
+    form = EditContributionForm(obj=item if request.method == "GET" else None)
+    form.set_themes(item.process.themes)
+    if request.method == "GET":
+        form.version.data = item.version
+    elif form.validate_on_submit():
+        try:
+            editing.edit_contribution(
+                item.id, _draft(form), author=current_user, version=parse_id(form.version.data) or 0
+            )
+        except (InvalidInput, Conflict) as error:
+            attach_error(form, error)
+        else:
+            flash("Votre contribution est modifiée. La version précédente reste consultable.", "success")
+            return redirect(url_for(".contribution", contribution_id=item.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "participation/edit_contribution.html", contribution=item, process=item.process, form=form
+    ), status
 
 
 @bp.post("/contributions/<int:contribution_id>/commentaires")

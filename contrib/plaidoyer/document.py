@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import joinedload, selectinload
 
+from contrib.core.dates import in_paris
 from contrib.core.routing import path_for
 from contrib.extensions import db
 from contrib.models import Contribution, Plaidoyer, Proposal, ProposalSource, ProposalSupport
@@ -199,7 +200,7 @@ def _source(contribution: Contribution) -> Source:
         process_id=contribution.process_id,
         process=contribution.process.title,
         region=contribution.process.region,
-        date=contribution.created_at.date().isoformat(),
+        date=in_paris(contribution.created_at).date().isoformat(),
         url=path_for("participation.contribution", contribution_id=contribution.id),
     )
 

@@ -25,7 +25,14 @@ NEW_PASSWORD = "un-autre-mot-de-passe"
 def register(client, email="nadia@exemple.fr", name="Nadia B.", password="un-mot-de-passe"):
     return client.post(
         "/inscription",
-        data={"display_name": name, "email": email, "password": password, "actor_type": "trainer", "organisation": ""},
+        data={
+            "display_name": name,
+            "email": email,
+            "password": password,
+            "actor_type": "trainer",
+            "organisation": "",
+            "consent": "y",
+        },
     )
 
 

@@ -14,6 +14,7 @@ def register(client, **overrides):
         "password": "un-mot-de-passe",
         "actor_type": "trainer",
         "organisation": "",
+        "consent": "y",
     }
     data.update(overrides)
     return client.post("/inscription", data=data)

@@ -20,6 +20,8 @@ def site(live_app):
     from contrib.extensions import db
     from contrib.models import Cluster, Role
     from contrib.moderation import hiding as moderation
+    from contrib.participation import contributions, editing
+    from contrib.participation.contributions import ContributionDraft
     from contrib.plaidoyer import acts as plaidoyer_acts
     from contrib.plaidoyer import placement
     from contrib.plaidoyer import versions as plaidoyer_versions
@@ -36,6 +38,19 @@ def site(live_app):
             author_id=participant.id,
             title="Financer l'accompagnement",
             text="Financer l'accompagnement des stagiaires les plus éloignés de l'emploi.",
+        )
+        editable = contributions.post_contribution(
+            process.id,
+            ContributionDraft(process.themes[1].id, "idea", "Mutualiser les plateaux techniques entre organismes."),
+            author=participant,
+        )
+        editing.edit_contribution(
+            editable.id,
+            ContributionDraft(
+                process.themes[1].id, "idea", "Mutualiser les plateaux techniques entre petits organismes."
+            ),
+            author=participant,
+            version=editable.version,
         )
         hidden = factory.contribution(process, text="Texte masqué par la modération.")
         moderation.hide(hidden.id, "Hors sujet", moderator=moderator)
@@ -81,6 +96,7 @@ def site(live_app):
             "participant": participant.email,
             "moderator": moderator.email,
             "mine": mine.id,
+            "editable": editable.id,
             "names": {
                 participant.email: participant.display_name,
                 moderator.email: moderator.display_name,
@@ -109,10 +125,18 @@ def _serious_violations(page) -> list[str]:
     ]
 
 
+def _show_menu(page):
+    """On a narrow screen the header's links sit behind the "Menu" button: open it."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
 def _log_in(page, base_url, site, email):
     """Log in through the form and prove it worked: otherwise every page below would be the login page."""
     _login(page, base_url, email)
     page.wait_for_load_state()
+    _show_menu(page)
     assert urlsplit(page.url).path != "/connexion", f"login as {email} failed: {page.url}"
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
     assert page.get_by_role("link", name=f"Mon compte ({site['names'][email]})").is_visible()
@@ -133,6 +157,7 @@ def _open(page, base_url, path, heading, *, logged_in=False):
     assert response.status == 200, f"{path}: HTTP {response.status}"
     reached = urlsplit(page.url)
     assert reached.path + (f"?{reached.query}" if reached.query else "") == path, f"{path}: redirected to {page.url}"
+    _show_menu(page)
     title = page.locator("main h1").first.inner_text()
     assert heading in title, f"{path}: heading {title!r}, expected {heading!r}"
     assert page.get_by_role("button", name="Se déconnecter").is_visible() == logged_in, f"{path}: logged in?"
@@ -163,9 +188,18 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             "/demarches/pessac/propositions": "Propositions classées",
             "/demarches/pessac/resultats": "Résultats",
             f"/plenieres/{site['session']}/projection": "Plénière de Pessac",
+            "/charte": "Charte de participation",
+            "/donnees-personnelles": "Vos données personnelles",
+            "/demarches/pessac?q=accompagnement&tri=soutenues": "Démarche",
+            f"/contributions/{site['editable']}": f"Contribution n° {site['editable']}",
         },
         logged_in=False,
     )
+    page.goto(base_url + "/inscription")
+    page.get_by_role("button", name="Créer mon compte").click()  # every error at once
+    page.wait_for_load_state()
+    assert page.locator('[aria-invalid="true"]').count() >= 4, "registration errors not shown"
+    problems += [f"inscription en erreur: {violation}" for violation in _serious_violations(page)]
     _log_in(page, base_url, site, site["participant"])
     problems += _check_pages(
         page,
@@ -175,6 +209,8 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             "/mes-contributions": "Mes contributions",
             "/notifications": "Notifications",
             f"/plenieres/{site['session']}": "Plénière de Pessac",
+            "/mon-compte": "Mon compte",
+            f"/contributions/{site['editable']}/modifier": "Modifier ma contribution",
         },
     )
     _open(page, base_url, "/demarches/pessac/contribuer", "Déposer une contribution", logged_in=True)
@@ -250,8 +286,18 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
         "/moderation/demarches/pessac/propositions/nouvelle?proposees="
         + ",".join(map(str, site["twins"])): "Nouvelle proposition",
         f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+        "/demarches/pessac?q=accompagnement&tri=commentees": "Démarche",
+        "/mon-compte": "Mon compte",
+        "/charte": "Charte de participation",
+        "/donnees-personnelles": "Vos données personnelles",
+        f"/contributions/{site['editable']}": f"Contribution n° {site['editable']}",
+        "/inscription": "Créer un compte",
     }.items():
-        _open(page, live_app.base_url, path, heading, logged_in=True)
+        if path == "/inscription":
+            context.clear_cookies()  # the registration page is for people not logged in
+            _open(page, live_app.base_url, path, heading, logged_in=False)
+        else:
+            _open(page, live_app.base_url, path, heading, logged_in=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"
     context.close()

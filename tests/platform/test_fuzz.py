@@ -271,7 +271,7 @@ def fuzz_world(factory, client, auth):
 
 # (least role, URL template, form fields)
 FORMS = [
-    (None, "/inscription", ["display_name", "email", "password", "actor_type", "organisation"]),
+    (None, "/inscription", ["display_name", "email", "password", "actor_type", "organisation", "consent"]),
     (None, "/connexion", ["email", "password"]),
     (None, "/mot-de-passe-oublie", ["email"]),
     (Role.PARTICIPANT, "/demarches/pessac/contribuer", ["theme_id", "kind", "title", "text", "similar_checked"]),
@@ -282,6 +282,8 @@ FORMS = [
     ),
     (Role.PARTICIPANT, "/contributions/{contribution}/commentaires", ["text", "parent_id"]),
     (Role.PARTICIPANT, "/contributions/{contribution}/signaler", ["reason", "details"]),
+    (Role.PARTICIPANT, "/contributions/{own}/modifier", ["theme_id", "kind", "title", "text", "version"]),
+    (Role.PARTICIPANT, "/mon-compte/adresse", ["adresse-new_email", "adresse-password"]),
     (Role.PARTICIPANT, "/mon-compte/supprimer", ["password"]),
     (Role.PARTICIPANT, "/mon-compte/nom", ["nom-display_name"]),
     (Role.PARTICIPANT, "/mon-compte/mot-de-passe", ["mdp-current_password", "mdp-new_password"]),
@@ -310,13 +312,15 @@ def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
     """One request per form of FORMS that succeeds, by URL template."""
     text = "Former les tuteurs en entreprise à l'accueil des apprentis."
     return {
-        "/inscription": ["Camille Martin", "camille@exemple.fr", "un-mot-de-passe-solide", "learner", None],
+        "/inscription": ["Camille Martin", "camille@exemple.fr", "un-mot-de-passe-solide", "learner", None, "y"],
         "/connexion": ["connue@exemple.fr", PASSWORD],
         "/mot-de-passe-oublie": ["connue@exemple.fr"],
         "/demarches/pessac/contribuer": [str(theme), "idea", None, text, "1"],
         "/demarches/pessac/saisie-atelier": [str(theme), "idea", None, text, "Table 3", "6", "trainer", None],
         "/contributions/{contribution}/commentaires": ["Je suis d'accord.", None],
         "/contributions/{contribution}/signaler": ["spam", None],
+        "/contributions/{own}/modifier": [str(theme), "idea", None, "Ma contribution, corrigée.", "1"],
+        "/mon-compte/adresse": ["nouvelle@exemple.fr", PASSWORD],
         "/mon-compte/supprimer": [PASSWORD],
         "/mon-compte/nom": ["Camille Dupont"],
         "/mon-compte/mot-de-passe": [PASSWORD, "un-nouveau-mot-de-passe-solide"],
@@ -340,10 +344,14 @@ def _valid_forms(theme: int, contribution: int) -> dict[str, list]:
 @pytest.mark.parametrize("role, url, fields", FORMS, ids=[url for _, url, _ in FORMS])
 def test_hostile_form_input_never_breaks_anything(app, fuzz_world, role, url, fields):
     client = fuzz_world["client"]
+    own = None
     if role is not None:
-        fuzz_world["auth"].login(fuzz_world["factory"].user(role))
+        user = fuzz_world["factory"].user(role)
+        fuzz_world["auth"].login(user)
+        # The fuzzing user's own contribution, for the forms on one's own object.
+        own = fuzz_world["factory"].contribution(fuzz_world["process"], author_id=user.id, text="Ma contribution.")
     valid = _valid_forms(fuzz_world["process"].themes[0].id, fuzz_world["contribution"].id)[url]
-    url = url.format(contribution=fuzz_world["contribution"].id)
+    url = url.format(contribution=fuzz_world["contribution"].id, own=own.id if own else 0)
     watch = Watch(client)
     fuzz(watch, url, fields, valid, field_value, lambda data: client.post(url, data=data), FUZZ_SETTINGS)
     watch.assert_exercised()
@@ -800,7 +808,7 @@ def test_every_post_endpoint_is_fuzzed_with_its_least_role(app, world):
     adapter = app.url_map.bind("localhost")
     fuzzed = {}
     for role, url, _ in FORMS + FEATURE_FORMS:
-        endpoint, _ = adapter.match(url.format(**world), method="POST")
+        endpoint, _ = adapter.match(url.format(**world, own=world["contribution"]), method="POST")
         fuzzed[endpoint] = role
     fuzzed["facilitation.new_import"] = Role.FACILITATOR  # test_hostile_uploads_are_refused_and_write_nothing
     posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods} - {"accounts.logout"}

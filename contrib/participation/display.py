@@ -1,0 +1,81 @@
+"""How contributions read in lists: a headline for untitled ones, search words highlighted safely."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+from nlp import fold
+
+HEADLINE_LENGTH = 110
+EXCERPT_LENGTH = 280
+EXCERPT_LEAD = 80  # characters kept before the first searched word when the excerpt starts later
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, cut at a word boundary with « … » when shortened."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def first_sentence(text: str, limit: int = HEADLINE_LENGTH) -> str:
+    """The text's first sentence (or line), cut at a word boundary when longer than ``limit``."""
+    match = _SENTENCE_END.search(text)
+    sentence = text[: match.end()] if match else text
+    return cut_at_word(sentence.strip().rstrip("\n"), limit)
+
+
+def headline(contribution) -> str:
+    """What a list shows as the contribution's title: its title, else its first sentence."""
+    return contribution.title or first_sentence(contribution.text)
+
+
+def _matches(word: str, terms: Iterable[str]) -> bool:
+    folded = fold(word)
+    return any(folded.startswith(term) for term in terms)
+
+
+def excerpt(text: str, terms: Iterable[str] = (), limit: int = EXCERPT_LENGTH) -> str:
+    """A piece of ``text`` to show in a list: its start, or, when the first searched word comes later,
+    the part around it (« … » marks what is left out)."""
+    terms = tuple(terms)
+    flat = " ".join(text.split())
+    first = next((m.start() for m in _WORD.finditer(flat) if terms and _matches(m.group(), terms)), 0)
+    if first + 20 <= limit:
+        return cut_at_word(flat, limit)
+    start = flat.rfind(" ", 0, first - EXCERPT_LEAD) + 1
+    return "… " + cut_at_word(flat[start:], limit)
+
+
+def highlight(text: str, terms: Iterable[str]) -> Markup:
+    """``text`` escaped, with each word starting with a searched term (folded) wrapped in ``<mark>``.
+
+    Only the words are wrapped, after escaping: nothing in ``text`` can become mark-up.
+    """
+    terms = tuple(terms)
+    if not terms:
+        return escape(text)
+    parts: list[str] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        if _matches(match.group(), terms):
+            parts.append(str(escape(text[position : match.start()])))
+            parts.append(f"<mark>{escape(match.group())}</mark>")
+            position = match.end()
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))
+
+
+def init_app(app) -> None:
+    """Register the list filters: ``headline``, ``excerpt``, ``highlight``."""
+    app.jinja_env.filters.update(headline=headline, excerpt=excerpt, highlight=highlight)
