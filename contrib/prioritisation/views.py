@@ -5,6 +5,7 @@ from flask import session as cookie
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from contrib.core.error_pages import render_error
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
@@ -196,6 +197,11 @@ CARD_FAILURES_PER_ADDRESS = "100 per 15 minutes"
 CARD_LOCKED_MESSAGE = (
     "Trop de codes erronés depuis ce réseau. Patientez 15 minutes ou connectez-vous avec votre compte."
 )
+
+
+@bp.errorhandler(429)
+def too_many_requests(error):
+    return render_error(429, error.description if isinstance(error.description, str) else None)
 
 
 def _held_card(session_id: int):
