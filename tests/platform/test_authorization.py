@@ -68,6 +68,8 @@ EXPECTED = {
     "facilitation.confirm": Role.FACILITATOR,
     "facilitation.cancel": Role.FACILITATOR,
     "facilitation.undo": Role.FACILITATOR,
+    "facilitation.template": Role.FACILITATOR,
+    "facilitation.batch_contributions": Role.FACILITATOR,
     "facilitation.export": ANONYMOUS,
     "duplicates.index": Role.MODERATOR,
     "duplicates.detect": Role.MODERATOR,

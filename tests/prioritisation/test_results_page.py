@@ -51,7 +51,8 @@ def test_results_explain_the_ranking_and_list_what_was_retained(app, client, fac
             moderator=moderator,
         )
 
-    kept, other, dropped, pending = (proposal(t) for t in (LONG_TITLE, "Un guichet « unique » & simple", "Écartée", "À voir"))
+    titles = (LONG_TITLE, "Un guichet « unique » & simple", "Écartée", "À voir")
+    kept, other, dropped, _pending = (proposal(title) for title in titles)
     proposal_life.set_status(kept.id, "retained", "Soutenue dans trois régions.", moderator=moderator)
     proposal_life.set_status(other.id, "retained", "", moderator=moderator)
     proposal_life.set_status(dropped.id, "discarded", "Déjà couvert par la loi.", moderator=moderator)
