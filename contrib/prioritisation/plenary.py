@@ -484,7 +484,7 @@ def _dots_ranking(session: PrioritisationSession) -> list[tuple]:
                 item.position,
                 item.proposal,
                 float(points),
-                f"{int(points)} point{'s' if points != 1 else ''}",
+                f"{int(points)} point{'s' if points > 1 else ''}",
                 people,
             )
         )

@@ -50,7 +50,7 @@ class ProcessResults:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def _grouped(process_id: int, column) -> dict:

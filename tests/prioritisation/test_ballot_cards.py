@@ -183,6 +183,6 @@ def test_projector_shows_a_qr_code_and_a_short_address(app, client, scene):
     assert '<svg role="img" aria-hidden="true" focusable="false"' in page
     assert client.get(f"/v/{session_id}").location == f"/plenieres/{session_id}"
     # The chart's data table stays for screen readers only.
-    assert 'class="table chart-data visually-hidden"' in page
+    assert '<div class="chart-data-wrap visually-hidden">' in page
     plenary.close_session(session_id, moderator=scene["moderator"])
     assert "/v/" not in client.get(f"/plenieres/{session_id}/projection").text
