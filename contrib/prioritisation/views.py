@@ -321,7 +321,9 @@ def _typed_points(form) -> dict[int, int]:
     """What the person typed, to show it again after a refusal (never reset to zero)."""
     typed = {}
     for name, value in form.items():
-        proposal_id, points = parse_id(name[7:]) if name.startswith("points-") else None, parse_id(value.strip())
+        if not name.startswith("points-"):
+            continue
+        proposal_id, points = parse_id(name[7:]), parse_id(value.strip())
         if proposal_id is not None and points is not None:
             typed[proposal_id] = points
     return typed
