@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from contrib.extensions import db
 from contrib.models import Contribution, DotAllocation, DotBallot, ImportedRow, PairwiseVote, Role
-from contrib.prioritisation import plenary
+from contrib.prioritisation import plenary, proposal_life
 from contrib.proposals import services as proposals
 from tests.browser.test_journeys import _login
 from tests.conftest import PASSWORD, Factory, _empty_all_tables, clear_process_caches, make_app
@@ -268,3 +268,51 @@ def test_a_room_of_sixty_logs_in_from_one_address(limited_live_app, browser):
     _login(page, app.base_url, emails[0], PASSWORD)
     expect(page.get_by_text("Trop de tentatives de connexion manquées pour ce compte")).to_be_visible()
     context.close()
+
+
+def test_projector_titles_and_values_are_never_cut(live_app, browser):
+    """At 1920 px (and on a phone), every label and value of the chart fits inside the drawing; the data
+    table is there for screen readers but takes no room on screen."""
+    long_title = (
+        "Créer un fonds régional mutualisé pour financer la formation continue des formateurs indépendants "
+        "et des petits organismes de formation du territoire"
+    )
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="bordeaux")
+        moderator = factory.user(Role.MODERATOR)
+        ids = [
+            proposals.create_from_contributions(
+                process.id,
+                [factory.contribution(process, text=f"Texte : {title}").id],
+                title,
+                "Texte.",
+                [process.themes[0].id],
+                "medium",
+                moderator=moderator,
+            ).id
+            for title in (long_title, "Un guichet unique régional")
+        ]
+        session = plenary.create_session(process.id, "Plénière", "dots", ids, moderator=moderator).id
+        for _ in range(3):
+            voter = factory.user()
+            plenary.cast_dots(session, {ids[0]: 10}, user=voter)
+            proposal_life.support(ids[0], user=voter)  # the results chart then reads "… % · 3 soutiens"
+    for viewport in ({"width": 1920, "height": 1080}, {"width": 360, "height": 740}):
+        page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()
+        for path in ("/demarches/bordeaux/resultats", f"/plenieres/{session}/projection"):
+            page.goto(live_app.base_url + path)
+            assert page.locator("svg.bars text").count() >= 4
+            overflow = page.evaluate(
+                """() => Array.from(document.querySelectorAll('svg.bars text')).map(t => {
+                     const box = t.getBBox(); return box.x < 0 || box.x + box.width > 400 ? t.textContent : null;
+                   }).filter(Boolean)"""
+            )
+            assert overflow == [], f"{path} cut at {viewport['width']} px: {overflow}"
+        words = " ".join(page.locator("svg.bars text.bar-label").first.locator("tspan").all_text_contents())
+        assert words == f"1. {long_title}"  # every word drawn, none dropped for an ellipsis
+        expect(page.locator("svg.bars text.bar-value").first).to_have_text("30 points")
+        assert page.locator(".chart-data-wrap").bounding_box()["width"] <= 1
+        expect(page.get_by_role("table")).to_have_count(1)  # still in the accessibility tree
+        _no_sideways_scroll(page)
+        page.context.close()
