@@ -14,6 +14,8 @@ threads = int(os.environ.get("CONTRIB_WEB_THREADS", 2))
 # no worker is still booting when the first people arrive, and the loaded code is shared memory.
 preload_app = True
 keepalive = 75  # as long as a proxy in front keeps its connections
+# gunicorn's control socket has one default path per user: several instances on one machine would share it.
+control_socket_disable = True
 
 
 def when_ready(server):

@@ -32,9 +32,11 @@ KINDS = list(ContributionKind)
 
 def corpus_rows(n: int):
     texts = []
-    for path in sorted(SHARED_DATA.glob("dev_*.csv")):
+    for path in (SHARED_DATA / "dev_grand_debat.csv", SHARED_DATA / "dev_republique_numerique.csv"):
         with open(path, encoding="utf-8", newline="") as handle:
-            texts.extend((row["theme"], row["text"][:4000]) for row in csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            if {"theme", "text"} <= set(reader.fieldnames or ()):  # dev_citations.csv holds claims, not texts
+                texts.extend((row["theme"], row["text"][:4000]) for row in reader)
     for i in range(n):
         theme, text = texts[i % len(texts)]
         yield BulkRow(theme=theme, text=f"{text} ({i})", kind=KINDS[i % len(KINDS)])

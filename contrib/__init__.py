@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
     from contrib.clustering.views import bp as clustering_bp
-    from contrib.core import error_pages, permissions, security, undo
+    from contrib.core import error_pages, page_cache, permissions, security, undo
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     accounts.init_app(app)
     undo.init_app(app, _undo_registrations())
     security.init_app(app)
+    page_cache.init_app(app)
     permissions.init_app(app)
     error_pages.init_app(app)
     cli.init_app(app)
@@ -95,7 +96,7 @@ def _undo_registrations():
     """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
     from contrib.assistant import services as assistant_services
     from contrib.clustering import adjustments
-    from contrib.duplicates import services as duplicates_services
+    from contrib.duplicates import decisions, detection
     from contrib.moderation import hiding, reports
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
     from contrib.prioritisation import cards, plenary, proposal_life
@@ -105,7 +106,8 @@ def _undo_registrations():
         hiding.register_undo,
         reports.register_undo,
         adjustments.register_undo,
-        duplicates_services.register_undo,
+        detection.register_undo,
+        decisions.register_undo,
         proposals_services.register_undo,
         proposal_life.register_undo,
         plenary.register_undo,

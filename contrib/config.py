@@ -60,6 +60,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "RATELIMIT_STORAGE_URI": environ.get("CONTRIB_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),
         "CONTRIBUTIONS_PER_PAGE": int(environ.get("CONTRIB_CONTRIBUTIONS_PER_PAGE", 20)),
+        # Anonymous readers' pages are kept this long per worker, until the next write anywhere (0: off).
+        "PAGE_CACHE_SECONDS": float(environ.get("CONTRIB_PAGE_CACHE_SECONDS", 5)),
         "REPORTS_TO_HIDE": max(1, int(environ.get("CONTRIB_REPORTS_TO_HIDE", 3))),
         # Reports from accounts younger than this never hide content by themselves: moderators decide.
         "REPORTER_MIN_AGE_HOURS": max(0.0, float(environ.get("CONTRIB_REPORTER_MIN_AGE_HOURS", 24))),
@@ -87,6 +89,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "LLM_TIMEOUT": float(environ.get("CONTRIB_LLM_TIMEOUT", 20)),
         "LLM_TOTAL_TIMEOUT": float(environ.get("CONTRIB_LLM_TOTAL_TIMEOUT", 90)),
         "LLM_RETRIES": max(0, int(environ.get("CONTRIB_LLM_RETRIES", 1))),
+        # Ask the endpoint to confirm each sentence the citation check verified (one request each).
+        "LLM_JUDGE": environ.get("CONTRIB_LLM_JUDGE", "false").lower() in ("1", "true", "yes"),
     }
 
 

@@ -3,9 +3,14 @@
 A service declares a task with ``@tasks.task("area.name")`` on a plain function of JSON-able
 arguments and starts it with ``tasks.enqueue("area.name", ...)``. The queue comes from the app's
 ``TASK_QUEUE`` setting (``CONTRIB_TASK_QUEUE``); ``flask worker`` runs the consumer, which creates
-the app once and runs every task inside an app context, with a session of its own. Progress and
-results belong in the database (for instance on the row the task works on), never in huey: a
-page reload or another web worker must see them.
+the app once and runs every task inside an app context, with a session of its own.
+
+Where a job's progress lives: a job that leaves a record (a clustering run) keeps its status and
+progress on that row, next to its results; a job that must stay one database transaction (an
+import, an assistant answer) cannot show progress in a row, which the transaction would hide (and
+on SQLite a second writer would wait for it), so it reports through ``put_job`` in the queue's own
+storage (its file, or Redis: shared by every host). Both reach the page in the ``JobState`` shape
+that one widget polls (``static/js/progress.js``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import simplemma
 
-from nlp.stopwords import STOP_WORDS
+from nlp.stopwords import DETERMINERS, STOP_WORDS
 from nlp.text import fold
 
 __all__ = [
@@ -405,41 +405,7 @@ def is_proposal(sentence: str) -> bool:
 
 # --- noun phrases ----------------------------------------------------------------------------------
 
-_DETERMINERS = frozenset(
-    fold(w)
-    for w in [
-        "le",
-        "la",
-        "les",
-        "l'",
-        "un",
-        "une",
-        "des",
-        "du",
-        "au",
-        "aux",
-        "ce",
-        "cet",
-        "cette",
-        "ces",
-        "leur",
-        "leurs",
-        "notre",
-        "nos",
-        "votre",
-        "vos",
-        "son",
-        "sa",
-        "ses",
-        "mon",
-        "ma",
-        "mes",
-        "plusieurs",
-        "chaque",
-        "certains",
-        "certaines",
-    ]
-)
+_DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
 _LINKS = frozenset(fold(w) for w in ["de", "des", "du", "d'", "à", "au", "aux", "en", "pour", "sur"])
 _LINK_ARTICLES = frozenset(fold(w) for w in ["la", "l'", "les"])
 _WEAK_HEADS = frozenset(

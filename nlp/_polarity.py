@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Token", "antonyms", "in_family", "is_action_word", "is_polarity_word", "polarities", "tokenize"]
+__all__ = [
+    "Token",
+    "antonyms",
+    "in_family",
+    "is_action_word",
+    "is_negative_word",
+    "is_polarity_word",
+    "polarities",
+    "sans_complements",
+    "tokenize",
+]
 
 # Particles that complete "ne"/"n'" into a negation ("ne ... que" is a restriction, not one).
 _NE_PARTICLES = frozenset(
@@ -119,6 +129,8 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
+# "sans succès" at the end of a clause says its whole action failed ("nous recrutons … sans succès").
+_FAILED_OUTCOMES = frozenset(["succes", "resultat", "resultats", "suite", "reponse", "effet", "issue"])
 _TOKEN = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?|[^\W\d_]+|[%€$/]|[,;:()!?.…]", re.UNICODE)
 _CLAUSE_WORDS = frozenset(
     ["mais", "alors", "puisque", "car", "donc", "tandis", "cependant", "pourtant", "et", "ou", "parce"]
@@ -190,7 +202,8 @@ def tokenize(folded: str) -> list[Token]:
     return out
 
 
-def _is_negative_word(word: str) -> bool:
+def is_negative_word(word: str) -> bool:
+    """True for a word negative by itself ("refusent", "empêcher", "injuste", "insuffisant")."""
     return word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES)
 
 
@@ -205,6 +218,8 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     negated: dict[int, bool] = {}
     consumed: set[int] = set()
     for i, tok in enumerate(tokens):
+        if tok.folded == "sans" and i not in consumed:
+            continue  # its complement alone is negated (sans_complements)
         if _negates(tokens, i, consumed):
             flips[i] = 1
             negated[tok.clause] = True
@@ -216,20 +231,83 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     for n, clause in enumerate(clauses):
         members = by_clause[clause]
         words = [tokens[i].folded for i in members]
-        if (len(words) >= 2 and "sans" in words[-3:-1]) or (len(words) >= 2 and words[-2] == "sans"):
-            whole.add(clause)  # "… depuis huit mois sans succès"
+        if len(words) >= 3 and words[-2] == "sans" and words[-1] in _FAILED_OUTCOMES:
+            whole.add(clause)  # "… depuis huit mois sans succès"; "des personnes sans qualification" is no outcome
+            negated[clause] = True
         if "cas" in words and len(words) <= 7 and negated.get(clause) and n:
             whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."
             negated[clauses[n - 1]] = not negated.get(clauses[n - 1], False)
+    local = sans_complements(tokens)
     out = []
     parity = 0
     current = None
     for i, tok in enumerate(tokens):
         if tok.clause != current:
             current, parity = tok.clause, 0
-        out.append((parity + (tok.clause in whole)) % 2)
+        out.append((parity + (tok.clause in whole) + (i in local)) % 2)
         parity = (parity + flips[i]) % 2
     return out, negated, whole
+
+
+_COMPLEMENT_SKIP = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "de",
+        "d",
+        "du",
+        "leur",
+        "leurs",
+        "son",
+        "sa",
+        "ses",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "avoir",
+        "etre",
+        "ete",
+        "y",
+        "en",
+        "se",
+        "s",
+        "me",
+        "m",
+        "nous",
+    ]
+)
+
+
+def sans_complements(tokens: list[Token]) -> set[int]:
+    """Indexes of the words negated by a "sans" before them: its complement only ("les personnes sans
+    qualification", "sans consulter les organismes": ``qualification``, ``consulter``), not the
+    clause's verb nor the words after the complement; "ne … pas sans" is left to the clause's negation."""
+    out = set()
+    for i, tok in enumerate(tokens):
+        if tok.folded != "sans" or (i and tokens[i - 1].folded in _NE_PARTICLES):
+            continue
+        j = _next_word(tokens, i)
+        if j is not None:
+            out.add(j)
+    return out
+
+
+def _next_word(tokens: list[Token], i: int) -> int | None:
+    """The next word of ``tokens[i]``'s clause after determiners and pronouns, if any."""
+    j = i + 1
+    while j < len(tokens) and tokens[j].clause == tokens[i].clause and tokens[j].folded in _COMPLEMENT_SKIP:
+        j += 1
+    return j if j < len(tokens) and tokens[j].clause == tokens[i].clause else None
 
 
 def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
@@ -254,7 +332,7 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
         return nxt in ("que", "qu")  # "X plutôt qu'une obligation": the obligation is not wanted
     if word == "contre":
         return prev != "par"
-    return _is_negative_word(word)
+    return is_negative_word(word)
 
 
 def _in_family(word: str, family: tuple[str, ...]) -> bool:

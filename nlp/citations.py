@@ -47,7 +47,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp._polarity import Token, antonyms, in_family, is_action_word, is_polarity_word, polarities, tokenize
+from nlp._polarity import (
+    Token,
+    antonyms,
+    in_family,
+    is_action_word,
+    is_negative_word,
+    is_polarity_word,
+    polarities,
+    sans_complements,
+    tokenize,
+)
 from nlp.stopwords import STOP_WORDS
 from nlp.text import FrenchAnalyzer, fold
 
@@ -85,6 +95,10 @@ SOURCE_SIMILARITY = 0.35
 """Cosine above which a cited text supports part of the sentence even with few shared words."""
 CLAUSE_COVERAGE = 0.5
 """Share of a clause's content words that must be aligned: no unsupported half-sentence."""
+COUNTED_SOURCE_SHARE = 0.5
+"""« Deux contributions … »: each counted source aligns this share of the sentence, or two words that are
+not all names, or is close in meaning (``PARAPHRASE_SIMILARITY``); a source sharing one word or only the
+actor's name does not say it."""
 
 NO_ANSWER = "Les contributions de cette sélection ne répondent pas à cette question."
 
@@ -382,6 +396,39 @@ _KNOWN_ENTITIES = frozenset(
         "union europeenne",
     }
 )
+# Who acts in the training sector, for the who-does-what check (besides names and agent nouns).
+_ACTOR_NOUNS = frozenset(
+    fold(w)
+    for w in [
+        "organisme",
+        "organismes",
+        "entreprise",
+        "entreprises",
+        "salarié",
+        "salariés",
+        "stagiaire",
+        "stagiaires",
+        "apprenti",
+        "apprentis",
+        "alternant",
+        "alternants",
+        "commune",
+        "communes",
+        "mairie",
+        "mairies",
+        "association",
+        "associations",
+        "branche",
+        "branches",
+        "établissement",
+        "établissements",
+        "élus",
+        "citoyens",
+        "état",
+        "région",
+        "régions",
+    ]
+)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*(?:[ -](?:de |du |des |la |le |l'|d')?[A-ZÀ-ÖØ-Þ][\wÀ-ÿ-]*)*")
 _ENTITY_STOP = frozenset(
     fold(w)
@@ -550,6 +597,7 @@ class _Word:
     start: int
     end: int
     unit: int = 0
+    sans: bool = False  # the complement of a "sans", negated alone
 
 
 @dataclass
@@ -602,9 +650,10 @@ def _analyse(text: str) -> _Analysis:
     folded = _FRAME.sub(" ", fold(text).replace("’", "'"))
     tokens = tokenize(folded)
     polarity, negated, whole = polarities(tokens)
+    local = sans_complements(tokens)
     words = [
-        _Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end)
-        for t, p in zip(tokens, polarity)
+        _Word(t.folded, _stem(t.folded) or t.folded, _lemma(t.folded), t.clause, p, t.start, t.end, sans=n in local)
+        for n, (t, p) in enumerate(zip(tokens, polarity))
         if _is_content(t.folded)
     ]
     for w in words:  # coverage units: clauses cut further at commas and "et" / "ou" / "mais"
@@ -725,6 +774,10 @@ def _quantifiers(tokens: list[Token]) -> dict[str, str]:
             if word == "ensemble" and prev not in ("l",):
                 continue
             out["tous"] = word if word != "ensemble" else "l'ensemble"
+        if word in out.get("tous", "").split() + out.get("majorite", "").split()[-1:] and (
+            nxt in _SOURCE_NOUNS or after in _SOURCE_NOUNS
+        ):
+            out["sur_le_perimetre"] = word  # "tous les participants": only a count over the scope says it
     return out
 
 
@@ -737,7 +790,7 @@ def _source_count_claimed(tokens: list[Token]) -> tuple[int, str] | None:
         count = _NUMBER_WORDS.get(word) or (int(word) if word.isdigit() and int(word) < 100 else None)
         if word in ("plusieurs", "nombreux", "nombreuses", "certains", "certaines"):
             count = 2
-        if count and (nxt in _SOURCE_NOUNS or (initial and nxt and nxt not in STOP_WORDS)):
+        if count and (nxt in _SOURCE_NOUNS or (initial and nxt.isalpha() and nxt not in STOP_WORDS)):
             return int(count), f"{word} {nxt}"
         if word in ("des", "les", "ces") and nxt in _SOURCE_NOUNS:
             return 2, f"{word} {nxt}"
@@ -761,6 +814,10 @@ def _entities(text: str) -> list[str]:
         if re.search(rf"\b{entity}\b", folded) and not any(fold(e) == entity or entity in fold(e) for e in out):
             out.append(entity)
     return list(dict.fromkeys(out))
+
+
+def _name_words(entities: Sequence[str]) -> set[str]:
+    return {fold(p) for e in entities for p in re.split(r"[\s'’-]+", e) if p}
 
 
 def _entity_in(entity: str, analysis: _Analysis) -> bool:
@@ -902,14 +959,14 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     if unaligned:
         source_words = {v.folded for s in sources.values() for v in s.words}
         vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
-        for n in unaligned:
-            vector = vectors[claim.words[n].folded]
-            for id_, source in sources.items():
-                agent = claim.words[n].folded.endswith(_AGENT_SUFFIXES)
-                if any(
-                    float(vector @ vectors[v.folded]) >= WORD_SIMILARITY and v.folded.endswith(_AGENT_SUFFIXES) == agent
-                    for v in source.words
-                ):
+        for id_, source in sources.items():
+            if not source.words:
+                continue
+            matrix = np.vstack([vectors[v.folded] for v in source.words])
+            agents = np.array([v.folded.endswith(_AGENT_SUFFIXES) for v in source.words])
+            for n in unaligned:
+                close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
+                if np.any(close & (agents == claim.words[n].folded.endswith(_AGENT_SUFFIXES))):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
@@ -937,11 +994,34 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
             needed = 1 if v.clause in source.whole else min(2, len(source_clause))
             if len(shared | {n}) < needed:
                 continue
-            if not antonym and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False):
+            if (
+                not antonym
+                and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False)
+                and w.sans == v.sans
+            ):
                 continue
+            if not antonym and w.polarity == 0 and _wished(claim, w) and _lacking(source, v):
+                continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
             out.append((n, id_, v))
             break
     return out
+
+
+_WISH = re.compile(
+    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu)"
+)
+
+
+def _wished(analysis: _Analysis, w: _Word) -> bool:
+    """True when a verb of wish or demand comes before ``w`` in its clause ("veulent être consultés")."""
+    return any(_WISH.match(t.folded) for t in analysis.tokens if t.clause == w.clause and t.end <= w.start)
+
+
+def _lacking(analysis: _Analysis, v: _Word) -> bool:
+    """True when ``v``'s clause states a lack ("sans consulter", "n'est pas payé"), not a will
+    ("refusent tout financement", "il ne faut pas")."""
+    clause = [t.folded for t in analysis.tokens if t.clause == v.clause]
+    return not any(_WISH.match(t) or is_negative_word(t) for t in clause)
 
 
 def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
@@ -971,8 +1051,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("s" if n > 1 else "")
 
 
+def _squeeze(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
     """Best cosine between the sentence and a passage (sentence, pair of sentences, whole text) of each source."""
+    quoted = _squeeze(plain)
+    if len(quoted) >= 20 and all(quoted in _squeeze(source.text) for source in sources.values()):
+        # Written word for word in each cited text: as close in meaning as a passage can be, no encoding.
+        return dict.fromkeys([*sources, *([0] if len(sources) > 1 else [])], 1.0)
     passages: dict[int, list[str]] = {}
     for id_, source in sources.items():
         sentences = source.sentences or [source.text]
@@ -1071,6 +1159,70 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
                         f"« {w2.folded} … {c1.folded} », pas l'inverse"
                     ]
     return []
+
+
+def _actors(analysis: _Analysis, names: set[str]) -> list[_Word]:
+    """The actor words of a text named once (a word written twice could be either side)."""
+    found = [
+        w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
+    ]
+    return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
+
+
+def _misattributed(claim: _Analysis, sources: dict[int, _Analysis], names: set[str], aligned: set[int]) -> list[str]:
+    """The subject of a clause found in the cited texts only in clauses that say nothing else of it:
+    "la Région refuse de prendre en charge les frais" against "la Région finance …, mais les OPCO
+    refusent de prendre en charge les frais"."""
+    reasons = []
+    actors = _actors(claim, names)
+    for a in actors:
+        others = [w for n, w in enumerate(claim.words) if w.clause == a.clause and n in aligned and w not in actors]
+        found = [(id_, v) for id_, s in sources.items() for v in s.words if _same_word(a, v)]
+        if len(others) < 2 or not found or any(w.start < a.start for w in others):
+            continue  # only the subject, named before what it does
+        near = [x for i, v in found for x in sources[i].words if x.clause == v.clause]
+        if not any(_same_word(w, x) for x in near for w in others):
+            ids = list(dict.fromkeys(id_ for id_, _ in found))
+            reasons.append(f"{_ids_phrase(ids)} ne le dit pas de « {claim.text[a.start : a.end]} »")
+    return reasons
+
+
+def _swapped_actors(claim: _Analysis, sources: dict[int, _Analysis], names: set[str]) -> list[str]:
+    """Who-does-what exchanged around the same words: "les organismes conçoivent … sans consulter les
+    OPCO" against "les OPCO conçoivent … sans consulter les organismes" (no passive "par" on either side)."""
+
+    def actors(analysis: _Analysis) -> list[_Word]:
+        return _actors(analysis, names)
+
+    def passive(analysis: _Analysis, w: _Word) -> bool:  # "… conçues par les OPCO et l'État"
+        before = [t.folded for t in analysis.tokens if t.clause == w.clause and t.end <= w.start][-6:]
+        return "par" in before
+
+    claim_actors = actors(claim)
+    for id_, source in sources.items():
+        source_actors = actors(source)
+        for a, b in itertools.combinations(claim_actors, 2):
+            if _same_word(a, b) or passive(claim, a) or passive(claim, b):
+                continue
+            middle = [w for w in claim.words if a.end <= w.start and w.end <= b.start and w not in claim_actors]
+            for b2, a2 in itertools.combinations(source_actors, 2):  # b2 before a2 in the source
+                if not (_same_word(a, a2) and _same_word(b, b2)) or passive(source, a2) or passive(source, b2):
+                    continue
+                if any(s.start <= b2.start < a2.start < s.stop for s in _sentence_spans(source)) and any(
+                    _same_word(w, v) for w in middle for v in source.words if b2.end <= v.start and v.end <= a2.start
+                ):
+                    return [f"{_ids_phrase([id_])} dit l'inverse : « {_quote_span(source, b2, a2)} »"]
+    return []
+
+
+def _sentence_spans(analysis: _Analysis) -> list[range]:
+    ends = [m.end() for m in re.finditer(r"[.!?…]+", analysis.folded)] + [len(analysis.folded)]
+    return [range(start, end) for start, end in zip([0, *ends], ends)]
+
+
+def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
+    words = analysis.text[first.start : last.end].split()
+    return " ".join(words) if len(words) <= limit else " ".join([*words[: limit // 2], "…", *words[-limit // 2 :]])
 
 
 def _complement(analysis: _Analysis, n: int) -> _Word | None:
@@ -1173,23 +1325,41 @@ def check_sentence(
         reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
         bad.append(id_)
     claimed = _source_count_claimed(claim.tokens)
+    if (
+        claimed
+        and claimed[1].split()[-1] not in _SOURCE_NOUNS
+        and any(re.search(rf"\b{re.escape(claimed[1])}\b", s.folded) for s in sources.values())
+    ):
+        claimed = None  # "Deux agriculteurs …" copied from the source is its number, checked as one
     if claimed:  # "Deux contributions …" counts sources, not something the sources say
         claim.numbers.pop(("count", float(claimed[0])), None)
     for key, surface in claim.numbers.items():
         if not any(key in s.numbers for s in sources.values()):
             reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
     reasons.extend(_overreach(claim, sources, supporting))
-    reasons.extend(_swapped_roles(claim, sources))
+    single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
+    reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
+    reasons.extend(_misattributed(claim, sources, single_names, alignment.aligned))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
-    if claimed and len(supporting) < claimed[0]:
-        reasons.append(
-            f"« {claimed[1]} » : {_plural(len(supporting), 'contribution')} citée"
-            f"{'s' if len(supporting) > 1 else ''} le dit"
-        )
+    if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
+        named = _name_words(entities)
+        saying = [
+            i
+            for i in supporting
+            if share[i] >= COUNTED_SOURCE_SHARE
+            or similarity[i] >= PARAPHRASE_SIMILARITY
+            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in named for n in alignment.by_id[i]))
+        ]
+        if len(saying) < claimed[0]:
+            reasons.append(
+                f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
+                f"{'s' if len(saying) > 1 else ''} le dit"
+            )
+    over_scope = claim.quantifiers.pop("sur_le_perimetre", None) is not None
     for kind, surface in claim.quantifiers.items():
-        if any(kind in s.quantifiers for s in sources.values()):
+        if not over_scope and any(kind in s.quantifiers for s in sources.values()):
             continue
         size = scorer.scope_size
         enough = size and (len(supporting) > size / 2 if kind == "majorite" else len(supporting) >= size)
@@ -1241,7 +1411,7 @@ def check_sentence(
         status,
         round(score, 3),
         bad_ids=tuple(dict.fromkeys(bad)) or (ids if reasons and not bad else ()),
-        reason="; ".join(reasons),
+        reason="; ".join(dict.fromkeys(reasons)),
         supporting_ids=supporting,
     )
 

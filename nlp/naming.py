@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from nlp.stopwords import STOP_WORDS
+from nlp.stopwords import DETERMINERS, STOP_WORDS
 from nlp.text import fold
 
 __all__ = ["is_filler", "name_clusters"]
@@ -27,50 +27,6 @@ __all__ = ["is_filler", "name_clusters"]
 # A word (letters/digits, inner hyphens), an elided clitic (l', d', qu'...) or a punctuation run.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*['’]?|[.!?;:,()\[\]«»\"…/]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_DETERMINERS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "l'",
-        "un",
-        "une",
-        "des",
-        "du",
-        "au",
-        "aux",
-        "ce",
-        "cet",
-        "cette",
-        "ces",
-        "mon",
-        "ma",
-        "mes",
-        "ton",
-        "ta",
-        "tes",
-        "son",
-        "sa",
-        "ses",
-        "notre",
-        "nos",
-        "votre",
-        "vos",
-        "leur",
-        "leurs",
-        "chaque",
-        "plusieurs",
-        "quelques",
-        "certains",
-        "certaines",
-        "tout",
-        "toute",
-        "tous",
-        "toutes",
-        "aucun",
-        "aucune",
-    ]
-)
 _PREPOSITIONS = frozenset(
     [
         "de",
@@ -95,7 +51,7 @@ _PREPOSITIONS = frozenset(
     ]
 )
 # Words after which a noun may start: determiners, prepositions, and coordinations (« X et Y »).
-_BEFORE_NOUN = _DETERMINERS | _PREPOSITIONS | {"et", "ou", "ni"}
+_BEFORE_NOUN = DETERMINERS | _PREPOSITIONS | {"et", "ou", "ni"}
 # Links allowed inside a name, and the articles that may follow them (« impôt sur le revenu »).
 _LINKS = frozenset(["de", "d'", "du", "des", "à", "au", "aux", "sur"])
 _LINK_ARTICLES = frozenset(["la", "l'", "le", "les"])
@@ -316,7 +272,7 @@ def _phrases(text: str) -> dict[tuple, str]:
     for token, low in zip(tokens, lower):
         if not token[0].isalnum():
             kinds.append("b")
-        elif low in _DETERMINERS or low in _PREPOSITIONS or low in _LINK_ARTICLES or is_filler(token):
+        elif low in DETERMINERS or low in _PREPOSITIONS or low in _LINK_ARTICLES or is_filler(token):
             kinds.append("f")
         elif low in verbs:
             kinds.append("p" if _is_participle(low) else "v")

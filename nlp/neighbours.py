@@ -1,9 +1,8 @@
-"""Sparse cosine similarity join: every pair of rows with cosine >= threshold, no Python pair loop.
+"""Nearest-neighbour joins for duplicate detection, near-linear in the number of texts.
 
-Rows are sorted by length and compared chunk by chunk through scipy's C sparse product,
-each chunk only against the rows whose length is compatible (``short >= ratio * long``).
-Duplicates are verified with length-sensitive rapidfuzz scores that reject pairs of very
-different lengths anyway, so this blocking loses nothing and skips most of the n² work.
+:func:`cosine_pairs` finds each TF-IDF row's best partners through its rare terms only (prefix
+filtering, chunked scipy sparse products, no Python pair loop); :func:`dense_neighbours` the
+nearest sentence vectors (exact BLAS products, or an inverted file of k-means cells).
 """
 
 from __future__ import annotations
@@ -18,26 +17,45 @@ def cosine_pairs(
     *,
     lengths: np.ndarray | None = None,
     min_length_ratio: float = 0.0,
-    chunk_size: int = 1000,
+    k: int = 8,
+    max_df: int = 1_000,
+    max_terms: int = 6,
+    chunk_size: int = 2_000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return all pairs ``i < j`` of L2-normalised rows whose cosine is >= ``threshold``.
+    """Return, for each L2-normalised row, its ``k`` most similar rows with cosine >= ``threshold``.
+
+    Near-linear whatever the overlap between texts: a row is compared only with the rows that
+    share one of its *rare* terms (prefix filtering: the rarest terms holding ``1 - threshold²``
+    of its squared weight; any pair at cosine >= ``threshold`` shares one of them, since the
+    other terms cannot add up to ``threshold``). At most ``max_terms`` such terms are used and a
+    term in more than ``max_df`` rows is left out (a pasted sentence shared by thousands of texts
+    would make every pair of them a candidate): exact on ordinary corpora, a bound on campaigns.
+    Only the ``k`` best candidates by that partial cosine get their exact cosine. A row has at
+    most ``k`` partners of its own, so the output grows with n, not n².
 
     Parameters
     ----------
     matrix : scipy.sparse.csr_matrix of shape (n_samples, n_features)
-        Rows must be L2-normalised (zero rows are never paired).
+        Rows must be L2-normalised with non-negative weights (zero rows are never paired).
     threshold : float in (0, 1]
     lengths : numpy.ndarray of shape (n_samples,), optional
         Length of each text; with ``min_length_ratio``, pairs whose shorter length is below
-        ``min_length_ratio * longer`` are never compared.
+        ``min_length_ratio * longer`` are left out.
     min_length_ratio : float in [0, 1], default=0
-    chunk_size : int, default=1000
+    k : int, default=8
+        Partners kept per row (each pair once, from either side).
+    max_df : int, default=1000
+        Terms in more rows than this are not used to find candidates (still in the cosine).
+    max_terms : int, default=6
+        Rare terms per row used to find candidates: with the two bounds above, a row meets at
+        most ``max_terms * max_df`` others, whatever the corpus.
+    chunk_size : int, default=2000
         Rows per sparse product; bounds memory.
 
     Returns
     -------
     rows, cols, scores : numpy.ndarray
-        Pair indices (``rows < cols``) and their cosine, float32. Empty arrays if none.
+        Pair indices (``rows < cols``, each pair once) and their cosine, float32.
 
     Raises
     ------
@@ -47,37 +65,62 @@ def cosine_pairs(
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    matrix.sort_indices()
     n = matrix.shape[0]
-    if lengths is None:
-        lengths = np.ones(n)
-    lengths = np.asarray(lengths, dtype=np.float64)
+    lengths = np.ones(n) if lengths is None else np.asarray(lengths, dtype=np.float64)
     if lengths.shape != (n,):
         raise ValueError(f"lengths must have one entry per row, got {lengths.shape} for {n} rows")
-    order = np.argsort(lengths, kind="stable")
-    sorted_lengths = lengths[order]
-    ordered = matrix[order]
+    prefix = _prefixes(matrix, threshold, max_df, max_terms)
+    postings = matrix.T.tocsr()  # term -> rows, read only for the prefix terms
     rows_out, cols_out, scores_out = [], [], []
     for start in range(0, n, chunk_size):
-        stop = min(start + chunk_size, n)
-        longest = sorted_lengths[stop - 1]
-        limit = np.inf if min_length_ratio <= 0 else longest / min_length_ratio
-        window_stop = int(np.searchsorted(sorted_lengths, limit, side="right"))
-        block = (ordered[start:stop] @ ordered[start:window_stop].T).tocoo()
-        i = block.row + start
-        j = block.col + start
-        keep = (j > i) & (block.data >= threshold - 1e-6)
+        block = (prefix[start : start + chunk_size] @ postings).tocsr()
+        i = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr)) + start
+        j, partial = block.indices.astype(np.int64), block.data
+        keep = j != i  # a row is not its own partner
         if min_length_ratio > 0:
-            keep &= sorted_lengths[i] >= min_length_ratio * sorted_lengths[j]
-        rows_out.append(order[i[keep]])
-        cols_out.append(order[j[keep]])
-        scores_out.append(block.data[keep])
+            keep &= np.minimum(lengths[i], lengths[j]) >= min_length_ratio * np.maximum(lengths[i], lengths[j])
+        i, j, partial = i[keep], j[keep], partial[keep]
+        # The k best candidates of each row by partial cosine (rows are already in order).
+        order = np.lexsort((-partial, i))
+        i, j = i[order], j[order]
+        best = np.arange(len(i)) - np.searchsorted(i, i) < k
+        i, j = i[best], j[best]
+        exact = np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
+        keep = exact >= threshold - 1e-6
+        rows_out.append(i[keep])
+        cols_out.append(j[keep])
+        scores_out.append(exact[keep])
     if not rows_out:
         empty = np.array([], dtype=np.int64)
         return empty, empty, np.array([], dtype=np.float32)
-    rows = np.concatenate(rows_out)
-    cols = np.concatenate(cols_out)
+    rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)
     scores = np.minimum(np.concatenate(scores_out), 1.0).astype(np.float32)
-    return np.minimum(rows, cols), np.maximum(rows, cols), scores
+    low, high = np.minimum(rows, cols), np.maximum(rows, cols)
+    _, unique = np.unique(low * n + high, return_index=True)
+    return low[unique], high[unique], scores[unique]
+
+
+def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int, max_terms: int) -> sp.csr_matrix:
+    """Each row restricted to its rarest terms holding ``1 - threshold²`` of its squared weight, at
+    most ``max_terms`` of them; terms of one row only (they pair nothing) or of more than ``max_df``
+    rows left out."""
+    n = matrix.shape[0]
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
+    order = np.lexsort((matrix.indices, df[matrix.indices], row_of))  # rarest first in each row
+    squared = matrix.data[order].astype(np.float64) ** 2
+    cumulative = np.cumsum(squared)
+    row_start = np.concatenate([[0.0], cumulative])[matrix.indptr[:-1]][row_of[order]]
+    before = cumulative - squared - row_start  # weight of the rarer terms of the same row
+    sorted_df = df[matrix.indices[order]]
+    keep = (before < 1 - threshold**2 + 1e-9) & (sorted_df >= 2) & (sorted_df <= max_df)
+    kept_rows = row_of[order][keep]
+    rank = np.arange(len(kept_rows)) - np.searchsorted(kept_rows, kept_rows)
+    kept = order[keep][rank < max_terms]
+    return sp.csr_matrix(
+        (matrix.data[kept], (row_of[kept], matrix.indices[kept])), shape=matrix.shape, dtype=np.float32
+    )
 
 
 def dense_neighbours(

@@ -36,3 +36,50 @@ ELIDED_PREFIXES: frozenset[str] = frozenset(
     {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
 )
 """Clitics written before an apostrophe (l', d', qu'...), folded."""
+
+#: Determiners, as written (lower case, accents kept): a noun may follow one. Shared by cluster
+#: names (``naming``) and synthesis headings (``_phrases``), which fold them for their matching.
+DETERMINERS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l'",
+        "un",
+        "une",
+        "des",
+        "du",
+        "au",
+        "aux",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "mon",
+        "ma",
+        "mes",
+        "ton",
+        "ta",
+        "tes",
+        "son",
+        "sa",
+        "ses",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "leur",
+        "leurs",
+        "chaque",
+        "plusieurs",
+        "quelques",
+        "certains",
+        "certaines",
+        "tout",
+        "toute",
+        "tous",
+        "toutes",
+        "aucun",
+        "aucune",
+    ]
+)

@@ -275,10 +275,13 @@ class ExtractiveSynthesizer:
         events: Sequence[str | None] | None = None,
         titles: Sequence[str | None] | None = None,
         authors: Sequence[Hashable | None] | None = None,
+        vectors: Sequence | np.ndarray | None = None,
     ) -> ExtractiveSynthesizer:
         """Fold duplicates, split sentences, vectorise and embed, find sub-topics; return ``self``.
 
         ``authors`` (optional) identifies the person behind each contribution, to count people.
+        ``vectors`` (optional, one row per text: an array or stored bytes, from :func:`nlp.embeddings.embed`):
+        the texts' stored sentence vectors, used instead of encoding the texts again.
 
         Raises
         ------
@@ -296,6 +299,9 @@ class ExtractiveSynthesizer:
                 raise ValueError(f"{name} must have the same length as ids")
         if len(ids) != len(texts):
             raise ValueError("ids and texts must have the same length")
+        from nlp.embeddings import as_matrix
+
+        self._stored_vectors = as_matrix(vectors, len(ids)) if vectors is not None else None
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         if any(not isinstance(t, str) for t in texts):
@@ -362,7 +368,10 @@ class ExtractiveSynthesizer:
             if self.sentences_ and self.idea_matrix_ is not None
             else None
         )
-        self.idea_vectors_ = self._embed([" ".join(t.split()[:_EMBED_WORDS]) for t in idea_texts])
+        if self._stored_vectors is not None:
+            self.idea_vectors_ = self._stored_vectors[[self._row[members[0]] for members in self.ideas_]]
+        else:
+            self.idea_vectors_ = self._embed([" ".join(t.split()[:_EMBED_WORDS]) for t in idea_texts])
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         from nlp.embeddings import embed

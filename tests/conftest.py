@@ -2,7 +2,8 @@
 
 CONTRIB_TEST_DB selects the database: ``sqlite`` (default) or ``postgresql``. For PostgreSQL the
 suite uses CONTRIB_TEST_PG_URL (a server started by ``python -m tools.pgserver``) or starts its own
-throwaway server. With CI=true a missing PostgreSQL or browser fails the run instead of skipping.
+throwaway server. Tests that need Redis start a throwaway ``redis-server`` (``redis_url``). With CI=true
+a missing PostgreSQL, Redis or browser fails the run instead of skipping.
 """
 
 from __future__ import annotations
@@ -97,6 +98,29 @@ def database_url(tmp_path_factory, worker_id):
     yield create_database(admin_url, f"contrib_test_{worker_id}")
     if server is not None:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway ``redis-server`` for this test process (missing: a failure in CI, a skip elsewhere)."""
+    from tools.redisserver import RedisServer, RedisUnavailable
+
+    try:
+        server = RedisServer().start()
+    except RedisUnavailable as error:
+        unavailable(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The ``redis://`` URL of an emptied Redis database: task queues and limit counters start from nothing."""
+    import redis
+
+    with redis.Redis.from_url(redis_server.url) as connection:
+        connection.flushdb()
+    return redis_server.url
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,16 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+JUDGE_MARK = "Tu contrôles les citations"
+
 
 class FakeLLM:
     def __init__(self):
         self.mode = "json"
         self.reply = ""
         self.delay = 0.0
+        # What it answers to a second-pass request (its system prompt opens on JUDGE_MARK); None: ``reply``.
+        self.judge: str | None = None
         self.requests: list[dict] = []
         fake = self
 
@@ -28,7 +32,10 @@ class FakeLLM:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-                if fake.mode == "error":
+                messages = body.get("messages") or [{}]
+                if fake.judge is not None and str(messages[0].get("content", "")).startswith(JUDGE_MARK):
+                    self._send(200, json.dumps(_completion(fake.judge)).encode())
+                elif fake.mode == "error":
                     self._send(500, b'{"error": "boom"}')
                 elif fake.mode == "slow":
                     time.sleep(fake.delay)

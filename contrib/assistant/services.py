@@ -47,6 +47,7 @@ from contrib.models import (
 )
 from contrib.models.assistant import QUESTION_MAX_LENGTH
 from contrib.models.base import utcnow
+from contrib.participation import vectors
 from contrib.proposals import services as proposals
 
 MAX_SCOPE = 2000
@@ -162,12 +163,15 @@ def contributions_of(ids) -> dict[int, Contribution]:
 def load_scope(ids) -> Scope:
     """The texts and metadata the engines read, oldest first (so duplicates fold onto originals)."""
     rows = sorted(contributions_of(ids).values(), key=lambda c: c.id)
+    stored = [vectors.current(c.embedding, c.embedding_model) for c in rows]
     return Scope(
         ids=[c.id for c in rows],
         texts=[c.text for c in rows],
         actor_types=[c.actor_type.label for c in rows],
         events=[c.table_label for c in rows],
         titles=[c.title for c in rows],
+        # Stored vectors spare the encoder (seconds on a large cluster); all or none, for comparable vectors.
+        vectors=stored if rows and all(v is not None for v in stored) else None,  # type: ignore[arg-type]
     )
 
 

@@ -21,7 +21,7 @@ import nlp
 from contrib import tasks
 from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotFound
-from contrib.core.permissions import require_role
+from contrib.core.permissions import moderator_guard
 from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import (
@@ -31,7 +31,6 @@ from contrib.models import (
     ClusterMembership,
     DecisionKind,
     Process,
-    Role,
     RunStatus,
     Theme,
     User,
@@ -57,8 +56,7 @@ STALE_MESSAGE = (
 # --- permissions and lookups -------------------------------------------------------------------
 
 
-def require_moderator(user: User) -> None:
-    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent regrouper les contributions.")
+require_moderator = moderator_guard("regrouper les contributions")
 
 
 def get_run(process_id: int, run_id: int) -> ClusteringRun:

@@ -1,11 +1,24 @@
-"""Base form: CSRF from Flask-WTF, WTForms' built-in French messages."""
+"""Base forms: CSRF from Flask-WTF, WTForms' built-in French messages, the optimistic version check."""
 
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import Optional
+
+from contrib.core.ids import parse_id
 
 
 class Form(FlaskForm):
     class Meta:
         locales = ("fr_FR", "fr")
+
+
+class VersionedForm(Form):
+    """An act on an object: carries the version the page showed, so a stale page is refused (optimistic check)."""
+
+    version = HiddenField(validators=[Optional()])
+
+    def seen_version(self) -> int | None:
+        return parse_id(self.version.data)
 
 
 def attach_error(form: Form, error) -> None:

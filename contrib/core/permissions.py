@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, abort, request
@@ -21,6 +22,16 @@ def require_role(user, role: Role, message: str) -> None:
     """The services' own check: raise NotAllowed (``message``, French) unless ``user`` has ``role``."""
     if not has_role(user, role):
         raise NotAllowed(message)
+
+
+def moderator_guard(doing: str) -> Callable[[object], None]:
+    """One area's check for its moderation acts: NotAllowed « Seuls les modérateurs peuvent <doing>. » otherwise."""
+    message = f"Seuls les modérateurs peuvent {doing}."
+
+    def check(user) -> None:
+        require_role(user, Role.MODERATOR, message)
+
+    return check
 
 
 def can_post(user, process) -> bool:

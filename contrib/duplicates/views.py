@@ -7,6 +7,7 @@ from contrib.core.errors import ContribError
 from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
 from contrib.core.text_diff import highlight_differences
+from contrib.core.views import run_act
 from contrib.duplicates import services as duplicates
 from contrib.duplicates.forms import ConfirmForm, DecisionForm
 from contrib.models import DuplicateStatus, Role
@@ -37,21 +38,22 @@ def index(slug):
 @role_required(Role.MODERATOR)
 def detect(slug):
     process = processes.get_by_slug(slug)
-    if DecisionForm().validate_on_submit():
-        try:
-            result = duplicates.detect(process.id, actor=current_user)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            plural = "s" if result.n_groups > 1 else ""
-            seconds = f"{result.seconds:.1f}".replace(".", ",")
-            flash(
-                f"{result.n_groups} groupe{plural} de doublons à examiner parmi {result.n_contributions} "
-                f"contributions ({result.n_new} nouveau{'x' if result.n_new > 1 else ''}), "
-                f"trouvé{plural} en {seconds} s.",
-                "success",
-            )
-    return redirect(url_for(".index", slug=slug))
+    return run_act(
+        DecisionForm(),
+        lambda form: duplicates.detect(process.id, actor=current_user),
+        success=_detection_message,
+        redirect_to=url_for(".index", slug=slug),
+    )
+
+
+def _detection_message(result: duplicates.DetectionResult) -> str:
+    plural = "s" if result.n_groups > 1 else ""
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
+    return (
+        f"{result.n_groups} groupe{plural} de doublons à examiner parmi {result.n_contributions} "
+        f"contributions ({result.n_new} nouveau{'x' if result.n_new > 1 else ''}), "
+        f"trouvé{plural} en {seconds} s."
+    )
 
 
 def _render_group(process, group_id: int, form: ConfirmForm, status: int = 200):
@@ -121,11 +123,9 @@ def confirm(slug, group_id):
 @role_required(Role.MODERATOR)
 def dismiss(slug, group_id):
     process = processes.get_by_slug(slug)
-    if DecisionForm().validate_on_submit():
-        try:
-            duplicates.dismiss(group_id, moderator=current_user, process_id=process.id)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Groupe n° {group_id} écarté : ces contributions ne seront plus proposées ensemble.", "success")
-    return redirect(url_for(".index", slug=slug))
+    return run_act(
+        DecisionForm(),
+        lambda form: duplicates.dismiss(group_id, moderator=current_user, process_id=process.id),
+        success=f"Groupe n° {group_id} écarté : ces contributions ne seront plus proposées ensemble.",
+        redirect_to=url_for(".index", slug=slug),
+    )

@@ -8,28 +8,26 @@ importing the same file or the same rows again adds nothing; skipped rows are re
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-from rapidfuzz import process as fuzzy
 from sqlalchemy.exc import IntegrityError
 
 from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.transaction import transaction
-from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.facilitation.bulk import refresh_statistics_after
+from contrib.facilitation.columns import (
+    FIELD_LABELS,
+    FIELDS,
+    REQUIRED_FIELDS,
+    guess_mapping,
+)
+from contrib.facilitation.rows import Preview, RowResult, evaluate_rows
 from contrib.facilitation.sheets import read_sheet
 from contrib.models import (
-    ActorType,
     Contribution,
-    ContributionKind,
     ContributionSource,
     ContributionStatus,
     ImportBatch,
@@ -40,224 +38,11 @@ from contrib.models import (
     User,
 )
 from contrib.models.base import utcnow
-from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.participation import vectors
-from contrib.participation.contributions import AUTHOR_NAME_MAX_LENGTH, TABLE_LABEL_MAX_LENGTH
+from contrib.processes.services import get_process
 
 CHUNK_SIZE = 1000
 UNDO_REASON = "import annulé"
-FUZZY_THRESHOLD = 75
-# Characters a spreadsheet treats as the start of a formula; exports prefix them with "'".
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-FIELDS = ("theme", "kind", "text", "title", "table", "author", "actor_type")
-REQUIRED_FIELDS = ("theme", "text")
-FIELD_LABELS = {
-    "theme": "Thématique",
-    "kind": "Type",
-    "text": "Texte",
-    "title": "Titre",
-    "table": "Table",
-    "author": "Auteur",
-    "actor_type": "Type d'acteur",
-}
-# Header names, folded (lower case, no accents, punctuation as spaces).
-HEADER_SYNONYMS = {
-    "theme": ("thematique", "thematiques", "theme", "themes", "axe", "theme id", "theme name"),
-    "kind": ("type", "type de contribution", "nature", "categorie", "kind", "genre"),
-    "text": (
-        "texte",
-        "text",
-        "contribution",
-        "contributions",
-        "contenu",
-        "description",
-        "verbatim",
-        "idee",
-        "texte de la contribution",
-    ),
-    "title": ("titre", "title", "intitule", "resume"),
-    "table": ("table", "tables", "table label", "n table", "numero de table", "atelier", "groupe"),
-    "author": (
-        "auteur",
-        "auteurs",
-        "author",
-        "author name",
-        "nom",
-        "nom de l auteur",
-        "participant",
-        "auteur nom",
-        "redacteur",
-    ),
-    "actor_type": (
-        "type d acteur",
-        "type acteur",
-        "type_acteur",
-        "actor type",
-        "organisation type",
-        "type d organisation",
-        "type de structure",
-        "structure",
-        "acteur",
-        "categorie d acteur",
-        "profil",
-    ),
-}
-KIND_SYNONYMS = {
-    ContributionKind.DIAGNOSTIC: ("diagnostic", "diagnostics", "constat", "constats", "diag", "etat des lieux"),
-    ContributionKind.IDEA: ("idee", "idees", "idea", "suggestion"),
-    ContributionKind.PROPOSAL: ("proposition", "propositions", "proposal", "preconisation", "recommandation"),
-    ContributionKind.WEAK_SIGNAL: ("signal faible", "signaux faibles", "weak signal", "signal"),
-    ContributionKind.TRACK: (
-        "piste",
-        "pistes",
-        "piste experimentale",
-        "pistes experimentales",
-        "track",
-        "experimentation",
-    ),
-}
-ACTOR_SYNONYMS = {
-    ActorType.TRAINING_ORG: ("organisme de formation", "of", "organisme", "training org", "cfa"),
-    ActorType.FUNDER: ("financeur", "financeurs", "funder", "region", "etat", "opco", "france travail"),
-    ActorType.INSTITUTION: ("institution", "institutionnel", "collectivite"),
-    ActorType.COMPANY: ("entreprise", "company", "employeur"),
-    ActorType.TRAINER: ("formateur", "formatrice", "formateur rice", "trainer"),
-    ActorType.LEARNER: ("apprenant", "apprenante", "apprenant e", "stagiaire", "learner"),
-    ActorType.OTHER: ("autre", "other", "grand public", "citoyen"),
-}
-DEFAULT_KIND = ContributionKind.IDEA
-
-
-def fold(value: str) -> str:
-    """Lower case, accents removed, punctuation as single spaces: "Évaluation / qualité" → "evaluation qualite"."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
-
-
-def _synonym_index(synonyms: dict, enum_class) -> dict[str, object]:
-    index = {}
-    for member in enum_class:
-        for name in (member.value, member.label, *synonyms.get(member, ())):
-            index[fold(name)] = member
-    return index
-
-
-_KINDS = _synonym_index(KIND_SYNONYMS, ContributionKind)
-_ACTORS = _synonym_index(ACTOR_SYNONYMS, ActorType)
-_HEADERS = {fold(name): key for key, names in HEADER_SYNONYMS.items() for name in names}
-
-
-def guess_mapping(header: list[str]) -> dict[str, int | None]:
-    """Map each known field to the index of the first column whose name means it, else None."""
-    mapping: dict[str, int | None] = dict.fromkeys(FIELDS)
-    for index, name in enumerate(header):
-        key = _HEADERS.get(fold(name))
-        if key is None:
-            best = fuzzy.extractOne(fold(name), list(_HEADERS), scorer=fuzz.ratio, score_cutoff=88)
-            key = _HEADERS[best[0]] if best else None
-        if key is not None and mapping[key] is None:
-            mapping[key] = index
-    return mapping
-
-
-def _match(value: str, index: dict[str, object]):
-    """Return (member, is_exact) for a cell value, or (None, False)."""
-    folded = fold(value)
-    if folded in index:
-        return index[folded], True
-    best = fuzzy.extractOne(folded, list(index), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-    return (index[best[0]], False) if best else (None, False)
-
-
-@lru_cache(maxsize=4096)
-def _match_kind(value: str) -> tuple[ContributionKind | None, bool]:
-    return _match(value, _KINDS)
-
-
-@lru_cache(maxsize=4096)
-def _match_actor_type(value: str) -> tuple[ActorType | None, bool]:
-    return _match(value, _ACTORS)
-
-
-def _unquote(cell: str) -> str:
-    """Undo an export's formula neutralisation ("'=x" → "=x") so exports import back unchanged."""
-    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_PREFIXES:
-        return cell[1:]
-    return cell
-
-
-def fingerprint(text: str, theme_id: int, table_label: str | None) -> str:
-    """The identity of an imported row within a process: folded text, theme and table."""
-    key = "\x1f".join((" ".join(text.casefold().split()), str(theme_id), fold(table_label or "")))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class RowResult:
-    """One row as it will be imported, or why it will not."""
-
-    line_number: int
-    values: dict
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    fields: dict | None = None
-    fingerprint: str | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class Preview:
-    """What confirming a draft batch would do."""
-
-    batch: ImportBatch
-    header: list[str]
-    rows: list[RowResult]
-    theme_matches: dict[str, tuple[int | None, bool]]  # raw value -> (theme id, is exact)
-    missing_fields: list[str]
-    already_imported_on: str | None
-
-    @property
-    def n_valid(self) -> int:
-        return sum(row.is_valid for row in self.rows)
-
-    @property
-    def n_invalid(self) -> int:
-        return len(self.rows) - self.n_valid
-
-    def rows_to_show(self, limit: int) -> list[RowResult]:
-        """At most ``limit`` rows in file order: rows with a problem or a note first, then the others."""
-        flagged = [row for row in self.rows if row.problems or row.notes][:limit]
-        lines = {row.line_number for row in flagged}
-        plain = [row for row in self.rows if row.line_number not in lines][: max(0, limit - len(flagged))]
-        return sorted(flagged + plain, key=lambda row: row.line_number)
-
-    def themes_to_show(self, limit: int) -> tuple[list[tuple[str, tuple[int | None, bool]]], int]:
-        """At most ``limit`` distinct theme values of the file, those to check first (unknown, then
-        approximate, each alphabetically), and how many more there are."""
-        ordered = sorted(self.theme_matches.items(), key=lambda item: (item[1][0] is not None, item[1][1], item[0]))
-        return ordered[:limit], max(0, len(ordered) - limit)
-
-    @property
-    def problem_counts(self) -> Counter:
-        """How many rows have each kind of problem (values and numbers blanked out)."""
-        return Counter(_problem_kind(problem) for row in self.rows for problem in row.problems)
-
-
-def _problem_kind(problem: str) -> str:
-    # "[^«»]" rather than "[^»]": a value full of "«" cannot make each of them scan to the end (quadratic).
-    return re.sub(r"\d+", "N", re.sub(r"« [^«»]* »", "« … »", problem))
-
-
-def _get_process(process_id: int) -> Process:
-    process = db.session.get(Process, process_id)
-    if process is None:
-        raise NotFound("Démarche introuvable.")
-    return process
 
 
 def _check_can_import(process: Process, actor: User) -> None:
@@ -274,7 +59,7 @@ def start_import(process_id: int, data: bytes, filename: str, *, actor: User) ->
     which case nothing is written.
     """
     with transaction():
-        process = _get_process(process_id)
+        process = get_process(process_id)
         _check_can_import(process, actor)
         sheet = read_sheet(data, filename)
         batch = ImportBatch(
@@ -375,115 +160,11 @@ def _draft(process_id: int, batch_id: int, actor: User) -> ImportBatch:
     return batch
 
 
-def _clean(value: str, label: str, max_length: int, *, required: bool = False, multiline: bool = False):
-    return clean_text(value, field_label=label, max_length=max_length, required=required, multiline=multiline)
-
-
-def _evaluate(batch: ImportBatch, process: Process) -> tuple[list[RowResult], dict]:
-    mapping = batch.mapping
-    themes = {theme.id: theme for theme in process.themes}
-    theme_index = {fold(theme.name): theme.id for theme in process.themes}
-    theme_names = {theme.name: theme.id for theme in process.themes}
-    matches: dict[str, tuple[int | None, bool]] = {}
-
-    def cell(record: list, name: str) -> str:
-        index = mapping.get(name)
-        if index is None or index + 1 >= len(record):
-            return ""
-        return _unquote(str(record[index + 1]).strip())
-
-    def theme_for(raw: str) -> tuple[int | None, bool]:
-        if raw not in matches:
-            if raw in batch.theme_choices:
-                matches[raw] = (batch.theme_choices[raw], True)
-            elif raw in theme_names:
-                matches[raw] = (theme_names[raw], True)
-            else:
-                # Even an accent- or case-folded match is shown for confirmation.
-                matches[raw] = (_match(raw, theme_index)[0], False)
-        return matches[raw]
-
-    results, seen = [], {}
-    for record in batch.cells["rows"]:
-        values = {name: cell(record, name) for name in FIELDS}
-        row = RowResult(line_number=record[0], values=values)
-        results.append(row)
-        fields = {}
-        try:
-            fields["text"] = _clean(values["text"], "Texte", TEXT_MAX_LENGTH, required=True, multiline=True)
-        except InvalidInput as error:
-            row.problems.append(error.message)
-        for name, label, max_length in (
-            ("title", "Titre", TITLE_MAX_LENGTH),
-            ("table", "Table", TABLE_LABEL_MAX_LENGTH),
-            ("author", "Auteur", AUTHOR_NAME_MAX_LENGTH),
-        ):
-            try:
-                fields[name] = _clean(values[name], label, max_length)
-            except InvalidInput as error:
-                row.problems.append(error.message)
-        raw_theme = " ".join(values["theme"].split())
-        if not raw_theme:
-            row.problems.append("Thématique : vide.")
-        else:
-            theme_id, is_exact = theme_for(raw_theme)
-            if theme_id is None or theme_id not in themes:
-                row.problems.append(f"Thématique : « {raw_theme} » inconnue dans cette démarche.")
-            else:
-                fields["theme_id"] = theme_id
-                if not is_exact:
-                    row.notes.append(f"Thématique « {raw_theme} » rapprochée de « {themes[theme_id].name} ».")
-        if values["kind"]:
-            kind, is_exact = _match_kind(values["kind"])
-            if kind is None:
-                row.problems.append(
-                    f"Type : « {values['kind']} » inconnu (diagnostic, idée, proposition, signal faible, piste)."
-                )
-            else:
-                fields["kind"] = kind
-                if not is_exact:
-                    row.notes.append(f"Type « {values['kind']} » compris comme « {kind.label} ».")
-        else:
-            fields["kind"] = DEFAULT_KIND
-        fields["actor_type"] = ActorType.OTHER
-        if values["actor_type"]:
-            actor_type, _ = _match_actor_type(values["actor_type"])
-            if actor_type is None:
-                row.notes.append(f"Type d'acteur « {values['actor_type']} » inconnu : « Autre » retenu.")
-            else:
-                fields["actor_type"] = actor_type
-        if row.problems:
-            continue
-        row.fields = fields
-        row.fingerprint = fingerprint(fields["text"], fields["theme_id"], fields["table"])
-        if row.fingerprint in seen:
-            row.problems.append(f"Doublon : même texte, thématique et table que la ligne {seen[row.fingerprint]}.")
-        else:
-            seen[row.fingerprint] = row.line_number
-    _mark_already_imported(process.id, results)
-    return results, matches
-
-
-def _mark_already_imported(process_id: int, results: list[RowResult]) -> None:
-    # One indexed scan of the process's fingerprints beats thousands of IN (...) lookups, whose
-    # plans degrade on PostgreSQL right after a large insert (statistics not yet refreshed).
-    existing = set(
-        db.session.execute(
-            db.select(ImportedRow.fingerprint).where(
-                ImportedRow.process_id == process_id, ImportedRow.fingerprint.is_not(None)
-            )
-        ).scalars()
-    )
-    for row in results:
-        if row.is_valid and row.fingerprint in existing:
-            row.problems.append("Déjà importée : cette ligne est déjà dans la démarche (import précédent).")
-
-
 def preview(process_id: int, batch_id: int, *, actor: User) -> Preview:
     """Compute, without writing anything, what confirming the draft batch would import."""
     batch = _draft(process_id, batch_id, actor)
     process = batch.process
-    rows, matches = _evaluate(batch, process)
+    rows, matches = evaluate_rows(batch, process)
     missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
     earlier = db.session.execute(
         db.select(ImportBatch.settled_at)
@@ -513,7 +194,7 @@ class ImportResult:
 
 def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportBatch:
     """The draft batch, if ``actor`` may confirm it now (the checks ``confirm_import`` starts with)."""
-    process = _get_process(process_id)
+    process = get_process(process_id)
     _check_can_import(process, actor)
     return _draft(process_id, batch_id, actor)
 
@@ -528,7 +209,7 @@ def confirm_import(
     required column is not mapped. ``on_progress(rows done, rows to import)`` is called after each chunk.
     """
     with transaction():
-        process = _get_process(process_id)
+        process = get_process(process_id)
         _check_can_import(process, actor)
         batch = _draft(process_id, batch_id, actor)
         missing = [FIELD_LABELS[name] for name in REQUIRED_FIELDS if batch.mapping.get(name) is None]
@@ -542,7 +223,7 @@ def confirm_import(
         ).rowcount
         if claimed != 1:
             raise Conflict("Cet import vient d'être traité par quelqu'un d'autre.")
-        rows, _ = _evaluate(batch, process)
+        rows, _ = evaluate_rows(batch, process)
         valid = [row for row in rows if row.is_valid]
         try:
             for start in range(0, len(valid), CHUNK_SIZE):
@@ -650,7 +331,7 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
     are. The batch's fingerprints are cleared so the sheet can be imported again.
     """
     with transaction():
-        process = _get_process(process_id)
+        process = get_process(process_id)
         _check_can_import(process, actor)
         batch = get_batch(process_id, batch_id, actor=actor)
         if batch.status != ImportStatus.CONFIRMED:

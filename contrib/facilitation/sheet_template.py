@@ -11,7 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from contrib.facilitation.imports import FIELD_LABELS, FIELDS
+from contrib.facilitation.columns import FIELD_LABELS, FIELDS
 from contrib.models import ActorType, ContributionKind, Process
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,6 +8,7 @@ from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.extensions import limiter
 from contrib.facilitation import import_jobs, imports, sheet_template
+from contrib.facilitation.columns import FIELD_LABELS, FIELDS
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.facilitation.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
 from contrib.models import ContributionKind, ImportStatus, Role
@@ -106,8 +107,8 @@ def preview(slug, batch_id):
         progress=import_jobs.import_progress(batch.id),
         shown=result.rows_to_show(PREVIEW_ROWS),
         themes=result.themes_to_show(PREVIEW_THEMES),
-        fields=imports.FIELDS,
-        labels=imports.FIELD_LABELS,
+        fields=FIELDS,
+        labels=FIELD_LABELS,
         delimiter_names=DELIMITER_NAMES,
         action_form=ActionForm(),
     )
@@ -129,7 +130,7 @@ def progress(slug, batch_id):
 def update_mapping(slug, batch_id):
     process, _ = _batch(slug, batch_id)
     if ActionForm().validate_on_submit():
-        columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in imports.FIELDS}
+        columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in FIELDS}
         theme_choices = {}
         for key, raw in request.form.items():
             if key.startswith("valeur_theme_"):

@@ -42,6 +42,7 @@ from contrib.models.proposals import (
     SupportOrigin,
 )
 from contrib.models.reports import Report, ReportDecision, ReportReason
+from contrib.models.site import DataGeneration
 from contrib.models.supports import Support
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "ContributionKind",
     "ContributionSource",
     "ContributionStatus",
+    "DataGeneration",
     "DecisionKind",
     "DismissedPair",
     "DotAllocation",

@@ -1,13 +1,11 @@
-from wtforms import HiddenField, StringField
-from wtforms.validators import Optional
+from wtforms import StringField
 
-from contrib.core.forms import Form
+from contrib.core.forms import Form, VersionedForm
 
 
 class DecisionForm(Form):
     """A moderator's decision (restore, keep hidden, undo…): only the CSRF token, the action is in the URL."""
 
 
-class HideForm(Form):
+class HideForm(VersionedForm):
     reason = StringField("Motif public du masquage")
-    version = HiddenField(validators=[Optional()])

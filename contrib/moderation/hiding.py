@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from contrib.core import audit, undo
 from contrib.core.errors import Conflict, NotFound
-from contrib.core.permissions import require_role
+from contrib.core.permissions import moderator_guard
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
-from contrib.models import AuditEntry, Contribution, Role, User
+from contrib.models import AuditEntry, Contribution, User
 from contrib.models.base import utcnow
 from contrib.notifications import services as notifications
 
 HIDDEN_REASON_MAX_LENGTH = 300
 
 
-def _moderator(user: User) -> None:
-    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent masquer ou rétablir une contribution.")
+_moderator = moderator_guard("masquer ou rétablir une contribution")
 
 
 def _contribution(contribution_id: int) -> Contribution:

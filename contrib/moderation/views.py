@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from contrib.core import undo
 from contrib.core.errors import Conflict, NotAllowed, NotFound
-from contrib.core.ids import parse_id, query_id
+from contrib.core.ids import query_id
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
 from contrib.core.views import run_act
@@ -86,18 +86,13 @@ def undo_entry(entry_id):
     )
 
 
-def _version(form: HideForm) -> int | None:
-    """The contribution version the moderator saw, for the optimistic check."""
-    return parse_id(form.version.data)
-
-
 @bp.post("/contributions/<int:contribution_id>/masquer")
 @role_required(Role.MODERATOR)
 def hide(contribution_id):
     return run_act(
         HideForm(),
         lambda form: moderation.hide(
-            contribution_id, form.reason.data, moderator=current_user, expected_version=_version(form)
+            contribution_id, form.reason.data, moderator=current_user, expected_version=form.seen_version()
         ),
         success="Contribution masquée. Rien n'est supprimé ; l'acte peut être annulé depuis le journal.",
         redirect_to=url_for("participation.contribution", contribution_id=contribution_id),
@@ -109,7 +104,7 @@ def hide(contribution_id):
 def unhide(contribution_id):
     return run_act(
         HideForm(),
-        lambda form: moderation.restore(contribution_id, moderator=current_user, expected_version=_version(form)),
+        lambda form: moderation.restore(contribution_id, moderator=current_user, expected_version=form.seen_version()),
         success="Contribution rétablie.",
         redirect_to=url_for("participation.contribution", contribution_id=contribution_id),
     )

@@ -15,12 +15,7 @@ from contrib.core.errors import InvalidInput
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
-from contrib.models import (
-    Plaidoyer,
-    PlaidoyerSection,
-    ProposalPriority,
-    User,
-)
+from contrib.models import Plaidoyer, PlaidoyerSection, User
 from contrib.models.base import utcnow
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH, PLAIDOYER_TITLE_MAX_LENGTH, SECTION_TITLE_MAX_LENGTH
 from contrib.plaidoyer.structure import (
@@ -41,10 +36,6 @@ from contrib.plaidoyer.structure import (
     state_of,
     swap,
 )
-
-OTHER_SECTION_TITLE = "Autres propositions"
-
-_PRIORITY_RANK = {ProposalPriority.HIGH: 0, ProposalPriority.MEDIUM: 1, ProposalPriority.LOW: 2}
 
 
 def _title(title: str | None) -> str:

@@ -268,3 +268,10 @@ def _entry(proposal: Proposal, origins: dict[int, Provenance]) -> Entry:
 def document(plaidoyer: Plaidoyer) -> dict:
     """The whole document as plain data (what a version freezes and what every export renders)."""
     return build(plaidoyer).as_json()
+
+
+def proposal_versions(proposal_ids: list[int]) -> dict[int, int]:
+    """{proposal id: its version}: what the editor's text forms carry (the proposals' optimistic check)."""
+    if not proposal_ids:
+        return {}
+    return dict(db.session.execute(db.select(Proposal.id, Proposal.version).where(Proposal.id.in_(proposal_ids))).all())

@@ -1,17 +1,8 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from contrib.core.forms import Form
-from contrib.core.ids import coerce_id, parse_id
+from contrib.core.forms import Form, VersionedForm
+from contrib.core.ids import coerce_id
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH
-
-
-class VersionedForm(Form):
-    """An act on the document: carries the document version the page showed (optimistic check)."""
-
-    version = HiddenField()
-
-    def seen_version(self) -> int | None:
-        return parse_id(self.version.data)
 
 
 class CreateForm(Form):

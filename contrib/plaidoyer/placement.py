@@ -1,15 +1,20 @@
 """Placing proposals in the plaidoyer (staff only, one transaction each, audited on ``("plaidoyer", id)``).
 
-- ``add_proposal`` (to a section, or to the section of its first theme), ``move_proposal`` (up, down,
+- ``add_proposal`` (to a section, or to the section of its main theme), ``move_proposal`` (up, down,
   to another section), ``remove_proposal``;
-- ``add_from_process``: the retained proposals of one more event go to the sections of their themes
-  (created as needed), appended after what is there; nothing else moves.
+- ``add_from_process``: the retained proposals of one more event go to the sections of their main
+  themes (created as needed), appended after what is there; nothing else moves.
+
+A proposal's main theme is the one of its themes that most of its source contributions share (a
+proposal drafted from a cluster gets every theme its contributions carry, in the themes' display
+order, so the first of them is often a minor one).
 
 Proposals are only referenced: nothing here changes a proposal or a contribution.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,13 +25,16 @@ from contrib.core.errors import Conflict, InvalidInput, NotFound
 from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import (
+    Contribution,
     Plaidoyer,
     PlaidoyerItem,
     PlaidoyerSection,
     Process,
     Proposal,
     ProposalPriority,
+    ProposalSource,
     ProposalStatus,
+    Theme,
     User,
 )
 from contrib.plaidoyer.structure import (
@@ -71,19 +79,34 @@ def _placeable(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _theme_of(proposal: Proposal) -> tuple[str | None, str]:
-    """(theme key, section title) of the section a proposal goes to by default: its first theme."""
-    if not proposal.themes:
-        return None, OTHER_SECTION_TITLE
-    name = proposal.themes[0].name
-    return fold(name)[:120], name
+def main_themes(proposals: list[Proposal]) -> dict[int, Theme | None]:
+    """Each proposal's main theme: among its themes, the one most of its sources are filed under (ties:
+    the theme shown first); None without themes. One query whatever the number of proposals."""
+    ids = [proposal.id for proposal in proposals]
+    per_theme: dict[int, Counter[int]] = {proposal_id: Counter() for proposal_id in ids}
+    if ids:
+        rows = db.session.execute(
+            db.select(ProposalSource.proposal_id, Contribution.theme_id)
+            .join(Contribution, Contribution.id == ProposalSource.contribution_id)
+            .where(ProposalSource.proposal_id.in_(ids))
+        ).all()
+        for proposal_id, theme_id in rows:
+            per_theme[proposal_id][theme_id] += 1
+    return {
+        proposal.id: min(
+            proposal.themes,
+            key=lambda theme: (-per_theme[proposal.id][theme.id], theme.position, theme.id),
+            default=None,
+        )
+        for proposal in proposals
+    }
 
 
 def _section_for(
-    plaidoyer: Plaidoyer, proposal: Proposal, sections: list[PlaidoyerSection]
+    plaidoyer: Plaidoyer, theme: Theme | None, sections: list[PlaidoyerSection]
 ) -> tuple[PlaidoyerSection, bool]:
-    """The section of the proposal's theme, created at the end when missing; (section, created)."""
-    key, title = _theme_of(proposal)
+    """The section of ``theme``, created at the end when missing; (section, created)."""
+    key, title = (fold(theme.name)[:120], theme.name) if theme else (None, OTHER_SECTION_TITLE)
     for section in sections:
         if section.theme_key == key or (section.theme_key is None and key is None and section.title == title):
             return section, False
@@ -149,7 +172,8 @@ def add_proposal(
             if section_id is not None:
                 section = get_section(plaidoyer.id, section_id)
             else:
-                section, _ = _section_for(plaidoyer, proposal, shown_sections(plaidoyer.id))
+                theme = main_themes([proposal])[proposal.id]
+                section, _ = _section_for(plaidoyer, theme, shown_sections(plaidoyer.id))
             _place(plaidoyer, proposal, section, actor)
             record(PROPOSAL_ADD, plaidoyer, actor, before, proposal_id=proposal.id, section_id=section.id)
     except IntegrityError as error:
@@ -271,8 +295,9 @@ def add_from_process(
             before = state_of(plaidoyer)
             sections = shown_sections(plaidoyer.id)
             new_sections = []
+            themes = main_themes(fresh)
             for proposal in fresh:
-                section, created = _section_for(plaidoyer, proposal, sections)
+                section, created = _section_for(plaidoyer, themes[proposal.id], sections)
                 if created:
                     new_sections.append(section.title)
                 _place(plaidoyer, proposal, section, actor)

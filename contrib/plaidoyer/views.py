@@ -5,10 +5,11 @@ from flask_login import current_user
 
 from contrib.core import undo
 from contrib.core.errors import ContribError, InvalidInput
+from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
-from contrib.plaidoyer import acts, placement, structure, undo_handlers
+from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import diff as diffs
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
@@ -24,6 +25,8 @@ from contrib.plaidoyer.forms import (
     VersionedForm,
 )
 from contrib.processes import services as processes
+from contrib.proposals import services as proposals
+from contrib.proposals.forms import EditForm
 
 bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 
@@ -59,35 +62,82 @@ def _section_choices(sections, *, automatic: bool) -> list[tuple[int, str]]:
     return choices + [(section["id"], section["title"]) for section in sections]
 
 
-@bp.get("/<int:plaidoyer_id>")
-@role_required(Role.STAFF)
-def show(plaidoyer_id):
-    plaidoyer = documents.get(plaidoyer_id)
+def _render_show(plaidoyer, status: int = 200, *, edited: tuple[int, EditForm] | None = None):
+    """The editor; ``edited``: (proposal id, its text form with the errors to show, kept open)."""
     content = documents.document(plaidoyer)
     text_form = TextForm(formdata=None, obj=plaidoyer)
     add_form = AddProposalForm(formdata=None)
     add_form.section_id.choices = _section_choices(content["sections"], automatic=True)
     process_form = ProcessForm(formdata=None)
     process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
-    move_form = MoveForm(formdata=None)
-    move_form.section_id.choices = _section_choices(content["sections"], automatic=False)
+    placed = [proposal for section in content["sections"] for proposal in section["proposals"]]
+    versions = documents.proposal_versions([proposal["id"] for proposal in placed])
+    edit_forms = {
+        proposal["id"]: EditForm(
+            formdata=None,
+            prefix=f"p{proposal['id']}",
+            title=proposal["title"],
+            text=proposal["text"],
+            version=versions[proposal["id"]],
+        )
+        for proposal in placed
+    }
+    if edited:
+        edit_forms[edited[0]] = edited[1]
     return render_template(
         "plaidoyer/show.html",
         plaidoyer=plaidoyer,
         content=content,
-        numbered=plaidoyer_exports.numbered(content),
-        provenance_line=plaidoyer_exports.provenance_line,
+        numbered=publication.numbered(content),
+        provenance_line=publication.provenance_line,
         text_form=text_form,
         add_form=add_form,
         process_form=process_form,
-        move_form=move_form,
+        edit_forms=edit_forms,
+        edited=edited[0] if edited else None,
         section_form=SectionForm(formdata=None),
         snapshot_form=SnapshotForm(formdata=None),
         history=undo_handlers.history(plaidoyer.id),
         label_of=undo.label_of,
         is_undoable=undo.is_undoable,
         formats=plaidoyer_exports.FORMATS,
-    )
+    ), status
+
+
+@bp.get("/<int:plaidoyer_id>")
+@role_required(Role.STAFF)
+def show(plaidoyer_id):
+    return _render_show(documents.get(plaidoyer_id))
+
+
+@bp.post("/<int:plaidoyer_id>/propositions/<int:proposal_id>/texte")
+@role_required(Role.STAFF)
+def edit_proposal(plaidoyer_id, proposal_id):
+    """The proposal's own title and text, edited from the plaidoyer (the proposals' rule, journaled there)."""
+    plaidoyer = documents.get(plaidoyer_id)
+    structure.get_item(plaidoyer.id, proposal_id)  # only a proposal of this document
+    form = EditForm(prefix=f"p{proposal_id}")
+    if not form.validate_on_submit():
+        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+    else:
+        try:
+            proposals.edit_text(
+                proposal_id,
+                form.title.data,
+                form.text.data,
+                moderator=current_user,
+                citation_reason=form.citation_reason.data,
+                expected_version=form.seen_version(),
+            )
+        except ContribError as error:
+            attach_error(form, error)
+            return _render_show(plaidoyer, 400, edited=(proposal_id, form))
+        flash(
+            f"Texte de la proposition n° {proposal_id} enregistré. La version précédente reste dans le journal "
+            "de modération, d'où l'acte peut être annulé.",
+            "success",
+        )
+    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + f"#proposition-{proposal_id}")
 
 
 def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
@@ -244,9 +294,7 @@ def remove_proposal(plaidoyer_id, proposal_id):
 @role_required(Role.STAFF)
 def add_from_process(plaidoyer_id):
     def done(result: placement.ProcessAddition) -> str:
-        message = plaidoyer_exports.plural(
-            result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées"
-        )
+        message = publication.plural(result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées")
         if result.n_already:
             message += f" ({result.n_already} déjà présente{'s' if result.n_already > 1 else ''})"
         if result.new_sections:
@@ -297,22 +345,27 @@ def versions(plaidoyer_id):
 def version(plaidoyer_id, version_id):
     plaidoyer = documents.get(plaidoyer_id)
     version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
+    earlier = [other for other in plaidoyer_versions.versions(plaidoyer.id) if other.number < version.number]
     return render_template(
         "plaidoyer/version.html",
         plaidoyer=plaidoyer,
         version=version,
-        numbered=plaidoyer_exports.numbered(version.content),
-        provenance_line=plaidoyer_exports.provenance_line,
+        previous=earlier[0] if earlier else None,
+        current=CURRENT,
+        numbered=publication.numbered(version.content),
+        provenance_line=publication.provenance_line,
         formats=plaidoyer_exports.FORMATS,
     )
 
 
-def _side(plaidoyer, value: str | None):
-    """(title, content) of ``value``: a version id, or the current document."""
+def _side(plaidoyer, value: str | None) -> tuple[str, str, dict]:
+    """("de la version 2 « … »", "à la version 2 « … »", content) of ``value``: a version id, or the current
+    document ("du document actuel", "au document actuel")."""
     if parse_id(value) is not None:
         version = plaidoyer_versions.get_version(plaidoyer.id, parse_id(value))
-        return f"version {version.number} « {version.label} »", version.content
-    return "document actuel", documents.document(plaidoyer)
+        name = f"la version {version.number} « {version.label} »"
+        return f"de {name}", f"à {name}", version.content
+    return "du document actuel", "au document actuel", documents.document(plaidoyer)
 
 
 @bp.get("/<int:plaidoyer_id>/comparaison")
@@ -322,8 +375,8 @@ def compare(plaidoyer_id):
     all_versions = plaidoyer_versions.versions(plaidoyer.id)
     old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
     new_value = request.args.get("a") or CURRENT
-    old_name, old = _side(plaidoyer, old_value)
-    new_name, new = _side(plaidoyer, new_value)
+    old_name, _, old = _side(plaidoyer, old_value)
+    _, new_name, new = _side(plaidoyer, new_value)
     return render_template(
         "plaidoyer/compare.html",
         plaidoyer=plaidoyer,

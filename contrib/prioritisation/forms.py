@@ -1,12 +1,11 @@
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from contrib.core.forms import Form
+from contrib.core.forms import Form, VersionedForm
 from contrib.core.ids import coerce_id
 from contrib.models import ProposalPriority, ProposalStatus, SessionMode
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
-from contrib.proposals.forms import VersionForm
 
 
 class SupportForm(Form):
@@ -15,11 +14,11 @@ class SupportForm(Form):
     retirer = HiddenField(default="")
 
 
-class PriorityForm(VersionForm):
+class PriorityForm(VersionedForm):
     priority = SelectField("Priorité", choices=ProposalPriority.choices(), validate_choice=False)
 
 
-class StatusForm(VersionForm):
+class StatusForm(VersionedForm):
     status = SelectField("Statut", choices=ProposalStatus.choices(), validate_choice=False)
     reason = TextAreaField(
         "Motif public",
@@ -39,7 +38,7 @@ class SessionForm(Form):
     proposal_ids = SelectMultipleField("Propositions mises au vote", coerce=coerce_id, validate_choice=False)
 
 
-class CloseForm(VersionForm):
+class CloseForm(VersionedForm):
     """Close a session; carries the version the moderator saw."""
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from contrib.core.permissions import require_role
+from contrib.core.permissions import moderator_guard
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -46,7 +46,6 @@ from contrib.models import (
     Process,
     Proposal,
     ProposalStatus,
-    Role,
     SessionItem,
     SessionMode,
     SessionStatus,
@@ -63,8 +62,7 @@ MIN_ITEMS, MAX_ITEMS = 2, 40
 MAX_POINTS = 100
 
 
-def _moderator(user: User) -> None:
-    require_role(user, Role.MODERATOR, "Seuls les modérateurs et l'équipe peuvent organiser une priorisation.")
+_moderator = moderator_guard("organiser une priorisation")
 
 
 def get_session(session_id: int) -> PrioritisationSession:

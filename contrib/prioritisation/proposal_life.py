@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contrib.core import audit, undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from contrib.core.permissions import require_role
+from contrib.core.permissions import moderator_guard
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -32,7 +32,6 @@ from contrib.models import (
     ProposalSource,
     ProposalStatus,
     ProposalSupport,
-    Role,
     Support,
     SupportOrigin,
     User,
@@ -62,10 +61,7 @@ def _live(proposal_id: int, *, expected_version: int | None = None) -> Proposal:
     return proposal
 
 
-def _moderator(user: User) -> None:
-    require_role(
-        user, Role.MODERATOR, "Seuls les modérateurs peuvent fixer la priorité ou le statut d'une proposition."
-    )
+_moderator = moderator_guard("fixer la priorité ou le statut d'une proposition")
 
 
 # --- direct supports ---------------------------------------------------------------------------

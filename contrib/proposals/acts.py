@@ -20,7 +20,7 @@ Invariants kept by every act and every undo/redo:
 - a contribution feeds at most one proposal (unique ``proposal_sources.contribution_id``), and its
   status is MERGED exactly while it does (PUBLISHED again when it no longer does);
 - a proposal's supporters are one row per person (unique (proposal, user)); the "carried" rows are
-  derived, never edited by hand: ``_recompute_supports`` makes them equal to the people who support
+  derived, never edited by hand: ``recompute_supports`` makes them equal to the people who support
   one of its source contributions, plus the direct supporters of the proposals merged into it. So
   supports carry over once per person whatever the sequence of merges, splits and undos;
 - nothing a participant created is deleted; proposals are never deleted either (undoing a creation
@@ -49,6 +49,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.notifications import services as notifications
+from contrib.processes.services import get_process
 from contrib.proposals.citations import review_citations
 from contrib.proposals.common import (
     ADD,
@@ -57,24 +58,23 @@ from contrib.proposals.common import (
     MERGE,
     REMOVE,
     SPLIT,
-    _attach,
-    _detach,
-    _fields,
-    _moderator,
-    _move,
-    _notify_merged,
-    _one_or_many,
-    _process,
-    _proposal,
-    _race,
-    _selectable,
-    _snapshot,
-    _sources,
-    _statuses,
-    _themes,
-    _touch,
+    attach_sources,
+    current_source_ids,
+    detach_sources,
+    move_sources,
+    notify_merged,
+    one_or_many,
+    process_themes,
+    proposal_fields,
+    proposal_for_act,
+    proposal_snapshot,
+    race_conflict,
+    require_moderator,
+    selectable_contributions,
+    statuses_of,
+    touch_proposals,
 )
-from contrib.proposals.supporters import _recompute_supports
+from contrib.proposals.supporters import recompute_supports
 
 # --- the acts ----------------------------------------------------------------------------------
 
@@ -96,16 +96,16 @@ def create_from_contributions(
     priority, selection: empty, unknown, other process, hidden) or Conflict (a contribution already
     feeds a proposal, also when another moderator took it a moment ago).
     """
-    _moderator(moderator)
-    fields = _fields(title, text, priority)
+    require_moderator(moderator)
+    fields = proposal_fields(title, text, priority)
     contribution_ids = list(contribution_ids)
     try:
         with transaction():
-            process = _process(process_id)
-            themes = _themes(process, theme_ids)
-            contributions = _selectable(process, contribution_ids)
+            process = get_process(process_id)
+            themes = process_themes(process, theme_ids)
+            contributions = selectable_contributions(process, contribution_ids)
             review = review_citations(fields.text, [c.id for c in contributions], citation_reason)
-            before = _statuses(contributions)
+            before = statuses_of(contributions)
             proposal = Proposal(
                 process_id=process.id,
                 title=fields.title,
@@ -117,8 +117,8 @@ def create_from_contributions(
             )
             db.session.add(proposal)
             db.session.flush()
-            _attach(proposal, contributions, moderator)
-            _recompute_supports(proposal)
+            attach_sources(proposal, contributions, moderator)
+            recompute_supports(proposal)
             ids = [c.id for c in contributions]
             audit.record(
                 CREATE,
@@ -127,15 +127,15 @@ def create_from_contributions(
                 target_id=proposal.id,
                 before={"statuses": before},
                 after={
-                    **_snapshot(proposal),
+                    **proposal_snapshot(proposal),
                     "proposal_ids": [proposal.id],
                     "created_ids": [proposal.id],
                     "contribution_ids": ids,
                 },
             )
-            pending = _notify_merged(contributions, proposal)
+            pending = notify_merged(contributions, proposal)
     except IntegrityError:
-        raise _race(contribution_ids) from None
+        raise race_conflict(contribution_ids) from None
     notifications.deliver(pending)
     return proposal
 
@@ -144,16 +144,16 @@ def add_contributions(
     proposal_id: int, contribution_ids: Iterable[int], *, moderator: User, expected_version: int | None = None
 ) -> Proposal:
     """Add contributions to a live proposal (same rules as at creation); their authors are told."""
-    _moderator(moderator)
+    require_moderator(moderator)
     contribution_ids = list(contribution_ids)
     try:
         with transaction():
-            proposal = _proposal(proposal_id, expected_version=expected_version)
-            contributions = _selectable(proposal.process, contribution_ids, into=proposal)
-            before = _statuses(contributions)
-            _attach(proposal, contributions, moderator)
-            _touch(proposal)
-            _recompute_supports(proposal)
+            proposal = proposal_for_act(proposal_id, expected_version=expected_version)
+            contributions = selectable_contributions(proposal.process, contribution_ids, into=proposal)
+            before = statuses_of(contributions)
+            attach_sources(proposal, contributions, moderator)
+            touch_proposals(proposal)
+            recompute_supports(proposal)
             audit.record(
                 ADD,
                 actor=moderator,
@@ -162,9 +162,9 @@ def add_contributions(
                 before={"statuses": before},
                 after={"proposal_ids": [proposal.id], "contribution_ids": [c.id for c in contributions]},
             )
-            pending = _notify_merged(contributions, proposal)
+            pending = notify_merged(contributions, proposal)
     except IntegrityError:
-        raise _race(contribution_ids) from None
+        raise race_conflict(contribution_ids) from None
     notifications.deliver(pending)
     return proposal
 
@@ -173,10 +173,10 @@ def remove_contribution(
     proposal_id: int, contribution_id: int, *, moderator: User, expected_version: int | None = None
 ) -> Proposal:
     """Give a source back: the contribution is "publiée" again; a proposal keeps at least one source."""
-    _moderator(moderator)
+    require_moderator(moderator)
     with transaction():
-        proposal = _proposal(proposal_id, expected_version=expected_version)
-        sources = _sources(proposal.id)
+        proposal = proposal_for_act(proposal_id, expected_version=expected_version)
+        sources = current_source_ids(proposal.id)
         if contribution_id not in sources:
             raise NotFound(f"La contribution n° {contribution_id} ne fait pas partie de cette proposition.")
         if len(sources) == 1:
@@ -184,9 +184,9 @@ def remove_contribution(
                 "C'est la dernière contribution de cette proposition : une proposition garde au moins "
                 "une source. Fusionnez-la plutôt dans une autre proposition."
             )
-        _detach(proposal, [contribution_id])
-        _touch(proposal)
-        _recompute_supports(proposal)
+        detach_sources(proposal, [contribution_id])
+        touch_proposals(proposal)
+        recompute_supports(proposal)
         audit.record(
             REMOVE,
             actor=moderator,
@@ -200,14 +200,14 @@ def remove_contribution(
 
 def _apply_merge(source: Proposal, target: Proposal) -> tuple[list[int], list[int]]:
     """Move every source of ``source`` to ``target``, mark it merged; return (moved ids, added theme ids)."""
-    moved = _sources(source.id)
-    _move(moved, source, target)
+    moved = current_source_ids(source.id)
+    move_sources(moved, source, target)
     added_themes = [theme for theme in source.themes if theme not in target.themes]
     target.themes.extend(added_themes)
     source.merged_into_id = target.id
     source.merged_at = utcnow()
-    _touch(source, target)
-    _recompute_supports(source, target)
+    touch_proposals(source, target)
+    recompute_supports(source, target)
     return moved, [theme.id for theme in added_themes]
 
 
@@ -218,15 +218,15 @@ def merge_proposals(source_id: int, into_id: int, *, moderator: User, expected_v
     supporters move (each person counted once). Raises InvalidInput (same proposal, other process),
     NotFound, Conflict (not live, or changed since the page was read).
     """
-    _moderator(moderator)
+    require_moderator(moderator)
     if source_id == into_id:
         raise InvalidInput(
             "Choisissez une autre proposition : une proposition ne peut pas être fusionnée avec elle-même.",
             field="into_id",
         )
     with transaction():
-        source = _proposal(source_id, expected_version=expected_version)
-        target = _proposal(into_id)
+        source = proposal_for_act(source_id, expected_version=expected_version)
+        target = proposal_for_act(into_id)
         if target.process_id != source.process_id:
             raise InvalidInput("Les deux propositions doivent appartenir à la même démarche.", field="into_id")
         moved, added_themes = _apply_merge(source, target)
@@ -244,7 +244,7 @@ def merge_proposals(source_id: int, into_id: int, *, moderator: User, expected_v
             },
         )
         contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(moved))).all()
-        pending = _notify_merged(contributions, target)
+        pending = notify_merged(contributions, target)
     notifications.deliver(pending)
     return target
 
@@ -266,19 +266,19 @@ def split(
     Themes and priority default to the original's. Both keep at least one source; supporters are
     recomputed on both, once per person. Raises InvalidInput, NotFound, Conflict.
     """
-    _moderator(moderator)
+    require_moderator(moderator)
     contribution_ids = list(dict.fromkeys(contribution_ids))
     with transaction():
-        original = _proposal(proposal_id, expected_version=expected_version)
-        fields = _fields(title, text, priority if priority else original.priority)
-        themes = _themes(original.process, theme_ids) if theme_ids else list(original.themes)
-        sources = _sources(original.id)
+        original = proposal_for_act(proposal_id, expected_version=expected_version)
+        fields = proposal_fields(title, text, priority if priority else original.priority)
+        themes = process_themes(original.process, theme_ids) if theme_ids else list(original.themes)
+        sources = current_source_ids(original.id)
         if not contribution_ids:
             raise InvalidInput("Cochez les contributions qui partent dans la nouvelle proposition.", field="ids")
         strangers = [i for i in contribution_ids if i not in sources]
         if strangers:
             raise InvalidInput(
-                _one_or_many(
+                one_or_many(
                     strangers,
                     "La contribution {n} ne fait pas partie de cette proposition.",
                     "Les contributions {n} ne font pas partie de cette proposition.",
@@ -299,9 +299,9 @@ def split(
         )
         db.session.add(new)
         db.session.flush()
-        _move(contribution_ids, original, new)
-        _touch(original)
-        _recompute_supports(original, new)
+        move_sources(contribution_ids, original, new)
+        touch_proposals(original)
+        recompute_supports(original, new)
         audit.record(
             SPLIT,
             actor=moderator,
@@ -309,14 +309,14 @@ def split(
             target_id=original.id,
             before={"contribution_ids": sources},
             after={
-                "new_proposal": {**_snapshot(new), "id": new.id},
+                "new_proposal": {**proposal_snapshot(new), "id": new.id},
                 "proposal_ids": [original.id, new.id],
                 "created_ids": [new.id],
                 "contribution_ids": contribution_ids,
             },
         )
         contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(contribution_ids))).all()
-        pending = _notify_merged(contributions, new)
+        pending = notify_merged(contributions, new)
     notifications.deliver(pending)
     return new
 
@@ -338,11 +338,11 @@ def edit_text(
 
     Raises InvalidInput (title, text, citations, nothing changed), NotFound, Conflict.
     """
-    _moderator(moderator)
+    require_moderator(moderator)
     with transaction():
-        proposal = _proposal(proposal_id, expected_version=expected_version)
-        fields = _fields(title, text, proposal.priority)
-        review = review_citations(fields.text, _sources(proposal.id), citation_reason)
+        proposal = proposal_for_act(proposal_id, expected_version=expected_version)
+        fields = proposal_fields(title, text, proposal.priority)
+        review = review_citations(fields.text, current_source_ids(proposal.id), citation_reason)
         before = _wording(proposal)
         after = {"title": fields.title, "text": fields.text, "citation_review": review}
         if after == before:
@@ -362,4 +362,4 @@ def edit_text(
 def _set_wording(proposal: Proposal, wording: dict) -> None:
     proposal.title, proposal.text = wording["title"], wording["text"]
     proposal.citation_review = wording["citation_review"]
-    _touch(proposal)
+    touch_proposals(proposal)

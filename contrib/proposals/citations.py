@@ -11,9 +11,11 @@ from contrib.extensions import db
 from contrib.models import (
     Contribution,
 )
-from contrib.proposals.common import _ACCEPTED_STATUSES, REVIEW_REASON_MAX_LENGTH
 from nlp.citations import check_text, parse_citations
 
+REVIEW_REASON_MAX_LENGTH = 500
+# A citation that is a mere pointer ("Voir [#3].") states nothing to check.
+_ACCEPTED_STATUSES = ("verifiee", "lien")
 _CITATION = re.compile(r"\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\]")
 
 
@@ -65,7 +67,7 @@ def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -
     if not (reason or "").strip():
         listed = " ; ".join(f"« {s['text']} » ({s['reason']})" for s in flagged)
         raise InvalidInput(
-            f"Les contributions citées ne disent pas ce que dit{'' if len(flagged) == 1 else 'ent'} "
+            f"Les contributions citées ne disent pas ce que di{'t' if len(flagged) == 1 else 'sent'} "
             f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
             "Corrigez le texte, ou gardez-le en indiquant pourquoi.",
             field="citation_reason",

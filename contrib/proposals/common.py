@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from contrib.core.errors import Conflict, InvalidInput, NotFound
 from contrib.core.ids import parse_id
-from contrib.core.permissions import require_role
+from contrib.core.permissions import moderator_guard
 from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
@@ -19,7 +19,6 @@ from contrib.models import (
     ProposalPriority,
     ProposalSource,
     ProposalSupport,
-    Role,
     SupportOrigin,
     Theme,
     User,
@@ -38,9 +37,6 @@ MERGE = "proposals:proposal:merge"
 SPLIT = "proposals:proposal:split"
 EDIT = "proposals:proposal:edit"
 ACTIONS = (CREATE, ADD, REMOVE, MERGE, SPLIT, EDIT)
-REVIEW_REASON_MAX_LENGTH = 500
-# A citation that is a mere pointer ("Voir [#3].") states nothing to check.
-_ACCEPTED_STATUSES = ("verifiee", "lien")
 
 # --- small helpers -----------------------------------------------------------------------------
 
@@ -53,7 +49,7 @@ def numbers(ids: Iterable[int]) -> str:
     return f"n° {', '.join(ordered[:-1])} et {ordered[-1]}"
 
 
-def _one_or_many(ids: list[int], one: str, many: str) -> str:
+def one_or_many(ids: list[int], one: str, many: str) -> str:
     return (one if len(set(ids)) == 1 else many).format(n=numbers(ids))
 
 
@@ -89,18 +85,10 @@ def parse_ids(values: Iterable[str] | str | None) -> list[int]:
     return list(ids)
 
 
-def _moderator(user: User) -> None:
-    require_role(user, Role.MODERATOR, "Seuls les modérateurs peuvent constituer des propositions.")
+require_moderator = moderator_guard("constituer des propositions")
 
 
-def _process(process_id: int) -> Process:
-    process = db.session.get(Process, process_id)
-    if process is None:
-        raise NotFound("Démarche introuvable.")
-    return process
-
-
-def _proposal(proposal_id: int, *, expected_version: int | None = None, live: bool = True) -> Proposal:
+def proposal_for_act(proposal_id: int, *, expected_version: int | None = None, live: bool = True) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.is_cancelled:
         raise NotFound("Proposition introuvable.")
@@ -124,7 +112,7 @@ class ProposalFields:
     priority: ProposalPriority
 
 
-def _fields(title: str | None, text: str | None, priority: ProposalPriority | str | None) -> ProposalFields:
+def proposal_fields(title: str | None, text: str | None, priority: ProposalPriority | str | None) -> ProposalFields:
     title = clean_text(title, field_label="Titre", max_length=PROPOSAL_TITLE_MAX_LENGTH, multiline=False)
     text = clean_text(text, field_label="Texte de la proposition", max_length=PROPOSAL_TEXT_MAX_LENGTH)
     try:
@@ -134,7 +122,7 @@ def _fields(title: str | None, text: str | None, priority: ProposalPriority | st
     return ProposalFields(title=title, text=text, priority=priority)
 
 
-def _themes(process: Process, theme_ids: Iterable[int] | None) -> list[Theme]:
+def process_themes(process: Process, theme_ids: Iterable[int] | None) -> list[Theme]:
     wanted = list(dict.fromkeys(theme_ids or []))
     if not wanted:
         raise InvalidInput("Choisissez au moins une thématique.", field="theme_ids")
@@ -145,7 +133,7 @@ def _themes(process: Process, theme_ids: Iterable[int] | None) -> list[Theme]:
     return [themes[theme_id] for theme_id in wanted]
 
 
-def _sources(proposal_id: int) -> list[int]:
+def current_source_ids(proposal_id: int) -> list[int]:
     return list(
         db.session.scalars(
             db.select(ProposalSource.contribution_id)
@@ -155,7 +143,7 @@ def _sources(proposal_id: int) -> list[int]:
     )
 
 
-def _selectable(
+def selectable_contributions(
     process: Process, contribution_ids: Iterable[int], *, into: Proposal | None = None
 ) -> list[Contribution]:
     """The contributions of the selection, each checked; raise with a French message naming the culprits."""
@@ -168,12 +156,12 @@ def _selectable(
     missing = [i for i in ids if i not in found]
     if missing:
         raise InvalidInput(
-            _one_or_many(missing, "Contribution {n} introuvable.", "Contributions {n} introuvables."), field="ids"
+            one_or_many(missing, "Contribution {n} introuvable.", "Contributions {n} introuvables."), field="ids"
         )
     elsewhere = [i for i in ids if found[i].process_id != process.id]
     if elsewhere:
         raise InvalidInput(
-            _one_or_many(
+            one_or_many(
                 elsewhere,
                 "La contribution {n} n'appartient pas à la démarche « " + process.title + " ».",
                 "Les contributions {n} n'appartiennent pas à la démarche « " + process.title + " ».",
@@ -183,7 +171,7 @@ def _selectable(
     hidden = [i for i in ids if found[i].is_hidden]
     if hidden:
         raise InvalidInput(
-            _one_or_many(
+            one_or_many(
                 hidden,
                 "La contribution {n} est masquée : rétablissez-la ou retirez-la de la sélection.",
                 "Les contributions {n} sont masquées : rétablissez-les ou retirez-les de la sélection.",
@@ -211,13 +199,13 @@ def _selectable(
     return [found[i] for i in ids]
 
 
-def _touch(*proposals: Proposal) -> None:
+def touch_proposals(*proposals: Proposal) -> None:
     """Change each proposal's row, so its optimistic version settles concurrent acts on it."""
     for proposal in proposals:
         proposal.updated_at = utcnow()
 
 
-def _attach(proposal: Proposal, contributions: list[Contribution], actor: User) -> None:
+def attach_sources(proposal: Proposal, contributions: list[Contribution], actor: User) -> None:
     # Sources first: on PostgreSQL a concurrent act on the same contribution waits here on the
     # unique index, then fails with IntegrityError instead of overwriting anything.
     for contribution in contributions:
@@ -228,7 +216,7 @@ def _attach(proposal: Proposal, contributions: list[Contribution], actor: User) 
     db.session.flush()
 
 
-def _detach(proposal: Proposal, contribution_ids: list[int], statuses: dict | None = None) -> None:
+def detach_sources(proposal: Proposal, contribution_ids: list[int], statuses: dict | None = None) -> None:
     removed = db.session.execute(
         db.delete(ProposalSource)
         .where(ProposalSource.proposal_id == proposal.id, ProposalSource.contribution_id.in_(contribution_ids))
@@ -246,7 +234,7 @@ def _detach(proposal: Proposal, contribution_ids: list[int], statuses: dict | No
     db.session.flush()
 
 
-def _move(contribution_ids: list[int], source: Proposal, target: Proposal) -> None:
+def move_sources(contribution_ids: list[int], source: Proposal, target: Proposal) -> None:
     moved = db.session.execute(
         db.update(ProposalSource)
         .where(ProposalSource.proposal_id == source.id, ProposalSource.contribution_id.in_(contribution_ids))
@@ -257,11 +245,11 @@ def _move(contribution_ids: list[int], source: Proposal, target: Proposal) -> No
         raise Conflict("Les contributions de cette proposition ont changé entre-temps : rien n'a été modifié.")
 
 
-def _statuses(contributions: Iterable[Contribution]) -> dict[str, str]:
+def statuses_of(contributions: Iterable[Contribution]) -> dict[str, str]:
     return {str(c.id): c.status.value for c in contributions}
 
 
-def _snapshot(proposal: Proposal) -> dict:
+def proposal_snapshot(proposal: Proposal) -> dict:
     return {
         "title": proposal.title,
         "text": proposal.text,
@@ -272,7 +260,7 @@ def _snapshot(proposal: Proposal) -> dict:
     }
 
 
-def _check_no_direct_supports(proposal: Proposal) -> None:
+def check_no_direct_supports(proposal: Proposal) -> None:
     direct = db.session.scalar(
         db.select(db.func.count(ProposalSupport.id)).where(
             ProposalSupport.proposal_id == proposal.id, ProposalSupport.origin == SupportOrigin.DIRECT
@@ -287,7 +275,7 @@ def _check_no_direct_supports(proposal: Proposal) -> None:
 # --- notifications -----------------------------------------------------------------------------
 
 
-def _notify_merged(contributions: Iterable[Contribution], proposal: Proposal) -> list:
+def notify_merged(contributions: Iterable[Contribution], proposal: Proposal) -> list:
     return [
         notifications.notify(
             contribution.author_id,
@@ -300,11 +288,11 @@ def _notify_merged(contributions: Iterable[Contribution], proposal: Proposal) ->
     ]
 
 
-def _race(contribution_ids: list[int]) -> Conflict:
+def race_conflict(contribution_ids: list[int]) -> Conflict:
     """The French message for a lost race on the unique source constraint (read after the rollback)."""
     taken = sorted(taken_by(contribution_ids)) or contribution_ids
     return Conflict(
-        _one_or_many(
+        one_or_many(
             taken,
             "La contribution {n} vient d'être intégrée à une autre proposition par quelqu'un d'autre.",
             "Les contributions {n} viennent d'être intégrées à une autre proposition par quelqu'un d'autre.",

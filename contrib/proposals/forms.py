@@ -1,8 +1,7 @@
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 
-from contrib.core.forms import Form
-from contrib.core.ids import coerce_id, parse_id
+from contrib.core.forms import Form, VersionedForm
+from contrib.core.ids import coerce_id
 from contrib.models import ProposalPriority
 from contrib.models.proposals import PROPOSAL_TEXT_MAX_LENGTH, PROPOSAL_TITLE_MAX_LENGTH
 
@@ -38,30 +37,21 @@ class ProposalForm(Form):
         self.theme_ids.choices = [(theme.id, theme.name) for theme in themes]
 
 
-class VersionForm(Form):
-    """An act on one proposal: carries the version the moderator saw (optimistic check)."""
-
-    version = HiddenField(validators=[Optional()])
-
-    def seen_version(self) -> int | None:
-        return parse_id(self.version.data)
-
-
-class AddForm(VersionForm):
+class AddForm(VersionedForm):
     ids = StringField("Numéros des contributions à ajouter", description="Par exemple « 12, 15, 31 ».")
 
 
-class MergeForm(VersionForm):
+class MergeForm(VersionedForm):
     into_id = SelectField("Fusionner cette proposition dans", coerce=coerce_id, validate_choice=False)
 
 
-class SplitForm(VersionForm):
+class SplitForm(VersionedForm):
     title = StringField("Titre de la nouvelle proposition")
     text = TextAreaField("Texte de la nouvelle proposition", description=CITATION_HINT)
     citation_reason = citation_reason_field()
 
 
-class EditForm(VersionForm):
+class EditForm(VersionedForm):
     """A new version of a proposal's title and text (the previous one stays in the journal)."""
 
     title = StringField("Titre", description=f"{PROPOSAL_TITLE_MAX_LENGTH} caractères au plus.")

@@ -12,7 +12,7 @@ from contrib.proposals.acts import (
     remove_contribution,
     split,
 )
-from contrib.proposals.citations import citation_parts, review_citations
+from contrib.proposals.citations import REVIEW_REASON_MAX_LENGTH, citation_parts, review_citations
 from contrib.proposals.common import (
     ACTIONS,
     ADD,
@@ -21,7 +21,6 @@ from contrib.proposals.common import (
     MAX_SELECTION,
     MERGE,
     REMOVE,
-    REVIEW_REASON_MAX_LENGTH,
     SPLIT,
     ProposalFields,
     numbers,

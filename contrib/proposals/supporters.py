@@ -54,7 +54,7 @@ def counts_through_sources(proposal: Proposal, user_id: int) -> bool:
     return user_id in _carried_supporters(proposal)
 
 
-def _recompute_supports(*proposals: Proposal) -> None:
+def recompute_supports(*proposals: Proposal) -> None:
     """Make each proposal's carried supporters exactly what its sources and merges give, once per person."""
     db.session.flush()
     for proposal in proposals:

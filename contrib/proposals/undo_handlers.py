@@ -23,18 +23,18 @@ from contrib.proposals.common import (
     MERGE,
     REMOVE,
     SPLIT,
-    _attach,
-    _check_no_direct_supports,
-    _detach,
-    _move,
-    _proposal,
-    _selectable,
-    _sources,
-    _touch,
+    attach_sources,
+    check_no_direct_supports,
+    current_source_ids,
+    detach_sources,
+    move_sources,
     numbers,
+    proposal_for_act,
+    selectable_contributions,
+    touch_proposals,
 )
 from contrib.proposals.queries import taken_by
-from contrib.proposals.supporters import _recompute_supports
+from contrib.proposals.supporters import recompute_supports
 
 # --- undo and redo -----------------------------------------------------------------------------
 
@@ -75,7 +75,7 @@ def _refuse_if_dependants(entry: AuditEntry) -> None:
 
 
 def _expect_sources(proposal: Proposal, contribution_ids: Iterable[int]) -> None:
-    if not set(contribution_ids) <= set(_sources(proposal.id)):
+    if not set(contribution_ids) <= set(current_source_ids(proposal.id)):
         raise Conflict(
             f"Les contributions de la proposition n° {proposal.id} ont changé depuis cet acte : rien n'a été modifié."
         )
@@ -83,45 +83,47 @@ def _expect_sources(proposal: Proposal, contribution_ids: Iterable[int]) -> None
 
 def _undo_create(entry: AuditEntry, actor: User) -> None:
     _refuse_if_dependants(entry)
-    proposal = _proposal(entry.target_id)
-    _check_no_direct_supports(proposal)
+    proposal = proposal_for_act(entry.target_id)
+    check_no_direct_supports(proposal)
     ids = entry.after["contribution_ids"]
     _expect_sources(proposal, ids)
-    _detach(proposal, ids, entry.before["statuses"])
+    detach_sources(proposal, ids, entry.before["statuses"])
     proposal.cancelled_at = utcnow()
-    _recompute_supports(proposal)
+    recompute_supports(proposal)
 
 
 def _redo_create(entry: AuditEntry, actor: User) -> None:
     proposal = db.session.get(Proposal, entry.target_id)
     if proposal is None or not proposal.is_cancelled:
         raise Conflict("Cette proposition existe déjà : rien n'a été modifié.")
-    contributions = _selectable(proposal.process, entry.after["contribution_ids"])
+    contributions = selectable_contributions(proposal.process, entry.after["contribution_ids"])
     proposal.cancelled_at = None
-    _attach(proposal, contributions, actor)
-    _recompute_supports(proposal)
+    attach_sources(proposal, contributions, actor)
+    recompute_supports(proposal)
 
 
 def _undo_add(entry: AuditEntry, actor: User) -> None:
     _refuse_if_dependants(entry)
-    proposal = _proposal(entry.target_id)
+    proposal = proposal_for_act(entry.target_id)
     ids = entry.after["contribution_ids"]
     _expect_sources(proposal, ids)
-    _detach(proposal, ids, entry.before["statuses"])
-    _touch(proposal)
-    _recompute_supports(proposal)
+    detach_sources(proposal, ids, entry.before["statuses"])
+    touch_proposals(proposal)
+    recompute_supports(proposal)
 
 
 def _redo_add(entry: AuditEntry, actor: User) -> None:
-    proposal = _proposal(entry.target_id)
-    _attach(proposal, _selectable(proposal.process, entry.after["contribution_ids"], into=proposal), actor)
-    _touch(proposal)
-    _recompute_supports(proposal)
+    proposal = proposal_for_act(entry.target_id)
+    attach_sources(
+        proposal, selectable_contributions(proposal.process, entry.after["contribution_ids"], into=proposal), actor
+    )
+    touch_proposals(proposal)
+    recompute_supports(proposal)
 
 
 def _undo_remove(entry: AuditEntry, actor: User) -> None:
     _refuse_if_dependants(entry)
-    proposal = _proposal(entry.target_id)
+    proposal = proposal_for_act(entry.target_id)
     ids = entry.after["contribution_ids"]
     taken = taken_by(ids)
     if taken:
@@ -129,72 +131,72 @@ def _undo_remove(entry: AuditEntry, actor: User) -> None:
             f"La contribution {numbers(ids)} alimente maintenant une autre proposition : rien n'a été modifié."
         )
     contributions = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(ids))).all()
-    _attach(proposal, list(contributions), actor)
-    _touch(proposal)
-    _recompute_supports(proposal)
+    attach_sources(proposal, list(contributions), actor)
+    touch_proposals(proposal)
+    recompute_supports(proposal)
 
 
 def _redo_remove(entry: AuditEntry, actor: User) -> None:
-    proposal = _proposal(entry.target_id)
+    proposal = proposal_for_act(entry.target_id)
     ids = entry.after["contribution_ids"]
     _expect_sources(proposal, ids)
-    if len(_sources(proposal.id)) <= len(ids):
+    if len(current_source_ids(proposal.id)) <= len(ids):
         raise Conflict("La proposition n'aurait plus aucune contribution : rien n'a été modifié.")
-    _detach(proposal, ids)
-    _touch(proposal)
-    _recompute_supports(proposal)
+    detach_sources(proposal, ids)
+    touch_proposals(proposal)
+    recompute_supports(proposal)
 
 
 def _undo_merge(entry: AuditEntry, actor: User) -> None:
     _refuse_if_dependants(entry)
-    source = _proposal(entry.target_id, live=False)
-    target = _proposal(entry.after["merged_into_id"])
+    source = proposal_for_act(entry.target_id, live=False)
+    target = proposal_for_act(entry.after["merged_into_id"])
     if source.merged_into_id != target.id:
         raise Conflict("Cette fusion a déjà été défaite : rien n'a été modifié.")
     ids = entry.after["contribution_ids"]
     _expect_sources(target, ids)
-    _move(ids, target, source)
+    move_sources(ids, target, source)
     added = set(entry.after.get("added_theme_ids", []))
     target.themes = [theme for theme in target.themes if theme.id not in added]
     source.merged_into_id = None
     source.merged_at = None
-    _touch(source, target)
-    _recompute_supports(source, target)
+    touch_proposals(source, target)
+    recompute_supports(source, target)
 
 
 def _redo_merge(entry: AuditEntry, actor: User) -> None:
-    source = _proposal(entry.target_id)
-    target = _proposal(entry.after["merged_into_id"])
+    source = proposal_for_act(entry.target_id)
+    target = proposal_for_act(entry.after["merged_into_id"])
     _expect_sources(source, entry.after["contribution_ids"])
     _apply_merge(source, target)
 
 
 def _undo_split(entry: AuditEntry, actor: User) -> None:
     _refuse_if_dependants(entry)
-    original = _proposal(entry.target_id)
-    new = _proposal(entry.after["new_proposal"]["id"])
-    _check_no_direct_supports(new)
+    original = proposal_for_act(entry.target_id)
+    new = proposal_for_act(entry.after["new_proposal"]["id"])
+    check_no_direct_supports(new)
     ids = entry.after["contribution_ids"]
     _expect_sources(new, ids)
-    _move(ids, new, original)
+    move_sources(ids, new, original)
     new.cancelled_at = utcnow()
-    _touch(original)
-    _recompute_supports(original, new)
+    touch_proposals(original)
+    recompute_supports(original, new)
 
 
 def _redo_split(entry: AuditEntry, actor: User) -> None:
-    original = _proposal(entry.target_id)
+    original = proposal_for_act(entry.target_id)
     new = db.session.get(Proposal, entry.after["new_proposal"]["id"])
     if new is None or not new.is_cancelled:
         raise Conflict("La proposition issue de la scission existe déjà : rien n'a été modifié.")
     ids = entry.after["contribution_ids"]
     _expect_sources(original, ids)
-    if len(_sources(original.id)) <= len(ids):
+    if len(current_source_ids(original.id)) <= len(ids):
         raise Conflict("La proposition d'origine n'aurait plus aucune contribution : rien n'a été modifié.")
-    _move(ids, original, new)
+    move_sources(ids, original, new)
     new.cancelled_at = None
-    _touch(original)
-    _recompute_supports(original, new)
+    touch_proposals(original)
+    recompute_supports(original, new)
 
 
 def _undo_edit(entry: AuditEntry, actor: User) -> None:
@@ -207,7 +209,7 @@ def _redo_edit(entry: AuditEntry, actor: User) -> None:
 
 
 def _swap_wording(entry: AuditEntry, expected: dict, wanted: dict) -> None:
-    proposal = _proposal(entry.target_id)
+    proposal = proposal_for_act(entry.target_id)
     if _wording(proposal) != {key: expected[key] for key in ("title", "text", "citation_review")}:
         raise Conflict(f"Le texte de la proposition n° {proposal.id} a changé depuis cet acte : rien n'a été modifié.")
     _set_wording(proposal, wanted)

@@ -5,13 +5,13 @@ from flask_login import current_user
 
 from contrib.assistant import services as assistant
 from contrib.core.errors import ContribError, InvalidInput, NotFound
-from contrib.core.forms import attach_error
+from contrib.core.forms import VersionedForm, attach_error
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
 from contrib.processes import services as processes
 from contrib.proposals import services as proposals
-from contrib.proposals.forms import AddForm, EditForm, MergeForm, ProposalForm, SplitForm, VersionForm
+from contrib.proposals.forms import AddForm, EditForm, MergeForm, ProposalForm, SplitForm
 
 bp = Blueprint("proposals", __name__)
 
@@ -155,7 +155,7 @@ def _render_manage(process, proposal, status: int = 200, **forms):
         split_form=forms.get("split_form") or SplitForm(formdata=None),
         edit_form=forms.get("edit_form") or EditForm(formdata=None, title=proposal.title, text=proposal.text),
         split_ids=forms.get("split_ids", []),
-        version_form=VersionForm(formdata=None),
+        version_form=VersionedForm(formdata=None),
     ), status
 
 
@@ -190,7 +190,7 @@ def add(slug, proposal_id):
 @role_required(Role.MODERATOR)
 def remove(slug, proposal_id, contribution_id):
     process, proposal = _proposal_of(slug, proposal_id)
-    form = VersionForm()
+    form = VersionedForm()
     if form.validate_on_submit():
         try:
             proposals.remove_contribution(

@@ -3,7 +3,7 @@
 A ballot (dot voting) or a pair answer now comes from an account or from a card, exactly one.
 
 Revision ID: 0018_ux_event_ballots
-Revises: 0017_notification_endpoints
+Revises: 0018_scale_infra_data_generation
 Create Date: 2026-12-02 07:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_ux_event_ballots'
-down_revision = '0017_notification_endpoints'
+down_revision = '0018_scale_infra_data_generation'
 branch_labels = None
 depends_on = None
 

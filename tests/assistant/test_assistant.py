@@ -9,7 +9,7 @@ import re
 import pytest
 
 from contrib.assistant import services as assistant
-from contrib.assistant.engines import EMBEDDED_TAKES_HISTORY, NOTICE_CUT, LLMSettings, build_messages, generate
+from contrib.assistant.engines import NOTICE_CUT, LLMSettings, build_messages, generate
 from contrib.extensions import db
 from contrib.models import AssistantMessage, AuditEntry, Contribution, MessageKind, Role
 from contrib.proposals import services as proposals
@@ -493,7 +493,7 @@ def test_questions_are_a_conversation_per_moderator_and_scope(scene, llm, factor
 
 
 def test_embedded_engine_answers_a_follow_up_and_says_how_many_contributions_it_drew_on(scene):
-    """The previous questions reach nlp as ``history=`` once nlp.synthesis accepts it (branch nlp-synthesis)."""
+    """The previous questions reach nlp as ``history=``: the follow-up keeps the funding subject."""
     process, moderator, contributions = scene
     scope = _selection(process, contributions)
     assistant.generate_message(
@@ -512,5 +512,25 @@ def test_embedded_engine_answers_a_follow_up_and_says_how_many_contributions_it_
         "Que disent les participants sur les financements ?",
         "Et les OPCO, qu'en disent-ils ?",
     ]
-    if EMBEDDED_TAKES_HISTORY:
-        assert contributions[2].id in cited
+    assert contributions[2].id in cited  # "Les financements des OPCO arrivent trop tard…"
+
+
+def test_a_follow_up_is_answered_in_the_context_of_the_moderators_previous_question(scene, factory):
+    process, moderator, contributions = scene
+    scope = _selection(process, contributions)
+    first = "Que disent les participants sur les financements ?"
+    assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator, question=first)
+    elliptic = assistant.generate_message(
+        process, scope, MessageKind.ANSWER, actor=moderator, question="Et les financeurs, qu'en disent-ils ?"
+    )
+    cited = {i for s in _shown_as_fact(elliptic) for i in s["citations"]}
+    assert contributions[2].id in cited and elliptic.content["n_sources"] == len(cited)
+    # "Lesquelles …" searches among the funding answer's contributions: none speaks of Qualiopi.
+    among = "Lesquelles parlent de Qualiopi ?"
+    narrowed = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator, question=among)
+    assert not _shown_as_fact(narrowed)
+    # Control: a colleague asking it first gets the Qualiopi contributions.
+    alone = assistant.generate_message(
+        process, scope, MessageKind.ANSWER, actor=factory.user(Role.MODERATOR), question=among
+    )
+    assert {contributions[0].id, contributions[1].id} & {i for s in _shown_as_fact(alone) for i in s["citations"]}

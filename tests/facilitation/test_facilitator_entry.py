@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from contrib.extensions import db
-from contrib.facilitation import imports
+from contrib.facilitation import columns, imports
 from contrib.models import Contribution, ImportBatch, ImportedRow, Role
 
 ROWS = [  # in the template's column order: theme, kind, text, title, table, author, actor type
@@ -51,15 +51,15 @@ def test_the_csv_template_has_the_importer_columns_and_imports_once_filled(clien
     response = client.get(f"/demarches/{process.slug}/import/modele.csv")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     header = next(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert header == [imports.FIELD_LABELS[name] for name in imports.FIELDS]
+    assert header == [columns.FIELD_LABELS[name] for name in columns.FIELDS]
     assert response.data.decode("utf-8-sig").count("\n") == 1  # no made-up row that could be imported
     filled = response.data + "\r\n".join(";".join(row) for row in ROWS).encode() + b"\r\n"
     batch_id = _import(client, process.slug, "modele.csv", filled)
     preview = imports.preview(process.id, batch_id, actor=facilitator)
     assert preview.n_valid == 2 and not preview.missing_fields
     # Every column of the template is recognised, each by its own name.
-    assert {name: preview.batch.mapping.get(name) for name in imports.FIELDS} == {
-        name: index for index, name in enumerate(imports.FIELDS)
+    assert {name: preview.batch.mapping.get(name) for name in columns.FIELDS} == {
+        name: index for index, name in enumerate(columns.FIELDS)
     }
     assert all(exact for _, exact in preview.theme_matches.values())
 
@@ -70,7 +70,7 @@ def test_the_xlsx_template_offers_the_process_values_and_imports_once_filled(cli
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
     sheet, values = workbook["Fiches"], workbook["Valeurs"]
-    assert [cell.value for cell in sheet[1]] == [imports.FIELD_LABELS[name] for name in imports.FIELDS]
+    assert [cell.value for cell in sheet[1]] == [columns.FIELD_LABELS[name] for name in columns.FIELDS]
     assert sheet.max_row == 1
     themes = [row[0].value for row in values.iter_rows(min_row=2, max_col=1) if row[0].value]
     assert themes == [theme.name for theme in process.themes]

@@ -9,7 +9,7 @@ from openpyxl.styles import Font
 
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
-from contrib.facilitation import imports
+from contrib.facilitation import columns, imports
 from contrib.facilitation.sheets import MAX_ROWS
 from contrib.models import (
     ActorType,
@@ -510,7 +510,7 @@ def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facili
     ],
 )
 def test_french_header_variations_are_recognised(header, expected):
-    mapping = imports.guess_mapping(header)
+    mapping = columns.guess_mapping(header)
     assert {name: index for name, index in mapping.items() if index is not None} == expected
 
 

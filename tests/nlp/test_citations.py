@@ -138,3 +138,84 @@ def test_a_bare_link_is_never_verified():
 def test_an_unknown_id_is_refused_and_named():
     s = verdict("Deux participants demandent des pistes cyclables [#1, #999].", TWO)
     assert s.status == "hors_perimetre" and s.bad_ids == (999,) and "n° 999" in s.reason
+
+
+def test_sans_negates_its_complement_not_the_clause():
+    scope = {7: "Les aides régionales devraient aller d'abord aux jeunes sans diplôme."}
+    assert verdict("Les aides régionales devraient aller d'abord aux jeunes sans diplôme [#7].", scope).is_verified
+    claim = "Une contribution demande que les aides régionales ne favorisent pas les jeunes sans diplôme [#7]."
+    s = verdict(claim, scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    # "sans succès" still negates what was tried: the claim that it worked is refused.
+    tried = {8: "Nous cherchons un formateur en soudure depuis un an sans succès."}
+    assert verdict("Un organisme cherche un formateur en soudure depuis un an, sans succès [#8].", tried).is_verified
+    assert not verdict("Un organisme a trouvé un formateur en soudure en un an [#8].", tried).is_verified
+
+
+def test_each_counted_source_must_say_the_claim_not_only_name_the_same_actor():
+    scope = {
+        1: "Le CPF ne couvre pas les frais de transport des stagiaires ruraux.",
+        2: "Le CPF a permis à nos salariés de choisir leur formation en bureautique.",
+        3: "Les frais de transport des stagiaires ruraux ne sont pas couverts par le CPF, ils renoncent.",
+    }
+    s = verdict("Deux contributions regrettent que le CPF ne couvre pas les frais de transport [#1, #2].", scope)
+    assert s.status == "non_soutenue" and "« deux contributions » : 1 contribution citée le dit" in s.reason
+    both = "Deux contributions regrettent que le CPF ne couvre pas les frais de transport [#1, #3]."
+    assert verdict(both, scope).is_verified
+
+
+def test_all_the_participants_needs_a_count_over_the_scope_even_when_a_source_says_chacun():
+    scope = {
+        1: "Chacun devrait recevoir chaque année le détail des dépenses de formation de sa commune.",
+        2: "Publier le détail des dépenses de formation de la commune, chaque année.",
+    }
+    claim = "Tous les participants demandent le détail des dépenses de formation de la commune [#1, #2]."
+    s = verdict(claim, scope)
+    assert s.status == "non_soutenue" and "« tous »" in s.reason
+    assert verdict(claim, scope, scope_size=2).is_verified  # control: both contributions of a scope of two
+
+
+def test_actors_exchanged_around_the_same_verb_are_refused_but_a_passive_is_not():
+    scope = {5: "Les branches fixent les niveaux de prise en charge sans consulter les organismes de formation."}
+    s = verdict("Les organismes fixent les niveaux de prise en charge sans consulter les branches [#5].", scope)
+    assert s.status == "non_soutenue" and "dit l'inverse" in s.reason
+    faithful = "Les niveaux de prise en charge sont fixés par les branches sans consulter les organismes [#5]."
+    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+
+
+def test_a_percentage_or_a_count_copied_from_its_source_is_not_a_count_of_sources():
+    scope = {
+        6: "80 % des apprentis de notre CFA trouvent un emploi dans les six mois.",
+        9: "Trois apprentis ont abandonné.",
+    }
+    assert verdict("80 % des apprentis du CFA trouvent un emploi dans les six mois [#6].", scope).is_verified
+    assert verdict("Trois apprentis ont abandonné [#9].", scope).is_verified
+    s = verdict("90 % des apprentis du CFA trouvent un emploi dans les six mois [#6].", scope)
+    assert s.reason == "90 % n'apparaît pas dans la contribution n° 6"
+
+
+_PROBE = {
+    1: "Les stagiaires sans voiture ne peuvent pas venir au centre, faute de transport en commun.",
+    2: "La Région finance les formations qualifiantes, mais les OPCO refusent de prendre en charge les frais annexes.",
+    3: "Nos formateurs vacataires sont payés à l'heure, sans rémunération du temps de préparation.",
+    4: "Les employeurs choisissent les formations sans consulter les salariés. Ils veulent des résultats.",
+}
+
+
+@pytest.mark.parametrize(
+    "claim, verified",
+    [
+        ("Les stagiaires sans voiture ne peuvent pas venir au centre [#1].", True),
+        ("Les stagiaires sans voiture peuvent venir au centre [#1].", False),
+        ("Le temps de préparation des formateurs vacataires n'est pas rémunéré [#3].", True),
+        ("Le temps de préparation des formateurs vacataires est rémunéré [#3].", False),
+        ("Les OPCO refusent de prendre en charge les frais annexes [#2].", True),
+        ("La Région finance les formations qualifiantes [#2].", True),
+        ("La Région refuse de prendre en charge les frais annexes [#2].", False),
+        ("Les salariés veulent être consultés sur le choix des formations [#4].", True),
+        ("Les salariés choisissent les formations sans consulter les employeurs [#4].", False),
+    ],
+)
+def test_who_does_what_and_local_negations_on_new_sentences(claim, verified):
+    s = verdict(claim, _PROBE)
+    assert s.is_verified is verified, s.reason

@@ -341,3 +341,17 @@ def test_meaning_groups_texts_that_share_no_words():
     lexical = ThemeClusterer(2, semantic_weight=0.0).fit_predict(ids, taxes + transport)
     assert _groups(semantic) == [list(range(6)), list(range(6, 12))]
     assert _groups(lexical) != [list(range(6)), list(range(6, 12))]  # control: words alone fail here
+
+
+def test_cluster_names_and_synthesis_headings_read_nouns_after_the_same_determiners():
+    """One determiner list: a noun after « quelques » / « aucun » starts a phrase for both readers."""
+    from nlp._phrases import noun_phrases
+    from nlp.naming import name_clusters
+    from nlp.stopwords import DETERMINERS
+
+    texts = ["Quelques formateurs motivés partent.", "Aucun formateur ne reste.", "Quelques formateurs restent."]
+    assert "formateurs" in noun_phrases(texts)
+    assert name_clusters([texts]) == ["Formateurs"]
+    # Control: without a determiner before it, the same word is not read as a phrase's noun.
+    assert "formateurs" not in noun_phrases(["Formateurs partent vite."])
+    assert {"quelques", "aucun", "tous"} <= DETERMINERS

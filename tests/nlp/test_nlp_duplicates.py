@@ -138,10 +138,12 @@ def test_meaning_links_never_make_large_groups():
         "Ouvrir les bibliothèques le dimanche pour les étudiants et les familles du quartier.",
     ]
     same = np.tile(np.eye(1, 512, dtype=np.float32), (6, 1))
-    found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5)
+    found = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5, semantic_margin=0.0)
     capped = [g for g in found if g.reason == "semantic"]
     assert capped and all(len(g.ids) <= 4 for g in capped)
-    uncapped = find_duplicates(range(6), texts, vectors=same, semantic_neighbours=5, max_semantic_group=6)
+    uncapped = find_duplicates(
+        range(6), texts, vectors=same, semantic_neighbours=5, semantic_margin=0.0, max_semantic_group=6
+    )
     assert max(len(g.ids) for g in uncapped) > 4  # control: the cap is what stops the flood
 
 
@@ -174,3 +176,57 @@ def test_invalid_input_is_refused_with_a_clear_message(ids, texts, message):
 def test_malformed_ignore_pair_is_refused():
     with pytest.raises(ValueError, match="ignore_pairs"):
         find_duplicates([1, 2], ["a b", "a b"], ignore_pairs=[(1,)])
+
+
+SHARED_OPENING = (
+    "Les organismes de formation attendent depuis des mois le paiement des sessions déjà réalisées. "
+    "Les petites structures ne peuvent plus avancer les salaires des formateurs indépendants."
+)
+
+
+def test_texts_sharing_pasted_sentences_but_each_adding_its_own_are_not_grouped():
+    # A copy-paste campaign: the same two sentences, then each author's own idea. Token-set scores
+    # rate such pairs above 90; chained, they used to make whole campaigns one group.
+    first = SHARED_OPENING + " Il faut un acompte versé par la région dès l'inscription des stagiaires."
+    second = SHARED_OPENING + " Les OPCO devraient publier leurs délais de paiement chaque trimestre."
+    assert find_duplicates([1, 2], [first, second], semantic=False) == []
+    truncated = " ".join(first.split()[:-3])  # control: a cut copy of one of them is its duplicate
+    groups = find_duplicates([1, 2, 3], [first, second, truncated], semantic=False)
+    assert [(g.ids, g.reason) for g in groups] == [((1, 3), "paraphrase")]
+
+
+def test_short_texts_differing_in_their_last_words_are_not_a_reworded_copy():
+    texts = ["Ce n'est pas le rôle de la loi.", "Ce n'est pas le rôle de l'État.", "Ce n'est pas le rôle de la loi !"]
+    assert [g.ids for g in find_duplicates([1, 2, 3], texts, semantic=False)] == [(1, 3)]
+
+
+def test_a_prefixed_truncated_copy_with_a_typo_is_found():
+    text = SHARED_OPENING + " Il faut un acompte versé par la région dès l'inscription des stagiaires."
+    words = text.replace("paiement", "paiemnet").split()
+    copy = "Je propose que " + " ".join(words[: int(len(words) * 0.75)])
+    groups = find_duplicates([1, 2, 3], [text, copy, OTHERS[2]], semantic=False)
+    assert [(g.ids, g.reason) for g in groups] == [((1, 2), "paraphrase")]
+
+
+def test_a_typo_inside_a_negation_of_a_long_copy_does_not_veto_it():
+    # "n'est pas" typed "n'estpas": the words differ by a negation, but the two texts still take
+    # the same position, so the copy is kept (only a change of position vetoes a copy).
+    text = LONG + " Le réseau actuel n'est pas adapté aux horaires des salariés qui travaillent tôt le matin."
+    typo = text.replace("n'est pas", "n'estpas").replace("habitants", "habitnats")
+    assert [g.ids for g in find_duplicates([1, 2], [text, typo], semantic=False)] == [(1, 2)]
+    negated = text.replace("Il faudrait rendre", "Il ne faudrait pas rendre")
+    assert find_duplicates([1, 2], [text, negated], semantic=False) == []  # control: a real change of position
+
+
+def test_a_meaning_pair_must_stand_out_from_a_dense_neighbourhood():
+    # The same close pair (0, 5), once among unrelated texts and once among texts all nearly as
+    # close: a global cosine threshold would propose it in both; in a dense corpus it is not.
+    texts = [PREPARATION, *OTHERS, REWORDED]
+    basis = np.eye(6, 512, dtype=np.float32)
+    pair = [basis[0], basis[0] + 0.25 * basis[1]]
+    sparse = np.vstack([pair[0], *basis[2:6], pair[1]])
+    dense = np.vstack([pair[0], *(basis[0] + 0.45 * basis[m] for m in range(2, 6)), pair[1]])
+    assert [(g.ids, g.reason) for g in find_duplicates(range(6), texts, vectors=sparse)] == [((0, 5), "semantic")]
+    assert find_duplicates(range(6), texts, vectors=dense) == []
+    loose = find_duplicates(range(6), texts, vectors=dense, semantic_margin=0.0)
+    assert any(set(g.ids) == {0, 5} for g in loose)  # control: the margin is what keeps it out

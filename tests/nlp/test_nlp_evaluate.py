@@ -88,6 +88,9 @@ def test_paraphrase_evaluation_reports_every_figure_per_half(tmp_path, capsys):
     assert set(report["all"]["tiers"]) == {"lexical", "semantic", "all tiers"}
     assert set(report["all"]["recall_by_difficulty"]) == {"forte", "proche"}
     assert report["all"]["top3"][1] == 4
+    top3 = {name: report["all"][name][0] for name in ("top3", "top3_words", "top3_meaning", "top3_either")}
+    # G02 shares its words: found by words alone; « either » is the union of the two signals.
+    assert top3["top3_words"] >= 2 and max(top3["top3_words"], top3["top3_meaning"]) <= top3["top3_either"] <= 4
     halves = {half_of("G01"), half_of("G02")}
     assert sum(report[h]["n_gold_pairs"] for h in halves) == 2
     assert main([str(path)]) == 0

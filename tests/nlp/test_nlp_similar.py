@@ -100,3 +100,40 @@ def test_misuse_is_refused(index):
         index.query("vélo", k=0)
     with pytest.raises(RuntimeError, match="not fitted"):
         SimilarIndex().query("vélo")
+
+
+def _clustered_vectors(n, n_topics=40, seed=0):
+    rng = np.random.default_rng(seed)
+    topics = rng.standard_normal((n_topics, 512))
+    vectors = topics[rng.integers(n_topics, size=n)] + 0.6 * rng.standard_normal((n, 512))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_large_index_searches_the_nearest_cells_and_finds_what_an_exact_search_finds():
+    n = 3000
+    vectors = _clustered_vectors(n + 60)
+    texts = [f"contribution {i}" for i in range(n)]
+    index = SimilarIndex(exact_below=1000, n_probe=6).fit(range(n), texts, vectors=vectors[:n])
+    assert index.n_cells_ == int(np.sqrt(n))
+    exact = SimilarIndex(exact_below=n).fit(range(n), texts, vectors=vectors[:n])
+    assert exact.n_cells_ == 0
+    kept = total = 0
+    for query in vectors[n:]:
+        probed = index.query("une idée", k=5, min_score=0.0, vector=query)
+        everywhere = exact.query("une idée", k=5, min_score=0.0, vector=query)
+        kept += len({i for i, _ in probed} & {i for i, _ in everywhere})
+        total += len(everywhere)
+        # control: the probed search reads a few cells, not every row
+        assert len(index.query("une idée", k=n, min_score=0.0, vector=query)) < n / 4
+    assert kept >= 0.9 * total
+
+
+def test_rows_added_to_a_large_index_join_their_cell_and_refit_keeps_the_stored_vectors():
+    n = 2000
+    vectors = _clustered_vectors(n + 1, seed=1)
+    index = SimilarIndex(exact_below=500, n_probe=4).fit(range(n), [f"avis {i}" for i in range(n)], vectors=vectors[:n])
+    index.add([n], ["avis ajouté"], vectors=vectors[n:])
+    assert [i for i, _ in index.query("une idée", k=1, vector=vectors[n])] == [n]
+    stored = vectors.astype(np.float32).astype(np.float16)  # as_matrix reads float32
+    assert np.array_equal(index.refit()._dense[: n + 1], stored)
+    assert index.vector_bytes_ < (n + 1) * 512 * 2 * 1.3  # float16 rows, grown by 25 % at most

@@ -1,7 +1,6 @@
 """The embedded engine and the citation check, on real consultation texts from ../shared/data."""
 
 import csv
-import time
 from collections import defaultdict
 
 import pytest
@@ -88,15 +87,12 @@ def test_every_sentence_of_the_embedded_engine_is_cited_and_supported_on_real_cl
     assert n_phrases > 50
 
 
-def test_summary_is_deterministic_and_fast_on_500_contributions():
+def test_summary_is_deterministic_on_500_contributions():
+    # Its speed is measured by bench/bench_synthesis.py, not asserted here (the host is shared).
     rows = [r for rows in _scopes().values() for r in rows][:500]
     ids, texts = list(range(len(rows))), [r["text"] for r in rows]
-    embed(["chargement du modèle"])  # the model is loaded once per process, before the first request
-    started = time.perf_counter()
     first = ExtractiveSynthesizer().fit(ids, texts).summary()
-    elapsed = time.perf_counter() - started
-    assert first == ExtractiveSynthesizer().fit(ids, texts).summary()
-    assert elapsed < 20  # 500 texts embedded (~5 s on a busy 2-core host); the bench measures per cluster
+    assert first.segments and first == ExtractiveSynthesizer().fit(ids, texts).summary()
 
 
 def test_an_unanswered_question_says_so_in_french():
@@ -265,3 +261,21 @@ def test_opposite_stances_are_reported_as_disputed():
     # Control: without the opposite view nothing is reported as disputed.
     alone = ExtractiveSynthesizer().fit(ids[1:], texts[1:]).summary()
     assert "Ce qui est débattu" not in [s.text for s in alone.segments]
+
+
+class _NoEncoder:
+    name, dimensions = "none", 512
+
+    def encode(self, texts):
+        raise AssertionError(f"encoder called on {len(texts)} texts although vectors were given")
+
+
+def test_stored_vectors_spare_the_encoder_and_give_the_same_summary():
+    rows = _training_rows()[:60]
+    ids, texts = list(range(1, len(rows) + 1)), [r["text"] for r in rows]
+    encoded = ExtractiveSynthesizer().fit(ids, texts)
+    stored = embed([" ".join(t.split()[:40]) for t in texts])  # what the encoder would have computed
+    reused = ExtractiveSynthesizer(encoder=_NoEncoder()).fit(ids, texts, vectors=stored)
+    assert [s.as_text() for s in reused.summary().segments] == [s.as_text() for s in encoded.summary().segments]
+    with pytest.raises(ValueError):
+        ExtractiveSynthesizer().fit(ids, texts, vectors=stored[:-1])

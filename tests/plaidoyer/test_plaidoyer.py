@@ -28,7 +28,7 @@ from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import diff as diffs
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
-from contrib.plaidoyer import placement, structure
+from contrib.plaidoyer import placement, publication, structure
 from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.proposals import services as proposals
 
@@ -185,7 +185,7 @@ def test_retained_proposals_of_an_event_fill_one_section_per_theme_with_provenan
         ("Financeur (Région, État, OPCO, France Travail)", 1),
     }
     assert [source["url"] for source in origin["sources"]] == [f"/contributions/{s['id']}" for s in origin["sources"]]
-    line = plaidoyer_exports.provenance_line(origin)
+    line = publication.provenance_line(origin)
     assert "2 contributions sources" in line and "2 soutiens" in line and "Nouvelle-Aquitaine" in line
     world.check_invariants()
 
@@ -389,7 +389,7 @@ def test_docx_has_real_headings_in_order_provenance_and_annex(world):
         "2. Financements/priorisation",
         "3. Métiers/compétences",
         "Conclusion",
-        plaidoyer_exports.ANNEX_TITLE,
+        publication.ANNEX_TITLE,
     ]
     body_h2 = [text for style, text in headings if style == "Heading 2"]
     expected = [
@@ -402,9 +402,9 @@ def test_docx_has_real_headings_in_order_provenance_and_annex(world):
     texts = [p.text for p in document.paragraphs]
     assert sum(text.startswith("Provenance : ") for text in texts) == 4
     assert any("2 contributions sources · 2 soutiens" in text for text in texts)
-    annex = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    annex = [p.text for p in document.paragraphs if p.text.startswith("Contribution n° ")]
     assert len(annex) == content["totals"]["n_sources"] == 5
-    assert any("Rencontre de Rennes, Bretagne" in text and "/contributions/" in text for text in annex)
+    assert any("Rencontre de Rennes (Bretagne)" in text and f"{BASE}/contributions/" in text for text in annex)
     assert "Pourquoi « œuvrer » ensemble." in texts and "Deuxième paragraphe." in texts
 
 

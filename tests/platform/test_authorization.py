@@ -131,6 +131,7 @@ EXPECTED = {
     "plaidoyer.add_proposal": Role.STAFF,
     "plaidoyer.move_proposal": Role.STAFF,
     "plaidoyer.remove_proposal": Role.STAFF,
+    "plaidoyer.edit_proposal": Role.STAFF,
     "plaidoyer.add_from_process": Role.STAFF,
     "plaidoyer.snapshot": Role.STAFF,
     "plaidoyer.versions": Role.STAFF,

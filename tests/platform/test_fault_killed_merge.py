@@ -24,7 +24,7 @@ KILLED_MERGE = textwrap.dedent("""
         def die_before_commit(*args, **kwargs):
             db.session.flush()
             os._exit(9)
-        proposals._notify_merged = die_before_commit
+        proposals.notify_merged = die_before_commit
         moderator = db.session.get(User, {moderator_id})
         proposals.create_from_contributions({process_id}, {ids!r}, "Titre", "Texte", [{theme_id}], "high",
                                             moderator=moderator)

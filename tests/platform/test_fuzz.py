@@ -591,6 +591,11 @@ FEATURE_FORMS = [
     (Role.STAFF, DOCUMENT + "/propositions", ["proposal_id", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/deplacer", ["direction", "section_id", "version"]),
     (Role.STAFF, DOCUMENT + "/propositions/{proposal}/retirer", ["version"]),
+    (
+        Role.STAFF,
+        DOCUMENT + "/propositions/{proposal}/texte",
+        ["p{proposal}-title", "p{proposal}-text", "p{proposal}-citation_reason", "p{proposal}-version"],
+    ),
     (Role.STAFF, DOCUMENT + "/demarche", ["process_id", "version"]),
     (Role.STAFF, DOCUMENT + "/versions", ["label"]),
 ]
@@ -641,6 +646,12 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
         DOCUMENT + "/sections/{section2}/retirer": [None],
         DOCUMENT + "/propositions": [str(w["other"]), None, None],
         DOCUMENT + "/propositions/{proposal}/deplacer": [None, str(w["section2"]), None],
+        DOCUMENT + "/propositions/{proposal}/texte": [
+            "Un titre corrigé",
+            "Un texte corrigé.",
+            None,
+            str(w["proposal_version"]),
+        ],
         DOCUMENT + "/demarche": [str(w["process"]), None],
     }
 

@@ -197,7 +197,7 @@ def _regex_cases():
     """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
     from contrib.accounts import services as accounts
     from contrib.assistant import engines as assistant_engines
-    from contrib.facilitation import imports
+    from contrib.facilitation import rows
     from nlp.citations import parse_citations
 
     def email(value):
@@ -211,10 +211,10 @@ def _regex_cases():
     return [
         ("e-mail of dots", lambda: email("a@" + "." * n + "@"), None),
         ("e-mail", lambda: email("Prenom.Nom@Exemple.fr"), "prenom.nom@exemple.fr"),
-        ("import problem kind", lambda: imports._problem_kind(many_quotes), many_quotes),
+        ("import problem kind", lambda: rows._problem_kind(many_quotes), many_quotes),
         (
             "import problem kind, normal",
-            lambda: imports._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
+            lambda: rows._problem_kind("Thématique : « Métiers 2 » inconnue, ligne 3."),
             "Thématique : « … » inconnue, ligne N.",
         ),
         ("citations with spaces", lambda: parse_citations("a" + " " * n + "b")[0], "a b"),
@@ -504,6 +504,7 @@ def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure
     """Each hostile line, inside a paragraph and as a paragraph of its own, stays text: the document keeps
     its headings, its one quote per proposal and no list, fence, table, code block or setext heading."""
     from contrib.plaidoyer import exports as plaidoyer_exports
+    from contrib.plaidoyer import publication
 
     text = "Un paragraphe\n" + "\n".join(HOSTILE_LINES) + "\n\n" + "\n\n".join(HOSTILE_LINES)
     provenance = {
@@ -539,10 +540,8 @@ def test_a_proposal_made_of_block_markers_does_not_change_the_markdown_structure
         "## 1. Métiers",
         "### Proposition 1 : \\- Former === ~~~",
         "## Conclusion",
-        f"## {plaidoyer_exports.ANNEX_TITLE}",
-        "### Proposition 1 : \\- Former === ~~~",
-    ]
-    assert [line for line in lines if line.startswith(">")] == ["> " + plaidoyer_exports.provenance_line(provenance)]
+    ]  # no annex: the proposal has no visible source
+    assert [line for line in lines if line.startswith(">")] == ["> " + publication.provenance_line(provenance)]
     block_starts = re.compile(r"^(?:[-+*=~`|<]|\d+[.)]| {4}|\t)")
     assert [line for line in lines[3:] if block_starts.match(line)] == []  # after "*version*"
     assert markdown.count("\\~~~") == 3 * 2 and "une puce" in markdown

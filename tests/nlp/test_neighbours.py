@@ -1,0 +1,45 @@
+"""The TF-IDF join behind duplicate candidates: exact on small inputs, bounded on overlapping ones."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from nlp.neighbours import cosine_pairs
+from nlp.text import FrenchVectorizer
+
+
+def _brute_force(matrix, threshold):
+    dense = (matrix @ matrix.T).toarray()
+    i, j = np.nonzero(np.triu(dense >= threshold - 1e-6, k=1))
+    return set(zip(i.tolist(), j.tolist()))
+
+
+def test_every_pair_above_the_threshold_is_found_when_each_row_may_keep_them_all():
+    rng = np.random.default_rng(0)
+    vocabulary = [f"mot{n}" for n in range(60)]
+    texts = [" ".join(rng.choice(vocabulary, size=rng.integers(3, 12))) for _ in range(300)]
+    texts += [t + " mot1" for t in texts[:40]]  # near copies
+    matrix = FrenchVectorizer(min_df=1, max_df=1.0, domain_words=()).fit_transform(texts)
+    for threshold in (0.3, 0.5, 0.8):
+        rows, cols, scores = cosine_pairs(matrix, threshold, k=len(texts), max_df=len(texts))
+        assert set(zip(rows.tolist(), cols.tolist())) == _brute_force(matrix, threshold)
+        exact = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+        assert np.allclose(scores, exact, atol=1e-5)
+
+
+def test_a_campaign_of_one_pasted_text_gives_at_most_k_partners_per_text():
+    # 400 texts made of one long shared passage and a word of their own: every pair is above the
+    # threshold (79,800 pairs), but each text keeps only its k best partners.
+    shared = " ".join(f"passage{n}" for n in range(25))
+    texts = [f"{shared} propre{n % 20}" for n in range(400)]
+    matrix = FrenchVectorizer(min_df=1, max_df=1.0, domain_words=()).fit_transform(texts)
+    assert len(_brute_force(matrix, 0.5)) == 400 * 399 // 2
+    rows, _, _ = cosine_pairs(matrix, 0.5, k=3)
+    assert 0 < len(rows) <= 3 * 400
+    every = cosine_pairs(matrix, 0.5, k=400, max_df=400)[0]
+    assert len(every) == 400 * 399 // 2  # control: without the bound, every pair is a candidate
+
+
+def test_a_term_shared_by_too_many_rows_finds_no_candidates():
+    matrix = sp.csr_matrix(np.ones((50, 1), dtype=np.float32))
+    assert len(cosine_pairs(matrix, 0.5, max_df=10)[0]) == 0
+    assert len(cosine_pairs(matrix, 0.5, max_df=50, k=50)[0]) == 50 * 49 // 2  # control

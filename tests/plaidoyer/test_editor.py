@@ -1,0 +1,120 @@
+"""The plaidoyer editor: proposals' texts shown and edited in place, actions in menus, correct French."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contrib.core import undo
+from contrib.extensions import db
+from contrib.models import AuditEntry, Proposal
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import document as documents
+from contrib.plaidoyer import placement
+from contrib.plaidoyer import versions as plaidoyer_versions
+from tests.plaidoyer.test_plaidoyer import World
+
+
+@pytest.fixture
+def world(factory):
+    return World(factory)
+
+
+@pytest.fixture
+def document_id(world):
+    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
+    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
+    return document.id
+
+
+def _edit(client, document_id, proposal, **fields):
+    data = {f"p{proposal.id}-{name}": value for name, value in fields.items()}
+    data.setdefault(f"p{proposal.id}-version", proposal.version)
+    return client.post(f"/plaidoyers/{document_id}/propositions/{proposal.id}/texte", data=data)
+
+
+def test_the_editor_shows_each_proposal_text_and_its_actions_in_menus(client, auth, world, document_id):
+    plaidoyer_acts.add_section(document_id, "Pour plus tard", actor=world.staff)
+    auth.login(world.staff)
+    page = client.get(f"/plaidoyers/{document_id}").text
+    assert "Construire l’évaluation avec les apprenants et les financeurs." in page  # the proposal's text
+    assert "Un cœur de règles « communes »." in page
+    # Every act on a proposal sits inside a disclosure menu, none loose on the page.
+    article = page[page.index(f'id="proposition-{world.quality.id}"') :]
+    article = article[: article.index("</article>")]
+    assert article.count("<details") == 2 and article.count("<button") == 5
+    assert "<form" not in article[: article.index("<details")]
+    assert re.findall(r"<summary>([^<]+)", article) == ["Modifier le texte", "Déplacer ou retirer"]
+    assert "Section vide : elle n'apparaît pas dans les exports." in page
+    assert ">Pour plus tard</h3>" in page and "None." not in page  # an empty section has no number
+    version = plaidoyer_versions.snapshot(document_id, "Avec une section vide", actor=world.staff)
+    frozen = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
+    assert ">Pour plus tard</h2>" in frozen and "Section vide (absente des exports)." in frozen
+    assert "None." not in frozen
+
+
+def test_a_proposal_text_is_edited_in_place_journaled_and_undoable(client, auth, world, document_id):
+    auth.login(world.staff)
+    proposal = world.funding
+    title, text = "Des appels d’offres plus simples", "Des lots plus petits."
+    response = _edit(client, document_id, proposal, title=title, text=text)
+    assert response.status_code == 302 and response.location.endswith(f"#proposition-{proposal.id}")
+    db.session.expire_all()
+    assert (proposal.title, proposal.text) == (title, text)
+    page = client.get(f"/plaidoyers/{document_id}").text
+    assert f"Texte de la proposition n° {proposal.id} enregistré." in page and "Des lots plus petits." in page
+    entry = db.session.scalar(db.select(AuditEntry).order_by(AuditEntry.id.desc()))
+    assert entry.action == "proposals:proposal:edit" and entry.actor_id == world.staff.id
+    undo.undo_act(entry.id, actor=world.staff)
+    db.session.expire_all()
+    assert proposal.text == "Un cœur de règles « communes »."
+
+
+def test_a_refused_edit_keeps_what_was_typed_open_and_changes_nothing(client, auth, world, document_id):
+    auth.login(world.staff)
+    proposal = world.funding
+    n_audit = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+    response = _edit(client, document_id, proposal, title="Titre gardé", text="Cite une autre [#999999].")
+    assert response.status_code == 400
+    assert "[#999999]" in response.text and 'value="Titre gardé"' in response.text
+    assert re.search(r"<details class=\"action-menu\" open>\s*<summary>Modifier le texte", response.text)
+    assert "Le formulaire n'a pas été enregistré" in response.text
+    stale = _edit(client, document_id, proposal, title="Trop tard", text="Texte.", version=proposal.version - 1)
+    assert stale.status_code == 400 and "Trop tard" in stale.text
+    db.session.expire_all()
+    assert proposal.title == "Des appels d’offres simplifiés"
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == n_audit
+
+
+def test_only_staff_and_only_proposals_of_this_plaidoyer(client, auth, world, document_id):
+    auth.login(world.moderator)
+    assert _edit(client, document_id, world.funding, title="Non", text="Non.").status_code == 403
+    auth.logout()
+    auth.login(world.staff)
+    outside = world.rennes_jobs  # a proposal that is not in this plaidoyer
+    assert _edit(client, document_id, outside, title="Non", text="Non.").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Proposal, outside.id).title == "Former aux métiers en tension"
+    assert world.funding.title == "Des appels d’offres simplifiés"
+
+
+def test_comparisons_read_in_correct_french(client, auth, world, document_id):
+    first = plaidoyer_versions.snapshot(document_id, "Après Pessac", actor=world.staff)
+    placement.add_from_process(document_id, world.rennes.id, actor=world.staff)
+    second = plaidoyer_versions.snapshot(document_id, "Après Rennes", actor=world.staff)
+    auth.login(world.staff)
+    base = f"/plaidoyers/{document_id}"
+    page = client.get(f"{base}/comparaison?de={first.id}&a={second.id}").text
+    assert "Changements de la version 1 « Après Pessac » à la version 2 « Après Rennes »." in page
+    page = client.get(f"{base}/comparaison?de={second.id}&a=actuel").text
+    assert "Changements de la version 2 « Après Rennes » au document actuel." in page
+    page = client.get(f"{base}/comparaison?de=actuel&a={first.id}").text
+    assert "Changements du document actuel à la version 1 « Après Pessac »." in page
+    version_page = client.get(f"{base}/versions/{second.id}").text
+    assert ">Comparer à la version 1</a>" in version_page and ">Comparer au document actuel</a>" in version_page
+    versions_page = client.get(f"{base}/versions").text
+    assert f"de={first.id}&amp;a={second.id}" in versions_page and ">à la version 1<" in versions_page
+    for text in (page, version_page, versions_page):
+        assert " au version" not in text and " au la " not in text
+    assert documents.get(document_id).title == "Plaidoyer national 2026"

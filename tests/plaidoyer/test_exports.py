@@ -1,0 +1,282 @@
+"""The plaidoyer's exports read as a document sent to a ministry: cover, table of contents with page numbers,
+page numbers and running header, no empty section, no internal address, sources quoted once in the annex.
+
+Every file is read back with its own reader (pypdf, python-docx, the HTML parser), never by its source.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import document as documents
+from contrib.plaidoyer import exports as plaidoyer_exports
+from contrib.plaidoyer import placement
+from contrib.plaidoyer import versions as plaidoyer_versions
+from contrib.plaidoyer.publication import ORGANISATION, french_date, public_base
+from tests.plaidoyer.test_plaidoyer import World
+
+INTERNAL = "http://127.0.0.1:5000"
+PUBLIC = "https://contrib.cpof.fr"
+EMPTY = "Section encore vide"
+META = {"number": 2, "label": "Après Rennes", "created_at": "2026-03-01T09:30:00+00:00", "author": "Équipe"}
+
+
+@pytest.fixture
+def content(factory):
+    world = World(factory)
+    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
+    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
+    placement.add_from_process(document.id, world.rennes.id, actor=world.staff)
+    plaidoyer_acts.update_text(
+        document.id,
+        "Plaidoyer national 2026",
+        "Pourquoi « œuvrer » ensemble.\n\nDeuxième paragraphe.",
+        "Conclusion : l’État et les Régions.",
+        actor=world.staff,
+    )
+    plaidoyer_acts.add_section(document.id, EMPTY, actor=world.staff)
+    sections = documents.document(documents.get(document.id))["sections"]
+    plaidoyer_acts.move_section(document.id, sections[-1]["id"], "up", actor=world.staff)  # between two others
+    data = documents.document(documents.get(document.id))
+    assert [section["title"] for section in data["sections"]][2:4] == [EMPTY, "Métiers/compétences"]
+    return data
+
+
+def _sources(content) -> list[int]:
+    proposals = [proposal for section in content["sections"] for proposal in section["proposals"]]
+    return [source["id"] for proposal in proposals for source in proposal["provenance"]["sources"]]
+
+
+def _export(content, file_format, *, base_url=INTERNAL, meta=META) -> bytes:
+    return plaidoyer_exports.render(content, file_format, meta=meta, base_url=base_url, stem="p").content
+
+
+def _pdf_pages(data: bytes) -> tuple[PdfReader, list[str]]:
+    reader = PdfReader(io.BytesIO(data))
+    # WeasyPrint hyphenates justified text: a word cut at a line's end is joined back.
+    return reader, [page.extract_text().replace("\u2010\n", "") for page in reader.pages]
+
+
+def _uris(reader: PdfReader) -> list[str]:
+    return [
+        str(annotation.get_object()["/A"]["/URI"])
+        for page in reader.pages
+        for annotation in page.get("/Annots") or []
+        if "/URI" in (annotation.get_object().get("/A") or {})
+    ]
+
+
+def test_the_pdf_has_a_cover_a_table_of_contents_with_true_page_numbers_and_numbered_pages(content):
+    reader, pages = _pdf_pages(_export(content, "pdf"))
+    n = len(pages)
+    cover = pages[0]
+    for expected in ("Plaidoyer national 2026", "CPOF", "1er mars 2026", "Version 2 « Après Rennes »"):
+        assert expected in cover, expected
+    assert "Page 1" not in cover and "Sommaire" not in cover  # a cover, not a page of text
+
+    toc_lines = [line for line in pages[1].split("\n") if re.search(r"\. \d+$", line)]  # leader dots
+    toc = {}
+    for line in toc_lines:
+        title = re.sub(r"[ .]+\d+$", "", line).strip()
+        toc[title] = int(line.rsplit(" ", 1)[1])
+    for entry in ("Introduction", "1. Évaluation/qualité", "3. Métiers/compétences", "Conclusion"):
+        assert entry in toc, (entry, toc)
+    assert list(toc)[-1].startswith("Annexe")
+    assert "Proposition 1 : Une qualité évaluée avec les apprenants" in toc
+    for title, number in toc.items():
+        # The number printed is the page where the heading really starts (after the cover and this page).
+        first = next(i for i, text in enumerate(pages[2:], 3) if re.search(rf"(^|\n){re.escape(title)}\n", text))
+        assert number == first, (title, number, first)
+    assert len(set(toc.values())) > 1 or n == 3
+
+    for number, text in enumerate(pages[1:], 2):
+        assert f"Page {number} sur {n}" in text
+        assert text.count("Plaidoyer national 2026") >= 1  # the running header
+    # Bookmarks: the title, then the parts.
+    assert reader.outline[0].title == "Plaidoyer national 2026"
+    assert reader.metadata.author == ORGANISATION and reader.metadata.title == "Plaidoyer national 2026"
+
+
+def test_the_pdf_prints_no_empty_section_no_internal_address_and_quotes_each_source_once(content):
+    reader, pages = _pdf_pages(_export(content, "pdf"))
+    text = "\n".join(pages)
+    assert EMPTY not in text  # the control: it is in the document, between two sections with proposals
+    assert "3. Métiers/compétences" in text and "4." not in re.findall(r"^\d\. ", text, re.MULTILINE)
+    assert "127.0.0.1" not in text and not any("127.0.0.1" in uri for uri in _uris(reader))
+    body = "\n".join(pages[2:])
+    annex = body[body.index("Annexe : contributions sources") :]
+    for source_id in _sources(content):
+        assert annex.count(f"Contribution n° {source_id} ") == 1, source_id
+    quality_sources = content["sections"][0]["proposals"][0]["provenance"]["sources"]
+    assert f"contributions n° {quality_sources[0]['id']} et {quality_sources[1]['id']} (voir l'annexe)" in text
+    for expected in ("« œuvrer »", "l’État", "Un cœur de règles « communes »."):
+        assert expected in text, expected
+
+    # With a public address the links are printed, and lead to the public site.
+    public_reader, _ = _pdf_pages(_export(content, "pdf", base_url=PUBLIC + "/"))
+    uris = _uris(public_reader)
+    assert f"{PUBLIC}/contributions/{quality_sources[0]['id']}" in uris
+    assert any(uri.startswith(f"{PUBLIC}/propositions/") for uri in uris)
+
+
+def test_the_docx_has_a_cover_a_toc_field_page_fields_a_header_and_the_organisation_as_author(content):
+    document = Document(io.BytesIO(_export(content, "docx")))
+    properties = document.core_properties
+    assert properties.author == ORGANISATION and properties.last_modified_by == ORGANISATION
+    assert properties.title == "Plaidoyer national 2026" and properties.language == "fr-FR"
+    assert properties.created == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    assert properties.modified and properties.modified >= properties.created
+
+    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+    assert paragraphs[:5] == [
+        ("Normal", ORGANISATION),
+        ("Title", "Plaidoyer national 2026"),
+        ("Normal", "Date : 1er mars 2026"),
+        ("Normal", "Version : Version 2 « Après Rennes »"),
+        ("Normal", "Contenu : 4 propositions, issues de 5 contributions ; régions : Bretagne, Nouvelle-Aquitaine."),
+    ]
+    toc = [text for style, text in paragraphs if style.startswith("toc ")]
+    assert toc[0] == "Introduction" and toc[-1].startswith("Annexe") and "3. Métiers/compétences" in toc
+    body = document.element.body.xml
+    assert 'TOC \\o "1-2"' in body
+    assert [text for style, text in paragraphs if style == "Heading 1"] == [
+        "Introduction",
+        "1. Évaluation/qualité",
+        "2. Financements/priorisation",
+        "3. Métiers/compétences",
+        "Conclusion",
+        "Annexe : contributions sources de chaque proposition",
+    ]
+    section = document.sections[0]
+    assert section.different_first_page_header_footer  # the cover carries no header or footer
+    assert section.header.paragraphs[0].text.startswith("Plaidoyer national 2026")
+    footer = section.footer._element.xml
+    assert " PAGE " in footer and " NUMPAGES " in footer and "Page " in section.footer.paragraphs[0].text
+    everything = body + footer + section.header._element.xml
+    assert EMPTY not in everything and "127.0.0.1" not in everything
+    annex = [text for _, text in paragraphs[[t for _, t in paragraphs].index(toc[-1], len(toc) + 5) :]]
+    for source_id in _sources(content):
+        assert sum(text.startswith(f"Contribution n° {source_id} ") for text in annex) == 1
+    justified = [p for p in document.paragraphs if p.text.startswith("Pourquoi « œuvrer »")]
+    assert justified and justified[0].alignment == 3  # WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    public = Document(io.BytesIO(_export(content, "docx", base_url=PUBLIC))).element.body.xml
+    assert f"{PUBLIC}/propositions/" in public  # the control: links are there when the address is public
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.headings, self._heading = set(), [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a":
+            self.hrefs.append(attrs["href"])
+        if tag in ("h1", "h2"):
+            self._heading = [tag, ""]
+
+    def handle_data(self, data):
+        if self._heading:
+            self._heading[1] += data
+
+    def handle_endtag(self, tag):
+        if self._heading and tag == self._heading[0]:
+            self.headings.append(tuple(self._heading))
+            self._heading = None
+
+
+def test_the_html_export_is_the_same_document_with_working_internal_links(content):
+    html = _export(content, "html").decode()
+    parsed = _Anchors()
+    parsed.feed(html)
+    assert parsed.headings[:3] == [("h1", "Plaidoyer national 2026"), ("h2", "Sommaire"), ("h2", "Introduction")]
+    assert ("h2", "3. Métiers/compétences") in parsed.headings and EMPTY not in html
+    assert "1er mars 2026" in html and "Version 2 « Après Rennes »" in html and f'content="{ORGANISATION}"' in html
+    internal = [href[1:] for href in parsed.hrefs if href.startswith("#")]
+    assert internal and set(internal) <= parsed.ids  # every link of the contents and of the sources lands
+    assert {f"contribution-{i}" for i in _sources(content)} <= set(internal)
+    assert "127.0.0.1" not in html and not [href for href in parsed.hrefs if not href.startswith("#")]
+    public = _Anchors()
+    public.feed(_export(content, "html", base_url=PUBLIC).decode())
+    assert any(href.startswith(f"{PUBLIC}/propositions/") for href in public.hrefs)
+
+
+def test_an_internal_address_is_never_printed_but_a_public_one_is():
+    for internal in (
+        "http://127.0.0.1:5000",
+        "http://localhost:5000/",
+        "http://10.0.0.4",
+        "http://192.168.1.20:8000",
+        "http://[::1]:5000",
+        "http://contrib.local",
+        "",
+        None,
+    ):
+        assert public_base(internal) is None, internal
+    assert public_base("https://contrib.cpof.fr/") == "https://contrib.cpof.fr"
+    assert public_base("http://contrib.intranet.cpof.fr:8080") == "http://contrib.intranet.cpof.fr:8080"
+
+
+def test_the_current_document_is_dated_today_and_called_a_working_document(content):
+    html = _export(content, "html", meta=None).decode()
+    assert french_date(datetime.now(UTC)) in html and "Document de travail (non figé)" in html
+
+
+def test_a_version_export_through_the_page_uses_the_configured_public_address(app, client, auth, factory):
+    world = World(factory)
+    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
+    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
+    version = plaidoyer_versions.snapshot(document.id, "Après Pessac", actor=world.staff)
+    auth.login(world.staff)
+    url = f"/plaidoyers/{document.id}/versions/{version.id}/export.html"
+    app.config["PUBLIC_URL"] = INTERNAL
+    assert "127.0.0.1" not in client.get(url).text
+    app.config["PUBLIC_URL"] = PUBLIC
+    assert f'href="{PUBLIC}/propositions/{world.quality.id}"' in client.get(url).text
+
+
+def test_the_cover_figures_agree_in_number():
+    from contrib.plaidoyer.publication import publication
+
+    source = {
+        "id": 7,
+        "title": None,
+        "text": "Un texte.",
+        "kind": "Idée",
+        "theme": "Métiers/compétences",
+        "actor_type": "Entreprise",
+        "process": "Rencontre de Rennes",
+        "region": "Bretagne",
+        "date": "2026-01-19",
+        "url": "/contributions/7",
+    }
+    origin = {"n_sources": 1, "n_supporters": 0, "n_events": 1, "events": [], "regions": [], "actor_types": []}
+    proposal = {"id": 1, "title": "Former", "text": "Texte.", "url": "/propositions/1"}
+    content = {
+        "plaidoyer": {"title": "Plaidoyer", "introduction": "", "conclusion": ""},
+        "sections": [
+            {"id": 1, "title": "Métiers", "proposals": [{**proposal, "provenance": {**origin, "sources": [source]}}]}
+        ],
+    }
+    doc = publication(content, meta=None, base_url=INTERNAL)
+    assert doc.figures == "1 proposition, issue de 1 contribution."
+    assert (
+        doc.items[0].quotes[0].line
+        == "Rencontre de Rennes (Bretagne) · Métiers/compétences · Idée · Entreprise · 19 janvier 2026"
+    )
+    assert doc.contents == [
+        (1, "1. Métiers", "section-1"),
+        (2, "Proposition 1 : Former", "proposition-1"),
+        (1, "Annexe : contributions sources de chaque proposition", "annexe"),
+    ]
