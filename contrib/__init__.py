@@ -102,7 +102,7 @@ def _undo_registrations():
     from contrib.duplicates import decisions, detection
     from contrib.moderation import hiding, reports
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
-    from contrib.prioritisation import plenary, proposal_life
+    from contrib.prioritisation import cards, plenary, proposal_life
     from contrib.proposals import services as proposals_services
 
     return (
@@ -114,6 +114,7 @@ def _undo_registrations():
         proposals_services.register_undo,
         proposal_life.register_undo,
         plenary.register_undo,
+        cards.register_undo,
         plaidoyer_undo.register_undo,
         assistant_services.register_undo,
     )

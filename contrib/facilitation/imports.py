@@ -117,6 +117,21 @@ def list_batches(process_id: int, *, viewer: User, limit: int = 50) -> list[Impo
     return list(db.session.execute(statement.order_by(ImportBatch.id.desc()).limit(limit)).scalars())
 
 
+def batch_contributions(batch: ImportBatch, *, page: int = 1, per_page: int = 100) -> list[Contribution]:
+    """The contributions an import created, in the order of the sheet's lines (hidden ones too: the
+    uploader checks their own import, and an undone import's contributions stay listed)."""
+    return list(
+        db.session.scalars(
+            db.select(Contribution)
+            .join(ImportedRow, ImportedRow.contribution_id == Contribution.id)
+            .where(ImportedRow.batch_id == batch.id)
+            .order_by(ImportedRow.line_number, Contribution.id)
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+
+
 def update_mapping(
     process_id: int, batch_id: int, *, columns: dict[str, int | None], theme_choices: dict[str, int | None], actor: User
 ) -> ImportBatch:

@@ -7,7 +7,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.extensions import limiter
-from contrib.facilitation import import_jobs, imports
+from contrib.facilitation import import_jobs, imports, sheet_template
 from contrib.facilitation.columns import FIELD_LABELS, FIELDS
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.facilitation.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
@@ -19,6 +19,7 @@ bp = Blueprint("facilitation", __name__)
 
 PREVIEW_ROWS = 300
 PREVIEW_THEMES = 100
+BATCH_PAGE_SIZE = 100
 
 
 @bp.route("/demarches/<slug>/import", methods=["GET", "POST"])
@@ -51,6 +52,37 @@ def _batch(slug: str, batch_id: int):
     """The process and the batch, a 404 unless the batch is the current user's to handle (``imports.may_handle``)."""
     process = processes.get_by_slug(slug)
     return process, imports.get_batch(process.id, batch_id, actor=current_user)
+
+
+@bp.get("/demarches/<slug>/import/modele.<any(csv, xlsx):file_format>")
+@role_required(Role.FACILITATOR)
+def template(slug, file_format):
+    """A blank workshop sheet with the columns the importer recognises."""
+    sheet = sheet_template.template(processes.get_by_slug(slug), file_format)
+    return Response(
+        sheet.content,
+        mimetype=sheet.mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{sheet.filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.get("/demarches/<slug>/import/<int:batch_id>/contributions")
+@role_required(Role.FACILITATOR)
+def batch_contributions(slug, batch_id):
+    """The contributions one import created: what the facilitator checks after confirming."""
+    process, batch = _batch(slug, batch_id)
+    page = query_id("page") or 1
+    return render_template(
+        "facilitation/batch_contributions.html",
+        process=process,
+        batch=batch,
+        contributions=imports.batch_contributions(batch, page=page, per_page=BATCH_PAGE_SIZE),
+        page=page,
+        per_page=BATCH_PAGE_SIZE,
+    )
 
 
 @bp.get("/demarches/<slug>/import/<int:batch_id>")

@@ -24,6 +24,7 @@ from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
 from contrib.models.plaidoyer import Plaidoyer, PlaidoyerItem, PlaidoyerSection, PlaidoyerVersion
 from contrib.models.prioritisation import (
+    BallotCard,
     DotAllocation,
     DotBallot,
     PairwiseVote,
@@ -51,6 +52,7 @@ __all__ = [
     "AssistantConversation",
     "AssistantMessage",
     "AuditEntry",
+    "BallotCard",
     "CitationFlag",
     "Cluster",
     "ClusterMembership",

@@ -81,15 +81,44 @@ class SessionItem(db.Model):
     proposal: Mapped[Proposal] = relationship()
 
 
+# A vote comes from exactly one account or one ballot card.
+ONE_VOTER = "(user_id IS NULL) <> (card_id IS NULL)"
+
+
+class BallotCard(db.Model):
+    """A printed single-use ballot card of a session: votes without an account, one ballot per card.
+
+    Only the SHA-256 of the code is stored (the code has about 50 bits of entropy, so a slow hash
+    adds nothing): the printed sheet is the one place the codes exist in clear.
+    """
+
+    __tablename__ = "prioritisation_ballot_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("prioritisation_sessions.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    session: Mapped[PrioritisationSession] = relationship()
+
+
 class DotBallot(db.Model):
-    """One person's ballot in a dot-voting session (unique per session and person)."""
+    """One ballot in a dot-voting session: unique per session and person, or per session and card."""
 
     __tablename__ = "prioritisation_ballots"
-    __table_args__ = (sa.UniqueConstraint("session_id", "user_id", name="uq_prioritisation_ballots_session_user"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id", name="uq_prioritisation_ballots_session_user"),
+        sa.UniqueConstraint("session_id", "card_id", name="uq_prioritisation_ballots_session_card"),
+        sa.CheckConstraint(ONE_VOTER, name="one_voter"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("prioritisation_sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("prioritisation_ballot_cards.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -110,22 +139,29 @@ class DotAllocation(db.Model):
 
 
 class PairwiseVote(db.Model):
-    """One person's answer to one pair: ``winner_id`` is more of a priority than ``loser_id``.
+    """One answer to one pair (by a person or a ballot card): ``winner_id`` is more of a priority than ``loser_id``.
 
-    ``low_id``/``high_id`` are the pair sorted, so the unique constraint holds one answer per pair
-    and person whatever the order the pair was shown in.
+    ``low_id``/``high_id`` are the pair sorted, so the unique constraints hold one answer per pair
+    and voter whatever the order the pair was shown in.
     """
 
     __tablename__ = "prioritisation_pair_votes"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "user_id", "low_id", "high_id", name="uq_prioritisation_pair_votes_pair"),
+        sa.UniqueConstraint(
+            "session_id", "card_id", "low_id", "high_id", name="uq_prioritisation_pair_votes_card_pair"
+        ),
         sa.CheckConstraint("low_id < high_id", name="pair_sorted"),
+        sa.CheckConstraint(ONE_VOTER, name="one_voter"),
         sa.Index("ix_prioritisation_pair_votes_session", "session_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("prioritisation_sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("prioritisation_ballot_cards.id", ondelete="CASCADE"), index=True
+    )
     low_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="RESTRICT"))
     high_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="RESTRICT"))
     winner_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="RESTRICT"))

@@ -40,3 +40,20 @@ class SessionForm(Form):
 
 class CloseForm(VersionedForm):
     """Close a session; carries the version the moderator saw."""
+
+
+class CardsForm(Form):
+    n_cards = IntegerField(
+        "Nombre de cartes à imprimer",
+        default=60,
+        validators=[Optional()],
+        description="Une feuille A4 porte 10 cartes ; 500 cartes au plus à la fois.",
+    )
+
+
+class CardCodeForm(Form):
+    code = StringField(
+        "Code de votre carte de vote",
+        description="10 caractères, imprimés sous le QR code (par exemple K7PMQ-3XRT9).",
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

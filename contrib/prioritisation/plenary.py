@@ -11,11 +11,12 @@ Modes
   champion, and an item never compared stays at 50 %). The score shown is the estimated chance
   that the proposal wins against an average one.
 
-Voting needs an account (logged-in participant): that is what makes "one ballot per person" true.
-A room code without accounts could not stop someone from voting again in a private window, so we
-did not build anonymous voting. Votes are participants' own rows, not moderation acts: they are not
-in the journal. Creating, closing (and cancelling through undo) a session are audited moderation
-acts, undoable and redoable. Closing freezes the ranking into the session (``result``).
+A voter is a logged-in account or a printed ballot card (``cards.py``): one ballot per account and
+one per card, so a card used twice changes its ballot and never adds one. A room code shared by
+everyone could not stop a second vote from a private window; single-use cards can. Votes are
+participants' own rows, not moderation acts: they are not in the journal. Creating, closing (and
+cancelling through undo) a session are audited moderation acts, undoable and redoable. Closing freezes
+the ranking into the session (``result``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
     AuditEntry,
+    BallotCard,
     DotAllocation,
     DotBallot,
     PairwiseVote,
@@ -249,15 +251,38 @@ def _item_ids(session: PrioritisationSession) -> list[int]:
     return [item.proposal_id for item in session.items]
 
 
-def cast_dots(session_id: int, allocation: Mapping[int, int], *, user: User) -> DotBallot:
-    """Record (or replace) the person's ballot: points per proposal, at most ``n_points`` in all.
+def _voter(user: User | None, card: BallotCard | None) -> dict[str, int]:
+    """The voter's column and id: ``{"user_id": …}`` or ``{"card_id": …}`` (exactly one of them is given)."""
+    if (user is None) == (card is None):
+        raise ValueError("a vote comes from one account or one ballot card")
+    return {"user_id": user.id} if user is not None else {"card_id": card.id}
 
-    Raises NotFound, NotAllowed (closed), InvalidInput (negative, too many or no points, unknown proposal).
+
+def _voter_is(model, voter: dict[str, int]):
+    (column, value), *_ = voter.items()
+    return getattr(model, column) == value
+
+
+def _check_card(session: PrioritisationSession, card: BallotCard | None) -> None:
+    if card is not None and card.session_id != session.id:
+        raise NotAllowed("Cette carte de vote est celle d'une autre séance.")
+
+
+def cast_dots(
+    session_id: int, allocation: Mapping[int, int], *, user: User | None = None, card: BallotCard | None = None
+) -> DotBallot:
+    """Record (or replace) the voter's ballot: points per proposal, at most ``n_points`` in all.
+
+    The voter is an account (``user``) or a ballot card of the session (``card``).
+    Raises NotFound, NotAllowed (closed, another session's card), InvalidInput (negative, too many or
+    no points, unknown proposal).
     """
+    voter = _voter(user, card)
     points = {int(proposal_id): value for proposal_id, value in allocation.items() if value}
     try:
         with transaction():
             session = _votable(session_id, SessionMode.DOTS)
+            _check_card(session, card)
             if any(not isinstance(value, int) or value < 0 for value in points.values()):
                 raise InvalidInput("Les points sont des nombres entiers positifs.")
             unknown = set(points) - set(_item_ids(session))
@@ -269,14 +294,14 @@ def cast_dots(session_id: int, allocation: Mapping[int, int], *, user: User) -> 
             if total > session.n_points:
                 raise InvalidInput(f"Vous avez donné {total} points : vous en avez {session.n_points} au plus.")
             ballot = db.session.scalar(
-                db.select(DotBallot).where(DotBallot.session_id == session.id, DotBallot.user_id == user.id)
+                db.select(DotBallot).where(DotBallot.session_id == session.id, _voter_is(DotBallot, voter))
             )
             if ballot is None:
-                ballot = DotBallot(session_id=session.id, user_id=user.id)
+                ballot = DotBallot(session_id=session.id, **voter)
                 db.session.add(ballot)
                 db.session.flush()
             else:
-                # The person changes their own ballot while the vote is open.
+                # The voter changes their own ballot while the vote is open (a card used again lands here).
                 db.session.execute(db.delete(DotAllocation).where(DotAllocation.ballot_id == ballot.id))
                 ballot.updated_at = utcnow()
             db.session.add_all(
@@ -289,51 +314,57 @@ def cast_dots(session_id: int, allocation: Mapping[int, int], *, user: User) -> 
     return ballot
 
 
-def ballot_of(session_id: int, user: User | None) -> dict[int, int]:
-    """{proposal id: points} of the person's ballot ({} when none)."""
-    if user is None or not user.is_authenticated:
+def ballot_of(session_id: int, user: User | None = None, *, card: BallotCard | None = None) -> dict[int, int]:
+    """{proposal id: points} of the voter's ballot ({} when none, or for an anonymous user without a card)."""
+    if card is None and (user is None or not user.is_authenticated):
         return {}
     return dict(
         db.session.execute(
             db.select(DotAllocation.proposal_id, DotAllocation.points)
             .join(DotBallot, DotBallot.id == DotAllocation.ballot_id)
-            .where(DotBallot.session_id == session_id, DotBallot.user_id == user.id)
+            .where(DotBallot.session_id == session_id, _voter_is(DotBallot, _voter(None if card else user, card)))
         ).all()
     )
 
 
-def vote_pair(session_id: int, winner_id: int, loser_id: int, *, user: User) -> bool:
+def vote_pair(
+    session_id: int, winner_id: int, loser_id: int, *, user: User | None = None, card: BallotCard | None = None
+) -> bool:
     """Record that ``winner_id`` is more of a priority than ``loser_id``; False if this pair was already answered.
 
-    Raises NotFound, NotAllowed (closed), InvalidInput (not two proposals of the session).
+    The voter is an account (``user``) or a ballot card of the session (``card``).
+    Raises NotFound, NotAllowed (closed, another session's card), InvalidInput (not two proposals of the session).
     """
+    voter = _voter(user, card)
     try:
         with transaction():
             session = _votable(session_id, SessionMode.PAIRWISE)
+            _check_card(session, card)
             ids = set(_item_ids(session))
             if winner_id == loser_id or winner_id not in ids or loser_id not in ids:
                 raise InvalidInput("Choisissez l'une des deux propositions présentées.")
             low, high = sorted((winner_id, loser_id))
-            db.session.add(
-                PairwiseVote(session_id=session.id, user_id=user.id, low_id=low, high_id=high, winner_id=winner_id)
-            )
+            db.session.add(PairwiseVote(session_id=session.id, low_id=low, high_id=high, winner_id=winner_id, **voter))
             db.session.flush()
     except IntegrityError:
         return False
     return True
 
 
-def next_pair(session: PrioritisationSession, user: User, *, skip: int = 0) -> tuple[Proposal, Proposal] | None:
-    """A pair this person has not answered, among the least answered by the room; None when all are done.
+def next_pair(
+    session: PrioritisationSession, user: User | None = None, *, skip: int = 0, card: BallotCard | None = None
+) -> tuple[Proposal, Proposal] | None:
+    """A pair this voter has not answered, among the least answered by the room; None when all are done.
 
-    The choice is random among ties but reproducible (seeded by session, person, progress and
+    The choice is random among ties but reproducible (seeded by session, voter, progress and
     ``skip``, the number of pairs they passed: "Passer" shows another pair).
     """
+    voter = _voter(user, card)
     items = {item.proposal_id: item.proposal for item in session.items}
     answered = set(
         db.session.execute(
             db.select(PairwiseVote.low_id, PairwiseVote.high_id).where(
-                PairwiseVote.session_id == session.id, PairwiseVote.user_id == user.id
+                PairwiseVote.session_id == session.id, _voter_is(PairwiseVote, voter)
             )
         ).all()
     )
@@ -350,17 +381,24 @@ def next_pair(session: PrioritisationSession, user: User, *, skip: int = 0) -> t
     }
     fewest = min(counts.get(pair, 0) for pair in remaining)
     pool = [pair for pair in remaining if counts.get(pair, 0) == fewest]
-    rng = random.Random(f"{session.id}:{user.id}:{len(answered)}:{skip}")
+    who = user.id if user is not None else f"carte-{card.id}"
+    rng = random.Random(f"{session.id}:{who}:{len(answered)}:{skip}")
     low, high = rng.choice(pool)
     return (items[low], items[high]) if rng.random() < 0.5 else (items[high], items[low])
 
 
-def n_answered(session_id: int, user: User) -> int:
+def n_answered(session_id: int, user: User | None = None, *, card: BallotCard | None = None) -> int:
+    """How many pairs the voter has judged in the session."""
     return db.session.scalar(
         db.select(db.func.count(PairwiseVote.id)).where(
-            PairwiseVote.session_id == session_id, PairwiseVote.user_id == user.id
+            PairwiseVote.session_id == session_id, _voter_is(PairwiseVote, _voter(user, card))
         )
     )
+
+
+def n_pairs(session: PrioritisationSession) -> int:
+    """How many distinct pairs the session's proposals make."""
+    return len(session.items) * (len(session.items) - 1) // 2
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -444,7 +482,7 @@ def _dots_ranking(session: PrioritisationSession) -> list[tuple]:
                 item.position,
                 item.proposal,
                 float(points),
-                f"{int(points)} point{'s' if points != 1 else ''}",
+                f"{int(points)} point{'s' if points > 1 else ''}",
                 people,
             )
         )
@@ -502,9 +540,10 @@ def ranking(session: PrioritisationSession) -> list[SessionRow]:
 
 
 def n_voters(session: PrioritisationSession) -> int:
+    """Accounts that count plus ballot cards that voted."""
     model = DotBallot if session.mode == SessionMode.DOTS else PairwiseVote
     return db.session.scalar(
-        db.select(db.func.count(db.distinct(model.user_id))).where(
+        db.select(db.func.count(db.distinct(model.user_id)) + db.func.count(db.distinct(model.card_id))).where(
             model.session_id == session.id, counted(model.user_id)
         )
     )

@@ -1,4 +1,5 @@
-"""Public results of a process: what was said (themes, kinds), by whom (actor types), what came out on top.
+"""Public results of a process: what was said (themes, kinds), by whom (actor types), what came out on top,
+and what was decided (proposals retained or discarded, with their reason and the plaidoyer that carries them).
 
 Everything counted here is what the process page shows anyone: hidden contributions are left out.
 """
@@ -8,11 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contrib.extensions import db
-from contrib.models import ActorType, Contribution, ContributionKind, Process, Theme
+from contrib.models import (
+    ActorType,
+    Contribution,
+    ContributionKind,
+    Plaidoyer,
+    PlaidoyerItem,
+    PlaidoyerSection,
+    Process,
+    Proposal,
+    ProposalStatus,
+    Theme,
+)
 from contrib.prioritisation import ranking
 from contrib.prioritisation.charts import BarChart, bar_chart
 
 TOP_PROPOSALS = 10
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A proposal whose fate is decided: its status, the public reason, where the plaidoyer carries it."""
+
+    proposal: Proposal
+    reason: str | None
+    placements: list[tuple[str, str]]  # (plaidoyer title, section title)
 
 
 @dataclass(frozen=True)
@@ -24,10 +45,12 @@ class ProcessResults:
     by_actor_type: BarChart
     top_proposals: BarChart
     ranked: list[ranking.RankedProposal]
+    retained: list[Decision]
+    discarded: list[Decision]
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def _grouped(process_id: int, column) -> dict:
@@ -38,6 +61,32 @@ def _grouped(process_id: int, column) -> dict:
             .group_by(column)
         ).all()
     )
+
+
+def decisions(process_id: int, status: ProposalStatus) -> list[Decision]:
+    """The process's live proposals with this status, newest first, each with the plaidoyers it is placed in."""
+    chosen = list(
+        db.session.scalars(
+            db.select(Proposal)
+            .where(
+                Proposal.process_id == process_id,
+                Proposal.status == status,
+                Proposal.merged_into_id.is_(None),
+                Proposal.cancelled_at.is_(None),
+            )
+            .order_by(Proposal.id.desc())
+        )
+    )
+    placements: dict[int, list[tuple[str, str]]] = {}
+    for proposal_id, plaidoyer, section in db.session.execute(
+        db.select(PlaidoyerItem.proposal_id, Plaidoyer.title, PlaidoyerSection.title)
+        .join(Plaidoyer, Plaidoyer.id == PlaidoyerItem.plaidoyer_id)
+        .join(PlaidoyerSection, PlaidoyerSection.id == PlaidoyerItem.section_id)
+        .where(PlaidoyerItem.proposal_id.in_([proposal.id for proposal in chosen]))
+        .order_by(Plaidoyer.id)
+    ).all():
+        placements.setdefault(proposal_id, []).append((plaidoyer, section))
+    return [Decision(p, p.status_reason, placements.get(p.id, [])) for p in chosen]
 
 
 def process_results(process: Process) -> ProcessResults:
@@ -78,7 +127,7 @@ def process_results(process: Process) -> ProcessResults:
     ranked = ranking.rank_proposals([process.id])
     top = bar_chart(
         "propositions",
-        "Propositions les mieux classées (borne basse de la part de soutien)",
+        "Propositions les mieux classées",
         [
             (
                 f"{row.rank}. {row.proposal.title}",
@@ -98,4 +147,6 @@ def process_results(process: Process) -> ProcessResults:
         by_actor_type=by_actor_type,
         top_proposals=top,
         ranked=ranked,
+        retained=decisions(process.id, ProposalStatus.RETAINED),
+        discarded=decisions(process.id, ProposalStatus.DISCARDED),
     )

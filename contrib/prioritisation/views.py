@@ -1,8 +1,11 @@
 """Prioritisation pages: support a proposal, set its priority and status, ranked list, plenary sessions, results."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from contrib.core.error_pages import render_error
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
@@ -10,8 +13,16 @@ from contrib.core.permissions import role_required
 from contrib.core.views import run_act
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
-from contrib.prioritisation import plenary, proposal_life, ranking, results
-from contrib.prioritisation.forms import CloseForm, PriorityForm, SessionForm, StatusForm, SupportForm
+from contrib.prioritisation import cards, plenary, proposal_life, ranking, results
+from contrib.prioritisation.forms import (
+    CardCodeForm,
+    CardsForm,
+    CloseForm,
+    PriorityForm,
+    SessionForm,
+    StatusForm,
+    SupportForm,
+)
 from contrib.processes import services as processes
 
 bp = Blueprint("prioritisation", __name__)
@@ -179,23 +190,119 @@ def close(session_id):
     )
 
 
-@bp.get("/plenieres/<int:session_id>")
-@role_required(Role.PARTICIPANT)
-def vote_page(session_id):
-    session = plenary.get_session(session_id)
+# --- voting: a logged-in account or a ballot card held by this browser ---------------------------
+
+# Only wrong codes count (a room of 60 scanning cards on one Wi-Fi never meets the limit).
+CARD_FAILURES_PER_ADDRESS = "100 per 15 minutes"
+CARD_LOCKED_MESSAGE = (
+    "Trop de codes erronés depuis ce réseau. Patientez 15 minutes ou connectez-vous avec votre compte."
+)
+
+
+@bp.errorhandler(429)
+def too_many_requests(error):
+    return render_error(429, error.description if isinstance(error.description, str) else None)
+
+
+def _held_card(session_id: int):
+    """The ballot card this browser scanned for the session, or None."""
+    return cards.card_of((cookie.get("cartes") or {}).get(str(session_id)), session_id)
+
+
+def _voter_key() -> str:
+    """Rate-limit key for votes: the card, else the account, else the address."""
+    card_id = (cookie.get("cartes") or {}).get(str((request.view_args or {}).get("session_id")))
+    return f"card:{card_id}" if card_id else user_or_address()
+
+
+def _failed(response) -> bool:
+    return response.status_code in {400, 404}
+
+
+def _hold(card) -> None:
+    cookie["cartes"] = {**(cookie.get("cartes") or {}), str(card.session_id): card.id}
+
+
+def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=None):
+    voter = {"card": card} if card is not None else {"user": current_user}
+    may_vote = card is not None or current_user.is_authenticated
     pair = None
     skip = query_id("passer") or 0  # the pairs passed so far ("une autre paire")
-    if session.mode == SessionMode.PAIRWISE and session.is_open:
-        pair = plenary.next_pair(session, current_user, skip=skip)
+    if may_vote and session.mode == SessionMode.PAIRWISE and session.is_open:
+        pair = plenary.next_pair(session, skip=skip, **voter)
     return render_template(
         "prioritisation/vote.html",
         session=session,
+        card=card,
+        may_vote=may_vote,
         form=SupportForm(formdata=None),
+        code_form=code_form or CardCodeForm(formdata=None),
         skip=skip,
-        ballot=plenary.ballot_of(session.id, current_user),
+        ballot=plenary.ballot_of(session.id, **voter) if ballot is None else ballot,
         pair=pair,
-        n_answered=plenary.n_answered(session.id, current_user),
-    )
+        n_answered=plenary.n_answered(session.id, **voter) if may_vote else 0,
+        n_pairs=plenary.n_pairs(session),
+    ), status
+
+
+@bp.get("/plenieres/<int:session_id>")
+def vote_page(session_id):
+    session = plenary.get_session(session_id)
+    return _render_vote(session, _held_card(session.id))
+
+
+@bp.get("/v/<int:session_id>")
+def short(session_id):
+    """The short address shown on the projector."""
+    return redirect(url_for(".vote_page", session_id=plenary.get_session(session_id).id))
+
+
+@bp.get("/c/<code>")
+@limiter.limit(
+    CARD_FAILURES_PER_ADDRESS, key_func=get_remote_address, deduct_when=_failed, error_message=CARD_LOCKED_MESSAGE
+)
+def use_card(code):
+    """The address in a card's QR code: this browser now votes with the card."""
+    try:
+        card = cards.find(code)
+    except ContribError as error:
+        form = CardCodeForm(formdata=None)
+        form.code.errors = [error.message]
+        return render_template("prioritisation/card_code.html", code_form=form), 404
+    _hold(card)
+    return redirect(url_for(".vote_page", session_id=card.session_id))
+
+
+@bp.route("/carte", methods=["GET", "POST"])
+@limiter.limit(
+    CARD_FAILURES_PER_ADDRESS,
+    methods=["POST"],
+    key_func=get_remote_address,
+    deduct_when=_failed,
+    error_message=CARD_LOCKED_MESSAGE,
+)
+def enter_card():
+    """Type the code printed on a card (the phone has no camera, or the QR code would not scan)."""
+    form = CardCodeForm()
+    if form.validate_on_submit():
+        try:
+            card = cards.find(form.code.data)
+        except ContribError as error:
+            form.code.errors = [error.message]
+        else:
+            _hold(card)
+            flash("Carte de vote reconnue : vous pouvez voter.", "success")
+            return redirect(url_for(".vote_page", session_id=card.session_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("prioritisation/card_code.html", code_form=form), status
+
+
+@bp.post("/plenieres/<int:session_id>/oublier-carte")
+def forget_card(session_id):
+    if SupportForm().validate_on_submit():
+        cookie["cartes"] = {k: v for k, v in (cookie.get("cartes") or {}).items() if k != str(session_id)}
+        flash("Cette carte n'est plus utilisée par ce téléphone.", "info")
+    return redirect(url_for(".vote_page", session_id=session_id))
 
 
 def _points(form) -> dict[int, int]:
@@ -210,34 +317,89 @@ def _points(form) -> dict[int, int]:
     return allocation
 
 
+def _typed_points(form) -> dict[int, int]:
+    """What the person typed, to show it again after a refusal (never reset to zero)."""
+    typed = {}
+    for name, value in form.items():
+        if not name.startswith("points-"):
+            continue
+        proposal_id, points = parse_id(name[7:]), parse_id(value.strip())
+        if proposal_id is not None and points is not None:
+            typed[proposal_id] = points
+    return typed
+
+
 @bp.post("/plenieres/<int:session_id>/vote")
-@role_required(Role.PARTICIPANT)
-@limiter.limit("600 per hour", key_func=user_or_address)
+@limiter.limit("600 per hour", key_func=_voter_key)
 def vote(session_id):
     session = plenary.get_session(session_id)
+    card = _held_card(session.id)
+    if card is None and not current_user.is_authenticated:
+        flash("Pour voter, scannez votre carte de vote, tapez son code ou connectez-vous.", "error")
+        return redirect(url_for(".vote_page", session_id=session.id))
+    voter = {"card": card} if card is not None else {"user": current_user}
     if SupportForm().validate_on_submit():
         try:
             if session.mode == SessionMode.DOTS:
-                plenary.cast_dots(session.id, _points(request.form), user=current_user)
+                plenary.cast_dots(session.id, _points(request.form), **voter)
                 flash("Votre vote est enregistré. Vous pouvez le modifier tant que le vote est ouvert.", "success")
             else:
                 plenary.vote_pair(
                     session.id,
                     request.form.get("winner", 0, type=int),
                     request.form.get("loser", 0, type=int),
-                    user=current_user,
+                    **voter,
                 )
         except ContribError as error:
+            if session.mode == SessionMode.DOTS and isinstance(error, InvalidInput):
+                flash(error.message, "error")
+                return _render_vote(session, card, ballot=_typed_points(request.form), status=400)
             flash(error.message, "error")
     return redirect(url_for(".vote_page", session_id=session.id))
+
+
+# --- ballot cards (staff) ----------------------------------------------------------------------
+
+
+@bp.route("/plenieres/<int:session_id>/cartes", methods=["GET", "POST"])
+@role_required(Role.STAFF)
+def ballot_cards(session_id):
+    session = plenary.get_session(session_id)
+    form = CardsForm(formdata=None) if request.method == "GET" else CardsForm()
+    if form.validate_on_submit():
+        try:
+            codes = cards.generate(session.id, form.n_cards.data, actor=current_user)
+        except ContribError as error:
+            attach_error(form, error)
+        else:
+            sheet = [
+                (cards.display_code(code), cards.qr_svg(url_for(".use_card", code=code, _external=True)))
+                for code in codes
+            ]
+            return render_template(
+                "prioritisation/card_sheet.html",
+                session=session,
+                sheet=sheet,
+                per_page=cards.CARDS_PER_PAGE,
+                entry_address=url_for(".enter_card", _external=True),
+            )
+    return render_template("prioritisation/cards.html", session=session, form=form, usage=cards.usage(session.id)), (
+        400 if form.errors or form.form_errors else 200
+    )
 
 
 @bp.get("/plenieres/<int:session_id>/projection")
 def projector(session_id):
     session = plenary.get_session(session_id)
     state = plenary.state(session)
+    short_address = url_for(".short", session_id=session.id, _external=True)
     return render_template(
-        "prioritisation/projector.html", session=session, state=state, chart=plenary.chart(session, state)
+        "prioritisation/projector.html",
+        session=session,
+        state=state,
+        chart=plenary.chart(session, state),
+        short_address=short_address.split("://", 1)[-1],
+        short_qr=cards.qr_svg(short_address),
     )
 
 

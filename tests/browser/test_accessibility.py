@@ -18,6 +18,7 @@ def site(live_app):
     from contrib.clustering import services as clustering
     from contrib.duplicates import services as duplicates
     from contrib.extensions import db
+    from contrib.facilitation import imports
     from contrib.models import Cluster, Role
     from contrib.moderation import hiding as moderation
     from contrib.participation import contributions, editing
@@ -85,6 +86,16 @@ def site(live_app):
         session = plenary.create_session(
             process.id, "Plénière de Pessac", "pairwise", [proposal.id, other.id], moderator=moderator
         )
+        dots = plenary.create_session(
+            process.id, "Vote par points de Pessac", "dots", [proposal.id, other.id], moderator=moderator
+        )
+        batch = imports.start_import(
+            process.id,
+            "Thématique;Texte\nMétiers/compétences;Former les tuteurs\n".encode(),
+            "atelier.csv",
+            actor=moderator,
+        )
+        imports.confirm_import(process.id, batch.id, actor=moderator)
         staff = factory.user(Role.STAFF)
         document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
         placement.add_proposal(document.id, proposal.id, actor=staff)
@@ -106,6 +117,8 @@ def site(live_app):
             "plaidoyer": document.id,
             "version": version.id,
             "session": session.id,
+            "dots": dots.id,
+            "batch": batch.id,
             "run": run.id,
             "cluster": cluster_label,
             "group": group.id,
@@ -192,6 +205,8 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             "/donnees-personnelles": "Vos données personnelles",
             "/demarches/pessac?q=accompagnement&tri=soutenues": "Démarche",
             f"/contributions/{site['editable']}": f"Contribution n° {site['editable']}",
+            f"/plenieres/{site['dots']}": "Vote par points de Pessac",
+            "/carte": "Voter avec une carte de vote",
         },
         logged_in=False,
     )
@@ -211,6 +226,7 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             f"/plenieres/{site['session']}": "Plénière de Pessac",
             "/mon-compte": "Mon compte",
             f"/contributions/{site['editable']}/modifier": "Modifier ma contribution",
+            f"/plenieres/{site['dots']}": "Vote par points de Pessac",
         },
     )
     _open(page, base_url, "/demarches/pessac/contribuer", "Déposer une contribution", logged_in=True)
@@ -245,6 +261,10 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             "/moderation/demarches/pessac/plenieres": "Priorisation en plénière",
             f"/moderation/demarches/pessac/assistant?ids={site['mine']}": "Assistant de synthèse",
             "/moderation/demarches/pessac/qualite": "Qualité de l'analyse",
+            "/demarches/pessac/saisie-atelier?table_label=Table+3": "Saisir les fiches d'un atelier",
+            "/demarches/pessac/import": "Importer une feuille d'atelier",
+            f"/demarches/pessac/import/{site['batch']}": "Import « atelier.csv »",
+            f"/demarches/pessac/import/{site['batch']}/contributions": "Contributions importées",
         },
     )
     context.clear_cookies()
@@ -259,8 +279,14 @@ def test_key_pages_have_no_serious_axe_violation(live_app, browser, site):
             f"{base}/versions": "Versions de",
             f"{base}/versions/{site['version']}": "Première version",
             f"{base}/comparaison": "Ce qui a changé",
+            f"/plenieres/{site['dots']}/cartes": "Cartes de vote",
         },
     )
+    page.get_by_label("Nombre de cartes à imprimer").fill("3")
+    page.get_by_role("button", name="Créer les cartes et les afficher pour impression").click()
+    page.wait_for_load_state()
+    assert page.locator(".ballot-card").count() == 3, "no card sheet shown"
+    problems += [f"feuille de cartes: {violation}" for violation in _serious_violations(page)]
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -286,6 +312,12 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
         "/moderation/demarches/pessac/propositions/nouvelle?proposees="
         + ",".join(map(str, site["twins"])): "Nouvelle proposition",
         f"/propositions/{site['proposal']}": "Mieux financer l'accompagnement",
+        f"/plenieres/{site['dots']}": "Vote par points de Pessac",
+        f"/plenieres/{site['session']}": "Plénière de Pessac",
+        f"/plenieres/{site['dots']}/projection": "Vote par points de Pessac",
+        "/demarches/pessac/resultats": "Résultats",
+        "/demarches/pessac/saisie-atelier?table_label=Table+3": "Saisir les fiches d'un atelier",
+        f"/demarches/pessac/import/{site['batch']}/contributions": "Contributions importées",
         "/demarches/pessac?q=accompagnement&tri=commentees": "Démarche",
         "/mon-compte": "Mon compte",
         "/charte": "Charte de participation",
@@ -297,7 +329,7 @@ def test_pages_reflow_without_sideways_scrolling(live_app, browser, site, width)
             context.clear_cookies()  # the registration page is for people not logged in
             _open(page, live_app.base_url, path, heading, logged_in=False)
         else:
-            _open(page, live_app.base_url, path, heading, logged_in=True)
+            _open(page, live_app.base_url, path, heading, logged_in=not path.endswith("/projection"))
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width} px"
     context.close()

@@ -146,7 +146,6 @@ def test_facilitator_enters_sheets_with_the_keyboard_only(live_app, page):
     page.keyboard.press("Tab")  # actor type: keep the default
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")  # first theme
-    page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # kind: keep "Diagnostic"
     page.keyboard.press("Tab")
     page.keyboard.type("Les financements arrivent trop tard pour les entrées en formation.")

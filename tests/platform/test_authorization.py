@@ -12,7 +12,7 @@ from contrib.participation import comments
 from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
-from contrib.prioritisation import plenary
+from contrib.prioritisation import cards, plenary
 from contrib.proposals import services as proposals
 from tests.conftest import finished_run
 
@@ -77,6 +77,8 @@ EXPECTED = {
     "facilitation.confirm": Role.FACILITATOR,
     "facilitation.cancel": Role.FACILITATOR,
     "facilitation.undo": Role.FACILITATOR,
+    "facilitation.template": Role.FACILITATOR,
+    "facilitation.batch_contributions": Role.FACILITATOR,
     "facilitation.export": ANONYMOUS,
     "duplicates.index": Role.MODERATOR,
     "duplicates.detect": Role.MODERATOR,
@@ -117,8 +119,14 @@ EXPECTED = {
     "prioritisation.results_page": ANONYMOUS,
     "prioritisation.sessions": Role.MODERATOR,
     "prioritisation.close": Role.MODERATOR,
-    "prioritisation.vote_page": Role.PARTICIPANT,
-    "prioritisation.vote": Role.PARTICIPANT,
+    # Voting is open to a ballot card without an account (anonymous without a card: the page asks for one).
+    "prioritisation.vote_page": ANONYMOUS,
+    "prioritisation.vote": ANONYMOUS,
+    "prioritisation.short": ANONYMOUS,
+    "prioritisation.use_card": ANONYMOUS,
+    "prioritisation.enter_card": ANONYMOUS,
+    "prioritisation.forget_card": ANONYMOUS,
+    "prioritisation.ballot_cards": Role.STAFF,
     "prioritisation.projector": ANONYMOUS,
     "prioritisation.projector_json": ANONYMOUS,
     "plaidoyer.index": Role.STAFF,
@@ -201,6 +209,7 @@ def world(factory):
         "file_format": "csv",
         "comment_id": comment.id,
         "session_id": session.id,
+        "code": cards.generate(session.id, 1, actor=staff)[0],
         "group_id": group_id,
         "target_type": "contribution",
         "target_id": contribution.id,

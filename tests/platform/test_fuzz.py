@@ -41,7 +41,7 @@ from contrib.participation import comments
 from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
-from contrib.prioritisation import plenary, proposal_life
+from contrib.prioritisation import cards, plenary, proposal_life
 from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, finished_run
 from tests.platform.test_authorization import EXPECTED
@@ -398,6 +398,7 @@ def world(factory):
     sources = [source.id for source in proposals.sources_of(proposal.id)]
     dots = plenary.create_session(process.id, "Plénière", "dots", [proposal.id, other.id], moderator=moderator)
     pairs = plenary.create_session(process.id, "Paires", "pairwise", [proposal.id, other.id], moderator=moderator)
+    code = cards.generate(dots.id, 1, actor=staff)[0]
     document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
     section = placement.add_proposal(document.id, proposal.id, actor=staff)
     section2 = plaidoyer_acts.add_section(document.id, "Deuxième partie", actor=staff)
@@ -444,6 +445,7 @@ def world(factory):
         "group": group_id,
         "batch": batch.id,
         "confirmed": confirmed.id,
+        "code": code,
         "facilitator": facilitator.id,
         "proposal_version": proposal_version,
         "twin": twins[0].id,
@@ -496,6 +498,8 @@ MANAGE = "/moderation/demarches/{slug}/propositions/{proposal}"
 RUN = "/moderation/demarches/{slug}/regroupements/{run}"
 DOCUMENT = "/plaidoyers/{plaidoyer}"
 IMPORT = "/demarches/{slug}/import/{batch}"
+# Anonymous, holding a ballot card of the dots session (scanned first): how a room votes without accounts.
+CARD = "ballot card"
 # (least role, URL template, form fields): every POST endpoint not fuzzed above.
 FEATURE_FORMS = [
     # accounts, participation, administration
@@ -581,6 +585,10 @@ FEATURE_FORMS = [
     (Role.MODERATOR, "/plenieres/{dots}/cloturer", ["version"]),
     (Role.PARTICIPANT, "/plenieres/{dots}/vote", ["points-{proposal}", "points-{other}", "points-0"]),
     (Role.PARTICIPANT, "/plenieres/{pairs}/vote", ["winner", "loser"]),
+    (CARD, "/plenieres/{dots}/vote", ["points-{proposal}", "points-{other}", "points-0"]),
+    (None, "/carte", ["code"]),
+    (None, "/plenieres/{dots}/oublier-carte", ["confirm"]),
+    (Role.STAFF, "/plenieres/{dots}/cartes", ["n_cards"]),
     # plaidoyer
     (Role.STAFF, "/plaidoyers/", ["title"]),
     (Role.STAFF, DOCUMENT + "/texte", ["title", "introduction", "conclusion", "version"]),
@@ -633,6 +641,8 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
             str(w["other"]),
         ],
         "/plenieres/{pairs}/vote": [str(w["proposal"]), str(w["other"])],
+        "/carte": [w["code"]],
+        "/plenieres/{dots}/cartes": ["3"],
         "/admin/utilisateurs/{user}/role": ["facilitator"],
         "/moderation/signalements/contribution/{contribution}/masquer": [None],
         MANAGE + "/priorite": ["high", None],
@@ -658,6 +668,8 @@ def _valid_feature_forms(w: dict) -> dict[str, list]:
 def test_hostile_feature_forms_never_break_anything(app, client, auth, factory, world, role, url, fields):
     if role is Role.FACILITATOR:
         auth.login(db.session.get(User, world["facilitator"]))
+    elif role == CARD:
+        assert client.get(f"/c/{world['code']}").status_code == 302
     elif role is not None:
         auth.login(factory.user(role))
     valid = _valid_feature_forms(world).get(url)
@@ -772,6 +784,7 @@ def _path_variants(rule, world: dict):
             "target_id": world["contribution"],
             "message_id": world["entry"],
             "index": 0,
+            "code": world["code"],
         }[name]
 
     parts = re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule)
@@ -809,7 +822,7 @@ def test_every_post_endpoint_is_fuzzed_with_its_least_role(app, world):
     fuzzed = {}
     for role, url, _ in FORMS + FEATURE_FORMS:
         endpoint, _ = adapter.match(url.format(**world, own=world["contribution"]), method="POST")
-        fuzzed[endpoint] = role
+        fuzzed[endpoint] = None if role == CARD else role
     fuzzed["facilitation.new_import"] = Role.FACILITATOR  # test_hostile_uploads_are_refused_and_write_nothing
     posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods} - {"accounts.logout"}
     assert posts - set(fuzzed) == set(), "POST endpoints nobody fuzzes"

@@ -55,6 +55,7 @@ DRAFT_ROUTES = [
     ("post", "/confirmer"),
     ("post", "/abandonner"),
     ("post", "/annuler"),
+    ("get", "/contributions"),
 ]
 
 

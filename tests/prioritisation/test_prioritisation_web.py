@@ -87,7 +87,7 @@ def test_ranked_list_and_results_pages_escape_titles_and_show_data_tables(app, c
     process, _, _, (_proposal, _second) = _scene(factory)
     ranked = client.get(f"/demarches/{process.slug}/propositions").text
     assert "en < 3" not in ranked and "Former &amp; certifier" in ranked and "en &lt; 3 mois" in ranked
-    assert "borne basse" in ranked and "Nouvelle-Aquitaine" in ranked
+    assert "estimation basse" in ranked and "borne basse" not in ranked and "Nouvelle-Aquitaine" in ranked
     results = client.get(f"/demarches/{process.slug}/resultats")
     assert results.status_code == 200
     html = results.text

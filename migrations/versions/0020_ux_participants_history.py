@@ -1,8 +1,8 @@
 """Contribution revisions (an author's edits keep every earlier version); the date an account accepted
 the charter and the personal-data notice
 
-Revision ID: 0019_ux_participants_history
-Revises: 0018_scale_infra_data_generation
+Revision ID: 0020_ux_participants_history
+Revises: 0019_ux_event_ballots
 Create Date: 2026-12-02 07:20:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_ux_participants_history'
-down_revision = '0018_scale_infra_data_generation'
+revision = '0020_ux_participants_history'
+down_revision = '0019_ux_event_ballots'
 branch_labels = None
 depends_on = None
 
