@@ -39,6 +39,7 @@ SENTENCES: dict[str, str] = {
     "prioritisation:proposal:priority": "{actor} a changé la priorité de la proposition {proposal}.",
     "prioritisation:proposal:status": "{actor} a changé le statut de la proposition {proposal}.",
     "prioritisation:session:create": "{actor} a ouvert la séance de priorisation {session}.",
+    "prioritisation:cards:generate": "{actor} a imprimé {n_cards} pour la séance de priorisation {session}.",
     "prioritisation:session:close": "{actor} a clos la séance de priorisation {session}.",
     "prioritisation:support:create": "{actor} a soutenu la proposition {proposal}.",
     "prioritisation:support:withdraw": "{actor} a retiré son soutien à la proposition {proposal}.",
@@ -91,6 +92,7 @@ SENTENCES: dict[str, str] = {
     "plaidoyer:plaidoyer:export": "{actor} a exporté le plaidoyer {plaidoyer} au format {file_format}.",
     # Participants
     "contributions:contribution:create": "{actor} a déposé la contribution {contribution}.",
+    "contributions:contribution:edit": "{actor} a modifié sa contribution {contribution}.",
     "comments:comment:create": "{actor} a commenté la contribution {commented}.",
     "supports:support:create": "{actor} a soutenu la contribution {contribution}.",
     "supports:support:withdraw": "{actor} a retiré son soutien à la contribution {contribution}.",
@@ -106,6 +108,8 @@ SENTENCES: dict[str, str] = {
     "accounts:user:confirm_email": "{actor} a confirmé son adresse e-mail.",
     "accounts:user:rename": "{actor} a changé son nom affiché.",
     "accounts:user:change_password": "{actor} a changé son mot de passe.",
+    "accounts:user:request_email_change": "{actor} a demandé à changer son adresse e-mail (à confirmer).",
+    "accounts:user:change_email": "{actor} a changé son adresse e-mail, confirmée par le lien reçu.",
     "accounts:user:reset_password": "{actor} a choisi un nouveau mot de passe par le lien de réinitialisation.",
     "accounts:user:change_role": "{actor} a changé le rôle de {user}.",
     "accounts:user:delete": "Le compte n° {target_id} a été supprimé à la demande de son titulaire.",
@@ -302,6 +306,9 @@ class Facts:
 
     def _n_loaded(self) -> str:
         return count(int(self.after.get("n_loaded") or 0), "contribution", "contributions")
+
+    def _n_cards(self) -> str:
+        return count(int(self.after.get("n_cards") or 0), "carte de vote", "cartes de vote")
 
     def _name(self) -> str:
         return str(self.after.get("name") or "")

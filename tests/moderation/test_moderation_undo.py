@@ -181,6 +181,9 @@ NOT_MODERATION_ACTS = {
     "plaidoyer:plaidoyer:create": "record",
     "plaidoyer:version:create": "record",
     "plaidoyer:plaidoyer:export": "record",
+    # Printed ballot cards are in people's hands: generating them cannot be taken back (unused cards simply
+    # never vote).
+    "prioritisation:cards:generate": "record",
 }
 _ACTION = re.compile(r"""f?["']([a-z_]+):(\{target_type\}|[a-z_]+):([a-z_]+)["']""")
 

@@ -117,7 +117,7 @@ def test_not_browser_deselects_only_the_browser_tests():
 SHARED_DATA_TESTS = [
     "tests/nlp/test_nlp_evaluate.py::test_evaluation_on_a_sample_beats_the_baselines",
     "tests/nlp/test_nlp_clustering.py::test_results_do_not_depend_on_the_process_hash_seed",
-    "tests/nlp/test_synthesis.py::test_summary_is_deterministic_and_fast_on_500_contributions",
+    "tests/nlp/test_synthesis.py::test_summary_is_deterministic_on_500_contributions",
     "tests/platform/test_demo_and_cli.py::test_load_csv_loads_consultation_data",
 ]
 
