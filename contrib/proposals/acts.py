@@ -58,6 +58,7 @@ from contrib.proposals.common import (
     MERGE,
     REMOVE,
     SPLIT,
+    ProposalFields,
     attach_sources,
     current_source_ids,
     detach_sources,
@@ -106,17 +107,7 @@ def create_from_contributions(
             contributions = selectable_contributions(process, contribution_ids)
             review = review_citations(fields.text, [c.id for c in contributions], citation_reason)
             before = statuses_of(contributions)
-            proposal = Proposal(
-                process_id=process.id,
-                title=fields.title,
-                text=fields.text,
-                priority=fields.priority,
-                created_by_id=moderator.id,
-                themes=themes,
-                citation_review=review,
-            )
-            db.session.add(proposal)
-            db.session.flush()
+            proposal = _add_proposal(process.id, fields, themes, review, moderator)
             attach_sources(proposal, contributions, moderator)
             recompute_supports(proposal)
             ids = [c.id for c in contributions]
@@ -288,17 +279,7 @@ def split(
         if len(contribution_ids) == len(sources):
             raise InvalidInput("Laissez au moins une contribution dans la proposition d'origine.", field="ids")
         review = review_citations(fields.text, contribution_ids, citation_reason)
-        new = Proposal(
-            process_id=original.process_id,
-            title=fields.title,
-            text=fields.text,
-            priority=fields.priority,
-            created_by_id=moderator.id,
-            themes=themes,
-            citation_review=review,
-        )
-        db.session.add(new)
-        db.session.flush()
+        new = _add_proposal(original.process_id, fields, themes, review, moderator)
         move_sources(contribution_ids, original, new)
         touch_proposals(original)
         recompute_supports(original, new)
@@ -363,3 +344,19 @@ def _set_wording(proposal: Proposal, wording: dict) -> None:
     proposal.title, proposal.text = wording["title"], wording["text"]
     proposal.citation_review = wording["citation_review"]
     touch_proposals(proposal)
+
+
+def _add_proposal(process_id: int, fields: ProposalFields, themes: list, review: dict | None, author: User) -> Proposal:
+    """A new proposal of the process, flushed so that it has its id."""
+    proposal = Proposal(
+        process_id=process_id,
+        title=fields.title,
+        text=fields.text,
+        priority=fields.priority,
+        created_by_id=author.id,
+        themes=themes,
+        citation_review=review,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
