@@ -348,6 +348,7 @@ def limited_app(migrated_database):
         _empty_all_tables()
 
 
+@pytest.mark.once
 def test_a_room_of_sixty_logs_in_from_one_address(limited_app):
     app = limited_app()
     with app.app_context():
