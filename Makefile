@@ -65,7 +65,7 @@ test-sqlite: install
 
 # Pure nlp/ tests do not touch the database: they run once, in the SQLite pass (as do SQLite fault tests).
 test-postgresql: install
-	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -n $(TEST_WORKERS) -m "not nodb and not sqlite_only" $(PYTEST_ARGS)
+	CONTRIB_TEST_DB=postgresql $(PY) -m tools.pgserver -- $(PY) -m pytest -n $(TEST_WORKERS) -m "not nodb and not sqlite_only and not once" $(PYTEST_ARGS)
 
 bench: install system-deps
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -67,6 +67,9 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "REPORTER_MIN_AGE_HOURS": max(0.0, float(environ.get("CONTRIB_REPORTER_MIN_AGE_HOURS", 24))),
         # Accounts created per client address (flask-limiter syntax); a whole event shares one Wi-Fi.
         "REGISTRATION_LIMIT": environ.get("CONTRIB_REGISTRATION_LIMIT", "10 per minute;60 per hour"),
+        # Failed logins only: a room of 60 people on one Wi-Fi never reaches the address budget.
+        "LOGIN_FAILURES_PER_ACCOUNT": environ.get("CONTRIB_LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": environ.get("CONTRIB_LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes"),
         # Trusted reverse proxies in front of the app: the client address is read from X-Forwarded-For.
         "PROXY_HOPS": max(0, int(environ.get("CONTRIB_PROXY_HOPS", 0))),
         "SMTP_HOST": environ.get("CONTRIB_SMTP_HOST", ""),

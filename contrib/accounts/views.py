@@ -27,8 +27,6 @@ from contrib.models import Role
 bp = Blueprint("accounts", __name__)
 
 # Only failed logins are counted (a full room logging in never meets a limit), per account and per address.
-LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
-LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
 ACCOUNT_LOCKED_MESSAGE = (
     "Trop de tentatives de connexion manquées pour ce compte. Patientez 15 minutes, "
     "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ? »."
@@ -97,14 +95,14 @@ def register():
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(
-    LOGIN_FAILURES_PER_ADDRESS,
+    lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"],
     methods=["POST"],
     key_func=get_remote_address,
     deduct_when=_failed,
     error_message=ADDRESS_LOCKED_MESSAGE,
 )
 @limiter.limit(
-    LOGIN_FAILURES_PER_ACCOUNT,
+    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
     methods=["POST"],
     key_func=_login_account_key,
     deduct_when=_failed,

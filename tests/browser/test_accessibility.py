@@ -10,6 +10,7 @@ from tests.conftest import Factory
 
 AXE_SOURCE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 BLOCKING_IMPACTS = {"serious", "critical"}
+pytestmark = pytest.mark.once  # markup and layout do not depend on the database
 
 
 @pytest.fixture

@@ -248,6 +248,7 @@ def limited_live_app(migrated_database, tmp_path):
         db.session.remove()
 
 
+@pytest.mark.once
 def test_a_room_of_sixty_logs_in_from_one_address(limited_live_app, browser):
     """60 people on one Wi-Fi log in one after the other: nobody is refused (only failures are counted)."""
     app = limited_live_app

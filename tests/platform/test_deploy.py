@@ -198,4 +198,4 @@ def _status(run_id: int) -> RunStatus:
     return db.session.get(ClusteringRun, run_id).status
 
 
-pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+pytestmark = [pytest.mark.filterwarnings("ignore:Unverified HTTPS request"), pytest.mark.once]

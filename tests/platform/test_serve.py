@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from contrib.clustering import runs
 from contrib.extensions import db
@@ -18,6 +19,8 @@ from contrib.models import ClusteringRun, Role, RunStatus
 from tests.clustering.clustering_data import TOPICS
 from tests.conftest import ROOT
 from tools.pgserver import free_port
+
+pytestmark = pytest.mark.once  # the launcher serves the embedded default, SQLite
 
 
 def descendants(pid: int) -> set[int]:
