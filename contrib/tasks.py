@@ -72,7 +72,9 @@ class TaskQueue:
                 with app.app_context():
                     return function(*args)
 
-            run.__module__ = function.__module__
+            # huey keys tasks by module and name: one fixed module keeps a task's key when its code moves,
+            # so tasks queued before a deploy that moved it are still found.
+            run.__module__ = __name__
             self._wrappers[name] = self.huey.task(name=name)(run)
         return self._wrappers[name]
 
