@@ -42,7 +42,10 @@ from contrib.participation import similar  # noqa: E402
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASE_KIND = os.environ.get("CONTRIB_TEST_DB", "sqlite")
 PASSWORD = "mot-de-passe-solide"
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# The test users' stored hash uses one cheap PBKDF2 round: every login of the suite checks it, and the
+# default scrypt cost (about 0.1 s a check) added minutes per pass. The app still hashes what people
+# choose with its default method (tests/accounts/test_auth.py checks that).
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
 
 def unavailable(reason: str):
@@ -249,7 +252,7 @@ class Factory:
         values = {
             "email": f"{role.value}{n}@exemple.fr",
             "display_name": f"{role.label} {n}",
-            "password_hash": _PASSWORD_HASH,
+            "password_hash": PASSWORD_HASH,
             "role": role,
             "actor_type": ActorType.TRAINER,
             "created_at": utcnow() - timedelta(days=30),

@@ -1,7 +1,6 @@
 """A plenary in a real browser: a participant votes on a phone, the projector updates by itself."""
 
 from playwright.sync_api import expect
-from werkzeug.security import generate_password_hash
 
 from contrib.extensions import db
 from contrib.models import Contribution, ContributionKind, Role, User
@@ -9,8 +8,7 @@ from contrib.models.base import utcnow
 from contrib.prioritisation import plenary
 from contrib.processes.services import ProcessData, create_process
 from contrib.proposals import services as proposals
-
-PASSWORD = "mot-de-passe-solide"
+from tests.conftest import PASSWORD, PASSWORD_HASH
 
 
 def _setup(app):
@@ -22,12 +20,12 @@ def _setup(app):
             email="mod@exemple.fr",
             display_name="Modératrice",
             role=Role.MODERATOR,
-            password_hash=generate_password_hash(PASSWORD),
+            password_hash=PASSWORD_HASH,
         )
         voter = User(
             email="vote@exemple.fr",
             display_name="Votante",
-            password_hash=generate_password_hash(PASSWORD),
+            password_hash=PASSWORD_HASH,
             email_confirmed_at=utcnow(),
         )
         db.session.add_all([moderator, voter])

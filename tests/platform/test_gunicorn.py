@@ -54,12 +54,6 @@ def gunicorn_url_large(app, factory, migrated_database, tmp_path):
         yield url, participant
 
 
-@pytest.fixture
-def gunicorn_url(migrated_database, tmp_path):
-    with _gunicorn(migrated_database, tmp_path) as url:
-        yield url
-
-
 @contextmanager
 def _gunicorn(migrated_database, tmp_path):
     port = _free_port()
@@ -108,8 +102,12 @@ def _gunicorn(migrated_database, tmp_path):
         server.wait(timeout=30)
 
 
-def test_similar_suggestions_answer_from_the_first_request_in_every_worker(app, factory, gunicorn_url_large):
-    """The master built the large process's index before forking: no worker starts without it."""
+def test_preloaded_workers_answer_suggestions_at_once_and_serve_a_participants_journey(
+    app, factory, gunicorn_url_large
+):
+    """One server (starting gunicorn costs seconds): the master built the large process's index before
+    forking, so no worker starts without it; then a participant posts and concurrent readers, landing on
+    both forked workers with their own database connections, see the new contribution."""
     url, participant = gunicorn_url_large
     with httpx.Client(base_url=url, timeout=20) as browser:
         login = browser.get("/connexion")
@@ -135,9 +133,10 @@ def test_similar_suggestions_answer_from_the_first_request_in_every_worker(app, 
         )
     assert [answer.status_code for answer in answers] == [200] * 8
     assert all(answer.json()["results"][0]["excerpt"] == TUTORING_IDEA for answer in answers)
+    _participants_journey(factory, url)
 
 
-def test_preloaded_workers_serve_a_participants_journey(app, factory, gunicorn_url):
+def _participants_journey(factory, gunicorn_url: str) -> None:
     process = factory.process(slug="rencontre-lyon")
     participant = factory.user()
     factory.contribution(process, text="Former les tuteurs en entreprise avant l'arrivée des apprentis.")
