@@ -59,7 +59,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from nlp.clustering import ThemeClusterer
 from nlp.duplicates import find_duplicates
 from nlp.embeddings import embed as embed_texts
-from nlp.evaluate_citations import evaluate_citations, format_citation_report, is_claim_file
+from nlp.evaluate_citations import evaluate_citations, format_citation_report, heldout_report, is_claim_file
 from nlp.evaluate_citations import summary as citation_summary
 from nlp.perturb import make_hard_copies
 from nlp.similar import SimilarIndex
@@ -566,6 +566,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_report(result), flush=True)
         print(flush=True)
         figures[Path(path).name] = result
+    if not args.paths:  # the held-out claim set shipped in nlp/data, measured beside the dev files
+        figures["citations_heldout"] = heldout_report()
     if args.latency:
         consultations = [p for p in args.paths or [DATA / name for name in DEFAULT_FILES] if "paraphrase" not in p.name]
         figures["latency"] = query_latency(consultations, args.latency, seed=args.seed)

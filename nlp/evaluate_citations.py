@@ -6,7 +6,12 @@ sentence of it is ``"verifiee"``. Figures: precision of "vérifiée", share of s
 accepted, and the number accepted per category, on all rows and on two parts split by a fixed
 hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tuning`` only.
 
-Usage: ``python -m nlp.evaluate_citations PATH.csv`` (also run by ``python -m nlp.evaluate``).
+The held-out claim set shipped in ``nlp/data/heldout_claims.csv`` (written apart from the checker
+and never used to tune it; see ``nlp/README.md``) is measured by :func:`evaluate_heldout`, with the
+same figures split by real and hand-written sources.
+
+Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: the held-out set; also run by
+``python -m nlp.evaluate``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,20 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["evaluate_citations", "format_citation_report", "is_claim_file", "is_held_out", "load_claims", "summary"]
+__all__ = [
+    "HELDOUT_CLAIMS",
+    "evaluate_citations",
+    "evaluate_heldout",
+    "format_citation_report",
+    "heldout_report",
+    "is_claim_file",
+    "is_held_out",
+    "load_claims",
+    "summary",
+]
+
+HELDOUT_CLAIMS = Path(__file__).resolve().parent / "data" / "heldout_claims.csv"
+"""160 hand-written claims kept apart from the checker's tuning (20 per category)."""
 
 HELD_OUT_SHARE = 3
 """One row in ``HELD_OUT_SHARE`` (by hash of its id) is held out from tuning."""
@@ -116,23 +134,52 @@ def evaluate_citations(path: str | Path, check: Callable | None = None) -> dict:
     }
 
 
-def format_citation_report(result: dict) -> str:
+def _real_source_rows(path: str | Path) -> set[str]:
+    """Ids of the rows citing at least one real contribution (a source with a ``ref``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {r["id"] for r in csv.DictReader(handle) if any(s.get("ref") for s in json.loads(r["sources_json"]))}
+
+
+def evaluate_heldout(path: str | Path = HELDOUT_CLAIMS, check: Callable | None = None) -> dict:
+    """Measure ``check`` on the held-out claim set: the figures of :func:`evaluate_citations` on
+    ``all`` rows, ``real_sources`` (citing real contributions) and ``written_sources`` (citing
+    hand-written ones); the file has no tuning part."""
+    result = evaluate_citations(path, check)
+    real = _real_source_rows(path)
+    rows = result["rows"]
+    return {
+        "path": result["path"],
+        "all": result["all"],
+        "real_sources": _figures([r for r in rows if r["id"] in real]),
+        "written_sources": _figures([r for r in rows if r["id"] not in real]),
+        "seconds": result["seconds"],
+        "rows": rows,
+    }
+
+
+def heldout_report(print_report: Callable[[str], object] = print) -> dict:
+    """Measure the held-out set, print its table, and return its figures without per-row details."""
+    result = evaluate_heldout()
+    print_report(format_citation_report(result, parts=("all", "real_sources", "written_sources")))
+    return summary(result)
+
+
+def format_citation_report(result: dict, parts: Sequence[str] = ("all", "tuning", "held_out")) -> str:
     """Plain-text table of :func:`evaluate_citations`'s figures (one column per part)."""
-    parts = ("all", "tuning", "held_out")
     lines = [
         f"== citation checker on {result['path']} ({result['seconds']} s)",
-        f"{'':<24}" + "".join(f"{p:>12}" for p in parts),
+        f"{'':<24}" + "".join(f"{p:>16}" for p in parts),
     ]
     for key, label in (
         ("n", "claims"),
         ("precision_verified", "precision vérifiée"),
         ("supported_accepted", "supported accepted"),
     ):
-        lines.append(f"{label:<24}" + "".join(f"{result[p][key]:>12}" for p in parts))
+        lines.append(f"{label:<24}" + "".join(f"{result[p][key]:>16}" for p in parts))
     for category in result["all"]["categories"]:
         lines.append(
             f"{'accepted ' + category:<24}"
-            + "".join(f"{result[p]['categories'].get(category, '0/0'):>12}" for p in parts)
+            + "".join(f"{result[p]['categories'].get(category, '0/0'):>16}" for p in parts)
         )
     return "\n".join(lines)
 
@@ -145,9 +192,12 @@ def summary(result: dict) -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the report, then the figures as one JSON line."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) != 1:
-        print("usage: python -m nlp.evaluate_citations PATH.csv", file=sys.stderr)
+    if len(argv) > 1:
+        print("usage: python -m nlp.evaluate_citations [PATH.csv]", file=sys.stderr)
         return 2
+    if not argv:
+        print(json.dumps({"citations_heldout": heldout_report()}, ensure_ascii=False))
+        return 0
     result = evaluate_citations(argv[0])
     print(format_citation_report(result))
     print(json.dumps({"citations": summary(result)}, ensure_ascii=False))

@@ -1,0 +1,108 @@
+"""The held-out claim set (nlp/data/heldout_claims.csv): its format, and that its evaluation reports
+every figure. No threshold on the checker's figures here: the set only measures."""
+
+import csv
+import json
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+
+from nlp.evaluate_citations import HELDOUT_CLAIMS, evaluate_heldout, format_citation_report, load_claims
+from tests.conftest import shared_data
+
+CATEGORIES = {
+    "extract": "supported",
+    "paraphrase": "supported",
+    "synthesis": "supported",
+    "negation": "unsupported",
+    "number_or_entity": "unsupported",
+    "overreach": "unsupported",
+    "same_topic": "unsupported",
+    "partial": "unsupported",
+}
+COLUMNS = ["id", "claim", "cited_ids", "sources_json", "label", "category", "note"]
+
+
+def _rows(path=HELDOUT_CLAIMS):
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        return list(reader)
+
+
+def test_heldout_file_parses_with_twenty_claims_per_category_and_consistent_sources():
+    rows = _rows()
+    assert HELDOUT_CLAIMS.read_bytes().count(b"\r\n") >= len(rows)  # CRLF, like the dev files
+    assert len({r["id"] for r in rows}) == len(rows) and len({r["claim"] for r in rows}) == len(rows)
+    counts = Counter(r["category"] for r in rows)
+    assert set(counts) == set(CATEGORIES) and min(counts.values()) >= 20
+    texts: dict[int, str] = {}
+    for row in rows:
+        assert row["label"] == CATEGORIES[row["category"]], row["id"]
+        assert row["claim"].strip() and "[#" not in row["claim"]
+        sources = json.loads(row["sources_json"])
+        assert 1 <= len(sources) <= 3
+        assert [int(i) for i in row["cited_ids"].split()] == [s["id"] for s in sources], row["id"]
+        for source in sources:
+            assert isinstance(source["id"], int) and source["text"].strip()
+            assert texts.setdefault(source["id"], source["text"]) == source["text"]  # one id, one text
+    assert len(load_claims(HELDOUT_CLAIMS)) == len(rows)
+
+
+def test_heldout_real_sources_exist_verbatim_and_are_not_sources_of_the_dev_claims():
+    real_texts = {}
+    for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv"):
+        with open(shared_data(name), newline="", encoding="utf-8") as handle:
+            real_texts.update((r["id"], r["text"]) for r in csv.DictReader(handle))
+    dev_refs = {s["ref"] for r in _rows(shared_data("dev_citations.csv")) for s in json.loads(r["sources_json"])}
+    refs = set()
+    for row in _rows():
+        for source in json.loads(row["sources_json"]):
+            if source["ref"] is None:
+                assert source["id"] >= 90000  # hand-written sources have their own id range
+                continue
+            assert source["id"] < 90000 and real_texts[source["ref"]] == source["text"], source["ref"]
+            refs.add(source["ref"])
+    assert len(refs) >= 40  # control: the loop did see real sources
+    assert not refs & dev_refs
+
+
+def _checker(verdict):
+    """A stand-in for the checker that answers ``verdict(claim)`` for every sentence."""
+
+    def check(text, sources):
+        return [SimpleNamespace(status="verifiee" if verdict(text) else "non_verifiee", reason="")]
+
+    return check
+
+
+def test_heldout_evaluation_reports_every_category_and_source_kind():
+    accept_all = evaluate_heldout(check=_checker(lambda text: True))
+    refuse_all = evaluate_heldout(check=_checker(lambda text: False))
+    for part in ("all", "real_sources", "written_sources"):
+        assert set(accept_all[part]["categories"]) == set(CATEGORIES)
+        assert accept_all[part]["supported_accepted"] == 1.0
+        assert all(c.split("/")[0] == "0" for c in refuse_all[part]["categories"].values())
+    assert accept_all["real_sources"]["n"] + accept_all["written_sources"]["n"] == accept_all["all"]["n"]
+    supported = sum(r["label"] == "supported" for r in accept_all["rows"])
+    assert accept_all["all"]["precision_verified"] == pytest.approx(supported / len(accept_all["rows"]), abs=1e-3)
+    assert all(c.split("/")[0] == c.split("/")[1] for c in accept_all["all"]["categories"].values())
+    assert refuse_all["all"]["supported_accepted"] == 0.0
+    table = format_citation_report(accept_all, parts=("all", "real_sources", "written_sources"))
+    assert "written_sources" in table and "accepted number_or_entity" in table
+
+
+def test_heldout_evaluation_runs_the_real_checker(tmp_path):
+    # One row per category, through the real checker (no figure asserted: this file only measures).
+    rows = _rows()
+    sample = [next(r for r in rows if r["category"] == c) for c in CATEGORIES]
+    path = tmp_path / "sample.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(sample)
+    result = evaluate_heldout(path)
+    assert set(result["all"]["categories"]) == set(CATEGORIES)
+    assert all(c.endswith("/1") for c in result["all"]["categories"].values())
+    assert {r["id"] for r in result["rows"]} == {r["id"] for r in sample}
