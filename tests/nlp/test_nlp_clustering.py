@@ -78,7 +78,7 @@ def test_silhouette_criterion_picks_the_best_silhouette():
 
 
 def test_knee_of_inertia_is_the_elbow():
-    from nlp.clustering import _knee
+    from nlp.clustering.centres import knee as _knee
 
     assert _knee([2, 3, 4, 5, 6, 7], [100.0, 60.0, 30.0, 27.0, 25.0, 24.0]) == 4
     assert _knee([2, 3, 4], [5.0, 5.0, 5.0]) == 2
@@ -178,7 +178,7 @@ def test_coordinates_map_every_clustered_id_into_the_unit_square():
 
 
 def test_fit_rows_are_distinct_texts_in_an_order_independent_of_the_others():
-    from nlp.clustering import _fit_rows
+    from nlp.clustering.features import distinct_rows as _fit_rows
     from nlp.text import FrenchVectorizer
 
     texts = TEXTS + [TAX[0]] * 5 + ["", "🙂"]
