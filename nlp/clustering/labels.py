@@ -10,7 +10,7 @@ from sklearn.preprocessing import normalize
 
 from nlp.clustering.assignment import key_order
 from nlp.clustering.results import Cluster, ClusteringResult
-from nlp.naming import is_filler, name_clusters
+from nlp.naming import keywords, name_clusters
 from nlp.text import SurfaceCounts, display_forms
 
 __all__ = ["build_result", "coordinates", "top_terms"]
@@ -92,8 +92,8 @@ def top_terms(
         words = surface.display_forms(central_rows, best, [str(names[i]) for i in best])
     else:
         words = display_forms([texts_kept[r] for r in central_rows], [names[i] for i in best], stemmer)
-    unique = list(dict.fromkeys(w for w in words if (len(w) > 2 or w.isdigit()) and not is_filler(w)))
-    return tuple(unique[:n_top_terms])
+    unique = list(dict.fromkeys(w for w in words if len(w) > 2 or w.isdigit()))
+    return tuple(keywords(unique, [texts_kept[r] for r in central_rows])[:n_top_terms])
 
 
 def coordinates(embedding: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:

@@ -305,6 +305,33 @@ def test_names_keep_nouns_that_look_like_verbs_and_drop_real_verbs():
     assert name_clusters([["Il faut passer vite.", "Passer, encore passer."]]) == [""]
 
 
+def test_keywords_drop_verbs_and_web_addresses_but_keep_nouns_spelt_like_verbs():
+    from nlp.naming import _lexicon, keywords
+
+    texts = [
+        "Il semble utile de payer une visite médicale par an (https://www.ameli.fr).",
+        "La visite médicale montre vite le problème, il faudra la payer.",
+    ]
+    words = ["visite", "semble", "montre", "payer", "https", "www", "médicale", "hors"]
+    assert keywords(words, texts) == ["visite", "médicale"]
+    # Control: « visite » is a verb form too; only its use after a determiner (« une visite ») keeps it.
+    assert {"visite", "semble", "montre", "payer"} <= _lexicon()[0]
+    assert keywords(["visite", "médicale"], ["Il visite la ville, la visite médicale attendra."]) == ["médicale"]
+
+
+def test_a_name_extends_to_the_left_when_the_longer_phrase_is_common():
+    from nlp.naming import name_clusters
+
+    texts = [
+        "Le droit d'auteur protège mal les artistes.",
+        "Réformer le droit d'auteur pour les œuvres en ligne.",
+        "L'auteur d'une œuvre doit être payé.",
+        "Un droit d'auteur plus court.",
+    ]
+    others = ["La fibre optique arrive trop lentement.", "Des cabines téléphoniques dans les villages."]
+    assert name_clusters([texts, others])[0] == "Droit d'auteur"
+
+
 def test_stored_vectors_give_the_same_result_as_computed_ones():
     from nlp.embeddings import embed
 
