@@ -13,16 +13,17 @@ form stays common enough.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from nlp.stopwords import DETERMINERS, STOP_WORDS
+from nlp.stopwords import DETERMINERS, FILLERS, STOP_WORDS
 from nlp.text import fold
 
-__all__ = ["is_filler", "name_clusters"]
+__all__ = ["is_filler", "keywords", "name_clusters"]
 
 # A word (letters/digits, inner hyphens), an elided clitic (l', d', qu'...) or a punctuation run.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*['’]?|[.!?;:,()\[\]«»\"…/]+")
@@ -107,115 +108,6 @@ _PRENOMINAL = frozenset(
         "vieilles",
     ]
 )
-# Words that say nothing about a theme: never a name's head, never a keyword.
-_FILLERS = frozenset(
-    fold(w)
-    for w in [
-        "oui",
-        "non",
-        "ok",
-        "okay",
-        "merci",
-        "bonjour",
-        "svp",
-        "évidemment",
-        "effectivement",
-        "vraiment",
-        "clairement",
-        "absolument",
-        "chose",
-        "choses",
-        "fois",
-        "façon",
-        "manière",
-        "sorte",
-        "genre",
-        "cas",
-        "fait",
-        "faits",
-        "exemple",
-        "moment",
-        "part",
-        "lieu",
-        "gens",
-        "personne",
-        "personnes",
-        "monde",
-        "question",
-        "questions",
-        "problème",
-        "problèmes",
-        "réponse",
-        "idée",
-        "idées",
-        "avis",
-        "proposition",
-        "propositions",
-        "contribution",
-        "contributions",
-        "sujet",
-        "sujets",
-        "point",
-        "points",
-        "besoin",
-        "besoins",
-        "possibilité",
-        "niveau",
-        "rapport",
-        "plupart",
-        "ensemble",
-        "reste",
-        "place",
-        "mise",
-        "prise",
-        "raison",
-        "raisons",
-        "aujourd",
-        "hui",
-        "demain",
-        "hier",
-        "an",
-        "ans",
-        "année",
-        "années",
-        "jour",
-        "jours",
-        "temps-là",
-        "madame",
-        "monsieur",
-        "etc",
-        "ceci",
-        "cela",
-        "ça",
-        "là",
-        "voilà",
-        "rien",
-        "tout",
-        "tous",
-        "toute",
-        "toutes",
-        "autre",
-        "autres",
-        "même",
-        "mêmes",
-        "partout",
-        "souvent",
-        "jamais",
-        "ensuite",
-        "enfin",
-        "surtout",
-        "davantage",
-        "vite",
-        "ailleurs",
-        "plutôt",
-        "assez",
-        "parfois",
-        "longtemps",
-        "désormais",
-        "ainsi",
-        "aussi",
-    ]
-)
 # Verb forms in simplemma's dictionary that are common nouns in consultations.
 _NOUN_VERBS = frozenset(["pouvoir", "pouvoirs", "devoir", "devoirs", "vote", "votes", "avenir", "souvenir"])
 _VERB_FORMS_MIN = 8  # a lemma with this many inflected forms is a verb (nouns have 1-3, adjectives 4-5)
@@ -245,9 +137,34 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
 def is_filler(word: str) -> bool:
     """True for words that name no theme: stop words, fillers (« oui », « chose »), adverbs in -ment."""
     folded = fold(word)
-    if folded in STOP_WORDS or folded in _FILLERS or (len(folded) < 3 and not word.isupper()):
+    if folded in STOP_WORDS or folded in FILLERS or (len(folded) < 3 and not word.isupper()):
         return True
     return folded.endswith("ment") and word.lower() not in _lexicon()[1]
+
+
+# Determiners that are never object pronouns (« le payer », « leur proposer » say nothing).
+_NOUN_DETERMINERS = DETERMINERS - {"le", "la", "les", "l'", "l", "leur", "leurs"}
+# Pieces of web addresses that tokenisation leaves as words.
+_URL_PARTS = frozenset(["http", "https", "www", "com", "org", "net", "html", "htm", "php", "pdf"])
+
+
+def keywords(words: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Keep the ``words`` a moderator would list as a cluster's keywords, in order.
+
+    Fillers and pieces of web addresses go; so do verbs (« semble », « payer »): a word that is a
+    verb form in the dictionary is kept only if ``texts`` (the cluster's central members) use it
+    after a determiner at least once (« les aides », « la taxe », « le vote »: nouns that share
+    their spelling with a verb form).
+    """
+    verbs, _known = _lexicon()
+    candidates = [w for w in words if not is_filler(w) and fold(w) not in _URL_PARTS]
+    undecided = {_normal(w) for w in candidates if _normal(w) in verbs}
+    as_noun: set[str] = set()
+    if undecided:
+        for text in texts:
+            tokens = [_normal(t) for t in _TOKEN.findall(text[:4000])]
+            as_noun.update(b for a, b in itertools.pairwise(tokens) if b in undecided and a in _NOUN_DETERMINERS)
+    return [w for w in candidates if _normal(w) not in undecided or _normal(w) in as_noun]
 
 
 def _is_participle(word: str) -> bool:
@@ -359,13 +276,20 @@ def name_clusters(cluster_texts: Sequence[Sequence[str]]) -> list[str]:
 def _longest_common_form(key: tuple, counts: Counter) -> tuple:
     """Extend ``key`` to its most used longer form while that form keeps enough of its uses."""
     while True:
-        longer = [k for k in counts if len(k) > len(key) and k[: len(key)] == key]
+        # Longer forms holding the phrase, right (« données publiques ») or left (« droit d'auteur »).
+        longer = [k for k in counts if len(k) > len(key) and _contains(k, key)]
         if not longer:
             return key
         best = max(longer, key=lambda k: (counts[k], -len(k), k))
         if counts[best] < max(2, _EXTEND_RATIO * counts[key]):
             return key
         key = best
+
+
+def _contains(longer: tuple, key: tuple) -> bool:
+    """``key`` is a run of ``longer`` starting at a word (links sit at odd offsets after the head)."""
+    n = len(key)
+    return any(longer[i : i + n] == key for i in range(len(longer) - n + 1))
 
 
 def _display(surfaces: Counter) -> str:

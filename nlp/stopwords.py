@@ -83,3 +83,18 @@ DETERMINERS = frozenset(
         "aucune",
     ]
 )
+
+
+_FILLER_WORDS = """
+oui non ok okay merci bonjour svp evidemment effectivement vraiment clairement absolument
+chose choses fois facon maniere sorte genre cas fait faits exemple moment part lieu gens
+personne personnes monde question questions probleme problemes reponse idee idees avis
+proposition propositions contribution contributions sujet sujets point points besoin besoins
+possibilite niveau rapport plupart ensemble reste place mise prise raison raisons aujourd
+hui demain hier an ans annee annees jour jours temps-la madame monsieur etc ceci cela ca la
+voila rien tout tous toute toutes autre autres meme memes partout souvent jamais ensuite
+enfin surtout davantage vite ailleurs plutot assez parfois longtemps desormais ainsi aussi
+hors concernant via
+"""
+#: Words that say nothing about a theme (accent-folded): never a cluster name's head, never a keyword.
+FILLERS = frozenset(_FILLER_WORDS.split())

@@ -144,13 +144,20 @@ def migrated_database(database_url):
 
 
 def _empty_all_tables():
-    tables = list(reversed(db.metadata.sorted_tables))
+    """Delete every row, children first, and restart the id sequences (ids are reused, as on SQLite).
+
+    DELETE, not TRUNCATE: on tables this small, TRUNCATE of every table cost 0.15 s per test on
+    PostgreSQL against 0.03 s.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
-        db.session.execute(db.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(
+            db.text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
     db.session.commit()
 
 

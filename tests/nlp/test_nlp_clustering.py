@@ -78,7 +78,7 @@ def test_silhouette_criterion_picks_the_best_silhouette():
 
 
 def test_knee_of_inertia_is_the_elbow():
-    from nlp.clustering import _knee
+    from nlp.clustering.centres import knee as _knee
 
     assert _knee([2, 3, 4, 5, 6, 7], [100.0, 60.0, 30.0, 27.0, 25.0, 24.0]) == 4
     assert _knee([2, 3, 4], [5.0, 5.0, 5.0]) == 2
@@ -178,7 +178,7 @@ def test_coordinates_map_every_clustered_id_into_the_unit_square():
 
 
 def test_fit_rows_are_distinct_texts_in_an_order_independent_of_the_others():
-    from nlp.clustering import _fit_rows
+    from nlp.clustering.features import distinct_rows as _fit_rows
     from nlp.text import FrenchVectorizer
 
     texts = TEXTS + [TAX[0]] * 5 + ["", "🙂"]
@@ -303,6 +303,33 @@ def test_names_keep_nouns_that_look_like_verbs_and_drop_real_verbs():
     ]
     assert name_clusters([texts]) == ["Pouvoir d'achat des retraités"]
     assert name_clusters([["Il faut passer vite.", "Passer, encore passer."]]) == [""]
+
+
+def test_keywords_drop_verbs_and_web_addresses_but_keep_nouns_spelt_like_verbs():
+    from nlp.naming import _lexicon, keywords
+
+    texts = [
+        "Il semble utile de payer une visite médicale par an (https://www.ameli.fr).",
+        "La visite médicale montre vite le problème, il faudra la payer.",
+    ]
+    words = ["visite", "semble", "montre", "payer", "https", "www", "médicale", "hors"]
+    assert keywords(words, texts) == ["visite", "médicale"]
+    # Control: « visite » is a verb form too; only its use after a determiner (« une visite ») keeps it.
+    assert {"visite", "semble", "montre", "payer"} <= _lexicon()[0]
+    assert keywords(["visite", "médicale"], ["Il visite la ville, la visite médicale attendra."]) == ["médicale"]
+
+
+def test_a_name_extends_to_the_left_when_the_longer_phrase_is_common():
+    from nlp.naming import name_clusters
+
+    texts = [
+        "Le droit d'auteur protège mal les artistes.",
+        "Réformer le droit d'auteur pour les œuvres en ligne.",
+        "L'auteur d'une œuvre doit être payé.",
+        "Un droit d'auteur plus court.",
+    ]
+    others = ["La fibre optique arrive trop lentement.", "Des cabines téléphoniques dans les villages."]
+    assert name_clusters([texts, others])[0] == "Droit d'auteur"
 
 
 def test_stored_vectors_give_the_same_result_as_computed_ones():

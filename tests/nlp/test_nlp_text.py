@@ -91,7 +91,7 @@ ODD_TEXTS = [
 
 
 def test_fast_tokeniser_gives_the_tokens_of_surface_tokens():
-    from nlp.text import _count_features
+    from nlp.text.counting import _count_features
 
     analyzer = FrenchAnalyzer()
     counts, features, surface = _count_features(ODD_TEXTS, analyzer, surface=True)

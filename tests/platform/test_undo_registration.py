@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A fresh interpreter: importing every area module registers nothing; create_app registers every
@@ -41,6 +43,7 @@ UNDOABLE = [
 ]
 
 
+@pytest.mark.once  # an in-memory database of its own: nothing to learn from the PostgreSQL pass
 def test_create_app_registers_every_handler_and_imports_register_none(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(ROOT)], capture_output=True, text=True, timeout=120, cwd=tmp_path
