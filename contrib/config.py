@@ -56,6 +56,8 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "WTF_CSRF_TIME_LIMIT": None,
         # Sheets with at least this many rows are imported on the task queue, with a progress bar.
         "IMPORT_BACKGROUND_ROWS": int(environ.get("CONTRIB_IMPORT_BACKGROUND_ROWS", 2000)),
+        # Rows written between two progress reports of a queued import (one transaction all the same).
+        "IMPORT_CHUNK_ROWS": max(1, int(environ.get("CONTRIB_IMPORT_CHUNK_ROWS", 1000))),
         "MAX_CONTENT_LENGTH": int(environ.get("CONTRIB_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "RATELIMIT_STORAGE_URI": environ.get("CONTRIB_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": parse_boolean(environ.get("CONTRIB_RATELIMIT_ENABLED", "true")),

@@ -7,6 +7,8 @@ queue's storage rather than in the database, where the transaction would hide it
 
 from __future__ import annotations
 
+from flask import current_app
+
 from contrib import tasks
 from contrib.core.errors import Conflict, ContribError
 from contrib.extensions import db
@@ -41,7 +43,13 @@ def _confirm_queued(process_id: int, batch_id: int, actor_id: int) -> None:
 
     tasks.put_job(key, "running", 0, "Lecture des lignes.")
     try:
-        result = confirm_import(process_id, batch_id, actor=actor, on_progress=report)
+        result = confirm_import(
+            process_id,
+            batch_id,
+            actor=actor,
+            on_progress=report,
+            chunk_rows=current_app.config["IMPORT_CHUNK_ROWS"],
+        )
     except ContribError as error:
         tasks.put_job(key, "failed", 0, f"{error.message} Rien n'a été importé.")
     except Exception:

@@ -200,7 +200,12 @@ def check_confirmable(process_id: int, batch_id: int, *, actor: User) -> ImportB
 
 
 def confirm_import(
-    process_id: int, batch_id: int, *, actor: User, on_progress: Callable[[int, int], None] | None = None
+    process_id: int,
+    batch_id: int,
+    *,
+    actor: User,
+    on_progress: Callable[[int, int], None] | None = None,
+    chunk_rows: int = CHUNK_SIZE,
 ) -> ImportResult:
     """Import the valid rows of a draft batch in one transaction, and record the batch in the audit log.
 
@@ -226,10 +231,10 @@ def confirm_import(
         rows, _ = evaluate_rows(batch, process)
         valid = [row for row in rows if row.is_valid]
         try:
-            for start in range(0, len(valid), CHUNK_SIZE):
-                _insert_chunk(valid[start : start + CHUNK_SIZE], process, batch, actor)
+            for start in range(0, len(valid), chunk_rows):
+                _insert_chunk(valid[start : start + chunk_rows], process, batch, actor)
                 if on_progress is not None:
-                    on_progress(min(start + CHUNK_SIZE, len(valid)), len(valid))
+                    on_progress(min(start + chunk_rows, len(valid)), len(valid))
         except IntegrityError as error:
             raise Conflict(
                 "Certaines lignes viennent d'être importées par un autre import. Rechargez l'aperçu et recommencez."

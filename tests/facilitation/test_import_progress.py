@@ -50,14 +50,17 @@ def test_a_small_import_is_confirmed_at_once(app, client, factory, auth):
     assert import_jobs.import_progress(batch.id) is None
 
 
-def test_progress_is_reported_after_each_chunk(app, factory, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+def test_progress_is_reported_after_each_chunk(app, factory):
     process = factory.process()
     facilitator = factory.user(Role.FACILITATOR)
     batch = imports.start_import(process.id, _sheet(5), "atelier.csv", actor=facilitator)
     seen = []
     imports.confirm_import(
-        process.id, batch.id, actor=facilitator, on_progress=lambda done, total: seen.append((done, total))
+        process.id,
+        batch.id,
+        actor=facilitator,
+        on_progress=lambda done, total: seen.append((done, total)),
+        chunk_rows=2,
     )
     assert seen == [(2, 5), (4, 5), (5, 5)]
 

@@ -39,6 +39,7 @@ def worker_process(app):
         "CONTRIB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "CONTRIB_TASK_QUEUE": app.config["TASK_QUEUE"],
         "CONTRIB_SECRET_KEY": app.config["SECRET_KEY"],
+        "CONTRIB_IMPORT_CHUNK_ROWS": str(app.config["IMPORT_CHUNK_ROWS"]),
     }
     db.session.commit()  # this process holds no SQLite lock while the worker writes
     process = subprocess.Popen(
@@ -124,9 +125,10 @@ def _sheet(n_rows: int) -> bytes:
 
 def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeypatch):
     app.config["IMPORT_BACKGROUND_ROWS"] = 100
+    app.config["IMPORT_CHUNK_ROWS"] = 250  # four progress steps, each long enough to be seen before the kill
     process = factory.process(slug="pessac")
     facilitator = factory.user(Role.FACILITATOR)
-    n_rows = 4 * imports.CHUNK_SIZE
+    n_rows = 4 * app.config["IMPORT_CHUNK_ROWS"]
     batch = imports.start_import(process.id, _sheet(n_rows), "atelier.csv", actor=facilitator)
     auth.login(facilitator)
     base = f"/demarches/pessac/import/{batch.id}"
