@@ -20,6 +20,7 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import sys
 import time
@@ -34,7 +35,7 @@ from nlp.citations import SupportScorer, check_sentence, split_sentences
 from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
 
 

@@ -1,0 +1,96 @@
+"""Alignment of a sentence's content words with the cited texts (same word, or close in the encoder's
+space), and the sentence's closeness in meaning to the cited passages."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp._polarity import (
+    antonyms,
+    in_family,
+)
+from nlp.citations.analysis import _AGENT_SUFFIXES, _Analysis, _same_word, _Word
+from nlp.citations.rules.negation import _contradictions
+from nlp.citations.thresholds import WORD_SIMILARITY
+
+_WORD_VECTORS: dict[str, np.ndarray] = {}
+
+_TEXT_VECTORS: dict[str, np.ndarray] = {}
+
+_VECTOR_CACHE_LIMIT = 200_000
+
+
+def _vectors(texts: Iterable[str], cache: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sentence-encoder vectors of ``texts``, computed once per distinct text."""
+    from nlp.embeddings import embed
+
+    texts = list(dict.fromkeys(texts))
+    missing = [t for t in texts if t not in cache]
+    if missing:
+        if len(cache) > _VECTOR_CACHE_LIMIT:
+            cache.clear()
+        cache.update(zip(missing, embed(missing)))
+    return {t: cache[t] for t in texts}
+
+
+@dataclass
+class _Alignment:
+    """Which cited text aligns which content word of the sentence."""
+
+    by_id: dict[int, set[int]]
+    aligned: set[int]
+    contradictions: list[tuple[int, int, _Word]]
+
+
+def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
+    by_id: dict[int, set[int]] = {i: set() for i in sources}
+    evidence: dict[int, list[tuple[int, _Word, bool, bool]]] = {}
+    for n, w in enumerate(claim.words):
+        opposite = antonyms(w.folded)
+        for id_, source in sources.items():
+            for v in source.words:
+                if _same_word(w, v):
+                    by_id[id_].add(n)
+                    evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
+                elif any(in_family(v.folded, side) for side in opposite):
+                    evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
+    unaligned = [n for n in range(len(claim.words)) if not any(n in s for s in by_id.values())]
+    if unaligned:
+        source_words = {v.folded for s in sources.values() for v in s.words}
+        vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
+        for id_, source in sources.items():
+            if not source.words:
+                continue
+            matrix = np.vstack([vectors[v.folded] for v in source.words])
+            agents = np.array([v.folded.endswith(_AGENT_SUFFIXES) for v in source.words])
+            for n in unaligned:
+                close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
+                if np.any(close & (agents == claim.words[n].folded.endswith(_AGENT_SUFFIXES))):
+                    by_id[id_].add(n)
+    aligned = set().union(*by_id.values()) if by_id else set()
+    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
+    """Best cosine between the sentence and a passage (sentence, pair of sentences, whole text) of each source."""
+    quoted = _squeeze(plain)
+    if len(quoted) >= 20 and all(quoted in _squeeze(source.text) for source in sources.values()):
+        # Written word for word in each cited text: as close in meaning as a passage can be, no encoding.
+        return dict.fromkeys([*sources, *([0] if len(sources) > 1 else [])], 1.0)
+    passages: dict[int, list[str]] = {}
+    for id_, source in sources.items():
+        sentences = source.sentences or [source.text]
+        passages[id_] = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+    if len(sources) > 1:
+        passages[0] = [" ".join(s.text for s in sources.values())]
+    vectors = _vectors([plain, *(p for ps in passages.values() for p in ps)], _TEXT_VECTORS)
+    return {id_: max(float(vectors[plain] @ vectors[p]) for p in ps) for id_, ps in passages.items()}
