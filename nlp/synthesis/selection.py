@@ -89,8 +89,24 @@ class _Selection(_Fitted):
                 other = self.sentences_[rows[k]]
                 if len(stems & self.scorer_.content_stems(other.text)) >= 3:
                     wider.extend(i for i in self._same_members(other.idea, stems) if i not in wider)
-        options = [tuple(dict.fromkeys(wider))[:_MAX_CITED], tuple(own)[:_MAX_CITED], (own[0],)]
+        reworded = self._reworded_members(sentence.idea, stems, len(set(wider)))
+        options = [
+            tuple(dict.fromkeys([own[0], *reworded, *wider]))[:_MAX_CITED],
+            tuple(dict.fromkeys([own[0], *reworded, *own]))[:_MAX_CITED],
+            tuple(own)[:_MAX_CITED],
+            (own[0],),
+        ]
         return list(dict.fromkeys(options))
+
+    def _reworded_members(self, idea: int, stems: set[str], n_cited: int) -> list:
+        """The contributions saying ``idea`` in other words (``reworded_``), to cite with its sentence.
+
+        Beyond three sources each must share two content words with the sentence: no citation through one word.
+        """
+        members = [m for k in self.reworded_.get(idea, ()) for m in self.ideas_[k]]
+        if n_cited + len(members) > 3:
+            members = [m for m in members if len(stems & self.scorer_.stems_[m]) >= 2]
+        return members
 
     def _cite(self, row: int, candidate_ideas: Sequence[int]) -> Segment | None:
         """The sentence with the widest citation the checker verifies; None when none is verified.

@@ -80,7 +80,7 @@ class _Fitted:
             raise ValueError("ids and texts must have the same length")
         from nlp.embeddings import as_matrix
 
-        self._stored_vectors = as_matrix(vectors, len(ids)) if vectors is not None else None
+        self._vectors = as_matrix(vectors, len(ids)) if vectors is not None else None
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique")
         if any(not isinstance(t, str) for t in texts):
@@ -99,12 +99,20 @@ class _Fitted:
         return self
 
     def _fold_duplicates(self) -> None:
+        """Copies folded into ideas; ideas said again in other words linked in ``reworded_``.
+
+        A "same idea, worded differently" group is a suggestion a moderator checks, never folded: its
+        members stay distinct ideas (each counted), and a sentence of one is cited with the others
+        when the checker verifies them. That tier reads the texts' vectors (stored, or each text's opening encoded).
+        """
+        if self._vectors is None:  # each text's opening encoded, as when stored vectors are given
+            self._vectors = self._embed([" ".join(t.split()[:_EMBED_WORDS]) for t in self.texts_])
+        groups = find_duplicates(self.ids_, self.texts_, vectors=self._vectors) if len(self.ids_) > 1 else []
         grouped = {}
-        # Copies only: a "same idea, worded differently" group is a suggestion a moderator checks,
-        # never folded automatically.
-        for group in find_duplicates(self.ids_, self.texts_, semantic=False) if len(self.ids_) > 1 else []:
-            for id_ in group.ids:
-                grouped[id_] = group.ids
+        for group in groups:
+            if group.reason != "semantic":
+                for id_ in group.ids:
+                    grouped[id_] = group.ids
         seen, ideas = set(), []
         for id_ in self.ids_:
             if id_ in seen:
@@ -114,6 +122,12 @@ class _Fitted:
             ideas.append(tuple(members))
         self.ideas_ = ideas
         self.weights_ = np.array([len(m) for m in ideas], dtype=np.float64)
+        idea_of = {id_: k for k, members in enumerate(ideas) for id_ in members}
+        self.reworded_: dict[int, list[int]] = {}
+        for group in groups:
+            linked = list(dict.fromkeys(idea_of[id_] for id_ in group.ids)) if group.reason == "semantic" else []
+            for k in linked if len(linked) > 1 else ():
+                self.reworded_.setdefault(k, []).extend(x for x in linked if x != k and x not in self.reworded_[k])
 
     def _text(self, idea: int) -> str:
         return self.texts_[self._row[self.ideas_[idea][0]]]
@@ -147,10 +161,7 @@ class _Fitted:
             if self.sentences_ and self.idea_matrix_ is not None
             else None
         )
-        if self._stored_vectors is not None:
-            self.idea_vectors_ = self._stored_vectors[[self._row[members[0]] for members in self.ideas_]]
-        else:
-            self.idea_vectors_ = self._embed([" ".join(t.split()[:_EMBED_WORDS]) for t in idea_texts])
+        self.idea_vectors_ = self._vectors[[self._row[members[0]] for members in self.ideas_]]
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         from nlp.embeddings import embed

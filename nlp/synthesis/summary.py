@@ -75,7 +75,7 @@ class _Summary(_Selection):
             shown.append((t, members, heading))
         segments.extend(self._debate(shown, used))
         segments.extend(self._minority(minor, all_ideas, used))
-        segments.extend(self._copies(all_ideas, used))
+        segments.extend(self._copies(all_ideas, used, {i for s in segments for i in s.citations}))
         arguments = self._arguments(all_ideas, used)
         if arguments:
             segments.append(Segment("titre", "Arguments avancés"))
@@ -141,29 +141,46 @@ class _Summary(_Selection):
             return []
         return [Segment("titre", "Avis minoritaires et signaux faibles"), *out]
 
-    def _copies(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
-        """Every text copied by several contributions appears: its central sentence, or its count when too short."""
-        cited = {self.sentences_[r].idea for r in used}
-        groups = sorted(
-            (i for i in ideas if self.weights_[i] > 1 and i not in cited), key=lambda i: (-self.weights_[i], i)
-        )
+    def _copies(self, ideas: Sequence[int], used: set[int], cited_ids: set) -> list[Segment]:
+        """Every idea several contributions state, copied or in other words, appears once: its central
+        sentence cited with them, or its count when the copied text is too short to stand as an idea.
+
+        An idea already cited above (one of its contributions) is not repeated.
+        """
+        wanted = set(ideas)
+        groups: dict[frozenset, list[int]] = {}
+        for idea in ideas:
+            linked = [idea, *(k for k in self.reworded_.get(idea, ()) if k in wanted)]
+            if len(linked) > 1 or self.weights_[idea] > 1:
+                groups.setdefault(frozenset(linked), sorted(linked, key=lambda i: (-self.weights_[i], i)))
+        covered = set(cited_ids)
         phrases, short = [], []
-        for idea in groups:
-            rows = self._rows_of.get(idea, [])
-            if not rows:
-                if self.weights_[idea] >= 3:
-                    short.append(f"« {' '.join(self._text(idea).split()[:12])} » ({int(self.weights_[idea])})")
+        for group in sorted(groups.values(), key=lambda g: (-self.weights_[g].sum(), g[0])):
+            members = {i for idea in group for i in self.ideas_[idea]}
+            if members & covered:
                 continue
-            own = self.idea_matrix_[idea].toarray().ravel()
-            closeness = np.asarray(self.sentence_matrix_[rows] @ own).ravel()
+            rows = [r for idea in group for r in self._rows_of.get(idea, ())]
+            if not rows:
+                if len(group) == 1 and self.weights_[group[0]] >= 3:
+                    short.append(f"« {' '.join(self._text(group[0]).split()[:12])} » ({int(self.weights_[group[0]])})")
+                continue
+            centre = self._centre(group)
+            closeness = np.asarray(self.sentence_matrix_[rows] @ centre).ravel()
             order = [rows[k] for k in np.argsort(-closeness, kind="stable")]
-            segment = next((s for s in (self._cite(r, [idea]) for r in order[:3]) if s), None)
-            if segment:
-                used.add(order[0])
-                phrases.append(segment)
+            for row in order[:3]:
+                segment = self._cite(row, group)
+                if segment:
+                    used.add(row)
+                    covered.update(segment.citations)
+                    phrases.append(segment)
+                    break
         out: list[Segment] = []
         if phrases:
-            out += [Segment("titre", "Textes repris par plusieurs contributions"), *phrases]
+            out += [
+                Segment("titre", "Idées reprises par plusieurs contributions"),
+                Segment("liaison", "À l'identique ou en d'autres mots :"),
+                *phrases,
+            ]
         if short:
             out.append(Segment("statistique", "Réponses brèves reprises à l'identique : " + " ; ".join(short) + "."))
         return out
