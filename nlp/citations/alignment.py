@@ -80,17 +80,42 @@ def _squeeze(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _similarity(plain: str, sources: dict[int, _Analysis]) -> dict[int, float]:
-    """Best cosine between the sentence and a passage (sentence, pair of sentences, whole text) of each source."""
-    quoted = _squeeze(plain)
-    if len(quoted) >= 20 and all(quoted in _squeeze(source.text) for source in sources.values()):
-        # Written word for word in each cited text: as close in meaning as a passage can be, no encoding.
-        return dict.fromkeys([*sources, *([0] if len(sources) > 1 else [])], 1.0)
-    passages: dict[int, list[str]] = {}
-    for id_, source in sources.items():
-        sentences = source.sentences or [source.text]
-        passages[id_] = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
-    if len(sources) > 1:
-        passages[0] = [" ".join(s.text for s in sources.values())]
-    vectors = _vectors([plain, *(p for ps in passages.values() for p in ps)], _TEXT_VECTORS)
-    return {id_: max(float(vectors[plain] @ vectors[p]) for p in ps) for id_, ps in passages.items()}
+class _Similarity:
+    """Best cosine between the sentence and a passage (sentence, pair of sentences, whole text) of each source,
+    ``[id]`` (``[0]``: all the sources joined, when there are several), encoded only when a rule asks.
+
+    A source that holds the sentence word for word is as close in meaning as a passage can be (1.0, no
+    encoding): checking a sentence quoted from one source with its reworded copies encodes the copies only.
+    """
+
+    def __init__(self, plain: str, sources: dict[int, _Analysis]):
+        self.plain, self.sources = plain, sources
+        quoted = _squeeze(plain)
+        self.verbatim = {i for i, s in sources.items() if len(quoted) >= 20 and quoted in _squeeze(s.text)}
+        if len(self.verbatim) == len(sources) > 1:
+            self.verbatim.add(0)
+        keys = [*sources, *([0] if len(sources) > 1 else [])]
+        self.keys = sorted(keys, key=lambda i: i not in self.verbatim)  # the free values first
+        self._values: dict[int, float] = {}
+
+    def __getitem__(self, id_: int) -> float:
+        if id_ not in self._values:
+            if id_ in self.verbatim:
+                self._values[id_] = 1.0
+            else:
+                if id_ == 0:
+                    passages = [" ".join(s.text for s in self.sources.values())]
+                else:
+                    source = self.sources[id_]
+                    sentences = source.sentences or [source.text]
+                    passages = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+                vectors = _vectors([self.plain, *passages], _TEXT_VECTORS)
+                self._values[id_] = max(float(vectors[self.plain] @ vectors[p]) for p in passages)
+        return self._values[id_]
+
+    def reaches(self, threshold: float) -> bool:
+        """True when some source (or all of them joined) is at least ``threshold`` close."""
+        return any(self[i] >= threshold for i in self.keys)
+
+    def best(self) -> float:
+        return max(self[i] for i in self.keys)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nlp._polarity import is_action_word
-from nlp.citations.alignment import _align, _similarity
+from nlp.citations.alignment import _align, _Similarity
 from nlp.citations.analysis import _AGENT_SUFFIXES, SupportScorer, _analyse
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
@@ -160,7 +160,7 @@ def check_sentence(
     n_words = len(claim.words)
     score = len(alignment.aligned) / n_words if n_words else 1.0
     share = {i: (len(alignment.by_id[i]) / n_words if n_words else 1.0) for i in ids}
-    similarity = _similarity(plain, sources)
+    similarity = _Similarity(plain, sources)
     supporting = tuple(i for i in ids if share[i] >= min_each or similarity[i] >= SOURCE_SIMILARITY)
     reasons: list[str] = []
     bad: list[int] = []
@@ -234,12 +234,11 @@ def check_sentence(
         reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
         reasons.append(f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées")
-    best = max(similarity.values())
     # A synthesis over several supporting texts rewords more than a paraphrase of one.
-    synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and best >= SYNTHESIS_SIMILARITY
+    synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and similarity.reaches(SYNTHESIS_SIMILARITY)
     covered = (
-        (score >= threshold and best >= SENTENCE_SIMILARITY)
-        or (score >= PARAPHRASE_COVERAGE and best >= PARAPHRASE_SIMILARITY)
+        (score >= threshold and similarity.reaches(SENTENCE_SIMILARITY))
+        or (score >= PARAPHRASE_COVERAGE and similarity.reaches(PARAPHRASE_SIMILARITY))
         or synthesis
     )
     if not covered or weak_unit:
@@ -247,7 +246,8 @@ def check_sentence(
         if missing:
             reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} de {_ids_phrase(ids)}")
         else:
-            reasons.append(f"le sens de la phrase est éloigné de {_ids_phrase(ids)} (similarité {best:.2f})")
+            distance = f"(similarité {similarity.best():.2f})"
+            reasons.append(f"le sens de la phrase est éloigné de {_ids_phrase(ids)} {distance}")
     status = "non_soutenue" if reasons else "verifiee"
     return CheckedSentence(
         plain,
