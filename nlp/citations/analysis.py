@@ -122,14 +122,24 @@ def _same_word(w: _Word, v: _Word) -> bool:
 
     An actor is not its activity: "formateur" is not "formation", "financeur" not "financement".
     """
-    if w.folded.endswith(_AGENT_SUFFIXES) != v.folded.endswith(_AGENT_SUFFIXES):
-        return False
-    if w.stem == v.stem or w.lemma == v.lemma or _common_prefix(w.folded, v.folded) >= 7:
+    return _same_form(w.folded, v.folded)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _same_form(a: str, b: str) -> bool:
+    # On folded forms (a word's stem and lemma follow from them): the alignment compares every content
+    # word of a sentence with every word of each cited text, and the same pairs come back sentence after sentence.
+    if a == b:
         return True
-    for verb, other in ((w.lemma, v.folded), (v.lemma, w.folded)):  # "former" / "formation"
+    if a.endswith(_AGENT_SUFFIXES) != b.endswith(_AGENT_SUFFIXES):
+        return False
+    lemma_a, lemma_b = _lemma(a), _lemma(b)
+    if (_stem(a) or a) == (_stem(b) or b) or lemma_a == lemma_b or _common_prefix(a, b) >= 7:
+        return True
+    for verb, other in ((lemma_a, b), (lemma_b, a)):  # "former" / "formation"
         if verb.endswith(("er", "ir")) and len(verb) >= 6 and other.startswith(verb[:-2]):
             return True
-    return any(in_family(w.folded, side) and in_family(v.folded, side) for side in _families_of(w.folded))
+    return any(in_family(a, side) and in_family(b, side) for side in _families_of(a))
 
 
 @functools.lru_cache(maxsize=20_000)
