@@ -363,7 +363,12 @@ _SARCASM = re.compile(
     re.IGNORECASE,
 )
 _OFF_TOPIC = re.compile(
-    r"\b(hors[- ]sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.", re.IGNORECASE
+    r"\b(hors[- ](du )?sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.|"
+    # "Pas vraiment de lien avec le sujet": a remark on the consultation, not an idea ("pas de lien avec le
+    # métier" is one, and stays).
+    r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
+    r"(sujet|question|thème|theme|section|article|texte|consultation)\b",
+    re.IGNORECASE,
 )
 
 
@@ -376,7 +381,7 @@ def is_idea_sentence(sentence: str) -> bool:
     """A complete declarative sentence that may stand as an idea: no fragment, thanks, rant, sarcasm or aside."""
     stripped = sentence.strip()
     return not (  # the quick tests first: the verb test lemmatises
-        stripped.endswith("?")
+        stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
         or _THANKS.search(stripped)
         or _SARCASM.search(stripped)
         or _OFF_TOPIC.search(stripped)
