@@ -176,6 +176,7 @@ def time_summary(rows: list[dict], stored) -> tuple[float, float]:
     for cache in (alignment._TEXT_VECTORS, alignment._WORD_VECTORS):
         cache.clear()
     analysis._same_form.cache_clear()
+    alignment._opposite_form.cache_clear()
     ids = list(range(1, len(rows) + 1))
     started, cpu_started = time.perf_counter(), time.process_time()
     ExtractiveSynthesizer().fit(

@@ -3,6 +3,7 @@ space), and the sentence's closeness in meaning to the cited passages."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -47,6 +48,13 @@ class _Alignment:
     contradictions: list[tuple[int, int, _Word]]
 
 
+@functools.lru_cache(maxsize=200_000)
+def _opposite_form(a: str, b: str) -> bool:
+    """True when ``b`` belongs to a family opposite to ``a``'s ("supprimer" / "maintenir"); cached, as
+    :func:`nlp.citations.analysis._same_form`, for the word pairs that come back sentence after sentence."""
+    return any(in_family(b, side) for side in antonyms(a))
+
+
 def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     by_id: dict[int, set[int]] = {i: set() for i in sources}
     evidence: dict[int, list[tuple[int, _Word, bool, bool]]] = {}
@@ -57,7 +65,7 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                 if _same_word(w, v):
                     by_id[id_].add(n)
                     evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
-                elif any(in_family(v.folded, side) for side in opposite):
+                elif opposite and _opposite_form(w.folded, v.folded):
                     evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
     unaligned = [n for n in range(len(claim.words)) if not any(n in s for s in by_id.values())]
     if unaligned:
