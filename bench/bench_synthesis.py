@@ -177,6 +177,7 @@ def time_summary(rows: list[dict], stored) -> tuple[float, float]:
         cache.clear()
     analysis._same_form.cache_clear()
     alignment._opposite_form.cache_clear()
+    alignment._antonyms.cache_clear()
     ids = list(range(1, len(rows) + 1))
     started, cpu_started = time.perf_counter(), time.process_time()
     ExtractiveSynthesizer().fit(

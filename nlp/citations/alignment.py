@@ -48,18 +48,22 @@ class _Alignment:
     contradictions: list[tuple[int, int, _Word]]
 
 
+# The opposite families of a word, read for every content word of every sentence checked.
+_antonyms = functools.lru_cache(maxsize=50_000)(antonyms)
+
+
 @functools.lru_cache(maxsize=200_000)
 def _opposite_form(a: str, b: str) -> bool:
     """True when ``b`` belongs to a family opposite to ``a``'s ("supprimer" / "maintenir"); cached, as
     :func:`nlp.citations.analysis._same_form`, for the word pairs that come back sentence after sentence."""
-    return any(in_family(b, side) for side in antonyms(a))
+    return any(in_family(b, side) for side in _antonyms(a))
 
 
 def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     by_id: dict[int, set[int]] = {i: set() for i in sources}
     evidence: dict[int, list[tuple[int, _Word, bool, bool]]] = {}
     for n, w in enumerate(claim.words):
-        opposite = antonyms(w.folded)
+        opposite = _antonyms(w.folded)
         for id_, source in sources.items():
             for v in source.words:
                 if _same_word(w, v):
