@@ -11,8 +11,11 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
   (a group of "Hors sujet ?" copies has none), apart for copy and near-copy groups (the target: the
   "formulée autrement" groups are unconfirmed suggestions the summary does not fold), and over all groups;
 - share of the sentences "vérifiée" by :func:`nlp.citations.check_sentence`;
-- time per cluster (fit + summary + draft), reading the contributions' stored sentence vectors as the app
-  does (computed before the clock starts).
+- time per cluster (fit + summary + draft), CPU and wall, reading the contributions' stored sentence
+  vectors as the app does (computed before the clock starts);
+- time of the summary alone (fit + summary, CPU and wall) of scopes of 500 and 2,000 contributions (the
+  largest clusters put together), the sizes of a large cluster and of a whole consultation; the target is
+  under 1 s CPU for 500. CPU time is given beside wall time: the bench host is often shared.
 
     .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS]
 """
@@ -20,21 +23,24 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contrib.participation.vectors import meaning_text
 from nlp import cluster_contributions, find_duplicates
 from nlp._phrases import MIN_IDEA_WORDS, has_verb, is_idea_sentence
-from nlp.citations import SupportScorer, check_sentence, split_sentences
+from nlp.citations import SupportScorer, alignment, analysis, check_sentence, split_sentences
 from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
 
 
@@ -60,18 +66,21 @@ def single_word(segment, scorer: SupportScorer) -> bool:
     return any(len(stems & scorer.stems_[i]) <= 1 for i in segment.citations)
 
 
-def measure(rows: list[dict]) -> dict:
+def stored_vectors(rows: list[dict]):
+    """What the app reads: each contribution's vector, computed when it was saved."""
+    return embed([meaning_text(r["title"], r["text"]) for r in rows])
+
+
+def measure(rows: list[dict], stored) -> dict:
     ids = list(range(1, len(rows) + 1))
     texts = [r["text"] for r in rows]
-    # The app reads each contribution's stored vector (computed when it was saved), not the encoder.
-    stored = embed([meaning_text(r["title"], r["text"]) for r in rows])
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     synthesizer = ExtractiveSynthesizer().fit(
         ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows], vectors=stored
     )
     summary = synthesizer.summary()
     synthesizer.draft()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     phrases = [s for s in summary.segments if s.kind == "phrase"]
     scorer = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
     cited = {i for s in phrases for i in s.citations}
@@ -95,6 +104,7 @@ def measure(rows: list[dict]) -> dict:
             if not (verdict := check_sentence(s.as_text(), scorer)).is_verified
         ],
         "seconds": elapsed,
+        "cpu": cpu,
     }
     result["verified"] = len(phrases) - len(result["refused"])
     return result
@@ -102,16 +112,19 @@ def measure(rows: list[dict]) -> dict:
 
 def main() -> None:
     n_clusters = int(sys.argv[1]) if len(sys.argv) > 1 else 16
-    results = []
+    results, scope, scope_vectors = [], [], []
+    embed(["le modèle est chargé avant la mesure"])
     for rows in clusters()[:n_clusters]:
-        result = measure(rows)
+        stored = stored_vectors(rows)
+        result = measure(rows, stored)
+        scope, scope_vectors = scope + rows, [*scope_vectors, stored]
         results.append(result)
         print(
             f"  cluster of {result['n']:4d}: {result['phrases']:2d} sentences, {result['fragments']} fragments, "
             f"{result['single_word']} single-word citations, duplicate groups covered "
             f"{result['substantive_covered']}/{result['substantive']} (copies {result['copies_covered']}/"
             f"{result['copies']}; all {result['covered']}/{result['groups']}), "
-            f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s",
+            f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s ({result['cpu']:.1f} s CPU)",
             flush=True,
         )
         for text in result["fragment_examples"][:2]:
@@ -141,8 +154,36 @@ def main() -> None:
         f"all groups incl. fragment-only copies "
         f"{total['covered'] / max(1, total['groups']):.0%}), verified {total['verified']}/{total['phrases']} "
         f"({total['verified'] / max(1, total['phrases']):.0%}), time per cluster median "
-        f"{statistics.median(r['seconds'] for r in results):.1f} s, max {max(r['seconds'] for r in results):.1f} s"
+        f"{statistics.median(r['seconds'] for r in results):.1f} s, max {max(r['seconds'] for r in results):.1f} s "
+        f"(CPU median {statistics.median(r['cpu'] for r in results):.1f} s, max {max(r['cpu'] for r in results):.1f} s)"
     )
+    vectors = np.vstack(scope_vectors)
+    for size in (500, 2000):
+        if len(scope) >= size:
+            cpu, wall = time_summary(scope[:size], vectors[:size])
+            print(
+                f"summary of {size} contributions (fit + summary): {cpu:.2f} s CPU, {wall:.2f} s wall "
+                f"(target for 500: under 1 s CPU); load average {os.getloadavg()[0]:.1f}"
+            )
+
+
+def time_summary(rows: list[dict], stored) -> tuple[float, float]:
+    """CPU and wall seconds of the embedded summary of ``rows`` (the app's call, stored vectors passed).
+
+    The checker's caches (passages and words encoded, word comparisons) are emptied first: the texts were
+    summarised in their clusters above, and a worker meets a new scope cold.
+    """
+    for cache in (alignment._TEXT_VECTORS, alignment._WORD_VECTORS):
+        cache.clear()
+    analysis._same_form.cache_clear()
+    alignment._opposite_form.cache_clear()
+    alignment._antonyms.cache_clear()
+    ids = list(range(1, len(rows) + 1))
+    started, cpu_started = time.perf_counter(), time.process_time()
+    ExtractiveSynthesizer().fit(
+        ids, [r["text"] for r in rows], actor_types=[r["author_type"] for r in rows], vectors=stored
+    ).summary()
+    return time.process_time() - cpu_started, time.perf_counter() - started
 
 
 if __name__ == "__main__":

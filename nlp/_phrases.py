@@ -278,7 +278,12 @@ _NOT_VERBS = frozenset(
 
 def words(text: str) -> list[str]:
     """Word and punctuation tokens, lower-cased and accent-folded (elided forms keep their apostrophe)."""
-    return [fold(t).replace("’", "'") for t in _WORD.findall(text)]
+    return [_folded_token(t) for t in _WORD.findall(text)]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _folded_token(token: str) -> str:
+    return fold(token).replace("’", "'")  # a scope's words repeat: each is folded once
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -358,25 +363,30 @@ _SARCASM = re.compile(
     re.IGNORECASE,
 )
 _OFF_TOPIC = re.compile(
-    r"\b(hors[- ]sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.", re.IGNORECASE
+    r"\b(hors[- ](du )?sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.|"
+    # "Pas vraiment de lien avec le sujet": a remark on the consultation, not an idea ("pas de lien avec le
+    # métier" is one, and stays).
+    r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
+    r"(sujet|question|thème|theme|section|article|texte|consultation)\b",
+    re.IGNORECASE,
 )
 
 
 def _all_caps(sentence: str) -> bool:
-    letters = [c for c in sentence if c.isalpha()]
-    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.6
+    letters = "".join(filter(str.isalpha, sentence))  # filter and map run in C: this is read for every sentence
+    return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
 
 
 def is_idea_sentence(sentence: str) -> bool:
     """A complete declarative sentence that may stand as an idea: no fragment, thanks, rant, sarcasm or aside."""
     stripped = sentence.strip()
-    return not (
-        is_fragment(stripped)
-        or stripped.endswith("?")
+    return not (  # the quick tests first: the verb test lemmatises
+        stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
         or _THANKS.search(stripped)
         or _SARCASM.search(stripped)
         or _OFF_TOPIC.search(stripped)
         or _all_caps(stripped)
+        or is_fragment(stripped)
     )
 
 

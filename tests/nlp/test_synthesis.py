@@ -279,3 +279,31 @@ def test_stored_vectors_spare_the_encoder_and_give_the_same_summary():
     assert [s.as_text() for s in reused.summary().segments] == [s.as_text() for s in encoded.summary().segments]
     with pytest.raises(ValueError):
         ExtractiveSynthesizer().fit(ids, texts, vectors=stored[:-1])
+
+
+def test_remarks_on_the_consultation_and_lead_ins_are_not_ideas():
+    from nlp._phrases import is_idea_sentence
+
+    assert not is_idea_sentence('Pas vraiment de lien avec le sujet qui est le "Service public de la donnée".')
+    assert not is_idea_sentence("Après le deuxième alinéa de l'article 40, sont insérés les alinéas suivants :")
+    # Controls: a missing link with the trade is an idea, and so is a complete sentence on the same words.
+    assert is_idea_sentence("Les formations n'ont pas de lien avec les besoins des entreprises du territoire.")
+    assert is_idea_sentence("Après le deuxième alinéa de l'article 40, il faut insérer une obligation de formation.")
+
+
+def test_an_idea_said_again_in_other_words_is_cited_with_its_rewordings():
+    rows = _training_rows()[:20]
+    reworded = [
+        "Il faut simplifier les démarches de prise en charge par les OPCO pour les petites entreprises.",
+        "Les petites entreprises ont besoin que la prise en charge par les OPCO soit plus simple à demander.",
+    ]
+    texts = [r["text"] for r in rows] + reworded
+    ids = list(range(1, len(texts) + 1))
+    synthesizer = ExtractiveSynthesizer().fit(ids, texts)
+    idea_of = {i: k for k, members in enumerate(synthesizer.ideas_) for i in members}
+    assert idea_of[ids[-1]] in synthesizer.reworded_[idea_of[ids[-2]]]  # linked, not folded
+    cited = [set(s.citations) for s in synthesizer.summary().segments if s.kind == "phrase"]
+    assert any({ids[-2], ids[-1]} <= c for c in cited)
+    # Control: alone, the first wording is cited on its own (nothing links it to another contribution).
+    alone = ExtractiveSynthesizer().fit(ids[:-1], texts[:-1]).summary()
+    assert not any(ids[-1] in s.citations for s in alone.segments)

@@ -1,0 +1,133 @@
+"""Alignment of a sentence's content words with the cited texts (same word, or close in the encoder's
+space), and the sentence's closeness in meaning to the cited passages."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp._polarity import (
+    antonyms,
+    in_family,
+)
+from nlp.citations.analysis import _AGENT_SUFFIXES, _Analysis, _same_word, _Word
+from nlp.citations.rules.negation import _contradictions
+from nlp.citations.thresholds import WORD_SIMILARITY
+
+_WORD_VECTORS: dict[str, np.ndarray] = {}
+
+_TEXT_VECTORS: dict[str, np.ndarray] = {}
+
+_VECTOR_CACHE_LIMIT = 200_000
+
+
+def _vectors(texts: Iterable[str], cache: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sentence-encoder vectors of ``texts``, computed once per distinct text."""
+    from nlp.embeddings import embed
+
+    texts = list(dict.fromkeys(texts))
+    missing = [t for t in texts if t not in cache]
+    if missing:
+        if len(cache) > _VECTOR_CACHE_LIMIT:
+            cache.clear()
+        cache.update(zip(missing, embed(missing)))
+    return {t: cache[t] for t in texts}
+
+
+@dataclass
+class _Alignment:
+    """Which cited text aligns which content word of the sentence."""
+
+    by_id: dict[int, set[int]]
+    aligned: set[int]
+    contradictions: list[tuple[int, int, _Word]]
+
+
+# The opposite families of a word, read for every content word of every sentence checked.
+_antonyms = functools.lru_cache(maxsize=50_000)(antonyms)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _opposite_form(a: str, b: str) -> bool:
+    """True when ``b`` belongs to a family opposite to ``a``'s ("supprimer" / "maintenir"); cached, as
+    :func:`nlp.citations.analysis._same_form`, for the word pairs that come back sentence after sentence."""
+    return any(in_family(b, side) for side in _antonyms(a))
+
+
+def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
+    by_id: dict[int, set[int]] = {i: set() for i in sources}
+    evidence: dict[int, list[tuple[int, _Word, bool, bool]]] = {}
+    for n, w in enumerate(claim.words):
+        opposite = _antonyms(w.folded)
+        for id_, source in sources.items():
+            for v in source.words:
+                if _same_word(w, v):
+                    by_id[id_].add(n)
+                    evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
+                elif opposite and _opposite_form(w.folded, v.folded):
+                    evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
+    unaligned = [n for n in range(len(claim.words)) if not any(n in s for s in by_id.values())]
+    if unaligned:
+        source_words = {v.folded for s in sources.values() for v in s.words}
+        vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
+        for id_, source in sources.items():
+            if not source.words:
+                continue
+            matrix = np.vstack([vectors[v.folded] for v in source.words])
+            agents = np.array([v.folded.endswith(_AGENT_SUFFIXES) for v in source.words])
+            for n in unaligned:
+                close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
+                if np.any(close & (agents == claim.words[n].folded.endswith(_AGENT_SUFFIXES))):
+                    by_id[id_].add(n)
+    aligned = set().union(*by_id.values()) if by_id else set()
+    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+class _Similarity:
+    """Best cosine between the sentence and a passage (sentence, pair of sentences, whole text) of each source,
+    ``[id]`` (``[0]``: all the sources joined, when there are several), encoded only when a rule asks.
+
+    A source that holds the sentence word for word is as close in meaning as a passage can be (1.0, no
+    encoding): checking a sentence quoted from one source with its reworded copies encodes the copies only.
+    """
+
+    def __init__(self, plain: str, sources: dict[int, _Analysis]):
+        self.plain, self.sources = plain, sources
+        quoted = _squeeze(plain)
+        self.verbatim = {i for i, s in sources.items() if len(quoted) >= 20 and quoted in _squeeze(s.text)}
+        if len(self.verbatim) == len(sources) > 1:
+            self.verbatim.add(0)
+        keys = [*sources, *([0] if len(sources) > 1 else [])]
+        self.keys = sorted(keys, key=lambda i: i not in self.verbatim)  # the free values first
+        self._values: dict[int, float] = {}
+
+    def __getitem__(self, id_: int) -> float:
+        if id_ not in self._values:
+            if id_ in self.verbatim:
+                self._values[id_] = 1.0
+            else:
+                if id_ == 0:
+                    passages = [" ".join(s.text for s in self.sources.values())]
+                else:
+                    source = self.sources[id_]
+                    sentences = source.sentences or [source.text]
+                    passages = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+                vectors = _vectors([self.plain, *passages], _TEXT_VECTORS)
+                self._values[id_] = max(float(vectors[self.plain] @ vectors[p]) for p in passages)
+        return self._values[id_]
+
+    def reaches(self, threshold: float) -> bool:
+        """True when some source (or all of them joined) is at least ``threshold`` close."""
+        return any(self[i] >= threshold for i in self.keys)
+
+    def best(self) -> float:
+        return max(self[i] for i in self.keys)

@@ -1,0 +1,266 @@
+"""The verdict on each sentence of a generated text: :func:`check_text` and :func:`check_sentence`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from nlp._polarity import is_action_word
+from nlp.citations.alignment import _align, _Similarity
+from nlp.citations.analysis import _AGENT_SUFFIXES, SupportScorer, _analyse
+from nlp.citations.lexicons import _SOURCE_NOUNS
+from nlp.citations.rules.entities import (
+    _entities,
+    _entity_in,
+    _misattributed,
+    _name_words,
+    _swapped_actors,
+    _swapped_roles,
+)
+from nlp.citations.rules.overreach import _overreach
+from nlp.citations.rules.quantifiers import _source_count_claimed
+from nlp.citations.sentences import parse_citations, split_sentences
+from nlp.citations.thresholds import (
+    CLAUSE_COVERAGE,
+    COUNTED_SOURCE_SHARE,
+    DEFAULT_MIN_EACH,
+    DEFAULT_THRESHOLD,
+    PARAPHRASE_COVERAGE,
+    PARAPHRASE_SIMILARITY,
+    SENTENCE_SIMILARITY,
+    SOURCE_SIMILARITY,
+    SYNTHESIS_SIMILARITY,
+)
+from nlp.citations.wording import _ids_phrase, _plural, _quote
+from nlp.text import fold
+
+STATUS_LABELS = {
+    "verifiee": "vérifiée",
+    "liaison": "liaison",
+    "lien": "lien : rien à vérifier",
+    "sans_citation": "non vérifiée : aucune source citée",
+    "hors_perimetre": "non vérifiée : source hors de la sélection",
+    "non_soutenue": "non vérifiée : la source ne le dit pas",
+}
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    """One sentence of a generated text and the verdict on it.
+
+    Attributes
+    ----------
+    text : str
+        The sentence without its citation markers.
+    citations : tuple of int
+        Cited ids, in the order written.
+    status : str
+        One of :data:`STATUS_LABELS`.
+    score : float
+        Share of the sentence's content words aligned with the cited texts (0 when not computed).
+    bad_ids : tuple of int
+        Cited ids out of scope, contradicting the sentence, or not supporting it on their own.
+    reason : str
+        Why the sentence is not verified, in French ("" when verified).
+    supporting_ids : tuple of int
+        Cited ids that support part of the sentence.
+    """
+
+    text: str
+    citations: tuple[int, ...]
+    status: str
+    score: float = 0.0
+    bad_ids: tuple[int, ...] = ()
+    reason: str = ""
+    supporting_ids: tuple[int, ...] = ()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == "verifiee"
+
+    @property
+    def is_shown_as_fact(self) -> bool:
+        return self.status in ("verifiee", "liaison")
+
+
+def check_text(
+    text: str,
+    scope: Mapping[int, str] | SupportScorer,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_each: float = DEFAULT_MIN_EACH,
+    scope_size: int | None = None,
+) -> list[CheckedSentence]:
+    """Split ``text`` into sentences and check each one's citations against ``scope``.
+
+    Parameters
+    ----------
+    text : str
+        Generated text citing sources as ``[#id]`` / ``[#id, #id]``.
+    scope : mapping of id to str, or SupportScorer
+        The contributions the text may cite.
+    threshold : float, default=DEFAULT_THRESHOLD
+        Minimum share of the sentence's content words aligned with the cited texts.
+    min_each : float, default=DEFAULT_MIN_EACH
+        Minimum share aligned with each cited text alone.
+    scope_size : int, optional
+        How many contributions the text speaks about: lets "la majorité" / "tous" be checked.
+
+    Returns
+    -------
+    list of CheckedSentence
+        One per sentence, in order ([] for an empty text).
+
+    Examples
+    --------
+    >>> [s.status for s in check_text("Baisser la TVA. [#1] Supprimer l'école. [#1] Bonjour [#9].",
+    ...                                {1: "Il faut baisser la TVA sur l'alimentation."})]
+    ['verifiee', 'non_soutenue', 'hors_perimetre']
+    """
+    if not 0 <= min_each <= threshold <= 1:
+        raise ValueError("expected 0 <= min_each <= threshold <= 1")
+    scorer = scope if isinstance(scope, SupportScorer) else SupportScorer(scope, scope_size=scope_size)
+    if scope_size is not None:
+        scorer.scope_size = scope_size
+    return [
+        check_sentence(sentence, scorer, threshold=threshold, min_each=min_each) for sentence in split_sentences(text)
+    ]
+
+
+def check_sentence(
+    sentence: str, scorer: SupportScorer, *, threshold: float = DEFAULT_THRESHOLD, min_each: float = DEFAULT_MIN_EACH
+) -> CheckedSentence:
+    """Check one sentence (with its citation markers) against the scope of ``scorer``."""
+    plain, ids = parse_citations(sentence)
+    claim = _analyse(plain)
+    entities = _entities(plain)
+    has_content = bool(claim.words or claim.numbers or entities)
+    if not ids:
+        return CheckedSentence(
+            plain,
+            (),
+            "sans_citation" if has_content else "liaison",
+            reason="aucune source citée" if has_content else "",
+        )
+    outside = tuple(i for i in ids if i not in scorer)
+    if outside:
+        names = ", ".join(f"n° {i}" for i in outside)
+        return CheckedSentence(
+            plain,
+            ids,
+            "hors_perimetre",
+            bad_ids=outside,
+            reason=f"contribution{'s' if len(outside) > 1 else ''} {names} hors de la sélection",
+        )
+    if not has_content:
+        return CheckedSentence(plain, ids, "lien", reason="rien à vérifier : un simple renvoi n'est pas une citation")
+    sources = {i: scorer.analysis(i) for i in ids}
+    alignment = _align(claim, sources)
+    n_words = len(claim.words)
+    score = len(alignment.aligned) / n_words if n_words else 1.0
+    share = {i: (len(alignment.by_id[i]) / n_words if n_words else 1.0) for i in ids}
+    similarity = _Similarity(plain, sources)
+    supporting = tuple(i for i in ids if share[i] >= min_each or similarity[i] >= SOURCE_SIMILARITY)
+    reasons: list[str] = []
+    bad: list[int] = []
+
+    for _, id_, v in alignment.contradictions:
+        reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
+        bad.append(id_)
+    claimed = _source_count_claimed(claim.tokens)
+    if (
+        claimed
+        and claimed[1].split()[-1] not in _SOURCE_NOUNS
+        and any(re.search(rf"\b{re.escape(claimed[1])}\b", s.folded) for s in sources.values())
+    ):
+        claimed = None  # "Deux agriculteurs …" copied from the source is its number, checked as one
+    if claimed:  # "Deux contributions …" counts sources, not something the sources say
+        claim.numbers.pop(("count", float(claimed[0])), None)
+    for key, surface in claim.numbers.items():
+        if not any(key in s.numbers for s in sources.values()):
+            reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
+    reasons.extend(_overreach(claim, sources, supporting))
+    single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
+    reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
+    reasons.extend(_misattributed(claim, sources, single_names, alignment.aligned))
+    for entity in entities:
+        if not any(_entity_in(entity, s) for s in sources.values()):
+            reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
+    if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
+        named = _name_words(entities)
+        saying = [
+            i
+            for i in supporting
+            if share[i] >= COUNTED_SOURCE_SHARE
+            or similarity[i] >= PARAPHRASE_SIMILARITY
+            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in named for n in alignment.by_id[i]))
+        ]
+        if len(saying) < claimed[0]:
+            reasons.append(
+                f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
+                f"{'s' if len(saying) > 1 else ''} le dit"
+            )
+    over_scope = claim.quantifiers.pop("sur_le_perimetre", None) is not None
+    for kind, surface in claim.quantifiers.items():
+        if not over_scope and any(kind in s.quantifiers for s in sources.values()):
+            continue
+        size = scorer.scope_size
+        enough = size and (len(supporting) > size / 2 if kind == "majorite" else len(supporting) >= size)
+        if not enough:
+            counted = f"sur {size}" if size else "sans décompte de l'ensemble des contributions"
+            reasons.append(
+                f"« {surface} » : {_plural(len(supporting), 'contribution')} citée"
+                f"{'s' if len(supporting) > 1 else ''} {counted}"
+            )
+    for id_ in ids:
+        if id_ not in supporting and id_ not in bad:
+            reasons.append(f"{_ids_phrase([id_])} ne soutient aucune partie de la phrase")
+            bad.append(id_)
+    missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned]
+    units: dict[int, list[int]] = {}
+    for n, w in enumerate(claim.words):
+        units.setdefault(w.unit, []).append(n)
+    weak_unit = any(
+        len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE for ns in units.values()
+    )
+    stance_missing = [
+        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
+    ]
+    actors_missing = [
+        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)
+    ]
+    if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
+        reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
+    if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
+        reasons.append(f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées")
+    # A synthesis over several supporting texts rewords more than a paraphrase of one.
+    synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and similarity.reaches(SYNTHESIS_SIMILARITY)
+    covered = (
+        (score >= threshold and similarity.reaches(SENTENCE_SIMILARITY))
+        or (score >= PARAPHRASE_COVERAGE and similarity.reaches(PARAPHRASE_SIMILARITY))
+        or synthesis
+    )
+    if not covered or weak_unit:
+        shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
+        if missing:
+            reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} de {_ids_phrase(ids)}")
+        else:
+            distance = f"(similarité {similarity.best():.2f})"
+            reasons.append(f"le sens de la phrase est éloigné de {_ids_phrase(ids)} {distance}")
+    status = "non_soutenue" if reasons else "verifiee"
+    return CheckedSentence(
+        plain,
+        ids,
+        status,
+        round(score, 3),
+        bad_ids=tuple(dict.fromkeys(bad)) or (ids if reasons and not bad else ()),
+        reason="; ".join(dict.fromkeys(reasons)),
+        supporting_ids=supporting,
+    )
+
+
+def verified_share(sentences: Sequence[CheckedSentence]) -> float:
+    """Share of the sentences carrying a citation that are verified (1.0 when none cites)."""
+    cited = [s for s in sentences if s.citations]
+    return sum(s.is_verified for s in cited) / len(cited) if cited else 1.0

@@ -1,0 +1,60 @@
+"""Polarity rule: a word found in the cited texts only with the other polarity, or as its antonym."""
+
+from __future__ import annotations
+
+import re
+
+from nlp._polarity import is_negative_word
+from nlp.citations.analysis import _Analysis, _same_word, _Word
+
+
+def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Word]]:
+    """(claim word index, source id, source word) for the words only found with the other polarity.
+
+    A contradiction counts when the two clauses speak of the same thing (two aligned words, the whole
+    of a one-word clause, or one word of a clause negated as a whole) and,
+    for the same word, when one clause is negated and the other is not.
+    """
+    out = []
+    for n, items in evidence.items():
+        if any(agrees for _, _, agrees, _ in items):
+            continue
+        w = claim.words[n]
+        claim_clause = {m for m, x in enumerate(claim.words) if x.clause == w.clause}
+        for id_, v, _, antonym in items:
+            source = sources[id_]
+            source_clause = [x for x in source.words if x.clause == v.clause]
+            shared = {
+                m for m in claim_clause if m in by_id[id_] and any(_same_word(claim.words[m], x) for x in source_clause)
+            }
+            needed = 1 if v.clause in source.whole else min(2, len(source_clause))
+            if len(shared | {n}) < needed:
+                continue
+            if (
+                not antonym
+                and claim.negated.get(w.clause, False) == source.negated.get(v.clause, False)
+                and w.sans == v.sans
+            ):
+                continue
+            if not antonym and w.polarity == 0 and _wished(claim, w) and _lacking(source, v):
+                continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
+            out.append((n, id_, v))
+            break
+    return out
+
+
+_WISH = re.compile(
+    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu)"
+)
+
+
+def _wished(analysis: _Analysis, w: _Word) -> bool:
+    """True when a verb of wish or demand comes before ``w`` in its clause ("veulent être consultés")."""
+    return any(_WISH.match(t.folded) for t in analysis.tokens if t.clause == w.clause and t.end <= w.start)
+
+
+def _lacking(analysis: _Analysis, v: _Word) -> bool:
+    """True when ``v``'s clause states a lack ("sans consulter", "n'est pas payé"), not a will
+    ("refusent tout financement", "il ne faut pas")."""
+    clause = [t.folded for t in analysis.tokens if t.clause == v.clause]
+    return not any(_WISH.match(t) or is_negative_word(t) for t in clause)

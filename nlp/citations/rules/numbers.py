@@ -1,0 +1,98 @@
+"""Numbers rule: counts, amounts, ratios and periods of a text ("20 €" = "vingt euros", "un sur trois" = "un tiers")."""
+
+from __future__ import annotations
+
+import re
+
+from nlp._polarity import Token
+from nlp.citations.lexicons import _ANNUAL, _FRACTIONS, _NUMBER_WORDS, _PERIOD_UNITS, _SOURCE_NOUNS
+
+
+def _parse_number(text: str) -> float | None:
+    digits = re.sub(r"[ \u00a0\u202f]", "", text)
+    if re.fullmatch(r"\d+(?:[.,]\d+)?", digits):
+        return float(digits.replace(",", "."))
+    return None
+
+
+def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
+    """{(kind, value): surface} of the counts, ratios and periods of a text.
+
+    "20 €", "20 euros" and "vingt" are the count 20; "20 %", "20%" and "un cinquième" the ratio
+    0.2; "un sur trois" and "un tiers" the ratio 1/3; "tous les trois ans" the period (3, an).
+    """
+    out: dict[tuple[str, object], str] = {}
+    words = [t.folded for t in tokens]
+    values: list[float | None] = []
+    i = 0
+    while i < len(words):  # compose number words: "dix huit" 18, "trois mille" 3000, "vingt et un" 21
+        value = _parse_number(words[i])
+        if value is None and words[i] in _NUMBER_WORDS:
+            total, current, j = 0.0, 0.0, i
+            while j < len(words) and (
+                words[j] in _NUMBER_WORDS or (words[j] == "et" and j + 1 < len(words) and words[j + 1] in ("un", "une"))
+            ):
+                w = words[j]
+                if w in ("et",):
+                    current += 1
+                    j += 2
+                    continue
+                n = _NUMBER_WORDS[w]
+                if n >= 1000:
+                    total += max(current, 1) * n
+                    current = 0
+                elif n == 100:
+                    current = max(current, 1) * 100
+                else:
+                    current += n
+                j += 1
+            values.extend([total + current] + [None] * (j - i - 1))
+            i = j
+            continue
+        if words[i] in ("un", "une") and any(
+            words[k] == "sur" and k + 1 < len(words) and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
+            for k in range(i + 1, min(i + 3, len(words)))
+        ):
+            value = 1.0  # "un stagiaire sur trois"
+        values.append(value)
+        i += 1
+    for i, word in enumerate(words):
+        value = values[i]
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        prev = words[i - 1] if i else ""
+        if word in _FRACTIONS:
+            factor = (values[i - 1] or 1.0) if i else 1.0
+            out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
+        elif word in _PERIOD_UNITS and (
+            prev in ("chaque", "par") or (prev == "les" and words[i - 2] in ("tous", "toutes"))
+        ):
+            out[("periode", f"1 {_PERIOD_UNITS[word]}")] = f"{prev} {word}"
+        elif word in _ANNUAL:
+            out[("periode", "1 an")] = word
+        if value is None:
+            continue
+        if word in _NUMBER_WORDS and prev in ("les",) and nxt in _SOURCE_NOUNS:
+            continue  # "les deux contributions": a quantifier over the sources, checked apart
+        if nxt in ("%", "pourcent", "pourcents") or (nxt == "pour" and i + 2 < len(words) and words[i + 2] == "cent"):
+            out[("ratio", round(value / 100, 3))] = f"{words[i]} %"
+            out.setdefault(("count", value), f"{words[i]} %")
+            continue
+        if nxt == "/" and i + 2 < len(words) and (divisor := values[i + 2]):
+            out[("ratio", round(value / divisor, 3))] = f"{words[i]}/{words[i + 2]}"
+            continue
+        if (nxt == "sur" and i + 2 < len(words) and values[i + 2]) or (
+            i + 3 < len(words) and words[i + 2] == "sur" and values[i + 3]
+        ):
+            denominator = values[i + 2] if nxt == "sur" else values[i + 3]
+            assert denominator is not None  # "x sur sur y" is the one way to get here without one
+            out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
+            continue
+        if prev == "sur" and (
+            (i >= 2 and values[i - 2]) or (i >= 3 and values[i - 3] is not None and words[i - 2] != "sur")
+        ):
+            continue  # the denominator of "un sur trois"
+        if prev in ("les", "tous") and nxt in _PERIOD_UNITS and i > 1 and words[i - 2] in ("tous", "toutes"):
+            out[("periode", f"{value:g} {_PERIOD_UNITS[nxt]}")] = f"tous les {words[i]} {nxt}"
+            continue
+        out[("count", value)] = words[i] + (" €" if nxt in ("€", "euros", "euro") else "")
+    return out

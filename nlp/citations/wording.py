@@ -1,0 +1,39 @@
+"""How a refusal names what it quotes: a few words of a source, "la contribution n° 12"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nlp.citations.analysis import _Analysis, _Word
+
+
+def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
+    """A few words of the source around ``v``, as written."""
+    tokens = [t for t in source.tokens if t.clause == v.clause]
+    at = next((k for k, t in enumerate(tokens) if t.start == v.start), 0)
+    start = max(0, at - width)
+    while (
+        start < at
+        and tokens[start].folded
+        not in ("ne", "n", "pas", "sans", "jamais", "aucun", "aucune", "plutot", "peu", "moins")
+        and at - start > 3
+    ):
+        start += 1
+    piece = tokens[start : at + 1]
+    return source.text[piece[0].start : piece[-1].end] if piece else v.folded
+
+
+def _ids_phrase(ids: Sequence[int]) -> str:
+    ids = list(ids)
+    if len(ids) == 1:
+        return f"la contribution n° {ids[0]}"
+    return "les contributions n° " + ", ".join(str(i) for i in ids[:-1]) + f" et {ids[-1]}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("s" if n > 1 else "")
+
+
+def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
+    words = analysis.text[first.start : last.end].split()
+    return " ".join(words) if len(words) <= limit else " ".join([*words[: limit // 2], "…", *words[-limit // 2 :]])

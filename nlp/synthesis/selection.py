@@ -1,0 +1,230 @@
+"""Choosing sentences: ranked by closeness to a sub-topic, cited with the ideas that say the same, checked;
+counts, headings and the arguments put forward."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from nlp._phrases import best_surface, capitalise, noun_phrases, phrase_stems
+from nlp.citations import check_sentence
+from nlp.synthesis.segments import Segment
+from nlp.synthesis.subtopics import _Fitted
+from nlp.text import FrenchAnalyzer, fold
+
+_MAX_CITED = 8
+
+
+_SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea says the same (with 3 shared words)
+
+
+_SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
+
+
+_LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
+
+
+_ARGUMENT = re.compile(
+    r"\b(car|parce qu|parce que|puisqu|puisque|afin d|afin que|pour que|en effet|permettrait|permettra|"
+    r"permettant|grâce à|sinon|ce qui|c'est pourquoi|donc)\b",
+    re.IGNORECASE,
+)
+
+
+_ANALYZER = FrenchAnalyzer()
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n <= 1 else plural or word + 's'}"
+
+
+def _stem(word: str) -> str:
+    stems = _ANALYZER.stems(word)
+    return stems[0] if stems else fold(word)
+
+
+class _Selection(_Fitted):
+    """Choosing sentences: ranked by closeness to a sub-topic, cited with the ideas that say the same, checked;"""
+
+    def _representative(self, topic: int, ideas: Sequence[int]) -> list[tuple[float, int]]:
+        """Candidate sentences of ``ideas`` by closeness to the sub-topic (words and meaning), weighted by copies."""
+        rows = [r for i in ideas for r in self._rows_of.get(i, ())]
+        if not rows:
+            return []
+        lexical = (
+            (self.sentence_matrix_[rows] @ self.centres_[topic]) if self.centres_ is not None else np.zeros(len(rows))
+        )
+        idea_of = np.array([self.sentences_[r].idea for r in rows])
+        semantic = self.idea_vectors_[idea_of] @ self.semantic_centres_[topic]
+        length = np.array([min(1.0, _LONG / len(self.sentences_[r].text.split())) for r in rows])
+        copies = 1 + 0.3 * np.log(self.weights_[idea_of])
+        score = (0.5 * np.asarray(lexical).ravel() + 0.5 * semantic) * copies * length
+        return sorted(((float(s), r) for s, r in zip(score, rows)), key=lambda p: (-p[0], p[1]))
+
+    def _same_members(self, idea: int, stems: set[str]) -> list:
+        rep = self.ideas_[idea][0]
+        return [i for i in self.ideas_[idea] if i == rep or self.scorer_.score(stems, (i,)) >= _SAME_MEMBER]
+
+    def _supporters(self, row: int, candidate_ideas: Sequence[int]) -> list[tuple]:
+        """Citations to try, widest first: the idea's copies plus ideas with a sentence saying the same; the copies.
+
+        Another idea says the same when one of its sentences is close in words (TF-IDF cosine) and
+        shares at least three content words: never through a single shared word.
+        """
+        sentence = self.sentences_[row]
+        stems = self.scorer_.content_stems(sentence.text)
+        own = self._same_members(sentence.idea, stems)
+        others = [i for i in candidate_ideas if i != sentence.idea and i in self._rows_of]
+        wider = list(own)
+        if others and len(stems) >= 3:
+            rows = [r for i in others for r in self._rows_of[i]]
+            closeness = (self.sentence_matrix_[rows] @ self.sentence_matrix_[row].T).toarray().ravel()
+            for k in np.argsort(-closeness, kind="stable"):
+                if closeness[k] < _SAME_SENTENCE or len(wider) >= _MAX_CITED:
+                    break
+                other = self.sentences_[rows[k]]
+                if len(stems & self.scorer_.content_stems(other.text)) >= 3:
+                    wider.extend(i for i in self._same_members(other.idea, stems) if i not in wider)
+        reworded = self._reworded_members(sentence.idea, stems, len(set(wider)))
+        options = [
+            tuple(dict.fromkeys([own[0], *reworded, *wider]))[:_MAX_CITED],
+            tuple(dict.fromkeys([own[0], *reworded, *own]))[:_MAX_CITED],
+            tuple(own)[:_MAX_CITED],
+            (own[0],),
+        ]
+        return list(dict.fromkeys(options))
+
+    def _reworded_members(self, idea: int, stems: set[str], n_cited: int) -> list:
+        """The contributions saying ``idea`` in other words (``reworded_``), to cite with its sentence.
+
+        Beyond three sources each must share two content words with the sentence: no citation through one word.
+        """
+        members = [m for k in self.reworded_.get(idea, ()) for m in self.ideas_[k]]
+        if n_cited + len(members) > 3:
+            members = [m for m in members if len(stems & self.scorer_.stems_[m]) >= 2]
+        return members
+
+    def _cite(self, row: int, candidate_ideas: Sequence[int]) -> Segment | None:
+        """The sentence with the widest citation the checker verifies; None when none is verified.
+
+        The checker has the last word even on a sentence copied word for word: the app shows only
+        verified sentences as fact, so a copy it refuses ("les abeilles" from one source) is not chosen.
+        """
+        text = self.sentences_[row].text
+        for citations in self._supporters(row, candidate_ideas):
+            segment = Segment("phrase", text, citations)
+            if check_sentence(segment.as_text(), self.scorer_).is_verified:
+                return segment
+        return None
+
+    def _pick(
+        self,
+        ranked,
+        count: int,
+        used: set[int],
+        *,
+        candidate_ideas: Sequence[int],
+        redundancy: float = 0.5,
+        predicate: Callable[[str], bool] | None = None,
+    ) -> list[Segment]:
+        out: list[Segment] = []
+        chosen_rows: list[int] = []
+        cited: set = set()
+        for _, row in ranked:
+            if len(out) >= count:
+                break
+            sentence = self.sentences_[row]
+            if row in used or (predicate and not predicate(sentence.text)):
+                continue
+            if self.ideas_[sentence.idea][0] in cited or any(
+                self.sentences_[r].idea == sentence.idea for r in chosen_rows
+            ):
+                continue
+            if chosen_rows:
+                overlap = (self.sentence_matrix_[chosen_rows] @ self.sentence_matrix_[row].T).toarray().max()
+                if overlap > redundancy:
+                    continue
+            segment = self._cite(row, candidate_ideas)
+            if segment is None:
+                continue
+            chosen_rows.append(row)
+            used.add(row)
+            cited.update(segment.citations)
+            out.append(segment)
+        return out
+
+    def _n_contributions(self, ideas: Sequence[int]) -> int:
+        return int(self.weights_[list(ideas)].sum()) if len(ideas) else 0
+
+    def _counts(self, ideas: Sequence[int]) -> str:
+        """ "12 contributions de 9 personnes" (people only when the authors are known)."""
+        n = self._n_contributions(ideas)
+        if self.authors_ is None:
+            return _plural(n, "contribution")
+        people = {self.authors_[self._row[i]] for idea in ideas for i in self.ideas_[idea]} - {None, ""}
+        return f"{_plural(n, 'contribution')} de {_plural(len(people), 'personne')}"
+
+    def _who(self, ideas: Sequence[int] | None = None) -> list[Segment]:
+        rows = [
+            self._row[i]
+            for idea in (ideas if ideas is not None else range(len(self.ideas_)))
+            for i in self.ideas_[idea]
+        ]
+        out = []
+        for values, intro in ((self.actor_types_, "Qui s'exprime"), (self.events_, "Où")):
+            counts = Counter(values[r] for r in rows if values[r])
+            if counts:
+                parts = [f"{label} : {n}" for label, n in sorted(counts.items(), key=lambda p: (-p[1], p[0]))]
+                out.append(Segment("statistique", f"{intro} — " + " ; ".join(parts) + "."))
+        return out
+
+    def _phrases(self, topic: int, ideas: Sequence[int]) -> list[str]:
+        """Noun phrases of a sub-topic, best first: frequent, and made of the sub-topic's weighty words."""
+        ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
+        texts = [self._text(i) for i in ranked_ideas]
+        counts = noun_phrases(texts)
+        vocabulary = {str(f): j for j, f in enumerate(self.vectorizer_.feature_names_)}
+        centre = self.centres_[topic] if self.centres_ is not None else None
+        scored = []
+        for phrase, count in counts.items():
+            if count < 2 and len(counts) > 3:
+                continue
+            stems = phrase_stems(phrase, _stem)
+            weight = sum(float(centre[vocabulary[s]]) for s in stems if s in vocabulary) if centre is not None else 0
+            if weight <= 0:
+                continue
+            scored.append((count * weight * (1 + 0.35 * (len(stems) - 1)), phrase))
+        scored.sort(key=lambda p: (-p[0], p[1]))
+        surfaces = []
+        for _, phrase in scored:
+            if len(surfaces) >= 6:
+                break
+            stems = phrase_stems(phrase, _stem)
+            if any(stems <= phrase_stems(fold(s), _stem) or phrase_stems(fold(s), _stem) <= stems for s in surfaces):
+                continue
+            surfaces.append(best_surface(phrase, texts))
+        return surfaces
+
+    def _heading(self, phrases: list[str], taken: set[str]) -> str:
+        for phrase in phrases:
+            if fold(phrase) not in taken:
+                taken.add(fold(phrase))
+                return capitalise(phrase)
+        return "Autres idées"
+
+    def _arguments(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
+        ranked = []
+        wanted = set(ideas)
+        topic_of = {i: t for t, members in enumerate(self.topics_) for i in members}
+        for row, sentence in enumerate(self.sentences_):
+            if sentence.idea not in wanted or row in used or not _ARGUMENT.search(sentence.text):
+                continue
+            t = topic_of[sentence.idea]
+            closeness = float(self.idea_vectors_[sentence.idea] @ self.semantic_centres_[t])
+            ranked.append((closeness * (1 + math.log(self.weights_[sentence.idea])), row))
+        ranked.sort(key=lambda p: (-p[0], p[1]))
+        return self._pick(ranked, self.n_arguments, used, candidate_ideas=ideas)
