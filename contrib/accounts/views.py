@@ -4,8 +4,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.accounts import personal_data
-from contrib.accounts import services as accounts
+from contrib.accounts import links, personal_data, registration, rules, sessions
 from contrib.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -73,7 +72,7 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            accounts.register_user(
+            registration.register_user(
                 form.email.data,
                 form.display_name.data,
                 form.password.data,
@@ -81,12 +80,12 @@ def register():
                 organisation=form.organisation.data,
                 consented=form.consent.data,
             )
-        except accounts.InvalidFields as error:
+        except rules.InvalidFields as error:
             for each in error.errors:
                 attach_error(form, each)
         else:
             # The same answer whether the address had an account or not (no enumeration).
-            flash(accounts.REGISTERED_MESSAGE, "info")
+            flash(registration.REGISTERED_MESSAGE, "info")
             next_page = request.args.get("next")
             return redirect(url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"))
     status = 400 if form.is_submitted() else 200
@@ -113,7 +112,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = sessions.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
             flash(f"Bonjour {user.display_name} !", "success")
@@ -126,7 +125,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
-    accounts.end_sessions(current_user._get_current_object())
+    sessions.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
@@ -137,7 +136,7 @@ def logout():
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        links.request_password_reset(form.email.data)
         flash(
             "Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe "
             "vient de lui être envoyé par e-mail (valable une heure).",
@@ -152,7 +151,7 @@ def reset_password(token):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            links.reset_password(token, form.password.data)
         except InvalidInput as error:
             attach_error(form, error)
         else:
@@ -165,7 +164,7 @@ def reset_password(token):
 @bp.get("/confirmer/<token>")
 def confirm_email(token):
     try:
-        user = accounts.confirm_email(token)
+        user = links.confirm_email(token)
     except InvalidInput as error:
         return render_error(400, error.message)
     flash(f"Merci {user.display_name} : votre adresse est confirmée, vos soutiens et votes comptent.", "success")
@@ -178,7 +177,7 @@ def confirm_email(token):
 def resend_confirmation():
     if current_user.is_confirmed:
         flash("Votre adresse est déjà confirmée.", "info")
-    elif accounts.send_confirmation(current_user):
+    elif links.send_confirmation(current_user):
         flash(f"Un nouveau lien de confirmation vient d'être envoyé à {current_user.email}.", "info")
     else:
         flash("L'e-mail n'a pas pu être envoyé. Réessayez plus tard ou prévenez l'équipe CPOF.", "error")
@@ -208,7 +207,7 @@ def change_display_name():
     form = DisplayNameForm(prefix="nom")
     if form.validate_on_submit():
         try:
-            accounts.change_display_name(current_user, form.display_name.data)
+            registration.change_display_name(current_user, form.display_name.data)
         except InvalidInput as error:
             attach_error(form, error)
         else:
@@ -223,7 +222,7 @@ def change_password():
     form = ChangePasswordForm(prefix="mdp")
     if form.validate_on_submit():
         try:
-            user = accounts.change_password(
+            user = sessions.change_password(
                 current_user._get_current_object(), form.current_password.data, form.new_password.data
             )
         except InvalidInput as error:
@@ -242,12 +241,12 @@ def change_email():
     form = ChangeEmailForm(prefix="adresse")
     if form.validate_on_submit():
         try:
-            accounts.request_email_change(current_user, form.new_email.data, form.password.data)
-        except accounts.InvalidFields as error:
+            links.request_email_change(current_user, form.new_email.data, form.password.data)
+        except rules.InvalidFields as error:
             for each in error.errors:
                 attach_error(form, each)
         else:
-            flash(accounts.EMAIL_CHANGE_SENT, "info")
+            flash(links.EMAIL_CHANGE_SENT, "info")
             return redirect(url_for(".account"))
     return _account_page(400, email_form=form)
 
@@ -255,7 +254,7 @@ def change_email():
 @bp.get("/mon-compte/adresse/<token>")
 def confirm_email_change(token):
     try:
-        accounts.confirm_email_change(token)
+        links.confirm_email_change(token)
     except InvalidInput as error:
         return render_error(400, error.message)
     flash("Votre nouvelle adresse e-mail est enregistrée et confirmée.", "success")

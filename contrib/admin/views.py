@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.accounts import services as accounts
+from contrib.accounts import roles
 from contrib.admin.forms import ProcessForm, RoleForm, ThemeForm
 from contrib.core.errors import Conflict, InvalidInput
 from contrib.core.forms import attach_error
@@ -111,7 +111,7 @@ def rename_theme(theme_id):
 def users():
     query = request.args.get("q", "")[:100]
     return render_template(
-        "admin/users.html", users=accounts.list_users(query=query), query=query, role_choices=Role.choices()
+        "admin/users.html", users=roles.list_users(query=query), query=query, role_choices=Role.choices()
     )
 
 
@@ -121,7 +121,7 @@ def change_role(user_id):
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            user = accounts.change_role(user_id, form.role.data, actor=current_user)
+            user = roles.change_role(user_id, form.role.data, actor=current_user)
             flash(f"{user.display_name} a maintenant le rôle « {user.role.label} ».", "success")
         except InvalidInput as error:
             flash(error.message, "error")

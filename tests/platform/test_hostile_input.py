@@ -195,14 +195,14 @@ def test_a_bidi_override_in_a_contribution_title_is_refused_through_the_form(cli
 
 def _regex_cases():
     """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
-    from contrib.accounts import services as accounts
+    from contrib.accounts import rules
     from contrib.assistant import engines as assistant_engines
     from contrib.facilitation import rows
     from nlp.citations import parse_citations
 
     def email(value):
         try:
-            return accounts.normalise_email(value)
+            return rules.normalise_email(value)
         except InvalidInput:
             return None
 
