@@ -97,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _undo_registrations():
     """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
+    from contrib.assistant import flags as assistant_flags
     from contrib.assistant import services as assistant_services
     from contrib.clustering import adjustments
     from contrib.duplicates import decisions, detection
@@ -117,4 +118,5 @@ def _undo_registrations():
         cards.register_undo,
         plaidoyer_undo.register_undo,
         assistant_services.register_undo,
+        assistant_flags.register_undo,
     )
