@@ -101,14 +101,14 @@ def _undo_registrations():
     from contrib.assistant import services as assistant_services
     from contrib.clustering import adjustments
     from contrib.duplicates import decisions, detection
-    from contrib.moderation import hiding, reports
+    from contrib.moderation import hiding, report_queue
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
     from contrib.prioritisation import cards, plenary, proposal_life
     from contrib.proposals import services as proposals_services
 
     return (
         hiding.register_undo,
-        reports.register_undo,
+        report_queue.register_undo,
         adjustments.register_undo,
         detection.register_undo,
         decisions.register_undo,

@@ -13,7 +13,7 @@ from contrib.core.permissions import role_required
 from contrib.core.views import run_act
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
-from contrib.prioritisation import cards, plenary, proposal_life, ranking, results
+from contrib.prioritisation import cards, plenary, proposal_life, ranking, results, tally, votes
 from contrib.prioritisation.forms import (
     CardCodeForm,
     CardsForm,
@@ -229,7 +229,7 @@ def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=Non
     pair = None
     skip = query_id("passer") or 0  # the pairs passed so far ("une autre paire")
     if may_vote and session.mode == SessionMode.PAIRWISE and session.is_open:
-        pair = plenary.next_pair(session, skip=skip, **voter)
+        pair = votes.next_pair(session, skip=skip, **voter)
     return render_template(
         "prioritisation/vote.html",
         session=session,
@@ -238,10 +238,10 @@ def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=Non
         form=SupportForm(formdata=None),
         code_form=code_form or CardCodeForm(formdata=None),
         skip=skip,
-        ballot=plenary.ballot_of(session.id, **voter) if ballot is None else ballot,
+        ballot=votes.ballot_of(session.id, **voter) if ballot is None else ballot,
         pair=pair,
-        n_answered=plenary.n_answered(session.id, **voter) if may_vote else 0,
-        n_pairs=plenary.n_pairs(session),
+        n_answered=votes.n_answered(session.id, **voter) if may_vote else 0,
+        n_pairs=votes.n_pairs(session),
     ), status
 
 
@@ -341,10 +341,10 @@ def vote(session_id):
     if SupportForm().validate_on_submit():
         try:
             if session.mode == SessionMode.DOTS:
-                plenary.cast_dots(session.id, _points(request.form), **voter)
+                votes.cast_dots(session.id, _points(request.form), **voter)
                 flash("Votre vote est enregistré. Vous pouvez le modifier tant que le vote est ouvert.", "success")
             else:
-                plenary.vote_pair(
+                votes.vote_pair(
                     session.id,
                     request.form.get("winner", 0, type=int),
                     request.form.get("loser", 0, type=int),
@@ -391,13 +391,13 @@ def ballot_cards(session_id):
 @bp.get("/plenieres/<int:session_id>/projection")
 def projector(session_id):
     session = plenary.get_session(session_id)
-    state = plenary.state(session)
+    state = tally.state(session)
     short_address = url_for(".short", session_id=session.id, _external=True)
     return render_template(
         "prioritisation/projector.html",
         session=session,
         state=state,
-        chart=plenary.chart(session, state),
+        chart=tally.chart(session, state),
         short_address=short_address.split("://", 1)[-1],
         short_qr=cards.qr_svg(short_address),
     )
@@ -405,4 +405,4 @@ def projector(session_id):
 
 @bp.get("/plenieres/<int:session_id>/projection.json")
 def projector_json(session_id):
-    return plenary.state(plenary.get_session(session_id))
+    return tally.state(plenary.get_session(session_id))

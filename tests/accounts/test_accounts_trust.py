@@ -14,7 +14,7 @@ from contrib.models import Contribution, Report, Role, User
 from contrib.models.base import utcnow
 from contrib.moderation import reports
 from contrib.participation import comments, supports
-from contrib.prioritisation import plenary, proposal_life, ranking
+from contrib.prioritisation import plenary, proposal_life, ranking, tally, votes
 from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, Factory, make_app
 from tests.notifications.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
@@ -80,12 +80,12 @@ def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail
 
     assert supports.support(target.id, user=newcomer)
     assert proposal_life.support(proposal.id, user=newcomer) == "added"
-    plenary.cast_dots(session.id, {proposal.id: 10}, user=newcomer)
+    votes.cast_dots(session.id, {proposal.id: 10}, user=newcomer)
     db.session.refresh(target)
     assert target.n_supports == 0  # recorded, not counted
     assert proposals.n_supporters(proposal.id) == 0
     assert [row.n_supporters for row in ranking.rank_proposals([process.id]) if row.proposal.id == proposal.id] == [0]
-    assert plenary.state(session)["n_voters"] == 0 and plenary.state(session)["ranking"][0]["value"] == 0
+    assert tally.state(session)["n_voters"] == 0 and tally.state(session)["ranking"][0]["value"] == 0
     assert supports.has_supported(target.id, newcomer)  # the person sees their own support
 
     response = client.get(confirmation_link(smtp_server, "nadia@exemple.fr"))
@@ -94,7 +94,7 @@ def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail
     db.session.expire_all()
     assert db.session.get(Contribution, target.id).n_supports == 1
     assert proposals.n_supporters(proposal.id) == 1
-    state = plenary.state(db.session.get(type(session), session.id))
+    state = tally.state(db.session.get(type(session), session.id))
     assert state["n_voters"] == 1 and state["ranking"][0]["value"] == 10
     # A second use of the link changes nothing.
     client.get(confirmation_link(smtp_server, "nadia@exemple.fr"))
