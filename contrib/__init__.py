@@ -99,7 +99,7 @@ def _undo_registrations():
     """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
     from contrib.assistant import flags as assistant_flags
     from contrib.assistant import services as assistant_services
-    from contrib.clustering import adjustments
+    from contrib.clustering import adjustments_undo
     from contrib.duplicates import decisions, detection
     from contrib.moderation import hiding, report_queue
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
@@ -109,7 +109,7 @@ def _undo_registrations():
     return (
         hiding.register_undo,
         report_queue.register_undo,
-        adjustments.register_undo,
+        adjustments_undo.register_undo,
         detection.register_undo,
         decisions.register_undo,
         proposals_services.register_undo,
