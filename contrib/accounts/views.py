@@ -17,9 +17,9 @@ from contrib.accounts.forms import (
 )
 from contrib.core.error_pages import render_error
 from contrib.core.errors import InvalidInput
-from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
 from contrib.core.routing import is_safe_redirect, safe_redirect_target
+from contrib.core.views import act_or_rerender
 from contrib.extensions import limiter, user_or_address
 from contrib.models import Role
 
@@ -69,27 +69,24 @@ def too_many_requests(error):
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            registration.register_user(
-                form.email.data,
-                form.display_name.data,
-                form.password.data,
-                actor_type=form.actor_type.data,
-                organisation=form.organisation.data,
-                consented=form.consent.data,
-            )
-        except rules.InvalidFields as error:
-            for each in error.errors:
-                attach_error(form, each)
-        else:
-            # The same answer whether the address had an account or not (no enumeration).
-            flash(registration.REGISTERED_MESSAGE, "info")
-            next_page = request.args.get("next")
-            return redirect(url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+    next_page = request.args.get("next")
+    # The same answer whether the address had an account or not (no enumeration).
+    return act_or_rerender(
+        RegistrationForm(),
+        lambda form: registration.register_user(
+            form.email.data,
+            form.display_name.data,
+            form.password.data,
+            actor_type=form.actor_type.data,
+            organisation=form.organisation.data,
+            consented=form.consent.data,
+        ),
+        page=lambda form, status: (render_template("accounts/register.html", form=form), status),
+        success=registration.REGISTERED_MESSAGE,
+        category="info",
+        redirect_to=url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"),
+        refused=(rules.InvalidFields,),
+    )
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -148,17 +145,13 @@ def forgotten_password():
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            links.reset_password(token, form.password.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash("Votre mot de passe est changé. Connectez-vous.", "success")
-            return redirect(url_for(".login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return act_or_rerender(
+        ResetPasswordForm(),
+        lambda form: links.reset_password(token, form.password.data),
+        page=lambda form, status: (render_template("accounts/reset_password.html", form=form), status),
+        success="Votre mot de passe est changé. Connectez-vous.",
+        redirect_to=url_for(".login"),
+    )
 
 
 @bp.get("/confirmer/<token>")
@@ -204,51 +197,45 @@ def account():
 @bp.post("/mon-compte/nom")
 @role_required(Role.PARTICIPANT)
 def change_display_name():
-    form = DisplayNameForm(prefix="nom")
-    if form.validate_on_submit():
-        try:
-            registration.change_display_name(current_user, form.display_name.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash("Votre nom affiché est changé.", "success")
-            return redirect(url_for(".account"))
-    return _account_page(400, name_form=form)
+    return act_or_rerender(
+        DisplayNameForm(prefix="nom"),
+        lambda form: registration.change_display_name(current_user, form.display_name.data),
+        page=lambda form, status: _account_page(status, name_form=form),
+        success="Votre nom affiché est changé.",
+        redirect_to=url_for(".account"),
+    )
 
 
 @bp.post("/mon-compte/mot-de-passe")
 @role_required(Role.PARTICIPANT)
 def change_password():
-    form = ChangePasswordForm(prefix="mdp")
-    if form.validate_on_submit():
-        try:
-            user = sessions.change_password(
+    return act_or_rerender(
+        ChangePasswordForm(prefix="mdp"),
+        # This session moves to the new generation; every other one ends.
+        lambda form: login_user(
+            sessions.change_password(
                 current_user._get_current_object(), form.current_password.data, form.new_password.data
             )
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            login_user(user)  # this session moves to the new generation; every other one ends
-            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
-            return redirect(url_for(".account"))
-    return _account_page(400, password_form=form)
+        ),
+        page=lambda form, status: _account_page(status, password_form=form),
+        success="Votre mot de passe est changé. Vos autres sessions sont fermées.",
+        redirect_to=url_for(".account"),
+    )
 
 
 @bp.post("/mon-compte/adresse")
 @role_required(Role.PARTICIPANT)
 @limiter.limit("5 per hour", key_func=user_or_address)
 def change_email():
-    form = ChangeEmailForm(prefix="adresse")
-    if form.validate_on_submit():
-        try:
-            links.request_email_change(current_user, form.new_email.data, form.password.data)
-        except rules.InvalidFields as error:
-            for each in error.errors:
-                attach_error(form, each)
-        else:
-            flash(links.EMAIL_CHANGE_SENT, "info")
-            return redirect(url_for(".account"))
-    return _account_page(400, email_form=form)
+    return act_or_rerender(
+        ChangeEmailForm(prefix="adresse"),
+        lambda form: links.request_email_change(current_user, form.new_email.data, form.password.data),
+        page=lambda form, status: _account_page(status, email_form=form),
+        success=links.EMAIL_CHANGE_SENT,
+        category="info",
+        redirect_to=url_for(".account"),
+        refused=(rules.InvalidFields,),
+    )
 
 
 @bp.get("/mon-compte/adresse/<token>")
@@ -272,14 +259,15 @@ def account_data():
 @bp.post("/mon-compte/supprimer")
 @role_required(Role.PARTICIPANT)
 def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            personal_data.delete_account(current_user, password=form.password.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            logout_user()
-            flash("Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».", "info")
-            return redirect(url_for("main.home"))
-    return _account_page(400, form=form)
+    def delete_and_log_out(form):
+        personal_data.delete_account(current_user, password=form.password.data)
+        logout_user()
+
+    return act_or_rerender(
+        DeleteAccountForm(),
+        delete_and_log_out,
+        page=lambda form, status: _account_page(status, form=form),
+        success="Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».",
+        category="info",
+        redirect_to=url_for("main.home"),
+    )

@@ -10,7 +10,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
-from contrib.core.views import run_act
+from contrib.core.views import act_or_rerender, run_act
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
 from contrib.prioritisation import cards, plenary, proposal_life, ranking, results, tally, votes
@@ -159,23 +159,21 @@ def sessions(slug):
     process = processes.get_by_slug(slug)
     if request.method == "GET":
         return _render_sessions(process, SessionForm(formdata=None))
-    form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            session = plenary.create_session(
-                process.id,
-                form.title.data,
-                form.mode.data or "",
-                form.proposal_ids.data or [],
-                moderator=current_user,
-                n_points=form.n_points.data,
-            )
-        except ContribError as error:
-            attach_error(form, error)
-        else:
-            flash("Séance ouverte : projetez la page de projection et donnez l'adresse de vote à la salle.", "success")
-            return redirect(url_for(".sessions", slug=process.slug, _anchor=f"seance-{session.id}"))
-    return _render_sessions(process, form, 400)
+    return act_or_rerender(
+        SessionForm(),
+        lambda form: plenary.create_session(
+            process.id,
+            form.title.data,
+            form.mode.data or "",
+            form.proposal_ids.data or [],
+            moderator=current_user,
+            n_points=form.n_points.data,
+        ),
+        page=lambda form, status: _render_sessions(process, form, status),
+        success="Séance ouverte : projetez la page de projection et donnez l'adresse de vote à la salle.",
+        redirect_to=lambda session: url_for(".sessions", slug=process.slug, _anchor=f"seance-{session.id}"),
+        refused=(ContribError,),
+    )
 
 
 @bp.post("/plenieres/<int:session_id>/cloturer")
