@@ -8,7 +8,7 @@ from flask_login import current_user
 from contrib.core.error_pages import render_error
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
-from contrib.core.ids import parse_id, query_id
+from contrib.core.ids import query_id
 from contrib.core.permissions import role_required
 from contrib.core.views import act_or_rerender, run_act
 from contrib.extensions import limiter, user_or_address
@@ -22,6 +22,8 @@ from contrib.prioritisation.forms import (
     SessionForm,
     StatusForm,
     SupportForm,
+    dot_points,
+    typed_points,
 )
 from contrib.processes import services as processes
 
@@ -303,30 +305,6 @@ def forget_card(session_id):
     return redirect(url_for(".vote_page", session_id=session_id))
 
 
-def _points(form) -> dict[int, int]:
-    """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0."""
-    allocation = {}
-    for name, value in form.items():
-        if name.startswith("points-") and parse_id(name[7:]) is not None:
-            value = value.strip()
-            if value and parse_id(value) is None:
-                raise InvalidInput("Les points sont des nombres entiers positifs.")
-            allocation[parse_id(name[7:])] = parse_id(value) or 0
-    return allocation
-
-
-def _typed_points(form) -> dict[int, int]:
-    """What the person typed, to show it again after a refusal (never reset to zero)."""
-    typed = {}
-    for name, value in form.items():
-        if not name.startswith("points-"):
-            continue
-        proposal_id, points = parse_id(name[7:]), parse_id(value.strip())
-        if proposal_id is not None and points is not None:
-            typed[proposal_id] = points
-    return typed
-
-
 @bp.post("/plenieres/<int:session_id>/vote")
 @limiter.limit("600 per hour", key_func=_voter_key)
 def vote(session_id):
@@ -339,7 +317,7 @@ def vote(session_id):
     if SupportForm().validate_on_submit():
         try:
             if session.mode == SessionMode.DOTS:
-                votes.cast_dots(session.id, _points(request.form), **voter)
+                votes.cast_dots(session.id, dot_points(request.form), **voter)
                 flash("Votre vote est enregistré. Vous pouvez le modifier tant que le vote est ouvert.", "success")
             else:
                 votes.vote_pair(
@@ -351,7 +329,7 @@ def vote(session_id):
         except ContribError as error:
             if session.mode == SessionMode.DOTS and isinstance(error, InvalidInput):
                 flash(error.message, "error")
-                return _render_vote(session, card, ballot=_typed_points(request.form), status=400)
+                return _render_vote(session, card, ballot=typed_points(request.form), status=400)
             flash(error.message, "error")
     return redirect(url_for(".vote_page", session_id=session.id))
 
