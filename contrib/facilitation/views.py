@@ -6,6 +6,7 @@ from flask_login import current_user
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
+from contrib.core.views import run_act
 from contrib.extensions import limiter
 from contrib.facilitation import import_jobs, imports, sheet_template
 from contrib.facilitation.columns import FIELD_LABELS, FIELDS
@@ -129,21 +130,21 @@ def progress(slug, batch_id):
 @role_required(Role.FACILITATOR)
 def update_mapping(slug, batch_id):
     process, _ = _batch(slug, batch_id)
-    if ActionForm().validate_on_submit():
+
+    def update(form):
         columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in FIELDS}
         theme_choices = {}
         for key, raw in request.form.items():
             if key.startswith("valeur_theme_"):
                 theme_choices[raw] = parse_id(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
-        try:
-            imports.update_mapping(
-                process.id, batch_id, columns=columns, theme_choices=theme_choices, actor=current_user
-            )
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash("Aperçu mis à jour.", "success")
-    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+        imports.update_mapping(process.id, batch_id, columns=columns, theme_choices=theme_choices, actor=current_user)
+
+    return run_act(
+        ActionForm(),
+        update,
+        success="Aperçu mis à jour.",
+        redirect_to=url_for(".preview", slug=slug, batch_id=batch_id),
+    )
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/confirmer")
@@ -185,18 +186,14 @@ def cancel(slug, batch_id):
 @role_required(Role.FACILITATOR)
 def undo(slug, batch_id):
     process, _ = _batch(slug, batch_id)
-    if ActionForm().validate_on_submit():
-        try:
-            n_hidden = imports.undo_import(process.id, batch_id, actor=current_user)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(
-                f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables "
-                "par la modération).",
-                "success",
-            )
-    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+    return run_act(
+        ActionForm(),
+        lambda form: imports.undo_import(process.id, batch_id, actor=current_user),
+        success=lambda n_hidden: (
+            f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables par la modération)."
+        ),
+        redirect_to=url_for(".preview", slug=slug, batch_id=batch_id),
+    )
 
 
 @bp.get("/demarches/<slug>/export.<any(csv, xlsx, json):file_format>")

@@ -8,6 +8,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
+from contrib.core.views import run_act
 from contrib.models import Role
 from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import diff as diffs
@@ -34,6 +35,7 @@ bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 
 DIRECTIONS = {"haut": structure.UP, "bas": structure.DOWN}
 CURRENT = "actuel"
+EXPIRED = "Le formulaire a expiré : rechargez la page et recommencez."
 
 
 @bp.get("/")
@@ -105,7 +107,7 @@ def edit_proposal(plaidoyer_id, proposal_id):
     structure.get_item(plaidoyer.id, proposal_id)  # only a proposal of this document
     form = EditForm(prefix=f"p{proposal_id}")
     if not form.validate_on_submit():
-        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+        flash(EXPIRED, "error")
     else:
         try:
             proposals.edit_text(
@@ -127,18 +129,11 @@ def edit_proposal(plaidoyer_id, proposal_id):
     return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + f"#proposition-{proposal_id}")
 
 
-def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
+def _act(plaidoyer_id: int, form, act, done, *, anchor: str = ""):
     """Validate ``form``, run ``act(form)``, flash its French message, go back to the document."""
-    if form.validate_on_submit():
-        try:
-            result = act(form)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(done(result) if callable(done) else done, "success")
-    else:
-        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
-    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + anchor)
+    return run_act(
+        form, act, success=done, redirect_to=url_for(".show", plaidoyer_id=plaidoyer_id) + anchor, invalid=EXPIRED
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/texte")
