@@ -191,25 +191,23 @@ class ChatCompletionsEngine:
         self, task: str, scope: Scope, scorer: SupportScorer, question: str | None = None, history: Sequence[Turn] = ()
     ) -> Iterator[dict]:
         """Checked segments, sentence by sentence as the stream completes them."""
-        buffer = ""
         section = "titre" if task == "draft" else "texte"
-        for piece in self.stream_text(build_messages(task, scope, question, history)):
-            buffer += piece
-            complete, buffer = _complete_part(buffer)
-            for sentence in split_sentences(complete):
+
+        def checked(text: str) -> Iterator[dict]:
+            nonlocal section
+            for sentence in split_sentences(text):
                 section, segment = (
                     _draft_line(sentence, section, scorer)
                     if task == "draft"
                     else (section, checked_sentence(sentence, scorer, section))
                 )
                 yield segment
-        for sentence in split_sentences(buffer):
-            section, segment = (
-                _draft_line(sentence, section, scorer)
-                if task == "draft"
-                else (section, checked_sentence(sentence, scorer, section))
-            )
-            yield segment
+
+        buffer = ""
+        for piece in self.stream_text(build_messages(task, scope, question, history)):
+            complete, buffer = _complete_part(buffer + piece)
+            yield from checked(complete)
+        yield from checked(buffer)
 
 
 _BOUNDARY = re.compile(r"\n|[.!?…»](?:\s*\[\s*#?\d+(?:\s*[,;]\s*#?\d+)*\s*\])*\s+(?=[^\s\[])")

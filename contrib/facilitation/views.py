@@ -59,12 +59,16 @@ def _batch(slug: str, batch_id: int):
 @role_required(Role.FACILITATOR)
 def template(slug, file_format):
     """A blank workshop sheet with the columns the importer recognises."""
-    sheet = sheet_template.template(processes.get_by_slug(slug), file_format)
+    return _attachment(sheet_template.template(processes.get_by_slug(slug), file_format))
+
+
+def _attachment(file) -> Response:
+    """A generated file (``content``, ``mimetype``, ``filename``) sent as a download the browser never sniffs."""
     return Response(
-        sheet.content,
-        mimetype=sheet.mimetype,
+        file.content,
+        mimetype=file.mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="{sheet.filename}"',
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
             "X-Content-Type-Options": "nosniff",
         },
     )
@@ -203,12 +207,6 @@ def export(slug, file_format):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
-    result = exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
-    return Response(
-        result.content,
-        mimetype=result.mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{result.filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
+    return _attachment(
+        exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
     )
