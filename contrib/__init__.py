@@ -97,18 +97,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _undo_registrations():
     """Each area's ``register_undo``: how its moderation acts are reversed and named in the journal."""
+    from contrib.assistant import flags as assistant_flags
     from contrib.assistant import services as assistant_services
-    from contrib.clustering import adjustments
+    from contrib.clustering import adjustments_undo
     from contrib.duplicates import decisions, detection
-    from contrib.moderation import hiding, reports
+    from contrib.moderation import hiding, report_queue
     from contrib.plaidoyer import undo_handlers as plaidoyer_undo
     from contrib.prioritisation import cards, plenary, proposal_life
     from contrib.proposals import services as proposals_services
 
     return (
         hiding.register_undo,
-        reports.register_undo,
-        adjustments.register_undo,
+        report_queue.register_undo,
+        adjustments_undo.register_undo,
         detection.register_undo,
         decisions.register_undo,
         proposals_services.register_undo,
@@ -117,4 +118,5 @@ def _undo_registrations():
         cards.register_undo,
         plaidoyer_undo.register_undo,
         assistant_services.register_undo,
+        assistant_flags.register_undo,
     )

@@ -60,7 +60,7 @@ def load_csv(path, slug, title):
 @click.password_option()
 def create_user(email, name, role, password):
     """Create an account with any role (the first staff account, for instance)."""
-    from contrib.accounts.services import create_user as create
+    from contrib.accounts.registration import create_user as create
 
     try:
         user = create(email, name, password, role=Role(role))

@@ -1,6 +1,6 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 
-from contrib.accounts.services import PASSWORD_MIN_LENGTH
+from contrib.accounts.rules import PASSWORD_MIN_LENGTH
 from contrib.core.forms import Form
 from contrib.models import ActorType
 

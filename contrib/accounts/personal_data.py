@@ -7,7 +7,7 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from contrib.accounts import services as accounts
+from contrib.accounts import roles
 from contrib.core import audit
 from contrib.core.dates import as_utc
 from contrib.core.errors import InvalidInput
@@ -127,7 +127,7 @@ def delete_account(user: User, *, password: str) -> None:
     if not check_password_hash(user.password_hash, password or ""):
         raise InvalidInput("Mot de passe incorrect : votre compte n'a pas été supprimé.", field="password")
     with transaction():
-        accounts.ensure_staff_remains(user.id)
+        roles.ensure_staff_remains(user.id)
         _erase_traces(user)
         user.email = f"supprime-{user.id}-{secrets.token_hex(4)}@anonyme.invalid"
         user.display_name = ANONYMOUS_NAME

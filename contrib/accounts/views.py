@@ -4,8 +4,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.accounts import personal_data
-from contrib.accounts import services as accounts
+from contrib.accounts import links, personal_data, registration, rules, sessions
 from contrib.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -18,9 +17,9 @@ from contrib.accounts.forms import (
 )
 from contrib.core.error_pages import render_error
 from contrib.core.errors import InvalidInput
-from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
 from contrib.core.routing import is_safe_redirect, safe_redirect_target
+from contrib.core.views import act_or_rerender
 from contrib.extensions import limiter, user_or_address
 from contrib.models import Role
 
@@ -70,27 +69,24 @@ def too_many_requests(error):
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            accounts.register_user(
-                form.email.data,
-                form.display_name.data,
-                form.password.data,
-                actor_type=form.actor_type.data,
-                organisation=form.organisation.data,
-                consented=form.consent.data,
-            )
-        except accounts.InvalidFields as error:
-            for each in error.errors:
-                attach_error(form, each)
-        else:
-            # The same answer whether the address had an account or not (no enumeration).
-            flash(accounts.REGISTERED_MESSAGE, "info")
-            next_page = request.args.get("next")
-            return redirect(url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+    next_page = request.args.get("next")
+    # The same answer whether the address had an account or not (no enumeration).
+    return act_or_rerender(
+        RegistrationForm(),
+        lambda form: registration.register_user(
+            form.email.data,
+            form.display_name.data,
+            form.password.data,
+            actor_type=form.actor_type.data,
+            organisation=form.organisation.data,
+            consented=form.consent.data,
+        ),
+        page=lambda form, status: (render_template("accounts/register.html", form=form), status),
+        success=registration.REGISTERED_MESSAGE,
+        category="info",
+        redirect_to=url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"),
+        refused=(rules.InvalidFields,),
+    )
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -113,7 +109,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = sessions.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
             flash(f"Bonjour {user.display_name} !", "success")
@@ -126,7 +122,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
-    accounts.end_sessions(current_user._get_current_object())
+    sessions.end_sessions(current_user._get_current_object())
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
@@ -137,7 +133,7 @@ def logout():
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        links.request_password_reset(form.email.data)
         flash(
             "Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe "
             "vient de lui être envoyé par e-mail (valable une heure).",
@@ -149,23 +145,19 @@ def forgotten_password():
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash("Votre mot de passe est changé. Connectez-vous.", "success")
-            return redirect(url_for(".login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return act_or_rerender(
+        ResetPasswordForm(),
+        lambda form: links.reset_password(token, form.password.data),
+        page=lambda form, status: (render_template("accounts/reset_password.html", form=form), status),
+        success="Votre mot de passe est changé. Connectez-vous.",
+        redirect_to=url_for(".login"),
+    )
 
 
 @bp.get("/confirmer/<token>")
 def confirm_email(token):
     try:
-        user = accounts.confirm_email(token)
+        user = links.confirm_email(token)
     except InvalidInput as error:
         return render_error(400, error.message)
     flash(f"Merci {user.display_name} : votre adresse est confirmée, vos soutiens et votes comptent.", "success")
@@ -178,7 +170,7 @@ def confirm_email(token):
 def resend_confirmation():
     if current_user.is_confirmed:
         flash("Votre adresse est déjà confirmée.", "info")
-    elif accounts.send_confirmation(current_user):
+    elif links.send_confirmation(current_user):
         flash(f"Un nouveau lien de confirmation vient d'être envoyé à {current_user.email}.", "info")
     else:
         flash("L'e-mail n'a pas pu être envoyé. Réessayez plus tard ou prévenez l'équipe CPOF.", "error")
@@ -205,57 +197,51 @@ def account():
 @bp.post("/mon-compte/nom")
 @role_required(Role.PARTICIPANT)
 def change_display_name():
-    form = DisplayNameForm(prefix="nom")
-    if form.validate_on_submit():
-        try:
-            accounts.change_display_name(current_user, form.display_name.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash("Votre nom affiché est changé.", "success")
-            return redirect(url_for(".account"))
-    return _account_page(400, name_form=form)
+    return act_or_rerender(
+        DisplayNameForm(prefix="nom"),
+        lambda form: registration.change_display_name(current_user, form.display_name.data),
+        page=lambda form, status: _account_page(status, name_form=form),
+        success="Votre nom affiché est changé.",
+        redirect_to=url_for(".account"),
+    )
 
 
 @bp.post("/mon-compte/mot-de-passe")
 @role_required(Role.PARTICIPANT)
 def change_password():
-    form = ChangePasswordForm(prefix="mdp")
-    if form.validate_on_submit():
-        try:
-            user = accounts.change_password(
+    return act_or_rerender(
+        ChangePasswordForm(prefix="mdp"),
+        # This session moves to the new generation; every other one ends.
+        lambda form: login_user(
+            sessions.change_password(
                 current_user._get_current_object(), form.current_password.data, form.new_password.data
             )
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            login_user(user)  # this session moves to the new generation; every other one ends
-            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
-            return redirect(url_for(".account"))
-    return _account_page(400, password_form=form)
+        ),
+        page=lambda form, status: _account_page(status, password_form=form),
+        success="Votre mot de passe est changé. Vos autres sessions sont fermées.",
+        redirect_to=url_for(".account"),
+    )
 
 
 @bp.post("/mon-compte/adresse")
 @role_required(Role.PARTICIPANT)
 @limiter.limit("5 per hour", key_func=user_or_address)
 def change_email():
-    form = ChangeEmailForm(prefix="adresse")
-    if form.validate_on_submit():
-        try:
-            accounts.request_email_change(current_user, form.new_email.data, form.password.data)
-        except accounts.InvalidFields as error:
-            for each in error.errors:
-                attach_error(form, each)
-        else:
-            flash(accounts.EMAIL_CHANGE_SENT, "info")
-            return redirect(url_for(".account"))
-    return _account_page(400, email_form=form)
+    return act_or_rerender(
+        ChangeEmailForm(prefix="adresse"),
+        lambda form: links.request_email_change(current_user, form.new_email.data, form.password.data),
+        page=lambda form, status: _account_page(status, email_form=form),
+        success=links.EMAIL_CHANGE_SENT,
+        category="info",
+        redirect_to=url_for(".account"),
+        refused=(rules.InvalidFields,),
+    )
 
 
 @bp.get("/mon-compte/adresse/<token>")
 def confirm_email_change(token):
     try:
-        accounts.confirm_email_change(token)
+        links.confirm_email_change(token)
     except InvalidInput as error:
         return render_error(400, error.message)
     flash("Votre nouvelle adresse e-mail est enregistrée et confirmée.", "success")
@@ -273,14 +259,15 @@ def account_data():
 @bp.post("/mon-compte/supprimer")
 @role_required(Role.PARTICIPANT)
 def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            personal_data.delete_account(current_user, password=form.password.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            logout_user()
-            flash("Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».", "info")
-            return redirect(url_for("main.home"))
-    return _account_page(400, form=form)
+    def delete_and_log_out(form):
+        personal_data.delete_account(current_user, password=form.password.data)
+        logout_user()
+
+    return act_or_rerender(
+        DeleteAccountForm(),
+        delete_and_log_out,
+        page=lambda form, status: _account_page(status, form=form),
+        success="Votre compte est supprimé. Vos contributions restent, signées « Participant anonyme ».",
+        category="info",
+        redirect_to=url_for("main.home"),
+    )

@@ -3,11 +3,11 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from contrib.accounts import services as accounts
+from contrib.accounts import roles
 from contrib.admin.forms import ProcessForm, RoleForm, ThemeForm
 from contrib.core.errors import Conflict, InvalidInput
-from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
+from contrib.core.views import act_or_rerender
 from contrib.models import Role
 from contrib.processes import services as processes
 from contrib.processes.services import ProcessData
@@ -41,17 +41,14 @@ def index():
 @bp.route("/demarches/nouvelle", methods=["GET", "POST"])
 @role_required(Role.STAFF)
 def new_process():
-    form = ProcessForm()
-    if form.validate_on_submit():
-        try:
-            process = processes.create_process(_process_data(form), actor=current_user)
-        except (InvalidInput, Conflict) as error:
-            attach_error(form, error)
-        else:
-            flash("Démarche créée avec les 7 thématiques par défaut.", "success")
-            return redirect(url_for(".edit_process", process_id=process.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("admin/process_form.html", form=form, process=None), status
+    return act_or_rerender(
+        ProcessForm(),
+        lambda form: processes.create_process(_process_data(form), actor=current_user),
+        page=lambda form, status: (render_template("admin/process_form.html", form=form, process=None), status),
+        success="Démarche créée avec les 7 thématiques par défaut.",
+        redirect_to=lambda process: url_for(".edit_process", process_id=process.id),
+        refused=(InvalidInput, Conflict),
+    )
 
 
 @bp.route("/demarches/<int:process_id>", methods=["GET", "POST"])
@@ -61,18 +58,17 @@ def edit_process(process_id):
     form = ProcessForm(obj=process if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = process.kind.value
-    if form.validate_on_submit():
-        try:
-            processes.update_process(process.id, _process_data(form), actor=current_user)
-        except (InvalidInput, Conflict) as error:
-            attach_error(form, error)
-        else:
-            flash("Démarche enregistrée.", "success")
-            return redirect(url_for(".edit_process", process_id=process.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "admin/process_form.html", form=form, process=process, theme_form=ThemeForm(formdata=None)
-    ), status
+    return act_or_rerender(
+        form,
+        lambda form: processes.update_process(process.id, _process_data(form), actor=current_user),
+        page=lambda form, status: (
+            render_template("admin/process_form.html", form=form, process=process, theme_form=ThemeForm(formdata=None)),
+            status,
+        ),
+        success="Démarche enregistrée.",
+        redirect_to=url_for(".edit_process", process_id=process.id),
+        refused=(InvalidInput, Conflict),
+    )
 
 
 @bp.post("/demarches/<int:process_id>/thematiques")
@@ -111,7 +107,7 @@ def rename_theme(theme_id):
 def users():
     query = request.args.get("q", "")[:100]
     return render_template(
-        "admin/users.html", users=accounts.list_users(query=query), query=query, role_choices=Role.choices()
+        "admin/users.html", users=roles.list_users(query=query), query=query, role_choices=Role.choices()
     )
 
 
@@ -121,7 +117,7 @@ def change_role(user_id):
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            user = accounts.change_role(user_id, form.role.data, actor=current_user)
+            user = roles.change_role(user_id, form.role.data, actor=current_user)
             flash(f"{user.display_name} a maintenant le rôle « {user.role.label} ».", "success")
         except InvalidInput as error:
             flash(error.message, "error")

@@ -16,11 +16,12 @@ from flask import (
 )
 from flask_login import current_user
 
+from contrib.assistant import flags, scopes
 from contrib.assistant import jobs as assistant_jobs
 from contrib.assistant import quality as assistant_quality
 from contrib.assistant import services as assistant
-from contrib.assistant.engines import LLMSettings
 from contrib.assistant.forms import AssistantForm, FlagForm
+from contrib.assistant.protocol import LLMSettings
 from contrib.core.errors import ContribError
 from contrib.core.permissions import role_required
 from contrib.models import MessageKind, Role
@@ -51,11 +52,11 @@ def _resolve(process, args: dict):
     if not args:
         return None
     ((name, value),) = args.items()
-    return assistant.resolve_scope(process, _scope_kind(name), value)
+    return scopes.resolve_scope(process, _scope_kind(name), value)
 
 
 def _render(process, scope, scope_args, form, status=200):
-    conversation = assistant.conversation_for(process, scope) if scope else None
+    conversation = scopes.conversation_for(process, scope) if scope else None
     messages = conversation.messages if conversation else []
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
     cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
@@ -69,8 +70,8 @@ def _render(process, scope, scope_args, form, status=200):
         jobs=jobs,
         action_of={kind: action for action, kind in ACTIONS.items()},
         messages=messages,
-        contributions=assistant.contributions_of(cited),
-        flags=assistant.flags_of(m.id for m in messages),
+        contributions=scopes.contributions_of(cited),
+        flags=flags.flags_of(m.id for m in messages),
         llm=LLMSettings.from_config(current_app.config),
         status_labels=STATUS_LABELS,
         considered=lambda message: _considered(message, scope),
@@ -201,7 +202,7 @@ def flag(slug, message_id, index):
     scope_args = _scope_args(request.form)
     if FlagForm().validate_on_submit():
         try:
-            assistant.flag_citation(process, message_id, index, actor=current_user)
+            flags.flag_citation(process, message_id, index, actor=current_user)
         except ContribError as error:
             flash(error.message, "error")
         else:

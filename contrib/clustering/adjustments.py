@@ -2,7 +2,7 @@
 
 Each changes the run's memberships at once and is stored as a decision the next run respects. Each
 is audited with the memberships and active decisions before and after; undo and redo swap them
-back on the latest run.
+back on the latest run (``adjustments_undo.py``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from contrib.clustering.computation import active_decisions
 from contrib.clustering.runs import (
     TARGET_TYPE,
-    active_decisions,
     active_run,
     get_run,
     latest_done_run,
     require_moderator,
 )
-from contrib.core import audit, undo
+from contrib.core import audit
 from contrib.core.errors import Conflict, InvalidInput, NotFound
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
@@ -52,7 +52,8 @@ def _adjustable_run(process_id: int, run_id: int) -> ClusteringRun:
     return run
 
 
-def _memberships(run_id: int, ids) -> Memberships:
+def memberships_of(run_id: int, ids) -> Memberships:
+    """The run's memberships of the contributions ``ids`` (cluster key and excluded flag each)."""
     rows = db.session.execute(
         db.select(ClusterMembership.contribution_id, Cluster.key, ClusterMembership.is_excluded)
         .outerjoin(Cluster, Cluster.id == ClusterMembership.cluster_id)
@@ -85,9 +86,9 @@ def _cluster_for_key(run: ClusteringRun, key: str, template_run_id: int | None =
     return cluster
 
 
-def _apply_memberships(run: ClusteringRun, wanted: Memberships, *, template_run_id: int | None = None) -> None:
+def apply_memberships(run: ClusteringRun, wanted: Memberships, *, template_run_id: int | None = None) -> None:
     """Set the memberships of ``run`` and refresh the figures of the clusters they touch."""
-    current = _memberships(run.id, wanted)
+    current = memberships_of(run.id, wanted)
     touched_keys = {key for key, _ in current.values() if key} | {key for key, _ in wanted.values() if key}
     for id_, (key, excluded) in wanted.items():
         if id_ not in current:
@@ -167,23 +168,30 @@ def _record(
         actor=actor,
         target_type=TARGET_TYPE,
         target_id=run.process_id,
-        before={**common, "memberships": _as_json(before), "decisions": retired, **(extra_before or {})},
-        after={**common, "memberships": _as_json(after), "decisions": [d.id for d in created], **(extra_after or {})},
+        before={**common, "memberships": memberships_as_json(before), "decisions": retired, **(extra_before or {})},
+        after={
+            **common,
+            "memberships": memberships_as_json(after),
+            "decisions": [d.id for d in created],
+            **(extra_after or {}),
+        },
     )
 
 
-def _as_json(memberships: Memberships) -> dict[str, list]:
+def memberships_as_json(memberships: Memberships) -> dict[str, list]:
+    """Memberships as stored in an audit entry."""
     return {str(id_): [key, excluded] for id_, (key, excluded) in memberships.items()}
 
 
-def _from_json(memberships: dict[str, list]) -> Memberships:
+def memberships_from_json(memberships: dict[str, list]) -> Memberships:
+    """Memberships read back from an audit entry."""
     return {int(id_): (key, bool(excluded)) for id_, (key, excluded) in memberships.items()}
 
 
 def _place(run: ClusteringRun, placements: dict[int, str | None], *, actor: User, action: str, **details) -> AuditEntry:
     """Pin each contribution to a key (or exclude it when the key is None): the shared core of the adjustments."""
     process_id = run.process_id
-    before = _memberships(run.id, placements)
+    before = memberships_of(run.id, placements)
     missing = set(placements) - set(before)
     if missing:
         raise NotFound("Cette contribution ne fait pas partie de ce regroupement.")
@@ -195,7 +203,7 @@ def _place(run: ClusteringRun, placements: dict[int, str | None], *, actor: User
         else:
             created.append(_decide(process_id, DecisionKind.PIN, actor, contribution_id=id_, cluster_key=key))
     after = {id_: (key, key is None) for id_, key in placements.items()}
-    _apply_memberships(run, after)
+    apply_memberships(run, after)
     return _record(action, run, actor, before=before, after=after, created=created, retired=retired, **details)
 
 
@@ -241,7 +249,7 @@ def move_contribution(process_id: int, run_id: int, contribution_id: int, key: s
     with transaction():
         run = _adjustable_run(process_id, run_id)
         _existing_key(run, key)
-        if _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))[0] == key and _is_pinned(
+        if memberships_of(run.id, [contribution_id]).get(contribution_id, (None, False))[0] == key and _is_pinned(
             process_id, contribution_id, key
         ):
             raise InvalidInput("Cette contribution est déjà épinglée dans ce regroupement.")
@@ -260,7 +268,7 @@ def pin_contribution(process_id: int, run_id: int, contribution_id: int, *, acto
     require_moderator(actor)
     with transaction():
         run = _adjustable_run(process_id, run_id)
-        key, _ = _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))
+        key, _ = memberships_of(run.id, [contribution_id]).get(contribution_id, (None, False))
         if key is None:
             raise InvalidInput("Seule une contribution placée dans un regroupement peut y être épinglée.")
         if _is_pinned(process_id, contribution_id, key):
@@ -273,7 +281,7 @@ def exclude_contribution(process_id: int, run_id: int, contribution_id: int, *, 
     require_moderator(actor)
     with transaction():
         run = _adjustable_run(process_id, run_id)
-        if _memberships(run.id, [contribution_id]).get(contribution_id, (None, False))[1]:
+        if memberships_of(run.id, [contribution_id]).get(contribution_id, (None, False))[1]:
             raise InvalidInput("Cette contribution est déjà exclue du regroupement.")
         return _place(run, {contribution_id: None}, actor=actor, action="clustering:contribution:exclude")
 
@@ -331,75 +339,3 @@ def _new_key(process_id: int) -> str:
     ).all()
     numbers = [int(key[1:]) for key in keys if key.startswith("c") and key[1:].isdigit()]
     return f"c{max(numbers, default=0) + 1}"
-
-
-# --- undo and redo -------------------------------------------------------------------------------
-
-ADJUSTMENTS = {
-    "clustering:cluster:rename": "Regroupement renommé",
-    "clustering:contribution:move": "Contribution déplacée dans un autre regroupement",
-    "clustering:contribution:pin": "Contribution épinglée dans son regroupement",
-    "clustering:contribution:exclude": "Contribution exclue du regroupement",
-    "clustering:cluster:merge": "Fusion de deux regroupements",
-    "clustering:cluster:split": "Scission d'un regroupement",
-}
-
-
-def _blocking(entry: AuditEntry) -> list[AuditEntry]:
-    """Later live adjustments on the same contributions or cluster keys."""
-    ids, keys = set(entry.after["contribution_ids"]), set(entry.after["keys"])
-    return [
-        later
-        for later in undo.later_acts(entry, [(TARGET_TYPE, entry.target_id)])
-        if later.action in ADJUSTMENTS
-        and (ids & set(later.after["contribution_ids"]) or keys & set(later.after["keys"]))
-    ]
-
-
-def _switch(entry: AuditEntry, *, from_state: dict, to_state: dict) -> None:
-    """Swap decisions and memberships from ``from_state`` to ``to_state`` on the latest run."""
-    process_id = entry.target_id
-    if active_run(process_id) is not None:
-        raise Conflict("Un regroupement est en cours de calcul : attendez qu'il se termine pour annuler.")
-    to_deactivate = db.session.scalars(
-        db.select(ClusteringDecision).where(ClusteringDecision.id.in_(from_state["decisions"]))
-    ).all()
-    to_activate = db.session.scalars(
-        db.select(ClusteringDecision).where(ClusteringDecision.id.in_(to_state["decisions"]))
-    ).all()
-    if not all(d.is_active for d in to_deactivate) or any(d.is_active for d in to_activate):
-        raise Conflict("Les décisions de regroupement ont changé depuis cet acte : rien n'a été modifié.")
-    for decision in to_deactivate:
-        decision.is_active = False
-    for decision in to_activate:
-        decision.is_active = True
-    run = latest_done_run(process_id)
-    if run is None or not from_state["memberships"]:
-        return
-    expected, wanted = _from_json(from_state["memberships"]), _from_json(to_state["memberships"])
-    current = _memberships(run.id, expected)
-    # A later run may have placed some contributions elsewhere on its own: only those still where
-    # the act left them go back.
-    _apply_memberships(
-        run,
-        {id_: wanted[id_] for id_, state in current.items() if state == expected[id_]},
-        template_run_id=entry.after["run_id"],
-    )
-
-
-def _undo_adjustment(entry: AuditEntry, actor: User) -> None:
-    blocking = _blocking(entry)
-    if blocking:
-        raise undo.Blocked(blocking)
-    _switch(entry, from_state=entry.after, to_state=entry.before)
-
-
-def _redo_adjustment(entry: AuditEntry, actor: User) -> None:
-    _switch(entry, from_state=entry.before, to_state=entry.after)
-
-
-def register_undo() -> None:
-    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
-    for action, label in ADJUSTMENTS.items():
-        undo.handler(action, label=label, redo=_redo_adjustment)(_undo_adjustment)
-    undo.describe("clustering:run:launch", label="Lancement d'un regroupement")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import nlp
 from contrib.clustering import map_layout
+from contrib.clustering.computation import active_decisions, assignment_of
 from contrib.clustering.map_layout import Circle
-from contrib.clustering.runs import active_decisions, assignment_of
 from contrib.core.errors import NotFound
 from contrib.extensions import db
 from contrib.models import Cluster, ClusteringRun, ClusterMembership, Contribution, DecisionKind

@@ -26,12 +26,11 @@ from contrib.clustering.browsing import (
     map_view,
     run_clusters,
 )
+from contrib.clustering.computation import active_decisions, execute_run
 from contrib.clustering.runs import (
     ALREADY_RUNNING,
     MAX_CLUSTERS,
     STALE_MESSAGE,
-    active_decisions,
-    execute_run,
     fail_stale_runs,
     get_run,
     latest_done_run,

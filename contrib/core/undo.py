@@ -73,6 +73,11 @@ def describe(action: str, *, label: str) -> None:
     _registry.setdefault(action, Registration(label=label, undo=None, redo=None))
 
 
+def registered_actions() -> list[str]:
+    """Every action registered (undoable or only described), in the order the areas registered them."""
+    return list(_registry)
+
+
 def label_of(action: str) -> str:
     for suffix, prefix in ((UNDO_SUFFIX, "Annulation"), (REDO_SUFFIX, "Rétablissement")):
         if action.endswith(suffix):

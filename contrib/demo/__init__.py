@@ -14,7 +14,7 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from contrib.accounts import services as accounts
+from contrib.accounts import registration
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -84,7 +84,7 @@ def load_demo() -> dict[str, int]:
     created = {"accounts": 0, "processes": 0, "contributions": 0}
     for account in DEMO_ACCOUNTS:
         if db.session.execute(db.select(User.id).filter_by(email=account.email)).first() is None:
-            accounts.create_user(
+            registration.create_user(
                 account.email, account.display_name, DEMO_PASSWORD, role=account.role, actor_type=account.actor_type
             )
             created["accounts"] += 1

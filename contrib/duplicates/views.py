@@ -1,13 +1,12 @@
 """Duplicate review: the queue of a process, a group side by side, confirm, dismiss, detect."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from contrib.core.errors import ContribError
-from contrib.core.forms import attach_error
 from contrib.core.permissions import role_required
 from contrib.core.text_diff import highlight_differences
-from contrib.core.views import run_act
+from contrib.core.views import act_or_rerender, run_act
 from contrib.duplicates import services as duplicates
 from contrib.duplicates.forms import ConfirmForm, DecisionForm
 from contrib.models import DuplicateStatus, Role
@@ -98,25 +97,21 @@ def confirm(slug, group_id):
     process = processes.get_by_slug(slug)
     form = ConfirmForm()
     form.set_group(duplicates.get_group(group_id, process_id=process.id))
-    if form.validate_on_submit():
-        try:
-            duplicates.confirm(
-                group_id,
-                form.representative_id.data,
-                member_ids=form.member_ids.data,
-                moderator=current_user,
-                process_id=process.id,
-            )
-        except ContribError as error:
-            attach_error(form, error)
-        else:
-            flash(
-                f"Groupe n° {group_id} confirmé : ces contributions forment une seule idée. "
-                "L'acte peut être annulé depuis le journal.",
-                "success",
-            )
-            return redirect(url_for(".group", slug=slug, group_id=group_id))
-    return _render_group(process, group_id, form, 400)
+    return act_or_rerender(
+        form,
+        lambda form: duplicates.confirm(
+            group_id,
+            form.representative_id.data,
+            member_ids=form.member_ids.data,
+            moderator=current_user,
+            process_id=process.id,
+        ),
+        page=lambda form, status: _render_group(process, group_id, form, status),
+        success=f"Groupe n° {group_id} confirmé : ces contributions forment une seule idée. "
+        "L'acte peut être annulé depuis le journal.",
+        redirect_to=url_for(".group", slug=slug, group_id=group_id),
+        refused=(ContribError,),
+    )
 
 
 @bp.post("/<int:group_id>/ecarter")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
+from contrib.core.views import run_act
 from contrib.extensions import limiter
 from contrib.facilitation import import_jobs, imports, sheet_template
 from contrib.facilitation.columns import FIELD_LABELS, FIELDS
@@ -58,12 +59,16 @@ def _batch(slug: str, batch_id: int):
 @role_required(Role.FACILITATOR)
 def template(slug, file_format):
     """A blank workshop sheet with the columns the importer recognises."""
-    sheet = sheet_template.template(processes.get_by_slug(slug), file_format)
+    return _attachment(sheet_template.template(processes.get_by_slug(slug), file_format))
+
+
+def _attachment(file) -> Response:
+    """A generated file (``content``, ``mimetype``, ``filename``) sent as a download the browser never sniffs."""
     return Response(
-        sheet.content,
-        mimetype=sheet.mimetype,
+        file.content,
+        mimetype=file.mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="{sheet.filename}"',
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
             "X-Content-Type-Options": "nosniff",
         },
     )
@@ -129,21 +134,21 @@ def progress(slug, batch_id):
 @role_required(Role.FACILITATOR)
 def update_mapping(slug, batch_id):
     process, _ = _batch(slug, batch_id)
-    if ActionForm().validate_on_submit():
+
+    def update(form):
         columns = {name: parse_id(request.form.get(f"colonne_{name}")) for name in FIELDS}
         theme_choices = {}
         for key, raw in request.form.items():
             if key.startswith("valeur_theme_"):
                 theme_choices[raw] = parse_id(request.form.get("theme_" + key.removeprefix("valeur_theme_")))
-        try:
-            imports.update_mapping(
-                process.id, batch_id, columns=columns, theme_choices=theme_choices, actor=current_user
-            )
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash("Aperçu mis à jour.", "success")
-    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+        imports.update_mapping(process.id, batch_id, columns=columns, theme_choices=theme_choices, actor=current_user)
+
+    return run_act(
+        ActionForm(),
+        update,
+        success="Aperçu mis à jour.",
+        redirect_to=url_for(".preview", slug=slug, batch_id=batch_id),
+    )
 
 
 @bp.post("/demarches/<slug>/import/<int:batch_id>/confirmer")
@@ -185,18 +190,14 @@ def cancel(slug, batch_id):
 @role_required(Role.FACILITATOR)
 def undo(slug, batch_id):
     process, _ = _batch(slug, batch_id)
-    if ActionForm().validate_on_submit():
-        try:
-            n_hidden = imports.undo_import(process.id, batch_id, actor=current_user)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(
-                f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables "
-                "par la modération).",
-                "success",
-            )
-    return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
+    return run_act(
+        ActionForm(),
+        lambda form: imports.undo_import(process.id, batch_id, actor=current_user),
+        success=lambda n_hidden: (
+            f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables par la modération)."
+        ),
+        redirect_to=url_for(".preview", slug=slug, batch_id=batch_id),
+    )
 
 
 @bp.get("/demarches/<slug>/export.<any(csv, xlsx, json):file_format>")
@@ -206,12 +207,6 @@ def export(slug, file_format):
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
         kind = None
-    result = exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
-    return Response(
-        result.content,
-        mimetype=result.mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{result.filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
+    return _attachment(
+        exports.export_contributions(process.id, file_format, theme_id=query_id("thematique"), kind=kind)
     )

@@ -150,7 +150,7 @@ def action_choices_map() -> dict[str, str]:
     """Journal actions (registered ones and their undo/redo) -> French label."""
     return {
         variant: undo.label_of(variant)
-        for action in undo._registry
+        for action in undo.registered_actions()
         for variant in (action, action + undo.UNDO_SUFFIX, action + undo.REDO_SUFFIX)
     }
 

@@ -2,24 +2,24 @@
 
 Nothing is ever deleted: hiding sets ``hidden_at``/``hidden_reason`` on the target, moderation closes
 the reports (``resolved_at``, ``decision``) and only reports made after a decision count again.
+
+This module takes reports; the moderators' queue and their decisions are in ``report_queue.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from contrib.core import audit, permissions, undo
+from contrib.core import audit, permissions
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from contrib.core.permissions import require_role
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
-from contrib.models import AuditEntry, Comment, Contribution, Report, ReportDecision, ReportReason, Role, User
+from contrib.models import Comment, Contribution, Report, ReportReason, User
 from contrib.models.accounts import counted
 from contrib.models.base import utcnow
 from contrib.models.reports import DETAILS_MAX_LENGTH
@@ -37,23 +37,8 @@ class ReportOutcome:
     hidden: bool  # this report reached the threshold and hid the target
 
 
-@dataclass
-class QueueItem:
-    """One reported target in the moderation queue."""
-
-    target_type: str
-    target: Contribution | Comment
-    n_reports: int
-    last_reported_at: datetime
-    reasons: list[tuple[str, int]] = field(default_factory=list)  # (French label, count), most frequent first
-    reports: list[Report] = field(default_factory=list)
-
-    @property
-    def contribution_id(self) -> int:
-        return self.target.id if self.target_type == "contribution" else self.target.contribution_id
-
-
-def _column(target_type: str):
+def report_column(target_type: str):
+    """The Report column that points at this kind of target; NotFound for an unknown kind."""
     if target_type == "contribution":
         return Report.contribution_id
     if target_type == "comment":
@@ -61,8 +46,9 @@ def _column(target_type: str):
     raise NotFound("Type d'élément inconnu.")
 
 
-def _target(target_type: str, target_id: int) -> Contribution | Comment:
-    _column(target_type)
+def get_target(target_type: str, target_id: int) -> Contribution | Comment:
+    """The reported contribution or comment; raise NotFound."""
+    report_column(target_type)
     model = Contribution if target_type == "contribution" else Comment
     target = db.session.get(model, target_id)
     if target is None:
@@ -81,9 +67,10 @@ def _link_args(target_type: str, target) -> dict:
     return {"contribution_id": target.contribution_id, "_anchor": f"commentaire-{target.id}"}
 
 
-def _open_count(target_type: str, target_id: int) -> int:
+def open_count(target_type: str, target_id: int) -> int:
+    """How many reports of the target are still open."""
     statement = db.select(db.func.count(Report.id)).where(
-        _column(target_type) == target_id, Report.resolved_at.is_(None)
+        report_column(target_type) == target_id, Report.resolved_at.is_(None)
     )
     return db.session.execute(statement).scalar()
 
@@ -108,16 +95,18 @@ def _hide(target_type: str, target, reason: str, actor: User | None) -> bool:
     return bool(changed)
 
 
-def _your(target_type: str, target) -> str:
+def your_label(target_type: str, target) -> str:
+    """« Votre contribution n° 4 » / « Votre commentaire n° 7 », for its author's notification."""
     return f"Votre {'contribution' if target_type == 'contribution' else 'commentaire'} n° {target.id}"
 
 
-def _e(target_type: str) -> str:
+def feminine_ending(target_type: str) -> str:
     """The feminine ending for a contribution (French agreement)."""
     return "e" if target_type == "contribution" else ""
 
 
-def _notify_hidden(target_type: str, target, message: str):
+def notify_hidden(target_type: str, target, message: str):
+    """Tell the target's author it was hidden (or shown again); returns the mail to deliver after the commit."""
     return notifications.notify(
         target.author_id,
         "hidden",
@@ -156,7 +145,7 @@ def _counted_open_reports(target_type: str, target_id: int) -> int:
     rows = db.session.execute(
         db.select(Report.created_at, User.created_at, counted(Report.reporter_id))
         .join(User, User.id == Report.reporter_id)
-        .where(_column(target_type) == target_id, Report.resolved_at.is_(None))
+        .where(report_column(target_type) == target_id, Report.resolved_at.is_(None))
     ).all()
     min_age = timedelta(hours=current_app.config["REPORTER_MIN_AGE_HOURS"])
     burst = _in_bursts([row[1] for row in rows], [row[0] for row in rows])
@@ -180,11 +169,11 @@ def _hide_if_reported_enough(target_type: str, target) -> tuple[bool, notificati
         before={"hidden": False},
         after={"hidden": True, "hidden_reason": AUTO_HIDDEN_REASON, "open_reports": n_counted},
     )
-    return True, _notify_hidden(
+    return True, notify_hidden(
         target_type,
         target,
-        f"{_your(target_type, target)} a été signalé{_e(target_type)} {n_counted} fois : "
-        f"{'elle' if target_type == 'contribution' else 'il'} est masqué{_e(target_type)} "
+        f"{your_label(target_type, target)} a été signalé{feminine_ending(target_type)} {n_counted} fois : "
+        f"{'elle' if target_type == 'contribution' else 'il'} est masqué{feminine_ending(target_type)} "
         "en attente de modération. Rien n'est supprimé ; la modération décidera "
         "de le rétablir ou non.",
     )
@@ -197,14 +186,14 @@ def reweigh_reports_by(user_id: int) -> list:
     """
     pending = []
     for target_type in TARGET_TYPES:
-        column = _column(target_type)
+        column = report_column(target_type)
         target_ids = db.session.scalars(
             db.select(column)
             .where(Report.reporter_id == user_id, Report.resolved_at.is_(None), column.is_not(None))
             .order_by(column)
         ).all()
         for target_id in target_ids:
-            target = _target(target_type, target_id)
+            target = get_target(target_type, target_id)
             if not target.is_hidden:
                 pending.append(_hide_if_reported_enough(target_type, target)[1])
     return pending
@@ -219,7 +208,7 @@ def report(target_type: str, target_id: int, reason: str, details: str | None, *
     pending = None
     try:
         with transaction():
-            target = _target(target_type, target_id)
+            target = get_target(target_type, target_id)
             contribution = (
                 target if target_type == "contribution" else db.session.get(Contribution, target.contribution_id)
             )
@@ -242,7 +231,7 @@ def report(target_type: str, target_id: int, reason: str, details: str | None, *
                 reporter_id=reporter.id,
                 reason=ReportReason(reason),
                 details=details,
-                **{_column(target_type).key: target.id},
+                **{report_column(target_type).key: target.id},
             )
             db.session.add(entry)
             db.session.flush()
@@ -266,213 +255,3 @@ def contribution_id_of_comment(comment_id: int) -> int:
     if contribution_id is None:
         raise NotFound("Commentaire introuvable.")
     return contribution_id
-
-
-def moderation_queue(*, limit: int = 200) -> list[QueueItem]:
-    """Targets with open reports, most reported first (then most recently reported), with their reasons."""
-    items: list[QueueItem] = []
-    for target_type in TARGET_TYPES:
-        column = _column(target_type)
-        statement = (
-            db.select(column, db.func.count(Report.id), db.func.max(Report.created_at))
-            .where(column.is_not(None), Report.resolved_at.is_(None))
-            .group_by(column)
-        )
-        counts = {target_id: (n, last) for target_id, n, last in db.session.execute(statement)}
-        if not counts:
-            continue
-        model = Contribution if target_type == "contribution" else Comment
-        targets = {
-            t.id: t
-            for t in db.session.execute(
-                db.select(model).where(model.id.in_(counts)).options(joinedload(model.author))
-            ).scalars()
-        }
-        for target_id, (n, last) in counts.items():
-            items.append(QueueItem(target_type, targets[target_id], n, last))
-    items.sort(key=lambda item: (-item.n_reports, -item.last_reported_at.timestamp()))
-    items = items[:limit]
-    for item in items:
-        item.reports = list(
-            db.session.execute(
-                db.select(Report)
-                .options(joinedload(Report.reporter))
-                .where(_column(item.target_type) == item.target.id, Report.resolved_at.is_(None))
-                .order_by(Report.id)
-            ).scalars()
-        )
-        tally: dict[str, int] = {}
-        for entry in item.reports:
-            tally[entry.reason.label] = tally.get(entry.reason.label, 0) + 1
-        item.reasons = sorted(tally.items(), key=lambda pair: (-pair[1], pair[0]))
-    return items
-
-
-def _state(target) -> dict:
-    state = {"hidden": target.is_hidden, "hidden_reason": target.hidden_reason}
-    if isinstance(target, Contribution):
-        state["hidden_by_id"] = target.hidden_by_id
-    return state
-
-
-def _apply_state(target, state: dict) -> None:
-    target.hidden_at = (target.hidden_at or utcnow()) if state["hidden"] else None
-    target.hidden_reason = state["hidden_reason"] if state["hidden"] else None
-    if isinstance(target, Contribution):
-        target.hidden_by_id = state.get("hidden_by_id") if state["hidden"] else None
-    db.session.flush()  # a contribution's version check happens here
-
-
-def _close_reports(target_type: str, target_id: int, decision: ReportDecision, moderator: User) -> list[int]:
-    """Close the target's open reports with ``decision``; returns their ids (kept in the audit entry for undo)."""
-    ids = list(
-        db.session.scalars(db.select(Report.id).where(_column(target_type) == target_id, Report.resolved_at.is_(None)))
-    )
-    db.session.execute(
-        db.update(Report)
-        .where(Report.id.in_(ids))
-        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, decision=decision)
-        .execution_options(synchronize_session=False)
-    )
-    return ids
-
-
-def _moderated(target_type: str, target_id: int, moderator: User):
-    require_role(moderator, Role.MODERATOR, "Seuls les modérateurs peuvent traiter les signalements.")
-    target = _target(target_type, target_id)
-    if _open_count(target_type, target_id) == 0:
-        raise Conflict("Aucun signalement en cours sur cet élément : il a peut-être déjà été traité.")
-    return target
-
-
-def _record_decision(action: str, target, decision: ReportDecision, moderator: User, before: dict) -> int:
-    target_type = action.split(":")[1]
-    closed = _close_reports(target_type, target.id, decision, moderator)
-    audit.record(
-        action,
-        actor=moderator,
-        target_type=target_type,
-        target_id=target.id,
-        before=before,
-        after={**_state(target), "reports_closed": len(closed), "report_ids": closed},
-    )
-    return len(closed)
-
-
-def restore(target_type: str, target_id: int, *, moderator: User) -> int:
-    """Make the reported target visible again and close its open reports as "restaurée".
-
-    Only a hiding done by reports is undone: content hidden for another reason (an undone import…)
-    stays hidden and the restore is refused. Returns the number of reports closed.
-    """
-    with transaction():
-        target = _moderated(target_type, target_id, moderator)
-        if target.is_hidden and target.hidden_reason not in (AUTO_HIDDEN_REASON, MODERATOR_HIDDEN_REASON):
-            raise NotAllowed(
-                f"Cet élément est masqué pour une autre raison ({target.hidden_reason}) : "
-                "il ne peut pas être rétabli depuis les signalements."
-            )
-        before = _state(target)
-        _apply_state(target, {"hidden": False})
-        return _record_decision(f"reports:{target_type}:restore", target, ReportDecision.RESTORED, moderator, before)
-
-
-def keep_hidden(target_type: str, target_id: int, *, moderator: User) -> int:
-    """Keep the reported target hidden (hiding it if it was still visible) and close its open reports."""
-    pending = None
-    with transaction():
-        target = _moderated(target_type, target_id, moderator)
-        before = _state(target)
-        if not target.is_hidden:
-            _apply_state(
-                target, {"hidden": True, "hidden_reason": MODERATOR_HIDDEN_REASON, "hidden_by_id": moderator.id}
-            )
-            pending = _notify_hidden(
-                target_type,
-                target,
-                f"{_your(target_type, target)} a été masqué{_e(target_type)} par la modération après signalement.",
-            )
-        closed = _record_decision(
-            f"reports:{target_type}:keep_hidden", target, ReportDecision.KEPT_HIDDEN, moderator, before
-        )
-    notifications.deliver([pending])
-    return closed
-
-
-def _decision_of(entry: AuditEntry) -> ReportDecision:
-    return ReportDecision.RESTORED if entry.action.endswith(":restore") else ReportDecision.KEPT_HIDDEN
-
-
-def _decided_report_ids(entry: AuditEntry) -> list[int]:
-    if "report_ids" in entry.after:
-        return entry.after["report_ids"]
-    # Decisions recorded before the ids were kept: the reports this moderator closed so, made before it.
-    return list(
-        db.session.scalars(
-            db.select(Report.id).where(
-                _column(entry.target_type) == entry.target_id,
-                Report.decision == _decision_of(entry),
-                Report.resolved_by_id == entry.actor_id,
-                Report.created_at <= entry.created_at,
-            )
-        )
-    )
-
-
-def _check_still(entry: AuditEntry, target, expected: dict) -> None:
-    """Undo and redo act only on the state the decision left (or found): anything else says what changed."""
-    blocking = undo.later_acts(entry, [(entry.target_type, entry.target_id)])
-    if blocking:
-        raise undo.Blocked(blocking)
-    if target.is_hidden != expected["hidden"]:
-        raise Conflict("La visibilité de cet élément a changé depuis cette décision : rien n'a été modifié.")
-
-
-def _undo_decision(entry: AuditEntry, actor: User) -> None:
-    """Put the target back as it was and re-open the reports the decision closed."""
-    target = _target(entry.target_type, entry.target_id)
-    _check_still(entry, target, entry.after)
-    if _open_count(entry.target_type, entry.target_id):
-        raise Conflict(
-            "De nouveaux signalements sont arrivés depuis cette décision : traitez-les d'abord, "
-            "puis annulez-la si besoin."
-        )
-    _apply_state(target, entry.before)
-    db.session.execute(
-        db.update(Report)
-        .where(Report.id.in_(_decided_report_ids(entry)))
-        .values(resolved_at=None, resolved_by_id=None, decision=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _redo_decision(entry: AuditEntry, actor: User) -> None:
-    """Take the decision again: the target as it left it, the same reports closed."""
-    target = _target(entry.target_type, entry.target_id)
-    _check_still(entry, target, entry.before)
-    ids = _decided_report_ids(entry)
-    _apply_state(target, entry.after)
-    db.session.execute(
-        db.update(Report)
-        .where(Report.id.in_(ids), Report.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolved_by_id=actor.id, decision=_decision_of(entry))
-        .execution_options(synchronize_session=False)
-    )
-
-
-_DECISIONS = {
-    "reports:contribution:restore": "Signalement traité : contribution rétablie",
-    "reports:contribution:keep_hidden": "Signalement traité : contribution gardée masquée",
-    "reports:comment:restore": "Signalement traité : commentaire rétabli",
-    "reports:comment:keep_hidden": "Signalement traité : commentaire gardé masqué",
-}
-
-
-def register_undo() -> None:
-    """Tell the undo registry how to reverse (and label) this module's acts; called by create_app."""
-    for action, label in _DECISIONS.items():
-        undo.handler(action, label=label, redo=_redo_decision)(_undo_decision)
-
-
-def open_reports_count() -> int:
-    return db.session.execute(db.select(db.func.count(Report.id)).where(Report.resolved_at.is_(None))).scalar()

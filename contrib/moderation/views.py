@@ -11,7 +11,7 @@ from contrib.core.views import run_act
 from contrib.models import Role
 from contrib.moderation import hiding as moderation
 from contrib.moderation import journal as journal_pages
-from contrib.moderation import reports
+from contrib.moderation import report_queue
 from contrib.moderation.forms import DecisionForm, HideForm
 from contrib.processes import services as processes
 
@@ -25,7 +25,7 @@ TARGET_TYPES = {"contribution": "contribution", "commentaire": "comment"}
 @role_required(Role.MODERATOR)
 def index():
     return render_template(
-        "moderation/index.html", processes=processes.list_processes(), open_reports=reports.open_reports_count()
+        "moderation/index.html", processes=processes.list_processes(), open_reports=report_queue.open_reports_count()
     )
 
 
@@ -33,7 +33,7 @@ def index():
 @role_required(Role.MODERATOR)
 def queue():
     return render_template(
-        "moderation/queue.html", items=reports.moderation_queue(), decision_form=DecisionForm(formdata=None)
+        "moderation/queue.html", items=report_queue.moderation_queue(), decision_form=DecisionForm(formdata=None)
     )
 
 
@@ -51,13 +51,13 @@ def _decide(target_type: str, target_id: int, action, done: str):
 @bp.post("/signalements/<any(contribution, commentaire):target_type>/<int:target_id>/restaurer")
 @role_required(Role.MODERATOR)
 def restore(target_type, target_id):
-    return _decide(target_type, target_id, reports.restore, "Élément rétabli et visible de tous")
+    return _decide(target_type, target_id, report_queue.restore, "Élément rétabli et visible de tous")
 
 
 @bp.post("/signalements/<any(contribution, commentaire):target_type>/<int:target_id>/masquer")
 @role_required(Role.MODERATOR)
 def keep_hidden(target_type, target_id):
-    return _decide(target_type, target_id, reports.keep_hidden, "Élément masqué (rien n'est supprimé)")
+    return _decide(target_type, target_id, report_queue.keep_hidden, "Élément masqué (rien n'est supprimé)")
 
 
 @bp.get("/journal")

@@ -9,6 +9,7 @@ from contrib.core.forms import Form, attach_error
 from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.core.routing import safe_redirect_target
+from contrib.core.views import act_or_rerender
 from contrib.duplicates import services as duplicates
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ContributionKind, Role
@@ -228,39 +229,37 @@ def edit_contribution(contribution_id):
     form.set_themes(item.process.themes)
     if request.method == "GET":
         form.version.data = item.version
-    elif form.validate_on_submit():
-        try:
-            editing.edit_contribution(
-                item.id, _draft(form), author=current_user, version=parse_id(form.version.data) or 0
-            )
-        except (InvalidInput, Conflict) as error:
-            attach_error(form, error)
-        else:
-            flash("Votre contribution est modifiée. La version précédente reste consultable.", "success")
-            return redirect(url_for(".contribution", contribution_id=item.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(
-        "participation/edit_contribution.html", contribution=item, process=item.process, form=form
-    ), status
+    return act_or_rerender(
+        form,
+        lambda form: editing.edit_contribution(
+            item.id, _draft(form), author=current_user, version=parse_id(form.version.data) or 0
+        ),
+        page=lambda form, status: (
+            render_template("participation/edit_contribution.html", contribution=item, process=item.process, form=form),
+            status,
+        ),
+        success="Votre contribution est modifiée. La version précédente reste consultable.",
+        redirect_to=url_for(".contribution", contribution_id=item.id),
+        refused=(InvalidInput, Conflict),
+    )
 
 
 @bp.post("/contributions/<int:contribution_id>/commentaires")
 @role_required(Role.PARTICIPANT)
 @limiter.limit("60 per hour", key_func=user_or_address)
 def comment(contribution_id):
-    form = CommentForm()
-    if form.validate_on_submit():
-        parent_id = parse_id(form.parent_id.data)
-        try:
-            posted = comments.post_comment(contribution_id, form.text.data, author=current_user, parent_id=parent_id)
-        except (InvalidInput, NotAllowed) as error:
-            attach_error(form, error)
-        else:
-            flash("Votre commentaire est publié.", "success")
-            return redirect(
-                url_for(".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}")
-            )
-    return _render_contribution(contribution_id, form, 400)
+    return act_or_rerender(
+        CommentForm(),
+        lambda form: comments.post_comment(
+            contribution_id, form.text.data, author=current_user, parent_id=parse_id(form.parent_id.data)
+        ),
+        page=lambda form, status: _render_contribution(contribution_id, form, status),
+        success="Votre commentaire est publié.",
+        redirect_to=lambda posted: url_for(
+            ".contribution", contribution_id=contribution_id, _anchor=f"commentaire-{posted.id}"
+        ),
+        refused=(InvalidInput, NotAllowed),
+    )
 
 
 @bp.post("/contributions/<int:contribution_id>/soutien")

@@ -3,6 +3,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from contrib.core.forms import Form, VersionedForm
 from contrib.core.ids import coerce_id
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH
+from contrib.proposals.forms import EditForm
 
 
 class CreateForm(Form):
@@ -42,3 +43,23 @@ class SnapshotForm(Form):
     label = StringField(
         "Nom de la version", description="Par exemple « Après la rencontre de Pessac ». Vide : « Version N »."
     )
+
+
+def section_choices(sections: list[dict], *, automatic: bool) -> list[tuple[int, str]]:
+    """The choices of a section field: the document's sections, after « its theme's section » when ``automatic``."""
+    choices = [(0, "La section de sa thématique (créée si besoin)")] if automatic else []
+    return choices + [(section["id"], section["title"]) for section in sections]
+
+
+def proposal_edit_forms(placed: list[dict], versions: dict[int, int]) -> dict[int, EditForm]:
+    """{proposal id: its text form, prefilled} for the proposals placed in the document."""
+    return {
+        proposal["id"]: EditForm(
+            formdata=None,
+            prefix=f"p{proposal['id']}",
+            title=proposal["title"],
+            text=proposal["text"],
+            version=versions[proposal["id"]],
+        )
+        for proposal in placed
+    }

@@ -8,10 +8,11 @@ from sqlalchemy.orm import joinedload
 
 from contrib.core import audit
 from contrib.core.errors import Conflict, NotFound
+from contrib.core.ids import parse_id
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
-from contrib.models import PlaidoyerVersion, User
+from contrib.models import Plaidoyer, PlaidoyerVersion, User
 from contrib.models.plaidoyer import VERSION_LABEL_MAX_LENGTH
 from contrib.plaidoyer.document import document
 from contrib.plaidoyer.structure import EXPORT, SNAPSHOT, get_plaidoyer, require_staff
@@ -95,3 +96,13 @@ def record_export(plaidoyer_id: int, file_format: str, version: PlaidoyerVersion
             target_id=plaidoyer_id,
             after={"format": file_format, "version": version.number if version else None},
         )
+
+
+def compared_side(plaidoyer: Plaidoyer, value: str | None) -> tuple[str, str, dict]:
+    """("de la version 2 « … »", "à la version 2 « … »", content) of ``value``: a version id, or the current
+    document ("du document actuel", "au document actuel"). Raises NotFound for a version of another plaidoyer."""
+    if parse_id(value) is not None:
+        version = get_version(plaidoyer.id, parse_id(value))
+        name = f"la version {version.number} « {version.label} »"
+        return f"de {name}", f"à {name}", version.content
+    return "du document actuel", "au document actuel", document(plaidoyer)

@@ -8,6 +8,7 @@ from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
+from contrib.core.views import run_act
 from contrib.models import Role
 from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import diff as diffs
@@ -23,6 +24,8 @@ from contrib.plaidoyer.forms import (
     SnapshotForm,
     TextForm,
     VersionedForm,
+    proposal_edit_forms,
+    section_choices,
 )
 from contrib.processes import services as processes
 from contrib.proposals import services as proposals
@@ -32,6 +35,7 @@ bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 
 DIRECTIONS = {"haut": structure.UP, "bas": structure.DOWN}
 CURRENT = "actuel"
+EXPIRED = "Le formulaire a expiré : rechargez la page et recommencez."
 
 
 @bp.get("/")
@@ -57,31 +61,16 @@ def create():
     return redirect(url_for(".index"))
 
 
-def _section_choices(sections, *, automatic: bool) -> list[tuple[int, str]]:
-    choices = [(0, "La section de sa thématique (créée si besoin)")] if automatic else []
-    return choices + [(section["id"], section["title"]) for section in sections]
-
-
 def _render_show(plaidoyer, status: int = 200, *, edited: tuple[int, EditForm] | None = None):
     """The editor; ``edited``: (proposal id, its text form with the errors to show, kept open)."""
     content = documents.document(plaidoyer)
     text_form = TextForm(formdata=None, obj=plaidoyer)
     add_form = AddProposalForm(formdata=None)
-    add_form.section_id.choices = _section_choices(content["sections"], automatic=True)
+    add_form.section_id.choices = section_choices(content["sections"], automatic=True)
     process_form = ProcessForm(formdata=None)
     process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
     placed = [proposal for section in content["sections"] for proposal in section["proposals"]]
-    versions = documents.proposal_versions([proposal["id"] for proposal in placed])
-    edit_forms = {
-        proposal["id"]: EditForm(
-            formdata=None,
-            prefix=f"p{proposal['id']}",
-            title=proposal["title"],
-            text=proposal["text"],
-            version=versions[proposal["id"]],
-        )
-        for proposal in placed
-    }
+    edit_forms = proposal_edit_forms(placed, documents.proposal_versions([proposal["id"] for proposal in placed]))
     if edited:
         edit_forms[edited[0]] = edited[1]
     return render_template(
@@ -118,7 +107,7 @@ def edit_proposal(plaidoyer_id, proposal_id):
     structure.get_item(plaidoyer.id, proposal_id)  # only a proposal of this document
     form = EditForm(prefix=f"p{proposal_id}")
     if not form.validate_on_submit():
-        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+        flash(EXPIRED, "error")
     else:
         try:
             proposals.edit_text(
@@ -140,18 +129,11 @@ def edit_proposal(plaidoyer_id, proposal_id):
     return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + f"#proposition-{proposal_id}")
 
 
-def _act(plaidoyer_id: int, form, act, done: str, *, anchor: str = ""):
+def _act(plaidoyer_id: int, form, act, done, *, anchor: str = ""):
     """Validate ``form``, run ``act(form)``, flash its French message, go back to the document."""
-    if form.validate_on_submit():
-        try:
-            result = act(form)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(done(result) if callable(done) else done, "success")
-    else:
-        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
-    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id) + anchor)
+    return run_act(
+        form, act, success=done, redirect_to=url_for(".show", plaidoyer_id=plaidoyer_id) + anchor, invalid=EXPIRED
+    )
 
 
 @bp.post("/<int:plaidoyer_id>/texte")
@@ -358,16 +340,6 @@ def version(plaidoyer_id, version_id):
     )
 
 
-def _side(plaidoyer, value: str | None) -> tuple[str, str, dict]:
-    """("de la version 2 « … »", "à la version 2 « … »", content) of ``value``: a version id, or the current
-    document ("du document actuel", "au document actuel")."""
-    if parse_id(value) is not None:
-        version = plaidoyer_versions.get_version(plaidoyer.id, parse_id(value))
-        name = f"la version {version.number} « {version.label} »"
-        return f"de {name}", f"à {name}", version.content
-    return "du document actuel", "au document actuel", documents.document(plaidoyer)
-
-
 @bp.get("/<int:plaidoyer_id>/comparaison")
 @role_required(Role.STAFF)
 def compare(plaidoyer_id):
@@ -375,8 +347,8 @@ def compare(plaidoyer_id):
     all_versions = plaidoyer_versions.versions(plaidoyer.id)
     old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
     new_value = request.args.get("a") or CURRENT
-    old_name, _, old = _side(plaidoyer, old_value)
-    _, new_name, new = _side(plaidoyer, new_value)
+    old_name, _, old = plaidoyer_versions.compared_side(plaidoyer, old_value)
+    _, new_name, new = plaidoyer_versions.compared_side(plaidoyer, new_value)
     return render_template(
         "plaidoyer/compare.html",
         plaidoyer=plaidoyer,

@@ -1,8 +1,9 @@
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from contrib.core.errors import InvalidInput
 from contrib.core.forms import Form, VersionedForm
-from contrib.core.ids import coerce_id
+from contrib.core.ids import coerce_id, parse_id
 from contrib.models import ProposalPriority, ProposalStatus, SessionMode
 from contrib.models.prioritisation import SESSION_TITLE_MAX_LENGTH
 from contrib.models.proposals import STATUS_REASON_MAX_LENGTH
@@ -57,3 +58,27 @@ class CardCodeForm(Form):
         description="10 caractères, imprimés sous le QR code (par exemple K7PMQ-3XRT9).",
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
+
+
+def dot_points(form) -> dict[int, int]:
+    """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0."""
+    allocation = {}
+    for name, value in form.items():
+        if name.startswith("points-") and parse_id(name[7:]) is not None:
+            value = value.strip()
+            if value and parse_id(value) is None:
+                raise InvalidInput("Les points sont des nombres entiers positifs.")
+            allocation[parse_id(name[7:])] = parse_id(value) or 0
+    return allocation
+
+
+def typed_points(form) -> dict[int, int]:
+    """What the person typed, to show it again after a refusal (never reset to zero)."""
+    typed = {}
+    for name, value in form.items():
+        if not name.startswith("points-"):
+            continue
+        proposal_id, points = parse_id(name[7:]), parse_id(value.strip())
+        if proposal_id is not None and points is not None:
+            typed[proposal_id] = points
+    return typed

@@ -8,12 +8,12 @@ from flask_login import current_user
 from contrib.core.error_pages import render_error
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
-from contrib.core.ids import parse_id, query_id
+from contrib.core.ids import query_id
 from contrib.core.permissions import role_required
-from contrib.core.views import run_act
+from contrib.core.views import act_or_rerender, run_act
 from contrib.extensions import limiter, user_or_address
 from contrib.models import ProposalPriority, ProposalStatus, Role, SessionMode
-from contrib.prioritisation import cards, plenary, proposal_life, ranking, results
+from contrib.prioritisation import cards, plenary, proposal_life, ranking, results, tally, votes
 from contrib.prioritisation.forms import (
     CardCodeForm,
     CardsForm,
@@ -22,6 +22,8 @@ from contrib.prioritisation.forms import (
     SessionForm,
     StatusForm,
     SupportForm,
+    dot_points,
+    typed_points,
 )
 from contrib.processes import services as processes
 
@@ -159,23 +161,21 @@ def sessions(slug):
     process = processes.get_by_slug(slug)
     if request.method == "GET":
         return _render_sessions(process, SessionForm(formdata=None))
-    form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            session = plenary.create_session(
-                process.id,
-                form.title.data,
-                form.mode.data or "",
-                form.proposal_ids.data or [],
-                moderator=current_user,
-                n_points=form.n_points.data,
-            )
-        except ContribError as error:
-            attach_error(form, error)
-        else:
-            flash("Séance ouverte : projetez la page de projection et donnez l'adresse de vote à la salle.", "success")
-            return redirect(url_for(".sessions", slug=process.slug, _anchor=f"seance-{session.id}"))
-    return _render_sessions(process, form, 400)
+    return act_or_rerender(
+        SessionForm(),
+        lambda form: plenary.create_session(
+            process.id,
+            form.title.data,
+            form.mode.data or "",
+            form.proposal_ids.data or [],
+            moderator=current_user,
+            n_points=form.n_points.data,
+        ),
+        page=lambda form, status: _render_sessions(process, form, status),
+        success="Séance ouverte : projetez la page de projection et donnez l'adresse de vote à la salle.",
+        redirect_to=lambda session: url_for(".sessions", slug=process.slug, _anchor=f"seance-{session.id}"),
+        refused=(ContribError,),
+    )
 
 
 @bp.post("/plenieres/<int:session_id>/cloturer")
@@ -229,7 +229,7 @@ def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=Non
     pair = None
     skip = query_id("passer") or 0  # the pairs passed so far ("une autre paire")
     if may_vote and session.mode == SessionMode.PAIRWISE and session.is_open:
-        pair = plenary.next_pair(session, skip=skip, **voter)
+        pair = votes.next_pair(session, skip=skip, **voter)
     return render_template(
         "prioritisation/vote.html",
         session=session,
@@ -238,10 +238,10 @@ def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=Non
         form=SupportForm(formdata=None),
         code_form=code_form or CardCodeForm(formdata=None),
         skip=skip,
-        ballot=plenary.ballot_of(session.id, **voter) if ballot is None else ballot,
+        ballot=votes.ballot_of(session.id, **voter) if ballot is None else ballot,
         pair=pair,
-        n_answered=plenary.n_answered(session.id, **voter) if may_vote else 0,
-        n_pairs=plenary.n_pairs(session),
+        n_answered=votes.n_answered(session.id, **voter) if may_vote else 0,
+        n_pairs=votes.n_pairs(session),
     ), status
 
 
@@ -305,30 +305,6 @@ def forget_card(session_id):
     return redirect(url_for(".vote_page", session_id=session_id))
 
 
-def _points(form) -> dict[int, int]:
-    """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0."""
-    allocation = {}
-    for name, value in form.items():
-        if name.startswith("points-") and parse_id(name[7:]) is not None:
-            value = value.strip()
-            if value and parse_id(value) is None:
-                raise InvalidInput("Les points sont des nombres entiers positifs.")
-            allocation[parse_id(name[7:])] = parse_id(value) or 0
-    return allocation
-
-
-def _typed_points(form) -> dict[int, int]:
-    """What the person typed, to show it again after a refusal (never reset to zero)."""
-    typed = {}
-    for name, value in form.items():
-        if not name.startswith("points-"):
-            continue
-        proposal_id, points = parse_id(name[7:]), parse_id(value.strip())
-        if proposal_id is not None and points is not None:
-            typed[proposal_id] = points
-    return typed
-
-
 @bp.post("/plenieres/<int:session_id>/vote")
 @limiter.limit("600 per hour", key_func=_voter_key)
 def vote(session_id):
@@ -341,10 +317,10 @@ def vote(session_id):
     if SupportForm().validate_on_submit():
         try:
             if session.mode == SessionMode.DOTS:
-                plenary.cast_dots(session.id, _points(request.form), **voter)
+                votes.cast_dots(session.id, dot_points(request.form), **voter)
                 flash("Votre vote est enregistré. Vous pouvez le modifier tant que le vote est ouvert.", "success")
             else:
-                plenary.vote_pair(
+                votes.vote_pair(
                     session.id,
                     request.form.get("winner", 0, type=int),
                     request.form.get("loser", 0, type=int),
@@ -353,7 +329,7 @@ def vote(session_id):
         except ContribError as error:
             if session.mode == SessionMode.DOTS and isinstance(error, InvalidInput):
                 flash(error.message, "error")
-                return _render_vote(session, card, ballot=_typed_points(request.form), status=400)
+                return _render_vote(session, card, ballot=typed_points(request.form), status=400)
             flash(error.message, "error")
     return redirect(url_for(".vote_page", session_id=session.id))
 
@@ -391,13 +367,13 @@ def ballot_cards(session_id):
 @bp.get("/plenieres/<int:session_id>/projection")
 def projector(session_id):
     session = plenary.get_session(session_id)
-    state = plenary.state(session)
+    state = tally.state(session)
     short_address = url_for(".short", session_id=session.id, _external=True)
     return render_template(
         "prioritisation/projector.html",
         session=session,
         state=state,
-        chart=plenary.chart(session, state),
+        chart=tally.chart(session, state),
         short_address=short_address.split("://", 1)[-1],
         short_qr=cards.qr_svg(short_address),
     )
@@ -405,4 +381,4 @@ def projector(session_id):
 
 @bp.get("/plenieres/<int:session_id>/projection.json")
 def projector_json(session_id):
-    return plenary.state(plenary.get_session(session_id))
+    return tally.state(plenary.get_session(session_id))

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from contrib.accounts import services as accounts
+from contrib.accounts import links, registration
 from contrib.extensions import db
 from contrib.models import Contribution, Report, Role, User
 from contrib.models.base import utcnow
 from contrib.moderation import reports
 from contrib.participation import comments, supports
-from contrib.prioritisation import plenary, proposal_life, ranking
+from contrib.prioritisation import plenary, proposal_life, ranking, tally, votes
 from contrib.proposals import services as proposals
 from tests.conftest import PASSWORD, Factory, make_app
 from tests.notifications.test_notifications import decoded, mail_app, smtp_server  # noqa: F401  (fixtures)
@@ -80,12 +80,12 @@ def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail
 
     assert supports.support(target.id, user=newcomer)
     assert proposal_life.support(proposal.id, user=newcomer) == "added"
-    plenary.cast_dots(session.id, {proposal.id: 10}, user=newcomer)
+    votes.cast_dots(session.id, {proposal.id: 10}, user=newcomer)
     db.session.refresh(target)
     assert target.n_supports == 0  # recorded, not counted
     assert proposals.n_supporters(proposal.id) == 0
     assert [row.n_supporters for row in ranking.rank_proposals([process.id]) if row.proposal.id == proposal.id] == [0]
-    assert plenary.state(session)["n_voters"] == 0 and plenary.state(session)["ranking"][0]["value"] == 0
+    assert tally.state(session)["n_voters"] == 0 and tally.state(session)["ranking"][0]["value"] == 0
     assert supports.has_supported(target.id, newcomer)  # the person sees their own support
 
     response = client.get(confirmation_link(smtp_server, "nadia@exemple.fr"))
@@ -94,7 +94,7 @@ def test_unconfirmed_acts_are_recorded_not_counted_until_the_link_is_opened(mail
     db.session.expire_all()
     assert db.session.get(Contribution, target.id).n_supports == 1
     assert proposals.n_supporters(proposal.id) == 1
-    state = plenary.state(db.session.get(type(session), session.id))
+    state = tally.state(db.session.get(type(session), session.id))
     assert state["n_voters"] == 1 and state["ranking"][0]["value"] == 10
     # A second use of the link changes nothing.
     client.get(confirmation_link(smtp_server, "nadia@exemple.fr"))
@@ -115,7 +115,7 @@ def test_withdrawing_an_uncounted_support_leaves_the_counter_alone(app, factory)
 def test_a_forged_or_foreign_confirmation_link_is_refused(client, factory):
     newcomer = unconfirmed(factory)
     with client.application.test_request_context():
-        token = accounts._confirm_serializer().dumps({"id": newcomer.id, "e": "autre@exemple.fr"})
+        token = links._confirm_serializer().dumps({"id": newcomer.id, "e": "autre@exemple.fr"})
     for path in (f"/confirmer/{token}", "/confirmer/pas-un-jeton"):
         response = client.get(path)
         assert response.status_code == 400 and "lien de confirmation n&#39;est plus valable" in response.text
@@ -126,7 +126,7 @@ def test_a_forged_or_foreign_confirmation_link_is_refused(client, factory):
 def test_accounts_created_by_staff_and_demo_accounts_are_confirmed(app):
     from contrib.demo import DEMO_ACCOUNTS, load_demo
 
-    staff_made = accounts.create_user("karim@exemple.fr", "Karim", "un-mot-de-passe", role=Role.FACILITATOR)
+    staff_made = registration.create_user("karim@exemple.fr", "Karim", "un-mot-de-passe", role=Role.FACILITATOR)
     assert staff_made.is_confirmed
     load_demo()
     demo = db.session.scalars(db.select(User).where(User.email.like("%@demo.contrib.fr"))).all()
@@ -215,7 +215,7 @@ def test_confirmation_reweighs_the_reports_already_made(mail_app, smtp_server):
     db.session.refresh(contribution)
     assert not contribution.is_hidden
     with mail_app.test_request_context():
-        accounts.send_confirmation(late)
+        links.send_confirmation(late)
     mail_app.test_client().get(confirmation_link(smtp_server, "tardive@exemple.fr"))
     db.session.expire_all()
     assert db.session.get(Contribution, contribution.id).is_hidden
@@ -300,7 +300,7 @@ def test_password_reset_ends_every_session(web, factory):
     saved = client.get_cookie("session").value
     assert _replay(web, saved) == (200, 200)
     with web.test_request_context():
-        token = accounts.password_reset_token(user)
+        token = links.password_reset_token(user)
     assert web.test_client().post(f"/mot-de-passe/{token}", data={"password": NEW_PASSWORD}).status_code == 302
     assert _replay(web, saved) == (302, 302)
     assert client.get("/mon-compte").status_code == 302
@@ -453,8 +453,8 @@ def test_profile_change_and_staff_creation_follow_the_same_rule(client, factory,
     db.session.refresh(user)
     assert user.display_name == "Jeanne D."
     with pytest.raises(Exception, match="ce nom est réservé"):
-        accounts.create_user("p@exemple.fr", "Modération", "un-mot-de-passe", role=Role.PARTICIPANT)
-    assert accounts.create_user("s@exemple.fr", "Équipe CPOF", "un-mot-de-passe", role=Role.STAFF).is_confirmed
+        registration.create_user("p@exemple.fr", "Modération", "un-mot-de-passe", role=Role.PARTICIPANT)
+    assert registration.create_user("s@exemple.fr", "Équipe CPOF", "un-mot-de-passe", role=Role.STAFF).is_confirmed
 
 
 def test_staff_and_moderators_carry_a_badge_wherever_they_sign(client, factory):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from contrib.accounts import services as accounts
+from contrib.accounts import roles
 from contrib.core.errors import InvalidInput
 from contrib.extensions import db
 from contrib.models import AuditEntry, Role, User
@@ -26,7 +26,7 @@ def _demote_each_other(app, first_id: int, second_id: int) -> list[str]:
             actor = db.session.get(User, actor_id)
             barrier.wait()
             try:
-                accounts.change_role(target_id, Role.PARTICIPANT, actor=actor)
+                roles.change_role(target_id, Role.PARTICIPANT, actor=actor)
                 outcomes.append("demoted")
             except InvalidInput as error:
                 outcomes.append(error.message)
@@ -47,7 +47,7 @@ def test_two_staff_demoting_each_other_at_once_leave_one(app, factory, round_):
 
     outcomes = _demote_each_other(app, first.id, second.id)
 
-    assert sorted(outcomes) == sorted(["demoted", accounts.LAST_STAFF_MESSAGE]), outcomes
+    assert sorted(outcomes) == sorted(["demoted", roles.LAST_STAFF_MESSAGE]), outcomes
     assert len(_active_staff()) == 1
 
 
@@ -63,9 +63,9 @@ def test_the_last_staff_member_cannot_be_demoted(app, factory):
     moderator = factory.user(Role.MODERATOR)  # e.g. a script acting on the service directly
 
     with pytest.raises(InvalidInput) as refused:
-        accounts.change_role(last.id, Role.MODERATOR, actor=moderator)
+        roles.change_role(last.id, Role.MODERATOR, actor=moderator)
 
-    assert refused.value.message == accounts.LAST_STAFF_MESSAGE
+    assert refused.value.message == roles.LAST_STAFF_MESSAGE
     assert _active_staff() == [last.id]
     assert db.session.scalars(db.select(AuditEntry.action)).all() == []
 

@@ -4,8 +4,11 @@ embedded engine reading the stored sentence vectors."""
 
 import pytest
 
+from contrib.assistant import scopes
 from contrib.assistant import services as assistant
-from contrib.assistant.engines import JUDGE_PROMPT, JUDGE_REFUSAL, NOTICE_JUDGE_DOWN, LLMSettings
+from contrib.assistant.engines import NOTICE_JUDGE_DOWN
+from contrib.assistant.llm import JUDGE_PROMPT, JUDGE_REFUSAL
+from contrib.assistant.protocol import LLMSettings
 from contrib.extensions import db
 from contrib.models import MessageKind, Role
 from contrib.participation import vectors
@@ -25,7 +28,7 @@ def scene(factory):
     process = factory.process(slug="limoges")
     moderator = factory.user(Role.MODERATOR)
     contributions = [factory.contribution(process, text=text) for text in TEXTS]
-    scope = assistant.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
+    scope = scopes.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
     return process, moderator, contributions, scope
 
 
@@ -122,14 +125,14 @@ def test_embedded_sentences_are_judged_too_and_a_judge_down_leaves_the_determini
 
 def test_the_embedded_engine_reads_the_stored_vectors_when_every_contribution_has_one(scene):
     process, moderator, contributions, scope = scene
-    assert assistant.load_scope(scope.ids).vectors is None  # control: none stored yet
+    assert scopes.load_scope(scope.ids).vectors is None  # control: none stored yet
     for contribution, blob in zip(contributions, vectors.encode([c.text for c in contributions])):
         contribution.embedding, contribution.embedding_model = blob, vectors.MODEL_NAME
     db.session.commit()
-    loaded = assistant.load_scope(scope.ids)
+    loaded = scopes.load_scope(scope.ids)
     assert loaded.vectors == [c.embedding for c in contributions]
     message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
     assert [s for s in _phrases(message) if s["status"] == "verifiee"]
     contributions[0].embedding_model = "another-model"  # a stale vector: the encoder is used for all
     db.session.commit()
-    assert assistant.load_scope(scope.ids).vectors is None
+    assert scopes.load_scope(scope.ids).vectors is None

@@ -7,6 +7,7 @@ import re
 import pytest
 
 import nlp
+from contrib.assistant import scopes
 from contrib.assistant import services as assistant
 from contrib.extensions import db
 from contrib.models import AuditEntry, CitationFlag, DuplicateGroup, MessageKind, Role
@@ -29,7 +30,7 @@ def scene(factory):
 
 
 def _scope(process, contributions):
-    return assistant.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
+    return scopes.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
 
 
 def _figure(page: str, element_id: str) -> str:

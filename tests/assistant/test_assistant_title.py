@@ -2,8 +2,10 @@
 
 import pytest
 
+from contrib.assistant import scopes
 from contrib.assistant import services as assistant
-from contrib.assistant.engines import DEFAULT_TITLE, LLMSettings, checked_title, generate
+from contrib.assistant.engines import generate
+from contrib.assistant.protocol import DEFAULT_TITLE, LLMSettings, checked_title
 from contrib.models import MessageKind, Role
 from nlp.citations import SupportScorer
 from tests.assistant.test_assistant import TEXTS
@@ -16,7 +18,7 @@ def _scene(factory, titles):
     process = factory.process()
     moderator = factory.user(Role.MODERATOR)
     contributions = [factory.contribution(process, text=text, title=title) for text, title in zip(TEXTS, titles)]
-    scope = assistant.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
+    scope = scopes.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
     return process, moderator, scope
 
 
@@ -70,7 +72,7 @@ def test_the_model_title_loses_its_link_too(factory, link):
             f"organismes de formation. [#{scope.ids[0]}]"
         )
         settings = LLMSettings(url=llm.url, model="m", api_key="k", timeout=1.0, retries=1, backoff=0.01)
-        events = list(generate("draft", assistant.load_scope(list(scope.ids)), llm=settings))
+        events = list(generate("draft", scopes.load_scope(list(scope.ids)), llm=settings))
 
     [title] = [value for event, value in events if event == "segment" and value["kind"] == "titre"]
     assert (title["text"], title["status"]) == ("Alléger Qualiopi", "structure")

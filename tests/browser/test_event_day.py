@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from contrib.extensions import db
 from contrib.models import Contribution, DotAllocation, DotBallot, ImportedRow, PairwiseVote, Role
-from contrib.prioritisation import plenary, proposal_life
+from contrib.prioritisation import plenary, proposal_life, votes
 from contrib.proposals import services as proposals
 from tests.browser.test_journeys import _login
 from tests.conftest import PASSWORD, Factory, _empty_all_tables, clear_process_caches, make_app
@@ -297,7 +297,7 @@ def test_projector_titles_and_values_are_never_cut(live_app, browser):
         session = plenary.create_session(process.id, "Plénière", "dots", ids, moderator=moderator).id
         for _ in range(3):
             voter = factory.user()
-            plenary.cast_dots(session, {ids[0]: 10}, user=voter)
+            votes.cast_dots(session, {ids[0]: 10}, user=voter)
             proposal_life.support(ids[0], user=voter)  # the results chart then reads "… % · 3 soutiens"
     for viewport in ({"width": 1920, "height": 1080}, {"width": 360, "height": 740}):
         page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 import nlp
-from contrib.clustering import runs as clustering_runs
+from contrib.clustering import computation
 from contrib.clustering import services as clustering
 from contrib.core import undo
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed
@@ -49,7 +49,7 @@ def run_now(scene, **options) -> ClusteringRun:
 
 
 def assignment(run) -> dict[int, str | None]:
-    return clustering_runs.assignment_of(run.id)
+    return computation.assignment_of(run.id)
 
 
 def key_of(run, contribution_id) -> str | None:
@@ -133,7 +133,7 @@ def test_only_moderators_launch_and_k_is_bounded(app, scene, factory):
 
 def test_a_stale_running_run_is_failed_when_viewed_and_a_new_one_can_start(app, scene):
     run = clustering.launch_run(scene["process"].id, actor=scene["moderator"])
-    assert clustering_runs._claim(run.id)
+    assert computation._claim(run.id)
     db.session.execute(db.update(ClusteringRun).values(heartbeat_at=utcnow() - timedelta(minutes=10)))
     db.session.commit()
     runs = clustering.list_runs(scene["process"].id)
@@ -146,12 +146,12 @@ def test_a_stale_running_run_is_failed_when_viewed_and_a_new_one_can_start(app, 
 
 def test_a_run_marked_stale_during_its_computation_stores_nothing(app, scene):
     run = clustering.launch_run(scene["process"].id, actor=scene["moderator"])
-    assert clustering_runs._claim(run.id)
-    clustering_runs._finish_failed(run.id, clustering.STALE_MESSAGE)
+    assert computation._claim(run.id)
+    computation.finish_failed(run.id, clustering.STALE_MESSAGE)
     with pytest.raises(Conflict):
-        clustering_runs._store(
+        computation._store(
             run.id,
-            clustering_runs._load_corpus(scene["process"].id),
+            computation._load_corpus(scene["process"].id),
             nlp.cluster_contributions([1], ["x"]),
             [[0.5, 0.5]],
             {},

@@ -5,7 +5,7 @@ import re
 import pytest
 from markupsafe import escape
 
-from contrib.clustering import runs as clustering_runs
+from contrib.clustering import computation
 from contrib.clustering import services as clustering
 from contrib.extensions import db
 from contrib.models import AuditEntry, Cluster, ClusteringRun, Contribution, Role, RunStatus
@@ -161,7 +161,7 @@ def test_adjustments_over_http_are_applied_and_audited(app, client, scene):
 
 def test_status_endpoint_reports_a_stale_run_as_failed(app, client, scene):
     run = launch(client, scene)
-    assert clustering_runs._claim(run.id)
+    assert computation._claim(run.id)
     from datetime import timedelta
 
     from contrib.models.base import utcnow

@@ -9,7 +9,7 @@ from contrib.core.errors import Conflict, NotAllowed
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
 from contrib.moderation import hiding as moderation
-from contrib.moderation import reports
+from contrib.moderation import report_queue, reports
 from contrib.participation import comments
 from tests.conftest import ROOT
 
@@ -239,8 +239,8 @@ def _open_report_ids(comment_id: int) -> list[int]:
 @pytest.mark.parametrize(
     "decide, hidden_after, decision",
     [
-        (reports.restore, False, ReportDecision.RESTORED),
-        (reports.keep_hidden, True, ReportDecision.KEPT_HIDDEN),
+        (report_queue.restore, False, ReportDecision.RESTORED),
+        (report_queue.keep_hidden, True, ReportDecision.KEPT_HIDDEN),
     ],
 )
 def test_comment_report_decision_is_journaled_undone_and_redone(
@@ -262,7 +262,7 @@ def test_comment_report_decision_is_journaled_undone_and_redone(
     assert comment.is_hidden and comment.hidden_reason == reports.AUTO_HIDDEN_REASON
     assert _open_report_ids(comment_id) == report_ids, "the reports are open again, as before the decision"
     assert db.session.scalars(db.select(Report.decision).where(Report.comment_id == comment_id)).all() == [None] * 3
-    assert [item.target.id for item in reports.moderation_queue()] == [comment_id], "back in the queue"
+    assert [item.target.id for item in report_queue.moderation_queue()] == [comment_id], "back in the queue"
 
     undo.undo_act(undo_entry.id, actor=moderator)  # redo
     db.session.expire_all()
@@ -275,7 +275,7 @@ def test_undoing_a_contribution_report_decision_reopens_its_reports(app, factory
     contribution_id, moderator = scene["contribution"].id, scene["moderator"]
     for _ in range(3):
         reports.report("contribution", contribution_id, "abusive", None, reporter=factory.user())
-    reports.restore("contribution", contribution_id, moderator=moderator)
+    report_queue.restore("contribution", contribution_id, moderator=moderator)
     entry = _entries("reports:contribution:restore")[0]
     undo.undo_act(entry.id, actor=moderator)
     db.session.expire_all()
@@ -292,7 +292,7 @@ def test_undoing_a_contribution_report_decision_reopens_its_reports(app, factory
 
 def test_a_report_decision_is_not_undone_over_newer_reports(app, factory, scene, reported_comment):
     moderator, comment_id = scene["moderator"], reported_comment.id
-    reports.restore("comment", comment_id, moderator=moderator)
+    report_queue.restore("comment", comment_id, moderator=moderator)
     newer = reports.report("comment", comment_id, "off_topic", None, reporter=factory.user()).report
     with pytest.raises(Conflict, match="nouveaux signalements"):
         undo.undo_act(_entries("reports:comment:restore")[0].id, actor=moderator)

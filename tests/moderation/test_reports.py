@@ -5,7 +5,7 @@ import pytest
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, Comment, Contribution, Notification, Report, ReportDecision, Role
-from contrib.moderation import reports
+from contrib.moderation import report_queue, reports
 from contrib.moderation.reports import AUTO_HIDDEN_REASON
 from contrib.participation import comments
 
@@ -95,13 +95,13 @@ def test_restore_closes_reports_and_old_reports_do_not_hide_again(factory, repor
     for reporter in reporters:
         reports.report("contribution", contribution.id, "off_topic", None, reporter=reporter)
     moderator = factory.user(Role.MODERATOR)
-    assert [item.target.id for item in reports.moderation_queue()] == [contribution.id]
-    assert reports.restore("contribution", contribution.id, moderator=moderator) == 3
+    assert [item.target.id for item in report_queue.moderation_queue()] == [contribution.id]
+    assert report_queue.restore("contribution", contribution.id, moderator=moderator) == 3
     db.session.refresh(contribution)
     assert not contribution.is_hidden
     decisions = set(db.session.execute(db.select(Report.decision, Report.resolved_by_id)).all())
     assert decisions == {(ReportDecision.RESTORED, moderator.id)}
-    assert reports.moderation_queue() == []
+    assert report_queue.moderation_queue() == []
     entry = db.session.execute(db.select(AuditEntry).filter_by(action="reports:contribution:restore")).scalar_one()
     assert entry.actor_id == moderator.id and entry.before["hidden"] is True and entry.after["hidden"] is False
     # One new report after the decision: the three old ones no longer count.
@@ -118,9 +118,9 @@ def test_keep_hidden_hides_visible_content_and_is_audited(factory, reported):
     author, _, contribution = reported
     reports.report("contribution", contribution.id, "personal_data", "Un numéro de téléphone.", reporter=factory.user())
     moderator = factory.user(Role.MODERATOR)
-    item = reports.moderation_queue()[0]
+    item = report_queue.moderation_queue()[0]
     assert item.reasons == [("Données personnelles", 1)] and item.reports[0].details == "Un numéro de téléphone."
-    assert reports.keep_hidden("contribution", contribution.id, moderator=moderator) == 1
+    assert report_queue.keep_hidden("contribution", contribution.id, moderator=moderator) == 1
     db.session.refresh(contribution)
     assert contribution.is_hidden and contribution.hidden_by_id == moderator.id
     assert db.session.execute(db.select(Report.decision)).scalar_one() == ReportDecision.KEPT_HIDDEN
@@ -129,7 +129,7 @@ def test_keep_hidden_hides_visible_content_and_is_audited(factory, reported):
     assert db.session.execute(db.select(Notification.user_id)).scalar_one() == author.id
     # Already decided: a second decision finds nothing open.
     with pytest.raises(Conflict):
-        reports.restore("contribution", contribution.id, moderator=moderator)
+        report_queue.restore("contribution", contribution.id, moderator=moderator)
 
 
 def test_only_moderators_decide(factory, reported):
@@ -137,7 +137,7 @@ def test_only_moderators_decide(factory, reported):
     _report_n(factory, "contribution", contribution.id, 3)
     for role in (Role.PARTICIPANT, Role.FACILITATOR):
         with pytest.raises(NotAllowed):
-            reports.restore("contribution", contribution.id, moderator=factory.user(role))
+            report_queue.restore("contribution", contribution.id, moderator=factory.user(role))
     db.session.refresh(contribution)
     assert contribution.is_hidden
     assert not any(a.endswith(":restore") for a in _actions())
@@ -149,7 +149,7 @@ def test_restore_leaves_other_hidings_alone(factory, reported):
     contribution.hidden_at, contribution.hidden_reason = db.func.now(), "import annulé"
     db.session.commit()
     with pytest.raises(NotAllowed, match="autre raison"):
-        reports.restore("contribution", contribution.id, moderator=factory.user(Role.MODERATOR))
+        report_queue.restore("contribution", contribution.id, moderator=factory.user(Role.MODERATOR))
     db.session.refresh(contribution)
     assert contribution.hidden_reason == "import annulé"
 
@@ -172,9 +172,9 @@ def test_comment_reports(factory, reported):
     assert "Votre commentaire" in notification.message
     db.session.refresh(contribution)
     assert not contribution.is_hidden
-    item = reports.moderation_queue()[0]
+    item = report_queue.moderation_queue()[0]
     assert item.target_type == "comment" and item.reasons == [("Propos injurieux ou discriminant", 3)]
-    reports.restore("comment", comment.id, moderator=factory.user(Role.MODERATOR))
+    report_queue.restore("comment", comment.id, moderator=factory.user(Role.MODERATOR))
     assert [t.comment.id for t in comments.threads_of(contribution.id)] == [comment.id]
 
 
@@ -183,7 +183,10 @@ def test_queue_orders_most_reported_first(factory, reported):
     other = factory.contribution(process)
     _report_n(factory, "contribution", other.id, 1)
     _report_n(factory, "contribution", contribution.id, 2)
-    assert [(i.target.id, i.n_reports) for i in reports.moderation_queue()] == [(contribution.id, 2), (other.id, 1)]
+    assert [(i.target.id, i.n_reports) for i in report_queue.moderation_queue()] == [
+        (contribution.id, 2),
+        (other.id, 1),
+    ]
 
 
 class TestPages:

@@ -3,7 +3,7 @@
 import csv
 from collections import Counter
 
-from contrib.accounts.services import authenticate
+from contrib.accounts.sessions import authenticate
 from contrib.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from contrib.extensions import db
 from contrib.models import Contribution, Process, Role, User

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from contrib.accounts import services as accounts
+from contrib.accounts import registration
 from contrib.extensions import db
 from contrib.models import Contribution, Role
 from contrib.processes.services import ProcessData, create_process
@@ -51,7 +51,7 @@ def test_app_serves_a_french_503_during_a_postgresql_outage_and_recovers():
             upgrade()
             process = create_process(ProcessData(title="Rencontre de Lyon"), actor=None, slug="lyon")
             theme_id = process.themes[0].id
-            accounts.create_user("participante@exemple.fr", "Participante", PASSWORD, role=Role.PARTICIPANT)
+            registration.create_user("participante@exemple.fr", "Participante", PASSWORD, role=Role.PARTICIPANT)
             db.session.remove()
         writer = app.test_client()
         assert (

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contrib.accounts import services as accounts
+from contrib.accounts import links
 from contrib.duplicates import services as duplicates
 from contrib.extensions import db
 from contrib.facilitation import imports
@@ -462,7 +462,7 @@ def world(factory):
         "run": run.id,
         "entry": entry,
         "message": message.id,
-        "token": accounts.password_reset_token(author),
+        "token": links.password_reset_token(author),
     }
 
 

@@ -195,14 +195,14 @@ def test_a_bidi_override_in_a_contribution_title_is_refused_through_the_form(cli
 
 def _regex_cases():
     """Every other pattern of the code base that could backtrack, each on its hostile shape and on a normal value."""
-    from contrib.accounts import services as accounts
-    from contrib.assistant import engines as assistant_engines
+    from contrib.accounts import rules
+    from contrib.assistant import llm as assistant_llm
     from contrib.facilitation import rows
     from nlp.citations import parse_citations
 
     def email(value):
         try:
-            return accounts.normalise_email(value)
+            return rules.normalise_email(value)
         except InvalidInput:
             return None
 
@@ -219,8 +219,8 @@ def _regex_cases():
         ),
         ("citations with spaces", lambda: parse_citations("a" + " " * n + "b")[0], "a b"),
         ("citations", lambda: parse_citations("Former les tuteurs [3, 4] .")[0], "Former les tuteurs."),
-        ("assistant heading", lambda: bool(assistant_engines._ARGUMENTS.match("arguments" + " " * n + "x")), False),
-        ("assistant heading, normal", lambda: bool(assistant_engines._ARGUMENTS.match("Arguments :")), True),
+        ("assistant heading", lambda: bool(assistant_llm._ARGUMENTS.match("arguments" + " " * n + "x")), False),
+        ("assistant heading, normal", lambda: bool(assistant_llm._ARGUMENTS.match("Arguments :")), True),
     ]
 
 

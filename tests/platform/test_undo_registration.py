@@ -15,8 +15,10 @@ SCRIPT = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from contrib.core import undo
-import contrib.assistant.services, contrib.clustering.adjustments, contrib.duplicates.services
-import contrib.moderation.hiding, contrib.moderation.reports, contrib.plaidoyer.undo_handlers
+import contrib.assistant.services, contrib.assistant.flags
+import contrib.clustering.adjustments, contrib.clustering.adjustments_undo, contrib.duplicates.services
+import contrib.moderation.hiding, contrib.moderation.reports, contrib.moderation.report_queue
+import contrib.plaidoyer.undo_handlers
 import contrib.prioritisation.plenary, contrib.prioritisation.proposal_life, contrib.proposals.services
 after_imports = sorted(undo._registry)
 from contrib import create_app

@@ -10,7 +10,7 @@ import pytest
 from contrib.core.errors import InvalidInput, NotAllowed, NotFound
 from contrib.extensions import db
 from contrib.models import AuditEntry, BallotCard, DotAllocation, DotBallot, PairwiseVote, Role
-from contrib.prioritisation import cards, plenary
+from contrib.prioritisation import cards, plenary, tally, votes
 from contrib.proposals import services as proposals
 from tests.conftest import make_app
 
@@ -76,17 +76,17 @@ def test_a_card_votes_once_a_second_use_changes_the_same_ballot(app, scene):
     a, b, c = scene["ids"]
     session_id = scene["dots"].id
     card = cards.find(cards.generate(session_id, 1, actor=scene["staff"])[0])
-    plenary.cast_dots(session_id, {a: 6, b: 4}, card=card)
-    plenary.cast_dots(session_id, {c: 10}, card=card)  # another phone, the same card
+    votes.cast_dots(session_id, {a: 6, b: 4}, card=card)
+    votes.cast_dots(session_id, {c: 10}, card=card)  # another phone, the same card
     assert _count(DotBallot) == 1
-    assert plenary.ballot_of(session_id, card=card) == {c: 10}
-    ranking = plenary.live_ranking(plenary.get_session(session_id))
+    assert votes.ballot_of(session_id, card=card) == {c: 10}
+    ranking = tally.live_ranking(plenary.get_session(session_id))
     assert [(row.proposal_id, row.value) for row in ranking][:1] == [(c, 10.0)]
-    assert plenary.n_voters(plenary.get_session(session_id)) == 1
+    assert tally.n_voters(plenary.get_session(session_id)) == 1
     assert cards.usage(session_id) == cards.Usage(n_cards=1, n_used=1)
     # A logged-in participant still votes with their account, beside the card.
-    plenary.cast_dots(session_id, {a: 3}, user=scene["moderator"])
-    assert plenary.n_voters(plenary.get_session(session_id)) == 2
+    votes.cast_dots(session_id, {a: 3}, user=scene["moderator"])
+    assert tally.n_voters(plenary.get_session(session_id)) == 2
     assert cards.usage(session_id).n_used == 1
 
 
@@ -94,13 +94,13 @@ def test_a_card_is_scoped_to_its_session_and_answers_each_pair_once(app, scene):
     a, b, _ = scene["ids"]
     dots_card = cards.find(cards.generate(scene["dots"].id, 1, actor=scene["staff"])[0])
     with pytest.raises(NotAllowed, match="autre séance"):
-        plenary.vote_pair(scene["pairs"].id, a, b, card=dots_card)
+        votes.vote_pair(scene["pairs"].id, a, b, card=dots_card)
     card = cards.find(cards.generate(scene["pairs"].id, 1, actor=scene["staff"])[0])
-    assert plenary.vote_pair(scene["pairs"].id, a, b, card=card) is True
-    assert plenary.vote_pair(scene["pairs"].id, b, a, card=card) is False
+    assert votes.vote_pair(scene["pairs"].id, a, b, card=card) is True
+    assert votes.vote_pair(scene["pairs"].id, b, a, card=card) is False
     assert _count(PairwiseVote) == 1
-    assert plenary.n_answered(scene["pairs"].id, card=card) == 1
-    assert plenary.next_pair(plenary.get_session(scene["pairs"].id), card=card) is not None
+    assert votes.n_answered(scene["pairs"].id, card=card) == 1
+    assert votes.next_pair(plenary.get_session(scene["pairs"].id), card=card) is not None
 
 
 def test_the_printable_sheet_shows_each_code_once_with_a_qr_code(app, client, auth, scene):
@@ -121,7 +121,7 @@ def test_the_printable_sheet_shows_each_code_once_with_a_qr_code(app, client, au
     assert refused.status_code == 400 and "entre 1 et 500" in refused.text
     assert _count(BallotCard) == 12
     # Used cards are counted for staff.
-    plenary.cast_dots(scene["dots"].id, {scene["ids"][0]: 1}, card=cards.find(shown[0]))
+    votes.cast_dots(scene["dots"].id, {scene["ids"][0]: 1}, card=cards.find(shown[0]))
     assert "dont <strong>1</strong> déjà utilisée" in client.get(url).text
 
 

@@ -26,7 +26,7 @@ from contrib.models import (
     User,
 )
 from contrib.participation import supports
-from contrib.prioritisation import plenary, proposal_life, ranking
+from contrib.prioritisation import plenary, proposal_life, ranking, tally, votes
 from contrib.proposals import services as proposals
 
 
@@ -388,31 +388,31 @@ def test_dot_voting_in_parallel_gives_the_expected_ranking(app, plenary_scene):
     session_id = session.id
     # 8 voters: a gets 3 from each of 8 (24), b 2 from 5 (10), c 2 from 3 (6), d nothing.
     plan = {voter.id: {a: 3, b: 2} if n < 5 else {a: 3, c: 2} for n, voter in enumerate(s["voters"])}
-    outcomes = _parallel(app, s["voters"], lambda user: plenary.cast_dots(session_id, plan[user.id], user=user))
+    outcomes = _parallel(app, s["voters"], lambda user: votes.cast_dots(session_id, plan[user.id], user=user))
     assert set(outcomes.values()) == {"ok"}, outcomes
     db.session.expire_all()
     session = plenary.get_session(session_id)
-    rows = plenary.live_ranking(session)
+    rows = tally.live_ranking(session)
     assert [(row.proposal_id, row.value, row.n_votes) for row in rows] == [(a, 24, 8), (b, 10, 5), (c, 6, 3), (d, 0, 0)]
-    assert plenary.n_voters(session) == 8
+    assert tally.n_voters(session) == 8
     check(s["n"])
 
     # One ballot per person: voting again replaces it.
     voter = s["voters"][0]
-    plenary.cast_dots(session_id, {d: 5}, user=voter)
-    assert plenary.ballot_of(session_id, voter) == {d: 5}
+    votes.cast_dots(session_id, {d: 5}, user=voter)
+    assert votes.ballot_of(session_id, voter) == {d: 5}
     with pytest.raises(InvalidInput, match="5 au plus"):
-        plenary.cast_dots(session_id, {a: 4, b: 2}, user=voter)
+        votes.cast_dots(session_id, {a: 4, b: 2}, user=voter)
     with pytest.raises(InvalidInput, match="au moins un point"):
-        plenary.cast_dots(session_id, {}, user=voter)
+        votes.cast_dots(session_id, {}, user=voter)
     with pytest.raises(InvalidInput):
-        plenary.cast_dots(session_id, {a: -1, b: 3}, user=voter)
-    assert plenary.n_voters(plenary.get_session(session_id)) == 8
+        votes.cast_dots(session_id, {a: -1, b: 3}, user=voter)
+    assert tally.n_voters(plenary.get_session(session_id)) == 8
 
     plenary.close_session(session_id, moderator=s["moderator"])
     with pytest.raises(NotAllowed, match="clos"):
-        plenary.cast_dots(session_id, {a: 1}, user=s["voters"][1])
-    frozen = plenary.ranking(plenary.get_session(session_id))
+        votes.cast_dots(session_id, {a: 1}, user=s["voters"][1])
+    frozen = tally.ranking(plenary.get_session(session_id))
     # The first voter moved their 5 points to d before the closing.
     assert [(row.proposal_id, row.value) for row in frozen] == [(a, 21), (b, 8), (c, 6), (d, 5)]
     check(s["n"], 2)
@@ -428,37 +428,37 @@ def test_pairwise_in_parallel_gives_the_expected_ranking(app, plenary_scene):
     def answer_all(user):
         order = preference if user.id not in {s["voters"][0].id, s["voters"][1].id} else [a, c, b, d]
         while True:
-            pair = plenary.next_pair(plenary.get_session(session_id), user)
+            pair = votes.next_pair(plenary.get_session(session_id), user)
             if pair is None:
                 return
             first, second = pair
             winner, loser = (first, second) if order.index(first.id) < order.index(second.id) else (second, first)
-            assert plenary.vote_pair(session_id, winner.id, loser.id, user=user)
+            assert votes.vote_pair(session_id, winner.id, loser.id, user=user)
 
     outcomes = _parallel(app, s["voters"], answer_all)
     assert set(outcomes.values()) == {"ok"}, outcomes
     db.session.expire_all()
     session = plenary.get_session(session_id)
-    rows = plenary.live_ranking(session)
+    rows = tally.live_ranking(session)
     assert [row.proposal_id for row in rows] == [a, b, c, d]
     assert all(row.n_votes == 8 * 3 for row in rows)
     assert rows[0].value > 80 and rows[-1].value < 20
     voter = s["voters"][2]
-    assert plenary.vote_pair(session_id, a, b, user=voter) is False  # one answer per pair and person
+    assert votes.vote_pair(session_id, a, b, user=voter) is False  # one answer per pair and person
     with pytest.raises(InvalidInput):
-        plenary.vote_pair(session_id, a, a, user=voter)
+        votes.vote_pair(session_id, a, a, user=voter)
     with pytest.raises(InvalidInput, match="mode"):
-        plenary.cast_dots(session_id, {a: 1}, user=voter)
+        votes.cast_dots(session_id, {a: 1}, user=voter)
     check(s["n"], 1)
 
 
 def test_bradley_terry_orders_and_shrinks():
     wins = {(1, 2): 8, (2, 1): 2, (2, 3): 7, (3, 2): 3, (1, 3): 9, (3, 1): 1}
-    strength = plenary.bradley_terry([1, 2, 3], wins)
+    strength = tally.bradley_terry([1, 2, 3], wins)
     assert strength[1] > strength[2] > strength[3]
-    lucky = plenary.bradley_terry([1, 2, 3], {(1, 2): 1})  # one win only: not a landslide
+    lucky = tally.bradley_terry([1, 2, 3], {(1, 2): 1})  # one win only: not a landslide
     assert 1 < lucky[1] < 3
-    assert plenary.bradley_terry([1, 2], {}) == {1: 1.0, 2: 1.0}
+    assert tally.bradley_terry([1, 2], {}) == {1: 1.0, 2: 1.0}
 
 
 def test_session_creation_refusals_and_undo_redo_of_create_and_close(app, plenary_scene, factory):
@@ -476,7 +476,7 @@ def test_session_creation_refusals_and_undo_redo_of_create_and_close(app, plenar
     check(s["n"], 0)
 
     session = plenary.create_session(process.id, "Séance", "dots", s["ids"], moderator=moderator)
-    plenary.cast_dots(session.id, {s["ids"][1]: 2}, user=s["voters"][0])
+    votes.cast_dots(session.id, {s["ids"][1]: 2}, user=s["voters"][0])
     plenary.close_session(session.id, moderator=moderator)
     create, close = db.session.scalars(
         db.select(AuditEntry).where(AuditEntry.action.startswith("prioritisation:session:")).order_by(AuditEntry.id)
@@ -496,15 +496,15 @@ def test_session_creation_refusals_and_undo_redo_of_create_and_close(app, plenar
     undo.undo_act(create.id, actor=moderator)  # cancels the session; the ballot stays stored
     with pytest.raises(ContribError):
         plenary.get_session(session.id)
-    assert plenary.ballot_of(session.id, s["voters"][0]) == {s["ids"][1]: 2}
+    assert votes.ballot_of(session.id, s["voters"][0]) == {s["ids"][1]: 2}
     check(s["n"], 6)  # create, close, undo, redo, undo of the close, undo of the create
 
 
 def test_state_revision_changes_with_votes(app, plenary_scene):
     s = plenary_scene
     session = plenary.create_session(s["process"].id, "Séance", "dots", s["ids"], moderator=s["moderator"])
-    before = plenary.state(session)
-    plenary.cast_dots(session.id, {s["ids"][2]: 1}, user=s["voters"][0])
-    after = plenary.state(plenary.get_session(session.id))
+    before = tally.state(session)
+    votes.cast_dots(session.id, {s["ids"][2]: 1}, user=s["voters"][0])
+    after = tally.state(plenary.get_session(session.id))
     assert before["revision"] != after["revision"]
     assert after["ranking"][0]["proposal_id"] == s["ids"][2] and after["n_voters"] == 1
