@@ -37,13 +37,18 @@ class Scope:
     events: Sequence[str | None] = field(default=())
     titles: Sequence[str | None] = field(default=())
     vectors: Sequence[bytes] | None = None  # the stored sentence vectors, when every text has one
+    authors: Sequence[int] | None = None  # the accounts behind the texts, when every text has one
 
     def metadata(self) -> dict:
         return {
             name: list(values)
             for name, values in (("actor_types", self.actor_types), ("events", self.events), ("titles", self.titles))
             if values
-        } | ({"vectors": list(self.vectors)} if self.vectors is not None else {})
+        } | {
+            name: list(values)
+            for name, values in (("vectors", self.vectors), ("authors", self.authors))
+            if values is not None
+        }
 
 
 @dataclass(frozen=True)

@@ -537,3 +537,21 @@ def test_a_follow_up_is_answered_in_the_context_of_the_moderators_previous_quest
         process, scope, MessageKind.ANSWER, actor=factory.user(Role.MODERATOR), question=among
     )
     assert {contributions[0].id, contributions[1].id} & {i for s in _shown_as_fact(alone) for i in s["citations"]}
+
+
+def test_the_summary_counts_people_when_every_text_has_an_account(scene, factory):
+    process, moderator, contributions = scene
+    nadia, paul = factory.user(), factory.user()
+    for contribution, author in zip(contributions, [nadia, paul, nadia, paul, nadia]):
+        contribution.author_id = author.id
+    db.session.commit()
+    online = _selection(process, contributions)
+    message = assistant.generate_message(process, online, MessageKind.SUMMARY, actor=moderator)
+    assert "5 contributions de 2 personnes" in scopes.message_text(message)
+
+    # Control: a workshop sheet entered by a facilitator has no account behind it; nobody is counted.
+    contributions[0].author_id = None
+    db.session.commit()
+    with_a_sheet = assistant.generate_message(process, online, MessageKind.SUMMARY, actor=moderator)
+    text = scopes.message_text(with_a_sheet)
+    assert "5 contributions" in text and "personne" not in text
