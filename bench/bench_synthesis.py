@@ -3,7 +3,7 @@
 Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions`), then each of the
 16 largest clusters is summarised (:mod:`nlp.synthesis`) and measured:
 
-- fragments: chosen sentences under 6 words or with no verb (:func:`nlp._phrases.has_verb`, a general rule);
+- fragments: chosen sentences under 6 words or with no verb (:func:`nlp._sentences.has_verb`, a general rule);
 - single-word citations: sentences cited to more than 3 sources, one of which shares at most one
   content word with the sentence;
 - coverage of the cluster's duplicate groups (:func:`nlp.find_duplicates`): share of the groups with a
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contrib.participation.vectors import meaning_text
 from nlp import cluster_contributions, find_duplicates
-from nlp._phrases import MIN_IDEA_WORDS, has_verb, is_idea_sentence
+from nlp._sentences import MIN_IDEA_WORDS, has_verb, is_idea_sentence
 from nlp.citations import SupportScorer, alignment, analysis, check_sentence, split_sentences
 from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nlp._phrases import capitalise, is_proposal
+from nlp._phrases import capitalise
+from nlp._sentences import is_proposal
 from nlp.synthesis.segments import Draft, Segment
 from nlp.synthesis.selection import _Selection
 from nlp.text import fold

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from nlp._phrases import is_idea_sentence
+from nlp._sentences import is_idea_sentence
 from nlp.citations import SupportScorer, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
 from nlp.text import FrenchVectorizer

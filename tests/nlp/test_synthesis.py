@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import pytest
 
-from nlp._phrases import is_fragment
+from nlp._sentences import is_fragment
 from nlp.citations import NO_ANSWER, SupportScorer, check_sentence, check_text, split_sentences
 from nlp.embeddings import embed
 from nlp.synthesis import ExtractiveSynthesizer
@@ -282,7 +282,7 @@ def test_stored_vectors_spare_the_encoder_and_give_the_same_summary():
 
 
 def test_remarks_on_the_consultation_and_lead_ins_are_not_ideas():
-    from nlp._phrases import is_idea_sentence
+    from nlp._sentences import is_idea_sentence
 
     assert not is_idea_sentence('Pas vraiment de lien avec le sujet qui est le "Service public de la donnée".')
     assert not is_idea_sentence("Après le deuxième alinéa de l'article 40, sont insérés les alinéas suivants :")

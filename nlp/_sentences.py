@@ -1,0 +1,399 @@
+"""French sentence heuristics for the embedded synthesis: verbs, fragments, noise, proposals.
+
+No tagger is shipped, so the checks are general rules of French grammar: a clause has a finite
+form of a frequent verb, a subject clitic followed by a word, an infinitive after a preposition or a
+modal, or an inflected form whose lemma (``simplemma``) is a verb.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import simplemma
+
+from nlp.stopwords import STOP_WORDS
+from nlp.text import fold
+
+__all__ = ["MIN_IDEA_WORDS", "has_verb", "is_fragment", "is_idea_sentence", "is_proposal", "words"]
+
+MIN_IDEA_WORDS = 6
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?|[.,;:!?…()«»\"]")
+
+# Finite forms of the frequent (mostly irregular) verbs: a closed class of the grammar.
+_FINITE = frozenset(
+    fold(w)
+    for w in [
+        "est",
+        "sont",
+        "suis",
+        "es",
+        "sommes",
+        "êtes",
+        "était",
+        "étaient",
+        "sera",
+        "seront",
+        "serait",
+        "seraient",
+        "soit",
+        "soient",
+        "fut",
+        "été",
+        "ai",
+        "as",
+        "a",
+        "avons",
+        "avez",
+        "ont",
+        "avait",
+        "avaient",
+        "aura",
+        "auront",
+        "aurait",
+        "auraient",
+        "ait",
+        "aient",
+        "eu",
+        "vais",
+        "va",
+        "vont",
+        "allons",
+        "allez",
+        "irait",
+        "iraient",
+        "ira",
+        "iront",
+        "allait",
+        "fait",
+        "font",
+        "faisons",
+        "faites",
+        "faisait",
+        "ferait",
+        "feraient",
+        "fera",
+        "feront",
+        "faut",
+        "faudrait",
+        "faudra",
+        "fallait",
+        "dois",
+        "doit",
+        "doivent",
+        "devons",
+        "devez",
+        "devrait",
+        "devraient",
+        "devra",
+        "devront",
+        "devait",
+        "peux",
+        "peut",
+        "peuvent",
+        "pouvons",
+        "pouvez",
+        "pourrait",
+        "pourraient",
+        "pourra",
+        "pourront",
+        "pouvait",
+        "puisse",
+        "puissent",
+        "veux",
+        "veut",
+        "veulent",
+        "voulons",
+        "voulez",
+        "voudrait",
+        "voudraient",
+        "voulait",
+        "sais",
+        "sait",
+        "savent",
+        "savons",
+        "savez",
+        "saurait",
+        "dis",
+        "dit",
+        "disent",
+        "disons",
+        "dites",
+        "met",
+        "mettent",
+        "mettons",
+        "mettez",
+        "prend",
+        "prennent",
+        "prenons",
+        "prenez",
+        "vient",
+        "viennent",
+        "venons",
+        "venez",
+        "vois",
+        "voit",
+        "voient",
+        "voyons",
+        "voyez",
+        "reste",
+        "restent",
+        "manque",
+        "manquent",
+        "existe",
+        "existent",
+        "semble",
+        "semblent",
+        "permet",
+        "permettent",
+        "propose",
+        "proposons",
+        "proposent",
+        "demande",
+        "demandons",
+        "demandent",
+        "souhaite",
+        "souhaitons",
+        "souhaitent",
+        "pense",
+        "pensons",
+        "pensent",
+        "trouve",
+        "trouvons",
+        "trouvent",
+        "paie",
+        "paient",
+        "paye",
+        "payent",
+        "coûte",
+        "coûtent",
+    ]
+)
+_SUBJECTS = frozenset(fold(w) for w in ["je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "qui"])
+_CLITICS = frozenset(
+    fold(w) for w in ["ne", "n'", "se", "s'", "me", "m'", "te", "t'", "y", "en", "le", "la", "les", "lui", "leur", "l'"]
+)
+_BEFORE_INFINITIVE = frozenset(
+    fold(w)
+    for w in [
+        "de",
+        "d'",
+        "à",
+        "pour",
+        "sans",
+        "pas",
+        "plus",
+        "faut",
+        "faudrait",
+        "doit",
+        "doivent",
+        "devrait",
+        "devraient",
+        "peut",
+        "peuvent",
+        "pourrait",
+        "pourraient",
+        "veut",
+        "veulent",
+        "voudrait",
+        "voudraient",
+        "faire",
+        "fait",
+        "afin",
+        "merci",
+        "mieux",
+        "jamais",
+    ]
+)
+_VERB_LEMMA = re.compile(r"(?:er|ir|re|oir)$")
+_FINITE_ENDING = re.compile(r"(?:[^m]ent|ons|ez|ait|aient|ais|era|erait|eront|ira|irait|iront|it)$")
+_NOT_VERBS = frozenset(
+    fold(w)
+    for w in [
+        "cependant",
+        "souvent",
+        "pourtant",
+        "comment",
+        "moment",
+        "parent",
+        "parents",
+        "ment",
+        "client",
+        "clients",
+        "patient",
+        "patients",
+        "accident",
+        "accidents",
+        "agent",
+        "agents",
+        "argent",
+        "dent",
+        "dents",
+        "président",
+        "présidents",
+        "talent",
+        "talents",
+        "gens",
+        "nations",
+        "raisons",
+        "maisons",
+        "saisons",
+        "actions",
+        "questions",
+        "régions",
+        "fait",
+        "faits",
+        "droit",
+        "droits",
+        "lit",
+        "écrit",
+        "crédit",
+        "crédits",
+        "produit",
+        "produits",
+        "circuit",
+        "profit",
+        "profits",
+        "esprit",
+        "débit",
+        "délit",
+        "habit",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    """Word and punctuation tokens, lower-cased and accent-folded (elided forms keep their apostrophe)."""
+    return [_folded_token(t) for t in _WORD.findall(text)]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _folded_token(token: str) -> str:
+    return fold(token).replace("’", "'")  # a scope's words repeat: each is folded once
+
+
+@functools.lru_cache(maxsize=50_000)
+def _lemma(word: str) -> str:
+    return fold(simplemma.lemmatize(word, lang="fr"))
+
+
+def _is_word(token: str) -> bool:
+    return token[:1].isalpha()
+
+
+_INVERTED = frozenset(["je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t-il", "t-elle", "t-on"])
+
+
+def _splits(tokens: list[str]) -> list[str]:
+    """Elisions ("l'etat", "qu'il") and inverted subjects ("doit-on") split into two tokens."""
+    out = []
+    for t in tokens:
+        head, sep, tail = t.partition("'")
+        verb, dash, pronoun = t.partition("-")
+        if sep and tail and len(head) <= 5:
+            out.extend([head + "'", tail])
+        elif dash and pronoun in _INVERTED:
+            out.extend([pronoun.removeprefix("t-"), verb])
+        else:
+            out.append(t)
+    return out
+
+
+def has_verb(sentence: str) -> bool:
+    """True when the sentence has a verb by general rules of French (see the module docstring)."""
+    tokens = _splits(words(sentence))
+    content = [t for t in tokens if _is_word(t)]
+    for n, token in enumerate(content):
+        if token in _FINITE:
+            return True
+        previous = content[n - 1] if n else ""
+        k = n - 1
+        while k >= 0 and content[k] in _CLITICS:
+            k -= 1
+        if k >= 0 and content[k] in _SUBJECTS and token not in _CLITICS and token not in STOP_WORDS:
+            return True
+        if token in _NOT_VERBS or len(token) < 3:
+            continue
+        lemma = _lemma(token)
+        if not _VERB_LEMMA.search(lemma):
+            continue
+        if lemma == token and (n == 0 or previous in _BEFORE_INFINITIVE or previous in _CLITICS):
+            return True  # an infinitive: "Supprimer la taxe", "il faut passer", "pour se former"
+        if lemma != token and _FINITE_ENDING.search(token) and not token.endswith(("ement", "ation")):
+            return True
+    return False
+
+
+_LEADING_CONJUNCTION = frozenset(["et", "mais", "ou", "donc", "car", "puis", "ni", "sinon"])
+
+
+def is_fragment(sentence: str) -> bool:
+    """A piece that is not a sentence an idea can stand on: under 6 words, no verb, or a cut clause."""
+    stripped = sentence.strip()
+    tokens = [t for t in words(stripped) if _is_word(t)]
+    if len(tokens) < MIN_IDEA_WORDS or not has_verb(stripped):
+        return True
+    first = stripped[:1]
+    return first.islower() or tokens[0] in _LEADING_CONJUNCTION
+
+
+_THANKS = re.compile(
+    r"^\W*(merci(?! de| d')|je vous remercie|nous vous remercions|bravo|bonjour|bonsoir|salut|cordialement|"
+    r"bien cordialement|salutations|félicitations|bonne (journée|soirée|continuation))\b|"
+    r"\b(cordialement|salutations distinguées|merci (beaucoup|à tous|pour (cette|votre|ce|vos)))\b",
+    re.IGNORECASE,
+)
+_SARCASM = re.compile(
+    r"\b(?:lol|mdr|ptdr|haha+|hihi|ben voyons|quelle blague|c'est ça oui|elle est bonne|laissez-moi rire|"
+    r"on croit rêver|sans blague)\b|\bbien s[uû]r\s*(?:\.\.\.|…)|[!?]{3,}|\?!|!\?|[:;]-?[)(DP](?!\w)|\bXD\b",
+    re.IGNORECASE,
+)
+_OFF_TOPIC = re.compile(
+    r"\b(hors[- ](du )?sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.|"
+    # "Pas vraiment de lien avec le sujet": a remark on the consultation, not an idea ("pas de lien avec le
+    # métier" is one, and stays).
+    r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
+    r"(sujet|question|thème|theme|section|article|texte|consultation)\b",
+    re.IGNORECASE,
+)
+
+
+def _all_caps(sentence: str) -> bool:
+    letters = "".join(filter(str.isalpha, sentence))  # filter and map run in C: this is read for every sentence
+    return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
+
+
+def is_idea_sentence(sentence: str) -> bool:
+    """A complete declarative sentence that may stand as an idea: no fragment, thanks, rant, sarcasm or aside."""
+    stripped = sentence.strip()
+    return not (  # the quick tests first: the verb test lemmatises
+        stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
+        or _THANKS.search(stripped)
+        or _SARCASM.search(stripped)
+        or _OFF_TOPIC.search(stripped)
+        or _all_caps(stripped)
+        or is_fragment(stripped)
+    )
+
+
+_PROPOSAL = re.compile(
+    r"\b(il faut|il faudrait|il serait (bon|utile|souhaitable|nécessaire|judicieux|pertinent)|"
+    r"je propose|nous proposons|proposons|proposer|propose de|je demande|nous demandons|je souhaite|nous souhaitons|"
+    r"devrai(en)?t|doi(ven)?t être|doivent|mettre en place|instaurer|créer|rendre obligatoire|généraliser|"
+    r"pourquoi ne pas|permettre|prévoir|simplifier|renforcer|supprimer|développer|augmenter|réduire|favoriser)\b",
+    re.IGNORECASE,
+)
+
+
+def is_proposal(sentence: str) -> bool:
+    """A sentence that proposes something: "il faut", "devrait", "proposer", an infinitive opening it."""
+    if _PROPOSAL.search(sentence):
+        return True
+    tokens = [t for t in words(sentence) if _is_word(t)]
+    return (
+        bool(tokens)
+        and len(tokens[0]) > 3
+        and _lemma(tokens[0]) == tokens[0]
+        and bool(_VERB_LEMMA.search(tokens[0]))
+        and tokens[0] not in _NOT_VERBS
+    )
