@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from nlp import embeddings
 from nlp._duplicate_checks import comparable, edit_changes_position, verify
@@ -260,19 +261,21 @@ def _near_edges(
     min_length_ratio,
     min_words_near,
 ):
-    """Check each candidate pair, then merge the copies into groups, strongest link first.
+    """Merge candidate pairs that are copies into groups: near copies first, by score, then
+    reworded copies, most similar candidates first.
 
-    Candidates are each text's best TF-IDF partners. Near copies merge before reworded ones (a
-    copy joins its original before a composite that quotes the original can claim it), each
-    tier by score; joining a group needs a link to its centre (:class:`StarMerger`), so a
-    campaign's composites do not chain.
+    Candidates are each text's best TF-IDF partners. Near copies go first so a copy joins its
+    original before a composite that quotes the original claims it; joining a group needs a link
+    to its centre (:class:`StarMerger`), so a campaign's composites do not chain. A pair already
+    in one group is not checked: it could not change the groups.
     """
     if matrix is None:
         return
     n_words = np.array([k.count(" ") + 1 for k in keys])
     lengths = np.array([len(k) for k in keys])
-    left, right, _ = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
+    left, right, cosines = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
     long_enough = np.minimum(n_words[left], n_words[right]) >= min_words_near
+    left, right, cosines = left[long_enough], right[long_enough], cosines[long_enough]
     n = len(keys)
     checked: dict[int, tuple[float, str] | None] = {}  # a * n + b (a < b) -> verdict
 
@@ -289,18 +292,21 @@ def _near_edges(
             checked[code] = verdict
         return checked[code]
 
-    verified = []
-    for a, b in zip(left[long_enough].tolist(), right[long_enough].tolist()):
-        verdict = copies(a, b)
-        if verdict is not None:
-            verified.append((verdict[1] != "near", -verdict[0], a, b))
-    verified.sort()
+    # Near copies first, strongest first: one C call per candidate (rapidfuzz stops early below the bar).
+    near = []
+    for a, b in zip(left.tolist(), right.tolist()):
+        ratio = fuzz.ratio(keys[a], keys[b], score_cutoff=near_threshold)
+        if ratio and copies(a, b) is not None:
+            near.append((-ratio, a, b))
+    near.sort()
     unique_of = dict(zip(rows.tolist(), range(n)))
 
     def link(x: int, y: int) -> tuple[float, str] | None:
         return copies(unique_of[x], unique_of[y])
 
-    for _, _, a, b in verified:
+    # Then reworded copies, most similar candidates first; a pair already in one group is not checked.
+    order = np.lexsort((right, left, -cosines))
+    for a, b in [(a, b) for _, a, b in near] + list(zip(left[order].tolist(), right[order].tolist())):
         if not merger.same(int(rows[a]), int(rows[b])):
             merger.merge(int(rows[a]), int(rows[b]), link)
 
