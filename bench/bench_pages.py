@@ -10,6 +10,7 @@ Flask test client (server-side time, no network). Prints median and p95 per page
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from contrib.facilitation.bulk import BulkRow, ensure_process, load_rows  # noqa
 from contrib.models import ContributionKind, Theme  # noqa: E402
 from tools.pgserver import PostgresServer, create_database  # noqa: E402
 
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 N_REQUESTS = 60
 KINDS = list(ContributionKind)
 

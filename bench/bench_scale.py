@@ -116,10 +116,12 @@ def worker(task: str, size: int) -> dict:
         by_reason: dict[str, int] = {}
         for g in groups:
             by_reason[g.reason] = by_reason.get(g.reason, 0) + 1
+        grouped = sum(len(g.ids) for g in groups)
         out["detail"] = (
-            f"{len(groups)} groups, {sum(len(g.ids) for g in groups)} texts, largest"
+            f"{len(groups)} groups, {grouped} texts ({grouped / len(ids):.1%}), largest"
             f" {max((len(g.ids) for g in groups), default=0)}, by reason {by_reason}"
         )
+        out["quality"] = lambda: _pairwise_quality(size, groups)
     elif task == "cluster":
         from nlp.clustering import cluster_contributions
 
@@ -129,7 +131,29 @@ def worker(task: str, size: int) -> dict:
     out["cpu_s"] = time.process_time() - cpu_start
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["load_average"] = os.getloadavg()[0]
+    if "quality" in out:  # after the peak memory is read: the gold sets are the bench's, not the task's
+        out["detail"] += ", " + out.pop("quality")()
     return out
+
+
+def _pairwise_quality(size: int, groups) -> str:
+    """Micro precision and recall of "which texts duplicate mine" against prepare.py's gold (the peers'
+    metric, ``common.prf``): every row queries, its group's other members are the answer. The gold
+    counts a composite as a duplicate of nothing but its exact copies, so precision on composites is a
+    floor; the perturbed copies of real texts are what recall measures."""
+    sys.path.insert(0, str(PEERS))
+    from common import load as load_gold
+    from common import prf, truth_neighbours
+
+    rows = load_gold(str(corpus_file(size)))
+    position = {r["id"]: n for n, r in enumerate(rows)}
+    predicted = {}
+    for group in groups:
+        members = {position[i] for i in group.ids}
+        for member in members:
+            predicted[member] = members - {member}
+    figures = prf(predicted, truth_neighbours(rows))
+    return f"pairwise P {figures['precision']:.3f} R {figures['recall']:.3f} F1 {figures['f1']:.3f}"
 
 
 def main() -> int:

@@ -26,6 +26,8 @@ import click
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 
+from contrib.core import audit
+
 logger = logging.getLogger(__name__)
 
 _tasks: dict[str, Callable] = {}
@@ -68,8 +70,8 @@ class TaskQueue:
         if name not in self._wrappers:
             function = _tasks[name]
 
-            def run(*args):
-                with app.app_context():
+            def run(*args, queued_for: str | None = None):
+                with app.app_context(), audit.acting_for(queued_for):
                     return function(*args)
 
             # huey keys tasks by module and name: one fixed module keeps a task's key when its code moves,
@@ -93,7 +95,8 @@ def queue(app: Flask | None = None) -> Huey:
 def enqueue(name: str, *args) -> None:
     """Put task ``name`` on the queue; raises huey's errors when the queue is unreachable."""
     app = current_app._get_current_object()
-    app.extensions["tasks"].wrapper(app, name)(*args)
+    # The acts the task records carry the address of whoever queued it.
+    app.extensions["tasks"].wrapper(app, name)(*args, queued_for=audit.client_address())
     logger.info("task %s queued", name)  # not its arguments: a mail's carry addresses and reset links
 
 

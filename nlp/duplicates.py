@@ -6,26 +6,26 @@ products); each candidate pair is verified with rapidfuzz on the folded texts (n
 reordered, truncated or prefixed copies). Then the meaning tier: each distinct text's nearest
 neighbours by sentence embedding (:func:`nlp.neighbours.dense_neighbours`, a few per text, so
 the work grows with n, not n²), kept when the neighbourhood is mutual and a hybrid score
-(embedding + TF-IDF cosine) is high. Pairs are merged strongest tier first, never joining two
-ids a moderator dismissed, nor two texts of opposite stance (:mod:`nlp.stance`); a meaning
-link never makes a group larger than ``max_semantic_group``.
+(embedding + TF-IDF cosine) is high. Pairs are merged strongest tier first into star-shaped
+groups: every member is checked against the group's representative (:mod:`nlp._duplicate_groups`),
+so pasted sentences do not chain texts that share nothing. Never joining two ids a moderator
+dismissed, nor two texts of opposite stance (:mod:`nlp.stance`); a meaning link never makes a
+group larger than ``max_semantic_group``. The checks of one pair live in :mod:`nlp._duplicate_checks`.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import fuzz
 
 from nlp import embeddings
+from nlp._duplicate_checks import comparable, edit_changes_position, verify
+from nlp._duplicate_groups import StarMerger
 from nlp._validation import check_corpus, check_pairs
 from nlp.neighbours import cosine_pairs, dense_neighbours
-from nlp.stance import Stance, edit_changes_stance, opposite, opposite_stance, stance
 from nlp.text import FrenchVectorizer, normalize_key
 
 __all__ = ["REASON_LABELS", "SEMANTIC_THRESHOLD", "DuplicateGroup", "find_duplicates"]
@@ -38,8 +38,6 @@ REASON_LABELS: dict[str, str] = {
 }
 """French label of each duplicate reason code, for moderator screens."""
 
-_REASON_RANK = {"exact": 0, "near": 1, "paraphrase": 2, "semantic": 3}
-
 #: Hybrid score (embedding cosine after centring, and TF-IDF cosine) from which two texts may
 #: state the same idea, and the share of the embedding in it; chosen on the tuning half of
 #: dev_paraphrases.csv for precision >= 0.8 (see nlp/README.md).
@@ -49,15 +47,6 @@ SEMANTIC_NEIGHBOURS = 3
 #: Margin of a meaning pair over each text's own neighbourhood (mean cosine of its 10 nearest).
 SEMANTIC_MARGIN = 0.15
 _NEIGHBOURHOOD = 10
-# partial_ratio (0-100) from which the shorter text is a span of the longer one, typos aside.
-_ALIGNED_THRESHOLD = 95.0
-# Words the shorter text of a reworded copy may add (beyond typos): "Je propose que" before,
-# "C'est urgent." after, a filler word in ten elsewhere ("vraiment", "aussi"), with enough shared.
-_AFFIX_WORDS = 4
-_EXTRA_SHARE = 0.1
-_MIN_SHARED_WORDS = 8
-_HEAD_WORDS = 6
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,12 +56,14 @@ class DuplicateGroup:
     Attributes
     ----------
     representative : hashable
-        The id shown first: the earliest member in input order (the original, when the
-        caller passes contributions oldest first).
+        The id shown first, the one every other member was checked against: the earlier
+        text of the first pair that formed the group (the original, when the caller passes
+        contributions oldest first and the copies are closest to it).
     ids : tuple
         All member ids, representative first, then input order.
     score : float
-        Weakest verified similarity inside the group, in [0, 1] (1.0 for identical texts).
+        Weakest verified similarity of a member to the representative, in [0, 1] (1.0 for
+        identical texts).
     reason : str
         ``"exact"``, ``"near"``, ``"paraphrase"`` or ``"semantic"``: the weakest link of the group.
     label : str
@@ -188,12 +179,12 @@ def find_duplicates(
     keys = [normalize_key(t) for t in texts]
     position = {id_: i for i, id_ in enumerate(ids)}
     forbidden = [(position[a], position[b]) for a, b in ignored if a in position and b in position]
-    merger = _Merger(len(ids), forbidden, texts)
-    for score, a, b, reason in _exact_edges(keys):
-        merger.merge(a, b, score, reason)
+    merger = StarMerger(len(ids), forbidden, texts)
+    for first, copy in _exact_edges(keys):
+        merger.merge_exact(first, copy)
     unique_rows = _first_row_per_key(keys)
     rows = np.asarray(unique_rows, dtype=np.int64)
-    unique_keys = [_comparable(texts[i]) if "http" in texts[i] or "www." in texts[i] else keys[i] for i in unique_rows]
+    unique_keys = [comparable(texts[i]) if "http" in texts[i] or "www." in texts[i] else keys[i] for i in unique_rows]
     matrix = _lexical_matrix(unique_keys)
     _near_edges(
         unique_keys,
@@ -228,7 +219,7 @@ def find_duplicates(
     return _groups(merger.components(), ids, themes)
 
 
-def _exact_edges(keys: list[str]) -> list[tuple[float, int, int, str]]:
+def _exact_edges(keys: list[str]) -> list[tuple[int, int]]:
     first: dict[str, int] = {}
     edges = []
     for i, key in enumerate(keys):
@@ -236,7 +227,7 @@ def _exact_edges(keys: list[str]) -> list[tuple[float, int, int, str]]:
             continue  # emoji-only or empty texts say nothing; they are not duplicates
         j = first.setdefault(key, i)
         if j != i:
-            edges.append((1.0, j, i, "exact"))
+            edges.append((j, i))
     return edges
 
 
@@ -270,12 +261,13 @@ def _near_edges(
     min_length_ratio,
     min_words_near,
 ):
-    """Verify candidate pairs, most similar first, and merge the verified ones into ``merger``.
+    """Merge candidate pairs that are copies into groups: near copies first, by score, then
+    reworded copies, most similar candidates first.
 
-    A pair whose texts are already in the same group is not verified: it could not change
-    the groups, and skipping it avoids the rapidfuzz cost of every pair inside big groups
-    (a text with 14 copies has 105 pairs but needs 14 links). The group score is therefore
-    the weakest link of the verified spanning tree, built from the highest cosines.
+    Candidates are each text's best TF-IDF partners. Near copies go first so a copy joins its
+    original before a composite that quotes the original claims it; joining a group needs a link
+    to its centre (:class:`StarMerger`), so a campaign's composites do not chain. A pair already
+    in one group is not checked: it could not change the groups.
     """
     if matrix is None:
         return
@@ -284,111 +276,39 @@ def _near_edges(
     left, right, cosines = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
     long_enough = np.minimum(n_words[left], n_words[right]) >= min_words_near
     left, right, cosines = left[long_enough], right[long_enough], cosines[long_enough]
+    n = len(keys)
+    checked: dict[int, tuple[float, str] | None] = {}  # a * n + b (a < b) -> verdict
+
+    def copies(a: int, b: int) -> tuple[float, str] | None:
+        a, b = min(a, b), max(a, b)
+        code = a * n + b
+        if code not in checked:
+            short, long_ = sorted((lengths[a], lengths[b]))
+            verdict = None
+            if min(n_words[a], n_words[b]) >= min_words_near and short >= min_length_ratio * long_:
+                verdict = verify(keys[a], keys[b], near_threshold, paraphrase_threshold)
+                if verdict is not None and edit_changes_position(keys[a], keys[b]):
+                    verdict = None
+            checked[code] = verdict
+        return checked[code]
+
+    # Near copies first, strongest first: one C call per candidate (rapidfuzz stops early below the bar).
+    near = []
+    for a, b in zip(left.tolist(), right.tolist()):
+        ratio = fuzz.ratio(keys[a], keys[b], score_cutoff=near_threshold)
+        if ratio and copies(a, b) is not None:
+            near.append((-ratio, a, b))
+    near.sort()
+    unique_of = dict(zip(rows.tolist(), range(n)))
+
+    def link(x: int, y: int) -> tuple[float, str] | None:
+        return copies(unique_of[x], unique_of[y])
+
+    # Then reworded copies, most similar candidates first; a pair already in one group is not checked.
     order = np.lexsort((right, left, -cosines))
-    rows_a, rows_b = rows[left[order]].tolist(), rows[right[order]].tolist()
-    for a, b, ra, rb in zip(left[order].tolist(), right[order].tolist(), rows_a, rows_b):
-        if merger.same(ra, rb):
-            continue
-        verdict = _verify(keys[a], keys[b], near_threshold, paraphrase_threshold)
-        if verdict is not None and not _edit_changes_stance(keys[a], keys[b]):
-            merger.merge(ra, rb, *verdict)
-
-
-def _verify(a: str, b: str, near_threshold: float, paraphrase_threshold: float):
-    """Return (score, reason) for a verified pair, None otherwise (lengths already checked).
-
-    ``score_cutoff`` lets rapidfuzz stop early on pairs that cannot reach a threshold
-    (same verdicts and scores as without it). The word-level checks run before the reworded-copy
-    scores: they reject most candidate pairs of a copy-paste campaign at a fraction of the cost of
-    aligning two long texts.
-    """
-    ratio = fuzz.ratio(a, b, score_cutoff=near_threshold)
-    if ratio:
-        return ratio / 100.0, "near"
-    short, long_ = sorted((a, b), key=len)
-    if not _inside(short, long_) or (len(short) < 0.9 * len(long_) and not _starts_alike(short, long_)):
-        return None
-    reordered = fuzz.token_sort_ratio(a, b, score_cutoff=paraphrase_threshold)
-    if reordered:
-        return reordered / 100.0, "paraphrase"
-    # One text holds (almost) all the words of the other: truncated, prefixed, a sentence added.
-    # partial_ratio aligns the shorter text on a span of the longer: a truncated copy whose
-    # typos break whole words for the token sets still aligns character by character.
-    contained = fuzz.token_set_ratio(a, b, score_cutoff=paraphrase_threshold)
-    contained = contained or fuzz.partial_ratio(short, long_, score_cutoff=_ALIGNED_THRESHOLD)
-    if contained:
-        return contained / 100.0 * len(short) / len(long_), "paraphrase"
-    return None
-
-
-def _inside(short: str, long_: str) -> bool:
-    """Whether the words of ``short`` are words of ``long_``, up to typos and a few added words.
-
-    Typos aside (one or two edits of a word of the other text), ``short`` may add up to
-    ``_AFFIX_WORDS`` words at its start and at its end ("Je propose que … Merci.") and one word in
-    ten elsewhere; and it must share at least ``_MIN_SHARED_WORDS`` words when it adds any. A
-    truncated, reordered or prefixed copy passes; two texts that share most of their words but each
-    say something of their own (two pasted sentences, then each its own third one; "Ce n'est pas le
-    rôle de la loi" / "… de l'État") do not, though token-set scores rate them high.
-    """
-    words = short.split()
-    long_words = set(long_.split())
-    candidates = list(long_words)
-    absent = [w not in long_words for w in words]
-    if sum(absent) > 2 * _AFFIX_WORDS + 0.4 * len(words):
-        return False  # more words than typos, fillers and affixes can explain: no typo search
-    missing = [gone and (len(w) < 4 or _no_typo_of(w, candidates)) for w, gone in zip(words, absent)]
-    if not any(missing):
-        return True
-    start = next((n for n, m in enumerate(missing) if not m), len(missing))
-    end = len(missing) - next((n for n, m in enumerate(reversed(missing)) if not m), len(missing))
-    middle = sum(missing[start:end])
-    shared = len(words) - sum(missing)
-    return (
-        shared >= _MIN_SHARED_WORDS
-        and start <= _AFFIX_WORDS
-        and len(missing) - end <= _AFFIX_WORDS
-        and middle <= 1 + _EXTRA_SHARE * len(words)
-    )
-
-
-def _starts_alike(short: str, long_: str) -> bool:
-    """Whether a shorter text starts like the longer one (a few added words aside): a cut copy keeps
-    the beginning; a paragraph quoted from the middle of a long text is an excerpt, not a copy."""
-    a, b = short.split(), long_.split()
-    window = _HEAD_WORDS + _AFFIX_WORDS
-    return (
-        sum(w in set(a[:window]) for w in b[:_HEAD_WORDS]) * 2 >= _HEAD_WORDS
-        or sum(w in set(b[:window]) for w in a[:_HEAD_WORDS]) * 2 >= _HEAD_WORDS
-    )
-
-
-def _no_typo_of(word: str, candidates: list[str]) -> bool:
-    """Whether ``word`` (4 letters or more: "est" is no typo of "et") is no typo of a candidate:
-    one edit (Levenshtein) from 4 letters, two from 7."""
-    edits = 2 if len(word) >= 7 else 1
-    return process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=edits) is None
-
-
-def _comparable(text: str) -> str:
-    """The exact-duplicate key with each link reduced to one word: a long address split into
-    fifteen words ("https www republique numerique fr consultations …") made two replies that
-    only cite the same page look like copies."""
-    return normalize_key(_URL.sub(lambda m: f" lien{zlib.crc32(m.group().encode()) % 10**6} ", text))
-
-
-def _edit_changes_stance(a: str, b: str) -> bool:
-    """Whether the words that differ between two near copies add or remove a negation or an antonym.
-
-    The shorter text is compared with its aligned span of the longer one, so a cut-off end or
-    a prefix ("Je propose que …") does not count, but "Il ne faudrait pas …" does.
-    """
-    short, long_ = sorted((a, b), key=len)
-    if len(short) < 0.9 * len(long_):
-        span = fuzz.partial_ratio_alignment(short, long_)
-        assert span is not None  # None only under a score_cutoff
-        long_ = long_[span.dest_start : span.dest_end]
-    return edit_changes_stance(short, long_) and opposite_stance(short, long_)
+    for a, b in [(a, b) for _, a, b in near] + list(zip(left[order].tolist(), right[order].tolist())):
+        if not merger.same(int(rows[a]), int(rows[b])):
+            merger.merge(int(rows[a]), int(rows[b]), link)
 
 
 def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, margin, k, min_words, max_group):
@@ -428,96 +348,38 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     )
     keep = (scores >= threshold) & (embedding - others >= margin)
     order = np.lexsort((right[keep], left[keep], -scores[keep]))
-    for score, i, j in zip(scores[keep][order].tolist(), left[keep][order].tolist(), right[keep][order].tolist()):
-        merger.merge(int(rows[i]), int(rows[j]), min(score, 1.0), "semantic", max_size=max_group, check_stance=True)
+    unique_of = dict(zip(rows.tolist(), range(n)))
+    nearest = [set(row) for row in neighbours.tolist()]
 
+    def same_idea(x: int, y: int) -> tuple[float, str] | None:
+        """The meaning link of two texts (a candidate pair, or a text and the centre of its group)."""
+        a, b = unique_of[x], unique_of[y]
+        if min(n_words[a], n_words[b]) < min_words:
+            return None
+        cosine = float(vectors[a] @ vectors[b])
+        words = float((matrix[a] @ matrix[b].T).sum()) if matrix is not None else 0.0
+        score = weight * cosine + (1 - weight) * words
+        # The mean of each side's other neighbours (the pair itself left out when it is one of them).
+        usual = max(
+            (total[a] - cosine * (b in nearest[a])) / max(count[a] - (b in nearest[a]), 1),
+            (total[b] - cosine * (a in nearest[b])) / max(count[b] - (a in nearest[b]), 1),
+        )
+        if score < threshold or cosine - usual < margin:
+            return None
+        return min(score, 1.0), "semantic"
 
-class _Merger:
-    """Union-find of verified pairs refusing merges that join a dismissed pair (or, when asked,
-    two groups holding opposite stances: meaning links are checked against every member)."""
-
-    def __init__(self, n: int, forbidden: list[tuple[int, int]], texts: Sequence[str]):
-        self.parent = list(range(n))
-        self.partners: dict[int, set[int]] = {}
-        for a, b in forbidden:
-            self.partners.setdefault(a, set()).add(b)
-            self.partners.setdefault(b, set()).add(a)
-        self.members = {i: [i] for i in self.partners}  # only tracked where a forbidden pair may cross
-        self.weakest: dict[int, tuple[float, str]] = {}
-        # Distinct stances of a group (a handful), computed only for groups a meaning link reaches
-        # (a stance costs ~0.1 ms: a million of them would cost minutes); then every member counts.
-        self.texts = texts
-        self.stances: dict[int, frozenset[Stance]] = {}
-        self.rows_of: dict[int, list[int]] | None = None  # every group's rows, once meaning links start
-        self.size = [1] * n
-
-    def find(self, i: int) -> int:
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def same(self, a: int, b: int) -> bool:
-        return self.find(a) == self.find(b)
-
-    def merge(
-        self, a: int, b: int, score: float, reason: str, *, max_size: int | None = None, check_stance: bool = False
-    ) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        if max_size is not None and self.size[ra] + self.size[rb] > max_size:
-            return False
-        watched_a, watched_b = self.members.get(ra, []), self.members.get(rb, [])
-        if watched_a and watched_b and any(self.partners[x] & set(watched_b) for x in watched_a if x in self.partners):
-            return False
-        if check_stance and any(opposite(x, y) for x in self._stances(ra) for y in self._stances(rb)):
-            return False
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-        known_a, known_b = self.stances.get(ra), self.stances.pop(rb, None)
-        if known_a is not None and known_b is not None:
-            self.stances[ra] = known_a | known_b
-        else:
-            self.stances.pop(ra, None)
-        if self.rows_of is not None:
-            self.rows_of[ra] = self.rows_of.get(ra, [ra]) + self.rows_of.pop(rb, [rb])
-        if watched_b:
-            self.members[ra] = watched_a + watched_b
-            self.members.pop(rb, None)
-        candidates = [(score, reason)] + [self.weakest[r] for r in (ra, rb) if r in self.weakest]
-        low = min(candidates, key=lambda sr: (sr[0], -_REASON_RANK[sr[1]]))
-        self.weakest[ra] = (low[0], max((sr[1] for sr in candidates), key=_REASON_RANK.__getitem__))
-        self.weakest.pop(rb, None)
-        return True
-
-    def _stances(self, root: int) -> frozenset[Stance]:
-        if root not in self.stances:
-            if self.rows_of is None:
-                self.rows_of = {}
-                for i in range(len(self.parent)):
-                    found = self.find(i)
-                    if found != i:
-                        self.rows_of.setdefault(found, [found]).append(i)
-            self.stances[root] = frozenset(stance(self.texts[i]) for i in self.rows_of.get(root, [root]))
-        return self.stances[root]
-
-    def components(self) -> list[tuple[list[int], float, str]]:
-        groups: dict[int, list[int]] = {}
-        for i in range(len(self.parent)):
-            groups.setdefault(self.find(i), []).append(i)
-        return [(rows, *self.weakest[root]) for root, rows in groups.items() if len(rows) > 1]
+    for i, j in zip(left[keep][order].tolist(), right[keep][order].tolist()):
+        merger.merge(int(rows[i]), int(rows[j]), same_idea, max_size=max_group, check_stance=True)
 
 
 def _groups(components, ids, themes) -> list[DuplicateGroup]:
     out = []
-    for rows, score, reason in components:
+    for rows, centre, score, reason in components:
         member_themes = () if themes is None else tuple(sorted({themes[i] for i in rows if themes[i] is not None}))
         out.append(
             DuplicateGroup(
-                representative=ids[rows[0]],
-                ids=tuple(ids[i] for i in rows),
+                representative=ids[centre],
+                ids=(ids[centre], *(ids[i] for i in rows if i != centre)),
                 score=round(float(score), 4),
                 reason=reason,
                 label=REASON_LABELS[reason],

@@ -36,9 +36,13 @@ def start_web(env: dict[str, str], port: int, *, workers: int = 2, threads: int 
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """A ``flask worker`` consumer; its log (huey writes "Executing <task>" as it starts one) to ``log``."""
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    with open(log or os.devnull, "ab") as output:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=output
+        )
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -71,16 +75,30 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     kill(process)
 
 
+def stop_all(processes: list[subprocess.Popen], timeout: float = 30) -> None:
+    """Stop every process at once (each given ``timeout`` to finish, together), then kill what is left."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        kill(process)
+
+
 class Platform(ExitStack):
     """Two web hosts (A, B) and two queue workers on one database and one Redis; all stopped on exit."""
 
-    def __init__(self, database_url: str, redis_url: str, ports: tuple[int, int], **extra: str):
+    def __init__(
+        self, database_url: str, redis_url: str, ports: tuple[int, int], *, log_dir: Path | None = None, **extra: str
+    ):
         super().__init__()
         env = platform_environment(database_url, redis_url, **extra)
         self.webs = [start_web(env, port) for port in ports]
-        self.workers = [start_worker(env), start_worker(env)]
-        for process in (*self.webs, *self.workers):
-            self.callback(stop, process)
+        self.worker_logs = [log_dir / f"worker-{n}.log" if log_dir else None for n in (1, 2)]
+        self.workers = [start_worker(env, log) for log in self.worker_logs]
+        self.callback(stop_all, [*self.webs, *self.workers])
         self.urls = [f"http://127.0.0.1:{port}" for port in ports]
 
     def wait(self, timeout: float = 180) -> Platform:

@@ -30,5 +30,7 @@ class AuditEntry(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     undone_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The acting client's address (behind trusted proxies, the forwarded one); None for automatic acts.
+    client_address: Mapped[str | None] = mapped_column(sa.String(45))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

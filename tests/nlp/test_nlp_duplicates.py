@@ -60,6 +60,46 @@ def test_representative_is_the_first_in_input_order():
     assert groups[0].representative == 3 and groups[0].ids == (3, 9)
 
 
+TRAINING = (
+    "Il faudrait que les organismes de formation puissent proposer des parcours courts aux salariés des "
+    "petites entreprises, avec un financement simple, un accompagnement par un conseiller et une "
+    "certification reconnue partout en France"
+)
+
+
+def _drifting_copies() -> list[str]:
+    """Five texts, each a reworded copy of the one before (four more words replaced each time):
+    neighbours are copies, the ends of the chain share a third of their words."""
+    words = TRAINING.split()
+    replacements = [
+        (1, "fallait"), (3, "centres"), (5, "apprentissage"), (7, "bâtir"), (9, "modules"), (11, "ouvriers"),
+        (13, "grandes"), (15, "artisans"), (17, "budget"), (19, "rapide"), (21, "direct"), (23, "suivi"),
+        (26, "référent"), (29, "diplôme"), (30, "valable"), (31, "ailleurs"),
+    ]  # fmt: skip
+    texts = []
+    for step in range(0, 17, 4):
+        for position, word in replacements[step - 4 : step] if step else []:
+            words[position] = word
+        texts.append(" ".join(words))
+    return texts
+
+
+def test_groups_do_not_chain_copies_of_copies():
+    """A campaign's composites (A~B, B~C…) once chained texts that share nothing into one group; now
+    each member is a copy of the group's representative."""
+    texts = _drifting_copies()
+    ids = list(range(len(texts)))
+    # Control: each text is a copy of the next, so merging every verified pair would group all five.
+    assert all(len(find_duplicates([i, i + 1], texts[i : i + 2], semantic=False)) == 1 for i in ids[:-1])
+    assert find_duplicates([0, 4], [texts[0], texts[4]], semantic=False) == []
+    groups = find_duplicates(ids, texts, semantic=False)
+    assert groups and all(len(g.ids) < len(texts) for g in groups)
+    for group in groups:
+        for member in group.ids[1:]:
+            pair = [texts[group.representative], texts[member]]
+            assert len(find_duplicates([group.representative, member], pair, semantic=False)) == 1, group
+
+
 def test_reason_labels_are_french():
     assert REASON_LABELS == {
         "exact": "identique",
