@@ -93,7 +93,8 @@ def _stored_forms(text: str) -> tuple[str, str]:
 def _erase_traces(user: User) -> None:
     """Replace the person's e-mail and name where the site copied them, keeping what happened.
 
-    Audit entries about or by the account lose the e-mail, name and organisation; any other entry
+    Audit entries about or by the account lose the e-mail, name and organisation, and those by the
+    account the client address it acted from; any other entry
     loses the e-mail (a distinctive string: a name may be a word of someone's text, which an undo
     would then rewrite); other people's notifications ("X a commenté…") lose the name.
     """
@@ -112,6 +113,8 @@ def _erase_traces(user: User) -> None:
         own = entry.actor_id == user.id or (entry.target_type == "user" and entry.target_id == user.id)
         scrubbed = traces if own else (user.email,)
         entry.before, entry.after = _scrub(entry.before, scrubbed), _scrub(entry.after, scrubbed)
+        if entry.actor_id == user.id:
+            entry.client_address = None
     for note in db.session.scalars(
         db.select(Notification).where(Notification.message.contains(user.display_name, autoescape=True))
     ):
@@ -135,6 +138,7 @@ def delete_account(user: User, *, password: str) -> None:
         user.password_hash = generate_password_hash(secrets.token_hex(32))
         user.is_active = False
         db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
-        audit.record(
+        deletion = audit.record(
             "accounts:user:delete", actor=user, target_type="user", target_id=user.id, after={"anonymised": True}
         )
+        deletion.client_address = None  # the address is personal data too

@@ -116,3 +116,22 @@ def test_moderator_role_is_not_needed_to_delete_own_account(client, factory, aut
     user = factory.user(Role.MODERATOR)
     auth.login(user)
     assert client.post("/mon-compte/supprimer", data={"password": PASSWORD}).status_code == 302
+
+
+def test_delete_account_erases_the_addresses_the_person_acted_from(client, factory, auth):
+    process = factory.process()
+    user, other = factory.user(), factory.user()
+    for author in (other, user):
+        auth.login(author)
+        data = {"theme_id": process.themes[0].id, "kind": "idea", "similar_checked": "1", "text": "Une idée"}
+        assert client.post(f"/demarches/{process.slug}/contribuer", data=data).status_code == 302
+        auth.logout()
+    auth.login(user)
+    assert client.post("/mon-compte/supprimer", data={"password": PASSWORD}).status_code == 302
+    db.session.expire_all()
+    addresses = {
+        (entry.actor_id, entry.action): entry.client_address for entry in db.session.scalars(db.select(AuditEntry))
+    }
+    assert {address for (actor, _), address in addresses.items() if actor == user.id} == {None}
+    # Control: the address was recorded, and another person's entries keep theirs.
+    assert addresses[(other.id, "contributions:contribution:create")] == "127.0.0.1"
