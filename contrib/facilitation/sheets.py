@@ -29,6 +29,12 @@ from operator import is_
 from typing import NoReturn
 from xml.etree.ElementTree import ParseError
 
+# Imported with the app, not at the first upload: a worker's first workbook would otherwise pay
+# openpyxl's import (0.4 s) on top of its reading, and refusals must stay well under a second.
+from openpyxl import load_workbook
+from openpyxl.cell.read_only import EMPTY_CELL
+from openpyxl.utils.exceptions import InvalidFileException
+
 from contrib.core.errors import InvalidInput
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -224,9 +230,6 @@ def _cell_text(value) -> str:
 
 
 def _read_xlsx(data: bytes) -> Sheet:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     archive = _check_zip(data)
     # Expat refuses entity expansion bombs ("billion laughs") and broken XML with a ParseError.
     broken = (
@@ -253,8 +256,6 @@ def _read_xlsx(data: bytes) -> Sheet:
 
 
 def _read_first_visible_sheet(workbook, archive: zipfile.ZipFile) -> Sheet:
-    from openpyxl.cell.read_only import EMPTY_CELL
-
     visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
     hidden = [sheet.title for sheet in workbook.worksheets if sheet.sheet_state != "visible"]
     if not visible:
