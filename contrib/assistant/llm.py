@@ -28,6 +28,7 @@ from contrib.assistant.protocol import (
     Turn,
     checked_sentence,
     checked_title,
+    structure_segment,
 )
 from nlp.citations import NO_ANSWER, SupportScorer, split_sentences
 
@@ -232,14 +233,7 @@ def _draft_line(sentence: str, section: str, scorer: SupportScorer) -> tuple[str
     if _TITLE.match(sentence):
         return "texte", checked_title(_TITLE.sub("", sentence), scorer)
     if _ARGUMENTS.match(sentence):
-        return "arguments", {
-            "kind": "liaison",
-            "text": "Arguments :",
-            "citations": [],
-            "status": "structure",
-            "score": None,
-            "section": "arguments",
-        }
+        return "arguments", structure_segment("liaison", "Arguments :", "arguments")
     section = "texte" if section == "titre" else section
     return section, checked_sentence(sentence, scorer, section)
 

@@ -87,17 +87,15 @@ class LLMSettings:
         )
 
 
+def structure_segment(kind: str, text: str, section: str) -> dict:
+    """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing."""
+    return {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
+
+
 def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "texte") -> dict:
     """A segment as stored and shown: phrases carry the citation check's verdict."""
     if segment.kind != "phrase":
-        return {
-            "kind": segment.kind,
-            "text": segment.text,
-            "citations": [],
-            "status": "structure",
-            "score": None,
-            "section": section,
-        }
+        return structure_segment(segment.kind, segment.text, section)
     return _phrase(check_sentence(segment.as_text(), scorer), section)
 
 
@@ -147,22 +145,8 @@ def checked_title(title: str, scorer: SupportScorer) -> dict:
 def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict:
     """A model's sentence, checked; connecting phrases and the "no answer" sentence are structure."""
     if is_no_answer(sentence):
-        return {
-            "kind": "liaison",
-            "text": NO_ANSWER,
-            "citations": [],
-            "status": "structure",
-            "score": None,
-            "section": section,
-        }
+        return structure_segment("liaison", NO_ANSWER, section)
     verdict = check_sentence(sentence, scorer)
     if verdict.status == "liaison":
-        return {
-            "kind": "liaison",
-            "text": verdict.text,
-            "citations": [],
-            "status": "structure",
-            "score": None,
-            "section": section,
-        }
+        return structure_segment("liaison", verdict.text, section)
     return _phrase(verdict, section)
