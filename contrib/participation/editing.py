@@ -28,7 +28,7 @@ from contrib.models import (
 )
 from contrib.models.base import utcnow
 from contrib.models.contributions import search_key
-from contrib.participation import similar, vectors
+from contrib.participation import vectors
 from contrib.participation.contributions import ContributionDraft, get_contribution, validated_fields
 
 # Audit actions on a contribution that are its author's own, not someone acting on it.
@@ -142,9 +142,7 @@ def edit_contribution(contribution_id: int, draft: ContributionDraft, *, author:
             before=before,
             after=_state(contribution),
         )
-    # This worker's similar index holds the old text: rebuilt at its next query. Other workers keep
-    # the old meaning of this one row until they rebuild (search by words reads the database).
-    similar.forget(contribution.process_id)
+    # Every worker's similar index re-indexes the new text at its next query (see similar._index_for).
     if vector is None:
         vectors.queue_backfill(contribution.process_id)
     return contribution

@@ -4,7 +4,8 @@ Each worker keeps one nlp.SimilarIndex per process as a cache: it is built on fi
 the workers fork, by ``warm_up``), then grows by the contributions posted since (incremental add,
 no rebuild). Nothing in it matters between requests: hidden contributions are filtered when results
 are read from the database, a restarted worker rebuilds its cache, and each query checks a cheap
-fingerprint of the rows the index was built from (ids reused after a reset or a restore: rebuild).
+fingerprint of the rows the index was built from (ids reused after a reset or a restore: rebuild)
+and the last edit of the process (edited texts, by whichever host: re-indexed in place).
 
 Meaning comes from the vectors stored with the contributions (``contrib.participation.vectors``): a build
 embeds only the few rows still without one; with many missing it indexes words only and is rebuilt
@@ -22,7 +23,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from contrib.extensions import db
-from contrib.models import Contribution, Process
+from contrib.models import Contribution, ContributionRevision, Process
 from contrib.participation import vectors
 from nlp import SimilarIndex
 
@@ -45,6 +46,7 @@ class _CachedIndex:
     n_at_fit: int
     process_created_at: datetime | None
     last_created_at: datetime | None
+    last_revision_id: int
     upgrade_checked_at: float = 0.0
     words: frozenset[str] | None = None  # the index's word stems, computed on first use
 
@@ -72,6 +74,16 @@ class _Row:
 
 
 def _new_rows(process_id: int, after_id: int) -> list[_Row]:
+    return _rows(Contribution.process_id == process_id, Contribution.id > after_id)
+
+
+def _edited_rows(process_id: int, after_revision_id: int, up_to_id: int) -> list[_Row]:
+    """The rows up to ``up_to_id`` whose text was edited since revision ``after_revision_id``."""
+    edited = db.select(ContributionRevision.contribution_id).where(ContributionRevision.id > after_revision_id)
+    return _rows(Contribution.process_id == process_id, Contribution.id <= up_to_id, Contribution.id.in_(edited))
+
+
+def _rows(*conditions) -> list[_Row]:
     statement = (
         db.select(
             Contribution.id,
@@ -81,7 +93,7 @@ def _new_rows(process_id: int, after_id: int) -> list[_Row]:
             Contribution.embedding,
             Contribution.embedding_model,
         )
-        .where(Contribution.process_id == process_id, Contribution.id > after_id)
+        .where(*conditions)
         .order_by(Contribution.id)
     )
     return [
@@ -94,34 +106,51 @@ def _vectors_of(rows: list[_Row], embed_at_most: int) -> list[bytes] | None:
     return vectors.complete([row.text for row in rows], [row.vector for row in rows], embed_at_most=embed_at_most)
 
 
-def _fingerprint(process_id: int, last_id: int) -> tuple:
-    """(process created_at, rows up to ``last_id``, created_at of row ``last_id``), in one cheap query.
+def _last_revision_statement(process_id: int):
+    return (
+        db.select(db.func.max(ContributionRevision.id))
+        .join(Contribution, Contribution.id == ContributionRevision.contribution_id)
+        .where(Contribution.process_id == process_id)
+    )
+
+
+def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int]:
+    """((process created_at, rows up to ``last_id``, created_at of row ``last_id``), the process's last
+    revision id), in one cheap query.
 
     Ids are not forever: tables emptied with RESTART IDENTITY or a restored backup give old ids to
     other rows, and a cache trusting ``last_id`` alone would suggest vanished texts.
     """
-    return tuple(
-        db.session.execute(
-            db.select(
-                db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
-                db.select(db.func.count())
-                .select_from(Contribution)
-                .where(Contribution.process_id == process_id, Contribution.id <= last_id)
-                .scalar_subquery(),
-                db.select(Contribution.created_at)
-                .where(Contribution.process_id == process_id, Contribution.id == last_id)
-                .scalar_subquery(),
-            )
-        ).one()
-    )
+    *rows, last_revision_id = db.session.execute(
+        db.select(
+            db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
+            db.select(db.func.count())
+            .select_from(Contribution)
+            .where(Contribution.process_id == process_id, Contribution.id <= last_id)
+            .scalar_subquery(),
+            db.select(Contribution.created_at)
+            .where(Contribution.process_id == process_id, Contribution.id == last_id)
+            .scalar_subquery(),
+            _last_revision_statement(process_id).scalar_subquery(),
+        )
+    ).one()
+    return tuple(rows), last_revision_id or 0
 
 
-def _fit(process_id: int, rows: list[_Row], *, embed_at_most: int) -> SimilarIndex:
+def _fit(process_id: int, *, embed_at_most: int) -> SimilarIndex | None:
+    """A new index of every row of the process (None when it has none), cached."""
+    # Read before the rows: an edit committed in between is re-indexed at the next query.
+    last_revision_id = db.session.scalar(_last_revision_statement(process_id)) or 0
+    rows = _new_rows(process_id, 0)
+    if not rows:
+        return None
     stored = _vectors_of(rows, embed_at_most)
     ids, texts = [row.id for row in rows], [row.text for row in rows]
     index = SimilarIndex(semantic=stored is not None).fit(ids, texts, vectors=stored)
     process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
-    _cache[process_id] = _CachedIndex(index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at)
+    _cache[process_id] = _CachedIndex(
+        index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at, last_revision_id
+    )
     return index
 
 
@@ -129,32 +158,51 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
     """The process's index, brought up to date; the caller holds the process lock."""
     embed_at_most = EMBED_IN_REQUEST if embed_at_most is None else embed_at_most
     cached = _cache.get(process_id)
-    if cached is not None and (
-        _fingerprint(process_id, cached.last_id) != cached.expected_fingerprint()
-        or (
-            not cached.index.semantic
-            and cached.n_at_fit < ALWAYS_REFIT_BELOW
-            and vectors.count_missing(process_id) <= embed_at_most
-        )
+    if cached is None:
+        return _fit(process_id, embed_at_most=embed_at_most)
+    rows_fingerprint, last_revision_id = _fingerprint(process_id, cached.last_id)
+    if rows_fingerprint != cached.expected_fingerprint() or (
+        not cached.index.semantic
+        and cached.n_at_fit < ALWAYS_REFIT_BELOW
+        and vectors.count_missing(process_id) <= embed_at_most
     ):
         # Built from rows that are no longer what they were, or small, words-only and the vectors are
         # now stored: rebuild (a large one is replaced in the background, see ``_upgrade_if_ready``).
         _cache.pop(process_id, None)
-        cached = None
-    rows = _new_rows(process_id, cached.last_id if cached else 0)
-    n_total = len(rows) + (cached.index.n_indexed_ if cached else 0)
-    if cached is None or (rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit)):
-        if cached is not None:
-            rows = _new_rows(process_id, 0)
-        return _fit(process_id, rows, embed_at_most=embed_at_most) if rows else None
+        return _fit(process_id, embed_at_most=embed_at_most)
+    rows = _new_rows(process_id, cached.last_id)
+    n_total = len(rows) + cached.index.n_indexed_
+    if rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit):
+        return _fit(process_id, embed_at_most=embed_at_most)
+    edited = (
+        _edited_rows(process_id, cached.last_revision_id, cached.last_id)
+        if last_revision_id != cached.last_revision_id
+        else []
+    )
+    try:
+        if edited:
+            cached.index.replace(*_texts_and_vectors(cached, edited))
+        if rows:
+            cached.index.add(*_texts_and_vectors(cached, rows))
+    except _EncoderFailed:  # start again on words only
+        _cache.pop(process_id, None)
+        return _fit(process_id, embed_at_most=0)
+    cached.last_revision_id = last_revision_id
     if rows:
-        stored = _vectors_of(rows, len(rows)) if cached.index.semantic else None
-        if cached.index.semantic and stored is None:  # the encoder failed: start again on words only
-            _cache.pop(process_id, None)
-            return _fit(process_id, _new_rows(process_id, 0), embed_at_most=0)
-        cached.index.add([row.id for row in rows], [row.text for row in rows], vectors=stored)
         cached.last_id, cached.last_created_at = rows[-1].id, rows[-1].created_at
     return cached.index
+
+
+class _EncoderFailed(Exception):
+    pass
+
+
+def _texts_and_vectors(cached: _CachedIndex, rows: list[_Row]) -> tuple[list[int], list[str], list[bytes] | None]:
+    """(ids, texts, vectors) of ``rows`` for the cached index (vectors only for a semantic one)."""
+    stored = _vectors_of(rows, len(rows)) if cached.index.semantic else None
+    if cached.index.semantic and stored is None:
+        raise _EncoderFailed
+    return [row.id for row in rows], [row.text for row in rows], stored
 
 
 def _count_rows(process_id: int) -> int:
@@ -174,9 +222,7 @@ def _build_in_background(process_id: int, *, replace: bool = False) -> None:
         try:
             with app.app_context():
                 if replace:
-                    rows = _new_rows(process_id, 0)
-                    if rows:
-                        _fit(process_id, rows, embed_at_most=EMBED_IN_BACKGROUND)
+                    _fit(process_id, embed_at_most=EMBED_IN_BACKGROUND)
                 else:
                     with _process_lock(process_id):
                         _index_for(process_id, embed_at_most=EMBED_IN_BACKGROUND)

@@ -137,3 +137,15 @@ def test_rows_added_to_a_large_index_join_their_cell_and_refit_keeps_the_stored_
     stored = vectors.astype(np.float32).astype(np.float16)  # as_matrix reads float32
     assert np.array_equal(index.refit()._dense[: n + 1], stored)
     assert index.vector_bytes_ < (n + 1) * 512 * 2 * 1.3  # float16 rows, grown by 25 % at most
+
+
+def test_a_replaced_text_is_found_by_its_new_words_and_meaning_only(index):
+    before = dict(index.query("baisser la TVA", min_score=0.0))[2]
+    assert before > 0.5  # control: found by its old text
+    index.replace([2], ["covoiturage rural"])
+    assert dict(index.query("baisser la TVA", min_score=0.0)).get(2, 0.0) < 0.2
+    assert [i for i, _ in index.query("covoiturage")][:1] == [2]
+    assert index.n_indexed_ == 4 and [i for i, _ in index.refit().query("covoiturage")][:1] == [2]
+    assert sorted(index.ids_) == [1, 2, 3, 4]  # the refit dropped the old row
+    with pytest.raises(ValueError, match="not indexed"):
+        index.replace([9], ["texte inconnu"])

@@ -7,7 +7,7 @@ from contrib.duplicates import services as duplicates
 from contrib.extensions import db
 from contrib.facilitation import imports
 from contrib.models import Contribution, DuplicateStatus, Role
-from contrib.participation import contributions, similar, vectors
+from contrib.participation import contributions, editing, similar, vectors
 from contrib.participation.contributions import ContributionDraft
 from nlp import embeddings
 from tests.conftest import poll_with_worker
@@ -197,6 +197,26 @@ class TestSuggestions:
         later = post(process, factory.user(), "Payer les formateurs pour le temps où ils conçoivent leurs cours.")
         assert later.id in [c.id for c, _ in similar.find_similar(process.id, self.TYPED)]
         assert similar._cache[process.id].index is index  # added, not rebuilt
+
+    @pytest.mark.parametrize("large", [True, False])
+    def test_an_edited_text_is_suggested_by_its_new_meaning_in_every_worker(self, app, factory, monkeypatch, large):
+        """The edit rule leaves the caches alone, as on another host: the index notices the new revision."""
+        if large:
+            monkeypatch.setattr(similar, "ALWAYS_REFIT_BELOW", 0)  # built apart, before the workers fork
+        process, partner = self.scene(factory)
+        author = factory.user()
+        edited = post(process, author, "Ouvrir les centres de formation le samedi matin.")
+        similar.warm_up()  # builds the large one now (else in the background)
+        before = [c.id for c, _ in similar.find_similar(process.id, self.TYPED)]
+        assert edited.id not in before[:1] and partner.id in before  # control: the old text is not it
+        index = similar._cache[process.id].index
+        draft = ContributionDraft(
+            theme_id=edited.theme_id, kind="idea", text="Rémunérer le temps où les formateurs conçoivent leurs cours."
+        )
+        editing.edit_contribution(edited.id, draft, author=author, version=edited.version)
+        assert next(c.id for c, _ in similar.find_similar(process.id, self.TYPED)) == edited.id
+        assert similar._cache[process.id].index is index  # re-indexed in place, not rebuilt
+        assert edited.id not in [c.id for c, _ in similar.find_similar(process.id, "centres de formation le samedi")]
 
 
 @pytest.fixture
