@@ -124,8 +124,8 @@ def _nginx_site(tmp_path: Path, web_port: int, http_port: int, https_port: int) 
     main = tmp_path / "nginx.conf"
     main.write_text(
         f"daemon off;\nuser root;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n  client_body_temp_path {tmp_path};\n"
-        f"  proxy_temp_path {tmp_path};\n  include {tmp_path}/site.conf;\n}}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  access_log {tmp_path}/access.log;\n"
+        f"  client_body_temp_path {tmp_path};\n  proxy_temp_path {tmp_path};\n  include {tmp_path}/site.conf;\n}}\n"
     )
     return main
 
@@ -176,6 +176,11 @@ def test_the_units_command_lines_serve_behind_the_nginx_site(app, factory, redis
                     assert time.monotonic() < deadline and started[-1].poll() is None, "nginx did not start"
                     time.sleep(0.1)
             assert page.status_code == 200 and "Mutualiser la préparation des audits Qualiopi" in page.text
+            assert browser.get("/c/KXWT4R9PMA").status_code == 404  # a ballot card's address: no such card
+        access_log = (tmp_path / "access.log").read_text()
+        assert "/demarches/deploiement" in access_log  # control: requests are logged
+        assert "KXWT4R9PMA" not in access_log, "a card's code is written to the proxy's access log"
+        with httpx.Client(base_url=f"https://127.0.0.1:{https_port}", verify=False, timeout=30) as browser:
             assert (
                 browser.get("/static/css/" + next(p.name for p in (ROOT / "static/css").iterdir())).status_code == 200
             )
