@@ -21,6 +21,7 @@ from contrib.core.errors import NotFound
 from contrib.participation.exports import Export, neutralise
 from contrib.plaidoyer.publication import (
     ANNEX_TITLE,
+    EMPTY_NOTICE,
     TOC_TITLE,
     numbered,
     public_base,
@@ -79,6 +80,7 @@ def _to_html(content: dict, *, meta: dict | None, base_url: str) -> bytes:
         doc=publication(content, meta=meta, base_url=base_url),
         annex_title=ANNEX_TITLE,
         toc_title=TOC_TITLE,
+        empty_notice=EMPTY_NOTICE,
     ).encode("utf-8")
 
 

@@ -21,6 +21,7 @@ from contrib.proposals.services import citation_parts
 ORGANISATION = "Conférence Permanente des Organismes de Formation (CPOF)"
 ANNEX_TITLE = "Annexe : contributions sources de chaque proposition"
 TOC_TITLE = "Sommaire"
+EMPTY_NOTICE = "Ce document ne contient encore aucune proposition."
 REMOVED_CITATION = "[citation retirée]"
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = (

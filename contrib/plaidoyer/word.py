@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from contrib.plaidoyer.publication import ANNEX_TITLE, TOC_TITLE, Publication
+from contrib.plaidoyer.publication import ANNEX_TITLE, EMPTY_NOTICE, TOC_TITLE, Publication
 
 GREY = RGBColor(0x44, 0x44, 0x44)
 BLUE = RGBColor(0x0B, 0x3D, 0x6E)
@@ -136,8 +136,11 @@ def docx(doc: Publication) -> bytes:
     _header_and_footer(section, doc)
 
     _cover(document, doc)
-    _table_of_contents(document, doc)
+    if doc.contents:
+        _table_of_contents(document, doc)
     _page_break(document)
+    if not doc.items:
+        _body(document, EMPTY_NOTICE)
     if doc.introduction:
         document.add_heading("Introduction", level=1)
         for paragraph in doc.introduction:

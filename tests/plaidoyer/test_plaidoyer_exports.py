@@ -15,6 +15,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from contrib.models import Role
 from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
@@ -280,3 +281,15 @@ def test_the_cover_figures_agree_in_number():
         (2, "Proposition 1 : Former", "proposition-1"),
         (1, "Annexe : contributions sources de chaque proposition", "annexe"),
     ]
+
+
+def test_an_empty_document_says_so_instead_of_an_empty_table_of_contents(factory, content):
+    staff = factory.user(Role.STAFF)
+    empty = documents.document(documents.get(plaidoyer_acts.create("Plaidoyer vide", actor=staff).id))
+    _, pages = _pdf_pages(_export(empty, "pdf"))
+    word = "\n".join(p.text for p in Document(io.BytesIO(_export(empty, "docx"))).paragraphs)
+    for text in ("\n".join(pages), word, _export(empty, "html").decode()):
+        assert "Ce document ne contient encore aucune proposition." in text and "Sommaire" not in text
+    assert len(pages) == 2  # the cover, then the notice
+    _, full = _pdf_pages(_export(content, "pdf"))
+    assert "Sommaire" in full[1] and "aucune proposition" not in "\n".join(full)  # control
