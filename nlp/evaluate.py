@@ -46,7 +46,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nlp.embeddings import embed as embed_texts
-from nlp.evaluate_citations import evaluate_citations, format_citation_report, heldout_report, is_claim_file
+from nlp.evaluate_citations import (
+    HELDOUT_SETS,
+    evaluate_citations,
+    format_citation_report,
+    heldout_report,
+    is_claim_file,
+)
 from nlp.evaluate_citations import summary as citation_summary
 from nlp.evaluate_clustering import clustering_scores, stability_scores
 from nlp.evaluate_data import DATA, DEFAULT_FILES, Dataset, components, load_dataset, pairs, pairwise_scores
@@ -182,8 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_report(result), flush=True)
         print(flush=True)
         figures[Path(path).name] = result
-    if not args.paths:  # the held-out claim set shipped in nlp/data, measured beside the dev files
-        figures["citations_heldout"] = heldout_report()
+    if not args.paths:  # the claim sets shipped in nlp/data, measured beside the dev files
+        for key, path in HELDOUT_SETS.items():
+            figures[key] = heldout_report(path)
     if args.latency:
         consultations = [p for p in args.paths or [DATA / name for name in DEFAULT_FILES] if "paraphrase" not in p.name]
         figures["latency"] = query_latency(consultations, args.latency, seed=args.seed)

@@ -6,11 +6,12 @@ sentence of it is ``"verifiee"``. Figures: precision of "vérifiée", share of s
 accepted, and the number accepted per category, on all rows and on two parts split by a fixed
 hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tuning`` only.
 
-The held-out claim set shipped in ``nlp/data/heldout_claims.csv`` (written apart from the checker
-and never used to tune it; see ``nlp/README.md``) is measured by :func:`evaluate_heldout`, with the
-same figures split by real and hand-written sources.
+The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nlp/README.md``) are
+measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
+``heldout_claims.csv`` (session 6; development data since session 7) and ``heldout2_claims.csv``
+(session 7, never used to tune anything: the honest figure).
 
-Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: the held-out set; also run by
+Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: both shipped sets; also run by
 ``python -m nlp.evaluate``).
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +28,7 @@ from pathlib import Path
 
 __all__ = [
     "HELDOUT_CLAIMS",
+    "HELDOUT_SETS",
     "evaluate_citations",
     "evaluate_heldout",
     "format_citation_report",
@@ -37,8 +40,14 @@ __all__ = [
 ]
 
 HELDOUT_CLAIMS = Path(__file__).resolve().parent / "data" / "heldout_claims.csv"
-"""160 hand-written claims kept apart from the checker's tuning (20 per category)."""
+"""160 hand-written claims (20 per category), held out in session 6, development data since."""
+HELDOUT_SETS = {
+    "citations_heldout": HELDOUT_CLAIMS,
+    "citations_heldout2": HELDOUT_CLAIMS.with_name("heldout2_claims.csv"),
+}
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout2`` is held out."""
 
+_CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3
 """One row in ``HELD_OUT_SHARE`` (by hash of its id) is held out from tuning."""
 
@@ -75,8 +84,10 @@ def load_claims(path: str | Path) -> list[dict]:
 
 
 def _accepted(check: Callable, claim: str, sources: dict[int, str]) -> tuple[bool, str]:
-    cited = "[" + ", ".join(f"#{i}" for i in sources) + "]"
-    sentences = check(f"{claim.rstrip()} {cited}", sources)
+    """Check the claim as written when it places its own citations (``heldout2``: ``… [#12] … [#40].``),
+    else with every source cited at its end (the dev files)."""
+    text = claim if _CITATION.search(claim) else f"{claim.rstrip()} [" + ", ".join(f"#{i}" for i in sources) + "]"
+    sentences = check(text, sources)
     ok = bool(sentences) and all(s.status == "verifiee" for s in sentences)
     reasons = "; ".join(getattr(s, "reason", "") or s.status for s in sentences if s.status != "verifiee")
     return ok, reasons
@@ -157,9 +168,9 @@ def evaluate_heldout(path: str | Path = HELDOUT_CLAIMS, check: Callable | None =
     }
 
 
-def heldout_report(print_report: Callable[[str], object] = print) -> dict:
-    """Measure the held-out set, print its table, and return its figures without per-row details."""
-    result = evaluate_heldout()
+def heldout_report(path: str | Path = HELDOUT_CLAIMS, print_report: Callable[[str], object] = print) -> dict:
+    """Measure a shipped claim set, print its table, and return its figures without per-row details."""
+    result = evaluate_heldout(path)
     print_report(format_citation_report(result, parts=("all", "real_sources", "written_sources")))
     return summary(result)
 
@@ -196,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m nlp.evaluate_citations [PATH.csv]", file=sys.stderr)
         return 2
     if not argv:
-        print(json.dumps({"citations_heldout": heldout_report()}, ensure_ascii=False))
+        figures = {key: heldout_report(path) for key, path in HELDOUT_SETS.items()}
+        print(json.dumps(figures, ensure_ascii=False))
         return 0
     result = evaluate_citations(argv[0])
     print(format_citation_report(result))

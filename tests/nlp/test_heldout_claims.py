@@ -1,14 +1,15 @@
-"""The held-out claim set (nlp/data/heldout_claims.csv): its format, and that its evaluation reports
-every figure. No threshold on the checker's figures here: the set only measures."""
+"""The claim sets shipped in nlp/data (heldout_claims.csv, heldout2_claims.csv): their format, and that their
+evaluation reports every figure. No threshold on the checker's figures here: the sets only measure."""
 
 import csv
 import json
+import re
 from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 
-from nlp.evaluate_citations import HELDOUT_CLAIMS, evaluate_heldout, format_citation_report, load_claims
+from nlp.evaluate_citations import HELDOUT_CLAIMS, HELDOUT_SETS, evaluate_heldout, format_citation_report, load_claims
 from tests.conftest import shared_data
 
 CATEGORIES = {
@@ -31,33 +32,40 @@ def _rows(path=HELDOUT_CLAIMS):
         return list(reader)
 
 
-def test_heldout_file_parses_with_twenty_claims_per_category_and_consistent_sources():
-    rows = _rows()
-    assert HELDOUT_CLAIMS.read_bytes().count(b"\r\n") >= len(rows)  # CRLF, like the dev files
+SETS = pytest.mark.parametrize("path", list(HELDOUT_SETS.values()), ids=list(HELDOUT_SETS))
+
+
+@SETS
+def test_heldout_file_parses_with_twenty_claims_per_category_and_consistent_sources(path):
+    rows = _rows(path)
+    assert path.read_bytes().count(b"\r\n") >= len(rows)  # CRLF, like the dev files
     assert len({r["id"] for r in rows}) == len(rows) and len({r["claim"] for r in rows}) == len(rows)
     counts = Counter(r["category"] for r in rows)
     assert set(counts) == set(CATEGORIES) and min(counts.values()) >= 20
     texts: dict[int, str] = {}
     for row in rows:
         assert row["label"] == CATEGORIES[row["category"]], row["id"]
-        assert row["claim"].strip() and "[#" not in row["claim"]
         sources = json.loads(row["sources_json"])
-        assert 1 <= len(sources) <= 3
+        placed = {int(i) for i in re.findall(r"\[#(\d+)\]", row["claim"])}
+        assert row["claim"].strip() and placed in (set(), {s["id"] for s in sources}), row["id"]
+        assert 1 <= len(sources) <= 4
         assert [int(i) for i in row["cited_ids"].split()] == [s["id"] for s in sources], row["id"]
         for source in sources:
             assert isinstance(source["id"], int) and source["text"].strip()
             assert texts.setdefault(source["id"], source["text"]) == source["text"]  # one id, one text
-    assert len(load_claims(HELDOUT_CLAIMS)) == len(rows)
+    assert len(load_claims(path)) == len(rows)
 
 
-def test_heldout_real_sources_exist_verbatim_and_are_not_sources_of_the_dev_claims():
+@SETS
+def test_heldout_real_sources_exist_verbatim_and_are_not_sources_of_the_dev_claims(path):
     real_texts = {}
     for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv"):
         with open(shared_data(name), newline="", encoding="utf-8") as handle:
             real_texts.update((r["id"], r["text"]) for r in csv.DictReader(handle))
-    dev_refs = {s["ref"] for r in _rows(shared_data("dev_citations.csv")) for s in json.loads(r["sources_json"])}
+    others = [shared_data("dev_citations.csv"), *(p for p in HELDOUT_SETS.values() if p != path)]
+    other_refs = {s["ref"] for other in others for r in _rows(other) for s in json.loads(r["sources_json"])}
     refs = set()
-    for row in _rows():
+    for row in _rows(path):
         for source in json.loads(row["sources_json"]):
             if source["ref"] is None:
                 assert source["id"] >= 90000  # hand-written sources have their own id range
@@ -65,7 +73,7 @@ def test_heldout_real_sources_exist_verbatim_and_are_not_sources_of_the_dev_clai
             assert source["id"] < 90000 and real_texts[source["ref"]] == source["text"], source["ref"]
             refs.add(source["ref"])
     assert len(refs) >= 40  # control: the loop did see real sources
-    assert not refs & dev_refs
+    assert not refs & (other_refs - {None})
 
 
 def _checker(verdict):
