@@ -40,6 +40,24 @@ def headline(contribution) -> str:
     return contribution.title or first_sentence(contribution.text)
 
 
+def below_headline(contribution, terms: Iterable[str] = ()) -> str:
+    """The excerpt a list shows under the headline, never the headline's words twice: with a search,
+    the part around the first searched word; for an untitled contribution, the text after its first
+    sentence (« … » when the headline was cut); "" when there is nothing more to show."""
+    terms = tuple(terms)
+    shown = excerpt(contribution.text, terms)
+    if contribution.title:
+        return shown
+    headline_ = first_sentence(contribution.text)
+    if terms:
+        return "" if shown == headline_ else shown
+    flat = " ".join(contribution.text.split())
+    if flat.startswith(headline_):
+        return excerpt(flat[len(headline_) :].strip())
+    rest = flat[len(headline_) - 1 :].lstrip(" ,;:-–—")  # the headline is the text's start, cut with « … »
+    return "… " + excerpt(rest, limit=EXCERPT_LENGTH - 2) if rest else ""
+
+
 def _matches(word: str, terms: Iterable[str]) -> bool:
     folded = fold(word)
     return any(folded.startswith(term) for term in terms)
@@ -77,5 +95,5 @@ def highlight(text: str, terms: Iterable[str]) -> Markup:
 
 
 def init_app(app) -> None:
-    """Register the list filters: ``headline``, ``excerpt``, ``highlight``."""
-    app.jinja_env.filters.update(headline=headline, excerpt=excerpt, highlight=highlight)
+    """Register the list filters: ``headline``, ``below_headline``, ``highlight``."""
+    app.jinja_env.filters.update(headline=headline, below_headline=below_headline, highlight=highlight)

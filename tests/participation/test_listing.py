@@ -2,12 +2,13 @@
 headlines for untitled contributions, searched words highlighted safely."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from contrib.models.base import utcnow
 from contrib.participation import comments, supports
-from contrib.participation.display import excerpt, first_sentence, highlight
+from contrib.participation.display import below_headline, excerpt, first_sentence, highlight
 
 
 def titles_in_order(html: str) -> list[str]:
@@ -105,6 +106,20 @@ class TestHeadline:
         )
         html = client.get(f"/demarches/{process.slug}").text
         assert titles_in_order(html) == ["Les financements arrivent trop tard."]
+
+    def test_an_untitled_contribution_never_shows_its_first_words_twice(self):
+        short = SimpleNamespace(title=None, text="Les financements arrivent trop tard. La trésorerie souffre.")
+        assert below_headline(short) == "La trésorerie souffre."
+        assert below_headline(SimpleNamespace(title=None, text="Une seule phrase.")) == ""
+        long = SimpleNamespace(
+            title=None, text="Les OF ont investi dans le distanciel pendant le Covid, puis " * 3 + "fin."
+        )
+        headline = first_sentence(long.text)
+        rest = below_headline(long)
+        assert headline.endswith("…") and rest.startswith("… ")
+        assert " ".join(long.text.split()).startswith(headline[:-1] + " " + rest[2:12])  # continues where it was cut
+        titled = SimpleNamespace(title="Distanciel", text=long.text)
+        assert below_headline(titled).startswith("Les OF ont investi")  # control: a title, the text from its start
 
     def test_a_long_sentence_is_cut_at_a_word_boundary(self):
         text = "Il faudrait que les organismes de formation puissent " + "mutualiser " * 20 + "leurs moyens."
