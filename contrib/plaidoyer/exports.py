@@ -133,6 +133,8 @@ def _to_markdown(content: dict, *, meta: dict | None, base_url: str) -> bytes:
         for paragraph in texts:
             lines.extend([_md(paragraph), ""])
 
+    if not doc.items:
+        lines.extend([EMPTY_NOTICE, ""])
     if doc.introduction:
         lines.extend(["## Introduction", ""])
         paragraphs(doc.introduction)

@@ -288,7 +288,7 @@ def test_an_empty_document_says_so_instead_of_an_empty_table_of_contents(factory
     empty = documents.document(documents.get(plaidoyer_acts.create("Plaidoyer vide", actor=staff).id))
     _, pages = _pdf_pages(_export(empty, "pdf"))
     word = "\n".join(p.text for p in Document(io.BytesIO(_export(empty, "docx"))).paragraphs)
-    for text in ("\n".join(pages), word, _export(empty, "html").decode()):
+    for text in ("\n".join(pages), word, _export(empty, "html").decode(), _export(empty, "md").decode()):
         assert "Ce document ne contient encore aucune proposition." in text and "Sommaire" not in text
     assert len(pages) == 2  # the cover, then the notice
     _, full = _pdf_pages(_export(content, "pdf"))
