@@ -163,10 +163,14 @@ _NEW_SUBJECT = frozenset(
 class Token:
     """One token of a text: its folded form, its offset, and the index of its clause."""
 
-    __slots__ = ("clause", "end", "folded", "start")
+    __slots__ = ("clause", "compared", "end", "folded", "question", "start")
 
     def __init__(self, folded: str, start: int, end: int, clause: int):
         self.folded, self.start, self.end, self.clause = folded, start, end, clause
+        self.question = False  # the clause ends with "?"
+        self.compared = (
+            False  # opens the term a preference sets aside ("plus efficace d'imposer X | que d'interdire Y")
+        )
 
     def __repr__(self) -> str:
         return f"Token({self.folded!r}, clause={self.clause})"
@@ -185,6 +189,11 @@ def tokenize(folded: str) -> list[Token]:
     for n, m in enumerate(matches):
         text = m.group()
         if text in ";:()!?.…":
+            if text == "?":
+                for tok in reversed(out):
+                    if tok.clause != clause:
+                        break
+                    tok.question = True
             clause += 1
             continue
         if text == ",":
@@ -198,8 +207,33 @@ def tokenize(folded: str) -> list[Token]:
             or (text == "et" and nxt in ("non", "pas"))
         ):  # "X et non Y": the negation is Y's alone
             clause += 1
+        compared = _sets_aside(out, clause, text, nxt)
+        if compared:
+            clause += 1
         out.append(Token(text, m.start(), m.end(), clause))
+        out[-1].compared = compared
     return out
+
+
+_COMPARATIVES = frozenset(["plus", "mieux", "davantage"])
+
+
+def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
+    """True for the word opening the term a preference or a comparison sets aside: "que" after "plus" /
+    "mieux" / "préférer" ("plus efficace d'imposer X que d'interdire Y"), "à" after "préférer X"
+    ("préfèrent le geste réel à la réalité virtuelle"). The other term is the one preferred."""
+    if text not in ("que", "qu", "a", "au", "aux") or nxt in ("ce", "jamais", "prevu", "avant"):
+        return False
+    same = []  # the clause's words before this one, back to the previous "que"
+    for t in reversed(before):
+        if t.clause != clause or t.folded in ("que", "qu"):
+            break
+        same.append(t.folded)
+    if text in ("a", "au", "aux"):
+        # "préfèrent X à Y": a word between the verb and "à" (a bare "préfèrent à" is something else)
+        return len(same) >= 2 and any(w.startswith("prefer") for w in same[1:4])
+    compared = any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
+    return compared and "ne" not in same and "n" not in same
 
 
 def is_negative_word(word: str) -> bool:
@@ -222,7 +256,8 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
             continue  # its complement alone is negated (sans_complements)
         if _negates(tokens, i, consumed):
             flips[i] = 1
-            negated[tok.clause] = True
+            if tok.folded != "non" or not _is_local_negator(tokens, i):
+                negated[tok.clause] = True  # "difficultés à …" still says the clause is about a lack
     by_clause: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
         by_clause.setdefault(tok.clause, []).append(i)
@@ -238,15 +273,65 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
             whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."
             negated[clauses[n - 1]] = not negated.get(clauses[n - 1], False)
     local = sans_complements(tokens)
+    local_flips = {
+        j
+        for i, tok in enumerate(tokens)
+        if flips[i] and _is_local_negator(tokens, i)
+        for j in [_next_word(tokens, i)]
+        if j is not None
+    }
     out = []
     parity = 0
     current = None
+    since = 0  # words read since the last negation of the clause
     for i, tok in enumerate(tokens):
         if tok.clause != current:
             current, parity = tok.clause, 0
-        out.append((parity + (tok.clause in whole) + (i in local)) % 2)
-        parity = (parity + flips[i]) % 2
+        if parity and since >= 2 and tok.folded in _FRAME_PREPOSITIONS:
+            parity = 0  # "n'a pas tenu ses promesses | dans nos formations": the frame is not denied
+        out.append((parity + (tok.clause in whole) + (i in local) + (i in local_flips)) % 2)
+        if flips[i] and not _is_local_negator(tokens, i):
+            parity, since = (parity + 1) % 2, 0
+        else:
+            since += 1
     return out, negated, whole
+
+
+# Prepositions that open a circumstance (place, time, frame) after the negated predicate and its object:
+# "la réalité virtuelle n'a pas tenu ses promesses dans nos formations" does not deny the formations.
+_FRAME_PREPOSITIONS = frozenset(["dans", "pendant", "depuis", "lors", "chez", "selon", "malgre", "grace", "durant"])
+# Nouns of lack or difficulty negate their complement ("difficultés à lire", "absence de suivi"), not the clause.
+_NOMINAL_NEGATORS = frozenset(
+    [
+        "difficulte",
+        "difficultes",
+        "probleme",
+        "problemes",
+        "obstacle",
+        "obstacles",
+        "penurie",
+        "absence",
+        "absences",
+        "manque",
+    ]
+)
+
+
+def _is_local_negator(tokens: list[Token], i: int) -> bool:
+    """True for a negator whose scope is the next word only: a noun of lack before its complement
+    ("difficultés à lire"), or "non" before an adjective ("emplois non subventionnés")."""
+    word = tokens[i].folded
+    nxt = tokens[i + 1].folded if i + 1 < len(tokens) and tokens[i + 1].clause == tokens[i].clause else ""
+    if word in _NOMINAL_NEGATORS:
+        return True
+    if word == "non":
+        prev = tokens[i - 1].folded if i and tokens[i - 1].clause == tokens[i].clause else ""
+        return (
+            bool(prev)
+            and prev not in ("et", "ou", "mais", "que", "qu", "si")
+            and nxt not in ("pas", "plus", "seulement", "")
+        )
+    return False
 
 
 _COMPLEMENT_SKIP = frozenset(
@@ -314,12 +399,20 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     word = tokens[i].folded
     prev = tokens[i - 1].folded if i else ""
     nxt = tokens[i + 1].folded if i + 1 < len(tokens) else ""
+    if tokens[i].compared:
+        return True
     if word in ("ne", "n"):
+        if _rhetorical(tokens, i):
+            for j in range(i + 1, min(i + 6, len(tokens))):
+                if tokens[j].folded in _NE_PARTICLES:
+                    consumed.add(j)
+                    break
+            return False  # "Ne faut-il pas laisser … ?", "Pourquoi ne pas en faire une obligation ?" propose it
         for j in range(i + 1, min(i + 6, len(tokens))):
             if tokens[j].folded in _NE_PARTICLES:
                 consumed.add(j)
                 return True
-        return False
+        return prev in ("personne", "rien", "nul", "nulle")  # "personne ne fait le lien"
     if word in _BARE_NEGATORS:
         return i not in consumed
     if word == "faute":
@@ -333,6 +426,17 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     if word == "contre":
         return prev != "par"
     return is_negative_word(word)
+
+
+def _rhetorical(tokens: list[Token], i: int) -> bool:
+    """True for a negation that proposes: "Pourquoi ne pas …", or a negative question opening its
+    clause with the subject after the verb ("Ne faut-il pas … ?", "N'est-ce pas … ?")."""
+    if i and tokens[i - 1].folded == "pourquoi":
+        return True
+    if not tokens[i].question or (i and tokens[i - 1].clause == tokens[i].clause):
+        return False
+    inverted = {"il", "elle", "on", "ils", "elles", "ce", "t"}
+    return any(t.folded in inverted for t in tokens[i + 1 : i + 4])
 
 
 def _in_family(word: str, family: tuple[str, ...]) -> bool:

@@ -28,6 +28,8 @@ from nlp.citations.thresholds import (
     DEFAULT_THRESHOLD,
     PARAPHRASE_COVERAGE,
     PARAPHRASE_SIMILARITY,
+    REWORDING_COVERAGE,
+    REWORDING_SIMILARITY,
     SENTENCE_SIMILARITY,
     SOURCE_SIMILARITY,
     SYNTHESIS_SIMILARITY,
@@ -241,7 +243,10 @@ def check_sentence(
         or (score >= PARAPHRASE_COVERAGE and similarity.reaches(PARAPHRASE_SIMILARITY))
         or synthesis
     )
-    if not covered or weak_unit:
+    # A strong rewording of one text: few shared words, but as close in meaning as a copy in other words.
+    # Only when no rule above refused it (the encoder does not see negation, numbers or names).
+    reworded = not reasons and score >= REWORDING_COVERAGE and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
+    if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
             reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} de {_ids_phrase(ids)}")

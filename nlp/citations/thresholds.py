@@ -33,3 +33,9 @@ COUNTED_SOURCE_SHARE = 0.5
 """« Deux contributions … »: each counted source aligns this share of the sentence, or two words that are
 not all names, or is close in meaning (``PARAPHRASE_SIMILARITY``); a source sharing one word or only the
 actor's name does not say it."""
+
+REWORDING_SIMILARITY = 0.65
+"""Cosine between the sentence and a passage of each cited text above which a sentence that no other rule
+refuses is a rewording, whatever share of its words is aligned (above ``REWORDING_COVERAGE``)."""
+
+REWORDING_COVERAGE = 0.0
