@@ -118,6 +118,10 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("facile", "simplifi"), ("difficile", "complique", "complexe", "complexifi")),
     (("succes", "reussi", "reussite", "fonctionn"), ("echec", "echou")),
     (("juste",), ("injuste",)),
+    (
+        ("bon", "bonne", "bons", "bonnes", "pertinent", "excellent"),
+        ("mauvais", "ridicule", "absurde", "aberrant", "insense"),
+    ),
     (("bien",), ("mal",)),
     (("suffisant", "suffisante", "suffit", "suffire"), ("insuffisant", "insuffisante")),
     (("utile", "utiles"), ("inutile", "inutiles")),

@@ -69,7 +69,13 @@ def _lemma(word: str) -> str:
     return fold(simplemma.lemmatize(word, lang="fr"))
 
 
+# Judgements carry the claim's stance even when short and frequent: "un bon moyen" vs "un argument ridicule".
+_EVALUATIVE = frozenset(["bon", "bonne", "bons", "bonnes", "mauvais", "mauvaise", "mauvaises"])
+
+
 def _is_content(word: str) -> bool:
+    if word in _EVALUATIVE:
+        return True
     return (
         len(word) >= 3
         and not word.isdigit()

@@ -7,6 +7,24 @@ import re
 from nlp._polarity import Token
 from nlp.citations.lexicons import _ANNUAL, _FRACTIONS, _NUMBER_WORDS, _PERIOD_UNITS, _SOURCE_NOUNS
 
+# Time units of a duration, in days ("trois semaines" = 21, "un an" = "douze mois" up to a rounding of months).
+_DURATION_DAYS = {
+    "h": 1 / 24,
+    "heure": 1 / 24,
+    "heures": 1 / 24,
+    "jour": 1,
+    "jours": 1,
+    "journee": 1,
+    "journees": 1,
+    "semaine": 7,
+    "semaines": 7,
+    "mois": 30,
+    "an": 360,
+    "ans": 360,
+    "annee": 360,
+    "annees": 360,
+}
+
 
 def _parse_number(text: str) -> float | None:
     digits = re.sub(r"[ \u00a0\u202f]", "", text)
@@ -60,6 +78,13 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         value = values[i]
         nxt = words[i + 1] if i + 1 < len(words) else ""
         prev = words[i - 1] if i else ""
+        if word in _DURATION_DAYS and i and (prev in ("un", "une") or values[i - 1] is not None):
+            # "une semaine de plus par an" is not "une journée de plus": a duration counted in days
+            count = 1.0 if prev in ("un", "une") else values[i - 1]
+            assert count is not None
+            days = round(count * _DURATION_DAYS[word], 2)
+            if not (i >= 2 and words[i - 2] in ("tous", "toutes", "les") and prev not in ("un", "une")):
+                out[("duree", days)] = f"{prev} {word}"
         if word in _FRACTIONS:
             factor = (values[i - 1] or 1.0) if i else 1.0
             out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
