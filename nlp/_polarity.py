@@ -212,7 +212,7 @@ def tokenize(folded: str) -> list[Token]:
         ):  # "X et non Y": the negation is Y's alone
             clause += 1
         compared = _sets_aside(out, clause, text, nxt)
-        if compared:
+        if compared:  # the term set aside is a clause of its own, read with the one before it
             clause += 1
         out.append(Token(text, m.start(), m.end(), clause))
         out[-1].compared = compared
@@ -235,7 +235,7 @@ def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
         same.append(t.folded)
     if text in ("a", "au", "aux"):
         # "préfèrent X à Y": a word between the verb and "à" (a bare "préfèrent à" is something else)
-        return len(same) >= 2 and any(w.startswith("prefer") for w in same[1:4])
+        return len(same) >= 2 and any(w.startswith("prefer") for w in same[1:6])
     compared = any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
     return compared and "ne" not in same and "n" not in same
 

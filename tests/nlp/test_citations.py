@@ -219,3 +219,74 @@ _PROBE = {
 def test_who_does_what_and_local_negations_on_new_sentences(claim, verified):
     s = verdict(claim, _PROBE)
     assert s.is_verified is verified, s.reason
+
+
+# Second version: scope of negation, durations, judgements, rewordings (French sentences of our own).
+
+
+def test_a_subject_negator_personne_ne_negates_its_clause():
+    scope = {1: "Dans notre réseau, personne ne consulte les formateurs sur le contenu des modules."}
+    s = verdict("Les formateurs sont consultés sur le contenu des modules [#1].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    assert verdict("Personne ne consulte les formateurs sur le contenu des modules [#1].", scope).is_verified
+
+
+def test_a_rhetorical_negative_question_proposes_what_it_names():
+    asked = {2: "Pourquoi ne pas ouvrir le centre de formation le samedi matin ?"}
+    assert verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#2].", asked).is_verified
+    refused = {3: "Il ne faut pas ouvrir le centre de formation le samedi matin."}  # control: a real negation
+    s = verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#3].", refused)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_non_before_an_adjective_is_local_and_does_not_cancel_the_clause_negation():
+    scope = {4: "Les formations non certifiantes ne sont pas financées par la Région."}
+    s = verdict("La Région finance les formations non certifiantes [#4].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    assert verdict("La Région ne finance pas les formations non certifiantes [#4].", scope).is_verified
+
+
+def test_a_circumstance_after_a_negated_verb_and_a_preference_keep_their_own_polarity():
+    scope = {
+        5: "La plateforme en ligne n'a pas convaincu dans nos formations de soudure : "
+        "les stagiaires préfèrent l'atelier."
+    }
+    faithful = "Dans les formations de soudure, les stagiaires préfèrent l'atelier à la plateforme en ligne [#5]."
+    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    inverted = "Dans les formations de soudure, les stagiaires préfèrent la plateforme en ligne à l'atelier [#5]."
+    assert not verdict(inverted, scope).is_verified
+
+
+def test_a_comparison_sets_its_second_term_aside():
+    scope = {6: "Il serait plus utile de financer des tuteurs que d'acheter des tablettes."}
+    faithful = "Une contribution juge plus utile de financer des tuteurs que d'acheter des tablettes [#6]."
+    assert verdict(faithful, scope).is_verified
+    s = verdict("Une contribution juge plus utile d'acheter des tablettes que de financer des tuteurs [#6].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_durations_must_be_those_of_the_source():
+    scope = {7: "Le stage en entreprise dure trois semaines et l'accueil est ouvert 10h par jour."}
+    assert verdict("Le stage en entreprise dure trois semaines [#7].", scope).is_verified
+    s = verdict("Le stage en entreprise dure trois mois [#7].", scope)
+    assert s.status == "non_soutenue" and "trois mois n'apparaît pas" in s.reason
+    assert verdict("L'accueil est ouvert 10 heures par jour [#7].", scope).is_verified
+    longer = {8: "Il faudrait une journée de formation de plus par an pour les tuteurs."}
+    assert not verdict("Il faudrait une semaine de formation de plus par an pour les tuteurs [#8].", longer).is_verified
+
+
+def test_a_judgement_is_content_bon_is_the_opposite_of_absurde():
+    scope = {9: "Supprimer les examens écrits en fin de module est une idée absurde."}
+    claim = "Une contribution juge que supprimer les examens écrits en fin de module est une bonne idée [#9]."
+    s = verdict(claim, scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    faithful = "Une contribution juge absurde de supprimer les examens écrits en fin de module [#9]."
+    assert verdict(faithful, scope).is_verified
+
+
+def test_the_refusal_quotes_the_source_as_written_when_folding_changes_its_length():
+    scope = {10: "Le cœur du problème : les œuvres de formation ne sont pas financées par l'État."}
+    s = verdict("Les œuvres de formation sont financées par l'État [#10].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    quoted = s.reason.split("« ")[1].split(" »")[0]
+    assert quoted.split()[0] in ("ne", "pas", "sont", "financees", "formation", "oeuvres", "de"), quoted

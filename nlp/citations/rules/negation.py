@@ -20,10 +20,10 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
         if any(agrees for _, _, agrees, _ in items):
             continue
         w = claim.words[n]
-        claim_clause = {m for m, x in enumerate(claim.words) if x.clause == w.clause}
+        claim_clause = {m for m, x in enumerate(claim.words) if x.clause in _with_compared(claim, w.clause)}
         for id_, v, _, antonym in items:
             source = sources[id_]
-            source_clause = [x for x in source.words if x.clause == v.clause]
+            source_clause = [x for x in source.words if x.clause in _with_compared(source, v.clause)]
             shared = {
                 m for m in claim_clause if m in by_id[id_] and any(_same_word(claim.words[m], x) for x in source_clause)
             }
@@ -41,6 +41,12 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
             out.append((n, id_, v))
             break
     return out
+
+
+def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
+    """The clause, and the one before when it is the term a preference sets aside ("… à l'atelier")."""
+    opened = any(t.compared for t in analysis.tokens if t.clause == clause)
+    return (clause - 1, clause) if opened else (clause,)
 
 
 _WISH = re.compile(
