@@ -223,8 +223,11 @@ def check_sentence(
     units: dict[int, list[int]] = {}
     for n, w in enumerate(claim.words):
         units.setdefault(w.unit, []).append(n)
+    # Every coordinated part must be supported: "… et que celles-ci soient gratuites" adds a claim of its own.
     weak_unit = any(
-        len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE for ns in units.values()
+        sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
+        for unit, ns in units.items()
+        if len(ns) >= 2 or (unit and _coordinated(claim, claim.words[ns[0]]))
     )
     stance_missing = [
         w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
@@ -263,6 +266,12 @@ def check_sentence(
         reason="; ".join(dict.fromkeys(reasons)),
         supporting_ids=supporting,
     )
+
+
+def _coordinated(claim, w) -> bool:
+    """True when the unit of ``w`` opens on "et" / "ou" / "mais" (not on a comma: an apposition)."""
+    before = re.findall(r"[,;:()]|\b(?:et|ou|mais)\b", claim.folded[: w.start])
+    return bool(before) and before[-1] in ("et", "ou", "mais")
 
 
 def verified_share(sentences: Sequence[CheckedSentence]) -> float:
