@@ -88,6 +88,9 @@ _NEGATIVE_WORDS = frozenset(
         "penurie",
         "absence",
         "absences",
+        "peinent",
+        "peiner",
+        "peinant",
     ]
 )
 
@@ -281,7 +284,7 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
         j
         for i, tok in enumerate(tokens)
         if flips[i] and _is_local_negator(tokens, i)
-        for j in [_next_word(tokens, i)]
+        for j in [_local_scope(tokens, i)]
         if j is not None
     }
     out = []
@@ -319,6 +322,24 @@ _NOMINAL_NEGATORS = frozenset(
         "manque",
     ]
 )
+
+
+_COMPLEMENT_PREPOSITIONS = frozenset(["de", "d", "du", "des", "a", "au", "aux", "pour"])
+
+
+def _local_scope(tokens: list[Token], i: int) -> int | None:
+    """The word a local negator negates: the complement of a noun of lack ("difficultés à lire", not the
+    adjective of "problèmes sociaux"), the word after "non"."""
+    if tokens[i].folded in _NOMINAL_NEGATORS:
+        nxt = i + 1
+        if (
+            nxt >= len(tokens)
+            or tokens[nxt].clause != tokens[i].clause
+            or tokens[nxt].folded not in _COMPLEMENT_PREPOSITIONS
+        ):
+            return None
+        return _next_word(tokens, nxt)
+    return _next_word(tokens, i)
 
 
 def _is_local_negator(tokens: list[Token], i: int) -> bool:

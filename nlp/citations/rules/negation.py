@@ -50,7 +50,8 @@ def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
 
 
 _WISH = re.compile(
-    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu)"
+    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu"
+    r"|cherch|vis(?:e|ent|er|ant)$|tent(?:e|ent|er|ant)$|essa[iy])"  # an aim restates a lack too
 )
 
 
