@@ -110,6 +110,10 @@ _ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("oblig",), ("facultati", "volontai", "encourag", "incit")),
     (("permet", "permis", "facilit", "favoris"), ("empech", "entrav", "frein", "bloqu")),
     (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
+    (("exoner", "exempt", "dispens"), ("taxer", "taxee", "taxees", "taxent", "assujett")),
+    (("embauch", "recrut"), ("licenci",)),
+    (("autoris",), ("interdi",)),
+    (("gratuit",), ("payant",)),
 )
 _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (
