@@ -36,6 +36,6 @@ actor's name does not say it."""
 
 REWORDING_SIMILARITY = 0.65
 """Cosine between the sentence and a passage of each cited text above which a sentence that no other rule
-refuses is a rewording, whatever share of its words is aligned (above ``REWORDING_COVERAGE``)."""
-
-REWORDING_COVERAGE = 0.0
+refuses is a rewording, whatever share of its words is aligned. Chosen on ``dev_citations.csv`` (the lowest
+value that accepts no unsupported claim there: 0.6 accepts a negation at 0.64), reported on
+``heldout_claims.csv``."""
