@@ -310,7 +310,9 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
 
 # Prepositions that open a circumstance (place, time, frame) after the negated predicate and its object:
 # "la réalité virtuelle n'a pas tenu ses promesses dans nos formations" does not deny the formations.
-_FRAME_PREPOSITIONS = frozenset(["dans", "pendant", "depuis", "lors", "chez", "selon", "malgre", "grace", "durant"])
+_FRAME_PREPOSITIONS = frozenset(
+    ["dans", "pendant", "depuis", "lors", "chez", "selon", "malgre", "grace", "durant", "pour"]
+)
 # Nouns of lack or difficulty negate their complement ("difficultés à lire", "absence de suivi"), not the clause.
 _NOMINAL_NEGATORS = frozenset(
     [
@@ -449,7 +451,7 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     if word == "peu":
         return prev != "un" and nxt != "a"
     if word == "moins":
-        return prev not in ("au", "du", "a")
+        return prev not in ("au", "du", "a", "fois")  # "deux fois moins" is a ratio
     if word == "plutot":
         return nxt in ("que", "qu")  # "X plutôt qu'une obligation": the obligation is not wanted
     if word == "contre":

@@ -179,7 +179,10 @@ def check_sentence(
     if claimed:  # "Deux contributions …" counts sources, not something the sources say
         claim.numbers.pop(("count", float(claimed[0])), None)
     for key, surface in claim.numbers.items():
-        if not any(key in s.numbers for s in sources.values()):
+        if key[0] == "part":
+            continue
+        found = [key] + ([("part", key[1])] if key[0] == "count" else [])
+        if not any(k in s.numbers for s in sources.values() for k in found):
             reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
     reasons.extend(_overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
@@ -248,11 +251,7 @@ def check_sentence(
     # A strong rewording: few shared words, but as close in meaning to each cited text as a copy in other
     # words. Only when no rule above refused it (the encoder does not see negation, numbers or names);
     # computed last, as it may encode the cited passages.
-    reworded = (
-        (not covered or weak_unit)
-        and not reasons
-        and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
-    )
+    reworded = (not covered or weak_unit) and not reasons and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
     if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
