@@ -206,7 +206,15 @@ def _misattributed(claim: _Analysis, sources: dict[int, _Analysis], names: set[s
     reasons = []
     actors = _actors(claim, names)
     for a in actors:
-        others = [w for n, w in enumerate(claim.words) if w.clause == a.clause and n in aligned and w not in actors]
+        # what the clause says of it, in the sources' own words (a word aligned by meaning has no place to check)
+        others = [
+            w
+            for n, w in enumerate(claim.words)
+            if w.clause == a.clause
+            and n in aligned
+            and w not in actors
+            and any(_same_word(w, x) for s in sources.values() for x in s.words)
+        ]
         found = [(id_, v) for id_, s in sources.items() for v in s.words if _same_word(a, v)]
         if len(others) < 2 or not found or any(w.start < a.start for w in others):
             continue  # only the subject, named before what it does
