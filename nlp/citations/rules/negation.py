@@ -51,7 +51,8 @@ def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
 
 _WISH = re.compile(
     r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu"
-    r"|cherch|vis(?:e|ent|er|ant)$|tent(?:e|ent|er|ant)$|essa[iy])"  # an aim restates a lack too
+    r"|cherch|vis(?:e|ent|er|ant)$|tent(?:e|ent|er|ant)$|essa[iy]"  # an aim restates a lack too
+    r"|doi(?:t|vent)$)"  # "ne doit pas être un module de plus" is a will, not a lack
 )
 
 
