@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nlp._polarity import is_action_word
 from nlp.citations.alignment import _align, _Similarity
-from nlp.citations.analysis import _AGENT_SUFFIXES, SupportScorer, _analyse
+from nlp.citations.analysis import SupportScorer, _analyse, _is_agent
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
     _entities,
@@ -234,9 +234,7 @@ def check_sentence(
     stance_missing = [
         w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
     ]
-    actors_missing = [
-        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)
-    ]
+    actors_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _is_agent(w.folded)]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's

@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from nlp.citations.analysis import _AGENT_SUFFIXES, _Analysis, _same_word, _Word
+from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.wording import _ids_phrase, _quote_span
 from nlp.text import fold
 
@@ -193,9 +193,7 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
 
 def _actors(analysis: _Analysis, names: set[str]) -> list[_Word]:
     """The actor words of a text named once (a word written twice could be either side)."""
-    found = [
-        w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
-    ]
+    found = [w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or _is_agent(w.folded)]
     return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
 
 
