@@ -148,7 +148,27 @@ _CLAUSE_WORDS = frozenset(
 )
 # After a comma these open a new clause, which a negation before the comma does not reach
 # ("… n'a pas d'ordinateur, ce qui l'exclut de la formation").
-_AFTER_COMMA = frozenset(["qui", "que", "qu", "dont", "ce", "afin", "pour", "lorsque", "quand", "si"])
+_AFTER_COMMA = frozenset(
+    [
+        "qui",
+        "que",
+        "qu",
+        "dont",
+        "ce",
+        "afin",
+        "pour",
+        "lorsque",
+        "quand",
+        "si",
+        # a subject pronoun after a comma opens a clause too ("…, nous proposons des ateliers")
+        "nous",
+        "je",
+        "j",
+        "ils",
+        "elles",
+        "on",
+    ]
+)
 # After "et" / "mais" / "ou", a subject or a reporting verb starts a new clause.
 _NEW_SUBJECT = frozenset(
     [

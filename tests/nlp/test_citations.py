@@ -290,3 +290,53 @@ def test_the_refusal_quotes_the_source_as_written_when_folding_changes_its_lengt
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
     quoted = s.reason.split("« ")[1].split(" »")[0]
     assert quoted.split()[0] in ("ne", "pas", "sont", "financees", "formation", "oeuvres", "de"), quoted
+
+
+def test_a_noun_of_lack_negates_its_complement_not_the_rest_of_the_clause():
+    scope = {11: "Pour les adultes qui ont des difficultés à compter, nous proposons des ateliers le samedi."}
+    faithful = "Une contribution propose des ateliers le samedi aux adultes qui ont des difficultés à compter [#11]."
+    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    s = verdict("Une contribution ne propose pas d'ateliers le samedi [#11].", scope)  # control
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_an_aim_restates_a_lack_but_a_prohibition_is_no_lack():
+    lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
+    aim = "Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12]."
+    assert verdict(aim, lack).is_verified, verdict(aim, lack).reason
+    prohibition = {13: "Le numérique ne doit pas être un module à part dans les formations."}
+    s = verdict("Le numérique devrait être un module à part dans les formations [#13].", prohibition)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_a_ratio_written_across_words_and_its_numbers():
+    scope = {14: "Dans notre centre, trois inscrites sur cinquante sont des femmes. Un formateur sur quatre part."}
+    assert verdict("Dans un centre, trois femmes sont inscrites sur cinquante [#14].", scope).is_verified
+    assert verdict("Dans un centre, un formateur sur quatre part [#14].", scope).is_verified
+    s = verdict("Dans un centre, quatre femmes sont inscrites sur cinquante [#14].", scope)
+    assert s.status == "non_soutenue" and "quatre" in s.reason
+    halved = {15: "Le tutorat a réduit de moitié les abandons."}
+    assert verdict("Avec le tutorat, il y a deux fois moins d'abandons [#15].", halved).is_verified
+    assert not verdict("Avec le tutorat, il y a trois fois moins d'abandons [#15].", halved).is_verified
+
+
+def test_a_policy_action_must_be_said_exonerer_and_a_coordinated_part_must_be_supported():
+    scope = {16: "Il faut rétablir une aide au permis de conduire, calculée selon les revenus."}
+    assert verdict(
+        "Une contribution veut rétablir une aide au permis de conduire calculée selon les revenus [#16].", scope
+    ).is_verified
+    s = verdict(
+        "Une contribution veut rétablir une aide au permis de conduire et en exonérer les apprentis [#16].", scope
+    )
+    assert s.status == "non_soutenue" and "exonerer" in s.reason
+    s = verdict(
+        "Une contribution veut rétablir une aide au permis de conduire et que celle-ci soit gratuite [#16].", scope
+    )
+    assert s.status == "non_soutenue" and "gratuite" in s.reason
+
+
+def test_a_neutral_reporting_verb_is_not_content():
+    scope = {17: "Les stagiaires sans voiture ne peuvent pas venir au centre de formation."}
+    assert verdict(
+        "Une contribution montre que les stagiaires sans voiture ne peuvent pas venir au centre [#17].", scope
+    ).is_verified
