@@ -114,6 +114,7 @@ _ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("embauch", "recrut"), ("licenci",)),
     (("autoris",), ("interdi",)),
     (("gratuit",), ("payant",)),
+    (("regroup", "fusionn", "fusion", "rassembl"), ("separ", "scind", "dissoci")),
 )
 _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (

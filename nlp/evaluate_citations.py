@@ -6,8 +6,9 @@ sentence of it is ``"verifiee"``. Figures: precision of "vérifiée", share of s
 accepted, and the number accepted per category, on all rows and on two parts split by a fixed
 hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tuning`` only.
 
-The held-out claim set shipped in ``nlp/data/heldout_claims.csv`` (written apart from the checker
-and never used to tune it; see ``nlp/README.md``) is measured by :func:`evaluate_heldout`, with the
+The second claim set shipped in ``nlp/data/heldout_claims.csv`` (written apart from the checker; since
+the checker's third version it is development data too, read to find general rules: see ``nlp/README.md``)
+is measured by :func:`evaluate_heldout`, with the
 same figures split by real and hand-written sources.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: the held-out set; also run by
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 HELDOUT_CLAIMS = Path(__file__).resolve().parent / "data" / "heldout_claims.csv"
-"""160 hand-written claims kept apart from the checker's tuning (20 per category)."""
+"""160 hand-written claims written apart from the checker (20 per category); development data since v3."""
 
 HELD_OUT_SHARE = 3
 """One row in ``HELD_OUT_SHARE`` (by hash of its id) is held out from tuning."""

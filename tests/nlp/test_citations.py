@@ -340,3 +340,17 @@ def test_a_neutral_reporting_verb_is_not_content():
     assert verdict(
         "Une contribution montre que les stagiaires sans voiture ne peuvent pas venir au centre [#17].", scope
     ).is_verified
+
+
+def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
+    judged = {18: "On ne peut pas créer un diplôme pour une dizaine de candidats par an."}
+    s = verdict("Une contribution demande de créer un diplôme pour une dizaine de candidats par an [#18].", judged)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    lack = {
+        19: "Les stagiaires ne peuvent pas venir le samedi, faute de transport."
+    }  # control: a lack, not a judgement
+    assert verdict("Les stagiaires veulent pouvoir venir le samedi [#19].", lack).is_verified
+    shared = {20: "Notre organisme partage avec deux lycées un atelier de mécanique."}
+    s = verdict("Un organisme propose de regrouper deux lycées et son atelier de mécanique [#20].", shared)
+    assert s.status == "non_soutenue" and "regrouper" in s.reason
+    assert verdict("Un organisme partage avec deux lycées un atelier de mécanique [#20].", shared).is_verified

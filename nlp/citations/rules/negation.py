@@ -65,4 +65,9 @@ def _lacking(analysis: _Analysis, v: _Word) -> bool:
     """True when ``v``'s clause states a lack ("sans consulter", "n'est pas payé"), not a will
     ("refusent tout financement", "il ne faut pas")."""
     clause = [t.folded for t in analysis.tokens if t.clause == v.clause]
-    return not any(_WISH.match(t) or is_negative_word(t) for t in clause)
+    # "on ne peut pas faire une loi pour …" judges, as "il ne faut pas" does: an impersonal subject
+    judged = any(
+        a == "on" and b in ("ne", "n") and c.startswith(("peu", "pourr"))
+        for a, b, c in zip(clause, clause[1:], clause[2:])
+    )
+    return not judged and not any(_WISH.match(t) or is_negative_word(t) for t in clause)
