@@ -28,6 +28,7 @@ from nlp.citations.thresholds import (
     DEFAULT_THRESHOLD,
     PARAPHRASE_COVERAGE,
     PARAPHRASE_SIMILARITY,
+    REWORDING_COVERAGE,
     REWORDING_SIMILARITY,
     SENTENCE_SIMILARITY,
     SOURCE_SIMILARITY,
@@ -249,7 +250,12 @@ def check_sentence(
     # A strong rewording: few shared words, but as close in meaning to each cited text as a copy in other
     # words. Only when no rule above refused it (the encoder does not see negation, numbers or names);
     # computed last, as it may encode the cited passages.
-    reworded = (not covered or weak_unit) and not reasons and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
+    reworded = (
+        (not covered or weak_unit)
+        and not reasons
+        and score >= REWORDING_COVERAGE
+        and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
+    )
     if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
