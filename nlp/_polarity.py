@@ -248,6 +248,9 @@ def tokenize(folded: str) -> list[Token]:
 
 
 _COMPARATIVES = frozenset(["plus", "mieux", "davantage"])
+_DETERMINERS = frozenset(
+    ["le", "la", "les", "l", "un", "une", "des", "du", "leur", "leurs", "son", "sa", "ses", "ce", "cet", "cette", "ces"]
+)
 
 
 def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
@@ -262,8 +265,8 @@ def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
             break
         same.append(t.folded)
     if text in ("a", "au", "aux"):
-        # "préfèrent X à Y": a word between the verb and "à" (a bare "préfèrent à" is something else)
-        return len(same) >= 2 and any(w.startswith("prefer") for w in same[1:6])
+        # "préfèrent X à Y", X a noun phrase: "préfère aller au travail à vélo" sets nothing aside
+        return any(w.startswith("prefer") and same[k - 1] in _DETERMINERS for k, w in enumerate(same[1:6], start=1))
     compared = any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
     return compared and "ne" not in same and "n" not in same
 

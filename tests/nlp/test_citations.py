@@ -354,3 +354,13 @@ def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
     s = verdict("Un organisme propose de regrouper deux lycées et son atelier de mécanique [#20].", shared)
     assert s.status == "non_soutenue" and "regrouper" in s.reason
     assert verdict("Un organisme partage avec deux lycées un atelier de mécanique [#20].", shared).is_verified
+
+
+def test_prefer_an_infinitive_sets_nothing_aside():
+    scope = {21: "Je préfère aller au centre de formation à vélo."}
+    assert verdict("Un participant va au centre de formation à vélo [#21].", scope).is_verified
+    s = verdict(
+        "Un participant préfère le vélo au centre de formation [#22].",
+        {22: "Je préfère le centre de formation au vélo."},
+    )
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason  # control: two noun phrases
