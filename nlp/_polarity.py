@@ -267,7 +267,9 @@ def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
     if text in ("a", "au", "aux"):
         # "préfèrent X à Y", X a noun phrase: "préfère aller au travail à vélo" sets nothing aside
         return any(w.startswith("prefer") and same[k - 1] in _DETERMINERS for k, w in enumerate(same[1:6], start=1))
-    compared = any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
+    # "plus efficace d'imposer X que d'interdire Y", "plus de tuteurs que de tablettes"; not the clause of
+    # "il est plus important que les formateurs soient payés"
+    compared = nxt in ("de", "d", "du", "des") and any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
     return compared and "ne" not in same and "n" not in same
 
 

@@ -364,3 +364,8 @@ def test_prefer_an_infinitive_sets_nothing_aside():
         {22: "Je préfère le centre de formation au vélo."},
     )
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason  # control: two noun phrases
+
+
+def test_que_after_plus_opens_a_compared_term_only_before_de():
+    scope = {23: "Il est plus important que les formateurs soient payés pour la préparation."}
+    assert verdict("Les formateurs doivent être payés pour la préparation [#23].", scope).is_verified
