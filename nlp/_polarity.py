@@ -88,6 +88,9 @@ _NEGATIVE_WORDS = frozenset(
         "penurie",
         "absence",
         "absences",
+        "peinent",
+        "peiner",
+        "peinant",
     ]
 )
 
@@ -107,6 +110,11 @@ _ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("oblig",), ("facultati", "volontai", "encourag", "incit")),
     (("permet", "permis", "facilit", "favoris"), ("empech", "entrav", "frein", "bloqu")),
     (("creer", "creation", "instaur", "introdui"), ("supprim", "suppression")),
+    (("exoner", "exempt", "dispens"), ("taxer", "taxee", "taxees", "taxent", "assujett")),
+    (("embauch", "recrut"), ("licenci",)),
+    (("autoris",), ("interdi",)),
+    (("gratuit",), ("payant",)),
+    (("regroup", "fusionn", "fusion", "rassembl"), ("separ", "scind", "dissoci")),
 )
 _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (
@@ -118,6 +126,10 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("facile", "simplifi"), ("difficile", "complique", "complexe", "complexifi")),
     (("succes", "reussi", "reussite", "fonctionn"), ("echec", "echou")),
     (("juste",), ("injuste",)),
+    (
+        ("bon", "bonne", "bons", "bonnes", "pertinent", "excellent"),
+        ("mauvais", "ridicule", "absurde", "aberrant", "insense"),
+    ),
     (("bien",), ("mal",)),
     (("suffisant", "suffisante", "suffit", "suffire"), ("insuffisant", "insuffisante")),
     (("utile", "utiles"), ("inutile", "inutiles")),
@@ -137,7 +149,27 @@ _CLAUSE_WORDS = frozenset(
 )
 # After a comma these open a new clause, which a negation before the comma does not reach
 # ("… n'a pas d'ordinateur, ce qui l'exclut de la formation").
-_AFTER_COMMA = frozenset(["qui", "que", "qu", "dont", "ce", "afin", "pour", "lorsque", "quand", "si"])
+_AFTER_COMMA = frozenset(
+    [
+        "qui",
+        "que",
+        "qu",
+        "dont",
+        "ce",
+        "afin",
+        "pour",
+        "lorsque",
+        "quand",
+        "si",
+        # a subject pronoun after a comma opens a clause too ("…, nous proposons des ateliers")
+        "nous",
+        "je",
+        "j",
+        "ils",
+        "elles",
+        "on",
+    ]
+)
 # After "et" / "mais" / "ou", a subject or a reporting verb starts a new clause.
 _NEW_SUBJECT = frozenset(
     [
@@ -163,10 +195,14 @@ _NEW_SUBJECT = frozenset(
 class Token:
     """One token of a text: its folded form, its offset, and the index of its clause."""
 
-    __slots__ = ("clause", "end", "folded", "start")
+    __slots__ = ("clause", "compared", "end", "folded", "question", "start")
 
     def __init__(self, folded: str, start: int, end: int, clause: int):
         self.folded, self.start, self.end, self.clause = folded, start, end, clause
+        self.question = False  # the clause ends with "?"
+        self.compared = (
+            False  # opens the term a preference sets aside ("plus efficace d'imposer X | que d'interdire Y")
+        )
 
     def __repr__(self) -> str:
         return f"Token({self.folded!r}, clause={self.clause})"
@@ -185,6 +221,11 @@ def tokenize(folded: str) -> list[Token]:
     for n, m in enumerate(matches):
         text = m.group()
         if text in ";:()!?.…":
+            if text == "?":
+                for tok in reversed(out):
+                    if tok.clause != clause:
+                        break
+                    tok.question = True
             clause += 1
             continue
         if text == ",":
@@ -198,8 +239,38 @@ def tokenize(folded: str) -> list[Token]:
             or (text == "et" and nxt in ("non", "pas"))
         ):  # "X et non Y": the negation is Y's alone
             clause += 1
+        compared = _sets_aside(out, clause, text, nxt)
+        if compared:  # the term set aside is a clause of its own, read with the one before it
+            clause += 1
         out.append(Token(text, m.start(), m.end(), clause))
+        out[-1].compared = compared
     return out
+
+
+_COMPARATIVES = frozenset(["plus", "mieux", "davantage"])
+_DETERMINERS = frozenset(
+    ["le", "la", "les", "l", "un", "une", "des", "du", "leur", "leurs", "son", "sa", "ses", "ce", "cet", "cette", "ces"]
+)
+
+
+def _sets_aside(before: list[Token], clause: int, text: str, nxt: str) -> bool:
+    """True for the word opening the term a preference or a comparison sets aside: "que" after "plus" /
+    "mieux" / "préférer" ("plus efficace d'imposer X que d'interdire Y"), "à" after "préférer X"
+    ("préfèrent le geste réel à la réalité virtuelle"). The other term is the one preferred."""
+    if text not in ("que", "qu", "a", "au", "aux") or nxt in ("ce", "jamais", "prevu", "avant"):
+        return False
+    same = []  # the clause's words before this one, back to the previous "que"
+    for t in reversed(before):
+        if t.clause != clause or t.folded in ("que", "qu"):
+            break
+        same.append(t.folded)
+    if text in ("a", "au", "aux"):
+        # "préfèrent X à Y", X a noun phrase: "préfère aller au travail à vélo" sets nothing aside
+        return any(w.startswith("prefer") and same[k - 1] in _DETERMINERS for k, w in enumerate(same[1:6], start=1))
+    # "plus efficace d'imposer X que d'interdire Y", "plus de tuteurs que de tablettes"; not the clause of
+    # "il est plus important que les formateurs soient payés"
+    compared = nxt in ("de", "d", "du", "des") and any(w in _COMPARATIVES or w.startswith("prefer") for w in same[1:10])
+    return compared and "ne" not in same and "n" not in same
 
 
 def is_negative_word(word: str) -> bool:
@@ -222,7 +293,8 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
             continue  # its complement alone is negated (sans_complements)
         if _negates(tokens, i, consumed):
             flips[i] = 1
-            negated[tok.clause] = True
+            if tok.folded != "non" or not _is_local_negator(tokens, i):
+                negated[tok.clause] = True  # "difficultés à …" still says the clause is about a lack
     by_clause: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
         by_clause.setdefault(tok.clause, []).append(i)
@@ -238,15 +310,85 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
             whole.add(clauses[n - 1])  # "… adaptés à la demande. Ce qui n'est plus le cas."
             negated[clauses[n - 1]] = not negated.get(clauses[n - 1], False)
     local = sans_complements(tokens)
+    local_flips = {
+        j
+        for i, tok in enumerate(tokens)
+        if flips[i] and _is_local_negator(tokens, i)
+        for j in [_local_scope(tokens, i)]
+        if j is not None
+    }
     out = []
     parity = 0
     current = None
+    since = 0  # words read since the last negation of the clause
     for i, tok in enumerate(tokens):
         if tok.clause != current:
             current, parity = tok.clause, 0
-        out.append((parity + (tok.clause in whole) + (i in local)) % 2)
-        parity = (parity + flips[i]) % 2
+        if parity and since >= 2 and tok.folded in _FRAME_PREPOSITIONS:
+            parity = 0  # "n'a pas tenu ses promesses | dans nos formations": the frame is not denied
+        out.append((parity + (tok.clause in whole) + (i in local) + (i in local_flips)) % 2)
+        if flips[i] and not _is_local_negator(tokens, i):
+            parity, since = (parity + 1) % 2, 0
+        else:
+            since += 1
     return out, negated, whole
+
+
+# Prepositions that open a circumstance (place, time, frame) after the negated predicate and its object:
+# "la réalité virtuelle n'a pas tenu ses promesses dans nos formations" does not deny the formations.
+_FRAME_PREPOSITIONS = frozenset(
+    ["dans", "pendant", "depuis", "lors", "chez", "selon", "malgre", "grace", "durant", "pour"]
+)
+# Nouns of lack or difficulty negate their complement ("difficultés à lire", "absence de suivi"), not the clause.
+_NOMINAL_NEGATORS = frozenset(
+    [
+        "difficulte",
+        "difficultes",
+        "probleme",
+        "problemes",
+        "obstacle",
+        "obstacles",
+        "penurie",
+        "absence",
+        "absences",
+        "manque",
+    ]
+)
+
+
+_COMPLEMENT_PREPOSITIONS = frozenset(["de", "d", "du", "des", "a", "au", "aux", "pour"])
+
+
+def _local_scope(tokens: list[Token], i: int) -> int | None:
+    """The word a local negator negates: the complement of a noun of lack ("difficultés à lire", not the
+    adjective of "problèmes sociaux"), the word after "non"."""
+    if tokens[i].folded in _NOMINAL_NEGATORS:
+        nxt = i + 1
+        if (
+            nxt >= len(tokens)
+            or tokens[nxt].clause != tokens[i].clause
+            or tokens[nxt].folded not in _COMPLEMENT_PREPOSITIONS
+        ):
+            return None
+        return _next_word(tokens, nxt)
+    return _next_word(tokens, i)
+
+
+def _is_local_negator(tokens: list[Token], i: int) -> bool:
+    """True for a negator whose scope is the next word only: a noun of lack before its complement
+    ("difficultés à lire"), or "non" before an adjective ("emplois non subventionnés")."""
+    word = tokens[i].folded
+    nxt = tokens[i + 1].folded if i + 1 < len(tokens) and tokens[i + 1].clause == tokens[i].clause else ""
+    if word in _NOMINAL_NEGATORS:
+        return True
+    if word == "non":
+        prev = tokens[i - 1].folded if i and tokens[i - 1].clause == tokens[i].clause else ""
+        return (
+            bool(prev)
+            and prev not in ("et", "ou", "mais", "que", "qu", "si")
+            and nxt not in ("pas", "plus", "seulement", "")
+        )
+    return False
 
 
 _COMPLEMENT_SKIP = frozenset(
@@ -314,12 +456,20 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     word = tokens[i].folded
     prev = tokens[i - 1].folded if i else ""
     nxt = tokens[i + 1].folded if i + 1 < len(tokens) else ""
+    if tokens[i].compared:
+        return True
     if word in ("ne", "n"):
+        if _rhetorical(tokens, i):
+            for j in range(i + 1, min(i + 6, len(tokens))):
+                if tokens[j].folded in _NE_PARTICLES:
+                    consumed.add(j)
+                    break
+            return False  # "Ne faut-il pas laisser … ?", "Pourquoi ne pas en faire une obligation ?" propose it
         for j in range(i + 1, min(i + 6, len(tokens))):
             if tokens[j].folded in _NE_PARTICLES:
                 consumed.add(j)
                 return True
-        return False
+        return prev in ("personne", "rien", "nul", "nulle")  # "personne ne fait le lien"
     if word in _BARE_NEGATORS:
         return i not in consumed
     if word == "faute":
@@ -327,12 +477,23 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     if word == "peu":
         return prev != "un" and nxt != "a"
     if word == "moins":
-        return prev not in ("au", "du", "a")
+        return prev not in ("au", "du", "a", "fois")  # "deux fois moins" is a ratio
     if word == "plutot":
         return nxt in ("que", "qu")  # "X plutôt qu'une obligation": the obligation is not wanted
     if word == "contre":
         return prev != "par"
     return is_negative_word(word)
+
+
+def _rhetorical(tokens: list[Token], i: int) -> bool:
+    """True for a negation that proposes: "Pourquoi ne pas …", or a negative question opening its
+    clause with the subject after the verb ("Ne faut-il pas … ?", "N'est-ce pas … ?")."""
+    if i and tokens[i - 1].folded == "pourquoi":
+        return True
+    if not tokens[i].question or (i and tokens[i - 1].clause == tokens[i].clause):
+        return False
+    inverted = {"il", "elle", "on", "ils", "elles", "ce", "t"}
+    return any(t.folded in inverted for t in tokens[i + 1 : i + 4])
 
 
 def _in_family(word: str, family: tuple[str, ...]) -> bool:

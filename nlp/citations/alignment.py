@@ -15,7 +15,7 @@ from nlp._polarity import (
     antonyms,
     in_family,
 )
-from nlp.citations.analysis import _AGENT_SUFFIXES, _Analysis, _same_word, _Word
+from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.rules.negation import _contradictions
 from nlp.citations.thresholds import WORD_SIMILARITY
 
@@ -79,10 +79,10 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
             if not source.words:
                 continue
             matrix = np.vstack([vectors[v.folded] for v in source.words])
-            agents = np.array([v.folded.endswith(_AGENT_SUFFIXES) for v in source.words])
+            agents = np.array([_is_agent(v.folded) for v in source.words])
             for n in unaligned:
                 close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
-                if np.any(close & (agents == claim.words[n].folded.endswith(_AGENT_SUFFIXES))):
+                if np.any(close & (agents == _is_agent(claim.words[n].folded))):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))

@@ -69,7 +69,13 @@ def _lemma(word: str) -> str:
     return fold(simplemma.lemmatize(word, lang="fr"))
 
 
+# Judgements carry the claim's stance even when short and frequent: "un bon moyen" vs "un argument ridicule".
+_EVALUATIVE = frozenset(["bon", "bonne", "bons", "bonnes", "mauvais", "mauvaise", "mauvaises"])
+
+
 def _is_content(word: str) -> bool:
+    if word in _EVALUATIVE:
+        return True
     return (
         len(word) >= 3
         and not word.isdigit()
@@ -116,6 +122,65 @@ def _common_prefix(a: str, b: str) -> int:
 
 _AGENT_SUFFIXES = ("eur", "eurs", "euse", "euses", "rice", "rices")
 
+# Words in -eur that name no one: comparative adjectives and abstract or concrete feminine nouns.
+_NOT_AGENTS = frozenset(
+    [
+        "meilleur",
+        "superieur",
+        "inferieur",
+        "exterieur",
+        "interieur",
+        "majeur",
+        "mineur",
+        "anterieur",
+        "posterieur",
+        "ulterieur",
+        "valeur",
+        "secteur",
+        "coeur",
+        "couleur",
+        "chaleur",
+        "douleur",
+        "hauteur",
+        "largeur",
+        "longueur",
+        "faveur",
+        "honneur",
+        "peur",
+        "erreur",
+        "fleur",
+        "odeur",
+        "rigueur",
+        "ampleur",
+        "lenteur",
+        "moteur",
+        "vigueur",
+        "humeur",
+        "saveur",
+        "grandeur",
+        "profondeur",
+        "epaisseur",
+        "teneur",
+        "lueur",
+        "torpeur",
+        "terreur",
+        "horreur",
+        "fraicheur",
+        "blancheur",
+        "noirceur",
+    ]
+)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _is_agent(word: str) -> bool:
+    """True for a noun naming who acts ("formateur", "employeuse", "agricultrice"), not for an adjective in
+    -euse ("coûteuses": "coûteux") nor a word in -eur that names no one ("meilleure", "secteur")."""
+    if not word.endswith(_AGENT_SUFFIXES):
+        return False
+    base = re.sub(r"(?:e|s|es)$", "", word)
+    return base not in _NOT_AGENTS and not _lemma(word).endswith("eux")
+
 
 def _same_word(w: _Word, v: _Word) -> bool:
     """Same word up to inflection or derivation ("obligatoire"/"obligation", "suppression"/"supprimer").
@@ -131,7 +196,7 @@ def _same_form(a: str, b: str) -> bool:
     # word of a sentence with every word of each cited text, and the same pairs come back sentence after sentence.
     if a == b:
         return True
-    if a.endswith(_AGENT_SUFFIXES) != b.endswith(_AGENT_SUFFIXES):
+    if _is_agent(a) != _is_agent(b):
         return False
     lemma_a, lemma_b = _lemma(a), _lemma(b)
     if (_stem(a) or a) == (_stem(b) or b) or lemma_a == lemma_b or _common_prefix(a, b) >= 7:

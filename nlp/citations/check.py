@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nlp._polarity import is_action_word
 from nlp.citations.alignment import _align, _Similarity
-from nlp.citations.analysis import _AGENT_SUFFIXES, SupportScorer, _analyse
+from nlp.citations.analysis import SupportScorer, _analyse, _is_agent
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
     _entities,
@@ -28,6 +28,8 @@ from nlp.citations.thresholds import (
     DEFAULT_THRESHOLD,
     PARAPHRASE_COVERAGE,
     PARAPHRASE_SIMILARITY,
+    REWORDING_COVERAGE,
+    REWORDING_SIMILARITY,
     SENTENCE_SIMILARITY,
     SOURCE_SIMILARITY,
     SYNTHESIS_SIMILARITY,
@@ -178,7 +180,10 @@ def check_sentence(
     if claimed:  # "Deux contributions …" counts sources, not something the sources say
         claim.numbers.pop(("count", float(claimed[0])), None)
     for key, surface in claim.numbers.items():
-        if not any(key in s.numbers for s in sources.values()):
+        if key[0] == "part":
+            continue
+        found = [key] + ([("part", key[1])] if key[0] == "count" else [])
+        if not any(k in s.numbers for s in sources.values() for k in found):
             reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
     reasons.extend(_overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
@@ -221,15 +226,16 @@ def check_sentence(
     units: dict[int, list[int]] = {}
     for n, w in enumerate(claim.words):
         units.setdefault(w.unit, []).append(n)
+    # Every coordinated part must be supported: "… et que celles-ci soient gratuites" adds a claim of its own.
     weak_unit = any(
-        len(ns) >= 2 and sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE for ns in units.values()
+        sum(n in alignment.aligned for n in ns) / len(ns) < CLAUSE_COVERAGE
+        for unit, ns in units.items()
+        if len(ns) >= 2 or (unit and _coordinated(claim, claim.words[ns[0]]))
     )
     stance_missing = [
         w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
     ]
-    actors_missing = [
-        w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and w.folded.endswith(_AGENT_SUFFIXES)
-    ]
+    actors_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _is_agent(w.folded)]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
@@ -241,7 +247,16 @@ def check_sentence(
         or (score >= PARAPHRASE_COVERAGE and similarity.reaches(PARAPHRASE_SIMILARITY))
         or synthesis
     )
-    if not covered or weak_unit:
+    # A strong rewording: few shared words, but as close in meaning to each cited text as a copy in other
+    # words. Only when no rule above refused it (the encoder does not see negation, numbers or names);
+    # computed last, as it may encode the cited passages.
+    reworded = (
+        (not covered or weak_unit)
+        and not reasons
+        and score >= REWORDING_COVERAGE
+        and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
+    )
+    if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
             reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} de {_ids_phrase(ids)}")
@@ -258,6 +273,12 @@ def check_sentence(
         reason="; ".join(dict.fromkeys(reasons)),
         supporting_ids=supporting,
     )
+
+
+def _coordinated(claim, w) -> bool:
+    """True when the unit of ``w`` opens on "et" / "ou" / "mais" (not on a comma: an apposition)."""
+    before = re.findall(r"[,;:()]|\b(?:et|ou|mais)\b", claim.folded[: w.start])
+    return bool(before) and before[-1] in ("et", "ou", "mais")
 
 
 def verified_share(sentences: Sequence[CheckedSentence]) -> float:

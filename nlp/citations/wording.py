@@ -20,7 +20,11 @@ def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
     ):
         start += 1
     piece = tokens[start : at + 1]
-    return source.text[piece[0].start : piece[-1].end] if piece else v.folded
+    if not piece:
+        return v.folded
+    if len(source.text) != len(source.folded):  # folding changed the length ("œuvre" → "oeuvre"): offsets differ
+        return " ".join(t.folded for t in piece)
+    return source.text[piece[0].start : piece[-1].end]
 
 
 def _ids_phrase(ids: Sequence[int]) -> str:
@@ -35,5 +39,6 @@ def _plural(n: int, word: str) -> str:
 
 
 def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
-    words = analysis.text[first.start : last.end].split()
+    text = analysis.text if len(analysis.text) == len(analysis.folded) else analysis.folded
+    words = text[first.start : last.end].split()
     return " ".join(words) if len(words) <= limit else " ".join([*words[: limit // 2], "…", *words[-limit // 2 :]])

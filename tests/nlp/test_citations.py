@@ -219,3 +219,153 @@ _PROBE = {
 def test_who_does_what_and_local_negations_on_new_sentences(claim, verified):
     s = verdict(claim, _PROBE)
     assert s.is_verified is verified, s.reason
+
+
+# Second version: scope of negation, durations, judgements, rewordings (French sentences of our own).
+
+
+def test_a_subject_negator_personne_ne_negates_its_clause():
+    scope = {1: "Dans notre réseau, personne ne consulte les formateurs sur le contenu des modules."}
+    s = verdict("Les formateurs sont consultés sur le contenu des modules [#1].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    assert verdict("Personne ne consulte les formateurs sur le contenu des modules [#1].", scope).is_verified
+
+
+def test_a_rhetorical_negative_question_proposes_what_it_names():
+    asked = {2: "Pourquoi ne pas ouvrir le centre de formation le samedi matin ?"}
+    assert verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#2].", asked).is_verified
+    refused = {3: "Il ne faut pas ouvrir le centre de formation le samedi matin."}  # control: a real negation
+    s = verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#3].", refused)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_non_before_an_adjective_is_local_and_does_not_cancel_the_clause_negation():
+    scope = {4: "Les formations non certifiantes ne sont pas financées par la Région."}
+    s = verdict("La Région finance les formations non certifiantes [#4].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    assert verdict("La Région ne finance pas les formations non certifiantes [#4].", scope).is_verified
+
+
+def test_a_circumstance_after_a_negated_verb_and_a_preference_keep_their_own_polarity():
+    scope = {
+        5: "La plateforme en ligne n'a pas convaincu dans nos formations de soudure : "
+        "les stagiaires préfèrent l'atelier."
+    }
+    faithful = "Dans les formations de soudure, les stagiaires préfèrent l'atelier à la plateforme en ligne [#5]."
+    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    inverted = "Dans les formations de soudure, les stagiaires préfèrent la plateforme en ligne à l'atelier [#5]."
+    assert not verdict(inverted, scope).is_verified
+
+
+def test_a_comparison_sets_its_second_term_aside():
+    scope = {6: "Il serait plus utile de financer des tuteurs que d'acheter des tablettes."}
+    faithful = "Une contribution juge plus utile de financer des tuteurs que d'acheter des tablettes [#6]."
+    assert verdict(faithful, scope).is_verified
+    s = verdict("Une contribution juge plus utile d'acheter des tablettes que de financer des tuteurs [#6].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_durations_must_be_those_of_the_source():
+    scope = {7: "Le stage en entreprise dure trois semaines et l'accueil est ouvert 10h par jour."}
+    assert verdict("Le stage en entreprise dure trois semaines [#7].", scope).is_verified
+    s = verdict("Le stage en entreprise dure trois mois [#7].", scope)
+    assert s.status == "non_soutenue" and "trois mois n'apparaît pas" in s.reason
+    assert verdict("L'accueil est ouvert 10 heures par jour [#7].", scope).is_verified
+    longer = {8: "Il faudrait une journée de formation de plus par an pour les tuteurs."}
+    assert not verdict("Il faudrait une semaine de formation de plus par an pour les tuteurs [#8].", longer).is_verified
+
+
+def test_a_judgement_is_content_bon_is_the_opposite_of_absurde():
+    scope = {9: "Supprimer les examens écrits en fin de module est une idée absurde."}
+    claim = "Une contribution juge que supprimer les examens écrits en fin de module est une bonne idée [#9]."
+    s = verdict(claim, scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    faithful = "Une contribution juge absurde de supprimer les examens écrits en fin de module [#9]."
+    assert verdict(faithful, scope).is_verified
+
+
+def test_the_refusal_quotes_the_source_as_written_when_folding_changes_its_length():
+    scope = {10: "Le cœur du problème : les œuvres de formation ne sont pas financées par l'État."}
+    s = verdict("Les œuvres de formation sont financées par l'État [#10].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    quoted = s.reason.split("« ")[1].split(" »")[0]
+    assert quoted.split()[0] in ("ne", "pas", "sont", "financees", "formation", "oeuvres", "de"), quoted
+
+
+def test_a_noun_of_lack_negates_its_complement_not_the_rest_of_the_clause():
+    scope = {11: "Pour les adultes qui ont des difficultés à compter, nous proposons des ateliers le samedi."}
+    faithful = "Une contribution propose des ateliers le samedi aux adultes qui ont des difficultés à compter [#11]."
+    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    s = verdict("Une contribution ne propose pas d'ateliers le samedi [#11].", scope)  # control
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_an_aim_restates_a_lack_but_a_prohibition_is_no_lack():
+    lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
+    aim = "Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12]."
+    assert verdict(aim, lack).is_verified, verdict(aim, lack).reason
+    prohibition = {13: "Le numérique ne doit pas être un module à part dans les formations."}
+    s = verdict("Le numérique devrait être un module à part dans les formations [#13].", prohibition)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+
+
+def test_a_ratio_written_across_words_and_its_numbers():
+    scope = {14: "Dans notre centre, trois inscrites sur cinquante sont des femmes. Un formateur sur quatre part."}
+    assert verdict("Dans un centre, trois femmes sont inscrites sur cinquante [#14].", scope).is_verified
+    assert verdict("Dans un centre, un formateur sur quatre part [#14].", scope).is_verified
+    s = verdict("Dans un centre, quatre femmes sont inscrites sur cinquante [#14].", scope)
+    assert s.status == "non_soutenue" and "quatre" in s.reason
+    halved = {15: "Le tutorat a réduit de moitié les abandons."}
+    assert verdict("Avec le tutorat, il y a deux fois moins d'abandons [#15].", halved).is_verified
+    assert not verdict("Avec le tutorat, il y a trois fois moins d'abandons [#15].", halved).is_verified
+
+
+def test_a_policy_action_must_be_said_exonerer_and_a_coordinated_part_must_be_supported():
+    scope = {16: "Il faut rétablir une aide au permis de conduire, calculée selon les revenus."}
+    assert verdict(
+        "Une contribution veut rétablir une aide au permis de conduire calculée selon les revenus [#16].", scope
+    ).is_verified
+    s = verdict(
+        "Une contribution veut rétablir une aide au permis de conduire et en exonérer les apprentis [#16].", scope
+    )
+    assert s.status == "non_soutenue" and "exonerer" in s.reason
+    s = verdict(
+        "Une contribution veut rétablir une aide au permis de conduire et que celle-ci soit gratuite [#16].", scope
+    )
+    assert s.status == "non_soutenue" and "gratuite" in s.reason
+
+
+def test_a_neutral_reporting_verb_is_not_content():
+    scope = {17: "Les stagiaires sans voiture ne peuvent pas venir au centre de formation."}
+    assert verdict(
+        "Une contribution montre que les stagiaires sans voiture ne peuvent pas venir au centre [#17].", scope
+    ).is_verified
+
+
+def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
+    judged = {18: "On ne peut pas créer un diplôme pour une dizaine de candidats par an."}
+    s = verdict("Une contribution demande de créer un diplôme pour une dizaine de candidats par an [#18].", judged)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    lack = {
+        19: "Les stagiaires ne peuvent pas venir le samedi, faute de transport."
+    }  # control: a lack, not a judgement
+    assert verdict("Les stagiaires veulent pouvoir venir le samedi [#19].", lack).is_verified
+    shared = {20: "Notre organisme partage avec deux lycées un atelier de mécanique."}
+    s = verdict("Un organisme propose de regrouper deux lycées et son atelier de mécanique [#20].", shared)
+    assert s.status == "non_soutenue" and "regrouper" in s.reason
+    assert verdict("Un organisme partage avec deux lycées un atelier de mécanique [#20].", shared).is_verified
+
+
+def test_prefer_an_infinitive_sets_nothing_aside():
+    scope = {21: "Je préfère aller au centre de formation à vélo."}
+    assert verdict("Un participant va au centre de formation à vélo [#21].", scope).is_verified
+    s = verdict(
+        "Un participant préfère le vélo au centre de formation [#22].",
+        {22: "Je préfère le centre de formation au vélo."},
+    )
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason  # control: two noun phrases
+
+
+def test_que_after_plus_opens_a_compared_term_only_before_de():
+    scope = {23: "Il est plus important que les formateurs soient payés pour la préparation."}
+    assert verdict("Les formateurs doivent être payés pour la préparation [#23].", scope).is_verified

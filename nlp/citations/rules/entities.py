@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from nlp.citations.analysis import _AGENT_SUFFIXES, _Analysis, _same_word, _Word
+from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.wording import _ids_phrase, _quote_span
 from nlp.text import fold
 
@@ -193,9 +193,7 @@ def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]
 
 def _actors(analysis: _Analysis, names: set[str]) -> list[_Word]:
     """The actor words of a text named once (a word written twice could be either side)."""
-    found = [
-        w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or w.folded.endswith(_AGENT_SUFFIXES)
-    ]
+    found = [w for w in analysis.words if w.folded in _ACTOR_NOUNS or w.folded in names or _is_agent(w.folded)]
     return [w for w in found if sum(_same_word(w, x) for x in found) == 1]
 
 
@@ -206,7 +204,15 @@ def _misattributed(claim: _Analysis, sources: dict[int, _Analysis], names: set[s
     reasons = []
     actors = _actors(claim, names)
     for a in actors:
-        others = [w for n, w in enumerate(claim.words) if w.clause == a.clause and n in aligned and w not in actors]
+        # what the clause says of it, in the sources' own words (a word aligned by meaning has no place to check)
+        others = [
+            w
+            for n, w in enumerate(claim.words)
+            if w.clause == a.clause
+            and n in aligned
+            and w not in actors
+            and any(_same_word(w, x) for s in sources.values() for x in s.words)
+        ]
         found = [(id_, v) for id_, s in sources.items() for v in s.words if _same_word(a, v)]
         if len(others) < 2 or not found or any(w.start < a.start for w in others):
             continue  # only the subject, named before what it does

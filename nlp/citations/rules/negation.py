@@ -20,10 +20,10 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
         if any(agrees for _, _, agrees, _ in items):
             continue
         w = claim.words[n]
-        claim_clause = {m for m, x in enumerate(claim.words) if x.clause == w.clause}
+        claim_clause = {m for m, x in enumerate(claim.words) if x.clause in _with_compared(claim, w.clause)}
         for id_, v, _, antonym in items:
             source = sources[id_]
-            source_clause = [x for x in source.words if x.clause == v.clause]
+            source_clause = [x for x in source.words if x.clause in _with_compared(source, v.clause)]
             shared = {
                 m for m in claim_clause if m in by_id[id_] and any(_same_word(claim.words[m], x) for x in source_clause)
             }
@@ -43,8 +43,16 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
     return out
 
 
+def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
+    """The clause, and the one before when it is the term a preference sets aside ("… à l'atelier")."""
+    opened = any(t.compared for t in analysis.tokens if t.clause == clause)
+    return (clause - 1, clause) if opened else (clause,)
+
+
 _WISH = re.compile(
-    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu)"
+    r"^(?:veu[lx]|voudr|souhait|demand|reclam|faut$|faudr|devrai|propos|attend|aimer|exig|esper|revendiqu"
+    r"|cherch|vis(?:e|ent|er|ant)$|tent(?:e|ent|er|ant)$|essa[iy]"  # an aim restates a lack too
+    r"|doi(?:t|vent)$)"  # "ne doit pas être un module de plus" is a will, not a lack
 )
 
 
@@ -57,4 +65,9 @@ def _lacking(analysis: _Analysis, v: _Word) -> bool:
     """True when ``v``'s clause states a lack ("sans consulter", "n'est pas payé"), not a will
     ("refusent tout financement", "il ne faut pas")."""
     clause = [t.folded for t in analysis.tokens if t.clause == v.clause]
-    return not any(_WISH.match(t) or is_negative_word(t) for t in clause)
+    # "on ne peut pas faire une loi pour …" judges, as "il ne faut pas" does: an impersonal subject
+    judged = any(
+        a == "on" and b in ("ne", "n") and c.startswith(("peu", "pourr"))
+        for a, b, c in zip(clause, clause[1:], clause[2:])
+    )
+    return not judged and not any(_WISH.match(t) or is_negative_word(t) for t in clause)

@@ -7,6 +7,35 @@ import re
 from nlp._polarity import Token
 from nlp.citations.lexicons import _ANNUAL, _FRACTIONS, _NUMBER_WORDS, _PERIOD_UNITS, _SOURCE_NOUNS
 
+# Time units of a duration, in days ("trois semaines" = 21, "un an" = "douze mois" up to a rounding of months).
+_DURATION_DAYS = {
+    "h": 1 / 24,
+    "heure": 1 / 24,
+    "heures": 1 / 24,
+    "jour": 1,
+    "jours": 1,
+    "journee": 1,
+    "journees": 1,
+    "semaine": 7,
+    "semaines": 7,
+    "mois": 30,
+    "an": 360,
+    "ans": 360,
+    "annee": 360,
+    "annees": 360,
+}
+
+
+def _denominator(words: list[str], values: list[float | None], i: int) -> float | None:
+    """The y of "x sur y" read from the number at ``i`` ("deux inscrites sur quarante": 40), at most
+    four words on, with no other number between."""
+    for k in range(i + 1, min(i + 6, len(words) - 1)):
+        if values[k] is not None:
+            return None
+        if words[k] == "sur":
+            return values[k + 1] or None
+    return None
+
 
 def _parse_number(text: str) -> float | None:
     digits = re.sub(r"[ \u00a0\u202f]", "", text)
@@ -51,7 +80,7 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             continue
         if words[i] in ("un", "une") and any(
             words[k] == "sur" and k + 1 < len(words) and (_parse_number(words[k + 1]) or words[k + 1] in _NUMBER_WORDS)
-            for k in range(i + 1, min(i + 3, len(words)))
+            for k in range(i + 1, min(i + 5, len(words)))  # "un maître d'apprentissage sur deux"
         ):
             value = 1.0  # "un stagiaire sur trois"
         values.append(value)
@@ -60,6 +89,13 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         value = values[i]
         nxt = words[i + 1] if i + 1 < len(words) else ""
         prev = words[i - 1] if i else ""
+        if word in _DURATION_DAYS and i and (prev in ("un", "une") or values[i - 1] is not None):
+            # "une semaine de plus par an" is not "une journée de plus": a duration counted in days
+            count = 1.0 if prev in ("un", "une") else values[i - 1]
+            assert count is not None
+            days = round(count * _DURATION_DAYS[word], 2)
+            if not (i >= 2 and words[i - 2] in ("tous", "toutes", "les") and prev not in ("un", "une")):
+                out[("duree", days)] = f"{prev} {word}"
         if word in _FRACTIONS:
             factor = (values[i - 1] or 1.0) if i else 1.0
             out[("ratio", round(factor * _FRACTIONS[word], 3))] = f"{prev} {word}".strip()
@@ -80,15 +116,19 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
         if nxt == "/" and i + 2 < len(words) and (divisor := values[i + 2]):
             out[("ratio", round(value / divisor, 3))] = f"{words[i]}/{words[i + 2]}"
             continue
-        if (nxt == "sur" and i + 2 < len(words) and values[i + 2]) or (
-            i + 3 < len(words) and words[i + 2] == "sur" and values[i + 3]
-        ):
-            denominator = values[i + 2] if nxt == "sur" else values[i + 3]
-            assert denominator is not None  # "x sur sur y" is the one way to get here without one
-            out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
+        if nxt == "fois" and i + 2 < len(words) and words[i + 2] == "moins" and value:
+            out[("ratio", round(1 / value, 3))] = f"{words[i]} fois moins"  # "deux fois moins" = "de moitié"
             continue
-        if prev == "sur" and (
-            (i >= 2 and values[i - 2]) or (i >= 3 and values[i - 3] is not None and words[i - 2] != "sur")
+        denominator = _denominator(words, values, i)
+        if denominator:
+            out[("ratio", round(value / denominator, 3))] = f"{words[i]} sur {denominator:g}"
+            # the two numbers are written in the text too ("deux inscrites sur quarante" holds "deux femmes"
+            # and "quarante"): a claim's count may be found there, a ratio's own numbers are never required
+            out.setdefault(("part", value), words[i])
+            out.setdefault(("part", denominator), f"{denominator:g}")
+            continue
+        if prev == "sur" and any(
+            values[k] is not None and _denominator(words, values, k) == value for k in range(max(0, i - 6), i - 1)
         ):
             continue  # the denominator of "un sur trois"
         if prev in ("les", "tous") and nxt in _PERIOD_UNITS and i > 1 and words[i - 2] in ("tous", "toutes"):
