@@ -19,6 +19,7 @@ from nlp.citations.rules.entities import (
     _swapped_roles,
 )
 from nlp.citations.rules.overreach import _overreach
+from nlp.citations.rules.placement import _misplaced
 from nlp.citations.rules.quantifiers import _source_count_claimed
 from nlp.citations.sentences import parse_citations, split_sentences
 from nlp.citations.thresholds import (
@@ -34,7 +35,7 @@ from nlp.citations.thresholds import (
     SOURCE_SIMILARITY,
     SYNTHESIS_SIMILARITY,
 )
-from nlp.citations.wording import _ids_phrase, _plural, _quote
+from nlp.citations.wording import _ids_phrase, _of_ids, _plural, _quote
 from nlp.text import fold
 
 STATUS_LABELS = {
@@ -189,6 +190,7 @@ def check_sentence(
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
     reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
     reasons.extend(_misattributed(claim, sources, single_names, alignment.aligned))
+    reasons.extend(_misplaced(sentence, sources))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
@@ -259,10 +261,10 @@ def check_sentence(
     if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
-            reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} de {_ids_phrase(ids)}")
+            reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} {_of_ids(ids)}")
         else:
             distance = f"(similarité {similarity.best():.2f})"
-            reasons.append(f"le sens de la phrase est éloigné de {_ids_phrase(ids)} {distance}")
+            reasons.append(f"le sens de la phrase est éloigné {_of_ids(ids)} {distance}")
     status = "non_soutenue" if reasons else "verifiee"
     return CheckedSentence(
         plain,

@@ -34,6 +34,12 @@ def _ids_phrase(ids: Sequence[int]) -> str:
     return "les contributions n° " + ", ".join(str(i) for i in ids[:-1]) + f" et {ids[-1]}"
 
 
+def _of_ids(ids: Sequence[int]) -> str:
+    """ "de la contribution n° 4" / "des contributions n° 4 et 9"."""
+    phrase = _ids_phrase(ids)
+    return "des" + phrase[3:] if phrase.startswith("les ") else "de " + phrase
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("s" if n > 1 else "")
 

@@ -369,3 +369,29 @@ def test_prefer_an_infinitive_sets_nothing_aside():
 def test_que_after_plus_opens_a_compared_term_only_before_de():
     scope = {23: "Il est plus important que les formateurs soient payés pour la préparation."}
     assert verdict("Les formateurs doivent être payés pour la préparation [#23].", scope).is_verified
+
+
+class TestPlacedCitations:
+    """A citation inside a sentence vouches for the words just before it."""
+
+    SOURCES = {
+        1: "Il faudrait vraiment former les formateurs au numérique avant tout.",
+        2: "Les transports pour aller en formation coûtent trop cher aux stagiaires en zone rurale.",
+    }
+    FIRST, SECOND = "Il faut former les formateurs au numérique", "aider les stagiaires ruraux à payer leurs transports"
+
+    def test_each_part_cited_by_its_own_source_is_verified(self):
+        [sentence] = check_text(f"{self.FIRST} [#1] et {self.SECOND} [#2].", self.SOURCES)
+        assert sentence.status == "verifiee", sentence.reason
+
+    def test_swapped_citations_are_refused_and_named(self):
+        [sentence] = check_text(f"{self.FIRST} [#2] et {self.SECOND} [#1].", self.SOURCES)
+        assert sentence.status == "non_soutenue"
+        assert "la contribution n° 2 ne dit pas « Il faut former les formateurs au numérique »" in sentence.reason
+        # control: the same citations at the end of the sentence vouch for the whole of it together
+        [together] = check_text(f"{self.FIRST} et {self.SECOND} [#2, #1].", self.SOURCES)
+        assert together.status == "verifiee", together.reason
+
+    def test_a_refusal_names_the_sources_in_good_french(self):
+        [sentence] = check_text("Il faut baisser la TVA sur les livres [#1, #2].", self.SOURCES)
+        assert "des contributions n° 1 et 2" in sentence.reason and "de les" not in sentence.reason
