@@ -6,11 +6,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from nlp._sentences import _FINITE, _FINITE_ENDING, _NOT_VERBS, _VERB_LEMMA, _WORD, _is_word, _lemma, _splits, words
+from nlp._sentences import (
+    _FINITE,
+    _FINITE_ENDING,
+    _NOT_VERBS,
+    _VERB_LEMMA,
+    _WORD,
+    _folded_token,
+    _is_word,
+    _lemma,
+    _splits,
+    words,
+)
 from nlp.stopwords import DETERMINERS, STOP_WORDS
 from nlp.text import fold
 
-__all__ = ["best_surface", "capitalise", "noun_phrases", "phrase_stems"]
+__all__ = [
+    "SurfaceFinder",
+    "best_surface",
+    "capitalise",
+    "noun_phrases",
+    "noun_phrases_in_tokens",
+    "phrase_stems",
+    "phrase_tokens",
+]
 
 _DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
 _LINKS = frozenset(fold(w) for w in ["de", "des", "du", "d'", "à", "au", "aux", "en", "pour", "sur"])
@@ -77,15 +96,24 @@ def _is_verbal(token: str) -> bool:
     )
 
 
+def phrase_tokens(text: str) -> list[str]:
+    """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat")."""
+    return _splits(words(text))
+
+
 def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
     """Noun phrases read after a determiner, counted once per text: ``{surface: n_texts}``.
 
     A phrase is a noun (a content word after a determiner), an optional adjective, then optionally
     a complement "de/des/à/en/pour (la) noun (adjective)": "financement des formations longues".
     """
+    return noun_phrases_in_tokens((phrase_tokens(text) for text in texts), max_words=max_words)
+
+
+def noun_phrases_in_tokens(token_lists: Iterable[Sequence[str]], *, max_words: int = 5) -> Counter:
+    """:func:`noun_phrases` on texts already read by :func:`phrase_tokens` (a caller that reads them often)."""
     counts: Counter = Counter()
-    for text in texts:
-        tokens = _splits(words(text))
+    for tokens in token_lists:
         found = set()
         for n in range(1, len(tokens)):
             if tokens[n - 1] not in _DETERMINERS or not _content(tokens[n]) or tokens[n] in _WEAK_HEADS:
@@ -130,17 +158,37 @@ def capitalise(phrase: str) -> str:
 
 def best_surface(phrase: str, texts: Sequence[str]) -> str:
     """The phrase as written in the texts (accents, case), found by its folded form."""
-    for text in texts:
-        tokens = _WORD.findall(text)
-        folded = [fold(t).replace("’", "'") for t in tokens]
-        joined = " ".join(folded).replace("' ", "'")
-        at = joined.find(phrase)
-        if at < 0:
-            continue
-        # Map back by position in the joined folded string (same length as the surface string joined).
-        surface = " ".join(tokens).replace("' ", "'").replace("’ ", "’")
-        if len(surface) == len(joined):
+    return SurfaceFinder(texts).find(phrase)
+
+
+class SurfaceFinder:
+    """:func:`best_surface` for several phrases of the same texts: each text is read once, when first searched."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = texts
+        self._read: list[tuple[str, str] | None] = []
+
+    def _joined(self, n: int) -> tuple[str, str] | None:
+        """Text ``n`` folded and as written, tokens joined by spaces; None when the two differ in length."""
+        while len(self._read) <= n:
+            tokens = _WORD.findall(self.texts[len(self._read)])
+            joined = " ".join(map(_folded_token, tokens)).replace("' ", "'")
+            surface = " ".join(tokens).replace("' ", "'").replace("’ ", "’")
+            self._read.append((joined, surface) if len(surface) == len(joined) else None)
+        return self._read[n]
+
+    def find(self, phrase: str) -> str:
+        """The first spelling of ``phrase`` (folded) in the texts, lower-cased but for an acronym; else ``phrase``."""
+        for n in range(len(self.texts)):
+            read = self._joined(n)
+            if read is None:
+                continue
+            joined, surface = read
+            at = joined.find(phrase)
+            if at < 0:
+                continue
+            # Map back by position in the joined folded string (same length as the surface string joined).
             found = surface[at : at + len(phrase)]
             first = found.split()[0]
             return found if first.isupper() and len(first) > 1 else found[:1].lower() + found[1:]
-    return phrase
+        return phrase

@@ -91,7 +91,7 @@ class _Summary(_Selection):
         disputed, agreed = [], []
         for t, members, heading in shown:
             ranked = [r for _, r in self._representative(t, members)[:25]]
-            stems = {r: self.scorer_.content_stems(self.sentences_[r].text) for r in ranked}
+            stems = {r: self._content_stems(r) for r in ranked}
             pair = next(
                 (
                     (a, b)
@@ -197,8 +197,9 @@ class _Summary(_Selection):
         isolation = similarity.max(axis=1)
         order = sorted(range(len(singles)), key=lambda k: (isolation[k], singles[k]))
         used_ideas = {self.sentences_[r].idea for r in used}
+        n_words = np.diff(self.sentence_matrix_.indptr)  # distinct weighted words of each sentence
         candidates = [
-            (0.0, max(self._rows_of[singles[k]], key=lambda r: (self.sentence_matrix_[r].nnz, -r)))
+            (0.0, max(self._rows_of[singles[k]], key=lambda r: (n_words[r], -r)))
             for k in order[: 4 * self.n_weak_signals]
             if singles[k] not in used_ideas
         ]
