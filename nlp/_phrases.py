@@ -3,6 +3,7 @@ formations"), which marks the head word as a noun; a phrase is shown as the text
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -96,6 +97,23 @@ def _is_verbal(token: str) -> bool:
     )
 
 
+_CONTENT, _MODIFIER, _HEAD = 1, 2, 4
+
+
+@functools.lru_cache(maxsize=100_000)
+def _role(token: str) -> int:
+    """What a word may be in a noun phrase, as bits: a content word, a modifier (a content word that is
+    not a verb form) and a head (a content word, not a weak noun such as "chose", and not a verb form
+    unless it ends like a noun: "financement", "formation"). Read once per distinct word."""
+    if not _content(token):
+        return 0
+    verbal = _is_verbal(token)
+    role = _CONTENT | (0 if verbal else _MODIFIER)
+    if token not in _WEAK_HEADS and not (verbal and not token.endswith(("ment", "tion", "ure", "age"))):
+        role |= _HEAD
+    return role
+
+
 def phrase_tokens(text: str) -> list[str]:
     """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat")."""
     return _splits(words(text))
@@ -116,14 +134,12 @@ def noun_phrases_in_tokens(token_lists: Iterable[Sequence[str]], *, max_words: i
     for tokens in token_lists:
         found = set()
         for n in range(1, len(tokens)):
-            if tokens[n - 1] not in _DETERMINERS or not _content(tokens[n]) or tokens[n] in _WEAK_HEADS:
-                continue
-            if _is_verbal(tokens[n]) and not tokens[n].endswith(("ment", "tion", "ure", "age")):
+            if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
                 continue
             span = [tokens[n]]
             found.add(tuple(span))
             k = n + 1
-            if k < len(tokens) and _content(tokens[k]) and not _is_verbal(tokens[k]):
+            if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
                 span.append(tokens[k])
                 found.add(tuple(span))
                 k += 1
@@ -133,15 +149,10 @@ def noun_phrases_in_tokens(token_lists: Iterable[Sequence[str]], *, max_words: i
                 if k < len(tokens) and tokens[k] in _LINK_ARTICLES:
                     rest.append(tokens[k])
                     k += 1
-                if k < len(tokens) and _content(tokens[k]) and len(span) + len(rest) < max_words:
+                if k < len(tokens) and _role(tokens[k]) & _CONTENT and len(span) + len(rest) < max_words:
                     rest.append(tokens[k])
                     found.add(tuple(span + rest))
-                    if (
-                        k + 1 < len(tokens)
-                        and _content(tokens[k + 1])
-                        and not _is_verbal(tokens[k + 1])
-                        and len(span) + len(rest) < max_words
-                    ):
+                    if k + 1 < len(tokens) and _role(tokens[k + 1]) & _MODIFIER and len(span) + len(rest) < max_words:
                         found.add(tuple(span + rest + [tokens[k + 1]]))
         counts.update(" ".join(p).replace("' ", "'") for p in found)
     return counts
