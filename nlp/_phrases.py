@@ -79,6 +79,70 @@ _WEAK_HEADS = frozenset(
             "autres",
             "même",
             "mêmes",
+            # Words on the consultation itself: "la proposition", "cet article", "ma réponse" name no subject.
+            "proposition",
+            "propositions",
+            "article",
+            "articles",
+            "texte",
+            "textes",
+            "réponse",
+            "réponses",
+            "débat",
+            "débats",
+            "contribution",
+            "contributions",
+            "consultation",
+            "commentaire",
+            "commentaires",
+            "avis",
+            # Adjectives read after a determiner ("la meilleure", "le petit poil"): a heading's head is a noun.
+            "meilleur",
+            "meilleure",
+            "meilleurs",
+            "meilleures",
+            "petit",
+            "petite",
+            "petits",
+            "petites",
+            "grand",
+            "grande",
+            "grands",
+            "grandes",
+            "nouveau",
+            "nouvelle",
+            "nouveaux",
+            "nouvelles",
+            "seul",
+            "seule",
+            "seuls",
+            "seules",
+            "premier",
+            "première",
+            "premiers",
+            "premières",
+            "dernier",
+            "dernière",
+            "derniers",
+            "dernières",
+            "bon",
+            "bonne",
+            "bons",
+            "bonnes",
+            "mauvais",
+            "mauvaise",
+            "mauvaises",
+            "vrai",
+            "vraie",
+            "vrais",
+            "vraies",
+            "certain",
+            "certaine",
+            "certains",
+            "certaines",
+            "différents",
+            "différentes",
+            "plupart",
         ]
     )
 )
@@ -172,6 +236,10 @@ def best_surface(phrase: str, texts: Sequence[str]) -> str:
     return SurfaceFinder(texts).find(phrase)
 
 
+_SPELLINGS_READ = 20  # occurrences of a phrase read to choose its spelling
+_ACRONYM = 4  # letters: a longer word in capitals is shouted ("SECURITE"), not an acronym ("CNIL", "OPCO")
+
+
 class SurfaceFinder:
     """:func:`best_surface` for several phrases of the same texts: each text is read once, when first searched."""
 
@@ -189,7 +257,13 @@ class SurfaceFinder:
         return self._read[n]
 
     def find(self, phrase: str) -> str:
-        """The first spelling of ``phrase`` (folded) in the texts, lower-cased but for an acronym; else ``phrase``."""
+        """How the texts write ``phrase`` (folded), first letter lower-cased but for an acronym; else ``phrase``.
+
+        The spelling most texts use among the first occurrences wins ("dépenses" over "depenses"), and one in
+        capitals (a word of more than four letters: an acronym is shorter, "CNIL") only when every text writes it
+        so (never a shouted "DROIT à la FIBRE").
+        """
+        spellings: dict[str, int] = {}
         for n in range(len(self.texts)):
             read = self._joined(n)
             if read is None:
@@ -201,5 +275,11 @@ class SurfaceFinder:
             # Map back by position in the joined folded string (same length as the surface string joined).
             found = surface[at : at + len(phrase)]
             first = found.split()[0]
-            return found if first.isupper() and len(first) > 1 else found[:1].lower() + found[1:]
-        return phrase
+            found = found if first.isupper() and len(first) > 1 else found[:1].lower() + found[1:]
+            spellings[found] = spellings.get(found, 0) + 1
+            if sum(spellings.values()) >= _SPELLINGS_READ:
+                break
+        if not spellings:
+            return phrase
+        quiet = [f for f in spellings if not any(w.isupper() and len(w) > _ACRONYM for w in f.split())]
+        return max(quiet or spellings, key=lambda f: spellings[f])

@@ -25,6 +25,9 @@ _SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea say
 _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
 
 
+_PHRASE_LEAD = 0.25  # share of the best phrase's score a phrase of several words needs to head a sub-topic
+
+
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
 
 
@@ -227,6 +230,18 @@ class _Selection(_Fitted):
                 continue
             scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)), phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
+        # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
+        # ("financement"): the best phrase of two content words or more leads when it is not far behind.
+        lead = next(
+            (
+                n
+                for n, (score, phrase) in enumerate(scored)
+                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and score >= _PHRASE_LEAD * scored[0][0]
+            ),
+            0,
+        )
+        if scored:
+            scored.insert(0, scored.pop(lead))
         surfaces: list[str] = []
         finder = SurfaceFinder(texts)
         for _, phrase in scored:
