@@ -243,13 +243,19 @@ class _Selection(_Fitted):
         if scored:
             scored.insert(0, scored.pop(lead))
         surfaces: list[str] = []
+        kept: list[tuple[float, str]] = []
         finder = SurfaceFinder(texts)
-        for _, phrase in scored:
+        for score, phrase in scored:
             if len(surfaces) >= 6:
                 break
             if any(stems(phrase) <= stems(fold(s)) or stems(fold(s)) <= stems(phrase) for s in surfaces):
                 continue
             surfaces.append(finder.find(phrase))
+            kept.append((score, phrase))
+        # No phrase of several words: the two leading nouns together ("stagiaires et formateurs") say more
+        # than one alone, when the second is not far behind.
+        if len(kept) >= 2 and all(len(stems(p)) == 1 for _, p in kept[:2]) and kept[1][0] >= _PHRASE_LEAD * kept[0][0]:
+            surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:

@@ -14,6 +14,9 @@ from nlp.synthesis.segments import Segment, Synthesis
 from nlp.synthesis.selection import _plural, _Selection, _stem
 from nlp.text import fold
 
+_NEGATORS = frozenset(
+    ["ne", "n", "pas", "plus", "jamais", "aucun", "aucune", "sans", "non", "rien", "nullement", "guere"]
+)
 _CUE_WINDOW = 4  # words on each side of an antonym cue it bears on
 
 
@@ -27,12 +30,14 @@ def _polar_stems(sentence: str, content: set[str]) -> tuple[dict[str, int], set[
     polarity, _, _ = polarities(tokens)
     out: dict[str, int] = {}
     negated_heads: set[str] = set()
-    waiting, previous, clause = False, 0, None
+    waiting, previous, clause, before = False, 0, None, ""
     for token, value in zip(tokens, polarity):
         if token.clause != clause:
             clause, previous = token.clause, 0
-        waiting = waiting or value > previous
-        previous = value
+        # Only a negation word ("ne … pas", "pas de", "aucun", "sans") makes a head: "on manque de formateurs"
+        # lacks formateurs, it does not oppose a sentence about them.
+        waiting = waiting or (value > previous and before in _NEGATORS)
+        previous, before = value, token.folded
         stem = _stem(token.folded)
         if stem not in content or is_polarity_word(token.folded):
             continue
