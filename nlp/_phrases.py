@@ -96,6 +96,9 @@ _WEAK_HEADS = frozenset(
             "commentaire",
             "commentaires",
             "avis",
+            "propos",
+            "fond",
+            "évidence",
             # Adjectives read after a determiner ("la meilleure", "le petit poil"): a heading's head is a noun.
             "meilleur",
             "meilleure",
@@ -236,7 +239,7 @@ def best_surface(phrase: str, texts: Sequence[str]) -> str:
     return SurfaceFinder(texts).find(phrase)
 
 
-_SPELLINGS_READ = 20  # occurrences of a phrase read to choose its spelling
+_SPELLINGS_READ = 8  # occurrences of a phrase read to choose its spelling (each text read once)
 _ACRONYM = 4  # letters: a longer word in capitals is shouted ("SECURITE"), not an acronym ("CNIL", "OPCO")
 
 

@@ -25,7 +25,7 @@ _SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea say
 _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
 
 
-_PHRASE_LEAD = 0.25  # share of the best phrase's score a phrase of several words needs to head a sub-topic
+_PHRASE_LEAD = 0.25  # share of the best noun's score the second needs to join it in a heading ("X et Y")
 
 
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
@@ -231,12 +231,12 @@ class _Selection(_Fitted):
             scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)), phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
-        # ("financement"): the best phrase of two content words or more leads when it is not far behind.
+        # ("financement"): the best word leads within the best phrase of several words that holds it.
         lead = next(
             (
                 n
-                for n, (score, phrase) in enumerate(scored)
-                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and score >= _PHRASE_LEAD * scored[0][0]
+                for n, (_, phrase) in enumerate(scored)
+                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and stems(scored[0][1]) <= stems(phrase)
             ),
             0,
         )
@@ -254,7 +254,14 @@ class _Selection(_Fitted):
             kept.append((score, phrase))
         # No phrase of several words: the two leading nouns together ("stagiaires et formateurs") say more
         # than one alone, when the second is not far behind.
-        if len(kept) >= 2 and all(len(stems(p)) == 1 for _, p in kept[:2]) and kept[1][0] >= _PHRASE_LEAD * kept[0][0]:
+        first, second = (fold(p) for _, p in kept[:2]) if len(kept) >= 2 else ("", "")
+        if (
+            len(kept) >= 2
+            and all(len(stems(p)) == 1 for _, p in kept[:2])
+            and kept[1][0] >= _PHRASE_LEAD * kept[0][0]
+            and min(counts[p] for _, p in kept[:2]) >= 3  # each noun read in three texts at least
+            and not (first.startswith(second) or second.startswith(first))  # "publicité et pub"
+        ):
             surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
 
