@@ -7,8 +7,9 @@
    the same question/section (hard negatives).
 2. Embedded engine on real clusters (contributions answering the same question or section):
    citation validity (share of displayed sentences whose citations are in scope and supported),
-   coverage (share of the cluster's distinct ideas — its sub-clusters — that the summary cites),
-   and latency on a 500-contribution cluster.
+   coverage (share of the cluster's distinct ideas — its sub-clusters — that the summary cites; share of
+   its duplicate groups, by the definition of bench/duplicate_coverage.py that bench_synthesis.py shares),
+   and latency on a 500-contribution cluster. The contributions' stored vectors are passed, as the app does.
 
     .venv/bin/python bench/bench_assistant.py
 """
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 import statistics
 import sys
@@ -28,11 +30,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.duplicate_coverage import EMPTY, coverage, groups_in, process_groups, stored_vectors  # noqa: E402
 from nlp.citations import DEFAULT_THRESHOLD, SupportScorer, check_sentence, split_sentences  # noqa: E402
 from nlp.perturb import perturb  # noqa: E402
 from nlp.synthesis import ExtractiveSynthesizer  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def load_scopes() -> dict[str, list[dict]]:
@@ -40,8 +43,23 @@ def load_scopes() -> dict[str, list[dict]]:
     for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv"):
         with (DATA / name).open(encoding="utf-8") as f:
             for row in csv.DictReader(f):
+                row["file"] = name
                 scopes[row["question"] or row["theme"]].append(row)
     return scopes
+
+
+def process_duplicates(scopes) -> tuple[dict[str, np.ndarray], dict[str, list]]:
+    """Each file's stored vectors (by row id) and duplicate groups, found as the app's detection finds them."""
+    by_file = defaultdict(list)
+    for rows in scopes.values():
+        for row in rows:
+            by_file[row["file"]].append(row)
+    vectors, groups = {}, {}
+    for name, rows in by_file.items():
+        stored = stored_vectors(rows)
+        vectors.update((r["id"], v) for r, v in zip(rows, stored))
+        groups[name] = process_groups(rows, stored)
+    return vectors, groups
 
 
 def support_figures(scopes) -> None:
@@ -83,14 +101,20 @@ def support_figures(scopes) -> None:
 
 def engine_figures(scopes) -> None:
     chosen = sorted(scopes.items(), key=lambda item: -len(item[1]))[:16]
+    vectors, groups = process_duplicates(scopes)
     n_phrases = n_valid = 0
-    coverages, group_coverages = [], []
+    coverages = []
+    covered = EMPTY
     for _name, rows in chosen:
         rows = rows[:500]
         ids = list(range(1, len(rows) + 1))
         texts = [r["text"] for r in rows]
         synthesizer = ExtractiveSynthesizer().fit(
-            ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows]
+            ids,
+            texts,
+            actor_types=[r["author_type"] for r in rows],
+            titles=[r["title"] for r in rows],
+            vectors=np.vstack([vectors[r["id"]] for r in rows]),
         )
         summary = synthesizer.summary()
         scorer = SupportScorer(dict(zip(ids, texts)))
@@ -98,14 +122,11 @@ def engine_figures(scopes) -> None:
         n_phrases += len(phrases)
         n_valid += sum(check_sentence(s.as_text(), scorer).is_verified for s in phrases)
         cited = summary.cited_ids
-        topics = summary.topic_ids or ()
         all_topics = [tuple(i for m in members for i in synthesizer.ideas_[m]) for members in synthesizer.topics_]
         if all_topics:
             coverages.append(sum(bool(cited & set(t)) for t in all_topics) / len(all_topics))
-        del topics
-        groups = [set(members) for members in synthesizer.ideas_ if len(members) > 1]
-        if groups:
-            group_coverages.append(sum(bool(cited & g) for g in groups) / len(groups))
+        scope = {r["id"]: i for i, r in zip(ids, rows)}
+        covered += coverage(groups_in(groups[rows[0]["file"]], scope), cited, dict(zip(ids, texts)))
     print(f"\nEmbedded engine on {len(chosen)} real clusters (≤ 500 contributions each):")
     print(
         f"  citation validity: {n_valid}/{n_phrases} displayed sentences cited and supported "
@@ -115,10 +136,7 @@ def engine_figures(scopes) -> None:
         f"  coverage of sub-clusters cited by the summary: mean {statistics.mean(coverages):.1%}, "
         f"min {min(coverages):.1%}"
     )
-    print(
-        f"  coverage of duplicate groups (ideas said 2+ times) cited by the summary: mean "
-        f"{statistics.mean(group_coverages):.1%} over {len(group_coverages)} clusters that have some"
-    )
+    print(f"  {covered.describe()} (bench/duplicate_coverage.py, the definition bench_synthesis.py shares)")
 
 
 def latency(scopes) -> None:

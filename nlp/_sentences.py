@@ -264,7 +264,7 @@ _NOT_VERBS = frozenset(
 
 def words(text: str) -> list[str]:
     """Word and punctuation tokens, lower-cased and accent-folded (elided forms keep their apostrophe)."""
-    return [_folded_token(t) for t in _WORD.findall(text)]
+    return list(map(_folded_token, _WORD.findall(text)))
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -288,6 +288,9 @@ def _splits(tokens: list[str]) -> list[str]:
     """Elisions ("l'etat", "qu'il") and inverted subjects ("doit-on") split into two tokens."""
     out = []
     for t in tokens:
+        if "'" not in t and "-" not in t:
+            out.append(t)
+            continue
         head, sep, tail = t.partition("'")
         verb, dash, pronoun = t.partition("-")
         if sep and tail and len(head) <= 5:
@@ -301,27 +304,43 @@ def _splits(tokens: list[str]) -> list[str]:
 
 def has_verb(sentence: str) -> bool:
     """True when the sentence has a verb by general rules of French (see the module docstring)."""
-    tokens = _splits(words(sentence))
-    content = [t for t in tokens if _is_word(t)]
+    return _has_verb([t for t in _splits(words(sentence)) if _is_word(t)])
+
+
+def _has_verb(content: list[str]) -> bool:
+    """:func:`has_verb` on the sentence's word tokens, elisions and inverted subjects split."""
     for n, token in enumerate(content):
         if token in _FINITE:
             return True
-        previous = content[n - 1] if n else ""
         k = n - 1
         while k >= 0 and content[k] in _CLITICS:
             k -= 1
         if k >= 0 and content[k] in _SUBJECTS and token not in _CLITICS and token not in STOP_WORDS:
             return True
-        if token in _NOT_VERBS or len(token) < 3:
-            continue
-        lemma = _lemma(token)
-        if not _VERB_LEMMA.search(lemma):
-            continue
-        if lemma == token and (n == 0 or previous in _BEFORE_INFINITIVE or previous in _CLITICS):
+        form = _verb_form(token)
+        if form == _INFINITIVE and (n == 0 or content[n - 1] in _BEFORE_INFINITIVE or content[n - 1] in _CLITICS):
             return True  # an infinitive: "Supprimer la taxe", "il faut passer", "pour se former"
-        if lemma != token and _FINITE_ENDING.search(token) and not token.endswith(("ement", "ation")):
+        if form == _CONJUGATED:
             return True
     return False
+
+
+_NOT_A_VERB, _INFINITIVE, _CONJUGATED, _OTHER_FORM = range(4)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _verb_form(token: str) -> int:
+    """What one word can be in :func:`has_verb`, by its lemma: read once per distinct word of a scope."""
+    if token in _NOT_VERBS or len(token) < 3:
+        return _NOT_A_VERB
+    lemma = _lemma(token)
+    if not _VERB_LEMMA.search(lemma):
+        return _NOT_A_VERB
+    if lemma == token:
+        return _INFINITIVE
+    if _FINITE_ENDING.search(token) and not token.endswith(("ement", "ation")):
+        return _CONJUGATED
+    return _OTHER_FORM
 
 
 _LEADING_CONJUNCTION = frozenset(["et", "mais", "ou", "donc", "car", "puis", "ni", "sinon"])
@@ -331,30 +350,29 @@ def is_fragment(sentence: str) -> bool:
     """A piece that is not a sentence an idea can stand on: under 6 words, no verb, or a cut clause."""
     stripped = sentence.strip()
     tokens = [t for t in words(stripped) if _is_word(t)]
-    if len(tokens) < MIN_IDEA_WORDS or not has_verb(stripped):
+    if len(tokens) < MIN_IDEA_WORDS or not _has_verb(_splits(tokens)):
         return True
     first = stripped[:1]
     return first.islower() or tokens[0] in _LEADING_CONJUNCTION
 
 
+# The three patterns below are matched on the lower-cased sentence (case-sensitive patterns run twice as fast
+# as IGNORECASE ones, and every sentence of a scope is read).
 _THANKS = re.compile(
     r"^\W*(merci(?! de| d')|je vous remercie|nous vous remercions|bravo|bonjour|bonsoir|salut|cordialement|"
     r"bien cordialement|salutations|félicitations|bonne (journée|soirée|continuation))\b|"
-    r"\b(cordialement|salutations distinguées|merci (beaucoup|à tous|pour (cette|votre|ce|vos)))\b",
-    re.IGNORECASE,
+    r"\b(cordialement|salutations distinguées|merci (beaucoup|à tous|pour (cette|votre|ce|vos)))\b"
 )
 _SARCASM = re.compile(
     r"\b(?:lol|mdr|ptdr|haha+|hihi|ben voyons|quelle blague|c'est ça oui|elle est bonne|laissez-moi rire|"
-    r"on croit rêver|sans blague)\b|\bbien s[uû]r\s*(?:\.\.\.|…)|[!?]{3,}|\?!|!\?|[:;]-?[)(DP](?!\w)|\bXD\b",
-    re.IGNORECASE,
+    r"on croit rêver|sans blague)\b|\bbien s[uû]r\s*(?:\.\.\.|…)|[!?]{3,}|\?!|!\?|[:;]-?[)(dp](?!\w)|\bxd\b"
 )
 _OFF_TOPIC = re.compile(
     r"\b(hors[- ](du )?sujet|aucun rapport|rien à voir|à rédiger|a rediger|test)\b|https?://|www\.|"
     # "Pas vraiment de lien avec le sujet": a remark on the consultation, not an idea ("pas de lien avec le
     # métier" is one, and stays).
     r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
-    r"(sujet|question|thème|theme|section|article|texte|consultation)\b",
-    re.IGNORECASE,
+    r"(sujet|question|thème|theme|section|article|texte|consultation)\b"
 )
 
 
@@ -366,11 +384,12 @@ def _all_caps(sentence: str) -> bool:
 def is_idea_sentence(sentence: str) -> bool:
     """A complete declarative sentence that may stand as an idea: no fragment, thanks, rant, sarcasm or aside."""
     stripped = sentence.strip()
+    lower = stripped.lower()
     return not (  # the quick tests first: the verb test lemmatises
         stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
-        or _THANKS.search(stripped)
-        or _SARCASM.search(stripped)
-        or _OFF_TOPIC.search(stripped)
+        or _THANKS.search(lower)
+        or _SARCASM.search(lower)
+        or _OFF_TOPIC.search(lower)
         or _all_caps(stripped)
         or is_fragment(stripped)
     )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp._phrases import best_surface, capitalise, noun_phrases, phrase_stems
+from nlp._phrases import SurfaceFinder, capitalise, noun_phrases_in_tokens, phrase_stems
 from nlp.citations import check_sentence
 from nlp.synthesis.segments import Segment
 from nlp.synthesis.subtopics import _Fitted
@@ -23,6 +23,9 @@ _SAME_SENTENCE = 0.7  # TF-IDF cosine above which a sentence of another idea say
 
 
 _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must contain to be cited with it
+
+
+_PHRASE_LEAD = 0.25  # share of the best noun's score the second needs to join it in a heading ("X et Y")
 
 
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
@@ -51,7 +54,16 @@ class _Selection(_Fitted):
     """Choosing sentences: ranked by closeness to a sub-topic, cited with the ideas that say the same, checked;"""
 
     def _representative(self, topic: int, ideas: Sequence[int]) -> list[tuple[float, int]]:
-        """Candidate sentences of ``ideas`` by closeness to the sub-topic (words and meaning), weighted by copies."""
+        """Candidate sentences of ``ideas`` by closeness to the sub-topic (words and meaning), weighted by copies.
+
+        Read once per sub-topic and fit (the summary and its "débattu" part rank the same sentences).
+        """
+        key = (topic, tuple(ideas))
+        if key not in self._ranked:
+            self._ranked[key] = self._rank(topic, ideas)
+        return self._ranked[key]
+
+    def _rank(self, topic: int, ideas: Sequence[int]) -> list[tuple[float, int]]:
         rows = [r for i in ideas for r in self._rows_of.get(i, ())]
         if not rows:
             return []
@@ -76,18 +88,18 @@ class _Selection(_Fitted):
         shares at least three content words: never through a single shared word.
         """
         sentence = self.sentences_[row]
-        stems = self.scorer_.content_stems(sentence.text)
+        stems = self._content_stems(row)
         own = self._same_members(sentence.idea, stems)
         others = [i for i in candidate_ideas if i != sentence.idea and i in self._rows_of]
         wider = list(own)
         if others and len(stems) >= 3:
             rows = [r for i in others for r in self._rows_of[i]]
-            closeness = (self.sentence_matrix_[rows] @ self.sentence_matrix_[row].T).toarray().ravel()
+            closeness = self._closeness(row)[rows]
             for k in np.argsort(-closeness, kind="stable"):
                 if closeness[k] < _SAME_SENTENCE or len(wider) >= _MAX_CITED:
                     break
                 other = self.sentences_[rows[k]]
-                if len(stems & self.scorer_.content_stems(other.text)) >= 3:
+                if len(stems & self._content_stems(rows[k])) >= 3:
                     wider.extend(i for i in self._same_members(other.idea, stems) if i not in wider)
         reworded = self._reworded_members(sentence.idea, stems, len(set(wider)))
         options = [
@@ -97,6 +109,17 @@ class _Selection(_Fitted):
             (own[0],),
         ]
         return list(dict.fromkeys(options))
+
+    def _content_stems(self, row: int) -> set[str]:
+        """The content stems of sentence ``row`` (:meth:`SupportScorer.content_stems`), read once per fit."""
+        stems = self._stems_of_row.get(row)
+        if stems is None:
+            stems = self._stems_of_row[row] = self.scorer_.content_stems(self.sentences_[row].text)
+        return stems
+
+    def _closeness(self, row: int) -> np.ndarray:
+        """TF-IDF cosine of sentence ``row`` with every sentence (one sparse product, not one per row subset)."""
+        return (self.sentence_matrix_ @ self.sentence_matrix_[row].T).toarray().ravel()
 
     def _reworded_members(self, idea: int, stems: set[str], n_cited: int) -> list:
         """The contributions saying ``idea`` in other words (``reworded_``), to cite with its sentence.
@@ -186,27 +209,60 @@ class _Selection(_Fitted):
         """Noun phrases of a sub-topic, best first: frequent, and made of the sub-topic's weighty words."""
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
-        counts = noun_phrases(texts)
-        vocabulary = {str(f): j for j, f in enumerate(self.vectorizer_.feature_names_)}
+        counts = noun_phrases_in_tokens(self._phrase_tokens(i) for i in ranked_ideas)
+        vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
+        stems_of: dict[str, set[str]] = {}
+
+        def stems(phrase: str) -> set[str]:
+            if phrase not in stems_of:
+                stems_of[phrase] = phrase_stems(phrase, _stem)
+            return stems_of[phrase]
+
         scored = []
         for phrase, count in counts.items():
             if count < 2 and len(counts) > 3:
                 continue
-            stems = phrase_stems(phrase, _stem)
-            weight = sum(float(centre[vocabulary[s]]) for s in stems if s in vocabulary) if centre is not None else 0
+            weight = (
+                sum(float(centre[vocabulary[s]]) for s in stems(phrase) if s in vocabulary) if centre is not None else 0
+            )
             if weight <= 0:
                 continue
-            scored.append((count * weight * (1 + 0.35 * (len(stems) - 1)), phrase))
+            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)), phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
-        surfaces = []
-        for _, phrase in scored:
+        # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
+        # ("financement"): the best word leads within the best phrase of several words that holds it.
+        lead = next(
+            (
+                n
+                for n, (_, phrase) in enumerate(scored)
+                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and stems(scored[0][1]) <= stems(phrase)
+            ),
+            0,
+        )
+        if scored:
+            scored.insert(0, scored.pop(lead))
+        surfaces: list[str] = []
+        kept: list[tuple[float, str]] = []
+        finder = SurfaceFinder(texts)
+        for score, phrase in scored:
             if len(surfaces) >= 6:
                 break
-            stems = phrase_stems(phrase, _stem)
-            if any(stems <= phrase_stems(fold(s), _stem) or phrase_stems(fold(s), _stem) <= stems for s in surfaces):
+            if any(stems(phrase) <= stems(fold(s)) or stems(fold(s)) <= stems(phrase) for s in surfaces):
                 continue
-            surfaces.append(best_surface(phrase, texts))
+            surfaces.append(finder.find(phrase))
+            kept.append((score, phrase))
+        # No phrase of several words: the two leading nouns together ("stagiaires et formateurs") say more
+        # than one alone, when the second is not far behind.
+        first, second = (fold(p) for _, p in kept[:2]) if len(kept) >= 2 else ("", "")
+        if (
+            len(kept) >= 2
+            and all(len(stems(p)) == 1 for _, p in kept[:2])
+            and kept[1][0] >= _PHRASE_LEAD * kept[0][0]
+            and min(counts[p] for _, p in kept[:2]) >= 3  # each noun read in three texts at least
+            and not (first.startswith(second) or second.startswith(first))  # "publicité et pub"
+        ):
+            surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:
@@ -217,14 +273,30 @@ class _Selection(_Fitted):
         return "Autres idées"
 
     def _arguments(self, ideas: Sequence[int], used: set[int]) -> list[Segment]:
-        ranked = []
         wanted = set(ideas)
-        topic_of = {i: t for t, members in enumerate(self.topics_) for i in members}
-        for row, sentence in enumerate(self.sentences_):
-            if sentence.idea not in wanted or row in used or not _ARGUMENT.search(sentence.text):
-                continue
-            t = topic_of[sentence.idea]
-            closeness = float(self.idea_vectors_[sentence.idea] @ self.semantic_centres_[t])
-            ranked.append((closeness * (1 + math.log(self.weights_[sentence.idea])), row))
-        ranked.sort(key=lambda p: (-p[0], p[1]))
+        ranked = [
+            (score, row)
+            for score, row in self._argument_rows()
+            if row not in used and self.sentences_[row].idea in wanted
+        ]
         return self._pick(ranked, self.n_arguments, used, candidate_ideas=ideas)
+
+    def _argument_rows(self) -> list[tuple[float, int]]:
+        """Sentences that give a reason ("car", "afin de"…), best first: central to their sub-topic, often said.
+
+        Read once per fit (the summary and the draft both list arguments).
+        """
+        if self._arguments_ranked is None:
+            topic_of = {i: t for t, members in enumerate(self.topics_) for i in members}
+            closeness: dict[int, float] = {}
+            ranked = []
+            for row, sentence in enumerate(self.sentences_):
+                if not _ARGUMENT.search(sentence.text):
+                    continue
+                idea = sentence.idea
+                if idea not in closeness:
+                    closeness[idea] = float(self.idea_vectors_[idea] @ self.semantic_centres_[topic_of[idea]])
+                ranked.append((closeness[idea] * (1 + math.log(self.weights_[idea])), row))
+            ranked.sort(key=lambda p: (-p[0], p[1]))
+            self._arguments_ranked = ranked
+        return self._arguments_ranked

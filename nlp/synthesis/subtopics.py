@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
+from nlp._phrases import phrase_tokens
 from nlp._sentences import is_idea_sentence
 from nlp.citations import SupportScorer, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
@@ -92,6 +93,10 @@ class _Fitted:
         self.titles_ = list(titles) if titles is not None else [None] * len(ids)
         self.authors_ = list(authors) if authors is not None else None
         self.scorer_ = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
+        self._tokens: dict[int, list[str]] = {}
+        self._stems_of_row: dict[int, set[str]] = {}
+        self._ranked: dict[tuple, list[tuple[float, int]]] = {}
+        self._arguments_ranked: list[tuple[float, int]] | None = None
         self._fold_duplicates()
         self._split()
         self._vectorise()
@@ -131,6 +136,13 @@ class _Fitted:
 
     def _text(self, idea: int) -> str:
         return self.texts_[self._row[self.ideas_[idea][0]]]
+
+    def _phrase_tokens(self, idea: int) -> list[str]:
+        """The idea's text read for noun phrases (:func:`nlp._phrases.phrase_tokens`), once per fit."""
+        tokens = self._tokens.get(idea)
+        if tokens is None:
+            tokens = self._tokens[idea] = phrase_tokens(self._text(idea))
+        return tokens
 
     def _split(self) -> None:
         """Only complete sentences that can stand as an idea are candidates (see :func:`is_idea_sentence`)."""

@@ -8,22 +8,78 @@ from collections.abc import Sequence
 import numpy as np
 
 from nlp._phrases import capitalise
-from nlp.stance import opposite_stance
+from nlp._polarity import is_polarity_word, polarities, tokenize
+from nlp.stance import _TOKEN, _token_cues, opposite_stance, stance
 from nlp.synthesis.segments import Segment, Synthesis
-from nlp.synthesis.selection import _plural, _Selection
+from nlp.synthesis.selection import _plural, _Selection, _stem
 from nlp.text import fold
 
-_SAME_SUBJECT = 0.5  # encoder cosine above which two contributions speak of the same subject
+_NEGATORS = frozenset(
+    ["ne", "n", "pas", "plus", "jamais", "aucun", "aucune", "sans", "non", "rien", "nullement", "guere"]
+)
+_CUE_WINDOW = 4  # words on each side of an antonym cue it bears on
 
 
-def _opposed(a: str, b: str, n_shared: int, similarity: float) -> bool:
-    """Two sentences on the same subject that take opposite positions (:func:`nlp.stance.opposite_stance`).
+def _polar_stems(sentence: str, content: set[str]) -> tuple[dict[str, int], set[str]]:
+    """The polarity of each content word of the sentence (1 when a negation governs it), and the words a
+    negation bears on: the first content word after it ("il ne faut plus augmenter les impôts": ``augment``).
 
-    Same subject: close in meaning (``similarity``, the encoder's cosine of their contributions) or
-    three shared content words (``n_shared``); a negation alone, between two unrelated sentences, is
-    no dispute.
+    Polarity as the checker reads it (:func:`nlp._polarity.polarities`); ``content`` holds the stems that count.
     """
-    return (similarity >= _SAME_SUBJECT or n_shared >= 3) and opposite_stance(a, b)
+    tokens = tokenize(fold(sentence).replace("’", "'"))
+    polarity, _, _ = polarities(tokens)
+    out: dict[str, int] = {}
+    negated_heads: set[str] = set()
+    waiting, previous, clause, before = False, 0, None, ""
+    for token, value in zip(tokens, polarity):
+        if token.clause != clause:
+            clause, previous = token.clause, 0
+        # Only a negation word ("ne … pas", "pas de", "aucun", "sans") makes a head: "on manque de formateurs"
+        # lacks formateurs, it does not oppose a sentence about them.
+        waiting = waiting or (value > previous and before in _NEGATORS)
+        previous, before = value, token.folded
+        stem = _stem(token.folded)
+        if stem not in content or is_polarity_word(token.folded):
+            continue
+        out[stem] = max(out.get(stem, 0), value)
+        if waiting and value:
+            negated_heads.add(stem)
+        waiting = False
+    return out, negated_heads
+
+
+def _opposed(a: str, b: str, stems_a: set[str], stems_b: set[str]) -> bool:
+    """Two sentences that take opposite positions on the same point.
+
+    The same point is read in the two sentences themselves (two contributions of one sub-topic are
+    close in meaning whatever their sentences say): they share two content words or more. Opposite
+    positions: a negation bears on a shared word the other sentence states ("augmenter les impôts" /
+    "ne plus augmenter les impôts"), or opposite cues of one axis of :mod:`nlp.stance` bear on a
+    shared word ("surtout ne pas alléger Qualiopi" / "simplifier l'audit Qualiopi"). A negation or
+    a cue bearing on another word is no dispute.
+    """
+    shared = stems_a & stems_b
+    if len(shared) < 2 or not opposite_stance(a, b):
+        return False
+    (polar_a, heads_a), (polar_b, heads_b) = _polar_stems(a, stems_a), _polar_stems(b, stems_b)
+    if any((s in heads_a and polar_b.get(s) == 0) or (s in heads_b and polar_a.get(s) == 0) for s in shared):
+        return True
+    stance_a, stance_b = stance(a), stance(b)
+    return any(
+        stance_a.sign(axis) * stance_b.sign(axis) < 0 and shared & _cue_neighbours(a, axis) & _cue_neighbours(b, axis)
+        for axis, _ in stance_a.axes
+    )
+
+
+def _cue_neighbours(sentence: str, axis: str) -> set[str]:
+    """Stems of the words within :data:`_CUE_WINDOW` words of a cue of ``axis`` (what the cue bears on:
+    "alléger Qualiopi", "baisser la TVA")."""
+    tokens = _TOKEN.findall(fold(sentence))
+    out: set[str] = set()
+    for n, token in enumerate(tokens):
+        if any(cue_axis == axis for cue_axis, _ in _token_cues(token)):
+            out.update(_stem(t) for t in tokens[max(0, n - _CUE_WINDOW) : n + _CUE_WINDOW + 1])
+    return out
 
 
 class _Summary(_Selection):
@@ -87,30 +143,39 @@ class _Summary(_Selection):
         return Synthesis(tuple(segments), n, len(all_ideas), tuple(topic_ids))
 
     def _debate(self, shown, used: set[int]) -> list[Segment]:
-        """ "Ce qui est débattu": pairs of sentences of a sub-topic that say the opposite; "ce qui fait accord"."""
+        """ "Ce qui est débattu": pairs of sentences of a sub-topic that say the opposite; "ce qui fait accord".
+
+        A contribution appears in one disputed pair at most: the part never repeats a pair, or one side of it.
+        """
         disputed, agreed = [], []
+        in_dispute: set = set()
         for t, members, heading in shown:
             ranked = [r for _, r in self._representative(t, members)[:25]]
-            stems = {r: self.scorer_.content_stems(self.sentences_[r].text) for r in ranked}
             pair = next(
                 (
                     (a, b)
                     for n, a in enumerate(ranked)
                     for b in ranked[n + 1 :]
-                    if self.sentences_[a].idea != self.sentences_[b].idea and self._opposed(a, b, stems)
+                    if self.sentences_[a].idea != self.sentences_[b].idea
+                    and fold(self.sentences_[a].text) != fold(self.sentences_[b].text)
+                    and _opposed(
+                        self.sentences_[a].text, self.sentences_[b].text, self._content_stems(a), self._content_stems(b)
+                    )
                 ),
                 None,
             )
             segments = [self._cite(r, members) for r in pair] if pair else []
-            if pair and all(segments):
+            cited = [set(s.citations) for s in segments if s]
+            if pair and len(cited) == 2 and not (cited[0] & cited[1]) and not (in_dispute & (cited[0] | cited[1])):
                 used.update(pair)
+                in_dispute |= cited[0] | cited[1]
                 disputed += [
                     Segment(
                         "liaison",
                         f"Sur « {heading.lower() if not heading.isupper() else heading} », "
                         "des contributions disent le contraire l'une de l'autre :",
                     ),
-                    *segments,
+                    *[s for s in segments if s],
                 ]
             elif self._n_contributions(members) > 1:
                 agreed.append(f"« {heading} » ({self._counts(members)})")
@@ -123,11 +188,6 @@ class _Summary(_Selection):
                 Segment("liaison", "Aucun avis contraire relevé sur : " + " ; ".join(agreed) + "."),
             ]
         return out
-
-    def _opposed(self, a: int, b: int, stems: dict) -> bool:
-        first, second = self.sentences_[a], self.sentences_[b]
-        similarity = float(self.idea_vectors_[first.idea] @ self.idea_vectors_[second.idea])
-        return _opposed(first.text, second.text, len(stems[a] & stems[b]), similarity)
 
     def _minority(self, minor, ideas: Sequence[int], used: set[int]) -> list[Segment]:
         """Small sub-topics (one sentence each) and isolated ideas, in their own part."""
@@ -197,8 +257,9 @@ class _Summary(_Selection):
         isolation = similarity.max(axis=1)
         order = sorted(range(len(singles)), key=lambda k: (isolation[k], singles[k]))
         used_ideas = {self.sentences_[r].idea for r in used}
+        n_words = np.diff(self.sentence_matrix_.indptr)  # distinct weighted words of each sentence
         candidates = [
-            (0.0, max(self._rows_of[singles[k]], key=lambda r: (self.sentence_matrix_[r].nnz, -r)))
+            (0.0, max(self._rows_of[singles[k]], key=lambda r: (n_words[r], -r)))
             for k in order[: 4 * self.n_weak_signals]
             if singles[k] not in used_ideas
         ]

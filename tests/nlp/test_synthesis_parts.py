@@ -1,0 +1,158 @@
+"""The parts of the embedded summary: « Ce qui est débattu » (opposite positions on the same point, never a
+pair or a contribution twice), headings a person would write, spellings as the texts write them, noise."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from nlp._phrases import SurfaceFinder
+from nlp._sentences import is_idea_sentence
+from nlp.citations import SupportScorer, check_sentence
+from nlp.synthesis import ExtractiveSynthesizer
+from nlp.synthesis.summary import _opposed
+
+DEMO = Path(__file__).resolve().parents[2] / "contrib" / "demo" / "contributions.csv"
+_SCORER = SupportScorer({})
+
+
+def _is_opposed(a: str, b: str) -> bool:
+    return _opposed(a, b, _SCORER.content_stems(a), _SCORER.content_stems(b))
+
+
+# Real contributions (Grand Débat 2019, République numérique 2015, ../shared/data; the Qualiopi pair from
+# dev_paraphrases.csv).
+DISPUTES = [
+    ("Pour toutes, il faut que l'on augmente les impôts", "Il ne faut plus augmenter les impôts ou taxes."),
+    (
+        "Le paiement par SMS mérite d'être facilité, notamment pour la réalisation des dons.",
+        "Pas de paiement par SMS tant que la confiance n'est pas rétablie.",
+    ),
+    (
+        "Surtout ne pas alléger Qualiopi : l'exigence du référentiel protège les apprenants contre les organismes "
+        "peu sérieux, qu'ils soient petits ou grands.",
+        "Simplifier l'audit Qualiopi pour les petites structures : trop de preuves à produire pour une équipe "
+        "de trois personnes.",
+    ),
+    (
+        "Réduire le nombre d'élues (députés, sénateurs, conseillers régionaux, départementaux).",
+        "Je suis contre réduire le nombre de députés et de sénateurs.",
+    ),
+]
+
+# Same sub-topic, a negation or a negative word somewhere, but no opposite positions on one point.
+NOT_DISPUTES = [
+    (
+        "On manque de formateurs, surtout dans les métiers techniques: un bon soudeur ou une bonne "
+        "aide-soignante gagne plus en restant en poste qu'en venant former.",
+        "Les jeunes formateurs quittent le métier au bout de 2-3 ans: pas de perspectives, salaires bas dans "
+        "la convention collective des OF.",
+    ),
+    (
+        "La CNIL manque de moyens pour faire respecter la loi.",
+        "Pas d'accord pour offrir plus de pouvoir à la CNIL, tant qu'on aura pas défini les modalités de "
+        "désignation citoyenne des acteurs de la CNIL.",
+    ),
+    (
+        "Sans rapport avec l'objet de la section, qui est l'ouverture des données publiques.",
+        "Pas de rapport entre favoriser l'utilisation de logiciels open-source et l' « Ouverture des données "
+        "publiques », qui est le titre de la section.",
+    ),
+    (
+        "Il permettra également le développement de nouveaux services en direction du public.",
+        "Cette limitation doit être levée car elle freine la réutilisation de données publiques en dehors de "
+        "ces missions de service public.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), DISPUTES)
+def test_opposite_positions_on_the_same_point_are_a_dispute(a, b):
+    assert _is_opposed(a, b) and _is_opposed(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), NOT_DISPUTES)
+def test_a_negation_on_another_point_is_no_dispute(a, b):
+    assert not _is_opposed(a, b) and not _is_opposed(b, a)
+
+
+def test_a_sentence_is_never_disputed_with_itself_or_a_copy():
+    sentence = DISPUTES[0][1]
+    assert not _is_opposed(sentence, sentence)
+
+
+@pytest.fixture(scope="module")
+def demo_summary():
+    """The summary of the demo event's 185 contributions (``make run`` seeds them). About 3 s on a busy
+    host: the real encoder embeds the 185 texts."""
+    with DEMO.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["process"] == "pessac-2026"]
+    ids, texts = list(range(1, len(rows) + 1)), [r["text"] for r in rows]
+    return ExtractiveSynthesizer().fit(ids, texts).summary(), dict(zip(ids, texts))
+
+
+def _part(segments, title):
+    start = next((n for n, s in enumerate(segments) if s.kind == "titre" and s.text == title), None)
+    if start is None:
+        return []
+    end = next((n for n in range(start + 1, len(segments)) if segments[n].kind == "titre"), len(segments))
+    return segments[start + 1 : end]
+
+
+def test_disputed_pairs_oppose_each_other_and_no_contribution_appears_in_two():
+    texts = [t for pair in DISPUTES + NOT_DISPUTES for t in pair]
+    by_id = dict(enumerate(texts, start=1))
+    summary = ExtractiveSynthesizer().fit(list(by_id), texts).summary()
+    phrases = [s for s in _part(list(summary.segments), "Ce qui est débattu") if s.kind == "phrase"]
+    pairs = list(zip(phrases[::2], phrases[1::2]))
+    assert pairs and len(phrases) % 2 == 0
+    cited = [i for s in phrases for i in s.citations]
+    assert len(cited) == len(set(cited)), "a contribution is in two disputed sentences"
+    controls = {frozenset(pair) for pair in NOT_DISPUTES}
+    for first, second in pairs:
+        assert _is_opposed(first.text, second.text)
+        assert frozenset((by_id[first.citations[0]], by_id[second.citations[0]])) not in controls
+    scorer = SupportScorer(by_id, scope_size=len(texts))
+    assert all(check_sentence(s.as_text(), scorer).is_verified for s in phrases)
+
+
+def test_sub_topic_headings_are_noun_phrases_not_lone_nouns(demo_summary):
+    summary, _ = demo_summary
+    segments = list(summary.segments)
+    headings = [
+        segments[n - 1].text
+        for n, s in enumerate(segments)
+        if s.kind == "statistique" and s.text.endswith("contributions.") and segments[n - 1].kind == "titre"
+    ]
+    # The demo's headings were five lone nouns (« Stagiaires », « Entreprises », « Certification »…).
+    assert len(headings) >= 4
+    assert sum(len(h.split()) >= 2 for h in headings) >= 3, headings
+    assert not {"Stagiaires", "Entreprises", "Certification", "Parcours", "Groupe"} & set(headings)
+
+
+def test_a_phrase_is_spelled_as_most_texts_write_it_and_never_shouted():
+    shouted = ["LE DROIT À LA FIBRE POUR TOUS LES VILLAGES", "Le droit à la fibre d'abord.", "Un droit à la fibre."]
+    assert SurfaceFinder(shouted).find("droit a la fibre") == "droit à la fibre"
+    accents = ["Les depenses augmentent.", "Les dépenses publiques.", "Réduire les dépenses."]
+    assert SurfaceFinder(accents).find("depenses") == "dépenses"
+    # Control: an acronym every text writes in capitals stays in capitals.
+    assert SurfaceFinder(["La CNIL manque de moyens.", "Donner plus de pouvoir à la CNIL."]).find("cnil") == "CNIL"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Merci pour cette journée et pour l'organisation de ce débat.",
+        "Bonjour à tous, voici mon avis sur la formation des salariés.",
+        "Quelle blague, encore une réforme de la formation décidée sans nous XD",
+        "On croit rêver avec ce projet de loi sur la formation professionnelle :D",
+        "Hors sujet, cette question ne concerne pas la formation continue des salariés.",
+    ],
+)
+def test_thanks_sarcasm_and_asides_are_not_ideas_whatever_their_case(sentence):
+    assert not is_idea_sentence(sentence)
+    assert not is_idea_sentence(sentence[:12].upper() + sentence[12:])  # the patterns read any case
+
+
+def test_a_plain_proposal_stays_an_idea():
+    assert is_idea_sentence("Il faut simplifier la certification Qualiopi pour les petits organismes de formation.")
