@@ -56,12 +56,12 @@ COLUMNS = (
 SQLITE_CHUNK = 20_000
 
 
-def corpus_texts() -> list[tuple[str, str]]:
+def corpus_texts(folder: Path = SHARED_DATA) -> list[tuple[str, str]]:
     """(theme, text) of the consultation corpora, each text as the app stores it (texts the app would
     refuse, such as ones holding HTML tags, are left out)."""
     texts = []
     for name in CORPORA:
-        with open(SHARED_DATA / name, encoding="utf-8", newline="") as handle:
+        with open(folder / name, encoding="utf-8", newline="") as handle:
             for record in csv.DictReader(handle):
                 try:
                     text = clean_text(
@@ -89,10 +89,12 @@ class Seeded:
     cpu_seconds: float
 
 
-def seed(n: int, slug: str = "volume", title: str = "Consultation en volume") -> Seeded:
+def seed(
+    n: int, slug: str = "volume", title: str = "Consultation en volume", texts: list[tuple[str, str]] | None = None
+) -> Seeded:
     """Write the process ``slug`` with the bench's N rows, as ``load_rows`` would (inside an app context)."""
     start, cpu_start = time.perf_counter(), time.process_time()
-    texts = corpus_texts()
+    texts = texts or corpus_texts()
     process = ensure_process(slug, title)
     process_id = process.id
     themes = _create_themes(process, [texts[i % len(texts)][0] for i in range(min(n, len(texts)))])
@@ -205,8 +207,15 @@ def _write_postgresql(rows: Iterator[tuple]) -> None:
 
 
 def contribution_columns(process_id: int) -> list[tuple]:
-    """Every stored column of a process's contributions but the times, in id order (for --compare)."""
+    """Every stored column of a process's contributions, in id order, the theme by name, without the ids
+    and times (for comparing two loads)."""
     table = Contribution.__table__
-    columns = [column for column in table.c if column.name not in ("id", "created_at", "updated_at", "process_id")]
-    statement = sa.select(*columns).where(table.c.process_id == process_id).order_by(table.c.id)
+    skipped = ("id", "created_at", "updated_at", "process_id", "theme_id")
+    columns = [column for column in table.c if column.name not in skipped]
+    statement = (
+        sa.select(Theme.name, *columns)
+        .join(Theme, Theme.id == table.c.theme_id)
+        .where(table.c.process_id == process_id)
+        .order_by(table.c.id)
+    )
     return [tuple(row) for row in db.session.execute(statement)]
