@@ -11,6 +11,7 @@ and syncing off for this database only), ``COPY`` on PostgreSQL. The database's 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import sqlite3
@@ -166,9 +167,11 @@ def _write_sqlite(rows: Iterator[tuple], now) -> None:
     stamp = to_text(now)
     db.session.remove()
     db.engine.dispose()
-    connection = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    connection = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=30)
     try:
-        connection.execute("PRAGMA journal_mode=OFF")
+        # Refused while another connection has the file open (the test database): same rows, slower.
+        with contextlib.suppress(sqlite3.OperationalError):
+            connection.execute("PRAGMA journal_mode=OFF")
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("PRAGMA cache_size=-400000")
         statement = f"INSERT INTO contributions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
