@@ -86,7 +86,8 @@ def load_rows(process_id: int, rows: Iterable[BulkRow], *, actor: User | None = 
     """
     n_loaded, skipped = 0, {}
     with transaction():
-        process = db.session.get(Process, process_id)
+        # Locked first, as a post does before the per-theme counts its rows' triggers update.
+        process = db.session.get(Process, process_id, with_for_update=True)
         themes = {theme.name: theme.id for theme in process.themes}
         batch = []
         for row in rows:

@@ -230,6 +230,13 @@ def confirm_import(
             raise Conflict("Cet import vient d'être traité par quelqu'un d'autre.")
         rows, _ = evaluate_rows(batch, process)
         valid = [row for row in rows if row.is_valid]
+        # The process row before the rows: a post locks it before the per-theme counts the rows' triggers
+        # update (ContributionCount), and the same order here cannot deadlock with it on PostgreSQL.
+        db.session.execute(
+            db.update(Process)
+            .where(Process.id == process.id)
+            .values(n_contributions=Process.n_contributions + len(valid))
+        )
         try:
             for start in range(0, len(valid), chunk_rows):
                 _insert_chunk(valid[start : start + chunk_rows], process, batch, actor)
@@ -240,11 +247,6 @@ def confirm_import(
                 "Certaines lignes viennent d'être importées par un autre import. Rechargez l'aperçu et recommencez."
             ) from error
         n_skipped = len(rows) - len(valid)
-        db.session.execute(
-            db.update(Process)
-            .where(Process.id == process.id)
-            .values(n_contributions=Process.n_contributions + len(valid))
-        )
         db.session.execute(
             db.update(ImportBatch)
             .where(ImportBatch.id == batch.id)
@@ -355,6 +357,12 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
                 f"de cet import : {named}{more}. Rien n'a été masqué."
             )
         to_hide = [row.id for row in contributions if row.hidden_at is None]
+        # The process row first, as a post does (see confirm_import); a shortfall below rolls it back.
+        db.session.execute(
+            db.update(Process)
+            .where(Process.id == process.id)
+            .values(n_contributions=Process.n_contributions - len(to_hide))
+        )
         now = utcnow()
         n_hidden = 0
         for start in range(0, len(to_hide), CHUNK_SIZE):
@@ -380,11 +388,6 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
                 "Des contributions de cet import viennent d'être modifiées. Rechargez la page et recommencez."
             )
         db.session.execute(db.update(ImportedRow).where(ImportedRow.batch_id == batch.id).values(fingerprint=None))
-        db.session.execute(
-            db.update(Process)
-            .where(Process.id == process.id)
-            .values(n_contributions=Process.n_contributions - n_hidden)
-        )
         batch.status = ImportStatus.UNDONE
         batch.undone_at = now
         batch.undone_by_id = actor.id

@@ -14,6 +14,7 @@ from contrib.models.clustering import (
 from contrib.models.comments import Comment
 from contrib.models.contributions import (
     Contribution,
+    ContributionCount,
     ContributionKind,
     ContributionRevision,
     ContributionSource,
@@ -60,6 +61,7 @@ __all__ = [
     "ClusteringRun",
     "Comment",
     "Contribution",
+    "ContributionCount",
     "ContributionKind",
     "ContributionRevision",
     "ContributionSource",

@@ -122,6 +122,23 @@ class Contribution(db.Model):
         return "Anonyme"
 
 
+class ContributionCount(db.Model):
+    """How many contributions a process has per theme and kind: all of them, and the visible ones.
+
+    Written only by database triggers on ``contributions`` (migration ``0022_pages1m_counts``), in the
+    transaction of the write, whatever wrote it (a post, a hiding, an edit, an import, its undo, a bulk
+    load, an SQL statement): the listing shows "N contributions" at 1,000,000 rows without counting them.
+    """
+
+    __tablename__ = "contribution_counts"
+
+    process_id: Mapped[int] = mapped_column(sa.ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind), primary_key=True)
+    n_total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    n_visible: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class ContributionRevision(db.Model):
     """A version of a contribution its author replaced by editing it (the history of a contribution).
 

@@ -15,6 +15,7 @@ from contrib.models import (
     ActorType,
     Comment,
     Contribution,
+    ContributionCount,
     ContributionKind,
     ContributionSource,
     Process,
@@ -267,9 +268,23 @@ class NumberedPage:
 
 
 def count_contributions(process_id: int, *, theme_id: int | None = None, kind: str | None = None) -> int:
-    """How many visible contributions the filters select (what the listing says it found)."""
-    statement = visible_contributions(process_id, theme_id=theme_id, kind=kind)
-    return db.session.scalar(statement.with_only_columns(db.func.count()).order_by(None)) or 0
+    """How many visible contributions the filters select (what the listing says it found).
+
+    Read from the counts the database keeps per theme and kind (``ContributionCount``): at most 35 rows
+    summed for a process of seven themes, where counting the rows took seconds at 1,000,000.
+    An unknown kind raises InvalidInput.
+    """
+    statement = db.select(db.func.coalesce(db.func.sum(ContributionCount.n_visible), 0)).where(
+        ContributionCount.process_id == process_id
+    )
+    if theme_id is not None:
+        statement = statement.where(ContributionCount.theme_id == theme_id)
+    if kind:
+        try:
+            statement = statement.where(ContributionCount.kind == ContributionKind(kind))
+        except ValueError:
+            raise InvalidInput("Type de contribution inconnu.") from None
+    return int(db.session.scalar(statement))
 
 
 def counted_comments():

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from contrib.extensions import db
-from contrib.models import Contribution, ContributionRevision, Process
+from contrib.models import Contribution, ContributionCount, ContributionRevision, Process
 from contrib.participation import vectors
 from nlp import SimilarIndex
 
@@ -119,14 +119,19 @@ def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int]:
     revision id), in one cheap query.
 
     Ids are not forever: tables emptied with RESTART IDENTITY or a restored backup give old ids to
-    other rows, and a cache trusting ``last_id`` alone would suggest vanished texts.
+    other rows, and a cache trusting ``last_id`` alone would suggest vanished texts. The rows up to
+    ``last_id`` are the process's total (kept by the database, ``ContributionCount``) less the rows after
+    it (the few not indexed yet): counting them took 30+ ms per query at 1,000,000.
     """
     *rows, last_revision_id = db.session.execute(
         db.select(
             db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
-            db.select(db.func.count())
+            db.select(db.func.coalesce(db.func.sum(ContributionCount.n_total), 0))
+            .where(ContributionCount.process_id == process_id)
+            .scalar_subquery()
+            - db.select(db.func.count())
             .select_from(Contribution)
-            .where(Contribution.process_id == process_id, Contribution.id <= last_id)
+            .where(Contribution.process_id == process_id, Contribution.id > last_id)
             .scalar_subquery(),
             db.select(Contribution.created_at)
             .where(Contribution.process_id == process_id, Contribution.id == last_id)
