@@ -79,13 +79,16 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                     evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
                 elif opposite and _opposite_form(w.folded, v.folded):
                     evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
-    # A stance ("supprimer", "imposer", "obligatoire") is aligned by its own family only: a near word vector
-    # ("supprimer" / "aides") would let the claim's predicate pass unsaid.
+    # A stance ("supprimer", "obligatoire") or a judgement with an opposite ("fonctionne", "utile") is aligned by
+    # its own family only: a near word vector would let the claim's predicate pass unsaid ("supprimer" /
+    # "aides"), and a word's antonyms are among its nearest vectors ("fonctionne" / "inefficace").
     by_form = {i: set(ns) for i, ns in by_id.items()}
     unaligned = [
         n
         for n in range(len(claim.words))
-        if not any(n in s for s in by_id.values()) and not is_action_word(claim.words[n].folded)
+        if not any(n in s for s in by_id.values())
+        and not is_action_word(claim.words[n].folded)
+        and not _antonyms(claim.words[n].folded)
     ]
     if unaligned:
         source_words = {v.folded for s in sources.values() for v in s.words}
