@@ -83,3 +83,14 @@ def test_new_opposite_families(claim, source):
     s = verdict(claim, {1: source})
     assert s.status == "non_soutenue", s.reason
     assert verdict(f"{source} [#1]", {1: source}).is_verified
+
+
+def test_whose_task_it_is_not_is_a_judgement_not_a_lack():
+    # The other words agree in n° 1; only n° 2 speaks of "former", and it judges, it states no lack to wish away.
+    claim = "Deux contributions veulent que la Région forme les chômeurs au numérique [#1, #2]."
+    first = "La Région et les chômeurs doivent s'intéresser au numérique."
+    scope = {1: first, 2: "Le rôle de la Région n'est pas de former les chômeurs au numérique."}
+    s = verdict(claim, scope)
+    assert s.status == "non_soutenue" and "la contribution n° 2 dit le contraire" in s.reason
+    said = {1: first, 2: "Le rôle de la Région est de former les chômeurs au numérique."}
+    assert verdict(claim, said).is_verified, verdict(claim, said).reason
