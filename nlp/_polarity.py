@@ -103,8 +103,8 @@ _ACTION_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("maintien", "maintenir", "maintenu", "garder", "conserv", "preserv", "perenn"),
     ),
     (
-        ("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev"),
-        ("redui", "reduction", "baiss", "diminu", "restrein", "rabot"),
+        ("augment", "hausse", "accroi", "accroissement", "renforc", "davantage", "relev", "alourd"),
+        ("redui", "reduction", "baiss", "diminu", "restrein", "rabot", "allege", "alleger", "allegement"),
     ),
     (("generalis", "etendr", "etendu", "extension", "elargi"), ("limit", "restrein", "restrict")),
     (("oblig",), ("facultati", "volontai", "encourag", "incit")),
@@ -124,7 +124,7 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("favorable",), ("defavorable", "hostile")),
     (("souple", "flexib"), ("rigide",)),
     (("facile", "simplifi"), ("difficile", "complique", "complexe", "complexifi")),
-    (("succes", "reussi", "reussite", "fonctionn"), ("echec", "echou")),
+    (("succes", "reussi", "reussite", "fonctionn"), ("echec", "echou", "inefficac", "dysfonctionn")),
     (("juste",), ("injuste",)),
     (
         ("bon", "bonne", "bons", "bonnes", "pertinent", "excellent"),
@@ -138,6 +138,7 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("interess",), ("desinteress",)),
     (("accept",), ("refus", "rejet", "rejett")),
     (("ouvr", "ouvert"), ("ferm",)),
+    (("gratuit",), ("payer", "paient", "payent", "factur")),  # not actions: "payer" is no stance of its own
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 

@@ -3,6 +3,7 @@ space), and the sentence's closeness in meaning to the cited passages."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -14,6 +15,7 @@ import numpy as np
 from nlp._polarity import (
     antonyms,
     in_family,
+    is_action_word,
 )
 from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.rules.negation import _contradictions
@@ -46,6 +48,12 @@ class _Alignment:
     by_id: dict[int, set[int]]
     aligned: set[int]
     contradictions: list[tuple[int, int, _Word]]
+    by_form: dict[int, set[int]] = dataclasses.field(default_factory=dict)
+    """The words each cited text aligns by the same word (no near word vector)."""
+
+    @property
+    def aligned_by_form(self) -> set[int]:
+        return set().union(*self.by_form.values()) if self.by_form else set()
 
 
 # The opposite families of a word, read for every content word of every sentence checked.
@@ -71,7 +79,17 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                     evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
                 elif opposite and _opposite_form(w.folded, v.folded):
                     evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
-    unaligned = [n for n in range(len(claim.words)) if not any(n in s for s in by_id.values())]
+    # A stance ("supprimer", "obligatoire") or a judgement with an opposite ("fonctionne", "utile") is aligned by
+    # its own family only: a near word vector would let the claim's predicate pass unsaid ("supprimer" /
+    # "aides"), and a word's antonyms are among its nearest vectors ("fonctionne" / "inefficace").
+    by_form = {i: set(ns) for i, ns in by_id.items()}
+    unaligned = [
+        n
+        for n in range(len(claim.words))
+        if not any(n in s for s in by_id.values())
+        and not is_action_word(claim.words[n].folded)
+        and not _antonyms(claim.words[n].folded)
+    ]
     if unaligned:
         source_words = {v.folded for s in sources.values() for v in s.words}
         vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
@@ -85,7 +103,7 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                 if np.any(close & (agents == _is_agent(claim.words[n].folded))):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
-    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence))
+    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form)
 
 
 def _squeeze(text: str) -> str:

@@ -201,7 +201,9 @@ def check_sentence(
             for i in supporting
             if share[i] >= COUNTED_SOURCE_SHARE
             or similarity[i] >= PARAPHRASE_SIMILARITY
-            or (len(alignment.by_id[i]) >= 2 and any(claim.words[n].folded not in named for n in alignment.by_id[i]))
+            or (
+                len(alignment.by_form[i]) >= 2 and any(claim.words[n].folded not in named for n in alignment.by_form[i])
+            )
         ]
         if len(saying) < claimed[0]:
             reasons.append(

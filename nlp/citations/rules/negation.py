@@ -70,4 +70,9 @@ def _lacking(analysis: _Analysis, v: _Word) -> bool:
         a == "on" and b in ("ne", "n") and c.startswith(("peu", "pourr"))
         for a, b, c in zip(clause, clause[1:], clause[2:])
     )
+    # "le rôle de l'État n'est pas de former …", "ce n'est pas à l'État de …" judges whose task it is
+    judged = judged or any(
+        a in ("est", "sont", "etait", "serait") and b == "pas" and c in ("de", "d", "a")
+        for a, b, c in zip(clause, clause[1:], clause[2:])
+    )
     return not judged and not any(_WISH.match(t) or is_negative_word(t) for t in clause)

@@ -46,6 +46,23 @@ _ABSOLUTES = frozenset(
     ]
 )
 
+# Degrees of force a claim may not raise: "indispensable" where the source says "on peut", "garantirait" where
+# it says "faciliterait". Each claimed degree is kept only when a cited text says one of its own degree or
+# above (folded prefixes).
+_NECESSITY_CLAIMED = re.compile(
+    r"\b(?:indispensabl|essentiel|vita(?:l|le|ux|les)\b|imperati|primordia|incontournabl|crucia)"
+)
+_NECESSITY_STATED = re.compile(
+    r"\b(?:indispensabl|essentiel|vita(?:l|le|ux|les)\b|imperati|primordia|incontournabl|crucia|necessair|necessite"
+    r"|obligatoir|absolument|urgen|priorit)"
+)
+_CERTAINTY_CLAIMED = re.compile(
+    r"\b(?:garanti|assurement|certainement|forcement|necessairement|inevitablement|immanquablement)"
+)
+_CERTAINTY_STATED = re.compile(
+    r"\b(?:garanti|assur|certain|forcement|necessairement|inevitablement|immanquablement|toujours|sans aucun doute)"
+)
+
 _FIRST_PERSON = frozenset({"je", "j", "mon", "ma", "mes", "moi"})
 
 
@@ -59,6 +76,13 @@ def _overreach(claim: _Analysis, sources: dict[int, _Analysis], supporting: Sequ
     for token in claim.tokens:
         if token.folded in _ABSOLUTES and token.folded not in source_words:
             reasons.append(f"« {token.folded} » n'est dit dans aucune contribution citée")
+    for claimed, stated in ((_NECESSITY_CLAIMED, _NECESSITY_STATED), (_CERTAINTY_CLAIMED, _CERTAINTY_STATED)):
+        found = claimed.search(claim.folded)
+        if found and not any(stated.search(s.folded) for s in sources.values()):
+            word = re.match(r"\w+", claim.folded[found.start() :])
+            reasons.append(
+                f"« {word.group() if word else found.group()} » : aucune contribution citée ne le dit avec cette force"
+            )
     words = [t.folded for t in claim.tokens]
     if (
         len(words) > 2
