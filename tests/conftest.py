@@ -9,9 +9,11 @@ a missing PostgreSQL, Redis or browser fails the run instead of skipping.
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import re
 import sys
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -418,8 +420,6 @@ def running_worker(app):
 def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict:
     """Run a real huey consumer until ``status_url``'s JSON says the job is no longer active; return
     that last state."""
-    import time
-
     with running_worker(app):
         deadline = time.monotonic() + timeout
         state = client.get(status_url).get_json()
@@ -427,3 +427,15 @@ def poll_with_worker(app, client, status_url: str, timeout: float = 120) -> dict
             time.sleep(0.2)
             state = client.get(status_url).get_json()
     return state
+
+
+def timed(call):
+    """The call's result and the CPU seconds it cost this thread (the test client runs the request in it).
+
+    Not the process's CPU time: threads left running by earlier tests of the same worker (an index
+    built in the background, a queue consumer) were counted with it. A collection owed by earlier
+    tests is paid before the clock starts."""
+    gc.collect()
+    start = time.thread_time()
+    result = call()
+    return result, time.thread_time() - start

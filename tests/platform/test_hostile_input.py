@@ -7,9 +7,7 @@ on 2 cores) the wall clock of a 0.1 s request passed 1 s, while the CPU a reques
 attacker exhausts.
 """
 
-import gc
 import re
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -18,22 +16,11 @@ from contrib.core.errors import InvalidInput
 from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import Comment, Contribution, Report
+from tests.conftest import timed
 
 FIVE_MB = 5_000_000
 # The body that made the old tag pattern backtrack quadratically: 5 MB of it would take days.
 BACKTRACKING_BODY = "<" + " " * (FIVE_MB - 2) + "x"
-
-
-def timed(call):
-    """The call's result and the CPU seconds it cost this thread (the test client runs the request in it).
-
-    Not the process's CPU time: threads left running by earlier tests of the same worker (an index
-    built in the background, a queue consumer) were counted with it. A collection owed by earlier
-    tests is paid before the clock starts."""
-    gc.collect()
-    start = time.thread_time()
-    result = call()
-    return result, time.thread_time() - start
 
 
 def post_encoded(client, url: str, fields: dict):
