@@ -15,6 +15,7 @@ group larger than ``max_semantic_group``. The checks of one pair live in :mod:`n
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ SEMANTIC_NEIGHBOURS = 3
 #: Margin of a meaning pair over each text's own neighbourhood (mean cosine of its 10 nearest).
 SEMANTIC_MARGIN = 0.15
 _NEIGHBOURHOOD = 10
+#: From this many distinct texts the two joins share their chunks between two threads (same pairs
+#: and neighbours whatever the number; below, a thread pool costs more than it saves).
+_THREADED_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,10 @@ def _near_edges(
         return
     n_words = np.array([k.count(" ") + 1 for k in keys])
     lengths = np.array([len(k) for k in keys])
-    left, right, cosines = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
+    workers = _workers(n_words.size)
+    left, right, cosines = cosine_pairs(
+        matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio, workers=workers
+    )
     long_enough = np.minimum(n_words[left], n_words[right]) >= min_words_near
     left, right, cosines = left[long_enough], right[long_enough], cosines[long_enough]
     n = len(keys)
@@ -320,7 +327,7 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors /= np.where(norms == 0, 1, norms)
     n = len(keys)
-    neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD))
+    neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD), workers=_workers(n))
     # How close a text's ordinary neighbours are: in a consultation on one bill every text has
     # near neighbours, and a pair must stand out from them, not only pass a global threshold.
     finite = np.isfinite(cosines)
@@ -370,6 +377,10 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
 
     for i, j in zip(left[keep][order].tolist(), right[keep][order].tolist()):
         merger.merge(int(rows[i]), int(rows[j]), same_idea, max_size=max_group, check_stance=True)
+
+
+def _workers(n_rows: int) -> int:
+    return min(2, os.cpu_count() or 1) if n_rows >= _THREADED_FROM else 1
 
 
 def _groups(components, ids, themes) -> list[DuplicateGroup]:
