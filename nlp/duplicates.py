@@ -356,7 +356,6 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     keep = (scores >= threshold) & (embedding - others >= margin)
     order = np.lexsort((right[keep], left[keep], -scores[keep]))
     unique_of = dict(zip(rows.tolist(), range(n)))
-    nearest = [set(row) for row in neighbours.tolist()]
 
     def same_idea(x: int, y: int) -> tuple[float, str] | None:
         """The meaning link of two texts (a candidate pair, or a text and the centre of its group)."""
@@ -367,9 +366,11 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
         words = float((matrix[a] @ matrix[b].T).sum()) if matrix is not None else 0.0
         score = weight * cosine + (1 - weight) * words
         # The mean of each side's other neighbours (the pair itself left out when it is one of them).
+        # Looked up in the neighbour rows, not in a set per text (a million sets: over 1 GB).
+        b_near_a, a_near_b = bool((neighbours[a] == b).any()), bool((neighbours[b] == a).any())
         usual = max(
-            (total[a] - cosine * (b in nearest[a])) / max(count[a] - (b in nearest[a]), 1),
-            (total[b] - cosine * (a in nearest[b])) / max(count[b] - (a in nearest[b]), 1),
+            (total[a] - cosine * b_near_a) / max(count[a] - b_near_a, 1),
+            (total[b] - cosine * a_near_b) / max(count[b] - a_near_b, 1),
         )
         if score < threshold or cosine - usual < margin:
             return None
