@@ -70,8 +70,22 @@ def _inside(short: str, long_: str) -> bool:
     absent = [w not in long_words for w in words]
     if sum(absent) > 2 * _AFFIX_WORDS + 0.4 * len(words):
         return False  # more words than typos, fillers and affixes can explain: no typo search
-    missing = [gone and (len(w) < 4 or _no_typo_of(w, candidates)) for w, gone in zip(words, absent)]
-    if not any(missing):
+    # Past this many words without a typo partner the answer is no (they would fill the start, the
+    # end and the middle allowances, or leave fewer than _MIN_SHARED_WORDS shared): stop searching.
+    limit = min(2 * _AFFIX_WORDS + 1 + _EXTRA_SHARE * len(words), len(words) - _MIN_SHARED_WORDS)
+    short_missing = sum(gone and len(w) < 4 for w, gone in zip(words, absent))
+    if short_missing and short_missing > limit:
+        return False  # short words have no typo partner: counted before any search
+    missing = []
+    n_missing = 0
+    for w, gone in zip(words, absent):
+        lost = gone and (len(w) < 4 or _no_typo_of(w, candidates))
+        if lost:
+            n_missing += 1
+            if n_missing > limit:
+                return False
+        missing.append(lost)
+    if not n_missing:
         return True
     start = next((n for n, m in enumerate(missing) if not m), len(missing))
     end = len(missing) - next((n for n, m in enumerate(reversed(missing)) if not m), len(missing))

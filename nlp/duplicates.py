@@ -15,6 +15,7 @@ group larger than ``max_semantic_group``. The checks of one pair live in :mod:`n
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ SEMANTIC_NEIGHBOURS = 3
 #: Margin of a meaning pair over each text's own neighbourhood (mean cosine of its 10 nearest).
 SEMANTIC_MARGIN = 0.15
 _NEIGHBOURHOOD = 10
+#: From this many distinct texts the two joins share their chunks between two threads (same pairs
+#: and neighbours whatever the number; below, a thread pool costs more than it saves).
+_THREADED_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,10 @@ def _near_edges(
         return
     n_words = np.array([k.count(" ") + 1 for k in keys])
     lengths = np.array([len(k) for k in keys])
-    left, right, cosines = cosine_pairs(matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio)
+    workers = _workers(n_words.size)
+    left, right, cosines = cosine_pairs(
+        matrix, candidate_threshold, lengths=lengths, min_length_ratio=min_length_ratio, workers=workers
+    )
     long_enough = np.minimum(n_words[left], n_words[right]) >= min_words_near
     left, right, cosines = left[long_enough], right[long_enough], cosines[long_enough]
     n = len(keys)
@@ -320,7 +327,7 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors /= np.where(norms == 0, 1, norms)
     n = len(keys)
-    neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD))
+    neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD), workers=_workers(n))
     # How close a text's ordinary neighbours are: in a consultation on one bill every text has
     # near neighbours, and a pair must stand out from them, not only pass a global threshold.
     finite = np.isfinite(cosines)
@@ -349,7 +356,6 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     keep = (scores >= threshold) & (embedding - others >= margin)
     order = np.lexsort((right[keep], left[keep], -scores[keep]))
     unique_of = dict(zip(rows.tolist(), range(n)))
-    nearest = [set(row) for row in neighbours.tolist()]
 
     def same_idea(x: int, y: int) -> tuple[float, str] | None:
         """The meaning link of two texts (a candidate pair, or a text and the centre of its group)."""
@@ -360,9 +366,11 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
         words = float((matrix[a] @ matrix[b].T).sum()) if matrix is not None else 0.0
         score = weight * cosine + (1 - weight) * words
         # The mean of each side's other neighbours (the pair itself left out when it is one of them).
+        # Looked up in the neighbour rows, not in a set per text (a million sets: over 1 GB).
+        b_near_a, a_near_b = bool((neighbours[a] == b).any()), bool((neighbours[b] == a).any())
         usual = max(
-            (total[a] - cosine * (b in nearest[a])) / max(count[a] - (b in nearest[a]), 1),
-            (total[b] - cosine * (a in nearest[b])) / max(count[b] - (a in nearest[b]), 1),
+            (total[a] - cosine * b_near_a) / max(count[a] - b_near_a, 1),
+            (total[b] - cosine * a_near_b) / max(count[b] - a_near_b, 1),
         )
         if score < threshold or cosine - usual < margin:
             return None
@@ -370,6 +378,10 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
 
     for i, j in zip(left[keep][order].tolist(), right[keep][order].tolist()):
         merger.merge(int(rows[i]), int(rows[j]), same_idea, max_size=max_group, check_stance=True)
+
+
+def _workers(n_rows: int) -> int:
+    return min(2, os.cpu_count() or 1) if n_rows >= _THREADED_FROM else 1
 
 
 def _groups(components, ids, themes) -> list[DuplicateGroup]:

@@ -231,11 +231,14 @@ def _negations(tokens: list[str]) -> list[tuple[int, bool]]:
     """
     found = []
     skip_until = -1
+    # Position of the first word that is not a head filler: a token is at the head of its clause
+    # when every word before it is a filler (one pass, not one per token).
+    first_content = next((n for n, t in enumerate(tokens) if t not in _HEAD_FILLERS), len(tokens))
     for i, token in enumerate(tokens):
         if i <= skip_until:
             continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        head = all(t in _HEAD_FILLERS for t in tokens[:i])
+        head = i <= first_content
         if token in _NE:
             particle = next((j for j in range(i + 1, min(i + 6, len(tokens))) if tokens[j] in _NEG_PARTICLES), None)
             if particle is not None:

@@ -182,7 +182,12 @@ class ThemeClusterer:
         fit_rows = distinct_rows(tfidf, texts_kept, self.random_state) if self.dedup else None
         self.embedding_ = lsa_rows(tfidf, self.n_components, self.svd_iter, fit_rows, self.sample_size, rng)
         if self.semantic_weight > 0:
-            semantic = vectors[kept] if vectors is not None else embed(texts_kept)
+            if vectors is None:
+                semantic = embed(texts_kept)
+            elif len(kept) == len(ids):
+                semantic = vectors  # no copy when nothing is excluded (1 GB of float16 at a million texts)
+            else:
+                semantic = vectors[kept]
             self.embedding_ = combine(
                 self.embedding_, semantic, self.semantic_weight, centre=self.centre_vectors, fit_rows=fit_rows
             )

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from nlp.neighbours import cosine_pairs
+from nlp.neighbours import cosine_pairs, dense_neighbours
 from nlp.text import FrenchVectorizer
 
 
@@ -43,3 +43,22 @@ def test_a_term_shared_by_too_many_rows_finds_no_candidates():
     matrix = sp.csr_matrix(np.ones((50, 1), dtype=np.float32))
     assert len(cosine_pairs(matrix, 0.5, max_df=10)[0]) == 0
     assert len(cosine_pairs(matrix, 0.5, max_df=50, k=50)[0]) == 50 * 49 // 2  # control
+
+
+def test_threads_share_the_joins_without_changing_their_result():
+    rng = np.random.default_rng(1)
+    vocabulary = [f"mot{n}" for n in range(80)]
+    texts = [" ".join(rng.choice(vocabulary, size=rng.integers(4, 14))) for _ in range(600)]
+    matrix = FrenchVectorizer(min_df=1, max_df=1.0, domain_words=()).fit_transform(texts)
+    alone = cosine_pairs(matrix, 0.3, chunk_size=50)
+    shared = cosine_pairs(matrix, 0.3, chunk_size=50, workers=2)
+    assert len(alone[0]) > 100  # control: the join found pairs to compare
+    assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
+    # The inverted-file search (forced below its usual size), with exact ties between copies.
+    vectors = rng.standard_normal((1500, 32)).astype(np.float32)
+    vectors[100:130] = vectors[7]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    alone = dense_neighbours(vectors, 5, exact_below=100, chunk_size=64)
+    shared = dense_neighbours(vectors, 5, exact_below=100, chunk_size=64, workers=2)
+    assert (alone[0] >= 0).all()
+    assert np.array_equal(alone[0], shared[0]) and np.array_equal(alone[1], shared[1])
