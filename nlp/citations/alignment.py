@@ -51,10 +51,6 @@ class _Alignment:
     by_form: dict[int, set[int]] = dataclasses.field(default_factory=dict)
     """The words each cited text aligns by the same word (no near word vector)."""
 
-    @property
-    def aligned_by_form(self) -> set[int]:
-        return set().union(*self.by_form.values()) if self.by_form else set()
-
 
 # The opposite families of a word, read for every content word of every sentence checked.
 _antonyms = functools.lru_cache(maxsize=50_000)(antonyms)
