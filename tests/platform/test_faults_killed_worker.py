@@ -125,10 +125,11 @@ def _sheet(n_rows: int) -> bytes:
 
 def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeypatch):
     app.config["IMPORT_BACKGROUND_ROWS"] = 100
-    app.config["IMPORT_CHUNK_ROWS"] = 250  # four progress steps, each long enough to be seen before the kill
+    # Twenty progress steps: a quiet machine wrote four chunks of 250 between two polls of the state.
+    app.config["IMPORT_CHUNK_ROWS"] = 50
     process = factory.process(slug="pessac")
     facilitator = factory.user(Role.FACILITATOR)
-    n_rows = 4 * app.config["IMPORT_CHUNK_ROWS"]
+    n_rows = 20 * app.config["IMPORT_CHUNK_ROWS"]
     batch = imports.start_import(process.id, _sheet(n_rows), "atelier.csv", actor=facilitator)
     auth.login(facilitator)
     base = f"/demarches/pessac/import/{batch.id}"
