@@ -223,11 +223,7 @@ class SimilarIndex:
         RuntimeError
             If the index has not been fitted.
         """
-        self._check_fitted()
-        ids, texts, _ = check_corpus(ids, texts)
-        already = [id_ for id_ in ids if id_ in self._row_of]
-        if already:
-            raise ValueError(f"ids already indexed: {already[:5]!r}")
+        ids, texts = self._checked(ids, texts, indexed=False)
         self._append(ids, texts, self._vectors_of(texts, vectors))
         return self
 
@@ -242,15 +238,20 @@ class SimilarIndex:
         RuntimeError
             If the index has not been fitted.
         """
-        self._check_fitted()
-        ids, texts, _ = check_corpus(ids, texts)
-        unknown = [id_ for id_ in ids if id_ not in self._row_of]
-        if unknown:
-            raise ValueError(f"ids not indexed: {unknown[:5]!r}")
+        ids, texts = self._checked(ids, texts, indexed=True)
         raw = self._vectors_of(texts, vectors)
         self._retired.extend(self._row_of.pop(id_) for id_ in ids)
         self._append(ids, texts, raw)
         return self
+
+    def _checked(self, ids, texts, *, indexed: bool) -> tuple[list, list[str]]:
+        """Valid ``ids`` and ``texts``, each id already indexed (``indexed``) or not."""
+        self._check_fitted()
+        ids, texts, _ = check_corpus(ids, texts)
+        wrong = [id_ for id_ in ids if (id_ in self._row_of) is not indexed]
+        if wrong:
+            raise ValueError(f"ids {'not' if indexed else 'already'} indexed: {wrong[:5]!r}")
+        return ids, texts
 
     def _append(self, ids: list, texts: list[str], raw: np.ndarray | None) -> None:
         start = len(self.ids_)
