@@ -41,11 +41,19 @@ submodules' underscored names are the package's own; the public names are those 
 """
 
 from nlp.citations.analysis import SupportScorer
-from nlp.citations.check import STATUS_LABELS, CheckedSentence, check_sentence, check_text, verified_share
+from nlp.citations.check import (
+    CALIBRATION_REFUSAL,
+    STATUS_LABELS,
+    CheckedSentence,
+    check_sentence,
+    check_text,
+    verified_share,
+)
 from nlp.citations.sentences import NO_ANSWER, format_citations, is_no_answer, parse_citations, split_sentences
 from nlp.citations.thresholds import DEFAULT_MIN_EACH, DEFAULT_THRESHOLD
 
 __all__ = [
+    "CALIBRATION_REFUSAL",
     "DEFAULT_MIN_EACH",
     "DEFAULT_THRESHOLD",
     "NO_ANSWER",

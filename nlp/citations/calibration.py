@@ -12,6 +12,7 @@ dot product in numpy: deterministic, no scikit-learn.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -38,20 +39,11 @@ RULE_KINDS = (
 """The kinds of refusal :func:`nlp.citations.check.check_sentence` names; the calibration file says
 which of them refuse on their own (``hard_rules``) and which are only features."""
 
-# Reporting frames ("Un participant propose …", "Deux contributions regrettent …"): the claim speaks about
-# the sources, which rewords more than an extract.
-_FRAME = re.compile(
-    r"^\s*(?:selon |pour )?(?:un|une|des|les|deux|trois|quatre|plusieurs|certains|certaines|l'|le|la)\s*"
-    r"(?:participant|contribut|personne|auteur|repondant|habitant|citoyen|agricult|salarie|formateur|elu"
-    r"|intervenant|source|temoignage)"
-)
 # Words that narrow, compare or extend what a source says ("seul", "mieux", "déjà", "aussi").
 _SHIFT = re.compile(
     r"\b(?:seul|seule|seuls|seules|seulement|uniquement|exclusivement|mieux|pire|plus|moins|davantage|deja|aussi"
     r"|egalement|meme|encore|surtout|principal|principale|principaux|premier|premiere|avant tout)\b"
 )
-_HEDGE = re.compile(r"\b(?:peut-etre|pourrai|pourrait|semble|sembl|envisag|eventuel|parfois|souvent|certain)")
-
 
 FEATURES = (
     "rules_accept",
@@ -64,7 +56,6 @@ FEATURES = (
     "longest_unaligned_share",
     "local_share",
     "min_unit_share",
-    "n_units",
     "shift_words",
     "last_unit_share",
     "min_unit_similarity",
@@ -72,18 +63,39 @@ FEATURES = (
     "bigram_share",
     "similarity_best",
     "similarity_min_source",
-    "log_words",
-    "n_sources",
     "unsupporting_sources",
-    "claim_negated",
-    "n_numbers",
-    "n_entities",
-    "frame",
-    "hedge",
     "verbatim",
+    "n_sources",
+    "log_words",
+    "n_units",
     *(f"flag_{kind}" for kind in RULE_KINDS),
 )
 """What the calibration reads of a sentence, in the order of the stored coefficients."""
+
+INCREASING = frozenset(
+    [
+        "rules_accept",
+        "aligned_share",
+        "form_share",
+        "min_source_share",
+        "max_source_share",
+        "local_share",
+        "min_unit_share",
+        "last_unit_share",
+        "min_unit_similarity",
+        "bigram_share",
+        "similarity_best",
+        "similarity_min_source",
+        "verbatim",
+    ]
+)
+"""Features whose coefficient may not be negative: more support never lowers the probability."""
+
+FREE = frozenset(["n_sources", "log_words", "n_units"])
+"""Features whose coefficient may take either sign (the shape of the sentence, not its support). Every
+feature neither here nor in :data:`INCREASING` (unaligned runs, words aligned only by a near vector,
+disagreeing words, flags of the rules that are not hard) may not raise the probability: a monotone model,
+so no collinear trade-off between two measures of support turns a missing word into a reason to verify."""
 
 
 def sentence_features(
@@ -97,7 +109,6 @@ def sentence_features(
     supporting: Sequence[int],
     kinds: set[str],
     rules_accept: bool,
-    n_entities: int,
 ) -> dict[str, float]:
     """The values of :data:`FEATURES` for one sentence (see :func:`nlp.citations.check.check_sentence`)."""
     words = claim.words
@@ -113,9 +124,9 @@ def sentence_features(
         units.setdefault(w.unit, []).append(n)
     unit_shares = [sum(n in aligned for n in ns) / len(ns) for ns in units.values() if len(ns) >= 2]
     last_unit = units[max(units)] if units else []
-    claim_pairs = {(a.stem, b.stem) for a, b in zip(words, words[1:]) if a.clause == b.clause}
+    claim_pairs = {(a.stem, b.stem) for a, b in itertools.pairwise(words) if a.clause == b.clause}
     source_pairs = {
-        (a.stem, b.stem) for s in sources.values() for a, b in zip(s.words, s.words[1:]) if a.clause == b.clause
+        (a.stem, b.stem) for s in sources.values() for a, b in itertools.pairwise(s.words) if a.clause == b.clause
     }
     verbatim = bool(similarity.verbatim)
     return {
@@ -129,7 +140,6 @@ def sentence_features(
         "longest_unaligned_share": longest / n_words if n_words else 0.0,
         "local_share": _local_share(claim, sources, alignment) / n_words if n_words else 1.0,
         "min_unit_share": min(unit_shares, default=1.0),
-        "n_units": float(len(unit_shares)),
         "shift_words": float(len(_SHIFT.findall(claim.folded))),
         "last_unit_share": sum(n in aligned for n in last_unit) / len(last_unit) if last_unit else 1.0,
         "min_unit_similarity": 1.0 if verbatim else _min_unit_similarity(claim, units, sources),
@@ -137,15 +147,11 @@ def sentence_features(
         "bigram_share": len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0,
         "similarity_best": 1.0 if verbatim else similarity.best(),
         "similarity_min_source": min(similarity[i] for i in ids),
-        "log_words": math.log1p(n_words),
-        "n_sources": float(len(ids)),
         "unsupporting_sources": float(len(ids) - len(supporting)),
-        "claim_negated": float(any(claim.negated.values()) or any(w.sans for w in words)),
-        "n_numbers": float(len(claim.numbers)),
-        "n_entities": float(n_entities),
-        "frame": float(bool(_FRAME.search(claim.folded))),
-        "hedge": float(bool(_HEDGE.search(claim.folded))),
         "verbatim": float(verbatim),
+        "n_sources": float(len(ids)),
+        "log_words": math.log1p(n_words),
+        "n_units": float(len(unit_shares)),
         **{f"flag_{kind}": float(kind in kinds) for kind in RULE_KINDS},
     }
 
@@ -240,7 +246,9 @@ class Calibration:
         """Build from the stored JSON; raises ValueError when it does not match :data:`FEATURES`."""
         features = tuple(data["features"])
         if features != FEATURES:
-            raise ValueError("calibration file does not match the checker's features: run python -m nlp.citations.calibrate")
+            raise ValueError(
+                "calibration file does not match the checker's features: run python -m nlp.citations.calibrate"
+            )
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
         if any(a.shape != (len(features),) for a in arrays):
             raise ValueError("calibration file: mean, scale and coef need one value per feature")

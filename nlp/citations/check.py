@@ -49,6 +49,10 @@ STATUS_LABELS = {
 }
 
 
+CALIBRATION_REFUSAL = "la phrase dit plus que"
+"""How the reason opens when no rule refuses a sentence but its calibrated probability is below the threshold."""
+
+
 @dataclass(frozen=True)
 class CheckedSentence:
     """One sentence of a generated text and the verdict on it.
@@ -69,6 +73,9 @@ class CheckedSentence:
         Why the sentence is not verified, in French ("" when verified).
     supporting_ids : tuple of int
         Cited ids that support part of the sentence.
+    probability : float
+        Calibrated probability that the cited texts say it (:mod:`nlp.citations.calibration`); 0 when a rule
+        refused the sentence first.
     """
 
     text: str
@@ -78,6 +85,7 @@ class CheckedSentence:
     bad_ids: tuple[int, ...] = ()
     reason: str = ""
     supporting_ids: tuple[int, ...] = ()
+    probability: float = 0.0
 
     @property
     def is_verified(self) -> bool:
@@ -163,12 +171,15 @@ def check_sentence(
     calibration = load_calibration()
     refusals = [reason for kind, reason in exam.refusals if kind in calibration.hard_rules]
     doubts = [reason for kind, reason in exam.refusals if kind not in calibration.hard_rules]
+    probability = 0.0
     if not refusals:
         probability = calibration.probability(exam.features())
         if probability >= calibration.threshold:
-            return CheckedSentence(plain, ids, "verifiee", round(exam.score, 3), supporting_ids=exam.supporting)
+            return CheckedSentence(
+                plain, ids, "verifiee", round(exam.score, 3), supporting_ids=exam.supporting, probability=probability
+            )
         if not doubts:  # only the calibration refuses: the sentence reads as more than its sources
-            doubts = [f"la phrase dit plus que {_ids_phrase(ids)} (confiance {probability:.2f})"]
+            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance {probability:.2f})"]
     reasons = refusals + doubts
     return CheckedSentence(
         plain,
@@ -178,6 +189,7 @@ def check_sentence(
         bad_ids=tuple(dict.fromkeys(exam.bad)) or ids,
         reason="; ".join(dict.fromkeys(reasons)),
         supporting_ids=exam.supporting,
+        probability=probability,
     )
 
 
@@ -195,9 +207,7 @@ class _Examination:
     _inputs: dict
 
     def features(self) -> dict[str, float]:
-        return sentence_features(
-            **self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept
-        )
+        return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
 
 
 def _examine(
@@ -336,7 +346,6 @@ def _examine(
         "share": share,
         "similarity": similarity,
         "supporting": supporting,
-        "n_entities": len(entities),
     }
     return _Examination(refusals, bad, supporting, score, not refusals, inputs)
 
