@@ -126,8 +126,8 @@ def check_text(
 
     Examples
     --------
-    >>> [s.status for s in check_text("Baisser la TVA. [#1] Supprimer l'école. [#1] Bonjour [#9].",
-    ...                                {1: "Il faut baisser la TVA sur l'alimentation."})]
+    >>> text = "Il faut baisser la TVA sur l'alimentation. [#1] Supprimer l'école. [#1] Bonjour [#9]."
+    >>> [s.status for s in check_text(text, {1: "Il faut baisser la TVA sur l'alimentation."})]
     ['verifiee', 'non_soutenue', 'hors_perimetre']
     """
     if not 0 <= min_each <= threshold <= 1:
