@@ -63,6 +63,8 @@ FEATURES = (
     "bigram_share",
     "similarity_best",
     "similarity_min_source",
+    "similarity_unframed",
+    "common_run_share",
     "unsupporting_sources",
     "verbatim",
     "n_sources",
@@ -86,6 +88,8 @@ INCREASING = frozenset(
         "bigram_share",
         "similarity_best",
         "similarity_min_source",
+        "similarity_unframed",
+        "common_run_share",
         "verbatim",
     ]
 )
@@ -147,6 +151,8 @@ def sentence_features(
         "bigram_share": len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0,
         "similarity_best": 1.0 if verbatim else similarity.best(),
         "similarity_min_source": min(similarity[i] for i in ids),
+        "similarity_unframed": 1.0 if verbatim else _unframed_similarity(claim, sources, similarity),
+        "common_run_share": _common_run(claim, sources),
         "unsupporting_sources": float(len(ids) - len(supporting)),
         "verbatim": float(verbatim),
         "n_sources": float(len(ids)),
@@ -154,6 +160,50 @@ def sentence_features(
         "n_units": float(len(unit_shares)),
         **{f"flag_{kind}": float(kind in kinds) for kind in RULE_KINDS},
     }
+
+
+# A reporting frame ("Un participant propose de", "Selon une contribution,") is the claim speaking about its
+# source: removed before the claim is compared in meaning with the cited passages.
+_REPORTING_FRAME = re.compile(
+    r"^\s*(?:selon (?:un|une|des|les|deux|trois|plusieurs|certains|certaines|l'|le|la)\s*[^,]{0,40},\s*"
+    r"|(?:un|une|des|les|deux|trois|plusieurs|certains|certaines|l'|le|la)\s*"
+    r"(?:participant|contribut|personne|organisme|auteur|repondant|habitant|citoyen|argument|proposition|avis|source)"
+    r"\w*\s+(?:\w+\s+){0,2}?"
+    r"(?:propos|demand|souhait|estim|pens|jug|regrett|denonc|affirm|sugger|suggere|rappell|rappel|voudr|veu|explique"
+    r"|constat|signal|temoign|soulign|craint|consider|reclam|insist|not|observ|indiqu|racont|decri|evoqu|plaid)\w*"
+    r"\s+(?:que |qu'|de |d'|a ce que )?)"
+)
+
+
+def _unframed_similarity(claim, sources: Mapping[int, object], similarity) -> float:
+    """The best cosine of the claim without its reporting frame with a passage of a cited text (the plain
+    best cosine when it has no frame)."""
+    frame = _REPORTING_FRAME.match(claim.folded)
+    if not frame:
+        return similarity.best()
+    from nlp.citations.alignment import _Similarity
+
+    rest = claim.text[frame.end() :] if len(claim.text) == len(claim.folded) else claim.folded[frame.end() :]
+    return _Similarity(rest, similarity.sources).best() if rest.strip() else similarity.best()
+
+
+def _common_run(claim, sources: Mapping[int, object]) -> float:
+    """The longest run of the claim's tokens found in a row in one cited text, as a share of its tokens."""
+    tokens = [t.folded for t in claim.tokens]
+    if not tokens:
+        return 0.0
+    best = 0
+    for source in sources.values():
+        other = [t.folded for t in source.tokens]
+        previous = [0] * (len(other) + 1)
+        for a in tokens:
+            current = [0] * (len(other) + 1)
+            for j, b in enumerate(other, 1):
+                if a == b:
+                    current[j] = previous[j - 1] + 1
+                    best = max(best, current[j])
+            previous = current
+    return best / len(tokens)
 
 
 LOCAL_WINDOW = 3
