@@ -58,7 +58,6 @@ FEATURES = (
     "min_unit_share",
     "shift_words",
     "last_unit_share",
-    "min_unit_similarity",
     "disagreeing_share",
     "bigram_share",
     "similarity_best",
@@ -84,7 +83,6 @@ INCREASING = frozenset(
         "local_share",
         "min_unit_share",
         "last_unit_share",
-        "min_unit_similarity",
         "bigram_share",
         "similarity_best",
         "similarity_min_source",
@@ -146,7 +144,6 @@ def sentence_features(
         "min_unit_share": min(unit_shares, default=1.0),
         "shift_words": float(len(_SHIFT.findall(claim.folded))),
         "last_unit_share": sum(n in aligned for n in last_unit) / len(last_unit) if last_unit else 1.0,
-        "min_unit_similarity": 1.0 if verbatim else _min_unit_similarity(claim, units, sources),
         "disagreeing_share": len(alignment.disagreeing) / n_words if n_words else 0.0,
         "bigram_share": len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0,
         "similarity_best": 1.0 if verbatim else similarity.best(),
@@ -230,21 +227,6 @@ def _local_share(claim, sources: Mapping[int, object], alignment) -> int:
                 best = window
         found |= best
     return len(found)
-
-
-def _min_unit_similarity(claim, units: Mapping[int, list[int]], sources: Mapping[int, object]) -> float:
-    """The lowest, over the sentence's parts of two content words or more, of the best cosine between the
-    part and a sentence (or the whole) of a cited text: an added part is far from every cited passage."""
-    from nlp.citations.alignment import _TEXT_VECTORS, _vectors
-
-    text = claim.text if len(claim.text) == len(claim.folded) else claim.folded
-    parts = [text[claim.words[ns[0]].start : claim.words[ns[-1]].end] for ns in units.values() if len(ns) >= 2]
-    if not parts:
-        return 1.0
-    passages = [p for s in sources.values() for p in (s.text, *s.sentences)]
-    vectors = _vectors([*parts, *passages], _TEXT_VECTORS)
-    matrix = np.vstack([vectors[p] for p in passages])
-    return float(min(np.max(matrix @ vectors[part]) for part in parts))
 
 
 @dataclass(frozen=True)
