@@ -1,6 +1,6 @@
 """Fit the checker's calibration (:mod:`nlp.citations.calibration`) on the hand-labelled claim files.
 
-Usage: ``python -m nlp.citations.calibrate [--write]`` (scikit-learn is needed here only).
+Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
 For each claim of the four development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.check._examine`); a sentence that a hard rule refuses, or that is not a
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +31,7 @@ from nlp.citations.check import _examine
 from nlp.citations.rules.entities import _entities
 from nlp.citations.sentences import parse_citations, split_sentences
 from nlp.citations.thresholds import DEFAULT_MIN_EACH, DEFAULT_THRESHOLD
-from nlp.evaluate_citations import HELDOUT_CLAIMS, load_claims
+from nlp.evaluate_citations import HELDOUT_CLAIMS, claim_text, load_claims
 
 TRAINING_FILES = {
     "dev_citations": None,  # ../shared/data/dev_citations.csv, found through nlp.evaluate's DATA
@@ -57,20 +56,11 @@ REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
 C = 1.0
 """Inverse strength of the L2 penalty of the logistic regression."""
 
-_CITATION = re.compile(r"\[#\d+")
-
 
 def _dev_path() -> Path:
     from nlp.evaluate import DATA
 
     return Path(DATA) / "dev_citations.csv"
-
-
-def claim_text(claim: str, sources: dict[int, str]) -> str:
-    """The claim as :mod:`nlp.evaluate_citations` checks it: its own citations, or every source cited at its end."""
-    if _CITATION.search(claim):
-        return claim
-    return f"{claim.rstrip()} [" + ", ".join(f"#{i}" for i in sources) + "]"
 
 
 def examine_claim(text: str, sources: dict[int, str]) -> list[dict]:

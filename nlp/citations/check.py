@@ -113,7 +113,8 @@ def check_text(
     scope : mapping of id to str, or SupportScorer
         The contributions the text may cite.
     threshold : float, default=DEFAULT_THRESHOLD
-        Minimum share of the sentence's content words aligned with the cited texts.
+        Share of the sentence's content words aligned with the cited texts that the coverage rule asks for
+        (since v5 the rule's verdict is one input of the calibration, not a refusal).
     min_each : float, default=DEFAULT_MIN_EACH
         Minimum share aligned with each cited text alone.
     scope_size : int, optional
