@@ -11,6 +11,7 @@ dot product in numpy: deterministic, no scikit-learn.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import itertools
 import json
@@ -54,14 +55,12 @@ FEATURES = (
     "max_source_share",
     "longest_unaligned",
     "longest_unaligned_share",
-    "local_share",
     "min_unit_share",
     "shift_words",
     "last_unit_share",
     "disagreeing_share",
     "bigram_share",
     "similarity_best",
-    "similarity_min_source",
     "similarity_unframed",
     "common_run_share",
     "unsupporting_sources",
@@ -80,12 +79,10 @@ INCREASING = frozenset(
         "form_share",
         "min_source_share",
         "max_source_share",
-        "local_share",
         "min_unit_share",
         "last_unit_share",
         "bigram_share",
         "similarity_best",
-        "similarity_min_source",
         "similarity_unframed",
         "common_run_share",
         "verbatim",
@@ -140,14 +137,12 @@ def sentence_features(
         "max_source_share": max(share[i] for i in ids),
         "longest_unaligned": float(longest),
         "longest_unaligned_share": longest / n_words if n_words else 0.0,
-        "local_share": _local_share(claim, sources, alignment) / n_words if n_words else 1.0,
         "min_unit_share": min(unit_shares, default=1.0),
         "shift_words": float(len(_SHIFT.findall(claim.folded))),
         "last_unit_share": sum(n in aligned for n in last_unit) / len(last_unit) if last_unit else 1.0,
         "disagreeing_share": len(alignment.disagreeing) / n_words if n_words else 0.0,
         "bigram_share": len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0,
         "similarity_best": 1.0 if verbatim else similarity.best(),
-        "similarity_min_source": min(similarity[i] for i in ids),
         "similarity_unframed": 1.0 if verbatim else _unframed_similarity(claim, sources, similarity),
         "common_run_share": _common_run(claim, sources),
         "unsupporting_sources": float(len(ids) - len(supporting)),
@@ -192,41 +187,9 @@ def _common_run(claim, sources: Mapping[int, object]) -> float:
     best = 0
     for source in sources.values():
         other = [t.folded for t in source.tokens]
-        previous = [0] * (len(other) + 1)
-        for a in tokens:
-            current = [0] * (len(other) + 1)
-            for j, b in enumerate(other, 1):
-                if a == b:
-                    current[j] = previous[j - 1] + 1
-                    best = max(best, current[j])
-            previous = current
+        matcher = difflib.SequenceMatcher(None, tokens, other, autojunk=False)
+        best = max(best, matcher.find_longest_match(0, len(tokens), 0, len(other)).size)
     return best / len(tokens)
-
-
-LOCAL_WINDOW = 3
-"""Consecutive clauses of a cited text read together by :func:`_local_share`."""
-
-
-def _local_share(claim, sources: Mapping[int, object], alignment) -> int:
-    """How many of the sentence's content words one passage of each cited text holds as such (a window of
-    :data:`LOCAL_WINDOW` clauses, the best one per text; the union over texts): words gathered from all over
-    a long text say less than words found together."""
-    from nlp.citations.analysis import _same_word
-
-    found: set[int] = set()
-    for id_, source in sources.items():
-        clauses: dict[int, set[int]] = {}
-        for n in alignment.by_form.get(id_, ()):
-            for v in source.words:
-                if _same_word(claim.words[n], v):
-                    clauses.setdefault(v.clause, set()).add(n)
-        best: set[int] = set()
-        for start in clauses:
-            window = set().union(*(clauses.get(c, set()) for c in range(start, start + LOCAL_WINDOW)))
-            if len(window) > len(best):
-                best = window
-        found |= best
-    return len(found)
 
 
 @dataclass(frozen=True)
