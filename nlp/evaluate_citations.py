@@ -86,11 +86,15 @@ def load_claims(path: str | Path) -> list[dict]:
     ]
 
 
-def _accepted(check: Callable, claim: str, sources: dict[int, str]) -> tuple[bool, str]:
-    """Check the claim as written when it places its own citations (``heldout2``: ``… [#12] … [#40].``),
+def claim_text(claim: str, sources: dict[int, str]) -> str:
+    """The claim as checked: as written when it places its own citations (``heldout2``: ``… [#12] … [#40].``),
     else with every source cited at its end (the dev files)."""
-    text = claim if _CITATION.search(claim) else f"{claim.rstrip()} [" + ", ".join(f"#{i}" for i in sources) + "]"
-    sentences = check(text, sources)
+    return claim if _CITATION.search(claim) else f"{claim.rstrip()} [" + ", ".join(f"#{i}" for i in sources) + "]"
+
+
+def _accepted(check: Callable, claim: str, sources: dict[int, str]) -> tuple[bool, str]:
+    """Check the claim (:func:`claim_text`): accepted when every sentence is verified."""
+    sentences = check(claim_text(claim, sources), sources)
     ok = bool(sentences) and all(s.status == "verifiee" for s in sentences)
     reasons = "; ".join(getattr(s, "reason", "") or s.status for s in sentences if s.status != "verifiee")
     return ok, reasons

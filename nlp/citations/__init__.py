@@ -31,6 +31,12 @@ Checks (deterministic and offline; each refusal names the rule and the contribut
    sentence as a whole is close in meaning to the cited passage (:func:`nlp.embeddings.embed`),
    and every cited text supports part of the sentence.
 
+6. **Calibration** (v5, :mod:`.calibration`): coverage does not refuse on its own; a sentence no other rule
+   refuses is verified when a monotone logistic regression over the rules' signals (aligned shares,
+   unaligned runs, closeness in meaning, rule flags) gives it at least the stored threshold, fitted and
+   cross-validated on four hand-labelled claim files by ``python -m nlp.citations.calibrate``. Else the
+   reason is coverage's, or "la phrase dit plus que la contribution n° 12 (confiance 0.41)".
+
 Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv``
 (:mod:`nlp.evaluate_citations`), never claim by claim.
 
@@ -41,11 +47,19 @@ submodules' underscored names are the package's own; the public names are those 
 """
 
 from nlp.citations.analysis import SupportScorer
-from nlp.citations.check import STATUS_LABELS, CheckedSentence, check_sentence, check_text, verified_share
+from nlp.citations.check import (
+    CALIBRATION_REFUSAL,
+    STATUS_LABELS,
+    CheckedSentence,
+    check_sentence,
+    check_text,
+    verified_share,
+)
 from nlp.citations.sentences import NO_ANSWER, format_citations, is_no_answer, parse_citations, split_sentences
 from nlp.citations.thresholds import DEFAULT_MIN_EACH, DEFAULT_THRESHOLD
 
 __all__ = [
+    "CALIBRATION_REFUSAL",
     "DEFAULT_MIN_EACH",
     "DEFAULT_THRESHOLD",
     "NO_ANSWER",

@@ -50,6 +50,9 @@ class _Alignment:
     contradictions: list[tuple[int, int, _Word]]
     by_form: dict[int, set[int]] = dataclasses.field(default_factory=dict)
     """The words each cited text aligns by the same word (no near word vector)."""
+    disagreeing: set[int] = dataclasses.field(default_factory=set)
+    """The words found in the cited texts only with the other polarity or as an antonym (a contradiction
+    or not: :attr:`contradictions` holds those the polarity rule refuses)."""
 
 
 # The opposite families of a word, read for every content word of every sentence checked.
@@ -99,7 +102,8 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                 if np.any(close & (agents == _is_agent(claim.words[n].folded))):
                     by_id[id_].add(n)
     aligned = set().union(*by_id.values()) if by_id else set()
-    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form)
+    disagreeing = {n for n, items in evidence.items() if not any(agrees for _, _, agrees, _ in items)}
+    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form, disagreeing)
 
 
 def _squeeze(text: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from nlp._polarity import is_action_word
 from nlp.citations.alignment import _align, _Similarity
 from nlp.citations.analysis import SupportScorer, _analyse, _is_agent
+from nlp.citations.calibration import load_calibration, sentence_features
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
     _entities,
@@ -48,6 +49,10 @@ STATUS_LABELS = {
 }
 
 
+CALIBRATION_REFUSAL = "la phrase dit plus que"
+"""How the reason opens when no rule refuses a sentence but its calibrated probability is below the threshold."""
+
+
 @dataclass(frozen=True)
 class CheckedSentence:
     """One sentence of a generated text and the verdict on it.
@@ -68,6 +73,9 @@ class CheckedSentence:
         Why the sentence is not verified, in French ("" when verified).
     supporting_ids : tuple of int
         Cited ids that support part of the sentence.
+    probability : float
+        Calibrated probability that the cited texts say it (:mod:`nlp.citations.calibration`); 0 when a rule
+        refused the sentence first.
     """
 
     text: str
@@ -77,6 +85,7 @@ class CheckedSentence:
     bad_ids: tuple[int, ...] = ()
     reason: str = ""
     supporting_ids: tuple[int, ...] = ()
+    probability: float = 0.0
 
     @property
     def is_verified(self) -> bool:
@@ -104,7 +113,8 @@ def check_text(
     scope : mapping of id to str, or SupportScorer
         The contributions the text may cite.
     threshold : float, default=DEFAULT_THRESHOLD
-        Minimum share of the sentence's content words aligned with the cited texts.
+        Share of the sentence's content words aligned with the cited texts that the coverage rule asks for
+        (since v5 the rule's verdict is one input of the calibration, not a refusal).
     min_each : float, default=DEFAULT_MIN_EACH
         Minimum share aligned with each cited text alone.
     scope_size : int, optional
@@ -117,8 +127,8 @@ def check_text(
 
     Examples
     --------
-    >>> [s.status for s in check_text("Baisser la TVA. [#1] Supprimer l'école. [#1] Bonjour [#9].",
-    ...                                {1: "Il faut baisser la TVA sur l'alimentation."})]
+    >>> text = "Il faut baisser la TVA sur l'alimentation. [#1] Supprimer l'école. [#1] Bonjour [#9]."
+    >>> [s.status for s in check_text(text, {1: "Il faut baisser la TVA sur l'alimentation."})]
     ['verifiee', 'non_soutenue', 'hors_perimetre']
     """
     if not 0 <= min_each <= threshold <= 1:
@@ -158,6 +168,61 @@ def check_sentence(
         )
     if not has_content:
         return CheckedSentence(plain, ids, "lien", reason="rien à vérifier : un simple renvoi n'est pas une citation")
+    exam = _examine(sentence, plain, ids, claim, entities, scorer, min_each=min_each, threshold=threshold)
+    calibration = load_calibration()
+    refusals = [reason for kind, reason in exam.refusals if kind in calibration.hard_rules]
+    doubts = [reason for kind, reason in exam.refusals if kind not in calibration.hard_rules]
+    probability = 0.0
+    if not refusals:
+        probability = calibration.probability(exam.features())
+        if probability >= calibration.threshold:
+            return CheckedSentence(
+                plain, ids, "verifiee", round(exam.score, 3), supporting_ids=exam.supporting, probability=probability
+            )
+        if not doubts:  # only the calibration refuses: the sentence reads as more than its sources
+            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance {probability:.2f})"]
+    reasons = refusals + doubts
+    return CheckedSentence(
+        plain,
+        ids,
+        "non_soutenue",
+        round(exam.score, 3),
+        bad_ids=tuple(dict.fromkeys(exam.bad)) or ids,
+        reason="; ".join(dict.fromkeys(reasons)),
+        supporting_ids=exam.supporting,
+        probability=probability,
+    )
+
+
+@dataclass
+class _Examination:
+    """What the checks found on one sentence: each refusal with its kind (:data:`RULE_KINDS`), the
+    sources that support part of it, and what the calibration reads (:meth:`features`, computed on demand:
+    it may encode the cited passages)."""
+
+    refusals: list[tuple[str, str]]
+    bad: list[int]
+    supporting: tuple[int, ...]
+    score: float
+    rules_accept: bool
+    _inputs: dict
+
+    def features(self) -> dict[str, float]:
+        return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
+
+
+def _examine(
+    sentence: str,
+    plain: str,
+    ids: tuple[int, ...],
+    claim,
+    entities: list[str],
+    scorer: SupportScorer,
+    *,
+    threshold: float,
+    min_each: float,
+) -> _Examination:
+    """Run every rule on a sentence whose ids are all in scope; nothing is decided here."""
     sources = {i: scorer.analysis(i) for i in ids}
     alignment = _align(claim, sources)
     n_words = len(claim.words)
@@ -165,11 +230,11 @@ def check_sentence(
     share = {i: (len(alignment.by_id[i]) / n_words if n_words else 1.0) for i in ids}
     similarity = _Similarity(plain, sources)
     supporting = tuple(i for i in ids if share[i] >= min_each or similarity[i] >= SOURCE_SIMILARITY)
-    reasons: list[str] = []
+    refusals: list[tuple[str, str]] = []
     bad: list[int] = []
 
     for _, id_, v in alignment.contradictions:
-        reasons.append(f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »")
+        refusals.append(("negation", f"{_ids_phrase([id_])} dit le contraire : « {_quote(sources[id_], v)} »"))
         bad.append(id_)
     claimed = _source_count_claimed(claim.tokens)
     if (
@@ -185,15 +250,16 @@ def check_sentence(
             continue
         found = [key] + ([("part", key[1])] if key[0] == "count" else [])
         if not any(k in s.numbers for s in sources.values() for k in found):
-            reasons.append(f"{surface} n'apparaît pas dans {_ids_phrase(ids)}")
-    reasons.extend(_overreach(claim, sources, supporting))
+            refusals.append(("number", f"{surface} n'apparaît pas dans {_ids_phrase(ids)}"))
+    refusals.extend(("overreach", r) for r in _overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
-    reasons.extend(_swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names))
-    reasons.extend(_misattributed(claim, sources, single_names, alignment.aligned))
-    reasons.extend(_misplaced(sentence, sources))
+    swapped = _swapped_roles(claim, sources) or _swapped_actors(claim, sources, single_names)
+    refusals.extend(("actor", r) for r in swapped)
+    refusals.extend(("actor", r) for r in _misattributed(claim, sources, single_names, alignment.aligned))
+    refusals.extend(("placement", r) for r in _misplaced(sentence, sources))
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
-            reasons.append(f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}")
+            refusals.append(("entity", f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
         named = _name_words(entities)
         saying = [
@@ -206,9 +272,12 @@ def check_sentence(
             )
         ]
         if len(saying) < claimed[0]:
-            reasons.append(
-                f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
-                f"{'s' if len(saying) > 1 else ''} le dit"
+            refusals.append(
+                (
+                    "quantifier",
+                    f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
+                    f"{'s' if len(saying) > 1 else ''} le dit",
+                )
             )
     over_scope = claim.quantifiers.pop("sur_le_perimetre", None) is not None
     for kind, surface in claim.quantifiers.items():
@@ -218,13 +287,16 @@ def check_sentence(
         enough = size and (len(supporting) > size / 2 if kind == "majorite" else len(supporting) >= size)
         if not enough:
             counted = f"sur {size}" if size else "sans décompte de l'ensemble des contributions"
-            reasons.append(
-                f"« {surface} » : {_plural(len(supporting), 'contribution')} citée"
-                f"{'s' if len(supporting) > 1 else ''} {counted}"
+            refusals.append(
+                (
+                    "quantifier",
+                    f"« {surface} » : {_plural(len(supporting), 'contribution')} citée"
+                    f"{'s' if len(supporting) > 1 else ''} {counted}",
+                )
             )
     for id_ in ids:
         if id_ not in supporting and id_ not in bad:
-            reasons.append(f"{_ids_phrase([id_])} ne soutient aucune partie de la phrase")
+            refusals.append(("passenger", f"{_ids_phrase([id_])} ne soutient aucune partie de la phrase"))
             bad.append(id_)
     missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned]
     units: dict[int, list[int]] = {}
@@ -241,9 +313,9 @@ def check_sentence(
     ]
     actors_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _is_agent(w.folded)]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
-        reasons.append(f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}")
+        refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
-        reasons.append(f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées")
+        refusals.append(("stance", f"« {stance_missing[0]} » n'est dit dans aucune des contributions citées"))
     # A synthesis over several supporting texts rewords more than a paraphrase of one.
     synthesis = len(supporting) >= 2 and score >= PARAPHRASE_COVERAGE and similarity.reaches(SYNTHESIS_SIMILARITY)
     covered = (
@@ -256,27 +328,27 @@ def check_sentence(
     # computed last, as it may encode the cited passages.
     reworded = (
         (not covered or weak_unit)
-        and not reasons
+        and not refusals
         and score >= REWORDING_COVERAGE
         and all(similarity[i] >= REWORDING_SIMILARITY for i in ids)
     )
     if (not covered or weak_unit) and not reworded:
         shown = ", ".join(f"« {w} »" for w in dict.fromkeys(missing[:4]))
         if missing:
-            reasons.append(f"{shown} : absent{'s' if len(missing) > 1 else ''} {_of_ids(ids)}")
+            refusals.append(("coverage", f"{shown} : absent{'s' if len(missing) > 1 else ''} {_of_ids(ids)}"))
         else:
             distance = f"(similarité {similarity.best():.2f})"
-            reasons.append(f"le sens de la phrase est éloigné {_of_ids(ids)} {distance}")
-    status = "non_soutenue" if reasons else "verifiee"
-    return CheckedSentence(
-        plain,
-        ids,
-        status,
-        round(score, 3),
-        bad_ids=tuple(dict.fromkeys(bad)) or (ids if reasons and not bad else ()),
-        reason="; ".join(dict.fromkeys(reasons)),
-        supporting_ids=supporting,
-    )
+            refusals.append(("coverage", f"le sens de la phrase est éloigné {_of_ids(ids)} {distance}"))
+    inputs = {
+        "claim": claim,
+        "sources": sources,
+        "ids": ids,
+        "alignment": alignment,
+        "share": share,
+        "similarity": similarity,
+        "supporting": supporting,
+    }
+    return _Examination(refusals, bad, supporting, score, not refusals, inputs)
 
 
 def _coordinated(claim, w) -> bool:

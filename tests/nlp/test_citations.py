@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlp.citations import STATUS_LABELS, check_text
+from nlp.citations import CALIBRATION_REFUSAL, STATUS_LABELS, check_text
 
 BUDGET = {1: "Il ne faut surtout pas supprimer le budget de la formation des bénévoles."}
 
@@ -10,6 +10,15 @@ BUDGET = {1: "Il ne faut surtout pas supprimer le budget de la formation des bé
 def verdict(text, scope, **kwargs):
     (sentence,) = check_text(text, scope, **kwargs)
     return sentence
+
+
+def passes_rules(s):
+    """No rule refuses the sentence: it is verified, or only the calibration holds it back (no rule's reason).
+
+    The controls of the rule tests are faithful sentences of our own; since v5 whether such a sentence is
+    "vérifiée" is the calibration's decision (tests/nlp/test_citations_calibration.py), the rule's is that it
+    does not refuse it."""
+    return s.is_verified or s.reason.startswith(CALIBRATION_REFUSAL)
 
 
 def test_the_same_sentence_as_its_source_is_verified():
@@ -56,11 +65,13 @@ def test_a_changed_number_is_refused(claim, shown):
 def test_numbers_are_normalised(written):
     scope = {4: "Le reste à charge de 20 € sur le CPF a fait chuter les inscriptions de nos publics."}
     claim = f"Le reste à charge de {written} sur le CPF a fait chuter les inscriptions [#4]."
-    assert verdict(claim, scope).is_verified
-    assert verdict(
-        "Un stagiaire sur trois n'a pas d'ordinateur à la maison [#5].",
-        {5: "Un tiers des stagiaires n'ont pas d'ordinateur à la maison."},
-    ).is_verified
+    assert passes_rules(verdict(claim, scope))
+    assert passes_rules(
+        verdict(
+            "Un stagiaire sur trois n'a pas d'ordinateur à la maison [#5].",
+            {5: "Un tiers des stagiaires n'ont pas d'ordinateur à la maison."},
+        )
+    )
 
 
 def test_a_changed_actor_or_place_is_refused():
@@ -82,7 +93,7 @@ TWO = {
 
 
 def test_quantifiers_are_checked_against_the_supporting_sources():
-    assert verdict("Deux participants demandent des pistes cyclables [#1, #2].", TWO).is_verified
+    assert passes_rules(verdict("Deux participants demandent des pistes cyclables [#1, #2].", TWO))
     s = verdict("Deux participants demandent des pistes cyclables [#1, #3].", TWO)
     assert s.status == "non_soutenue" and "« deux participants » : 1 contribution citée le dit" in s.reason
     assert 3 in s.bad_ids
@@ -93,15 +104,15 @@ def test_majority_needs_a_count_over_the_scope():
     assert s.status == "non_soutenue" and "« la majorite » : 1 contribution citée" in s.reason
     s = verdict("La majorité des contributions demandent des pistes cyclables [#1].", TWO, scope_size=45)
     assert "1 contribution citée sur 45" in s.reason
-    assert verdict(
-        "La majorité des contributions demandent des pistes cyclables [#1, #2].", TWO, scope_size=3
-    ).is_verified
+    assert passes_rules(
+        verdict("La majorité des contributions demandent des pistes cyclables [#1, #2].", TWO, scope_size=3)
+    )
     assert not verdict("Tous les participants demandent des pistes cyclables [#1, #2].", TWO).is_verified
 
 
 def test_partial_support_is_refused():
     scope = {8: "Dans les villages, nous avons testé un bus de formation itinérant : 40 personnes formées en six mois."}
-    assert verdict("Un bus de formation itinérant a formé 40 personnes en six mois [#8].", scope).is_verified
+    assert passes_rules(verdict("Un bus de formation itinérant a formé 40 personnes en six mois [#8].", scope))
     s = verdict(
         "Un bus de formation itinérant a formé 40 personnes en six mois, et toutes ont trouvé un "
         "emploi dans une usine [#8].",
@@ -148,7 +159,7 @@ def test_sans_negates_its_complement_not_the_clause():
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
     # "sans succès" still negates what was tried: the claim that it worked is refused.
     tried = {8: "Nous cherchons un formateur en soudure depuis un an sans succès."}
-    assert verdict("Un organisme cherche un formateur en soudure depuis un an, sans succès [#8].", tried).is_verified
+    assert passes_rules(verdict("Un organisme cherche un formateur en soudure depuis un an, sans succès [#8].", tried))
     assert not verdict("Un organisme a trouvé un formateur en soudure en un an [#8].", tried).is_verified
 
 
@@ -180,7 +191,7 @@ def test_actors_exchanged_around_the_same_verb_are_refused_but_a_passive_is_not(
     s = verdict("Les organismes fixent les niveaux de prise en charge sans consulter les branches [#5].", scope)
     assert s.status == "non_soutenue" and "dit l'inverse" in s.reason
     faithful = "Les niveaux de prise en charge sont fixés par les branches sans consulter les organismes [#5]."
-    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    assert passes_rules(verdict(faithful, scope)), verdict(faithful, scope).reason
 
 
 def test_a_percentage_or_a_count_copied_from_its_source_is_not_a_count_of_sources():
@@ -218,7 +229,7 @@ _PROBE = {
 )
 def test_who_does_what_and_local_negations_on_new_sentences(claim, verified):
     s = verdict(claim, _PROBE)
-    assert s.is_verified is verified, s.reason
+    assert passes_rules(s) is verified, s.reason
 
 
 # Second version: scope of negation, durations, judgements, rewordings (French sentences of our own).
@@ -233,7 +244,9 @@ def test_a_subject_negator_personne_ne_negates_its_clause():
 
 def test_a_rhetorical_negative_question_proposes_what_it_names():
     asked = {2: "Pourquoi ne pas ouvrir le centre de formation le samedi matin ?"}
-    assert verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#2].", asked).is_verified
+    assert passes_rules(
+        verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#2].", asked)
+    )
     refused = {3: "Il ne faut pas ouvrir le centre de formation le samedi matin."}  # control: a real negation
     s = verdict("Une contribution propose d'ouvrir le centre de formation le samedi matin [#3].", refused)
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
@@ -243,7 +256,7 @@ def test_non_before_an_adjective_is_local_and_does_not_cancel_the_clause_negatio
     scope = {4: "Les formations non certifiantes ne sont pas financées par la Région."}
     s = verdict("La Région finance les formations non certifiantes [#4].", scope)
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
-    assert verdict("La Région ne finance pas les formations non certifiantes [#4].", scope).is_verified
+    assert passes_rules(verdict("La Région ne finance pas les formations non certifiantes [#4].", scope))
 
 
 def test_a_circumstance_after_a_negated_verb_and_a_preference_keep_their_own_polarity():
@@ -252,7 +265,7 @@ def test_a_circumstance_after_a_negated_verb_and_a_preference_keep_their_own_pol
         "les stagiaires préfèrent l'atelier."
     }
     faithful = "Dans les formations de soudure, les stagiaires préfèrent l'atelier à la plateforme en ligne [#5]."
-    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    assert passes_rules(verdict(faithful, scope)), verdict(faithful, scope).reason
     inverted = "Dans les formations de soudure, les stagiaires préfèrent la plateforme en ligne à l'atelier [#5]."
     assert not verdict(inverted, scope).is_verified
 
@@ -260,7 +273,7 @@ def test_a_circumstance_after_a_negated_verb_and_a_preference_keep_their_own_pol
 def test_a_comparison_sets_its_second_term_aside():
     scope = {6: "Il serait plus utile de financer des tuteurs que d'acheter des tablettes."}
     faithful = "Une contribution juge plus utile de financer des tuteurs que d'acheter des tablettes [#6]."
-    assert verdict(faithful, scope).is_verified
+    assert passes_rules(verdict(faithful, scope))
     s = verdict("Une contribution juge plus utile d'acheter des tablettes que de financer des tuteurs [#6].", scope)
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
 
@@ -270,7 +283,7 @@ def test_durations_must_be_those_of_the_source():
     assert verdict("Le stage en entreprise dure trois semaines [#7].", scope).is_verified
     s = verdict("Le stage en entreprise dure trois mois [#7].", scope)
     assert s.status == "non_soutenue" and "trois mois n'apparaît pas" in s.reason
-    assert verdict("L'accueil est ouvert 10 heures par jour [#7].", scope).is_verified
+    assert passes_rules(verdict("L'accueil est ouvert 10 heures par jour [#7].", scope))
     longer = {8: "Il faudrait une journée de formation de plus par an pour les tuteurs."}
     assert not verdict("Il faudrait une semaine de formation de plus par an pour les tuteurs [#8].", longer).is_verified
 
@@ -281,7 +294,7 @@ def test_a_judgement_is_content_bon_is_the_opposite_of_absurde():
     s = verdict(claim, scope)
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
     faithful = "Une contribution juge absurde de supprimer les examens écrits en fin de module [#9]."
-    assert verdict(faithful, scope).is_verified
+    assert passes_rules(verdict(faithful, scope))
 
 
 def test_the_refusal_quotes_the_source_as_written_when_folding_changes_its_length():
@@ -295,7 +308,7 @@ def test_the_refusal_quotes_the_source_as_written_when_folding_changes_its_lengt
 def test_a_noun_of_lack_negates_its_complement_not_the_rest_of_the_clause():
     scope = {11: "Pour les adultes qui ont des difficultés à compter, nous proposons des ateliers le samedi."}
     faithful = "Une contribution propose des ateliers le samedi aux adultes qui ont des difficultés à compter [#11]."
-    assert verdict(faithful, scope).is_verified, verdict(faithful, scope).reason
+    assert passes_rules(verdict(faithful, scope)), verdict(faithful, scope).reason
     s = verdict("Une contribution ne propose pas d'ateliers le samedi [#11].", scope)  # control
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
 
@@ -303,7 +316,7 @@ def test_a_noun_of_lack_negates_its_complement_not_the_rest_of_the_clause():
 def test_an_aim_restates_a_lack_but_a_prohibition_is_no_lack():
     lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
     aim = "Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12]."
-    assert verdict(aim, lack).is_verified, verdict(aim, lack).reason
+    assert passes_rules(verdict(aim, lack)), verdict(aim, lack).reason
     prohibition = {13: "Le numérique ne doit pas être un module à part dans les formations."}
     s = verdict("Le numérique devrait être un module à part dans les formations [#13].", prohibition)
     assert s.status == "non_soutenue" and "dit le contraire" in s.reason
@@ -311,20 +324,22 @@ def test_an_aim_restates_a_lack_but_a_prohibition_is_no_lack():
 
 def test_a_ratio_written_across_words_and_its_numbers():
     scope = {14: "Dans notre centre, trois inscrites sur cinquante sont des femmes. Un formateur sur quatre part."}
-    assert verdict("Dans un centre, trois femmes sont inscrites sur cinquante [#14].", scope).is_verified
-    assert verdict("Dans un centre, un formateur sur quatre part [#14].", scope).is_verified
+    assert passes_rules(verdict("Dans un centre, trois femmes sont inscrites sur cinquante [#14].", scope))
+    assert passes_rules(verdict("Dans un centre, un formateur sur quatre part [#14].", scope))
     s = verdict("Dans un centre, quatre femmes sont inscrites sur cinquante [#14].", scope)
     assert s.status == "non_soutenue" and "quatre" in s.reason
     halved = {15: "Le tutorat a réduit de moitié les abandons."}
-    assert verdict("Avec le tutorat, il y a deux fois moins d'abandons [#15].", halved).is_verified
+    assert passes_rules(verdict("Avec le tutorat, il y a deux fois moins d'abandons [#15].", halved))
     assert not verdict("Avec le tutorat, il y a trois fois moins d'abandons [#15].", halved).is_verified
 
 
 def test_a_policy_action_must_be_said_exonerer_and_a_coordinated_part_must_be_supported():
     scope = {16: "Il faut rétablir une aide au permis de conduire, calculée selon les revenus."}
-    assert verdict(
-        "Une contribution veut rétablir une aide au permis de conduire calculée selon les revenus [#16].", scope
-    ).is_verified
+    assert passes_rules(
+        verdict(
+            "Une contribution veut rétablir une aide au permis de conduire calculée selon les revenus [#16].", scope
+        )
+    )
     s = verdict(
         "Une contribution veut rétablir une aide au permis de conduire et en exonérer les apprentis [#16].", scope
     )
@@ -337,9 +352,9 @@ def test_a_policy_action_must_be_said_exonerer_and_a_coordinated_part_must_be_su
 
 def test_a_neutral_reporting_verb_is_not_content():
     scope = {17: "Les stagiaires sans voiture ne peuvent pas venir au centre de formation."}
-    assert verdict(
-        "Une contribution montre que les stagiaires sans voiture ne peuvent pas venir au centre [#17].", scope
-    ).is_verified
+    assert passes_rules(
+        verdict("Une contribution montre que les stagiaires sans voiture ne peuvent pas venir au centre [#17].", scope)
+    )
 
 
 def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
@@ -349,7 +364,7 @@ def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
     lack = {
         19: "Les stagiaires ne peuvent pas venir le samedi, faute de transport."
     }  # control: a lack, not a judgement
-    assert verdict("Les stagiaires veulent pouvoir venir le samedi [#19].", lack).is_verified
+    assert passes_rules(verdict("Les stagiaires veulent pouvoir venir le samedi [#19].", lack))
     shared = {20: "Notre organisme partage avec deux lycées un atelier de mécanique."}
     s = verdict("Un organisme propose de regrouper deux lycées et son atelier de mécanique [#20].", shared)
     assert s.status == "non_soutenue" and "regrouper" in s.reason
@@ -358,7 +373,7 @@ def test_on_ne_peut_pas_judges_and_a_merger_must_be_said():
 
 def test_prefer_an_infinitive_sets_nothing_aside():
     scope = {21: "Je préfère aller au centre de formation à vélo."}
-    assert verdict("Un participant va au centre de formation à vélo [#21].", scope).is_verified
+    assert passes_rules(verdict("Un participant va au centre de formation à vélo [#21].", scope))
     s = verdict(
         "Un participant préfère le vélo au centre de formation [#22].",
         {22: "Je préfère le centre de formation au vélo."},
@@ -368,7 +383,7 @@ def test_prefer_an_infinitive_sets_nothing_aside():
 
 def test_que_after_plus_opens_a_compared_term_only_before_de():
     scope = {23: "Il est plus important que les formateurs soient payés pour la préparation."}
-    assert verdict("Les formateurs doivent être payés pour la préparation [#23].", scope).is_verified
+    assert passes_rules(verdict("Les formateurs doivent être payés pour la préparation [#23].", scope))
 
 
 class TestPlacedCitations:

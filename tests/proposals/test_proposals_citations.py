@@ -111,7 +111,7 @@ def test_a_text_edit_is_checked_audited_and_undoable_from_the_journal(client, au
         data={
             "title": "Payer les organismes à temps",
             "version": str(proposal.version),
-            "text": f"Les OPCO financent trop tard [#{c1}].",
+            "text": f"Les financements des OPCO arrivent trop tard et fragilisent la trésorerie [#{c1}].",
         },
     )
     assert response.status_code == 302
@@ -141,7 +141,11 @@ def test_split_checks_the_new_text_against_the_sources_it_takes(scene):
     )
     with pytest.raises(Exception, match=rf"La citation \[#{c1}\] ne correspond"):
         proposals.split(
-            proposal.id, [c2], "Budget", f"Les OPCO financent trop tard [#{c1}].", moderator=scene["moderator"]
+            proposal.id,
+            [c2],
+            "Budget",
+            f"Les financements des OPCO arrivent trop tard [#{c1}].",
+            moderator=scene["moderator"],
         )
     assert _count() == 1
 
@@ -152,14 +156,14 @@ def test_no_export_prints_a_citation_outside_the_proposal_sources(scene, factory
         scene["process"].id,
         [c1, c2],
         "Financer à temps",
-        f"Les OPCO financent trop tard [#{c1}].",
+        f"Les financements des OPCO arrivent trop tard [#{c1}].",
         [scene["process"].themes[0].id],
         "medium",
         moderator=scene["moderator"],
     )
     # A text saved before the check (or a frozen version) may still cite anything.
     proposal.text = (
-        f"Les OPCO financent trop tard [#{c1}, #999].\n\nSimplifier Qualiopi [#{scene['other']}]. "
+        f"Les financements des OPCO arrivent trop tard [#{c1}, #999].\n\nSimplifier Qualiopi [#{scene['other']}]. "
         f"Ne pas supprimer le budget [#{c2}]."
     )
     db.session.commit()

@@ -1,0 +1,260 @@
+"""The learned last step of the checker: how likely a sentence that no hard rule refuses is supported.
+
+The rules of :mod:`nlp.citations.rules` refuse what they can name (a contradiction, a number or a name
+the cited texts do not hold, a count of sources); whether the rest of the sentence is *said* by the cited
+texts is a matter of degree (aligned words, closeness in meaning, unsupported parts). Hand thresholds on
+those degrees did not generalise to claims nobody had read (precision 0.61 on ``heldout3_claims.csv``), so
+a logistic regression over :data:`FEATURES` decides instead, fitted on four hand-labelled claim files by
+:mod:`nlp.citations.calibrate` and stored as a small JSON (:data:`DEFAULT_PATH`). At run time this is a
+dot product in numpy: deterministic, no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import itertools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "citation_calibration.json"
+
+RULE_KINDS = (
+    "negation",
+    "number",
+    "entity",
+    "quantifier",
+    "actor",
+    "overreach",
+    "placement",
+    "passenger",
+    "stance",
+    "coverage",
+)
+"""The kinds of refusal :func:`nlp.citations.check.check_sentence` names; the calibration file says
+which of them refuse on their own (``hard_rules``) and which are only features."""
+
+# Words that narrow, compare or extend what a source says ("seul", "mieux", "déjà", "aussi").
+_SHIFT = re.compile(
+    r"\b(?:seul|seule|seuls|seules|seulement|uniquement|exclusivement|mieux|pire|plus|moins|davantage|deja|aussi"
+    r"|egalement|meme|encore|surtout|principal|principale|principaux|premier|premiere|avant tout)\b"
+)
+
+FEATURES = (
+    "rules_accept",
+    "aligned_share",
+    "form_share",
+    "vector_only",
+    "min_source_share",
+    "max_source_share",
+    "longest_unaligned",
+    "longest_unaligned_share",
+    "min_unit_share",
+    "shift_words",
+    "last_unit_share",
+    "disagreeing_share",
+    "bigram_share",
+    "similarity_best",
+    "similarity_unframed",
+    "common_run_share",
+    "unsupporting_sources",
+    "verbatim",
+    "n_sources",
+    "log_words",
+    "n_units",
+    *(f"flag_{kind}" for kind in RULE_KINDS),
+)
+"""What the calibration reads of a sentence, in the order of the stored coefficients."""
+
+INCREASING = frozenset(
+    [
+        "rules_accept",
+        "aligned_share",
+        "form_share",
+        "min_source_share",
+        "max_source_share",
+        "min_unit_share",
+        "last_unit_share",
+        "bigram_share",
+        "similarity_best",
+        "similarity_unframed",
+        "common_run_share",
+        "verbatim",
+    ]
+)
+"""Features whose coefficient may not be negative: more support never lowers the probability."""
+
+FREE = frozenset(["n_sources", "log_words", "n_units"])
+"""Features whose coefficient may take either sign (the shape of the sentence, not its support). Every
+feature neither here nor in :data:`INCREASING` (unaligned runs, words aligned only by a near vector,
+disagreeing words, flags of the rules that are not hard) may not raise the probability: a monotone model,
+so no collinear trade-off between two measures of support turns a missing word into a reason to verify."""
+
+
+def sentence_features(
+    *,
+    claim,
+    sources: Mapping[int, object],
+    ids: Sequence[int],
+    alignment,
+    share: Mapping[int, float],
+    similarity,
+    supporting: Sequence[int],
+    kinds: set[str],
+    rules_accept: bool,
+) -> dict[str, float]:
+    """The values of :data:`FEATURES` for one sentence (see :func:`nlp.citations.check.check_sentence`)."""
+    words = claim.words
+    n_words = len(words)
+    aligned = alignment.aligned
+    by_form = set().union(*alignment.by_form.values()) if alignment.by_form else set()
+    run = longest = 0
+    for n in range(n_words):
+        run = 0 if n in aligned else run + 1
+        longest = max(longest, run)
+    units: dict[int, list[int]] = {}
+    for n, w in enumerate(words):
+        units.setdefault(w.unit, []).append(n)
+    unit_shares = [sum(n in aligned for n in ns) / len(ns) for ns in units.values() if len(ns) >= 2]
+    last_unit = units[max(units)] if units else []
+    claim_pairs = {(a.stem, b.stem) for a, b in itertools.pairwise(words) if a.clause == b.clause}
+    source_pairs = {
+        (a.stem, b.stem) for s in sources.values() for a, b in itertools.pairwise(s.words) if a.clause == b.clause
+    }
+    verbatim = bool(similarity.verbatim)
+    return {
+        "rules_accept": float(rules_accept),
+        "aligned_share": len(aligned) / n_words if n_words else 1.0,
+        "form_share": len(by_form) / n_words if n_words else 1.0,
+        "vector_only": float(len(aligned - by_form)),
+        "min_source_share": min(share[i] for i in ids),
+        "max_source_share": max(share[i] for i in ids),
+        "longest_unaligned": float(longest),
+        "longest_unaligned_share": longest / n_words if n_words else 0.0,
+        "min_unit_share": min(unit_shares, default=1.0),
+        "shift_words": float(len(_SHIFT.findall(claim.folded))),
+        "last_unit_share": sum(n in aligned for n in last_unit) / len(last_unit) if last_unit else 1.0,
+        "disagreeing_share": len(alignment.disagreeing) / n_words if n_words else 0.0,
+        "bigram_share": len(claim_pairs & source_pairs) / len(claim_pairs) if claim_pairs else 1.0,
+        "similarity_best": 1.0 if verbatim else similarity.best(),
+        "similarity_unframed": 1.0 if verbatim else _unframed_similarity(claim, sources, similarity),
+        "common_run_share": _common_run(claim, sources),
+        "unsupporting_sources": float(len(ids) - len(supporting)),
+        "verbatim": float(verbatim),
+        "n_sources": float(len(ids)),
+        "log_words": math.log1p(n_words),
+        "n_units": float(len(unit_shares)),
+        **{f"flag_{kind}": float(kind in kinds) for kind in RULE_KINDS},
+    }
+
+
+# A reporting frame ("Un participant propose de", "Selon une contribution,") is the claim speaking about its
+# source: removed before the claim is compared in meaning with the cited passages.
+_REPORTING_FRAME = re.compile(
+    r"^\s*(?:selon (?:un|une|des|les|deux|trois|plusieurs|certains|certaines|l'|le|la)\s*[^,]{0,40},\s*"
+    r"|(?:un|une|des|les|deux|trois|plusieurs|certains|certaines|l'|le|la)\s*"
+    r"(?:participant|contribut|personne|organisme|auteur|repondant|habitant|citoyen|argument|proposition|avis|source)"
+    r"\w*\s+(?:\w+\s+){0,2}?"
+    r"(?:propos|demand|souhait|estim|pens|jug|regrett|denonc|affirm|sugger|suggere|rappell|rappel|voudr|veu|explique"
+    r"|constat|signal|temoign|soulign|craint|consider|reclam|insist|not|observ|indiqu|racont|decri|evoqu|plaid)\w*"
+    r"\s+(?:que |qu'|de |d'|a ce que )?)"
+)
+
+
+def _unframed_similarity(claim, sources: Mapping[int, object], similarity) -> float:
+    """The best cosine of the claim without its reporting frame with a passage of a cited text (the plain
+    best cosine when it has no frame)."""
+    frame = _REPORTING_FRAME.match(claim.folded)
+    if not frame:
+        return similarity.best()
+    from nlp.citations.alignment import _Similarity
+
+    rest = claim.text[frame.end() :] if len(claim.text) == len(claim.folded) else claim.folded[frame.end() :]
+    return _Similarity(rest, similarity.sources).best() if rest.strip() else similarity.best()
+
+
+def _common_run(claim, sources: Mapping[int, object]) -> float:
+    """The longest run of the claim's tokens found in a row in one cited text, as a share of its tokens."""
+    tokens = [t.folded for t in claim.tokens]
+    if not tokens:
+        return 0.0
+    best = 0
+    for source in sources.values():
+        other = [t.folded for t in source.tokens]
+        matcher = difflib.SequenceMatcher(None, tokens, other, autojunk=False)
+        best = max(best, matcher.find_longest_match(0, len(tokens), 0, len(other)).size)
+    return best / len(tokens)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted logistic regression over :data:`FEATURES` and the threshold a sentence must clear.
+
+    Attributes
+    ----------
+    features : tuple of str
+        Feature names, in the order of ``coef``.
+    mean, scale : numpy.ndarray
+        Standardisation of each feature (value - mean) / scale.
+    coef : numpy.ndarray
+        One coefficient per standardised feature.
+    intercept : float
+    threshold : float
+        Probability at or above which a sentence no hard rule refuses is verified.
+    hard_rules : frozenset of str
+        Kinds of :data:`RULE_KINDS` that refuse a sentence whatever its probability.
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    hard_rules: frozenset[str]
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        """Probability that the sentence is supported (rounded to 6 decimals: same value on every platform)."""
+        x = np.array([values[name] for name in self.features], dtype=np.float64)
+        z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return round(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z)))), 6)
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.features),
+            "mean": [float(v) for v in self.mean],
+            "scale": [float(v) for v in self.scale],
+            "coef": [float(v) for v in self.coef],
+            "intercept": float(self.intercept),
+            "threshold": float(self.threshold),
+            "hard_rules": sorted(self.hard_rules),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Calibration:
+        """Build from the stored JSON; raises ValueError when it does not match :data:`FEATURES`."""
+        features = tuple(data["features"])
+        if features != FEATURES:
+            raise ValueError(
+                "calibration file does not match the checker's features: run python -m nlp.citations.calibrate"
+            )
+        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        if any(a.shape != (len(features),) for a in arrays):
+            raise ValueError("calibration file: mean, scale and coef need one value per feature")
+        unknown = set(data["hard_rules"]) - set(RULE_KINDS)
+        if unknown:
+            raise ValueError(f"calibration file: unknown hard rules {sorted(unknown)}")
+        return cls(features, *arrays, float(data["intercept"]), float(data["threshold"]), frozenset(data["hard_rules"]))
+
+
+@functools.lru_cache(maxsize=4)
+def load_calibration(path: str | Path = DEFAULT_PATH) -> Calibration:
+    """The calibration stored at ``path`` (read once per process)."""
+    with open(path, encoding="utf-8") as handle:
+        return Calibration.from_dict(json.load(handle))

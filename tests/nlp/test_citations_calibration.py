@@ -1,0 +1,93 @@
+"""Checker v5: the calibrated last step (nlp/citations/calibration.py) on sentences of our own."""
+
+import json
+
+import pytest
+
+from nlp.citations import CALIBRATION_REFUSAL, check_text
+from nlp.citations.calibration import DEFAULT_PATH, FEATURES, FREE, INCREASING, Calibration, load_calibration
+
+
+def verdict(text, scope):
+    (sentence,) = check_text(text, scope)
+    return sentence
+
+
+def test_the_shipped_calibration_loads_with_one_signed_coefficient_per_feature():
+    calibration = load_calibration()
+    assert calibration.features == FEATURES and len(calibration.coef) == len(FEATURES)
+    assert 0.5 < calibration.threshold < 1
+    assert {"negation", "number", "entity", "quantifier"} <= calibration.hard_rules
+    assert "coverage" not in calibration.hard_rules  # coverage is what the model decides
+    for name, coef in zip(FEATURES, calibration.coef):
+        if name in INCREASING:
+            assert coef >= 0, name
+        elif name not in FREE:
+            assert coef <= 0, name
+    assert any(coef > 0 for coef in calibration.coef)  # control: not an all-zero model
+
+
+def test_the_stored_file_says_how_it_was_fitted_and_measured():
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    assert data["trained_on"] == ["dev_citations", "heldout", "heldout2", "heldout3"]
+    assert "heldout4" not in json.dumps(data["cross_validated"])
+    assert set(data["cross_validated"]) == {"all", *data["trained_on"]}
+
+
+def test_a_faithful_extract_is_verified_with_its_probability():
+    scope = {1: "Les horaires du centre ne conviennent pas aux parents : il faudrait ouvrir le samedi matin."}
+    s = verdict("Les horaires du centre ne conviennent pas aux parents [#1].", scope)
+    assert s.status == "verifiee", s.reason
+    assert load_calibration().threshold <= s.probability <= 1
+
+
+def test_a_same_topic_claim_is_refused_by_the_calibration_with_a_french_reason():
+    # The source states a lack; the claim turns it into an aim no one wrote. No rule refuses it.
+    lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
+    s = verdict("Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12].", lack)
+    assert s.status == "non_soutenue"
+    assert s.reason.startswith(f"{CALIBRATION_REFUSAL} la contribution n° 12 (confiance 0.")
+    assert 0 < s.probability < load_calibration().threshold
+    # control: the same source quoted is verified
+    assert verdict("Les familles ne connaissent pas les métiers de la logistique [#12].", lack).is_verified
+
+
+def test_a_rule_refusal_comes_before_the_calibration():
+    scope = {1: "Il ne faut surtout pas supprimer le budget de la formation des bénévoles."}
+    s = verdict("Il faut supprimer le budget de la formation des bénévoles [#1].", scope)
+    assert s.status == "non_soutenue" and "dit le contraire" in s.reason
+    assert s.probability == 0 and CALIBRATION_REFUSAL not in s.reason
+
+
+def test_the_output_is_deterministic():
+    scope = {
+        3: "Nos formateurs vacataires sont payés à l'heure, sans rémunération du temps de préparation.",
+        4: "Les employeurs choisissent les formations sans consulter les salariés.",
+    }
+    text = (
+        "Le temps de préparation des formateurs vacataires n'est pas rémunéré [#3]. "
+        "Les salariés ne sont pas consultés sur le choix des formations [#4]. Voir [#3]."
+    )
+    first, second = check_text(text, scope), check_text(text, scope)
+    assert first == second
+    assert [s.status for s in first][-1] == "lien"  # "Voir [#3]." is a link, never verified
+    stored = Calibration.from_dict(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+    values = dict.fromkeys(FEATURES, 0.5)
+    assert stored.probability(values) == load_calibration().probability(values)
+
+
+def test_more_support_never_lowers_the_probability():
+    calibration = load_calibration()
+    base = dict.fromkeys(FEATURES, 0.5)
+    for name in INCREASING:
+        assert calibration.probability({**base, name: 1.0}) >= calibration.probability(base), name
+    for name in set(FEATURES) - INCREASING - FREE:
+        assert calibration.probability({**base, name: 1.0}) <= calibration.probability(base), name
+
+
+def test_a_calibration_file_of_other_features_is_refused():
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=r"python -m nlp\.citations\.calibrate"):
+        Calibration.from_dict({**data, "features": data["features"][:-1]})
+    with pytest.raises(ValueError, match="unknown hard rules"):
+        Calibration.from_dict({**data, "hard_rules": ["negation", "tone"]})
