@@ -96,10 +96,10 @@ def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "tex
     """A segment as stored and shown: phrases carry the citation check's verdict."""
     if segment.kind != "phrase":
         return structure_segment(segment.kind, segment.text, section)
-    return _phrase(check_sentence(segment.as_text(), scorer), section)
+    return phrase_segment(check_sentence(segment.as_text(), scorer), section)
 
 
-def _phrase(verdict: CheckedSentence, section: str) -> dict:
+def phrase_segment(verdict: CheckedSentence, section: str) -> dict:
     """A checked sentence as stored: the verdict, and why it is refused (French, "" when verified)."""
     return {
         "kind": "phrase",
@@ -149,4 +149,4 @@ def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict
     verdict = check_sentence(sentence, scorer)
     if verdict.status == "liaison":
         return structure_segment("liaison", verdict.text, section)
-    return _phrase(verdict, section)
+    return phrase_segment(verdict, section)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nlp._phrases import SurfaceFinder, capitalise, noun_phrases_in_tokens, phrase_stems
-from nlp.citations import check_sentence
+from nlp.citations import CheckedSentence, check_sentence
 from nlp.synthesis.segments import Segment
 from nlp.synthesis.subtopics import _Fitted
 from nlp.text import FrenchAnalyzer, fold
@@ -140,9 +140,23 @@ class _Selection(_Fitted):
         text = self.sentences_[row].text
         for citations in self._supporters(row, candidate_ideas):
             segment = Segment("phrase", text, citations)
-            if check_sentence(segment.as_text(), self.scorer_).is_verified:
+            if self.verdict(segment).is_verified:
                 return segment
         return None
+
+    def verdict(self, segment: Segment) -> CheckedSentence:
+        """The citation check's verdict on ``segment`` (:func:`nlp.citations.check_sentence` on its text and
+        citations), against the fitted scope with its size known.
+
+        Each exact sentence and citation is checked once per fit: the verdict that chose a sentence is the one
+        the app stores and shows (the embedded engine reads it here instead of checking the sentence again).
+        """
+        self._check_fitted()
+        key = segment.as_text()
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = check_sentence(key, self.scorer_)
+        return found
 
     def _pick(
         self,

@@ -97,6 +97,7 @@ class _Fitted:
         self._stems_of_row: dict[int, set[str]] = {}
         self._ranked: dict[tuple, list[tuple[float, int]]] = {}
         self._arguments_ranked: list[tuple[float, int]] | None = None
+        self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
         self._fold_duplicates()
         self._split()
         self._vectorise()
