@@ -7,8 +7,8 @@
 ``generate`` yields *events* — ``("segment", dict)``, ``("notice", str)``, ``("engine", dict)`` —
 and every generated sentence is checked by ``nlp.citations`` before it is yielded, whatever the
 engine: the embedded engine's sentences once, by the synthesizer that chose them (its verdict is the
-one yielded), a model's sentences here. When the endpoint is down, slow, returns garbage or nothing verifiable, the embedded engine
-answers with a French notice saying so.
+one yielded), a model's sentences here. When the endpoint is down, slow, returns garbage or nothing
+verifiable, the embedded engine answers with a French notice saying so.
 """
 
 from __future__ import annotations

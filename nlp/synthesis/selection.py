@@ -10,7 +10,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp._phrases import SurfaceFinder, capitalise, noun_phrases_in_tokens, phrase_stems
+from nlp._phrases import (
+    COMPLEMENT,
+    PRENOMINAL,
+    SurfaceFinder,
+    capitalise,
+    lone_heads,
+    noun_phrases_in_tokens,
+    of_phrase,
+    phrase_stems,
+)
 from nlp.citations import CheckedSentence, check_sentence
 from nlp.synthesis.segments import Segment
 from nlp.synthesis.subtopics import _Fitted
@@ -26,6 +35,12 @@ _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must co
 
 
 _PHRASE_LEAD = 0.25  # share of the best noun's score the second needs to join it in a heading ("X et Y")
+
+
+_HEADING_WORDS = 7  # words of a heading, links included: "financement des formations par les OPCO"
+
+
+_PHRASE_FALLBACK = 0.1  # share of the best word's score a phrase of several words needs to head instead
 
 
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
@@ -220,10 +235,19 @@ class _Selection(_Fitted):
         return out
 
     def _phrases(self, topic: int, ideas: Sequence[int]) -> list[str]:
-        """Noun phrases of a sub-topic, best first: frequent, and made of the sub-topic's weighty words."""
+        """Noun phrases of a sub-topic, best first: frequent, made of the sub-topic's weighty words, and more
+        frequent in the sub-topic than in the whole scope; the first is the heading.
+
+        ``self._of_phrases`` keeps each returned phrase written after "de" with its texts' article
+        ("du financement des formations"), for the gist.
+        """
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
-        counts = noun_phrases_in_tokens(self._phrase_tokens(i) for i in ranked_ideas)
+        articles: dict = {}
+        counts = noun_phrases_in_tokens(
+            (self._phrase_tokens(i) for i in ranked_ideas), max_words=_HEADING_WORDS, articles=articles
+        )
+        scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
         stems_of: dict[str, set[str]] = {}
@@ -233,29 +257,52 @@ class _Selection(_Fitted):
                 stems_of[phrase] = phrase_stems(phrase, _stem)
             return stems_of[phrase]
 
+        n_topic, n_scope = max(1, len(ranked_ideas)), max(1, len(self.ideas_))
         scored = []
         for phrase, count in counts.items():
             if count < 2 and len(counts) > 3:
+                continue
+            words = phrase.replace("'", "' ").split()
+            # "la présente loi", "un excellent outil": a word only read before a noun is an adjective, not a head.
+            if len(words) >= 2 and (words[0] in PRENOMINAL or (words[0] not in lone and words[1] in lone)):
                 continue
             weight = (
                 sum(float(centre[vocabulary[s]]) for s in stems(phrase) if s in vocabulary) if centre is not None else 0
             )
             if weight <= 0:
                 continue
-            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)), phrase))
+            # Distinctive of the sub-topic: its share of the sub-topic's texts against its share of the scope's.
+            lift = (count / n_topic) / max(scope_counts[phrase] / n_scope, count / n_scope)
+            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * math.log1p(lift), phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
-        # ("financement"): the best word leads within the best phrase of several words that holds it.
-        lead = next(
-            (
-                n
-                for n, (_, phrase) in enumerate(scored)
-                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and stems(scored[0][1]) <= stems(phrase)
-            ),
-            0,
-        )
+        # ("financement"): the best word leads within the best phrase of several words that holds it; without
+        # one, the best phrase of several words not far behind the best word.
+        # Only a phrase read at least once on its own heads: "signes française" is always "langue des signes …".
+        several = [
+            n
+            for n, (_, phrase) in enumerate(scored)
+            if len(stems(phrase)) >= 2
+            and counts[phrase] >= 2
+            and any(not d.startswith(COMPLEMENT) for d in articles.get(phrase, ()))
+        ]
+        lead = next((n for n in several if stems(scored[0][1]) <= stems(scored[n][1])), None)
+        if lead is None:
+            lead = next((n for n in several if scored[n][0] >= _PHRASE_FALLBACK * scored[0][0]), 0)
         if scored:
             scored.insert(0, scored.pop(lead))
+            # Then its most used longer form, while that keeps half its uses ("signes française" ->
+            # "langue des signes française").
+            position = {phrase: n for n, (_, phrase) in enumerate(scored)}
+            head = scored[0][1]
+            while True:
+                enough = max(2, counts[head] / 2)
+                longer = [p for p in position if stems(head) < stems(p) and counts[p] >= enough]
+                if not longer:
+                    break
+                head = max(longer, key=lambda p: (counts[p], -len(p), p))
+            if head != scored[0][1]:
+                scored.insert(0, scored.pop(position[head]))
         surfaces: list[str] = []
         kept: list[tuple[float, str]] = []
         finder = SurfaceFinder(texts)
@@ -264,8 +311,10 @@ class _Selection(_Fitted):
                 break
             if any(stems(phrase) <= stems(fold(s)) or stems(fold(s)) <= stems(phrase) for s in surfaces):
                 continue
-            surfaces.append(finder.find(phrase))
+            surface = finder.find(phrase)
+            surfaces.append(surface)
             kept.append((score, phrase))
+            self._of_phrases[surface] = of_phrase(surface, articles.get(phrase))
         # No phrase of several words: the two leading nouns together ("stagiaires et formateurs") say more
         # than one alone, when the second is not far behind.
         first, second = (fold(p) for _, p in kept[:2]) if len(kept) >= 2 else ("", "")
@@ -278,6 +327,14 @@ class _Selection(_Fitted):
         ):
             surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
+
+    def _scope_phrases(self) -> tuple[Counter, set[str]]:
+        """The noun phrases of the whole scope (texts using each) and the words read as a noun on their own;
+        read once per fit."""
+        if self._scope_phrases_ is None:
+            tokens = [self._phrase_tokens(i) for i in range(len(self.ideas_))]
+            self._scope_phrases_ = (noun_phrases_in_tokens(tokens, max_words=_HEADING_WORDS), lone_heads(tokens))
+        return self._scope_phrases_
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:
         for phrase in phrases:

@@ -97,6 +97,8 @@ class _Fitted:
         self._stems_of_row: dict[int, set[str]] = {}
         self._ranked: dict[tuple, list[tuple[float, int]]] = {}
         self._arguments_ranked: list[tuple[float, int]] | None = None
+        self._scope_phrases_: tuple | None = None
+        self._of_phrases: dict[str, str] = {}
         self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
         from threadpoolctl import threadpool_limits
 
