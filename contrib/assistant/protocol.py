@@ -37,7 +37,7 @@ class Scope:
     events: Sequence[str | None] = field(default=())
     titles: Sequence[str | None] = field(default=())
     vectors: Sequence[bytes] | None = None  # the stored sentence vectors, when every text has one
-    authors: Sequence[int] | None = None  # the accounts behind the texts, when every text has one
+    authors: Sequence[int | None] | None = None  # the account behind each text (None: a table's sheet)
 
     def metadata(self) -> dict:
         return {

@@ -213,12 +213,20 @@ class _Selection(_Fitted):
         return int(self.weights_[list(ideas)].sum()) if len(ideas) else 0
 
     def _counts(self, ideas: Sequence[int]) -> str:
-        """ "12 contributions de 9 personnes" (people only when the authors are known)."""
+        """ "12 contributions de 9 personnes"; "12 contributions, dont 7 de 5 personnes identifiées" when some
+        texts have no known author (a workshop table's sheet); "12 contributions" when none has one."""
         n = self._n_contributions(ideas)
         if self.authors_ is None:
             return _plural(n, "contribution")
-        people = {self.authors_[self._row[i]] for idea in ideas for i in self.ideas_[idea]} - {None, ""}
-        return f"{_plural(n, 'contribution')} de {_plural(len(people), 'personne')}"
+        authors = [self.authors_[self._row[i]] for idea in ideas for i in self.ideas_[idea]]
+        known = [a for a in authors if a not in (None, "")]
+        people = _plural(len(set(known)), "personne")
+        if not known:
+            return _plural(n, "contribution")
+        if len(known) == len(authors):
+            return f"{_plural(n, 'contribution')} de {people}"
+        identified = "identifiée" + ("s" if len(set(known)) > 1 else "")
+        return f"{_plural(n, 'contribution')}, dont {len(known)} de {people} {identified}"
 
     def _who(self, ideas: Sequence[int] | None = None) -> list[Segment]:
         rows = [
