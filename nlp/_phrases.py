@@ -26,6 +26,7 @@ __all__ = [
     "SurfaceFinder",
     "best_surface",
     "capitalise",
+    "is_prenominal",
     "lone_heads",
     "noun_phrases",
     "noun_phrases_in_tokens",
@@ -97,6 +98,8 @@ _WEAK_HEADS = frozenset(
             "consultation",
             "commentaire",
             "commentaires",
+            "argument",
+            "arguments",
             "avis",
             "propos",
             "fond",
@@ -331,6 +334,11 @@ PRENOMINAL = (
     )
     | _WEAK_HEADS
 )
+
+
+def is_prenominal(word: str) -> bool:
+    """A French adjective placed before its noun (folded): "présente", "excellent", an ordinal ("deuxième")."""
+    return word in PRENOMINAL or (word.endswith(("ieme", "iemes")) and len(word) > 5)
 
 
 def lone_heads(token_lists: Iterable[Sequence[str]]) -> set[str]:

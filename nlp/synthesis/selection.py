@@ -12,9 +12,9 @@ import numpy as np
 
 from nlp._phrases import (
     COMPLEMENT,
-    PRENOMINAL,
     SurfaceFinder,
     capitalise,
+    is_prenominal,
     lone_heads,
     noun_phrases_in_tokens,
     of_phrase,
@@ -63,6 +63,29 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 def _stem(word: str) -> str:
     stems = _ANALYZER.stems(word)
     return stems[0] if stems else fold(word)
+
+
+def _inflection_key(phrase: str) -> tuple[str, ...]:
+    return tuple(_stem(word) for word in phrase.replace("'", "' ").split())
+
+
+def _by_inflection(counts: Counter, articles: dict) -> tuple[Counter, dict]:
+    """Phrases that differ only by inflection ("marché public", "marchés publics") counted as one, under
+    their most used form; their determiners put together."""
+    forms: dict[tuple, list[str]] = {}
+    for phrase in counts:
+        forms.setdefault(_inflection_key(phrase), []).append(phrase)
+    merged: Counter = Counter()
+    merged_articles: dict = {}
+    for variants in forms.values():
+        main = min(variants, key=lambda p: (-counts[p], p))
+        merged[main] = sum(counts[p] for p in variants)
+        together: Counter = Counter()
+        for p in variants:
+            together.update(articles.get(p, {}))
+        if together:
+            merged_articles[main] = together
+    return merged, merged_articles
 
 
 class _Selection(_Fitted):
@@ -252,8 +275,11 @@ class _Selection(_Fitted):
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
         articles: dict = {}
-        counts = noun_phrases_in_tokens(
-            (self._phrase_tokens(i) for i in ranked_ideas), max_words=_HEADING_WORDS, articles=articles
+        counts, articles = _by_inflection(
+            noun_phrases_in_tokens(
+                (self._phrase_tokens(i) for i in ranked_ideas), max_words=_HEADING_WORDS, articles=articles
+            ),
+            articles,
         )
         scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
@@ -272,16 +298,21 @@ class _Selection(_Fitted):
                 continue
             words = phrase.replace("'", "' ").split()
             # "la présente loi", "un excellent outil": a word only read before a noun is an adjective, not a head.
-            if len(words) >= 2 and (words[0] in PRENOMINAL or (words[0] not in lone and words[1] in lone)):
+            if len(words) >= 2 and (is_prenominal(words[0]) or (words[0] not in lone and words[1] in lone)):
                 continue
+            if len(words) == 1 and (is_prenominal(words[0]) or words[0] not in lone):
+                continue  # a word alone must be read as a noun alone: not "la véritable", nor "open" of "open data"
             weight = (
                 sum(float(centre[vocabulary[s]]) for s in stems(phrase) if s in vocabulary) if centre is not None else 0
             )
             if weight <= 0:
                 continue
-            # Distinctive of the sub-topic: its share of the sub-topic's texts against its share of the scope's.
-            lift = (count / n_topic) / max(scope_counts[phrase] / n_scope, count / n_scope)
-            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * math.log1p(lift), phrase))
+            # A phrase of several words is weighed as a phrase too: its share of the sub-topic's texts against its
+            # share of the scope's ("projet de loi" is everywhere in a consultation on a bill). A word's own
+            # distinctiveness is already its TF-IDF weight.
+            lift = (count / n_topic) / max(scope_counts[_inflection_key(phrase)] / n_scope, count / n_scope)
+            distinct = math.log1p(lift) / math.log(2) if len(stems(phrase)) >= 2 else 1.0
+            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * distinct, phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
         # ("financement"): the best word leads within the best phrase of several words that holds it; without
@@ -337,11 +368,13 @@ class _Selection(_Fitted):
         return surfaces
 
     def _scope_phrases(self) -> tuple[Counter, set[str]]:
-        """The noun phrases of the whole scope (texts using each) and the words read as a noun on their own;
-        read once per fit."""
+        """The noun phrases of the whole scope (texts using each, by :func:`_inflection_key`) and the words read
+        as a noun on their own; read once per fit."""
         if self._scope_phrases_ is None:
             tokens = [self._phrase_tokens(i) for i in range(len(self.ideas_))]
-            self._scope_phrases_ = (noun_phrases_in_tokens(tokens, max_words=_HEADING_WORDS), lone_heads(tokens))
+            counts, _ = _by_inflection(noun_phrases_in_tokens(tokens, max_words=_HEADING_WORDS), {})
+            by_key = Counter({_inflection_key(p): n for p, n in counts.items()})
+            self._scope_phrases_ = (by_key, lone_heads(tokens))
         return self._scope_phrases_
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:
