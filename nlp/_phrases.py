@@ -33,6 +33,7 @@ __all__ = [
     "of_phrase",
     "phrase_stems",
     "phrase_tokens",
+    "phrases_in_text",
 ]
 
 _DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
@@ -227,36 +228,42 @@ def noun_phrases_in_tokens(
     """
     counts: Counter = Counter()
     for tokens in token_lists:
-        found: dict[tuple, str] = {}
-        for n in range(1, len(tokens)):
-            if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
-                continue
-            determiner = tokens[n - 1]
-            if determiner in _CONTRACTED and n >= 2 and _role(tokens[n - 2]) & _MODIFIER:
-                determiner = COMPLEMENT + determiner  # "langue des signes": "signes" completes a noun
-            span = [tokens[n]]
-            found.setdefault(tuple(span), determiner)
-            k = n + 1
-            if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
-                span.append(tokens[k])
-                found.setdefault(tuple(span), determiner)
-                k += 1
-            for _ in range(2):  # up to two complements: "financement des formations par les opco"
-                rest, k = _complement(tokens, k)
-                if not rest or len(span) + len(rest) > max_words:
-                    break
-                span += rest
-                found.setdefault(tuple(span), determiner)
-                if k < len(tokens) and _role(tokens[k]) & _MODIFIER and len(span) < max_words:
-                    span.append(tokens[k])
-                    found.setdefault(tuple(span), determiner)
-                    k += 1
-        phrases = {" ".join(p).replace("' ", "'"): d for p, d in found.items()}
+        phrases = phrases_in_text(tokens, max_words=max_words)
         counts.update(phrases.keys())
         if articles is not None:
             for phrase, determiner in phrases.items():
                 articles.setdefault(phrase, Counter())[determiner] += 1
     return counts
+
+
+def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, str]:
+    """The noun phrases of one text read by :func:`phrase_tokens`, each with the determiner read before its
+    first occurrence (prefixed with :data:`COMPLEMENT` when it is a contracted "de" after a noun)."""
+    found: dict[tuple, str] = {}
+    for n in range(1, len(tokens)):
+        if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+            continue
+        determiner = tokens[n - 1]
+        if determiner in _CONTRACTED and n >= 2 and _role(tokens[n - 2]) & _MODIFIER:
+            determiner = COMPLEMENT + determiner  # "langue des signes": "signes" completes a noun
+        span = [tokens[n]]
+        found.setdefault(tuple(span), determiner)
+        k = n + 1
+        if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
+            span.append(tokens[k])
+            found.setdefault(tuple(span), determiner)
+            k += 1
+        for _ in range(2):  # up to two complements: "financement des formations par les opco"
+            rest, k = _complement(tokens, k)
+            if not rest or len(span) + len(rest) > max_words:
+                break
+            span += rest
+            found.setdefault(tuple(span), determiner)
+            if k < len(tokens) and _role(tokens[k]) & _MODIFIER and len(span) < max_words:
+                span.append(tokens[k])
+                found.setdefault(tuple(span), determiner)
+                k += 1
+    return {" ".join(p).replace("' ", "'"): d for p, d in found.items()}
 
 
 _CONTRACTED = frozenset(["des", "du", "au", "aux"])

@@ -3,6 +3,7 @@ counts, headings and the arguments put forward."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -16,9 +17,9 @@ from nlp._phrases import (
     capitalise,
     is_prenominal,
     lone_heads,
-    noun_phrases_in_tokens,
     of_phrase,
     phrase_stems,
+    phrases_in_text,
 )
 from nlp.citations import CheckedSentence, check_sentence
 from nlp.synthesis.segments import Segment
@@ -60,11 +61,13 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else plural or word + 's'}"
 
 
+@functools.lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     stems = _ANALYZER.stems(word)
     return stems[0] if stems else fold(word)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _inflection_key(phrase: str) -> tuple[str, ...]:
     return tuple(_stem(word) for word in phrase.replace("'", "' ").split())
 
@@ -275,12 +278,12 @@ class _Selection(_Fitted):
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
         articles: dict = {}
-        counts, articles = _by_inflection(
-            noun_phrases_in_tokens(
-                (self._phrase_tokens(i) for i in ranked_ideas), max_words=_HEADING_WORDS, articles=articles
-            ),
-            articles,
-        )
+        found: Counter = Counter()
+        for idea in ranked_ideas:
+            for phrase, determiner in self._idea_phrases(idea).items():
+                found[phrase] += 1
+                articles.setdefault(phrase, Counter())[determiner] += 1
+        counts, articles = _by_inflection(found, articles)
         scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
@@ -367,14 +370,21 @@ class _Selection(_Fitted):
             surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
 
+    def _idea_phrases(self, idea: int) -> dict[str, str]:
+        """The noun phrases of an idea's text with their determiner (:func:`phrases_in_text`), read once per fit."""
+        phrases = self._phrases_of.get(idea)
+        if phrases is None:
+            phrases = self._phrases_of[idea] = phrases_in_text(self._phrase_tokens(idea), max_words=_HEADING_WORDS)
+        return phrases
+
     def _scope_phrases(self) -> tuple[Counter, set[str]]:
         """The noun phrases of the whole scope (texts using each, by :func:`_inflection_key`) and the words read
         as a noun on their own; read once per fit."""
         if self._scope_phrases_ is None:
-            tokens = [self._phrase_tokens(i) for i in range(len(self.ideas_))]
-            counts, _ = _by_inflection(noun_phrases_in_tokens(tokens, max_words=_HEADING_WORDS), {})
-            by_key = Counter({_inflection_key(p): n for p, n in counts.items()})
-            self._scope_phrases_ = (by_key, lone_heads(tokens))
+            by_key: Counter = Counter()
+            for idea in range(len(self.ideas_)):
+                by_key.update(_inflection_key(phrase) for phrase in self._idea_phrases(idea))
+            self._scope_phrases_ = (by_key, lone_heads(self._phrase_tokens(i) for i in range(len(self.ideas_))))
         return self._scope_phrases_
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:

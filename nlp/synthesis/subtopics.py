@@ -98,6 +98,7 @@ class _Fitted:
         self._ranked: dict[tuple, list[tuple[float, int]]] = {}
         self._arguments_ranked: list[tuple[float, int]] | None = None
         self._scope_phrases_: tuple | None = None
+        self._phrases_of: dict[int, dict[str, str]] = {}
         self._of_phrases: dict[str, str] = {}
         self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
         from threadpoolctl import threadpool_limits
