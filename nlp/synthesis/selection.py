@@ -41,9 +41,6 @@ _PHRASE_LEAD = 0.25  # share of the best noun's score the second needs to join i
 _HEADING_WORDS = 7  # words of a heading, links included: "financement des formations par les OPCO"
 
 
-_PHRASE_FALLBACK = 0.1  # share of the best word's score a phrase of several words needs to head instead
-
-
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
 
 
@@ -320,7 +317,7 @@ class _Selection(_Fitted):
         scored.sort(key=lambda p: (-p[0], p[1]))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
         # ("financement"): the best word leads within the best phrase of several words that holds it; without
-        # one, the best phrase of several words not far behind the best word.
+        # one, the best phrase of several words within a quarter of the best word's score.
         # Only a phrase read at least once on its own heads: "signes française" is always "langue des signes …".
         several = [
             n
@@ -331,7 +328,7 @@ class _Selection(_Fitted):
         ]
         lead = next((n for n in several if stems(scored[0][1]) <= stems(scored[n][1])), None)
         if lead is None:
-            lead = next((n for n in several if scored[n][0] >= _PHRASE_FALLBACK * scored[0][0]), 0)
+            lead = next((n for n in several if scored[n][0] >= _PHRASE_LEAD * scored[0][0]), 0)
         if scored:
             scored.insert(0, scored.pop(lead))
             # Then its most used longer form, while that keeps half its uses ("signes française" ->
