@@ -15,7 +15,7 @@ def _checked(segment: Segment, synthesizer: ExtractiveSynthesizer, section: str 
     size): that verdict is stored, not computed a second time; a sentence it has not checked is checked now.
     """
     if segment.kind != "phrase":
-        return structure_segment(segment.kind, segment.text, section)
+        return structure_segment(segment.kind, segment.text, section, segment.level)
     return phrase_segment(synthesizer.verdict(segment), section)
 
 

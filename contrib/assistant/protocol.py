@@ -87,9 +87,13 @@ class LLMSettings:
         )
 
 
-def structure_segment(kind: str, text: str, section: str) -> dict:
-    """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing."""
-    return {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
+def structure_segment(kind: str, text: str, section: str, level: int = 1) -> dict:
+    """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing. ``level`` 2: the
+    heading of a sub-topic under a part's heading (shown smaller)."""
+    segment = {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
+    if level != 1:
+        segment["level"] = level
+    return segment
 
 
 def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "texte") -> dict:

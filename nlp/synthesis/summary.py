@@ -122,7 +122,7 @@ class _Summary(_Selection):
             phrases = self._phrases(t, members)
             heading = self._heading(phrases, taken)
             topic_ids.append(tuple(i for m in members for i in self.ideas_[m]))
-            segments.append(Segment("titre", heading))
+            segments.append(Segment("titre", heading, level=2))
             segments.append(Segment("statistique", f"{self._counts(members)}."))
             gist = self._gist(phrases, heading)
             if gist:

@@ -36,6 +36,9 @@ def test_every_stored_verdict_is_the_checkers_own_verdict_on_that_sentence(demo_
             verdict = check_sentence(f"{phrase['text']} {cited}", scorer)
             assert (phrase["status"], phrase["reason"]) == (verdict.status, verdict.reason), phrase["text"]
     assert all(p["status"] == "verifiee" for p in phrases)
+    if task == "summary":  # sub-topic headings are stored as such (level 2), parts as level 1 (no key)
+        headings = [s for s in segments if s["kind"] == "titre"]
+        assert any(s.get("level") == 2 for s in headings) and any("level" not in s for s in headings)
 
 
 def test_a_sentence_the_synthesizer_did_not_check_is_checked_and_refused(demo_scope):

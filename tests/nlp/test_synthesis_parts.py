@@ -128,6 +128,9 @@ def test_sub_topic_headings_are_noun_phrases_not_lone_nouns(demo_summary):
     assert len(headings) >= 4
     assert all(len(h.split()) >= 2 for h in headings), headings
     assert not any("," in h for h in headings), headings
+    # A sub-topic's heading sits under its part's ("Idées principales"): level 2, shown smaller.
+    levels = {s.text: s.level for s in segments if s.kind == "titre"}
+    assert {levels[h] for h in headings} == {2} and levels["Idées principales"] == 1
     assert not {"Stagiaires", "Entreprises", "Certification", "Parcours", "Groupe"} & set(headings)
 
 
