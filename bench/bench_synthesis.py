@@ -39,7 +39,7 @@ from nlp import cluster_contributions
 from nlp._sentences import MIN_IDEA_WORDS, has_verb
 from nlp.citations import SupportScorer, alignment, analysis, check_sentence
 from nlp.embeddings import embed
-from nlp.synthesis import ExtractiveSynthesizer
+from nlp.synthesis import ExtractiveSynthesizer, selection
 
 DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
@@ -149,14 +149,15 @@ def main() -> None:
 def time_summary(rows: list[dict], stored) -> tuple[float, float]:
     """CPU and wall seconds of the embedded summary of ``rows`` (the app's call, stored vectors passed).
 
-    The checker's caches (passages and words encoded, word comparisons) are emptied first: the texts were
-    summarised in their clusters above, and a worker meets a new scope cold.
+    The checker's caches (passages and words encoded, word comparisons) and the headings' stems are emptied
+    first: the texts were summarised in their clusters above, and a worker meets a new scope cold.
     """
     for cache in (alignment._TEXT_VECTORS, alignment._WORD_VECTORS):
         cache.clear()
     analysis._same_form.cache_clear()
     alignment._opposite_form.cache_clear()
     alignment._antonyms.cache_clear()
+    selection._stem.cache_clear()  # the headings' word stems
     ids = list(range(1, len(rows) + 1))
     started, cpu_started = time.perf_counter(), time.process_time()
     ExtractiveSynthesizer().fit(

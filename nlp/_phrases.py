@@ -26,14 +26,18 @@ __all__ = [
     "SurfaceFinder",
     "best_surface",
     "capitalise",
+    "is_prenominal",
+    "lone_heads",
     "noun_phrases",
     "noun_phrases_in_tokens",
+    "of_phrase",
     "phrase_stems",
     "phrase_tokens",
+    "phrases_in_text",
 ]
 
 _DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
-_LINKS = frozenset(fold(w) for w in ["de", "des", "du", "d'", "à", "au", "aux", "en", "pour", "sur"])
+_LINKS = frozenset(fold(w) for w in ["de", "des", "du", "d'", "à", "au", "aux", "en", "pour", "sur", "par", "contre"])
 _LINK_ARTICLES = frozenset(fold(w) for w in ["la", "l'", "les"])
 _WEAK_HEADS = frozenset(
     fold(w)
@@ -95,6 +99,8 @@ _WEAK_HEADS = frozenset(
             "consultation",
             "commentaire",
             "commentaires",
+            "argument",
+            "arguments",
             "avis",
             "propos",
             "fond",
@@ -190,39 +196,226 @@ def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
     """Noun phrases read after a determiner, counted once per text: ``{surface: n_texts}``.
 
     A phrase is a noun (a content word after a determiner), an optional adjective, then optionally
-    a complement "de/des/à/en/pour (la) noun (adjective)": "financement des formations longues".
+    a complement "de/des/à/en/pour/sur/par/contre (la) noun (adjective)", and a second one when
+    ``max_words`` allows: "financement des formations longues", "financement des formations par les opco".
     """
     return noun_phrases_in_tokens((phrase_tokens(text) for text in texts), max_words=max_words)
 
 
-def noun_phrases_in_tokens(token_lists: Iterable[Sequence[str]], *, max_words: int = 5) -> Counter:
-    """:func:`noun_phrases` on texts already read by :func:`phrase_tokens` (a caller that reads them often)."""
+def _complement(tokens: Sequence[str], k: int) -> tuple[list[str], int]:
+    """The complement opening at ``k`` ("des formations", "par les opco", "de la formation continue"):
+    its tokens, the optional adjective last, and the index after it; ``([], k)`` when none opens there."""
+    if k >= len(tokens) or tokens[k] not in _LINKS:
+        return [], k
+    rest = [tokens[k]]
+    k += 1
+    if k < len(tokens) and tokens[k] in _LINK_ARTICLES:
+        rest.append(tokens[k])
+        k += 1
+    if k >= len(tokens) or not _role(tokens[k]) & _MODIFIER:  # a noun, not a verb ("la formation a changé")
+        return [], k
+    rest.append(tokens[k])
+    return rest, k + 1
+
+
+def noun_phrases_in_tokens(
+    token_lists: Iterable[Sequence[str]], *, max_words: int = 5, articles: dict | None = None
+) -> Counter:
+    """:func:`noun_phrases` on texts already read by :func:`phrase_tokens` (a caller that reads them often).
+
+    ``articles`` (optional): filled with the determiners read before each phrase, ``{phrase: Counter}``
+    (to write "du financement", "de la formation", "des OPCO").
+    """
     counts: Counter = Counter()
     for tokens in token_lists:
-        found = set()
-        for n in range(1, len(tokens)):
-            if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
-                continue
-            span = [tokens[n]]
-            found.add(tuple(span))
-            k = n + 1
-            if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
-                span.append(tokens[k])
-                found.add(tuple(span))
-                k += 1
-            if k < len(tokens) and tokens[k] in _LINKS:
-                rest = [tokens[k]]
-                k += 1
-                if k < len(tokens) and tokens[k] in _LINK_ARTICLES:
-                    rest.append(tokens[k])
-                    k += 1
-                if k < len(tokens) and _role(tokens[k]) & _CONTENT and len(span) + len(rest) < max_words:
-                    rest.append(tokens[k])
-                    found.add(tuple(span + rest))
-                    if k + 1 < len(tokens) and _role(tokens[k + 1]) & _MODIFIER and len(span) + len(rest) < max_words:
-                        found.add(tuple(span + rest + [tokens[k + 1]]))
-        counts.update(" ".join(p).replace("' ", "'") for p in found)
+        phrases = phrases_in_text(tokens, max_words=max_words)
+        counts.update(phrases.keys())
+        if articles is not None:
+            for phrase, determiner in phrases.items():
+                articles.setdefault(phrase, Counter())[determiner] += 1
     return counts
+
+
+def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, str]:
+    """The noun phrases of one text read by :func:`phrase_tokens`, each with the determiner read before its
+    first occurrence (prefixed with :data:`COMPLEMENT` when it is a contracted "de" after a noun)."""
+    found: dict[tuple, str] = {}
+    for n in range(1, len(tokens)):
+        if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+            continue
+        determiner = tokens[n - 1]
+        if determiner in _CONTRACTED and n >= 2 and _role(tokens[n - 2]) & _MODIFIER:
+            determiner = COMPLEMENT + determiner  # "langue des signes": "signes" completes a noun
+        span = [tokens[n]]
+        found.setdefault(tuple(span), determiner)
+        k = n + 1
+        if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
+            span.append(tokens[k])
+            found.setdefault(tuple(span), determiner)
+            k += 1
+        for _ in range(2):  # up to two complements: "financement des formations par les opco"
+            rest, k = _complement(tokens, k)
+            if not rest or len(span) + len(rest) > max_words:
+                break
+            span += rest
+            found.setdefault(tuple(span), determiner)
+            if k < len(tokens) and _role(tokens[k]) & _MODIFIER and len(span) < max_words:
+                span.append(tokens[k])
+                found.setdefault(tuple(span), determiner)
+                k += 1
+    return {" ".join(p).replace("' ", "'"): d for p, d in found.items()}
+
+
+_CONTRACTED = frozenset(["des", "du", "au", "aux"])
+COMPLEMENT = "+"  # marks a determiner that is a contracted link after a noun ("+des"), in ``articles``
+
+# French adjectives placed before the noun ("la présente loi", "un excellent outil"): a heading never opens on one.
+PRENOMINAL = (
+    frozenset(
+        fold(w)
+        for w in [
+            "présent",
+            "présente",
+            "présents",
+            "présentes",
+            "excellent",
+            "excellente",
+            "excellents",
+            "excellentes",
+            "simple",
+            "simples",
+            "véritable",
+            "véritables",
+            "ancien",
+            "ancienne",
+            "anciens",
+            "anciennes",
+            "futur",
+            "future",
+            "futurs",
+            "futures",
+            "prochain",
+            "prochaine",
+            "prochains",
+            "prochaines",
+            "principal",
+            "principale",
+            "principaux",
+            "principales",
+            "nombreux",
+            "nombreuses",
+            "divers",
+            "diverses",
+            "tel",
+            "telle",
+            "tels",
+            "telles",
+            "même",
+            "mêmes",
+            "autre",
+            "autres",
+            "énorme",
+            "énormes",
+            "vaste",
+            "vastes",
+            "large",
+            "larges",
+            "long",
+            "longue",
+            "longs",
+            "longues",
+            "faible",
+            "faibles",
+            "fort",
+            "forte",
+            "forts",
+            "fortes",
+            "double",
+            "doubles",
+            "triple",
+            "seul",
+            "seule",
+            "seuls",
+            "seules",
+        ]
+    )
+    | _WEAK_HEADS
+)
+
+
+def is_prenominal(word: str) -> bool:
+    """A French adjective placed before its noun (folded): "présente", "excellent", an ordinal ("deuxième")."""
+    return word in PRENOMINAL or (word.endswith(("ieme", "iemes")) and len(word) > 5)
+
+
+def lone_heads(token_lists: Iterable[Sequence[str]]) -> set[str]:
+    """Words read as a noun on their own: after a determiner and before no other content word ("la loi.",
+    "le service de"). A word only ever read before another noun is a prenominal adjective ("la présente loi",
+    "un excellent outil"): a heading does not open on it."""
+    out: set[str] = set()
+    for tokens in token_lists:
+        for n in range(1, len(tokens)):
+            followed = n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT
+            if tokens[n - 1] in _DETERMINERS and _role(tokens[n]) & _HEAD and not followed:
+                out.add(tokens[n])
+    return out
+
+
+_PLURAL = frozenset(
+    fold(w)
+    for w in [
+        "les",
+        "des",
+        "aux",
+        "ces",
+        "mes",
+        "tes",
+        "ses",
+        "nos",
+        "vos",
+        "leurs",
+        "certains",
+        "certaines",
+        "plusieurs",
+        "quelques",
+        "tous",
+        "toutes",
+    ]
+)
+_MASCULINE = frozenset(fold(w) for w in ["le", "du", "au", "un", "ce", "mon", "ton", "son", "aucun", "tout"])
+_FEMININE = frozenset(fold(w) for w in ["la", "une", "cette", "ma", "ta", "sa", "aucune", "toute"])
+_VOWELS = tuple("aeiouy")
+
+
+def of_phrase(phrase: str, determiners: Counter | None) -> str:
+    """``phrase`` after "de", with the article its texts use: "du financement", "de la formation",
+    "de l'État", "des OPCO" (number and gender read from the determiners written before it).
+
+    Plural only when the head is written as one (a final s, x or z, or an acronym); before a vowel the singular
+    elides ("de l'ordinateur"), before an "h" only when the texts write "l'" ("du handicap"); without a
+    reading, "de" and the phrase.
+    """
+    votes: Counter = Counter()
+    folded = fold(phrase)
+    head = phrase.split()[0] if phrase.split() else ""
+    plural = head.isupper() or fold(head).endswith(("s", "x", "z"))
+    for determiner, n in (determiners or {}).items():
+        determiner = determiner.removeprefix(COMPLEMENT)
+        if determiner in _PLURAL:
+            if plural:
+                votes["des"] += n
+        elif determiner == "l'" or determiner == "cet":
+            votes["l'"] += n
+        elif determiner in _MASCULINE:
+            votes["du"] += n
+        elif determiner in _FEMININE:
+            votes["de la"] += n
+    if not votes:
+        return f"de {phrase}"
+    article = max(sorted(votes), key=lambda a: votes[a])
+    if article != "des" and folded.startswith(_VOWELS):
+        article = "l'"
+    return f"de l'{phrase}" if article == "l'" else f"{article} {phrase}"
 
 
 def phrase_stems(phrase: str, stem) -> set[str]:

@@ -9,6 +9,7 @@ Self-contained on purpose (the stance model of ``nlp.stance`` may replace it lat
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -499,7 +500,15 @@ def _rhetorical(tokens: list[Token], i: int) -> bool:
 
 def _in_family(word: str, family: tuple[str, ...]) -> bool:
     # Short entries ("bien", "mal", "juste") are whole words: "malade" is not "mal".
-    return any(word == p or (len(p) >= 5 and word.startswith(p)) for p in family)
+    whole, prefixes = _family_index(family)
+    return word in whole or word.startswith(prefixes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _family_index(family: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A family's entries as whole words, and its entries of five letters or more as prefixes: one set look-up
+    and one ``startswith`` instead of a loop (every content word of every checked text is read against them)."""
+    return frozenset(family), tuple(p for p in family if len(p) >= 5)
 
 
 def antonyms(word: str) -> tuple[tuple[str, ...], ...]:

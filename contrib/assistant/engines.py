@@ -6,8 +6,9 @@
 
 ``generate`` yields *events* — ``("segment", dict)``, ``("notice", str)``, ``("engine", dict)`` —
 and every generated sentence is checked by ``nlp.citations`` before it is yielded, whatever the
-engine. When the endpoint is down, slow, returns garbage or nothing verifiable, the embedded engine
-answers with a French notice saying so.
+engine: the embedded engine's sentences once, by the synthesizer that chose them (its verdict is the
+one yielded), a model's sentences here. When the endpoint is down, slow, returns garbage or nothing
+verifiable, the embedded engine answers with a French notice saying so.
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ def generate(
 def _generate(
     task: str, scope: Scope, *, question: str | None, llm: LLMSettings | None, history: Sequence[Turn]
 ) -> Iterator[tuple]:
-    scorer = SupportScorer(dict(zip(scope.ids, scope.texts)))
     embedded = EmbeddedEngine()
     if llm is None:
         yield "engine", {"engine": embedded.name, "model": None}
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
+        yield from (("segment", s) for s in embedded.generate(task, scope, question, history))
         return
+    scorer = SupportScorer(dict(zip(scope.ids, scope.texts)))
     engine = ChatCompletionsEngine(llm)
     produced: list[dict] = []
     pending: list[dict] = []
@@ -108,12 +109,12 @@ def _generate(
             return
         yield "engine", {"engine": embedded.name, "model": None}
         yield "notice", NOTICE_DOWN.format(reason=error.reason)
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
+        yield from (("segment", s) for s in embedded.generate(task, scope, question, history))
         return
     if not announced:
         yield "engine", {"engine": embedded.name, "model": None}
         yield "notice", NOTICE_UNVERIFIED
-        yield from (("segment", s) for s in embedded.generate(task, scope, scorer, question, history))
+        yield from (("segment", s) for s in embedded.generate(task, scope, question, history))
         return
     if task == "draft":
         titles = [s for s in produced if s["kind"] == "titre"]

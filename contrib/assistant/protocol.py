@@ -37,7 +37,7 @@ class Scope:
     events: Sequence[str | None] = field(default=())
     titles: Sequence[str | None] = field(default=())
     vectors: Sequence[bytes] | None = None  # the stored sentence vectors, when every text has one
-    authors: Sequence[int] | None = None  # the accounts behind the texts, when every text has one
+    authors: Sequence[int | None] | None = None  # the account behind each text (None: a table's sheet)
 
     def metadata(self) -> dict:
         return {
@@ -87,19 +87,23 @@ class LLMSettings:
         )
 
 
-def structure_segment(kind: str, text: str, section: str) -> dict:
-    """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing."""
-    return {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
+def structure_segment(kind: str, text: str, section: str, level: int = 1) -> dict:
+    """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing. ``level`` 2: the
+    heading of a sub-topic under a part's heading (shown smaller)."""
+    segment = {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
+    if level != 1:
+        segment["level"] = level
+    return segment
 
 
 def checked_segment(segment: Segment, scorer: SupportScorer, section: str = "texte") -> dict:
     """A segment as stored and shown: phrases carry the citation check's verdict."""
     if segment.kind != "phrase":
         return structure_segment(segment.kind, segment.text, section)
-    return _phrase(check_sentence(segment.as_text(), scorer), section)
+    return phrase_segment(check_sentence(segment.as_text(), scorer), section)
 
 
-def _phrase(verdict: CheckedSentence, section: str) -> dict:
+def phrase_segment(verdict: CheckedSentence, section: str) -> dict:
     """A checked sentence as stored: the verdict, and why it is refused (French, "" when verified)."""
     return {
         "kind": "phrase",
@@ -149,4 +153,4 @@ def checked_sentence(sentence: str, scorer: SupportScorer, section: str) -> dict
     verdict = check_sentence(sentence, scorer)
     if verdict.status == "liaison":
         return structure_segment("liaison", verdict.text, section)
-    return _phrase(verdict, section)
+    return phrase_segment(verdict, section)

@@ -132,9 +132,9 @@ def load_scope(ids) -> Scope:
         titles=[c.title for c in rows],
         # Stored vectors spare the encoder (seconds on a large cluster); all or none, for comparable vectors.
         vectors=stored if rows and all(v is not None for v in stored) else None,  # type: ignore[arg-type]
-        # People are counted only when every text has an account behind it: a workshop table's sheet
-        # is several people under no account, and counting it as none or one would mislead.
-        authors=[c.author_id for c in rows] if rows and all(c.author_id for c in rows) else None,  # type: ignore[misc]
+        # A workshop table's sheet is several people under no account (None): the summary counts the people
+        # behind the texts that have an account and says how many texts those are.
+        authors=[c.author_id for c in rows] if any(c.author_id for c in rows) else None,  # type: ignore[misc]
     )
 
 

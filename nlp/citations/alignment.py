@@ -17,7 +17,7 @@ from nlp._polarity import (
     in_family,
     is_action_word,
 )
-from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
+from nlp.citations.analysis import _Analysis, _is_agent, _same_form, _Word
 from nlp.citations.rules.negation import _contradictions
 from nlp.citations.thresholds import WORD_SIMILARITY
 
@@ -69,14 +69,19 @@ def _opposite_form(a: str, b: str) -> bool:
 def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     by_id: dict[int, set[int]] = {i: set() for i in sources}
     evidence: dict[int, list[tuple[int, _Word, bool, bool]]] = {}
+    # Each claim word is compared with each distinct form of the cited texts once (a long source repeats
+    # its words), then the source words are read in order against those forms.
+    forms = {v.folded for source in sources.values() for v in source.words}
     for n, w in enumerate(claim.words):
         opposite = _antonyms(w.folded)
+        same = {f for f in forms if _same_form(w.folded, f)}
+        opposed = {f for f in forms - same if _opposite_form(w.folded, f)} if opposite else set()
         for id_, source in sources.items():
             for v in source.words:
-                if _same_word(w, v):
+                if v.folded in same:
                     by_id[id_].add(n)
                     evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
-                elif opposite and _opposite_form(w.folded, v.folded):
+                elif v.folded in opposed:
                     evidence.setdefault(n, []).append((id_, v, v.polarity != w.polarity, True))
     # A stance ("supprimer", "obligatoire") or a judgement with an opposite ("fonctionne", "utile") is aligned by
     # its own family only: a near word vector would let the claim's predicate pass unsaid ("supprimer" /

@@ -3,6 +3,7 @@ and the scope a sentence may cite (:class:`SupportScorer`), each text analysed o
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -93,6 +94,9 @@ def _is_content(word: str) -> bool:
 _FRAME = re.compile(r"\b(?:fon?t|faire|fait) etat d(?:e |')|\bporte(?:nt)? sur\b|\ba propos d(?:e |')")
 
 
+_UNIT_CUT = re.compile(r"[,;:()]|\b(?:et|ou|mais)\b")
+
+
 def _analyse(text: str) -> _Analysis:
     folded = _FRAME.sub(" ", fold(text).replace("’", "'"))
     tokens = tokenize(folded)
@@ -103,9 +107,11 @@ def _analyse(text: str) -> _Analysis:
         for n, (t, p) in enumerate(zip(tokens, polarity))
         if _is_content(t.folded)
     ]
-    for w in words:  # coverage units: clauses cut further at commas and "et" / "ou" / "mais"
-        before = folded[: w.start]
-        w.unit = len(re.findall(r"[,;:()]|\b(?:et|ou|mais)\b", before))
+    # Coverage units: clauses cut further at commas and "et" / "ou" / "mais" (the cuts before each word,
+    # found in one pass over the text: counting them in each word's prefix was quadratic on long sources).
+    cuts = [m.end() for m in _UNIT_CUT.finditer(folded)]
+    for w in words:
+        w.unit = bisect.bisect_right(cuts, w.start)
     analysis = _Analysis(text, folded, tokens, words, _numbers(tokens), negated, whole)
     analysis.quantifiers = _quantifiers(tokens)
     return analysis

@@ -14,12 +14,13 @@ class Segment:
 
     ``kind``: ``"titre"`` (a heading), ``"liaison"`` (a connecting phrase, no claim),
     ``"statistique"`` (a count computed from metadata) or ``"phrase"`` (a sentence taken from the
-    contributions, cited in ``citations``).
+    contributions, cited in ``citations``). ``level`` tells a part's heading (1) from a sub-topic's (2).
     """
 
     kind: str
     text: str
     citations: tuple = ()
+    level: int = 1  # a heading's level: 2 for a sub-topic's heading under a part ("Idées principales")
 
     def as_text(self) -> str:
         """The segment as a model would write it: the sentence then ``[#id, …]``."""

@@ -3,6 +3,7 @@ counts, headings and the arguments put forward."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -10,8 +11,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nlp._phrases import SurfaceFinder, capitalise, noun_phrases_in_tokens, phrase_stems
-from nlp.citations import check_sentence
+from nlp._phrases import (
+    COMPLEMENT,
+    SurfaceFinder,
+    capitalise,
+    is_prenominal,
+    lone_heads,
+    of_phrase,
+    phrase_stems,
+    phrases_in_text,
+)
+from nlp.citations import CheckedSentence, check_sentence
 from nlp.synthesis.segments import Segment
 from nlp.synthesis.subtopics import _Fitted
 from nlp.text import FrenchAnalyzer, fold
@@ -26,6 +36,9 @@ _SAME_MEMBER = 0.8  # share of the sentence's weighted stems a duplicate must co
 
 
 _PHRASE_LEAD = 0.25  # share of the best noun's score the second needs to join it in a heading ("X et Y")
+
+
+_HEADING_WORDS = 7  # words of a heading, links included: "financement des formations par les OPCO"
 
 
 _LONG = 35  # words: a longer sentence is less likely chosen (a summary reads short sentences)
@@ -45,9 +58,35 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n <= 1 else plural or word + 's'}"
 
 
+@functools.lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     stems = _ANALYZER.stems(word)
     return stems[0] if stems else fold(word)
+
+
+def _inflection_key(phrase: str) -> str:
+    """A folded phrase without its plural marks ("marches publics" -> "marche public"): number is the
+    inflection that varies between texts naming the same thing."""
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in phrase.split())
+
+
+def _by_inflection(counts: Counter, articles: dict) -> tuple[Counter, dict]:
+    """Phrases that differ only by inflection ("marché public", "marchés publics") counted as one, under
+    their most used form; their determiners put together."""
+    forms: dict[tuple, list[str]] = {}
+    for phrase in counts:
+        forms.setdefault(_inflection_key(phrase), []).append(phrase)
+    merged: Counter = Counter()
+    merged_articles: dict = {}
+    for variants in forms.values():
+        main = min(variants, key=lambda p: (-counts[p], p))
+        merged[main] = sum(counts[p] for p in variants)
+        together: Counter = Counter()
+        for p in variants:
+            together.update(articles.get(p, {}))
+        if together:
+            merged_articles[main] = together
+    return merged, merged_articles
 
 
 class _Selection(_Fitted):
@@ -140,9 +179,23 @@ class _Selection(_Fitted):
         text = self.sentences_[row].text
         for citations in self._supporters(row, candidate_ideas):
             segment = Segment("phrase", text, citations)
-            if check_sentence(segment.as_text(), self.scorer_).is_verified:
+            if self.verdict(segment).is_verified:
                 return segment
         return None
+
+    def verdict(self, segment: Segment) -> CheckedSentence:
+        """The citation check's verdict on ``segment`` (:func:`nlp.citations.check_sentence` on its text and
+        citations), against the fitted scope with its size known.
+
+        Each exact sentence and citation is checked once per fit: the verdict that chose a sentence is the one
+        the app stores and shows (the embedded engine reads it here instead of checking the sentence again).
+        """
+        self._check_fitted()
+        key = segment.as_text()
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = check_sentence(key, self.scorer_)
+        return found
 
     def _pick(
         self,
@@ -184,12 +237,20 @@ class _Selection(_Fitted):
         return int(self.weights_[list(ideas)].sum()) if len(ideas) else 0
 
     def _counts(self, ideas: Sequence[int]) -> str:
-        """ "12 contributions de 9 personnes" (people only when the authors are known)."""
+        """ "12 contributions de 9 personnes"; "12 contributions, dont 7 de 5 personnes identifiées" when some
+        texts have no known author (a workshop table's sheet); "12 contributions" when none has one."""
         n = self._n_contributions(ideas)
         if self.authors_ is None:
             return _plural(n, "contribution")
-        people = {self.authors_[self._row[i]] for idea in ideas for i in self.ideas_[idea]} - {None, ""}
-        return f"{_plural(n, 'contribution')} de {_plural(len(people), 'personne')}"
+        authors = [self.authors_[self._row[i]] for idea in ideas for i in self.ideas_[idea]]
+        known = [a for a in authors if a not in (None, "")]
+        people = _plural(len(set(known)), "personne")
+        if not known:
+            return _plural(n, "contribution")
+        if len(known) == len(authors):
+            return f"{_plural(n, 'contribution')} de {people}"
+        identified = "identifiée" + ("s" if len(set(known)) > 1 else "")
+        return f"{_plural(n, 'contribution')}, dont {len(known)} de {people} {identified}"
 
     def _who(self, ideas: Sequence[int] | None = None) -> list[Segment]:
         rows = [
@@ -206,10 +267,22 @@ class _Selection(_Fitted):
         return out
 
     def _phrases(self, topic: int, ideas: Sequence[int]) -> list[str]:
-        """Noun phrases of a sub-topic, best first: frequent, and made of the sub-topic's weighty words."""
+        """Noun phrases of a sub-topic, best first: frequent, made of the sub-topic's weighty words, and more
+        frequent in the sub-topic than in the whole scope; the first is the heading.
+
+        ``self._of_phrases`` keeps each returned phrase written after "de" with its texts' article
+        ("du financement des formations"), for the gist.
+        """
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
-        counts = noun_phrases_in_tokens(self._phrase_tokens(i) for i in ranked_ideas)
+        articles: dict = {}
+        found: Counter = Counter()
+        for idea in ranked_ideas:
+            for phrase, determiner in self._idea_phrases(idea).items():
+                found[phrase] += 1
+                articles.setdefault(phrase, Counter())[determiner] += 1
+        counts, articles = _by_inflection(found, articles)
+        scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
         stems_of: dict[str, set[str]] = {}
@@ -219,29 +292,57 @@ class _Selection(_Fitted):
                 stems_of[phrase] = phrase_stems(phrase, _stem)
             return stems_of[phrase]
 
+        n_topic, n_scope = max(1, len(ranked_ideas)), max(1, len(self.ideas_))
         scored = []
         for phrase, count in counts.items():
             if count < 2 and len(counts) > 3:
                 continue
+            words = phrase.replace("'", "' ").split()
+            # "la présente loi", "un excellent outil": a word only read before a noun is an adjective, not a head.
+            if len(words) >= 2 and (is_prenominal(words[0]) or (words[0] not in lone and words[1] in lone)):
+                continue
+            if len(words) == 1 and (is_prenominal(words[0]) or words[0] not in lone):
+                continue  # a word alone must be read as a noun alone: not "la véritable", nor "open" of "open data"
             weight = (
                 sum(float(centre[vocabulary[s]]) for s in stems(phrase) if s in vocabulary) if centre is not None else 0
             )
             if weight <= 0:
                 continue
-            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)), phrase))
+            # A phrase of several words is weighed as a phrase too: its share of the sub-topic's texts against its
+            # share of the scope's ("projet de loi" is everywhere in a consultation on a bill). A word's own
+            # distinctiveness is already its TF-IDF weight.
+            lift = (count / n_topic) / max(scope_counts[_inflection_key(phrase)] / n_scope, count / n_scope)
+            distinct = math.log1p(lift) / math.log(2) if len(stems(phrase)) >= 2 else 1.0
+            scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * distinct, phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
-        # ("financement"): the best word leads within the best phrase of several words that holds it.
-        lead = next(
-            (
-                n
-                for n, (_, phrase) in enumerate(scored)
-                if len(stems(phrase)) >= 2 and counts[phrase] >= 2 and stems(scored[0][1]) <= stems(phrase)
-            ),
-            0,
-        )
+        # ("financement"): the best word leads within the best phrase of several words that holds it; without
+        # one, the best phrase of several words within a quarter of the best word's score.
+        # Only a phrase read at least once on its own heads: "signes française" is always "langue des signes …".
+        several = [
+            n
+            for n, (_, phrase) in enumerate(scored)
+            if len(stems(phrase)) >= 2
+            and counts[phrase] >= 2
+            and any(not d.startswith(COMPLEMENT) for d in articles.get(phrase, ()))
+        ]
+        lead = next((n for n in several if stems(scored[0][1]) <= stems(scored[n][1])), None)
+        if lead is None:
+            lead = next((n for n in several if scored[n][0] >= _PHRASE_LEAD * scored[0][0]), 0)
         if scored:
             scored.insert(0, scored.pop(lead))
+            # Then its most used longer form, while that keeps half its uses ("signes française" ->
+            # "langue des signes française").
+            position = {phrase: n for n, (_, phrase) in enumerate(scored)}
+            head = scored[0][1]
+            while True:
+                enough = max(2, counts[head] / 2)
+                longer = [p for p in position if stems(head) < stems(p) and counts[p] >= enough]
+                if not longer:
+                    break
+                head = max(longer, key=lambda p: (counts[p], -len(p), p))
+            if head != scored[0][1]:
+                scored.insert(0, scored.pop(position[head]))
         surfaces: list[str] = []
         kept: list[tuple[float, str]] = []
         finder = SurfaceFinder(texts)
@@ -250,8 +351,10 @@ class _Selection(_Fitted):
                 break
             if any(stems(phrase) <= stems(fold(s)) or stems(fold(s)) <= stems(phrase) for s in surfaces):
                 continue
-            surfaces.append(finder.find(phrase))
+            surface = finder.find(phrase)
+            surfaces.append(surface)
             kept.append((score, phrase))
+            self._of_phrases[surface] = of_phrase(surface, articles.get(phrase))
         # No phrase of several words: the two leading nouns together ("stagiaires et formateurs") say more
         # than one alone, when the second is not far behind.
         first, second = (fold(p) for _, p in kept[:2]) if len(kept) >= 2 else ("", "")
@@ -264,6 +367,23 @@ class _Selection(_Fitted):
         ):
             surfaces[:2] = [f"{surfaces[0]} et {surfaces[1]}"]
         return surfaces
+
+    def _idea_phrases(self, idea: int) -> dict[str, str]:
+        """The noun phrases of an idea's text with their determiner (:func:`phrases_in_text`), read once per fit."""
+        phrases = self._phrases_of.get(idea)
+        if phrases is None:
+            phrases = self._phrases_of[idea] = phrases_in_text(self._phrase_tokens(idea), max_words=_HEADING_WORDS)
+        return phrases
+
+    def _scope_phrases(self) -> tuple[Counter, set[str]]:
+        """The noun phrases of the whole scope (texts using each, by :func:`_inflection_key`) and the words read
+        as a noun on their own; read once per fit."""
+        if self._scope_phrases_ is None:
+            by_key: Counter = Counter()
+            for idea in range(len(self.ideas_)):
+                by_key.update(_inflection_key(phrase) for phrase in self._idea_phrases(idea))
+            self._scope_phrases_ = (by_key, lone_heads(self._phrase_tokens(i) for i in range(len(self.ideas_))))
+        return self._scope_phrases_
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:
         for phrase in phrases:

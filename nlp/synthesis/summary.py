@@ -122,11 +122,11 @@ class _Summary(_Selection):
             phrases = self._phrases(t, members)
             heading = self._heading(phrases, taken)
             topic_ids.append(tuple(i for m in members for i in self.ideas_[m]))
-            segments.append(Segment("titre", heading))
+            segments.append(Segment("titre", heading, level=2))
             segments.append(Segment("statistique", f"{self._counts(members)}."))
-            gist = [p for p in phrases if fold(p) != fold(heading)][:3]
+            gist = self._gist(phrases, heading)
             if gist:
-                segments.append(Segment("liaison", "Ce qui revient : " + ", ".join(f"« {p} »" for p in gist) + "."))
+                segments.append(Segment("liaison", gist))
             segments.extend(picks)
             shown.append((t, members, heading))
         segments.extend(self._debate(shown, used))
@@ -141,6 +141,18 @@ class _Summary(_Selection):
             segments.append(Segment("titre", "Qui s'est exprimé"))
             segments.extend(who)
         return Synthesis(tuple(segments), n, len(all_ideas), tuple(topic_ids))
+
+    def _gist(self, phrases: list[str], heading: str) -> str:
+        """One line on what the sub-topic's texts speak of, from its next noun phrases with their article:
+        "On y parle surtout du reste à charge, des OPCO et de la prise en charge des frais." ("" when none).
+
+        A connecting phrase, not a claim: it says which noun phrases the texts use most, not what they say.
+        """
+        items = [self._of_phrases.get(p, f"de {p}") for p in phrases if fold(p) != fold(heading)][:3]
+        if not items:
+            return ""
+        listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+        return f"On y parle surtout {listed}."
 
     def _debate(self, shown, used: set[int]) -> list[Segment]:
         """ "Ce qui est débattu": pairs of sentences of a sub-topic that say the opposite; "ce qui fait accord".

@@ -19,7 +19,7 @@
     if (event.event === "notice") { add("p", data, "notice"); }
     else if (event.event === "error") { add("p", event.message, "error"); }
     else if (event.event === "segment") {
-      if (data.kind === "titre") { add("h4", data.text); }
+      if (data.kind === "titre") { add(data.level === 2 ? "h5" : "h4", data.text); }
       else if (data.kind !== "phrase") { add("p", data.text, data.kind); }
       else if (data.status === "verifiee") {
         add("p", data.text + " [" + data.citations.map(function (id) { return "n° " + id; }).join(", ") + "]", "phrase");

@@ -539,7 +539,7 @@ def test_a_follow_up_is_answered_in_the_context_of_the_moderators_previous_quest
     assert {contributions[0].id, contributions[1].id} & {i for s in _shown_as_fact(alone) for i in s["citations"]}
 
 
-def test_the_summary_counts_people_when_every_text_has_an_account(scene, factory):
+def test_the_summary_counts_the_people_behind_the_texts_that_have_an_account(scene, factory):
     process, moderator, contributions = scene
     nadia, paul = factory.user(), factory.user()
     for contribution, author in zip(contributions, [nadia, paul, nadia, paul, nadia]):
@@ -549,9 +549,16 @@ def test_the_summary_counts_people_when_every_text_has_an_account(scene, factory
     message = assistant.generate_message(process, online, MessageKind.SUMMARY, actor=moderator)
     assert "5 contributions de 2 personnes" in scopes.message_text(message)
 
-    # Control: a workshop sheet entered by a facilitator has no account behind it; nobody is counted.
+    # A workshop sheet entered by a facilitator has no account behind it: the people behind the other texts
+    # are counted, and the summary says how many texts those are.
     contributions[0].author_id = None
     db.session.commit()
     with_a_sheet = assistant.generate_message(process, online, MessageKind.SUMMARY, actor=moderator)
-    text = scopes.message_text(with_a_sheet)
-    assert "5 contributions" in text and "personne" not in text
+    assert "5 contributions, dont 4 de 2 personnes identifiées" in scopes.message_text(with_a_sheet)
+
+    # Control: with no account behind any text, nobody is counted.
+    for contribution in contributions:
+        contribution.author_id = None
+    db.session.commit()
+    sheets_only = scopes.message_text(assistant.generate_message(process, online, MessageKind.SUMMARY, actor=moderator))
+    assert "5 contributions" in sheets_only and "personne" not in sheets_only

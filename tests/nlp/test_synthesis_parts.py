@@ -126,7 +126,11 @@ def test_sub_topic_headings_are_noun_phrases_not_lone_nouns(demo_summary):
     ]
     # The demo's headings were five lone nouns (« Stagiaires », « Entreprises », « Certification »…).
     assert len(headings) >= 4
-    assert sum(len(h.split()) >= 2 for h in headings) >= 3, headings
+    assert all(len(h.split()) >= 2 for h in headings), headings
+    assert not any("," in h for h in headings), headings
+    # A sub-topic's heading sits under its part's ("Idées principales"): level 2, shown smaller.
+    levels = {s.text: s.level for s in segments if s.kind == "titre"}
+    assert {levels[h] for h in headings} == {2} and levels["Idées principales"] == 1
     assert not {"Stagiaires", "Entreprises", "Certification", "Parcours", "Groupe"} & set(headings)
 
 
@@ -156,3 +160,77 @@ def test_thanks_sarcasm_and_asides_are_not_ideas_whatever_their_case(sentence):
 
 def test_a_plain_proposal_stays_an_idea():
     assert is_idea_sentence("Il faut simplifier la certification Qualiopi pour les petits organismes de formation.")
+
+
+def _headings(summary) -> list[str]:
+    """The sub-topic headings of a summary: a heading followed by its counts."""
+    segments = list(summary.segments)
+    return [
+        segments[n - 1].text
+        for n, s in enumerate(segments)
+        if s.kind == "statistique" and n and segments[n - 1].kind == "titre" and "contribution" in s.text
+    ]
+
+
+FUNDING = [
+    "Le financement des formations par les OPCO arrive trop tard pour les petites structures.",
+    "Nous attendons six mois le financement des formations par les OPCO, la trésorerie ne suit pas.",
+    "Le financement des formations par les OPCO devrait être versé avant l'entrée en formation.",
+    "Le financement reste le premier frein pour les organismes associatifs du territoire.",
+    "Un financement plus rapide permettrait d'ouvrir des sessions en septembre.",
+]
+
+
+def test_a_heading_is_the_noun_phrase_the_texts_share_not_a_lone_noun_nor_a_word_list():
+    ids = list(range(1, len(FUNDING) + 1))
+    (heading,) = _headings(ExtractiveSynthesizer().fit(ids, FUNDING).summary())
+    assert heading == "Financement des formations par les OPCO"
+
+    # Control: without a phrase of several words read in two texts, the heading is the noun alone.
+    lone = [t.replace("des formations par les OPCO", "") for t in FUNDING]
+    (heading,) = _headings(ExtractiveSynthesizer().fit(ids, lone).summary())
+    assert heading == "Financement"
+
+
+def test_a_heading_never_opens_on_an_adjective_or_on_the_complement_of_another_noun():
+    texts = [
+        "La présente loi protège les données de santé des patients.",
+        "La présente loi oublie les données de santé des mineurs.",
+        "Le service d'interprétation en langue des signes française manque dans les mairies.",
+        "Aucun journal télévisé en langue des signes française le matin.",
+        "Les données de santé doivent rester en France.",
+    ]
+    ids = list(range(1, len(texts) + 1))
+    headings = _headings(ExtractiveSynthesizer().fit(ids, texts).summary())
+    assert headings and not any(h.startswith(("Présente", "Signes")) for h in headings), headings
+
+
+@pytest.mark.parametrize(
+    ("phrase", "determiners", "expected"),
+    [
+        ("financement des formations", {"le": 3, "du": 1}, "du financement des formations"),
+        ("prise en charge", {"la": 2}, "de la prise en charge"),
+        ("OPCO", {"les": 4, "l'": 1}, "des OPCO"),
+        ("ordinateur", {"un": 2}, "de l'ordinateur"),
+        ("État", {"l'": 2}, "de l'État"),
+        ("handicap", {"le": 2}, "du handicap"),
+        ("certification", {"+des": 3, "la": 1}, "de la certification"),  # a singular head is never "des"
+        ("formations", {"+des": 2, "les": 1}, "des formations"),
+        ("transition", {}, "de transition"),
+    ],
+)
+def test_a_phrase_after_de_takes_the_article_its_texts_write(phrase, determiners, expected):
+    from collections import Counter
+
+    from nlp._phrases import of_phrase
+
+    assert of_phrase(phrase, Counter(determiners)) == expected
+
+
+def test_demo_gists_are_one_line_with_articles_not_word_lists(demo_summary):
+    summary, _ = demo_summary
+    segments = list(summary.segments)
+    gists = [s.text for s in segments if s.kind == "liaison" and s.text.startswith("On y parle surtout")]
+    assert len(gists) >= 4
+    assert not any("«" in g or g.startswith("Ce qui revient") for g in gists)
+    assert all(g.endswith(".") and (" du " in g or " de " in g or " des " in g) for g in gists)

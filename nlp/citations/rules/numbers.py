@@ -37,9 +37,15 @@ def _denominator(words: list[str], values: list[float | None], i: int) -> float 
     return None
 
 
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
 def _parse_number(text: str) -> float | None:
-    digits = re.sub(r"[ \u00a0\u202f]", "", text)
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", digits):
+    if not any(c.isdigit() for c in text):  # most words: no pattern to run
+        return None
+    digits = _SPACES.sub("", text)
+    if _DECIMAL.fullmatch(digits):
         return float(digits.replace(",", "."))
     return None
 
