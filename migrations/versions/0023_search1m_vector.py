@@ -1,0 +1,121 @@
+"""Searches at 1,000,000 contributions: PostgreSQL stores the full-text vector; SQLite's FTS5 table indexes
+the process, theme and kind
+
+Revision ID: 0023_search1m_vector
+Revises: 0022_pages1m_counts
+Create Date: 2026-12-03 07:40:00
+
+"""
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0023_search1m_vector"
+down_revision = "0022_pages1m_counts"
+branch_labels = None
+depends_on = None
+
+# PostgreSQL. Before: a GIN index on the expression to_tsvector('french', search_text). A search lists the
+# matches newest first, so the planner walks the primary key backwards, computing to_tsvector for every row
+# it passes (2.8 s at 1,000,000 contributions). A stored generated column is computed once per write, by the
+# database, whatever wrote the row (ORM, Core bulk inserts, COPY, hand-written SQL), so it cannot go stale;
+# the walk only reads it. Adding it rewrites the table (minutes at 1,000,000 rows).
+POSTGRESQL_COLUMN = (
+    "ALTER TABLE contributions ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('french'::regconfig, search_text)) STORED"
+)
+POSTGRESQL_INDEX = "CREATE INDEX ix_contributions_search_vector ON contributions USING gin (search_vector)"
+POSTGRESQL_OLD_INDEX = (
+    "CREATE INDEX ix_contributions_search_fts ON contributions USING gin (to_tsvector('french', search_text))"
+)
+
+# SQLite. The FTS5 table gets a second column, ``scope``: one token each for the process, the theme and the
+# kind ("p3 t12 kweaksignal"), so a theme or kind filter is part of the MATCH and FTS5 intersects the lists
+# itself, instead of the search joining every word match to its row to read its theme (107 ms for « impot »
+# in one theme at 1,000,000, 1 match in 300 kept). Contentless (``content=''``): the scope is no column of
+# ``contributions``, and a view as content would break the next batch migration of that table (SQLite
+# refuses to rename a table while a view refers to a missing one). The triggers hand FTS5 the old values
+# to delete, as before. A later batch migration that recreates ``contributions`` drops these triggers and
+# must create them again (tests/participation/test_semantic.py checks).
+SCOPE = "'p' || {row}.process_id || ' t' || {row}.theme_id || ' k' || replace({row}.kind, '_', '')"
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE contributions_fts USING fts5(search_text, scope, content='', "
+    "tokenize='unicode61 remove_diacritics 2')"
+)
+SQLITE_INSERT = "INSERT INTO contributions_fts(rowid, search_text, scope) VALUES (new.id, new.search_text, {new});"
+SQLITE_DELETE = (
+    "INSERT INTO contributions_fts(contributions_fts, rowid, search_text, scope) "
+    "VALUES ('delete', old.id, old.search_text, {old});"
+)
+SQLITE_TRIGGERS = (
+    f"""CREATE TRIGGER contributions_fts_insert AFTER INSERT ON contributions BEGIN
+         {SQLITE_INSERT.format(new=SCOPE.format(row="new"))}
+       END""",
+    f"""CREATE TRIGGER contributions_fts_delete AFTER DELETE ON contributions BEGIN
+         {SQLITE_DELETE.format(old=SCOPE.format(row="old"))}
+       END""",
+    f"""CREATE TRIGGER contributions_fts_update AFTER UPDATE OF search_text, process_id, theme_id, kind
+         ON contributions
+         WHEN old.search_text IS NOT new.search_text OR old.process_id IS NOT new.process_id
+           OR old.theme_id IS NOT new.theme_id OR old.kind IS NOT new.kind
+       BEGIN
+         {SQLITE_DELETE.format(old=SCOPE.format(row="old"))}
+         {SQLITE_INSERT.format(new=SCOPE.format(row="new"))}
+       END""",
+)
+SQLITE_BACKFILL = (
+    "INSERT INTO contributions_fts(rowid, search_text, scope) "
+    f"SELECT id, search_text, {SCOPE.format(row='contributions')} FROM contributions"
+)
+
+# The table and triggers of 0015, for the downgrade.
+SQLITE_OLD_TABLE = (
+    "CREATE VIRTUAL TABLE contributions_fts USING fts5(search_text, content='contributions', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+)
+SQLITE_OLD_TRIGGERS = (
+    """CREATE TRIGGER contributions_fts_insert AFTER INSERT ON contributions BEGIN
+         INSERT INTO contributions_fts(rowid, search_text) VALUES (new.id, new.search_text);
+       END""",
+    """CREATE TRIGGER contributions_fts_delete AFTER DELETE ON contributions BEGIN
+         INSERT INTO contributions_fts(contributions_fts, rowid, search_text)
+           VALUES ('delete', old.id, old.search_text);
+       END""",
+    """CREATE TRIGGER contributions_fts_update AFTER UPDATE OF search_text ON contributions BEGIN
+         INSERT INTO contributions_fts(contributions_fts, rowid, search_text)
+           VALUES ('delete', old.id, old.search_text);
+         INSERT INTO contributions_fts(rowid, search_text) VALUES (new.id, new.search_text);
+       END""",
+)
+
+
+def _drop_sqlite_fts():
+    for trigger in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER contributions_fts_{trigger}")
+    op.execute("DROP TABLE contributions_fts")
+
+
+def upgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        _drop_sqlite_fts()
+        op.execute(SQLITE_TABLE)
+        for statement in SQLITE_TRIGGERS:
+            op.execute(statement)
+        op.execute(SQLITE_BACKFILL)
+    else:
+        op.execute("DROP INDEX ix_contributions_search_fts")
+        op.execute(POSTGRESQL_COLUMN)
+        op.execute(POSTGRESQL_INDEX)
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        _drop_sqlite_fts()
+        op.execute(SQLITE_OLD_TABLE)
+        for statement in SQLITE_OLD_TRIGGERS:
+            op.execute(statement)
+        op.execute("INSERT INTO contributions_fts(contributions_fts) VALUES ('rebuild')")
+    else:
+        op.execute("DROP INDEX ix_contributions_search_vector")
+        op.execute("ALTER TABLE contributions DROP COLUMN search_vector")
+        op.execute(POSTGRESQL_OLD_INDEX)
