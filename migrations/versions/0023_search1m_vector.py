@@ -38,8 +38,12 @@ POSTGRESQL_OLD_INDEX = (
 # to delete, as before. A later batch migration that recreates ``contributions`` drops these triggers and
 # must create them again (tests/participation/test_semantic.py checks).
 SCOPE = "'p' || {row}.process_id || ' t' || {row}.theme_id || ' k' || replace({row}.kind, '_', '')"
+# Prefix indexes for 4 to 8 characters: every searched word is a prefix (« donne »* for « données »), and
+# without them FTS5 merges the lists of every word starting so before it can return one row (174,152 rows
+# for « donne »*: 16–25 ms; with them 0.4 ms). Longer prefixes are rarer and still merged. They make the
+# full-text index about 3 times larger.
 SQLITE_TABLE = (
-    "CREATE VIRTUAL TABLE contributions_fts USING fts5(search_text, scope, content='', "
+    "CREATE VIRTUAL TABLE contributions_fts USING fts5(search_text, scope, content='', prefix='4 5 6 7 8', "
     "tokenize='unicode61 remove_diacritics 2')"
 )
 SQLITE_INSERT = "INSERT INTO contributions_fts(rowid, search_text, scope) VALUES (new.id, new.search_text, {new});"
