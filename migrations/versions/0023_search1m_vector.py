@@ -1,5 +1,5 @@
 """Searches at 1,000,000 contributions: PostgreSQL stores the full-text vector; SQLite's FTS5 table indexes
-the process, theme and kind
+the process, theme and kind; indexes for the most supported first
 
 Revision ID: 0023_search1m_vector
 Revises: 0022_pages1m_counts
@@ -99,7 +99,17 @@ def _drop_sqlite_fts():
     op.execute("DROP TABLE contributions_fts")
 
 
+# "Les plus soutenues" (numbered pages, most supported first): without an index every page sorted the
+# process's visible contributions (5.6 s for the first page at 1,000,000 on SQLite, 14 s for page 1,000).
+SUPPORT_INDEXES = {
+    "ix_contributions_process_supports": ["process_id", "n_supports", "id"],
+    "ix_contributions_process_theme_supports": ["process_id", "theme_id", "n_supports", "id"],
+}
+
+
 def upgrade():
+    for name, columns in SUPPORT_INDEXES.items():
+        op.create_index(name, "contributions", columns, unique=False)
     if op.get_bind().dialect.name == "sqlite":
         _drop_sqlite_fts()
         op.execute(SQLITE_TABLE)
@@ -113,6 +123,8 @@ def upgrade():
 
 
 def downgrade():
+    for name in SUPPORT_INDEXES:
+        op.drop_index(name, table_name="contributions")
     if op.get_bind().dialect.name == "sqlite":
         _drop_sqlite_fts()
         op.execute(SQLITE_OLD_TABLE)
