@@ -35,7 +35,7 @@ from page_seeding import bench_rows, contribution_columns, corpus_texts, seed  #
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
-from contrib.models import Theme  # noqa: E402
+from contrib.models import Contribution, Theme  # noqa: E402
 from contrib.participation import similar  # noqa: E402
 from tools.pgserver import PostgresServer, create_database  # noqa: E402
 
@@ -61,7 +61,7 @@ def make_app(database_url: str):
     return app
 
 
-def pages(theme_id: int) -> dict[str, str]:
+def pages(theme_id: int, contribution_id: int) -> dict[str, str]:
     return {
         "home": "/",
         "process page": "/demarches/volume",
@@ -71,6 +71,9 @@ def pages(theme_id: int) -> dict[str, str]:
         "theme + kind filter": f"/demarches/volume?thematique={theme_id}&type=weak_signal",
         "search, 2 words": "/demarches/volume?q=donnees+publiques",
         "search + theme, last page": f"/demarches/volume?q=impot&thematique={theme_id}&fin=1",
+        "most supported": "/demarches/volume?tri=soutenues",
+        "most supported, page 1000": "/demarches/volume?tri=soutenues&page=1000",
+        "a contribution's page": f"/contributions/{contribution_id}",
     }
 
 
@@ -96,6 +99,12 @@ def first_theme_id() -> int:
     return db.session.execute(db.select(Theme.id).order_by(Theme.position)).scalars().first()
 
 
+def middle_contribution_id() -> int:
+    """The contribution in the middle of the table (by id), for its own page."""
+    low, high = db.session.execute(db.select(db.func.min(Contribution.id), db.func.max(Contribution.id))).one()
+    return (low + high) // 2
+
+
 def run(label: str, database_url: str, n: int, *, seeded: bool) -> None:
     app = make_app(database_url)
     with app.app_context():
@@ -113,9 +122,9 @@ def run(label: str, database_url: str, n: int, *, seeded: bool) -> None:
             f"[{label}] similar index built in {time.perf_counter() - start:.1f} s "
             f"({time.process_time() - cpu_start:.1f} s CPU), as the gunicorn master does before forking"
         )
-        theme_id = first_theme_id()
+        theme_id, contribution_id = first_theme_id(), middle_contribution_id()
     client = app.test_client()
-    for name, url in pages(theme_id).items():
+    for name, url in pages(theme_id, contribution_id).items():
         wall, cpu = time_page(client, url)
         (median, p95), (cpu_median, cpu_p95) = median_p95(wall), median_p95(cpu)
         print(
@@ -175,11 +184,11 @@ def compare(n: int, database_urls: list[tuple[str, str, str]]) -> None:
                     process_id = ensure_process("volume", "Consultation en volume").id
                     load_rows(process_id, bench_rows(n, texts))
                 similar.forget()
-                theme_id = first_theme_id()
+                theme_id, contribution_id = first_theme_id(), middle_contribution_id()
                 columns = contribution_columns(process_id)
                 themes = db.session.execute(db.select(Theme.name, Theme.position).order_by(Theme.id)).all()
             client = app.test_client()
-            html = {name: _page_text(client, page) for name, page in pages(theme_id).items()}
+            html = {name: _page_text(client, page) for name, page in pages(theme_id, contribution_id).items()}
             similar.forget()
             results.append((columns, themes, html))
         (columns_a, themes_a, html_a), (columns_b, themes_b, html_b) = results

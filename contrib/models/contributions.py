@@ -62,6 +62,9 @@ class Contribution(db.Model):
         sa.Index("ix_contributions_process_theme_recent", "process_id", "theme_id", "id"),
         sa.Index("ix_contributions_process_kind_recent", "process_id", "kind", "id"),
         sa.Index("ix_contributions_author_recent", "author_id", "id"),
+        # "Les plus soutenues", by numbered pages: without them a page sorted 1,000,000 rows (5.6 s on SQLite).
+        sa.Index("ix_contributions_process_supports", "process_id", "n_supports", "id"),
+        sa.Index("ix_contributions_process_theme_supports", "process_id", "theme_id", "n_supports", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

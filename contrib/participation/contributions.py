@@ -362,7 +362,10 @@ def search_contributions(
     theme and kind. An unknown kind or sort raises InvalidInput."""
     base = visible_contributions(process_id, theme_id=theme_id, kind=kind)
     order = (lambda ids: sort_key_columns(base.where(Contribution.id.in_(ids)), sort)) if sort else None
-    return search.search(process_id, query, base, page=page, per_page=per_page, order=order)
+    kind_value = ContributionKind(kind).value if kind else None  # valid: checked by visible_contributions
+    return search.search(
+        process_id, query, base, theme_id=theme_id, kind=kind_value, page=page, per_page=per_page, order=order
+    )
 
 
 def contributions_of(user: User, *, limit: int = 200) -> list[Contribution]:

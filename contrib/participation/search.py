@@ -3,11 +3,15 @@
 Words: the database's full-text engine over the folded text (``search_text``: lower case, no
 accents), every query word required, each as a prefix of its stem or of its masculine form
 (« formatrice » finds « formateurs »): SQLite FTS5 (``contributions_fts``, kept in sync by
-triggers) and PostgreSQL full-text search (``french`` configuration behind a GIN index; the text is
-folded already, so ``unaccent`` is not needed). A word with a typo is corrected towards the closest
-stems of the process's vocabulary (rapidfuzz over the similar index's words: « certifcation »).
-Meaning: the process's similar-contributions index (hybrid: TF-IDF + stored vectors). A word hit gets
-``WORD_BONUS`` on top of its hybrid score: precise matches first, the closest ideas among them first.
+triggers, with the process, theme and kind as tokens of a second column, so filters are part of the
+match) and PostgreSQL full-text search (``french`` configuration, a stored ``tsvector`` column behind a
+GIN index; the text is folded already, so ``unaccent`` is not needed). A word with a typo is corrected
+towards the closest stems of the process's vocabulary (rapidfuzz over the similar index's words:
+« certifcation »). Both databases return the newest ``WORD_CANDIDATES`` word hits (no engine ranking:
+bm25 over 50,000 matches took 350–500 ms on SQLite, and PostgreSQL's index holds no positions).
+Meaning: the process's similar-contributions index (hybrid: TF-IDF + stored vectors), which also
+ranks the word hits. A word hit gets ``WORD_BONUS`` on top of its hybrid score: precise matches first,
+the closest ideas among them first.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ TYPO_MIN_LENGTH = 5  # shorter words are corrected towards too many others
 TYPO_MIN_RATIO = 85  # rapidfuzz ratio: one or two edits on a word of 6 to 12 letters
 WORD_BONUS = 0.2
 FTS_TABLE = "contributions_fts"
-FTS_INDEX = "ix_contributions_search_fts"
+VECTOR_COLUMN = "search_vector"  # PostgreSQL: to_tsvector('french', search_text), stored (migration 0023)
+VECTOR_INDEX = "ix_contributions_search_vector"
 # French feminine endings and the masculine form the stemmer then reduces (directrice → directeur).
 _MASCULINE = ((r"rices?$", "eur"), (r"euses?$", "eur"), (r"ives?$", "if"), (r"elles?$", "el"), (r"ennes?$", "en"))
 _WORD = re.compile(r"[^\W_]+")
@@ -41,7 +46,11 @@ _WORD = re.compile(r"[^\W_]+")
 
 def is_engine_object(name: str, type_: str) -> bool:
     """The full-text structures the migrations create outside the models (schema comparisons skip them)."""
-    return (type_ == "table" and name.startswith(FTS_TABLE)) or (type_ == "index" and name == FTS_INDEX)
+    return (
+        (type_ == "table" and name.startswith(FTS_TABLE))
+        or (type_ == "index" and name == VECTOR_INDEX)
+        or (type_ == "column" and name == VECTOR_COLUMN)
+    )
 
 
 @dataclass(frozen=True)
@@ -91,42 +100,60 @@ def _close_stems(stems: set[str], vocabulary: frozenset[str]) -> set[str]:
     return close
 
 
-def _word_hits(statement, groups: list[set[str]]) -> list[int]:
-    """Ids of ``statement``'s rows matching every group, best first by the engine (SQLite: bm25;
-    PostgreSQL: newest)."""
+def _word_hits(statement, groups: list[set[str]], scope: list[str]) -> list[int]:
+    """Ids of ``statement``'s rows matching every group, newest first (at most ``WORD_CANDIDATES`` + 1).
+    ``scope``: SQLite's tokens for the process or theme and the kind that ``statement`` filters on."""
     statement = statement.with_only_columns(Contribution.id).limit(WORD_CANDIDATES + 1)
     if db.engine.dialect.name == "sqlite":
-        match = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
-        fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("rank"))
+        words = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
+        match = f"{{search_text}} : ({words}) AND {{scope}} : ({' AND '.join(scope)})"
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
         statement = (
             statement.join(fts, fts.c.rowid == Contribution.id)
             .where(sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
-            .order_by(fts.c.rank)
+            .order_by(fts.c.rowid.desc())
         )
     else:
         terms = " & ".join("(" + " | ".join(f"'{prefix}':*" for prefix in sorted(group)) + ")" for group in groups)
-        # The same expression as the GIN index ('french' as a literal, or the index is not used).
-        vector = sa.func.to_tsvector(sa.literal_column("'french'"), Contribution.search_text)
         tsquery = sa.func.to_tsquery(sa.literal_column("'french'"), terms)
-        # No ts_rank: it would recompute every hit's tsvector (the index holds none); newest first, and
-        # the meaning index ranks them.
+        vector = sa.literal_column(f"{Contribution.__tablename__}.{VECTOR_COLUMN}")
         statement = statement.where(vector.op("@@")(tsquery)).order_by(Contribution.id.desc())
     return list(db.session.scalars(statement))
 
 
-def search(process_id: int, query: str, base, *, page: int = 1, per_page: int = 20, order=None) -> SearchPage:
-    """Rank the rows of ``base`` (a select of the process's visible contributions, filters applied)
-    for ``query``; return page ``page``. ``order(ids)``, if given, is a select of those ids' contributions
-    in another order (most supported…) that replaces the ranking."""
+def fts_scope(process_id: int, theme_id: int | None, kind: str | None) -> list[str]:
+    """The FTS5 ``scope`` tokens a search requires (migration 0023): the theme's (themes belong to one
+    process) or else the process's, and the kind's."""
+    tokens = [f"t{theme_id}" if theme_id is not None else f"p{process_id}"]
+    if kind:
+        tokens.append("k" + kind.replace("_", ""))
+    return tokens
+
+
+def search(
+    process_id: int,
+    query: str,
+    base,
+    *,
+    theme_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    order=None,
+) -> SearchPage:
+    """Rank the rows of ``base`` (a select of the process's visible contributions, of theme ``theme_id``
+    and kind ``kind`` when given) for ``query``; return page ``page``. ``order(ids)``, if given, is a
+    select of those ids' contributions in another order (most supported…) that replaces the ranking."""
     # First, as it builds the process's index when needed: its vocabulary corrects typos below.
     meaning = dict(similar.rank(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE) or [])
     groups = prefixes(query, similar.vocabulary(process_id))
-    word_ids = _word_hits(base, groups) if groups else []
+    word_ids = _word_hits(base, groups, fts_scope(process_id, theme_id, kind)) if groups else []
     more = len(word_ids) > WORD_CANDIDATES
     word_ids = word_ids[:WORD_CANDIDATES]
     scores = dict.fromkeys(word_ids, WORD_BONUS)
     if word_ids:
-        for id_, score in similar.rank(process_id, query, k=len(word_ids), min_score=0.0, restrict_ids=word_ids) or []:
+        hits = similar.rank(process_id, query, k=len(word_ids), min_score=0.0, restrict_ids=word_ids, recheck=False)
+        for id_, score in hits or []:
             scores[id_] += score
     meaning_ids = [id_ for id_ in meaning if id_ not in scores]
     if meaning_ids:  # the same filters as the word hits (visible, theme, kind)

@@ -7,7 +7,8 @@ from contrib.duplicates import services as duplicates
 from contrib.extensions import db
 from contrib.facilitation import imports
 from contrib.models import Contribution, DuplicateStatus, Role
-from contrib.participation import contributions, editing, similar, vectors
+from contrib.moderation import hiding
+from contrib.participation import contributions, editing, search, similar, vectors
 from contrib.participation.contributions import ContributionDraft
 from nlp import embeddings
 from tests.conftest import poll_with_worker
@@ -324,3 +325,72 @@ class TestSearch:
         assert [c.id for c in found.items][:1] == [rows[3].id] and rows[3].id not in found.by_meaning
         cyclables = contributions.search_contributions(process.id, "cyclables")
         assert rows[3].id not in {c.id for c in cyclables.items} - cyclables.by_meaning  # no longer a word hit
+
+
+class TestWordSearchFollowsTheRows:
+    """The word index (SQLite FTS5 with its scope tokens, PostgreSQL's stored tsvector) follows every change
+    of a row through the app's own services, with the same results on both databases."""
+
+    def word_hits(self, process, query, **filters):
+        found = contributions.search_contributions(process.id, query, **filters)
+        return {c.id for c in found.items} - found.by_meaning
+
+    def test_an_edited_contribution_is_found_by_its_new_words_and_theme_not_its_old_ones(self, app, factory):
+        process, author = factory.process(), factory.user()
+        edited = post(process, author, "Ouvrir les centres de formation le samedi matin.")
+        other = post(process, author, "Des centres de formation ouverts en soirée.")
+        new_theme = process.themes[1].id
+        draft = ContributionDraft(theme_id=new_theme, kind="proposal", text="Des navettes gratuites vers les lycées.")
+        editing.edit_contribution(edited.id, draft, author=author, version=edited.version)
+        similar.forget()
+        assert self.word_hits(process, "navettes") == {edited.id}
+        assert self.word_hits(process, "navettes", theme_id=new_theme, kind="proposal") == {edited.id}
+        assert self.word_hits(process, "navettes", theme_id=process.themes[0].id) == set()
+        assert self.word_hits(process, "navettes", kind="idea") == set()
+        assert self.word_hits(process, "samedi") == set()
+        assert self.word_hits(process, "centres formation") == {other.id}  # control: the other row still found
+
+    def test_theme_and_kind_filters_keep_only_their_rows(self, app, factory):
+        process, user = factory.process(), factory.user()
+        first, second = process.themes[0].id, process.themes[1].id
+        rows = {
+            (first, "idea"): post(process, user, "Un formateur pour chaque apprenti.", theme=0),
+            (second, "idea"): post(process, user, "Former les formateurs au numérique.", theme=1),
+        }
+        proposal = ContributionDraft(theme_id=second, kind="proposal", text="Payer les formateurs à la journée.")
+        rows[(second, "proposal")] = contributions.post_contribution(process.id, proposal, author=user)
+        elsewhere = factory.process()  # the same words in another process are never found
+        post(elsewhere, user, "Les formateurs de l'autre démarche.")
+        similar.forget()
+        ids = {key: row.id for key, row in rows.items()}
+        assert self.word_hits(process, "formatrices") == set(ids.values())  # stems and feminine forms
+        assert self.word_hits(process, "formateurs", theme_id=first) == {ids[(first, "idea")]}
+        assert self.word_hits(process, "formateurs", theme_id=second) == {
+            ids[(second, "idea")],
+            ids[(second, "proposal")],
+        }
+        assert self.word_hits(process, "formateurs", theme_id=second, kind="proposal") == {ids[(second, "proposal")]}
+        assert self.word_hits(process, "formateurs", kind="diagnostic") == set()
+
+    def test_hidden_contributions_are_not_found_until_restored(self, app, factory):
+        process, user, moderator = factory.process(), factory.user(), factory.user(Role.MODERATOR)
+        hidden = post(process, user, "Des cours de langue des signes pour les formateurs.")
+        kept = post(process, user, "Former les formateurs à la langue des signes.")
+        hiding.hide(hidden.id, "Hors sujet", moderator=moderator)
+        similar.forget()
+        assert self.word_hits(process, "langue signes") == {kept.id}
+        assert hidden.id not in {c.id for c in contributions.search_contributions(process.id, "langue signes").items}
+        hiding.restore(hidden.id, moderator=moderator)
+        assert self.word_hits(process, "langue signes") == {hidden.id, kept.id}
+
+    def test_beyond_the_cap_the_newest_word_hits_are_ranked(self, app, factory, monkeypatch):
+        """Over ``WORD_CANDIDATES`` matches, both databases rank the newest ones and say "more"."""
+        monkeypatch.setattr(search, "WORD_CANDIDATES", 3)
+        process, user = factory.process(), factory.user()
+        rows = [post(process, user, f"Un atelier de couture numéro {i} pour les apprentis.") for i in range(5)]
+        similar.forget()
+        found = contributions.search_contributions(process.id, "couture")
+        assert found.more
+        assert {c.id for c in found.items} - found.by_meaning == {row.id for row in rows[-3:]}
+        monkeypatch.setattr(search, "WORD_CANDIDATES", 5)
+        assert not contributions.search_contributions(process.id, "couture").more  # control
