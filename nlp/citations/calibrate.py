@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +67,7 @@ def examine_claim(text: str, sources: dict[int, str]) -> list[dict]:
     """Per sentence: ``kinds`` (rules that refuse it; ``"structure"`` when it is not a checkable citation)
     and ``features`` (None then)."""
     scorer = SupportScorer(sources)
-    out = []
+    out: list[dict] = []
     for sentence in split_sentences(text):
         plain, ids = parse_citations(sentence)
         claim = _analyse(plain)
@@ -103,7 +103,7 @@ def collect(files: dict[str, Path | None] | None = None, log=print) -> list[dict
     return records
 
 
-def _hard(sentence: dict, hard_rules: Sequence[str]) -> bool:
+def _hard(sentence: dict, hard_rules: Collection[str]) -> bool:
     return "structure" in sentence["kinds"] or any(k in hard_rules for k in sentence["kinds"])
 
 

@@ -20,8 +20,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nlp.citations.analysis import _Analysis
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "citation_calibration.json"
 
@@ -100,7 +104,7 @@ so no collinear trade-off between two measures of support turns a missing word i
 def sentence_features(
     *,
     claim,
-    sources: Mapping[int, object],
+    sources: Mapping[int, _Analysis],
     ids: Sequence[int],
     alignment,
     share: Mapping[int, float],
@@ -167,7 +171,7 @@ _REPORTING_FRAME = re.compile(
 )
 
 
-def _unframed_similarity(claim, sources: Mapping[int, object], similarity) -> float:
+def _unframed_similarity(claim, sources: Mapping[int, _Analysis], similarity) -> float:
     """The best cosine of the claim without its reporting frame with a passage of a cited text (the plain
     best cosine when it has no frame)."""
     frame = _REPORTING_FRAME.match(claim.folded)
@@ -179,7 +183,7 @@ def _unframed_similarity(claim, sources: Mapping[int, object], similarity) -> fl
     return _Similarity(rest, similarity.sources).best() if rest.strip() else similarity.best()
 
 
-def _common_run(claim, sources: Mapping[int, object]) -> float:
+def _common_run(claim, sources: Mapping[int, _Analysis]) -> float:
     """The longest run of the claim's tokens found in a row in one cited text, as a share of its tokens."""
     tokens = [t.folded for t in claim.tokens]
     if not tokens:
@@ -250,7 +254,9 @@ class Calibration:
         unknown = set(data["hard_rules"]) - set(RULE_KINDS)
         if unknown:
             raise ValueError(f"calibration file: unknown hard rules {sorted(unknown)}")
-        return cls(features, *arrays, float(data["intercept"]), float(data["threshold"]), frozenset(data["hard_rules"]))
+        mean, scale, coef = arrays
+        hard_rules = frozenset(data["hard_rules"])
+        return cls(features, mean, scale, coef, float(data["intercept"]), float(data["threshold"]), hard_rules)
 
 
 @functools.lru_cache(maxsize=4)
