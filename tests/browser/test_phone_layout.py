@@ -90,3 +90,26 @@ def test_the_ranked_proposals_say_what_each_figure_is_on_a_phone(live_app, brows
         "none"
     }
     context.close()
+
+
+def test_the_proposals_to_put_to_the_vote_have_checkboxes_big_enough_for_a_finger(live_app, browser):
+    with live_app.app_context():
+        factory = Factory()
+        moderator = factory.user(Role.MODERATOR)
+        process = factory.process(slug="pessac", title="Rencontre de Pessac")
+        _retained_proposals(factory, process, moderator, (0, 1, 2))
+        email = moderator.email
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_app.base_url, email)
+    page.goto(f"{live_app.base_url}/moderation/demarches/pessac/plenieres")
+    boxes = page.locator("input[name=proposal_ids]")
+    expect(boxes).to_have_count(3)
+    sizes = [boxes.nth(i).bounding_box() for i in range(3)]
+    assert all(box["width"] >= 18 and box["height"] >= 18 for box in sizes), sizes
+    # The label beside the box ticks it too (a bigger target).
+    page.get_by_text("Proposition sur Partenariats/écosystème").click()
+    expect(page.get_by_label("Proposition sur Partenariats/écosystème", exact=False)).to_be_checked()
+    assert page.evaluate(OVERFLOW) <= 0
+    context.close()
