@@ -135,3 +135,13 @@ def test_the_editor_and_a_version_print_citations_as_the_exports_do(client, auth
         reading = page[page.index("Évaluer avec les apprenants") :]
         reading = reading[: reading.index("</p>")]
         assert f"Évaluer avec les apprenants [n° {source_id}]. Une autre idée [citation retirée]." == reading, url
+
+
+def test_headings_quoting_a_title_keep_their_guillemets_with_it(client, auth, world, document_id):
+    """A long title in « » wraps without leaving « or » alone at the start of a line (no-break spaces)."""
+    auth.login(world.staff)
+    version = plaidoyer_versions.snapshot(document_id, "Pour le comité", actor=world.staff)
+    versions_page = client.get(f"/plaidoyers/{document_id}/versions").text
+    assert "<h1>Versions de «&nbsp;Plaidoyer national 2026&nbsp;»</h1>" in versions_page
+    version_page = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
+    assert f"<h1>Version {version.number} «&nbsp;Pour le comité&nbsp;»</h1>" in version_page
