@@ -349,6 +349,9 @@ def test_web_upload_preview_confirm_and_undo(client, auth, process, facilitator)
     assert "4 contributions importées ; 0 ligne ignorée." in response.text
     response = client.post(f"/demarches/{process.slug}/import/{batch_id}/annuler", follow_redirects=True)
     assert "Import annulé : 4 contributions masquées (elles restent consultables" in response.text
+    # The button under the title no longer speaks of them as imported.
+    assert "Voir les 4 contributions masquées par l'annulation" in response.text
+    assert "Voir les 4 contributions importées" not in response.text
 
 
 def test_web_hostile_upload_shows_the_french_message(client, auth, process, facilitator):
