@@ -318,3 +318,15 @@ def test_a_facilitator_entry_names_every_missing_field_at_once(client, factory, 
     assert response.status_code == 400
     assert 'id="theme_id-erreur"' in response.text and 'id="text-erreur"' in response.text
     assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_the_author_reads_where_to_follow_their_contribution_and_others_do_not(participant_client, factory, auth):
+    """After posting, does the author learn where they will hear what becomes of it?"""
+    process = factory.process()
+    page = participant_client.get(post(participant_client, process).location).text
+    assert "Vous serez prévenu·e dans vos" in page and 'href="/mes-contributions">Mes contributions</a>' in page
+    # The control: someone else reading it is not told about "their" contribution.
+    contribution_id = db.session.execute(db.select(Contribution.id)).scalar_one()
+    auth.logout()
+    auth.login(factory.user())
+    assert "Vous serez prévenu·e" not in participant_client.get(f"/contributions/{contribution_id}").text
