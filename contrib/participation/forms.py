@@ -11,7 +11,14 @@ from contrib.participation.contributions import MAX_TABLE_PARTICIPANTS
 
 class ContributionForm(Form):
     theme_id = SelectField("Thématique", coerce=coerce_id, validate_choice=False)
-    kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
+    kind = SelectField(
+        "Type de contribution",
+        choices=ContributionKind.choices(),
+        validate_choice=False,
+        description="Diagnostic : un constat sur ce qui se passe. Idée ou proposition : ce qu'il faudrait faire. "
+        "Signal faible : un changement qui commence à peine et qu'il faut surveiller. "
+        "Piste expérimentale : une façon de faire à essayer.",
+    )
     title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField(
         "Votre contribution",

@@ -330,3 +330,10 @@ def test_the_author_reads_where_to_follow_their_contribution_and_others_do_not(p
     auth.logout()
     auth.login(factory.user())
     assert "Vous serez prévenu·e" not in participant_client.get(f"/contributions/{contribution_id}").text
+
+
+def test_the_form_explains_the_kinds_of_contribution_in_plain_words(participant_client, factory):
+    process = factory.process()
+    page = participant_client.get(f"/demarches/{process.slug}/contribuer").text
+    assert 'aria-describedby="kind-aide"' in page
+    assert "Signal faible : un changement qui commence à peine et qu&#39;il faut surveiller." in page
