@@ -46,6 +46,8 @@ class WorkshopEntryForm(ContributionForm):
     )
     actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
+    # Facilitators know the kinds: no hint, so the text box stays on a laptop's screen without scrolling.
+    kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
     text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
 
 
