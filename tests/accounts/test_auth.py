@@ -90,7 +90,7 @@ def test_a_refused_login_says_it_could_not_log_in_rather_than_that_a_form_was_no
     assert "<h2>Connexion impossible</h2>" in page and "Adresse e-mail ou mot de passe incorrect" in page
     assert "pas été enregistré" not in page
     # The control: other forms keep their summary.
-    assert "Le formulaire n&#39;a pas été enregistré" in client.post("/inscription", data={}).text
+    assert "Le formulaire n'a pas été enregistré" in client.post("/inscription", data={}).text
 
 
 def test_deactivated_account_cannot_log_in(client, factory):
