@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from contrib.accounts.rules import (
-    InvalidFields,
-    check_password_rules,
-    email_taken,
-    normalise_email,
-    on_field,
-)
+from contrib.accounts.rules import check_password_rules, email_taken, normalise_email
 from contrib.accounts.sessions import new_session_generation
 from contrib.core import audit
-from contrib.core.errors import InvalidInput
+from contrib.core.errors import InvalidFields, InvalidInput, on_field
 from contrib.core.transaction import transaction
 from contrib.extensions import db
 from contrib.models import User

@@ -7,15 +7,13 @@ from werkzeug.security import generate_password_hash
 
 from contrib.accounts.links import send_confirmation, warn_owner
 from contrib.accounts.rules import (
-    InvalidFields,
     check_password_rules,
     clean_display_name,
     email_taken,
     normalise_email,
-    on_field,
 )
 from contrib.core import audit
-from contrib.core.errors import Conflict, InvalidInput
+from contrib.core.errors import Conflict, InvalidFields, InvalidInput, on_field
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db

@@ -121,20 +121,3 @@ def clean_display_name(display_name: str | None, *, role: Role, exclude_user_id:
 def email_taken(email: str) -> bool:
     """Whether an account already has this (normalised) address."""
     return db.session.execute(db.select(User.id).filter_by(email=email)).first() is not None
-
-
-class InvalidFields(InvalidInput):
-    """Several fields of a form break their rules: ``errors`` holds each one, shown all at once."""
-
-    def __init__(self, errors: list[InvalidInput]):
-        super().__init__(" ".join(error.message for error in errors))
-        self.errors = errors
-
-
-def on_field(field: str, errors: list[InvalidInput], check, *args, **kwargs):
-    """``check(*args, **kwargs)``, or None with its InvalidInput added to ``errors`` under ``field``."""
-    try:
-        return check(*args, **kwargs)
-    except InvalidInput as error:
-        errors.append(error if error.field else InvalidInput(error.message, field=field))
-        return None

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contrib.accounts import links, personal_data, registration, rules, sessions
+from contrib.accounts import links, personal_data, registration, sessions
 from contrib.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -16,7 +16,7 @@ from contrib.accounts.forms import (
     ResetPasswordForm,
 )
 from contrib.core.error_pages import render_error
-from contrib.core.errors import InvalidInput
+from contrib.core.errors import InvalidFields, InvalidInput
 from contrib.core.permissions import role_required
 from contrib.core.routing import is_safe_redirect, safe_redirect_target
 from contrib.core.views import act_or_rerender
@@ -85,7 +85,7 @@ def register():
         success=registration.REGISTERED_MESSAGE,
         category="info",
         redirect_to=url_for(".login", next=next_page) if is_safe_redirect(next_page) else url_for(".login"),
-        refused=(rules.InvalidFields,),
+        refused=(InvalidFields,),
     )
 
 
@@ -234,7 +234,7 @@ def change_email():
         success=links.EMAIL_CHANGE_SENT,
         category="info",
         redirect_to=url_for(".account"),
-        refused=(rules.InvalidFields,),
+        refused=(InvalidFields,),
     )
 
 

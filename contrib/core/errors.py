@@ -21,6 +21,23 @@ class InvalidInput(ContribError):
     """The input breaks a rule (empty, too long, unreadable, ...)."""
 
 
+class InvalidFields(InvalidInput):
+    """Several fields of a form break their rules: ``errors`` holds each one, shown all at once."""
+
+    def __init__(self, errors: list[InvalidInput]):
+        super().__init__(" ".join(error.message for error in errors))
+        self.errors = errors
+
+
+def on_field(field: str, errors: list[InvalidInput], check, *args, **kwargs):
+    """``check(*args, **kwargs)``, or None with its InvalidInput added to ``errors`` under ``field``."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as error:
+        errors.append(error if error.field else InvalidInput(error.message, field=field))
+        return None
+
+
 class NotAllowed(ContribError):
     """The actor lacks the right to do this."""
 

@@ -22,9 +22,11 @@ class VersionedForm(Form):
 
 
 def attach_error(form: Form, error) -> None:
-    """Show a service's InvalidInput under the field it names, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Show a service's InvalidInput under the field it names, or at the top of the form; each of the
+    errors of an InvalidFields under its own field."""
+    for each in getattr(error, "errors", None) or [error]:
+        field = getattr(form, each.field, None) if each.field else None
+        if field is not None:
+            field.errors = [*field.errors, each.message]
+        else:
+            form.form_errors.append(each.message)

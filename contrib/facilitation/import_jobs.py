@@ -12,6 +12,7 @@ from flask import current_app
 from contrib import tasks
 from contrib.core.errors import Conflict, ContribError
 from contrib.extensions import db
+from contrib.facilitation import messages
 from contrib.facilitation.imports import check_confirmable, confirm_import
 from contrib.models import User
 
@@ -60,7 +61,7 @@ def _confirm_queued(process_id: int, batch_id: int, actor_id: int) -> None:
             key,
             "done",
             100,
-            f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
+            messages.imported(result.n_imported, result.n_skipped),
         )
 
 

@@ -17,6 +17,7 @@ from contrib.core import audit, dates
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from contrib.core.transaction import transaction
 from contrib.extensions import db
+from contrib.facilitation import messages
 from contrib.facilitation.bulk import refresh_statistics_after
 from contrib.facilitation.columns import (
     FIELD_LABELS,
@@ -353,8 +354,9 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
             named = ", ".join(f"n° {row.id} ({row.status.label.lower()})" for row in moved[:20])
             more = f" et {len(moved) - 20} autres" if len(moved) > 20 else ""
             raise Conflict(
-                f"Annulation impossible : la modération a déjà utilisé {len(moved)} contribution(s) "
-                f"de cet import : {named}{more}. Rien n'a été masqué."
+                "Annulation impossible : la modération a déjà utilisé "
+                f"{messages.count(len(moved), 'contribution', 'contributions')} de cet import : {named}{more}. "
+                "Rien n'a été masqué."
             )
         to_hide = [row.id for row in contributions if row.hidden_at is None]
         # The process row first, as a post does (see confirm_import); a shortfall below rolls it back.

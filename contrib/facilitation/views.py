@@ -8,7 +8,7 @@ from contrib.core.ids import parse_id, query_id
 from contrib.core.permissions import role_required
 from contrib.core.views import run_act
 from contrib.extensions import limiter
-from contrib.facilitation import import_jobs, imports, sheet_template
+from contrib.facilitation import import_jobs, imports, messages, sheet_template
 from contrib.facilitation.columns import FIELD_LABELS, FIELDS
 from contrib.facilitation.forms import ActionForm, UploadForm
 from contrib.facilitation.sheets import DELIMITER_NAMES, MAX_FILE_BYTES
@@ -163,10 +163,7 @@ def confirm(slug, batch_id):
                 flash(f"Import de {batch.n_rows} lignes lancé : suivez sa progression ci-dessous.", "info")
             else:
                 result = imports.confirm_import(process.id, batch_id, actor=current_user)
-                flash(
-                    f"{result.n_imported} contribution(s) importée(s) ; {result.n_skipped} ligne(s) ignorée(s).",
-                    "success",
-                )
+                flash(messages.imported(result.n_imported, result.n_skipped), "success")
         except ContribError as error:
             flash(error.message, "error")
     return redirect(url_for(".preview", slug=slug, batch_id=batch_id))
@@ -193,9 +190,7 @@ def undo(slug, batch_id):
     return run_act(
         ActionForm(),
         lambda form: imports.undo_import(process.id, batch_id, actor=current_user),
-        success=lambda n_hidden: (
-            f"Import annulé : {n_hidden} contribution(s) masquée(s) (elles restent consultables par la modération)."
-        ),
+        success=messages.undone,
         redirect_to=url_for(".preview", slug=slug, batch_id=batch_id),
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import joinedload
 
 from contrib.core import audit
-from contrib.core.errors import InvalidInput, NotAllowed, NotFound
+from contrib.core.errors import InvalidFields, InvalidInput, NotAllowed, NotFound, on_field
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -55,24 +55,39 @@ class OnBehalf:
 
 
 def validated_fields(process: Process, draft: ContributionDraft) -> dict:
-    """The draft's theme, kind, title and text, checked for ``process``; raise InvalidInput."""
+    """The draft's theme, kind, title and text, checked for ``process``.
+
+    Raises InvalidFields naming every field at fault at once (a missing theme and an empty text are
+    both shown, not one after the other).
+    """
+    errors: list[InvalidInput] = []
     theme = db.session.get(Theme, draft.theme_id) if draft.theme_id is not None else None
     if theme is None or theme.process_id != process.id:
-        raise InvalidInput("Choisissez une thématique de cette démarche.", field="theme_id")
+        errors.append(InvalidInput("Choisissez une thématique de cette démarche.", field="theme_id"))
+    kind = on_field("kind", errors, _kind, draft.kind)
+    title = on_field(
+        "title",
+        errors,
+        clean_text,
+        draft.title,
+        field_label="Titre",
+        max_length=TITLE_MAX_LENGTH,
+        required=False,
+        multiline=False,
+    )
+    text = on_field("text", errors, clean_text, draft.text, field_label="Texte", max_length=TEXT_MAX_LENGTH)
+    if errors:
+        raise InvalidFields(errors)
+    return {"theme_id": theme.id, "kind": kind, "title": title, "text": text}
+
+
+def _kind(value: str | None) -> ContributionKind:
     try:
-        kind = ContributionKind(draft.kind)
+        return ContributionKind(value)
     except ValueError:
         raise InvalidInput(
             "Choisissez le type de contribution (diagnostic, idée, proposition…).", field="kind"
         ) from None
-    return {
-        "theme_id": theme.id,
-        "kind": kind,
-        "title": clean_text(
-            draft.title, field_label="Titre", max_length=TITLE_MAX_LENGTH, required=False, multiline=False
-        ),
-        "text": clean_text(draft.text, field_label="Texte", max_length=TEXT_MAX_LENGTH),
-    }
 
 
 def _on_behalf_fields(on_behalf: OnBehalf) -> dict:

@@ -11,7 +11,14 @@ from contrib.participation.contributions import MAX_TABLE_PARTICIPANTS
 
 class ContributionForm(Form):
     theme_id = SelectField("Thématique", coerce=coerce_id, validate_choice=False)
-    kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
+    kind = SelectField(
+        "Type de contribution",
+        choices=ContributionKind.choices(),
+        validate_choice=False,
+        description="Diagnostic : un constat sur ce qui se passe. Idée ou proposition : ce qu'il faudrait faire. "
+        "Signal faible : un changement qui commence à peine et qu'il faut surveiller. "
+        "Piste expérimentale : une façon de faire à essayer.",
+    )
     title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField(
         "Votre contribution",
@@ -39,6 +46,8 @@ class WorkshopEntryForm(ContributionForm):
     )
     actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
+    # Facilitators know the kinds: no hint, so the text box stays on a laptop's screen without scrolling.
+    kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
     text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
 
 

@@ -112,18 +112,19 @@ def new_contribution(slug):
         form.theme_id.data = query_id("thematique") or 0
     suggestions = []
     if form.validate_on_submit():
-        # The check step: before the first publication, show what already looks like this idea.
-        if not form.similar_checked.data:
-            suggestions = similar.find_similar(process.id, f"{form.title.data or ''} {form.text.data or ''}")
-            form.similar_checked.data = "1"
-        if not suggestions:
-            try:
+        try:
+            # Every fault first: similar ideas shown before a missing theme would make two rounds of errors.
+            contributions.validated_fields(process, _draft(form))
+            # The check step: before the first publication, show what already looks like this idea.
+            if not form.similar_checked.data:
+                suggestions = similar.find_similar(process.id, f"{form.title.data or ''} {form.text.data or ''}")
+                form.similar_checked.data = "1"
+            if not suggestions:
                 contribution = contributions.post_contribution(process.id, _draft(form), author=current_user)
-            except InvalidInput as error:
-                attach_error(form, error)
-            else:
                 flash("Merci ! Votre contribution est publiée.", "success")
                 return redirect(url_for(".contribution", contribution_id=contribution.id))
+        except InvalidInput as error:
+            attach_error(form, error)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "participation/new_contribution.html", process=process, form=form, suggestions=suggestions

@@ -23,6 +23,7 @@ ANNEX_TITLE = "Annexe : contributions sources de chaque proposition"
 TOC_TITLE = "Sommaire"
 EMPTY_NOTICE = "Ce document ne contient encore aucune proposition."
 REMOVED_CITATION = "[citation retirée]"
+NBSP = "\u00a0"
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = (
     "janvier",
@@ -97,10 +98,11 @@ def source_line(source: dict) -> str:
 
 
 def sources_label(ids: list[int]) -> str:
-    """« contribution n° 12 », « contributions n° 12, 15 et 31 », « aucune contribution source visible »."""
+    """« contribution n° 12 », « contributions n° 12, 15 et 31 », « aucune contribution source visible »
+    (a no-break space after « n° »: the number never starts the next line)."""
     if not ids:
         return "aucune contribution source visible"
-    return ("contribution" if len(ids) == 1 else "contributions") + " n° " + french_list([str(i) for i in ids])
+    return ("contribution" if len(ids) == 1 else "contributions") + f" n°{NBSP}" + french_list([str(i) for i in ids])
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -122,16 +124,20 @@ def numbered(content: dict) -> list[tuple[int | None, dict, list[tuple[int, dict
     return result
 
 
-def cited_text(text: str, source_ids) -> str:
+def cited_text(text: str, source_ids, *, space: str = " ") -> str:
     """A proposal's text for a document leaving the platform: ``[#114]`` reads "[n° 114]" when 114 is one
-    of its (visible) sources; a citation of anything else is removed and marked, never printed."""
+    of its (visible) sources; a citation of anything else is removed and marked, never printed.
+
+    ``space`` goes between « n° » and the number: the printed documents pass a no-break space, so that a
+    line never ends with "[n°" and the number starts the next one.
+    """
     pieces = []
     for piece, ids in citation_parts(text):
         if not ids:
             pieces.append(piece)
             continue
         kept = [i for i in ids if i in source_ids]
-        pieces.append(f"[n° {', n° '.join(map(str, kept))}]" if kept else "")
+        pieces.append(f"[n°{space}{f', n°{space}'.join(map(str, kept))}]" if kept else "")
         if len(kept) < len(ids):
             pieces.append(REMOVED_CITATION)
     return "".join(pieces)
@@ -244,7 +250,7 @@ def _item(number: int, proposal: dict, base_url: str | None, quoted: set[int]) -
         number=number,
         title=proposal["title"],
         anchor=f"proposition-{number}",
-        paragraphs=tuple(paragraphs(cited_text(proposal["text"], set(ids)))),
+        paragraphs=tuple(paragraphs(cited_text(proposal["text"], set(ids), space=NBSP))),
         provenance=provenance_line(proposal["provenance"]),
         source_ids=ids,
         sources=sources_label(list(ids)),

@@ -79,6 +79,7 @@ def _render_show(plaidoyer, status: int = 200, *, edited: tuple[int, EditForm] |
         content=content,
         numbered=publication.numbered(content),
         provenance_line=publication.provenance_line,
+        cited_text=publication.cited_text,
         text_form=text_form,
         add_form=add_form,
         process_form=process_form,
@@ -336,6 +337,7 @@ def version(plaidoyer_id, version_id):
         current=CURRENT,
         numbered=publication.numbered(version.content),
         provenance_line=publication.provenance_line,
+        cited_text=publication.cited_text,
         formats=plaidoyer_exports.FORMATS,
     )
 

@@ -168,7 +168,7 @@ def docx(doc: Publication) -> bytes:
             for quote in item.quotes:
                 line = document.add_paragraph()
                 line.paragraph_format.keep_with_next = True
-                number = line.add_run(f"Contribution n° {quote.id}")
+                number = line.add_run(f"Contribution n°\u00a0{quote.id}")
                 number.bold, number.font.size = True, Pt(9.5)
                 line.add_run(f" · {quote.line}" + (f" · {quote.url}" if quote.url else "")).font.size = Pt(9.5)
                 for text in ((quote.title,) if quote.title else ()) + quote.paragraphs:

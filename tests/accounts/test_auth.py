@@ -83,6 +83,16 @@ def test_login_refuses_wrong_credentials(client, factory, email, password):
     )
 
 
+def test_a_refused_login_says_it_could_not_log_in_rather_than_that_a_form_was_not_saved(client, factory):
+    """A failed login is not a form that "n'a pas été enregistré": the summary says what happened."""
+    user = factory.user()
+    page = client.post("/connexion", data={"email": user.email, "password": "mauvais-mot-de-passe"}).text
+    assert "<h2>Connexion impossible</h2>" in page and "Adresse e-mail ou mot de passe incorrect" in page
+    assert "pas été enregistré" not in page
+    # The control: other forms keep their summary.
+    assert "Le formulaire n'a pas été enregistré" in client.post("/inscription", data={}).text
+
+
 def test_deactivated_account_cannot_log_in(client, factory):
     user = factory.user(is_active=False)
     response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})

@@ -172,7 +172,7 @@ def _open(page, base_url, path, heading, *, logged_in=False):
     reached = urlsplit(page.url)
     assert reached.path + (f"?{reached.query}" if reached.query else "") == path, f"{path}: redirected to {page.url}"
     _show_menu(page)
-    title = page.locator("main h1").first.inner_text()
+    title = page.locator("main h1").first.inner_text().replace("\xa0", " ")  # « title » keeps no-break spaces
     assert heading in title, f"{path}: heading {title!r}, expected {heading!r}"
     assert page.get_by_role("button", name="Se déconnecter").is_visible() == logged_in, f"{path}: logged in?"
 

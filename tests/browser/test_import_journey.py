@@ -41,7 +41,7 @@ def test_facilitator_uploads_xlsx_fixes_mapping_and_imports(live_app, page, tmp_
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
     expect(page.get_by_text("Aperçu mis à jour.")).to_be_visible()
     page.get_by_role("button", name="Importer les 3 lignes valides").click()
-    expect(page.get_by_text("3 contribution(s) importée(s) ; 1 ligne(s) ignorée(s).")).to_be_visible()
+    expect(page.get_by_text("3 contributions importées ; 1 ligne ignorée.")).to_be_visible()
 
     page.goto(live_app.base_url + "/demarches/pessac")
     for *_, text in ROWS[:3]:

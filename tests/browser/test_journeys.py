@@ -33,7 +33,8 @@ def test_register_post_and_see_the_contribution(live_app, page):
     page.get_by_label("Type de contribution").select_option("weak_signal")
     page.get_by_label("Votre contribution").fill("<b>Les apprenants</b> utilisent déjà l'IA générative.")
     page.get_by_role("button", name="Publier ma contribution").click()
-    expect(page.get_by_text("les balises HTML")).to_be_visible()
+    # Under the field itself (and listed in the summary at the top).
+    expect(page.locator("#text-erreur")).to_contain_text("les balises HTML")
     expect(page.get_by_label("Votre contribution")).to_have_value(
         "<b>Les apprenants</b> utilisent déjà l'IA générative."
     )

@@ -36,17 +36,17 @@ def test_a_large_import_runs_on_the_queue_with_its_progress(app, client, factory
 
     state = poll_with_worker(app, client, f"{base}/etat")
     assert state["status_label"] == "Terminé" and state["progress"] == 100
-    assert "120 contribution(s) importée(s)" in state["message"]
+    assert "120 contributions importées" in state["message"]
     db.session.expire_all()
     assert db.session.get(ImportBatch, batch.id).status == ImportStatus.CONFIRMED
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 120
-    assert "Terminé : 120 contribution(s) importée(s)" in client.get(base).text
+    assert "Terminé : 120 contributions importées" in client.get(base).text
 
 
 def test_a_small_import_is_confirmed_at_once(app, client, factory, auth):
     _, batch, _ = _scene(factory, auth, 3)
     response = client.post(f"/demarches/pessac/import/{batch.id}/confirmer", follow_redirects=True)
-    assert "3 contribution(s) importée(s)" in response.text
+    assert "3 contributions importées" in response.text
     assert import_jobs.import_progress(batch.id) is None
 
 

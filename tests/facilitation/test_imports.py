@@ -311,7 +311,7 @@ def test_undo_is_refused_when_moderation_used_a_contribution(process, facilitato
     with pytest.raises(Conflict) as raised:
         imports.undo_import(process.id, batch.id, actor=facilitator)
     assert raised.value.message == (
-        f"Annulation impossible : la modération a déjà utilisé 1 contribution(s) de cet import : "
+        f"Annulation impossible : la modération a déjà utilisé 1 contribution de cet import : "
         f"n° {merged.id} (intégrée à une proposition). Rien n'a été masqué."
     )
     assert db.session.execute(db.select(Contribution).where(Contribution.hidden_at.is_not(None))).first() is None
@@ -346,9 +346,12 @@ def test_web_upload_preview_confirm_and_undo(client, auth, process, facilitator)
     assert n_contributions() == 0
     batch_id = db.session.execute(db.select(ImportBatch.id)).scalar_one()
     response = client.post(f"/demarches/{process.slug}/import/{batch_id}/confirmer", follow_redirects=True)
-    assert "4 contribution(s) importée(s) ; 0 ligne(s) ignorée(s)." in response.text
+    assert "4 contributions importées ; 0 ligne ignorée." in response.text
     response = client.post(f"/demarches/{process.slug}/import/{batch_id}/annuler", follow_redirects=True)
-    assert "Import annulé : 4 contribution(s) masquée(s)" in response.text
+    assert "Import annulé : 4 contributions masquées (elles restent consultables" in response.text
+    # The button under the title no longer speaks of them as imported.
+    assert "Voir les 4 contributions masquées par l'annulation" in response.text
+    assert "Voir les 4 contributions importées" not in response.text
 
 
 def test_web_hostile_upload_shows_the_french_message(client, auth, process, facilitator):
@@ -474,6 +477,21 @@ def test_preview_counts_problems_by_kind(process, facilitator):
     counts = imports.preview(process.id, batch.id, actor=facilitator).problem_counts
     assert counts["Thématique : « … » inconnue dans cette démarche."] == 2
     assert sum(counts.values()) == 3
+
+
+def test_the_preview_page_counts_problems_in_plain_french(client, auth, process, facilitator):
+    """Does the facilitator read « 2 lignes : … » and « 1 ligne : … » rather than « … : 1 ligne(s) »?"""
+    rows = [
+        ["Inconnue A", "Idée", "Texte un", "", "", ""],
+        ["Inconnue B", "Idée", "Texte deux", "", "", ""],
+        ["Métiers/compétences", "Idée", "", "", "", ""],
+    ]
+    batch = imports.start_import(process.id, csv_bytes(rows), "a.csv", actor=facilitator)
+    auth.login(facilitator)
+    page = client.get(f"/demarches/{process.slug}/import/{batch.id}").text
+    assert "<li>2 lignes : Thématique : « … » inconnue dans cette démarche.</li>" in page
+    assert "<li>1 ligne : Texte : ce champ est obligatoire" in page
+    assert "(s)" not in page
 
 
 def test_formatted_empty_rows_do_not_count_towards_the_row_limit(process, facilitator):

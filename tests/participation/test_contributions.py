@@ -284,3 +284,56 @@ class TestSearch:
             factory.contribution(process, text=f"Apprentissage numéro {n}")
         html = client.get(f"/demarches/{process.slug}?q=apprentissage").text
         assert "q=apprentissage" in html.split("Page suivante")[0].rsplit("href=", 1)[1]
+
+
+def test_an_empty_form_names_every_missing_field_at_once_each_under_its_field(participant_client, factory):
+    """Does a person who sends the form empty learn both that a theme and a text are missing, each message
+    under its own field, rather than one fault per attempt?"""
+    process = factory.process()
+    response = post(participant_client, process, theme_id="0", title="", text="")
+    assert response.status_code == 400
+    page = response.text
+    theme_error = page.index('id="theme_id-erreur"')
+    text_error = page.index('id="text-erreur"')
+    assert "Choisissez une thématique de cette démarche." in page[theme_error : theme_error + 200]
+    assert "Texte : ce champ est obligatoire" in page[text_error : text_error + 200]
+    assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_a_too_long_text_is_reported_even_when_the_theme_is_missing(participant_client, factory):
+    process = factory.process()
+    response = post(participant_client, process, theme_id="0", text="x" * 5001)
+    assert response.status_code == 400
+    assert "Choisissez une thématique" in response.text
+    assert "5001 caractères, c&#39;est trop long" in response.text
+
+
+def test_a_facilitator_entry_names_every_missing_field_at_once(client, factory, auth):
+    process = factory.process()
+    auth.login(factory.user(Role.FACILITATOR))
+    response = client.post(
+        f"/demarches/{process.slug}/saisie-atelier",
+        data={"theme_id": "0", "kind": "idea", "text": "", "actor_type": "training_org"},
+    )
+    assert response.status_code == 400
+    assert 'id="theme_id-erreur"' in response.text and 'id="text-erreur"' in response.text
+    assert db.session.execute(db.select(Contribution)).first() is None
+
+
+def test_the_author_reads_where_to_follow_their_contribution_and_others_do_not(participant_client, factory, auth):
+    """After posting, does the author learn where they will hear what becomes of it?"""
+    process = factory.process()
+    page = participant_client.get(post(participant_client, process).location).text
+    assert "Vous serez prévenu·e dans vos" in page and 'href="/mes-contributions">Mes contributions</a>' in page
+    # The control: someone else reading it is not told about "their" contribution.
+    contribution_id = db.session.execute(db.select(Contribution.id)).scalar_one()
+    auth.logout()
+    auth.login(factory.user())
+    assert "Vous serez prévenu·e" not in participant_client.get(f"/contributions/{contribution_id}").text
+
+
+def test_the_form_explains_the_kinds_of_contribution_in_plain_words(participant_client, factory):
+    process = factory.process()
+    page = participant_client.get(f"/demarches/{process.slug}/contribuer").text
+    assert 'aria-describedby="kind-aide"' in page
+    assert "Signal faible : un changement qui commence à peine et qu&#39;il faut surveiller." in page

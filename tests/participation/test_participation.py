@@ -134,6 +134,20 @@ class TestSimilar:
         assert second.status_code == 302
         assert db.session.execute(db.select(db.func.count(Contribution.id))).scalar() == 2
 
+    def test_a_missing_theme_is_said_before_the_similar_ideas(self, client, factory, auth):
+        """Is a person who forgot the theme told so at once, rather than shown similar ideas, then the error?"""
+        process = factory.process()
+        factory.contribution(process, text=FUNDING_IDEA)
+        auth.login(factory.user())
+        data = {"theme_id": "0", "kind": "idea", "text": FUNDING_IDEA}
+        first = client.post(f"/demarches/{process.slug}/contribuer", data=data)
+        assert first.status_code == 400
+        assert "Choisissez une thématique de cette démarche." in first.text
+        assert "Des contributions proches existent déjà" not in first.text
+        # The control: with the theme chosen, the same text shows the similar ideas.
+        second = client.post(f"/demarches/{process.slug}/contribuer", data={**data, "theme_id": process.themes[0].id})
+        assert "Des contributions proches existent déjà" in second.text
+
     def test_no_similar_publishes_at_once(self, client, factory, auth):
         process = factory.process()
         auth.login(factory.user())

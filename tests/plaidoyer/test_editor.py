@@ -118,3 +118,30 @@ def test_comparisons_read_in_correct_french(client, auth, world, document_id):
     for text in (page, version_page, versions_page):
         assert " au version" not in text and " au la " not in text
     assert documents.get(document_id).title == "Plaidoyer national 2026"
+
+
+def test_the_editor_and_a_version_print_citations_as_the_exports_do(client, auth, world, document_id):
+    """Does staff read « [n° 12] » in the editor and in a version, as in the PDF, rather than the raw « [#12] »?"""
+    proposal = db.session.get(Proposal, world.quality.id)
+    placed = documents.document(documents.get(document_id))["sections"][0]["proposals"][0]
+    assert placed["id"] == proposal.id
+    source_id = placed["provenance"]["sources"][0]["id"]
+    proposal.text = f"Évaluer avec les apprenants [#{source_id}]. Une autre idée [#999999]."
+    db.session.commit()
+    auth.login(world.staff)
+    version = plaidoyer_versions.snapshot(document_id, "Avec citations", actor=world.staff)
+    for url in (f"/plaidoyers/{document_id}", f"/plaidoyers/{document_id}/versions/{version.id}"):
+        page = client.get(url).text
+        reading = page[page.index("Évaluer avec les apprenants") :]
+        reading = reading[: reading.index("</p>")]
+        assert f"Évaluer avec les apprenants [n° {source_id}]. Une autre idée [citation retirée]." == reading, url
+
+
+def test_headings_quoting_a_title_keep_their_guillemets_with_it(client, auth, world, document_id):
+    """A long title in « » wraps without leaving « or » alone at the start of a line (no-break spaces)."""
+    auth.login(world.staff)
+    version = plaidoyer_versions.snapshot(document_id, "Pour le comité", actor=world.staff)
+    versions_page = client.get(f"/plaidoyers/{document_id}/versions").text
+    assert "<h1>Versions de «&nbsp;Plaidoyer national 2026&nbsp;»</h1>" in versions_page
+    version_page = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
+    assert f"<h1>Version {version.number} «&nbsp;Pour le comité&nbsp;»</h1>" in version_page

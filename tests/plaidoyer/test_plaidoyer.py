@@ -402,7 +402,7 @@ def test_docx_has_real_headings_in_order_provenance_and_annex(world):
     texts = [p.text for p in document.paragraphs]
     assert sum(text.startswith("Provenance : ") for text in texts) == 4
     assert any("2 contributions sources · 2 soutiens" in text for text in texts)
-    annex = [p.text for p in document.paragraphs if p.text.startswith("Contribution n° ")]
+    annex = [p.text for p in document.paragraphs if p.text.startswith("Contribution n°\xa0")]
     assert len(annex) == content["totals"]["n_sources"] == 5
     assert any("Rencontre de Rennes (Bretagne)" in text and f"{BASE}/contributions/" in text for text in annex)
     assert "Pourquoi « œuvrer » ensemble." in texts and "Deuxième paragraphe." in texts

@@ -7,6 +7,7 @@ Every file is read back with its own reader (pypdf, python-docx, the HTML parser
 from __future__ import annotations
 
 import io
+import random
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -62,8 +63,9 @@ def _export(content, file_format, *, base_url=INTERNAL, meta=META) -> bytes:
 
 def _pdf_pages(data: bytes) -> tuple[PdfReader, list[str]]:
     reader = PdfReader(io.BytesIO(data))
-    # WeasyPrint hyphenates justified text: a word cut at a line's end is joined back.
-    return reader, [page.extract_text().replace("\u2010\n", "") for page in reader.pages]
+    # WeasyPrint hyphenates justified text: a word cut at a line's end is joined back; a no-break space
+    # (« n° 12 ») reads as a space.
+    return reader, [page.extract_text().replace("\u2010\n", "").replace("\xa0", " ") for page in reader.pages]
 
 
 def _uris(reader: PdfReader) -> list[str]:
@@ -165,7 +167,7 @@ def test_the_docx_has_a_cover_a_toc_field_page_fields_a_header_and_the_organisat
     assert EMPTY not in everything and "127.0.0.1" not in everything
     annex = [text for _, text in paragraphs[[t for _, t in paragraphs].index(toc[-1], len(toc) + 5) :]]
     for source_id in _sources(content):
-        assert sum(text.startswith(f"Contribution n° {source_id} ") for text in annex) == 1
+        assert sum(text.startswith(f"Contribution n°\xa0{source_id} ") for text in annex) == 1
     justified = [p for p in document.paragraphs if p.text.startswith("Pourquoi « œuvrer »")]
     assert justified and justified[0].alignment == 3  # WD_ALIGN_PARAGRAPH.JUSTIFY
 
@@ -293,3 +295,71 @@ def test_an_empty_document_says_so_instead_of_an_empty_table_of_contents(factory
     assert len(pages) == 2  # the cover, then the notice
     _, full = _pdf_pages(_export(content, "pdf"))
     assert "Sommaire" in full[1] and "aucune proposition" not in "\n".join(full)  # control
+
+
+WORDS = [
+    "les",
+    "organismes",
+    "de",
+    "formation",
+    "demandent",
+    "un",
+    "financement",
+    "stable",
+    "pour",
+    "accompagner",
+    "les",
+    "stagiaires",
+    "éloignés",
+    "de",
+    "l'emploi",
+    "dans",
+    "les",
+    "territoires",
+    "ruraux",
+    "où",
+    "les",
+    "transports",
+    "manquent",
+    "et",
+    "les",
+    "entreprises",
+    "recrutent",
+    "peu",
+]
+
+
+def _long_document(content: dict, copies: int = 6) -> dict:
+    """The fixture's proposals repeated, each with sentences of random lengths (seeded) citing its sources,
+    so that line and page breaks fall in many different places."""
+    rng = random.Random(8)
+    sections = []
+    for section in content["sections"]:
+        proposals = []
+        for proposal in section["proposals"]:
+            ids = [source["id"] for source in proposal["provenance"]["sources"]]
+            for _ in range(copies):
+                sentences = [
+                    " ".join(rng.choices(WORDS, k=rng.randint(4, 22))).capitalize() + f" [#{rng.choice(ids)}]."
+                    for _ in range(rng.randint(2, 9))
+                ]
+                proposals.append({**proposal, "text": " ".join(sentences)})
+        sections.append({**section, "proposals": proposals})
+    return {**content, "sections": sections}
+
+
+def test_the_pdf_never_cuts_a_citation_nor_leaves_a_provenance_alone_at_the_top_of_a_page(content):
+    """Does a ministry reader always see « [n° 12] » whole on one line, and each proposal's provenance on
+    the same page as the end of its text?"""
+    document = _long_document(content)
+    reader = PdfReader(io.BytesIO(_export(document, "pdf")))
+    pages = [page.extract_text() for page in reader.pages]  # raw: a no-break space stays "\xa0"
+    assert len(pages) > 8  # the control: enough pages for breaks to fall everywhere
+    lines = [line.rstrip() for text in pages for line in text.split("\n")]
+    assert sum("[n°" in line for line in lines) > 50
+    cut = [line for line in lines if re.search(r"n°$", line)]
+    assert not cut, cut
+    body = pages[2 : next(i for i, text in enumerate(pages) if text.startswith("Annexe"))]
+    assert sum("Provenance :" in text for text in body) >= len(body)  # provenances on every page of the body
+    alone = [i for i, text in enumerate(body, 3) if text.startswith("Provenance :")]  # the header comes last
+    assert not alone, f"pages opening on a provenance: {alone}"

@@ -154,7 +154,7 @@ def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeyp
     monkeypatch.undo()  # a new worker may take longer than the shortened limit to start
     assert "lancé" in client.post(f"{base}/confirmer", follow_redirects=True).text
     state = poll_with_worker(app, client, f"{base}/etat")
-    assert state["status_label"] == "Terminé" and f"{n_rows} contribution(s) importée(s)" in state["message"]
+    assert state["status_label"] == "Terminé" and f"{n_rows} contributions importées" in state["message"]
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == n_rows
     assert db.session.get(ImportBatch, batch.id).status == ImportStatus.CONFIRMED

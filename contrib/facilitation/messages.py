@@ -1,0 +1,24 @@
+"""French messages of the import pages, plurals written out (« 1 ligne ignorée », « 3 lignes ignorées »)
+rather than « ligne(s) ignorée(s) », which people who read little stumble on."""
+
+from __future__ import annotations
+
+
+def count(n: int, one: str, many: str) -> str:
+    """« 0 ligne », « 1 ligne », « 2 lignes »: French uses the singular up to 1."""
+    return f"{n} {one if n <= 1 else many}"
+
+
+def imported(n_imported: int, n_skipped: int) -> str:
+    """What a confirmed import says: « 3 contributions importées ; 1 ligne ignorée. »"""
+    return (
+        f"{count(n_imported, 'contribution importée', 'contributions importées')} ; "
+        f"{count(n_skipped, 'ligne ignorée', 'lignes ignorées')}."
+    )
+
+
+def undone(n_hidden: int) -> str:
+    """What an undone import says; the hidden contributions stay readable by moderators."""
+    stays = "elle reste consultable" if n_hidden <= 1 else "elles restent consultables"
+    hidden = count(n_hidden, "contribution masquée", "contributions masquées")
+    return f"Import annulé : {hidden} ({stays} par la modération)."

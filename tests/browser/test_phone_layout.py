@@ -1,0 +1,115 @@
+"""Pages read on a 375 px phone (usability pass, session 8): nothing scrolls sideways, and a table whose
+column headers are hidden on a phone still says what each figure is."""
+
+from playwright.sync_api import expect
+
+from contrib.extensions import db
+from contrib.models import ProposalStatus, Role
+from contrib.plaidoyer import acts as plaidoyer_acts
+from contrib.plaidoyer import placement
+from contrib.plaidoyer import versions as plaidoyer_versions
+from contrib.proposals import services as proposals
+from tests.browser.test_journeys import _login
+from tests.conftest import Factory
+
+PHONE = {"width": 375, "height": 740}
+LAPTOP = {"width": 1280, "height": 800}
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+
+def _retained_proposals(factory: Factory, process, moderator, theme_indexes) -> list[int]:
+    """One retained proposal per theme; "Certifications/reconnaissance" (2) is the longest unbreakable word."""
+    ids = []
+    for index in theme_indexes:
+        theme = process.themes[index]
+        proposal = proposals.create_from_contributions(
+            process.id,
+            [factory.contribution(process, theme_id=theme.id).id],
+            f"Proposition sur {theme.name}",
+            "Un texte de proposition.",
+            [theme.id],
+            "high",
+            moderator=moderator,
+        )
+        proposal.status = ProposalStatus.RETAINED
+        ids.append(proposal.id)
+    db.session.commit()
+    return ids
+
+
+def test_the_plaidoyer_editor_and_a_version_fit_a_phone_with_long_section_names(live_app, browser):
+    with live_app.app_context():
+        factory = Factory()
+        staff, moderator = factory.user(Role.STAFF), factory.user(Role.MODERATOR)
+        process = factory.process(slug="pessac", title="Rencontre de Pessac", region="Nouvelle-Aquitaine")
+        _retained_proposals(factory, process, moderator, (2, 4))
+        document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
+        placement.add_from_process(document.id, process.id, actor=staff)
+        version = plaidoyer_versions.snapshot(document.id, "Pour le comité", actor=staff)
+        email, base = staff.email, f"{live_app.base_url}/plaidoyers/{document.id}"
+        pages = {base: "Plaidoyer national", f"{base}/versions/{version.id}": "Version 1 « Pour le comité »"}
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_app.base_url, email)
+    problems = []
+    for url, heading in pages.items():
+        page.goto(url)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        # The control: the section's name is on the page, in a heading.
+        expect(page.get_by_role("heading", name="Certifications/reconnaissance").first).to_be_visible()
+        overflow = page.evaluate(OVERFLOW)
+        if overflow > 0:
+            problems.append(f"{url} scrolls sideways by {overflow}px at 375 px")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_ranked_proposals_say_what_each_figure_is_on_a_phone(live_app, browser):
+    with live_app.app_context():
+        factory = Factory()
+        moderator = factory.user(Role.MODERATOR)
+        process = factory.process(slug="pessac", title="Rencontre de Pessac", region="Nouvelle-Aquitaine")
+        _retained_proposals(factory, process, moderator, (0, 1))
+        url = f"{live_app.base_url}/demarches/pessac/propositions"
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    page.goto(url)
+    row = page.locator("tr.ranked-row").first
+    expect(row).to_be_visible()
+    labels = row.locator("td").evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+    # On a phone the headers are hidden: the bare "1" of the sources column must say what it counts.
+    assert '"Contributions sources : "' in [label.replace("\u00a0", " ") for label in labels], labels
+    assert '"Score : "' in [label.replace("\u00a0", " ") for label in labels], labels
+    assert page.evaluate(OVERFLOW) <= 0
+    # On a laptop the column headers are shown, so the cells carry no label (the control).
+    page.set_viewport_size(LAPTOP)
+    expect(page.get_by_role("columnheader", name="Contributions sources")).to_be_visible()
+    assert set(row.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")) == {
+        "none"
+    }
+    context.close()
+
+
+def test_the_proposals_to_put_to_the_vote_have_checkboxes_big_enough_for_a_finger(live_app, browser):
+    with live_app.app_context():
+        factory = Factory()
+        moderator = factory.user(Role.MODERATOR)
+        process = factory.process(slug="pessac", title="Rencontre de Pessac")
+        _retained_proposals(factory, process, moderator, (0, 1, 2))
+        email = moderator.email
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_app.base_url, email)
+    page.goto(f"{live_app.base_url}/moderation/demarches/pessac/plenieres")
+    boxes = page.locator("input[name=proposal_ids]")
+    expect(boxes).to_have_count(3)
+    sizes = [boxes.nth(i).bounding_box() for i in range(3)]
+    assert all(box["width"] >= 18 and box["height"] >= 18 for box in sizes), sizes
+    # The label beside the box ticks it too (a bigger target).
+    page.get_by_text("Proposition sur Partenariats/écosystème").click()
+    expect(page.get_by_label("Proposition sur Partenariats/écosystème", exact=False)).to_be_checked()
+    assert page.evaluate(OVERFLOW) <= 0
+    context.close()
