@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from contrib.core import audit, dates
 from contrib.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from contrib.core.french import count
 from contrib.core.transaction import transaction
 from contrib.extensions import db
-from contrib.facilitation import messages
 from contrib.facilitation.bulk import refresh_statistics_after
 from contrib.facilitation.columns import (
     FIELD_LABELS,
@@ -355,7 +355,7 @@ def undo_import(process_id: int, batch_id: int, *, actor: User) -> int:
             more = f" et {len(moved) - 20} autres" if len(moved) > 20 else ""
             raise Conflict(
                 "Annulation impossible : la modération a déjà utilisé "
-                f"{messages.count(len(moved), 'contribution', 'contributions')} de cet import : {named}{more}. "
+                f"{count(len(moved), 'contribution')} de cet import : {named}{more}. "
                 "Rien n'a été masqué."
             )
         to_hide = [row.id for row in contributions if row.hidden_at is None]

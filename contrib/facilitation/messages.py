@@ -3,10 +3,7 @@ rather than « ligne(s) ignorée(s) », which people who read little stumble on.
 
 from __future__ import annotations
 
-
-def count(n: int, one: str, many: str) -> str:
-    """« 0 ligne », « 1 ligne », « 2 lignes »: French uses the singular up to 1."""
-    return f"{n} {one if n <= 1 else many}"
+from contrib.core.french import count
 
 
 def imported(n_imported: int, n_skipped: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from contrib.core.french import count
 from contrib.core.text_diff import highlight_differences
 from contrib.core.undo import REDO_SUFFIX, UNDO_SUFFIX, label_of
 from contrib.models import (
@@ -183,10 +184,6 @@ def number_list(ids: list[int], singular: str, plural: str) -> str:
         return f"les {plural} n° {', '.join(map(str, ids[:-1]))} et {ids[-1]}"
     shown = ", ".join(map(str, ids[: MAX_LISTED - 1]))
     return f"les {len(ids)} {plural} n° {shown}, … et {ids[-1]}"
-
-
-def count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
 
 
 class Facts:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from contrib.core.french import count, french_list
 from contrib.proposals.services import citation_parts
 
 ORGANISATION = "Conférence Permanente des Organismes de Formation (CPOF)"
@@ -39,15 +40,6 @@ MONTHS = (
     "novembre",
     "décembre",
 )
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
-def french_list(items: list[str]) -> str:
-    """« a », « a et b », « a, b et c »."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1] if items else ""
 
 
 def french_date(moment: datetime) -> str:
@@ -76,9 +68,9 @@ def public_base(url: str | None) -> str | None:
 def provenance_line(origin: dict) -> str:
     """One French line saying where a proposal comes from and how much support it has."""
     parts = [
-        plural(origin["n_sources"], "contribution source", "contributions sources"),
-        plural(origin["n_supporters"], "soutien") + " (personnes distinctes)",
-        plural(origin["n_events"], "démarche") + " : " + " ; ".join(event["title"] for event in origin["events"]),
+        count(origin["n_sources"], "contribution source", "contributions sources"),
+        count(origin["n_supporters"], "soutien") + " (personnes distinctes)",
+        count(origin["n_events"], "démarche") + " : " + " ; ".join(event["title"] for event in origin["events"]),
     ]
     if origin["regions"]:
         parts.append(("région : " if len(origin["regions"]) == 1 else "régions : ") + ", ".join(origin["regions"]))
@@ -292,8 +284,8 @@ def publication(content: dict, *, meta: dict | None, base_url: str | None) -> Pu
     )
     n_items = sum(len(part.items) for part in parts)
     figures = (
-        f"{plural(n_items, 'proposition')}, {'issue' if n_items == 1 else 'issues'} de "
-        + plural(len(quoted), "contribution")
+        f"{count(n_items, 'proposition')}, {'issue' if n_items == 1 else 'issues'} de "
+        + count(len(quoted), "contribution")
         + (f" ; {'région' if len(regions) == 1 else 'régions'} : {', '.join(regions)}" if regions else "")
         + "."
     )

@@ -6,6 +6,7 @@ from flask_login import current_user
 from contrib.core import undo
 from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error
+from contrib.core.french import count
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.core.views import run_act
@@ -277,7 +278,7 @@ def remove_proposal(plaidoyer_id, proposal_id):
 @role_required(Role.STAFF)
 def add_from_process(plaidoyer_id):
     def done(result: placement.ProcessAddition) -> str:
-        message = publication.plural(result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées")
+        message = count(result.n_added, "proposition retenue ajoutée", "propositions retenues ajoutées")
         if result.n_already:
             message += f" ({result.n_already} déjà présente{'s' if result.n_already > 1 else ''})"
         if result.new_sections:

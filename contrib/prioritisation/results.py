@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contrib.core.french import count
 from contrib.extensions import db
 from contrib.models import (
     ActorType,
@@ -47,10 +48,6 @@ class ProcessResults:
     ranked: list[ranking.RankedProposal]
     retained: list[Decision]
     discarded: list[Decision]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def _grouped(process_id: int, column) -> dict:
@@ -103,7 +100,7 @@ def process_results(process: Process) -> ProcessResults:
         "par-thematique",
         "Contributions par thématique",
         [
-            (name, themes.get(theme_id, 0), _plural(themes.get(theme_id, 0), "contribution"))
+            (name, themes.get(theme_id, 0), count(themes.get(theme_id, 0), "contribution"))
             for theme_id, name in theme_names.items()
         ],
         value_heading="Contributions",
@@ -111,14 +108,14 @@ def process_results(process: Process) -> ProcessResults:
     by_kind = bar_chart(
         "par-type",
         "Contributions par type",
-        [(kind.label, kinds.get(kind, 0), _plural(kinds.get(kind, 0), "contribution")) for kind in ContributionKind],
+        [(kind.label, kinds.get(kind, 0), count(kinds.get(kind, 0), "contribution")) for kind in ContributionKind],
         value_heading="Contributions",
     )
     by_actor_type = bar_chart(
         "par-acteur",
         "Contributions par type d'acteur",
         [
-            (actor.label, actors.get(actor, 0), _plural(actors.get(actor, 0), "contribution"))
+            (actor.label, actors.get(actor, 0), count(actors.get(actor, 0), "contribution"))
             for actor in ActorType
             if actors.get(actor, 0)
         ],
@@ -132,7 +129,7 @@ def process_results(process: Process) -> ProcessResults:
             (
                 f"{row.rank}. {row.proposal.title}",
                 round(100 * row.score, 1),
-                f"{100 * row.score:.0f} % · {_plural(row.n_supporters, 'soutien')}",
+                f"{100 * row.score:.0f} % · {count(row.n_supporters, 'soutien')}",
             )
             for row in ranked[:TOP_PROPOSALS]
         ],

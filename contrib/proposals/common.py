@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from contrib.core.errors import Conflict, InvalidInput, NotFound
+from contrib.core.french import count
 from contrib.core.ids import parse_id
 from contrib.core.permissions import moderator_guard
 from contrib.core.validation import clean_text
@@ -268,7 +269,8 @@ def check_no_direct_supports(proposal: Proposal) -> None:
     )
     if direct:
         raise Conflict(
-            f"La proposition n° {proposal.id} a reçu {direct} soutien(s) direct(s) : elle ne peut plus être annulée."
+            f"La proposition n° {proposal.id} a reçu {count(direct, 'soutien direct', 'soutiens directs')} : "
+            "elle ne peut plus être annulée."
         )
 
 

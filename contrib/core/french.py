@@ -1,0 +1,16 @@
+"""French wording shared by every area: counts with their plural written out, lists joined with « et »."""
+
+from __future__ import annotations
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """« 0 contribution », « 1 contribution », « 2 contributions »: French keeps the singular below 2.
+
+    ``many`` defaults to ``one`` with an s; give it for anything else (« contributions sources »).
+    """
+    return f"{n} {one if n < 2 else (many or one + 's')}"
+
+
+def french_list(items: list[str]) -> str:
+    """« a », « a et b », « a, b et c »."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1] if items else ""
