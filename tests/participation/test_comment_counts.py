@@ -117,7 +117,7 @@ def test_a_deleted_account_keeps_its_comments_counted(scene, app):
 
 
 def test_hiding_by_hand_and_sql_deletes(scene, factory):
-    process, author, contributions = scene
+    process, _, contributions = scene
     comments = [post_comment(contributions[0].id, f"Avis {i}.", author=factory.user()) for i in range(3)]
     comments[0].hidden_at, comments[0].hidden_reason = utcnow(), "Hors sujet"
     db.session.commit()
@@ -177,9 +177,29 @@ def test_most_commented_first_then_newest(scene, factory):
 
 
 def test_the_listing_shows_the_stored_count(scene, client, factory):
-    process, author, contributions = scene
+    process, _, contributions = scene
     for i in range(3):
         post_comment(contributions[1].id, f"Avis {i}.", author=factory.user())
     html = client.get(f"/demarches/{process.slug}?tri=commentees").text
     assert html.index(f"/contributions/{contributions[1].id}") < html.index(f"/contributions/{contributions[3].id}")
     assert "3 commentaires" in html
+
+
+def test_the_migration_counts_the_comments_already_there(scene, factory):
+    """Migration 0024 backfills the stored counts; its downgrade and upgrade leave the schema as it was."""
+    from flask_migrate import downgrade, upgrade
+
+    process, author, contributions = scene
+    post_comment(contributions[0].id, "Avis compté.", author=author)
+    post_comment(contributions[0].id, "Avis à confirmer.", author=factory.user(email_confirmed_at=None))
+    hidden = post_comment(contributions[1].id, "Avis masqué.", author=author)
+    hidden.hidden_at = utcnow()
+    post_comment(contributions[2].id, "Avis d'un autre.", author=factory.user())
+    db.session.commit()  # the session holds no transaction, nor any lock, while the schema changes
+    downgrade(revision="0023_search1m_vector")
+    assert "n_comments" not in {column["name"] for column in db.inspect(db.engine).get_columns("contributions")}
+    upgrade()
+    counts = assert_stored_is_recounted(process)
+    assert [counts[c.id] for c in contributions] == [1, 0, 1, 0]
+    post_comment(contributions[3].id, "Avis après la migration.", author=author)
+    assert assert_stored_is_recounted(process)[contributions[3].id] == 1
