@@ -73,6 +73,9 @@ def pages(theme_id: int, contribution_id: int) -> dict[str, str]:
         "search + theme, last page": f"/demarches/volume?q=impot&thematique={theme_id}&fin=1",
         "most supported": "/demarches/volume?tri=soutenues",
         "most supported, page 1000": "/demarches/volume?tri=soutenues&page=1000",
+        "most commented": "/demarches/volume?tri=commentees",
+        "most commented, page 1000": "/demarches/volume?tri=commentees&page=1000",
+        "most commented + theme": f"/demarches/volume?tri=commentees&thematique={theme_id}",
         "a contribution's page": f"/contributions/{contribution_id}",
     }
 

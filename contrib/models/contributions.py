@@ -65,6 +65,9 @@ class Contribution(db.Model):
         # "Les plus soutenues", by numbered pages: without them a page sorted 1,000,000 rows (5.6 s on SQLite).
         sa.Index("ix_contributions_process_supports", "process_id", "n_supports", "id"),
         sa.Index("ix_contributions_process_theme_supports", "process_id", "theme_id", "n_supports", "id"),
+        # "Les plus commentées", the same way (7.8 s on SQLite before, grouping every comment of the process).
+        sa.Index("ix_contributions_process_comments", "process_id", "n_comments", "id"),
+        sa.Index("ix_contributions_process_theme_comments", "process_id", "theme_id", "n_comments", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +98,9 @@ class Contribution(db.Model):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # Kept by the support service with an atomic UPDATE, outside the optimistic version.
     n_supports: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Comments not hidden whose author counts (``counted``): kept by the database's triggers (migration 0024),
+    # whatever writes comments or confirms accounts; never written by the application.
+    n_comments: Mapped[int] = mapped_column(default=0, server_default="0")
     # Meaning vector (nlp.embeddings float16 bytes, 1 KiB) and the model that produced it; none, or another
     # model's, means "to compute" (contrib.participation.vectors): until then the row is matched by its words only.
     embedding: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)

@@ -306,7 +306,10 @@ def count_contributions(process_id: int, *, theme_id: int | None = None, kind: s
 
 def counted_comments():
     """A subquery (``contribution_id``, ``n``): visible comments by accounts that count, per contribution
-    (the same confirmed-accounts rule as supports)."""
+    (the same confirmed-accounts rule as supports), counted from the comments themselves.
+
+    What ``Contribution.n_comments`` holds (kept by triggers, migration 0024); the tests recount with it.
+    """
     return (
         db.select(Comment.contribution_id, db.func.count().label("n"))
         .where(Comment.hidden_at.is_(None), counted(Comment.author_id))
@@ -321,10 +324,7 @@ def sort_key_columns(statement, sort: str):
     if sort == "soutenues":
         return statement.order_by(Contribution.n_supports.desc(), Contribution.id.desc())
     if sort == "commentees":
-        comments = counted_comments()
-        return statement.outerjoin(comments, comments.c.contribution_id == Contribution.id).order_by(
-            db.func.coalesce(comments.c.n, 0).desc(), Contribution.id.desc()
-        )
+        return statement.order_by(Contribution.n_comments.desc(), Contribution.id.desc())
     if sort == DEFAULT_SORT:
         return statement.order_by(Contribution.id.desc())
     raise InvalidInput("Ordre de tri inconnu.")
@@ -354,12 +354,16 @@ def sorted_contributions(
 
 
 def comment_counts(contribution_ids: list[int]) -> dict[int, int]:
-    """Visible comments by accounts that count, for each of these contributions (absent: none)."""
+    """Visible comments by accounts that count, for each of these contributions (absent: none).
+
+    Read from ``Contribution.n_comments`` in the database, not from the session's objects, which may be older.
+    """
     if not contribution_ids:
         return {}
-    comments = counted_comments()
     rows = db.session.execute(
-        db.select(comments.c.contribution_id, comments.c.n).where(comments.c.contribution_id.in_(contribution_ids))
+        db.select(Contribution.id, Contribution.n_comments).where(
+            Contribution.id.in_(contribution_ids), Contribution.n_comments > 0
+        )
     )
     return {contribution_id: n for contribution_id, n in rows.all()}  # noqa: C416 (a Result has keys())
 
