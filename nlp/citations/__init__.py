@@ -35,7 +35,7 @@ Checks (deterministic and offline; each refusal names the rule and the contribut
    refuses is verified when a monotone logistic regression over the rules' signals (aligned shares,
    unaligned runs, closeness in meaning, rule flags) gives it at least the stored threshold, fitted and
    cross-validated on four hand-labelled claim files by ``python -m nlp.citations.calibrate``. Else the
-   reason is coverage's, or "la phrase dit plus que la contribution n° 12 (confiance 0.41)".
+   reason is coverage's, or "la phrase dit plus que la contribution n° 12 (confiance : 41 %)".
 
 Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv``
 (:mod:`nlp.evaluate_citations`), never claim by claim.

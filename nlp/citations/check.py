@@ -180,7 +180,7 @@ def check_sentence(
                 plain, ids, "verifiee", round(exam.score, 3), supporting_ids=exam.supporting, probability=probability
             )
         if not doubts:  # only the calibration refuses: the sentence reads as more than its sources
-            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance {probability:.2f})"]
+            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance : {round(probability * 100)}\u00a0%)"]
     reasons = refusals + doubts
     return CheckedSentence(
         plain,

@@ -46,7 +46,8 @@ def test_a_same_topic_claim_is_refused_by_the_calibration_with_a_french_reason()
     lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
     s = verdict("Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12].", lack)
     assert s.status == "non_soutenue"
-    assert s.reason.startswith(f"{CALIBRATION_REFUSAL} la contribution n° 12 (confiance 0.")
+    assert s.reason.startswith(f"{CALIBRATION_REFUSAL} la contribution n° 12 (confiance : ")
+    assert s.reason.endswith("\u00a0%)")
     assert 0 < s.probability < load_calibration().threshold
     # control: the same source quoted is verified
     assert verdict("Les familles ne connaissent pas les métiers de la logistique [#12].", lack).is_verified
