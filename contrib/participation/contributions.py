@@ -75,9 +75,7 @@ def validated_fields(process: Process, draft: ContributionDraft) -> dict:
         required=False,
         multiline=False,
     )
-    text = on_field(
-        "text", errors, clean_text, draft.text, field_label="Votre contribution", max_length=TEXT_MAX_LENGTH
-    )
+    text = on_field("text", errors, clean_text, draft.text, field_label="Contribution", max_length=TEXT_MAX_LENGTH)
     if errors:
         raise InvalidFields(errors)
     return {"theme_id": theme.id, "kind": kind, "title": title, "text": text}

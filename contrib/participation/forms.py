@@ -4,9 +4,15 @@ from wtforms.validators import NumberRange, Optional
 from contrib.core.forms import Form
 from contrib.core.ids import coerce_id
 from contrib.models import ActorType, ContributionKind, ReportReason
+from contrib.models.comments import COMMENT_MAX_LENGTH
 from contrib.models.contributions import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from contrib.models.reports import DETAILS_MAX_LENGTH
 from contrib.participation.contributions import MAX_TABLE_PARTICIPANTS
+
+
+def _count(n: int) -> str:
+    """« 5 000 », as French writes thousands (a no-break space)."""
+    return f"{n:,}".replace(",", "\u00a0")
 
 
 class ContributionForm(Form):
@@ -22,7 +28,8 @@ class ContributionForm(Form):
     title = StringField("Titre (facultatif)", description=f"{TITLE_MAX_LENGTH} caractères au plus.")
     text = TextAreaField(
         "Votre contribution",
-        description=f"Décrivez une idée, un constat ou une proposition ({TEXT_MAX_LENGTH} caractères au plus).",
+        description=f"Décrivez une idée, un constat ou une proposition ({_count(TEXT_MAX_LENGTH)} caractères au plus).",
+        render_kw={"data-max-length": TEXT_MAX_LENGTH},
     )
     # Set once the person has seen the similar contributions (the check step before publishing).
     similar_checked = HiddenField(default="")
@@ -48,11 +55,19 @@ class WorkshopEntryForm(ContributionForm):
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
     # Facilitators know the kinds: no hint, so the text box stays on a laptop's screen without scrolling.
     kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)
-    text = TextAreaField("Texte de la contribution", description=f"{TEXT_MAX_LENGTH} caractères au plus.")
+    text = TextAreaField(
+        "Texte de la contribution",
+        description=f"{_count(TEXT_MAX_LENGTH)} caractères au plus.",
+        render_kw={"data-max-length": TEXT_MAX_LENGTH},
+    )
 
 
 class CommentForm(Form):
-    text = TextAreaField("Votre commentaire", description="2 000 caractères au plus.")
+    text = TextAreaField(
+        "Votre commentaire",
+        description=f"{_count(COMMENT_MAX_LENGTH)} caractères au plus.",
+        render_kw={"data-max-length": COMMENT_MAX_LENGTH},
+    )
     parent_id = HiddenField()
 
 

@@ -1,5 +1,7 @@
 """Key journeys in a real browser."""
 
+import re
+
 from playwright.sync_api import expect
 
 from contrib.extensions import db
@@ -228,3 +230,24 @@ def test_participant_posts_and_supports_with_the_keyboard_only(live_app, page):
         posted = db.session.execute(db.select(Contribution).filter(Contribution.id != other_id)).scalar_one()
         assert (posted.title, posted.theme.position) == ("Tutorat", 0)
         assert db.session.get(Contribution, other_id).n_supports == 1
+
+
+def test_the_text_box_counts_characters_and_says_when_a_text_is_too_long(live_app, page):
+    """The count shows while typing (usability pass): over 5,000 characters it says by how much, before sending."""
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        factory.process(slug="pessac")
+        email = factory.user().email
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/demarches/pessac/contribuer")
+    counter = page.locator("#text-compteur")
+    expect(counter).to_have_text(re.compile(r"^0 caractère sur 5\s000$"))
+    page.get_by_label("Votre contribution").fill("x" * 5010)
+    expect(counter).to_have_text(re.compile(r"^5\s010 caractères : 10 de trop \(5\s000 au plus\)$"))
+    expect(counter).to_have_class(re.compile(r"\bover\b"))
+    # The control: a text within the limit is counted, not flagged.
+    page.get_by_label("Votre contribution").fill("Un texte court.")
+    expect(counter).to_have_text(re.compile(r"^15 caractères sur 5\s000$"))
+    expect(counter).not_to_have_class(re.compile(r"\bover\b"))

@@ -45,8 +45,8 @@ def test_participant_posts_a_contribution(participant_client, factory):
 
 
 BAD_TEXTS = [
-    ("", "Votre contribution : ce champ est obligatoire"),
-    ("   \n\t  ", "Votre contribution : ce champ est obligatoire"),
+    ("", "Contribution : ce champ est obligatoire"),
+    ("   \n\t  ", "Contribution : ce champ est obligatoire"),
     ("x" * 5001, "5001 caractères, c&#39;est trop long (maximum 5000)"),
     ("Bonjour <script>alert(1)</script>", "balises HTML"),
     ('<img src=x onerror="alert(1)">', "balises HTML"),
@@ -296,7 +296,7 @@ def test_an_empty_form_names_every_missing_field_at_once_each_under_its_field(pa
     theme_error = page.index('id="theme_id-erreur"')
     text_error = page.index('id="text-erreur"')
     assert "Choisissez une thématique de cette démarche." in page[theme_error : theme_error + 200]
-    assert "Votre contribution : ce champ est obligatoire" in page[text_error : text_error + 200]
+    assert "Contribution : ce champ est obligatoire" in page[text_error : text_error + 200]
     assert db.session.execute(db.select(Contribution)).first() is None
 
 
