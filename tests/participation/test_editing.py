@@ -186,7 +186,7 @@ def test_bad_input_is_refused_in_french_and_changes_nothing(client, auth, scene)
     contribution = scene["contribution"]
     auth.login(scene["author"])
     response = client.post(f"/contributions/{contribution.id}/modifier", data=edit_form(contribution, text="  "))
-    assert response.status_code == 400 and "Texte" in response.text
+    assert response.status_code == 400 and "Contribution : ce champ est obligatoire" in response.text
     response = client.post(f"/contributions/{contribution.id}/modifier", data=edit_form(contribution, text="<b>x</b>"))
     assert response.status_code == 400
     db.session.expire_all()
