@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from contrib.core.errors import ContribError
+from contrib.core.french import count
 from contrib.models import Role
 
 
@@ -44,8 +45,8 @@ def load_csv(path, slug, title):
     except ContribError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{result.n_loaded} contributions chargées dans « {process.slug} », {result.n_skipped} ignorées.")
-    for reason, count in sorted(result.skipped_reasons.items()):
-        click.echo(f"  {count} × {reason}")
+    for reason, n in sorted(result.skipped_reasons.items()):
+        click.echo(f"  {n} × {reason}")
     if result.n_loaded:
         from contrib.participation import vectors
 
@@ -84,10 +85,10 @@ def embed_contributions(slug, now):
     missing = vectors.count_missing(process_id)
     if not now:
         vectors.queue_backfill(process_id)
-        click.echo(f"{missing} vecteur(s) à calculer : confié à la file de tâches (flask worker).")
+        click.echo(f"{count(missing, 'vecteur')} à calculer : confié à la file de tâches (flask worker).")
         return
 
     def report(done, total):
         click.echo(f"  {done} / {total}")
 
-    click.echo(f"{vectors.backfill(process_id, on_progress=report)} vecteur(s) calculé(s).")
+    click.echo(f"{count(vectors.backfill(process_id, on_progress=report), 'vecteur calculé', 'vecteurs calculés')}.")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from contrib import tasks
+from contrib.core.french import count
 from contrib.extensions import db
 from contrib.models import Contribution
 from nlp import embeddings
@@ -146,7 +147,7 @@ def _backfill_queued(process_id: int | None) -> None:
     except Exception:
         tasks.put_job(key, "failed", 0, "Erreur inattendue pendant le calcul des vecteurs ; relancez-le.")
         raise
-    tasks.put_job(key, "done", 100, f"{done} vecteur(s) calculé(s).")
+    tasks.put_job(key, "done", 100, f"{count(done, 'vecteur calculé', 'vecteurs calculés')}.")
 
 
 def backfill_progress(process_id: int | None = None) -> tasks.JobState | None:

@@ -93,7 +93,7 @@ def test_an_imported_sheet_gets_its_vectors_from_a_real_worker(app, client, fact
     # The import task then the vectors task it queues, both run by one real consumer.
     poll_with_worker(app, client, f"/demarches/pessac/import/{batch.id}/etat")
     state = poll_until_vectors(app, process.id)
-    assert state.status_label == "Terminé" and "8 vecteur(s) calculé(s)" in state.message
+    assert state.status_label == "Terminé" and "8 vecteurs calculés" in state.message
     assert vectors.count_missing(process.id) == 0
     assert (
         db.session.scalar(
@@ -127,10 +127,10 @@ def test_embed_contributions_command_now_and_queued(app, factory):
         factory.contribution(process, text=text)
     runner = app.test_cli_runner()
     queued = runner.invoke(args=["embed-contributions", "--process", "cli-vecteurs"])
-    assert queued.exit_code == 0 and "3 vecteur(s) à calculer : confié à la file de tâches" in queued.output
+    assert queued.exit_code == 0 and "3 vecteurs à calculer : confié à la file de tâches" in queued.output
     assert vectors.backfill_progress(process.id).status_label == "En attente"
     now = runner.invoke(args=["embed-contributions", "--process", "cli-vecteurs", "--now"])
-    assert now.exit_code == 0 and "3 vecteur(s) calculé(s)" in now.output
+    assert now.exit_code == 0 and "3 vecteurs calculés" in now.output
     assert vectors.count_missing(process.id) == 0
     unknown = runner.invoke(args=["embed-contributions", "--process", "nulle-part"])
     assert unknown.exit_code != 0 and "Démarche introuvable" in unknown.output
