@@ -9,8 +9,8 @@ hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tun
 The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nlp/README.md``) are
 measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
-development data since they were first measured, and ``heldout4_claims.csv`` (session 8, never used to
-tune anything: the honest figure).
+``heldout4_claims.csv`` (session 8), development data since they were first measured, and
+``heldout5_claims.csv`` (session 9, never used to tune anything: the honest figure).
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -47,8 +47,9 @@ HELDOUT_SETS = {
     "citations_heldout2": HELDOUT_CLAIMS.with_name("heldout2_claims.csv"),
     "citations_heldout3": HELDOUT_CLAIMS.with_name("heldout3_claims.csv"),
     "citations_heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
+    "citations_heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout4`` is held out."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout5`` is held out."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3
