@@ -113,3 +113,34 @@ def test_the_proposals_to_put_to_the_vote_have_checkboxes_big_enough_for_a_finge
     expect(page.get_by_label("Proposition sur Partenariats/écosystème", exact=False)).to_be_checked()
     assert page.evaluate(OVERFLOW) <= 0
     context.close()
+
+
+# How many pixels of an input's placeholder would not show: typed as the value, which is laid out in the
+# same inner box (beside the search field's clear button), the text scrolls by that much.
+PLACEHOLDER_CUT = """input => {
+  const typed = input.value;
+  input.value = input.placeholder;
+  const cut = input.scrollWidth - input.clientWidth;
+  input.value = typed;
+  return cut;
+}"""
+
+
+def test_the_search_box_shows_its_whole_example_on_a_phone_and_a_laptop(live_app, browser):
+    with live_app.app_context():
+        Factory().process(slug="pessac", title="Rencontre de Pessac")
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{live_app.base_url}/demarches/pessac")
+    search = page.get_by_role("searchbox", name="Rechercher")
+    expect(search).to_have_attribute("placeholder", "ex. : certification, OPCO")
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        cut = search.evaluate(PLACEHOLDER_CUT)
+        assert cut <= 0, f"{cut:.0f} px of the example are hidden at {viewport['width']} px"
+        # The control: the same measure finds the example too long for a box half as wide.
+        search.evaluate("input => { input.style.width = (input.offsetWidth / 2) + 'px'; }")
+        assert search.evaluate(PLACEHOLDER_CUT) > 0
+        search.evaluate("input => { input.style.width = ''; }")
+    assert page.evaluate(OVERFLOW) <= 0
+    context.close()
