@@ -144,3 +144,60 @@ def test_the_search_box_shows_its_whole_example_on_a_phone_and_a_laptop(live_app
         search.evaluate("input => { input.style.width = ''; }")
     assert page.evaluate(OVERFLOW) <= 0
     context.close()
+
+
+# Controls in the page's main part lower than a finger (44 px): links inside a sentence are exempt.
+SMALL_TARGETS = """selector => Array.from(document.querySelectorAll(selector))
+  .map(element => [element, element.getBoundingClientRect()])
+  .filter(([element, box]) => box.width && box.height < 43.5)
+  .map(([element, box]) => `« ${element.textContent.trim().slice(0, 40)} » ${Math.round(box.height)} px`)"""
+
+
+def test_a_moderator_on_a_phone_taps_the_tools_and_the_choices_of_a_duplicate_group(live_app, browser):
+    """At 375 px: the tools of each process are 44 px targets (they were words of 18 px separated by « · »),
+    the duplicate group's reference and keep choices are rows a finger ticks, the list of proposals says what
+    each figure is."""
+    from contrib.duplicates import services as duplicates
+
+    with live_app.app_context():
+        factory = Factory()
+        moderator = factory.user(Role.MODERATOR)
+        process = factory.process(slug="pessac", title="Rencontre de Pessac")
+        for index in (0, 3):
+            factory.contribution(process, theme_id=process.themes[index].id, text="Ouvrir les appels d'offres aux OF.")
+        duplicates.detect(process.id, actor=moderator)
+        group = duplicates.pending_groups(process.id)[0].id
+        _retained_proposals(factory, process, moderator, (1,))
+        email, base = moderator.email, live_app.base_url
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, base, email)
+    page.goto(f"{base}/moderation/")
+    expect(page.get_by_role("link", name="Doublons").first).to_be_visible()
+    assert page.locator("main td .link-list a").count() >= 6  # the control: the tools are there
+    assert page.evaluate(SMALL_TARGETS, "main .link-list a") == []
+
+    page.goto(f"{base}/moderation/demarches/pessac/doublons/{group}")
+    choices = page.locator(".choice-row label")
+    expect(choices.first).to_be_visible()
+    assert choices.count() == 4
+    assert page.evaluate(SMALL_TARGETS, "main .choice-row label") == []
+    boxes = page.locator(".choice-row input").evaluate_all("inputs => inputs.map(i => i.offsetWidth)")
+    assert min(boxes) >= 20, boxes
+    # Tapping the words ticks the box.
+    keep = page.locator(".choice-row input[type=checkbox]").first
+    was = keep.is_checked()
+    page.locator(".choice-row label", has_text="Doublon à garder").first.click()
+    assert keep.is_checked() is not was
+    assert page.evaluate(OVERFLOW) <= 0
+
+    page.goto(f"{base}/moderation/demarches/pessac/propositions")
+    labels = (
+        page.locator("tbody tr")
+        .first.locator("td")
+        .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content.replace(/\\u00a0/g, ' '))")
+    )
+    for label in ('"Priorité : "', '"Statut : "', '"Contributions sources : "', '"Soutiens : "'):
+        assert label in labels, labels
+    context.close()
