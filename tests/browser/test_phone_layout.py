@@ -167,7 +167,7 @@ def test_a_moderator_on_a_phone_taps_the_tools_and_the_choices_of_a_duplicate_gr
             factory.contribution(process, theme_id=process.themes[index].id, text="Ouvrir les appels d'offres aux OF.")
         duplicates.detect(process.id, actor=moderator)
         group = duplicates.pending_groups(process.id)[0].id
-        _retained_proposals(factory, process, moderator, (1,))
+        _retained_proposals(factory, process, moderator, (1, 2))
         email, base = moderator.email, live_app.base_url
 
     context = browser.new_context(viewport=PHONE, locale="fr-FR")
@@ -200,4 +200,9 @@ def test_a_moderator_on_a_phone_taps_the_tools_and_the_choices_of_a_duplicate_gr
     )
     for label in ('"Priorité : "', '"Statut : "', '"Contributions sources : "', '"Soutiens : "'):
         assert label in labels, labels
+
+    # Opening a plenary session: each proposal to put to the vote is a line a finger ticks.
+    page.goto(f"{base}/moderation/demarches/pessac/plenieres")
+    expect(page.locator("input[name=proposal_ids]")).to_have_count(2)
+    assert page.evaluate(SMALL_TARGETS, "main .check-row > label") == []
     context.close()
