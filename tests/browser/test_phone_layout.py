@@ -206,3 +206,29 @@ def test_a_moderator_on_a_phone_taps_the_tools_and_the_choices_of_a_duplicate_gr
     expect(page.locator("input[name=proposal_ids]")).to_have_count(2)
     assert page.evaluate(SMALL_TARGETS, "main .check-row > label") == []
     context.close()
+
+
+def test_a_participant_on_a_phone_taps_the_next_page_and_signaler(live_app, browser):
+    """At 375 px the pages of a process's contributions and « Signaler » under a contribution are 44 px
+    targets (« Page suivante › » was an 18 px line of text, « Signaler » a 22 px one)."""
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac", title="Rencontre de Pessac")
+        first = factory.contribution(process, text="Une première contribution sur les financements.").id
+        for n in range(21):  # one more than a page
+            factory.contribution(process, text=f"Contribution numéro {n} sur les parcours.")
+        email = factory.user().email
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_app.base_url, email)
+    page.goto(f"{live_app.base_url}/demarches/pessac")
+    expect(page.locator(".pagination a").first).to_be_visible()  # the control: there is a next page
+    assert page.evaluate(SMALL_TARGETS, "main .pagination a") == []
+    page.goto(f"{live_app.base_url}/contributions/{first}")
+    signaler = page.locator(".report-form > summary")
+    expect(signaler).to_be_visible()
+    assert page.evaluate(SMALL_TARGETS, "main .report-form > summary") == []
+    signaler.click()
+    expect(page.get_by_label("Motif du signalement")).to_be_visible()
+    context.close()
