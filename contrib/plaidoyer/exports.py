@@ -26,6 +26,7 @@ from contrib.plaidoyer.publication import (
     numbered,
     public_base,
     publication,
+    unbroken_compounds,
     with_checked_citations,
 )
 
@@ -81,6 +82,7 @@ def _to_html(content: dict, *, meta: dict | None, base_url: str) -> bytes:
         annex_title=ANNEX_TITLE,
         toc_title=TOC_TITLE,
         empty_notice=EMPTY_NOTICE,
+        compounds=unbroken_compounds,
     ).encode("utf-8")
 
 

@@ -11,6 +11,7 @@ actor type.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -40,6 +41,22 @@ MONTHS = (
     "novembre",
     "décembre",
 )
+
+
+# The hyphen of a compound: « week-end », « Nouvelle-Aquitaine », « face-à-face ».
+_COMPOUND_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+WORD_JOINER = "\u2060"
+
+
+def unbroken_compounds(text: str) -> str:
+    """``text`` with a word joiner (U+2060) after each hyphen inside a word, so that a printed title, contents
+    entry or provenance never ends a line on « week- » with « end » below.
+
+    Not the non-breaking hyphen U+2011: the Liberation fonts have no glyph for it (another font's hyphen would
+    be printed), and a PDF reader searching « week-end » would not find it. The joiner is invisible and not
+    extracted with the text. Not ``white-space: nowrap`` either: WeasyPrint 70 then breaks such a line at its
+    first opportunity (« Provenance : » alone on its line)."""
+    return _COMPOUND_HYPHEN.sub("-" + WORD_JOINER, text)
 
 
 def french_date(moment: datetime) -> str:

@@ -61,13 +61,14 @@ class CardCodeForm(Form):
 
 
 def dot_points(form) -> dict[int, int]:
-    """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0."""
+    """{proposal id: points} from the ``points-<id>`` fields; empty fields are 0. InvalidInput naming the
+    field whose value is not a whole number of points."""
     allocation = {}
     for name, value in form.items():
         if name.startswith("points-") and parse_id(name[7:]) is not None:
             value = value.strip()
             if value and parse_id(value) is None:
-                raise InvalidInput("Les points sont des nombres entiers positifs.")
+                raise InvalidInput("Les points sont des nombres entiers positifs.", field=name)
             allocation[parse_id(name[7:])] = parse_id(value) or 0
     return allocation
 

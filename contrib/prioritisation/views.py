@@ -223,7 +223,7 @@ def _hold(card) -> None:
     cookie["cartes"] = {**(cookie.get("cartes") or {}), str(card.session_id): card.id}
 
 
-def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=None):
+def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=None, error: InvalidInput | None = None):
     voter = {"card": card} if card is not None else {"user": current_user}
     may_vote = card is not None or current_user.is_authenticated
     pair = None
@@ -242,6 +242,7 @@ def _render_vote(session, card, *, ballot=None, status: int = 200, code_form=Non
         pair=pair,
         n_answered=votes.n_answered(session.id, **voter) if may_vote else 0,
         n_pairs=votes.n_pairs(session),
+        error=error,
     ), status
 
 
@@ -328,8 +329,8 @@ def vote(session_id):
                 )
         except ContribError as error:
             if session.mode == SessionMode.DOTS and isinstance(error, InvalidInput):
-                flash(error.message, "error")
-                return _render_vote(session, card, ballot=typed_points(request.form), status=400)
+                # Said beside the points (or the one field at fault), as the contribution form does.
+                return _render_vote(session, card, ballot=typed_points(request.form), status=400, error=error)
             flash(error.message, "error")
     return redirect(url_for(".vote_page", session_id=session.id))
 

@@ -136,7 +136,10 @@ def test_points_voting_with_the_counter_and_pairwise_progress(live_app, browser)
     expect(plain.get_by_role("button", name=f"Ajouter un point à « {TITLES[0]} »")).to_be_hidden()
     plain.get_by_role("spinbutton", name=TITLES[1], exact=True).fill("4")
     plain.get_by_role("button", name="Modifier mon vote").click()
-    expect(plain.get_by_text("Vous avez donné 14 points : vous en avez 10 au plus.")).to_be_visible()
+    # Said beside the points (and listed in the summary at the top).
+    refusal = "Vous avez donné 14 points : vous en avez 10 au plus."
+    expect(plain.locator("form.dots #points-erreur")).to_have_text(refusal)
+    expect(plain.locator("#erreurs")).to_contain_text(refusal)
     expect(plain.get_by_role("spinbutton", name=TITLES[1], exact=True)).to_have_value("4")
     expect(plain.get_by_role("spinbutton", name=TITLES[0], exact=True)).to_have_value("9")
     expect(plain.locator(".budget")).to_have_text("4 points de trop : retirez-en avant de voter")

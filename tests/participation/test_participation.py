@@ -129,6 +129,10 @@ class TestSimilar:
         assert "Des contributions proches existent déjà" in first.text
         assert f"/contributions/{existing.id}" in first.text
         assert 'name="similar_checked" type="hidden" value="1"' in first.text
+        # Above the list, a link to the person's own text (kept, with « Publier quand même » under it).
+        suggestions = first.text[first.text.index("Des contributions proches existent déjà") :]
+        assert suggestions.index('<a href="#text">') < suggestions.index(f"/contributions/{existing.id}")
+        assert 'id="text" name="text"' in first.text and "Publier quand même" in first.text
         assert db.session.execute(db.select(db.func.count(Contribution.id))).scalar() == 1
         second = client.post(f"/demarches/{process.slug}/contribuer", data={**data, "similar_checked": "1"})
         assert second.status_code == 302

@@ -6,6 +6,7 @@ Every file is read back with its own reader (pypdf, python-docx, the HTML parser
 
 from __future__ import annotations
 
+import copy
 import io
 import random
 import re
@@ -363,3 +364,48 @@ def test_the_pdf_never_cuts_a_citation_nor_leaves_a_provenance_alone_at_the_top_
     assert sum("Provenance :" in text for text in body) >= len(body)  # provenances on every page of the body
     alone = [i for i, text in enumerate(body, 3) if text.startswith("Provenance :")]  # the header comes last
     assert not alone, f"pages opening on a provenance: {alone}"
+
+
+def test_each_page_is_headed_by_the_section_it_belongs_to(content):
+    """A page that starts inside section 1 and on which section 2 begins lower down is headed « 1. … », the
+    section the reader is in at the top of the page; a page that opens on a section's title is headed by it."""
+    _, pages = _pdf_pages(_export(_long_document(content), "pdf"))
+    first_annex_page = next(i for i, text in enumerate(pages) if text.startswith("Annexe"))
+    titles = ["Introduction", "Conclusion", "Annexe : contributions sources de chaque proposition"]
+    titles += [line for text in pages[2:first_annex_page] for line in text.split("\n") if re.match(r"\d\. \S", line)]
+    in_force, problems, n_sections_starting_lower = None, [], 0
+    for number, text in enumerate(pages[2:], 3):
+        # The header is extracted after the body, sometimes glued to its last line.
+        at = text.rindex("Plaidoyer national 2026")
+        body, header = text[:at].split("\n"), text[at:].split("\n")[0]
+        if body[0] in titles:
+            in_force = body[0]
+        if header != f"Plaidoyer national 2026 {in_force}":
+            problems.append(f"page {number} is in « {in_force} » but headed « {header} »")
+        starting = [line for line in body[1:] if line in titles]
+        n_sections_starting_lower += bool(starting)
+        in_force = starting[-1] if starting else in_force
+    # The control: pages where a section starts below the top, which a header naming the first title on the
+    # page gets wrong.
+    assert n_sections_starting_lower >= 2
+    assert not problems, "\n".join(problems)
+
+
+def test_a_hyphenated_word_is_never_cut_at_its_hyphen_in_the_contents_and_titles(content):
+    """« week-end » stays whole in the table of contents and the titles, wherever the line ends; a search of
+    the PDF for « week-end » finds each one."""
+    document, titles = copy.deepcopy(content), []
+    proposals = [proposal for section in document["sections"] for proposal in section["proposals"]]
+    for n in range(4 * len(proposals)):  # titles of many lengths: a line ends at every place near the hyphen
+        padding, end = " : faire" * (n % 8), " !" * (n // 8)
+        titles.append(f"Pas de temps pour l'ingénierie{padding} le soir et le week-end{end}")
+    for proposal, title in zip(proposals, titles, strict=False):
+        proposal["title"] = title
+    for k, extra_title in enumerate(titles[len(proposals) :]):
+        document["sections"][k % 2]["proposals"].append({**proposals[k % len(proposals)], "title": extra_title})
+    _, pages = _pdf_pages(_export(document, "pdf"))
+    text = "\n".join(pages)
+    # The control: every title is printed, in the contents and as a heading.
+    assert text.count("week-") >= 2 * len(titles) >= 32
+    assert not re.findall(r".*week-(?!end).*\n.*", text)
+    assert "\u2060" not in text  # the word joiner is not read back with the text

@@ -164,6 +164,33 @@ def test_over_the_budget_is_refused_in_french_and_keeps_what_was_typed(app, clie
     assert ok.status_code == 302 and _count(DotBallot) == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "field_at_fault"),
+    [({}, None), ({"b": "-2"}, "b"), ({"b": "deux"}, "b")],
+    ids=["no point", "negative", "not a number"],
+)
+def test_a_refused_ballot_is_said_beside_the_points_not_only_at_the_top(client, auth, scene, typed, field_at_fault):
+    """No point given: the message sits under the counter of points, which every field points to; a
+    wrong number: under that proposal's field only. The summary at the top links to it; no flash."""
+    a, b, _ = scene["ids"]
+    auth.login(scene["moderator"])
+    data = {f"points-{a}": "0"} | {f"points-{b}": value for value in typed.values()}
+    response = client.post(f"/plenieres/{scene['dots'].id}/vote", data=data)
+    assert response.status_code == 400 and _count(DotBallot) == 0
+    page = response.text
+    message = "Donnez au moins un point." if field_at_fault is None else "Les points sont des nombres entiers positifs."
+    error_id = "points-erreur" if field_at_fault is None else f"points-{b}-erreur"
+    form = page[page.index('<form method="post" action="/plenieres/') :]
+    assert f'<p class="field-error" id="{error_id}">{message}</p>' in form
+    assert page.count(message) == 2  # beside the field, and in the summary at the top
+    assert "flash-error" not in page
+    inputs = re.findall(r"<input type=\"number\"[^>]*>", page)
+    described = [field for field in inputs if error_id in field and 'aria-invalid="true"' in field]
+    assert len(described) == (3 if field_at_fault is None else 1), inputs
+    if field_at_fault:
+        assert f'id="points-{b}"' in described[0]
+
+
 def test_wrong_codes_are_refused_and_rate_limited_per_address(migrated_database, scene):
     limited = make_app(migrated_database, RATELIMIT_ENABLED=True)
     code = cards.generate(scene["dots"].id, 1, actor=scene["staff"])[0]

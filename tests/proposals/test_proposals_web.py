@@ -109,8 +109,9 @@ def test_create_then_contribution_pages_say_where_it_went(client, auth, scene):
     assert f'href="/propositions/{proposal.id}">« Former les formateurs au numérique »' in contribution_page.text
 
     listing = client.get(_url(scene))
-    row = re.search(rf"<td>{proposal.id}</td>.*?</tr>", listing.text, re.S).group(0)
-    assert "Haute" in row and "À l&#39;étude" in row and "<td>2</td>" in row and "<td>1</td>" in row, row
+    row = re.search(rf'<td data-label="N°">{proposal.id}</td>.*?</tr>', listing.text, re.S).group(0)
+    assert "Haute" in row and "À l&#39;étude" in row, row
+    assert '<td data-label="Contributions sources">2</td>' in row and '<td data-label="Soutiens">1</td>' in row, row
 
     auth.logout()
     auth.login(scene["author"])
