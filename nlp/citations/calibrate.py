@@ -38,8 +38,9 @@ TRAINING_FILES = {
     "heldout": HELDOUT_CLAIMS,
     "heldout2": HELDOUT_CLAIMS.with_name("heldout2_claims.csv"),
     "heldout3": HELDOUT_CLAIMS.with_name("heldout3_claims.csv"),
+    "heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
 }
-"""The development claim files; ``heldout4_claims.csv`` is never read here."""
+"""The development claim files (heldout4 since v6: it was measured once with v5, then trained on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by
@@ -47,13 +48,14 @@ cross-validation over three sets (the four rules the issue names; those plus act
 coverage): all but coverage had the best out-of-fold precision on heldout3 (0.82 against 0.77 at the
 threshold each chose), and keeps every rule's refusal as the tests state it."""
 
-TARGET_PRECISION = 0.9
-"""Out-of-fold precision of "vérifiée" the threshold must reach."""
+TARGET_PRECISION = 0.93
+"""Out-of-fold precision of "vérifiée" the threshold must reach (0.9 in v5; the issue's 0.95 is out of reach
+out of fold: at 0.95 fewer than half the supported claims are accepted, see nlp/README.md, v6)."""
 
 REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
 """Thresholds whose out-of-fold figures are printed beside the chosen one (the trade-off)."""
 
-C = 1.0
+C = 3.0
 """Inverse strength of the L2 penalty of the logistic regression."""
 
 
@@ -78,7 +80,13 @@ def examine_claim(text: str, sources: dict[int, str]) -> list[dict]:
         exam = _examine(
             sentence, plain, ids, claim, entities, scorer, threshold=DEFAULT_THRESHOLD, min_each=DEFAULT_MIN_EACH
         )
-        out.append({"kinds": sorted({k for k, _ in exam.refusals}), "features": exam.features()})
+        out.append(
+            {
+                "kinds": sorted({k for k, _ in exam.refusals}),
+                "reasons": [f"{k}: {r}" for k, r in exam.refusals],
+                "features": exam.features(),
+            }
+        )
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp._polarity import is_negative_word
+from nlp._polarity import _BARE_NEGATORS, _NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
 
 
@@ -38,9 +38,47 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue
             if not antonym and w.polarity == 0 and _wished(claim, w) and _lacking(source, v):
                 continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
+            if not antonym and w.sans == v.sans and _same_negators(claim, w, source, v):
+                continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
             out.append((n, id_, v))
             break
     return out
+
+
+_NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "contre", "moins", "peu", "faute"}
+
+
+def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str]:
+    """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out)."""
+    return {
+        t.folded
+        for t in analysis.tokens
+        if t.clause in clauses and (t.folded in _NEGATOR_WORDS or is_negative_word(t.folded))
+    }
+
+
+def _sentence_of(analysis: _Analysis, v: _Word) -> str:
+    """The sentence (cut at . ! ? and line ends) of ``analysis`` that holds ``v``."""
+    text = analysis.folded
+    start = max(text.rfind(c, 0, v.start) for c in ".!?\n") + 1
+    ends = [e for e in (text.find(c, v.end) for c in ".!?\n") if e >= 0]
+    return text[start : min(ends, default=len(text))]
+
+
+def _same_negators(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the negated side's negating words are all written in the other side's sentence too: the
+    two say the same thing, and the clauses were only cut at different places ("Inutile de légiférer plus
+    fort, le droit … étant déjà là" from "Le droit … est déjà là. Inutile de légiférer plus fort" is no
+    contradiction; "Il faut supprimer" against "il ne faut pas supprimer" still is)."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False):
+        return False
+    if claim_negated:
+        cues, other = _negators(claim, _with_compared(claim, w.clause)), _sentence_of(source, v)
+    else:
+        cues, other = _negators(source, _with_compared(source, v.clause)), claim.folded
+    words = set(re.findall(r"\w+", other))
+    return bool(cues) and cues <= words
 
 
 def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
