@@ -48,13 +48,21 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
 _NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "contre", "moins", "peu", "faute"}
 
 
-def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str]:
-    """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out)."""
-    return {
-        t.folded
-        for t in analysis.tokens
-        if t.clause in clauses and (t.folded in _NEGATOR_WORDS or is_negative_word(t.folded))
-    }
+def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
+    """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out, "plus"
+    and "personne" only after a "ne"); None when a comparison sets a term aside there (the order of the
+    terms, not a word, says which is denied)."""
+    tokens = [t for t in analysis.tokens if t.clause in clauses]
+    if any(t.compared for t in tokens):
+        return None
+    out = set()
+    for k, t in enumerate(tokens):
+        if t.folded in _NE_PARTICLES - _BARE_NEGATORS:
+            if any(x.folded in ("ne", "n") for x in tokens[max(0, k - 5) : k]):
+                out.add(t.folded)
+        elif t.folded in _NEGATOR_WORDS or is_negative_word(t.folded):
+            out.add(t.folded)
+    return out
 
 
 def _sentence_of(analysis: _Analysis, v: _Word) -> str:
@@ -77,8 +85,7 @@ def _same_negators(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> b
         cues, other = _negators(claim, _with_compared(claim, w.clause)), _sentence_of(source, v)
     else:
         cues, other = _negators(source, _with_compared(source, v.clause)), claim.folded
-    words = set(re.findall(r"\w+", other))
-    return bool(cues) and cues <= words
+    return bool(cues) and cues <= set(re.findall(r"\w+", other))
 
 
 def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
