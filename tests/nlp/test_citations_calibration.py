@@ -149,3 +149,64 @@ def test_counted_sources_are_weighed_by_the_calibration_and_still_named():
     # control: "tous les participants" (a count over the scope) is still refused by the rule itself
     s = verdict("Tous les participants regrettent que le CPF ne couvre pas les frais de transport [#1].", scope)
     assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason
+
+
+def test_a_term_set_aside_at_the_head_of_the_sentence_ends_at_its_comma():
+    # "Plutôt que de …," / "au lieu de …": only the term set aside is denied, not the rest of the sentence.
+    scope = {
+        1: "Il ne faut pas acheter des tablettes pour chaque élève, il faut financer des tuteurs dans les entreprises."
+    }
+    claim = (
+        "Plutôt que d'acheter des tablettes pour chaque élève, un participant veut financer des"
+        " tuteurs dans les entreprises [#1]."
+    )
+    s = verdict(claim, scope)
+    assert "dit le contraire" not in s.reason, s.reason
+    # control: the terms exchanged
+    swapped = (
+        "Plutôt que de financer des tuteurs dans les entreprises, un participant veut acheter des tablettes pour"
+        " chaque élève [#1]."
+    )
+    s = verdict(swapped, scope)
+    assert s.status == "non_soutenue" and "la contribution n° 1 dit le contraire : « ne faut pas acheter" in s.reason
+
+
+def test_au_lieu_de_sets_its_term_aside_like_plutot_que():
+    scope = {
+        2: "Au lieu de calculer la taxe d'habitation sur le loyer, il faudrait la calculer sur le"
+        " nombre d'habitants du logement."
+    }
+    faithful = (
+        "Un participant propose de calculer la taxe d'habitation sur le nombre d'habitants du"
+        " logement plutôt que sur le loyer [#2]."
+    )
+    assert "dit le contraire" not in verdict(faithful, scope).reason
+    # control: the preference reversed is a contradiction (the same marker on both sides proves nothing)
+    reversed_ = (
+        "Un participant propose de calculer la taxe d'habitation sur le loyer plutôt que sur"
+        " le nombre d'habitants du logement [#2]."
+    )
+    s = verdict(reversed_, scope)
+    assert s.status == "non_soutenue" and "la contribution n° 2 dit le contraire" in s.reason
+
+
+def test_a_name_written_with_digits_is_found_as_written():
+    scope = {3: "Il faudrait inclure la certification C2i dans le cursus de tous les étudiants."}
+    s = verdict("Il faudrait inclure la certification C2i dans le cursus de tous les étudiants [#3].", scope)
+    assert "n'apparaît pas" not in s.reason and s.is_verified, s.reason
+    s = verdict("Il faudrait inclure la certification B2i dans le cursus de tous les étudiants [#3].", scope)  # control
+    assert s.status == "non_soutenue" and "« B2i » n'apparaît pas dans la contribution n° 3" in s.reason
+
+
+def test_tout_comme_is_no_quantifier():
+    scope = {
+        4: "Le tutorat des apprentis est une bonne initiative. Le parrainage des jeunes diplômés est"
+        " une bonne initiative."
+    }
+    s = verdict(
+        "Le tutorat des apprentis est jugé une bonne initiative, tout comme le parrainage des jeunes diplômés [#4].",
+        scope,
+    )
+    assert "« tout »" not in s.reason, s.reason
+    s = verdict("Tous les participants jugent le tutorat des apprentis une bonne initiative [#4].", scope)  # control
+    assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason

@@ -45,7 +45,14 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
     return out
 
 
-_NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "contre", "moins", "peu", "faute"}
+SENTENCES_AROUND = 1
+"""The other side's negating word may be written in the sentence of the word or in the one before or after
+("Le droit … est déjà là. Inutile de légiférer plus fort.")."""
+
+_POSITIONAL = frozenset(["plutot", "lieu", "sans", "contre", "moins", "peu"])
+"""Negating words that deny one term of the clause, not the clause: the same word on both sides proves nothing."""
+
+_NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
 
 
 def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
@@ -65,12 +72,16 @@ def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
     return out
 
 
-def _sentence_of(analysis: _Analysis, v: _Word) -> str:
-    """The sentence (cut at . ! ? and line ends) of ``analysis`` that holds ``v``."""
+def _sentence_of(analysis: _Analysis, v: _Word, around: int = SENTENCES_AROUND) -> str:
+    """The sentence (cut at . ! ? and line ends) of ``analysis`` that holds ``v``, with ``around`` sentences on
+    each side."""
     text = analysis.folded
-    start = max(text.rfind(c, 0, v.start) for c in ".!?\n") + 1
-    ends = [e for e in (text.find(c, v.end) for c in ".!?\n") if e >= 0]
-    return text[start : min(ends, default=len(text))]
+    start, end = v.start, v.end
+    for _ in range(around + 1):
+        start = max(text.rfind(c, 0, max(start - 1, 0)) for c in ".!?\n") + 1 if start > 0 else 0
+        ends = [e for e in (text.find(c, end + 1) for c in ".!?\n") if e >= 0]
+        end = min(ends, default=len(text))
+    return text[start:end]
 
 
 def _same_negators(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
@@ -85,7 +96,9 @@ def _same_negators(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> b
         cues, other = _negators(claim, _with_compared(claim, w.clause)), _sentence_of(source, v)
     else:
         cues, other = _negators(source, _with_compared(source, v.clause)), claim.folded
-    return bool(cues) and cues <= set(re.findall(r"\w+", other))
+    if not cues or cues & _POSITIONAL:
+        return False  # "X plutôt que Y" and "Y plutôt que X" hold the same words: which term is denied matters
+    return cues <= set(re.findall(r"\w+", other))
 
 
 def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:
