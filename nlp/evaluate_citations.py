@@ -9,8 +9,8 @@ hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tun
 The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nlp/README.md``) are
 measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
-development data since they were first measured, and ``heldout4_claims.csv`` (session 8, never used to
-tune anything: the honest figure).
+development data since they were first measured, and ``heldout4_claims.csv`` (session 8, measured once with
+v5, training data of the v6 calibration since session 9).
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -48,7 +48,8 @@ HELDOUT_SETS = {
     "citations_heldout3": HELDOUT_CLAIMS.with_name("heldout3_claims.csv"),
     "citations_heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout4`` is held out."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures (all five files, dev included,
+are training data of the calibration since v6)."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3
