@@ -4,7 +4,7 @@ The rules of :mod:`nlp.citations.rules` refuse what they can name (a contradicti
 the cited texts do not hold, a count of sources); whether the rest of the sentence is *said* by the cited
 texts is a matter of degree (aligned words, closeness in meaning, unsupported parts). Hand thresholds on
 those degrees did not generalise to claims nobody had read (precision 0.61 on ``heldout3_claims.csv``), so
-a logistic regression over :data:`FEATURES` decides instead, fitted on four hand-labelled claim files by
+a logistic regression over :data:`FEATURES` decides instead, fitted on five hand-labelled claim files by
 :mod:`nlp.citations.calibrate` and stored as a small JSON (:data:`DEFAULT_PATH`). At run time this is a
 dot product in numpy: deterministic, no scikit-learn.
 """
