@@ -219,10 +219,12 @@ def tokenize(folded: str) -> list[Token]:
     """
     out: list[Token] = []
     clause = 0
+    aside = False  # the clause is a term set aside ("Plutôt que de …", "Faute de …"): a comma ends it
     matches = list(_TOKEN.finditer(folded))
     for n, m in enumerate(matches):
         text = m.group()
         if text in ";:()!?.…":
+            aside = False
             if text == "?":
                 for tok in reversed(out):
                     if tok.clause != clause:
@@ -231,16 +233,25 @@ def tokenize(folded: str) -> list[Token]:
             clause += 1
             continue
         if text == ",":
+            if aside:
+                clause += 1
+                aside = False
             continue
         nxt = matches[n + 1].group() if n + 1 < len(matches) else ""
         prev = matches[n - 1].group() if n else ""
+        opening = not out or out[-1].clause != clause or prev in ";:()!?.…"
+        if opening and text in _ASIDE_OPENERS and nxt in ("de", "d", "que", "qu"):
+            aside = True  # "Plutôt que d'alourdir les impôts, un contributeur veut …": the aside ends at the comma
         if (
             (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT))
             or (prev == "," and text in _AFTER_COMMA)
             or (text == "plutot" and nxt in ("que", "qu"))
             or (text == "et" and nxt in ("non", "pas"))
+            or (text == "au" and nxt == "lieu" and n + 2 < len(matches) and matches[n + 2].group() in _OF)
         ):  # "X et non Y": the negation is Y's alone
             clause += 1
+            if text == "au" or (text == "plutot" and n + 2 < len(matches) and matches[n + 2].group() in ("de", "d")):
+                aside = True  # "… plutôt que de dépenser en allocation, …": the term set aside ends at a comma
         compared = _sets_aside(out, clause, text, nxt)
         if compared:  # the term set aside is a clause of its own, read with the one before it
             clause += 1
@@ -248,6 +259,12 @@ def tokenize(folded: str) -> list[Token]:
         out[-1].compared = compared
     return out
 
+
+_OF = frozenset(["de", "d", "du", "des"])
+_ASIDE_OPENERS = frozenset(["plutot", "faute", "sans"])
+"""Words that open a term set aside or lacking when a clause starts with them ("Plutôt que de …", "Faute de
+cars à la campagne, …", "Sans diplôme, …"): the term ends at the next comma, the rest of the sentence is
+not denied."""
 
 _COMPARATIVES = frozenset(["plus", "mieux", "davantage"])
 _DETERMINERS = frozenset(
@@ -482,6 +499,8 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
         return prev not in ("au", "du", "a", "fois")  # "deux fois moins" is a ratio
     if word == "plutot":
         return nxt in ("que", "qu")  # "X plutôt qu'une obligation": the obligation is not wanted
+    if word == "lieu":
+        return prev == "au" and nxt in ("de", "d", "du", "des")  # "au lieu de la calculer sur le loyer"
     if word == "contre":
         return prev != "par"
     return is_negative_word(word)

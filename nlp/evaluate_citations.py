@@ -9,8 +9,10 @@ hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tun
 The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nlp/README.md``) are
 measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
-``heldout4_claims.csv`` (session 8), development data since they were first measured, and
-``heldout5_claims.csv`` (session 9, never used to tune anything: the honest figure).
+``heldout4_claims.csv`` (session 8, measured once with v4 and v5), development data since they were
+first measured (all five files, dev included, are training data of the calibration since v6), and
+``heldout5_claims.csv`` (session 9, never used to tune anything: the honest figure, measured once with v5
+and once with v6).
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).

@@ -4,13 +4,14 @@ The rules of :mod:`nlp.citations.rules` refuse what they can name (a contradicti
 the cited texts do not hold, a count of sources); whether the rest of the sentence is *said* by the cited
 texts is a matter of degree (aligned words, closeness in meaning, unsupported parts). Hand thresholds on
 those degrees did not generalise to claims nobody had read (precision 0.61 on ``heldout3_claims.csv``), so
-a logistic regression over :data:`FEATURES` decides instead, fitted on four hand-labelled claim files by
+a logistic regression over :data:`FEATURES` decides instead, fitted on five hand-labelled claim files by
 :mod:`nlp.citations.calibrate` and stored as a small JSON (:data:`DEFAULT_PATH`). At run time this is a
 dot product in numpy: deterministic, no scikit-learn.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import itertools
@@ -39,6 +40,7 @@ RULE_KINDS = (
     "placement",
     "passenger",
     "stance",
+    "count",
     "coverage",
 )
 """The kinds of refusal :func:`nlp.citations.check.check_sentence` names; the calibration file says
@@ -50,8 +52,7 @@ _SHIFT = re.compile(
     r"|egalement|meme|encore|surtout|principal|principale|principaux|premier|premiere|avant tout)\b"
 )
 
-FEATURES = (
-    "rules_accept",
+_MEASURES = (
     "aligned_share",
     "form_share",
     "vector_only",
@@ -67,18 +68,15 @@ FEATURES = (
     "similarity_best",
     "similarity_unframed",
     "common_run_share",
-    "unsupporting_sources",
-    "verbatim",
-    "n_sources",
-    "log_words",
-    "n_units",
-    *(f"flag_{kind}" for kind in RULE_KINDS),
+    "local_share",
+    "ordered_share",
 )
-"""What the calibration reads of a sentence, in the order of the stored coefficients."""
+"""Measures of support read apart for a sentence citing one source (``one_``) and several (``many_``): what a
+faithful single-source sentence looks like (its words in one passage, in order) is not what a synthesis
+looks like (each source a part), and one weight for both let the number of sources stand for support."""
 
-INCREASING = frozenset(
+_SUPPORT = frozenset(
     [
-        "rules_accept",
         "aligned_share",
         "form_share",
         "min_source_share",
@@ -89,8 +87,25 @@ INCREASING = frozenset(
         "similarity_best",
         "similarity_unframed",
         "common_run_share",
-        "verbatim",
+        "local_share",
+        "ordered_share",
     ]
+)
+
+FEATURES = (
+    "rules_accept",
+    "unsupporting_sources",
+    "verbatim",
+    "n_sources",
+    "log_words",
+    "n_units",
+    *(f"{side}_{name}" for side in ("one", "many") for name in _MEASURES),
+    *(f"flag_{kind}" for kind in RULE_KINDS),
+)
+"""What the calibration reads of a sentence, in the order of the stored coefficients."""
+
+INCREASING = frozenset(
+    ["rules_accept", "verbatim", *(f"{side}_{name}" for side in ("one", "many") for name in _SUPPORT)]
 )
 """Features whose coefficient may not be negative: more support never lowers the probability."""
 
@@ -132,7 +147,8 @@ def sentence_features(
         (a.stem, b.stem) for s in sources.values() for a, b in itertools.pairwise(s.words) if a.clause == b.clause
     }
     verbatim = bool(similarity.verbatim)
-    return {
+    local, ordered = _local_support(claim, sources)
+    values = {
         "rules_accept": float(rules_accept),
         "aligned_share": len(aligned) / n_words if n_words else 1.0,
         "form_share": len(by_form) / n_words if n_words else 1.0,
@@ -149,6 +165,8 @@ def sentence_features(
         "similarity_best": 1.0 if verbatim else similarity.best(),
         "similarity_unframed": 1.0 if verbatim else _unframed_similarity(claim, sources, similarity),
         "common_run_share": _common_run(claim, sources),
+        "local_share": local,
+        "ordered_share": ordered,
         "unsupporting_sources": float(len(ids) - len(supporting)),
         "verbatim": float(verbatim),
         "n_sources": float(len(ids)),
@@ -156,6 +174,11 @@ def sentence_features(
         "n_units": float(len(unit_shares)),
         **{f"flag_{kind}": float(kind in kinds) for kind in RULE_KINDS},
     }
+    side, other = ("many", "one") if len(ids) > 1 else ("one", "many")
+    for name in _MEASURES:
+        values[f"{side}_{name}"] = values.pop(name)
+        values[f"{other}_{name}"] = 0.0
+    return values
 
 
 # A reporting frame ("Un participant propose de", "Selon une contribution,") is the claim speaking about its
@@ -181,6 +204,41 @@ def _unframed_similarity(claim, sources: Mapping[int, _Analysis], similarity) ->
 
     rest = claim.text[frame.end() :] if len(claim.text) == len(claim.folded) else claim.folded[frame.end() :]
     return _Similarity(rest, similarity.sources).best() if rest.strip() else similarity.best()
+
+
+def _local_support(claim, sources: Mapping[int, _Analysis]) -> tuple[float, float]:
+    """How much of the claim one passage of a cited text (a sentence or two in a row) says in its own words:
+    (share of the claim's content words found there as such, share found there in the claim's order).
+
+    A trimmed extract ("Un participant propose de réduire leurs impôts pendant cinq ans …" from a longer
+    sentence) has all its words in one sentence of the source, in order, while its cosine with the whole
+    sentence is lowered by what was trimmed; a sentence made of words spread over a long text does not.
+    """
+    from nlp.citations.analysis import _same_form
+
+    words = claim.words
+    if not words:
+        return 1.0, 1.0
+    canon = [next((j for j in range(i) if _same_form(words[j].folded, w.folded)), i) for i, w in enumerate(words)]
+    matched: dict[str, int] = {}
+    best_share = best_order = 0
+    for source in sources.values():
+        ends = [m.start() for m in re.finditer(r"[.!?\n]", source.folded)]
+        by_sentence: dict[int, list[int]] = {}
+        for v in source.words:
+            if v.folded not in matched:
+                matched[v.folded] = next((canon[j] for j, w in enumerate(words) if _same_form(w.folded, v.folded)), -1)
+            if matched[v.folded] >= 0:
+                by_sentence.setdefault(bisect.bisect(ends, v.start), []).append(matched[v.folded])
+        keys = sorted(by_sentence)
+        passages = [by_sentence[k] for k in keys]
+        passages += [by_sentence[a] + by_sentence[b] for a, b in itertools.pairwise(keys) if b == a + 1]
+        for passage in passages:
+            found = set(passage)
+            best_share = max(best_share, sum(c in found for c in canon))
+            blocks = difflib.SequenceMatcher(None, canon, passage, autojunk=False).get_matching_blocks()
+            best_order = max(best_order, sum(b.size for b in blocks))
+    return best_share / len(words), best_order / len(words)
 
 
 def _common_run(claim, sources: Mapping[int, _Analysis]) -> float:

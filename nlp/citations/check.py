@@ -274,7 +274,7 @@ def _examine(
         if len(saying) < claimed[0]:
             refusals.append(
                 (
-                    "quantifier",
+                    "count",
                     f"« {claimed[1]} » : {_plural(len(saying), 'contribution')} citée"
                     f"{'s' if len(saying) > 1 else ''} le dit",
                 )

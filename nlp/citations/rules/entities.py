@@ -158,7 +158,13 @@ def _entity_in(entity: str, analysis: _Analysis) -> bool:
     if not parts:
         return True
     words = {t.folded for t in analysis.tokens}
-    return all(p in words or (len(p) >= 4 and any(w.startswith(p) for w in words)) for p in parts)
+    return all(
+        p in words
+        or (len(p) >= 4 and any(w.startswith(p) for w in words))
+        # "C2i", "B2i", "M2": the tokens split letters from digits, the text holds the name as written
+        or (any(c.isdigit() for c in p) and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", analysis.folded))
+        for p in parts
+    )
 
 
 def _swapped_roles(claim: _Analysis, sources: dict[int, _Analysis]) -> list[str]:

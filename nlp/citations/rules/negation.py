@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp._polarity import is_negative_word
+from nlp._polarity import _BARE_NEGATORS, _NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
 
 
@@ -38,9 +38,67 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue
             if not antonym and w.polarity == 0 and _wished(claim, w) and _lacking(source, v):
                 continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
+            if not antonym and w.sans == v.sans and _same_negators(claim, w, source, v):
+                continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
             out.append((n, id_, v))
             break
     return out
+
+
+SENTENCES_AROUND = 1
+"""The other side's negating word may be written in the sentence of the word or in the one before or after
+("Le droit … est déjà là. Inutile de légiférer plus fort.")."""
+
+_POSITIONAL = frozenset(["plutot", "lieu", "sans", "contre", "moins", "peu"])
+"""Negating words that deny one term of the clause, not the clause: the same word on both sides proves nothing."""
+
+_NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
+
+
+def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
+    """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out, "plus"
+    and "personne" only after a "ne"); None when a comparison sets a term aside there (the order of the
+    terms, not a word, says which is denied)."""
+    tokens = [t for t in analysis.tokens if t.clause in clauses]
+    if any(t.compared for t in tokens):
+        return None
+    out = set()
+    for k, t in enumerate(tokens):
+        if t.folded in _NE_PARTICLES - _BARE_NEGATORS:
+            if any(x.folded in ("ne", "n") for x in tokens[max(0, k - 5) : k]):
+                out.add(t.folded)
+        elif t.folded in _NEGATOR_WORDS or is_negative_word(t.folded):
+            out.add(t.folded)
+    return out
+
+
+def _sentence_of(analysis: _Analysis, v: _Word, around: int = SENTENCES_AROUND) -> str:
+    """The sentence (cut at . ! ? and line ends) of ``analysis`` that holds ``v``, with ``around`` sentences on
+    each side."""
+    text = analysis.folded
+    start, end = v.start, v.end
+    for _ in range(around + 1):
+        start = max(text.rfind(c, 0, max(start - 1, 0)) for c in ".!?\n") + 1 if start > 0 else 0
+        ends = [e for e in (text.find(c, end + 1) for c in ".!?\n") if e >= 0]
+        end = min(ends, default=len(text))
+    return text[start:end]
+
+
+def _same_negators(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the negated side's negating words are all written in the other side's sentence too: the
+    two say the same thing, and the clauses were only cut at different places ("Inutile de légiférer plus
+    fort, le droit … étant déjà là" from "Le droit … est déjà là. Inutile de légiférer plus fort" is no
+    contradiction; "Il faut supprimer" against "il ne faut pas supprimer" still is)."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False):
+        return False
+    if claim_negated:
+        cues, other = _negators(claim, _with_compared(claim, w.clause)), _sentence_of(source, v)
+    else:
+        cues, other = _negators(source, _with_compared(source, v.clause)), claim.folded
+    if not cues or cues & _POSITIONAL:
+        return False  # "X plutôt que Y" and "Y plutôt que X" hold the same words: which term is denied matters
+    return cues <= set(re.findall(r"\w+", other))
 
 
 def _with_compared(analysis: _Analysis, clause: int) -> tuple[int, ...]:

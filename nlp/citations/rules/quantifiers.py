@@ -23,8 +23,8 @@ def _quantifiers(tokens: list[Token]) -> dict[str, str]:
                 nxt in _PERIOD_UNITS or after in _PERIOD_UNITS or _parse_number(after) or after in _NUMBER_WORDS
             ):
                 continue  # a frequency, checked with the numbers
-            if word == "tout" and (prev == "du" or nxt in ("a", "au", "de")):
-                continue  # "pas du tout", "tout à fait", "tout au long", "tout de suite"
+            if word == "tout" and (prev == "du" or nxt in ("a", "au", "de", "comme")):
+                continue  # "pas du tout", "tout à fait", "tout au long", "tout de suite", "tout comme"
             if word == "ensemble" and prev not in ("l",):
                 continue
             out["tous"] = word if word != "ensemble" else "l'ensemble"
