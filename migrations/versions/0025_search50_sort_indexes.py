@@ -1,6 +1,6 @@
 """The most supported and most commented orders walk indexes of visible contributions only
 
-Revision ID: 0025_search50_visible_sort_indexes
+Revision ID: 0025_search50_sort_indexes
 Revises: 0024_comments1m_counts
 Create Date: 2026-12-03 11:20:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0025_search50_visible_sort_indexes"
+revision = "0025_search50_sort_indexes"
 down_revision = "0024_comments1m_counts"
 branch_labels = None
 depends_on = None
