@@ -122,6 +122,7 @@ class SimilarIndex:
         self.ids_ = list(ids)
         self._row_of = {id_: r for r, id_ in enumerate(ids)}
         self._retired: list[int] = []  # rows whose text was replaced
+        self._last_analysed = None  # see _analysed
         self._postings = matrix.T.tocsr()
         self._pending: list[sp.csr_matrix] = []
         self._n_merged = len(ids)
@@ -254,6 +255,7 @@ class SimilarIndex:
         return ids, texts
 
     def _append(self, ids: list, texts: list[str], raw: np.ndarray | None) -> None:
+        self._last_analysed = None
         start = len(self.ids_)
         for id_ in ids:
             self._row_of[id_] = len(self.ids_)
@@ -323,14 +325,12 @@ class SimilarIndex:
             raise ValueError(f"k must be at least 1, got {k}")
         if not FrenchAnalyzer(self.stemmer).stems(text):
             return []
-        restricted = None
+        scores, centred = self._analysed(text, vector)
         if restrict_ids is not None:
-            restricted = np.unique(np.fromiter((self._row_of[i] for i in restrict_ids if i in self._row_of), np.int64))
-        scores = self._scores(self.vectorizer_.transform([text]))
+            rows = np.unique(np.fromiter((self._row_of[i] for i in restrict_ids if i in self._row_of), np.int64))
+            return self._best(rows, self._restricted_scores(rows, scores, centred), k, min_score, exclude_ids)
         if self.semantic:
-            raw = embeddings.as_matrix([vector], 1) if vector is not None else embeddings.embed([text], self.encoder)
-            centred = embeddings.centred(raw, self._mean)[0]
-            rows = restricted if restricted is not None else self._meaning_rows(centred, scores)
+            rows = self._meaning_rows(centred, scores)
             hybrid = np.zeros(self._n_rows, np.float32) if scores is None else (1 - self.semantic_weight) * scores
             # One thread: a product of a few thousand rows gains nothing from a second one, and
             # on a busy host OpenBLAS's threads spin (measured: 5 ms instead of 13 ms at 30,000 texts).
@@ -338,22 +338,54 @@ class SimilarIndex:
                 meaning = np.maximum(self._meaning(centred, rows), 0.0)
             hybrid[slice(None) if rows is None else rows] += self.semantic_weight * meaning
             scores = hybrid
+        elif scores is not None:
+            scores = scores.copy()  # kept for the next query of this text
+        return self._best(None, scores, k, min_score, exclude_ids)
+
+    def _analysed(self, text: str, vector) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(lexical score of every row or None, the centred embedding of ``text`` or None) — the same for
+        two queries of one text on an unchanged index (a search ranks the whole process, then its word
+        hits): the last text's are kept, and the index's changes forget them. Not to be modified."""
+        key = (text, self._n_rows)
+        if vector is None and self._last_analysed is not None and self._last_analysed[0] == key:
+            return self._last_analysed[1]
+        scores = self._scores(self.vectorizer_.transform([text]))
+        centred = None
+        if self.semantic:
+            raw = embeddings.as_matrix([vector], 1) if vector is not None else embeddings.embed([text], self.encoder)
+            centred = embeddings.centred(raw, self._mean)[0]
+        if vector is None:
+            self._last_analysed = (key, (scores, centred))
+        return scores, centred
+
+    def _restricted_scores(self, rows: np.ndarray, lexical: np.ndarray | None, centred) -> np.ndarray | None:
+        """The hybrid scores of ``rows`` only (a search's word hits: a thousand rows, not the whole index)."""
+        if not self.semantic:
+            return None if lexical is None else lexical[rows]
+        hybrid = np.zeros(len(rows), np.float32) if lexical is None else (1 - self.semantic_weight) * lexical[rows]
+        with _blas().limit(limits=1, user_api="blas"):
+            meaning = np.maximum(self._meaning(centred, rows), 0.0)
+        hybrid += self.semantic_weight * meaning
+        return hybrid
+
+    def _best(self, rows: np.ndarray | None, scores: np.ndarray | None, k: int, min_score: float, exclude_ids):
+        """The ``k`` best of ``scores`` (of ``rows``, or of every row when None) at ``min_score`` or more,
+        retired and excluded rows left out, best first (ties: the earlier row first)."""
         if scores is None:
             return []
-        if restricted is not None:
-            allowed = np.zeros(scores.size, dtype=bool)
-            allowed[restricted] = True
-            scores = np.where(allowed, scores, 0.0)
-        scores[self._retired] = 0.0
-        for id_ in exclude_ids:
-            row = self._row_of.get(id_)
-            if row is not None:
-                scores[row] = 0.0
+        excluded = [self._row_of[id_] for id_ in exclude_ids if id_ in self._row_of]
+        if rows is None:
+            scores[self._retired] = 0.0
+            scores[excluded] = 0.0
+        else:
+            scores[np.isin(rows, self._retired)] = 0.0
+            scores[np.isin(rows, excluded)] = 0.0
         candidates = np.flatnonzero(scores >= max(min_score, 1e-9))
         if candidates.size > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        order = candidates[np.lexsort((candidates, -scores[candidates]))]
-        return [(self.ids_[r], round(float(scores[r]), 4)) for r in order]
+        row_of = candidates if rows is None else rows[candidates]
+        order = np.lexsort((row_of, -scores[candidates]))
+        return [(self.ids_[row_of[i]], round(float(scores[candidates[i]]), 4)) for i in order]
 
     def _meaning_rows(self, centred: np.ndarray, lexical: np.ndarray | None) -> np.ndarray | None:
         """Rows whose meaning is scored: all (None) on a small index, else the members of the

@@ -50,6 +50,10 @@ def _search_key_default(context) -> str:
     return search_key(parameters.get("title"), parameters.get("text"))
 
 
+# Partial indexes of the contributions a listing shows (every listing filters on this).
+VISIBLE_ONLY = {"sqlite_where": sa.text("hidden_at IS NULL"), "postgresql_where": sa.text("hidden_at IS NULL")}
+
+
 class Contribution(db.Model):
     """One person's or one workshop table's contribution to a process.
 
@@ -63,11 +67,26 @@ class Contribution(db.Model):
         sa.Index("ix_contributions_process_kind_recent", "process_id", "kind", "id"),
         sa.Index("ix_contributions_author_recent", "author_id", "id"),
         # "Les plus soutenues", by numbered pages: without them a page sorted 1,000,000 rows (5.6 s on SQLite).
-        sa.Index("ix_contributions_process_supports", "process_id", "n_supports", "id"),
-        sa.Index("ix_contributions_process_theme_supports", "process_id", "theme_id", "n_supports", "id"),
+        # Visible rows only (migration 0025): a page's ids are read from the index alone, page 1,000 included
+        sa.Index("ix_contributions_process_supports", "process_id", "n_supports", "id", **VISIBLE_ONLY),
+        sa.Index(
+            "ix_contributions_process_theme_supports",
+            "process_id",
+            "theme_id",
+            "n_supports",
+            "id",
+            **VISIBLE_ONLY,
+        ),
         # "Les plus commentées", the same way (7.8 s on SQLite before, grouping every comment of the process).
-        sa.Index("ix_contributions_process_comments", "process_id", "n_comments", "id"),
-        sa.Index("ix_contributions_process_theme_comments", "process_id", "theme_id", "n_comments", "id"),
+        sa.Index("ix_contributions_process_comments", "process_id", "n_comments", "id", **VISIBLE_ONLY),
+        sa.Index(
+            "ix_contributions_process_theme_comments",
+            "process_id",
+            "theme_id",
+            "n_comments",
+            "id",
+            **VISIBLE_ONLY,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -149,3 +149,26 @@ def test_a_replaced_text_is_found_by_its_new_words_and_meaning_only(index):
     assert sorted(index.ids_) == [1, 2, 3, 4]  # the refit dropped the old row
     with pytest.raises(ValueError, match="not indexed"):
         index.replace([9], ["texte inconnu"])
+
+
+@pytest.mark.parametrize("semantic", [False, True])
+def test_a_restricted_query_scores_its_rows_as_the_whole_index_does(semantic):
+    """A search ranks the whole process, then its word hits with ``restrict_ids``: the second query reuses
+    the text's analysis and scores only those rows; its scores are the full query's for those rows."""
+    texts = TEXTS + DISTRACTORS + [PARTNER]
+    index = SimilarIndex(semantic=semantic).fit(list(range(1, len(texts) + 1)), texts)
+    query = "les formateurs et les pistes cyclables"
+    everything = dict(index.query(query, k=len(texts), min_score=0.0))
+    restricted = [5, 1, 11, 4, 2, 99]  # 99: not indexed; 1 and 4 tie in words
+    found = index.query(query, k=len(texts), min_score=0.0, restrict_ids=restricted)
+    assert found == sorted(
+        ((i, s) for i, s in everything.items() if i in restricted), key=lambda pair: (-pair[1], pair[0])
+    )
+    assert len(found) >= 3  # control: the check compares real scores
+    assert [i for i, _ in index.query(query, k=2, min_score=0.0, restrict_ids=restricted)] == [i for i, _ in found[:2]]
+    # A change of the index forgets the kept analysis: an added text is scored, a replaced one moves.
+    index.add([50], ["les formateurs des pistes cyclables"])
+    assert 50 in dict(index.query(query, k=3, min_score=0.0, restrict_ids=[50, 1]))
+    index.replace([1], ["baisser la TVA sur le pain"])
+    assert 1 not in dict(index.query(query, k=5, min_score=0.0, restrict_ids=[1, 50]))
+    assert 1 in dict(index.query("TVA pain", k=5, min_score=0.0, restrict_ids=[1, 50]))
