@@ -122,7 +122,8 @@ class SimilarIndex:
         self.ids_ = list(ids)
         self._row_of = {id_: r for r, id_ in enumerate(ids)}
         self._retired: list[int] = []  # rows whose text was replaced
-        self._last_analysed = None  # see _analysed
+        # the last text's analysis, see _analysed
+        self._last_analysed: tuple[tuple[str, int], tuple[np.ndarray | None, np.ndarray | None]] | None = None
         self._postings = matrix.T.tocsr()
         self._pending: list[sp.csr_matrix] = []
         self._n_merged = len(ids)
@@ -327,9 +328,12 @@ class SimilarIndex:
             return []
         scores, centred = self._analysed(text, vector)
         if restrict_ids is not None:
-            rows = np.unique(np.fromiter((self._row_of[i] for i in restrict_ids if i in self._row_of), np.int64))
-            return self._best(rows, self._restricted_scores(rows, scores, centred), k, min_score, exclude_ids)
+            restricted = np.unique(np.fromiter((self._row_of[i] for i in restrict_ids if i in self._row_of), np.int64))
+            return self._best(
+                restricted, self._restricted_scores(restricted, scores, centred), k, min_score, exclude_ids
+            )
         if self.semantic:
+            assert centred is not None  # a semantic index always encodes the text
             rows = self._meaning_rows(centred, scores)
             hybrid = np.zeros(self._n_rows, np.float32) if scores is None else (1 - self.semantic_weight) * scores
             # One thread: a product of a few thousand rows gains nothing from a second one, and
