@@ -33,6 +33,7 @@ def _download_pdf(page, tmp_path):
     page.get_by_text("Exporter", exact=True).click()
     page.get_by_role("link", name="PDF", exact=True).click()
     expect(page.get_by_role("heading", name="PDF prêt")).to_be_visible(timeout=120_000)
+    assert _serious_violations(page) == []
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger le PDF").click()
     download = download_info.value
