@@ -9,8 +9,8 @@ Where a job's progress lives: a job that leaves a record (a clustering run, a pl
 status and progress on that row, next to its results, with a ``heartbeat`` while it computes; a job
 that must stay one database transaction (an import, an assistant answer) cannot show progress in a
 row, which the transaction would hide (and on SQLite a second writer would wait for it), so it reports
-through ``put_job`` in the queue's own storage (its file, or Redis: shared by every host). Both reach the page in the ``JobState`` shape
-that one widget polls (``static/js/progress.js``).
+through ``put_job`` in the queue's own storage (its file, or Redis: shared by every host). Both reach
+the page in the ``JobState`` shape that one widget polls (``static/js/progress.js``).
 """
 
 from __future__ import annotations
