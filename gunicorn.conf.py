@@ -13,6 +13,11 @@ threads = int(os.environ.get("CONTRIB_WEB_THREADS", 2))
 # The app (and the nlp libraries, seconds to import) is loaded once, then workers fork ready to serve:
 # no worker is still booting when the first people arrive, and the loaded code is shared memory.
 preload_app = True
+# A worker silent this long is killed and restarted (gunicorn's default is 30 s). Every request is meant to
+# end well within it: what takes longer (large imports, clustering, summaries of large scopes, the plaidoyer's
+# PDF) runs on the task queue. 60 s leaves room for a request slowed down by a loaded host (the largest
+# plaidoyer's DOCX takes 3 s of CPU) without letting a stuck worker hold its connections for minutes.
+timeout = int(os.environ.get("CONTRIB_WEB_TIMEOUT", 60))
 keepalive = 75  # as long as a proxy in front keeps its connections
 # gunicorn's control socket has one default path per user: several instances on one machine would share it.
 control_socket_disable = True

@@ -5,17 +5,18 @@ arguments and starts it with ``tasks.enqueue("area.name", ...)``. The queue come
 ``TASK_QUEUE`` setting (``CONTRIB_TASK_QUEUE``); ``flask worker`` runs the consumer, which creates
 the app once and runs every task inside an app context, with a session of its own.
 
-Where a job's progress lives: a job that leaves a record (a clustering run) keeps its status and
-progress on that row, next to its results; a job that must stay one database transaction (an
-import, an assistant answer) cannot show progress in a row, which the transaction would hide (and
-on SQLite a second writer would wait for it), so it reports through ``put_job`` in the queue's own
-storage (its file, or Redis: shared by every host). Both reach the page in the ``JobState`` shape
-that one widget polls (``static/js/progress.js``).
+Where a job's progress lives: a job that leaves a record (a clustering run, a plaidoyer PDF) keeps its
+status and progress on that row, next to its results, with a ``heartbeat`` while it computes; a job
+that must stay one database transaction (an import, an assistant answer) cannot show progress in a
+row, which the transaction would hide (and on SQLite a second writer would wait for it), so it reports
+through ``put_job`` in the queue's own storage (its file, or Redis: shared by every host). Both reach
+the page in the ``JobState`` shape that one widget polls (``static/js/progress.js``).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 
 from contrib.core import audit
+from contrib.models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +161,35 @@ def put_state(key: str, state: dict) -> None:
 def get_state(key: str) -> dict | None:
     """The progress stored under ``key``, left in place for the next reader."""
     return queue().get(key, peek=True)
+
+
+class heartbeat:
+    """While a long computation runs, a thread touches ``heartbeat_at`` of row ``row_id`` of ``table`` every
+    ``every_seconds`` on its own connection, so readers can tell a job still working from one whose worker died
+    (a job that keeps its progress on its row: a clustering run, a plaidoyer PDF)."""
+
+    def __init__(self, table: sa.Table, row_id: int, every_seconds: float):
+        from contrib.extensions import db
+
+        self.table, self.row_id, self.every_seconds = table, row_id, every_seconds
+        self.engine = db.engine
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{table.name}-{row_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.every_seconds):
+            with self.engine.begin() as connection:
+                connection.execute(
+                    sa.update(self.table).where(self.table.c.id == self.row_id).values(heartbeat_at=utcnow())
+                )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop.set()
+        self.thread.join()
 
 
 def create_consumer(app: Flask, *, workers: int = 2, max_delay: float = 2.0):

@@ -370,6 +370,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.nodb)
 
 
+def finished_pdf(plaidoyer_id: int, version_id: int | None = None):
+    """A finished plaidoyer PDF stored as data (no worker), for tests that walk every route."""
+    from contrib.models import PlaidoyerPdf, RunStatus
+
+    data = b"%PDF-1.7\n% stored as data\n%%EOF\n"
+    pdf = PlaidoyerPdf(
+        plaidoyer_id=plaidoyer_id,
+        version_id=version_id,
+        status=RunStatus.DONE,
+        progress=100,
+        progress_message="PDF prêt.",
+        content=data,
+        n_bytes=len(data),
+    )
+    db.session.add(pdf)
+    db.session.commit()
+    return pdf
+
+
 def finished_run(process: Process, clusters: dict[str, list[Contribution]]):
     """A finished clustering run of ``process`` stored as data (no worker): ``{key: members}``."""
     from contrib.models import Cluster, ClusteringRun, ClusterMembership, RunStatus

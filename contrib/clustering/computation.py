@@ -5,7 +5,6 @@ transaction at the end (a killed worker never leaves half a run)."""
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -57,7 +56,7 @@ def execute_run(run_id: int) -> None:
         constraints = _constraints(run.process_id, set(corpus.ids))
         previous = assignment_of(run.previous_run_id) if run.previous_run_id else {}
         _progress(run_id, 25, f"Regroupement de {len(corpus.ids)} contributions…")
-        with _heartbeat(run_id):
+        with tasks.heartbeat(ClusteringRun.__table__, run_id, HEARTBEAT_EVERY_SECONDS):
             result = nlp.cluster_contributions(
                 corpus.ids,
                 corpus.texts,
@@ -131,30 +130,6 @@ def finish_failed(run_id: int, message: str) -> None:
             .values(status=RunStatus.FAILED, progress_message=message, finished_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-
-
-class _heartbeat:
-    """While the computation runs, a thread touches the run's heartbeat on its own connection."""
-
-    def __init__(self, run_id: int):
-        self.run_id = run_id
-        self.engine = db.engine
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
-
-    def _beat(self) -> None:
-        table = ClusteringRun.__table__
-        while not self.stop.wait(HEARTBEAT_EVERY_SECONDS):
-            with self.engine.begin() as connection:
-                connection.execute(sa.update(table).where(table.c.id == self.run_id).values(heartbeat_at=utcnow()))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop.set()
-        self.thread.join()
 
 
 def _load_corpus(process_id: int) -> _Corpus:

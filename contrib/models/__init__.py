@@ -23,7 +23,7 @@ from contrib.models.contributions import (
 from contrib.models.duplicates import DismissedPair, DuplicateGroup, DuplicateMember, DuplicateStatus
 from contrib.models.imports import ImportBatch, ImportedRow, ImportStatus
 from contrib.models.notifications import Notification
-from contrib.models.plaidoyer import Plaidoyer, PlaidoyerItem, PlaidoyerSection, PlaidoyerVersion
+from contrib.models.plaidoyer import Plaidoyer, PlaidoyerItem, PlaidoyerPdf, PlaidoyerSection, PlaidoyerVersion
 from contrib.models.prioritisation import (
     BallotCard,
     DotAllocation,
@@ -82,6 +82,7 @@ __all__ = [
     "PairwiseVote",
     "Plaidoyer",
     "PlaidoyerItem",
+    "PlaidoyerPdf",
     "PlaidoyerSection",
     "PlaidoyerVersion",
     "PrioritisationSession",

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contrib.extensions import db
 from contrib.models.accounts import User
-from contrib.models.base import utcnow
+from contrib.models.base import enum_column, utcnow
+from contrib.models.clustering import RunStatus
 from contrib.models.proposals import Proposal
 
 PLAIDOYER_TITLE_MAX_LENGTH = 200
@@ -100,3 +101,37 @@ class PlaidoyerVersion(db.Model):
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
     created_by: Mapped[User | None] = relationship()
+
+
+class PlaidoyerPdf(db.Model):
+    """A PDF of the document (``version_id`` None) or of a version, made by the task queue.
+
+    Status, progress and the finished file live on this row, which every web host reads from the shared
+    database: the page that waits for it may be served by any host. A version's PDF never changes, so its
+    finished row is served again to anyone who asks; the current document's is made afresh each time.
+    Only the latest finished row of each (plaidoyer, version) is kept.
+    """
+
+    __tablename__ = "plaidoyer_pdfs"
+    __table_args__ = (sa.Index("ix_plaidoyer_pdfs_plaidoyer_version", "plaidoyer_id", "version_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plaidoyer_id: Mapped[int] = mapped_column(sa.ForeignKey("plaidoyers.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plaidoyer_versions.id", ondelete="CASCADE"))
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
+    progress: Mapped[int] = mapped_column(default=0)
+    progress_message: Mapped[str] = mapped_column(sa.String(300), default="")
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    n_bytes: Mapped[int] = mapped_column(default=0)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    version: Mapped[PlaidoyerVersion | None] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)

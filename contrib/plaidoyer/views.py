@@ -1,17 +1,17 @@
 """Plaidoyer: staff assemble the document, freeze versions, compare them and export them."""
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.core import undo
-from contrib.core.errors import ContribError, InvalidInput
+from contrib.core.errors import Conflict, ContribError, InvalidInput
 from contrib.core.forms import attach_error
 from contrib.core.french import count
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.core.views import run_act
 from contrib.models import Role
-from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
+from contrib.plaidoyer import acts, pdf_jobs, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import diff as diffs
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
@@ -365,16 +365,7 @@ def compare(plaidoyer_id):
     )
 
 
-def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
-    stem = f"plaidoyer-{plaidoyer.id}" + (f"-v{version.number}" if version else "-actuel")
-    export = plaidoyer_exports.render(
-        content,
-        file_format,
-        meta=plaidoyer_versions.version_meta(version),
-        base_url=current_app.config["PUBLIC_URL"],
-        stem=stem,
-    )
-    plaidoyer_versions.record_export(plaidoyer.id, file_format, version, actor=current_user)
+def _attachment(export) -> Response:
     return Response(
         export.content,
         mimetype=export.mimetype,
@@ -382,10 +373,35 @@ def _download(plaidoyer, content: dict, file_format: str, version=None) -> Respo
     )
 
 
+def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
+    export = plaidoyer_exports.render(
+        content,
+        file_format,
+        meta=plaidoyer_versions.version_meta(version),
+        base_url=current_app.config["PUBLIC_URL"],
+        stem=pdf_jobs.file_stem(plaidoyer.id, version),
+    )
+    plaidoyer_versions.record_export(plaidoyer.id, file_format, version, actor=current_user)
+    return _attachment(export)
+
+
+def _start_pdf(plaidoyer_id: int, version_id: int | None, back: str):
+    """The PDF is laid out by the task queue (tens of seconds for a large document): queue it, or find the one
+    being made or the version's finished one, and show its page."""
+    try:
+        pdf = pdf_jobs.request_pdf(plaidoyer_id, version_id, actor=current_user)
+    except Conflict as error:
+        flash(error.message, "error")
+        return redirect(back)
+    return redirect(url_for(".pdf", plaidoyer_id=plaidoyer_id, pdf_id=pdf.id), 303)
+
+
 @bp.get("/<int:plaidoyer_id>/export.<file_format>")
 @role_required(Role.STAFF)
 def export(plaidoyer_id, file_format):
     plaidoyer = documents.get(plaidoyer_id)
+    if file_format == "pdf":
+        return _start_pdf(plaidoyer.id, None, url_for(".show", plaidoyer_id=plaidoyer.id))
     return _download(plaidoyer, documents.document(plaidoyer), file_format)
 
 
@@ -394,4 +410,37 @@ def export(plaidoyer_id, file_format):
 def export_version(plaidoyer_id, version_id, file_format):
     plaidoyer = documents.get(plaidoyer_id)
     version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
+    if file_format == "pdf":
+        return _start_pdf(
+            plaidoyer.id, version.id, url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id)
+        )
     return _download(plaidoyer, version.content, file_format, version)
+
+
+@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>")
+@role_required(Role.STAFF)
+def pdf(plaidoyer_id, pdf_id):
+    plaidoyer = documents.get(plaidoyer_id)
+    made = pdf_jobs.get_pdf(plaidoyer.id, pdf_id, actor=current_user)
+    if made.version_id is None:
+        again = url_for(".export", plaidoyer_id=plaidoyer.id, file_format="pdf")
+    else:
+        again = url_for(".export_version", plaidoyer_id=plaidoyer.id, version_id=made.version_id, file_format="pdf")
+    return render_template("plaidoyer/pdf.html", plaidoyer=plaidoyer, pdf=made, again=again)
+
+
+@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>/etat")
+@role_required(Role.STAFF)
+def pdf_status(plaidoyer_id, pdf_id):
+    return jsonify(pdf_jobs.pdf_status(plaidoyer_id, pdf_id, actor=current_user))
+
+
+@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>/fichier")
+@role_required(Role.STAFF)
+def pdf_file(plaidoyer_id, pdf_id):
+    try:
+        export = pdf_jobs.download(plaidoyer_id, pdf_id, actor=current_user)
+    except Conflict as error:
+        flash(error.message, "error")
+        return redirect(url_for(".pdf", plaidoyer_id=plaidoyer_id, pdf_id=pdf_id))
+    return _attachment(export)

@@ -1,5 +1,6 @@
 """Staff assemble the plaidoyer in a real browser: menus, a proposal's text edited in place, a version,
-the comparison, and the PDF downloaded and read back like a ministry reader would."""
+the comparison, and the PDF (laid out by a real task-queue worker while its page waits) downloaded and read
+back like a ministry reader would."""
 
 import io
 import re
@@ -27,7 +28,21 @@ def _download(page, link_name: str, tmp_path):
     return download.suggested_filename, path.read_bytes()
 
 
-def test_staff_assemble_edit_in_place_snapshot_compare_and_export(live_app, page, tmp_path):
+def _download_pdf(page, tmp_path):
+    """The PDF link opens « Préparation du PDF… », which follows the worker and offers the file when ready."""
+    page.get_by_text("Exporter", exact=True).click()
+    page.get_by_role("link", name="PDF", exact=True).click()
+    expect(page.get_by_role("heading", name="PDF prêt")).to_be_visible(timeout=120_000)
+    assert _serious_violations(page) == []
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le PDF").click()
+    download = download_info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    return download.suggested_filename, path.read_bytes()
+
+
+def test_staff_assemble_edit_in_place_snapshot_compare_and_export(live_app, task_worker, page, tmp_path):
     with live_app.app_context():
         factory = Factory()
         staff, moderator = factory.user(Role.STAFF), factory.user(Role.MODERATOR)
@@ -98,7 +113,7 @@ def test_staff_assemble_edit_in_place_snapshot_compare_and_export(live_app, page
     ]
     assert document.core_properties.author.endswith("(CPOF)")
 
-    name, data = _download(page, "PDF", tmp_path)
+    name, data = _download_pdf(page, tmp_path)
     assert name.endswith("-actuel.pdf")
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
     assert "Plaidoyer national 2026" in pages[0] and "CPOF" in pages[0] and "Document de travail" in pages[0]

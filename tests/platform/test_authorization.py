@@ -14,7 +14,7 @@ from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.prioritisation import cards, plenary
 from contrib.proposals import services as proposals
-from tests.conftest import finished_run
+from tests.conftest import finished_pdf, finished_run
 
 ANONYMOUS = None
 # Routes on a person's own object: the world's object is nobody's here, so every logged-in role is refused
@@ -148,6 +148,9 @@ EXPECTED = {
     "plaidoyer.compare": Role.STAFF,
     "plaidoyer.export": Role.STAFF,
     "plaidoyer.export_version": Role.STAFF,
+    "plaidoyer.pdf": Role.STAFF,
+    "plaidoyer.pdf_status": Role.STAFF,
+    "plaidoyer.pdf_file": Role.STAFF,
 }
 ROLES = [ANONYMOUS, *Role]
 
@@ -186,6 +189,7 @@ def world(factory):
     document = plaidoyer_acts.create("Plaidoyer national", actor=staff)
     section = placement.add_proposal(document.id, proposal.id, actor=staff)
     version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
+    pdf = finished_pdf(document.id, version.id)
     run = finished_run(process, {"c1": [contribution]})
     return {
         "run_id": run.id,
@@ -195,6 +199,7 @@ def world(factory):
         "plaidoyer_id": document.id,
         "section_id": section.id,
         "version_id": version.id,
+        "pdf_id": pdf.id,
         "contribution_id": contribution.id,
         "process_id": process.id,
         "theme_id": process.themes[0].id,

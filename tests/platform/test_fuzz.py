@@ -43,7 +43,7 @@ from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.prioritisation import cards, plenary, proposal_life
 from contrib.proposals import services as proposals
-from tests.conftest import PASSWORD, finished_run
+from tests.conftest import PASSWORD, finished_pdf, finished_run
 from tests.platform.test_authorization import EXPECTED
 
 FUZZ_SETTINGS = settings(
@@ -405,6 +405,7 @@ def world(factory):
     proposal_life.set_status(other.id, "retained", None, moderator=moderator)  # what a plaidoyer takes in
     reports.report("contribution", contribution.id, "off_topic", None, reporter=factory.user())
     version = plaidoyer_versions.snapshot(document.id, "Première version", actor=staff)
+    pdf = finished_pdf(document.id, version.id)
     run = finished_run(process, {"c1": [contribution, *twins], "c2": [loose]})
     proposal_version = proposals.get_proposal(proposal.id).version
     # An assistant answer whose first sentence is shown as verified (what « Cette citation est fausse » flags).
@@ -459,6 +460,7 @@ def world(factory):
         "plaidoyer": document.id,
         "section": section.id,
         "version": version.id,
+        "pdf": pdf.id,
         "run": run.id,
         "entry": entry,
         "message": message.id,
@@ -771,6 +773,7 @@ def _path_variants(rule, world: dict):
             "plaidoyer_id": world["plaidoyer"],
             "section_id": world["section"],
             "version_id": world["version"],
+            "pdf_id": world["pdf"],
             "run_id": world["run"],
             "group_id": world["group"],
             "batch_id": world["batch"],

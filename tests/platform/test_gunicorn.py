@@ -171,3 +171,22 @@ def _participants_journey(factory, gunicorn_url: str) -> None:
     db.session.expire_all()
     posted = db.session.scalars(db.select(Contribution).filter_by(author_id=participant.id)).all()
     assert [c.text for c in posted] == ["Ouvrir les plateaux techniques des CFA aux salariés le samedi."]
+
+
+def test_the_worker_timeout_is_explicit_and_configurable(monkeypatch):
+    """gunicorn reads 60 s (its own default is 30 s, which a large request on a loaded host could reach), or
+    CONTRIB_WEB_TIMEOUT, from gunicorn.conf.py, through its own configuration loader."""
+    from gunicorn.config import Config
+
+    def loaded_timeout() -> int:
+        config = Config()
+        namespace: dict = {"__file__": str(ROOT / "gunicorn.conf.py")}
+        exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+        config.set("timeout", namespace["timeout"])
+        return config.timeout
+
+    assert Config().timeout == 30  # the control: what gunicorn would use without our setting
+    monkeypatch.delenv("CONTRIB_WEB_TIMEOUT", raising=False)
+    assert loaded_timeout() == 60
+    monkeypatch.setenv("CONTRIB_WEB_TIMEOUT", "90")
+    assert loaded_timeout() == 90
