@@ -219,7 +219,7 @@ def test_the_migration_creates_and_drops_the_pdf_table(app, world, document_id):
     from flask_migrate import downgrade, upgrade
 
     db.session.commit()
-    downgrade(revision="0024_comments1m_counts")
+    downgrade(revision="0025_search50_sort_indexes")
     assert "plaidoyer_pdfs" not in db.inspect(db.engine).get_table_names()
     upgrade()
     assert "plaidoyer_pdfs" in db.inspect(db.engine).get_table_names()

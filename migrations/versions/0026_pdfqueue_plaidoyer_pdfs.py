@@ -1,7 +1,7 @@
 """Plaidoyer PDFs made by the task queue: status, progress and the finished file on one row
 
-Revision ID: 0025_pdfqueue_plaidoyer_pdfs
-Revises: 0024_comments1m_counts
+Revision ID: 0026_pdfqueue_plaidoyer_pdfs
+Revises: 0025_search50_sort_indexes
 Create Date: 2026-12-03 12:10:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0025_pdfqueue_plaidoyer_pdfs"
-down_revision = "0024_comments1m_counts"
+revision = "0026_pdfqueue_plaidoyer_pdfs"
+down_revision = "0025_search50_sort_indexes"
 branch_labels = None
 depends_on = None
 
