@@ -216,10 +216,7 @@ def dense_neighbours(
         Best first; when fewer than ``k`` other rows exist, missing slots hold -1 and -inf.
     """
     n = len(vectors)
-    if isinstance(vectors, CentredRows):
-        if n <= exact_below:  # small: one array for the exact products
-            vectors = vectors[:]
-    else:
+    if not isinstance(vectors, CentredRows):
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     k_eff = max(0, min(k, n - 1))
     indices = np.full((n, k), -1, dtype=np.int64)
@@ -227,8 +224,9 @@ def dense_neighbours(
     if k_eff == 0:
         return indices, scores
     if n <= exact_below:
+        whole = vectors if isinstance(vectors, np.ndarray) else vectors[:]
         for start in range(0, n, chunk_size):
-            block = vectors[start : start + chunk_size] @ vectors.T
+            block = whole[start : start + chunk_size] @ whole.T
             block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
             _top_k(block, np.arange(n), k_eff, indices[start : start + len(block)], scores[start : start + len(block)])
         return indices, scores
