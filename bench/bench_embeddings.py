@@ -38,18 +38,21 @@ def _worker(texts: list[str], out) -> None:
     from nlp import embeddings
 
     vectors.encode(["Chargement du modèle."])  # loaded once per process (the worker preloads it at start)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     n_stored = 0
     for first in range(0, len(texts), vectors.BATCH_SIZE):
         stored = vectors.encode(texts[first : first + vectors.BATCH_SIZE])
         assert stored is not None and all(len(b) == 2 * embeddings.DIMENSIONS for b in stored)
         n_stored += len(stored)
-    seconds = time.perf_counter() - start
-    out.put((n_stored, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    out.put((n_stored, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu))
 
 
-def run(n_workers: int, n_texts: int) -> tuple[float, float, float]:
-    """(texts per second overall, wall seconds, peak MB of the largest worker) for ``n_texts``."""
+def run(n_workers: int, n_texts: int) -> tuple[float, float, float, float]:
+    """(texts per second overall, wall seconds, peak MB of the largest worker, the largest share of
+    a core a worker used: CPU / wall seconds) for ``n_texts``. The encoder runs one BLAS thread
+    (``UniversalSentenceEncoder(threads=1)``, threadpoolctl), so a worker uses at most one core:
+    a share near 1 means it had a core of its own, well under 1 that the machine was busy."""
     files = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
     real = [text for name in files for text in load_dataset(DATA / name).texts]
     texts = [f"{real[i % len(real)][:4000]} ({i})" for i in range(n_texts)]
@@ -64,8 +67,9 @@ def run(n_workers: int, n_texts: int) -> tuple[float, float, float]:
     results = [out.get() for _ in workers]
     for worker in workers:
         worker.join()
-    wall = max(seconds for _, seconds, _ in results)  # workers run side by side
-    return sum(n for n, _, _ in results) / wall, wall, max(mb for _, _, mb in results)
+    wall = max(seconds for _, seconds, _, _ in results)  # workers run side by side
+    share = max(cpu / seconds for _, seconds, _, cpu in results)
+    return sum(n for n, _, _, _ in results) / wall, wall, max(mb for _, _, mb, _ in results), share
 
 
 def main() -> None:
@@ -76,12 +80,14 @@ def main() -> None:
     print(f"embedding with the stored-vector task on {os.cpu_count()} cores")
     for n_workers in (1, 2):
         n_texts = args.full or args.sample * n_workers
-        rate, wall, peak = run(n_workers, n_texts)
+        load = os.getloadavg()[0]
+        rate, wall, peak, share = run(n_workers, n_texts)
         how = "measured" if args.full else f"extrapolated from {n_texts:,} texts measured"
         totals = ", ".join(f"{n:,}: {n / rate / 60:.1f} min" for n in SIZES)
         print(
             f"  {n_workers} worker(s): {rate:.0f} texts/s ({n_texts:,} texts in {wall:.1f} s), peak {peak:.0f} MB"
-            f" per worker (flat in n: batches of 256) -> {totals} ({how}; load average {os.getloadavg()[0]:.1f})"
+            f" per worker (flat in n: batches of 256), CPU / wall {share:.2f} per worker -> {totals} ({how};"
+            f" load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
         )
 
 

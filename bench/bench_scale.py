@@ -13,8 +13,9 @@ noise added. Each task runs in its own process: wall and CPU seconds, peak resid
 (``ru_maxrss``), load average. Targets: each task < 10 minutes and < 8 GB at 1,000,000.
 
 Measured at 1,000,000 (the 2-core machine shared, load 5-9, so read CPU seconds): duplicates,
-lexical tiers 318 s CPU, 3.2 GB; every tier 516 s CPU (482 s wall at load 2-4), 7.9 GB; clustering
-55 s CPU, 5.4 GB (before: 479 s / 3.3 GB, 764 s / 7.8 GB, 57 s / 8.3 GB). From 50,000 distinct texts the
+lexical tiers 318 s CPU, 3.2 GB; every tier 399 s CPU (482 s wall at load 1.2-5.1), 4.2 GB (7.9 GB
+before session 9: the distinct texts' vectors are no longer copied); clustering 55 s CPU, 5.4 GB
+(before session 8: 479 s / 3.3 GB, 764 s / 7.8 GB, 57 s / 8.3 GB). From 50,000 distinct texts the
 duplicate joins use two threads, so wall time on an idle machine is below CPU time.
 """
 

@@ -26,7 +26,7 @@ from nlp import embeddings
 from nlp._duplicate_checks import comparable, edit_changes_position, verify
 from nlp._duplicate_groups import StarMerger
 from nlp._validation import check_corpus, check_pairs
-from nlp.neighbours import cosine_pairs, dense_neighbours
+from nlp.neighbours import CentredRows, cosine_pairs, dense_neighbours
 from nlp.text import FrenchVectorizer, normalize_key
 
 __all__ = ["REASON_LABELS", "SEMANTIC_THRESHOLD", "DuplicateGroup", "find_duplicates"]
@@ -203,10 +203,10 @@ def find_duplicates(
     )
     if semantic and len(unique_rows) > 1:
         if vectors is None:
-            unique_vectors = embeddings.embed([texts[i] for i in unique_rows], encoder)
-        else:  # only the distinct texts' rows are copied (float16 in, float32 out: 2 GB at 1M)
-            chosen = vectors[rows] if isinstance(vectors, np.ndarray) else [vectors[i] for i in unique_rows]
-            unique_vectors = np.array(embeddings.as_matrix(chosen, len(rows)), dtype=np.float32)
+            fresh = embeddings.embed([texts[i] for i in unique_rows], encoder)
+            unique_vectors = CentredRows(fresh, np.arange(len(rows)))
+        else:
+            unique_vectors = _distinct_vectors(vectors, rows)
         _semantic_edges(
             unique_keys,
             rows,
@@ -321,11 +321,8 @@ def _near_edges(
 def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, margin, k, min_words, max_group):
     """Merge mutual embedding neighbours whose hybrid score reaches ``threshold``, best first.
 
-    ``vectors`` (float32, owned) are centred and normalised in place: no copy at a million rows.
+    ``vectors`` gives the distinct texts' rows centred and normalised, computed when read.
     """
-    vectors -= embeddings.corpus_mean(vectors)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors /= np.where(norms == 0, 1, norms)
     n = len(keys)
     neighbours, cosines = dense_neighbours(vectors, max(k, _NEIGHBOURHOOD), workers=_workers(n))
     # How close a text's ordinary neighbours are: in a consultation on one bill every text has
@@ -341,7 +338,7 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
     mutual = (left < right) & np.isin(right * n + left, codes)
     mutual &= np.minimum(n_words[left], n_words[right]) >= min_words
     left, right = left[mutual], right[mutual]
-    step = 65_536  # pairs per product: two (step, 512) float32 blocks
+    step = 8_192  # pairs per product: two (step, 512) float32 blocks, read from the stored rows
     blocks = [(left[s : s + step], right[s : s + step]) for s in range(0, len(left), step)]
     embedding = np.concatenate(
         [np.einsum("ij,ij->i", vectors[a], vectors[b]) for a, b in blocks] or [np.zeros(0, dtype=np.float32)]
@@ -378,6 +375,17 @@ def _semantic_edges(keys, rows, matrix, vectors, merger, *, threshold, weight, m
 
     for i, j in zip(left[keep][order].tolist(), right[keep][order].tolist()):
         merger.merge(int(rows[i]), int(rows[j]), same_idea, max_size=max_group, check_stance=True)
+
+
+def _distinct_vectors(vectors, rows: np.ndarray) -> CentredRows:
+    """The distinct texts' stored vectors, read through ``rows`` from the caller's array (no copy:
+    1.8 GB of float32 at a million texts); other inputs (stored ``bytes``, lists) are converted once."""
+    if isinstance(vectors, np.ndarray) and vectors.ndim == 2:
+        if vectors.shape[1] != embeddings.DIMENSIONS:
+            raise ValueError(f"vectors must have {embeddings.DIMENSIONS} columns, got {vectors.shape[1]}")
+        return CentredRows(vectors, rows)
+    chosen = embeddings.as_matrix([vectors[i] for i in rows.tolist()], len(rows))
+    return CentredRows(chosen, np.arange(len(rows)))
 
 
 def _workers(n_rows: int) -> int:

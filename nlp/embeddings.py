@@ -150,7 +150,13 @@ def corpus_mean(vectors: np.ndarray) -> np.ndarray:
     n = len(vectors)
     if n == 0:
         return np.zeros(vectors.shape[1] if vectors.ndim == 2 else DIMENSIONS, dtype=np.float32)
-    return (vectors.mean(axis=0) * (n / (n + _CENTRE_PRIOR))).astype(np.float32)
+    return shrunk_mean(vectors.mean(axis=0), n)
+
+
+def shrunk_mean(mean: np.ndarray, n: int) -> np.ndarray:
+    """The mean of ``n`` vectors shrunk towards zero as :func:`corpus_mean` does (for means computed
+    block by block)."""
+    return (mean * (n / (n + _CENTRE_PRIOR))).astype(np.float32)
 
 
 def centred(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:

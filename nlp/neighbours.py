@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from nlp import embeddings
+
 
 def cosine_pairs(
     matrix: sp.csr_matrix,
@@ -123,15 +125,21 @@ def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int, max_terms: i
     rows left out."""
     n = matrix.shape[0]
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
+    # One entry per stored weight in each array below (tens of millions at a million texts): int32
+    # rows, and each array freed once read, so they do not all stand at once.
+    row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(matrix.indptr))
     order = np.lexsort((matrix.indices, df[matrix.indices], row_of))  # rarest first in each row
+    # Sorted by row first, and rows already ascending: ``row_of[order]`` is ``row_of`` itself.
     squared = matrix.data[order].astype(np.float64) ** 2
-    cumulative = np.cumsum(squared)
-    row_start = np.concatenate([[0.0], cumulative])[matrix.indptr[:-1]][row_of[order]]
-    before = cumulative - squared - row_start  # weight of the rarer terms of the same row
+    before = np.cumsum(squared)
+    row_start = np.concatenate([[0.0], before])[matrix.indptr[:-1]][row_of]
+    before -= squared
+    before -= row_start  # weight of the rarer terms of the same row
+    del squared, row_start
     sorted_df = df[matrix.indices[order]]
     keep = (before < 1 - threshold**2 + 1e-9) & (sorted_df >= 2) & (sorted_df <= max_df)
-    kept_rows = row_of[order][keep]
+    del before, sorted_df
+    kept_rows = row_of[keep]
     rank = np.arange(len(kept_rows)) - np.searchsorted(kept_rows, kept_rows)
     kept = order[keep][rank < max_terms]
     return sp.csr_matrix(
@@ -139,8 +147,61 @@ def _prefixes(matrix: sp.csr_matrix, threshold: float, max_df: int, max_terms: i
     )
 
 
+class CentredRows:
+    """Rows of stored sentence vectors, centred on their mean and scaled to unit length on demand.
+
+    ``rows[index]`` (an index array, a slice or one row) gives float32 rows bit-identical to the
+    same rows of a centred, normalised float32 copy of ``stored[row_ids]`` (:func:`nlp.embeddings.corpus_mean`,
+    then each row divided by its norm), without that copy: at a million texts it would hold 1.8 GB
+    (plus as much again for a whole-array norm) next to the caller's own vectors. The mean and each
+    row's norm are computed once; a row is converted, centred and scaled each time it is read (a
+    neighbour search reads each about five times: tens of seconds of CPU at 1M).
+
+    Parameters
+    ----------
+    stored : numpy.ndarray of shape (n_stored, d)
+        The vectors as stored (float16 or float32); not modified.
+    row_ids : numpy.ndarray of int
+        The rows of ``stored`` to use, in order (the distinct texts).
+    """
+
+    _BLOCK = 8_192  # rows summed at a time for the mean
+
+    def __init__(self, stored: np.ndarray, row_ids: np.ndarray):
+        self.stored, self.row_ids = stored, np.asarray(row_ids, dtype=np.int64)
+        n, d = len(self.row_ids), stored.shape[1]
+        self.shape = (n, d)
+        # The float32 sum of the rows in row order, as numpy's mean over axis 0 adds them (one row
+        # after another): the previous total is the first row of each block, so the sums are identical.
+        total = np.zeros(d, dtype=np.float32)
+        for start in range(0, n, self._BLOCK):
+            block = np.asarray(stored[self.row_ids[start : start + self._BLOCK]], dtype=np.float32)
+            total = np.add.reduce(np.vstack([total[None], block]), axis=0)
+        self.mean = embeddings.shrunk_mean(total / n, n) if n else total
+        # Each row's norm once (4 bytes a row): a row's norm does not depend on the rows read with it.
+        self.norms = np.ones((n, 1), dtype=np.float32)
+        for start in range(0, n, self._BLOCK):
+            norms = np.linalg.norm(self._centred(slice(start, start + self._BLOCK)), axis=1, keepdims=True)
+            self.norms[start : start + self._BLOCK] = np.where(norms == 0, 1, norms)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, (int, np.integer)):
+            return self[np.array([index])][0]
+        block = self._centred(index)
+        block /= self.norms[index]
+        return block
+
+    def _centred(self, index) -> np.ndarray:
+        block = np.array(self.stored[self.row_ids[index]], dtype=np.float32)
+        block -= self.mean
+        return block
+
+
 def dense_neighbours(
-    vectors: np.ndarray,
+    vectors: np.ndarray | CentredRows,
     k: int,
     *,
     exact_below: int = 5_000,
@@ -149,6 +210,8 @@ def dense_neighbours(
     workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``k`` nearest other rows of each unit row (by dot product) and their scores.
+
+    ``vectors`` is an (n, d) array or :class:`CentredRows` (rows computed when read).
 
     Up to ``exact_below`` rows the search is exact (chunked BLAS products, O(n²d) but in C).
     Above, an inverted file keeps it near-linear: k-means cells (about sqrt(n), fitted on a
@@ -161,16 +224,18 @@ def dense_neighbours(
     indices : (n, k) int64, scores : (n, k) float32
         Best first; when fewer than ``k`` other rows exist, missing slots hold -1 and -inf.
     """
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n = len(vectors)
+    if not isinstance(vectors, CentredRows):
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     k_eff = max(0, min(k, n - 1))
     indices = np.full((n, k), -1, dtype=np.int64)
     scores = np.full((n, k), -np.inf, dtype=np.float32)
     if k_eff == 0:
         return indices, scores
     if n <= exact_below:
+        whole = vectors if isinstance(vectors, np.ndarray) else vectors[:]
         for start in range(0, n, chunk_size):
-            block = vectors[start : start + chunk_size] @ vectors.T
+            block = whole[start : start + chunk_size] @ whole.T
             block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
             _top_k(block, np.arange(n), k_eff, indices[start : start + len(block)], scores[start : start + len(block)])
         return indices, scores
@@ -221,7 +286,7 @@ def _top_k(block, columns, k, indices, scores, *, write_rows=None, out_indices=N
         out_indices[write_rows, :k], out_scores[write_rows, :k] = found, top_scores
 
 
-def _inverted_file(vectors: np.ndarray, random_state: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def _inverted_file(vectors: np.ndarray | CentredRows, random_state: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Spherical k-means cells (about sqrt(n)) and the rows of each (nearest cell)."""
     n = len(vectors)
     n_cells = int(np.sqrt(n))

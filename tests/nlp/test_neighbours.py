@@ -3,7 +3,8 @@
 import numpy as np
 import scipy.sparse as sp
 
-from nlp.neighbours import cosine_pairs, dense_neighbours
+from nlp.embeddings import corpus_mean
+from nlp.neighbours import CentredRows, cosine_pairs, dense_neighbours
 from nlp.text import FrenchVectorizer
 
 
@@ -62,3 +63,40 @@ def test_threads_share_the_joins_without_changing_their_result():
     shared = dense_neighbours(vectors, 5, exact_below=100, chunk_size=64, workers=2)
     assert (alone[0] >= 0).all()
     assert np.array_equal(alone[0], shared[0]) and np.array_equal(alone[1], shared[1])
+
+
+def _real_stored_vectors(n_rows: int, seed: int) -> np.ndarray:
+    """float16 rows as stored by the app: real texts' vectors (GDN file), resampled with a little noise."""
+    from nlp.embeddings import embed
+    from nlp.evaluate import load_dataset
+    from tests.conftest import shared_data
+
+    real = embed(load_dataset(shared_data("dev_grand_debat.csv"), sample=300).texts)
+    rng = np.random.default_rng(seed)
+    noisy = real[rng.integers(0, len(real), n_rows)] + 0.02 * rng.standard_normal((n_rows, real.shape[1]))
+    return noisy.astype(np.float16)
+
+
+def test_centred_rows_are_the_rows_of_a_centred_normalised_copy_and_find_the_same_neighbours():
+    # CentredRows replaces a float32 copy of the distinct rows, centred in place and divided by its
+    # norms (1.8 GB, and as much again for the norms, at a million texts): same bits, row by row.
+    stored = _real_stored_vectors(20_000, seed=0)  # more rows than two blocks of the mean's sum
+    rows = np.sort(np.random.default_rng(1).choice(len(stored), 17_000, replace=False))
+    copy = np.array(stored[rows], dtype=np.float32)
+    copy -= corpus_mean(copy)
+    copy /= np.linalg.norm(copy, axis=1, keepdims=True)
+    lazy = CentredRows(stored, rows)
+    assert lazy.shape == copy.shape and np.array_equal(lazy.mean, corpus_mean(np.asarray(stored[rows], np.float32)))
+    assert np.array_equal(lazy[:], copy)
+    shuffled = np.random.default_rng(2).permutation(len(rows))[:500]
+    assert np.array_equal(lazy[shuffled], copy[shuffled]) and np.array_equal(lazy[7], copy[7])
+    assert not np.allclose(copy, stored[rows].astype(np.float32), atol=1e-3)  # control: centring moved them
+    # The inverted-file search over the lazy rows against the copy: same neighbours, same scores (on
+    # as many threads: one BLAS thread per search thread rounds sums in another order than several).
+    for workers in (1, 2):
+        expected = dense_neighbours(copy, 10, exact_below=1_000, workers=workers)
+        found = dense_neighbours(lazy, 10, exact_below=1_000, workers=workers)
+        assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])
+    small = CentredRows(stored[:300], np.arange(300))  # the exact search below ``exact_below``
+    reference = dense_neighbours(small[:], 5)
+    assert all(np.array_equal(a, b) for a, b in zip(dense_neighbours(small, 5), reference))

@@ -270,3 +270,21 @@ def test_a_meaning_pair_must_stand_out_from_a_dense_neighbourhood():
     assert find_duplicates(range(6), texts, vectors=dense) == []
     loose = find_duplicates(range(6), texts, vectors=dense, semantic_margin=0.0)
     assert any(set(g.ids) == {0, 5} for g in loose)  # control: the margin is what keeps it out
+
+
+def test_stored_vectors_give_the_same_groups_in_every_form_they_come_in():
+    # The meaning tier reads the distinct texts' rows from the caller's array (no float32 copy of a
+    # million rows): float16 as stored, float32 as loaded, or one ``bytes`` per text, on real texts.
+    from nlp.evaluate import load_dataset
+    from tests.conftest import shared_data
+
+    texts = load_dataset(shared_data("dev_grand_debat.csv"), sample=600).texts
+    texts += texts[:40]  # exact copies: their rows are left out of the meaning tier
+    vectors = embed(texts)
+    reference = find_duplicates(range(len(texts)), texts, vectors=vectors)
+    assert any(g.reason == "semantic" for g in reference) and any(g.reason == "exact" for g in reference)
+    assert find_duplicates(range(len(texts)), texts, vectors=vectors.astype(np.float16)) == reference
+    assert find_duplicates(range(len(texts)), texts, vectors=[to_bytes(v) for v in vectors]) == reference
+    assert find_duplicates(range(len(texts)), texts) == reference  # the encoder's own vectors, as stored
+    shuffled = vectors[np.random.default_rng(0).permutation(len(texts))]
+    assert find_duplicates(range(len(texts)), texts, vectors=shuffled) != reference  # control: rows matter
