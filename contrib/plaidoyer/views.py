@@ -37,6 +37,7 @@ bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
 DIRECTIONS = {"haut": structure.UP, "bas": structure.DOWN}
 CURRENT = "actuel"
 EXPIRED = "Le formulaire a expiré : rechargez la page et recommencez."
+PDF_BY_BUTTON = "Le PDF se prépare avec le bouton « PDF » des exports de cette page."
 
 
 @bp.get("/")
@@ -396,13 +397,27 @@ def _start_pdf(plaidoyer_id: int, version_id: int | None, back: str):
     return redirect(url_for(".pdf", plaidoyer_id=plaidoyer_id, pdf_id=pdf.id), 303)
 
 
+def _pdf_by_link(back: str):
+    """A GET of the PDF's address (an old link, a bookmark) starts nothing: queuing a layout writes a row, so
+    it is a POST; this leads to the page whose « PDF » button asks for it."""
+    flash(PDF_BY_BUTTON, "info")
+    return redirect(back)
+
+
 @bp.get("/<int:plaidoyer_id>/export.<file_format>")
 @role_required(Role.STAFF)
 def export(plaidoyer_id, file_format):
     plaidoyer = documents.get(plaidoyer_id)
     if file_format == "pdf":
-        return _start_pdf(plaidoyer.id, None, url_for(".show", plaidoyer_id=plaidoyer.id))
+        return _pdf_by_link(url_for(".show", plaidoyer_id=plaidoyer.id))
     return _download(plaidoyer, documents.document(plaidoyer), file_format)
+
+
+@bp.post("/<int:plaidoyer_id>/export.pdf")
+@role_required(Role.STAFF)
+def start_pdf(plaidoyer_id):
+    plaidoyer = documents.get(plaidoyer_id)
+    return _start_pdf(plaidoyer.id, None, url_for(".show", plaidoyer_id=plaidoyer.id))
 
 
 @bp.get("/<int:plaidoyer_id>/versions/<int:version_id>/export.<file_format>")
@@ -411,10 +426,16 @@ def export_version(plaidoyer_id, version_id, file_format):
     plaidoyer = documents.get(plaidoyer_id)
     version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
     if file_format == "pdf":
-        return _start_pdf(
-            plaidoyer.id, version.id, url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id)
-        )
+        return _pdf_by_link(url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id))
     return _download(plaidoyer, version.content, file_format, version)
+
+
+@bp.post("/<int:plaidoyer_id>/versions/<int:version_id>/export.pdf")
+@role_required(Role.STAFF)
+def start_version_pdf(plaidoyer_id, version_id):
+    plaidoyer = documents.get(plaidoyer_id)
+    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
+    return _start_pdf(plaidoyer.id, version.id, url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id))
 
 
 @bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>")
@@ -423,9 +444,9 @@ def pdf(plaidoyer_id, pdf_id):
     plaidoyer = documents.get(plaidoyer_id)
     made = pdf_jobs.get_pdf(plaidoyer.id, pdf_id, actor=current_user)
     if made.version_id is None:
-        again = url_for(".export", plaidoyer_id=plaidoyer.id, file_format="pdf")
+        again = url_for(".start_pdf", plaidoyer_id=plaidoyer.id)
     else:
-        again = url_for(".export_version", plaidoyer_id=plaidoyer.id, version_id=made.version_id, file_format="pdf")
+        again = url_for(".start_version_pdf", plaidoyer_id=plaidoyer.id, version_id=made.version_id)
     return render_template("plaidoyer/pdf.html", plaidoyer=plaidoyer, pdf=made, again=again)
 
 
