@@ -29,9 +29,10 @@ def _download(page, link_name: str, tmp_path):
 
 
 def _download_pdf(page, tmp_path):
-    """The PDF link opens « Préparation du PDF… », which follows the worker and offers the file when ready."""
+    """The « PDF » button (a POST: it queues a job) opens « Préparation du PDF… », which follows the worker and
+    offers the file when ready."""
     page.get_by_text("Exporter", exact=True).click()
-    page.get_by_role("link", name="PDF", exact=True).click()
+    page.get_by_role("button", name="PDF", exact=True).click()
     expect(page.get_by_role("heading", name="PDF prêt")).to_be_visible(timeout=120_000)
     assert _serious_violations(page) == []
     with page.expect_download() as download_info:
@@ -153,6 +154,11 @@ def test_the_editor_with_every_menu_open_is_accessible_and_fits_a_phone(live_app
         expect(page.get_by_role("heading", name="Plaidoyer national", level=1)).to_be_visible()
         page.evaluate("document.querySelectorAll('details').forEach(menu => menu.open = true)")
         expect(page.get_by_role("button", name="Enregistrer le texte de la proposition 1")).to_be_visible()
+        # Each export, the PDF's button as its links, is a line of at least 44 px to tap.
+        exports = page.locator(".exports a, .exports button")
+        expect(exports).to_have_count(6)
+        heights = {exports.nth(n).inner_text(): exports.nth(n).bounding_box()["height"] for n in range(6)}
+        problems += [f"{width} px: export {name} is {h:.0f}px tall" for name, h in heights.items() if h < 44]
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         if overflow > 0:
             problems.append(f"{width} px: scrolls sideways by {overflow}px")

@@ -608,6 +608,8 @@ FEATURE_FORMS = [
     ),
     (Role.STAFF, DOCUMENT + "/demarche", ["process_id", "version"]),
     (Role.STAFF, DOCUMENT + "/versions", ["label"]),
+    (Role.STAFF, DOCUMENT + "/export.pdf", ["confirm"]),  # queues the current document's PDF
+    (Role.STAFF, DOCUMENT + "/versions/{version}/export.pdf", ["confirm"]),  # the version's, made already
 ]
 
 
