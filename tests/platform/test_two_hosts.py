@@ -1,8 +1,10 @@
 """Two hosts, one platform: two gunicorn instances (gunicorn.conf.py) and two queue workers on one PostgreSQL
-and one Redis, driven over real HTTP. What one host or worker does, the other sees; killing one loses nothing."""
+and one Redis, driven over real HTTP. What one host or worker does, the other sees (a clustering run, a text
+posted, a plaidoyer's PDF); killing one loses nothing."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -11,11 +13,13 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from contrib.extensions import db
 from contrib.facilitation.bulk import BulkRow, load_rows
-from contrib.models import Cluster, ClusteringRun, Contribution, Role, RunStatus
+from contrib.models import Cluster, ClusteringRun, Contribution, PlaidoyerPdf, Role, RunStatus
 from contrib.models.base import utcnow
+from contrib.plaidoyer import acts as plaidoyer_acts
 from tests.conftest import PASSWORD, Factory, make_app, unavailable
 from tests.platform.test_faults_killed_worker import _texts
 from tests.platform.test_faults_killed_worker import _wait_until as wait_until
@@ -162,6 +166,39 @@ def test_a_text_posted_on_b_is_suggested_on_a_at_once_and_hidden_everywhere(plat
     for _ in range(4):
         assert POSTED not in suggestions(participant, url_a)
         assert POSTED not in reader.get(f"{url_a}/demarches/{SLUG}").text
+
+
+def test_a_pdf_asked_on_a_is_made_by_a_worker_and_served_by_b(platform):
+    """Staff press « PDF » on host A (a POST with the page's CSRF token); a worker lays it out; host B's page
+    says it is ready and B serves the very bytes the worker stored, a PDF pypdf reads."""
+    url_a, url_b = platform.urls
+    staff = platform.factory.user(Role.STAFF)
+    document_id = plaidoyer_acts.create("Plaidoyer des deux hôtes", actor=staff).id
+    db.session.commit()
+    client = logged_in(url_a, staff.email)
+    base = f"/plaidoyers/{document_id}"
+    before = _log_sizes(platform)
+    asked = client.post(f"{url_a}{base}/export.pdf", data={"csrf_token": csrf(client.get(f"{url_a}{base}").text)})
+    assert asked.status_code == 303, asked.text
+    pdf_id = int(re.fullmatch(rf"{base}/pdf/(\d+)", asked.headers["location"])[1])
+
+    deadline = time.monotonic() + 120
+    state = client.get(f"{url_b}{base}/pdf/{pdf_id}/etat").json()
+    while state["is_active"]:
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+        state = client.get(f"{url_b}{base}/pdf/{pdf_id}/etat").json()
+    assert (state["status"], state["progress"]) == ("done", 100), state
+    assert _started(platform, before, "plaidoyer.pdf").count(True) == 1  # a worker made it, not a web request
+    page = client.get(f"{url_b}{base}/pdf/{pdf_id}").text
+    assert "PDF prêt" in page and f'href="{base}/pdf/{pdf_id}/fichier" download>Télécharger le PDF</a>' in page
+
+    served = client.get(f"{url_b}{base}/pdf/{pdf_id}/fichier")
+    assert served.status_code == 200 and served.headers["content-type"] == "application/pdf"
+    stored = db.session.scalar(db.select(PlaidoyerPdf.content).where(PlaidoyerPdf.id == pdf_id))
+    assert served.content.startswith(b"%PDF-") and served.content == stored
+    assert client.get(f"{url_a}{base}/pdf/{pdf_id}/fichier").content == stored  # and A the same
+    assert "Plaidoyer des deux hôtes" in PdfReader(io.BytesIO(served.content)).pages[0].extract_text()
 
 
 def test_the_login_failure_limit_counts_on_both_hosts_together(platform):
