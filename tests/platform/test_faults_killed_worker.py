@@ -57,11 +57,11 @@ def worker_process(app):
         process.wait(timeout=30)
 
 
-def _wait_until(condition, what: str, timeout: float = 60):
+def _wait_until(condition, what: str, timeout: float = 60, pause: float = 0.05):
     deadline = time.monotonic() + timeout
     while not (value := condition()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+        time.sleep(pause)
     return value
 
 
@@ -125,11 +125,12 @@ def _sheet(n_rows: int) -> bytes:
 
 def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeypatch):
     app.config["IMPORT_BACKGROUND_ROWS"] = 100
-    # Twenty progress steps: a quiet machine wrote four chunks of 250 between two polls of the state.
+    # A hundred progress steps: a quiet machine wrote about 1,000 rows between two polls of the state, so a
+    # sheet of 1,000 rows could be written whole between two polls (the test then waited in vain).
     app.config["IMPORT_CHUNK_ROWS"] = 50
     process = factory.process(slug="pessac")
     facilitator = factory.user(Role.FACILITATOR)
-    n_rows = 20 * app.config["IMPORT_CHUNK_ROWS"]
+    n_rows = 100 * app.config["IMPORT_CHUNK_ROWS"]
     batch = imports.start_import(process.id, _sheet(n_rows), "atelier.csv", actor=facilitator)
     auth.login(facilitator)
     base = f"/demarches/pessac/import/{batch.id}"
@@ -137,8 +138,11 @@ def test_worker_killed_during_a_large_import(app, client, auth, factory, monkeyp
 
     with worker_process(app) as worker:
         # After the first chunk, and before the last: rows are being written in the open transaction.
-        _wait_until(lambda: 0 < client.get(f"{base}/etat").get_json()["progress"] < 100, "the first chunk")
+        progress = _wait_until(
+            lambda: client.get(f"{base}/etat").get_json()["progress"], "the first chunk", pause=0.005
+        )
         _kill(worker)
+        assert progress < 100, "the import ended before the worker could be killed"
     db.session.expire_all()
     assert client.get(f"{base}/etat").get_json()["is_active"] is True, "killed before the end of the import"
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0, "no row of the import is visible"
