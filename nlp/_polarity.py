@@ -13,6 +13,8 @@ import functools
 import re
 
 __all__ = [
+    "BARE_NEGATORS",
+    "NE_PARTICLES",
     "Token",
     "antonyms",
     "in_family",
@@ -25,11 +27,11 @@ __all__ = [
 ]
 
 # Particles that complete "ne"/"n'" into a negation ("ne ... que" is a restriction, not one).
-_NE_PARTICLES = frozenset(
+NE_PARTICLES = frozenset(
     ["pas", "plus", "jamais", "rien", "aucun", "aucune", "guere", "nullement", "personne", "point", "ni"]
 )
 # Negators that stand alone ("pas pour les publics en insertion", "sans succès", "aucun effet").
-_BARE_NEGATORS = frozenset(["pas", "jamais", "aucun", "aucune", "rien", "sans", "non", "nullement", "guere"])
+BARE_NEGATORS = frozenset(["pas", "jamais", "aucun", "aucune", "rien", "sans", "non", "nullement", "guere"])
 # Verbs and nouns that negate their complement: "refuse d'installer" = "n'installe pas".
 _NEGATIVE_PREFIXES = (
     "refus",
@@ -455,7 +457,7 @@ def sans_complements(tokens: list[Token]) -> set[int]:
     clause's verb nor the words after the complement; "ne … pas sans" is left to the clause's negation."""
     out = set()
     for i, tok in enumerate(tokens):
-        if tok.folded != "sans" or (i and tokens[i - 1].folded in _NE_PARTICLES):
+        if tok.folded != "sans" or (i and tokens[i - 1].folded in NE_PARTICLES):
             continue
         j = _next_word(tokens, i)
         if j is not None:
@@ -480,16 +482,16 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     if word in ("ne", "n"):
         if _rhetorical(tokens, i):
             for j in range(i + 1, min(i + 6, len(tokens))):
-                if tokens[j].folded in _NE_PARTICLES:
+                if tokens[j].folded in NE_PARTICLES:
                     consumed.add(j)
                     break
             return False  # "Ne faut-il pas laisser … ?", "Pourquoi ne pas en faire une obligation ?" propose it
         for j in range(i + 1, min(i + 6, len(tokens))):
-            if tokens[j].folded in _NE_PARTICLES:
+            if tokens[j].folded in NE_PARTICLES:
                 consumed.add(j)
                 return True
         return prev in ("personne", "rien", "nul", "nulle")  # "personne ne fait le lien"
-    if word in _BARE_NEGATORS:
+    if word in BARE_NEGATORS:
         return i not in consumed
     if word == "faute":
         return nxt in ("de", "d")
@@ -553,4 +555,4 @@ def in_family(word: str, family: tuple[str, ...]) -> bool:
 
 def is_polarity_word(word: str) -> bool:
     """True for the grammatical negators ("ne", "pas", "sans", "peu", "moins"…), which carry no content."""
-    return word in _BARE_NEGATORS or word in ("ne", "n", "faute", "peu", "moins", "plutot", "contre")
+    return word in BARE_NEGATORS or word in ("ne", "n", "faute", "peu", "moins", "plutot", "contre")

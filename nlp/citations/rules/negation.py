@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp._polarity import _BARE_NEGATORS, _NE_PARTICLES, is_negative_word
+from nlp._polarity import BARE_NEGATORS, NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
 
 
@@ -52,7 +52,7 @@ SENTENCES_AROUND = 1
 _POSITIONAL = frozenset(["plutot", "lieu", "sans", "contre", "moins", "peu"])
 """Negating words that deny one term of the clause, not the clause: the same word on both sides proves nothing."""
 
-_NEGATOR_WORDS = _NE_PARTICLES | _BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
+_NEGATOR_WORDS = NE_PARTICLES | BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
 
 
 def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
@@ -64,7 +64,7 @@ def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
         return None
     out = set()
     for k, t in enumerate(tokens):
-        if t.folded in _NE_PARTICLES - _BARE_NEGATORS:
+        if t.folded in NE_PARTICLES - BARE_NEGATORS:
             if any(x.folded in ("ne", "n") for x in tokens[max(0, k - 5) : k]):
                 out.add(t.folded)
         elif t.folded in _NEGATOR_WORDS or is_negative_word(t.folded):
