@@ -192,6 +192,76 @@ class heartbeat:
         self.thread.join()
 
 
+# A job that keeps its progress on its row (a clustering run, a plaidoyer PDF): the row's model has ``status``
+# (RunStatus), ``progress``, ``progress_message``, ``started_at``, ``heartbeat_at`` and ``finished_at``. Each
+# function below is one transaction and writes only when the row is in the state it expects.
+
+
+def claim_row(model, row_id: int) -> bool:
+    """Move a queued row to "running" (progress 5 %); False when another worker took it or it was cancelled."""
+    from contrib.core.transaction import transaction
+    from contrib.extensions import db
+    from contrib.models import RunStatus
+
+    with transaction():
+        now = utcnow()
+        claimed = db.session.execute(
+            db.update(model)
+            .where(model.id == row_id, model.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=5, progress_message="Démarrage…"
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return claimed.rowcount == 1
+
+
+def report_row(model, row_id: int, percent: int, message: str) -> None:
+    """The running row's progress, with a heartbeat."""
+    from contrib.core.transaction import transaction
+    from contrib.extensions import db
+    from contrib.models import RunStatus
+
+    with transaction():
+        db.session.execute(
+            db.update(model)
+            .where(model.id == row_id, model.status == RunStatus.RUNNING)
+            .values(progress=percent, progress_message=message, heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def fail_row(model, row_id: int, message: str, **values) -> None:
+    """Mark the row failed with a French ``message`` (and ``values``), unless it already finished."""
+    from contrib.core.transaction import transaction
+    from contrib.extensions import db
+    from contrib.models import RunStatus
+
+    with transaction():
+        db.session.execute(
+            db.update(model)
+            .where(model.id == row_id, model.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+            .values(status=RunStatus.FAILED, progress_message=message, finished_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def fail_stale_rows(model, scope, stale_after, message: str) -> int:
+    """Mark failed the "running" rows matching ``scope`` whose heartbeat is older than ``stale_after`` (their
+    worker died); returns how many."""
+    from contrib.core.transaction import transaction
+    from contrib.extensions import db
+    from contrib.models import RunStatus
+
+    with transaction():
+        return db.session.execute(
+            db.update(model)
+            .where(scope, model.status == RunStatus.RUNNING, model.heartbeat_at < utcnow() - stale_after)
+            .values(status=RunStatus.FAILED, progress_message=message, finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+
+
 def create_consumer(app: Flask, *, workers: int = 2, max_delay: float = 2.0):
     """A huey consumer for ``app`` running ``workers`` threads (polling at most every ``max_delay`` s)."""
     return queue(app).create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=max_delay)

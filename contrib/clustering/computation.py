@@ -92,44 +92,16 @@ def _map_positions(ids: list[int], result: nlp.ClusteringResult) -> dict[int, tu
 
 
 def _claim(run_id: int) -> bool:
-    with transaction():
-        now = utcnow()
-        return (
-            db.session.execute(
-                db.update(ClusteringRun)
-                .where(ClusteringRun.id == run_id, ClusteringRun.status == RunStatus.QUEUED)
-                .values(
-                    status=RunStatus.RUNNING,
-                    started_at=now,
-                    heartbeat_at=now,
-                    progress=5,
-                    progress_message="Démarrage…",
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+    return tasks.claim_row(ClusteringRun, run_id)
 
 
 def _progress(run_id: int, percent: int, message: str) -> None:
-    with transaction():
-        db.session.execute(
-            db.update(ClusteringRun)
-            .where(ClusteringRun.id == run_id, ClusteringRun.status == RunStatus.RUNNING)
-            .values(progress=percent, progress_message=message, heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+    tasks.report_row(ClusteringRun, run_id, percent, message)
 
 
 def finish_failed(run_id: int, message: str) -> None:
     """Mark the run failed with a French ``message``, unless it already finished."""
-    with transaction():
-        db.session.execute(
-            db.update(ClusteringRun)
-            .where(ClusteringRun.id == run_id, ClusteringRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
-            .values(status=RunStatus.FAILED, progress_message=message, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+    tasks.fail_row(ClusteringRun, run_id, message)
 
 
 def _load_corpus(process_id: int) -> _Corpus:

@@ -30,7 +30,6 @@ from contrib.models import (
     RunStatus,
     User,
 )
-from contrib.models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +78,7 @@ def active_run(process_id: int) -> ClusteringRun | None:
 
 def fail_stale_runs(process_id: int) -> int:
     """Mark failed the process's "running" runs whose heartbeat is older than STALE_AFTER; returns how many."""
-    with transaction():
-        failed = db.session.execute(
-            db.update(ClusteringRun)
-            .where(
-                ClusteringRun.process_id == process_id,
-                ClusteringRun.status == RunStatus.RUNNING,
-                ClusteringRun.heartbeat_at < utcnow() - STALE_AFTER,
-            )
-            .values(status=RunStatus.FAILED, progress_message=STALE_MESSAGE, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    failed = tasks.fail_stale_rows(ClusteringRun, ClusteringRun.process_id == process_id, STALE_AFTER, STALE_MESSAGE)
     if failed:
         logger.warning("marked %s stale clustering run(s) of process %s as failed", failed, process_id)
     return failed

@@ -62,17 +62,7 @@ def _rows(plaidoyer_id: int, version_id: int | None):
 
 def fail_stale(plaidoyer_id: int) -> int:
     """Mark failed the plaidoyer's "running" PDFs whose heartbeat is older than STALE_AFTER; returns how many."""
-    with transaction():
-        failed = db.session.execute(
-            db.update(PlaidoyerPdf)
-            .where(
-                PlaidoyerPdf.plaidoyer_id == plaidoyer_id,
-                PlaidoyerPdf.status == RunStatus.RUNNING,
-                PlaidoyerPdf.heartbeat_at < utcnow() - STALE_AFTER,
-            )
-            .values(status=RunStatus.FAILED, progress_message=STALE_MESSAGE, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    failed = tasks.fail_stale_rows(PlaidoyerPdf, PlaidoyerPdf.plaidoyer_id == plaidoyer_id, STALE_AFTER, STALE_MESSAGE)
     if failed:
         logger.warning("marked %s stale PDF(s) of plaidoyer %s as failed", failed, plaidoyer_id)
     return failed
@@ -179,33 +169,11 @@ def make_pdf(pdf_id: int) -> None:
 
 
 def _claim(pdf_id: int) -> bool:
-    with transaction():
-        now = utcnow()
-        return (
-            db.session.execute(
-                db.update(PlaidoyerPdf)
-                .where(PlaidoyerPdf.id == pdf_id, PlaidoyerPdf.status == RunStatus.QUEUED)
-                .values(
-                    status=RunStatus.RUNNING,
-                    started_at=now,
-                    heartbeat_at=now,
-                    progress=5,
-                    progress_message="Démarrage…",
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+    return tasks.claim_row(PlaidoyerPdf, pdf_id)
 
 
 def _progress(pdf_id: int, percent: int, message: str) -> None:
-    with transaction():
-        db.session.execute(
-            db.update(PlaidoyerPdf)
-            .where(PlaidoyerPdf.id == pdf_id, PlaidoyerPdf.status == RunStatus.RUNNING)
-            .values(progress=percent, progress_message=message, heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+    tasks.report_row(PlaidoyerPdf, pdf_id, percent, message)
 
 
 def _size(n_bytes: int) -> str:
@@ -251,10 +219,4 @@ def _store(pdf_id: int, data: bytes) -> None:
 
 def _finish_failed(pdf_id: int, message: str) -> None:
     """Mark the PDF failed with a French ``message``, unless it already finished."""
-    with transaction():
-        db.session.execute(
-            db.update(PlaidoyerPdf)
-            .where(PlaidoyerPdf.id == pdf_id, PlaidoyerPdf.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
-            .values(status=RunStatus.FAILED, progress=0, progress_message=message, finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+    tasks.fail_row(PlaidoyerPdf, pdf_id, message, progress=0)
