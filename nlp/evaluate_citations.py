@@ -50,8 +50,9 @@ HELDOUT_SETS = {
     "citations_heldout3": HELDOUT_CLAIMS.with_name("heldout3_claims.csv"),
     "citations_heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
     "citations_heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
+    "citations_heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout5`` is held out."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout6`` is held out."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3
