@@ -160,3 +160,16 @@ def test_typos_and_accents_are_highlighted_too(client, factory, query):
     factory.contribution(process, text="Les financeurs tardent à payer les organismes de formation.")
     html = client.get(f"/demarches/{process.slug}", query_string={"q": query}).text
     assert "<mark>certification</mark>" in html
+
+
+def test_the_search_box_caps_a_pasted_text_at_what_the_server_reads(client, factory):
+    """A pasted page of text must not make a URL the server refuses (gunicorn answers 414 in English past
+    4,094 bytes): the box takes 200 characters, what the page reads of ``q``."""
+    process = factory.process()
+    factory.contribution(process, text="La certification Qualiopi épuise les équipes des petits organismes.")
+    page = client.get(f"/demarches/{process.slug}")
+    assert re.search(r'<input id="recherche" name="q" type="search"[^>]* maxlength="200"', page.text)
+    html = client.get(f"/demarches/{process.slug}", query_string={"q": "certification qualiopi " * 150}).text
+    assert "<mark>certification</mark>" in html  # the first 200 characters are searched
+    kept = re.search(r'<input id="recherche" name="q" type="search" value="([^"]*)"', html).group(1)
+    assert 150 < len(kept) <= 200
