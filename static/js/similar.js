@@ -9,6 +9,7 @@
   var output = document.getElementById("similaires-en-direct");
   var timer = null;
   var lastQuery = "";
+  var MAX_ENCODED_QUERY = 3000;
 
   function render(results) {
     output.textContent = "";
@@ -34,11 +35,21 @@
     output.appendChild(list);
   }
 
+  // The server refuses a request line past 4 KB: a long text is sent by its start, in whole words.
+  function encodedStart(query) {
+    var encoded = encodeURIComponent(query);
+    while (encoded.length > MAX_ENCODED_QUERY) {
+      query = query.slice(0, Math.floor(query.length * 0.8)).replace(/\s+\S*$/, "");
+      encoded = encodeURIComponent(query);
+    }
+    return encoded;
+  }
+
   function ask() {
     var query = ((title && title.value) || "") + " " + text.value;
     if (query.trim().length < 15 || query === lastQuery) { return; }
     lastQuery = query;
-    fetch(url + "?texte=" + encodeURIComponent(query), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+    fetch(url + "?texte=" + encodedStart(query), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.json() : {results: []}; })
       .then(function (data) { if (query === lastQuery) { render(data.results); } })
       .catch(function () { /* suggestions are a help, never a blocker */ });

@@ -1,6 +1,7 @@
 """Key journeys in a real browser."""
 
 import re
+import urllib.parse
 
 from playwright.sync_api import expect
 
@@ -99,6 +100,35 @@ def test_similar_ideas_appear_while_typing_and_can_be_supported(live_app, page):
     expect(page.get_by_text("1 soutien", exact=True)).to_be_visible()
     with live_app.app_context():
         assert db.session.get(Contribution, existing_id).n_supports == 1
+
+
+def test_similar_ideas_still_appear_under_a_long_accented_text(live_app, page):
+    """A long text (its URL-encoded form past the server's 4,094-byte request line) still gets suggestions:
+    the page sends only the start of it."""
+    from tests.conftest import Factory
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        factory.contribution(
+            process,
+            title="Appels d'offres",
+            text="Simplifier les appels d'offres régionaux pour les petits organismes de formation.",
+        )
+        email = factory.user().email
+    _login(page, live_app.base_url, email)
+    page.goto(live_app.base_url + "/demarches/pessac/contribuer")
+    sent = []
+    page.on("request", lambda request: "/similaires" in request.url and sent.append(request.url))
+    long_text = "Les appels d'offres de la Région sont trop complexes. " + (
+        "Les équipes pédagogiques dépensent énormément d'énergie à répondre à des cahiers des charges. " * 30
+    )
+    page.get_by_label("Votre contribution").fill(long_text)
+    suggestions = page.locator("#similaires-en-direct")
+    expect(suggestions.get_by_role("link", name="Appels d'offres")).to_be_visible(timeout=30_000)
+    # gunicorn refuses a request line past 4,094 bytes (414, in English): every query stays well under.
+    assert sent and all(len(url.encode()) < 3_800 for url in sent)
+    assert len(urllib.parse.unquote(sent[-1].split("texte=")[1])) > 300  # control: not a token start
 
 
 def test_a_reworded_idea_is_suggested_while_typing(live_app, page):
