@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_pages import corpus_rows  # noqa: E402
+from bench.page_seeding import bench_rows  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
 from tools.hosts import stop, wait_until_serving  # noqa: E402
@@ -48,7 +48,7 @@ def prepare(database_url: str, n_rows: int) -> None:
     with app.app_context():
         upgrade()
         process = ensure_process("lecture", "Consultation lue par le public")
-        load_rows(process.id, corpus_rows(n_rows))
+        load_rows(process.id, bench_rows(n_rows))
 
 
 def minimal_app():

@@ -37,7 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_pages import corpus_rows  # noqa: E402
+from bench.page_seeding import bench_rows  # noqa: E402
 from contrib import create_app  # noqa: E402
 from contrib.extensions import db  # noqa: E402
 from contrib.facilitation.bulk import ensure_process, load_rows  # noqa: E402
@@ -86,7 +86,7 @@ def prepare(database_url: str, n_rows: int, n_users: int) -> list[int]:
         upgrade()
         process = ensure_process("charge", "Rencontre régionale sous charge")
         start = time.perf_counter()
-        load_rows(process.id, corpus_rows(n_rows))
+        load_rows(process.id, bench_rows(n_rows))
         print(f"  {n_rows} contributions loaded in {time.perf_counter() - start:.1f} s")
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         db.session.add_all(
