@@ -11,6 +11,7 @@ groups, audit), then a second detection (idempotent: nothing new), then the queu
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ from contrib.models import Role, User  # noqa: E402
 from nlp import find_duplicates  # noqa: E402
 from nlp.perturb import make_copies  # noqa: E402
 
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FILES = ("dev_grand_debat.csv", "dev_republique_numerique.csv")
 PASSWORD = "mot-de-passe-du-banc"
 

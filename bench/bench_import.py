@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ from contrib.facilitation import imports  # noqa: E402
 from contrib.models import DEFAULT_THEMES, Process, Role, Theme, User  # noqa: E402
 from contrib.participation import exports  # noqa: E402
 
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("CONTRIB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 HEADER = ["Thématique", "Type", "Texte", "Table", "Auteur", "Type d'acteur"]
 KINDS = ["Diagnostic", "idée", "Proposition", "Signal faible", "piste"]
 THEME_SPELLINGS = [name.upper() for name in DEFAULT_THEMES] + [name.replace("/", " / ") for name in DEFAULT_THEMES]
