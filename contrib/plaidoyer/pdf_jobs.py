@@ -134,7 +134,7 @@ def pdf_status(plaidoyer_id: int, pdf_id: int, *, actor: User) -> dict:
         "status": pdf.status.value,
         "status_label": pdf.status.label,
         "progress": pdf.progress,
-        "message": pdf.progress_message,
+        "message": tasks.row_message(pdf),
         "is_active": pdf.is_active,
     }
 
