@@ -45,17 +45,17 @@ def _pdf_id(response) -> int:
     return int(re.search(r"/pdf/(\d+)$", response.location)[1])
 
 
-def _at_the_same_instant(app, first, second, url: str):
-    """``first`` posts ``url``; when its request is about to insert the PDF row, ``second`` posts the same
+def at_the_same_instant(first, second, url: str, table: str = "plaidoyer_pdfs", data: dict | None = None):
+    """``first`` posts ``url``; when its request is about to insert into ``table``, ``second`` posts the same
     ``url`` from another thread and finishes before ``first`` goes on. Returns both responses."""
     responses, held = {}, threading.Event()
     first_thread = threading.get_ident()
 
     def second_request():
-        responses["second"] = second.post(url)
+        responses["second"] = second.post(url, data=data)
 
     def hold_first(connection, cursor, statement, parameters, context, executemany):
-        mine = threading.get_ident() == first_thread and statement.startswith("INSERT INTO plaidoyer_pdfs")
+        mine = threading.get_ident() == first_thread and statement.startswith(f"INSERT INTO {table} ")
         if mine and not held.is_set():
             held.set()
             thread = threading.Thread(target=second_request)
@@ -64,7 +64,7 @@ def _at_the_same_instant(app, first, second, url: str):
 
     sa.event.listen(db.engine, "before_cursor_execute", hold_first)
     try:
-        responses["first"] = first.post(url)
+        responses["first"] = first.post(url, data=data)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", hold_first)
     assert held.is_set(), "the first request reached its INSERT"
@@ -88,7 +88,7 @@ def test_two_first_requests_at_the_same_instant_make_one_pdf(app, factory, world
     url = f"{base}/versions/{version_id}/export.pdf" if of_version else f"{base}/export.pdf"
     first, second = _two_staff_clients(app, factory, world)
 
-    one, other = _at_the_same_instant(app, first, second, url)
+    one, other = at_the_same_instant(first, second, url)
     pdf_id = _pdf_id(one)
     assert _pdf_id(other) == pdf_id and other.location == one.location
     assert _rows() == [(pdf_id, "queued", version_id)] and tasks.queue(app).pending_count() == 1
@@ -119,7 +119,7 @@ def test_without_the_0027_indexes_the_race_made_two_layouts_and_the_migration_fi
     downgrade(revision="0026_pdfqueue_plaidoyer_pdfs")
     try:
         assert not indexes() & {"uq_plaidoyer_pdfs_active_document", "uq_plaidoyer_pdfs_active_version"}
-        one, other = _at_the_same_instant(app, first, second, f"{base}/export.pdf")
+        one, other = at_the_same_instant(first, second, f"{base}/export.pdf")
         assert _pdf_id(one) != _pdf_id(other)
         assert [status for _, status, _ in _rows()] == ["queued", "queued"]  # two layouts for one document
     finally:
