@@ -31,7 +31,9 @@ def short_option(text: str, limit: int = OPTION_MAX_LENGTH) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[-10:]:  # after the last whole word, unless that loses more than a short word
+    if cut.count("(") > cut.count(")"):  # never half a bracket: « La plateforme (actes… »
+        cut = cut[: cut.rindex("(")]
+    elif " " in cut[-10:]:  # after the last whole word, unless that loses more than a short word
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:·-–—(") + "…"
 
