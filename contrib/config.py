@@ -85,6 +85,9 @@ def settings_from_environment(instance_path: Path, environ=os.environ, *, secret
         "EXPORT_CACHE_DIR": environ.get("CONTRIB_EXPORT_CACHE_DIR") or str(instance_path / "exports"),
         # Background tasks: an SQLite file next to the database by default, redis://... in production.
         "TASK_QUEUE": environ.get("CONTRIB_TASK_QUEUE") or f"sqlite:///{instance_path / 'tasks.sqlite3'}",
+        # A job no worker has claimed after this many seconds: its page says the processing service looks
+        # stopped (the job stays queued and starts when a worker comes back).
+        "JOB_NOT_STARTED_SECONDS": max(1.0, float(environ.get("CONTRIB_JOB_NOT_STARTED_SECONDS", 120))),
         # Synthesis assistant: an OpenAI-compatible endpoint; empty URL = embedded engine only.
         # Summaries and drafts of scopes this large run on the task queue, with a progress bar.
         "ASSISTANT_BACKGROUND_SIZE": int(environ.get("CONTRIB_ASSISTANT_BACKGROUND_SIZE", 1000)),

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 
 from contrib.core import audit
+from contrib.core.dates import as_utc
 from contrib.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,20 @@ def queue_from_url(url: str) -> Huey:
 def init_app(app: Flask) -> None:
     app.extensions["tasks"] = TaskQueue(queue_from_url(app.config["TASK_QUEUE"]))
     app.cli.add_command(worker)
+    app.add_template_filter(row_message, "job_message")
+
+
+# Shown instead of a waiting job's own message once no worker has claimed it for JOB_NOT_STARTED_SECONDS: with
+# no worker running, "En attente…" would otherwise stay on the page forever.
+NOT_STARTED_MESSAGE = (
+    "Le traitement n'a pas encore commencé : le service de traitement semble arrêté. Prévenez l'équipe "
+    "technique ; la demande reste en file et partira dès son redémarrage."
+)
+
+
+def not_started_after() -> timedelta:
+    """How long a job may wait for a worker before its page says the processing service looks stopped."""
+    return timedelta(seconds=current_app.config["JOB_NOT_STARTED_SECONDS"])
 
 
 class TaskQueue:
@@ -142,9 +158,12 @@ def get_job(key: str, *, stale_after: float, stale_message: str) -> JobState | N
     stored = get_state(key)
     if stored is None:
         return None
-    if stored["state"] in ("queued", "running") and time.time() - stored["at"] > stale_after:
+    waited = time.time() - stored["at"]
+    if stored["state"] in ("queued", "running") and waited > stale_after:
         put_job(key, "failed", 0, stale_message)
         return JobState("failed", 0, stale_message)
+    if stored["state"] == "queued" and waited > not_started_after().total_seconds():
+        return JobState("queued", stored["progress"], NOT_STARTED_MESSAGE)
     return JobState(stored["state"], stored["progress"], stored["message"], stored.get("result"))
 
 
@@ -195,6 +214,16 @@ class heartbeat:
 # A job that keeps its progress on its row (a clustering run, a plaidoyer PDF): the row's model has ``status``
 # (RunStatus), ``progress``, ``progress_message``, ``started_at``, ``heartbeat_at`` and ``finished_at``. Each
 # function below is one transaction and writes only when the row is in the state it expects.
+
+
+def row_message(row) -> str:
+    """The message to show for a job row: its own, or NOT_STARTED_MESSAGE when it is still queued after
+    ``not_started_after()`` (no worker claimed it). Also the ``job_message`` template filter."""
+    from contrib.models import RunStatus
+
+    if row.status is RunStatus.QUEUED and as_utc(row.created_at) < utcnow() - not_started_after():
+        return NOT_STARTED_MESSAGE
+    return row.progress_message
 
 
 def claim_row(model, row_id: int) -> bool:

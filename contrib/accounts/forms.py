@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 
 from contrib.accounts.rules import PASSWORD_MIN_LENGTH
 from contrib.core.forms import Form
@@ -22,7 +22,8 @@ class RegistrationForm(Form):
     )
     email = EmailField("Adresse e-mail", description="Un lien de confirmation vous y sera envoyé.")
     password = PasswordField("Mot de passe", description=PASSWORD_RULE)
-    actor_type = SelectField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
+    # A radio list: « Financeur (Région, État, OPCO, France Travail) » does not fit a phone's drop-down list.
+    actor_type = RadioField("Vous êtes", choices=ActorType.choices(), default=ActorType.OTHER.value)
     organisation = StringField("Organisation (facultatif)")
     consent = BooleanField("J'accepte la charte de participation et la notice sur mes données personnelles")
 

@@ -154,6 +154,6 @@ def run_status(process_id: int, run_id: int) -> dict[str, Any]:
         "status": run.status.value,
         "status_label": run.status.label,
         "progress": run.progress,
-        "message": run.progress_message,
+        "message": tasks.row_message(run),
         "is_active": run.is_active,
     }

@@ -49,6 +49,10 @@ def launch(slug):
         run = clustering.launch_run(process.id, actor=current_user, n_clusters=form.n_clusters.data)
     except ContribError as error:
         flash(error.message, "error")
+        # Launched at the same instant as a colleague's (the database let one through): follow that one.
+        running = clustering.active_run(process.id)
+        if running is not None:
+            return redirect(url_for(".run", slug=slug, run_id=running.id))
         return redirect(url_for(".index", slug=slug))
     flash("Regroupement lancé : il se calcule en arrière-plan, vous pouvez quitter cette page.", "success")
     return redirect(url_for(".run", slug=slug, run_id=run.id))

@@ -21,6 +21,37 @@ class VersionedForm(Form):
         return parse_id(self.version.data)
 
 
+# A 375 px phone shows about 36 characters of a full-width drop-down list (16 px text), and its own picker cuts
+# longer options: a longer label is shortened to this many, its full text kept (``short_choices``).
+OPTION_MAX_LENGTH = 30
+
+
+def short_option(text: str, limit: int = OPTION_MAX_LENGTH) -> str:
+    """``text`` as a drop-down list shows it: whole when short enough, else cut after a word and ended with « … »."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if cut.count("(") > cut.count(")"):  # never half a bracket: « La plateforme (actes… »
+        cut = cut[: cut.rindex("(")]
+    elif " " in cut[-10:]:  # after the last whole word, unless that loses more than a short word
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:·-–—(") + "…"
+
+
+def short_choices(choices) -> list[tuple]:
+    """WTForms ``choices`` whose long labels are shortened (``short_option``), the full text in the option's
+    ``title``: ``static/js/options.js`` shows it beside the list once chosen."""
+    shortened = []
+    for value, label, *render_kw in choices:
+        short = short_option(label)
+        shortened.append((value, label, *render_kw) if short == label else (value, short, {"title": label}))
+    return shortened
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["short_option"] = short_option
+
+
 def attach_error(form: Form, error) -> None:
     """Show a service's InvalidInput under the field it names, or at the top of the form; each of the
     errors of an InvalidFields under its own field."""

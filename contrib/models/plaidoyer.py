@@ -103,6 +103,10 @@ class PlaidoyerVersion(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+ACTIVE_DOCUMENT_PDF = "version_id IS NULL AND status IN ('queued', 'running')"
+ACTIVE_VERSION_PDF = "version_id IS NOT NULL AND status IN ('queued', 'running')"
+
+
 class PlaidoyerPdf(db.Model):
     """A PDF of the document (``version_id`` None) or of a version, made by the task queue.
 
@@ -113,7 +117,26 @@ class PlaidoyerPdf(db.Model):
     """
 
     __tablename__ = "plaidoyer_pdfs"
-    __table_args__ = (sa.Index("ix_plaidoyer_pdfs_plaidoyer_version", "plaidoyer_id", "version_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_plaidoyer_pdfs_plaidoyer_version", "plaidoyer_id", "version_id", "status"),
+        # At most one PDF waiting or being made per document and per version: two first requests at the same
+        # instant make one layout, the second joining the first (``pdf_jobs.request_pdf``). Two indexes, since
+        # a unique index counts NULL version ids as all different.
+        sa.Index(
+            "uq_plaidoyer_pdfs_active_document",
+            "plaidoyer_id",
+            unique=True,
+            sqlite_where=sa.text(ACTIVE_DOCUMENT_PDF),
+            postgresql_where=sa.text(ACTIVE_DOCUMENT_PDF),
+        ),
+        sa.Index(
+            "uq_plaidoyer_pdfs_active_version",
+            "version_id",
+            unique=True,
+            sqlite_where=sa.text(ACTIVE_VERSION_PDF),
+            postgresql_where=sa.text(ACTIVE_VERSION_PDF),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plaidoyer_id: Mapped[int] = mapped_column(sa.ForeignKey("plaidoyers.id", ondelete="CASCADE"))

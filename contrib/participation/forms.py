@@ -1,7 +1,7 @@
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from contrib.core.forms import Form
+from contrib.core.forms import Form, short_choices
 from contrib.core.ids import coerce_id
 from contrib.models import ActorType, ContributionKind, ReportReason
 from contrib.models.comments import COMMENT_MAX_LENGTH
@@ -35,7 +35,9 @@ class ContributionForm(Form):
     similar_checked = HiddenField(default="")
 
     def set_themes(self, themes) -> None:
-        self.theme_id.choices = [(0, "— Choisir une thématique —")] + [(theme.id, theme.name) for theme in themes]
+        self.theme_id.choices = short_choices(
+            [(0, "— Choisir une thématique —")] + [(theme.id, theme.name) for theme in themes]
+        )
 
 
 class EditContributionForm(ContributionForm):
@@ -51,7 +53,8 @@ class WorkshopEntryForm(ContributionForm):
     n_participants = IntegerField(
         "Nombre de personnes à la table", validators=[Optional(), NumberRange(min=1, max=MAX_TABLE_PARTICIPANTS)]
     )
-    actor_type = SelectField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
+    # A radio list: « Financeur (Région, État, OPCO, France Travail) » does not fit a phone's drop-down list.
+    actor_type = RadioField("Type d'acteur", choices=ActorType.choices(), default=ActorType.TRAINING_ORG.value)
     author_name = StringField("Nom de l'auteur (facultatif)", description="Si une personne a signé la fiche.")
     # Facilitators know the kinds: no hint, so the text box stays on a laptop's screen without scrolling.
     kind = SelectField("Type de contribution", choices=ContributionKind.choices(), validate_choice=False)

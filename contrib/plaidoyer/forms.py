@@ -1,6 +1,6 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from contrib.core.forms import Form, VersionedForm
+from contrib.core.forms import Form, VersionedForm, short_choices
 from contrib.core.ids import coerce_id
 from contrib.models.plaidoyer import PLAIDOYER_TEXT_MAX_LENGTH
 from contrib.proposals.forms import EditForm
@@ -32,7 +32,12 @@ class MoveForm(VersionedForm):
 
 class AddProposalForm(VersionedForm):
     proposal_id = StringField("Numéro de la proposition", description="Par exemple « 12 ».")
-    section_id = SelectField("Section", coerce=coerce_id, validate_choice=False)
+    section_id = SelectField(
+        "Section",
+        coerce=coerce_id,
+        validate_choice=False,
+        description="Par défaut, la section de sa thématique, créée si besoin.",
+    )
 
 
 class ProcessForm(VersionedForm):
@@ -47,8 +52,8 @@ class SnapshotForm(Form):
 
 def section_choices(sections: list[dict], *, automatic: bool) -> list[tuple[int, str]]:
     """The choices of a section field: the document's sections, after « its theme's section » when ``automatic``."""
-    choices = [(0, "La section de sa thématique (créée si besoin)")] if automatic else []
-    return choices + [(section["id"], section["title"]) for section in sections]
+    choices = [(0, "Celle de sa thématique")] if automatic else []
+    return short_choices(choices + [(section["id"], section["title"]) for section in sections])
 
 
 def proposal_edit_forms(placed: list[dict], versions: dict[int, int]) -> dict[int, EditForm]:

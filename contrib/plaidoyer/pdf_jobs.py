@@ -22,6 +22,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from contrib import tasks
 from contrib.core.errors import Conflict, NotFound
@@ -70,23 +71,31 @@ def fail_stale(plaidoyer_id: int) -> int:
 
 def request_pdf(plaidoyer_id: int, version_id: int | None, *, actor: User) -> PlaidoyerPdf:
     """The PDF of the current document (``version_id`` None) or of a version: one already being made, the
-    version's finished one (never made twice), or a new one queued. Conflict when the queue is unreachable."""
+    version's finished one (never made twice), or a new one queued. Conflict when the queue is unreachable.
+
+    Two first requests at the same instant both find nothing and both insert: the database's partial unique
+    indexes (at most one waiting or running row per document and per version) let one through, and the other
+    request joins the row that won."""
     require_staff(actor)
     plaidoyer = get_plaidoyer(plaidoyer_id)
     if version_id is not None:
         get_version(plaidoyer.id, version_id)
     fail_stale(plaidoyer.id)
-    reusable = [RunStatus.QUEUED, RunStatus.RUNNING] + ([RunStatus.DONE] if version_id is not None else [])
-    existing = db.session.scalars(
-        _rows(plaidoyer.id, version_id).where(PlaidoyerPdf.status.in_(reusable)).order_by(PlaidoyerPdf.id.desc())
-    ).first()
+    existing = _reusable(plaidoyer.id, version_id)
     if existing is not None:
         return existing
-    with transaction():
-        pdf = PlaidoyerPdf(
-            plaidoyer_id=plaidoyer.id, version_id=version_id, requested_by_id=actor.id, progress_message=WAITING
-        )
-        db.session.add(pdf)
+    try:
+        with transaction():
+            pdf = PlaidoyerPdf(
+                plaidoyer_id=plaidoyer.id, version_id=version_id, requested_by_id=actor.id, progress_message=WAITING
+            )
+            db.session.add(pdf)
+    except IntegrityError:
+        joined = _reusable(plaidoyer.id, version_id)
+        if joined is None:  # the winner finished (and a current document's PDF is not reused) or failed: retry
+            return request_pdf(plaidoyer_id, version_id, actor=actor)
+        logger.info("PDF request of plaidoyer %s joins PDF %s, queued at the same instant", plaidoyer.id, joined.id)
+        return joined
     try:
         tasks.enqueue(TASK_NAME, pdf.id)
     except Exception as error:
@@ -94,6 +103,15 @@ def request_pdf(plaidoyer_id: int, version_id: int | None, *, actor: User) -> Pl
         _finish_failed(pdf.id, QUEUE_DOWN)
         raise Conflict(QUEUE_DOWN) from error
     return pdf
+
+
+def _reusable(plaidoyer_id: int, version_id: int | None) -> PlaidoyerPdf | None:
+    """The row a request may share: one waiting or being made, or (for a version, which never changes) the
+    finished one."""
+    reusable = [RunStatus.QUEUED, RunStatus.RUNNING] + ([RunStatus.DONE] if version_id is not None else [])
+    return db.session.scalars(
+        _rows(plaidoyer_id, version_id).where(PlaidoyerPdf.status.in_(reusable)).order_by(PlaidoyerPdf.id.desc())
+    ).first()
 
 
 def get_pdf(plaidoyer_id: int, pdf_id: int, *, actor: User) -> PlaidoyerPdf:
@@ -116,7 +134,7 @@ def pdf_status(plaidoyer_id: int, pdf_id: int, *, actor: User) -> dict:
         "status": pdf.status.value,
         "status_label": pdf.status.label,
         "progress": pdf.progress,
-        "message": pdf.progress_message,
+        "message": tasks.row_message(pdf),
         "is_active": pdf.is_active,
     }
 

@@ -44,7 +44,7 @@ MONTHS = (
 
 
 # The hyphen of a compound: « week-end », « Nouvelle-Aquitaine », « face-à-face ».
-_COMPOUND_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+COMPOUND_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 WORD_JOINER = "\u2060"
 
 
@@ -56,7 +56,7 @@ def unbroken_compounds(text: str) -> str:
     be printed), and a PDF reader searching « week-end » would not find it. The joiner is invisible and not
     extracted with the text. Not ``white-space: nowrap`` either: WeasyPrint 70 then breaks such a line at its
     first opportunity (« Provenance : » alone on its line)."""
-    return _COMPOUND_HYPHEN.sub("-" + WORD_JOINER, text)
+    return COMPOUND_HYPHEN.sub("-" + WORD_JOINER, text)
 
 
 def french_date(moment: datetime) -> str:

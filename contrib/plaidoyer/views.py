@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from contrib.core import undo
 from contrib.core.errors import Conflict, ContribError, InvalidInput
-from contrib.core.forms import attach_error
+from contrib.core.forms import attach_error, short_choices
 from contrib.core.french import count
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
@@ -70,7 +70,9 @@ def _render_show(plaidoyer, status: int = 200, *, edited: tuple[int, EditForm] |
     add_form = AddProposalForm(formdata=None)
     add_form.section_id.choices = section_choices(content["sections"], automatic=True)
     process_form = ProcessForm(formdata=None)
-    process_form.process_id.choices = [(process.id, process.title) for process in processes.list_processes()]
+    process_form.process_id.choices = short_choices(
+        [(process.id, process.title) for process in processes.list_processes()]
+    )
     placed = [proposal for section in content["sections"] for proposal in section["proposals"]]
     edit_forms = proposal_edit_forms(placed, documents.proposal_versions([proposal["id"] for proposal in placed]))
     if edited:

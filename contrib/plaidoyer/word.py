@@ -4,11 +4,17 @@ A cover page without header or footer, a table of contents (a Word TOC field, fi
 so it reads right before Word updates it with page numbers on opening), Word's own Title/Heading styles
 (navigation pane), a running header (title · organisation) and "Page N sur M" (PAGE/NUMPAGES fields),
 justified body text, and the document properties: author and last editor the organisation, dates.
+
+In titles, headings, contents entries, the running header and provenance lines, the hyphen of a compound
+(« week-end », « Centre-Val de Loire ») is Word's non-breaking hyphen (``w:noBreakHyphen``): Word never ends a
+line on « Centre- » with « Val de Loire » below. It shows and prints as a hyphen, and Word finds « week-end »
+when searched. Web addresses keep their plain hyphens (copied, they must still open); body text too.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 from docx import Document
@@ -18,10 +24,48 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from contrib.plaidoyer.publication import ANNEX_TITLE, EMPTY_NOTICE, TOC_TITLE, Publication
+from contrib.plaidoyer.publication import ANNEX_TITLE, COMPOUND_HYPHEN, EMPTY_NOTICE, TOC_TITLE, Publication
 
 GREY = RGBColor(0x44, 0x44, 0x44)
 BLUE = RGBColor(0x0B, 0x3D, 0x6E)
+
+
+_ADDRESS = re.compile(r"\S+://\S+|www\.\S+")
+
+
+def _text(run, text: str) -> None:
+    """Append ``text`` to ``run`` as it is (a ``w:t``, a ``w:br`` for each line break)."""
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            run._r.append(OxmlElement("w:br"))
+        if line:
+            element = OxmlElement("w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = line
+            run._r.append(element)
+
+
+def _unbroken(paragraph, text: str):
+    """A run of ``paragraph`` showing ``text`` with each compound's hyphen a non-breaking hyphen, web
+    addresses left as typed; returns the run (for its font)."""
+    run = paragraph.add_run()
+    start = 0
+    for address in [*_ADDRESS.finditer(text), None]:
+        end = address.start() if address else len(text)
+        for index, piece in enumerate(COMPOUND_HYPHEN.split(text[start:end])):
+            if index:
+                run._r.append(OxmlElement("w:noBreakHyphen"))
+            _text(run, piece)
+        if address:
+            _text(run, address.group())
+            start = address.end()
+    return run
+
+
+def _heading(document, text: str, level: int):
+    heading = document.add_heading("", level=level)
+    _unbroken(heading, text)
+    return heading
 
 
 def _field_char(paragraph, kind: str) -> None:
@@ -57,7 +101,7 @@ def _table_of_contents(document, doc: Publication) -> None:
             _field_char(paragraph, "begin")
             _instruction(paragraph, 'TOC \\o "1-2" \\h \\z \\u')
             _field_char(paragraph, "separate")
-        paragraph.add_run(text)
+        _unbroken(paragraph, text)
         if index == len(entries) - 1:
             _field_char(paragraph, "end")
     update = OxmlElement("w:updateFields")
@@ -80,7 +124,7 @@ def _styles(document) -> None:
 def _header_and_footer(section, doc: Publication) -> None:
     section.different_first_page_header_footer = True  # the cover has neither
     header = section.header.paragraphs[0]
-    header.text = f"{doc.title} · {doc.organisation}"
+    _unbroken(header, f"{doc.title} · {doc.organisation}")
     header.runs[0].font.size, header.runs[0].font.color.rgb = Pt(8.5), GREY
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -92,10 +136,19 @@ def _header_and_footer(section, doc: Publication) -> None:
         run.font.size = Pt(8.5)
 
 
-def _body(document, text: str, *, size: float | None = None, grey: bool = False, italic: bool = False):
+def _body(
+    document,
+    text: str,
+    *,
+    size: float | None = None,
+    grey: bool = False,
+    italic: bool = False,
+    unbroken: bool = False,
+):
+    """A justified paragraph; ``unbroken`` for a title or provenance (compounds' hyphens non-breaking)."""
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    run = paragraph.add_run(text)
+    run = _unbroken(paragraph, text) if unbroken else paragraph.add_run(text)
     run.italic = italic
     if size:
         run.font.size = Pt(size)
@@ -113,11 +166,13 @@ def _cover(document, doc: Publication) -> None:
     organisation.paragraph_format.space_before = Pt(120)
     run = organisation.add_run(doc.organisation)
     run.bold, run.font.color.rgb = True, BLUE
-    document.add_paragraph(doc.title, style="Title").alignment = WD_ALIGN_PARAGRAPH.LEFT
+    title = document.add_paragraph(style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _unbroken(title, doc.title)
     for label, value in (("Date", doc.date), ("Version", doc.version), ("Contenu", doc.figures)):
         line = document.add_paragraph()
         line.add_run(f"{label} : ").bold = True
-        line.add_run(value)
+        _unbroken(line, value)
     _page_break(document)
 
 
@@ -142,36 +197,38 @@ def docx(doc: Publication) -> bytes:
     if not doc.items:
         _body(document, EMPTY_NOTICE)
     if doc.introduction:
-        document.add_heading("Introduction", level=1)
+        _heading(document, "Introduction", 1)
         for paragraph in doc.introduction:
             _body(document, paragraph)
     for part in doc.parts:
-        document.add_heading(f"{part.rank}. {part.title}", level=1)
+        _heading(document, f"{part.rank}. {part.title}", 1)
         for item in part.items:
-            document.add_heading(f"Proposition {item.number} : {item.title}", level=2)
+            _heading(document, f"Proposition {item.number} : {item.title}", 2)
             for paragraph in item.paragraphs:
                 _body(document, paragraph)
             sources = f"Sources : {item.sources} (voir l'annexe)."
             online = f" La proposition en ligne : {item.url}" if item.url else ""
-            _body(document, f"{item.provenance}\n{sources}{online}", size=9, grey=True, italic=True)
+            _body(document, f"{item.provenance}\n{sources}{online}", size=9, grey=True, italic=True, unbroken=True)
     if doc.conclusion:
-        document.add_heading("Conclusion", level=1)
+        _heading(document, "Conclusion", 1)
         for paragraph in doc.conclusion:
             _body(document, paragraph)
     if any(item.quotes for item in doc.items):
         _page_break(document)
-        document.add_heading(ANNEX_TITLE, level=1)
+        _heading(document, ANNEX_TITLE, 1)
         for item in doc.items:
             if not item.quotes:
                 continue
-            document.add_heading(f"Proposition {item.number} : {item.title}", level=2)
+            _heading(document, f"Proposition {item.number} : {item.title}", 2)
             for quote in item.quotes:
                 line = document.add_paragraph()
                 line.paragraph_format.keep_with_next = True
                 number = line.add_run(f"Contribution n°\u00a0{quote.id}")
                 number.bold, number.font.size = True, Pt(9.5)
-                line.add_run(f" · {quote.line}" + (f" · {quote.url}" if quote.url else "")).font.size = Pt(9.5)
-                for text in ((quote.title,) if quote.title else ()) + quote.paragraphs:
+                _unbroken(line, f" · {quote.line}" + (f" · {quote.url}" if quote.url else "")).font.size = Pt(9.5)
+                if quote.title:
+                    _body(document, quote.title, size=10, unbroken=True).paragraph_format.left_indent = Cm(0.6)
+                for text in quote.paragraphs:
                     paragraph = _body(document, text, size=10)
                     paragraph.paragraph_format.left_indent = Cm(0.6)
     buffer = io.BytesIO()

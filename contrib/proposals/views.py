@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from contrib.assistant import services as assistant
 from contrib.core.errors import ContribError, InvalidInput, NotFound
-from contrib.core.forms import VersionedForm, attach_error
+from contrib.core.forms import VersionedForm, attach_error, short_choices
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.models import Role
@@ -164,9 +164,9 @@ def _proposal_of(slug: str, proposal_id: int):
 
 def _render_manage(process, proposal, status: int = 200, **forms):
     merge_form = forms.get("merge_form") or MergeForm(formdata=None)
-    merge_form.into_id.choices = [
-        (target.id, f"n° {target.id} · {target.title}") for target in proposals.merge_targets(proposal)
-    ]
+    merge_form.into_id.choices = short_choices(
+        [(target.id, f"n° {target.id} · {target.title}") for target in proposals.merge_targets(proposal)]
+    )
     return render_template(
         "proposals/manage.html",
         process=process,

@@ -21,7 +21,7 @@ def test_register_post_and_see_the_contribution(live_app, page):
     page.get_by_label("Nom affiché").fill("Nadia B.")
     page.get_by_label("Adresse e-mail").fill("nadia@exemple.fr")
     page.get_by_label("Mot de passe").fill("un-mot-de-passe-solide")
-    page.get_by_label("Vous êtes").select_option("trainer")
+    page.get_by_label("Formateur·rice").check()
     page.get_by_label("J'accepte la charte de participation").check()
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_text("Un e-mail vous a été envoyé pour confirmer votre adresse")).to_be_visible()

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from contrib.models import Role
@@ -409,3 +410,51 @@ def test_a_hyphenated_word_is_never_cut_at_its_hyphen_in_the_contents_and_titles
     assert text.count("week-") >= 2 * len(titles) >= 32
     assert not re.findall(r".*week-(?!end).*\n.*", text)
     assert "\u2060" not in text  # the word joiner is not read back with the text
+
+
+def test_the_docx_never_splits_a_compound_at_its_hyphen_in_titles_headings_and_provenance(content):
+    """Word's non-breaking hyphen (w:noBreakHyphen) in « week-end », « Centre-Val de Loire » of the title, the
+    header, the contents, the headings and the provenance lines; web addresses and body text keep their plain
+    hyphen (the control). Read back from the DOCX's XML, and as text through python-docx."""
+    content = copy.deepcopy(content)
+    content["plaidoyer"]["title"] = "Plaidoyer du week-end"
+    content["plaidoyer"]["introduction"] = "Un week-end de travail en Centre-Val de Loire."
+    section = content["sections"][0]
+    section["title"] = "Centre-Val de Loire"
+    proposal = section["proposals"][0]
+    proposal["title"] = "Former les tuteurs le week-end"
+    proposal["provenance"]["regions"] = ["Centre-Val de Loire"]
+    hyphenated_site = "https://contrib-cpof.fr"
+    document = Document(io.BytesIO(_export(content, "docx", base_url=hyphenated_site)))
+
+    def runs_xml(paragraph) -> str:
+        return paragraph._p.xml
+
+    def plain_hyphens(paragraph) -> list[str]:
+        """The texts (w:t) of the paragraph that still carry an ordinary hyphen."""
+        return [t.text for t in paragraph._p.iter(qn("w:t")) if "-" in (t.text or "")]
+
+    paragraphs = document.paragraphs
+    unbroken = {
+        "title": next(p for p in paragraphs if p.style.name == "Title"),
+        "contents": next(p for p in paragraphs if p.style.name == "toc 1" and "Centre" in p.text),
+        "heading 1": next(p for p in paragraphs if p.style.name == "Heading 1" and "Centre" in p.text),
+        "heading 2": next(p for p in paragraphs if p.style.name == "Heading 2" and "week" in p.text),
+        "provenance": next(p for p in paragraphs if p.text.startswith("Provenance") and "Centre" in p.text),
+        "header": document.sections[0].header.paragraphs[0],
+    }
+    assert unbroken["title"].text == "Plaidoyer du week-end"  # read back as a hyphen
+    assert unbroken["heading 1"].text == "1. Centre-Val de Loire"
+    assert unbroken["heading 2"].text.endswith("Former les tuteurs le week-end")
+    for where, paragraph in unbroken.items():
+        assert "<w:noBreakHyphen/>" in runs_xml(paragraph), where
+        assert not [text for text in plain_hyphens(paragraph) if "://" not in text], where
+
+    provenance = unbroken["provenance"]
+    assert f"{hyphenated_site}/propositions/" in provenance.text
+    assert any(text.startswith(hyphenated_site) for text in plain_hyphens(provenance))  # the address opens
+    annex_line = next(p for p in paragraphs if p.text.startswith("Contribution n°") and hyphenated_site in p.text)
+    assert any(hyphenated_site in text for text in plain_hyphens(annex_line))
+
+    body = next(p for p in paragraphs if p.text.startswith("Un week-end de travail"))  # the control
+    assert "noBreakHyphen" not in runs_xml(body) and plain_hyphens(body) == [body.text]
