@@ -82,10 +82,26 @@ def reference_hits(process, groups, theme_id=None, kind=None) -> list[int]:
     return list(db.session.scalars(statement))
 
 
+@pytest.fixture
+def statements(app):
+    """The SQL statements run while the test runs."""
+    seen = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 @postgresql_only
 @pytest.mark.parametrize("cap", [1000, 4])
-def test_the_word_hits_are_the_full_text_matches_newest_first(app, scene, monkeypatch, cap):
+@pytest.mark.parametrize("path", ["signatures", "gin"])
+def test_the_word_hits_are_the_full_text_matches_newest_first(app, scene, monkeypatch, statements, cap, path):
+    """Through the signatures (words over ``RARE_MATCHES``) or the GIN index (rare words), the same rows."""
     monkeypatch.setattr(search, "WORD_CANDIDATES", cap)
+    monkeypatch.setattr(search, "RARE_MATCHES", -1 if path == "signatures" else 10**9)
     process, rows = scene
     theme_ids = [None, process.themes[0].id, process.themes[1].id]
     vocabulary = similar.vocabulary(process.id)
@@ -103,6 +119,8 @@ def test_the_word_hits_are_the_full_text_matches_newest_first(app, scene, monkey
                 compared += 1
                 found += len(hits)
     assert compared == 12 * 6 and found > 50  # control: the queries do find rows
+    walks = [statement for statement in statements if "word_candidates" in statement]
+    assert len(walks) == (compared if path == "signatures" else 0), path
     publicity = set(reference_hits(process, search.prefixes("publicite")))
     assert rows[2].id in publicity and rows[12].hidden_at is not None and rows[12].id not in publicity
 
@@ -128,7 +146,8 @@ def test_a_row_passes_the_signature_of_each_of_its_words_and_rarely_of_others(ap
     assert passes(rows[4], "pour") and passes(rows[4], "eu")
 
 
-def test_edited_and_restored_rows_are_found_by_their_words(app, scene):
+def test_edited_and_restored_rows_are_found_by_their_words(app, scene, monkeypatch):
+    monkeypatch.setattr(search, "RARE_MATCHES", -1)  # through the signatures (no effect on SQLite)
     process, rows = scene
     db.session.execute(
         db.update(Contribution)
@@ -146,7 +165,7 @@ def test_edited_and_restored_rows_are_found_by_their_words(app, scene):
     assert word_hits(process, "publicite") == [rows[22].id, restored.id, rows[2].id]
 
 
-def test_the_migration_goes_down_and_up_again(app, scene):
+def test_the_migration_goes_down_and_up_again(app, scene, monkeypatch):
     from flask_migrate import downgrade, upgrade
 
     process, rows = scene
@@ -157,6 +176,7 @@ def test_the_migration_goes_down_and_up_again(app, scene):
     columns = {column["name"] for column in db.inspect(db.engine).get_columns("contributions")}
     assert search.SIGNATURE_COLUMN not in columns
     upgrade()
+    monkeypatch.setattr(search, "RARE_MATCHES", -1)  # through the signatures (no effect on SQLite)
     columns = {column["name"] for column in db.inspect(db.engine).get_columns("contributions")}
     indexes = {index["name"] for index in db.inspect(db.engine).get_indexes("contributions")}
     if db.engine.dialect.name == "postgresql":
