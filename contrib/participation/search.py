@@ -135,6 +135,10 @@ def _word_hits(statement, groups: list[set[str]], scope: list[str], process_id: 
         else:
             candidates = _signature_candidates(groups, process_id, theme_id)
             statement = statement.join(candidates, candidates.c.id == Contribution.id).order_by(candidates.c.id.desc())
+            # JIT off until the end of the transaction (a page's other statements are small): the walk is
+            # costed as a walk of the whole signature index (it stops after about 1,000 rows), over
+            # ``jit_above_cost``, and compiling the plan took 10 ms of the 41 ms of « donnees publiques ».
+            db.session.execute(sa.text("SET LOCAL jit = off"))
     return list(db.session.scalars(statement))
 
 
