@@ -10,6 +10,7 @@ page, wall time and the CPU time of the request.
 
     .venv/bin/python bench/bench_pages.py [N] [--db sqlite|postgresql] [--fresh]
     .venv/bin/python bench/bench_pages.py --compare 300   # fast seeding == load_rows, rows and pages
+    .venv/bin/python bench/bench_pages.py --db postgresql --url postgresql+psycopg://…/bench  # seeded before
 
 Target: p95 under 50 ms for every page at 1,000,000. Measured on the shared 2-core machine
 (figures, load average and seeding times: README.md, "Scale-out", "Pages at 1,000,000").
@@ -71,6 +72,7 @@ def pages(theme_id: int, contribution_id: int) -> dict[str, str]:
         "theme + kind filter": f"/demarches/volume?thematique={theme_id}&type=weak_signal",
         "search, 2 words": "/demarches/volume?q=donnees+publiques",
         "search + theme, last page": f"/demarches/volume?q=impot&thematique={theme_id}&fin=1",
+        "search, rare word": "/demarches/volume?q=apiculteurs",
         "most supported": "/demarches/volume?tri=soutenues",
         "most supported, page 1000": "/demarches/volume?tri=soutenues&page=1000",
         "most commented": "/demarches/volume?tri=commentees",
@@ -159,7 +161,10 @@ def run_sqlite(n: int, *, fresh: bool) -> None:
         run("sqlite", f"sqlite:///{path}", n, seeded=True)
 
 
-def run_postgresql(n: int) -> None:
+def run_postgresql(n: int, url: str | None = None) -> None:
+    if url:  # a database the bench seeded before, kept running (compare two versions of the code on one data)
+        run("postgresql", url, n, seeded=True)
+        return
     server = PostgresServer().start()
     try:
         run("postgresql", create_database(server.admin_url, "bench"), n, seeded=False)
@@ -209,6 +214,7 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="contributions (default 1,000,000)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument("--fresh", action="store_true", help="seed SQLite again even if instance/ holds the file")
+    parser.add_argument("--url", help="PostgreSQL: a database already seeded with N rows, not seeded again")
     parser.add_argument("--compare", type=int, metavar="N", help="check the seeding against load_rows on N rows")
     arguments = parser.parse_args()
     if arguments.compare:
@@ -230,7 +236,7 @@ def main() -> None:
     if arguments.db in (None, "sqlite"):
         run_sqlite(arguments.n, fresh=arguments.fresh)
     if arguments.db in (None, "postgresql"):
-        run_postgresql(arguments.n)
+        run_postgresql(arguments.n, arguments.url)
 
 
 if __name__ == "__main__":
