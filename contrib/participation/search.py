@@ -10,7 +10,7 @@ towards the closest stems of the process's vocabulary (rapidfuzz over the simila
 « certifcation »). Both databases return the newest ``WORD_CANDIDATES`` word hits (no engine ranking:
 bm25 over 50,000 matches took 350–500 ms on SQLite, and PostgreSQL's index holds no positions).
 On PostgreSQL the newest rows are walked through an index of each visible row's word signature (a Bloom
-filter of the prefixes of its words, ``SIGNATURE_COLUMN``, migration 0027) and only the rows whose signature
+filter of the prefixes of its words, ``SIGNATURE_COLUMN``, migration 0028) and only the rows whose signature
 can match are read and matched against the query: the same rows, about a tenth of the reads.
 Meaning: the process's similar-contributions index (hybrid: TF-IDF + stored vectors), which also
 ranks the word hits. A word hit gets ``WORD_BONUS`` on top of its hybrid score: precise matches first,
@@ -43,7 +43,7 @@ WORD_BONUS = 0.2
 FTS_TABLE = "contributions_fts"
 VECTOR_COLUMN = "search_vector"  # PostgreSQL: to_tsvector('french', search_text), stored (migration 0023)
 VECTOR_INDEX = "ix_contributions_search_vector"
-# PostgreSQL: bit(1024) from search_text, stored, and two partial indexes that include it (migration 0027).
+# PostgreSQL: bit(1024) from search_text, stored, and two partial indexes that include it (migration 0028).
 SIGNATURE_COLUMN = "search_signature"
 SIGNATURE_INDEXES = ("ix_contributions_process_signature", "ix_contributions_process_theme_signature")
 # Below this many matches in the table (the planner's estimate), the words are read from the GIN index: the

@@ -1,4 +1,4 @@
-"""PostgreSQL's word signatures (migration 0027): a search reads only the rows whose signature can match, and
+"""PostgreSQL's word signatures (migration 0028): a search reads only the rows whose signature can match, and
 finds exactly the rows the full-text match alone finds, newest first; the migration goes down and up."""
 
 import pytest
@@ -172,7 +172,7 @@ def test_the_migration_goes_down_and_up_again(app, scene, monkeypatch):
     before = contributions.search_contributions(process.id, "donnees publiques")
     assert before.items  # control
     db.session.commit()  # the session holds no transaction, nor any lock, while the schema changes
-    downgrade(revision="0026_pdfqueue_plaidoyer_pdfs")
+    downgrade(revision="0027_noticed10_one_active_pdf")
     columns = {column["name"] for column in db.inspect(db.engine).get_columns("contributions")}
     assert search.SIGNATURE_COLUMN not in columns
     upgrade()

@@ -1,7 +1,7 @@
 """PostgreSQL: a signature of each contribution's words, read from indexes, so a search checks far fewer rows
 
-Revision ID: 0027_search50b_word_signature
-Revises: 0026_pdfqueue_plaidoyer_pdfs
+Revision ID: 0028_search50b_word_signature
+Revises: 0027_noticed10_one_active_pdf
 Create Date: 2026-12-03 14:30:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-03 14:30:00
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0027_search50b_word_signature"
-down_revision = "0026_pdfqueue_plaidoyer_pdfs"
+revision = "0028_search50b_word_signature"
+down_revision = "0027_noticed10_one_active_pdf"
 branch_labels = None
 depends_on = None
 
