@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nlp._polarity import is_action_word
 from nlp.citations.alignment import _align, _Similarity
-from nlp.citations.analysis import SupportScorer, _analyse, _is_agent
+from nlp.citations.analysis import SupportScorer, _analyse, _Analysis, _is_agent
 from nlp.citations.calibration import load_calibration, sentence_features
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
@@ -211,6 +211,15 @@ class _Examination:
         return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
 
 
+def _same_percent(key: tuple[str, object], sources: dict[int, _Analysis]) -> bool:
+    """True when a claimed ratio is a source's ratio to the whole percent: "un tiers" = "33 %" = "un sur trois",
+    "deux tiers" = "67 %" (not "66 %", nor "30 %")."""
+    if key[0] != "ratio" or not isinstance(key[1], float):
+        return False
+    percent = round(key[1] * 100)
+    return any(k[0] == "ratio" and round(float(k[1]) * 100) == percent for s in sources.values() for k in s.numbers)
+
+
 def _examine(
     sentence: str,
     plain: str,
@@ -249,7 +258,11 @@ def _examine(
         if key[0] == "part":
             continue
         found = [key] + ([("part", key[1])] if key[0] == "count" else [])
-        if not any(k in s.numbers for s in sources.values() for k in found):
+        if key[0] == "count" and surface.endswith("%"):
+            found.append(("ratio", round(key[1] / 100, 3)))  # "33 %" is the ratio, checked as one
+        if not any(k in s.numbers for s in sources.values() for k in found) and not any(
+            _same_percent(k, sources) for k in found
+        ):
             refusals.append(("number", f"{surface} n'apparaît pas dans {_ids_phrase(ids)}"))
     refusals.extend(("overreach", r) for r in _overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
