@@ -19,7 +19,7 @@ from nlp._polarity import (
 )
 from nlp.citations.analysis import _Analysis, _is_agent, _same_form, _Word
 from nlp.citations.rules.negation import _contradictions
-from nlp.citations.thresholds import FRENCH_WORD_SIMILARITY, STANCE_WORD_SIMILARITY, WORD_SIMILARITY
+from nlp.citations.thresholds import WORD_SIMILARITY
 
 _WORD_VECTORS: dict[str, np.ndarray] = {}
 
@@ -94,7 +94,7 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
         and not is_action_word(claim.words[n].folded)
         and not _antonyms(claim.words[n].folded)
     ]
-    if unaligned and __import__("os").environ.get("C7_USEW", "1") == "1":
+    if unaligned:
         source_words = {v.folded for s in sources.values() for v in s.words}
         vectors = _vectors([claim.words[n].folded for n in unaligned] + sorted(source_words), _WORD_VECTORS)
         for id_, source in sources.items():
@@ -106,53 +106,17 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                 close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
                 if np.any(close & (agents == _is_agent(claim.words[n].folded))):
                     by_id[id_].add(n)
-    _align_by_word_vectors(claim, sources, by_id)
     _align_acronyms(claim, sources, by_id)
-    _align_stances_by_word_vectors(claim, sources, by_id, evidence)
     aligned = set().union(*by_id.values()) if by_id else set()
     disagreeing = {n for n, items in evidence.items() if not any(agrees for _, _, agrees, _ in items)}
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form, disagreeing)
-
-
-def _align_by_word_vectors(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict[int, set[int]]) -> None:
-    """Align the claim words still unaligned with a source word whose French word vector (fastText-style,
-    :mod:`nlp.wordvectors`) is at least :data:`FRENCH_WORD_SIMILARITY` close: « limiter » / « réduire »,
-    « employés » / « salariés ». Not a stance or judgement word (its antonyms are among its neighbours), not
-    across an agent noun and another word, not across two words that only share a pruned row."""
-    if FRENCH_WORD_SIMILARITY >= 1.0:
-        return
-    from nlp import wordvectors
-
-    aligned = set().union(*by_id.values()) if by_id else set()
-    todo = [
-        n
-        for n, w in enumerate(claim.words)
-        if n not in aligned and not is_action_word(w.folded) and not _antonyms(w.folded) and len(w.folded) >= 3
-    ]
-    if not todo:
-        return
-    for id_, source in sources.items():
-        forms = sorted({v.folded for v in source.words if len(v.folded) >= 3})
-        for n in todo:
-            a = claim.words[n].folded
-            agent = _is_agent(a)
-            for f in forms:
-                if _is_agent(f) != agent or is_action_word(f) or _antonyms(f):
-                    continue
-                value = wordvectors.similarity(a, f)
-                if value is not None and value >= FRENCH_WORD_SIMILARITY:
-                    by_id[id_].add(n)
-                    break
 
 
 def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict[int, set[int]]) -> None:
     """An acronym and its expansion align both ways (:mod:`nlp.citations.acronyms`): « PME » in the claim with
     « petites et moyennes entreprises » in a source, and each word of the expansion with « PME »."""
     from nlp.citations.acronyms import ACRONYMS, SAME_NAMES, _key, acronyms_written_out, expansion_in
-    from nlp.citations.rules.entities import ACRONYMS_ON
 
-    if not ACRONYMS_ON:
-        return
     written_out = acronyms_written_out(claim.folded)
     names = [g for g in SAME_NAMES if any(re.search(rf"\b{name}\b", claim.folded) for name in g)]
     for id_, source in sources.items():
@@ -164,33 +128,9 @@ def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict
         for n, w in enumerate(claim.words):
             if n in by_id[id_]:
                 continue
-            if w.folded in ACRONYMS and expansion_in(w.folded, source.folded):
+            written = w.folded in ACRONYMS and expansion_in(w.folded, source.folded)
+            if written or any(a in source_forms and _key(w.folded) in keys for a, keys in written_out.items()):
                 by_id[id_].add(n)
-            elif any(a in source_forms and _key(w.folded) in keys for a, keys in written_out.items()):
-                by_id[id_].add(n)
-
-
-def _align_stances_by_word_vectors(claim, sources, by_id, evidence) -> None:
-    """A stance word still unaligned ("réduire") aligned with a source word at French-word-vector cosine ≥
-    :data:`STANCE_WORD_SIMILARITY` ("limite") that is in no family opposite to it, nor it in one opposite to
-    the source word (antonyms are among the nearest vectors: "augmenter" / "réduire" 0.87)."""
-    if STANCE_WORD_SIMILARITY >= 1.0:
-        return
-    from nlp import wordvectors
-
-    aligned = set().union(*by_id.values()) if by_id else set()
-    todo = [n for n, w in enumerate(claim.words) if n not in aligned and (is_action_word(w.folded) or _antonyms(w.folded))]
-    for n in todo:
-        w = claim.words[n]
-        for id_, source in sources.items():
-            for v in source.words:
-                if len(v.folded) < 3 or _opposite_form(w.folded, v.folded) or _opposite_form(v.folded, w.folded):
-                    continue
-                value = wordvectors.similarity(w.folded, v.folded)
-                if value is not None and value >= STANCE_WORD_SIMILARITY:
-                    by_id[id_].add(n)
-                    evidence.setdefault(n, []).append((id_, v, v.polarity == w.polarity, False))
-                    break
 
 
 def _squeeze(text: str) -> str:

@@ -70,7 +70,6 @@ _MEASURES = (
     "common_run_share",
     "local_share",
     "ordered_share",
-    *(["soft_share"] if __import__("os").environ.get("C7_SOFT", "1") == "1" else []),
 )
 """Measures of support read apart for a sentence citing one source (``one_``) and several (``many_``): what a
 faithful single-source sentence looks like (its words in one passage, in order) is not what a synthesis
@@ -90,7 +89,6 @@ _SUPPORT = frozenset(
         "common_run_share",
         "local_share",
         "ordered_share",
-        "soft_share",
     ]
 )
 
@@ -169,7 +167,6 @@ def sentence_features(
         "common_run_share": _common_run(claim, sources),
         "local_share": local,
         "ordered_share": ordered,
-        "soft_share": _soft_share(claim, sources, by_form),
         "unsupporting_sources": float(len(ids) - len(supporting)),
         "verbatim": float(verbatim),
         "n_sources": float(len(ids)),
@@ -242,36 +239,6 @@ def _local_support(claim, sources: Mapping[int, _Analysis]) -> tuple[float, floa
             blocks = difflib.SequenceMatcher(None, canon, passage, autojunk=False).get_matching_blocks()
             best_order = max(best_order, sum(b.size for b in blocks))
     return best_share / len(words), best_order / len(words)
-
-
-def _soft_share(claim, sources: Mapping[int, _Analysis], by_form: set[int]) -> float:
-    """How close, on average, each content word of the claim is to its nearest word of the cited texts in French
-    word vectors (:mod:`nlp.wordvectors`): 1 for a word found as such, the best cosine (at least 0) otherwise,
-    0 for a stance or judgement word not found as such (its antonyms are among its neighbours) and for a word
-    the vectors do not know. What a faithful paraphrase has (« limiter les trajets » for « réduire les
-    déplacements ») and a sentence on the same topic that says something else has less of."""
-    from nlp.citations.alignment import _antonyms
-    from nlp._polarity import is_action_word
-    from nlp.wordvectors import default_vectors, _row
-
-    words = claim.words
-    if not words:
-        return 1.0
-    forms = sorted({v.folded for s in sources.values() for v in s.words if len(v.folded) >= 3})
-    rows = [r for f in forms if not is_action_word(f) and (r := _row(f)) is not None]
-    matrix = default_vectors().matrix[sorted(set(rows))] if rows else None
-    total = 0.0
-    for n, w in enumerate(words):
-        if n in by_form:
-            total += 1.0
-            continue
-        if matrix is None or is_action_word(w.folded) or _antonyms(w.folded):
-            continue
-        row = _row(w.folded)
-        if row is None:
-            continue
-        total += max(0.0, float(np.max(matrix @ default_vectors().matrix[row])))
-    return total / len(words)
 
 
 def _common_run(claim, sources: Mapping[int, _Analysis]) -> float:

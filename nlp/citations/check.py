@@ -211,6 +211,26 @@ class _Examination:
         return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
 
 
+_DETERMINERS = frozenset(
+    [
+        *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
+        *("mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "nos", "votre", "vos", "leur"),
+        *("leurs", "chaque", "quelques", "plusieurs", "certains", "certaines", "aucun", "aucune"),
+        *("deux", "trois", "quatre", "cinq", "dix", "cent", "mille"),
+    ]
+)
+
+
+def _named_as_agent(claim: _Analysis, w) -> bool:
+    """False for a word in -euse written right after a word that is no determiner: an adjective or a verb
+    ("des allocations coûteuses", "une ergonomie jugée désastreuse", "ce dispositif creuse la fracture"), not
+    someone ("une travailleuse indépendante", "les vendeuses")."""
+    if not w.folded.endswith(("euse", "euses")):
+        return True
+    before = [t.folded for t in claim.tokens if t.end <= w.start]
+    return not before or before[-1] in _DETERMINERS
+
+
 def _same_percent(key: tuple[str, object], sources: dict[int, _Analysis]) -> bool:
     """True when a claimed ratio is a source's ratio to the whole percent: "un tiers" = "33 %" = "un sur trois",
     "deux tiers" = "67 %" (not "66 %", nor "30 %")."""
@@ -324,7 +344,11 @@ def _examine(
     stance_missing = [
         w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
     ]
-    actors_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _is_agent(w.folded)]
+    actors_missing = [
+        w.folded
+        for n, w in enumerate(claim.words)
+        if n not in alignment.aligned and _is_agent(w.folded) and _named_as_agent(claim, w)
+    ]
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's

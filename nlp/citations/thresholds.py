@@ -11,11 +11,6 @@ DEFAULT_MIN_EACH = 0.25
 WORD_SIMILARITY = 0.6
 """Cosine (sentence encoder) above which two different words count as aligned (synonyms)."""
 
-FRENCH_WORD_SIMILARITY = float(__import__("os").environ.get("C7_FWS", "0.7"))
-"""Cosine of French word vectors (:mod:`nlp.wordvectors`) above which two different words are aligned."""
-
-STANCE_WORD_SIMILARITY = float(__import__("os").environ.get("C7_STW", "1.0"))
-
 SENTENCE_SIMILARITY = 0.35
 """Cosine between the sentence and its best cited passage, below which it is not supported."""
 

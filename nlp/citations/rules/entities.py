@@ -12,8 +12,6 @@ from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.wording import _ids_phrase, _quote_span
 from nlp.text import fold
 
-ACRONYMS_ON = __import__("os").environ.get("C7_ACR", "1") == "1"
-
 # Institutions and programmes that may be written in lower case.
 _KNOWN_ENTITIES = frozenset(
     {
@@ -161,7 +159,7 @@ def _entity_in(entity: str, analysis: _Analysis) -> bool:
     if not parts:
         return True
     name = " ".join(parts)
-    if ACRONYMS_ON and (expansion_in(name, analysis.folded) or same_name_in(name, analysis.folded)):
+    if expansion_in(name, analysis.folded) or same_name_in(name, analysis.folded):
         return True  # « PME » for « petites et moyennes entreprises », « France Travail » for « Pôle emploi »
     words = {t.folded for t in analysis.tokens}
     return all(

@@ -40,16 +40,13 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
             if not antonym and w.sans == v.sans and _same_negators(claim, w, source, v):
                 continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
-            if SANS_SCOPE and not antonym and _sans_scope(claim, w, source, v):
+            if not antonym and _sans_scope(claim, w, source, v):
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
-            if SET_ASIDE_FACTS and not antonym and _status_quo_set_aside(claim, w, source, v):
+            if not antonym and _status_quo_set_aside(claim, w, source, v):
                 continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
             out.append((n, id_, v))
             break
     return out
-
-
-SANS_SCOPE = __import__("os").environ.get("C7_SANS", "1") == "1"
 
 
 def _sans_scope(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
@@ -68,11 +65,11 @@ def _sans_scope(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool
     )
 
 
-SET_ASIDE_FACTS = __import__("os").environ.get("C7_ASIDE", "1") == "1"
-
 _AVOIDING = re.compile(r"^(?:plutot|lieu|evit\w*)$")
 """Negating words that set a term aside as what a proposal would replace or avoid ("au lieu de", "plutôt que
 de", "éviteraient de")."""
+
+_PREFERENCE = frozenset(["plutot", "lieu", "mieux"])
 
 _CONDITIONAL = re.compile(r"\w{3,}(?:rait|raient)$")
 
@@ -97,7 +94,7 @@ def _status_quo_set_aside(claim: _Analysis, w: _Word, source: _Analysis, v: _Wor
     if not cues or not all(_AVOIDING.match(c) for c in cues) or not _proposes(claim):
         return False
     source_clause = [t for t in source.tokens if t.clause in _with_compared(source, v.clause)]
-    return not any(t.compared or _WISH.match(t.folded) or t.folded in ("plutot", "lieu", "mieux") for t in source_clause)
+    return not any(t.compared or _WISH.match(t.folded) or t.folded in _PREFERENCE for t in source_clause)
 
 
 SENTENCES_AROUND = 1
