@@ -211,6 +211,19 @@ class _Examination:
         return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
 
 
+_PLACES = frozenset(
+    fold(w)
+    for stem in (
+        *("lycée", "collège", "faculté", "crèche", "hôpital", "clinique", "mairie", "gare", "préfecture"),
+        *("bibliothèque", "médiathèque", "musée", "usine", "caserne", "tribunal"),
+    )
+    for w in (stem, stem + "s", "hôpitaux" if stem == "hôpital" else stem)
+)
+"""Establishments: a claim that places something "au lycée" needs a cited text naming a lycée (not a
+"centre de formation" nor a "collège"), as for names; matched as such, never through a near vector. Not the
+words that also name an institution in the abstract ("l'école doit …", "la prison ne réinsère pas",
+"l'université"): those are said in other words ("scolaire", "détenus") by faithful claims."""
+
 _DETERMINERS = frozenset(
     [
         *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
@@ -349,6 +362,10 @@ def _examine(
         for n, w in enumerate(claim.words)
         if n not in alignment.aligned and _is_agent(w.folded) and _named_as_agent(claim, w)
     ]
+    said_as_such = set().union(*alignment.by_form.values()) if alignment.by_form else set()
+    places_missing = [w.folded for n, w in enumerate(claim.words) if w.folded in _PLACES and n not in said_as_such]
+    if places_missing:  # "au lycée" where the source says "au centre de formation": a place is checked like a name
+        refusals.append(("entity", f"« {places_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's

@@ -148,3 +148,31 @@ def test_a_noun_in_euse_after_a_determiner_is_still_an_actor():
     scope = {10: "Je travaille seule à mon compte et les cotisations sont trop lourdes."}
     s = verdict("Une vendeuse juge les cotisations trop lourdes [#10].", scope)
     assert s.status == "non_soutenue" and "« vendeuse » n'apparaît pas dans la contribution n° 10" in s.reason
+
+
+# --- a negation of a noun of difficulty affirms ("sans problème", "pas de soucis")
+
+
+def test_a_denied_difficulty_is_no_negation():
+    scope = {12: "Je n'aurais pas de soucis à payer plus d'impôts si l'argent allait aux écoles."}
+    s = verdict("Un contributeur accepterait de payer plus d'impôts si l'argent allait aux écoles [#12].", scope)
+    assert "dit le contraire" not in s.reason, s.reason
+
+
+def test_a_plain_refusal_is_still_a_negation():
+    scope = {13: "Je ne veux pas payer plus d'impôts, même si l'argent allait aux écoles."}  # control
+    s = verdict("Un contributeur accepterait de payer plus d'impôts si l'argent allait aux écoles [#13].", scope)
+    assert s.status == "non_soutenue" and "la contribution n° 13 dit le contraire" in s.reason, s.reason
+
+
+# --- an establishment is checked like a name
+
+
+def test_an_establishment_the_source_does_not_name_is_refused():
+    scope = {14: "Les apprentis sans voiture ne peuvent plus se rendre au centre de formation le lundi matin."}
+    s = verdict("Les apprentis sans voiture ne peuvent plus se rendre au lycée le lundi matin [#14].", scope)
+    assert s.status == "non_soutenue" and "« lycee » n'apparaît pas dans la contribution n° 14" in s.reason
+    # control: the establishment the source names, in the plural
+    scope = {15: "Les apprentis sans voiture ne peuvent plus se rendre aux lycées le lundi matin."}
+    s = verdict("Les apprentis sans voiture ne peuvent plus se rendre au lycée le lundi matin [#15].", scope)
+    assert "n'apparaît pas" not in s.reason and passes_rules(s), s.reason
