@@ -250,7 +250,11 @@ def _same_percent(key: tuple[str, object], sources: dict[int, _Analysis]) -> boo
     if key[0] != "ratio" or not isinstance(key[1], float):
         return False
     percent = round(key[1] * 100)
-    return any(k[0] == "ratio" and round(float(k[1]) * 100) == percent for s in sources.values() for k in s.numbers)
+    return any(
+        k[0] == "ratio" and isinstance(k[1], float) and round(k[1] * 100) == percent
+        for s in sources.values()
+        for k in s.numbers
+    )
 
 
 def _examine(
