@@ -74,8 +74,11 @@ def _holds(words: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
 
 def expansion_in(acronym: str, folded: str) -> bool:
     """True when the folded text writes ``acronym`` (folded) in full."""
+    phrases = _expansion_keys(acronym)
+    if not phrases:
+        return False
     words = key_words(folded)
-    return any(_holds(words, phrase) for phrase in _expansion_keys(acronym))
+    return any(_holds(words, phrase) for phrase in phrases)
 
 
 def acronyms_written_out(folded: str) -> dict[str, set[str]]:

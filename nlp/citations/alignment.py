@@ -118,18 +118,21 @@ def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict
     from nlp.citations.acronyms import ACRONYMS, SAME_NAMES, _key, acronyms_written_out, expansion_in
 
     written_out = acronyms_written_out(claim.folded)
+    acronyms = [n for n, w in enumerate(claim.words) if w.folded in ACRONYMS]
     names = [g for g in SAME_NAMES if any(re.search(rf"\b{name}\b", claim.folded) for name in g)]
+    if not (written_out or acronyms or names):
+        return  # most sentences: nothing to read in the sources
     for id_, source in sources.items():
         for group in names:  # « France Travail » in the claim, « Pôle emploi » in the source
             mine = {p for name in group if re.search(rf"\b{name}\b", claim.folded) for p in name.split()}
             if any(re.search(rf"\b{name}\b", source.folded) for name in group):
                 by_id[id_].update(n for n, w in enumerate(claim.words) if w.folded in mine)
-        source_forms = {v.folded for v in source.words} | {t.folded for t in source.tokens}
-        for n, w in enumerate(claim.words):
-            if n in by_id[id_]:
-                continue
-            written = w.folded in ACRONYMS and expansion_in(w.folded, source.folded)
-            if written or any(a in source_forms and _key(w.folded) in keys for a, keys in written_out.items()):
+        for n in acronyms:  # « PME » in the claim, written out in the source
+            if expansion_in(claim.words[n].folded, source.folded):
+                by_id[id_].add(n)
+        held = [keys for a, keys in written_out.items() if re.search(rf"\b{a}\b", source.folded)]
+        for n, w in enumerate(claim.words):  # written out in the claim, « PME » in the source
+            if held and any(_key(w.folded) in keys for keys in held):
                 by_id[id_].add(n)
 
 
