@@ -473,12 +473,53 @@ def _next_word(tokens: list[Token], i: int) -> int | None:
     return j if j < len(tokens) and tokens[j].clause == tokens[i].clause else None
 
 
+_LITOTES_NOUNS = frozenset(
+    ["probleme", "problemes", "souci", "soucis", "difficulte", "difficultes", "doute", "hesitation", "inconvenient"]
+)
+"""Nouns of difficulty or doubt that a negation cancels: "sans problème", "je n'aurais pas de soucis à payer",
+"aucun doute" affirm."""
+
+_LITOTES_LINKS = frozenset(["de", "d", "du", "le", "la", "aucun", "aucune", "moindre", "grand", "gros"])
+_LITOTES_NEGATORS = frozenset(["sans", "pas", "aucun", "aucune", "nul", "nulle", "jamais", "plus", "point"])
+
+
+def _litotes_after(tokens: list[Token], i: int) -> bool:
+    """True when the word denied by the negator at ``i`` is a noun of difficulty ("pas de soucis")."""
+    for j in range(i + 1, min(i + 5, len(tokens))):
+        if tokens[j].clause != tokens[i].clause:
+            return False
+        word = tokens[j].folded
+        if word in _LITOTES_NOUNS:
+            return True
+        if word not in _LITOTES_LINKS and word not in NE_PARTICLES:
+            return False
+    return False
+
+
+def _litotes_before(tokens: list[Token], i: int) -> bool:
+    """True when the noun of difficulty at ``i`` is itself denied ("sans problème", "aucun doute")."""
+    for j in range(i - 1, max(i - 4, -1), -1):
+        if tokens[j].clause != tokens[i].clause:
+            return False
+        word = tokens[j].folded
+        if word in _LITOTES_NEGATORS:
+            return True
+        if word not in _LITOTES_LINKS:
+            return False
+    return False
+
+
 def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
     word = tokens[i].folded
     prev = tokens[i - 1].folded if i else ""
     nxt = tokens[i + 1].folded if i + 1 < len(tokens) else ""
     if tokens[i].compared:
         return True
+    if word in _LITOTES_NOUNS and _litotes_before(tokens, i):
+        return False  # "sans problème", "pas de soucis": the two negations cancel
+    if word in _LITOTES_NEGATORS and word != "sans" and _litotes_after(tokens, i):
+        consumed.add(i)
+        return False
     if word in ("ne", "n"):
         if _rhetorical(tokens, i):
             for j in range(i + 1, min(i + 6, len(tokens))):
@@ -489,7 +530,7 @@ def _negates(tokens: list[Token], i: int, consumed: set[int]) -> bool:
         for j in range(i + 1, min(i + 6, len(tokens))):
             if tokens[j].folded in NE_PARTICLES:
                 consumed.add(j)
-                return True
+                return not _litotes_after(tokens, j)  # "je n'aurais pas de soucis à payer plus" affirms
         return prev in ("personne", "rien", "nul", "nulle")  # "personne ne fait le lien"
     if word in BARE_NEGATORS:
         return i not in consumed

@@ -9,10 +9,10 @@ hash of the row id (``tuning`` and ``held_out``): thresholds are chosen on ``tun
 The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nlp/README.md``) are
 measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
-``heldout4_claims.csv`` (session 8, measured once with v4 and v5), development data since they were
-first measured (all five files, dev included, are training data of the calibration since v6), and
-``heldout5_claims.csv`` (session 9, never used to tune anything: the honest figure, measured once with v5
-and once with v6).
+``heldout4_claims.csv`` (session 8, measured once with v4 and v5) and ``heldout5_claims.csv`` (session 9,
+measured once with v5 and once with v6), development data since they were first measured (all six files, dev
+included, are training data of the calibration since v7). The next set, ``heldout6``, is written apart and
+never trained on.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -52,7 +52,8 @@ HELDOUT_SETS = {
     "citations_heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
     "citations_heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout6`` is held out."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; the calibration trains on all
+but ``heldout6``, which is held out."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3

@@ -106,9 +106,34 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
                 close = matrix @ vectors[claim.words[n].folded] >= WORD_SIMILARITY
                 if np.any(close & (agents == _is_agent(claim.words[n].folded))):
                     by_id[id_].add(n)
+    _align_acronyms(claim, sources, by_id)
     aligned = set().union(*by_id.values()) if by_id else set()
     disagreeing = {n for n, items in evidence.items() if not any(agrees for _, _, agrees, _ in items)}
     return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form, disagreeing)
+
+
+def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict[int, set[int]]) -> None:
+    """An acronym and its expansion align both ways (:mod:`nlp.citations.acronyms`): « PME » in the claim with
+    « petites et moyennes entreprises » in a source, and each word of the expansion with « PME »."""
+    from nlp.citations.acronyms import ACRONYMS, SAME_NAMES, _key, acronyms_written_out, expansion_in
+
+    written_out = acronyms_written_out(claim.folded)
+    acronyms = [n for n, w in enumerate(claim.words) if w.folded in ACRONYMS]
+    names = [g for g in SAME_NAMES if any(re.search(rf"\b{name}\b", claim.folded) for name in g)]
+    if not (written_out or acronyms or names):
+        return  # most sentences: nothing to read in the sources
+    for id_, source in sources.items():
+        for group in names:  # « France Travail » in the claim, « Pôle emploi » in the source
+            mine = {p for name in group if re.search(rf"\b{name}\b", claim.folded) for p in name.split()}
+            if any(re.search(rf"\b{name}\b", source.folded) for name in group):
+                by_id[id_].update(n for n, w in enumerate(claim.words) if w.folded in mine)
+        for n in acronyms:  # « PME » in the claim, written out in the source
+            if expansion_in(claim.words[n].folded, source.folded):
+                by_id[id_].add(n)
+        held = [keys for a, keys in written_out.items() if re.search(rf"\b{a}\b", source.folded)]
+        for n, w in enumerate(claim.words):  # written out in the claim, « PME » in the source
+            if held and any(_key(w.folded) in keys for keys in held):
+                by_id[id_].add(n)
 
 
 def _squeeze(text: str) -> str:

@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the five development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the six development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.check._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on four files and predicts the
-fifth, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on five files and predicts the
+sixth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all five files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all six files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -39,8 +39,10 @@ TRAINING_FILES = {
     "heldout2": HELDOUT_CLAIMS.with_name("heldout2_claims.csv"),
     "heldout3": HELDOUT_CLAIMS.with_name("heldout3_claims.csv"),
     "heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
+    "heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
 }
-"""The development claim files (heldout4 since v6: it was measured once with v5, then trained on)."""
+"""The development claim files (heldout4 since v6, heldout5 since v7: each was measured once, then trained on;
+``heldout6``, written apart, is the set never trained on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by

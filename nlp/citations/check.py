@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nlp._polarity import is_action_word
 from nlp.citations.alignment import _align, _Similarity
-from nlp.citations.analysis import SupportScorer, _analyse, _is_agent
+from nlp.citations.analysis import SupportScorer, _analyse, _Analysis, _is_agent
 from nlp.citations.calibration import load_calibration, sentence_features
 from nlp.citations.lexicons import _SOURCE_NOUNS
 from nlp.citations.rules.entities import (
@@ -211,6 +211,52 @@ class _Examination:
         return sentence_features(**self._inputs, kinds={k for k, _ in self.refusals}, rules_accept=self.rules_accept)
 
 
+_PLACES = frozenset(
+    fold(w)
+    for stem in (
+        *("lycée", "collège", "faculté", "crèche", "hôpital", "clinique", "mairie", "gare", "préfecture"),
+        *("bibliothèque", "médiathèque", "musée", "usine", "caserne", "tribunal"),
+    )
+    for w in (stem, stem + "s", "hôpitaux" if stem == "hôpital" else stem)
+)
+"""Establishments: a claim that places something "au lycée" needs a cited text naming a lycée (not a
+"centre de formation" nor a "collège"), as for names; matched as such, never through a near vector. Not the
+words that also name an institution in the abstract ("l'école doit …", "la prison ne réinsère pas",
+"l'université"): those are said in other words ("scolaire", "détenus") by faithful claims."""
+
+_DETERMINERS = frozenset(
+    [
+        *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
+        *("mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "nos", "votre", "vos", "leur"),
+        *("leurs", "chaque", "quelques", "plusieurs", "certains", "certaines", "aucun", "aucune"),
+        *("deux", "trois", "quatre", "cinq", "dix", "cent", "mille"),
+    ]
+)
+
+
+def _named_as_agent(claim: _Analysis, w) -> bool:
+    """False for a word in -euse written right after a word that is no determiner: an adjective or a verb
+    ("des allocations coûteuses", "une ergonomie jugée désastreuse", "ce dispositif creuse la fracture"), not
+    someone ("une travailleuse indépendante", "les vendeuses")."""
+    if not w.folded.endswith(("euse", "euses")):
+        return True
+    before = [t.folded for t in claim.tokens if t.end <= w.start]
+    return not before or before[-1] in _DETERMINERS
+
+
+def _same_percent(key: tuple[str, object], sources: dict[int, _Analysis]) -> bool:
+    """True when a claimed ratio is a source's ratio to the whole percent: "un tiers" = "33 %" = "un sur trois",
+    "deux tiers" = "67 %" (not "66 %", nor "30 %")."""
+    if key[0] != "ratio" or not isinstance(key[1], float):
+        return False
+    percent = round(key[1] * 100)
+    return any(
+        k[0] == "ratio" and isinstance(k[1], float) and round(k[1] * 100) == percent
+        for s in sources.values()
+        for k in s.numbers
+    )
+
+
 def _examine(
     sentence: str,
     plain: str,
@@ -249,7 +295,11 @@ def _examine(
         if key[0] == "part":
             continue
         found = [key] + ([("part", key[1])] if key[0] == "count" else [])
-        if not any(k in s.numbers for s in sources.values() for k in found):
+        if key[0] == "count" and surface.endswith("%"):
+            found.append(("ratio", round(key[1] / 100, 3)))  # "33 %" is the ratio, checked as one
+        if not any(k in s.numbers for s in sources.values() for k in found) and not any(
+            _same_percent(k, sources) for k in found
+        ):
             refusals.append(("number", f"{surface} n'apparaît pas dans {_ids_phrase(ids)}"))
     refusals.extend(("overreach", r) for r in _overreach(claim, sources, supporting))
     single_names = {fold(e) for e in entities if " " not in e.strip()}  # "OPCO", "État"; not "Centre … Handicap"
@@ -311,7 +361,15 @@ def _examine(
     stance_missing = [
         w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and is_action_word(w.folded)
     ]
-    actors_missing = [w.folded for n, w in enumerate(claim.words) if n not in alignment.aligned and _is_agent(w.folded)]
+    actors_missing = [
+        w.folded
+        for n, w in enumerate(claim.words)
+        if n not in alignment.aligned and _is_agent(w.folded) and _named_as_agent(claim, w)
+    ]
+    said_as_such = set().union(*alignment.by_form.values()) if alignment.by_form else set()
+    places_missing = [w.folded for n, w in enumerate(claim.words) if w.folded in _PLACES and n not in said_as_such]
+    if places_missing:  # "au lycée" where the source says "au centre de formation": a place is checked like a name
+        refusals.append(("entity", f"« {places_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's

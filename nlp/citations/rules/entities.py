@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from nlp.citations.acronyms import expansion_in, same_name_in
 from nlp.citations.analysis import _Analysis, _is_agent, _same_word, _Word
 from nlp.citations.wording import _ids_phrase, _quote_span
 from nlp.text import fold
@@ -157,6 +158,9 @@ def _entity_in(entity: str, analysis: _Analysis) -> bool:
     parts = [p for p in re.split(r"[\s'’-]+", fold(entity)) if p and p not in _ENTITY_STOP]
     if not parts:
         return True
+    name = " ".join(parts)
+    if expansion_in(name, analysis.folded) or same_name_in(name, analysis.folded):
+        return True  # « PME » for « petites et moyennes entreprises », « France Travail » for « Pôle emploi »
     words = {t.folded for t in analysis.tokens}
     return all(
         p in words

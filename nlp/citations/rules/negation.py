@@ -40,9 +40,61 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # "veulent être consultés" restates "sans consulter": one wants what is missing
             if not antonym and w.sans == v.sans and _same_negators(claim, w, source, v):
                 continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
+            if not antonym and _sans_scope(claim, w, source, v):
+                continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
+            if not antonym and _status_quo_set_aside(claim, w, source, v):
+                continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
             out.append((n, id_, v))
             break
     return out
+
+
+def _sans_scope(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the claim denies a word with "sans" and the source denies the same word with a negation of its
+    clause ("sans oublier les zones rurales" / "ne pas oublier les zones rurales"): the source's negation spans
+    the rest of its clause ("les zones"), the claim's "sans" its complement only — the same denial read with
+    two scopes, not a contradiction on "zones"."""
+    if w.sans or v.sans or claim.negated.get(w.clause, False) or not source.negated.get(v.clause, False):
+        return False
+    denied = [s for s in claim.words if s.clause == w.clause and s.sans]
+    return any(
+        _same_word(s, u) and u.polarity == 1 and not u.sans
+        for s in denied
+        for u in source.words
+        if u.clause == v.clause
+    )
+
+
+_AVOIDING = re.compile(r"^(?:plutot|lieu|evit\w*)$")
+"""Negating words that set a term aside as what a proposal would replace or avoid ("au lieu de", "plutôt que
+de", "éviteraient de")."""
+
+_PREFERENCE = frozenset(["plutot", "lieu", "mieux"])
+
+_CONDITIONAL = re.compile(r"\w{3,}(?:rait|raient)$")
+
+
+def _proposes(analysis: _Analysis) -> bool:
+    """True when the sentence proposes or wishes (a verb of wish or demand, or a conditional: "éviteraient",
+    "voudrait")."""
+    return any(_WISH.match(t.folded) or _CONDITIONAL.fullmatch(t.folded) for t in analysis.tokens)
+
+
+def _status_quo_set_aside(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the claim negates ``w`` only by setting it aside in a proposal ("au lieu de subir des règles
+    conçues sans eux", "des conventions éviteraient de licencier", "plutôt que de dépenser en allocation, un
+    contributeur voudrait …") while the source states it as a fact, not as a will: what the proposal would
+    replace is what happens now, and the source saying it happens agrees. "Il faut supprimer X" against
+    "au lieu de supprimer X, …" (the source wills it) and a claim stating a fact ("au lieu de financer X, les
+    OPCO financent Y") stay contradictions."""
+    clauses = _with_compared(claim, w.clause)
+    if not claim.negated.get(w.clause, False) or source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    cues = _negators(claim, clauses)
+    if not cues or not all(_AVOIDING.match(c) for c in cues) or not _proposes(claim):
+        return False
+    source_clause = [t for t in source.tokens if t.clause in _with_compared(source, v.clause)]
+    return not any(t.compared or _WISH.match(t.folded) or t.folded in _PREFERENCE for t in source_clause)
 
 
 SENTENCES_AROUND = 1
