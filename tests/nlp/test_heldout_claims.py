@@ -1,6 +1,6 @@
-"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout6_claims.csv): their format, and that their
+"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout7_claims.csv): their format, and that their
 evaluation reports every figure. No threshold on the checker's figures here: the sets only measure.
-Their own tests below read heldout5 and heldout6 by path, as they were written."""
+Their own tests below read heldout5, heldout6 and heldout7 by path, as they were written."""
 
 import csv
 import json
