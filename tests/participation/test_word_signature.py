@@ -9,7 +9,6 @@ from contrib.models import Contribution
 from contrib.models.base import utcnow
 from contrib.participation import contributions, search, similar
 from contrib.participation.contributions import ContributionDraft, visible_contributions
-from tests.conftest import DATABASE_KIND
 
 TEXTS = [
     "Les données publiques doivent être ouvertes et réutilisables par tous.",
@@ -62,9 +61,7 @@ def scene(factory):
     return process, rows
 
 
-postgresql_only = pytest.mark.skipif(
-    DATABASE_KIND != "postgresql", reason="the signatures are PostgreSQL's (SQLite's FTS5 has prefix indexes)"
-)
+postgresql_only = pytest.mark.postgresql_only  # the signatures are PostgreSQL's (SQLite's FTS5 has prefix indexes)
 
 
 def word_hits(process, query, theme_id=None, kind=None) -> list[int]:
