@@ -63,16 +63,14 @@ def below_headline(contribution, terms: Iterable[str] = ()) -> str:
 _fold_word = functools.lru_cache(maxsize=16384)(fold)
 
 
-def _matches(word: str, terms: Iterable[str]) -> bool:
-    return _fold_word(word).startswith(tuple(terms))
-
-
 def excerpt(text: str, terms: Iterable[str] = (), limit: int = EXCERPT_LENGTH) -> str:
     """A piece of ``text`` to show in a list: its start, or, when the first searched word comes later,
     the part around it (« … » marks what is left out)."""
     terms = tuple(terms)
     flat = " ".join(text.split())
-    first = next((m.start() for m in _WORD.finditer(flat) if terms and _matches(m.group(), terms)), 0)
+    first = 0
+    if terms:  # the prefixes as one tuple: ``str.startswith`` tries them all at once
+        first = next((m.start() for m in _WORD.finditer(flat) if _fold_word(m.group()).startswith(terms)), 0)
     if first + 20 <= limit:
         return cut_at_word(flat, limit)
     start = flat.rfind(" ", 0, first - EXCERPT_LEAD) + 1
@@ -90,7 +88,7 @@ def highlight(text: str, terms: Iterable[str]) -> Markup:
     parts: list[str] = []
     position = 0
     for match in _WORD.finditer(text):
-        if _matches(match.group(), terms):
+        if _fold_word(match.group()).startswith(terms):
             parts.append(str(escape(text[position : match.start()])))
             parts.append(f"<mark>{escape(match.group())}</mark>")
             position = match.end()

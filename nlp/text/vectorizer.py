@@ -144,7 +144,7 @@ class FrenchVectorizer:
         matrix = sp.csr_matrix(counts, dtype=np.float32)
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
-        matrix = sp.csr_matrix(matrix @ sp.diags(self.vectorizer_.idf_.astype(np.float32)))
+        matrix = sp.csr_matrix(matrix @ self._diagonal("idf", self.vectorizer_.idf_, np.float32))
         return normalize(matrix, copy=False)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -175,10 +175,20 @@ class FrenchVectorizer:
         scale[sorted(columns)] = self.domain_weight
         return scale
 
+    def _diagonal(self, name: str, factors: np.ndarray, dtype=None) -> sp.csr_matrix:
+        """``sp.diags(factors)`` in CSR, kept while ``factors`` is the same array: built again per
+        transform, it cost 2–3 ms at 100,000 words for a query of a few words (the conversion is linear
+        in the vocabulary); the product with it is the same computation as with a new one."""
+        cache = self.__dict__.setdefault("_diagonals", {})
+        cached = cache.get(name)
+        if cached is None or cached[0] is not factors:
+            cached = cache[name] = (factors, sp.diags(factors if dtype is None else factors.astype(dtype)).tocsr())
+        return cached[1]
+
     def _finish(self, matrix: sp.spmatrix) -> sp.csr_matrix:
         matrix = sp.csr_matrix(matrix, dtype=np.float32)
         if self._scale is not None:
-            matrix = sp.csr_matrix(matrix @ sp.diags(self._scale))
+            matrix = sp.csr_matrix(matrix @ self._diagonal("scale", self._scale))
             matrix = normalize(matrix, copy=False)
         return matrix
 
