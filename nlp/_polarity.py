@@ -342,41 +342,17 @@ def polarities(tokens: list[Token]) -> tuple[list[int], dict[int, bool], set[int
     parity = 0
     current = None
     since = 0  # words read since the last negation of the clause
-    subject = False  # the clause opens on a negated infinitive, its subject ("Ne pas pouvoir X est un frein")
     for i, tok in enumerate(tokens):
         if tok.clause != current:
-            current, parity, subject = tok.clause, 0, False
-        if subject and since >= 2 and (tok.folded in _MAIN_VERBS or (flips[i] and tok.folded in ("ne", "n"))):
-            parity, subject = (parity + 1) % 2, False  # the main verb: the infinitive's negation ends there
+            current, parity = tok.clause, 0
         if parity and since >= 2 and tok.folded in _FRAME_PREPOSITIONS:
             parity = 0  # "n'a pas tenu ses promesses | dans nos formations": the frame is not denied
         out.append((parity + (tok.clause in whole) + (i in local) + (i in local_flips)) % 2)
         if flips[i] and not _is_local_negator(tokens, i):
-            subject = not parity and _infinitive_subject(tokens, i)
             parity, since = (parity + 1) % 2, 0
         else:
             since += 1
     return out, negated, whole
-
-
-# Finite verbs that follow an infinitive subject ("Ne pas pouvoir accéder aux travaux *est* un frein").
-_MAIN_VERBS = frozenset(
-    [
-        *("est", "sont", "serait", "seraient", "etait", "sera", "reste", "restent", "demeure", "devient"),
-        *("constitue", "constituent", "represente", "representent", "pose", "rend", "empeche", "nuit"),
-    ]
-)
-
-
-def _infinitive_subject(tokens: list[Token], i: int) -> bool:
-    """True for "ne pas" + an infinitive opening its clause (or right after "que"): the infinitive phrase is the
-    subject of a verb to come, and its negation does not reach that verb ("Ne pas pouvoir accéder aux travaux est
-    un frein", "… que ne pas pouvoir y accéder ne freine en rien …")."""
-    if tokens[i].folded not in ("ne", "n") or i + 2 >= len(tokens) or tokens[i + 1].folded != "pas":
-        return False
-    if not tokens[i + 2].folded.endswith(("er", "ir", "re", "oir")):
-        return False
-    return i == 0 or tokens[i - 1].clause != tokens[i].clause or tokens[i - 1].folded in ("que", "qu")
 
 
 # Prepositions that open a circumstance (place, time, frame) after the negated predicate and its object:
