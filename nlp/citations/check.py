@@ -224,6 +224,47 @@ _PLACES = frozenset(
 words that also name an institution in the abstract ("l'école doit …", "la prison ne réinsère pas",
 "l'université"): those are said in other words ("scolaire", "détenus") by faithful claims."""
 
+_QUALIFIED = _PLACES | frozenset(
+    fold(w) for w in ("bac", "baccalauréat", "diplôme", "diplômes", "filière", "filières", "licence", "master")
+)
+"""Places and diplomas whose qualifier names a kind ("lycée technologique", "bac professionnel"): a claim
+that changes the qualifier names another place or diploma."""
+
+_AGAINST = re.compile(
+    r"\b(?:non[- ]?sens|dangereu(?:x|se|ses)|absurde|aberrant|aberrante|ridicule|mauvaise idee|inacceptable"
+    r"|contre-productif|contre-productive|je suis contre|je vote contre|ne sert (?:a rien|qu)|inutile)\b"
+)
+"""A verdict against what a text speaks of ("cette proposition est un non-sens", "c'est inutile", "ne sert
+qu'aux spécialistes"): a source holding one is not counted among those that defend it."""
+
+_FOR = re.compile(
+    r"\b(?:defend|soutien|demand|propos|veul|souhait|reclam|plaid|approuv|pron|encourag|preconis|revendiqu"
+    r"|favorables?\b|plebiscit)"
+)
+"""Verbs by which a claim reports a position for something ("défendent", "soutiennent", "demandent", "veulent",
+"proposent"); a claim that only notes, judges or doubts ("notent", "jugent vain", "doutent") is not checked
+against the sources' verdicts."""
+
+
+def _requalified(claim: _Analysis, sources: dict[int, _Analysis]) -> str:
+    """The claim's "place qualifier" (e.g. "lycée professionnel") when a cited text names the same place with
+    another qualifier ("lycée technologique") and no cited text writes the claim's; "" otherwise."""
+    for here, after in zip(claim.words, claim.words[1:]):
+        if here.folded not in _QUALIFIED or claim.folded[here.end : after.start].strip():
+            continue
+        if any(after.folded in {w.folded for w in s.words} for s in sources.values()):
+            continue
+        others = {
+            b.folded
+            for s in sources.values()
+            for a, b in zip(s.words, s.words[1:])
+            if a.stem == here.stem and not s.folded[a.end : b.start].strip()
+        }
+        if others - {after.folded}:
+            return claim.text[here.start : after.end]
+    return ""
+
+
 _DETERMINERS = frozenset(
     [
         *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
@@ -310,6 +351,13 @@ def _examine(
     for entity in entities:
         if not any(_entity_in(entity, s) for s in sources.values()):
             refusals.append(("entity", f"« {entity} » n'apparaît pas dans {_ids_phrase(ids)}"))
+    if claimed and _FOR.search(claim.folded) and not _AGAINST.search(claim.folded):
+        # "Deux contributions défendent X" citing one that calls X "un non-sens": a counted source is for, not against
+        for id_ in ids:
+            verdict = _AGAINST.search(sources[id_].folded)
+            if verdict and id_ not in bad:
+                refusals.append(("negation", f"{_ids_phrase([id_])} s'y oppose : « {verdict.group(0)} »"))
+                bad.append(id_)
     if claimed:  # "Les deux participants jugent que …": each counted source says it, not just part of it
         named = _name_words(entities)
         saying = [
@@ -370,6 +418,10 @@ def _examine(
     places_missing = [w.folded for n, w in enumerate(claim.words) if w.folded in _PLACES and n not in said_as_such]
     if places_missing:  # "au lycée" where the source says "au centre de formation": a place is checked like a name
         refusals.append(("entity", f"« {places_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
+    else:
+        requalified = _requalified(claim, sources)
+        if requalified:  # "lycée professionnel" where the source says "lycée technologique"
+            refusals.append(("entity", f"« {requalified} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's
