@@ -2,7 +2,7 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the six development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the seven development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.check._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
