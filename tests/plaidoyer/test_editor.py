@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from contrib.core import undo
 from contrib.extensions import db
 from contrib.models import AuditEntry, Proposal
@@ -13,19 +11,6 @@ from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
-from tests.plaidoyer.test_plaidoyer import World
-
-
-@pytest.fixture
-def world(factory):
-    return World(factory)
-
-
-@pytest.fixture
-def document_id(world):
-    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
-    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
-    return document.id
 
 
 def _edit(client, document_id, proposal, **fields):

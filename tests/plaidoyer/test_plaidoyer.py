@@ -152,11 +152,6 @@ class World:
         assert len(pairs) == len(set(pairs))
 
 
-@pytest.fixture
-def world(factory):
-    return World(factory)
-
-
 def _titles(document_id: int) -> list[tuple[str, list[int]]]:
     content = documents.document(documents.get(document_id))
     return [(section["title"], [p["id"] for p in section["proposals"]]) for section in content["sections"]]

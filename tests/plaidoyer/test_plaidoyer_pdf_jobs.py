@@ -8,7 +8,6 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 import weasyprint
 from pypdf import PdfReader
 
@@ -17,22 +16,9 @@ from contrib.extensions import db
 from contrib.models import AuditEntry, PlaidoyerPdf, Role, RunStatus
 from contrib.models.base import utcnow
 from contrib.plaidoyer import acts as plaidoyer_acts
-from contrib.plaidoyer import pdf_jobs, placement, structure
+from contrib.plaidoyer import pdf_jobs, structure
 from contrib.plaidoyer import versions as plaidoyer_versions
 from tests.conftest import PASSWORD, csrf_token_from, make_app, poll_with_worker
-from tests.plaidoyer.test_plaidoyer import World
-
-
-@pytest.fixture
-def world(factory):
-    return World(factory)
-
-
-@pytest.fixture
-def document_id(world) -> int:
-    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
-    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
-    return document.id
 
 
 def _pdf_id(response) -> int:

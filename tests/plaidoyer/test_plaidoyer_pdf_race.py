@@ -13,23 +13,8 @@ import sqlalchemy as sa
 from contrib import tasks
 from contrib.extensions import db
 from contrib.models import PlaidoyerPdf, Role
-from contrib.plaidoyer import acts as plaidoyer_acts
-from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
 from tests.conftest import AuthActions, poll_with_worker
-from tests.plaidoyer.test_plaidoyer import World
-
-
-@pytest.fixture
-def world(factory):
-    return World(factory)
-
-
-@pytest.fixture
-def document_id(world) -> int:
-    document = plaidoyer_acts.create("Plaidoyer national 2026", actor=world.staff)
-    placement.add_from_process(document.id, world.pessac.id, actor=world.staff)
-    return document.id
 
 
 def _rows() -> list[tuple[int, str, int | None]]:
