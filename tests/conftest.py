@@ -327,6 +327,21 @@ class Factory:
         db.session.commit()
         return contribution
 
+    def retained_proposal(
+        self, process: Process, theme: Theme, title: str, moderator: User, text: str = "Un texte de proposition."
+    ):
+        """A proposal from one new contribution of ``theme``, retained (what a plaidoyer places)."""
+        from contrib.models import ProposalStatus
+        from contrib.proposals import services as proposals
+
+        contribution = self.contribution(process, theme_id=theme.id)
+        proposal = proposals.create_from_contributions(
+            process.id, [contribution.id], title, text, [theme.id], "high", moderator=moderator
+        )
+        proposal.status = ProposalStatus.RETAINED
+        db.session.commit()
+        return proposal
+
 
 @pytest.fixture
 def factory(app):

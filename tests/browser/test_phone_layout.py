@@ -3,12 +3,10 @@ column headers are hidden on a phone still says what each figure is."""
 
 from playwright.sync_api import expect
 
-from contrib.extensions import db
-from contrib.models import ProposalStatus, Role
+from contrib.models import Role
 from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import placement
 from contrib.plaidoyer import versions as plaidoyer_versions
-from contrib.proposals import services as proposals
 from tests.browser.test_journeys import _login
 from tests.conftest import Factory
 
@@ -19,22 +17,10 @@ OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 def _retained_proposals(factory: Factory, process, moderator, theme_indexes) -> list[int]:
     """One retained proposal per theme; "Certifications/reconnaissance" (2) is the longest unbreakable word."""
-    ids = []
-    for index in theme_indexes:
-        theme = process.themes[index]
-        proposal = proposals.create_from_contributions(
-            process.id,
-            [factory.contribution(process, theme_id=theme.id).id],
-            f"Proposition sur {theme.name}",
-            "Un texte de proposition.",
-            [theme.id],
-            "high",
-            moderator=moderator,
-        )
-        proposal.status = ProposalStatus.RETAINED
-        ids.append(proposal.id)
-    db.session.commit()
-    return ids
+    return [
+        factory.retained_proposal(process, process.themes[i], f"Proposition sur {process.themes[i].name}", moderator).id
+        for i in theme_indexes
+    ]
 
 
 def test_the_plaidoyer_editor_and_a_version_fit_a_phone_with_long_section_names(live_app, browser):

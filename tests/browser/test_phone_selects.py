@@ -11,10 +11,9 @@ from pathlib import Path
 
 from contrib.clustering import services as clustering
 from contrib.extensions import db
-from contrib.models import ProposalStatus, Role
+from contrib.models import Role
 from contrib.plaidoyer import acts as plaidoyer_acts
 from contrib.plaidoyer import placement
-from contrib.proposals import services as proposals
 from tests.browser.test_journeys import _login
 from tests.clustering.clustering_data import TOPICS
 from tests.conftest import Factory
@@ -74,20 +73,10 @@ def _scene(live_app) -> dict:
             for text in texts:
                 factory.contribution(process, text=text)
         moderator = users[Role.MODERATOR]
-        ids = []
-        for theme, title in ((process.themes[3], LONG_PROPOSAL), (process.themes[0], "Évaluer la qualité")):
-            proposal = proposals.create_from_contributions(
-                process.id,
-                [factory.contribution(process, theme_id=theme.id).id],
-                title,
-                "Un texte de proposition.",
-                [theme.id],
-                "high",
-                moderator=moderator,
-            )
-            proposal.status = ProposalStatus.RETAINED
-            ids.append(proposal.id)
-        db.session.commit()
+        ids = [
+            factory.retained_proposal(process, theme, title, moderator).id
+            for theme, title in ((process.themes[3], LONG_PROPOSAL), (process.themes[0], "Évaluer la qualité"))
+        ]
         run = clustering.launch_run(process.id, actor=moderator, n_clusters=3)
         clustering.execute_run(run.id)
         cluster_key = db.session.execute(db.text("SELECT min(key) FROM clusters")).scalar()

@@ -9,8 +9,7 @@ from docx import Document
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from contrib.extensions import db
-from contrib.models import ProposalStatus, Role
+from contrib.models import Role
 from contrib.proposals import services as proposals
 from tests.browser.test_accessibility import _serious_violations
 from tests.browser.test_journeys import _login
@@ -52,17 +51,7 @@ def test_staff_assemble_edit_in_place_snapshot_compare_and_export(live_app, task
             (process.themes[0], "Évaluer avec les apprenants"),
             (process.themes[4], "Des appels d’offres simplifiés"),
         ):
-            proposal = proposals.create_from_contributions(
-                process.id,
-                [factory.contribution(process, theme_id=theme.id).id],
-                title,
-                "Un texte « soigné ».",
-                [theme.id],
-                "high",
-                moderator=moderator,
-            )
-            proposal.status = ProposalStatus.RETAINED
-        db.session.commit()
+            factory.retained_proposal(process, theme, title, moderator, text="Un texte « soigné ».")
         email = staff.email
 
     _login(page, live_app.base_url, email)
