@@ -190,7 +190,8 @@ def test_facilitator_enters_three_sheets_without_the_mouse_then_imports_the_temp
             page.keyboard.press("Tab")  # text
         else:
             # After a save, the cursor is already in the text box, on screen, and the page did not scroll.
-            assert page.evaluate("document.activeElement.name") == "text"
+            # Chromium applies ``autofocus`` at a rendering update after the page is parsed: wait for it.
+            expect(page.locator("[name=text]")).to_be_focused()
             box = page.get_by_label("Texte de la contribution").bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"], box
             assert page.evaluate("window.scrollY") == 0
