@@ -1,6 +1,6 @@
-"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout7_claims.csv): their format, and that their
+"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout8_claims.csv): their format, and that their
 evaluation reports every figure. No threshold on the checker's figures here: the sets only measure.
-Their own tests below read heldout5, heldout6 and heldout7 by path, as they were written."""
+Their own tests below read heldout5 … heldout8 by path, as they were written."""
 
 import csv
 import json
@@ -30,6 +30,7 @@ DATA = Path(__file__).resolve().parents[2] / "nlp" / "data"
 HELDOUT5 = DATA / "heldout5_claims.csv"
 HELDOUT6 = DATA / "heldout6_claims.csv"
 HELDOUT7 = DATA / "heldout7_claims.csv"
+HELDOUT8 = DATA / "heldout8_claims.csv"
 
 
 def _rows(path=HELDOUT_CLAIMS):
@@ -142,7 +143,7 @@ def _source_keys(paths):
 
 @dataclass(frozen=True)
 class WrittenApart:
-    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT7.md)."""
+    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT8.md)."""
 
     path: Path
     prefix: str  # of the row ids: h5-001 …
@@ -155,6 +156,7 @@ WRITTEN_APART = [
     WrittenApart(HELDOUT5, "h5", 7001, 75, 300),
     WrittenApart(HELDOUT6, "h6", 8001, 100, 370),
     WrittenApart(HELDOUT7, "h7", 9001, 90, 470),
+    WrittenApart(HELDOUT8, "h8", 10001, 85, 600),
 ]
 APART = pytest.mark.parametrize("claims", WRITTEN_APART, ids=[c.prefix for c in WRITTEN_APART])
 
@@ -183,6 +185,7 @@ def test_sets_written_apart_have_twenty_claims_per_category_with_markers_matchin
             assert claims.first_id <= source["id"] < claims.first_id + 1000 and source["text"].strip()
             assert by_id.setdefault(source["id"], (source["text"], source["ref"])) == (source["text"], source["ref"])
     assert len({ref for _, ref in by_id.values()}) == len(by_id)  # one ref, one id
+    assert sorted(by_id) == list(range(claims.first_id, claims.first_id + len(by_id)))  # no gap in the ids
     assert len(by_id) >= claims.min_sources and sum(several.values()) >= 40
     # Multi-source rows are not only syntheses: "deux contributions" appears on both sides of the labels.
     assert several["synthesis"] == 20 and several["partial"] >= 5
@@ -208,7 +211,7 @@ def test_sets_written_apart_cite_verbatim_dev_texts_that_no_other_claim_file_cit
         shared_data("dev_citations.csv"),
         *sorted(p for p in DATA.glob("heldout*_claims.csv") if p != claims.path),
     ]
-    assert len(others) >= 7  # the dev file and the six other sets
+    assert len(others) >= 8  # the dev file and the seven other sets
     ids, refs, texts = _source_keys([claims.path])
     other_ids, other_refs, other_texts = _source_keys(others)
     # Control: the other files cite the same dev rows as this one could, so disjointness is not vacuous.
