@@ -52,8 +52,9 @@ HELDOUT_SETS = {
     "citations_heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
     "citations_heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
     "citations_heldout7": HELDOUT_CLAIMS.with_name("heldout7_claims.csv"),
+    "citations_heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout7`` is held out (the
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout8`` is held out (the
 calibration never trains on it)."""
 
 _CITATION = re.compile(r"\[#\d+")
