@@ -142,6 +142,8 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("accept",), ("refus", "rejet", "rejett")),
     (("ouvr", "ouvert"), ("ferm",)),
     (("gratuit",), ("payer", "paient", "payent", "factur")),  # not actions: "payer" is no stance of its own
+    # "un revenu qui s'ajouterait aux aides" against "qui remplacerait / supprimerait les aides"
+    (("ajout", "ajoute", "cumul", "additionn"), ("supprim", "suppression", "remplac")),
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
@@ -254,6 +256,14 @@ def tokenize(folded: str) -> list[Token]:
             clause += 1
             if text == "au" or (text == "plutot" and n + 2 < len(matches) and matches[n + 2].group() in ("de", "d")):
                 aside = True  # "… plutôt que de dépenser en allocation, …": the term set aside ends at a comma
+        if (
+            text in _CONDITIONS
+            and (text != "s" or nxt in ("il", "ils"))
+            and (not out or out[-1].clause != clause or prev == ",")
+        ):
+            if prev == "," and out and out[-1].clause == clause:
+                clause += 1
+            aside = True  # "S'il n'a pas de douche, il reprend la voiture": the condition ends at the comma
         compared = _sets_aside(out, clause, text, nxt)
         if compared:  # the term set aside is a clause of its own, read with the one before it
             clause += 1
@@ -263,6 +273,10 @@ def tokenize(folded: str) -> list[Token]:
 
 
 _OF = frozenset(["de", "d", "du", "des"])
+_CONDITIONS = frozenset(["si", "s", "quand", "lorsque", "lorsqu"])
+"""Words that open a subordinate clause of condition or time; opening a clause (or after a comma) it ends at the
+next comma, so a negation inside the condition does not reach the main clause ("s'il n'a pas de douche, le
+lendemain il reprend la voiture": ``reprend`` is not denied). "s" is the elided "si" of "s'il"."""
 _ASIDE_OPENERS = frozenset(["plutot", "faute", "sans"])
 """Words that open a term set aside or lacking when a clause starts with them ("Plutôt que de …", "Faute de
 cars à la campagne, …", "Sans diplôme, …"): the term ends at the next comma, the rest of the sentence is
