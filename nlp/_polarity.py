@@ -249,6 +249,7 @@ def tokenize(folded: str) -> list[Token]:
         if (
             (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT))
             or (prev == "," and text in _AFTER_COMMA)
+            or (text in ("qui", "dont") and prev not in _BEFORE_RELATIVE and out and out[-1].clause == clause)
             or (text == "plutot" and nxt in ("que", "qu"))
             or (text == "et" and nxt in ("non", "pas"))
             or (text == "au" and nxt == "lieu" and n + 2 < len(matches) and matches[n + 2].group() in _OF)
@@ -273,6 +274,10 @@ def tokenize(folded: str) -> list[Token]:
 
 
 _OF = frozenset(["de", "d", "du", "des"])
+_BEFORE_RELATIVE = frozenset(
+    ["ce", "ceux", "celui", "celle", "celles", "a", "de", "d", "pour", "par", "avec", "sur", "chez", "ou", "et", "tous"]
+)
+"""Words after which "qui" / "dont" opens no relative clause of a noun ("ce qui", "ceux qui", "à qui")."""
 _CONDITIONS = frozenset(["si", "s", "quand", "lorsque", "lorsqu"])
 """Words that open a subordinate clause of condition or time; opening a clause (or after a comma) it ends at the
 next comma, so a negation inside the condition does not reach the main clause ("s'il n'a pas de douche, le
