@@ -4,11 +4,15 @@ Each rule is checked where it fires and on a control: a rule that clears a refus
 version, and a rule that refuses does not refuse the faithful version.
 """
 
+import pytest
+
 from nlp._polarity import tokenize
 from nlp.citations import check_text
-from nlp.citations.alignment import _unshouted
+from nlp.citations.alignment import _Similarity, _unshouted
+from nlp.citations.analysis import _analyse
 from nlp.citations.calibrate import examine_claim
 from nlp.citations.rules.numbers import _numbers
+from nlp.embeddings import embed
 from nlp.text import fold
 
 
@@ -36,10 +40,16 @@ def test_runs_of_capitals_are_lowered_but_acronyms_are_kept():
     assert _unshouted("AUCUN signe distinctif") == "AUCUN signe distinctif"  # one word: kept
 
 
-def test_an_extract_of_a_source_written_in_capitals_is_verified():
-    s = verdict("Un maraîcher du Gers voit les nappes d'eau baisser chaque été [#4].", SHOUTED)
-    assert s.is_verified, s.reason
-    # control: the same sentence with the season changed is still refused
+def test_a_source_written_in_capitals_is_as_close_in_meaning_as_its_lower_case_copy():
+    claim = "Un maraîcher du Gers voit les nappes d'eau baisser chaque été"
+    (shouted,) = SHOUTED.values()
+    lowered = _Similarity(claim, {4: _analyse(shouted.lower())})[4]
+    assert _Similarity(claim, {4: _analyse(shouted)})[4] == pytest.approx(lowered, abs=0.02)
+    raw = embed([claim, shouted])
+    assert lowered > float(raw[0] @ raw[1]) + 0.1  # what the encoder made of the capitals as written
+    # control: the claim about another matter stays far from the shouted source
+    assert _Similarity("Le Gers veut des trains plus rapides vers Toulouse", {4: _analyse(shouted)})[4] < lowered - 0.1
+    # and the rules still read the shouted source: the season changed is refused
     assert not verdict("Un maraîcher du Gers voit les nappes d'eau monter chaque hiver [#4].", SHOUTED).is_verified
 
 
