@@ -137,3 +137,18 @@ def test_little_and_only_are_no_contradiction():
     # control: a source that gives France a large part is still contradicted by "peu"
     large = {7: "La France représente une grande part de la pollution mondiale."}
     assert "negation" in kinds("Un participant rappelle que la France pèse peu dans la pollution mondiale [#7].", large)
+
+
+# A relative clause is a clause of its own: its negation does not reach the noun it follows.
+
+
+def test_a_negation_inside_a_relative_clause_does_not_deny_the_words_before_it():
+    scope = {8: "Je serais prête à payer des impôts pour des transports publics qui sont trop peu développés."}
+    refusing = "Une habitante refuse de payer des impôts pour des transports publics [#8]."
+    assert "negation" in kinds(refusing, scope)
+    # control: the faithful version is not refused as a contradiction
+    assert "negation" not in kinds(
+        "Une habitante serait prête à payer des impôts pour des transports publics [#8].", scope
+    )
+    # control: "ce qui" opens no relative clause of a noun ("ce qui n'est pas utile" denies what comes after it)
+    assert len({t.clause for t in tokenize("ce qui n est pas utile")}) == 1
