@@ -143,7 +143,7 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("ouvr", "ouvert"), ("ferm",)),
     (("gratuit",), ("payer", "paient", "payent", "factur")),  # not actions: "payer" is no stance of its own
     # "un revenu qui s'ajouterait aux aides" against "qui remplacerait / supprimerait les aides"
-    (("ajout", "ajoute", "cumul", "additionn"), ("supprim", "suppression", "remplac")),
+    (("ajout", "cumul", "additionn"), ("supprim", "suppression", "remplac")),
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
@@ -220,6 +220,8 @@ def tokenize(folded: str) -> list[Token]:
     Clauses end at ; : ( ) and sentence ends, and before "mais", "alors que", "car", "donc",
     "parce que", "plutôt que", and "et" / "ou" written after a comma (commas inside a clause are
     mostly enumerations, which a negation spans: "les déductions, les crédits ne conviennent pas").
+    A relative clause ("des transports qui sont trop peu développés") is a clause of its own, and a
+    condition ("s'il n'a pas de douche, …") ends at its comma.
     """
     out: list[Token] = []
     clause = 0
