@@ -8,7 +8,7 @@ import pytest
 
 from nlp._polarity import tokenize
 from nlp.citations import check_text
-from nlp.citations.alignment import _Similarity, _unshouted
+from nlp.citations.alignment import _align, _Similarity, _unshouted
 from nlp.citations.analysis import _analyse
 from nlp.citations.calibrate import examine_claim
 from nlp.citations.rules.numbers import _numbers
@@ -152,3 +152,16 @@ def test_a_negation_inside_a_relative_clause_does_not_deny_the_words_before_it()
     )
     # control: "ce qui" opens no relative clause of a noun ("ce qui n'est pas utile" denies what comes after it)
     assert len({t.clause for t in tokenize("ce qui n est pas utile")}) == 1
+
+
+def test_an_acronym_of_public_life_and_its_expansion_align_both_ways():
+    glossed = {9: "Le paiement par communication en champ proche n'est pas assez sûr."}
+    assert "entity" not in kinds("Un contributeur doute de la sécurité du paiement NFC [#9].", glossed)
+    assert "entity" in kinds("Un contributeur doute de la sécurité du paiement RFID [#9].", glossed)  # control
+    short = {9: "Le paiement NFC n'est pas assez sûr."}
+    claim = _analyse("Le paiement par communication en champ proche n'est pas assez sûr")
+    aligned = _align(claim, {9: _analyse(short[9])}).aligned
+    assert {w.folded for n, w in enumerate(claim.words) if n in aligned} >= {"communication", "champ", "proche"}
+    # control: without the acronym in the source, the expansion's words are not aligned
+    other = _align(claim, {9: _analyse("Le paiement par carte n'est pas assez sûr.")}).aligned
+    assert not {w.folded for n, w in enumerate(claim.words) if n in other} & {"communication", "champ", "proche"}
