@@ -142,6 +142,8 @@ _QUALITY_FAMILIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("accept",), ("refus", "rejet", "rejett")),
     (("ouvr", "ouvert"), ("ferm",)),
     (("gratuit",), ("payer", "paient", "payent", "factur")),  # not actions: "payer" is no stance of its own
+    # "un revenu qui s'ajouterait aux aides" against "qui remplacerait / supprimerait les aides"
+    (("ajout", "cumul", "additionn"), ("supprim", "suppression", "remplac")),
 )
 _ANTONYM_FAMILIES = _ACTION_FAMILIES + _QUALITY_FAMILIES
 
@@ -218,6 +220,8 @@ def tokenize(folded: str) -> list[Token]:
     Clauses end at ; : ( ) and sentence ends, and before "mais", "alors que", "car", "donc",
     "parce que", "plutôt que", and "et" / "ou" written after a comma (commas inside a clause are
     mostly enumerations, which a negation spans: "les déductions, les crédits ne conviennent pas").
+    A relative clause ("des transports qui sont trop peu développés") is a clause of its own, and a
+    condition ("s'il n'a pas de douche, …") ends at its comma.
     """
     out: list[Token] = []
     clause = 0
@@ -247,6 +251,7 @@ def tokenize(folded: str) -> list[Token]:
         if (
             (text in _CLAUSE_WORDS and (text not in ("et", "ou") or prev == "," or nxt in _NEW_SUBJECT))
             or (prev == "," and text in _AFTER_COMMA)
+            or (text in ("qui", "dont") and prev not in _BEFORE_RELATIVE and out and out[-1].clause == clause)
             or (text == "plutot" and nxt in ("que", "qu"))
             or (text == "et" and nxt in ("non", "pas"))
             or (text == "au" and nxt == "lieu" and n + 2 < len(matches) and matches[n + 2].group() in _OF)
@@ -254,6 +259,14 @@ def tokenize(folded: str) -> list[Token]:
             clause += 1
             if text == "au" or (text == "plutot" and n + 2 < len(matches) and matches[n + 2].group() in ("de", "d")):
                 aside = True  # "… plutôt que de dépenser en allocation, …": the term set aside ends at a comma
+        if (
+            text in _CONDITIONS
+            and (text != "s" or nxt in ("il", "ils"))
+            and (not out or out[-1].clause != clause or prev == ",")
+        ):
+            if prev == "," and out and out[-1].clause == clause:
+                clause += 1
+            aside = True  # "S'il n'a pas de douche, il reprend la voiture": the condition ends at the comma
         compared = _sets_aside(out, clause, text, nxt)
         if compared:  # the term set aside is a clause of its own, read with the one before it
             clause += 1
@@ -263,6 +276,14 @@ def tokenize(folded: str) -> list[Token]:
 
 
 _OF = frozenset(["de", "d", "du", "des"])
+_BEFORE_RELATIVE = frozenset(
+    ["ce", "ceux", "celui", "celle", "celles", "a", "de", "d", "pour", "par", "avec", "sur", "chez", "ou", "et", "tous"]
+)
+"""Words after which "qui" / "dont" opens no relative clause of a noun ("ce qui", "ceux qui", "à qui")."""
+_CONDITIONS = frozenset(["si", "s", "quand", "lorsque", "lorsqu"])
+"""Words that open a subordinate clause of condition or time; opening a clause (or after a comma) it ends at the
+next comma, so a negation inside the condition does not reach the main clause ("s'il n'a pas de douche, le
+lendemain il reprend la voiture": ``reprend`` is not denied). "s" is the elided "si" of "s'il"."""
 _ASIDE_OPENERS = frozenset(["plutot", "faute", "sans"])
 """Words that open a term set aside or lacking when a clause starts with them ("Plutôt que de …", "Faute de
 cars à la campagne, …", "Sans diplôme, …"): the term ends at the next comma, the rest of the sentence is

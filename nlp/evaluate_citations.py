@@ -10,9 +10,9 @@ The claim sets shipped in ``nlp/data`` (written apart from the checker; see ``nl
 measured by :func:`evaluate_heldout`, with the same figures split by real and hand-written sources:
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
 ``heldout4_claims.csv`` (session 8, measured once with v4 and v5) and ``heldout5_claims.csv`` (session 9,
-measured once with v5 and once with v6), development data since they were first measured (all six files, dev
-included, are training data of the calibration since v7). The next set, ``heldout6``, is written apart and
-never trained on.
+measured once with v5 and once with v6), ``heldout6_claims.csv`` and ``heldout7_claims.csv`` (session 10),
+development data since they were first measured (all eight files, dev included, are training data of the
+calibration since v9). The next set, ``heldout8``, is written apart and never trained on.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -54,8 +54,8 @@ HELDOUT_SETS = {
     "citations_heldout7": HELDOUT_CLAIMS.with_name("heldout7_claims.csv"),
     "citations_heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; ``heldout8`` is held out (the
-calibration never trains on it)."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; the calibration trains on all
+but ``heldout8``, written apart and held out."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3

@@ -40,11 +40,25 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
     "mooc": ("cours en ligne ouvert et massif",),
     "qpv": ("quartier prioritaire de la politique de la ville",),
     "geiq": ("groupement d'employeurs pour l'insertion et la qualification",),
+    # public life, energy and digital matters (session 11)
+    "ue": ("union européenne",),
+    "onu": ("organisation des nations unies",),
+    "ong": ("organisation non gouvernementale",),
+    "edf": ("électricité de france",),
+    "sncf": ("société nationale des chemins de fer français",),
+    "fai": ("fournisseur d'accès à internet",),
+    "nfc": ("communication en champ proche",),
+    "rgpd": ("règlement général sur la protection des données",),
+    "cnil": ("commission nationale de l'informatique et des libertés",),
 }
 """Acronym (folded) → its expansions, written in the singular."""
 
-SAME_NAMES: tuple[frozenset[str], ...] = (frozenset({"france travail", "pole emploi"}),)
-"""Names of one institution written two ways (folded): « Pôle emploi » became « France Travail » in 2024."""
+SAME_NAMES: tuple[frozenset[str], ...] = (
+    frozenset({"france travail", "pole emploi"}),
+    frozenset({"etats unis", "usa"}),
+)
+"""Names of one institution or country written two ways (folded, words apart): « Pôle emploi » became « France
+Travail » in 2024; « USA » is written for « États-Unis »."""
 
 # Words left out when expansions are compared: articles and prepositions vary ("centre de formation d'apprentis"
 # / "des apprentis"), so do plural endings.
@@ -95,5 +109,6 @@ def acronyms_written_out(folded: str) -> dict[str, set[str]]:
 def same_name_in(name: str, folded: str) -> bool:
     """True when the folded text writes another name of the institution ``name`` (folded)."""
     return any(
-        name in group and any(re.search(rf"\b{other}\b", folded) for other in group - {name}) for group in SAME_NAMES
+        name in group and any(re.search(rf"\b{other.replace(' ', '[ -]')}\b", folded) for other in group - {name})
+        for group in SAME_NAMES
     )

@@ -119,13 +119,18 @@ def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict
 
     written_out = acronyms_written_out(claim.folded)
     acronyms = [n for n, w in enumerate(claim.words) if w.folded in ACRONYMS]
-    names = [g for g in SAME_NAMES if any(re.search(rf"\b{name}\b", claim.folded) for name in g)]
+    names = [g for g in SAME_NAMES if any(re.search(rf"\b{name.replace(' ', '[ -]')}\b", claim.folded) for name in g)]
     if not (written_out or acronyms or names):
         return  # most sentences: nothing to read in the sources
     for id_, source in sources.items():
         for group in names:  # « France Travail » in the claim, « Pôle emploi » in the source
-            mine = {p for name in group if re.search(rf"\b{name}\b", claim.folded) for p in name.split()}
-            if any(re.search(rf"\b{name}\b", source.folded) for name in group):
+            mine = {
+                p
+                for name in group
+                if re.search(rf"\b{name.replace(' ', '[ -]')}\b", claim.folded)
+                for p in name.split()
+            }
+            if any(re.search(rf"\b{name.replace(' ', '[ -]')}\b", source.folded) for name in group):
                 by_id[id_].update(n for n, w in enumerate(claim.words) if w.folded in mine)
         for n in acronyms:  # « PME » in the claim, written out in the source
             if expansion_in(claim.words[n].folded, source.folded):
@@ -134,6 +139,28 @@ def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict
         for n, w in enumerate(claim.words):  # written out in the claim, « PME » in the source
             if held and any(_key(w.folded) in keys for keys in held):
                 by_id[id_].add(n)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _unshouted(text: str) -> str:
+    """``text`` with its shouting lowered: a run of two words or more written in capitals, one of them of four
+    letters or more ("HABITANT EN ZONE RURALE, JE CONSTATE …"). The encoder reads capitals as other words (cosine
+    0.06 between that sentence and its lower-case copy's paraphrase, 0.59 once lowered); a lone word in capitals
+    ("EDF", "NON", "PME et TPE") is kept as written."""
+    words = list(_LETTERS.finditer(text))
+    out, last, run = [], 0, []
+    for m in [*words, None]:
+        if m is not None and m.group().isupper():
+            run.append(m)
+            continue
+        if len(run) >= 2 and any(len(w.group()) >= 4 for w in run):
+            a, b = run[0].start(), run[-1].end()
+            out += [text[last:a], text[a:b].lower()]
+            last = b
+        run = []
+    return "".join(out) + text[last:] if out else text
 
 
 def _squeeze(text: str) -> str:
@@ -149,7 +176,7 @@ class _Similarity:
     """
 
     def __init__(self, plain: str, sources: dict[int, _Analysis]):
-        self.plain, self.sources = plain, sources
+        self.plain, self.sources = _unshouted(plain), sources
         quoted = _squeeze(plain)
         self.verbatim = {i for i, s in sources.items() if len(quoted) >= 20 and quoted in _squeeze(s.text)}
         if len(self.verbatim) == len(sources) > 1:
@@ -169,6 +196,7 @@ class _Similarity:
                     source = self.sources[id_]
                     sentences = source.sentences or [source.text]
                     passages = [source.text, *sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+                passages = [_unshouted(p) for p in passages]
                 vectors = _vectors([self.plain, *passages], _TEXT_VECTORS)
                 self._values[id_] = max(float(vectors[self.plain] @ vectors[p]) for p in passages)
         return self._values[id_]

@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the seven development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the eight development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.check._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on five files and predicts the
-sixth, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on seven files and predicts the
+eighth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all six files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all eight files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -41,9 +41,10 @@ TRAINING_FILES = {
     "heldout4": HELDOUT_CLAIMS.with_name("heldout4_claims.csv"),
     "heldout5": HELDOUT_CLAIMS.with_name("heldout5_claims.csv"),
     "heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
+    "heldout7": HELDOUT_CLAIMS.with_name("heldout7_claims.csv"),
 }
-"""The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8: each was measured once,
-then trained on; ``heldout7``, written apart, is the set never trained on)."""
+"""The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 since v9: each was
+measured once, then trained on; ``heldout8``, written apart, is the set never trained on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by
@@ -52,12 +53,16 @@ coverage): all but coverage had the best out-of-fold precision on heldout3 (0.82
 threshold each chose), and keeps every rule's refusal as the tests state it. Since v6 the counted-source check
 ("deux contributions", kind ``count``) is not hard either: in a synthesis each source says a part."""
 
-TARGET_PRECISION = 0.93
-"""Out-of-fold precision of "vérifiée" the threshold must reach (0.9 in v5; the issue's 0.95 is out of reach
-out of fold: at 0.95 fewer than half the supported claims are accepted, see nlp/README.md, v6)."""
+TARGET_PRECISION = 0.97
+"""Out-of-fold precision of "vérifiée" the threshold must reach, pooled over the training files (0.9 in v5, 0.93 in
+v6–v8). Since v9 it is the issue's 0.95 plus the optimism measured on the one file no rule had been written from:
+with v8's rules, heldout7 out of fold was 0.947 where the pooled figure was 0.964 (threshold 0.9), and 0.867 where it
+was 0.933 at v8's operating point; at the high-threshold end the gap is about 0.02, so 0.97 (nlp/README.md, v9).
+Stated before the v9 figures were measured."""
 
-REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95)
-"""Thresholds whose out-of-fold figures are printed beside the chosen one (the trade-off)."""
+REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95)
+"""Thresholds whose out-of-fold figures (pooled, per file and per category) are printed and stored beside the
+chosen one: what each operating point costs."""
 
 C = 3.0
 """Inverse strength of the L2 penalty of the logistic regression."""
@@ -222,14 +227,21 @@ def figures(records: list[dict], probabilities: np.ndarray, threshold: float) ->
 
 
 def choose_threshold(records: list[dict], probabilities: np.ndarray, target: float = TARGET_PRECISION) -> float:
-    """The lowest probability at which pooled precision reaches ``target`` (keeps most supported claims)."""
+    """The lowest probability at which pooled precision reaches ``target`` (keeps most supported claims); when no
+    threshold reaches it, the lowest one at the highest precision reached."""
     labels = np.array([r["label"] for r in records])
     candidates = sorted({float(p) for p in probabilities if p > 0})
+    best, best_precision = 1.0, -1.0
     for threshold in candidates:
         accepted = (probabilities >= threshold) & (probabilities > 0)
-        if accepted.any() and labels[accepted].mean() >= target:
+        if not accepted.any():
+            continue
+        precision = labels[accepted].mean()
+        if precision >= target:
             return round(threshold, 6)
-    return 1.0
+        if precision > best_precision:
+            best, best_precision = threshold, precision
+    return round(best, 6)  # the target is out of reach: the lowest threshold at the best precision reached
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,12 +260,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cv = figures(records, probabilities, threshold)
     print(f"threshold {threshold} (out-of-fold precision target {TARGET_PRECISION})")
     print(json.dumps(cv, ensure_ascii=False, indent=1))
+    reported = {}
     for other in REPORTED_THRESHOLDS:
         at = figures(records, probabilities, other)
+        reported[str(other)] = at["all"]
         print(
             f"threshold {other}: "
             + " | ".join(f"{k} {v['precision_verified']:.3f} / {v['supported_accepted']:.3f}" for k, v in at.items())
         )
+        print("    " + " ".join(f"{c} {n}" for c, n in at["all"]["categories"].items()))
     final = fit(records)
     data = {
         **final.to_dict(),
@@ -261,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "trained_on": list(TRAINING_FILES),
         "n_claims": len(records),
         "cross_validated": cv,
+        "cross_validated_at": reported,
     }
     if args.write:
         DEFAULT_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

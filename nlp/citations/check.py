@@ -265,6 +265,29 @@ def _requalified(claim: _Analysis, sources: dict[int, _Analysis]) -> str:
     return ""
 
 
+_AGES = (
+    frozenset(fold(w) for w in ("jeune", "jeunes", "enfant", "enfants", "adolescent", "adolescents", "ado", "ados")),
+    frozenset(fold(w) for w in ("senior", "seniors", "âgée", "âgées", "aîné", "aînés", "vieux", "vieille", "vieilles")),
+)
+"""Two ages of life: a claim naming one ("au nom des jeunes") where no cited text does, while a cited text names
+the other ("nous, seniors"), speaks for someone else, as a changed name does. Matched as written, never through a
+near vector (young and old are close in the encoder's space); not "âgé" / "âgés", folded like "âge" / "âges"."""
+
+
+def _other_age(claim: _Analysis, sources: dict[int, _Analysis]) -> tuple[str, int, str] | None:
+    """(the claim's age word, a cited text and its word of the other age) when the claim names an age no cited
+    text names and a cited text names the other one; None otherwise."""
+    written = {w.folded for s in sources.values() for w in s.words}
+    for w in claim.words:
+        for age, other in (_AGES, _AGES[::-1]):
+            if w.folded in age and not written & age:
+                for id_, source in sources.items():
+                    found = sorted({v.folded for v in source.words} & other)
+                    if found:
+                        return w.folded, id_, found[0]
+    return None
+
+
 _DETERMINERS = frozenset(
     [
         *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
@@ -422,6 +445,11 @@ def _examine(
         requalified = _requalified(claim, sources)
         if requalified:  # "lycée professionnel" where the source says "lycée technologique"
             refusals.append(("entity", f"« {requalified} » n'apparaît pas dans {_ids_phrase(ids)}"))
+    other_age = _other_age(claim, sources)
+    if other_age:  # "au nom des jeunes" where the source says "nous, seniors"
+        word, id_, other = other_age
+        refusals.append(("entity", f"« {word} » : {_ids_phrase([id_])} parle de « {other} »"))
+        bad.append(id_)
     if actors_missing:  # "formateurs" where the source says "conseillers": an actor is checked like a name
         refusals.append(("actor", f"« {actors_missing[0]} » n'apparaît pas dans {_ids_phrase(ids)}"))
     if stance_missing:  # "supprimer", "généraliser", "obligatoire": the claim's stance must be the source's

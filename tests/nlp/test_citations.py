@@ -201,8 +201,8 @@ def test_a_percentage_or_a_count_copied_from_its_source_is_not_a_count_of_source
         6: "80 % des apprentis de notre CFA trouvent un emploi dans les six mois.",
         9: "Trois apprentis ont abandonné.",
     }
-    assert verdict("80 % des apprentis du CFA trouvent un emploi dans les six mois [#6].", scope).is_verified
-    assert verdict("Trois apprentis ont abandonné [#9].", scope).is_verified
+    assert passes_rules(verdict("80 % des apprentis du CFA trouvent un emploi dans les six mois [#6].", scope))
+    assert passes_rules(verdict("Trois apprentis ont abandonné [#9].", scope))
     s = verdict("90 % des apprentis du CFA trouvent un emploi dans les six mois [#6].", scope)
     assert s.reason == "90 % n'apparaît pas dans la contribution n° 6"
 

@@ -44,6 +44,8 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
             if not antonym and _status_quo_set_aside(claim, w, source, v):
                 continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
+            if not antonym and _little_as_only(claim, w, source, v):
+                continue  # "la France pèse peu dans la pollution" says "ne représente qu'un pourcent de la pollution"
             out.append((n, id_, v))
             break
     return out
@@ -95,6 +97,33 @@ def _status_quo_set_aside(claim: _Analysis, w: _Word, source: _Analysis, v: _Wor
         return False
     source_clause = [t for t in source.tokens if t.clause in _with_compared(source, v.clause)]
     return not any(t.compared or _WISH.match(t.folded) or t.folded in _PREFERENCE for t in source_clause)
+
+
+def _restricts(analysis: _Analysis, clauses: tuple[int, ...]) -> bool:
+    """True when ``clauses`` hold a restriction "ne … que" ("ne représente qu'un pourcent"): a "ne" followed, a
+    few words on, by "que" with no negating word between (not "ne … pas que")."""
+    tokens = [t.folded for t in analysis.tokens if t.clause in clauses]
+    for k, t in enumerate(tokens):
+        if t in ("ne", "n"):
+            for u in tokens[k + 1 : k + 6]:
+                if u in NE_PARTICLES or u in BARE_NEGATORS:
+                    break
+                if u in ("que", "qu"):
+                    return True
+    return False
+
+
+def _little_as_only(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when one side says little with "peu" and the other says only with "ne … que" ("pèse peu dans la
+    pollution" / "ne représente qu'un pourcent de la pollution"): "peu" is a negation of degree, "ne … que" a
+    restriction that holds no negation; both say the same small part."""
+    claim_clauses, source_clauses = _with_compared(claim, w.clause), _with_compared(source, v.clause)
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    if claim_negated:
+        return _negators(claim, claim_clauses) == {"peu"} and _restricts(source, source_clauses)
+    return _negators(source, source_clauses) == {"peu"} and _restricts(claim, claim_clauses)
 
 
 SENTENCES_AROUND = 1

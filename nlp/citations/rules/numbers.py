@@ -113,6 +113,8 @@ def _numbers(tokens: list[Token]) -> dict[tuple[str, object], str]:
             out[("periode", "1 an")] = word
         if value is None:
             continue
+        if word == "cent" and prev == "pour" and i >= 2 and values[i - 2] is not None:
+            continue  # the "cent" of "trente pour cent": the ratio read at "trente", not a count of 100
         if word in _NUMBER_WORDS and prev in ("les",) and nxt in _SOURCE_NOUNS:
             continue  # "les deux contributions": a quantifier over the sources, checked apart
         if nxt in ("%", "pourcent", "pourcents") or (nxt == "pour" and i + 2 < len(words) and words[i + 2] == "cent"):
