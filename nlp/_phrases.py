@@ -355,8 +355,10 @@ def lone_heads(token_lists: Iterable[Sequence[str]]) -> set[str]:
     out: set[str] = set()
     for tokens in token_lists:
         for n in range(1, len(tokens)):
-            followed = n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT
-            if tokens[n - 1] in _DETERMINERS and _role(tokens[n]) & _HEAD and not followed:
+            # The determiner first: most words follow none, and the roles are then not read.
+            if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+                continue
+            if not (n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT):
                 out.add(tokens[n])
     return out
 

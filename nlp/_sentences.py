@@ -18,7 +18,8 @@ from nlp.text import fold
 __all__ = ["MIN_IDEA_WORDS", "has_verb", "is_fragment", "is_idea_sentence", "is_proposal", "words"]
 
 MIN_IDEA_WORDS = 6
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?|[.,;:!?…()«»\"]")
+_WORD_ONLY = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?")
+_WORD = re.compile(_WORD_ONLY.pattern + r"|[.,;:!?…()«»\"]")  # words, then punctuation tokens
 
 # Finite forms of the frequent (mostly irregular) verbs: a closed class of the grammar.
 _FINITE = frozenset(
@@ -267,6 +268,12 @@ def words(text: str) -> list[str]:
     return list(map(_folded_token, _WORD.findall(text)))
 
 
+def _word_tokens(text: str) -> list[str]:
+    """The word tokens of :func:`words` alone (those :func:`_is_word` keeps), without reading the punctuation:
+    a punctuation token is one character that opens no word, so the words found are the same."""
+    return list(map(_folded_token, _WORD_ONLY.findall(text)))
+
+
 @functools.lru_cache(maxsize=100_000)
 def _folded_token(token: str) -> str:
     return fold(token).replace("’", "'")  # a scope's words repeat: each is folded once
@@ -349,7 +356,7 @@ _LEADING_CONJUNCTION = frozenset(["et", "mais", "ou", "donc", "car", "puis", "ni
 def is_fragment(sentence: str) -> bool:
     """A piece that is not a sentence an idea can stand on: under 6 words, no verb, or a cut clause."""
     stripped = sentence.strip()
-    tokens = [t for t in words(stripped) if _is_word(t)]
+    tokens = _word_tokens(stripped)
     if len(tokens) < MIN_IDEA_WORDS or not _has_verb(_splits(tokens)):
         return True
     first = stripped[:1]
@@ -408,7 +415,7 @@ def is_proposal(sentence: str) -> bool:
     """A sentence that proposes something: "il faut", "devrait", "proposer", an infinitive opening it."""
     if _PROPOSAL.search(sentence):
         return True
-    tokens = [t for t in words(sentence) if _is_word(t)]
+    tokens = _word_tokens(sentence)
     return (
         bool(tokens)
         and len(tokens[0]) > 3

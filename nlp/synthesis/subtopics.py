@@ -100,6 +100,8 @@ class _Fitted:
         self._scope_phrases_: tuple | None = None
         self._phrases_of: dict[int, dict[str, str]] = {}
         self._of_phrases: dict[str, str] = {}
+        self._inflection_keys: dict[str, str] = {}
+        self._phrase_stems: dict[str, set[str]] = {}
         self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
         from threadpoolctl import threadpool_limits
 
