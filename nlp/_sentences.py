@@ -381,9 +381,25 @@ _OFF_TOPIC = re.compile(
     r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
     r"(sujet|question|thème|theme|section|article|texte|consultation)\b"
 )
+# Each pattern runs only on a sentence holding one of its hints, words or marks every match of it holds: substring
+# tests run in C, while the patterns open on \b and alternations, which the engine tries at every position (a
+# third of the time of the sentence tests). tests/nlp/test_synthesis_parts.py checks each hint list.
+_THANKS_HINTS = ("merci", "remerci", "bravo", "bonjour", "bonsoir", "salut", "cordialement", "félicitations", "bonne")
+_SARCASM_HINTS = (
+    *("lol", "mdr", "ptdr", "haha", "hihi", "ben voyons", "blague", "c'est ça oui", "elle est bonne"),
+    *("laissez-moi rire", "croit rêver", "bien s", "xd", "!", "?", ":", ";"),
+)
+_OFF_TOPIC_HINTS = ("hors", "rapport", "rien à voir", "rédiger", "a rediger", "test", "http", "www.", "lien")
+
+
+def _matches(pattern: re.Pattern, hints: tuple[str, ...], lower: str) -> bool:
+    """``pattern`` found in the lower-cased sentence, searched only when one of its ``hints`` is there."""
+    return any(map(lower.__contains__, hints)) and pattern.search(lower) is not None
 
 
 def _all_caps(sentence: str) -> bool:
+    if sentence[1:].islower():  # one capital at most: shouting needs more (and most sentences are read here)
+        return False
     letters = "".join(filter(str.isalpha, sentence))  # filter and map run in C: this is read for every sentence
     return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
 
@@ -394,9 +410,9 @@ def is_idea_sentence(sentence: str) -> bool:
     lower = stripped.lower()
     return not (  # the quick tests first: the verb test lemmatises
         stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
-        or _THANKS.search(lower)
-        or _SARCASM.search(lower)
-        or _OFF_TOPIC.search(lower)
+        or _matches(_THANKS, _THANKS_HINTS, lower)
+        or _matches(_SARCASM, _SARCASM_HINTS, lower)
+        or _matches(_OFF_TOPIC, _OFF_TOPIC_HINTS, lower)
         or _all_caps(stripped)
         or is_fragment(stripped)
     )
