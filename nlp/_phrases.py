@@ -34,6 +34,7 @@ __all__ = [
     "phrase_stems",
     "phrase_tokens",
     "phrases_in_text",
+    "read_text",
 ]
 
 _DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
@@ -187,9 +188,19 @@ def _role(token: str) -> int:
     return role
 
 
-def phrase_tokens(text: str) -> list[str]:
-    """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat")."""
-    return _splits(words(text))
+def read_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The word and punctuation tokens of ``text`` as written and folded: what :func:`phrase_tokens` and
+    :class:`SurfaceFinder` read, for a caller that reads the same text for both."""
+    written = tuple(_WORD.findall(text))
+    return written, tuple(map(_folded_token, written))
+
+
+def phrase_tokens(text: str, read: tuple[Sequence[str], Sequence[str]] | None = None) -> list[str]:
+    """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat").
+
+    ``read``: the text's :func:`read_text`, when the caller has it.
+    """
+    return _splits(read[1] if read is not None else words(text))
 
 
 def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
@@ -441,15 +452,17 @@ _ACRONYM = 4  # letters: a longer word in capitals is shouted ("SECURITE"), not 
 class SurfaceFinder:
     """:func:`best_surface` for several phrases of the same texts: each text is read once, when first searched."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[str], reads: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None):
         self.texts = texts
+        self.reads = reads  # each text's read_text(), when the caller has them
         self._read: list[tuple[str, str] | None] = []
 
     def _joined(self, n: int) -> tuple[str, str] | None:
         """Text ``n`` folded and as written, tokens joined by spaces; None when the two differ in length."""
         while len(self._read) <= n:
-            tokens = _WORD.findall(self.texts[len(self._read)])
-            joined = " ".join(map(_folded_token, tokens)).replace("' ", "'")
+            k = len(self._read)
+            tokens, folded = self.reads[k] if self.reads is not None else read_text(self.texts[k])
+            joined = " ".join(folded).replace("' ", "'")
             surface = " ".join(tokens).replace("' ", "'").replace("’ ", "’")
             self._read.append((joined, surface) if len(surface) == len(joined) else None)
         return self._read[n]

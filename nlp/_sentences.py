@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import simplemma
 
@@ -291,7 +292,7 @@ def _is_word(token: str) -> bool:
 _INVERTED = frozenset(["je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t-il", "t-elle", "t-on"])
 
 
-def _splits(tokens: list[str]) -> list[str]:
+def _splits(tokens: Sequence[str]) -> list[str]:
     """Elisions ("l'etat", "qu'il") and inverted subjects ("doit-on") split into two tokens."""
     out = []
     for t in tokens:

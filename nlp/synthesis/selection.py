@@ -365,7 +365,7 @@ class _Selection(_Fitted):
                 scored.insert(0, scored.pop(position[head]))
         surfaces: list[str] = []
         kept: list[tuple[float, str]] = []
-        finder = SurfaceFinder(texts)
+        finder = SurfaceFinder(texts, [self._read(i) for i in ranked_ideas])
         for score, phrase in scored:
             if len(surfaces) >= 6:
                 break

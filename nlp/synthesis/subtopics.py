@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from nlp._phrases import phrase_tokens
+from nlp._phrases import phrase_tokens, read_text
 from nlp._sentences import is_idea_sentence
 from nlp.citations import SupportScorer, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
@@ -93,7 +93,8 @@ class _Fitted:
         self.titles_ = list(titles) if titles is not None else [None] * len(ids)
         self.authors_ = list(authors) if authors is not None else None
         self.scorer_ = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
-        self._tokens: dict[int, list[str]] = {}
+        self._tokens: dict[int, tuple[str, ...]] = {}
+        self._reads: dict[int, tuple] = {}
         self._stems_of_row: dict[int, set[str]] = {}
         self._ranked: dict[tuple, list[tuple[float, int]]] = {}
         self._arguments_ranked: list[tuple[float, int]] | None = None
@@ -148,11 +149,19 @@ class _Fitted:
     def _text(self, idea: int) -> str:
         return self.texts_[self._row[self.ideas_[idea][0]]]
 
-    def _phrase_tokens(self, idea: int) -> list[str]:
+    def _read(self, idea: int) -> tuple:
+        """The idea's text as written and folded tokens (:func:`nlp._phrases.read_text`), once per fit: its noun
+        phrases and their spellings are read from it."""
+        read = self._reads.get(idea)
+        if read is None:
+            read = self._reads[idea] = read_text(self._text(idea))
+        return read
+
+    def _phrase_tokens(self, idea: int) -> tuple[str, ...]:
         """The idea's text read for noun phrases (:func:`nlp._phrases.phrase_tokens`), once per fit."""
         tokens = self._tokens.get(idea)
-        if tokens is None:
-            tokens = self._tokens[idea] = phrase_tokens(self._text(idea))
+        if tokens is None:  # a tuple: the collector stops tracking it (one per idea, kept all the fit)
+            tokens = self._tokens[idea] = tuple(phrase_tokens(self._text(idea), self._read(idea)))
         return tokens
 
     def _split(self) -> None:
