@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Hashable, Sequence
@@ -10,7 +11,9 @@ from typing import Self
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
+from threadpoolctl import ThreadpoolController
 
 from nlp._phrases import phrase_tokens, read_text
 from nlp._sentences import is_idea_sentence
@@ -25,6 +28,18 @@ _EMBED_WORDS = 40  # words of each idea embedded: the opening carries the idea; 
 
 
 _LEADING_MARK = re.compile(r"^(?:[\s\-–—•*·]+|\d+\s*(?:°\s*/?|[.)/]))\s*")
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS and OpenMP libraries, found once: ``threadpool_limits`` looks them up at every call
+    (3.5 ms), as :mod:`nlp.similar` found."""
+    return ThreadpoolController()
+
+
+def one_thread():
+    """A context in which BLAS and OpenMP run on one thread (see :meth:`_Fitted.fit`)."""
+    return _blas().limit(limits=1)
 
 
 @dataclass
@@ -104,11 +119,9 @@ class _Fitted:
         self._inflection_keys: dict[str, str] = {}
         self._phrase_stems: dict[str, set[str]] = {}
         self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
-        from threadpoolctl import threadpool_limits
-
         # One BLAS/OpenMP thread: the products here are small, and threads spinning on a shared 2-core host
         # cost more CPU than they save (500 contributions: 0.82 -> 0.72 s CPU, median of 5).
-        with threadpool_limits(1):
+        with one_thread():
             self._fold_duplicates()
             self._split()
             self._vectorise()
@@ -211,8 +224,6 @@ class _Fitted:
         else:
             # Sub-topics by meaning and words: the LSA of the TF-IDF joined with the sentence embeddings.
             # Lloyd on 50 SVD dimensions, one thread: OpenMP k-means on a busy 2-core host was 2.4 s for 500 texts.
-            from sklearn.decomposition import TruncatedSVD
-
             parts = [self.idea_vectors_]
             if self.idea_matrix_ is not None:
                 matrix = self.idea_matrix_
