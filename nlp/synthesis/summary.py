@@ -170,13 +170,14 @@ class _Summary(_Selection):
         in_dispute: set = set()
         for t, members, heading in shown:
             ranked = [r for _, r in self._representative(t, members)[:25]]
+            folded = {r: fold(self.sentences_[r].text) for r in ranked}  # once, not once per pair
             pair = next(
                 (
                     (a, b)
                     for n, a in enumerate(ranked)
                     for b in ranked[n + 1 :]
                     if self.sentences_[a].idea != self.sentences_[b].idea
-                    and fold(self.sentences_[a].text) != fold(self.sentences_[b].text)
+                    and folded[a] != folded[b]
                     and _opposed(
                         self.sentences_[a].text, self.sentences_[b].text, self._content_stems(a), self._content_stems(b)
                     )
