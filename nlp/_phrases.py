@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import compress
 
 from nlp._sentences import (
     _FINITE,
@@ -247,12 +248,17 @@ def noun_phrases_in_tokens(
     return counts
 
 
+def _after_determiners(tokens: Sequence[str]) -> Iterable[int]:
+    """The positions of the tokens that follow a determiner, in order (the scan runs in C: most words follow none)."""
+    return compress(range(1, len(tokens)), map(_DETERMINERS.__contains__, tokens))
+
+
 def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, str]:
     """The noun phrases of one text read by :func:`phrase_tokens`, each with the determiner read before its
     first occurrence (prefixed with :data:`COMPLEMENT` when it is a contracted "de" after a noun)."""
     found: dict[tuple, str] = {}
-    for n in range(1, len(tokens)):
-        if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+    for n in _after_determiners(tokens):
+        if not _role(tokens[n]) & _HEAD:
             continue
         determiner = tokens[n - 1]
         if determiner in _CONTRACTED and n >= 2 and _role(tokens[n - 2]) & _MODIFIER:
@@ -365,9 +371,8 @@ def lone_heads(token_lists: Iterable[Sequence[str]]) -> set[str]:
     "un excellent outil"): a heading does not open on it."""
     out: set[str] = set()
     for tokens in token_lists:
-        for n in range(1, len(tokens)):
-            # The determiner first: most words follow none, and the roles are then not read.
-            if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+        for n in _after_determiners(tokens):  # the determiner first: the roles of the other words are not read
+            if not _role(tokens[n]) & _HEAD:
                 continue
             if not (n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT):
                 out.add(tokens[n])
