@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import compress
 
 from nlp._sentences import (
     _FINITE,
@@ -34,6 +35,7 @@ __all__ = [
     "phrase_stems",
     "phrase_tokens",
     "phrases_in_text",
+    "read_text",
 ]
 
 _DETERMINERS = frozenset(fold(w) for w in DETERMINERS)
@@ -187,9 +189,19 @@ def _role(token: str) -> int:
     return role
 
 
-def phrase_tokens(text: str) -> list[str]:
-    """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat")."""
-    return _splits(words(text))
+def read_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The word and punctuation tokens of ``text`` as written and folded: what :func:`phrase_tokens` and
+    :class:`SurfaceFinder` read, for a caller that reads the same text for both."""
+    written = tuple(_WORD.findall(text))
+    return written, tuple(map(_folded_token, written))
+
+
+def phrase_tokens(text: str, read: tuple[Sequence[str], Sequence[str]] | None = None) -> list[str]:
+    """The folded word and punctuation tokens :func:`noun_phrases` reads, elisions split ("l'", "etat").
+
+    ``read``: the text's :func:`read_text`, when the caller has it.
+    """
+    return _splits(read[1] if read is not None else words(text))
 
 
 def noun_phrases(texts: Iterable[str], *, max_words: int = 5) -> Counter:
@@ -236,12 +248,17 @@ def noun_phrases_in_tokens(
     return counts
 
 
+def _after_determiners(tokens: Sequence[str]) -> Iterable[int]:
+    """The positions of the tokens that follow a determiner, in order (the scan runs in C: most words follow none)."""
+    return compress(range(1, len(tokens)), map(_DETERMINERS.__contains__, tokens))
+
+
 def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, str]:
     """The noun phrases of one text read by :func:`phrase_tokens`, each with the determiner read before its
     first occurrence (prefixed with :data:`COMPLEMENT` when it is a contracted "de" after a noun)."""
     found: dict[tuple, str] = {}
-    for n in range(1, len(tokens)):
-        if tokens[n - 1] not in _DETERMINERS or not _role(tokens[n]) & _HEAD:
+    for n in _after_determiners(tokens):
+        if not _role(tokens[n]) & _HEAD:
             continue
         determiner = tokens[n - 1]
         if determiner in _CONTRACTED and n >= 2 and _role(tokens[n - 2]) & _MODIFIER:
@@ -354,9 +371,10 @@ def lone_heads(token_lists: Iterable[Sequence[str]]) -> set[str]:
     "un excellent outil"): a heading does not open on it."""
     out: set[str] = set()
     for tokens in token_lists:
-        for n in range(1, len(tokens)):
-            followed = n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT
-            if tokens[n - 1] in _DETERMINERS and _role(tokens[n]) & _HEAD and not followed:
+        for n in _after_determiners(tokens):  # the determiner first: the roles of the other words are not read
+            if not _role(tokens[n]) & _HEAD:
+                continue
+            if not (n + 1 < len(tokens) and _role(tokens[n + 1]) & _CONTENT):
                 out.add(tokens[n])
     return out
 
@@ -439,15 +457,17 @@ _ACRONYM = 4  # letters: a longer word in capitals is shouted ("SECURITE"), not 
 class SurfaceFinder:
     """:func:`best_surface` for several phrases of the same texts: each text is read once, when first searched."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[str], reads: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None):
         self.texts = texts
+        self.reads = reads  # each text's read_text(), when the caller has them
         self._read: list[tuple[str, str] | None] = []
 
     def _joined(self, n: int) -> tuple[str, str] | None:
         """Text ``n`` folded and as written, tokens joined by spaces; None when the two differ in length."""
         while len(self._read) <= n:
-            tokens = _WORD.findall(self.texts[len(self._read)])
-            joined = " ".join(map(_folded_token, tokens)).replace("' ", "'")
+            k = len(self._read)
+            tokens, folded = self.reads[k] if self.reads is not None else read_text(self.texts[k])
+            joined = " ".join(folded).replace("' ", "'")
             surface = " ".join(tokens).replace("' ", "'").replace("’ ", "’")
             self._read.append((joined, surface) if len(surface) == len(joined) else None)
         return self._read[n]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import simplemma
 
@@ -18,7 +19,8 @@ from nlp.text import fold
 __all__ = ["MIN_IDEA_WORDS", "has_verb", "is_fragment", "is_idea_sentence", "is_proposal", "words"]
 
 MIN_IDEA_WORDS = 6
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?|[.,;:!?…()«»\"]")
+_WORD_ONLY = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?")
+_WORD = re.compile(_WORD_ONLY.pattern + r"|[.,;:!?…()«»\"]")  # words, then punctuation tokens
 
 # Finite forms of the frequent (mostly irregular) verbs: a closed class of the grammar.
 _FINITE = frozenset(
@@ -267,6 +269,12 @@ def words(text: str) -> list[str]:
     return list(map(_folded_token, _WORD.findall(text)))
 
 
+def _word_tokens(text: str) -> list[str]:
+    """The word tokens of :func:`words` alone (those :func:`_is_word` keeps), without reading the punctuation:
+    a punctuation token is one character that opens no word, so the words found are the same."""
+    return list(map(_folded_token, _WORD_ONLY.findall(text)))
+
+
 @functools.lru_cache(maxsize=100_000)
 def _folded_token(token: str) -> str:
     return fold(token).replace("’", "'")  # a scope's words repeat: each is folded once
@@ -284,7 +292,7 @@ def _is_word(token: str) -> bool:
 _INVERTED = frozenset(["je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "t-il", "t-elle", "t-on"])
 
 
-def _splits(tokens: list[str]) -> list[str]:
+def _splits(tokens: Sequence[str]) -> list[str]:
     """Elisions ("l'etat", "qu'il") and inverted subjects ("doit-on") split into two tokens."""
     out = []
     for t in tokens:
@@ -349,7 +357,7 @@ _LEADING_CONJUNCTION = frozenset(["et", "mais", "ou", "donc", "car", "puis", "ni
 def is_fragment(sentence: str) -> bool:
     """A piece that is not a sentence an idea can stand on: under 6 words, no verb, or a cut clause."""
     stripped = sentence.strip()
-    tokens = [t for t in words(stripped) if _is_word(t)]
+    tokens = _word_tokens(stripped)
     if len(tokens) < MIN_IDEA_WORDS or not _has_verb(_splits(tokens)):
         return True
     first = stripped[:1]
@@ -374,9 +382,36 @@ _OFF_TOPIC = re.compile(
     r"\bpas (vraiment )?(de |d')?(lien|rapport) avec (le |la |ce |cet |cette |l')?"
     r"(sujet|question|thème|theme|section|article|texte|consultation)\b"
 )
+# The three patterns run only on a sentence holding one of their hints, words or marks every match of a pattern holds
+# (tests/nlp/test_synthesis_parts.py checks each list): the hints are literal, found in one scan of the sentence,
+# while the patterns open on \b and alternations, which the engine tries at every position. 2 % of the sentences of
+# the shared data hold a hint; searched on every sentence, the patterns took half the time of the sentence tests.
+_THANKS_HINTS = (
+    *("merci", "remerci", "bravo", "bonjour", "bonsoir", "salut", "cordialement", "félicitations"),
+    *("bonne journée", "bonne soirée", "bonne continuation"),
+)
+_SARCASM_HINTS = (
+    *("lol", "mdr", "ptdr", "haha", "hihi", "ben voyons", "blague", "c'est ça oui", "elle est bonne"),
+    *("laissez-moi rire", "croit rêver", "bien s", "xd", "!!!", "???", "?!", "!?"),  # three of ! and ? hold one
+    *(":)", ":(", ":d", ":p", ":-", ";)", ";(", ";d", ";p", ";-"),
+)
+_OFF_TOPIC_HINTS = (
+    *("hors sujet", "hors-sujet", "hors du sujet", "hors-du sujet", "aucun rapport", "rien à voir", "rédiger"),
+    *("a rediger", "test", "http", "www.", "lien avec", "rapport avec"),
+)
+_NOISE_HINTS = re.compile("|".join(map(re.escape, (*_THANKS_HINTS, *_SARCASM_HINTS, *_OFF_TOPIC_HINTS))))
+
+
+def _is_noise(lower: str) -> bool:
+    """Thanks, sarcasm or an aside (:data:`_THANKS`, :data:`_SARCASM`, :data:`_OFF_TOPIC`) in a lower-cased sentence."""
+    return _NOISE_HINTS.search(lower) is not None and any(
+        pattern.search(lower) for pattern in (_THANKS, _SARCASM, _OFF_TOPIC)
+    )
 
 
 def _all_caps(sentence: str) -> bool:
+    if sentence[1:].islower():  # one capital at most: shouting needs more (and most sentences are read here)
+        return False
     letters = "".join(filter(str.isalpha, sentence))  # filter and map run in C: this is read for every sentence
     return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
 
@@ -387,9 +422,7 @@ def is_idea_sentence(sentence: str) -> bool:
     lower = stripped.lower()
     return not (  # the quick tests first: the verb test lemmatises
         stripped.endswith(("?", ":"))  # a question, or the lead-in of a text that follows
-        or _THANKS.search(lower)
-        or _SARCASM.search(lower)
-        or _OFF_TOPIC.search(lower)
+        or _is_noise(lower)
         or _all_caps(stripped)
         or is_fragment(stripped)
     )
@@ -408,7 +441,7 @@ def is_proposal(sentence: str) -> bool:
     """A sentence that proposes something: "il faut", "devrait", "proposer", an infinitive opening it."""
     if _PROPOSAL.search(sentence):
         return True
-    tokens = [t for t in words(sentence) if _is_word(t)]
+    tokens = _word_tokens(sentence)
     return (
         bool(tokens)
         and len(tokens[0]) > 3

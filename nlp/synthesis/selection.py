@@ -67,18 +67,30 @@ def _stem(word: str) -> str:
 def _inflection_key(phrase: str) -> str:
     """A folded phrase without its plural marks ("marches publics" -> "marche public"): number is the
     inflection that varies between texts naming the same thing."""
-    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in phrase.split())
+    return " ".join([w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in phrase.split()])
 
 
-def _by_inflection(counts: Counter, articles: dict) -> tuple[Counter, dict]:
+def _by_inflection(
+    counts: Counter, articles: dict, key: Callable[[str], str] = _inflection_key
+) -> tuple[Counter, dict]:
     """Phrases that differ only by inflection ("marché public", "marchés publics") counted as one, under
-    their most used form; their determiners put together."""
-    forms: dict[tuple, list[str]] = {}
+    their most used form; their determiners put together.
+
+    ``key`` gives a phrase's :func:`_inflection_key` (a caller reading the same phrases often passes a cache).
+    A phrase without variants keeps its own determiners (the mapping itself, not a copy).
+    """
+    forms: dict[str, list[str]] = {}
     for phrase in counts:
-        forms.setdefault(_inflection_key(phrase), []).append(phrase)
+        forms.setdefault(key(phrase), []).append(phrase)
     merged: Counter = Counter()
     merged_articles: dict = {}
     for variants in forms.values():
+        if len(variants) == 1:  # most phrases: nothing to put together
+            phrase = variants[0]
+            merged[phrase] = counts[phrase]
+            if articles.get(phrase):
+                merged_articles[phrase] = articles[phrase]
+            continue
         main = min(variants, key=lambda p: (-counts[p], p))
         merged[main] = sum(counts[p] for p in variants)
         together: Counter = Counter()
@@ -275,22 +287,30 @@ class _Selection(_Fitted):
         """
         ranked_ideas = sorted(ideas, key=lambda i: (-self.weights_[i], i))[:300]
         texts = [self._text(i) for i in ranked_ideas]
-        articles: dict = {}
+        # Determiners counted in plain dicts (a Counter per phrase cost more than the counting: thousands of
+        # phrases per sub-topic, most read once).
+        articles: dict[str, dict[str, int]] = {}
         found: Counter = Counter()
         for idea in ranked_ideas:
-            for phrase, determiner in self._idea_phrases(idea).items():
-                found[phrase] += 1
-                articles.setdefault(phrase, Counter())[determiner] += 1
-        counts, articles = _by_inflection(found, articles)
+            phrases = self._idea_phrases(idea)
+            found.update(phrases.keys())
+            for phrase, determiner in phrases.items():
+                seen = articles.get(phrase)
+                if seen is None:
+                    articles[phrase] = {determiner: 1}
+                else:
+                    seen[determiner] = seen.get(determiner, 0) + 1
+        counts, articles = _by_inflection(found, articles, self._inflection)
         scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
-        stems_of: dict[str, set[str]] = {}
+        stems_of = self._phrase_stems
 
         def stems(phrase: str) -> set[str]:
-            if phrase not in stems_of:
-                stems_of[phrase] = phrase_stems(phrase, _stem)
-            return stems_of[phrase]
+            found_stems = stems_of.get(phrase)
+            if found_stems is None:
+                found_stems = stems_of[phrase] = phrase_stems(phrase, _stem)
+            return found_stems
 
         n_topic, n_scope = max(1, len(ranked_ideas)), max(1, len(self.ideas_))
         scored = []
@@ -311,7 +331,7 @@ class _Selection(_Fitted):
             # A phrase of several words is weighed as a phrase too: its share of the sub-topic's texts against its
             # share of the scope's ("projet de loi" is everywhere in a consultation on a bill). A word's own
             # distinctiveness is already its TF-IDF weight.
-            lift = (count / n_topic) / max(scope_counts[_inflection_key(phrase)] / n_scope, count / n_scope)
+            lift = (count / n_topic) / max(scope_counts[self._inflection(phrase)] / n_scope, count / n_scope)
             distinct = math.log1p(lift) / math.log(2) if len(stems(phrase)) >= 2 else 1.0
             scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * distinct, phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
@@ -345,7 +365,7 @@ class _Selection(_Fitted):
                 scored.insert(0, scored.pop(position[head]))
         surfaces: list[str] = []
         kept: list[tuple[float, str]] = []
-        finder = SurfaceFinder(texts)
+        finder = SurfaceFinder(texts, [self._read(i) for i in ranked_ideas])
         for score, phrase in scored:
             if len(surfaces) >= 6:
                 break
@@ -381,9 +401,16 @@ class _Selection(_Fitted):
         if self._scope_phrases_ is None:
             by_key: Counter = Counter()
             for idea in range(len(self.ideas_)):
-                by_key.update(_inflection_key(phrase) for phrase in self._idea_phrases(idea))
+                by_key.update(map(self._inflection, self._idea_phrases(idea)))
             self._scope_phrases_ = (by_key, lone_heads(self._phrase_tokens(i) for i in range(len(self.ideas_))))
         return self._scope_phrases_
+
+    def _inflection(self, phrase: str) -> str:
+        """:func:`_inflection_key` of a phrase, read once per fit (the scope's and each sub-topic's phrases repeat)."""
+        key = self._inflection_keys.get(phrase)
+        if key is None:
+            key = self._inflection_keys[phrase] = _inflection_key(phrase)
+        return key
 
     def _heading(self, phrases: list[str], taken: set[str]) -> str:
         for phrase in phrases:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Hashable, Sequence
@@ -10,9 +11,11 @@ from typing import Self
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
+from threadpoolctl import ThreadpoolController
 
-from nlp._phrases import phrase_tokens
+from nlp._phrases import phrase_tokens, read_text
 from nlp._sentences import is_idea_sentence
 from nlp.citations import SupportScorer, parse_citations, split_sentences
 from nlp.duplicates import find_duplicates
@@ -25,6 +28,18 @@ _EMBED_WORDS = 40  # words of each idea embedded: the opening carries the idea; 
 
 
 _LEADING_MARK = re.compile(r"^(?:[\s\-–—•*·]+|\d+\s*(?:°\s*/?|[.)/]))\s*")
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS and OpenMP libraries, found once: ``threadpool_limits`` looks them up at every call
+    (3.5 ms), as :mod:`nlp.similar` found."""
+    return ThreadpoolController()
+
+
+def one_thread():
+    """A context in which BLAS and OpenMP run on one thread (see :meth:`_Fitted.fit`)."""
+    return _blas().limit(limits=1)
 
 
 @dataclass
@@ -93,19 +108,20 @@ class _Fitted:
         self.titles_ = list(titles) if titles is not None else [None] * len(ids)
         self.authors_ = list(authors) if authors is not None else None
         self.scorer_ = SupportScorer(dict(zip(ids, texts)), scope_size=len(ids))
-        self._tokens: dict[int, list[str]] = {}
+        self._tokens: dict[int, tuple[str, ...]] = {}
+        self._reads: dict[int, tuple] = {}
         self._stems_of_row: dict[int, set[str]] = {}
         self._ranked: dict[tuple, list[tuple[float, int]]] = {}
         self._arguments_ranked: list[tuple[float, int]] | None = None
         self._scope_phrases_: tuple | None = None
         self._phrases_of: dict[int, dict[str, str]] = {}
         self._of_phrases: dict[str, str] = {}
+        self._inflection_keys: dict[str, str] = {}
+        self._phrase_stems: dict[str, set[str]] = {}
         self._verdicts: dict[str, object] = {}  # check_sentence's verdicts by checked text, see verdict()
-        from threadpoolctl import threadpool_limits
-
         # One BLAS/OpenMP thread: the products here are small, and threads spinning on a shared 2-core host
         # cost more CPU than they save (500 contributions: 0.82 -> 0.72 s CPU, median of 5).
-        with threadpool_limits(1):
+        with one_thread():
             self._fold_duplicates()
             self._split()
             self._vectorise()
@@ -146,11 +162,19 @@ class _Fitted:
     def _text(self, idea: int) -> str:
         return self.texts_[self._row[self.ideas_[idea][0]]]
 
-    def _phrase_tokens(self, idea: int) -> list[str]:
+    def _read(self, idea: int) -> tuple:
+        """The idea's text as written and folded tokens (:func:`nlp._phrases.read_text`), once per fit: its noun
+        phrases and their spellings are read from it."""
+        read = self._reads.get(idea)
+        if read is None:
+            read = self._reads[idea] = read_text(self._text(idea))
+        return read
+
+    def _phrase_tokens(self, idea: int) -> tuple[str, ...]:
         """The idea's text read for noun phrases (:func:`nlp._phrases.phrase_tokens`), once per fit."""
         tokens = self._tokens.get(idea)
-        if tokens is None:
-            tokens = self._tokens[idea] = phrase_tokens(self._text(idea))
+        if tokens is None:  # a tuple: the collector stops tracking it (one per idea, kept all the fit)
+            tokens = self._tokens[idea] = tuple(phrase_tokens(self._text(idea), self._read(idea)))
         return tokens
 
     def _split(self) -> None:
@@ -200,8 +224,6 @@ class _Fitted:
         else:
             # Sub-topics by meaning and words: the LSA of the TF-IDF joined with the sentence embeddings.
             # Lloyd on 50 SVD dimensions, one thread: OpenMP k-means on a busy 2-core host was 2.4 s for 500 texts.
-            from sklearn.decomposition import TruncatedSVD
-
             parts = [self.idea_vectors_]
             if self.idea_matrix_ is not None:
                 matrix = self.idea_matrix_

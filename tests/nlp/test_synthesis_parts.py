@@ -8,9 +8,10 @@ import pytest
 
 from nlp._phrases import SurfaceFinder
 from nlp._sentences import is_idea_sentence
-from nlp.citations import SupportScorer, check_sentence
+from nlp.citations import SupportScorer, check_sentence, split_sentences
 from nlp.synthesis import ExtractiveSynthesizer
 from nlp.synthesis.summary import _opposed
+from tests.conftest import shared_data
 
 DEMO = Path(__file__).resolve().parents[2] / "contrib" / "demo" / "contributions.csv"
 _SCORER = SupportScorer({})
@@ -234,3 +235,51 @@ def test_demo_gists_are_one_line_with_articles_not_word_lists(demo_summary):
     assert len(gists) >= 4
     assert not any("«" in g or g.startswith("Ce qui revient") for g in gists)
     assert all(g.endswith(".") and (" du " in g or " de " in g or " des " in g) for g in gists)
+
+
+# One example per alternative of each noise pattern: each must match (a control), and hold one of the hints the
+# pattern is only searched under (nlp/_sentences.py).
+NOISE_EXAMPLES = {
+    "thanks": [
+        *("Merci pour tout", "Je vous remercie", "Nous vous remercions", "Bravo à vous", "Bonjour à tous"),
+        *("Bonsoir", "Salut", "Cordialement", "Bien cordialement", "Salutations", "Félicitations"),
+        *("Bonne journée", "bonne soirée", "Bonne continuation", "avec mes salutations distinguées"),
+        *("c'est dit, merci beaucoup", "voilà, merci à tous", "voilà, merci pour votre écoute"),
+    ],
+    "sarcasm": [
+        *("lol", "mdr", "ptdr", "hahaaa", "hihi", "ben voyons", "quelle blague", "c'est ça oui", "elle est bonne"),
+        *("laissez-moi rire", "on croit rêver", "sans blague", "bien sûr...", "bien sur …", "quoi !!!", "vraiment ?!"),
+        *("ah !?", "super :)", "super ;-p", "xd"),
+    ],
+    "off_topic": [
+        *("hors sujet", "hors-sujet", "hors du sujet", "aucun rapport", "rien à voir", "article à rédiger"),
+        *("a rediger", "test", "voir https://exemple.fr", "voir http://exemple.fr", "voir www.exemple.fr"),
+        *("pas vraiment de lien avec le sujet", "pas de rapport avec la question", "pas d'lien avec cette section"),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOISE_EXAMPLES))
+def test_every_noise_pattern_match_holds_one_of_its_hints(kind):
+    from nlp import _sentences
+
+    pattern, hints = {
+        "thanks": (_sentences._THANKS, _sentences._THANKS_HINTS),
+        "sarcasm": (_sentences._SARCASM, _sentences._SARCASM_HINTS),
+        "off_topic": (_sentences._OFF_TOPIC, _sentences._OFF_TOPIC_HINTS),
+    }[kind]
+    for example in NOISE_EXAMPLES[kind]:
+        lower = example.lower()
+        assert pattern.search(lower), example
+        assert any(hint in lower for hint in hints), example
+    # The real sentences of the shared data the patterns match hold a hint too.
+    matched = 0
+    for name in ("dev_grand_debat.csv", "dev_republique_numerique.csv"):
+        with shared_data(name).open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                for sentence in split_sentences(row["text"]):
+                    lower = sentence.strip().lower()
+                    if pattern.search(lower):
+                        matched += 1
+                        assert any(hint in lower for hint in hints), sentence
+    assert matched >= 20
