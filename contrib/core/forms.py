@@ -48,8 +48,28 @@ def short_choices(choices) -> list[tuple]:
     return shortened
 
 
+def shortened_labels(labels, limit: int = OPTION_MAX_LENGTH) -> list[str]:
+    """The full texts of the labels a hand-written list shows shortened (the ``option`` macro, same ``limit``).
+
+    A label is a string or a ``(label, suffix)`` pair (the suffix is never cut); empty when none is shortened.
+    """
+    full_texts = []
+    for item in labels:
+        label, suffix = (item, "") if isinstance(item, str) else item
+        if short_option(label, limit - len(suffix)) != label:
+            full_texts.append(f"{label}{suffix}")
+    return full_texts
+
+
+def shortened_choices(choices) -> list[str]:
+    """The full texts of the WTForms ``choices`` that ``short_choices`` shortened (kept in their ``title``)."""
+    return [render_kw[0]["title"] for _, _, *render_kw in choices or [] if render_kw and "title" in render_kw[0]]
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["short_option"] = short_option
+    app.jinja_env.filters["shortened_labels"] = shortened_labels
+    app.jinja_env.filters["shortened_choices"] = shortened_choices
 
 
 def attach_error(form: Form, error) -> None:
