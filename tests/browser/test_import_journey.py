@@ -35,7 +35,7 @@ def test_facilitator_uploads_xlsx_fixes_mapping_and_imports(live_app, page, tmp_
     page.get_by_label("Feuille d'atelier (CSV ou Excel .xlsx)").set_input_files(str(path))
     page.get_by_role("button", name="Voir l'aperçu").click()
     expect(page.get_by_role("heading", name="Colonnes à indiquer")).to_be_visible()
-    expect(page.get_by_role("button", name="Importer les 0 lignes valides")).to_be_disabled()
+    expect(page.get_by_role("button", name="Aucune ligne valide à importer")).to_be_disabled()
 
     page.get_by_label("Texte", exact=True).select_option(label="Ce que la table a écrit")
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
