@@ -172,6 +172,13 @@ def test_a_date_box_keeps_what_was_typed_and_shows_a_good_date_day_first(client,
     assert not re.search(r'name="du"[^>]*aria-invalid', html), "control: the good box is not marked"
 
 
+def test_the_journal_introduction_keeps_its_guillemets_with_their_word(client, auth, scene):
+    """On a phone the line broke after « and left it alone at the end of a line."""
+    auth.login(scene["moderator"])
+    html = client.get("/moderation/journal").text
+    assert "«&nbsp;Annuler&nbsp;» inverse l&#39;acte" in html or "«&nbsp;Annuler&nbsp;» inverse l'acte" in html
+
+
 def test_pages_of_fifty_with_navigation(client, auth, factory, scene):
     many = [factory.contribution(scene["process"]) for _ in range(60)]
     for contribution in many:
