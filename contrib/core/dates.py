@@ -53,6 +53,11 @@ def parse_date_fr(value: str) -> date:
     return date(year, month, day)
 
 
+def not_a_date(text: str) -> str:
+    """The French message for a typed text that ``parse_date_fr`` refused (its first 20 characters quoted)."""
+    return f"« {text[:20]} » n'est pas une date ; écrivez le jour, le mois puis l'année (jj/mm/aaaa)."
+
+
 def init_app(app) -> None:
     """Register the filters every template uses for dates: ``date_heure``, ``date``."""
     app.jinja_env.filters["date_heure"] = datetime_fr

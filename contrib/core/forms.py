@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
 
-from contrib.core.dates import date_fr, parse_date_fr
+from contrib.core.dates import date_fr, not_a_date, parse_date_fr
 from contrib.core.ids import parse_id
 
 
@@ -46,9 +46,7 @@ class FrenchDateField(StringField):
             try:
                 self.data = parse_date_fr(text)
             except ValueError:
-                raise ValueError(
-                    f"« {text[:20]} » n'est pas une date ; écrivez le jour, le mois puis l'année (jj/mm/aaaa)."
-                ) from None
+                raise ValueError(not_a_date(text)) from None
 
 
 # A 375 px phone shows about 36 characters of a full-width drop-down list (16 px text), and its own picker cuts

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from contrib.clustering.browsing import cluster_names
 from contrib.core import undo
-from contrib.core.dates import PARIS, date_fr, in_paris, parse_date_fr
+from contrib.core.dates import PARIS, date_fr, in_paris, not_a_date, parse_date_fr
 from contrib.core.ids import parse_id
 from contrib.extensions import db
 from contrib.models import (
@@ -89,10 +89,7 @@ def _parse_date(filters: Filters, name: str, label: str, value: str) -> date | N
         day = parse_date_fr(value)
     except ValueError:
         filters.invalid_fields.add(name)
-        filters.errors.append(
-            f"{label} : « {value[:20]} » n'est pas une date ; écrivez le jour, le mois puis l'année "
-            "(jj/mm/aaaa), par exemple 03/12/2026."
-        )
+        filters.errors.append(f"{label} : {not_a_date(value)}")
         return None
     filters.typed_dates[name] = date_fr(day)
     return day
