@@ -150,3 +150,10 @@ def test_headings_quoting_a_title_keep_their_guillemets_with_it(client, auth, wo
     assert "<h1>Versions de «&nbsp;Plaidoyer national 2026&nbsp;»</h1>" in versions_page
     version_page = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
     assert f"<h1>Version {version.number} «&nbsp;Pour le comité&nbsp;»</h1>" in version_page
+
+
+def test_the_link_beside_a_proposals_heading_says_it_leads_to_its_page(client, auth, world, document_id):
+    """« Proposition 1 : … [n° 7] »: a second number with no word, read as the same rank; it is the page online."""
+    auth.login(world.staff)
+    page = client.get(f"/plaidoyers/{document_id}").text
+    assert f'href="/propositions/{world.quality.id}">en ligne : n°&nbsp;{world.quality.id}</a></h4>' in page
