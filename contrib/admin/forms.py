@@ -1,7 +1,7 @@
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Optional
 
-from contrib.core.forms import Form
+from contrib.core.forms import Form, FrenchDateField
 from contrib.models import ProcessKind, Role
 
 
@@ -10,8 +10,8 @@ class ProcessForm(Form):
     kind = SelectField("Type de démarche", choices=ProcessKind.choices(), default=ProcessKind.EVENT.value)
     region = StringField("Région")
     place = StringField("Lieu")
-    starts_on = DateField("Date de début", validators=[Optional()])
-    ends_on = DateField("Date de fin", validators=[Optional()])
+    starts_on = FrenchDateField("Date de début", validators=[Optional()])
+    ends_on = FrenchDateField("Date de fin", validators=[Optional()])
     description = TextAreaField("Description")
     question = TextAreaField("Question posée (débat en ligne)")
     replay_url = URLField("Lien du replay")

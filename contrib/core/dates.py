@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,31 @@ def date_fr(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = in_paris(value)
     return value.strftime("%d/%m/%Y")
+
+
+_FRENCH_DATE = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date_fr(value: str) -> date:
+    """The day written « 03/12/2026 » (also « 3.12.2026 », « 3-12-2026 »), or ISO « 2026-12-03 » (older links).
+
+    Raises ``ValueError`` when the text is not a date in one of those forms or names a day that does not exist
+    (« 31/02/2026 »). A browser's own date box sends ISO whatever it shows, so both stay accepted.
+    """
+    text = value.strip()
+    if _ISO_DATE.fullmatch(text):
+        return date.fromisoformat(text)
+    match = _FRENCH_DATE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a day/month/year date: {text[:20]!r}")
+    day, month, year = (int(part) for part in match.groups())
+    return date(year, month, day)
+
+
+def not_a_date(text: str) -> str:
+    """The French message for a typed text that ``parse_date_fr`` refused (its first 20 characters quoted)."""
+    return f"« {text[:20]} » n'est pas une date ; écrivez le jour, le mois puis l'année (jj/mm/aaaa)."
 
 
 def init_app(app) -> None:

@@ -1,9 +1,10 @@
 """Base forms: CSRF from Flask-WTF, WTForms' built-in French messages, the optimistic version check."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
 
+from contrib.core.dates import date_fr, not_a_date, parse_date_fr
 from contrib.core.ids import parse_id
 
 
@@ -19,6 +20,33 @@ class VersionedForm(Form):
 
     def seen_version(self) -> int | None:
         return parse_id(self.version.data)
+
+
+class FrenchDateField(StringField):
+    """A day typed « jj/mm/aaaa » in a text box, ``data`` a ``date`` (None when empty).
+
+    Not WTForms' ``DateField``: its ``type="date"`` box is drawn in the browser's language (« mm/dd/yyyy » in
+    an English Chromium). A text that is not a day gives a French error under the field, and stays in it.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("description", "jj/mm/aaaa, par exemple 19/01/2026.")
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return date_fr(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if text:
+            try:
+                self.data = parse_date_fr(text)
+            except ValueError:
+                raise ValueError(not_a_date(text)) from None
 
 
 # A 375 px phone shows about 36 characters of a full-width drop-down list (16 px text), and its own picker cuts
@@ -48,8 +76,28 @@ def short_choices(choices) -> list[tuple]:
     return shortened
 
 
+def shortened_labels(labels, limit: int = OPTION_MAX_LENGTH) -> list[str]:
+    """The full texts of the labels a hand-written list shows shortened (the ``option`` macro, same ``limit``).
+
+    A label is a string or a ``(label, suffix)`` pair (the suffix is never cut); empty when none is shortened.
+    """
+    full_texts = []
+    for item in labels:
+        label, suffix = (item, "") if isinstance(item, str) else item
+        if short_option(label, limit - len(suffix)) != label:
+            full_texts.append(f"{label}{suffix}")
+    return full_texts
+
+
+def shortened_choices(choices) -> list[str]:
+    """The full texts of the WTForms ``choices`` that ``short_choices`` shortened (kept in their ``title``)."""
+    return [render_kw[0]["title"] for _, _, *render_kw in choices or [] if render_kw and "title" in render_kw[0]]
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["short_option"] = short_option
+    app.jinja_env.filters["shortened_labels"] = shortened_labels
+    app.jinja_env.filters["shortened_choices"] = shortened_choices
 
 
 def attach_error(form: Form, error) -> None:

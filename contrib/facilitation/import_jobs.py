@@ -1,7 +1,7 @@
 """Confirming a large import on the task queue, with its progress shown while it runs.
 
 Small sheets are confirmed in the request; large ones (``IMPORT_BACKGROUND_ROWS``) go to the queue.
-The import itself stays one transaction (``imports.confirm_import``), so its progress lives in the
+The import itself stays one transaction (``confirmation.confirm_import``), so its progress lives in the
 queue's storage rather than in the database, where the transaction would hide it.
 """
 
@@ -13,7 +13,7 @@ from contrib import tasks
 from contrib.core.errors import Conflict, ContribError
 from contrib.extensions import db
 from contrib.facilitation import messages
-from contrib.facilitation.imports import check_confirmable, confirm_import
+from contrib.facilitation.confirmation import check_confirmable, confirm_import
 from contrib.models import User
 
 STALE_SECONDS = 15 * 60

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from contrib.clustering.browsing import cluster_names
 from contrib.core import undo
-from contrib.core.dates import PARIS, in_paris
+from contrib.core.dates import PARIS, date_fr, in_paris, not_a_date, parse_date_fr
 from contrib.core.ids import parse_id
 from contrib.extensions import db
 from contrib.models import (
@@ -58,14 +58,17 @@ class Filters:
     before_id: int | None = None
     after_id: int | None = None
     errors: list[str] = field(default_factory=list)
+    # What the date boxes show: the day in French form, or the text typed when it is not a date.
+    typed_dates: dict[str, str] = field(default_factory=dict)
+    invalid_fields: set[str] = field(default_factory=set)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """The URL arguments for these filters (paging arguments from ``changes``), empty ones left out."""
         args = {
             "acte": self.action,
             "personne": self.actor,
-            "du": self.start.isoformat() if self.start else None,
-            "au": self.end.isoformat() if self.end else None,
+            "du": date_fr(self.start) or None,
+            "au": date_fr(self.end) or None,
             "demarche": self.process.slug if self.process else None,
             "objet": self.object_word,
             "numero": self.object_id,
@@ -78,14 +81,18 @@ class Filters:
         return bool(self.query_args())
 
 
-def _parse_date(value: str, label: str, errors: list[str]) -> date | None:
+def _parse_date(filters: Filters, name: str, label: str, value: str) -> date | None:
+    filters.typed_dates[name] = value[:20]
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = parse_date_fr(value)
     except ValueError:
-        errors.append(f"{label} : « {value[:20]} » n'est pas une date (attendu : jour/mois/année).")
+        filters.invalid_fields.add(name)
+        filters.errors.append(f"{label} : {not_a_date(value)}")
         return None
+    filters.typed_dates[name] = date_fr(day)
+    return day
 
 
 def parse_filters(args: MultiDict) -> Filters:
@@ -105,10 +112,11 @@ def parse_filters(args: MultiDict) -> Filters:
             errors.append("Personne : cette personne est introuvable ; choisissez-la dans la liste.")
         else:
             filters.actor = actor
-    filters.start = _parse_date((args.get("du") or "").strip(), "Du", errors)
-    filters.end = _parse_date((args.get("au") or "").strip(), "Au", errors)
+    filters.start = _parse_date(filters, "du", "Du", (args.get("du") or "").strip())
+    filters.end = _parse_date(filters, "au", "Au", (args.get("au") or "").strip())
     if filters.start and filters.end and filters.start > filters.end:
         errors.append("Dates : le début de la période est après sa fin.")
+        filters.invalid_fields |= {"du", "au"}
         filters.start = filters.end = None
     slug = (args.get("demarche") or "").strip()
     if slug:

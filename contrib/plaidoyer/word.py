@@ -109,7 +109,20 @@ def _table_of_contents(document, doc: Publication) -> None:
     document.settings.element.append(update)
 
 
+def _french(document) -> None:
+    """Mark the text French in the document's defaults: python-docx's template says en-US, so Word would
+    check a French plaidoyer's spelling as English (every word underlined) and hyphenate it as English."""
+    (run_defaults,) = document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr")
+    lang = run_defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_defaults.append(lang)
+    lang.set(qn("w:val"), "fr-FR")
+    lang.set(qn("w:eastAsia"), "fr-FR")
+
+
 def _styles(document) -> None:
+    _french(document)
     styles = document.styles
     styles["Normal"].font.size = Pt(11)
     for name in ("Title", "Heading 1", "Heading 2"):

@@ -105,3 +105,30 @@ def test_user_search_escapes_nothing_dangerous(client, factory, auth):
     html = client.get("/admin/utilisateurs?q=nadia").text
     assert "Nadia Berger" in html
     assert "Nadia Berger" not in client.get("/admin/utilisateurs?q=%25zz%25").text
+
+
+def test_process_dates_are_typed_day_first_whatever_the_browsers_language(client, factory, auth):
+    """A browser's own date box shows « mm/dd/yyyy » in English: the dates are French text boxes."""
+    from datetime import date
+
+    auth.login(factory.user(Role.STAFF))
+    form = client.get("/admin/demarches/nouvelle").text
+    assert 'name="starts_on" type="text"' in form and "jj/mm/aaaa" in form
+    assert 'type="date"' not in form
+    data = {"title": "Rencontre de Lille", "kind": "event", "starts_on": "05/03/2026", "ends_on": "6/3/2026"}
+    assert client.post("/admin/demarches/nouvelle", data=data).status_code == 302
+    process = db.session.execute(db.select(Process)).scalar_one()
+    assert (process.starts_on, process.ends_on) == (date(2026, 3, 5), date(2026, 3, 6)), "5 March, not 3 May"
+    assert 'value="05/03/2026"' in client.get(f"/admin/demarches/{process.id}").text, "shown day first"
+
+    refused = client.post("/admin/demarches/nouvelle", data={**data, "title": "Autre", "starts_on": "03/31/2026"})
+    assert refused.status_code == 400
+    assert "« 03/31/2026 » n&#39;est pas une date ; écrivez le jour, le mois puis l&#39;année" in refused.text
+    assert 'value="03/31/2026"' in refused.text, "what was typed stays in the box"
+    assert db.session.scalar(db.select(db.func.count(Process.id))) == 1
+
+
+def test_the_open_checkbox_sits_beside_its_label(client, factory, auth):
+    auth.login(factory.user(Role.STAFF))
+    form = client.get("/admin/demarches/nouvelle").text
+    assert '<div class="field check-row">' in form

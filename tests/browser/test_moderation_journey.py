@@ -120,3 +120,48 @@ def test_the_journal_filtered_by_person_and_act_then_paged(live_app, page):
         "link", name="‹ Plus récents", exact=True
     ).click()
     expect(page.get_by_text("60 actes pour ces filtres · 1 à 50 affichés")).to_be_visible()
+
+
+def test_the_journal_dates_are_typed_day_first_in_an_english_browser(live_app, browser):
+    """A browser set to English still gets jj/mm/aaaa boxes; « 02/01/2026 » is the 2nd of January."""
+    from datetime import UTC, datetime
+
+    from contrib.models import AuditEntry
+    from contrib.moderation import hiding
+
+    with live_app.app_context():
+        factory = Factory()
+        process = factory.process(slug="pessac")
+        sophie = factory.user(Role.MODERATOR, display_name="Sophie Modératrice")
+        for day in (datetime(2026, 1, 2, 10, tzinfo=UTC), datetime(2026, 1, 20, 10, tzinfo=UTC)):
+            contribution = factory.contribution(process, text=f"Contribution masquée le {day:%d/%m}.")
+            hiding.hide(contribution.id, "Hors sujet", moderator=sophie)
+            entry = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            entry.created_at = day
+        db.session.commit()
+        email = sophie.email
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        _login(page, live_app.base_url, email)
+        page.goto(live_app.base_url + "/moderation/journal")
+        expect(page.get_by_text("2 actes.")).to_be_visible()
+        page.get_by_label("Du (jj/mm/aaaa)").fill("02/01/2026")
+        page.get_by_label("Au (jj/mm/aaaa)").fill("2/1/2026")
+        page.get_by_role("button", name="Filtrer").click()
+        expect(page.get_by_text("1 acte pour ces filtres.")).to_be_visible()
+        expect(page.locator(".journal-sentence")).to_contain_text("masqué la contribution")
+        expect(page.locator(".journal-entry time")).to_contain_text("02/01/2026")
+        expect(page.get_by_label("Au (jj/mm/aaaa)")).to_have_value("02/01/2026")
+
+        page.get_by_label("Au (jj/mm/aaaa)").fill("31/02/2026")
+        page.get_by_role("button", name="Filtrer").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "Au : « 31/02/2026 » n'est pas une date ; écrivez le jour, le mois puis l'année (jj/mm/aaaa)"
+        )
+        expect(page.get_by_label("Au (jj/mm/aaaa)")).to_have_value("31/02/2026")
+        expect(page.get_by_label("Au (jj/mm/aaaa)")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("Du (jj/mm/aaaa)")).not_to_have_attribute("aria-invalid", "true")
+    finally:
+        context.close()

@@ -132,3 +132,43 @@ def test_no_option_is_cut_by_a_phones_drop_down_list(live_app, browser):
     # A shortened option's full text is under its list once chosen.
     assert f"Choix : n° 1 · {LONG_PROPOSAL}" in beside and f"Choix : {LONG_EVENT}" in beside, beside
     assert problems == [], "\n".join(problems)
+
+
+# Each visible <select> with shortened options: their full texts (titles), and the texts the list beside it shows.
+FULL_TEXTS_BESIDE = """() => Array.from(document.querySelectorAll("select")).filter(s => s.offsetParent).map(select => {
+  const titles = Array.from(select.querySelectorAll("option[title]")).map(option => option.title);
+  const details = select.parentElement.querySelector("details.options-full");
+  const shown = details ? Array.from(details.querySelectorAll("li")).filter(li => li.offsetParent) : [];
+  return {name: select.id || select.name, titles, shown: shown.map(li => li.innerText)};
+}).filter(list => list.titles.length)"""
+
+
+def test_without_javascript_a_shortened_option_can_be_read_in_full(live_app, browser):
+    """Without JavaScript the full text of an option shortened with « … » is not only in a tooltip: a disclosure
+    under its list gives it; with JavaScript that disclosure is not drawn (options.js shows the chosen one)."""
+    scene = _scene(live_app)
+    lists, summaries = [], set()
+    for role, urls in scene["pages"].items():
+        context = browser.new_context(viewport=PHONE, locale="fr-FR", java_script_enabled=False)
+        page = context.new_page()
+        if role is not None:
+            _login(page, live_app.base_url, scene["emails"][role])
+        for url in urls:
+            assert page.goto(url).ok, url
+            summaries |= set(page.locator("details.options-full > summary:visible").all_inner_texts())
+            page.evaluate(OPEN_ALL)
+            lists += [(url, found) for found in page.evaluate(FULL_TEXTS_BESIDE)]
+        context.close()
+    assert len(lists) >= 5, f"control: the scene has shortened options in several lists: {lists}"
+    assert summaries == {"Lire en entier les choix coupés par « … »"}
+    missing = [(url, found["name"]) for url, found in lists if found["shown"] != found["titles"]]
+    assert missing == [], missing
+    assert any(LONG_EVENT in found["shown"] for _, found in lists)
+
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = context.new_page()
+    _login(page, live_app.base_url, scene["emails"][Role.PARTICIPANT])
+    page.goto(f"{live_app.base_url}/demarches/besancon/contribuer")
+    assert page.locator("select option[title]").count() >= 1, "control: the list has a shortened option"
+    assert page.locator("details.options-full").count() == 0, "with JavaScript the <noscript> stays unread"
+    context.close()

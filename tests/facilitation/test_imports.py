@@ -1,6 +1,7 @@
 """Importing workshop sheets: real CSV and XLSX files, preview, confirm, duplicates, hostile files, undo."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -404,7 +405,8 @@ def test_web_mapping_correction_changes_the_preview(client, auth, process, facil
         follow_redirects=True,
     )
     assert "Aperçu mis à jour." in response.text
-    assert "Importer les 1 lignes valides" in response.text
+    assert "Importer la ligne valide<" in response.text
+    assert "1 valide<" in response.text and "1 valides" not in response.text
     # The file's HTML is shown as text, never as markup.
     assert "Un texte &lt;b&gt;gras&lt;/b&gt;" in response.text
     assert "<b>gras</b>" not in response.text
@@ -545,3 +547,23 @@ def test_web_mapping_with_numbers_that_are_not_columns_changes_nothing(client, a
     batch = db.session.get(ImportBatch, batch_id)
     assert batch.mapping["text"] is None and batch.theme_choices == {"Métiers": None}
     assert n_contributions() == 0
+
+
+@pytest.mark.parametrize(
+    "texts, button, lines",
+    [
+        (["", ""], "Aucune ligne valide à importer", "2 : <strong>0 valide</strong>, 2 à corriger ou déjà présentes"),
+        (["Idée.", ""], "Importer la ligne valide", "2 : <strong>1 valide</strong>, 1 à corriger ou déjà présente<"),
+        (["Une idée.", "Une autre."], "Importer les 2 lignes valides", "2 : <strong>2 valides</strong>, 0 à corriger"),
+    ],
+)
+def test_the_preview_counts_its_lines_in_french(client, auth, factory, texts, button, lines):
+    """« Importer les 1 lignes valides » read wrong: the confirm button and the line counts agree with the number."""
+    process = factory.process()
+    facilitator = factory.user(Role.FACILITATOR)
+    rows = "".join(f"{process.themes[0].name};Idée;{text}\n" for text in texts)
+    batch = imports.start_import(process.id, f"Thématique;Type;Texte\n{rows}".encode(), "a.csv", actor=facilitator)
+    auth.login(facilitator)
+    page = client.get(f"/demarches/{process.slug}/import/{batch.id}").text
+    assert re.search(rf">\s*{button}</button>", page), page[page.find("<h2>Confirmer") :][:600]
+    assert lines in page

@@ -125,6 +125,9 @@ def test_filters_by_person_act_date_process_and_object(client, auth, scene):
     today = utcnow().date()
     assert shown(f"du={(today - timedelta(days=1)).isoformat()}") == everything - {hide_first}
     assert shown(f"au={(today - timedelta(days=5)).isoformat()}") == {hide_first}
+    assert shown(f"du={today - timedelta(days=1):%d/%m/%Y}") == everything - {hide_first}, "French form"
+    assert shown(f"au={today - timedelta(days=5):%d.%m.%Y}") == {hide_first}
+    assert shown(f"du={today.day}/{today.month}/{today.year}") == everything - {hide_first}, "no leading zero"
     assert shown(f"demarche={scene['process'].slug}") == everything - {hide_elsewhere}
     assert shown(f"demarche={scene['other'].slug}") == {hide_elsewhere}
     assert shown(f"objet=contribution&numero={second.id}") == {hide_second, restore_second}
@@ -139,6 +142,10 @@ def test_filters_by_person_act_date_process_and_object(client, auth, scene):
         ("personne=abc", "cette personne est introuvable"),
         ("personne=999999", "cette personne est introuvable"),
         ("du=2026-13-45", "n&#39;est pas une date"),
+        ("du=31/02/2026", "« 31/02/2026 » n&#39;est pas une date ; écrivez le jour, le mois puis l&#39;année"),
+        ("au=12/31/2026", "Au : « 12/31/2026 » n&#39;est pas une date"),
+        ("du=hier", "Du : « hier » n&#39;est pas une date"),
+        ("du=02/05/2026&au=01/05/2026", "le début de la période est après sa fin"),
         ("du=2026-05-02&au=2026-05-01", "le début de la période est après sa fin"),
         ("demarche=nulle-part", "cette démarche est introuvable"),
         ("objet=utilisateur", "ce type d&#39;objet n&#39;existe pas"),
@@ -154,6 +161,22 @@ def test_bad_filter_values_give_a_french_message(client, auth, scene, query, mes
     assert response.status_code == 400
     assert "Filtre non appliqué" in response.text and message in response.text
     assert len(_ids(response.text)) == 1, "the bad filter is dropped, the journal still shows"
+
+
+def test_a_date_box_keeps_what_was_typed_and_shows_a_good_date_day_first(client, auth, scene):
+    auth.login(scene["moderator"])
+    html = client.get("/moderation/journal?du=2026-12-03&au=31/02/2026").text
+    assert 'name="du" type="text"' in html and 'name="au" type="text"' in html, "not the browser's own date box"
+    assert 'value="03/12/2026"' in html, "an old ISO link shows the day in French"
+    assert re.search(r'name="au"[^>]*value="31/02/2026" aria-invalid="true"', html), "the bad text stays, marked"
+    assert not re.search(r'name="du"[^>]*aria-invalid', html), "control: the good box is not marked"
+
+
+def test_the_journal_introduction_keeps_its_guillemets_with_their_word(client, auth, scene):
+    """On a phone the line broke after « and left it alone at the end of a line."""
+    auth.login(scene["moderator"])
+    html = client.get("/moderation/journal").text
+    assert "«&nbsp;Annuler&nbsp;» inverse l&#39;acte" in html or "«&nbsp;Annuler&nbsp;» inverse l'acte" in html
 
 
 def test_pages_of_fifty_with_navigation(client, auth, factory, scene):

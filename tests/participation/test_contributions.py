@@ -332,6 +332,25 @@ def test_the_author_reads_where_to_follow_their_contribution_and_others_do_not(p
     assert "Vous serez prévenu·e" not in participant_client.get(f"/contributions/{contribution_id}").text
 
 
+def test_the_author_of_a_contribution_in_a_proposal_is_not_told_it_will_be_integrated(
+    participant_client, factory, auth
+):
+    """Once in a proposal, « … quand elle sera intégrée à une proposition » promised what had already happened."""
+    from contrib.proposals import services as proposals
+
+    process = factory.process()
+    page = participant_client.get(post(participant_client, process).location).text
+    assert "commentée, intégrée à une proposition, masquée ou retenue" in page, "control: before, it may be"
+    contribution = db.session.execute(db.select(Contribution)).scalar_one()
+    moderator = factory.user(Role.MODERATOR)
+    proposals.create_from_contributions(
+        process.id, [contribution.id], "Une proposition", "Texte.", [contribution.theme_id], "high", moderator=moderator
+    )
+    page = participant_client.get(f"/contributions/{contribution.id}").text
+    assert "intégrée à une proposition, masquée" not in page
+    assert "commentée, quand la proposition qui l'intègre changera de statut, ou si elle est retenue ;" in page
+
+
 def test_the_form_explains_the_kinds_of_contribution_in_plain_words(participant_client, factory):
     process = factory.process()
     page = participant_client.get(f"/demarches/{process.slug}/contribuer").text

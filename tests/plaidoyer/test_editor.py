@@ -28,9 +28,14 @@ def test_the_editor_shows_each_proposal_text_and_its_actions_in_menus(client, au
     # Every act on a proposal sits inside a disclosure menu, none loose on the page.
     article = page[page.index(f'id="proposition-{world.quality.id}"') :]
     article = article[: article.index("</article>")]
-    assert article.count("<details") == 2 and article.count("<button") == 5
+    menus = article.count("<details") - article.count('<details class="options-full">')  # those: <noscript>
+    assert menus == 2 and article.count("<button") == 5
     assert "<form" not in article[: article.index("<details")]
-    assert re.findall(r"<summary>([^<]+)", article) == ["Modifier le texte", "Déplacer ou retirer"]
+    assert re.findall(r"<summary>([^<]+)", article) == [
+        "Modifier le texte",
+        "Déplacer ou retirer",
+        "Lire en entier les choix coupés par « … »",  # in <noscript>: a section's name cut in « Vers la section »
+    ]
     assert "Section vide : elle n'apparaît pas dans les exports." in page
     assert ">Pour plus tard</h3>" in page and "None." not in page  # an empty section has no number
     version = plaidoyer_versions.snapshot(document_id, "Avec une section vide", actor=world.staff)
@@ -122,6 +127,21 @@ def test_the_editor_and_a_version_print_citations_as_the_exports_do(client, auth
         assert f"Évaluer avec les apprenants [n° {source_id}]. Une autre idée [citation retirée]." == reading, url
 
 
+def test_a_source_number_is_never_cut_from_its_n_in_the_editor_and_a_version(client, auth, world, document_id):
+    """« Sources : n° 21, n° 28, n° » then « 33. » on the next line: the editor wrapped inside a reference."""
+    sources = documents.document(documents.get(document_id))["sections"][0]["proposals"][0]["provenance"]["sources"]
+    assert sources, "control: the proposal has sources"
+    auth.login(world.staff)
+    version = plaidoyer_versions.snapshot(document_id, "Sources", actor=world.staff)
+    for url in (f"/plaidoyers/{document_id}", f"/plaidoyers/{document_id}/versions/{version.id}"):
+        page = client.get(url).text
+        listed = page[page.index("Sources :") :]
+        listed = listed[: listed.index("</p>")]
+        for source in sources:
+            assert f">n°&nbsp;{source['id']}</a>" in listed, (url, source["id"])
+            assert f">n° {source['id']}</a>" not in listed
+
+
 def test_headings_quoting_a_title_keep_their_guillemets_with_it(client, auth, world, document_id):
     """A long title in « » wraps without leaving « or » alone at the start of a line (no-break spaces)."""
     auth.login(world.staff)
@@ -130,3 +150,10 @@ def test_headings_quoting_a_title_keep_their_guillemets_with_it(client, auth, wo
     assert "<h1>Versions de «&nbsp;Plaidoyer national 2026&nbsp;»</h1>" in versions_page
     version_page = client.get(f"/plaidoyers/{document_id}/versions/{version.id}").text
     assert f"<h1>Version {version.number} «&nbsp;Pour le comité&nbsp;»</h1>" in version_page
+
+
+def test_the_link_beside_a_proposals_heading_says_it_leads_to_its_page(client, auth, world, document_id):
+    """« Proposition 1 : … [n° 7] »: a second number with no word, read as the same rank; it is the page online."""
+    auth.login(world.staff)
+    page = client.get(f"/plaidoyers/{document_id}").text
+    assert f'href="/propositions/{world.quality.id}">en ligne : n°&nbsp;{world.quality.id}</a></h4>' in page

@@ -132,6 +132,17 @@ def test_the_pdf_prints_no_empty_section_no_internal_address_and_quotes_each_sou
     assert any(uri.startswith(f"{PUBLIC}/propositions/") for uri in uris)
 
 
+def test_word_checks_the_docx_spelling_as_french(content):
+    """python-docx's template declares its text en-US: Word then underlines every French word of the plaidoyer.
+    The language Word uses is the run defaults' ``w:lang`` (no run or style of ours overrides it)."""
+    document = Document(io.BytesIO(_export(content, "docx")))
+    (lang,) = document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang")
+    assert lang.get(qn("w:val")) == "fr-FR"
+    every_part = document.styles.element.xml + document.element.xml
+    declared = set(re.findall(r'<w:lang w:val="([^"]+)"', every_part))
+    assert declared == {"fr-FR"}, declared
+
+
 def test_the_docx_has_a_cover_a_toc_field_page_fields_a_header_and_the_organisation_as_author(content):
     document = Document(io.BytesIO(_export(content, "docx")))
     properties = document.core_properties

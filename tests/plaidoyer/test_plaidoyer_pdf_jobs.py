@@ -54,6 +54,7 @@ def test_the_current_documents_pdf_is_made_by_a_worker_then_downloaded_and_read(
 
     page = client.get(f"{base}/pdf/{pdf_id}").text
     assert "Préparation du PDF…" in page and '<meta http-equiv="refresh" content="5">' in page
+    assert "Le PDF du document actuel est mis en page" in page and " de le " not in page
     assert f'href="{base}/pdf/{pdf_id}">Actualiser</a>' in page and "js/progress.js" in page
     assert "Télécharger le PDF" not in page
     early = client.get(f"{base}/pdf/{pdf_id}/fichier", follow_redirects=True)
@@ -66,6 +67,7 @@ def test_the_current_documents_pdf_is_made_by_a_worker_then_downloaded_and_read(
 
     page = client.get(f"{base}/pdf/{pdf_id}").text
     assert "PDF prêt" in page and "Préparation du PDF" not in page and 'http-equiv="refresh"' not in page
+    assert "Le PDF du document actuel est prêt" in page
     assert f'href="{base}/pdf/{pdf_id}/fichier" download>Télécharger le PDF</a>' in page
     response = client.get(f"{base}/pdf/{pdf_id}/fichier")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -95,7 +97,8 @@ def test_a_versions_pdf_is_made_once_and_the_current_documents_each_time(
     auth.login(factory.user(Role.STAFF))  # a colleague asks for the same version later
     again = client.post(f"{base}/versions/{version.id}/export.pdf")
     assert _pdf_id(again) == first and _pending(app) == 0 and _rows() == [(first, "done", version.id)]
-    assert "PDF prêt" in client.get(again.location).text
+    ready = client.get(again.location).text
+    assert "PDF prêt" in ready and "Le PDF de la version 1 « Après Pessac » est prêt" in ready
     response = client.get(f"{base}/pdf/{first}/fichier")
     assert response.headers["Content-Disposition"] == f'attachment; filename="plaidoyer-{document_id}-v1.pdf"'
     assert "Après Pessac" in PdfReader(io.BytesIO(response.data)).pages[0].extract_text()

@@ -320,3 +320,25 @@ def test_numbers_that_are_not_ids_are_refused_in_french(client, auth, scene, num
     assert client.get(f"/propositions/{number}").status_code == 404
     assert client.get(_url(scene, f"/nouvelle?brouillon={number}")).status_code == 200
     assert [c.id for c in proposals.sources_of(proposal.id)] == [scene["c"][0], scene["c"][1]]
+
+
+def test_my_contributions_says_once_which_proposal_took_mine(client, auth, factory):
+    """« Intégrée à une proposition » then « Intégrée à la proposition « … » » said the same thing twice."""
+    from contrib.proposals import services as proposals
+
+    process = factory.process()
+    author, moderator = factory.user(), factory.user(Role.MODERATOR)
+    mine = factory.contribution(process, author_id=author.id, text="Des lots plus petits dans les marchés.")
+    other = factory.contribution(process, author_id=author.id, text="Une idée restée publiée.")
+    proposal = proposals.create_from_contributions(
+        process.id, [mine.id], "Alléger les marchés", "Texte.", [process.themes[0].id], "high", moderator=moderator
+    )
+    auth.login(author)
+    page = client.get("/mes-contributions").text
+    row = re.search(rf'href="/contributions/{mine.id}".*?</tr>', page, re.S).group(0)
+    assert "Intégrée à une proposition" not in row
+    link = f'<a href="/propositions/{proposal.id}">«&nbsp;Alléger les marchés&nbsp;»</a>'
+    assert f"Intégrée à la proposition {link}" in row
+    assert "Statut de la proposition : À l&#39;étude" in row
+    untouched = re.search(rf'href="/contributions/{other.id}".*?</tr>', page, re.S).group(0)
+    assert "Publiée" in untouched and "Intégrée" not in untouched, "control: a published one keeps its status"
