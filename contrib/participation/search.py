@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,10 @@ SIGNATURE_INDEXES = ("ix_contributions_process_signature", "ix_contributions_pro
 # walk, even through the signatures, would pass most of the process's rows to find them (« apiculteurs » at
 # 1,000,000: 294 matches, 700 ms walking the signature index to its end, 2–4 ms through the GIN index).
 RARE_MATCHES = 10_000
+# How long a worker keeps the planner's estimate for the same words (the ``EXPLAIN`` was a round trip more per
+# search). An estimate only chooses between two statements that find the same rows, and it follows the
+# table's statistics, which change slowly: an old one costs at worst a slower plan, never other results.
+ESTIMATE_SECONDS = 600.0
 # French feminine endings and the masculine form the stemmer then reduces (directrice → directeur).
 _MASCULINE = ((r"rices?$", "eur"), (r"euses?$", "eur"), (r"ives?$", "if"), (r"elles?$", "el"), (r"ennes?$", "en"))
 _WORD = re.compile(r"[^\W_]+")
@@ -175,15 +180,13 @@ def _word_hits(statement, groups: list[set[str]], scope: list[str], process_id: 
         tsquery = sa.func.to_tsquery(sa.literal_column("'french'"), terms)
         vector = sa.literal_column(f"{Contribution.__tablename__}.{VECTOR_COLUMN}")
         statement = statement.where(vector.op("@@")(tsquery))
-        if _estimated_matches(vector.op("@@")(tsquery)) <= RARE_MATCHES:
+        if _estimates.get(terms, lambda: _estimated_matches(vector.op("@@")(tsquery))) <= RARE_MATCHES:
             statement = statement.order_by(Contribution.id.desc())  # the planner reads them from the GIN index
         else:
+            # JIT is off for the app's connections (``contrib.extensions``): this walk is costed as a walk of
+            # the whole signature index, over ``jit_above_cost``, though it stops after about 1,000 rows.
             candidates = _signature_candidates(groups, process_id, theme_id)
             statement = statement.join(candidates, candidates.c.id == Contribution.id).order_by(candidates.c.id.desc())
-            # JIT off until the end of the transaction (a page's other statements are small): the walk is
-            # costed as a walk of the whole signature index (it stops after about 1,000 rows), over
-            # ``jit_above_cost``, and compiling the plan took 10 ms of the 41 ms of « donnees publiques ».
-            db.session.execute(sa.text("SET LOCAL jit = off"))
     return list(db.session.scalars(statement))
 
 
@@ -194,6 +197,38 @@ def _estimated_matches(match) -> float:
     compiled = probe.compile(dialect=db.engine.dialect)
     plan = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
     return plan[0]["Plan"]["Plan Rows"]
+
+
+class _EstimateCache:
+    """The planner's estimates of matching rows per ``to_tsquery`` text, each kept ``ESTIMATE_SECONDS``;
+    at most ``MAX_QUERIES`` of them (all forgotten when full: searches repeat a few words)."""
+
+    MAX_QUERIES = 4096
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.estimates: dict[str, tuple[float, float]] = {}  # terms → (estimate, time.monotonic() it expires)
+
+    def get(self, terms: str, estimate) -> float:
+        """The kept estimate for ``terms``, or ``estimate()`` (then kept)."""
+        now = time.monotonic()
+        with self.lock:
+            kept = self.estimates.get(terms)
+        if kept is not None and now < kept[1]:
+            return kept[0]
+        value = estimate()
+        with self.lock:
+            if len(self.estimates) >= self.MAX_QUERIES:
+                self.estimates.clear()
+            self.estimates[terms] = (value, now + ESTIMATE_SECONDS)
+        return value
+
+    def forget(self) -> None:
+        with self.lock:
+            self.estimates.clear()
+
+
+_estimates = _EstimateCache()
 
 
 def _signature_candidates(groups: list[set[str]], process_id: int, theme_id: int | None):

@@ -97,7 +97,7 @@ def show(slug):
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
         supported=supports.supported_ids(current_user, ids),
-        n_comments=contributions.comment_counts(ids),
+        n_comments=contributions.comment_counts(page.items),
     )
 
 
