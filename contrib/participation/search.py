@@ -19,7 +19,6 @@ the closest ideas among them first.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 import time
@@ -207,20 +206,20 @@ class _EstimateCache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.estimates: dict[str, tuple[float, float]] = {}  # terms → (estimate, time.monotonic() it expires)
+        self.estimates: dict[str, tuple[float, float]] = {}  # terms → (estimate, time.monotonic() it was made)
 
     def get(self, terms: str, estimate) -> float:
         """The kept estimate for ``terms``, or ``estimate()`` (then kept)."""
         now = time.monotonic()
         with self.lock:
             kept = self.estimates.get(terms)
-        if kept is not None and now < kept[1]:
+        if kept is not None and now - kept[1] < ESTIMATE_SECONDS:
             return kept[0]
         value = estimate()
         with self.lock:
             if len(self.estimates) >= self.MAX_QUERIES:
                 self.estimates.clear()
-            self.estimates[terms] = (value, now + ESTIMATE_SECONDS)
+            self.estimates[terms] = (value, now)
         return value
 
     def forget(self) -> None:
@@ -236,30 +235,83 @@ def _signature_candidates(groups: list[set[str]], process_id: int, theme_id: int
     group (of one of its prefixes), newest first, read from a signature index alone (an index-only scan
     backwards). A necessary condition only: the caller matches the rows' vectors. ``OFFSET 0`` keeps the
     subquery whole, so the planner walks it in id order and stops once enough rows matched, instead of
-    merging it into the join (it estimates a handful of candidates, and would sort them all)."""
+    merging it into the join (it estimates a handful of candidates, and would sort them all).
+
+    Each bit is tested with ``get_bit`` at a constant position (``_mask_bits``): the walk checked the
+    1,000,000 signatures of a process 26–43 % faster than with ``(signature & mask) = mask``. The
+    statement still names ``contrib_word_mask`` once, in a condition the planner folds to true: that
+    function is ``PARALLEL UNSAFE`` (migration 0028), so the walk gets no parallel workers (a Gather Merge
+    made « donnees publiques » 62 ms instead of 28)."""
     signature = sa.literal_column(f"{Contribution.__tablename__}.{SIGNATURE_COLUMN}")
+    bits = _mask_bits({prefix for group in groups for prefix in group})
 
-    def has(mask):
-        return signature.op("&")(mask) == mask
+    def has(positions):
+        one = sa.literal_column("1")
+        return sa.and_(*(sa.func.get_bit(signature, sa.literal_column(str(n))) == one for n in sorted(positions)))
 
-    def mask(prefix: str):
-        # A constant in the SQL text, not a parameter: the planner computes each mask once, even in the
-        # generic plan of a statement psycopg prepared (with a parameter, once per row walked).
-        return sa.func.contrib_word_mask(sa.literal_column("'" + prefix.replace("'", "''") + "'", sa.Text))
-
-    single = [mask(next(iter(group))) for group in groups if len(group) == 1]
-    tests = [has(functools.reduce(lambda a, b: a.op("|")(b), single))] if single else []
-    tests += [sa.or_(*(has(mask(prefix)) for prefix in sorted(group))) for group in groups if len(group) > 1]
+    # A group of one prefix: its bits join the others' (one conjunction); a group of several: one of them.
+    single = set().union(*(bits[next(iter(group))] for group in groups if len(group) == 1))
+    tests = [has(single)] if single else []
+    for group in groups:
+        if len(group) > 1 and all(bits[prefix] for prefix in group):  # a prefix requiring nothing: always true
+            tests.append(sa.or_(*(has(bits[prefix]) for prefix in sorted(group))))
+    some_prefix = min(bits)  # any: the planner computes its mask once, and the condition is always true
+    no_parallel_workers = sa.func.contrib_word_mask(
+        sa.literal_column("'" + some_prefix.replace("'", "''") + "'", sa.Text)
+    ).is_not(None)
     scope = [Contribution.process_id == process_id, Contribution.hidden_at.is_(None)]
     if theme_id is not None:
         scope.append(Contribution.theme_id == theme_id)
     return (
         sa.select(Contribution.id)
-        .where(*scope, *tests)
+        .where(*scope, *tests, no_parallel_workers)
         .order_by(Contribution.id.desc())
         .offset(sa.literal_column("0"))
         .subquery("word_candidates")
     )
+
+
+class _MaskBits:
+    """The signature bits (positions, 0 the leftmost) each searched prefix requires, from the database's
+    ``contrib_word_mask`` (it normalises the prefix as ``to_tsquery`` does, which only PostgreSQL's stemmer
+    can): read once per prefix in a worker, as the function is immutable; at most ``MAX_PREFIXES`` kept."""
+
+    MAX_PREFIXES = 16384
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bits: dict[str, frozenset[int]] = {}
+
+    def of(self, prefixes: set[str]) -> dict[str, frozenset[int]]:
+        """Every prefix of ``prefixes`` → its bits (empty: a stop word, nothing required); one statement for
+        those not read before."""
+        with self.lock:
+            known = {prefix: self.bits[prefix] for prefix in prefixes if prefix in self.bits}
+        missing = sorted(prefixes - known.keys())
+        if missing:
+            masks = db.session.execute(
+                sa.text(
+                    "SELECT prefix, contrib_word_mask(prefix)::text FROM unnest(CAST(:prefixes AS text[])) AS prefix"
+                ).bindparams(prefixes=missing)
+            ).all()
+            read = {prefix: frozenset(n for n, bit in enumerate(mask) if bit == "1") for prefix, mask in masks}
+            with self.lock:
+                if len(self.bits) + len(read) > self.MAX_PREFIXES:
+                    self.bits.clear()
+                self.bits.update(read)
+            known.update(read)
+        return known
+
+    def forget(self) -> None:
+        with self.lock:
+            self.bits.clear()
+
+
+_mask_bits_cache = _MaskBits()
+
+
+def _mask_bits(prefixes: set[str]) -> dict[str, frozenset[int]]:
+    return _mask_bits_cache.of(prefixes)
 
 
 def fts_scope(process_id: int, theme_id: int | None, kind: str | None) -> list[str]:

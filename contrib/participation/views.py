@@ -46,7 +46,7 @@ def _draft(form: ContributionForm) -> ContributionDraft:
 
 @bp.get("/demarches/<slug>")
 def show(slug):
-    process = processes.get_by_slug(slug)
+    process = processes.get_by_slug(slug, with_themes=True)
     theme_id = query_id("thematique")
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
