@@ -40,7 +40,7 @@ from contrib.models import (  # noqa: E402
 )
 from contrib.models.base import utcnow  # noqa: E402
 from contrib.models.processes import DEFAULT_THEMES  # noqa: E402
-from contrib.participation import similar  # noqa: E402
+from contrib.participation import search, similar  # noqa: E402
 
 
 def _memoise_url_builders() -> None:
@@ -230,10 +230,12 @@ class IsolatedClient(FlaskClient):
 def clear_process_caches() -> None:
     """Forget what this process cached from the database: the next test's rows reuse the same ids.
 
-    The similar-contributions index is the only such cache; the other memoised functions (cell
-    matching in imports, word stems, the sentence encoder) depend on constants, not on rows.
+    The similar-contributions index and the planner's estimates kept by searches are the only such
+    caches; the other memoised functions (cell matching in imports, word stems, the sentence encoder)
+    depend on constants, not on rows.
     """
     similar.forget()
+    search._estimates.forget()
 
 
 def make_app(database_url: str, **overrides):

@@ -4,6 +4,7 @@ and the one check of redirect targets that come from the request."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
@@ -29,8 +30,29 @@ class TextConverter(UnicodeConverter):
 
 
 def init_app(app) -> None:
-    """Install the converters; call before any blueprint adds its routes."""
+    """Install the converters and the ``url_for_many`` template helper; call before any blueprint adds
+    its routes."""
     app.url_map.converters.update(int=IdConverter, default=TextConverter, string=TextConverter)
+    app.jinja_env.globals["url_for_many"] = url_for_many
+
+
+# The id ``url_for_many`` builds its one URL with (the largest a route accepts): its digits mark the
+# place of the id in the URL.
+_MARKER_ID = MAX_ID
+
+
+def url_for_many(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """A function of an id giving ``url_for(endpoint, **{key: id}, **values)``, for pages that link
+    many rows to the same endpoint: the URL is built once around a marker id, then each id is put in
+    its place (an integer's URL text is its digits, in the path or in the query string). A listing
+    built 40 to 80 links with ``url_for`` at 17–28 µs each. When the marker's digits are not found
+    exactly once in the URL, each call builds its URL with ``url_for``."""
+    marker = str(_MARKER_ID)
+    url = url_for(endpoint, **{key: _MARKER_ID}, **values)
+    if url.count(marker) != 1:
+        return lambda id_: url_for(endpoint, **{key: id_}, **values)
+    before, after = url.split(marker)
+    return lambda id_: f"{before}{int(id_)}{after}"
 
 
 def _is_local_path(target: str) -> bool:

@@ -124,22 +124,22 @@ def _last_revision_statement(process_id: int):
     )
 
 
-def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int]:
+def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int, int]:
     """((process created_at, rows up to ``last_id``, created_at of row ``last_id``), the process's last
-    revision id), in one cheap query.
+    revision id, the process's rows after ``last_id``), in one cheap query.
 
     Ids are not forever: tables emptied with RESTART IDENTITY or a restored backup give old ids to
     other rows, and a cache trusting ``last_id`` alone would suggest vanished texts. The rows up to
     ``last_id`` are the process's total (kept by the database, ``ContributionCount``) less the rows after
     it (the few not indexed yet): counting them took 30+ ms per query at 1,000,000.
     """
-    *rows, last_revision_id = db.session.execute(
+    created_at, n_total, n_after, last_created_at, last_revision_id = db.session.execute(
         db.select(
             db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
             db.select(db.func.coalesce(db.func.sum(ContributionCount.n_total), 0))
             .where(ContributionCount.process_id == process_id)
-            .scalar_subquery()
-            - db.select(db.func.count())
+            .scalar_subquery(),
+            db.select(db.func.count())
             .select_from(Contribution)
             .where(Contribution.process_id == process_id, Contribution.id > last_id)
             .scalar_subquery(),
@@ -149,7 +149,7 @@ def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int]:
             _last_revision_statement(process_id).scalar_subquery(),
         )
     ).one()
-    return tuple(rows), last_revision_id or 0
+    return (created_at, n_total - n_after, last_created_at), last_revision_id or 0, n_after
 
 
 def _fit(process_id: int, *, embed_at_most: int) -> SimilarIndex | None:
@@ -175,7 +175,7 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
     cached = _cache.get(process_id)
     if cached is None:
         return _fit(process_id, embed_at_most=embed_at_most)
-    rows_fingerprint, last_revision_id = _fingerprint(process_id, cached.last_id)
+    rows_fingerprint, last_revision_id, n_new = _fingerprint(process_id, cached.last_id)
     if rows_fingerprint != cached.expected_fingerprint() or (
         not cached.index.semantic
         and cached.n_at_fit < ALWAYS_REFIT_BELOW
@@ -185,7 +185,7 @@ def _index_for(process_id: int, *, embed_at_most: int | None = None) -> SimilarI
         # now stored: rebuild (a large one is replaced in the background, see ``_upgrade_if_ready``).
         _cache.pop(process_id, None)
         return _fit(process_id, embed_at_most=embed_at_most)
-    rows = _new_rows(process_id, cached.last_id)
+    rows = _new_rows(process_id, cached.last_id) if n_new else []  # most searches: none, one statement fewer
     n_total = len(rows) + cached.index.n_indexed_
     if rows and (n_total < ALWAYS_REFIT_BELOW or n_total > REFIT_GROWTH * cached.n_at_fit):
         return _fit(process_id, embed_at_most=embed_at_most)

@@ -46,7 +46,7 @@ def _draft(form: ContributionForm) -> ContributionDraft:
 
 @bp.get("/demarches/<slug>")
 def show(slug):
-    process = processes.get_by_slug(slug)
+    process = processes.get_by_slug(slug, with_themes=True)
     theme_id = query_id("thematique")
     kind = request.args.get("type") or None
     if kind not in {k.value for k in ContributionKind}:
@@ -97,7 +97,7 @@ def show(slug):
         can_post=permissions.can_post(current_user, process),
         can_enter_on_behalf=permissions.can_enter_on_behalf(current_user, process),
         supported=supports.supported_ids(current_user, ids),
-        n_comments=contributions.comment_counts(ids),
+        n_comments=contributions.comment_counts(page.items),
     )
 
 

@@ -39,7 +39,8 @@ def assert_stored_is_recounted(process) -> dict[int, int]:
     db.session.expire_all()
     expected = recounted(process)
     assert stored(process) == expected
-    assert comment_counts(list(expected)) == {id_: n for id_, n in expected.items() if n}
+    items = db.session.scalars(db.select(Contribution).where(Contribution.id.in_(list(expected)))).all()
+    assert comment_counts(items) == {id_: n for id_, n in expected.items() if n}
     return expected
 
 
