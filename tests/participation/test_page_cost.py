@@ -149,19 +149,6 @@ def test_a_wrong_count_or_link_would_differ(app, client, listing, monkeypatch):
         assert client.get(f"/demarches/{process.slug}").get_data(as_text=True) != page
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements run while the test runs."""
-    seen = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_the_freshness_check_reads_new_rows_only_when_there_are_some(app, client, listing, statements):
     process, reader = listing
     page = f"/demarches/{process.slug}?q=hippopotames+savants"

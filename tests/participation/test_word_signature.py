@@ -79,19 +79,6 @@ def reference_hits(process, groups, theme_id=None, kind=None) -> list[int]:
     return list(db.session.scalars(statement))
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements run while the test runs."""
-    seen = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
 @postgresql_only
 @pytest.mark.parametrize("cap", [1000, 4])
 @pytest.mark.parametrize("path", ["signatures", "gin"])
