@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
@@ -48,9 +49,10 @@ def url_for_many(endpoint: str, key: str, **values) -> Callable[[int], str]:
     built 40 to 80 links with ``url_for`` at 17–28 µs each. When the marker's digits are not found
     exactly once in the URL, each call builds its URL with ``url_for``."""
     marker = str(_MARKER_ID)
-    url = url_for(endpoint, **{key: _MARKER_ID}, **values)
+    arguments: dict[str, Any] = {key: _MARKER_ID, **values}
+    url = url_for(endpoint, **arguments)
     if url.count(marker) != 1:
-        return lambda id_: url_for(endpoint, **{key: id_}, **values)
+        return lambda id_: url_for(endpoint, **{**arguments, key: id_})
     before, after = url.split(marker)
     return lambda id_: f"{before}{int(id_)}{after}"
 
