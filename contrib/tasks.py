@@ -16,6 +16,8 @@ the page in the ``JobState`` shape that one widget polls (``static/js/progress.j
 from __future__ import annotations
 
 import logging
+import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -53,10 +55,31 @@ def queue_from_url(url: str) -> Huey:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("contrib", filename=str(path), results=False)
+        return _open_sqlite_queue(path)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("contrib", url=url, results=False)
     raise ValueError(f"CONTRIB_TASK_QUEUE must start with sqlite:/// or redis://, got {url!r}")
+
+
+# How long processes starting together (gunicorn's workers, the queue worker) may retry opening the queue file.
+SQLITE_QUEUE_OPEN_SECONDS = 30
+
+
+def _open_sqlite_queue(path: Path) -> SqliteHuey:
+    """Open the SQLite queue, retrying while another process holds the file.
+
+    Each opener switches the file to WAL mode, which needs an exclusive lock. When two processes do so at
+    the same moment, SQLite refuses one of them at once ("database is locked") rather than waiting its
+    busy timeout, since waiting could deadlock: several workers starting on a fresh install would crash.
+    """
+    deadline = time.monotonic() + SQLITE_QUEUE_OPEN_SECONDS
+    while True:
+        try:
+            return SqliteHuey("contrib", filename=str(path), results=False)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
 
 
 def init_app(app: Flask) -> None:

@@ -164,11 +164,19 @@ def worker_id(request):
 
 
 @pytest.fixture(scope="session")
-def migrated_database(database_url):
+def migrated_database(database_url, tmp_path_factory):
     """Apply the Alembic migrations once per session: the schema under test is the real one."""
     from flask_migrate import upgrade
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    queue = tmp_path_factory.mktemp("migration-queue") / "tasks.sqlite3"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "TASK_QUEUE": f"sqlite:///{queue}",
+        }
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
