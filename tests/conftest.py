@@ -246,7 +246,11 @@ def clear_process_caches() -> None:
     search._estimates.forget()
 
 
+_apps_made: list[flask.Flask] = []
+
+
 def make_app(database_url: str, **overrides):
+    """An app for one test; its database connections are closed when the test ends."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -258,7 +262,22 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    _apps_made.append(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_apps_made():
+    """Close the pooled connections of every app a test made, after the test's other teardowns.
+
+    Otherwise each app's pool keeps its idle connections until the garbage collector frees the app:
+    on a slow machine the PostgreSQL pass reached the server's 200 connections ("too many clients").
+    """
+    yield
+    while _apps_made:
+        with _apps_made.pop().app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

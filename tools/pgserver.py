@@ -73,7 +73,7 @@ class PostgresServer:
         """Start the server on its existing data (after ``pause``)."""
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
         )
         self._run(
             find_binary("pg_ctl"),
