@@ -23,7 +23,7 @@ from nlp.citations.rules.entities import (
     _swapped_actors,
     _swapped_roles,
 )
-from nlp.citations.rules.numbers import _unfound_numbers
+from nlp.citations.rules.number_check import _unfound_numbers
 from nlp.citations.rules.overreach import _overreach
 from nlp.citations.rules.placement import _misplaced
 from nlp.citations.rules.places import _PLACES, _requalified
