@@ -129,8 +129,9 @@ def main() -> None:
         print(
             f"  cluster of {result['n']:4d}: {result['phrases']:2d} sentences, {result['fragments']} fragments, "
             f"{result['single_word']} single-word citations, duplicate groups covered "
-            f"{c.n_substantive_covered}/{c.n_substantive} (copies {c.n_copies_covered}/{c.n_copies}; no idea sentence, "
-            f"named {c.n_short_named}/{c.n_short}; all cited {c.n_covered}/{c.n_groups}), "
+            f"{c.n_substantive_covered}/{c.n_substantive} (copies {c.n_copies_covered}/{c.n_copies}; "
+            f"remarks {c.n_remarks}, short answers named {c.n_short_named}/{c.n_short}; "
+            f"all cited {c.n_covered}/{c.n_groups}), "
             f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s ({result['cpu']:.1f} s CPU)",
             flush=True,
         )

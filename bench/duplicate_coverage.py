@@ -7,11 +7,12 @@ when the summary cites one of its members. The target (issue 20: at least 90 %) 
 text holds a sentence that can stand as an idea (:func:`nlp._sentences.is_idea_sentence`); the copy and
 near-copy groups (reason not ``"semantic"``) among them are reported apart.
 
-The other groups are not thanks or greetings, mostly: on the benches' scopes they are short answers to the
-question ("Impôts sur le revenus" x 36, "Panneaux solaires" x 18), a few questions, a text opening in lower
-case. A summary states only complete sentences, so it cannot cite them as one; it names each with its
-count in a count line ("Réponses brèves reprises à l'identique : « Panneaux solaires » (18)"). They are
-reported beside the target: named (quoted in a count line) or cited, and all groups cited or named.
+The other groups are of two kinds. Remarks (:func:`nlp._sentences.is_noise`: thanks, "Hors sujet", "Rien à voir
+avec le sujet", a link) are no idea and rightly left out. The rest are mostly short answers to the question
+("Impôts sur le revenus" x 36, "Panneaux solaires" x 18), with a few questions and texts opening in lower case:
+real answers, which a summary stating only complete sentences cannot cite as one; it names each with its count
+("Réponses brèves reprises à l'identique : « Panneaux solaires » (18)"). Reported beside the target: the remarks,
+the others named (quoted in a count line) or cited, and all groups but the remarks cited or named.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from contrib.participation.vectors import meaning_text
 from nlp import find_duplicates
-from nlp._sentences import is_idea_sentence
+from nlp._sentences import is_idea_sentence, is_noise
 from nlp.citations import split_sentences
 from nlp.embeddings import embed
 
@@ -70,7 +71,8 @@ class Coverage:
     n_substantive_covered: int
     n_copies: int
     n_copies_covered: int
-    n_short: int  # groups with no idea sentence
+    n_remarks: int  # groups with no idea sentence whose text is a remark (thanks, an aside, a link)
+    n_short: int  # the other groups with no idea sentence: short answers, questions
     n_short_named: int  # of which named in a count line, or cited
 
     @property
@@ -88,6 +90,7 @@ class Coverage:
             self.n_substantive_covered,
             self.n_copies,
             self.n_copies_covered,
+            self.n_remarks,
             self.n_short,
             self.n_short_named,
         )
@@ -96,9 +99,11 @@ class Coverage:
         return (
             f"duplicate-group coverage {self.share:.0%} (groups with an idea sentence, cited: "
             f"{self.n_substantive_covered}/{self.n_substantive}; copy and near-copy groups among them "
-            f"{self.n_copies_covered}/{self.n_copies}); groups with no idea sentence (short answers, questions) "
-            f"named with their count or cited {self.n_short_named}/{self.n_short}; all groups cited or named "
-            f"{self.n_substantive_covered + self.n_short_named}/{self.n_groups}, cited {self.n_covered}/{self.n_groups}"
+            f"{self.n_copies_covered}/{self.n_copies}); groups with no idea sentence: remarks (thanks, asides, links) "
+            f"{self.n_remarks}, left out; short answers and questions named with their count or cited "
+            f"{self.n_short_named}/{self.n_short}; all groups but the remarks cited or named "
+            f"{self.n_substantive_covered + self.n_short_named}/{self.n_groups - self.n_remarks}; all groups cited "
+            f"{self.n_covered}/{self.n_groups}"
         )
 
 
@@ -116,7 +121,9 @@ def coverage(
     cited = set(cited)
     substantive = [g for g in groups if any(is_idea_sentence(s) for s in split_sentences(text_of[g.ids[0]]))]
     copies = [g for g in substantive if g.reason != "semantic"]
-    short = [g for g in groups if g not in substantive]
+    rest = [g for g in groups if g not in substantive]
+    remarks = [g for g in rest if is_noise(text_of[g.ids[0]])]
+    short = [g for g in rest if g not in remarks]
     return Coverage(
         len(groups),
         sum(bool(cited & set(g.ids)) for g in groups),
@@ -124,6 +131,7 @@ def coverage(
         sum(bool(cited & set(g.ids)) for g in substantive),
         len(copies),
         sum(bool(cited & set(g.ids)) for g in copies),
+        len(remarks),
         len(short),
         sum(bool(cited & set(g.ids)) or any(named(text_of[i], counted) for i in g.ids) for g in short),
     )
@@ -134,4 +142,4 @@ def counted_text(segments) -> str:
     return "\n".join(s.text for s in segments if s.kind == "statistique")
 
 
-EMPTY = Coverage(0, 0, 0, 0, 0, 0, 0, 0)
+EMPTY = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
