@@ -9,7 +9,9 @@
    citation validity (share of displayed sentences whose citations are in scope and supported),
    coverage (share of the cluster's distinct ideas — its sub-clusters — that the summary cites; share of
    its duplicate groups, by the definition of bench/duplicate_coverage.py that bench_synthesis.py shares),
-   and latency on a 500-contribution cluster. The contributions' stored vectors are passed, as the app does.
+   and latency on a 500-contribution cluster. The contributions' stored vectors are passed, as the app does;
+   the engine runs twice, as the app calls it (its own duplicate detection on the scope) and given the
+   process's duplicate groups (``duplicate_groups=``, which the app does not pass yet).
 
     .venv/bin/python bench/bench_assistant.py
 """
@@ -30,7 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.duplicate_coverage import EMPTY, coverage, groups_in, process_groups, stored_vectors  # noqa: E402
+from bench.duplicate_coverage import (  # noqa: E402
+    EMPTY,
+    counted_text,
+    coverage,
+    groups_in,
+    process_groups,
+    stored_vectors,
+)
 from nlp.citations import DEFAULT_THRESHOLD, SupportScorer, check_sentence, split_sentences  # noqa: E402
 from nlp.perturb import perturb  # noqa: E402
 from nlp.synthesis import ExtractiveSynthesizer  # noqa: E402
@@ -100,43 +109,50 @@ def support_figures(scopes) -> None:
 
 
 def engine_figures(scopes) -> None:
+    """The engine as the app calls it (the scope's own duplicate detection), then given the process's groups."""
     chosen = sorted(scopes.items(), key=lambda item: -len(item[1]))[:16]
     vectors, groups = process_duplicates(scopes)
-    n_phrases = n_valid = 0
-    coverages = []
-    covered = EMPTY
-    for _name, rows in chosen:
-        rows = rows[:500]
-        ids = list(range(1, len(rows) + 1))
-        texts = [r["text"] for r in rows]
-        synthesizer = ExtractiveSynthesizer().fit(
-            ids,
-            texts,
-            actor_types=[r["author_type"] for r in rows],
-            titles=[r["title"] for r in rows],
-            vectors=np.vstack([vectors[r["id"]] for r in rows]),
+    for label, pass_groups in (
+        ("the scope's own duplicate detection, as the app calls the engine", False),
+        ("the process's duplicate groups passed (fit(duplicate_groups=...))", True),
+    ):
+        n_phrases = n_valid = 0
+        coverages = []
+        covered = EMPTY
+        for _name, rows in chosen:
+            rows = rows[:500]
+            ids = list(range(1, len(rows) + 1))
+            texts = [r["text"] for r in rows]
+            scope = {r["id"]: i for i, r in zip(ids, rows)}
+            in_scope = groups_in(groups[rows[0]["file"]], scope)
+            synthesizer = ExtractiveSynthesizer().fit(
+                ids,
+                texts,
+                actor_types=[r["author_type"] for r in rows],
+                titles=[r["title"] for r in rows],
+                vectors=np.vstack([vectors[r["id"]] for r in rows]),
+                duplicate_groups=[g.ids for g in in_scope] if pass_groups else None,
+            )
+            summary = synthesizer.summary()
+            scorer = SupportScorer(dict(zip(ids, texts)))
+            phrases = [s for s in (*summary.segments, *synthesizer.draft().segments) if s.kind == "phrase"]
+            n_phrases += len(phrases)
+            n_valid += sum(check_sentence(s.as_text(), scorer).is_verified for s in phrases)
+            cited = summary.cited_ids
+            all_topics = [tuple(i for m in members for i in synthesizer.ideas_[m]) for members in synthesizer.topics_]
+            if all_topics:
+                coverages.append(sum(bool(cited & set(t)) for t in all_topics) / len(all_topics))
+            covered += coverage(in_scope, cited, dict(zip(ids, texts)), counted_text(summary.segments))
+        print(f"\nEmbedded engine on {len(chosen)} real clusters (≤ 500 contributions each), {label}:")
+        print(
+            f"  citation validity: {n_valid}/{n_phrases} displayed sentences cited and supported "
+            f"({n_valid / max(1, n_phrases):.1%})"
         )
-        summary = synthesizer.summary()
-        scorer = SupportScorer(dict(zip(ids, texts)))
-        phrases = [s for s in (*summary.segments, *synthesizer.draft().segments) if s.kind == "phrase"]
-        n_phrases += len(phrases)
-        n_valid += sum(check_sentence(s.as_text(), scorer).is_verified for s in phrases)
-        cited = summary.cited_ids
-        all_topics = [tuple(i for m in members for i in synthesizer.ideas_[m]) for members in synthesizer.topics_]
-        if all_topics:
-            coverages.append(sum(bool(cited & set(t)) for t in all_topics) / len(all_topics))
-        scope = {r["id"]: i for i, r in zip(ids, rows)}
-        covered += coverage(groups_in(groups[rows[0]["file"]], scope), cited, dict(zip(ids, texts)))
-    print(f"\nEmbedded engine on {len(chosen)} real clusters (≤ 500 contributions each):")
-    print(
-        f"  citation validity: {n_valid}/{n_phrases} displayed sentences cited and supported "
-        f"({n_valid / max(1, n_phrases):.1%})"
-    )
-    print(
-        f"  coverage of sub-clusters cited by the summary: mean {statistics.mean(coverages):.1%}, "
-        f"min {min(coverages):.1%}"
-    )
-    print(f"  {covered.describe()} (bench/duplicate_coverage.py, the definition bench_synthesis.py shares)")
+        print(
+            f"  coverage of sub-clusters cited by the summary: mean {statistics.mean(coverages):.1%}, "
+            f"min {min(coverages):.1%}"
+        )
+        print(f"  {covered.describe()} (bench/duplicate_coverage.py, the definition bench_synthesis.py shares)")
 
 
 def latency(scopes) -> None:

@@ -18,7 +18,10 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
   together), the sizes of a large cluster and of a whole consultation; the target is under 1 s CPU for 500.
   CPU time is given beside wall time: the bench host is often shared.
 
-    .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS]
+With ``--groups`` the engine is given the process's duplicate groups in the scope (``fit(duplicate_groups=)``,
+which the app does not pass yet); without, it finds them on the scope alone, as the app calls it.
+
+    .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS] [--groups]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.duplicate_coverage import EMPTY, Group, coverage, groups_in, process_groups, stored_vectors
+from bench.duplicate_coverage import EMPTY, Group, counted_text, coverage, groups_in, process_groups, stored_vectors
 from nlp import cluster_contributions
 from nlp._sentences import MIN_IDEA_WORDS, has_verb
 from nlp.citations import SupportScorer, alignment, analysis, check_sentence
@@ -73,12 +76,17 @@ def single_word(segment, scorer: SupportScorer) -> bool:
     return any(len(stems & scorer.stems_[i]) <= 1 for i in segment.citations)
 
 
-def measure(rows: list[dict], stored, groups: list[Group]) -> dict:
+def measure(rows: list[dict], stored, groups: list[Group], pass_groups: bool = False) -> dict:
     ids = list(range(1, len(rows) + 1))
     texts = [r["text"] for r in rows]
     started, cpu_started = time.perf_counter(), time.process_time()
     synthesizer = ExtractiveSynthesizer().fit(
-        ids, texts, actor_types=[r["author_type"] for r in rows], titles=[r["title"] for r in rows], vectors=stored
+        ids,
+        texts,
+        actor_types=[r["author_type"] for r in rows],
+        titles=[r["title"] for r in rows],
+        vectors=stored,
+        duplicate_groups=[g.ids for g in groups] if pass_groups else None,
     )
     summary = synthesizer.summary()
     synthesizer.draft()
@@ -91,7 +99,9 @@ def measure(rows: list[dict], stored, groups: list[Group]) -> dict:
         "fragments": sum(len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text) for s in phrases),
         "fragment_examples": [s.text for s in phrases if len(s.text.split()) < MIN_IDEA_WORDS or not has_verb(s.text)],
         "single_word": sum(single_word(s, scorer) for s in phrases),
-        "coverage": coverage(groups, {i for s in phrases for i in s.citations}, dict(zip(ids, texts))),
+        "coverage": coverage(
+            groups, {i for s in phrases for i in s.citations}, dict(zip(ids, texts)), counted_text(summary.segments)
+        ),
         "refused": [
             (s.as_text(), verdict.reason)
             for s in phrases
@@ -105,11 +115,14 @@ def measure(rows: list[dict], stored, groups: list[Group]) -> dict:
 
 
 def main() -> None:
-    n_clusters = int(sys.argv[1]) if len(sys.argv) > 1 else 16
-    results, scope, scope_vectors = [], [], []
+    arguments = [a for a in sys.argv[1:] if a != "--groups"]
+    pass_groups = "--groups" in sys.argv[1:]
+    n_clusters = int(arguments[0]) if arguments else 16
+    results, scope, scope_vectors, scope_groups = [], [], [], []
     embed(["le modèle est chargé avant la mesure"])
     for rows, stored, groups in clusters()[:n_clusters]:
-        result = measure(rows, stored, groups)
+        result = measure(rows, stored, groups, pass_groups)
+        scope_groups += [tuple(i + len(scope) for i in g.ids) for g in groups]  # numbered as in the joined scope
         scope, scope_vectors = scope + rows, [*scope_vectors, stored]
         results.append(result)
         c = result["coverage"]
@@ -117,7 +130,8 @@ def main() -> None:
             f"  cluster of {result['n']:4d}: {result['phrases']:2d} sentences, {result['fragments']} fragments, "
             f"{result['single_word']} single-word citations, duplicate groups covered "
             f"{c.n_substantive_covered}/{c.n_substantive} (copies {c.n_copies_covered}/{c.n_copies}; "
-            f"all {c.n_covered}/{c.n_groups}), "
+            f"remarks {c.n_remarks}, short answers named {c.n_short_named}/{c.n_short}; "
+            f"all cited {c.n_covered}/{c.n_groups}), "
             f"verified {result['verified']}/{result['phrases']}, {result['seconds']:.1f} s ({result['cpu']:.1f} s CPU)",
             flush=True,
         )
@@ -128,8 +142,11 @@ def main() -> None:
     total = {key: sum(r[key] for r in results) for key in ("phrases", "fragments", "single_word", "verified")}
     covered = sum((r["coverage"] for r in results), EMPTY)
     print(
-        f"synthesis on the {len(results)} largest clusters: {total['fragments']} fragments (target 0), "
-        f"{total['single_word']} single-word citations (target 0), {covered.describe()} (target >= 90 %), "
+        f"synthesis on the {len(results)} largest clusters "
+        f"({'given the process duplicate groups' if pass_groups else 'the scope alone, as the app calls it'}): "
+        f"{total['fragments']} fragments (target 0), "
+        f"{total['single_word']} single-word citations (target 0), "
+        f"{covered.describe()} (target >= 90 % for the first), "
         f"verified {total['verified']}/{total['phrases']} "
         f"({total['verified'] / max(1, total['phrases']):.0%}), time per cluster median "
         f"{statistics.median(r['seconds'] for r in results):.1f} s, max {max(r['seconds'] for r in results):.1f} s "
@@ -138,7 +155,8 @@ def main() -> None:
     vectors = np.vstack(scope_vectors)
     for size in (500, 2000):
         if len(scope) >= size:
-            runs = sorted(time_summary(scope[:size], vectors[:size]) for _ in range(3))
+            groups = [g for g in ([i for i in g if i <= size] for g in scope_groups) if len(g) >= 2]
+            runs = sorted(time_summary(scope[:size], vectors[:size], groups if pass_groups else None) for _ in range(3))
             print(
                 f"summary of {size} contributions (fit + summary), median of 3 cold runs: {runs[1][0]:.2f} s CPU, "
                 f"{runs[1][1]:.2f} s wall (runs {', '.join(f'{cpu:.2f}' for cpu, _ in runs)} s CPU; target for 500: "
@@ -146,7 +164,7 @@ def main() -> None:
             )
 
 
-def time_summary(rows: list[dict], stored) -> tuple[float, float]:
+def time_summary(rows: list[dict], stored, groups=None) -> tuple[float, float]:
     """CPU and wall seconds of the embedded summary of ``rows`` (the app's call, stored vectors passed).
 
     The checker's caches (passages and words encoded, word comparisons) and the headings' stems are emptied
@@ -161,7 +179,11 @@ def time_summary(rows: list[dict], stored) -> tuple[float, float]:
     ids = list(range(1, len(rows) + 1))
     started, cpu_started = time.perf_counter(), time.process_time()
     ExtractiveSynthesizer().fit(
-        ids, [r["text"] for r in rows], actor_types=[r["author_type"] for r in rows], vectors=stored
+        ids,
+        [r["text"] for r in rows],
+        actor_types=[r["author_type"] for r in rows],
+        vectors=stored,
+        duplicate_groups=groups,
     ).summary()
     return time.process_time() - cpu_started, time.perf_counter() - started
 

@@ -4,9 +4,15 @@ A scope's duplicate groups are those the app's duplicate detection finds over th
 (:mod:`contrib.duplicates.detection`: :func:`nlp.find_duplicates` with the themes and the stored sentence
 vectors of title + text), restricted to the scope: the members in it, two at least. A group is covered
 when the summary cites one of its members. The target (issue 20: at least 90 %) is over the groups whose
-text holds a sentence that can stand as an idea: a group of "Hors sujet ?" copies has none, and the summary
-counts it without citing it. The copy and near-copy groups (reason not ``"semantic"``), and all the groups,
-are reported beside it.
+text holds a sentence that can stand as an idea (:func:`nlp._sentences.is_idea_sentence`); the copy and
+near-copy groups (reason not ``"semantic"``) among them are reported apart.
+
+The other groups are of two kinds. Remarks (:func:`nlp._sentences.is_noise`: thanks, "Hors sujet", "Rien à voir
+avec le sujet", a link) are no idea and rightly left out. The rest are mostly short answers to the question
+("Impôts sur le revenus" x 36, "Panneaux solaires" x 18), with a few questions and texts opening in lower case:
+real answers, which a summary stating only complete sentences cannot cite as one; it names each with its count
+("Réponses brèves reprises à l'identique : « Panneaux solaires » (18)"). Reported beside the target: the remarks,
+the others named (quoted in a count line) or cited, and all groups but the remarks cited or named.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import numpy as np
 
 from contrib.participation.vectors import meaning_text
 from nlp import find_duplicates
-from nlp._sentences import is_idea_sentence
+from nlp._sentences import is_idea_sentence, is_noise
 from nlp.citations import split_sentences
 from nlp.embeddings import embed
 
@@ -65,6 +71,9 @@ class Coverage:
     n_substantive_covered: int
     n_copies: int
     n_copies_covered: int
+    n_remarks: int  # groups with no idea sentence whose text is a remark (thanks, an aside, a link)
+    n_short: int  # the other groups with no idea sentence: short answers, questions
+    n_short_named: int  # of which named in a count line, or cited
 
     @property
     def share(self) -> float:
@@ -81,21 +90,40 @@ class Coverage:
             self.n_substantive_covered,
             self.n_copies,
             self.n_copies_covered,
+            self.n_remarks,
+            self.n_short,
+            self.n_short_named,
         )
 
     def describe(self) -> str:
         return (
-            f"duplicate-group coverage {self.share:.0%} ({self.n_substantive_covered}/{self.n_substantive}; "
-            f"copy and near-copy groups {self.n_copies_covered}/{self.n_copies}; all groups incl. those with no "
-            f"idea sentence {self.n_covered}/{self.n_groups})"
+            f"duplicate-group coverage {self.share:.0%} (groups with an idea sentence, cited: "
+            f"{self.n_substantive_covered}/{self.n_substantive}; copy and near-copy groups among them "
+            f"{self.n_copies_covered}/{self.n_copies}); groups with no idea sentence: remarks (thanks, asides, links) "
+            f"{self.n_remarks}, left out; short answers and questions named with their count or cited "
+            f"{self.n_short_named}/{self.n_short}; all groups but the remarks cited or named "
+            f"{self.n_substantive_covered + self.n_short_named}/{self.n_groups - self.n_remarks}; all groups cited "
+            f"{self.n_covered}/{self.n_groups}"
         )
 
 
-def coverage(groups: Sequence[Group], cited: Collection[Hashable], text_of: dict[Hashable, str]) -> Coverage:
-    """How many of a scope's groups (:func:`groups_in`) the summary cites, ``cited`` being the ids it cites."""
+def named(text: str, counted: str) -> bool:
+    """Whether ``text`` is quoted in ``counted`` (the summary's count lines): its opening, up to 12 words, after «."""
+    return f"« {' '.join(text.split()[:12])}" in counted
+
+
+def coverage(
+    groups: Sequence[Group], cited: Collection[Hashable], text_of: dict[Hashable, str], counted: str = ""
+) -> Coverage:
+    """How many of a scope's groups (:func:`groups_in`) the summary cites, ``cited`` being the ids it cites, and
+    how many of those with no idea sentence it names, ``counted`` being the text of its count lines (segments
+    of kind ``"statistique"``)."""
     cited = set(cited)
     substantive = [g for g in groups if any(is_idea_sentence(s) for s in split_sentences(text_of[g.ids[0]]))]
     copies = [g for g in substantive if g.reason != "semantic"]
+    rest = [g for g in groups if g not in substantive]
+    remarks = [g for g in rest if is_noise(text_of[g.ids[0]])]
+    short = [g for g in rest if g not in remarks]
     return Coverage(
         len(groups),
         sum(bool(cited & set(g.ids)) for g in groups),
@@ -103,7 +131,15 @@ def coverage(groups: Sequence[Group], cited: Collection[Hashable], text_of: dict
         sum(bool(cited & set(g.ids)) for g in substantive),
         len(copies),
         sum(bool(cited & set(g.ids)) for g in copies),
+        len(remarks),
+        len(short),
+        sum(bool(cited & set(g.ids)) or any(named(text_of[i], counted) for i in g.ids) for g in short),
     )
 
 
-EMPTY = Coverage(0, 0, 0, 0, 0, 0)
+def counted_text(segments) -> str:
+    """The text of a summary's count lines (segments of kind ``"statistique"``), for :func:`coverage`."""
+    return "\n".join(s.text for s in segments if s.kind == "statistique")
+
+
+EMPTY = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -16,7 +16,7 @@ import simplemma
 from nlp.stopwords import STOP_WORDS
 from nlp.text import fold
 
-__all__ = ["MIN_IDEA_WORDS", "has_verb", "is_fragment", "is_idea_sentence", "is_proposal", "words"]
+__all__ = ["MIN_IDEA_WORDS", "has_verb", "is_fragment", "is_idea_sentence", "is_noise", "is_proposal", "words"]
 
 MIN_IDEA_WORDS = 6
 _WORD_ONLY = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?")
@@ -407,6 +407,12 @@ def _is_noise(lower: str) -> bool:
     return _NOISE_HINTS.search(lower) is not None and any(
         pattern.search(lower) for pattern in (_THANKS, _SARCASM, _OFF_TOPIC)
     )
+
+
+def is_noise(text: str) -> bool:
+    """Thanks, a greeting, sarcasm or an aside ("Merci pour cette consultation", "Hors sujet"): no idea and no answer,
+    however short (a short answer, "Panneaux solaires", is none of these)."""
+    return _is_noise(text.strip().lower())
 
 
 def _all_caps(sentence: str) -> bool:

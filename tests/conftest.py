@@ -281,15 +281,26 @@ def _close_connections_of_apps_made():
 
 
 @pytest.fixture
-def app(migrated_database, tmp_path):
+def app_config() -> dict:
+    """Settings a test module adds to the shared ``app`` (none here): a module overrides this fixture to
+    return them, e.g. ``{"PAGE_CACHE_SECONDS": 0}``."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path, app_config):
     """A fresh app on the migrated database, emptied after the test. CSRF off: see csrf tests.
 
-    Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer.
+    Its task queue is a throwaway SQLite file: queued tasks run only if a test starts a consumer. A
+    module's ``app_config`` fixture adds or replaces settings.
     """
     app = make_app(
         migrated_database,
-        TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
-        EXPORT_CACHE_DIR=str(tmp_path / "exports"),
+        **{
+            "TASK_QUEUE": f"sqlite:///{tmp_path / 'tasks.sqlite3'}",
+            "EXPORT_CACHE_DIR": str(tmp_path / "exports"),
+            **app_config,
+        },
     )
     with app.app_context():
         yield app

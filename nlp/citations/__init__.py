@@ -42,8 +42,9 @@ Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv`
 
 The package, by job: :mod:`.sentences` (citation markers, sentence split), :mod:`.analysis` (what the
 checks know of a text, the scope), :mod:`.alignment` (words and meaning aligned with the cited texts),
-:mod:`.rules` (negation, numbers, quantifiers, entities, overreach), :mod:`.check` (the verdict). The
-submodules' underscored names are the package's own; the public names are those below.
+:mod:`.rules` (negation, numbers, quantifiers, entities, places, ages, placement, overreach…),
+:mod:`.examination` (every rule run on one sentence), :mod:`.check` (the verdict). The submodules'
+underscored names are the package's own; the public names are those below.
 """
 
 from nlp.citations.analysis import SupportScorer

@@ -215,7 +215,7 @@ def _same_form(a: str, b: str) -> bool:
 
 @functools.lru_cache(maxsize=20_000)
 def _families_of(word: str) -> tuple[tuple[str, ...], ...]:
-    from nlp._polarity import _ANTONYM_FAMILIES
+    from nlp._polarity.antonyms import _ANTONYM_FAMILIES
 
     return tuple(side for pair in _ANTONYM_FAMILIES for side in pair if in_family(word, side))
 

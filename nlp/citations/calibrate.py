@@ -3,7 +3,7 @@
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
 For each claim of the nine development files (:data:`TRAINING_FILES`) every sentence is examined by the
-checker's rules (:func:`nlp.citations.check._examine`); a sentence that a hard rule refuses, or that is not a
+checker's rules (:func:`nlp.citations.examination._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from nlp.citations.analysis import SupportScorer, _analyse
 from nlp.citations.calibration import DEFAULT_PATH, FEATURES, FREE, INCREASING, Calibration
-from nlp.citations.check import _examine
+from nlp.citations.examination import _examine
 from nlp.citations.rules.entities import _entities
 from nlp.citations.sentences import parse_citations, split_sentences
 from nlp.citations.thresholds import DEFAULT_MIN_EACH, DEFAULT_THRESHOLD

@@ -44,6 +44,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("s" if n > 1 else "")
 
 
+def _n_cited(n: int) -> str:
+    """ "1 contribution citée" / "2 contributions citées"."""
+    return f"{_plural(n, 'contribution')} citée" + ("s" if n > 1 else "")
+
+
+def _absent(words: str, ids: Sequence[int]) -> str:
+    """ "« lycée » n'apparaît pas dans la contribution n° 4": what a refusal says of words no cited text holds."""
+    return f"« {words} » n'apparaît pas dans {_ids_phrase(ids)}"
+
+
 def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:
     text = analysis.text if len(analysis.text) == len(analysis.folded) else analysis.folded
     words = text[first.start : last.end].split()

@@ -8,7 +8,8 @@ computed from the metadata. Its output goes through the same citation check
 (:mod:`nlp.citations`) as a language model's; sentences cited to several sources are checked here
 before they are chosen.
 
-Steps: duplicates folded (:func:`nlp.find_duplicates`) into *ideas*; ideas grouped into sub-topics
+Steps: duplicates folded (:func:`nlp.find_duplicates`) into *ideas*, and the groups the app found over the
+whole process, when given (``fit(duplicate_groups=)``), linked as ideas said again; ideas grouped into sub-topics
 by meaning (k-means on TF-IDF joined with sentence embeddings, :func:`nlp.embeddings.embed`);
 each sub-topic gets a heading (a noun phrase read in its texts, :mod:`nlp._phrases`), its counts,
 a gist and 1–3 central sentences; sentences of the same sub-topic that say the opposite are shown

@@ -71,12 +71,21 @@ class _Fitted:
         titles: Sequence[str | None] | None = None,
         authors: Sequence[Hashable | None] | None = None,
         vectors: Sequence | np.ndarray | None = None,
+        duplicate_groups: Sequence[Sequence[Hashable]] | None = None,
     ) -> Self:
         """Fold duplicates, split sentences, vectorise and embed, find sub-topics; return ``self``.
 
         ``authors`` (optional) identifies the person behind each contribution, to count people.
         ``vectors`` (optional, one row per text: an array or stored bytes, from :func:`nlp.embeddings.embed`):
         the texts' stored sentence vectors, used instead of encoding the texts again.
+        ``duplicate_groups`` (optional): the duplicate groups the app's detection found over the whole process,
+        as ids (ids outside the scope are ignored). The scope's own detection cannot find them all: its
+        "formulée autrement" tier is relative to the texts it is given (vectors centred on their mean, TF-IDF
+        weights, closeness to each text's usual neighbours), and in a scope on one subject every text is close
+        to the others, so a pair the process links can fall under the bar in the scope. Each group's members
+        the scope's detection did not fold together are linked as one idea said again (``reworded_``), as a
+        "formulée autrement" group is: never folded, cited together when the checker verifies it, and every
+        such idea appears in the summary.
 
         Raises
         ------
@@ -123,6 +132,7 @@ class _Fitted:
         # cost more CPU than they save (500 contributions: 0.82 -> 0.72 s CPU, median of 5).
         with one_thread():
             self._fold_duplicates()
+            self._link_groups(duplicate_groups or ())
             self._split()
             self._vectorise()
             self._find_topics()
@@ -158,6 +168,15 @@ class _Fitted:
             linked = list(dict.fromkeys(idea_of[id_] for id_ in group.ids)) if group.reason == "semantic" else []
             for k in linked if len(linked) > 1 else ():
                 self.reworded_.setdefault(k, []).extend(x for x in linked if x != k and x not in self.reworded_[k])
+
+    def _link_groups(self, groups: Sequence[Sequence[Hashable]]) -> None:
+        """Link the ideas of each given duplicate group (see :meth:`fit`, ``duplicate_groups``) in ``reworded_``."""
+        idea_of = {id_: k for k, members in enumerate(self.ideas_) for id_ in members}
+        for group in groups:
+            linked = list(dict.fromkeys(idea_of[id_] for id_ in group if id_ in idea_of))
+            for k in linked if len(linked) > 1 else ():
+                known = self.reworded_.setdefault(k, [])
+                known.extend(x for x in linked if x != k and x not in known)
 
     def _text(self, idea: int) -> str:
         return self.texts_[self._row[self.ideas_[idea][0]]]

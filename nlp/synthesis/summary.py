@@ -9,6 +9,7 @@ import numpy as np
 
 from nlp._phrases import capitalise
 from nlp._polarity import is_polarity_word, polarities, tokenize
+from nlp._sentences import is_noise
 from nlp.stance import _TOKEN, _token_cues, opposite_stance, stance
 from nlp.synthesis.segments import Segment, Synthesis
 from nlp.synthesis.selection import _plural, _Selection, _stem
@@ -225,7 +226,8 @@ class _Summary(_Selection):
         """Every idea several contributions state, copied or in other words, appears once: its central
         sentence cited with them, or its count when the copied text is too short to stand as an idea.
 
-        An idea already cited above (one of its contributions) is not repeated.
+        An idea already cited above (one of its contributions) is not repeated. A short answer copied twice is
+        counted as one copied more often is: a duplicate group is the same idea posted again, whatever its size.
         """
         wanted = set(ideas)
         groups: dict[frozenset, list[int]] = {}
@@ -241,8 +243,12 @@ class _Summary(_Selection):
                 continue
             rows = [r for idea in group for r in self._rows_of.get(idea, ())]
             if not rows:
-                if len(group) == 1 and self.weights_[group[0]] >= 3:
-                    short.append(f"« {' '.join(self._text(group[0]).split()[:12])} » ({int(self.weights_[group[0]])})")
+                text = self._text(group[0])
+                # Every repeated short answer (a duplicate group is an idea said again), never thanks or an aside.
+                if len(group) == 1 and not is_noise(text):
+                    words = text.split()
+                    quoted = " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+                    short.append(f"« {quoted} » ({int(self.weights_[group[0]])})")
                 continue
             centre = self._centre(group)
             closeness = np.asarray(self.sentence_matrix_[rows] @ centre).ravel()

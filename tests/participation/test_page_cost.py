@@ -15,7 +15,6 @@ from contrib.extensions import db
 from contrib.models import Contribution
 from contrib.participation import comments, contributions, search, similar, supports
 from contrib.participation.contributions import ContributionDraft
-from tests.conftest import _empty_all_tables, clear_process_caches, make_app
 from tests.participation.test_word_signature import TEXTS
 
 postgresql_only = pytest.mark.postgresql_only
@@ -23,15 +22,9 @@ CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 
 @pytest.fixture
-def app(migrated_database, tmp_path):
-    """The suite's app with the anonymous page cache off: every request here renders its page."""
-    app = make_app(migrated_database, PAGE_CACHE_SECONDS=0, TASK_QUEUE=f"sqlite:///{tmp_path / 'tasks.sqlite3'}")
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_all_tables()
-        clear_process_caches()
-        db.session.remove()
+def app_config():
+    """The shared app with the anonymous page cache off: every request here renders its page."""
+    return {"PAGE_CACHE_SECONDS": 0}
 
 
 def former_url_for_many(endpoint, key, **values):

@@ -1,1 +1,2 @@
-"""The checker's rules, one module each: negation, numbers, quantifiers, entities (and roles), overreach."""
+"""The checker's rules, one module each: negation, numbers (read) and number_check, quantifiers, entities (and
+roles), places, ages, placement, overreach."""

@@ -279,3 +279,23 @@ def _complement(analysis: _Analysis, n: int) -> _Word | None:
     ):
         return None
     return nxt
+
+
+_DETERMINERS = frozenset(
+    [
+        *("le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "ce", "cet", "cette", "ces"),
+        *("mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "nos", "votre", "vos", "leur"),
+        *("leurs", "chaque", "quelques", "plusieurs", "certains", "certaines", "aucun", "aucune"),
+        *("deux", "trois", "quatre", "cinq", "dix", "cent", "mille"),
+    ]
+)
+
+
+def _named_as_agent(claim: _Analysis, w) -> bool:
+    """False for a word in -euse written right after a word that is no determiner: an adjective or a verb
+    ("des allocations coûteuses", "une ergonomie jugée désastreuse", "ce dispositif creuse la fracture"), not
+    someone ("une travailleuse indépendante", "les vendeuses")."""
+    if not w.folded.endswith(("euse", "euses")):
+        return True
+    before = [t.folded for t in claim.tokens if t.end <= w.start]
+    return not before or before[-1] in _DETERMINERS

@@ -1,21 +1,19 @@
-"""Plaidoyer: staff assemble the document, freeze versions, compare them and export them."""
+"""The plaidoyers' list and the editor: the document being assembled, its text, sections and proposals."""
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contrib.core import undo
-from contrib.core.errors import Conflict, ContribError, InvalidInput
+from contrib.core.errors import ContribError, InvalidInput
 from contrib.core.forms import attach_error, short_choices
 from contrib.core.french import count
 from contrib.core.ids import parse_id
 from contrib.core.permissions import role_required
 from contrib.core.views import run_act
 from contrib.models import Role
-from contrib.plaidoyer import acts, pdf_jobs, placement, publication, structure, undo_handlers
-from contrib.plaidoyer import diff as diffs
+from contrib.plaidoyer import acts, placement, publication, structure, undo_handlers
 from contrib.plaidoyer import document as documents
 from contrib.plaidoyer import exports as plaidoyer_exports
-from contrib.plaidoyer import versions as plaidoyer_versions
 from contrib.plaidoyer.forms import (
     AddProposalForm,
     CreateForm,
@@ -28,16 +26,13 @@ from contrib.plaidoyer.forms import (
     proposal_edit_forms,
     section_choices,
 )
+from contrib.plaidoyer.views.blueprint import bp
 from contrib.processes import services as processes
 from contrib.proposals import services as proposals
 from contrib.proposals.forms import EditForm
 
-bp = Blueprint("plaidoyer", __name__, url_prefix="/plaidoyers")
-
 DIRECTIONS = {"haut": structure.UP, "bas": structure.DOWN}
-CURRENT = "actuel"
 EXPIRED = "Le formulaire a expiré : rechargez la page et recommencez."
-PDF_BY_BUTTON = "Le PDF se prépare avec le bouton « PDF » des exports de cette page."
 
 
 @bp.get("/")
@@ -297,173 +292,3 @@ def add_from_process(plaidoyer_id):
         done,
         anchor="#sections",
     )
-
-
-@bp.post("/<int:plaidoyer_id>/versions")
-@role_required(Role.STAFF)
-def snapshot(plaidoyer_id):
-    form = SnapshotForm()
-    if form.validate_on_submit():
-        try:
-            version = plaidoyer_versions.snapshot(plaidoyer_id, form.label.data, actor=current_user)
-        except ContribError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Version {version.number} « {version.label} » enregistrée.", "success")
-            return redirect(url_for(".versions", plaidoyer_id=plaidoyer_id))
-    return redirect(url_for(".show", plaidoyer_id=plaidoyer_id))
-
-
-@bp.get("/<int:plaidoyer_id>/versions")
-@role_required(Role.STAFF)
-def versions(plaidoyer_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    return render_template(
-        "plaidoyer/versions.html",
-        plaidoyer=plaidoyer,
-        versions=plaidoyer_versions.versions(plaidoyer.id),
-        formats=plaidoyer_exports.FORMATS,
-        current=CURRENT,
-    )
-
-
-@bp.get("/<int:plaidoyer_id>/versions/<int:version_id>")
-@role_required(Role.STAFF)
-def version(plaidoyer_id, version_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
-    earlier = [other for other in plaidoyer_versions.versions(plaidoyer.id) if other.number < version.number]
-    return render_template(
-        "plaidoyer/version.html",
-        plaidoyer=plaidoyer,
-        version=version,
-        previous=earlier[0] if earlier else None,
-        current=CURRENT,
-        numbered=publication.numbered(version.content),
-        provenance_line=publication.provenance_line,
-        cited_text=publication.cited_text,
-        formats=plaidoyer_exports.FORMATS,
-    )
-
-
-@bp.get("/<int:plaidoyer_id>/comparaison")
-@role_required(Role.STAFF)
-def compare(plaidoyer_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    all_versions = plaidoyer_versions.versions(plaidoyer.id)
-    old_value = request.args.get("de") or (str(all_versions[0].id) if all_versions else CURRENT)
-    new_value = request.args.get("a") or CURRENT
-    old_name, _, old = plaidoyer_versions.compared_side(plaidoyer, old_value)
-    _, new_name, new = plaidoyer_versions.compared_side(plaidoyer, new_value)
-    return render_template(
-        "plaidoyer/compare.html",
-        plaidoyer=plaidoyer,
-        versions=all_versions,
-        current=CURRENT,
-        old_value=old_value,
-        new_value=new_value,
-        old_name=old_name,
-        new_name=new_name,
-        diff=diffs.diff(old, new),
-    )
-
-
-def _attachment(export) -> Response:
-    return Response(
-        export.content,
-        mimetype=export.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
-    )
-
-
-def _download(plaidoyer, content: dict, file_format: str, version=None) -> Response:
-    export = plaidoyer_exports.render(
-        content,
-        file_format,
-        meta=plaidoyer_versions.version_meta(version),
-        base_url=current_app.config["PUBLIC_URL"],
-        stem=pdf_jobs.file_stem(plaidoyer.id, version),
-    )
-    plaidoyer_versions.record_export(plaidoyer.id, file_format, version, actor=current_user)
-    return _attachment(export)
-
-
-def _start_pdf(plaidoyer_id: int, version_id: int | None, back: str):
-    """The PDF is laid out by the task queue (tens of seconds for a large document): queue it, or find the one
-    being made or the version's finished one, and show its page."""
-    try:
-        pdf = pdf_jobs.request_pdf(plaidoyer_id, version_id, actor=current_user)
-    except Conflict as error:
-        flash(error.message, "error")
-        return redirect(back)
-    return redirect(url_for(".pdf", plaidoyer_id=plaidoyer_id, pdf_id=pdf.id), 303)
-
-
-def _pdf_by_link(back: str):
-    """A GET of the PDF's address (an old link, a bookmark) starts nothing: queuing a layout writes a row, so
-    it is a POST; this leads to the page whose « PDF » button asks for it."""
-    flash(PDF_BY_BUTTON, "info")
-    return redirect(back)
-
-
-@bp.get("/<int:plaidoyer_id>/export.<file_format>")
-@role_required(Role.STAFF)
-def export(plaidoyer_id, file_format):
-    plaidoyer = documents.get(plaidoyer_id)
-    if file_format == "pdf":
-        return _pdf_by_link(url_for(".show", plaidoyer_id=plaidoyer.id))
-    return _download(plaidoyer, documents.document(plaidoyer), file_format)
-
-
-@bp.post("/<int:plaidoyer_id>/export.pdf")
-@role_required(Role.STAFF)
-def start_pdf(plaidoyer_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    return _start_pdf(plaidoyer.id, None, url_for(".show", plaidoyer_id=plaidoyer.id))
-
-
-@bp.get("/<int:plaidoyer_id>/versions/<int:version_id>/export.<file_format>")
-@role_required(Role.STAFF)
-def export_version(plaidoyer_id, version_id, file_format):
-    plaidoyer = documents.get(plaidoyer_id)
-    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
-    if file_format == "pdf":
-        return _pdf_by_link(url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id))
-    return _download(plaidoyer, version.content, file_format, version)
-
-
-@bp.post("/<int:plaidoyer_id>/versions/<int:version_id>/export.pdf")
-@role_required(Role.STAFF)
-def start_version_pdf(plaidoyer_id, version_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    version = plaidoyer_versions.get_version(plaidoyer.id, version_id)
-    return _start_pdf(plaidoyer.id, version.id, url_for(".version", plaidoyer_id=plaidoyer.id, version_id=version.id))
-
-
-@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>")
-@role_required(Role.STAFF)
-def pdf(plaidoyer_id, pdf_id):
-    plaidoyer = documents.get(plaidoyer_id)
-    made = pdf_jobs.get_pdf(plaidoyer.id, pdf_id, actor=current_user)
-    if made.version_id is None:
-        again = url_for(".start_pdf", plaidoyer_id=plaidoyer.id)
-    else:
-        again = url_for(".start_version_pdf", plaidoyer_id=plaidoyer.id, version_id=made.version_id)
-    return render_template("plaidoyer/pdf.html", plaidoyer=plaidoyer, pdf=made, again=again)
-
-
-@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>/etat")
-@role_required(Role.STAFF)
-def pdf_status(plaidoyer_id, pdf_id):
-    return jsonify(pdf_jobs.pdf_status(plaidoyer_id, pdf_id, actor=current_user))
-
-
-@bp.get("/<int:plaidoyer_id>/pdf/<int:pdf_id>/fichier")
-@role_required(Role.STAFF)
-def pdf_file(plaidoyer_id, pdf_id):
-    try:
-        export = pdf_jobs.download(plaidoyer_id, pdf_id, actor=current_user)
-    except Conflict as error:
-        flash(error.message, "error")
-        return redirect(url_for(".pdf", plaidoyer_id=plaidoyer_id, pdf_id=pdf_id))
-    return _attachment(export)
