@@ -10,8 +10,8 @@
    coverage (share of the cluster's distinct ideas — its sub-clusters — that the summary cites; share of
    its duplicate groups, by the definition of bench/duplicate_coverage.py that bench_synthesis.py shares),
    and latency on a 500-contribution cluster. The contributions' stored vectors are passed, as the app does;
-   the engine runs twice, as the app calls it (its own duplicate detection on the scope) and given the
-   process's duplicate groups (``duplicate_groups=``, which the app does not pass yet).
+   the engine runs twice, on the scope alone (its own duplicate detection, as the app called it before
+   session 12) and given the process's duplicate groups (``duplicate_groups=``, as the app calls it).
 
     .venv/bin/python bench/bench_assistant.py
 """
@@ -109,12 +109,12 @@ def support_figures(scopes) -> None:
 
 
 def engine_figures(scopes) -> None:
-    """The engine as the app calls it (the scope's own duplicate detection), then given the process's groups."""
+    """The engine on the scope alone (its own duplicate detection), then given the process's groups (as the app)."""
     chosen = sorted(scopes.items(), key=lambda item: -len(item[1]))[:16]
     vectors, groups = process_duplicates(scopes)
     for label, pass_groups in (
-        ("the scope's own duplicate detection, as the app calls the engine", False),
-        ("the process's duplicate groups passed (fit(duplicate_groups=...))", True),
+        ("the scope's own duplicate detection alone", False),
+        ("the process's duplicate groups passed (fit(duplicate_groups=...)), as the app calls the engine", True),
     ):
         n_phrases = n_valid = 0
         coverages = []

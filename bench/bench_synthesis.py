@@ -18,10 +18,10 @@ Each file is clustered with the app's defaults (:func:`nlp.cluster_contributions
   together), the sizes of a large cluster and of a whole consultation; the target is under 1 s CPU for 500.
   CPU time is given beside wall time: the bench host is often shared.
 
-With ``--groups`` the engine is given the process's duplicate groups in the scope (``fit(duplicate_groups=)``,
-which the app does not pass yet); without, it finds them on the scope alone, as the app calls it.
+The engine is given the process's duplicate groups in the scope (``fit(duplicate_groups=)``), as the app calls it;
+with ``--scope-alone`` it finds them on the scope alone, as the app did before session 12.
 
-    .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS] [--groups]
+    .venv/bin/python bench/bench_synthesis.py [N_CLUSTERS] [--scope-alone]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def measure(rows: list[dict], stored, groups: list[Group], pass_groups: bool = F
 
 def main() -> None:
     arguments = [a for a in sys.argv[1:] if a != "--groups"]
-    pass_groups = "--groups" in sys.argv[1:]
+    pass_groups = "--scope-alone" not in sys.argv[1:]
     n_clusters = int(arguments[0]) if arguments else 16
     results, scope, scope_vectors, scope_groups = [], [], [], []
     embed(["le modèle est chargé avant la mesure"])
@@ -143,7 +143,7 @@ def main() -> None:
     covered = sum((r["coverage"] for r in results), EMPTY)
     print(
         f"synthesis on the {len(results)} largest clusters "
-        f"({'given the process duplicate groups' if pass_groups else 'the scope alone, as the app calls it'}): "
+        f"({'given the process duplicate groups, as the app calls it' if pass_groups else 'the scope alone'}): "
         f"{total['fragments']} fragments (target 0), "
         f"{total['single_word']} single-word citations (target 0), "
         f"{covered.describe()} (target >= 90 % for the first), "

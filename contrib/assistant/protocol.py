@@ -38,6 +38,8 @@ class Scope:
     titles: Sequence[str | None] = field(default=())
     vectors: Sequence[bytes] | None = None  # the stored sentence vectors, when every text has one
     authors: Sequence[int | None] | None = None  # the account behind each text (None: a table's sheet)
+    # The process's duplicate groups (not dismissed) cut to the scope: ideas said again, cited together.
+    duplicate_groups: Sequence[Sequence[int]] | None = None
 
     def metadata(self) -> dict:
         return {
@@ -46,7 +48,11 @@ class Scope:
             if values
         } | {
             name: list(values)
-            for name, values in (("vectors", self.vectors), ("authors", self.authors))
+            for name, values in (
+                ("vectors", self.vectors),
+                ("authors", self.authors),
+                ("duplicate_groups", self.duplicate_groups),
+            )
             if values is not None
         }
 

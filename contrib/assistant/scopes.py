@@ -135,6 +135,7 @@ def load_scope(ids) -> Scope:
         # A workshop table's sheet is several people under no account (None): the summary counts the people
         # behind the texts that have an account and says how many texts those are.
         authors=[c.author_id for c in rows] if any(c.author_id for c in rows) else None,  # type: ignore[misc]
+        duplicate_groups=duplicates.groups_within([c.id for c in rows]) or None,
     )
 
 

@@ -200,3 +200,27 @@ def idea_of(contribution_id: int) -> Idea | None:
         n_supporters=idea_support_count(contribution_id),
         n_supports=n_supports,
     )
+
+
+def groups_within(ids: list[int]) -> list[list[int]]:
+    """The kept members of each duplicate group not dismissed, cut to ``ids``; groups left with one member dropped.
+
+    Detection compares each text with the whole process, so it finds repeats that a scope on one subject,
+    where every text is close to the others, cannot tell apart from the rest.
+    """
+    if not ids:
+        return []
+    rows = db.session.execute(
+        db.select(DuplicateMember.group_id, DuplicateMember.contribution_id)
+        .join(DuplicateGroup)
+        .where(
+            DuplicateMember.contribution_id.in_(ids),
+            DuplicateMember.is_excluded.is_(False),
+            DuplicateGroup.status != DuplicateStatus.DISMISSED,
+        )
+        .order_by(DuplicateMember.group_id, DuplicateMember.contribution_id)
+    )
+    groups: dict[int, list[int]] = {}
+    for group_id, contribution_id in rows:
+        groups.setdefault(group_id, []).append(contribution_id)
+    return [members for members in groups.values() if len(members) > 1]
