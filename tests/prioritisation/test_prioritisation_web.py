@@ -166,3 +166,18 @@ def test_passing_pairs_again_and_again_keeps_offering_pairs(app, client, auth, f
         assert response.status_code == 200 and "Laquelle est la plus prioritaire ?" in response.text
         assert f"passer={passed + 1}" in response.text
     assert client.get(f"/plenieres/{session.id}?passer=²").status_code == 200
+
+
+def test_the_ranked_page_explains_its_score_in_two_short_sentences_and_keeps_the_method_one_tap_away(client, factory):
+    """The score's explanation was one paragraph of 70 words (« estimation basse, dont on est sûr à 95 chances sur
+    100 ») above the table: heavy for a participant. What shows is now short; the method is in a disclosure."""
+    process, _, _, _ = _scene(factory)
+    ranked = client.get(f"/demarches/{process.slug}/propositions").text
+    main = ranked[ranked.index("<h1>") : ranked.index("<table")]
+    method = re.search(r'<details class="revisions ranked-method">(.*?)</details>', main, re.S)
+    assert method and "95 chances sur 100" in method[1] and "Chaque personne compte une fois" in method[1]
+    shown = re.sub(r"<[^>]+>", " ", main.replace(method[0], ""))
+    sentences = [s for s in re.split(r"(?<=[.:])\s", " ".join(shown.split())) if len(s.split()) > 2]
+    assert "95 chances" not in shown and "estimation basse" not in shown
+    assert max(len(s.split()) for s in sentences) <= 16, sentences
+    assert "44&nbsp;%" in main and "60&nbsp;%" in main, "control: the example is still shown"
