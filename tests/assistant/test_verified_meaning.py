@@ -61,7 +61,7 @@ def test_the_page_says_what_verifiee_means_only_once_a_verified_sentence_is_show
     assert page.count('id="sens-verifiee"') == 1, "said once per page, not under every sentence"
     assert page.count('href="#sens-verifiee"') == n_verified, "each « vérifiée » leads to it"
     text = _explanation(page)
-    assert f"environ 1 phrase «&nbsp;vérifiée&nbsp;» sur {REFERENCE.one_wrong_in} est fausse" in text
+    assert f"environ 1&nbsp;phrase «&nbsp;vérifiée&nbsp;» sur {REFERENCE.one_wrong_in} est fausse" in text
     assert "Lisez les contributions citées avant de publier" in text and "Signaler" in text
     assert "les mêmes chiffres, les mêmes organismes et les mêmes lieux" in text and "plusieurs" in text
     assert "ne veut pas dire fausse" in text
