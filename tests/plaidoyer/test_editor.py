@@ -34,7 +34,7 @@ def test_the_editor_shows_each_proposal_text_and_its_actions_in_menus(client, au
     assert re.findall(r"<summary>([^<]+)", article) == [
         "Modifier le texte",
         "Déplacer ou retirer",
-        "Lire en entier les choix coupés par « … »",  # in <noscript>: a section's name cut in « Vers la section »
+        "Lire en entier les choix coupés par «&nbsp;…&nbsp;»",  # in <noscript>: a section's name cut in « Vers la section »
     ]
     assert "Section vide : elle n'apparaît pas dans les exports." in page
     assert ">Pour plus tard</h3>" in page and "None." not in page  # an empty section has no number
