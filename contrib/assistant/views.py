@@ -62,7 +62,9 @@ def _render(process, scope, scope_args, form, status=200):
     cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
     shows_verified = any(
-        s.get("kind") == "phrase" and s.get("status") == "verifiee" for m in messages for s in m.content.get("segments", [])
+        s.get("kind") == "phrase" and s.get("status") == "verifiee"
+        for m in messages
+        for s in m.content.get("segments", [])
     )
     return render_template(
         "assistant/page.html",

@@ -38,7 +38,9 @@ def _page(client, process, scope) -> str:
 
 
 def _explanation(page: str) -> str:
-    return " ".join(re.search(r'<div class="verified-help" id="sens-verifiee">(.*?)</div>', page, re.S).group(1).split())
+    return " ".join(
+        re.search(r'<div class="verified-help" id="sens-verifiee">(.*?)</div>', page, re.S).group(1).split()
+    )
 
 
 def test_the_page_says_what_verifiee_means_only_once_a_verified_sentence_is_shown(scene, client, auth):

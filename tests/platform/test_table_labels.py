@@ -23,9 +23,9 @@ def unlabelled_values(text: str) -> list[str]:
             index = 0
             continue
         attributes = match.group(1)
-        if index > 0 and "data-label" not in attributes and "colspan" not in attributes:
-            if SHOWS_A_VALUE.match(text, match.end()):
-                found.append(text[match.start() : match.end() + 40])
+        is_named = "data-label" in attributes or "colspan" in attributes
+        if index > 0 and not is_named and SHOWS_A_VALUE.match(text, match.end()):
+            found.append(text[match.start() : match.end() + 40])
         index += 1
     return found
 
