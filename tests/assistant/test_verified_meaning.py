@@ -76,7 +76,7 @@ def test_the_quality_page_shows_the_reference_figure_beside_the_process_own(scen
     assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
     auth.login(moderator)
     page = client.get(f"/moderation/demarches/{process.slug}/qualite").text
-    reference = re.search(r'id="exactitude-reference">(.*?)</dd>', page, re.S).group(1)
+    reference = " ".join(re.search(r'id="exactitude-reference">(.*?)</dd>', page, re.S).group(1).split())
     assert reference.startswith(f"{round(REFERENCE.accuracy * 100)} %")
     assert f"{REFERENCE.n_right} justes sur" in reference and str(REFERENCE.n_verified) in reference
     assert f"parmi {REFERENCE.n_claims} phrases de test" in reference
