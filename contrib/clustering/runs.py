@@ -36,9 +36,7 @@ logger = logging.getLogger(__name__)
 TARGET_TYPE = "clustering"  # audit target: the process whose clustering decisions change
 STALE_AFTER = timedelta(minutes=5)
 MAX_CLUSTERS = 60
-STALE_MESSAGE = (
-    "Le regroupement s'est arrêté en cours de route : le calcul ne répond plus depuis plus de 5 minutes. Relancez-le."
-)
+STALE_MESSAGE = "Le regroupement s'est interrompu : le calcul ne répond plus depuis plus de 5 minutes. Relancez-le."
 
 
 # --- permissions and lookups -------------------------------------------------------------------

@@ -43,8 +43,7 @@ HEARTBEAT_EVERY_SECONDS = 20
 STALE_AFTER = timedelta(minutes=5)
 WAITING = tasks.WAITING_MESSAGE
 STALE_MESSAGE = (
-    "La préparation du PDF s'est arrêtée en cours de route : le calcul ne répond plus depuis plus de 5 minutes. "
-    "Réessayez."
+    "La préparation du PDF s'est interrompue : le calcul ne répond plus depuis plus de 5 minutes. Réessayez."
 )
 FAILED_MESSAGE = (
     "La mise en page du PDF a échoué à cause d'une erreur interne : aucun fichier n'a été produit. "
