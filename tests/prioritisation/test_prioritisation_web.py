@@ -172,7 +172,7 @@ def test_passing_pairs_again_and_again_keeps_offering_pairs(app, client, auth, f
 
 @pytest.mark.parametrize(("page", "end"), [("propositions", "<table"), ("resultats", '<p><a href="/demarches/')])
 def test_the_score_is_explained_in_short_sentences_and_the_method_is_one_tap_away(client, factory, page, end):
-    """The score's explanation was one paragraph of 60–70 words (« estimation basse, dont on est sûr à 95 chances
+    """The score's explanation was one paragraph of about 80 words (« estimation basse, dont on est sûr à 95 chances
     sur 100 ») on the ranked proposals and the results: heavy for a participant. What shows is now short; the
     method is in a disclosure."""
     process, _, _, _ = _scene(factory)
