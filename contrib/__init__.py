@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contrib.admin.views import bp as admin_bp
     from contrib.assistant.views import bp as assistant_bp
     from contrib.clustering.views import bp as clustering_bp
-    from contrib.core import dates, error_pages, forms, page_cache, permissions, security, undo
+    from contrib.core import dates, error_pages, forms, french, page_cache, permissions, security, undo
     from contrib.duplicates.views import bp as duplicates_bp
     from contrib.facilitation.views import bp as facilitation_bp
     from contrib.main.views import bp as main_bp
@@ -70,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     page_cache.init_app(app)
     permissions.init_app(app)
     dates.init_app(app)
+    french.init_app(app)
     forms.init_app(app)
     participation_display.init_app(app)
     error_pages.init_app(app)

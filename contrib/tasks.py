@@ -90,6 +90,9 @@ def init_app(app: Flask) -> None:
 
 # Shown instead of a waiting job's own message once no worker has claimed it for JOB_NOT_STARTED_SECONDS: with
 # no worker running, "En attente…" would otherwise stay on the page forever.
+# What a queued job says until a worker takes it, in the words of the person waiting (it said « En attente d'un
+# processus de calcul… », which only a developer reads).
+WAITING_MESSAGE = "En attente : le calcul va commencer…"
 NOT_STARTED_MESSAGE = (
     "Le traitement n'a pas encore commencé : le service de traitement semble arrêté. Prévenez l'équipe "
     "technique ; la demande reste en file et partira dès son redémarrage."

@@ -61,6 +61,11 @@ def _render(process, scope, scope_args, form, status=200):
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
     cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
+    shows_verified = any(
+        s.get("kind") == "phrase" and s.get("status") == "verifiee"
+        for m in messages
+        for s in m.content.get("segments", [])
+    )
     return render_template(
         "assistant/page.html",
         process=process,
@@ -74,6 +79,8 @@ def _render(process, scope, scope_args, form, status=200):
         flags=flags.flags_of(m.id for m in messages),
         llm=LLMSettings.from_config(current_app.config),
         status_labels=STATUS_LABELS,
+        shows_verified=shows_verified,
+        reference=assistant_quality.REFERENCE,
         considered=lambda message: _considered(message, scope),
     ), status
 
@@ -219,4 +226,9 @@ def flag(slug, message_id, index):
 def quality(slug):
     """« Qualité de l'analyse »: the text analysis measured on this process's own data."""
     process = processes.get_by_slug(slug)
-    return render_template("assistant/quality.html", process=process, quality=assistant_quality.quality(process.id))
+    return render_template(
+        "assistant/quality.html",
+        process=process,
+        quality=assistant_quality.quality(process.id),
+        reference=assistant_quality.REFERENCE,
+    )

@@ -36,9 +36,7 @@ logger = logging.getLogger(__name__)
 TARGET_TYPE = "clustering"  # audit target: the process whose clustering decisions change
 STALE_AFTER = timedelta(minutes=5)
 MAX_CLUSTERS = 60
-STALE_MESSAGE = (
-    "Le regroupement s'est interrompu (le processus de calcul ne répond plus depuis plus de 5 minutes). Relancez-le."
-)
+STALE_MESSAGE = "Le regroupement s'est interrompu : le calcul ne répond plus depuis plus de 5 minutes. Relancez-le."
 
 
 # --- permissions and lookups -------------------------------------------------------------------
@@ -113,7 +111,7 @@ def launch_run(process_id: int, *, actor: User, n_clusters: int | None = None) -
                 previous_run_id=previous.id if previous else None,
                 parameters={"n_clusters": n_clusters, "random_state": RANDOM_STATE},
                 scores={},
-                progress_message="En attente d'un processus de calcul…",
+                progress_message=tasks.WAITING_MESSAGE,
             )
             db.session.add(run)
             db.session.flush()

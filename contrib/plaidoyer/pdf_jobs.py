@@ -41,10 +41,9 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "plaidoyer.pdf"
 HEARTBEAT_EVERY_SECONDS = 20
 STALE_AFTER = timedelta(minutes=5)
-WAITING = "En attente d'un processus de calcul…"
+WAITING = tasks.WAITING_MESSAGE
 STALE_MESSAGE = (
-    "La préparation du PDF s'est interrompue (le processus de calcul ne répond plus depuis plus de 5 minutes). "
-    "Réessayez."
+    "La préparation du PDF s'est interrompue : le calcul ne répond plus depuis plus de 5 minutes. Réessayez."
 )
 FAILED_MESSAGE = (
     "La mise en page du PDF a échoué à cause d'une erreur interne : aucun fichier n'a été produit. "

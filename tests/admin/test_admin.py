@@ -123,7 +123,7 @@ def test_process_dates_are_typed_day_first_whatever_the_browsers_language(client
 
     refused = client.post("/admin/demarches/nouvelle", data={**data, "title": "Autre", "starts_on": "03/31/2026"})
     assert refused.status_code == 400
-    assert "« 03/31/2026 » n&#39;est pas une date ; écrivez le jour, le mois puis l&#39;année" in refused.text
+    assert "«\xa003/31/2026\xa0» n&#39;est pas une date ; écrivez le jour, le mois puis l&#39;année" in refused.text
     assert 'value="03/31/2026"' in refused.text, "what was typed stays in the box"
     assert db.session.scalar(db.select(db.func.count(Process.id))) == 1
 

@@ -160,7 +160,7 @@ def test_without_javascript_a_shortened_option_can_be_read_in_full(live_app, bro
             lists += [(url, found) for found in page.evaluate(FULL_TEXTS_BESIDE)]
         context.close()
     assert len(lists) >= 5, f"control: the scene has shortened options in several lists: {lists}"
-    assert summaries == {"Lire en entier les choix coupés par « … »"}
+    assert summaries == {"Lire en entier les choix coupés par «\xa0…\xa0»"}
     missing = [(url, found["name"]) for url, found in lists if found["shown"] != found["titles"]]
     assert missing == [], missing
     assert any(LONG_EVENT in found["shown"] for _, found in lists)

@@ -258,7 +258,7 @@ class TestSearch:
         factory.contribution(process, kind="idea", text="Les audits qualiopi coûtent cher.")
         factory.contribution(process, kind="weak_signal", text="Rien à voir avec la qualité.")
         html = client.get(f"/demarches/{process.slug}?q=audit+EPUISENT").text
-        assert "2 résultats pour « audit EPUISENT »" in html
+        assert "2 résultats pour «&nbsp;audit EPUISENT&nbsp;»" in html
         # The text with every word first; the one sharing only "audit" follows, flagged as found by meaning.
         assert html.index("épuisent") < html.index("coûtent") and html.count("Proche par le sens") == 1
         found = contributions.search_contributions(process.id, "qualiopi", kind="weak_signal")

@@ -26,7 +26,7 @@ class TestCount:
         factory.contribution(process, theme_id=first.id, text="Masquée", hidden_at=utcnow())
         assert "<strong>5 contributions</strong>" in client.get(f"/demarches/{process.slug}").text
         html = client.get(f"/demarches/{process.slug}?thematique={first.id}").text
-        assert "<strong>3 contributions</strong>" in html and f"thématique « {first.name} »" in html
+        assert "<strong>3 contributions</strong>" in html and f"thématique «&nbsp;{first.name}&nbsp;»" in html
         html = client.get(f"/demarches/{process.slug}?type=diagnostic").text
         assert "<strong>2 contributions</strong>" in html
         html = client.get(f"/demarches/{process.slug}?thematique={first.id}&type=diagnostic").text

@@ -31,10 +31,11 @@ def test_the_editor_shows_each_proposal_text_and_its_actions_in_menus(client, au
     menus = article.count("<details") - article.count('<details class="options-full">')  # those: <noscript>
     assert menus == 2 and article.count("<button") == 5
     assert "<form" not in article[: article.index("<details")]
+    # The last one is in <noscript>: a section's name cut in « Vers la section ».
     assert re.findall(r"<summary>([^<]+)", article) == [
         "Modifier le texte",
         "Déplacer ou retirer",
-        "Lire en entier les choix coupés par « … »",  # in <noscript>: a section's name cut in « Vers la section »
+        "Lire en entier les choix coupés par «&nbsp;…&nbsp;»",
     ]
     assert "Section vide : elle n'apparaît pas dans les exports." in page
     assert ">Pour plus tard</h3>" in page and "None." not in page  # an empty section has no number

@@ -509,8 +509,8 @@ def test_staff_assemble_snapshot_compare_and_download_through_the_pages(client, 
     version = plaidoyer_versions.versions(document_id)[0]
     response = client.get(f"/plaidoyers/{document_id}/comparaison?de={version.id}&a=actuel")
     assert (
-        "Déplacée : « Évaluation/qualité » (rang 2 → 1)" in response.text
-        or "Déplacée : « Financements/priorisation » (rang 1 → 2)" in response.text
+        "Déplacée : «&nbsp;Évaluation/qualité&nbsp;» (rang 2 → 1)" in response.text
+        or "Déplacée : «&nbsp;Financements/priorisation&nbsp;» (rang 1 → 2)" in response.text
     )
     response = client.get(f"/plaidoyers/{document_id}/versions/{version.id}/export.docx")
     assert response.status_code == 200

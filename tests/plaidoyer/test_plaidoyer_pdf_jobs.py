@@ -98,7 +98,7 @@ def test_a_versions_pdf_is_made_once_and_the_current_documents_each_time(
     again = client.post(f"{base}/versions/{version.id}/export.pdf")
     assert _pdf_id(again) == first and _pending(app) == 0 and _rows() == [(first, "done", version.id)]
     ready = client.get(again.location).text
-    assert "PDF prêt" in ready and "Le PDF de la version 1 « Après Pessac » est prêt" in ready
+    assert "PDF prêt" in ready and "Le PDF de la version 1 «\xa0Après Pessac\xa0» est prêt" in ready
     response = client.get(f"{base}/pdf/{first}/fichier")
     assert response.headers["Content-Disposition"] == f'attachment; filename="plaidoyer-{document_id}-v1.pdf"'
     assert "Après Pessac" in PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
@@ -184,7 +184,7 @@ def test_a_link_to_the_pdf_starts_nothing_the_button_does(app, client, auth, wor
         response = client.get(start)
         assert (response.status_code, response.location) == (302, page)
         shown = client.get(page).text
-        assert "Le PDF se prépare avec le bouton « PDF »" in shown
+        assert "Le PDF se prépare avec le bouton «\xa0PDF\xa0»" in shown
         form = re.search(rf'<form method="post" action="{re.escape(start)}">(.*?)</form>', shown, re.S)
         assert (
             form

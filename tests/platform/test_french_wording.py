@@ -1,8 +1,9 @@
 """The shared French counts and lists (contrib.core.french): plurals written out, never « contribution(s) »."""
 
 import pytest
+from markupsafe import Markup
 
-from contrib.core.french import count, french_list
+from contrib.core.french import count, french_list, unbroken_guillemets
 
 pytestmark = pytest.mark.nodb
 
@@ -27,3 +28,10 @@ def test_french_list_joins_with_et():
         "a et b",
         "a, b et c",
     ]
+
+
+def test_guillemets_keep_their_words_and_a_safe_message_stays_safe():
+    assert unbroken_guillemets("La section « Financement » existe.") == "La section «\u00a0Financement\u00a0» existe."
+    assert unbroken_guillemets("«\u00a0déjà\u00a0»") == "«\u00a0déjà\u00a0»", "control: nothing to change"
+    safe = unbroken_guillemets(Markup("<b>« a »</b>"))
+    assert isinstance(safe, Markup) and safe == Markup("<b>«\u00a0a\u00a0»</b>")

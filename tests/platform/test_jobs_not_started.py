@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from markupsafe import escape
 
@@ -47,7 +48,7 @@ def test_a_pdf_no_worker_took_says_the_service_looks_stopped_then_a_worker_makes
 
     _backdate(PlaidoyerPdf, pdf_id, 1)  # the control: recent, within the delay
     page = client.get(f"{base}/pdf/{pdf_id}").text
-    assert "En attente d&#39;un processus de calcul…" in page and NOT_STARTED not in page
+    assert "En attente : le calcul va commencer…" in page and NOT_STARTED not in page
     assert client.get(f"{base}/pdf/{pdf_id}/etat").get_json()["message"] != tasks.NOT_STARTED_MESSAGE
 
     _backdate(PlaidoyerPdf, pdf_id, 3)
@@ -74,7 +75,7 @@ def test_a_clustering_run_no_worker_took_says_so_then_a_worker_computes_it(app, 
     pages = (f"{base}/{run_id}", f"{base}/")  # the run's page and the list of runs
     for page in pages:  # the control: a run launched just now
         shown = client.get(page).text
-        assert "En attente d&#39;un processus de calcul…" in shown and NOT_STARTED not in shown
+        assert "En attente : le calcul va commencer…" in shown and NOT_STARTED not in shown
     _backdate(ClusteringRun, run_id, 10)
     for page in pages:
         assert NOT_STARTED in client.get(page).text
@@ -113,3 +114,19 @@ def test_an_import_no_worker_took_says_so_then_a_worker_imports_it(app, client, 
     db.session.expire_all()
     assert db.session.get(ImportBatch, batch.id).status == ImportStatus.CONFIRMED
     assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 5
+
+
+def test_no_page_speaks_of_a_calculation_process():
+    """« En attente d'un processus de calcul… » and « le processus de calcul ne répond plus » were a developer's
+    words; the person waiting reads « En attente : le calcul va commencer… »."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.joinpath("contrib").rglob("*.py"), *root.joinpath("templates").rglob("*.html")]
+    said = [str(path.relative_to(root)) for path in sources if "processus de calcul" in _said(path)]
+    assert said == []
+    assert tasks.WAITING_MESSAGE == "En attente : le calcul va commencer…"
+
+
+def _said(path: Path) -> str:
+    """What a module or template can show: its text without comments (a comment may quote the old words)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith(("#", "{#")))

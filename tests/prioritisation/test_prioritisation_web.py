@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from contrib.extensions import db
 from contrib.models import Notification, Proposal, ProposalStatus, Role
 from contrib.participation import supports
@@ -94,7 +96,7 @@ def test_ranked_list_and_results_pages_escape_titles_and_show_data_tables(app, c
     assert "en < 3" not in html and "en &lt; 3 mois" in html
     assert html.count("<svg") == 4 and html.count('role="img"') == 4
     assert "Contributions par thématique" in html and "<caption>Données : contributions par type</caption>" in html
-    assert re.search(r"<th scope=\"row\">Évaluation/qualité</th><td>2 contributions</td>", html)
+    assert re.search(r"<th scope=\"row\">Évaluation/qualité</th><td[^>]*>2 contributions</td>", html)
 
 
 def test_session_created_voted_projected_and_closed_over_http(app, client, auth, factory):
@@ -166,3 +168,22 @@ def test_passing_pairs_again_and_again_keeps_offering_pairs(app, client, auth, f
         assert response.status_code == 200 and "Laquelle est la plus prioritaire ?" in response.text
         assert f"passer={passed + 1}" in response.text
     assert client.get(f"/plenieres/{session.id}?passer=²").status_code == 200
+
+
+@pytest.mark.parametrize(("page", "end"), [("propositions", "<table"), ("resultats", '<p><a href="/demarches/')])
+def test_the_score_is_explained_in_short_sentences_and_the_method_is_one_tap_away(client, factory, page, end):
+    """The score's explanation was one paragraph of about 80 words (« estimation basse, dont on est sûr à 95 chances
+    sur 100 ») on the ranked proposals and the results: heavy for a participant. What shows is now short; the
+    method is in a disclosure."""
+    process, _, _, _ = _scene(factory)
+    ranked = client.get(f"/demarches/{process.slug}/{page}").text
+    start = ranked.index("<h1>") if page == "propositions" else ranked.index('<p id="calcul">')
+    main = ranked[start : ranked.index(end, start)]
+    method = re.search(r'<details class="revisions ranked-method">(.*?)</details>', main, re.S)
+    assert method, "the method is in a disclosure"
+    assert "95 chances sur 100" in method[1] and "Chaque personne compte une fois" in " ".join(method[1].split())
+    shown = re.sub(r"<[^>]+>", " ", main.replace(method[0], ""))
+    sentences = [s for s in re.split(r"(?<=[.:])\s", " ".join(shown.split())) if len(s.split()) > 2]
+    assert "95 chances" not in shown and "estimation basse" not in shown
+    assert max(len(s.split()) for s in sentences) <= 16, sentences
+    assert "44&nbsp;%" in main and "60&nbsp;%" in main, "control: the example is still shown"

@@ -77,5 +77,5 @@ def test_results_explain_the_ranking_and_list_what_was_retained(app, client, fac
     svg, table = figure.split("</svg>")
     assert "petits organismes</tspan>" in svg and "…" not in svg
     values = re.findall(r'class="bar-value[^"]*"[^>]*>([^<]+)</text>', svg)
-    assert values and values == re.findall(r"</th><td>([^<]+)</td>", table)
+    assert values and values == re.findall(r"</th><td data-label=\"[^\"]+\">([^<]+)</td>", table)
     assert all(" · " in value and "soutien" in value for value in values)

@@ -106,7 +106,9 @@ def test_create_then_contribution_pages_say_where_it_went(client, auth, scene):
 
     contribution_page = client.get(f"/contributions/{c[0]}")
     assert "Intégrée à la proposition" in contribution_page.text
-    assert f'href="/propositions/{proposal.id}">« Former les formateurs au numérique »' in contribution_page.text
+    assert (
+        f'href="/propositions/{proposal.id}">«&nbsp;Former les formateurs au numérique&nbsp;»' in contribution_page.text
+    )
 
     listing = client.get(_url(scene))
     row = re.search(rf'<td data-label="N°">{proposal.id}</td>.*?</tr>', listing.text, re.S).group(0)
@@ -195,7 +197,7 @@ def test_bad_form_keeps_the_text_and_says_why(client, auth, scene):
     )
     assert response.status_code == 400 and "Sélectionnez au moins une contribution." in response.text
     response = client.get(_url(scene, "/nouvelle?ids=1,abc"))
-    assert response.status_code == 400 and "« abc » n&#39;est pas un numéro de contribution." in response.text
+    assert response.status_code == 400 and "«\xa0abc\xa0» n&#39;est pas un numéro de contribution." in response.text
     assert db.session.scalar(db.select(db.func.count(Proposal.id))) == 0
 
 
@@ -312,7 +314,9 @@ def test_numbers_that_are_not_ids_are_refused_in_french(client, auth, scene, num
         process.id, [scene["c"][0]], "Titre", "Texte.", [process.themes[0].id], "medium", moderator=scene["moderator"]
     )
     response = client.post(_url(scene, f"/{proposal.id}/ajouter"), data={"ids": number})
-    assert response.status_code == 400 and f"« {number} » n&#39;est pas un numéro de contribution." in response.text
+    assert (
+        response.status_code == 400 and f"«\xa0{number}\xa0» n&#39;est pas un numéro de contribution." in response.text
+    )
     response = client.post(_url(scene, f"/{proposal.id}/ajouter"), data={"ids": str(scene["c"][1]), "version": number})
     assert response.status_code == 302  # an unreadable version is no version: the act is checked without it
     assert client.post(_url(scene, f"/{proposal.id}/fusionner"), data={"into_id": number}).status_code == 302
