@@ -376,7 +376,7 @@ def test_a_search_in_one_statement_shows_the_pages_of_three(
     # Fewer statements: the words' and, where some were found by meaning, the meaning hits' filter.
     assert n_statements <= n_former - 11
     shown = "".join(pages.values())
-    assert "<mark>donnees</mark> <mark>publiques</mark>" in shown and "Aucune contribution" in shown
+    assert "<mark>données</mark> <mark>publiques</mark>" in shown and "Aucune contribution" in shown
     assert "Page suivante" in shown and ("Retirer mon soutien" in shown) == logged_in
 
 
