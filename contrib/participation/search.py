@@ -164,6 +164,11 @@ def _word_hits(statement, groups: list[set[str]], scope: list[str], process_id: 
     """Ids of ``statement``'s rows matching every group, newest first (at most ``WORD_CANDIDATES`` + 1).
     ``statement`` selects visible rows of process ``process_id`` (and theme ``theme_id``); ``scope``:
     SQLite's tokens for the process or theme and the kind that ``statement`` filters on."""
+    return list(db.session.scalars(_word_statement(statement, groups, scope, process_id, theme_id)))
+
+
+def _word_statement(statement, groups: list[set[str]], scope: list[str], process_id: int, theme_id: int | None):
+    """The select of ``_word_hits``' ids, newest first."""
     statement = statement.with_only_columns(Contribution.id).limit(WORD_CANDIDATES + 1)
     if db.engine.dialect.name == "sqlite":
         words = " AND ".join("(" + " OR ".join(f'"{prefix}"*' for prefix in sorted(group)) + ")" for group in groups)
@@ -186,7 +191,7 @@ def _word_hits(statement, groups: list[set[str]], scope: list[str], process_id: 
             # the whole signature index, over ``jit_above_cost``, though it stops after about 1,000 rows.
             candidates = _signature_candidates(groups, process_id, theme_id)
             statement = statement.join(candidates, candidates.c.id == Contribution.id).order_by(candidates.c.id.desc())
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def _estimated_matches(match) -> float:
@@ -314,6 +319,42 @@ def _mask_bits(prefixes: set[str]) -> dict[str, frozenset[int]]:
     return _mask_bits_cache.of(prefixes)
 
 
+def _one_statement() -> bool:
+    """Whether a search reads its word hits, its meaning hits' filter and the similar index's freshness
+    check in one statement (``_hits_in_one_statement``): on PostgreSQL, where each statement is a round
+    trip and, on a busy host, a wait for the database's process to get a core. SQLite runs in the
+    process: a statement costs no wait there."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _hits_in_one_statement(process_id: int, query: str, base, theme_id: int | None, kind: str | None):
+    """(meaning ranking, word groups, word hit ids, meaning hit ids kept by the filters of ``base``) as
+    ``search`` reads them in three statements (the index's freshness check, the word hits, the filter of
+    the meaning hits), read in one: the process is ranked by meaning on its cached index first, and the
+    check runs in the same statement as the words. None when that check fails (rows posted or edited
+    since the index was built, or no index yet): ``search`` then reads them as before, after the index is
+    brought up to date."""
+    unchecked = similar.rank_unchecked(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE)
+    if unchecked is None:
+        return None
+    meaning = dict(unchecked.ranked)
+    groups = prefixes(query, similar.vocabulary(process_id))
+    columns = list(unchecked.columns)
+    if groups:
+        words = _word_statement(base, groups, fts_scope(process_id, theme_id, kind), process_id, theme_id)
+        columns.append(sa.func.array(words.scalar_subquery()))
+    if meaning:
+        filtered = base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning))
+        columns.append(sa.func.array(filtered.scalar_subquery()))
+    values = db.session.execute(sa.select(*columns)).one()
+    if not unchecked.holds(values[:5]):
+        return None
+    arrays = iter(values[5:])
+    word_ids = sorted(next(arrays), reverse=True) if groups else []  # newest first, as the subquery orders them
+    meaning_ids = list(next(arrays)) if meaning else []
+    return meaning, groups, word_ids, meaning_ids
+
+
 def fts_scope(process_id: int, theme_id: int | None, kind: str | None) -> list[str]:
     """The FTS5 ``scope`` tokens a search requires (migration 0023): the theme's (themes belong to one
     process) or else the process's, and the kind's."""
@@ -337,10 +378,21 @@ def search(
     """Rank the rows of ``base`` (a select of the process's visible contributions, of theme ``theme_id``
     and kind ``kind`` when given) for ``query``; return page ``page``. ``order(ids)``, if given, is a
     select of those ids' contributions in another order (most supported…) that replaces the ranking."""
-    # First, as it builds the process's index when needed: its vocabulary corrects typos below.
-    meaning = dict(similar.rank(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE) or [])
-    groups = prefixes(query, similar.vocabulary(process_id))
-    word_ids = _word_hits(base, groups, fts_scope(process_id, theme_id, kind), process_id, theme_id) if groups else []
+    found = _hits_in_one_statement(process_id, query, base, theme_id, kind) if _one_statement() else None
+    if found is None:
+        # First, as it builds the process's index when needed: its vocabulary corrects typos below.
+        meaning = dict(similar.rank(process_id, query, k=MEANING_CANDIDATES, min_score=MEANING_MIN_SCORE) or [])
+        groups = prefixes(query, similar.vocabulary(process_id))
+        scope = fts_scope(process_id, theme_id, kind)
+        word_ids = _word_hits(base, groups, scope, process_id, theme_id) if groups else []
+        kept = set(word_ids[:WORD_CANDIDATES])
+        meaning_ids = [id_ for id_ in meaning if id_ not in kept]
+        if meaning_ids:  # the same filters as the word hits (visible, theme, kind)
+            meaning_ids = list(
+                db.session.scalars(base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning_ids)))
+            )
+    else:
+        meaning, groups, word_ids, meaning_ids = found
     more = len(word_ids) > WORD_CANDIDATES
     word_ids = word_ids[:WORD_CANDIDATES]
     scores = dict.fromkeys(word_ids, WORD_BONUS)
@@ -348,12 +400,8 @@ def search(
         hits = similar.rank(process_id, query, k=len(word_ids), min_score=0.0, restrict_ids=word_ids, recheck=False)
         for id_, score in hits or []:
             scores[id_] += score
-    meaning_ids = [id_ for id_ in meaning if id_ not in scores]
-    if meaning_ids:  # the same filters as the word hits (visible, theme, kind)
-        meaning_ids = list(
-            db.session.scalars(base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning_ids)))
-        )
-        scores.update((id_, meaning[id_]) for id_ in meaning_ids)
+    meaning_ids = [id_ for id_ in meaning_ids if id_ not in scores]
+    scores.update((id_, meaning[id_]) for id_ in meaning_ids)
     engine_order = {id_: position for position, id_ in enumerate(word_ids)}
     ranked = sorted(scores, key=lambda id_: (-scores[id_], engine_order.get(id_, len(engine_order)), id_))
     if order is not None and ranked:

@@ -41,6 +41,7 @@ UPGRADE_CHECK_SECONDS = 60  # how often a large words-only index looks whether i
 
 @dataclass
 class _CachedIndex:
+    process_id: int
     index: SimilarIndex
     last_id: int
     n_at_fit: int
@@ -134,22 +135,27 @@ def _fingerprint(process_id: int, last_id: int) -> tuple[tuple, int, int]:
     it (the few not indexed yet): counting them took 30+ ms per query at 1,000,000.
     """
     created_at, n_total, n_after, last_created_at, last_revision_id = db.session.execute(
-        db.select(
-            db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
-            db.select(db.func.coalesce(db.func.sum(ContributionCount.n_total), 0))
-            .where(ContributionCount.process_id == process_id)
-            .scalar_subquery(),
-            db.select(db.func.count())
-            .select_from(Contribution)
-            .where(Contribution.process_id == process_id, Contribution.id > last_id)
-            .scalar_subquery(),
-            db.select(Contribution.created_at)
-            .where(Contribution.process_id == process_id, Contribution.id == last_id)
-            .scalar_subquery(),
-            _last_revision_statement(process_id).scalar_subquery(),
-        )
+        db.select(*_fingerprint_columns(process_id, last_id))
     ).one()
     return (created_at, n_total - n_after, last_created_at), last_revision_id or 0, n_after
+
+
+def _fingerprint_columns(process_id: int, last_id: int) -> tuple:
+    """The five scalar subqueries ``_fingerprint`` reads."""
+    return (
+        db.select(Process.created_at).where(Process.id == process_id).scalar_subquery(),
+        db.select(db.func.coalesce(db.func.sum(ContributionCount.n_total), 0))
+        .where(ContributionCount.process_id == process_id)
+        .scalar_subquery(),
+        db.select(db.func.count())
+        .select_from(Contribution)
+        .where(Contribution.process_id == process_id, Contribution.id > last_id)
+        .scalar_subquery(),
+        db.select(Contribution.created_at)
+        .where(Contribution.process_id == process_id, Contribution.id == last_id)
+        .scalar_subquery(),
+        _last_revision_statement(process_id).scalar_subquery(),
+    )
 
 
 def _fit(process_id: int, *, embed_at_most: int) -> SimilarIndex | None:
@@ -164,7 +170,7 @@ def _fit(process_id: int, *, embed_at_most: int) -> SimilarIndex | None:
     index = SimilarIndex(semantic=stored is not None).fit(ids, texts, vectors=stored)
     process_created_at = db.session.scalar(db.select(Process.created_at).where(Process.id == process_id))
     _cache[process_id] = _CachedIndex(
-        index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at, last_revision_id
+        process_id, index, rows[-1].id, len(rows), process_created_at, rows[-1].created_at, last_revision_id
     )
     return index
 
@@ -272,6 +278,59 @@ def rank(
         if index is None:
             return []
         return index.query(text, k=k, min_score=min_score, exclude_ids=exclude_ids, restrict_ids=restrict_ids)
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A ranking made on a process's cached index before its freshness check, and that check as columns
+    to add to a statement the caller runs anyway (``columns``; then ``holds(values)`` with their values).
+    Where a statement is a round trip (PostgreSQL), the check costs none of its own; when it fails, the
+    ranking is dropped and the caller ranks again through ``rank``, which brings the index up to date."""
+
+    ranked: list[tuple[int, float]]
+    columns: tuple
+    cached: _CachedIndex
+    last_id: int
+    last_revision_id: int
+    fingerprint: tuple
+
+    def holds(self, values) -> bool:
+        """Whether the index was up to date for the rows the statement read, and still is the one ranked on."""
+        created_at, n_total, n_after, last_created_at, last_revision_id = values
+        fingerprint = (created_at, n_total - n_after, last_created_at)
+        process_id = self.cached.process_id
+        with _process_lock(process_id):
+            unchanged = (
+                _cache.get(process_id) is self.cached
+                and self.cached.last_id == self.last_id
+                and self.cached.last_revision_id == self.last_revision_id
+            )
+        return (
+            unchanged
+            and n_after == 0
+            and fingerprint == self.fingerprint
+            and (last_revision_id or 0) == (self.last_revision_id)
+        )
+
+
+def rank_unchecked(process_id: int, text: str, *, k: int, min_score: float) -> Unchecked | None:
+    """``rank(process_id, text, k=k, min_score=min_score)`` made on the cached index as it is, with the
+    freshness check ``rank`` would run first (see ``Unchecked``); None when ``rank`` must be called instead:
+    no index cached yet, or a small words-only one (``rank`` then also looks whether its vectors are stored)."""
+    _upgrade_if_ready(process_id)
+    with _process_lock(process_id):
+        cached = _cache.get(process_id)
+        if cached is None or (not cached.index.semantic and cached.n_at_fit < ALWAYS_REFIT_BELOW):
+            return None
+        ranked = cached.index.query(text, k=k, min_score=min_score)
+        return Unchecked(
+            ranked,
+            _fingerprint_columns(process_id, cached.last_id),
+            cached,
+            cached.last_id,
+            cached.last_revision_id,
+            cached.expected_fingerprint(),
+        )
 
 
 def _upgrade_if_ready(process_id: int) -> None:

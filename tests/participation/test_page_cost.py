@@ -8,12 +8,13 @@ import re
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from sqlalchemy.orm import joinedload
 
 from contrib.core import routing
 from contrib.core.ids import MAX_ID
 from contrib.extensions import db
 from contrib.models import Contribution
-from contrib.participation import comments, contributions, search, similar, supports
+from contrib.participation import comments, contributions, editing, search, similar, supports
 from contrib.participation.contributions import ContributionDraft
 from tests.participation.test_word_signature import TEXTS
 
@@ -225,3 +226,185 @@ def test_the_signature_walk_tests_the_mask_bits_without_parallel_workers(app, cl
     assert parallel.scalar_one() == "u"
     hits = db.session.scalars(sa.select(walk.c.id)).all()
     assert hits and hits == sorted(hits, reverse=True)  # control: the walk runs and finds rows, newest first
+
+
+# Round trips (search50e): a sorted listing's page is one statement, and on PostgreSQL a search reads its
+# word hits, its meaning hits' filter and the similar index's freshness check in one statement.
+
+
+def former_sorted_contributions(process_id, sort, *, theme_id=None, kind=None, page=1, per_page=20):
+    """Reference: the count, the page's ids, then their rows (three statements), as before."""
+    n_found = contributions.count_contributions(process_id, theme_id=theme_id, kind=kind)
+    n_pages = max(1, -(-n_found // per_page))
+    number = min(max(page, 1), n_pages)
+    base = contributions.visible_contributions(process_id, theme_id=theme_id, kind=kind)
+    ids = list(
+        db.session.scalars(
+            contributions.sort_key_columns(base.with_only_columns(Contribution.id), sort)
+            .offset((number - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    found = {
+        contribution.id: contribution
+        for contribution in db.session.scalars(
+            base.options(joinedload(Contribution.theme), joinedload(Contribution.author)).where(
+                Contribution.id.in_(ids)
+            )
+        )
+    }
+    items = [found[id_] for id_ in ids if id_ in found]
+    return contributions.NumberedPage(items=items, n_found=n_found, number=number, n_pages=n_pages)
+
+
+def _sorted_pages(client, process, statements) -> dict[str, tuple[str, int]]:
+    """Each page's text and the statements it ran."""
+    theme_id = process.themes[0].id
+    urls = [
+        f"/demarches/{process.slug}?tri={sort}{extra}&page={page}"
+        for sort in ("soutenues", "commentees")
+        for extra in ("", f"&thematique={theme_id}", "&type=idea", "&type=proposal")  # no proposal: empty
+        for page in (1, 2, 3, 99)  # 99: past the end, the last page
+    ]
+    pages = {}
+    for url in urls:
+        statements.clear()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = (CSRF_VALUE.sub("", response.get_data(as_text=True)), len(statements))
+    return pages
+
+
+def test_a_sorted_page_is_one_statement_and_the_page_read_in_three(app, client, listing, monkeypatch, statements):
+    process, _ = listing
+    app.config["CONTRIBUTIONS_PER_PAGE"] = 7  # 30 rows (15 in a theme): 5 pages, the last one partly filled
+    pages = _sorted_pages(client, process, statements)
+    with monkeypatch.context() as former:
+        former.setattr(contributions, "sorted_contributions", former_sorted_contributions)
+        former_pages = _sorted_pages(client, process, statements)
+    assert {url: html for url, (html, _) in pages.items()} == {url: html for url, (html, _) in former_pages.items()}
+    fewer = {url: former_pages[url][1] - n for url, (_, n) in pages.items()}
+    # A page in range: one statement instead of three. Past the end: the count and the last page read again.
+    # No row at all: the page (empty), then the count (and then past the end as above).
+    expected = {
+        url: 1 if url.endswith("proposal&page=1") else 0 if "proposal" in url or url.endswith("page=99") else 2
+        for url in pages
+    }
+    assert fewer == expected and list(expected.values()).count(2) == 18
+    shown = "".join(html for html, _ in pages.values())
+    assert "Page suivante" in shown and "3 commentaires" in shown  # control: full pages, counts shown
+    for sort in ("soutenues", "commentees"):  # control: the pages differ, in the expected order
+        page = contributions.sorted_contributions(process.id, sort, per_page=30)
+        key = (lambda c: c.n_supports) if sort == "soutenues" else (lambda c: c.n_comments)
+        assert [c.id for c in page.items] == [c.id for c in sorted(page.items, key=lambda c: (-key(c), -c.id))]
+        assert len({key(c) for c in page.items}) > 1 and page.n_found == 30
+
+
+def test_a_sorted_page_of_nothing_or_past_the_end(app, listing):
+    process, _ = listing
+    empty = contributions.sorted_contributions(process.id, "soutenues", kind="weak_signal", page=3, per_page=7)
+    assert (empty.items, empty.n_found, empty.number, empty.n_pages) == ([], 0, 1, 1)
+    last = contributions.sorted_contributions(process.id, "commentees", page=99, per_page=7)
+    former = former_sorted_contributions(process.id, "commentees", page=99, per_page=7)
+    assert (last.number, last.n_pages, last.n_found, len(last.items)) == (5, 5, 30, 2)
+    assert [c.id for c in last.items] == [c.id for c in former.items]
+
+
+SEARCHES = [
+    "donnees publiques",
+    "impots",
+    "ecoles&tri=commentees",
+    "formatrices",
+    "certifcation",  # a typo: corrected towards the index's stems
+    "les pour",  # stop words only: meaning alone
+    "hippopotames savants",  # nothing
+    "transport commun&type=idea",
+]
+
+
+def _search_pages(client, process) -> dict[str, str]:
+    theme_id = process.themes[0].id
+    urls = [f"/demarches/{process.slug}?q={query}" for query in SEARCHES]
+    urls += [f"/demarches/{process.slug}?q={query}&thematique={theme_id}" for query in SEARCHES[:3]]
+    urls.append(f"/demarches/{process.slug}?q=donnees+publiques&page=2")
+    pages = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = CSRF_VALUE.sub("", response.get_data(as_text=True))
+    return pages
+
+
+def _checks_and_word_statements(statements) -> tuple[int, int, int]:
+    """(the similar index's freshness checks, the statements matching words, those doing both)."""
+    checks = {n for n, s in enumerate(statements) if "sum(contribution_counts.n_total)" in s}
+    words = {n for n, s in enumerate(statements) if "search_vector @@" in s and not s.startswith("EXPLAIN")}
+    return len(checks), len(words), len(checks & words)
+
+
+@postgresql_only
+@pytest.mark.parametrize("path", ["signatures", "gin"])
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_a_search_in_one_statement_shows_the_pages_of_three(
+    app, client, auth, listing, monkeypatch, statements, path, logged_in
+):
+    monkeypatch.setattr(search, "RARE_MATCHES", -1 if path == "signatures" else 10**9)
+    process, reader = listing
+    app.config["CONTRIBUTIONS_PER_PAGE"] = 5
+    if logged_in:
+        auth.login(reader)
+        client.get("/")
+    _search_pages(client, process)  # builds the index, reads the masks and the estimates of the words
+    statements.clear()
+    pages = _search_pages(client, process)
+    assert _checks_and_word_statements(statements) == (12, 11, 11)  # every search but « les pour » has words
+    n_statements = len(statements)
+    with monkeypatch.context() as former:
+        former.setattr(search, "_one_statement", lambda: False)
+        statements.clear()
+        former_pages = _search_pages(client, process)
+        assert _checks_and_word_statements(statements) == (12, 11, 0)  # control: the former path ran
+        n_former = len(statements)
+    assert pages == former_pages
+    # Fewer statements: the words' and, where some were found by meaning, the meaning hits' filter.
+    assert n_statements <= n_former - 11
+    shown = "".join(pages.values())
+    assert "<mark>données</mark> <mark>publiques</mark>" in shown and "Aucune contribution" in shown
+    assert "Page suivante" in shown and ("Retirer mon soutien" in shown) == logged_in
+
+
+@postgresql_only
+def test_a_search_after_a_post_or_an_edit_reads_the_new_rows(app, client, listing, statements):
+    """The freshness check read with the words fails after a post or an edit: the search ranks again on the
+    index brought up to date, and finds the new words (control: not found before)."""
+    process, reader = listing
+    page = f"/demarches/{process.slug}?q=hippopotames+savants"
+    assert "Aucune contribution" in client.get(page).get_data(as_text=True)  # builds the index
+    statements.clear()
+    assert "Aucune contribution" in client.get(page).get_data(as_text=True)
+    assert _checks_and_word_statements(statements) == (1, 1, 1)
+    posted = contributions.post_contribution(
+        process.id,
+        ContributionDraft(theme_id=process.themes[0].id, kind="idea", text="Des hippopotames savants au zoo."),
+        author=reader,
+    )
+    statements.clear()
+    html = client.get(page).get_data(as_text=True)
+    assert "<mark>hippopotames</mark> <mark>savants</mark>" in html
+    assert _checks_and_word_statements(statements) == (2, 2, 1)  # the check failed: checked again, the new row read
+    assert [s for s in statements if "contributions.embedding" in s and "contributions.id >" in s]
+    statements.clear()
+    assert "<mark>hippopotames</mark>" in client.get(page).get_data(as_text=True)
+    assert _checks_and_word_statements(statements) == (1, 1, 1)  # up to date again
+    edited = f"/demarches/{process.slug}?q=girafes+musiciennes"
+    assert "Aucune contribution" in client.get(edited).get_data(as_text=True)
+    editing.edit_contribution(
+        posted.id,
+        ContributionDraft(theme_id=process.themes[0].id, kind="idea", text="Des girafes musiciennes au zoo."),
+        author=reader,
+        version=posted.version,
+    )
+    statements.clear()
+    html = client.get(edited).get_data(as_text=True)
+    assert "<mark>girafes</mark> <mark>musiciennes</mark>" in html
+    assert _checks_and_word_statements(statements) == (2, 2, 1)

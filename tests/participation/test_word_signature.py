@@ -174,3 +174,64 @@ def test_the_migration_goes_down_and_up_again(app, scene, monkeypatch):
     similar.forget()
     found = contributions.search_contributions(process.id, "donnees publiques")
     assert new.id in {c.id for c in found.items} - found.by_meaning
+
+
+def vector_storage() -> str:
+    return db.session.execute(
+        sa.text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'contributions'::regclass AND attname = :column"),
+        {"column": search.VECTOR_COLUMN},
+    ).scalar_one()
+
+
+def heap_fetches(process) -> int:
+    """Rows the signature index's walk reads from the table (index-only scan forced: a test table is small)."""
+    db.session.commit()
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    plan = db.session.scalars(
+        sa.text(
+            "EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM contributions "
+            "WHERE process_id = :process AND hidden_at IS NULL"
+        ),
+        {"process": process.id},
+    ).all()
+    db.session.commit()
+    assert any("Index Only Scan" in line for line in plan), plan
+    return int(next(line for line in plan if "Heap Fetches" in line).split(":")[1])
+
+
+@postgresql_only
+def test_the_vectors_are_kept_in_their_rows_and_the_migration_goes_down_and_up(app, scene, monkeypatch):
+    """Migration 0029: ``search_vector`` is stored MAIN (in the row, compressed if needed), EXTENDED again once
+    downgraded; rows written under either, long ones included, are found the same through the signatures."""
+    from flask_migrate import downgrade, upgrade
+
+    process, rows = scene
+    monkeypatch.setattr(search, "RARE_MATCHES", -1)
+    long_text = " ".join(
+        f"Les données publiques du quartier {n} et de la commune voisine numéro {n * 7}." for n in range(40)
+    )
+    assert len(long_text) > 2500  # over the size from which PostgreSQL moves values out of the row
+    long_row = post(process, rows[0].author, long_text)
+    db.session.commit()
+    similar.forget()
+    before = word_hits(process, "donnees publiques")
+    assert long_row.id in before and vector_storage() == "m"
+    db.session.commit()  # no transaction holds a lock on the table while the schema changes
+    downgrade(revision="0028_search50b_word_signature")
+    assert vector_storage() == "x"  # control: the default storage of a tsvector
+    written_extended = post(process, rows[0].author, long_text.replace("quartier", "village"))
+    db.session.commit()
+    similar.forget()
+    assert word_hits(process, "donnees publiques") == [written_extended.id, *before]
+    db.session.commit()
+    upgrade()  # VACUUM FULL writes every row again under MAIN
+    assert vector_storage() == "m"
+    # The plain VACUUM after it set the visibility map again: the walk's index-only scan reads no row.
+    assert heap_fetches(process) == 0
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM (FULL) contributions")
+    assert heap_fetches(process) > 0  # control: VACUUM FULL alone leaves the map empty
+    similar.forget()
+    assert word_hits(process, "donnees publiques") == [written_extended.id, *before]
+    assert word_hits(process, "village") == [written_extended.id]
