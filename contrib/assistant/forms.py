@@ -10,7 +10,9 @@ class AssistantForm(Form):
     action = HiddenField()
     question = TextAreaField(
         "Votre question sur ces contributions",
-        description=f"Par exemple « Que disent les financeurs ? ». {QUESTION_MAX_LENGTH} caractères au plus.",
+        description=(
+            f"Par exemple «\u00a0Que disent les financeurs\u00a0?\u00a0». {QUESTION_MAX_LENGTH} caractères au plus."
+        ),
     )
 
 

@@ -97,3 +97,14 @@ def test_the_reference_figures_are_the_measured_ones_and_typed_in_no_template():
     typed = [path.name for path in TEMPLATES.rglob("*.html") if figure.search(path.read_text(encoding="utf-8"))]
     assert typed == []
     assert figure.search("juste à 87&nbsp;%"), "control: the pattern finds a typed figure"
+
+
+def test_the_summary_s_own_guillemets_never_end_a_line_alone(scene, client, auth):
+    """The engine writes « Aucun avis contraire relevé sur : « Thème » … » with plain spaces; the page joins them."""
+    process, moderator, scope = scene
+    message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
+    written = " ".join(s["text"] for s in message.content["segments"])
+    assert "« " in written, "control: the engine's text holds a guillemet followed by a plain space"
+    auth.login(moderator)
+    page = _page(client, process, scope)
+    assert "« " not in page and " »" not in page
