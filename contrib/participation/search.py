@@ -347,9 +347,10 @@ def _hits_in_one_statement(process_id: int, query: str, base, theme_id: int | No
         filtered = base.with_only_columns(Contribution.id).where(Contribution.id.in_(meaning))
         columns.append(sa.func.array(filtered.scalar_subquery()))
     values = db.session.execute(sa.select(*columns)).one()
-    if not unchecked.holds(values[:5]):
+    n_check = len(unchecked.columns)
+    if not unchecked.holds(values[:n_check]):
         return None
-    arrays = iter(values[5:])
+    arrays = iter(values[n_check:])
     word_ids = sorted(next(arrays), reverse=True) if groups else []  # newest first, as the subquery orders them
     meaning_ids = list(next(arrays)) if meaning else []
     return meaning, groups, word_ids, meaning_ids
