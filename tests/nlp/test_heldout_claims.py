@@ -1,6 +1,6 @@
-"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout9_claims.csv): their format, and that their
+"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout10_claims.csv): their format, and that their
 evaluation reports every figure. No threshold on the checker's figures here: the sets only measure.
-Their own tests below read heldout5 … heldout9 by path, as they were written."""
+Their own tests below read heldout5 … heldout10 by path, as they were written."""
 
 import csv
 import json
@@ -32,6 +32,7 @@ HELDOUT6 = DATA / "heldout6_claims.csv"
 HELDOUT7 = DATA / "heldout7_claims.csv"
 HELDOUT8 = DATA / "heldout8_claims.csv"
 HELDOUT9 = DATA / "heldout9_claims.csv"
+HELDOUT10 = DATA / "heldout10_claims.csv"
 
 
 def _rows(path=HELDOUT_CLAIMS):
@@ -144,7 +145,7 @@ def _source_keys(paths):
 
 @dataclass(frozen=True)
 class WrittenApart:
-    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT9.md)."""
+    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT10.md)."""
 
     path: Path
     prefix: str  # of the row ids: h5-001 …
@@ -159,6 +160,7 @@ WRITTEN_APART = [
     WrittenApart(HELDOUT7, "h7", 9001, 90, 470),
     WrittenApart(HELDOUT8, "h8", 10001, 85, 600),
     WrittenApart(HELDOUT9, "h9", 11001, 70, 690),
+    WrittenApart(HELDOUT10, "h10", 12001, 80, 760),
 ]
 APART = pytest.mark.parametrize("claims", WRITTEN_APART, ids=[c.prefix for c in WRITTEN_APART])
 
@@ -213,7 +215,7 @@ def test_sets_written_apart_cite_verbatim_dev_texts_that_no_other_claim_file_cit
         shared_data("dev_citations.csv"),
         *sorted(p for p in DATA.glob("heldout*_claims.csv") if p != claims.path),
     ]
-    assert len(others) >= 9  # the dev file and the eight other sets
+    assert len(others) >= 10  # the dev file and the nine other sets
     ids, refs, texts = _source_keys([claims.path])
     other_ids, other_refs, other_texts = _source_keys(others)
     # Control: the other files cite the same dev rows as this one could, so disjointness is not vacuous.
