@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the nine development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the ten development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.examination._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on eight files and predicts the
-ninth, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on nine files and predicts the
+tenth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all nine files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all ten files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -46,7 +46,8 @@ TRAINING_FILES = {
     "heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
 }
 """The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 and heldout8 since
-v9: each was measured, then trained on; ``heldout9``, written apart, is the set never trained on)."""
+v9, heldout9 since v10: each was measured, then trained on; ``heldout10``, written apart, is the set never trained
+on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by
@@ -55,11 +56,14 @@ coverage): all but coverage had the best out-of-fold precision on heldout3 (0.82
 threshold each chose), and keeps every rule's refusal as the tests state it. Since v6 the counted-source check
 ("deux contributions", kind ``count``) is not hard either: in a synthesis each source says a part."""
 
-TARGET_PRECISION = 0.93
+TARGET_PRECISION = 0.95
 """Out-of-fold precision of "vérifiée" the threshold must reach, pooled over the training files (0.9 in v5, 0.93
-since v6). v9 first shipped 0.97 (the issue's 0.95 plus the optimism seen on heldout7); measured once on heldout8,
-unseen, it bought nothing: precision 0.875 against 0.895 at 0.93, supported claims accepted 0.233 against 0.567.
-The wrong acceptances left are confident ones that no threshold separates (nlp/README.md, v9)."""
+in v6–v9, 0.95 since v10). v9 first shipped 0.97 (the issue's 0.95 plus the optimism seen on heldout7); measured once
+on heldout8, unseen, it bought nothing: precision 0.875 against 0.895 at 0.93, supported claims accepted 0.233
+against 0.567. v10's rule, stated before its comparison: raise the target only if heldout9's fold (the one file no
+rule was written from) gains precision out of fold at the higher target; it did, 0.862 → 0.920 (two wrong
+acceptances of four removed, two supported claims lost), for 0.554 → 0.530 of supported claims pooled
+(nlp/README.md, v10)."""
 
 REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95)
 """Thresholds whose out-of-fold figures (pooled, per file and per category) are printed and stored beside the
