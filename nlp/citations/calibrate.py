@@ -129,7 +129,7 @@ def _hard(sentence: dict, hard_rules: Collection[str]) -> bool:
     return "structure" in sentence["kinds"] or any(k in hard_rules for k in sentence["kinds"])
 
 
-def _design(records: list[dict], hard_rules: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _design(records: list[dict], hard_rules: Collection[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows (sentences no hard rule refuses), their labels and the index of their claim."""
     rows, labels, owners = [], [], []
     for k, record in enumerate(records):
@@ -249,6 +249,21 @@ def choose_threshold(records: list[dict], probabilities: np.ndarray, target: flo
     return round(best, 6)  # the target is out of reach: the lowest threshold at the best precision reached
 
 
+def fit_examples(records: list[dict], calibration: Calibration, n: int = 3) -> list[dict]:
+    """A few training sentences with the probability the fit gives them, computed over the whole design matrix
+    at once (the fit's form, not :meth:`Calibration.probability`): the highest, the lowest and the nearest to
+    0.5. Stored beside the model, they let a test check that the run-time form gives the same values."""
+    x, _, _ = _design(records, calibration.hard_rules)
+    margin = np.clip((x - calibration.mean) / calibration.scale @ calibration.coef + calibration.intercept, -50, 50)
+    probabilities = np.round(1.0 / (1.0 + np.exp(-margin)), 6)
+    picked = dict.fromkeys([int(np.argmax(probabilities)), int(np.argmin(probabilities))])
+    picked.update(dict.fromkeys(int(k) for k in np.argsort(np.abs(probabilities - 0.5), kind="stable")[:n]))
+    return [
+        {"values": dict(zip(FEATURES, map(float, x[k]))), "probability": float(probabilities[k])}
+        for k in list(picked)[:n]
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.citations.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"store the fitted calibration in {DEFAULT_PATH}")
@@ -278,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = {
         **final.to_dict(),
         "threshold": threshold,
+        "examples": fit_examples(records, final),
         "trained_on": list(TRAINING_FILES),
         "n_claims": len(records),
         "cross_validated": cv,

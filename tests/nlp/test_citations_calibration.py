@@ -95,6 +95,25 @@ def test_a_calibration_file_of_other_features_is_refused():
         Calibration.from_dict({**data, "features": data["features"][:-1]})
     with pytest.raises(ValueError, match="unknown hard rules"):
         Calibration.from_dict({**data, "hard_rules": ["negation", "tone"]})
+    with pytest.raises(ValueError, match="one value per feature"):
+        Calibration.from_dict({**data, "coef": data["coef"][:-1]})
+    with pytest.raises(ValueError, match="scale positive"):
+        Calibration.from_dict({**data, "scale": [0.0, *data["scale"][1:]]})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Calibration.from_dict({**data, "threshold": 73.4})
+    assert Calibration.from_dict(data).threshold == data["threshold"]  # control: the file as stored loads
+
+
+def test_the_run_time_probability_is_the_fits_on_stored_training_sentences():
+    # calibrate.py stores a few training sentences with the probability its batch computation gave them (v10)
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    examples = data["examples"]
+    assert len(examples) == 3 and all(set(e["values"]) == set(FEATURES) for e in examples)
+    calibration = load_calibration()
+    for example in examples:
+        assert calibration.probability(example["values"]) == example["probability"]
+    probabilities = sorted(e["probability"] for e in examples)
+    assert probabilities[0] < 0.01 and probabilities[-1] > 0.99  # control: they span refused and verified
 
 
 # v6 (session 9): faithful extracts and the rules that misfired on them.
