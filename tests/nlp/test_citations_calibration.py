@@ -2,11 +2,13 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from nlp.citations import CALIBRATION_REFUSAL, check_text
-from nlp.citations.calibrate import TRAINING_FILES
+from nlp.citations.calibrate import TRAINING_FILES, choose_threshold
 from nlp.citations.calibration import DEFAULT_PATH, FEATURES, FREE, INCREASING, Calibration, load_calibration
+from nlp.citations.compare import frontier
 
 
 def verdict(text, scope):
@@ -232,3 +234,15 @@ def test_tout_comme_is_no_quantifier():
     assert "« tout »" not in s.reason, s.reason
     s = verdict("Tous les participants jugent le tutorat des apprentis une bonne initiative [#4].", scope)  # control
     assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason
+
+
+def test_the_comparisons_frontier_is_the_thresholds_rule():
+    # nlp.citations.compare reads the frontier as calibrate.choose_threshold picks the operating point (v10)
+    probabilities = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.0])
+    labels = np.array([1, 1, 0, 1, 0, 1])
+    records = [{"label": int(y)} for y in labels]
+    assert frontier(probabilities, labels, 0.75) == (0.75, 0.7, 0.75)  # 3 of 4 accepted are supported, of 4
+    assert choose_threshold(records, probabilities, 0.75) == 0.7
+    assert frontier(probabilities, labels, 0.8) == (0.25, 0.9, 1.0)  # control: a stricter target, a higher threshold
+    assert choose_threshold(records, probabilities, 0.8) == 0.9
+    assert frontier(probabilities, np.zeros(6, dtype=int), 0.5) == (0.0, 1.0, 1.0)  # unreachable
