@@ -11,8 +11,9 @@ measured by :func:`evaluate_heldout`, with the same figures split by real and ha
 ``heldout_claims.csv`` (session 6), ``heldout2_claims.csv`` and ``heldout3_claims.csv`` (session 7),
 ``heldout4_claims.csv`` (session 8, measured once with v4 and v5) and ``heldout5_claims.csv`` (session 9,
 measured once with v5 and once with v6), ``heldout6_claims.csv`` and ``heldout7_claims.csv`` (session 10),
-development data since they were first measured (all eight files, dev included, are training data of the
-calibration since v9). The next set, ``heldout8``, is written apart and never trained on.
+``heldout8_claims.csv`` (session 11) and ``heldout9_claims.csv`` (session 12), development data since they were
+first measured (all ten files, dev included, are training data of the calibration since v10). The next set,
+``heldout10``, is written apart and never trained on.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -55,8 +56,8 @@ HELDOUT_SETS = {
     "citations_heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
     "citations_heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
 }
-"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; the calibration trains on all
-but ``heldout9``, written apart and held out."""
+"""The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; the calibration trains on all of
+them since v10 (``heldout10``, written apart, is not shipped yet)."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3

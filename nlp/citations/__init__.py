@@ -34,7 +34,7 @@ Checks (deterministic and offline; each refusal names the rule and the contribut
 6. **Calibration** (v5, :mod:`.calibration`): coverage does not refuse on its own; a sentence no other rule
    refuses is verified when a monotone logistic regression over the rules' signals (aligned shares,
    unaligned runs, closeness in meaning, rule flags) gives it at least the stored threshold, fitted and
-   cross-validated on four hand-labelled claim files by ``python -m nlp.citations.calibrate``. Else the
+   cross-validated on the hand-labelled claim files (ten since v10) by ``python -m nlp.citations.calibrate``. Else the
    reason is coverage's, or "la phrase dit plus que la contribution n° 12 (confiance : 41 %)".
 
 Thresholds were chosen on the tuning part of ``../shared/data/dev_citations.csv``

@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the nine development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the ten development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.examination._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on eight files and predicts the
-ninth, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on nine files and predicts the
+tenth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all nine files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all ten files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -43,22 +43,30 @@ TRAINING_FILES = {
     "heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
     "heldout7": HELDOUT_CLAIMS.with_name("heldout7_claims.csv"),
     "heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
+    "heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
 }
 """The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 and heldout8 since
-v9: each was measured, then trained on; ``heldout9``, written apart, is the set never trained on)."""
+v9, heldout9 since v10: each was measured, then trained on; ``heldout10``, written apart, is the set never trained
+on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by
 cross-validation over three sets (the four rules the issue names; those plus actor and overreach; all but
 coverage): all but coverage had the best out-of-fold precision on heldout3 (0.82 against 0.77 at the
 threshold each chose), and keeps every rule's refusal as the tests state it. Since v6 the counted-source check
-("deux contributions", kind ``count``) is not hard either: in a synthesis each source says a part."""
+("deux contributions", kind ``count``) is not hard either: in a synthesis each source says a part. v10 compared
+softer sets again over ten files (all soft, the issue's four hard, each rule softened alone; with the logistic model,
+interactions and boosted trees: :mod:`nlp.citations.compare`): none accepted more supported claims at out-of-fold
+precision 0.95 beyond the noise, so all nine stay hard."""
 
-TARGET_PRECISION = 0.93
+TARGET_PRECISION = 0.95
 """Out-of-fold precision of "vérifiée" the threshold must reach, pooled over the training files (0.9 in v5, 0.93
-since v6). v9 first shipped 0.97 (the issue's 0.95 plus the optimism seen on heldout7); measured once on heldout8,
-unseen, it bought nothing: precision 0.875 against 0.895 at 0.93, supported claims accepted 0.233 against 0.567.
-The wrong acceptances left are confident ones that no threshold separates (nlp/README.md, v9)."""
+in v6–v9, 0.95 since v10). v9 first shipped 0.97 (the issue's 0.95 plus the optimism seen on heldout7); measured once
+on heldout8, unseen, it bought nothing: precision 0.875 against 0.895 at 0.93, supported claims accepted 0.233
+against 0.567. v10's rule, stated before its comparison: raise the target only if heldout9's fold (the one file no
+rule was written from) gains precision out of fold at the higher target; it did, 0.862 → 0.920 (two wrong
+acceptances of four removed, two supported claims lost), for 0.554 → 0.530 of supported claims pooled
+(nlp/README.md, v10)."""
 
 REPORTED_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95)
 """Thresholds whose out-of-fold figures (pooled, per file and per category) are printed and stored beside the
@@ -124,7 +132,7 @@ def _hard(sentence: dict, hard_rules: Collection[str]) -> bool:
     return "structure" in sentence["kinds"] or any(k in hard_rules for k in sentence["kinds"])
 
 
-def _design(records: list[dict], hard_rules: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _design(records: list[dict], hard_rules: Collection[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows (sentences no hard rule refuses), their labels and the index of their claim."""
     rows, labels, owners = [], [], []
     for k, record in enumerate(records):
@@ -244,6 +252,21 @@ def choose_threshold(records: list[dict], probabilities: np.ndarray, target: flo
     return round(best, 6)  # the target is out of reach: the lowest threshold at the best precision reached
 
 
+def fit_examples(records: list[dict], calibration: Calibration, n: int = 3) -> list[dict]:
+    """A few training sentences with the probability the fit gives them, computed over the whole design matrix
+    at once (the fit's form, not :meth:`Calibration.probability`): the highest, the lowest and the nearest to
+    0.5. Stored beside the model, they let a test check that the run-time form gives the same values."""
+    x, _, _ = _design(records, calibration.hard_rules)
+    margin = np.clip((x - calibration.mean) / calibration.scale @ calibration.coef + calibration.intercept, -50, 50)
+    probabilities = np.round(1.0 / (1.0 + np.exp(-margin)), 6)
+    picked = dict.fromkeys([int(np.argmax(probabilities)), int(np.argmin(probabilities))])
+    picked.update(dict.fromkeys(int(k) for k in np.argsort(np.abs(probabilities - 0.5), kind="stable")[:n]))
+    return [
+        {"values": dict(zip(FEATURES, map(float, x[k]))), "probability": float(probabilities[k])}
+        for k in list(picked)[:n]
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.citations.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"store the fitted calibration in {DEFAULT_PATH}")
@@ -273,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = {
         **final.to_dict(),
         "threshold": threshold,
+        "examples": fit_examples(records, final),
         "trained_on": list(TRAINING_FILES),
         "n_claims": len(records),
         "cross_validated": cv,

@@ -4,9 +4,10 @@ The rules of :mod:`nlp.citations.rules` refuse what they can name (a contradicti
 the cited texts do not hold, a count of sources); whether the rest of the sentence is *said* by the cited
 texts is a matter of degree (aligned words, closeness in meaning, unsupported parts). Hand thresholds on
 those degrees did not generalise to claims nobody had read (precision 0.61 on ``heldout3_claims.csv``), so
-a logistic regression over :data:`FEATURES` decides instead, fitted on five hand-labelled claim files by
-:mod:`nlp.citations.calibrate` and stored as a small JSON (:data:`DEFAULT_PATH`). At run time this is a
-dot product in numpy: deterministic, no scikit-learn.
+a logistic regression over :data:`FEATURES` decides instead, fitted on the hand-labelled claim files by
+:mod:`nlp.citations.calibrate` (ten since v10; v10 compared it with softened rules, interactions and boosted trees
+out of fold, :mod:`nlp.citations.compare`, and kept it) and stored as a small JSON (:data:`DEFAULT_PATH`). At run
+time this is a dot product in numpy: deterministic, no scikit-learn.
 """
 
 from __future__ import annotations
@@ -312,6 +313,10 @@ class Calibration:
         unknown = set(data["hard_rules"]) - set(RULE_KINDS)
         if unknown:
             raise ValueError(f"calibration file: unknown hard rules {sorted(unknown)}")
+        if not all(np.isfinite(a).all() for a in arrays) or (arrays[1] <= 0).any():
+            raise ValueError("calibration file: mean, scale and coef must be finite, scale positive")
+        if not 0 <= float(data["threshold"]) <= 1:
+            raise ValueError("calibration file: the threshold is a probability, between 0 and 1")
         mean, scale, coef = arrays
         hard_rules = frozenset(data["hard_rules"])
         return cls(features, mean, scale, coef, float(data["intercept"]), float(data["threshold"]), hard_rules)

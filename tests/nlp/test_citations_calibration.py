@@ -2,11 +2,13 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from nlp.citations import CALIBRATION_REFUSAL, check_text
-from nlp.citations.calibrate import TRAINING_FILES
+from nlp.citations.calibrate import TRAINING_FILES, choose_threshold
 from nlp.citations.calibration import DEFAULT_PATH, FEATURES, FREE, INCREASING, Calibration, load_calibration
+from nlp.citations.compare import frontier
 
 
 def verdict(text, scope):
@@ -30,9 +32,10 @@ def test_the_shipped_calibration_loads_with_one_signed_coefficient_per_feature()
 
 def test_the_stored_file_says_how_it_was_fitted_and_measured():
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    assert data["trained_on"] == ["dev_citations", "heldout", *(f"heldout{n}" for n in range(2, 9))]
-    assert "heldout9" not in json.dumps(data)  # the last set written apart in session 11 is measured, never trained on
-    assert not any("heldout9" in str(path) for path in TRAINING_FILES.values())  # nor listed to be
+    assert data["trained_on"] == ["dev_citations", "heldout", *(f"heldout{n}" for n in range(2, 10))]
+    assert "heldout10" not in json.dumps(data)  # the set written apart in session 13 is measured, never trained on
+    assert not any("heldout10" in str(path) for path in TRAINING_FILES.values())  # nor listed to be
+    assert list(TRAINING_FILES) == data["trained_on"]  # control: the listed files are the ones the file names
     assert set(data["cross_validated"]) == {"all", *data["trained_on"]}
 
 
@@ -94,6 +97,25 @@ def test_a_calibration_file_of_other_features_is_refused():
         Calibration.from_dict({**data, "features": data["features"][:-1]})
     with pytest.raises(ValueError, match="unknown hard rules"):
         Calibration.from_dict({**data, "hard_rules": ["negation", "tone"]})
+    with pytest.raises(ValueError, match="one value per feature"):
+        Calibration.from_dict({**data, "coef": data["coef"][:-1]})
+    with pytest.raises(ValueError, match="scale positive"):
+        Calibration.from_dict({**data, "scale": [0.0, *data["scale"][1:]]})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Calibration.from_dict({**data, "threshold": 73.4})
+    assert Calibration.from_dict(data).threshold == data["threshold"]  # control: the file as stored loads
+
+
+def test_the_run_time_probability_is_the_fits_on_stored_training_sentences():
+    # calibrate.py stores a few training sentences with the probability its batch computation gave them (v10)
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    examples = data["examples"]
+    assert len(examples) == 3 and all(set(e["values"]) == set(FEATURES) for e in examples)
+    calibration = load_calibration()
+    for example in examples:
+        assert calibration.probability(example["values"]) == example["probability"]
+    probabilities = sorted(e["probability"] for e in examples)
+    assert probabilities[0] < 0.01 and probabilities[-1] > 0.99  # control: they span refused and verified
 
 
 # v6 (session 9): faithful extracts and the rules that misfired on them.
@@ -212,3 +234,15 @@ def test_tout_comme_is_no_quantifier():
     assert "« tout »" not in s.reason, s.reason
     s = verdict("Tous les participants jugent le tutorat des apprentis une bonne initiative [#4].", scope)  # control
     assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason
+
+
+def test_the_comparisons_frontier_is_the_thresholds_rule():
+    # nlp.citations.compare reads the frontier as calibrate.choose_threshold picks the operating point (v10)
+    probabilities = np.array([0.9, 0.8, 0.8, 0.7, 0.6, 0.0])
+    labels = np.array([1, 1, 0, 1, 0, 1])
+    records = [{"label": int(y)} for y in labels]
+    assert frontier(probabilities, labels, 0.75) == (0.75, 0.7, 0.75)  # 3 of 4 accepted are supported, of 4
+    assert choose_threshold(records, probabilities, 0.75) == 0.7
+    assert frontier(probabilities, labels, 0.8) == (0.25, 0.9, 1.0)  # control: a stricter target, a higher threshold
+    assert choose_threshold(records, probabilities, 0.8) == 0.9
+    assert frontier(probabilities, np.zeros(6, dtype=int), 0.5) == (0.0, 1.0, 1.0)  # unreachable
