@@ -1,0 +1,86 @@
+"""Usability pass 5: the moderator's assistant journeys as a moderator walks them (issue 20)."""
+
+from contrib.assistant import scopes
+from contrib.assistant import services as assistant
+from contrib.models import ActorType, MessageKind, Role
+
+NBSP = "\u00a0"
+
+FUNDING = [
+    (
+        "Les formations des publics fragiles manquent de financement : le reste à charge du CPF les exclut.",
+        "training_org",
+    ),
+    ("Le financement des formations pour les publics fragiles doit devenir pluriannuel.", "training_org"),
+    ("Côté OPCO, les enveloppes pour les entreprises de 50 salariés sont épuisées dès le printemps.", "funder"),
+    ("La Région prépare des réunions par bassin avec les organismes avant les appels d'offres.", "funder"),
+    ("La VAE demande un accompagnement humain que personne ne prend en charge.", "trainer"),
+]
+
+
+def _scene(factory):
+    process = factory.process(slug="pessac")
+    moderator = factory.user(Role.MODERATOR)
+    contributions = [factory.contribution(process, text=text, actor_type=ActorType(actor)) for text, actor in FUNDING]
+    scope = scopes.resolve_scope(process, "selection", ",".join(str(c.id) for c in contributions))
+    return process, moderator, contributions, scope
+
+
+def _ask(process, scope, moderator, question):
+    return assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator, question=question)
+
+
+def test_the_engines_own_words_keep_their_guillemets_with_them(app, factory):
+    """« Contributions de type « Financeur… » : » is the engine's own text: no plain space inside « »."""
+    process, moderator, _, scope = _scene(factory)
+    _ask(process, scope, moderator, "Comment financer les formations des publics fragiles ?")
+    follow_up = _ask(process, scope, moderator, "Et les financeurs, qu'en disent-ils ?")
+    own = [s["text"] for s in follow_up.content["segments"] if s["kind"] != "phrase"]
+    quoted = [text for text in own if "«" in text]
+    assert quoted, f"control: the engine quoted something ({own})"
+    assert all("« " not in text and " »" not in text for text in own), quoted
+    assert all(f"«{NBSP}" in text and f"{NBSP}»" in text for text in quoted)
+
+
+def test_the_funders_follow_up_is_answered_from_the_funders(app, factory):
+    process, moderator, contributions, scope = _scene(factory)
+    _ask(process, scope, moderator, "Comment financer les formations des publics fragiles ?")
+    follow_up = _ask(process, scope, moderator, "Et les financeurs, qu'en disent-ils ?")
+    cited = {i for s in follow_up.content["segments"] if s["status"] == "verifiee" for i in s["citations"]}
+    assert cited and cited <= {contributions[2].id, contributions[3].id}
+    assert follow_up.content["n_sources"] == len(cited)
+
+
+def test_a_draft_prefills_the_proposal_with_its_constat_and_proposition_parts():
+    segments = [
+        {"kind": "titre", "section": "titre", "status": "structure", "text": "Financements", "citations": []},
+        {"kind": "liaison", "section": "texte", "status": "structure", "text": "Constat :", "citations": []},
+        {"kind": "phrase", "section": "texte", "status": "verifiee", "text": "Les OPCO paient tard.", "citations": [3]},
+        {"kind": "phrase", "section": "texte", "status": "non_soutenue", "text": "Tout va mal.", "citations": [4]},
+        {"kind": "liaison", "section": "texte", "status": "structure", "text": "Proposition :", "citations": []},
+        {"kind": "phrase", "section": "texte", "status": "verifiee", "text": "Payer à 30 jours.", "citations": [3, 5]},
+        {"kind": "statistique", "section": "texte", "status": "structure", "text": "Sources : 2 …", "citations": []},
+        {"kind": "liaison", "section": "arguments", "status": "structure", "text": "Arguments :", "citations": []},
+        {"kind": "phrase", "section": "arguments", "status": "verifiee", "text": "Les OF ferment.", "citations": [5]},
+    ]
+    assert assistant.draft_body(segments) == (
+        "Constat :\nLes OPCO paient tard. [#3]\n\n"
+        "Proposition :\nPayer à 30 jours. [#3, #5]\n\n"
+        "Arguments :\n- Les OF ferment. [#5]"
+    )
+    # A part whose sentences were all refused is not announced with nothing under it.
+    refused = [dict(s, status="non_soutenue") if s["text"] == "Payer à 30 jours." else s for s in segments]
+    assert "Proposition :" not in assistant.draft_body(refused)
+    assert "Constat :" in assistant.draft_body(refused)
+
+
+def test_a_real_draft_keeps_its_parts_in_the_prefilled_text(app, factory, client, auth):
+    process, moderator, _, scope = _scene(factory)
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+    body = draft.content["body"]
+    assert body.startswith("Constat :\n"), body
+    lines = [line for line in body.splitlines() if line and line not in ("Constat :", "Proposition :", "Arguments :")]
+    assert lines and all(line.endswith("]") for line in lines), body
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle?brouillon={draft.id}").text
+    assert "Constat :\n" in page
