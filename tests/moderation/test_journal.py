@@ -77,9 +77,9 @@ def test_acts_read_as_sentences_with_readable_differences(client, auth, scene):
     html = client.get("/moderation/journal").text
     assert (
         f"Sophie a fusionné les contributions n° {ids[0]}, {ids[1]} et {ids[2]} dans la nouvelle proposition "
-        f"n° {proposal.id} « Été apprenant »." in html
+        f"n° {proposal.id} «\u00a0Été apprenant\u00a0»." in html
     )
-    assert f"Sophie a modifié le texte de la proposition n° {proposal.id} « Été apprenant »." in html
+    assert f"Sophie a modifié le texte de la proposition n° {proposal.id} «\u00a0Été apprenant\u00a0»." in html
     assert 'Un été <ins><span class="visually-hidden">[ajouté : </span>entier' in html
     assert f"Karim a masqué la contribution n° {scene['elsewhere'].id}." in html
     assert "Motif du masquage" in html and "Propos « hors sujet »" in html
