@@ -43,7 +43,7 @@ def test_the_edit_and_split_forms_have_their_own_ids_so_each_label_leads_to_its_
 
 
 def test_a_citation_of_two_sources_reads_as_two_separate_links(client, auth, proposal):
-    process, moderator, created, ids = proposal
+    _, moderator, created, ids = proposal
     auth.login(moderator)
     page = client.get(f"/propositions/{created.id}").text
     assert f"n° {ids[0]}</a>" in page and f"n° {ids[1]}</a>" in page
