@@ -32,7 +32,7 @@ bp = Blueprint("assistant", __name__)
 
 PAGE = "/moderation/demarches/<slug>/assistant"
 ACTIONS = {"resumer": MessageKind.SUMMARY, "question": MessageKind.ANSWER, "brouillon": MessageKind.DRAFT}
-SCOPE_PARAMETERS = ("groupe", "proposition", "regroupement", "ids")
+SCOPE_PARAMETERS = ("groupe", "proposition", "regroupement", "thematique", "ids")
 
 
 def _scope_args(source) -> dict:
@@ -82,6 +82,7 @@ def _render(process, scope, scope_args, form, status=200):
         shows_verified=shows_verified,
         reference=assistant_quality.REFERENCE,
         considered=lambda message: _considered(message, scope),
+        themes=scopes.theme_choices(process) if scope is None else [],
     ), status
 
 

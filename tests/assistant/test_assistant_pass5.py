@@ -1,7 +1,10 @@
 """Usability pass 5: the moderator's assistant journeys as a moderator walks them (issue 20)."""
 
+import re
+
 from contrib.assistant import scopes
 from contrib.assistant import services as assistant
+from contrib.extensions import db
 from contrib.models import ActorType, MessageKind, Role
 
 NBSP = "\u00a0"
@@ -84,3 +87,42 @@ def test_a_real_draft_keeps_its_parts_in_the_prefilled_text(app, factory, client
     auth.login(moderator)
     page = client.get(f"/moderation/demarches/{process.slug}/propositions/nouvelle?brouillon={draft.id}").text
     assert "Constat :\n" in page
+
+
+def test_each_source_of_a_draft_has_its_box_and_text_on_one_line(app, factory, client, auth):
+    process, moderator, contributions, scope = _scene(factory)
+    assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+    auth.login(moderator)
+    ids = ",".join(str(c.id) for c in contributions)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={ids}").text
+    boxes = re.findall(r'<div([^>]*)><input type="checkbox" name="ids"', page)
+    assert len(boxes) == len(contributions), "control: every source is listed"
+    assert all('class="check-row"' in attributes for attributes in boxes), boxes
+
+
+def test_the_assistant_opens_on_a_theme_without_typing_numbers(app, factory, client, auth):
+    process, moderator, contributions, _ = _scene(factory)
+    other_theme = process.themes[1]
+    elsewhere = factory.contribution(process, text="Former les tuteurs en entreprise.", theme_id=other_theme.id)
+    hidden = factory.contribution(process, text="Un texte masqué sur le financement.")
+    hidden.hidden_at = hidden.created_at
+    db.session.commit()
+    auth.login(moderator)
+    chooser = client.get(f"/moderation/demarches/{process.slug}/assistant").text
+    theme = process.themes[0]
+    assert f'/assistant?thematique={theme.id}">{theme.name}</a> (5 contributions)' in chooser
+    assert f'thematique={other_theme.id}">{other_theme.name}</a> (1 contribution)' in chooser
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?thematique={theme.id}")
+    assert page.status_code == 200
+    assert f"Thématique «\u00a0{theme.name}\u00a0»</strong> : 5 contributions visibles." in page.text
+    scope = scopes.resolve_scope(process, "thematique", str(theme.id))
+    assert set(scope.ids) == {c.id for c in contributions}, "the theme's visible contributions only"
+    assert elsewhere.id not in scope.ids and hidden.id not in scope.ids
+    summary = client.post(
+        f"/moderation/demarches/{process.slug}/assistant",
+        data={"thematique": str(theme.id), "action": "resumer"},
+    )
+    assert summary.status_code == 302
+    assert client.get(summary.headers["Location"]).text.count('class="assistant-message"') == 1
+    unknown = client.get(f"/moderation/demarches/{process.slug}/assistant?thematique=99999")
+    assert unknown.status_code == 404 and "Thématique introuvable" in unknown.text
