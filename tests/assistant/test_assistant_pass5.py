@@ -126,3 +126,15 @@ def test_the_assistant_opens_on_a_theme_without_typing_numbers(app, factory, cli
     assert client.get(summary.headers["Location"]).text.count('class="assistant-message"') == 1
     unknown = client.get(f"/moderation/demarches/{process.slug}/assistant?thematique=99999")
     assert unknown.status_code == 404 and "Thématique introuvable" in unknown.text
+
+
+def test_an_answer_that_found_nothing_does_not_say_it_is_founded_on_zero_contributions(app, factory, client, auth):
+    process, moderator, contributions, scope = _scene(factory)
+    nothing = _ask(process, scope, moderator, "Que pensent-ils du football professionnel ?")
+    found = _ask(process, scope, moderator, "Comment financer les formations des publics fragiles ?")
+    assert nothing.content["n_sources"] == 0 and found.content["n_sources"] > 0, "control: one of each"
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert "fondée sur 0 contribution" not in page
+    assert "Aucune contribution citée par une phrase vérifiée (sur 5 dans la sélection)." in page
+    assert f"Réponse fondée sur {found.content['n_sources']} contribution" in page
