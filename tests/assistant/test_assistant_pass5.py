@@ -110,8 +110,8 @@ def test_the_assistant_opens_on_a_theme_without_typing_numbers(app, factory, cli
     auth.login(moderator)
     chooser = client.get(f"/moderation/demarches/{process.slug}/assistant").text
     theme = process.themes[0]
-    assert f'/assistant?thematique={theme.id}">{theme.name}</a> (5 contributions)' in chooser
-    assert f'thematique={other_theme.id}">{other_theme.name}</a> (1 contribution)' in chooser
+    assert f'/assistant?thematique={theme.id}">{theme.name} (5&nbsp;contributions)</a>' in chooser
+    assert f'thematique={other_theme.id}">{other_theme.name} (1&nbsp;contribution)</a>' in chooser
     page = client.get(f"/moderation/demarches/{process.slug}/assistant?thematique={theme.id}")
     assert page.status_code == 200
     assert f"Thématique «\u00a0{theme.name}\u00a0»</strong> : 5 contributions visibles." in page.text
@@ -129,7 +129,7 @@ def test_the_assistant_opens_on_a_theme_without_typing_numbers(app, factory, cli
 
 
 def test_an_answer_that_found_nothing_does_not_say_it_is_founded_on_zero_contributions(app, factory, client, auth):
-    process, moderator, contributions, scope = _scene(factory)
+    process, moderator, _, scope = _scene(factory)
     nothing = _ask(process, scope, moderator, "Que pensent-ils du football professionnel ?")
     found = _ask(process, scope, moderator, "Comment financer les formations des publics fragiles ?")
     assert nothing.content["n_sources"] == 0 and found.content["n_sources"] > 0, "control: one of each"
