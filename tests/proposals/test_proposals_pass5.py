@@ -48,3 +48,24 @@ def test_a_citation_of_two_sources_reads_as_two_separate_links(client, auth, pro
     page = client.get(f"/propositions/{created.id}").text
     assert f"n° {ids[0]}</a>" in page and f"n° {ids[1]}</a>" in page
     assert '</span><span class="citation">' not in page, "two citations glued together: « [n° 1][n° 2] »"
+
+
+def test_a_contributions_guillemets_keep_their_word_in_its_preview_and_in_the_sources_table(client, auth, factory):
+    process = factory.process(slug="merignac")
+    moderator = factory.user(Role.MODERATOR)
+    quoted = factory.contribution(process, text="Une part « accompagnement » dans chaque marché public.")
+    created = proposals.create_from_contributions(
+        process.id,
+        [quoted.id],
+        "Accompagner",
+        f"Une part pour l'accompagnement. [#{quoted.id}]",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+        citation_reason="Test.",
+    )
+    auth.login(moderator)
+    for url in (f"/propositions/{created.id}", f"/moderation/demarches/{process.slug}/propositions/{created.id}"):
+        page = client.get(url).text
+        assert "«\u00a0accompagnement\u00a0»" in page, url
+        assert "« accompagnement »" not in page, url
