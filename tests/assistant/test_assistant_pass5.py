@@ -138,3 +138,13 @@ def test_an_answer_that_found_nothing_does_not_say_it_is_founded_on_zero_contrib
     assert "fondée sur 0 contribution" not in page
     assert "Aucune contribution citée par une phrase vérifiée (sur 5 dans la sélection)." in page
     assert f"Réponse fondée sur {found.content['n_sources']} contribution" in page
+
+
+def test_the_embedded_engine_has_one_name_on_the_page(app, factory, client, auth):
+    """The page's introduction says « moteur intégré »; each message said « moteur embarqué »."""
+    process, moderator, _, scope = _scene(factory)
+    assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    assert 'class="assistant-message"' in page, "control: a message is shown"
+    assert "moteur embarqué" not in page and "· moteur intégré ·" in page
