@@ -6,6 +6,7 @@ from contrib.assistant import scopes
 from contrib.assistant import services as assistant
 from contrib.extensions import db
 from contrib.models import ActorType, MessageKind, Role
+from contrib.proposals import services as proposals
 
 NBSP = "\u00a0"
 
@@ -148,3 +149,22 @@ def test_the_embedded_engine_has_one_name_on_the_page(app, factory, client, auth
     page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
     assert 'class="assistant-message"' in page, "control: a message is shown"
     assert "moteur embarqué" not in page and "· moteur intégré ·" in page
+
+
+def test_a_drafts_source_already_in_a_proposal_is_shown_but_not_ticked(app, factory, client, auth):
+    """Ticked, it made « Créer la proposition » fail after the moderator had read and edited the draft."""
+    process, moderator, _, scope = _scene(factory)
+    draft = assistant.generate_message(process, scope, MessageKind.DRAFT, actor=moderator)
+    kept = draft.content["ids"]
+    assert len(kept) >= 2, "control: the draft keeps several sources"
+    taken, free = kept[0], kept[1]
+    earlier = proposals.create_from_contributions(
+        process.id, [taken], "Déjà faite", "Texte.", [process.themes[0].id], "medium", moderator=moderator
+    )
+    auth.login(moderator)
+    page = client.get(f"/moderation/demarches/{process.slug}/assistant?ids={','.join(map(str, scope.ids))}").text
+    box = re.search(rf'<input type="checkbox" name="ids" value="{taken}"[^>]*>', page).group()
+    assert "disabled" in box and "checked" not in box
+    assert f"déjà dans la proposition n°&nbsp;{earlier.id}" in page
+    assert "checked" in re.search(rf'<input type="checkbox" name="ids" value="{free}"[^>]*>', page).group()
+    assert "1 des sources gardées par le brouillon est déjà dans une autre proposition" in page
