@@ -228,7 +228,10 @@ class _Answering(_Summary):
         stems, words, actors = self._terms(question)
         among = bool(_AMONG_PREVIOUS.search(question))
         if not history or not (among or _ELLIPTIC.search(question) or len(stems) + bool(actors) <= 1):
-            return _Subject(stems, words, actors, None, (question,), False)
+            # "Lesquelles parlent de la VAE ?": the encoder reads its subject, not "parlent" (which it matched
+            # with "Les OPCO en parlent beaucoup…").
+            asked = " ".join(words + _related(stems)) if among and stems else question
+            return _Subject(stems, words, actors, None, (asked,), False)
         previous = self._subject(history[-1], history[:-1])
         if among and stems:
             answered = self._answered(previous)

@@ -57,3 +57,12 @@ def test_lesquelles_after_an_answer_that_found_nothing_searches_the_whole_select
     assert _texts(among)[0].startswith("La question précédente n'avait trouvé aucune contribution")
     assert _cited(among) == {5}
     assert not any(t.startswith("Parmi les 0") for t in _texts(among))
+
+
+def test_lesquelles_asked_first_reads_its_subject_not_the_verb_parler():
+    texts = {**TEXTS, 7: "Les OPCO en parlent beaucoup mais en financent peu."}
+    synthesizer = ExtractiveSynthesizer().fit(list(texts), list(texts.values()))
+    alone = synthesizer.answer("Lesquelles parlent de la VAE ?")
+    assert _cited(alone) == {5}, _texts(alone)
+    # Control: the same sentence answers a question on what it says.
+    assert 7 in _cited(synthesizer.answer("Que disent-ils des OPCO ?"))
