@@ -1,5 +1,6 @@
 """What the assistant reads: a *scope* of visible contributions of one process (a duplicate group, a
-proposal's sources, a cluster, a hand-made selection), its conversation and the moderator's previous questions."""
+proposal's sources, a cluster, a theme, a hand-made selection), its conversation and the moderator's previous
+questions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from contrib.assistant.protocol import MAX_HISTORY, Scope, Turn
 from contrib.clustering import services as clustering
 from contrib.core.errors import InvalidInput, NotFound
+from contrib.core.french import unbroken_guillemets
 from contrib.core.ids import parse_id
 from contrib.core.permissions import require_role
 from contrib.duplicates import services as duplicates
@@ -46,17 +48,17 @@ def check_moderator(user: User | None) -> None:
 
 
 def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeRef:
-    """Turn ``?groupe=12`` / ``?proposition=4`` / ``?regroupement=7:c3`` / ``?ids=1,2,3`` into a scope of
-    visible contributions.
+    """Turn ``?groupe=12`` / ``?proposition=4`` / ``?regroupement=7:c3`` / ``?thematique=5`` / ``?ids=1,2,3``
+    into a scope of visible contributions.
 
-    Raises InvalidInput for an unknown kind or an empty selection, NotFound for an unknown group
-    or proposal (or one of another process).
+    Raises InvalidInput for an unknown kind or an empty selection, NotFound for an unknown group,
+    proposal or theme (or one of another process).
     """
     try:
         scope_kind = ScopeKind(kind)
     except ValueError:
         raise InvalidInput(
-            "Choisissez ce que l'assistant doit lire : un groupe de doublons, une proposition "
+            "Choisissez ce que l'assistant doit lire : une thématique, un groupe de doublons, une proposition "
             "ou une sélection de contributions."
         ) from None
     if scope_kind is ScopeKind.CLUSTER:
@@ -71,6 +73,17 @@ def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeR
         number = _number(ref, "groupe")
         group = duplicates.get_group(number, process_id=process.id)
         ids, key, label = group.contribution_ids, f"groupe:{number}", f"Groupe de doublons n° {number}"
+    elif scope_kind is ScopeKind.THEME:
+        number = _number(ref, "thématique")
+        theme = next((theme for theme in process.themes if theme.id == number), None)
+        if theme is None:
+            raise NotFound("Thématique introuvable dans cette démarche.")
+        ids = _theme_ids(process.id, theme.id)
+        if len(ids) > MAX_SCOPE:
+            raise InvalidInput(
+                f"Cette thématique compte plus de {MAX_SCOPE} contributions : ouvrez l'assistant sur un regroupement."
+            )
+        key, label = f"thematique:{number}", f"Thématique « {theme.name} »"
     elif scope_kind is ScopeKind.PROPOSAL:
         number = _number(ref, "proposition")
         proposal = db.session.get(Proposal, number)
@@ -88,7 +101,33 @@ def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeR
     visible = _visible_ids(process.id, ids)
     if not visible:
         raise InvalidInput("Cette sélection ne contient aucune contribution visible de la démarche.")
-    return ScopeRef(scope_kind, key, tuple(visible), label)
+    return ScopeRef(scope_kind, key, tuple(visible), unbroken_guillemets(label))
+
+
+def _theme_ids(process_id: int, theme_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            db.select(Contribution.id).where(
+                Contribution.process_id == process_id,
+                Contribution.theme_id == theme_id,
+                Contribution.hidden_at.is_(None),
+            )
+        )
+    )
+
+
+def theme_choices(process: Process) -> list[tuple[int, str, int]]:
+    """(theme id, name, visible contributions) of each of the process's themes that has some, in their order:
+    the assistant opens on one of them without the moderator typing numbers."""
+    counts = dict(
+        db.session.execute(
+            db.select(Contribution.theme_id, db.func.count(Contribution.id))
+            .where(Contribution.process_id == process.id, Contribution.hidden_at.is_(None))
+            .group_by(Contribution.theme_id)
+        ).all()
+    )
+    themes = sorted(process.themes, key=lambda theme: (theme.position, theme.id))
+    return [(theme.id, theme.name, counts[theme.id]) for theme in themes if counts.get(theme.id)]
 
 
 def _number(ref: str | None, what: str) -> int:

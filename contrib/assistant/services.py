@@ -27,6 +27,7 @@ from contrib.assistant.protocol import EMBEDDED, LLMSettings
 from contrib.assistant.scopes import ScopeRef, check_moderator, conversation_for, history_of, load_scope
 from contrib.core import audit, undo
 from contrib.core.errors import NotFound
+from contrib.core.french import unbroken_guillemets
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -88,6 +89,7 @@ def stream(
         elif event == "segment":
             segments.append(value)
         elif event == "notice":
+            value = unbroken_guillemets(value)
             notices.append(value)
         yield event, value
     message = _store(
@@ -175,18 +177,29 @@ def _store(process, scope, kind, question, segments, notices, engine, duration_m
     return message
 
 
+# The parts of a draft kept in the proposal's text, each as a heading line when a verified sentence follows it.
+DRAFT_PARTS = ("Constat :", "Proposition :")
+
+
 def draft_body(segments: list[dict]) -> str:
-    """The proposal text prefilled from a draft: verified sentences only, with their citations."""
-    lines: list[str] = []
+    """The proposal text prefilled from a draft: verified sentences only, with their citations, under the
+    draft's parts (« Constat : », « Proposition : », « Arguments : »), one sentence a line, a blank line
+    between parts: the proposal's page, the plaidoyer and its exports show each line as a paragraph."""
+    parts: list[tuple[str | None, list[str]]] = [(None, [])]
     arguments: list[str] = []
     for s in segments:
-        if s["kind"] != "phrase" or s["status"] != "verifiee":
+        if s["kind"] != "phrase":
+            if s["kind"] == "liaison" and s["section"] != "arguments" and s["text"] in DRAFT_PARTS:
+                parts.append((s["text"], []))
+            continue
+        if s["status"] != "verifiee":
             continue
         sentence = f"{s['text']} [{', '.join(f'#{i}' for i in s['citations'])}]"
-        (arguments if s["section"] == "arguments" else lines).append(sentence)
+        (arguments if s["section"] == "arguments" else parts[-1][1]).append(sentence)
     if arguments:
-        lines += ["", "Arguments :"] + [f"- {a}" for a in arguments]
-    return "\n".join(lines)
+        parts.append(("Arguments :", [f"- {a}" for a in arguments]))
+    blocks = ["\n".join(([heading] if heading else []) + lines) for heading, lines in parts if lines]
+    return "\n\n".join(blocks)
 
 
 def get_draft(message_id: int, process_id: int) -> AssistantMessage:

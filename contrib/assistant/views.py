@@ -26,13 +26,14 @@ from contrib.core.errors import ContribError
 from contrib.core.permissions import role_required
 from contrib.models import MessageKind, Role
 from contrib.processes import services as processes
+from contrib.proposals import services as proposals
 from nlp.citations import STATUS_LABELS
 
 bp = Blueprint("assistant", __name__)
 
 PAGE = "/moderation/demarches/<slug>/assistant"
 ACTIONS = {"resumer": MessageKind.SUMMARY, "question": MessageKind.ANSWER, "brouillon": MessageKind.DRAFT}
-SCOPE_PARAMETERS = ("groupe", "proposition", "regroupement", "ids")
+SCOPE_PARAMETERS = ("groupe", "proposition", "regroupement", "thematique", "ids")
 
 
 def _scope_args(source) -> dict:
@@ -59,7 +60,8 @@ def _render(process, scope, scope_args, form, status=200):
     conversation = scopes.conversation_for(process, scope) if scope else None
     messages = conversation.messages if conversation else []
     cited = {i for m in messages for s in m.content.get("segments", []) for i in s.get("citations", [])}
-    cited |= {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
+    considered = {i for m in messages if m.kind is MessageKind.DRAFT for i in _considered(m, scope)}
+    cited |= considered
     jobs = assistant_jobs.active_jobs(process.id, scope.key) if scope else []
     shows_verified = any(
         s.get("kind") == "phrase" and s.get("status") == "verifiee"
@@ -82,6 +84,9 @@ def _render(process, scope, scope_args, form, status=200):
         shows_verified=shows_verified,
         reference=assistant_quality.REFERENCE,
         considered=lambda message: _considered(message, scope),
+        themes=scopes.theme_choices(process) if scope is None else [],
+        # A draft's source already feeding a proposal cannot join another: shown, not ticked.
+        taken=proposals.taken_by(considered),
     ), status
 
 

@@ -26,6 +26,7 @@ class ScopeKind(LabelledEnum):
     PROPOSAL = ("proposition", "Sources d'une proposition")
     SELECTION = ("selection", "Sélection de contributions")
     CLUSTER = ("regroupement", "Regroupement")  # wired when clustering runs land
+    THEME = ("thematique", "Thématique")  # every visible contribution of one of the process's themes
 
 
 class MessageKind(LabelledEnum):

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from contrib.core.french import count
+from contrib.core.french import count, unbroken_guillemets
 from contrib.core.text_diff import highlight_differences
 from contrib.core.undo import REDO_SUFFIX, UNDO_SUFFIX, label_of
 from contrib.models import (
@@ -170,7 +170,8 @@ def sentence(entry: AuditEntry, names: Any) -> Markup:
     if template is None:  # an action from an older version of the code
         template = "{actor} : " + label_of(entry.action) + "."
     facts = Facts(entry, names)
-    return Markup(template).format(**{name: facts.value(name) for name in placeholders(template)})
+    # Names come quoted (« Rencontre de Pessac »): each guillemet keeps its word on the same line.
+    return unbroken_guillemets(Markup(template).format(**{name: facts.value(name) for name in placeholders(template)}))
 
 
 def number_list(ids: list[int], singular: str, plural: str) -> str:

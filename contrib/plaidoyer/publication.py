@@ -118,6 +118,12 @@ def paragraphs(text: str | None) -> list[str]:
     return [paragraph.strip() for paragraph in (text or "").split("\n\n") if paragraph.strip()]
 
 
+def proposal_paragraphs(text: str | None) -> list[str]:
+    """A proposal's text, one paragraph a line, as its own page shows it: a draft's « Constat : » and each of
+    its sentences stay on their own line in the exports instead of running into one block."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def numbered(content: dict) -> list[tuple[int | None, dict, list[tuple[int, dict]]]]:
     """Sections and proposals with their display numbers, as every export prints them: proposals are
     numbered across the document; an empty section has no number (exports leave it out)."""
@@ -259,7 +265,7 @@ def _item(number: int, proposal: dict, base_url: str | None, quoted: set[int]) -
         number=number,
         title=proposal["title"],
         anchor=f"proposition-{number}",
-        paragraphs=tuple(paragraphs(cited_text(proposal["text"], set(ids), space=NBSP))),
+        paragraphs=tuple(proposal_paragraphs(cited_text(proposal["text"], set(ids), space=NBSP))),
         provenance=provenance_line(proposal["provenance"]),
         source_ids=ids,
         sources=sources_label(list(ids)),

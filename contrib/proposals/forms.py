@@ -10,11 +10,12 @@ CITATION_HINT = (
 )
 
 
-def citation_reason_field():
+def citation_reason_field(**kwargs):
     return TextAreaField(
         "Motif pour garder les phrases non vérifiées",
         description="À remplir seulement si l'enregistrement signale des phrases que leurs sources "
         "ne soutiennent pas et que vous gardez telles quelles (500 caractères au plus).",
+        **kwargs,
     )
 
 
@@ -46,9 +47,12 @@ class MergeForm(VersionedForm):
 
 
 class SplitForm(VersionedForm):
-    title = StringField("Titre de la nouvelle proposition")
-    text = TextAreaField("Texte de la nouvelle proposition", description=CITATION_HINT)
-    citation_reason = citation_reason_field()
+    """Shown on the same page as :class:`EditForm`: same field names, so its own ids (a label must not lead to
+    the other form's box, nor an error summary's link)."""
+
+    title = StringField("Titre de la nouvelle proposition", id="scinder-title")
+    text = TextAreaField("Texte de la nouvelle proposition", description=CITATION_HINT, id="scinder-text")
+    citation_reason = citation_reason_field(id="scinder-citation_reason")
 
 
 class EditForm(VersionedForm):

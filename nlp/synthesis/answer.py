@@ -96,6 +96,7 @@ class _Subject:
     ideas: tuple[int, ...] | None  # restricted to the previous answer's ideas ("Lesquelles…")
     questions: tuple[str, ...]  # the question and the previous ones it carries, for the encoder
     carried: bool
+    widened: bool = False  # "Lesquelles…" after an answer that found nothing: the whole scope is searched
 
 
 def _related(stems: Sequence[str]) -> list[str]:
@@ -128,8 +129,17 @@ class _Answering(_Summary):
         ideas = list(range(len(self.ideas_))) if subject.ideas is None else list(subject.ideas)
         intro: list[Segment] = []
         if subject.ideas is not None:
+            answered = self._counts(ideas)
             intro.append(
-                Segment("liaison", f"Parmi les {self._counts(ideas)} qui répondaient à la question précédente :")
+                Segment("liaison", f"Parmi les contributions qui répondaient à la question précédente ({answered}) :")
+            )
+        elif subject.widened:
+            intro.append(
+                Segment(
+                    "liaison",
+                    "La question précédente n'avait trouvé aucune contribution : la recherche porte sur toute la "
+                    "sélection.",
+                )
             )
         if subject.actors:
             ideas = [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
@@ -153,14 +163,36 @@ class _Answering(_Summary):
                     tuple(i for idea in ideas for i in self.ideas_[idea]),
                 )
         ranked = self._retrieve(subject, ideas, min_score) if subject.stems else []
+        if not ranked and subject.actors and subject.carried:
+            # "Et les financeurs, qu'en disent-ils ?" when none of them speaks of the previous subject: say so,
+            # then what they do say, rather than a bare "ne répondent pas".
+            summary = self.summary(ideas=ideas)
+            return Synthesis(
+                (
+                    *intro[:-1],
+                    Segment(
+                        "liaison",
+                        f"Aucune contribution de type « {' ; '.join(sorted(subject.actors))} » ne parle de "
+                        f"« {' '.join(subject.words)} ». Ce qu'elles disent :",
+                    ),
+                    *summary.segments,
+                ),
+                summary.n_contributions,
+                summary.n_ideas,
+                summary.topic_ids,
+                tuple(i for idea in ideas for i in self.ideas_[idea]),
+                subject=" ".join(subject.words),
+            )
         if not ranked:
             return Synthesis((*intro, Segment("liaison", NO_ANSWER)), subject=" ".join(subject.words))
         relevant = list(dict.fromkeys(self.sentences_[r].idea for _, r in ranked))
         picks = self._pick(ranked, n_sentences, set(), candidate_ideas=relevant, redundancy=0.6)
         if not picks:
             return Synthesis((*intro, Segment("liaison", NO_ANSWER)), subject=" ".join(subject.words))
-        drawn = tuple(i for idea in relevant for i in self.ideas_[idea])
         cited = {i for s in picks for i in s.citations}
+        # A sentence is cited to every contribution that says it (a copy in another idea too): those count as
+        # drawn on, so "tirée de N contributions … dont k citées" never has k > N.
+        drawn = tuple(dict.fromkeys([*(i for idea in relevant for i in self.ideas_[idea]), *sorted(cited)]))
         head = "Ce que disent les contributions à ce sujet :"
         if subject.carried:
             head = f"Ce que disent les contributions sur « {' '.join(subject.words)} » :"
@@ -196,18 +228,21 @@ class _Answering(_Summary):
         stems, words, actors = self._terms(question)
         among = bool(_AMONG_PREVIOUS.search(question))
         if not history or not (among or _ELLIPTIC.search(question) or len(stems) + bool(actors) <= 1):
-            return _Subject(stems, words, actors, None, (question,), False)
+            # "Lesquelles parlent de la VAE ?": the encoder reads its subject, not "parlent" (which it matched
+            # with "Les OPCO en parlent beaucoup…").
+            asked = " ".join(words + _related(stems)) if among and stems else question
+            return _Subject(stems, words, actors, None, (asked,), False)
         previous = self._subject(history[-1], history[:-1])
         if among and stems:
-            ideas = list(range(len(self.ideas_))) if previous.ideas is None else previous.ideas
-            found = self._retrieve(previous, ideas, self.min_answer_score)
+            answered = self._answered(previous)
             return _Subject(
                 stems,
                 words,
                 actors,
-                tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found)),
-                (question,),
+                answered or None,
+                (" ".join(words + _related(stems)),),
                 False,
+                widened=not answered,
             )
         new = [s for s in stems if s not in previous.stems]
         return _Subject(
@@ -218,6 +253,19 @@ class _Answering(_Summary):
             (question, *previous.questions),
             True,
         )
+
+    def _answered(self, subject: _Subject) -> tuple[int, ...]:
+        """The ideas the answer to ``subject`` drew on, as :meth:`answer` chose them: its actors' ideas only,
+        those whose sentences answer its words (all of the actors' ideas when none does: their summary)."""
+        ideas = list(range(len(self.ideas_))) if subject.ideas is None else list(subject.ideas)
+        if subject.actors:
+            ideas = [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
+        if not subject.stems:
+            return tuple(ideas)
+        found = self._retrieve(subject, ideas, self.min_answer_score)
+        if not found and subject.actors and subject.carried:
+            return tuple(ideas)
+        return tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found))
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
         """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine.

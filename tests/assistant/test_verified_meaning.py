@@ -100,11 +100,13 @@ def test_the_reference_figures_are_the_measured_ones_and_typed_in_no_template():
 
 
 def test_the_summary_s_own_guillemets_never_end_a_line_alone(scene, client, auth):
-    """The engine writes « Aucun avis contraire relevé sur : « Thème » … » with plain spaces; the page joins them."""
+    """The engine writes « Aucun avis contraire relevé sur : « Thème » … » with plain spaces; since usability
+    pass 5 the stored text already keeps them with their word (as the streamed page shows it), and the page too."""
     process, moderator, scope = scene
     message = assistant.generate_message(process, scope, MessageKind.SUMMARY, actor=moderator)
     written = " ".join(s["text"] for s in message.content["segments"])
-    assert "« " in written, "control: the engine's text holds a guillemet followed by a plain space"
+    assert "«\u00a0" in written, "control: the engine's text holds a guillemet"
+    assert "« " not in written and " »" not in written
     auth.login(moderator)
     page = _page(client, process, scope)
     assert "« " not in page and " »" not in page

@@ -103,5 +103,6 @@ def test_the_journal_tells_a_rename_with_the_old_and_the_new_name(demo_run, clie
     auth.login(moderator)
     page = client.get("/moderation/journal").text
     name = moderator.display_name
-    assert f"{name} a renommé le regroupement « {cluster.label} » en « Audits et certification »." in page
-    assert f"{name} a renommé le regroupement « Audits et certification » en « Audits »." in page
+    nb = "\u00a0"  # guillemets keep their words (usability pass 5)
+    assert f"{name} a renommé le regroupement «{nb}{cluster.label}{nb}» en «{nb}Audits et certification{nb}»." in page
+    assert f"{name} a renommé le regroupement «{nb}Audits et certification{nb}» en «{nb}Audits{nb}»." in page

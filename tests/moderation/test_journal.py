@@ -77,9 +77,9 @@ def test_acts_read_as_sentences_with_readable_differences(client, auth, scene):
     html = client.get("/moderation/journal").text
     assert (
         f"Sophie a fusionné les contributions n° {ids[0]}, {ids[1]} et {ids[2]} dans la nouvelle proposition "
-        f"n° {proposal.id} « Été apprenant »." in html
+        f"n° {proposal.id} «\u00a0Été apprenant\u00a0»." in html
     )
-    assert f"Sophie a modifié le texte de la proposition n° {proposal.id} « Été apprenant »." in html
+    assert f"Sophie a modifié le texte de la proposition n° {proposal.id} «\u00a0Été apprenant\u00a0»." in html
     assert 'Un été <ins><span class="visually-hidden">[ajouté : </span>entier' in html
     assert f"Karim a masqué la contribution n° {scene['elsewhere'].id}." in html
     assert "Motif du masquage" in html and "Propos « hors sujet »" in html
@@ -228,3 +228,41 @@ def test_changes_are_never_raw_state(app):
     shown = {change.label: str(change.shown) for change in sentences.changes(entry)}
     assert shown == {"Statut": "À l&#39;étude → Retenue", "Motif public du statut": "— → Adoptée en plénière"}
     assert isinstance(sentences.changes(entry)[0].shown, Markup)
+
+
+def test_every_journal_sentence_keeps_its_guillemets_with_their_words(app, factory):
+    """Names come quoted (« Rencontre de Pessac », n° 7 « Financer l'AFEST »): never a plain space inside « »,
+    so on a phone a guillemet never ends or starts a line alone. Scans the sentence of every act."""
+    process = factory.process(title="Rencontre de Pessac")
+    moderator = factory.user(Role.MODERATOR, display_name="Sophie")
+    contribution = factory.contribution(process)
+    proposal = proposals.create_from_contributions(
+        process.id,
+        [contribution.id],
+        "Financer l'AFEST",
+        "Texte.",
+        [process.themes[0].id],
+        "medium",
+        moderator=moderator,
+    )
+    built = []
+    for action in sorted(sentences.SENTENCES):
+        for target_type in ("proposal", "process"):
+            entry = AuditEntry(
+                action=action,
+                actor=moderator,
+                target_type=target_type,
+                target_id=proposal.id if target_type == "proposal" else process.id,
+                before={},
+                after={
+                    "process_id": process.id,
+                    "merged_into_id": proposal.id,
+                    "new_proposal": {"id": proposal.id},
+                    "question": "Et les financeurs ?",
+                },
+            )
+            built.append(str(sentences.sentence(entry, journal.Names([entry]))))
+    quoted = [text for text in built if "«" in text]
+    assert len(quoted) >= 20, "control: many sentences name something in guillemets"
+    assert [text for text in built if "« " in text or " »" in text] == []
+    assert any("«\u00a0Rencontre de Pessac\u00a0»" in text for text in quoted)

@@ -469,3 +469,22 @@ def test_the_docx_never_splits_a_compound_at_its_hyphen_in_titles_headings_and_p
 
     body = next(p for p in paragraphs if p.text.startswith("Un week-end de travail"))  # the control
     assert "noBreakHyphen" not in runs_xml(body) and plain_hyphens(body) == [body.text]
+
+
+def test_a_proposal_written_line_by_line_keeps_its_lines_as_paragraphs_in_the_exports(content):
+    """A draft of the assistant prefills « Constat : », then one sentence a line: its own page shows each line
+    as a paragraph, and the exports did run them into one block (« … [n° 117] Concrètement, … »)."""
+    content = copy.deepcopy(content)
+    proposal = next(p for section in content["sections"] for p in section["proposals"])
+    source = proposal["provenance"]["sources"][0]["id"]
+    proposal["text"] = (
+        f"Constat :\nLes OPCO paient tard. [#{source}]\nLes OF ferment.\n\nProposition :\nPayer à 30 jours."
+    )
+    html = _export(content, "html").decode()
+    for line in ("Constat :", f"Les OPCO paient tard. [n°\u00a0{source}]", "Les OF ferment.", "Proposition :"):
+        assert f"<p>{line}</p>" in html, line
+    docx = [p.text for p in Document(io.BytesIO(_export(content, "docx"))).paragraphs]
+    assert "Constat :" in docx and "Payer à 30 jours." in docx
+    # Control: the introduction is still cut at blank lines only.
+    intro = html.split('id="introduction"')[1].split("</section>")[0]
+    assert intro.count("<p>") == 2, intro
