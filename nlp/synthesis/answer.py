@@ -4,7 +4,7 @@ retrieved by words and meaning."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,7 +142,7 @@ class _Answering(_Summary):
                 )
             )
         if subject.actors:
-            ideas = [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
+            ideas = self._of_actors(subject, ideas)
             names = " ; ".join(sorted(subject.actors))
             if not ideas:
                 return Synthesis(
@@ -163,6 +163,16 @@ class _Answering(_Summary):
                     tuple(i for idea in ideas for i in self.ideas_[idea]),
                 )
         ranked = self._retrieve(subject, ideas, min_score) if subject.stems else []
+        if not ranked and subject.ideas is not None and subject.stems:
+            # "Lesquelles parlent de la VAE ?" when none of the previous answer's contributions does: say so, then
+            # answer from the whole selection rather than stop at "ne répondent pas".
+            ranked = self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), min_score)
+            if ranked:
+                intro[0] = Segment(
+                    "liaison",
+                    f"Aucune des contributions qui répondaient à la question précédente ({answered}) n'en parle. "
+                    "Dans toute la sélection :",
+                )
         if not ranked and subject.actors and subject.carried:
             # "Et les financeurs, qu'en disent-ils ?" when none of them speaks of the previous subject: say so,
             # then what they do say, rather than a bare "ne répondent pas".
@@ -258,14 +268,21 @@ class _Answering(_Summary):
         """The ideas the answer to ``subject`` drew on, as :meth:`answer` chose them: its actors' ideas only,
         those whose sentences answer its words (all of the actors' ideas when none does: their summary)."""
         ideas = list(range(len(self.ideas_))) if subject.ideas is None else list(subject.ideas)
-        if subject.actors:
-            ideas = [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
+        ideas = self._of_actors(subject, ideas)
         if not subject.stems:
             return tuple(ideas)
         found = self._retrieve(subject, ideas, self.min_answer_score)
+        if not found and subject.ideas is not None:
+            found = self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), self.min_answer_score)
         if not found and subject.actors and subject.carried:
             return tuple(ideas)
         return tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found))
+
+    def _of_actors(self, subject: _Subject, ideas: Iterable[int]) -> list[int]:
+        """The ideas with a contribution of an actor type the subject names (all of them when it names none)."""
+        if not subject.actors:
+            return list(ideas)
+        return [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
         """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine.

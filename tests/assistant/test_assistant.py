@@ -528,10 +528,15 @@ def test_a_follow_up_is_answered_in_the_context_of_the_moderators_previous_quest
     )
     cited = {i for s in _shown_as_fact(elliptic) for i in s["citations"]}
     assert contributions[2].id in cited and elliptic.content["n_sources"] == len(cited)
-    # "Lesquelles …" searches among the funding answer's contributions: none speaks of Qualiopi.
+    # "Lesquelles …" searches among the funding answer's contributions: none speaks of Qualiopi, which the answer
+    # says before it answers from the whole selection.
     among = "Lesquelles parlent de Qualiopi ?"
     narrowed = assistant.generate_message(process, scope, MessageKind.ANSWER, actor=moderator, question=among)
-    assert not _shown_as_fact(narrowed)
+    said = scopes.message_text(narrowed)
+    assert "Aucune des contributions qui répondaient à la question précédente" in said
+    assert "Dans toute la sélection" in said
+    found = {i for s in _shown_as_fact(narrowed) for i in s["citations"]}
+    assert found and found <= {contributions[0].id, contributions[1].id}, said
     # Control: a colleague asking it first gets the Qualiopi contributions.
     alone = assistant.generate_message(
         process, scope, MessageKind.ANSWER, actor=factory.user(Role.MODERATOR), question=among

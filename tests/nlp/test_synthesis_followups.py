@@ -44,9 +44,29 @@ def test_lesquelles_searches_among_what_the_previous_answer_drew_on_its_actors_i
     among = synthesizer.answer("Lesquelles parlent des enveloppes ?", history=[FIRST, FUNDERS])
     assert _texts(among)[0] == "Parmi les contributions qui répondaient à la question précédente (2 contributions) :"
     assert _cited(among) == {3}
-    # Control: after the first question alone, the enveloppes are not among its contributions (1 and 2).
+
+
+def test_lesquelles_that_none_of_the_previous_answer_s_contributions_meets_answers_from_the_whole_selection():
+    synthesizer = _fitted()
+    # The first answer drew on 1 and 2; the enveloppes are only in 3: said, then found in the whole selection.
     after_first = synthesizer.answer("Lesquelles parlent des enveloppes ?", history=[FIRST])
-    assert not _cited(after_first) and NO_ANSWER in _texts(after_first)
+    assert _texts(after_first)[0] == (
+        "Aucune des contributions qui répondaient à la question précédente (2 contributions) n'en parle. "
+        "Dans toute la sélection :"
+    )
+    assert _cited(after_first) == {3}
+    # The next "Lesquelles" searches among what that answer drew on (3), not among the first answer's.
+    narrower = synthesizer.answer(
+        "Lesquelles parlent du printemps ?", history=[FIRST, "Lesquelles parlent des enveloppes ?"]
+    )
+    assert _texts(narrower)[0].startswith(
+        "Parmi les contributions qui répondaient à la question précédente (1 contribution)"
+    )
+    assert _cited(narrower) == {3}
+    # Control: a subject no contribution speaks of still gets "ne répondent pas", after the previous answer's scope.
+    nowhere = synthesizer.answer("Lesquelles parlent du football ?", history=[FIRST])
+    assert not _cited(nowhere) and NO_ANSWER in _texts(nowhere)
+    assert _texts(nowhere)[0].startswith("Parmi les contributions qui répondaient")
 
 
 def test_lesquelles_after_an_answer_that_found_nothing_searches_the_whole_selection_and_says_so():
