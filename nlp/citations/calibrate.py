@@ -43,6 +43,7 @@ TRAINING_FILES = {
     "heldout6": HELDOUT_CLAIMS.with_name("heldout6_claims.csv"),
     "heldout7": HELDOUT_CLAIMS.with_name("heldout7_claims.csv"),
     "heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
+    "heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
 }
 """The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 and heldout8 since
 v9: each was measured, then trained on; ``heldout9``, written apart, is the set never trained on)."""
