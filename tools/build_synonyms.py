@@ -15,13 +15,17 @@ a word (« augmenter » lists « diviser »), so only a strict reading is kept:
   « admirer » 0.04), real ones many (« aide » / « soutien » 0.21, « problème » / « difficulté » 0.28, « impôt » /
   « taxe » 0.32, « logement » / « habitation » 0.49). Checked on word pairs of our own, not on claim files;
 - both are single content words as the checker reads them (:func:`nlp.citations.analysis._is_content`), neither
-  an actor noun (the actor rule reads those) nor a word of the antonym or action families
-  (:mod:`nlp._polarity.antonyms`: the stance and polarity rules read those);
+  an actor noun (the actor rule reads those), a word of the antonym or action families
+  (:mod:`nlp._polarity.antonyms`: the stance and polarity rules read those) nor a place or diploma
+  (:data:`nlp.citations.rules.places._QUALIFIED`: the place rule reads those, « lycée » is no « collège »);
 - pairs the checker already aligns as the same word (:func:`nlp.citations.analysis._same_form`) are left out.
 
 Words are stored folded (:func:`nlp.text.fold`), each pair once: a line holds a word, then those of its synonyms
-that sort after it, space-separated (the reader makes the table symmetric). The thesaurus is LGPL-2.1+ (Kevin Hendricks, Frédéric Labbé, Laurent Godard; Debian's
-``/usr/share/doc/mythes-fr/copyright``, ``dictionaries/fr_FR/thes_fr.dat``); so is the derived table.
+that sort after it, space-separated (the reader makes the table symmetric).
+
+Licence: the thesaurus is LGPL-2.1+ (Kevin Hendricks, Frédéric Labbé, Laurent Godard; Debian's
+``/usr/share/doc/mythes-fr/copyright``, stanza ``dictionaries/fr_FR/thes_fr.dat``), and so is the derived table,
+whose header says so.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ HEADER = (
     "# Frederic Labbe, Laurent Godard), as the source. Rebuilt by: python -m tools.build_synonyms mythes-fr_*.deb\n"
 )
 
-MIN_OVERLAP = 0.15
+MIN_OVERLAP = 0.25
 """Least Jaccard index of the two words' synonym lists for a mutual pair to be kept."""
 
 _WORD = re.compile(r"^[a-zàâäçéèêëîïôöùûüÿœæ]+$")
@@ -84,8 +88,15 @@ def mutual_pairs(thesaurus: dict[str, dict[str, set[str]]]) -> set[tuple[str, st
 def _eligible(word: str) -> bool:
     from nlp._polarity import antonyms, is_action_word
     from nlp.citations.analysis import _is_agent, _is_content
+    from nlp.citations.rules.places import _QUALIFIED
 
-    return _is_content(word) and not _is_agent(word) and not is_action_word(word) and not antonyms(word)
+    return (
+        _is_content(word)
+        and not _is_agent(word)
+        and not is_action_word(word)
+        and not antonyms(word)
+        and word not in _QUALIFIED
+    )
 
 
 def table(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
