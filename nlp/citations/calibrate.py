@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the nine development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the ten development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.examination._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on eight files and predicts the
-ninth, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on nine files and predicts the
+tenth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all nine files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all ten files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -46,7 +46,7 @@ TRAINING_FILES = {
     "heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
 }
 """The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 and heldout8 since
-v9: each was measured, then trained on; ``heldout9``, written apart, is the set never trained on)."""
+v9, heldout9 since session 13: each measured, then trained on; ``heldout10``, written apart, is not trained on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by
