@@ -9,7 +9,6 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -51,9 +50,6 @@ class _Alignment:
     contradictions: list[tuple[int, int, _Word]]
     by_form: dict[int, set[int]] = dataclasses.field(default_factory=dict)
     """The words each cited text aligns by the same word (no near word vector)."""
-    by_synonym: dict[int, set[int]] = dataclasses.field(default_factory=dict)
-    """The words each cited text aligns through a mutual synonym of the thesaurus (:func:`_synonyms`), among those
-    no cited text holds as the same word."""
     disagreeing: set[int] = dataclasses.field(default_factory=set)
     """The words found in the cited texts only with the other polarity or as an antonym (a contradiction
     or not: :attr:`contradictions` holds those the polarity rule refuses)."""
@@ -68,58 +64,6 @@ def _opposite_form(a: str, b: str) -> bool:
     """True when ``b`` belongs to a family opposite to ``a``'s ("supprimer" / "maintenir"); cached, as
     :func:`nlp.citations.analysis._same_form`, for the word pairs that come back sentence after sentence."""
     return any(in_family(b, side) for side in _antonyms(a))
-
-
-SYNONYMS_PATH = Path(__file__).resolve().parent.parent / "data" / "synonyms_fr.txt"
-
-
-@functools.lru_cache(maxsize=1)
-def _synonyms() -> dict[str, frozenset[str]]:
-    """Mutual synonyms of the LibreOffice French thesaurus, folded, both ways (``nlp/data/synonyms_fr.txt``, built
-    by ``tools/build_synonyms.py``: same part of speech, content words, no actor, antonym or action word)."""
-    table: dict[str, set[str]] = {}
-    with open(SYNONYMS_PATH, encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("#"):
-                continue
-            word, *others = line.split()
-            for other in others:
-                table.setdefault(word, set()).add(other)
-                table.setdefault(other, set()).add(word)
-    return {w: frozenset(s) for w, s in table.items()}
-
-
-@functools.lru_cache(maxsize=50_000)
-def _keys(folded: str, lemma: str) -> frozenset[str]:
-    """The forms a word is looked up under: as written, its lemma, and without a plural ending (the lemmatiser
-    reads folded words: « impots » stays « impots », « taxes » becomes « taxer »)."""
-    keys = {folded, lemma}
-    if len(folded) > 4 and folded.endswith(("s", "x")):
-        keys.add(folded[:-1])
-    return frozenset(keys)
-
-
-def _synonyms_of(w: _Word) -> frozenset[str]:
-    """The mutual synonyms of ``w`` (looked up as written, as its lemma and in the singular)."""
-    table = _synonyms()
-    return frozenset().union(*(table.get(k, frozenset()) for k in _keys(w.folded, w.lemma)))
-
-
-def _align_synonyms(claim: _Analysis, sources: dict[int, _Analysis], said: set[int]) -> dict[int, set[int]]:
-    """The claim words (not in ``said``, the words some cited text holds as such) that each cited text holds through
-    a mutual synonym. Never a stance, an antonym-family word or an actor: the rules that read those see their own
-    family only."""
-    out: dict[int, set[int]] = {i: set() for i in sources}
-    for n, w in enumerate(claim.words):
-        if n in said or is_action_word(w.folded) or _antonyms(w.folded) or _is_agent(w.folded):
-            continue
-        mine = _synonyms_of(w)
-        if not mine:
-            continue
-        for id_, source in sources.items():
-            if any(not mine.isdisjoint(_keys(v.folded, v.lemma)) for v in source.words):
-                out[id_].add(n)
-    return out
 
 
 def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
@@ -143,9 +87,6 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     # its own family only: a near word vector would let the claim's predicate pass unsaid ("supprimer" /
     # "aides"), and a word's antonyms are among its nearest vectors ("fonctionne" / "inefficace").
     by_form = {i: set(ns) for i, ns in by_id.items()}
-    # A word said through a mutual synonym is evidence for the calibration only (``synonym_share``): counted as aligned
-    # it moved every share and the rules that read them, and lowered acceptance (nlp/README.md, "Thesaurus").
-    by_synonym = _align_synonyms(claim, sources, set().union(*by_form.values()) if by_form else set())
     unaligned = [
         n
         for n in range(len(claim.words))
@@ -168,9 +109,7 @@ def _align(claim: _Analysis, sources: dict[int, _Analysis]) -> _Alignment:
     _align_acronyms(claim, sources, by_id)
     aligned = set().union(*by_id.values()) if by_id else set()
     disagreeing = {n for n, items in evidence.items() if not any(agrees for _, _, agrees, _ in items)}
-    return _Alignment(
-        by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form, by_synonym, disagreeing
-    )
+    return _Alignment(by_id, aligned, _contradictions(claim, sources, by_id, evidence), by_form, disagreeing)
 
 
 def _align_acronyms(claim: _Analysis, sources: dict[int, _Analysis], by_id: dict[int, set[int]]) -> None:

@@ -70,7 +70,6 @@ _MEASURES = (
     "common_run_share",
     "local_share",
     "ordered_share",
-    "synonym_share",
 )
 """Measures of support read apart for a sentence citing one source (``one_``) and several (``many_``): what a
 faithful single-source sentence looks like (its words in one passage, in order) is not what a synthesis
@@ -90,7 +89,6 @@ _SUPPORT = frozenset(
         "common_run_share",
         "local_share",
         "ordered_share",
-        "synonym_share",
     ]
 )
 
@@ -135,7 +133,6 @@ def sentence_features(
     n_words = len(words)
     aligned = alignment.aligned
     by_form = set().union(*alignment.by_form.values()) if alignment.by_form else set()
-    by_synonym = set().union(*alignment.by_synonym.values()) if alignment.by_synonym else set()
     run = longest = 0
     for n in range(n_words):
         run = 0 if n in aligned else run + 1
@@ -155,7 +152,6 @@ def sentence_features(
         "rules_accept": float(rules_accept),
         "aligned_share": len(aligned) / n_words if n_words else 1.0,
         "form_share": len(by_form) / n_words if n_words else 1.0,
-        "synonym_share": len(by_synonym - by_form) / n_words if n_words else 0.0,
         "vector_only": float(len(aligned - by_form)),
         "min_source_share": min(share[i] for i in ids),
         "max_source_share": max(share[i] for i in ids),
