@@ -206,6 +206,24 @@ def test_a_heading_never_opens_on_an_adjective_or_on_the_complement_of_another_n
     assert headings and not any(h.startswith(("Présente", "Signes")) for h in headings), headings
 
 
+def test_a_heading_is_a_subject_not_the_season_the_texts_date_it_by():
+    """The funders' three texts of the demo process: two say « dès le printemps », which headed their summary."""
+    texts = [
+        "La Région reste attachée au programme régional de formation, mais le budget 2026 est contraint. Prioriser "
+        "ensemble : les publics les plus éloignés de l'emploi, les métiers en tension, les territoires ruraux. Nous "
+        "préférons construire ces priorités avec les organismes plutôt que de les annoncer dans un cahier des charges. "
+        "Concrètement, nous proposons des réunions par bassin dès le printemps, avant la rédaction des prochains "
+        "appels d'offres, et un bilan partagé à l'automne. Ce que nous attendons en retour : des données fiables sur "
+        "les parcours, et une parole franche sur ce qui ne fonctionne pas.",
+        "Côté OPCO, les enveloppes pour les entreprises de 50 salariés et plus sont épuisées dès le printemps. Les PME "
+        "vont devoir cofinancer davantage.",
+        "Côté OPCO, nous sommes prêts à expérimenter des cofinancements sur des parcours mixant FOAD, AFEST et "
+        "présentiel, si les OF présentent un modèle de coût lisible.",
+    ]
+    headings = _headings(ExtractiveSynthesizer().fit([113, 114, 119], texts).summary())
+    assert headings == ["Parcours"], headings
+
+
 @pytest.mark.parametrize(
     ("phrase", "determiners", "expected"),
     [
