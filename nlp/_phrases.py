@@ -198,6 +198,27 @@ def _is_verbal(token: str) -> bool:
     )
 
 
+# Adjectives and participles that need their complement ("représentants issus de…", "frais liés à…"): a phrase
+# never ends on one ("Représentants issus" headed a cluster).
+_NEEDS_COMPLEMENT = frozenset(
+    fold(f"{stem}{ending}")
+    for stem, endings in [
+        ("issu", ("", "e", "s", "es")),
+        ("lié", ("", "e", "s", "es")),
+        ("relati", ("f", "ve", "fs", "ves")),
+        ("destiné", ("", "e", "s", "es")),
+        ("consacré", ("", "e", "s", "es")),
+        ("dédié", ("", "e", "s", "es")),
+        ("soumis", ("", "e", "es")),
+        ("chargé", ("", "e", "s", "es")),
+        ("susceptible", ("", "s")),
+        ("apte", ("", "s")),
+        ("capable", ("", "s")),
+        ("conforme", ("", "s")),
+    ]
+    for ending in endings
+)
+
 _CONTENT, _MODIFIER, _HEAD = 1, 2, 4
 
 
@@ -294,7 +315,8 @@ def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, s
         k = n + 1
         if k < len(tokens) and _role(tokens[k]) & _MODIFIER:
             span.append(tokens[k])
-            found.setdefault(tuple(span), determiner)
+            if tokens[k] not in _NEEDS_COMPLEMENT:
+                found.setdefault(tuple(span), determiner)
             k += 1
         for _ in range(2):  # up to two complements: "financement des formations par les opco"
             rest, k = _complement(tokens, k)
@@ -304,7 +326,8 @@ def phrases_in_text(tokens: Sequence[str], *, max_words: int = 5) -> dict[str, s
             found.setdefault(tuple(span), determiner)
             if k < len(tokens) and _role(tokens[k]) & _MODIFIER and len(span) < max_words:
                 span.append(tokens[k])
-                found.setdefault(tuple(span), determiner)
+                if tokens[k] not in _NEEDS_COMPLEMENT:
+                    found.setdefault(tuple(span), determiner)
                 k += 1
     return {" ".join(p).replace("' ", "'"): d for p, d in found.items()}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp._phrases import SurfaceFinder
+from nlp._phrases import SurfaceFinder, noun_phrases
 from nlp._sentences import is_idea_sentence
 from nlp.citations import SupportScorer, check_sentence, split_sentences
 from nlp.synthesis import ExtractiveSynthesizer
@@ -222,6 +222,20 @@ def test_a_heading_is_a_subject_not_the_season_the_texts_date_it_by():
     ]
     headings = _headings(ExtractiveSynthesizer().fit([113, 114, 119], texts).summary())
     assert headings == ["Parcours"], headings
+
+
+def test_a_phrase_never_ends_on_a_word_that_needs_its_complement():
+    """« Représentants issus » headed a real cluster: « issus », « liés » or « destinés » need what follows them."""
+    phrases = noun_phrases(
+        [
+            "Il faut des représentants issus de la société civile.",
+            "Les représentants issus du tirage au sort siègent un an.",
+            "Les frais liés au transport pèsent sur les stagiaires, pas la formation continue.",
+        ]
+    )
+    assert "representants issus" not in phrases and "frais lies" not in phrases
+    assert phrases["representants issus de la societe"] == 1 and phrases["frais lies au transport"] == 1
+    assert phrases["formation continue"] == 1, "control: an adjective that needs nothing still ends a phrase"
 
 
 @pytest.mark.parametrize(
