@@ -20,7 +20,7 @@ from nlp._sentences import (
     _splits,
     words,
 )
-from nlp.stopwords import DETERMINERS, STOP_WORDS
+from nlp.stopwords import DETERMINERS, MONTHS, STOP_WORDS
 from nlp.text import fold
 
 __all__ = [
@@ -80,18 +80,7 @@ _WEAK_HEADS = frozenset(
             "été",
             "automne",
             "hiver",
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
+            *MONTHS,
             "exemple",
             "niveau",
             "plan",

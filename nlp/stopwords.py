@@ -98,3 +98,19 @@ hors concernant via
 """
 #: Words that say nothing about a theme (accent-folded): never a cluster name's head, never a keyword.
 FILLERS = frozenset(_FILLER_WORDS.split())
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+"""The French month names in calendar order, as written (dates in documents; words that date, not name, a subject)."""

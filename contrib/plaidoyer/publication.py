@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from contrib.core.french import count, french_list
 from contrib.proposals.services import citation_parts
+from nlp.stopwords import MONTHS
 
 ORGANISATION = "Conférence Permanente des Organismes de Formation (CPOF)"
 ANNEX_TITLE = "Annexe : contributions sources de chaque proposition"
@@ -27,20 +28,6 @@ EMPTY_NOTICE = "Ce document ne contient encore aucune proposition."
 REMOVED_CITATION = "[citation retirée]"
 NBSP = "\u00a0"
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 # The hyphen of a compound: « week-end », « Nouvelle-Aquitaine », « face-à-face ».
