@@ -337,10 +337,13 @@ def _shown_value(field: str, value: Any) -> str:
 def changes(entry: AuditEntry) -> list[Change]:
     """The fields the act changed, in French, texts as word differences; never raw JSON."""
     before, after = entry.before or {}, entry.after or {}
+    quoted = placeholders(template_for(entry.action) or "")
     found = []
     for field, label in FIELD_LABELS.items():
         if field not in before and field not in after:
             continue
+        if field in quoted and field not in before:
+            continue  # a value the sentence already quotes (« la question « … » ») is not repeated under it
         old, new = before.get(field), after.get(field)
         if (field in before and field in after and old == new) or not all(map(_is_plain, (old, new))):
             continue  # unchanged, or not a plain value (an engine's internal structure)

@@ -230,6 +230,25 @@ def test_changes_are_never_raw_state(app):
     assert isinstance(sentences.changes(entry)[0].shown, Markup)
 
 
+def test_a_value_the_sentence_quotes_is_not_repeated_under_it(app):
+    asked = AuditEntry(
+        action="assistant:answer:generate",
+        target_type="process",
+        target_id=1,
+        before={},
+        after={"question": "Comment financer les formations ?"},
+    )
+    assert sentences.changes(asked) == [], "the sentence already says « la question « Comment financer… » »"
+    renamed = AuditEntry(
+        action="processes:theme:rename",
+        target_type="process",
+        target_id=1,
+        before={"name": "Financement"},
+        after={"name": "Financements"},
+    )
+    assert [change.label for change in sentences.changes(renamed)] == ["Nom"], "control: a change is still shown"
+
+
 def test_every_journal_sentence_keeps_its_guillemets_with_their_words(app, factory):
     """Names come quoted (« Rencontre de Pessac », n° 7 « Financer l'AFEST »): never a plain space inside « »,
     so on a phone a guillemet never ends or starts a line alone. Scans the sentence of every act."""
