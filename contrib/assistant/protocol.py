@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from contrib.core.french import unbroken_guillemets
+from contrib.core.french import french_spacing
 from nlp.citations import NO_ANSWER, CheckedSentence, SupportScorer, check_sentence, is_no_answer
 from nlp.synthesis import Segment
 
@@ -98,7 +98,7 @@ def structure_segment(kind: str, text: str, section: str, level: int = 1) -> dic
     """A heading or a connecting phrase as stored: it claims nothing, so it cites nothing. ``level`` 2: the
     heading of a sub-topic under a part's heading (shown smaller)."""
     # The engine's own words (« Aucun avis contraire relevé sur : « Marché » ») keep their guillemets with them.
-    text = unbroken_guillemets(text)
+    text = french_spacing(text)
     segment = {"kind": kind, "text": text, "citations": [], "status": "structure", "score": None, "section": section}
     if level != 1:
         segment["level"] = level

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from contrib.assistant.protocol import MAX_HISTORY, Scope, Turn
 from contrib.clustering import services as clustering
 from contrib.core.errors import InvalidInput, NotFound
-from contrib.core.french import unbroken_guillemets
+from contrib.core.french import french_spacing
 from contrib.core.ids import parse_id
 from contrib.core.permissions import require_role
 from contrib.duplicates import services as duplicates
@@ -101,7 +101,7 @@ def resolve_scope(process: Process, kind: str | None, ref: str | None) -> ScopeR
     visible = _visible_ids(process.id, ids)
     if not visible:
         raise InvalidInput("Cette sélection ne contient aucune contribution visible de la démarche.")
-    return ScopeRef(scope_kind, key, tuple(visible), unbroken_guillemets(label))
+    return ScopeRef(scope_kind, key, tuple(visible), french_spacing(label))
 
 
 def _theme_ids(process_id: int, theme_id: int) -> list[int]:

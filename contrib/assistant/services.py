@@ -27,7 +27,7 @@ from contrib.assistant.protocol import EMBEDDED, LLMSettings
 from contrib.assistant.scopes import ScopeRef, check_moderator, conversation_for, history_of, load_scope
 from contrib.core import audit, undo
 from contrib.core.errors import NotFound
-from contrib.core.french import unbroken_guillemets
+from contrib.core.french import french_spacing
 from contrib.core.transaction import transaction
 from contrib.core.validation import clean_text
 from contrib.extensions import db
@@ -89,7 +89,7 @@ def stream(
         elif event == "segment":
             segments.append(value)
         elif event == "notice":
-            value = unbroken_guillemets(value)
+            value = french_spacing(value)
             notices.append(value)
         yield event, value
     message = _store(

@@ -1,5 +1,5 @@
 """French wording shared by every area: counts with their plural written out, lists joined with « et », guillemets
-kept with their words."""
+and question marks kept with their words."""
 
 from __future__ import annotations
 
@@ -20,12 +20,16 @@ def french_list(items: list[str]) -> str:
 NO_BREAK_SPACE = "\u00a0"
 
 
-def unbroken_guillemets(text: str) -> str:
-    """``text`` with a no-break space after « and before » instead of a plain one: on a phone a guillemet never
-    starts or ends a line alone. For messages built in Python (flashes, errors); templates write ``&nbsp;``."""
+def french_spacing(text: str) -> str:
+    """``text`` with a no-break space after « and before », ? and ! instead of a plain one, as French typography
+    wants: on a phone a guillemet or a question mark never starts or ends a line alone. For texts built in Python
+    (flashes, errors, journal sentences quoting what someone typed); templates use the filter."""
     text = text if isinstance(text, str) else str(text)  # a Markup stays Markup: its replace keeps it safe
-    return text.replace("« ", "«" + NO_BREAK_SPACE).replace(" »", NO_BREAK_SPACE + "»")
+    text = text.replace("« ", "«" + NO_BREAK_SPACE)
+    for mark in "»?!":
+        text = text.replace(" " + mark, NO_BREAK_SPACE + mark)
+    return text
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters["guillemets"] = unbroken_guillemets
+    app.jinja_env.filters["french_spacing"] = french_spacing

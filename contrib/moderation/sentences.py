@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from contrib.core.french import count, unbroken_guillemets
+from contrib.core.french import count, french_spacing
 from contrib.core.text_diff import highlight_differences
 from contrib.core.undo import REDO_SUFFIX, UNDO_SUFFIX, label_of
 from contrib.models import (
@@ -171,7 +171,7 @@ def sentence(entry: AuditEntry, names: Any) -> Markup:
         template = "{actor} : " + label_of(entry.action) + "."
     facts = Facts(entry, names)
     # Names come quoted (« Rencontre de Pessac »): each guillemet keeps its word on the same line.
-    return unbroken_guillemets(Markup(template).format(**{name: facts.value(name) for name in placeholders(template)}))
+    return french_spacing(Markup(template).format(**{name: facts.value(name) for name in placeholders(template)}))
 
 
 def number_list(ids: list[int], singular: str, plural: str) -> str:

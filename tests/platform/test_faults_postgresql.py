@@ -94,7 +94,7 @@ def test_app_serves_a_french_503_during_a_postgresql_outage_and_recovers():
         assert _count(app) == 0, "the post made during the outage wrote nothing"
         response = writer.post("/demarches/lyon/contribuer", data=post)
         assert response.status_code == 302, response.status_code
-        assert "Merci ! Votre contribution est publiée." in writer.get(response.location).text
+        assert "Merci\u00a0! Votre contribution est publiée." in writer.get(response.location).text
         assert _count(app) == 1, "the same app, the same session, writes again"
         with app.app_context():
             db.engine.dispose()

@@ -3,7 +3,7 @@
 import pytest
 from markupsafe import Markup
 
-from contrib.core.french import count, french_list, unbroken_guillemets
+from contrib.core.french import count, french_list, french_spacing
 
 pytestmark = pytest.mark.nodb
 
@@ -31,7 +31,27 @@ def test_french_list_joins_with_et():
 
 
 def test_guillemets_keep_their_words_and_a_safe_message_stays_safe():
-    assert unbroken_guillemets("La section « Financement » existe.") == "La section «\u00a0Financement\u00a0» existe."
-    assert unbroken_guillemets("«\u00a0déjà\u00a0»") == "«\u00a0déjà\u00a0»", "control: nothing to change"
-    safe = unbroken_guillemets(Markup("<b>« a »</b>"))
+    assert french_spacing("La section « Financement » existe.") == "La section «\u00a0Financement\u00a0» existe."
+    assert french_spacing("«\u00a0déjà\u00a0»") == "«\u00a0déjà\u00a0»", "control: nothing to change"
+    safe = french_spacing(Markup("<b>« a »</b>"))
     assert isinstance(safe, Markup) and safe == Markup("<b>«\u00a0a\u00a0»</b>")
+
+
+def test_question_and_exclamation_marks_keep_their_word_on_the_same_line():
+    typed = "Lesquelles parlent de la VAE ? Enfin !"
+    assert french_spacing(typed) == "Lesquelles parlent de la VAE\u00a0? Enfin\u00a0!"
+    assert french_spacing("https://contrib.fr/?page=2") == "https://contrib.fr/?page=2", "control: no space, no change"
+
+
+def test_a_question_quoted_in_the_journal_never_leaves_its_mark_alone_on_a_line(app):
+    from contrib.models import AuditEntry
+    from contrib.moderation import journal, sentences
+
+    entry = AuditEntry(
+        action="assistant:answer:generate",
+        target_type="process",
+        target_id=1,
+        before={},
+        after={"question": "Lesquelles parlent de la VAE ?"},
+    )
+    assert "VAE\u00a0?\u00a0»" in str(sentences.sentence(entry, journal.Names([entry])))
