@@ -13,7 +13,7 @@ measured by :func:`evaluate_heldout`, with the same figures split by real and ha
 measured once with v5 and once with v6), ``heldout6_claims.csv`` and ``heldout7_claims.csv`` (session 10),
 ``heldout8_claims.csv`` (session 11) and ``heldout9_claims.csv`` (session 12), development data since they were
 first measured (all ten files, dev included, are training data of the calibration since v10), and
-``heldout10_claims.csv`` (session 13, measured once with v10 and v9), which no calibration has been trained on.
+``heldout10_claims.csv`` (session 13, measured once with v10 and v9), training data too since v11.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).
@@ -58,7 +58,7 @@ HELDOUT_SETS = {
     "citations_heldout10": HELDOUT_CLAIMS.with_name("heldout10_claims.csv"),
 }
 """The shipped claim sets by their key in ``python -m nlp.evaluate``'s figures; the calibration trains on all of
-them but ``heldout10`` since v10 (``heldout10``, written apart, was measured once with v10; see nlp/README.md)."""
+them since v11 (``heldout10`` was measured once with v10, then released; see nlp/README.md)."""
 
 _CITATION = re.compile(r"\[#\d+")
 HELD_OUT_SHARE = 3

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from contrib.core.errors import InvalidInput
+from contrib.core.french import NO_BREAK_SPACE
 from contrib.core.validation import clean_text
 from contrib.extensions import db
 from contrib.models import (
@@ -65,10 +66,11 @@ def review_citations(text: str, source_ids: Iterable[int], reason: str | None) -
     if not flagged:
         return None
     if not (reason or "").strip():
-        listed = " ; ".join(f"« {s['text']} » ({s['reason']})" for s in flagged)
+        nbsp = NO_BREAK_SPACE  # French typography: before ; and :, inside « » (the reasons are spaced so too)
+        listed = f"{nbsp}; ".join(f"«{nbsp}{s['text']}{nbsp}» ({s['reason']})" for s in flagged)
         raise InvalidInput(
             f"Les contributions citées ne disent pas ce que di{'t' if len(flagged) == 1 else 'sent'} "
-            f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'} : {listed}. "
+            f"{'cette phrase' if len(flagged) == 1 else f'ces {len(flagged)} phrases'}{nbsp}: {listed}. "
             "Corrigez le texte, ou gardez-le en indiquant pourquoi.",
             field="citation_reason",
         )

@@ -11,7 +11,7 @@ from nlp.citations.examination import _examine
 from nlp.citations.rules.entities import _entities
 from nlp.citations.sentences import parse_citations, split_sentences
 from nlp.citations.thresholds import DEFAULT_MIN_EACH, DEFAULT_THRESHOLD
-from nlp.citations.wording import _ids_phrase
+from nlp.citations.wording import _ids_phrase, join_reasons
 
 STATUS_LABELS = {
     "verifiee": "vérifiée",
@@ -141,7 +141,8 @@ def check_sentence(
             reason=f"contribution{'s' if len(outside) > 1 else ''} {names} hors de la sélection",
         )
     if not has_content:
-        return CheckedSentence(plain, ids, "lien", reason="rien à vérifier : un simple renvoi n'est pas une citation")
+        link = "rien à vérifier\u00a0: un simple renvoi n'est pas une citation"
+        return CheckedSentence(plain, ids, "lien", reason=link)
     exam = _examine(sentence, plain, ids, claim, entities, scorer, min_each=min_each, threshold=threshold)
     calibration = load_calibration()
     refusals = [reason for kind, reason in exam.refusals if kind in calibration.hard_rules]
@@ -154,7 +155,7 @@ def check_sentence(
                 plain, ids, "verifiee", round(exam.score, 3), supporting_ids=exam.supporting, probability=probability
             )
         if not doubts:  # only the calibration refuses: the sentence reads as more than its sources
-            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance : {round(probability * 100)}\u00a0%)"]
+            doubts = [f"{CALIBRATION_REFUSAL} {_ids_phrase(ids)} (confiance\u00a0: {round(probability * 100)}\u00a0%)"]
     reasons = refusals + doubts
     return CheckedSentence(
         plain,
@@ -162,7 +163,7 @@ def check_sentence(
         "non_soutenue",
         round(exam.score, 3),
         bad_ids=tuple(dict.fromkeys(exam.bad)) or ids,
-        reason="; ".join(dict.fromkeys(reasons)),
+        reason=join_reasons(reasons),
         supporting_ids=exam.supporting,
         probability=probability,
     )

@@ -39,7 +39,7 @@ from nlp.citations.thresholds import (
     SOURCE_SIMILARITY,
     SYNTHESIS_SIMILARITY,
 )
-from nlp.citations.wording import _absent, _ids_phrase, _n_cited, _of_ids, _quote
+from nlp.citations.wording import _absent, _ids_phrase, _n_cited, _of_ids, _quote, french_spacing
 from nlp.text import fold
 
 
@@ -222,6 +222,7 @@ def _examine(
         "similarity": similarity,
         "supporting": supporting,
     }
+    refusals = [(kind, french_spacing(reason)) for kind, reason in refusals]  # « … » : with no-break spaces
     return _Examination(refusals, bad, supporting, score, not refusals, inputs)
 
 

@@ -1,10 +1,34 @@
-"""How a refusal names what it quotes: a few words of a source, "la contribution n° 12"."""
+"""How a refusal names what it quotes: a few words of a source, "la contribution n° 12"; and how its words are
+spaced and joined, as French typography wants (a no-break space before ; : ! ? and inside « »)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
 from nlp.citations.analysis import _Analysis, _Word
+
+NO_BREAK_SPACE = "\u00a0"
+"""U+00A0, as the app writes it (``contrib.core.french.NO_BREAK_SPACE``, ``&nbsp;`` in templates)."""
+
+REASON_SEPARATOR = NO_BREAK_SPACE + "; "
+"""Between two reasons of one refusal: « … sur 5 ; … » with no line break before the semicolon."""
+
+_SPACE_BEFORE = re.compile(r"[ \u202f]+([;:!?»])")
+_SPACE_AFTER = re.compile(r"«[ \u202f]+")
+
+
+def french_spacing(text: str) -> str:
+    """``text`` with a no-break space where a plain one stood before ; : ! ? » and after «:
+    « « lycée » : … » never breaks a line before its colon or inside its guillemets. A colon or question mark
+    glued to its word (« 18:30 », « quoi? ») is left as written."""
+    return _SPACE_AFTER.sub("«" + NO_BREAK_SPACE, _SPACE_BEFORE.sub(NO_BREAK_SPACE + r"\1", text))
+
+
+def join_reasons(reasons: Iterable[str]) -> str:
+    """The reasons of one refusal, each once, in order, spaced by :func:`french_spacing` and joined by
+    :data:`REASON_SEPARATOR`."""
+    return REASON_SEPARATOR.join(dict.fromkeys(french_spacing(reason) for reason in reasons))
 
 
 def _quote(source: _Analysis, v: _Word, width: int = 5) -> str:
@@ -51,7 +75,7 @@ def _n_cited(n: int) -> str:
 
 def _absent(words: str, ids: Sequence[int]) -> str:
     """ "« lycée » n'apparaît pas dans la contribution n° 4": what a refusal says of words no cited text holds."""
-    return f"« {words} » n'apparaît pas dans {_ids_phrase(ids)}"
+    return f"«{NO_BREAK_SPACE}{words}{NO_BREAK_SPACE}» n'apparaît pas dans {_ids_phrase(ids)}"
 
 
 def _quote_span(analysis: _Analysis, first: _Word, last: _Word, limit: int = 12) -> str:

@@ -32,9 +32,10 @@ def test_the_shipped_calibration_loads_with_one_signed_coefficient_per_feature()
 
 def test_the_stored_file_says_how_it_was_fitted_and_measured():
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    assert data["trained_on"] == ["dev_citations", "heldout", *(f"heldout{n}" for n in range(2, 10))]
-    assert "heldout10" not in json.dumps(data)  # the set written apart in session 13 is measured, never trained on
-    assert not any("heldout10" in str(path) for path in TRAINING_FILES.values())  # nor listed to be
+    assert data["trained_on"] == ["dev_citations", "heldout", *(f"heldout{n}" for n in range(2, 11))]  # v11
+    assert "heldout10" in data["trained_on"] and data["n_claims"] == 1720  # released in session 14: 11 files
+    assert "heldout11" not in json.dumps(data)  # the set written apart in session 14 is measured, never trained on
+    assert not any("heldout11" in str(path) for path in TRAINING_FILES.values())  # nor listed to be
     assert list(TRAINING_FILES) == data["trained_on"]  # control: the listed files are the ones the file names
     assert set(data["cross_validated"]) == {"all", *data["trained_on"]}
 
@@ -51,7 +52,7 @@ def test_a_same_topic_claim_is_refused_by_the_calibration_with_a_french_reason()
     lack = {12: "Les familles ne connaissent pas les métiers de la logistique."}
     s = verdict("Une contribution cherche à faire connaître les métiers de la logistique aux familles [#12].", lack)
     assert s.status == "non_soutenue"
-    assert s.reason.startswith(f"{CALIBRATION_REFUSAL} la contribution n° 12 (confiance : ")
+    assert s.reason.startswith(f"{CALIBRATION_REFUSAL} la contribution n° 12 (confiance\u00a0: ")
     assert s.reason.endswith("\u00a0%)")
     assert 0 < s.probability < load_calibration().threshold
     # control: the same source quoted is verified
@@ -154,10 +155,10 @@ def test_the_same_negation_read_with_another_scope_is_no_contradiction():
     assert s.status == "verifiee" and "dit le contraire" not in s.reason, s.reason
     # controls: the claim drops the negation, or the source holds another one ("ne … pas"): still contradictions
     s = verdict(claim.replace("juge inutile", "juge utile"), scope)
-    assert s.status == "non_soutenue" and "la contribution n° 1 dit le contraire : « donc inutile" in s.reason
+    assert s.status == "non_soutenue" and "la contribution n° 1 dit le contraire\u00a0: «\u00a0donc inutile" in s.reason
     other = {2: scope[1].replace("sont déjà gratuits", "ne sont pas gratuits").replace("inutile", "utile")}
     s = verdict(claim.replace("juge inutile", "juge utile").replace("[#1]", "[#2]"), other)
-    assert s.status == "non_soutenue" and "dit le contraire : « ne sont pas gratuits »" in s.reason
+    assert s.status == "non_soutenue" and "dit le contraire\u00a0: «\u00a0ne sont pas gratuits\u00a0»" in s.reason
 
 
 def test_counted_sources_are_weighed_by_the_calibration_and_still_named():
@@ -168,11 +169,12 @@ def test_counted_sources_are_weighed_by_the_calibration_and_still_named():
         2: "Les repas des stagiaires ne sont pas pris en charge.",
     }
     s = verdict("Deux contributions regrettent que le CPF ne couvre pas les frais de transport [#1, #2].", scope)
-    assert s.status == "non_soutenue" and "« deux contributions » : 1 contribution citée le dit" in s.reason
+    assert s.status == "non_soutenue"
+    assert "«\u00a0deux contributions\u00a0»\u00a0: 1 contribution citée le dit" in s.reason
     assert "count" not in load_calibration().hard_rules and "quantifier" in load_calibration().hard_rules
     # control: "tous les participants" (a count over the scope) is still refused by the rule itself
     s = verdict("Tous les participants regrettent que le CPF ne couvre pas les frais de transport [#1].", scope)
-    assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason
+    assert s.status == "non_soutenue" and s.probability == 0 and "«\u00a0tous\u00a0»" in s.reason
 
 
 def test_a_term_set_aside_at_the_head_of_the_sentence_ends_at_its_comma():
@@ -192,7 +194,8 @@ def test_a_term_set_aside_at_the_head_of_the_sentence_ends_at_its_comma():
         " chaque élève [#1]."
     )
     s = verdict(swapped, scope)
-    assert s.status == "non_soutenue" and "la contribution n° 1 dit le contraire : « ne faut pas acheter" in s.reason
+    assert s.status == "non_soutenue"
+    assert "la contribution n° 1 dit le contraire\u00a0: «\u00a0ne faut pas acheter" in s.reason
 
 
 def test_au_lieu_de_sets_its_term_aside_like_plutot_que():
@@ -219,7 +222,7 @@ def test_a_name_written_with_digits_is_found_as_written():
     s = verdict("Il faudrait inclure la certification C2i dans le cursus de tous les étudiants [#3].", scope)
     assert "n'apparaît pas" not in s.reason and s.is_verified, s.reason
     s = verdict("Il faudrait inclure la certification B2i dans le cursus de tous les étudiants [#3].", scope)  # control
-    assert s.status == "non_soutenue" and "« B2i » n'apparaît pas dans la contribution n° 3" in s.reason
+    assert s.status == "non_soutenue" and "«\u00a0B2i\u00a0» n'apparaît pas dans la contribution n° 3" in s.reason
 
 
 def test_tout_comme_is_no_quantifier():
@@ -231,9 +234,9 @@ def test_tout_comme_is_no_quantifier():
         "Le tutorat des apprentis est jugé une bonne initiative, tout comme le parrainage des jeunes diplômés [#4].",
         scope,
     )
-    assert "« tout »" not in s.reason, s.reason
+    assert "«\u00a0tout\u00a0»" not in s.reason, s.reason
     s = verdict("Tous les participants jugent le tutorat des apprentis une bonne initiative [#4].", scope)  # control
-    assert s.status == "non_soutenue" and s.probability == 0 and "« tous »" in s.reason
+    assert s.status == "non_soutenue" and s.probability == 0 and "«\u00a0tous\u00a0»" in s.reason
 
 
 def test_the_comparisons_frontier_is_the_thresholds_rule():

@@ -16,7 +16,7 @@ def test_a_stance_is_not_aligned_by_a_near_word_vector():
     # "obligatoire" and "nécessaire" are near vectors (cosine 0.69), but a necessity is not an obligation.
     claim = "La formation aux premiers secours des apprentis doit devenir obligatoire [#1]."
     s = verdict(claim, {1: "La formation aux premiers secours des apprentis est nécessaire."})
-    assert s.status == "non_soutenue" and "« obligatoire » n'est dit" in s.reason
+    assert s.status == "non_soutenue" and "«\u00a0obligatoire\u00a0» n'est dit" in s.reason
     s = verdict(claim, {1: "La formation aux premiers secours des apprentis doit devenir obligatoire."})
     assert s.is_verified, s.reason
 
@@ -34,7 +34,8 @@ def test_a_counted_source_says_it_in_its_own_words():
     first = "Il faut ouvrir des ateliers publics pour apprendre la bureautique aux demandeurs d'emploi."
     scope = {1: first, 2: "Les bibliothèques publiques manquent de personnel pour accueillir les usagers."}
     s = verdict(claim, scope)
-    assert s.status == "non_soutenue" and "« deux contributions » : 1 contribution citée le dit" in s.reason
+    assert s.status == "non_soutenue"
+    assert "«\u00a0deux contributions\u00a0»\u00a0: 1 contribution citée le dit" in s.reason
     both = {1: first, 2: "Ouvrir des ateliers publics de bureautique aiderait les seniors à apprendre."}
     s = verdict(claim, both)
     assert s.is_verified, s.reason

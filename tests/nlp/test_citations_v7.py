@@ -95,7 +95,8 @@ def test_an_acronym_the_source_does_not_write_in_any_form_is_refused():
     s = verdict(
         "Un participant constate que les PME peinent à financer la formation de leurs salariés [#6].", SMALL_FIRMS
     )
-    assert s.status == "non_soutenue" and "« PME » n'apparaît pas dans la contribution n° 6" in s.reason, s.reason
+    assert s.status == "non_soutenue"
+    assert "«\u00a0PME\u00a0» n'apparaît pas dans la contribution n° 6" in s.reason, s.reason
     assert not expansion_in("pme", fold("Les grandes entreprises"))
     assert not expansion_in("eti", fold("les petites et moyennes entreprises"))
 
@@ -147,7 +148,7 @@ def test_an_adjective_in_euse_is_not_an_actor():
 def test_a_noun_in_euse_after_a_determiner_is_still_an_actor():
     scope = {10: "Je travaille seule à mon compte et les cotisations sont trop lourdes."}
     s = verdict("Une vendeuse juge les cotisations trop lourdes [#10].", scope)
-    assert s.status == "non_soutenue" and "« vendeuse » n'apparaît pas dans la contribution n° 10" in s.reason
+    assert s.status == "non_soutenue" and "«\u00a0vendeuse\u00a0» n'apparaît pas dans la contribution n° 10" in s.reason
 
 
 # --- a negation of a noun of difficulty affirms ("sans problème", "pas de soucis")
@@ -171,7 +172,7 @@ def test_a_plain_refusal_is_still_a_negation():
 def test_an_establishment_the_source_does_not_name_is_refused():
     scope = {14: "Les apprentis sans voiture ne peuvent plus se rendre au centre de formation le lundi matin."}
     s = verdict("Les apprentis sans voiture ne peuvent plus se rendre au lycée le lundi matin [#14].", scope)
-    assert s.status == "non_soutenue" and "« lycee » n'apparaît pas dans la contribution n° 14" in s.reason
+    assert s.status == "non_soutenue" and "«\u00a0lycee\u00a0» n'apparaît pas dans la contribution n° 14" in s.reason
     # control: the establishment the source names, in the plural
     scope = {15: "Les apprentis sans voiture ne peuvent plus se rendre aux lycées le lundi matin."}
     s = verdict("Les apprentis sans voiture ne peuvent plus se rendre au lycée le lundi matin [#15].", scope)

@@ -73,6 +73,9 @@ def test_an_unsupported_sentence_needs_a_reason_which_is_stored(client, auth, sc
     assert response.status_code == 400 and _count() == 0
     assert "Il faut supprimer le budget de la formation" in response.text
     assert "dit le contraire" in response.text
+    # French typography: no-break spaces before « : » and inside « » (checker v11), in the message and its reasons
+    assert "cette phrase\u00a0: «\u00a0Il faut supprimer le budget de la formation.\u00a0» (" in response.text
+    assert "dit le contraire\u00a0: «\u00a0" in response.text and " : «" not in response.text
     response = _create(client, scene, text, citation_reason="Formulation validée en plénière.")
     assert response.status_code == 302
     proposal = db.session.scalars(db.select(Proposal)).one()
