@@ -33,7 +33,7 @@ HELDOUT7 = DATA / "heldout7_claims.csv"
 HELDOUT8 = DATA / "heldout8_claims.csv"
 HELDOUT9 = DATA / "heldout9_claims.csv"
 HELDOUT10 = DATA / "heldout10_claims.csv"
-HELDOUT11 = DATA / "heldout11_claims.csv"  # not registered in HELDOUT_SETS yet
+HELDOUT11 = DATA / "heldout11_claims.csv"  # measured once with v11 in session 14, then registered
 
 
 def _rows(path=HELDOUT_CLAIMS):
