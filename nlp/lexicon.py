@@ -147,6 +147,12 @@ def _by_first(family: tuple[str, ...]) -> dict[str, list[tuple[str, tuple[str, .
     return out
 
 
+@functools.cache
+def _opening_lengths(family: tuple[str, ...]) -> tuple[int, ...]:
+    """The lengths of the first stems of ``family`` that a longer stem may open (:data:`_PREFIX` letters or more)."""
+    return tuple(sorted({len(first) for first in _by_first(family) if len(first) >= _PREFIX}))
+
+
 def expressions_in(text: str | Sequence[str], family: Sequence[str]) -> list[str]:
     """The expressions of ``family`` that ``text`` holds, as phrases (in order, a few words apart at most).
 
@@ -154,10 +160,10 @@ def expressions_in(text: str | Sequence[str], family: Sequence[str]) -> list[str
     """
     stems = read_stems(text) if isinstance(text, str) else text
     openings = _by_first(tuple(family))
+    lengths = _opening_lengths(tuple(family))
     found: dict[str, None] = {}
     for start, stem in enumerate(stems):
-        keys = [stem, *(stem[:n] for n in range(_PREFIX, len(stem)))]
-        for key in keys:
+        for key in (stem, *(stem[:n] for n in lengths if n < len(stem))):
             for expression, wanted in openings.get(key, ()):
                 if expression not in found and _holds(stems[start:], wanted):
                     found[expression] = None

@@ -290,7 +290,7 @@ class _Answering(_Summary):
             for family, stems in families:
                 others = [w for s, w in zip(subject.stems, subject.words) if s not in stems]
                 for k, row in enumerate(rows):
-                    held = expressions_in(self._lexicon_stems(row), family)
+                    held = self._held(row, family)
                     if held:
                         query = self.vectorizer_.transform([" ".join([*others, *held])])
                         lexical[k] = max(lexical[k], float((matrix[k] @ query.T).toarray().ravel()[0]))
@@ -318,9 +318,7 @@ class _Answering(_Summary):
         found = set(_ANALYZER.stems(sentence))
         folded = f" {fold(sentence)} "
         weights = {s: self.scorer_._idf.get(s, self.scorer_._unknown_idf) for s in subject.stems}
-        synonymous = {
-            s for family, stems in families if expressions_in(self._lexicon_stems(row), family) for s in stems
-        }
+        synonymous = {s for family, stems in families if self._held(row, family) for s in stems}
         covered = 0.0
         for stem, word in zip(subject.stems, subject.words):
             own = f" {fold(word)} " in folded if word.isupper() and len(word) > 1 else stem in found
@@ -328,12 +326,14 @@ class _Answering(_Summary):
                 covered += weights[stem]
         return covered / sum(weights.values()) if weights else 0.0
 
-    def _lexicon_stems(self, row: int) -> tuple[str, ...]:
-        """Sentence ``row`` read for the field's expressions (:func:`nlp.lexicon.read_stems`), once per fit."""
-        stems = self._sentence_reads.get(row)
-        if stems is None:
-            stems = self._sentence_reads[row] = read_stems(self.sentences_[row].text)
-        return stems
+    def _held(self, row: int, family: Sequence[str]) -> list[str]:
+        """The expressions of ``family`` (one of :data:`nlp.lexicon.SYNONYMS`) sentence ``row`` holds, read once per
+        fit (every question naming the family reads every sentence)."""
+        key = (row, id(family))
+        held = self._sentence_reads.get(key)
+        if held is None:
+            held = self._sentence_reads[key] = expressions_in(read_stems(self.sentences_[row].text), family)
+        return held
 
     def _actor_stems(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
