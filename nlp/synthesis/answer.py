@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.citations import NO_ANSWER
+from nlp.lexicon import expressions_in, read_stems, related_words, synonym_families
 from nlp.synthesis.segments import Segment, Synthesis
 from nlp.synthesis.selection import _ANALYZER, _plural
 from nlp.synthesis.summary import _Summary
@@ -19,21 +20,6 @@ _MIN_SEMANTIC = 0.3  # cosine (sentence encoder) between a question and a senten
 
 
 _N_CANDIDATES = 80  # sentences embedded one by one to answer a question
-
-
-# The training sector's programmes and what they are about: a question on "les financements" also
-# finds the sentences on the CPF or an OPCO, one on "la VAE" those on "validation des acquis".
-# The sentence encoder does not know these acronyms (cosine 0.25 between "financements" and "OPCO").
-_GLOSSARY = (
-    (
-        "financement financements financer financé financeur financeurs payer paiement coût budget",
-        "CPF OPCO prise en charge reste à charge taux horaire rémunération",
-    ),
-    ("financeur financeurs", "OPCO Région État France Travail"),
-    ("VAE", "validation des acquis de l'expérience jury"),
-    ("qualité certification", "Qualiopi audit référentiel"),
-    ("apprentissage alternance", "apprentis alternants AFEST tuteur"),
-)
 
 
 _QUESTION_WORDS = {
@@ -100,13 +86,10 @@ class _Subject:
 
 
 def _related(stems: Sequence[str]) -> list[str]:
-    """Words of :data:`_GLOSSARY` related to the question's stems (an entry's words find its related words)."""
-    wanted = set(stems)
-    out = []
-    for words, related in _GLOSSARY:
-        if wanted & set(_ANALYZER.stems(words)):
-            out.append(related)
-    return out
+    """The narrower terms of the field's glossary (:data:`nlp.lexicon.GLOSSARY`) related to the question's stems:
+    a question on "les financements" also finds the CPF or an OPCO, one on "la VAE" "validation des acquis" (the
+    sentence encoder does not know these acronyms: cosine 0.25 between "financements" and "OPCO")."""
+    return related_words(stems)
 
 
 class _Answering(_Summary):
@@ -294,12 +277,23 @@ class _Answering(_Summary):
         if not rows:
             return []
         lexical = np.zeros(len(rows))
+        families = synonym_families(" ".join(subject.words))
         if subject.stems and self.sentence_matrix_ is not None:
             matrix = self.sentence_matrix_[rows]
             for words, share in ((subject.words, 1.0), (_related(subject.stems), 0.6)):
                 query = self.vectorizer_.transform([" ".join(words)]) if words else None
                 if query is not None and query.nnz:
                     lexical = np.maximum(lexical, share * (matrix @ query.T).toarray().ravel())
+            # The field's other words for what the question names (nlp.lexicon.SYNONYMS: « les publics les plus
+            # éloignés de l'emploi » for « les publics fragiles »): a sentence holding one is read as if it wrote the
+            # question's words, the expression it holds standing for the question's.
+            for family, stems in families:
+                others = [w for s, w in zip(subject.stems, subject.words) if s not in stems]
+                for k, row in enumerate(rows):
+                    held = self._held(row, family)
+                    if held:
+                        query = self.vectorizer_.transform([" ".join([*others, *held])])
+                        lexical[k] = max(lexical[k], float((matrix[k] @ query.T).toarray().ravel()[0]))
         question = self._embed([" ".join(subject.questions)])[0]
         idea_of = np.array([self.sentences_[r].idea for r in rows])
         prior = lexical + self.idea_vectors_[idea_of] @ question
@@ -309,24 +303,37 @@ class _Answering(_Summary):
             (float(lexical[k] + semantic[n]), rows[k])
             for n, k in enumerate(candidates)
             if semantic[n] >= self.min_answer_similarity
-            or (lexical[k] >= min_score and self._covers(subject, self.sentences_[rows[k]].text) >= 0.5)
+            or (lexical[k] >= min_score and self._covers(subject, rows[k], families) >= 0.5)
         ]
         return sorted(out, key=lambda p: (-p[0], p[1]))
 
-    def _covers(self, subject: _Subject, sentence: str) -> float:
-        """Share of the question's idf-weighted stems the sentence has (a glossary word counts for its entry).
+    def _covers(self, subject: _Subject, row: int, families: Sequence[tuple[Sequence[str], set[str]]] = ()) -> float:
+        """Share of the question's idf-weighted stems sentence ``row`` has (a glossary word counts for its entry, an
+        expression of the field's synonyms for the question's words it stands for: ``families``, from
+        :func:`nlp.lexicon.synonym_families` on the subject's words).
 
         An acronym must be written as such: "VAE" and the verb "va" share a stem.
         """
+        sentence = self.sentences_[row].text
         found = set(_ANALYZER.stems(sentence))
         folded = f" {fold(sentence)} "
         weights = {s: self.scorer_._idf.get(s, self.scorer_._unknown_idf) for s in subject.stems}
+        synonymous = {s for family, stems in families if self._held(row, family) for s in stems}
         covered = 0.0
         for stem, word in zip(subject.stems, subject.words):
             own = f" {fold(word)} " in folded if word.isupper() and len(word) > 1 else stem in found
-            if own or found & set(_ANALYZER.stems(" ".join(_related([stem])))):
+            if own or stem in synonymous or found & set(_ANALYZER.stems(" ".join(_related([stem])))):
                 covered += weights[stem]
         return covered / sum(weights.values()) if weights else 0.0
+
+    def _held(self, row: int, family: Sequence[str]) -> list[str]:
+        """The expressions of ``family`` (one of :data:`nlp.lexicon.SYNONYMS`) sentence ``row`` holds, read once per
+        fit (every question naming the family reads every sentence)."""
+        key = (row, id(family))
+        held = self._sentence_reads.get(key)
+        if held is None:
+            held = self._sentence_reads[key] = expressions_in(read_stems(self.sentences_[row].text), family)
+        return held
 
     def _actor_stems(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

@@ -291,9 +291,11 @@ class _Selection(_Fitted):
         # phrases per sub-topic, most read once).
         articles: dict[str, dict[str, int]] = {}
         found: Counter = Counter()
+        texts_of_key: Counter = Counter()  # texts using a phrase in any of its inflections, each counted once
         for idea in ranked_ideas:
             phrases = self._idea_phrases(idea)
             found.update(phrases.keys())
+            texts_of_key.update({self._inflection(p) for p in phrases})
             for phrase, determiner in phrases.items():
                 seen = articles.get(phrase)
                 if seen is None:
@@ -301,6 +303,11 @@ class _Selection(_Fitted):
                 else:
                     seen[determiner] = seen.get(determiner, 0) + 1
         counts, articles = _by_inflection(found, articles, self._inflection)
+        # A text writing "système" and "systèmes" is one text using the phrase (a sub-topic of one text copied 20 times
+        # was headed "Système": both forms counted, it alone was read "in two texts").
+        counts = Counter({p: texts_of_key[self._inflection(p)] for p in counts})
+        # A phrase must be read in two texts, or in the sub-topic's only one.
+        needed = min(2, len(ranked_ideas))
         scope_counts, lone = self._scope_phrases()
         vocabulary = self.vectorizer_.vectorizer_.vocabulary_ if self.vectorizer_.vectorizer_ is not None else {}
         centre = self.centres_[topic] if self.centres_ is not None else None
@@ -315,7 +322,7 @@ class _Selection(_Fitted):
         n_topic, n_scope = max(1, len(ranked_ideas)), max(1, len(self.ideas_))
         scored = []
         for phrase, count in counts.items():
-            if count < 2 and len(counts) > 3:
+            if count < needed and len(counts) > 3:
                 continue
             words = phrase.replace("'", "' ").split()
             # "la présente loi", "un excellent outil": a word only read before a noun is an adjective, not a head.
@@ -335,6 +342,12 @@ class _Selection(_Fitted):
             distinct = math.log1p(lift) / math.log(2) if len(stems(phrase)) >= 2 else 1.0
             scored.append((count * weight * (1 + 0.35 * (len(stems(phrase)) - 1)) * distinct, phrase))
         scored.sort(key=lambda p: (-p[0], p[1]))
+        if len(ranked_ideas) == 1:
+            # One text (copied, maybe, many times): no phrase is read more often than another, and the words' weights
+            # are that text's alone; the text names its subject first ("enseigner la structure de la fiscalité (…) au
+            # jeune citoyen", not "Jeune citoyen").
+            order = {self._inflection(p): n for n, p in enumerate(self._idea_phrases(ranked_ideas[0]))}
+            scored.sort(key=lambda p: order.get(self._inflection(p[1]), len(order)))
         # A heading a person would write is a noun phrase ("financement des formations"), not a lone noun
         # ("financement"): the best word leads within the best phrase of several words that holds it; without
         # one, the best phrase of several words within a quarter of the best word's score.
@@ -343,7 +356,7 @@ class _Selection(_Fitted):
             n
             for n, (_, phrase) in enumerate(scored)
             if len(stems(phrase)) >= 2
-            and counts[phrase] >= 2
+            and counts[phrase] >= needed
             and any(not d.startswith(COMPLEMENT) for d in articles.get(phrase, ()))
         ]
         lead = next((n for n in several if stems(scored[0][1]) <= stems(scored[n][1])), None)

@@ -113,11 +113,12 @@ class _Summary(_Selection):
         ]
         used: set[int] = set()
         topic_ids, taken, main, minor = [], set(), [], []
+        stated = self._n_stating(all_ideas)
         for t, members in enumerate(self.topics_):
             members = [m for m in members if m in wanted]
             if members:
-                weight = self._n_contributions(members)
-                (main if weight >= max(3, 0.05 * n) or not main else minor).append((t, members))
+                weight = self._n_stating(members)
+                (main if weight >= max(3, 0.05 * stated) or not main else minor).append((t, members))
         segments.append(Segment("titre", "Idées principales"))
         shown = []
         for t, members in main:
@@ -149,6 +150,12 @@ class _Summary(_Selection):
             segments.append(Segment("titre", "Qui s'est exprimé"))
             segments.extend(who)
         return Synthesis(tuple(segments), n, len(all_ideas), tuple(topic_ids))
+
+    def _n_stating(self, ideas: Sequence[int]) -> int:
+        """How many contributions of ``ideas`` weigh in making a sub-topic main: each idea with its copies, but a text
+        with no sentence that can stand as an idea once, whatever its copies ("La téléportation" posted 9 times, a
+        sarcastic answer the brief-answers line counts, made a main sub-topic headed "Téléportation")."""
+        return int(sum(self.weights_[i] if i in self._rows_of else 1 for i in ideas))
 
     def _gist(self, phrases: list[str], heading: str) -> str:
         """One line on what the sub-topic's texts speak of, from its next noun phrases with their article:
