@@ -150,12 +150,14 @@ class _Answering(_Summary):
             # "Lesquelles parlent de la VAE ?" when none of the previous answer's contributions does: say so, then
             # answer from the whole selection rather than stop at "ne répondent pas".
             ranked = self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), min_score)
-            if ranked:
-                intro[0] = Segment(
-                    "liaison",
-                    f"Aucune des contributions qui répondaient à la question précédente ({answered}) n'en parle. "
-                    "Dans toute la sélection :",
-                )
+            intro[0] = Segment(
+                "liaison",
+                f"Aucune des contributions qui répondaient à la question précédente ({answered}) n'en parle. "
+                "Dans toute la sélection :"
+                if ranked
+                else f"Cherché parmi les contributions qui répondaient à la question précédente ({answered}), "
+                "puis dans toute la sélection :",
+            )
         if not ranked and subject.actors and subject.carried:
             # "Et les financeurs, qu'en disent-ils ?" when none of them speaks of the previous subject: say so,
             # then what they do say, rather than a bare "ne répondent pas".

@@ -63,10 +63,12 @@ def test_lesquelles_that_none_of_the_previous_answer_s_contributions_meets_answe
         "Parmi les contributions qui répondaient à la question précédente (1 contribution)"
     )
     assert _cited(narrower) == {3}
-    # Control: a subject no contribution speaks of still gets "ne répondent pas", after the previous answer's scope.
+    # Control: a subject no contribution speaks of still gets "ne répondent pas", saying that the whole selection
+    # was searched too (not only the previous answer's contributions).
     nowhere = synthesizer.answer("Lesquelles parlent du football ?", history=[FIRST])
-    assert not _cited(nowhere) and NO_ANSWER in _texts(nowhere)
-    assert _texts(nowhere)[0].startswith("Parmi les contributions qui répondaient")
+    assert not _cited(nowhere) and _texts(nowhere)[-1] == NO_ANSWER
+    assert _texts(nowhere)[0].startswith("Cherché parmi les contributions qui répondaient à la question précédente")
+    assert _texts(nowhere)[0].endswith("puis dans toute la sélection :")
 
 
 def test_lesquelles_after_an_answer_that_found_nothing_searches_the_whole_selection_and_says_so():
