@@ -42,6 +42,8 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
             if not antonym and _sans_scope(claim, w, source, v):
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
+            if not antonym and _ending_as_removal(claim, w, source, v):
+                continue  # "abandonner le système des tranches" says "Supprimer les tranches"
             if not antonym and _status_quo_set_aside(claim, w, source, v):
                 continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
             if not antonym and _little_as_only(claim, w, source, v):
@@ -52,19 +54,67 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
 
 
 def _sans_scope(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
-    """True when the claim denies a word with "sans" and the source denies the same word with a negation of its
-    clause ("sans oublier les zones rurales" / "ne pas oublier les zones rurales"): the source's negation spans
-    the rest of its clause ("les zones"), the claim's "sans" its complement only — the same denial read with
-    two scopes, not a contradiction on "zones"."""
-    if w.sans or v.sans or claim.negated.get(w.clause, False) or not source.negated.get(v.clause, False):
+    """True when one side denies a word with "sans" and the other denies the same word with a negation of its
+    clause ("sans oublier les zones rurales" / "ne pas oublier les zones rurales"; "sans filtrage des services" /
+    "qu'il n'y ait pas de filtrage des services"): the clause's negation spans the rest of its clause ("les
+    zones"), "sans" its complement only — the same denial read with two scopes, not a contradiction on "zones".
+    Either side may hold the "sans" (v12: the claim's "pas de X" for the source's "sans X" too)."""
+    return _sans_for_negation(claim, w, source, v) or _sans_for_negation(source, v, claim, w)
+
+
+def _sans_for_negation(denier: _Analysis, x: _Word, negator: _Analysis, y: _Word) -> bool:
+    """True when ``denier`` denies with "sans", in ``x``'s clause, a word that ``negator``'s clause of ``y``
+    negates as a whole (the word itself agrees: negated on both sides; ``x`` and ``y`` are the words around it)."""
+    if x.sans or y.sans or denier.negated.get(x.clause, False) or not negator.negated.get(y.clause, False):
         return False
-    denied = [s for s in claim.words if s.clause == w.clause and s.sans]
+    denied = [s for s in denier.words if s.clause == x.clause and s.sans]
     return any(
         _same_word(s, u) and u.polarity == 1 and not u.sans
         for s in denied
-        for u in source.words
-        if u.clause == v.clause
+        for u in negator.words
+        if u.clause == y.clause
     )
+
+
+_ENDING = re.compile(r"^(?:abandon|arret|cess|renonc)\w*$")
+"""Verbs of ending, negative words of :mod:`nlp._polarity` ("abandonner les tranches" negates "tranches")."""
+
+_REMOVAL = re.compile(r"^(?:supprim|suppression|aboli|abandon|arret|cess|renonc)\w*$")
+"""Verbs and nouns that remove what they govern, affirmatively ("supprimer les tranches", "l'abolition des
+tranches"); "se dégager de" is one too (:func:`_removes`)."""
+
+
+def _removes(analysis: _Analysis, clauses: tuple[int, ...]) -> bool:
+    """True when ``clauses`` hold a verb or noun of removal ("supprimer", "abolir", "se dégager de")."""
+    tokens = [t.folded for t in analysis.tokens if t.clause in clauses]
+    return any(
+        _REMOVAL.match(t) or (t.startswith("degag") and k and tokens[k - 1] in ("se", "s"))
+        for k, t in enumerate(tokens)
+    )
+
+
+def _ending_as_removal(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when one side negates ``w`` only with a verb of ending ("abandonner le système des tranches") and the
+    other, not negated, removes it with a verb of the same family ("Supprimer les tranches"): to abandon, stop or
+    give up X and to remove X say the same thing. Only the negating words written before the word count (a
+    later "qui ne pourrait pas dépasser 40 %" does not reach back). A "ne … pas" before it ("il ne faut pas
+    supprimer le budget") or an ending verb that ends a removal ("arrêter de supprimer des liaisons") keeps the
+    contradiction."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    (negative, x), (positive, y) = ((claim, w), (source, v)) if claim_negated else ((source, v), (claim, w))
+    clauses = _with_compared(negative, x.clause)
+    cues = _negators(negative, clauses, before=x.start)  # a negation reaches what follows it, not what precedes
+    if not cues or not all(_ENDING.match(c) for c in cues):
+        return False
+    if any(
+        _REMOVAL.match(t.folded) and t.folded not in cues
+        for t in negative.tokens
+        if t.clause in clauses and t.start <= x.start
+    ):
+        return False  # "il faut arrêter de supprimer des liaisons": the ending verb ends the removal itself
+    return _removes(positive, _with_compared(positive, y.clause))
 
 
 _AVOIDING = re.compile(r"^(?:plutot|lieu|evit\w*)$")
@@ -136,11 +186,11 @@ _POSITIONAL = frozenset(["plutot", "lieu", "sans", "contre", "moins", "peu"])
 _NEGATOR_WORDS = NE_PARTICLES | BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
 
 
-def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
+def _negators(analysis: _Analysis, clauses: tuple[int, ...], before: int | None = None) -> set[str] | None:
     """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out, "plus"
-    and "personne" only after a "ne"); None when a comparison sets a term aside there (the order of the
-    terms, not a word, says which is denied)."""
-    tokens = [t for t in analysis.tokens if t.clause in clauses]
+    and "personne" only after a "ne"), only those written before the offset ``before`` when it is given; None
+    when a comparison sets a term aside there (the order of the terms, not a word, says which is denied)."""
+    tokens = [t for t in analysis.tokens if t.clause in clauses and (before is None or t.end <= before)]
     if any(t.compared for t in tokens):
         return None
     out = set()
