@@ -109,3 +109,35 @@ def test_a_later_negation_does_not_reach_back_to_the_abandoned_word():
     assert not any("tranches" in r for r in contraries(claim, TRANCHES))
     # (read with the whole clause's negating words, "pas" of the relative joined the cues and "tranches" was a
     # contrary; the controls above keep a "ne … pas" before the word and an antonym as contraries)
+
+
+# A coordinated verb the negation does not reach.
+
+CENTRALES = {
+    1: "Il est incohérent de fermer des centrales nucléaires qui ne dégagent aucun CO2 et rouvrir des centrales"
+    " thermiques."
+}
+
+
+def test_an_infinitive_coordinated_past_a_finite_negation_is_not_denied():
+    claim = (
+        "Une contribution juge incohérent de fermer des centrales nucléaires, qui n'émettent pas de CO2, pour rouvrir"
+        " des centrales thermiques [#1]."
+    )
+    assert contraries(claim, CENTRALES) == []
+
+
+def test_an_infinitive_coordinated_to_a_denied_infinitive_is_still_denied():
+    scope = {1: "Il ne faut pas fermer les centrales nucléaires et rouvrir des centrales thermiques."}
+    found = contraries("Il faut rouvrir des centrales thermiques [#1].", scope)
+    assert any("rouvrir" in r for r in found)  # control: "rouvrir" hangs on the negated "faut" as "fermer" does
+
+
+def test_a_finite_verb_coordinated_past_a_negation_is_not_denied():
+    scope = {1: "Le B2i ne sert à rien. Un partenariat entre entreprises et écoles serait utile."}
+    claim = (
+        "Une personne juge que le B2i ne remplit pas son rôle et verrait bien un partenariat entre entreprises [#1]."
+    )
+    assert contraries(claim, scope) == []
+    control = "Il ne faut pas de partenariat entre entreprises et écoles [#1]."
+    assert contraries(control, {1: "Il faut un partenariat entre entreprises et écoles."})  # no coordination

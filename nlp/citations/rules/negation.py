@@ -6,6 +6,7 @@ import re
 
 from nlp._polarity import BARE_NEGATORS, NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
+from nlp.stopwords import STOP_WORDS
 
 
 def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Word]]:
@@ -44,6 +45,8 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
             if not antonym and _ending_as_removal(claim, w, source, v):
                 continue  # "abandonner le système des tranches" says "Supprimer les tranches"
+            if not antonym and _coordinated_past_negation(claim, w, source, v):
+                continue  # "qui ne dégagent aucun CO2 et rouvrir des centrales": "rouvrir" is not denied
             if not antonym and _status_quo_set_aside(claim, w, source, v):
                 continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
             if not antonym and _little_as_only(claim, w, source, v):
@@ -115,6 +118,43 @@ def _ending_as_removal(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) 
     ):
         return False  # "il faut arrêter de supprimer des liaisons": the ending verb ends the removal itself
     return _removes(positive, _with_compared(positive, y.clause))
+
+
+_INFINITIVE = re.compile(r"\w{3,}(?:er|ir)")
+_FINITE = re.compile(r"\w{3,}(?:ait|aient|ront)")
+"""Verb forms told by their ending alone: infinitives in -er / -ir, finite verbs in the imperfect, the conditional
+and the future ("verrait", "pourraient", "feront"); a present tense ("boit") is not told from a noun."""
+
+
+def _past_coordination(analysis: _Analysis, x: _Word) -> bool:
+    """True when ``x`` follows, in its clause, an "et" / "ou" that opens a new verb after the clause's last negating
+    word: a finite verb ("ne remplit pas son rôle et verrait bien un partenariat": each finite verb takes its own
+    "ne"), or an infinitive when none stands between the negation and the "et" ("qui ne dégagent aucun CO2 et
+    rouvrir des centrales": "rouvrir" cannot be coordinated to "dégagent"). "Il ne faut pas fermer les centrales
+    et rouvrir …" keeps "rouvrir" denied: the two infinitives hang on the one negated "faut"."""
+    tokens = [
+        t.folded for t in analysis.tokens if t.clause in _with_compared(analysis, x.clause) and t.start <= x.start
+    ]
+    negating = [k for k, t in enumerate(tokens) if t in _NEGATOR_WORDS or t in ("ne", "n") or is_negative_word(t)]
+    if not negating:
+        return False
+    infinitive = False
+    for k in range(negating[-1] + 1, len(tokens) - 1):
+        if tokens[k] in ("et", "ou"):
+            after = tokens[k + 1]
+            if _FINITE.fullmatch(after) or (_INFINITIVE.fullmatch(after) and not infinitive):
+                return after not in STOP_WORDS
+        infinitive = infinitive or bool(_INFINITIVE.fullmatch(tokens[k]))
+    return False
+
+
+def _coordinated_past_negation(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the only negated side's word lies past a coordinated verb the negation does not reach
+    (:func:`_past_coordination`): the other side, not negated, agrees with it."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    return _past_coordination(claim, w) if claim_negated else _past_coordination(source, v)
 
 
 _AVOIDING = re.compile(r"^(?:plutot|lieu|evit\w*)$")
