@@ -141,3 +141,24 @@ def test_a_finite_verb_coordinated_past_a_negation_is_not_denied():
     assert contraries(claim, scope) == []
     control = "Il ne faut pas de partenariat entre entreprises et écoles [#1]."
     assert contraries(control, {1: "Il faut un partenariat entre entreprises et écoles."})  # no coordination
+
+
+# "moins de X" and a verb of decrease of X.
+
+VOITURE = {1: "Il faut diminuer la place de la voiture dans les villes."}
+
+
+def test_less_room_restates_reducing_the_room():
+    assert contraries("Un contributeur veut moins de place pour la voiture dans les villes [#1].", VOITURE) == []
+
+
+def test_pushing_back_restates_less():
+    scope = {1: "Avec ce vote, nous aurions moins d'abstention aux élections."}
+    assert contraries("Ce vote ferait reculer l'abstention aux élections [#1].", scope) == []
+
+
+def test_less_against_increasing_and_reducing_against_not_reducing_are_still_contraries():
+    scope = {1: "Il faut augmenter la place de la voiture dans les villes."}
+    assert contraries("Un contributeur veut moins de place pour la voiture dans les villes [#1].", scope)
+    scope = {1: "Il ne faut pas diminuer la place de la voiture dans les villes."}
+    assert contraries("Il faut diminuer la place de la voiture dans les villes [#1].", scope)

@@ -43,7 +43,7 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
             if not antonym and _sans_scope(claim, w, source, v):
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
-            if not antonym and _ending_as_removal(claim, w, source, v):
+            if not antonym and _negation_as_action(claim, w, source, v):
                 continue  # "abandonner le système des tranches" says "Supprimer les tranches"
             if not antonym and _coordinated_past_negation(claim, w, source, v):
                 continue  # "qui ne dégagent aucun CO2 et rouvrir des centrales": "rouvrir" is not denied
@@ -84,24 +84,35 @@ _ENDING = re.compile(r"^(?:abandon|arret|cess|renonc)\w*$")
 
 _REMOVAL = re.compile(r"^(?:supprim|suppression|aboli|abandon|arret|cess|renonc)\w*$")
 """Verbs and nouns that remove what they govern, affirmatively ("supprimer les tranches", "l'abolition des
-tranches"); "se dégager de" is one too (:func:`_removes`)."""
+tranches"); "se dégager de" is one too (:func:`_acts`)."""
+
+_LESS = re.compile(r"^moins$")
+""""moins de X", a negation of degree in :mod:`nlp._polarity`."""
+
+_DECREASE = re.compile(r"^(?:diminu|redui|reduc|baiss|abaiss|recul|alleg)\w*$")
+"""Verbs and nouns of decrease ("diminuer la place de la voiture", "faire reculer l'abstention")."""
+
+_FAMILIES = ((_ENDING, _REMOVAL), (_LESS, _DECREASE))
+"""(negating words, the affirmative verbs that say the same of their complement): "abandonner X" / "supprimer X",
+"moins de X" / "diminuer X"."""
 
 
-def _removes(analysis: _Analysis, clauses: tuple[int, ...]) -> bool:
-    """True when ``clauses`` hold a verb or noun of removal ("supprimer", "abolir", "se dégager de")."""
+def _acts(analysis: _Analysis, clauses: tuple[int, ...], family: re.Pattern[str]) -> bool:
+    """True when ``clauses`` hold a word of ``family`` ("supprimer", "abolir"; "se dégager de" for removal)."""
     tokens = [t.folded for t in analysis.tokens if t.clause in clauses]
     return any(
-        _REMOVAL.match(t) or (t.startswith("degag") and k and tokens[k - 1] in ("se", "s"))
+        family.match(t) or (family is _REMOVAL and t.startswith("degag") and k and tokens[k - 1] in ("se", "s"))
         for k, t in enumerate(tokens)
     )
 
 
-def _ending_as_removal(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
-    """True when one side negates ``w`` only with a verb of ending ("abandonner le système des tranches") and the
-    other, not negated, removes it with a verb of the same family ("Supprimer les tranches"): to abandon, stop or
-    give up X and to remove X say the same thing. Only the negating words written before the word count (a
-    later "qui ne pourrait pas dépasser 40 %" does not reach back). A "ne … pas" before it ("il ne faut pas
-    supprimer le budget") or an ending verb that ends a removal ("arrêter de supprimer des liaisons") keeps the
+def _negation_as_action(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when one side negates ``w`` only with a word of one family and the other, not negated, says the same
+    with an affirmative verb of that family (:data:`_FAMILIES`): "abandonner le système des tranches" / "Supprimer
+    les tranches" (to abandon, stop or give up X and to remove X), "moins de place pour la voiture" / "diminuer la
+    place de la voiture". Only the negating words written before the word count (a later "qui ne pourrait pas
+    dépasser 40 %" does not reach back). A "ne … pas" before it ("il ne faut pas supprimer le budget"), or a
+    negating word that bears on the family's verb itself ("arrêter de supprimer des liaisons") keeps the
     contradiction."""
     claim_negated = claim.negated.get(w.clause, False)
     if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
@@ -109,15 +120,17 @@ def _ending_as_removal(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) 
     (negative, x), (positive, y) = ((claim, w), (source, v)) if claim_negated else ((source, v), (claim, w))
     clauses = _with_compared(negative, x.clause)
     cues = _negators(negative, clauses, before=x.start)  # a negation reaches what follows it, not what precedes
-    if not cues or not all(_ENDING.match(c) for c in cues):
-        return False
-    if any(
-        _REMOVAL.match(t.folded) and t.folded not in cues
-        for t in negative.tokens
-        if t.clause in clauses and t.start <= x.start
-    ):
-        return False  # "il faut arrêter de supprimer des liaisons": the ending verb ends the removal itself
-    return _removes(positive, _with_compared(positive, y.clause))
+    for cue, family in _FAMILIES:
+        if not cues or not all(cue.match(c) for c in cues):
+            continue
+        if any(
+            family.match(t.folded) and t.folded not in cues
+            for t in negative.tokens
+            if t.clause in clauses and t.start <= x.start
+        ):
+            return False  # "il faut arrêter de supprimer des liaisons": the negation bears on the verb itself
+        return _acts(positive, _with_compared(positive, y.clause), family)
+    return False
 
 
 _INFINITIVE = re.compile(r"\w{3,}(?:er|ir)")
