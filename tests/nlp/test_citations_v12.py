@@ -131,6 +131,9 @@ def test_an_infinitive_coordinated_to_a_denied_infinitive_is_still_denied():
     scope = {1: "Il ne faut pas fermer les centrales nucléaires et rouvrir des centrales thermiques."}
     found = contraries("Il faut rouvrir des centrales thermiques [#1].", scope)
     assert any("rouvrir" in r for r in found)  # control: "rouvrir" hangs on the negated "faut" as "fermer" does
+    scope = {1: "Il ne faut pas fermer plus de centrales nucléaires et rouvrir des centrales thermiques."}
+    found = contraries("Il faut rouvrir des centrales thermiques [#1].", scope)
+    assert any("rouvrir" in r for r in found)  # nor does a "plus" between them end the negation
 
 
 def test_a_finite_verb_coordinated_past_a_negation_is_not_denied():

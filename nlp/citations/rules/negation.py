@@ -142,18 +142,31 @@ and the future ("verrait", "pourraient", "feront"); a present tense ("boit") is 
 def _past_coordination(analysis: _Analysis, x: _Word) -> bool:
     """True when ``x`` follows, in its clause, an "et" / "ou" that opens a new verb after the clause's last negating
     word: a finite verb ("ne remplit pas son rôle et verrait bien un partenariat": each finite verb takes its own
-    "ne"), or an infinitive when none stands between the negation and the "et" ("qui ne dégagent aucun CO2 et
-    rouvrir des centrales": "rouvrir" cannot be coordinated to "dégagent"). "Il ne faut pas fermer les centrales
-    et rouvrir …" keeps "rouvrir" denied: the two infinitives hang on the one negated "faut"."""
+    "ne"), or an infinitive when none stands between the first negating word and the "et" ("qui ne dégagent aucun
+    CO2 et rouvrir des centrales": "rouvrir" cannot be coordinated to "dégagent"). "Il ne faut pas fermer (plus de)
+    centrales et rouvrir …" keeps "rouvrir" denied: the two infinitives hang on the one negated "faut"."""
     tokens = [
         t.folded for t in analysis.tokens if t.clause in _with_compared(analysis, x.clause) and t.start <= x.start
     ]
-    negating = [k for k, t in enumerate(tokens) if t in _NEGATOR_WORDS or t in ("ne", "n") or is_negative_word(t)]
+    negating = [  # as :func:`_negators` reads them: "plus", "personne" … only after a "ne" ("plus pertinent" is not)
+        k
+        for k, t in enumerate(tokens)
+        if t in ("ne", "n")
+        or (
+            t in _NEGATOR_WORDS
+            and (
+                t not in NE_PARTICLES - BARE_NEGATORS
+                or "ne" in tokens[max(0, k - 5) : k]
+                or "n" in tokens[max(0, k - 5) : k]
+            )
+        )
+        or is_negative_word(t)
+    ]
     if not negating:
         return False
-    infinitive = False
-    for k in range(negating[-1] + 1, len(tokens) - 1):
-        if tokens[k] in ("et", "ou"):
+    infinitive = False  # an infinitive after the first negating word ("ne faut pas fermer … et rouvrir")
+    for k in range(negating[0] + 1, len(tokens) - 1):
+        if k > negating[-1] and tokens[k] in ("et", "ou"):
             after = tokens[k + 1]
             if _FINITE.fullmatch(after) or (_INFINITIVE.fullmatch(after) and not infinitive):
                 return after not in STOP_WORDS
