@@ -13,7 +13,8 @@ measured by :func:`evaluate_heldout`, with the same figures split by real and ha
 measured once with v5 and once with v6), ``heldout6_claims.csv`` and ``heldout7_claims.csv`` (session 10),
 ``heldout8_claims.csv`` (session 11) and ``heldout9_claims.csv`` (session 12), development data since they were
 first measured (all ten files, dev included, are training data of the calibration since v10), and
-``heldout10_claims.csv`` (session 13, measured once with v10 and v9), training data too since v11.
+``heldout10_claims.csv`` (session 13, measured once with v10 and v9), training data too since v11, and
+``heldout11_claims.csv`` (session 14, measured once with v11), training data since v12.
 
 Usage: ``python -m nlp.evaluate_citations [PATH.csv]`` (no path: every shipped set; also run by
 ``python -m nlp.evaluate``).

@@ -2,16 +2,16 @@
 
 Usage: ``python -m nlp.citations.calibrate [--write]`` (scipy is needed here only, not at run time).
 
-For each claim of the eleven development files (:data:`TRAINING_FILES`) every sentence is examined by the
+For each claim of the twelve development files (:data:`TRAINING_FILES`) every sentence is examined by the
 checker's rules (:func:`nlp.citations.examination._examine`); a sentence that a hard rule refuses, or that is not a
 checkable citation at all, is refused whatever the model says. A logistic regression over
 :data:`nlp.citations.calibration.FEATURES` is fitted on the other sentences, labelled by their claim.
 
-Generalisation is estimated by leave-one-file-out: the model is fitted on ten files and predicts the
-eleventh, and a training claim that cites a source text also cited in the test file is dropped (a source
+Generalisation is estimated by leave-one-file-out: the model is fitted on eleven files and predicts the
+twelfth, and a training claim that cites a source text also cited in the test file is dropped (a source
 never sits on both sides). The decision threshold is chosen on these out-of-fold probabilities: the
 lowest one at which the pooled precision of "vérifiée" reaches :data:`TARGET_PRECISION`, so that as many
-supported claims as possible are accepted. The final model is fitted on all eleven files; ``--write`` stores
+supported claims as possible are accepted. The final model is fitted on all twelve files; ``--write`` stores
 it, the threshold and the cross-validated figures in :data:`nlp.citations.calibration.DEFAULT_PATH`.
 """
 
@@ -45,10 +45,11 @@ TRAINING_FILES = {
     "heldout8": HELDOUT_CLAIMS.with_name("heldout8_claims.csv"),
     "heldout9": HELDOUT_CLAIMS.with_name("heldout9_claims.csv"),
     "heldout10": HELDOUT_CLAIMS.with_name("heldout10_claims.csv"),
+    "heldout11": HELDOUT_CLAIMS.with_name("heldout11_claims.csv"),
 }
 """The development claim files (heldout4 since v6, heldout5 since v7, heldout6 since v8, heldout7 and heldout8 since
-v9, heldout9 since v10, heldout10 since v11: each was measured, then trained on; ``heldout11``, written apart, is the
-set never trained on)."""
+v9, heldout9 since v10, heldout10 since v11, heldout11 since v12: each was measured, then trained on; ``heldout12``,
+written apart, is the set never trained on)."""
 
 HARD_RULES = ("negation", "number", "entity", "quantifier", "actor", "overreach", "placement", "passenger", "stance")
 """Rules that refuse on their own: every rule but coverage, whose thresholds the model replaces. Chosen by

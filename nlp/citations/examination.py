@@ -39,7 +39,7 @@ from nlp.citations.thresholds import (
     SOURCE_SIMILARITY,
     SYNTHESIS_SIMILARITY,
 )
-from nlp.citations.wording import _absent, _ids_phrase, _n_cited, _of_ids, _quote, french_spacing
+from nlp.citations.wording import _absent, _ids_phrase, _n_cited, _of_ids, _quote, _says, french_spacing
 from nlp.text import fold
 
 
@@ -141,7 +141,7 @@ def _examine(
             )
         ]
         if len(saying) < claimed[0]:
-            refusals.append(("count", f"« {claimed[1]} » : {_n_cited(len(saying))} le dit"))
+            refusals.append(("count", f"« {claimed[1]} » : {_n_cited(len(saying))} {_says(len(saying))}"))
     over_scope = claim.quantifiers.pop("sur_le_perimetre", None) is not None
     for kind, surface in claim.quantifiers.items():
         if not over_scope and any(kind in s.quantifiers for s in sources.values()):

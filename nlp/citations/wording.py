@@ -73,6 +73,11 @@ def _n_cited(n: int) -> str:
     return f"{_plural(n, 'contribution')} citée" + ("s" if n > 1 else "")
 
 
+def _says(n: int) -> str:
+    """ "le dit" after 0 or 1 cited contribution, "le disent" after two or more (the verb agrees with the count)."""
+    return "le disent" if n > 1 else "le dit"
+
+
 def _absent(words: str, ids: Sequence[int]) -> str:
     """ "« lycée » n'apparaît pas dans la contribution n° 4": what a refusal says of words no cited text holds."""
     return f"«{NO_BREAK_SPACE}{words}{NO_BREAK_SPACE}» n'apparaît pas dans {_ids_phrase(ids)}"

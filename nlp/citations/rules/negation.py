@@ -6,6 +6,7 @@ import re
 
 from nlp._polarity import BARE_NEGATORS, NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
+from nlp.stopwords import STOP_WORDS
 
 
 def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Word]]:
@@ -42,6 +43,10 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
                 continue  # the same negation, read with another scope ("Inutile de …, le droit … étant là")
             if not antonym and _sans_scope(claim, w, source, v):
                 continue  # "sans oublier les zones rurales" says "ne pas oublier les zones rurales"
+            if not antonym and _negation_as_action(claim, w, source, v):
+                continue  # "abandonner le système des tranches" says "Supprimer les tranches"
+            if not antonym and _coordinated_past_negation(claim, w, source, v):
+                continue  # "qui ne dégagent aucun CO2 et rouvrir des centrales": "rouvrir" is not denied
             if not antonym and _status_quo_set_aside(claim, w, source, v):
                 continue  # "veulent être consultés au lieu de subir des règles conçues sans eux"
             if not antonym and _little_as_only(claim, w, source, v):
@@ -52,19 +57,130 @@ def _contradictions(claim, sources, by_id, evidence) -> list[tuple[int, int, _Wo
 
 
 def _sans_scope(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
-    """True when the claim denies a word with "sans" and the source denies the same word with a negation of its
-    clause ("sans oublier les zones rurales" / "ne pas oublier les zones rurales"): the source's negation spans
-    the rest of its clause ("les zones"), the claim's "sans" its complement only — the same denial read with
-    two scopes, not a contradiction on "zones"."""
-    if w.sans or v.sans or claim.negated.get(w.clause, False) or not source.negated.get(v.clause, False):
+    """True when one side denies a word with "sans" and the other denies the same word with a negation of its
+    clause ("sans oublier les zones rurales" / "ne pas oublier les zones rurales"; "sans filtrage des services" /
+    "qu'il n'y ait pas de filtrage des services"): the clause's negation spans the rest of its clause ("les
+    zones"), "sans" its complement only — the same denial read with two scopes, not a contradiction on "zones".
+    Either side may hold the "sans" (v12: the claim's "pas de X" for the source's "sans X" too)."""
+    return _sans_for_negation(claim, w, source, v) or _sans_for_negation(source, v, claim, w)
+
+
+def _sans_for_negation(denier: _Analysis, x: _Word, negator: _Analysis, y: _Word) -> bool:
+    """True when ``denier`` denies with "sans", in ``x``'s clause, a word that ``negator``'s clause of ``y``
+    negates as a whole (the word itself agrees: negated on both sides; ``x`` and ``y`` are the words around it)."""
+    if x.sans or y.sans or denier.negated.get(x.clause, False) or not negator.negated.get(y.clause, False):
         return False
-    denied = [s for s in claim.words if s.clause == w.clause and s.sans]
+    denied = [s for s in denier.words if s.clause == x.clause and s.sans]
     return any(
         _same_word(s, u) and u.polarity == 1 and not u.sans
         for s in denied
-        for u in source.words
-        if u.clause == v.clause
+        for u in negator.words
+        if u.clause == y.clause
     )
+
+
+_ENDING = re.compile(r"^(?:abandon|arret|cess|renonc)\w*$")
+"""Verbs of ending, negative words of :mod:`nlp._polarity` ("abandonner les tranches" negates "tranches")."""
+
+_REMOVAL = re.compile(r"^(?:supprim|suppression|aboli|abandon|arret|cess|renonc)\w*$")
+"""Verbs and nouns that remove what they govern, affirmatively ("supprimer les tranches", "l'abolition des
+tranches"); "se dégager de" is one too (:func:`_acts`)."""
+
+_LESS = re.compile(r"^moins$")
+""""moins de X", a negation of degree in :mod:`nlp._polarity`."""
+
+_DECREASE = re.compile(r"^(?:diminu|redui|reduc|baiss|abaiss|recul|alleg)\w*$")
+"""Verbs and nouns of decrease ("diminuer la place de la voiture", "faire reculer l'abstention")."""
+
+_FAMILIES = ((_ENDING, _REMOVAL), (_LESS, _DECREASE))
+"""(negating words, the affirmative verbs that say the same of their complement): "abandonner X" / "supprimer X",
+"moins de X" / "diminuer X"."""
+
+
+def _acts(analysis: _Analysis, clauses: tuple[int, ...], family: re.Pattern[str]) -> bool:
+    """True when ``clauses`` hold a word of ``family`` ("supprimer", "abolir"; "se dégager de" for removal)."""
+    tokens = [t.folded for t in analysis.tokens if t.clause in clauses]
+    return any(
+        family.match(t) or (family is _REMOVAL and t.startswith("degag") and k and tokens[k - 1] in ("se", "s"))
+        for k, t in enumerate(tokens)
+    )
+
+
+def _negation_as_action(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when one side negates ``w`` only with a word of one family and the other, not negated, says the same
+    with an affirmative verb of that family (:data:`_FAMILIES`): "abandonner le système des tranches" / "Supprimer
+    les tranches" (to abandon, stop or give up X and to remove X), "moins de place pour la voiture" / "diminuer la
+    place de la voiture". Only the negating words written before the word count (a later "qui ne pourrait pas
+    dépasser 40 %" does not reach back). A "ne … pas" before it ("il ne faut pas supprimer le budget"), or a
+    negating word that bears on the family's verb itself ("arrêter de supprimer des liaisons") keeps the
+    contradiction."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    (negative, x), (positive, y) = ((claim, w), (source, v)) if claim_negated else ((source, v), (claim, w))
+    clauses = _with_compared(negative, x.clause)
+    cues = _negators(negative, clauses, before=x.start)  # a negation reaches what follows it, not what precedes
+    for cue, family in _FAMILIES:
+        if not cues or not all(cue.match(c) for c in cues):
+            continue
+        if any(
+            family.match(t.folded) and t.folded not in cues
+            for t in negative.tokens
+            if t.clause in clauses and t.start <= x.start
+        ):
+            return False  # "il faut arrêter de supprimer des liaisons": the negation bears on the verb itself
+        return _acts(positive, _with_compared(positive, y.clause), family)
+    return False
+
+
+_INFINITIVE = re.compile(r"\w{3,}(?:er|ir)")
+_FINITE = re.compile(r"\w{3,}(?:ait|aient|ront)")
+"""Verb forms told by their ending alone: infinitives in -er / -ir, finite verbs in the imperfect, the conditional
+and the future ("verrait", "pourraient", "feront"); a present tense ("boit") is not told from a noun."""
+
+
+def _past_coordination(analysis: _Analysis, x: _Word) -> bool:
+    """True when ``x`` follows, in its clause, an "et" / "ou" that opens a new verb after the clause's last negating
+    word: a finite verb ("ne remplit pas son rôle et verrait bien un partenariat": each finite verb takes its own
+    "ne"), or an infinitive when none stands between the first negating word and the "et" ("qui ne dégagent aucun
+    CO2 et rouvrir des centrales": "rouvrir" cannot be coordinated to "dégagent"). "Il ne faut pas fermer (plus de)
+    centrales et rouvrir …" keeps "rouvrir" denied: the two infinitives hang on the one negated "faut"."""
+    tokens = [
+        t.folded for t in analysis.tokens if t.clause in _with_compared(analysis, x.clause) and t.start <= x.start
+    ]
+    negating = [  # as :func:`_negators` reads them: "plus", "personne" … only after a "ne" ("plus pertinent" is not)
+        k
+        for k, t in enumerate(tokens)
+        if t in ("ne", "n")
+        or (
+            t in _NEGATOR_WORDS
+            and (
+                t not in NE_PARTICLES - BARE_NEGATORS
+                or "ne" in tokens[max(0, k - 5) : k]
+                or "n" in tokens[max(0, k - 5) : k]
+            )
+        )
+        or is_negative_word(t)
+    ]
+    if not negating:
+        return False
+    infinitive = False  # an infinitive after the first negating word ("ne faut pas fermer … et rouvrir")
+    for k in range(negating[0] + 1, len(tokens) - 1):
+        if k > negating[-1] and tokens[k] in ("et", "ou"):
+            after = tokens[k + 1]
+            if _FINITE.fullmatch(after) or (_INFINITIVE.fullmatch(after) and not infinitive):
+                return after not in STOP_WORDS
+        infinitive = infinitive or bool(_INFINITIVE.fullmatch(tokens[k]))
+    return False
+
+
+def _coordinated_past_negation(claim: _Analysis, w: _Word, source: _Analysis, v: _Word) -> bool:
+    """True when the only negated side's word lies past a coordinated verb the negation does not reach
+    (:func:`_past_coordination`): the other side, not negated, agrees with it."""
+    claim_negated = claim.negated.get(w.clause, False)
+    if claim_negated == source.negated.get(v.clause, False) or w.sans or v.sans:
+        return False
+    return _past_coordination(claim, w) if claim_negated else _past_coordination(source, v)
 
 
 _AVOIDING = re.compile(r"^(?:plutot|lieu|evit\w*)$")
@@ -136,11 +252,11 @@ _POSITIONAL = frozenset(["plutot", "lieu", "sans", "contre", "moins", "peu"])
 _NEGATOR_WORDS = NE_PARTICLES | BARE_NEGATORS | {"plutot", "lieu", "contre", "moins", "peu", "faute"}
 
 
-def _negators(analysis: _Analysis, clauses: tuple[int, ...]) -> set[str] | None:
+def _negators(analysis: _Analysis, clauses: tuple[int, ...], before: int | None = None) -> set[str] | None:
     """The negating words of ``clauses`` ("pas", "sans", "plutôt", "inutile", "refusent"; "ne" left out, "plus"
-    and "personne" only after a "ne"); None when a comparison sets a term aside there (the order of the
-    terms, not a word, says which is denied)."""
-    tokens = [t for t in analysis.tokens if t.clause in clauses]
+    and "personne" only after a "ne"), only those written before the offset ``before`` when it is given; None
+    when a comparison sets a term aside there (the order of the terms, not a word, says which is denied)."""
+    tokens = [t for t in analysis.tokens if t.clause in clauses and (before is None or t.end <= before)]
     if any(t.compared for t in tokens):
         return None
     out = set()
