@@ -5,6 +5,7 @@ Each change is checked where it clears a refusal and on a control: the real cont
 
 from nlp.citations import check_text
 from nlp.citations.calibrate import examine_claim
+from nlp.citations.rules.entities import _entities
 
 
 def reasons(text, scope):
@@ -165,3 +166,21 @@ def test_less_against_increasing_and_reducing_against_not_reducing_are_still_con
     assert contraries("Un contributeur veut moins de place pour la voiture dans les villes [#1].", scope)
     scope = {1: "Il ne faut pas diminuer la place de la voiture dans les villes."}
     assert contraries("Il faut diminuer la place de la voiture dans les villes [#1].", scope)
+
+
+def test_a_name_after_the_sentence_s_first_word_is_still_a_name():
+    """« Sur Twitter, … »: the capitalised run started the sentence, and the name in it was skipped with it."""
+    source = {7: "Sur Facebook, les posts sponsorisés ne devraient pas être intercalés parmi les posts normaux."}
+    moved = check_text(
+        "Sur Twitter, selon un argument, les posts sponsorisés ne devraient pas être intercalés parmi les posts "
+        "normaux [#7].",
+        source,
+    )[0]
+    assert moved.status != "verifiee" and "Twitter" in moved.reason
+    kept = check_text(
+        "Sur Facebook, selon un argument, les posts sponsorisés ne devraient pas être intercalés parmi les posts "
+        "normaux [#7].",
+        source,
+    )[0]
+    assert "Facebook" not in kept.reason, "control: the name the source writes passes the entity rule"
+    assert _entities("Pour un participant, il faut.") == [], "control: a sentence's first word alone is no name"

@@ -138,7 +138,12 @@ def _entities(text: str) -> list[str]:
         first_word = fold(name.split()[0]).strip("'’")
         sentence_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", ":", "!", "?"))
         if sentence_start and not (name.isupper() and len(name) >= 2) and fold(name) not in _KNOWN_ENTITIES:
-            continue
+            # The first word is capitalised because it opens the sentence; a name after it is still a name
+            # (« Sur Twitter, … », « En Bretagne, … »).
+            rest = name.split(" ", 1)[1] if " " in name else ""
+            if not rest[:1].isupper():
+                continue
+            name, first_word = rest, fold(rest.split()[0]).strip("'’")
         if first_word in _ENTITY_STOP or len(fold(name)) < 2:
             continue
         out.append(name)
