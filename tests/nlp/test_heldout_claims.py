@@ -1,6 +1,6 @@
-"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout12_claims.csv): their format, and that their
+"""The claim sets shipped in nlp/data (heldout_claims.csv … heldout13_claims.csv): their format, and that their
 evaluation reports every figure. No threshold on the checker's figures here: the sets only measure.
-Their own tests below read heldout5 … heldout12 by path, as they were written."""
+Their own tests below read heldout5 … heldout13 by path, as they were written (heldout13 is not registered yet)."""
 
 import csv
 import json
@@ -35,6 +35,7 @@ HELDOUT9 = DATA / "heldout9_claims.csv"
 HELDOUT10 = DATA / "heldout10_claims.csv"
 HELDOUT11 = DATA / "heldout11_claims.csv"  # measured once with v11 in session 14, then registered
 HELDOUT12 = DATA / "heldout12_claims.csv"  # measured once with v12 in session 14, then registered
+HELDOUT13 = DATA / "heldout13_claims.csv"  # written apart in session 14, not measured nor registered yet
 
 
 def _rows(path=HELDOUT_CLAIMS):
@@ -147,7 +148,7 @@ def _source_keys(paths):
 
 @dataclass(frozen=True)
 class WrittenApart:
-    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT12.md)."""
+    """A claim set written by a session that never read the checker (HELDOUT5.md … HELDOUT13.md)."""
 
     path: Path
     prefix: str  # of the row ids: h5-001 …
@@ -165,6 +166,7 @@ WRITTEN_APART = [
     WrittenApart(HELDOUT10, "h10", 12001, 80, 760),
     WrittenApart(HELDOUT11, "h11", 13001, 90, 850),
     WrittenApart(HELDOUT12, "h12", 14001, 80, 940),
+    WrittenApart(HELDOUT13, "h13", 15001, 90, 1020),
 ]
 APART = pytest.mark.parametrize("claims", WRITTEN_APART, ids=[c.prefix for c in WRITTEN_APART])
 
@@ -219,8 +221,9 @@ def test_sets_written_apart_cite_verbatim_dev_texts_that_no_other_claim_file_cit
         shared_data("dev_citations.csv"),
         *sorted(p for p in DATA.glob("heldout*_claims.csv") if p != claims.path),
     ]
-    assert len(others) >= 12  # the dev file and the eleven other sets (heldout … heldout12, minus this one)
+    assert len(others) >= 13  # the dev file and the twelve other sets (heldout … heldout13, minus this one)
     assert claims.path == HELDOUT12 or HELDOUT12 in others  # the earlier sets are checked against heldout12 too
+    assert claims.path == HELDOUT13 or HELDOUT13 in others  # … and against heldout13
     ids, refs, texts = _source_keys([claims.path])
     other_ids, other_refs, other_texts = _source_keys(others)
     # Control: the other files cite the same dev rows as this one could, so disjointness is not vacuous.
