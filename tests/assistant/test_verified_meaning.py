@@ -91,7 +91,7 @@ def test_the_reference_decides_until_the_process_has_as_many_verified_sentences(
 
 
 def test_the_reference_figures_are_the_measured_ones_and_typed_in_no_template():
-    assert (REFERENCE.accuracy, REFERENCE.one_wrong_in) == (0.885, 9)
+    assert (REFERENCE.accuracy, REFERENCE.one_wrong_in) == (0.877, 8)
     assert round(REFERENCE.faithful_accepted, 2) == 0.47, "about half of the faithful sentences"
     figure = re.compile(r"\b(89|117|132|640)\b(&nbsp;| )?(%|sur|phrases)")
     typed = [path.name for path in TEMPLATES.rglob("*.html") if figure.search(path.read_text(encoding="utf-8"))]
