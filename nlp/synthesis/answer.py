@@ -85,13 +85,6 @@ class _Subject:
     widened: bool = False  # "Lesquelles…" after an answer that found nothing: the whole scope is searched
 
 
-def _related(stems: Sequence[str]) -> list[str]:
-    """The narrower terms of the field's glossary (:data:`nlp.lexicon.GLOSSARY`) related to the question's stems:
-    a question on "les financements" also finds the CPF or an OPCO, one on "la VAE" "validation des acquis" (the
-    sentence encoder does not know these acronyms: cosine 0.25 between "financements" and "OPCO")."""
-    return related_words(stems)
-
-
 class _Answering(_Summary):
     """Answers to questions, in a conversation: the subject carried from the previous questions, sentences"""
 
@@ -145,11 +138,8 @@ class _Answering(_Summary):
                     summary.topic_ids,
                     tuple(i for idea in ideas for i in self.ideas_[idea]),
                 )
-        ranked = self._retrieve(subject, ideas, min_score) if subject.stems else []
-        if not ranked and subject.ideas is not None and subject.stems:
-            # "Lesquelles parlent de la VAE ?" when none of the previous answer's contributions does: say so, then
-            # answer from the whole selection rather than stop at "ne répondent pas".
-            ranked = self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), min_score)
+        ranked, searched_all = self._found(subject, ideas, min_score) if subject.stems else ([], False)
+        if searched_all:
             intro[0] = Segment(
                 "liaison",
                 f"Aucune des contributions qui répondaient à la question précédente ({answered}) n'en parle. "
@@ -225,7 +215,7 @@ class _Answering(_Summary):
         if not history or not (among or _ELLIPTIC.search(question) or len(stems) + bool(actors) <= 1):
             # "Lesquelles parlent de la VAE ?": the encoder reads its subject, not "parlent" (which it matched
             # with "Les OPCO en parlent beaucoup…").
-            asked = " ".join(words + _related(stems)) if among and stems else question
+            asked = " ".join(words + related_words(stems)) if among and stems else question
             return _Subject(stems, words, actors, None, (asked,), False)
         previous = self._subject(history[-1], history[:-1])
         if among and stems:
@@ -235,7 +225,7 @@ class _Answering(_Summary):
                 words,
                 actors,
                 answered or None,
-                (" ".join(words + _related(stems)),),
+                (" ".join(words + related_words(stems)),),
                 False,
                 widened=not answered,
             )
@@ -256,9 +246,7 @@ class _Answering(_Summary):
         ideas = self._of_actors(subject, ideas)
         if not subject.stems:
             return tuple(ideas)
-        found = self._retrieve(subject, ideas, self.min_answer_score)
-        if not found and subject.ideas is not None:
-            found = self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), self.min_answer_score)
+        found, _ = self._found(subject, ideas, self.min_answer_score)
         if not found and subject.actors and subject.carried:
             return tuple(ideas)
         return tuple(dict.fromkeys(self.sentences_[r].idea for _, r in found))
@@ -268,6 +256,15 @@ class _Answering(_Summary):
         if not subject.actors:
             return list(ideas)
         return [i for i in ideas if any(self.actor_types_[self._row[m]] in subject.actors for m in self.ideas_[i])]
+
+    def _found(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> tuple[list[tuple[float, int]], bool]:
+        """Sentences answering ``subject`` among ``ideas`` (:meth:`_retrieve`), and whether the search was widened:
+        a "Lesquelles parlent de la VAE ?" none of the previous answer's contributions answers is answered from the
+        whole selection (its actors' ideas) rather than stopped at "ne répondent pas"."""
+        found = self._retrieve(subject, ideas, min_score)
+        if found or subject.ideas is None:
+            return found, False
+        return self._retrieve(subject, self._of_actors(subject, range(len(self.ideas_))), min_score), True
 
     def _retrieve(self, subject: _Subject, ideas: Sequence[int], min_score: float) -> list[tuple[float, int]]:
         """Sentences answering the subject, best first: TF-IDF cosine with its words plus encoder cosine.
@@ -282,7 +279,7 @@ class _Answering(_Summary):
         families = synonym_families(" ".join(subject.words))
         if subject.stems and self.sentence_matrix_ is not None:
             matrix = self.sentence_matrix_[rows]
-            for words, share in ((subject.words, 1.0), (_related(subject.stems), 0.6)):
+            for words, share in ((subject.words, 1.0), (related_words(subject.stems), 0.6)):
                 query = self.vectorizer_.transform([" ".join(words)]) if words else None
                 if query is not None and query.nnz:
                     lexical = np.maximum(lexical, share * (matrix @ query.T).toarray().ravel())
@@ -324,7 +321,7 @@ class _Answering(_Summary):
         covered = 0.0
         for stem, word in zip(subject.stems, subject.words):
             own = f" {fold(word)} " in folded if word.isupper() and len(word) > 1 else stem in found
-            if own or stem in synonymous or found & set(_ANALYZER.stems(" ".join(_related([stem])))):
+            if own or stem in synonymous or found & set(_ANALYZER.stems(" ".join(related_words([stem])))):
                 covered += weights[stem]
         return covered / sum(weights.values()) if weights else 0.0
 

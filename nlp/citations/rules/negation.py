@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nlp._polarity import BARE_NEGATORS, NE_PARTICLES, is_negative_word
 from nlp.citations.analysis import _Analysis, _same_word, _Word
@@ -148,20 +149,7 @@ def _past_coordination(analysis: _Analysis, x: _Word) -> bool:
     tokens = [
         t.folded for t in analysis.tokens if t.clause in _with_compared(analysis, x.clause) and t.start <= x.start
     ]
-    negating = [  # as :func:`_negators` reads them: "plus", "personne" … only after a "ne" ("plus pertinent" is not)
-        k
-        for k, t in enumerate(tokens)
-        if t in ("ne", "n")
-        or (
-            t in _NEGATOR_WORDS
-            and (
-                t not in NE_PARTICLES - BARE_NEGATORS
-                or "ne" in tokens[max(0, k - 5) : k]
-                or "n" in tokens[max(0, k - 5) : k]
-            )
-        )
-        or is_negative_word(t)
-    ]
+    negating = [k for k, t in enumerate(tokens) if t in ("ne", "n") or _negating_at(tokens, k)]
     if not negating:
         return False
     infinitive = False  # an infinitive after the first negating word ("ne faut pas fermer … et rouvrir")
@@ -259,14 +247,17 @@ def _negators(analysis: _Analysis, clauses: tuple[int, ...], before: int | None 
     tokens = [t for t in analysis.tokens if t.clause in clauses and (before is None or t.end <= before)]
     if any(t.compared for t in tokens):
         return None
-    out = set()
-    for k, t in enumerate(tokens):
-        if t.folded in NE_PARTICLES - BARE_NEGATORS:
-            if any(x.folded in ("ne", "n") for x in tokens[max(0, k - 5) : k]):
-                out.add(t.folded)
-        elif t.folded in _NEGATOR_WORDS or is_negative_word(t.folded):
-            out.add(t.folded)
-    return out
+    folded = [t.folded for t in tokens]
+    return {t for k, t in enumerate(folded) if _negating_at(folded, k)}
+
+
+def _negating_at(tokens: Sequence[str], k: int) -> bool:
+    """Whether the folded token ``k`` negates ("pas", "sans", "plutôt", "inutile", "refusent"); "plus", "personne",
+    "ni", "point" only after a "ne" at most five words before ("plus pertinent" is not a negation)."""
+    t = tokens[k]
+    if t in NE_PARTICLES - BARE_NEGATORS:
+        return any(x in ("ne", "n") for x in tokens[max(0, k - 5) : k])
+    return t in _NEGATOR_WORDS or is_negative_word(t)
 
 
 def _sentence_of(analysis: _Analysis, v: _Word, around: int = SENTENCES_AROUND) -> str:
